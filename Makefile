@@ -1,0 +1,50 @@
+# evx: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /usr/bin/env bash
+GO ?= go
+BIN := bin
+# Tools and emulators are cached outside the checkout so a fresh clone reuses them.
+EVX_CACHE ?= $(HOME)/.cache/evx
+export EVX_CACHE
+
+.PHONY: all demo test unit vet integration bench build evx lint fuzz clean
+
+all: evx
+
+evx:
+	$(GO) build -o $(BIN)/evx ./cmd/evx
+
+## demo: run the embedded pipeline on a sample bundle
+demo: evx
+	./infra/demo.sh
+
+## test: vet, unit tests with the race detector, integration tests against emulators
+test: vet unit integration
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags integration ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+integration:
+	./infra/integration.sh
+
+## bench: speed and memory figures, printed as ratios against references measured in the same run
+bench:
+	./infra/bench.sh
+
+## build: Lambda bootstrap zips for provided.al2023 / arm64
+build:
+	./infra/build-lambdas.sh
+
+lint: vet
+	cfn-lint template.yaml
+
+## fuzz: a short run of every fuzz target (FUZZTIME per target)
+FUZZTIME ?= 10s
+fuzz:
+	./infra/fuzz.sh $(FUZZTIME)
+
+clean:
+	rm -rf $(BIN) build
