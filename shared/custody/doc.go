@@ -1,0 +1,2 @@
+// Package custody records a tamper-evident chain of custody for evidence.
+package custody
