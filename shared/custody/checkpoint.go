@@ -172,4 +172,3 @@ func OpenCheckpoint(text []byte, pub crypto.PublicKey) (*log.Checkpoint, error) 
 	}
 	return cp, nil
 }
-

@@ -78,9 +78,9 @@ func (e *SignatureError) Unwrap() error { return e.Err }
 
 // TimeOrderError: the event at Seq is stamped before its predecessor.
 type TimeOrderError struct {
-	Seq       uint64
-	Previous  string // time of the preceding event
-	Got       string // time of this event
+	Seq      uint64
+	Previous string // time of the preceding event
+	Got      string // time of this event
 }
 
 func (e *TimeOrderError) Error() string {

@@ -3,6 +3,7 @@ package custody
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,9 +64,17 @@ func (e *ConflictError) Error() string {
 }
 
 // CheckAppend is the condition every Ledger.Append enforces, for backends to share: last is
-// the bundle's current last event (ok false for a new bundle). It also rejects an event whose
-// Hash is not its own.
+// the bundle's current last event (ok false for a new bundle). It is CheckSealed and CheckNext.
 func CheckAppend(e Event, last Entry, ok bool) error {
+	if err := CheckNext(e, last, ok); err != nil {
+		return err
+	}
+	return CheckSealed(e)
+}
+
+// CheckNext returns a *ConflictError unless e is the event that follows last (ok false: the
+// bundle has no event yet). Only last.Event.Seq and last.Event.Hash are read.
+func CheckNext(e Event, last Entry, ok bool) error {
 	wantSeq, wantPrev := uint64(1), ""
 	if ok {
 		wantSeq, wantPrev = last.Event.Seq+1, last.Event.Hash
@@ -73,11 +82,17 @@ func CheckAppend(e Event, last Entry, ok bool) error {
 	if e.Seq != wantSeq || e.Prev != wantPrev {
 		return &ConflictError{BundleID: e.BundleID, Seq: e.Seq, WantSeq: wantSeq, WantPrev: wantPrev}
 	}
+	return nil
+}
+
+// CheckSealed returns an error unless e's fields are well formed and e.Hash is its hash
+// (a *EventHashError when the hash differs).
+func CheckSealed(e Event) error {
 	h, err := e.ComputeHash()
 	if err != nil {
 		return fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 	}
-	if got := fmt.Sprintf("%x", h); got != e.Hash {
+	if got := hex.EncodeToString(h[:]); got != e.Hash {
 		return &EventHashError{Seq: e.Seq, Want: e.Hash, Got: got}
 	}
 	return nil

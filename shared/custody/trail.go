@@ -143,7 +143,6 @@ func ParsePublicKeyPEM(data []byte) (crypto.PublicKey, error) {
 	return pub, nil
 }
 
-
 // Limits on trails read by ParseTrail.
 const (
 	MaxTrailBytes = 1 << 30 // 1 GiB
