@@ -18,10 +18,69 @@ type tarMembers struct {
 	c    *counter
 	seen map[string]bool
 	lim  Limits
+	end  *endCheck
+	rest io.Reader // drained at the end (a gzip stream, to check its CRC); may be nil
 }
 
 func newTarMembers(r io.Reader, lim Limits) *tarMembers {
-	return &tarMembers{tr: tar.NewReader(r), c: &counter{lim: lim}, seen: map[string]bool{}, lim: lim}
+	var end *endCheck
+	var in io.Reader
+	if s, ok := r.(io.ReadSeeker); ok {
+		end = &endCheck{r: s}
+		in = &endCheckSeeker{endCheck: end, s: s}
+	} else {
+		end = &endCheck{r: r}
+		in = end
+	}
+	t := &tarMembers{tr: tar.NewReader(in), c: &counter{lim: lim}, seen: map[string]bool{}, lim: lim, end: end}
+	if _, ok := r.(*ratioReader); ok {
+		t.rest = r
+	}
+	return t
+}
+
+// endCheck tracks how many zero bytes ended what was read, to tell a tar that ends with
+// its end-of-archive marker (two zero blocks) from one cut short.
+type endCheck struct {
+	r     io.Reader
+	zeros int64
+}
+
+func (e *endCheck) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	i := n
+	for i > 0 && p[i-1] == 0 {
+		i--
+	}
+	if i == 0 {
+		e.zeros += int64(n)
+	} else {
+		e.zeros = int64(n - i)
+	}
+	return n, err
+}
+
+type endCheckSeeker struct {
+	*endCheck
+	s io.Seeker
+}
+
+func (e *endCheckSeeker) Seek(off int64, whence int) (int64, error) {
+	e.zeros = 0
+	return e.s.Seek(off, whence)
+}
+
+// finish checks the end-of-archive marker and, for tar.gz, the rest of the gzip stream.
+func (t *tarMembers) finish() error {
+	if t.end.zeros < 1024 {
+		return &ArchiveError{Reason: "tar archive is truncated: its end-of-archive marker is missing"}
+	}
+	if t.rest != nil {
+		if _, err := io.Copy(io.Discard, t.rest); err != nil {
+			return tarErr(err)
+		}
+	}
+	return nil
 }
 
 // next returns the next regular file's header and cleaned name, or io.EOF.
@@ -29,6 +88,9 @@ func (t *tarMembers) next() (*tar.Header, string, error) {
 	for {
 		h, err := t.tr.Next()
 		if err == io.EOF {
+			if err := t.finish(); err != nil {
+				return nil, "", err
+			}
 			return nil, "", io.EOF
 		}
 		if err != nil {
@@ -75,6 +137,9 @@ func tarErr(err error) error {
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return &ArchiveError{Reason: "tar archive is truncated", Err: err}
+	}
+	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
+		return &ArchiveError{Reason: "gzip stream is corrupt", Err: err}
 	}
 	return &ArchiveError{Reason: "not a readable tar archive (corrupt header)", Err: err}
 }
