@@ -1,0 +1,152 @@
+package bagit
+
+import (
+	"fmt"
+	"strings"
+)
+
+// LimitError reports input that exceeds one of the configured [Limits].
+type LimitError struct {
+	Path  string // the member or tag file; "" for the whole archive
+	Limit string // the Limits field, e.g. "MaxMemberSize"
+	Max   int64  // the configured limit
+	Got   int64  // what the input declared or reached (at least Max+1)
+}
+
+func (e *LimitError) Error() string {
+	where := e.Path
+	if where == "" {
+		where = "the bag"
+	}
+	return fmt.Sprintf("%s exceeds the limit %s: %d, at most %d allowed", where, e.Limit, e.Got, e.Max)
+}
+
+// UnsafePathError reports a member name or manifest path that could reach outside the
+// bag: "..", an absolute path, "~", a drive letter, a UNC path, a backslash, a NUL.
+type UnsafePathError struct {
+	Path   string
+	Source string // "archive", "manifest-sha256.txt", "fetch.txt", ...
+	Reason string
+}
+
+func (e *UnsafePathError) Error() string {
+	return fmt.Sprintf("%s: unsafe path %q: %s; paths must stay inside the bag", e.Source, e.Path, e.Reason)
+}
+
+// ArchiveError reports a container that cannot be read safely: not an archive,
+// truncated, corrupt, a CRC mismatch, an encrypted or unsupported member, a link or
+// device, a duplicate member.
+type ArchiveError struct {
+	Path   string // the member, or "" for the archive as a whole
+	Reason string
+	Err    error // underlying error, if any
+}
+
+func (e *ArchiveError) Error() string {
+	var b strings.Builder
+	if e.Path != "" {
+		fmt.Fprintf(&b, "%s: ", e.Path)
+	}
+	b.WriteString(e.Reason)
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	return b.String()
+}
+
+func (e *ArchiveError) Unwrap() error { return e.Err }
+
+// FormatError reports a tag file that does not follow RFC 8493.
+type FormatError struct {
+	Path   string // the tag file
+	Line   int    // 1-based line number, 0 when not about a line
+	Reason string
+}
+
+func (e *FormatError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s line %d: %s", e.Path, e.Line, e.Reason)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, e.Reason)
+}
+
+// MissingError reports a file a manifest (or fetch.txt) lists that is not in the bag.
+type MissingError struct {
+	Path     string
+	Manifest string // the manifest or fetch.txt listing it; "" for a file RFC 8493 requires
+}
+
+func (e *MissingError) Error() string {
+	if e.Manifest == "" {
+		return fmt.Sprintf("%s is missing; RFC 8493 requires it in every bag", e.Path)
+	}
+	return fmt.Sprintf("%s lists %s but the bag does not contain it", e.Manifest, e.Path)
+}
+
+// UnlistedError reports a payload file that a payload manifest does not list.
+type UnlistedError struct {
+	Path     string
+	Manifest string
+}
+
+func (e *UnlistedError) Error() string {
+	return fmt.Sprintf("%s is in the payload but %s does not list it", e.Path, e.Manifest)
+}
+
+// ChecksumError reports a file whose content does not match a manifest's checksum.
+type ChecksumError struct {
+	Path      string
+	Manifest  string
+	Algorithm string
+	Want      string // claimed by the manifest
+	Got       string // computed from the bytes
+}
+
+func (e *ChecksumError) Error() string {
+	return fmt.Sprintf("%s: %s checksum %s does not match the %s of its content, %s; the file was altered or the manifest is wrong",
+		e.Path, e.Manifest, e.Want, e.Algorithm, e.Got)
+}
+
+// OxumError reports a Payload-Oxum that does not match the payload.
+type OxumError struct {
+	WantOctets, WantFiles int64 // from bag-info.txt
+	GotOctets, GotFiles   int64 // counted
+}
+
+func (e *OxumError) Error() string {
+	return fmt.Sprintf("bag-info.txt: Payload-Oxum %d.%d does not match the payload, %d.%d (octets.files)",
+		e.WantOctets, e.WantFiles, e.GotOctets, e.GotFiles)
+}
+
+// OrderError reports, in a tar read once from a stream, a tag file that the hashing pass
+// needed before the payload it describes.
+type OrderError struct {
+	Path string
+}
+
+func (e *OrderError) Error() string {
+	return fmt.Sprintf("%s comes after payload files in a streamed tar; open the tar as a file, or write bagit.txt and the manifests first", e.Path)
+}
+
+// PolicyError reports a bag that RFC 8493 allows but evx's intake refuses.
+type PolicyError struct {
+	Path   string // the tag file or field concerned
+	Reason string
+}
+
+func (e *PolicyError) Error() string {
+	return fmt.Sprintf("%s: %s", e.Path, e.Reason)
+}
+
+// Warning is a finding that does not make a bag invalid.
+type Warning struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+func (w Warning) String() string {
+	if w.Path == "" {
+		return w.Message
+	}
+	return w.Path + ": " + w.Message
+}

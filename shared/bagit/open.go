@@ -1,0 +1,148 @@
+package bagit
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"strings"
+	"sync"
+)
+
+// Bag is an opened bag: its tag files are read and its container checked; payload is
+// read by [Bag.Validate]. A Bag read from a stream ([OpenTar]) can be validated once.
+type Bag struct {
+	lim      Limits
+	kind     string            // "folder", "zip", "tar", "tar.gz"
+	tags     map[string][]byte // tag files read at open, by path relative to the bag
+	tagOrder []string
+	src      source
+	once     sync.Once
+	used     bool
+	closer   io.Closer
+}
+
+func newBag(lim Limits, kind string) *Bag {
+	return &Bag{lim: lim, kind: kind, tags: map[string][]byte{}}
+}
+
+func (b *Bag) addTag(rel string, data []byte) {
+	if _, ok := b.tags[rel]; !ok {
+		b.tagOrder = append(b.tagOrder, rel)
+	}
+	b.tags[rel] = data
+}
+
+// Kind names the container: "folder", "zip", "tar" or "tar.gz".
+func (b *Bag) Kind() string { return b.kind }
+
+// Close releases the files the Bag holds open.
+func (b *Bag) Close() error {
+	var err error
+	if b.src != nil {
+		err = b.src.Close()
+	}
+	if b.closer != nil {
+		if e := b.closer.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+func cutPrefix(name, prefix string) (string, bool) {
+	if prefix == "" {
+		return name, true
+	}
+	return strings.CutPrefix(name, prefix)
+}
+
+// Open opens a bag in a folder or an archive file. The archive's format is found from
+// its content, not its name: zip, tar, or gzip-compressed tar. Anything else yields an
+// *[ArchiveError]; a path that cannot be read yields the operating system's error.
+func Open(path string, lim Limits) (*Bag, error) {
+	lim = lim.withDefaults()
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return openFolder(path, lim)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, 512)
+	n, err := f.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		f.Close()
+		return nil, err
+	}
+	head = head[:n]
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		b, err := OpenZip(f, st.Size(), lim)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		b.closer = f
+		return b, nil
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		f.Close()
+		open := func() (io.Reader, io.Closer, error) {
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, nil, err
+			}
+			cr := &countingReader{r: f}
+			zr, err := gzip.NewReader(cr)
+			if err != nil {
+				f.Close()
+				return nil, nil, &ArchiveError{Reason: "not a readable gzip stream", Err: err}
+			}
+			return &ratioReader{r: zr, comp: cr, lim: lim}, f, nil
+		}
+		return openTarFile(open, lim, "tar.gz")
+	case isTarHeader(head):
+		f.Close()
+		open := func() (io.Reader, io.Closer, error) {
+			f, err := os.Open(path)
+			return f, f, err // *os.File seeks: the first pass skips payload without reading it
+		}
+		return openTarFile(open, lim, "tar")
+	}
+	f.Close()
+	return nil, &ArchiveError{Path: path, Reason: "is neither a folder nor a zip, tar or tar.gz archive"}
+}
+
+// isTarHeader reports whether b starts with a tar header: the ustar magic, or a valid
+// header checksum (old V7 archives).
+func isTarHeader(b []byte) bool {
+	if len(b) < 512 {
+		return false
+	}
+	if string(b[257:262]) == "ustar" {
+		return true
+	}
+	var sum int64
+	for i, c := range b[:512] {
+		if i >= 148 && i < 156 {
+			c = ' '
+		}
+		sum += int64(c)
+	}
+	field := strings.Trim(string(b[148:156]), " \x00")
+	if field == "" {
+		return false
+	}
+	var want int64
+	for _, c := range field {
+		if c < '0' || c > '7' {
+			return false
+		}
+		want = want*8 + int64(c-'0')
+	}
+	return want == sum
+}

@@ -1,0 +1,155 @@
+package bagit
+
+import (
+	"archive/zip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+
+	kflate "github.com/klauspost/compress/flate"
+)
+
+// inflater picks the deflate implementation for reading zip members; see
+// BenchmarkValidateZipDeflated for the comparison that chose it.
+var inflater = "klauspost"
+
+type zipSource struct {
+	payload []*zip.File // in storage order
+	names   map[*zip.File]string
+	lim     Limits
+}
+
+// OpenZip reads a zip archive through r, which may be a ranged reader over an object
+// store: only the central directory, the tag files and (in Validate) each payload member
+// once are read. The bag may sit at the archive's root or in its one top-level folder.
+func OpenZip(r io.ReaderAt, size int64, lim Limits) (*Bag, error) {
+	lim = lim.withDefaults()
+	zr, err := zip.NewReader(r, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, &ArchiveError{Reason: "not a readable zip archive (corrupt, truncated or not a zip)", Err: err}
+	}
+	if inflater == "klauspost" {
+		zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return kflate.NewReader(r) })
+	}
+	c := &counter{lim: lim}
+	var compressedTotal int64
+	seen := map[string]bool{}
+	var names []string
+	files := map[string]*zip.File{}
+	for _, f := range zr.File {
+		name, dir, err := cleanMember(f.Name, lim)
+		if err != nil {
+			return nil, err
+		}
+		mode := f.Mode()
+		if mode&fs.ModeSymlink != 0 {
+			return nil, &ArchiveError{Path: f.Name, Reason: "is a symbolic link; a bag may hold only regular files"}
+		}
+		if dir || mode.IsDir() {
+			if err := c.member(f.Name, 0); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if mode&(fs.ModeDevice|fs.ModeCharDevice|fs.ModeNamedPipe|fs.ModeSocket) != 0 {
+			return nil, &ArchiveError{Path: f.Name, Reason: "is a device, FIFO or socket; a bag may hold only regular files"}
+		}
+		if f.Flags&0x1 != 0 {
+			return nil, &ArchiveError{Path: f.Name, Reason: "is encrypted; evidence must arrive unencrypted inside the archive"}
+		}
+		if f.Method != zip.Store && f.Method != zip.Deflate {
+			return nil, &ArchiveError{Path: f.Name, Reason: fmt.Sprintf("uses compression method %d; only stored (0) and deflated (8) members are read", f.Method)}
+		}
+		if seen[name] {
+			return nil, &ArchiveError{Path: f.Name, Reason: "appears twice in the archive (duplicate member)"}
+		}
+		seen[name] = true
+		usize := int64(f.UncompressedSize64)
+		csize := int64(f.CompressedSize64)
+		if f.UncompressedSize64 > 1<<62 {
+			usize = 1 << 62
+		}
+		if err := c.member(f.Name, usize); err != nil {
+			return nil, err
+		}
+		if lim.ratioExceeded(usize, csize) {
+			return nil, &LimitError{Path: f.Name, Limit: "MaxRatio", Max: lim.MaxRatio, Got: ratio(usize, csize)}
+		}
+		compressedTotal += csize
+		names = append(names, name)
+		files[name] = f
+	}
+	if lim.ratioExceeded(c.total, size) {
+		return nil, &LimitError{Limit: "MaxRatio", Max: lim.MaxRatio, Got: ratio(c.total, size)}
+	}
+	prefix, err := findPrefix(names)
+	if err != nil {
+		return nil, err
+	}
+	b := newBag(lim, "zip")
+	zs := &zipSource{names: map[*zip.File]string{}, lim: lim}
+	for _, n := range names {
+		f := files[n]
+		rel, ok := cutPrefix(n, prefix)
+		if !ok {
+			return nil, &ArchiveError{Path: f.Name, Reason: fmt.Sprintf("lies outside the bag's folder %s", prefix)}
+		}
+		if isPayload(rel) {
+			zs.payload = append(zs.payload, f)
+			zs.names[f] = rel
+			continue
+		}
+		if err := c.tag(rel, int64(f.UncompressedSize64)); err != nil {
+			return nil, err
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, readErr(f.Name, err)
+		}
+		data, err := readAllLimited(f.Name, rc, int64(f.UncompressedSize64))
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		b.addTag(rel, data)
+	}
+	// Read payload in the order it is stored, so a ranged reader moves forward only.
+	offsets := map[*zip.File]int64{}
+	for _, f := range zs.payload {
+		off, err := f.DataOffset()
+		if err != nil {
+			return nil, &ArchiveError{Path: f.Name, Reason: "local header unreadable", Err: err}
+		}
+		offsets[f] = off
+	}
+	sort.SliceStable(zs.payload, func(i, j int) bool { return offsets[zs.payload[i]] < offsets[zs.payload[j]] })
+	b.src = zs
+	return b, nil
+}
+
+func ratio(u, c int64) int64 {
+	if c <= 0 {
+		return u
+	}
+	return u / c
+}
+
+func (z *zipSource) stream(fn streamFunc) error {
+	for _, f := range z.payload {
+		rc, err := f.Open()
+		if err != nil {
+			return readErr(f.Name, err)
+		}
+		er := &exactReader{name: f.Name, r: rc, left: int64(f.UncompressedSize64)}
+		err = fn(z.names[f], int64(f.UncompressedSize64), er)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (z *zipSource) Close() error { return nil }

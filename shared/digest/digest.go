@@ -1,0 +1,124 @@
+// Package digest computes several cryptographic digests of one stream in a single pass.
+//
+// A [Writer] fans every Write out to the hashes it was asked for, plus SHA-256 always,
+// so a caller that must both verify an uploader's manifest (whatever algorithms it names)
+// and store the bytes under their SHA-256 reads them exactly once. Results are lowercase
+// hex keyed by the algorithm names BagIt uses in manifest file names: "md5", "sha1",
+// "sha224", "sha256", "sha384", "sha512".
+package digest
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"sort"
+)
+
+// SHA256 is the algorithm every Writer computes, whatever else it is asked for.
+const SHA256 = "sha256"
+
+var constructors = map[string]func() hash.Hash{
+	"md5":    md5.New,
+	"sha1":   sha1.New,
+	"sha224": sha256.New224,
+	"sha256": sha256.New,
+	"sha384": sha512.New384,
+	"sha512": sha512.New,
+}
+
+// Supported reports whether name is an algorithm this package computes.
+func Supported(name string) bool {
+	_, ok := constructors[name]
+	return ok
+}
+
+// Algorithms lists the supported algorithm names in sorted order.
+func Algorithms() []string {
+	out := make([]string, 0, len(constructors))
+	for k := range constructors {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// UnsupportedError reports an algorithm name the package does not know.
+type UnsupportedError struct{ Algorithm string }
+
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("digest: unsupported algorithm %q (supported: md5, sha1, sha224, sha256, sha384, sha512)", e.Algorithm)
+}
+
+// Writer is an io.Writer that feeds every byte to each of its hashes. The zero value is
+// not usable; call [New].
+type Writer struct {
+	names  []string
+	hashes []hash.Hash
+	n      int64
+}
+
+// New returns a Writer computing the named algorithms plus SHA-256. Duplicate names are
+// computed once. An unknown name yields an *[UnsupportedError].
+func New(algorithms ...string) (*Writer, error) {
+	w := &Writer{}
+	seen := map[string]bool{}
+	add := func(name string) error {
+		if seen[name] {
+			return nil
+		}
+		c, ok := constructors[name]
+		if !ok {
+			return &UnsupportedError{Algorithm: name}
+		}
+		seen[name] = true
+		w.names = append(w.names, name)
+		w.hashes = append(w.hashes, c())
+		return nil
+	}
+	if err := add(SHA256); err != nil {
+		return nil, err
+	}
+	for _, a := range algorithms {
+		if err := add(a); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// Write feeds p to every hash. It never fails.
+func (w *Writer) Write(p []byte) (int, error) {
+	for _, h := range w.hashes {
+		h.Write(p)
+	}
+	w.n += int64(len(p))
+	return len(p), nil
+}
+
+// Size returns the number of bytes written so far.
+func (w *Writer) Size() int64 { return w.n }
+
+// Algorithms returns the names computed, SHA-256 first.
+func (w *Writer) Algorithms() []string { return append([]string(nil), w.names...) }
+
+// Sums returns the digests of the bytes written so far as lowercase hex, keyed by
+// algorithm name. It does not change the Writer's state.
+func (w *Writer) Sums() map[string]string {
+	out := make(map[string]string, len(w.names))
+	for i, h := range w.hashes {
+		out[w.names[i]] = hex.EncodeToString(h.Sum(nil))
+	}
+	return out
+}
+
+// Reset clears the Writer so it can hash another stream with the same algorithms.
+func (w *Writer) Reset() {
+	for _, h := range w.hashes {
+		h.Reset()
+	}
+	w.n = 0
+}
