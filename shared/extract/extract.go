@@ -126,7 +126,9 @@ type PanicError struct {
 	Stack string
 }
 
-func (e *PanicError) Error() string { return fmt.Sprintf("malformed input (recovered panic: %v)", e.Value) }
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("malformed input (recovered panic: %v)", e.Value)
+}
 
 // ErrEncrypted is wrapped by the error for documents that need a password.
 var ErrEncrypted = errors.New("encrypted document")

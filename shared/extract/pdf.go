@@ -268,5 +268,40 @@ func (d *pdfDoc) page(node, res pdf.Value, n int) (err error) {
 	if ierr := in.run(data, res, 0); ierr != nil {
 		return ierr
 	}
+	if aerr := in.annotations(node, res); aerr != nil {
+		return aerr
+	}
 	return err
+}
+
+// annotations runs the normal appearance streams of a page's annotations (form fields,
+// free text, stamps), as viewers and pdftotext show them.
+func (in *interp) annotations(node, res pdf.Value) error {
+	annots := node.Key("Annots")
+	for i := 0; i < annots.Len() && i < 10000; i++ {
+		var ap, rect pdf.Value
+		if safely(func() {
+			a := annots.Index(i)
+			switch a.Key("Subtype").Name() {
+			case "Popup", "Link":
+				return
+			}
+			if a.Key("F").Int64()&2 != 0 { // hidden
+				return
+			}
+			ap = a.Key("AP").Key("N")
+			if ap.Kind() == pdf.Dict {
+				ap = ap.Key(a.Key("AS").Name())
+			}
+			rect = a.Key("Rect")
+		}) != nil || ap.Kind() != pdf.Stream {
+			continue
+		}
+		x0, y0 := rect.Index(0).Float64(), rect.Index(1).Float64()
+		in.g = gstate{ctm: mat{1, 0, 0, 1, x0, y0}, th: 1}
+		if err := in.runForm(ap, res, 1); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -8,7 +8,12 @@ import (
 	"unicode/utf16"
 
 	"github.com/ledongthuc/pdf"
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
 )
 
 // font is a PDF font decoded once per document: how its codes split, the text of each
@@ -24,6 +29,8 @@ type font struct {
 	cidW      map[uint32]float64
 	cidOf     map[uint32]uint32 // Type0 with an embedded CMap: code to CID
 	dw        float64           // default width of composite fonts
+	legacy    encoding.Encoding // Type0 with a predefined CJK CMap: the code's character set
+	legacyMap map[uint32]string
 	std       map[rune]uint16   // standard 14 metrics when /Widths is missing
 	fallback  float64
 }
@@ -72,6 +79,8 @@ func (f *font) next(s []byte) (glyph, int) {
 		g.text = t
 	} else if f.ucs2 {
 		g.text = string(utf16.Decode(u16(s[:n])))
+	} else if f.legacy != nil {
+		g.text = f.legacyText(code, s[:n])
 	}
 	cid := code
 	if f.cidOf != nil {
@@ -175,6 +184,7 @@ func (d *pdfDoc) loadComposite(f *font, v pdf.Value) {
 		} else if !strings.HasPrefix(n, "Identity") {
 			// A predefined CMap of a legacy CJK encoding: one byte below 0x80, two above.
 			f.spaces = []codespace{{[]byte{0}, []byte{0x80}}, {[]byte{0x81, 0x40}, []byte{0xfe, 0xfe}}}
+			f.legacy = legacyEncoding(n)
 		}
 	case pdf.Stream:
 		if cm := d.readCMap(enc); cm != nil {
@@ -611,4 +621,40 @@ func dstText(t operand) string {
 		return s
 	}
 	return ""
+}
+
+// legacyEncoding names the character set behind a predefined CJK CMap, so that text comes
+// out even without a ToUnicode map.
+func legacyEncoding(cmap string) encoding.Encoding {
+	switch {
+	case strings.Contains(cmap, "GB"):
+		return simplifiedchinese.GBK
+	case strings.Contains(cmap, "RKSJ"):
+		return japanese.ShiftJIS
+	case strings.Contains(cmap, "EUC") && (strings.HasPrefix(cmap, "EUC") || strings.Contains(cmap, "JIS")):
+		return japanese.EUCJP
+	case strings.Contains(cmap, "KSC") || strings.Contains(cmap, "UHC"):
+		return korean.EUCKR
+	case strings.Contains(cmap, "B5") || strings.Contains(cmap, "CNS"):
+		return traditionalchinese.Big5
+	}
+	return nil
+}
+
+func (f *font) legacyText(code uint32, b []byte) string {
+	if t, ok := f.legacyMap[code]; ok {
+		return t
+	}
+	out, err := f.legacy.NewDecoder().Bytes(b)
+	t := ""
+	if err == nil {
+		t = strings.ToValidUTF8(string(out), "")
+	}
+	if f.legacyMap == nil {
+		f.legacyMap = map[uint32]string{}
+	}
+	if len(f.legacyMap) < 1<<16 {
+		f.legacyMap[code] = t
+	}
+	return t
 }

@@ -226,6 +226,10 @@ func (in *interp) form(name string, res pdf.Value, depth int) error {
 	if x.Kind() != pdf.Stream || x.Key("Subtype").Name() != "Form" {
 		return nil
 	}
+	return in.runForm(x, res, depth)
+}
+
+func (in *interp) runForm(x, res pdf.Value, depth int) error {
 	if in.d.j.object() {
 		return in.d.j.res.Stop
 	}
