@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/evx-project/evx/shared/extract"
+)
+
+func init() {
+	commands = append(commands, command{
+		name:    "extract",
+		summary: "print the text and metadata of a document (PDF, text, HTML, office, e-mail)",
+		run:     runExtract,
+	})
+}
+
+// runExtract is `evx extract [--json] FILE`. Exit codes: 0 text or metadata extracted,
+// 1 the file cannot be read (reason on stderr), 2 usage error.
+func runExtract(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print JSON: media type, metadata, text, and the limit that stopped extraction if any")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: evx extract [--json] FILE")
+		fmt.Fprintln(stderr, "Prints the text of FILE; with --json also its media type, metadata and limits reached.")
+		fmt.Fprintln(stderr, "Exit codes: 0 extracted, 1 the file cannot be read, 2 usage error.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	name := fs.Arg(0)
+	f, err := os.Open(name)
+	if err != nil {
+		fmt.Fprintf(stderr, "evx extract: %v\n", err)
+		return exitInvalid
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.IsDir() {
+		fmt.Fprintf(stderr, "evx extract: %s: not a regular file\n", name)
+		return exitInvalid
+	}
+	res, err := extract.Extract(context.Background(), f, fi.Size(), name, extract.DefaultLimits())
+	if err != nil {
+		fmt.Fprintf(stderr, "evx extract: %s: %v\n", name, err)
+		return exitInvalid
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			fmt.Fprintf(stderr, "evx extract: %v\n", err)
+			return exitInvalid
+		}
+		return exitOK
+	}
+	io.WriteString(stdout, res.Text)
+	if res.Partial {
+		fmt.Fprintf(stderr, "evx extract: %s: partial text: %s\n", name, res.StopReason)
+	}
+	return exitOK
+}

@@ -1,0 +1,199 @@
+package extract
+
+import (
+	"archive/zip"
+	"bytes"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// detect names the media type of the content from its first bytes and, for zip
+// archives, from the members that OOXML and ODF packages must contain.
+func detect(head []byte, r io.ReaderAt, size int64) string {
+	switch {
+	case pdfHeaderAt(head) >= 0:
+		return TypePDF
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
+		return TypePNG
+	case bytes.HasPrefix(head, []byte("\xff\xd8\xff")):
+		return TypeJPEG
+	case bytes.HasPrefix(head, []byte("GIF87a")), bytes.HasPrefix(head, []byte("GIF89a")):
+		return TypeGIF
+	case bytes.HasPrefix(head, []byte("II*\x00")), bytes.HasPrefix(head, []byte("MM\x00*")):
+		return typeTIFF
+	case len(head) >= 12 && bytes.HasPrefix(head, []byte("RIFF")) && string(head[8:12]) == "WEBP":
+		return typeWebP
+	case bytes.HasPrefix(head, []byte("BM")) && len(head) > 14:
+		return typeBMP
+	case bytes.HasPrefix(head, []byte("\x1f\x8b")):
+		return typeGzip
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		return zipType(r, size)
+	}
+	if looksBinary(head) {
+		return TypeUnknown
+	}
+	text := decodeHead(head)
+	trim := strings.TrimLeft(text, " \t\r\n\ufeff")
+	lower := strings.ToLower(trim[:min(len(trim), 512)])
+	switch {
+	case strings.HasPrefix(lower, "<!doctype html"), strings.HasPrefix(lower, "<html"),
+		strings.HasPrefix(lower, "<head"), strings.HasPrefix(lower, "<body"),
+		strings.HasPrefix(lower, "<!--") && strings.Contains(lower, "<html"),
+		strings.HasPrefix(lower, "<?xml") && strings.Contains(lower, "<html"):
+		return TypeHTML
+	case looksLikeMail(trim):
+		return TypeEML
+	case looksLikeCSV(trim):
+		return TypeCSV
+	}
+	return TypeText
+}
+
+// pdfHeaderAt returns the offset of "%PDF-" in the first KiB, or -1. Readers accept a
+// header preceded by junk, so detection does too.
+func pdfHeaderAt(head []byte) int {
+	return bytes.Index(head[:min(len(head), 1024)], []byte("%PDF-"))
+}
+
+// zipType tells OOXML and ODF packages from other zip archives.
+func zipType(r io.ReaderAt, size int64) string {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return TypeZip
+	}
+	names := map[string]*zip.File{}
+	for i, f := range zr.File {
+		if i > 10000 {
+			break
+		}
+		names[f.Name] = f
+	}
+	if f := names["mimetype"]; f != nil && f.UncompressedSize64 < 200 {
+		if rc, err := f.Open(); err == nil {
+			b, _ := io.ReadAll(io.LimitReader(rc, 200))
+			rc.Close()
+			mt := strings.TrimSpace(string(b))
+			if mt == TypeODT {
+				return TypeODT
+			}
+			if strings.HasPrefix(mt, typeOpenDocX) {
+				return mt
+			}
+		}
+	}
+	if names["[Content_Types].xml"] != nil {
+		switch {
+		case names["word/document.xml"] != nil:
+			return TypeDOCX
+		case names["xl/workbook.xml"] != nil:
+			return TypeXLSX
+		case names["ppt/presentation.xml"] != nil:
+			return TypePPTX
+		}
+	}
+	return TypeZip
+}
+
+// looksBinary reports NUL bytes or many control characters, unless the text carries a
+// UTF-16 byte order mark.
+func looksBinary(head []byte) bool {
+	if bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff}) {
+		return false
+	}
+	ctl := 0
+	for _, c := range head {
+		if c == 0 {
+			return true
+		}
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b {
+			ctl++
+		}
+	}
+	return ctl > len(head)/20+1
+}
+
+// looksLikeMail reports RFC 5322 header lines at the start, including at least one of
+// the headers every message has.
+func looksLikeMail(s string) bool {
+	lines := strings.SplitN(s, "\n", 40)
+	seen, known := 0, 0
+	for _, l := range lines {
+		l = strings.TrimRight(l, "\r")
+		if l == "" {
+			break
+		}
+		if l[0] == ' ' || l[0] == '\t' {
+			continue
+		}
+		i := strings.IndexByte(l, ':')
+		if i <= 0 || strings.ContainsAny(l[:i], " \t") {
+			return false
+		}
+		seen++
+		switch strings.ToLower(l[:i]) {
+		case "from", "to", "subject", "date", "message-id", "mime-version", "received", "return-path":
+			known++
+		}
+	}
+	return seen >= 2 && known >= 2
+}
+
+// looksLikeCSV reports at least two lines with the same number (> 1) of commas or
+// semicolons outside quotes.
+func looksLikeCSV(s string) bool {
+	lines := strings.SplitN(s, "\n", 6)
+	if len(lines) < 2 {
+		return false
+	}
+	if len(lines) == 6 || !strings.HasSuffix(s, "\n") {
+		lines = lines[:len(lines)-1] // the last may be cut
+	}
+	if len(lines) < 2 {
+		return false
+	}
+	for _, sep := range []byte{',', ';', '\t'} {
+		want := -1
+		ok := true
+		for _, l := range lines {
+			n := countOutsideQuotes(strings.TrimRight(l, "\r"), sep)
+			if n == 0 || (want >= 0 && n != want) {
+				ok = false
+				break
+			}
+			want = n
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func countOutsideQuotes(l string, sep byte) int {
+	n, q := 0, false
+	for i := 0; i < len(l); i++ {
+		switch l[i] {
+		case '"':
+			q = !q
+		case sep:
+			if !q {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// decodeHead returns the head as UTF-8 for sniffing.
+func decodeHead(head []byte) string {
+	if bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff}) {
+		s, _ := decodeText(head)
+		return s
+	}
+	if utf8.Valid(head) {
+		return string(head)
+	}
+	return strings.ToValidUTF8(string(head), "\ufffd")
+}

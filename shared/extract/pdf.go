@@ -1,0 +1,307 @@
+package extract
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ledongthuc/pdf"
+)
+
+// pdfDoc is one open PDF document and its caches.
+type pdfDoc struct {
+	j     *job
+	r     *pdf.Reader
+	lim   Limits
+	fonts map[string]*font // keyed by the font dictionary's text, so shared fonts decode once
+}
+
+func (j *job) pdf() error {
+	src := j.r
+	if j.lim.MaxInMemory <= 0 || j.size <= j.lim.MaxInMemory {
+		buf := make([]byte, j.size)
+		if n, err := j.r.ReadAt(buf, 0); int64(n) < j.size {
+			return fmt.Errorf("reading: %w", err)
+		}
+		src = bytes.NewReader(buf)
+	}
+	r, version, err := openPDF(src, j.size, j.lim)
+	if err != nil {
+		return err
+	}
+	d := &pdfDoc{j: j, r: r, lim: j.lim, fonts: map[string]*font{}}
+	j.res.Meta.Version = version
+	d.meta()
+	d.pages()
+	return nil
+}
+
+// readStreamValue decodes a stream, keeping what was decoded before an error (a
+// truncated deflate stream still yields its first part). Panics of the library (unknown
+// filters, malformed parameters) come back as errors.
+func readStreamValue(v pdf.Value, max int64) (data []byte, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			err = &PanicError{Value: x}
+		}
+	}()
+	rc := v.Reader()
+	defer rc.Close()
+	var buf bytes.Buffer
+	if max <= 0 {
+		max = 1 << 62
+	}
+	_, err = io.Copy(&buf, io.LimitReader(rc, max+1))
+	data = buf.Bytes()
+	if int64(len(data)) > max {
+		return data[:max], &LimitError{Limit: LimitStream, Max: max}
+	}
+	return data, err
+}
+
+func (d *pdfDoc) readStream(v pdf.Value, max int64) ([]byte, error) {
+	if d.lim.MaxStreamBytes > 0 && (max <= 0 || max > d.lim.MaxStreamBytes) {
+		max = d.lim.MaxStreamBytes
+	}
+	return readStreamValue(v, max)
+}
+
+// meta reads the document information dictionary.
+func (d *pdfDoc) meta() {
+	defer func() { recover() }()
+	info := d.r.Trailer().Key("Info")
+	m := &d.j.res.Meta
+	m.Title = cleanMeta(info.Key("Title").Text())
+	m.Author = cleanMeta(info.Key("Author").Text())
+	m.Subject = cleanMeta(info.Key("Subject").Text())
+	m.Creator = cleanMeta(info.Key("Creator").Text())
+	m.Producer = cleanMeta(info.Key("Producer").Text())
+	m.Created = pdfDate(info.Key("CreationDate").Text())
+	m.Modified = pdfDate(info.Key("ModDate").Text())
+}
+
+func cleanMeta(s string) string {
+	s = strings.ToValidUTF8(s, "\ufffd")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) > 4096 {
+		s = s[:4096]
+	}
+	return strings.TrimSpace(s)
+}
+
+// pdfDate parses "D:YYYYMMDDHHmmSSOHH'mm'" with any suffix missing.
+func pdfDate(s string) time.Time {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "D:")
+	if len(s) < 4 {
+		return time.Time{}
+	}
+	num := func(i, n, def int) int {
+		if i+n > len(s) {
+			return def
+		}
+		v, err := strconv.Atoi(s[i : i+n])
+		if err != nil {
+			return def
+		}
+		return v
+	}
+	y := num(0, 4, -1)
+	if y < 1000 {
+		return time.Time{}
+	}
+	mo, dd, hh, mi, ss := num(4, 2, 1), num(6, 2, 1), num(8, 2, 0), num(10, 2, 0), num(12, 2, 0)
+	loc := time.UTC
+	if len(s) > 14 && (s[14] == '+' || s[14] == '-') {
+		oh, om := num(15, 2, 0), num(18, 2, 0)
+		off := (oh*60 + om) * 60
+		if s[14] == '-' {
+			off = -off
+		}
+		loc = time.FixedZone("", off)
+	}
+	if mo < 1 || mo > 12 || dd < 1 || dd > 31 || hh > 23 || mi > 59 || ss > 60 {
+		return time.Time{}
+	}
+	return time.Date(y, time.Month(mo), dd, hh, mi, ss, 0, loc).UTC()
+}
+
+// pages walks the page tree depth first, extracting each page as it is found. Inherited
+// resources are carried down the walk rather than looked up through /Parent, so a cyclic
+// /Parent chain cannot loop.
+func (d *pdfDoc) pages() {
+	j := d.j
+	var root pdf.Value
+	func() {
+		defer func() { recover() }()
+		root = d.r.Trailer().Key("Root").Key("Pages")
+		j.res.Meta.Pages = int(root.Key("Count").Int64())
+	}()
+	page := 0
+	visited := 0
+	stopped := false
+	var walk func(node, res pdf.Value, depth int)
+	walk = func(node, res pdf.Value, depth int) {
+		if stopped {
+			return
+		}
+		visited++
+		if depth > 64 || visited > 4*max(d.lim.MaxPages, 1000) {
+			stopped = true
+			j.res.stop(&LimitError{Limit: LimitObjects, Max: int64(visited)})
+			return
+		}
+		var kids pdf.Value
+		var isPage bool
+		err := safely(func() {
+			if r := node.Key("Resources"); r.Kind() == pdf.Dict {
+				res = r
+			}
+			kids = node.Key("Kids")
+			isPage = kids.Kind() != pdf.Array && (node.Key("Type").Name() == "Page" || node.Key("Contents").Kind() != pdf.Null)
+		})
+		if err != nil {
+			page++
+			j.res.pageError(page, err)
+			return
+		}
+		if isPage {
+			page++
+			if d.lim.MaxPages > 0 && page > d.lim.MaxPages {
+				stopped = true
+				j.res.stop(&LimitError{Limit: LimitPages, Max: int64(d.lim.MaxPages)})
+				return
+			}
+			if j.deadline() || j.full {
+				stopped = true
+				return
+			}
+			if err := d.page(node, res, page); err != nil {
+				var le *LimitError
+				if errors.As(err, &le) {
+					j.res.stop(le)
+					stopped = true
+					return
+				}
+				j.res.pageError(page, err)
+			}
+			return
+		}
+		for i := 0; i < kids.Len() && !stopped; i++ {
+			var kid pdf.Value
+			if err := safely(func() { kid = kids.Index(i) }); err != nil {
+				page++
+				j.res.pageError(page, err)
+				continue
+			}
+			walk(kid, res, depth+1)
+		}
+	}
+	walk(root, pdf.Value{}, 0)
+	if page > 0 && (j.res.Meta.Pages <= 0 || j.res.Meta.Pages > page && !stopped) {
+		j.res.Meta.Pages = page
+	}
+	if len(j.res.PageErrors) > 0 && j.res.Stop == nil {
+		pe := j.res.PageErrors[0]
+		j.res.stop(&pe)
+	}
+}
+
+// safely runs f, turning a panic into an error.
+func safely(f func()) (err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			err = &PanicError{Value: x}
+		}
+	}()
+	f()
+	return nil
+}
+
+// page extracts the text of one page.
+func (d *pdfDoc) page(node, res pdf.Value, n int) (err error) {
+	in := newInterp(d)
+	defer func() {
+		if x := recover(); x != nil {
+			err = &PanicError{Value: x}
+		}
+		// Whatever was read before a failure is kept.
+		if text := in.w.finish(); len(text) > 0 {
+			d.j.write(text)
+			d.j.write("\n\f")
+		} else if n > 0 {
+			d.j.write("\f")
+		}
+	}()
+	contents := node.Key("Contents")
+	var data []byte
+	switch contents.Kind() {
+	case pdf.Stream:
+		data, err = d.readStream(contents, 0)
+	case pdf.Array:
+		var buf []byte
+		for i := 0; i < contents.Len() && i < 10000; i++ {
+			b, e := d.readStream(contents.Index(i), 0)
+			buf = append(buf, b...)
+			buf = append(buf, '\n')
+			if e != nil {
+				err = e
+				break
+			}
+			if d.lim.MaxStreamBytes > 0 && int64(len(buf)) > d.lim.MaxStreamBytes {
+				err = &LimitError{Limit: LimitStream, Max: d.lim.MaxStreamBytes}
+				break
+			}
+		}
+		data = buf
+	default:
+		return nil
+	}
+	if ierr := in.run(data, res, 0); ierr != nil {
+		return ierr
+	}
+	if aerr := in.annotations(node, res); aerr != nil {
+		return aerr
+	}
+	return err
+}
+
+// annotations runs the normal appearance streams of a page's annotations (form fields,
+// free text, stamps), as viewers and pdftotext show them.
+func (in *interp) annotations(node, res pdf.Value) error {
+	annots := node.Key("Annots")
+	for i := 0; i < annots.Len() && i < 10000; i++ {
+		var ap, rect pdf.Value
+		if safely(func() {
+			a := annots.Index(i)
+			switch a.Key("Subtype").Name() {
+			case "Popup", "Link":
+				return
+			}
+			if a.Key("F").Int64()&2 != 0 { // hidden
+				return
+			}
+			ap = a.Key("AP").Key("N")
+			if ap.Kind() == pdf.Dict {
+				ap = ap.Key(a.Key("AS").Name())
+			}
+			rect = a.Key("Rect")
+		}) != nil || ap.Kind() != pdf.Stream {
+			continue
+		}
+		x0, y0 := rect.Index(0).Float64(), rect.Index(1).Float64()
+		in.g = gstate{ctm: mat{1, 0, 0, 1, x0, y0}, th: 1}
+		if err := in.runForm(ap, res, 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}

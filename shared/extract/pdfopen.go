@@ -1,0 +1,309 @@
+package extract
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ledongthuc/pdf"
+)
+
+// overlay presents a file with some leading bytes replaced and bytes appended, without
+// copying it: how a PDF 2.0 header or a header after junk is shown to the library as
+// "%PDF-1.7", and how a rebuilt cross-reference section is added after the last byte.
+type overlay struct {
+	base io.ReaderAt
+	size int64
+	head []byte // replaces base[0:len(head)]
+	tail []byte // appended at size
+}
+
+func (o *overlay) Size() int64 { return o.size + int64(len(o.tail)) }
+
+func (o *overlay) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	n := 0
+	for len(p) > 0 {
+		switch {
+		case off < int64(len(o.head)):
+			k := copy(p, o.head[off:])
+			p, off, n = p[k:], off+int64(k), n+k
+		case off < o.size:
+			want := p
+			if rem := o.size - off; int64(len(want)) > rem {
+				want = want[:rem]
+			}
+			k, err := o.base.ReadAt(want, off)
+			p, off, n = p[k:], off+int64(k), n+k
+			if err != nil && err != io.EOF {
+				return n, err
+			}
+			if k < len(want) {
+				return n, io.ErrUnexpectedEOF
+			}
+		case off < o.size+int64(len(o.tail)):
+			k := copy(p, o.tail[off-o.size:])
+			p, off, n = p[k:], off+int64(k), n+k
+		default:
+			return n, io.EOF
+		}
+	}
+	return n, nil
+}
+
+var headerOK = regexp.MustCompile(`^%PDF-1\.[0-7][\r\n]`)
+
+// openPDF opens the file with the library, presenting a patched header when needed, and
+// falls back to a rebuilt cross-reference table when the file's own is unusable.
+func openPDF(src io.ReaderAt, size int64, lim Limits) (*pdf.Reader, string, error) {
+	head := make([]byte, 1024)
+	n, _ := src.ReadAt(head, 0)
+	head = head[:n]
+	k := pdfHeaderAt(head)
+	if k < 0 {
+		return nil, "", errors.New("no %PDF header")
+	}
+	version := ""
+	if m := regexp.MustCompile(`^%PDF-(\d\.\d)`).FindSubmatch(head[k:]); m != nil {
+		version = string(m[1])
+	}
+	ov := &overlay{base: src, size: size}
+	if !headerOK.Match(head) {
+		ov.head = []byte("%PDF-1.7\n")
+	}
+	var firstErr error
+	if !bogusSize(src, size) {
+		r, err := newReader(ov)
+		if err == nil && usable(r) {
+			return r, version, nil
+		}
+		firstErr = err
+		if isEncryptionError(err) {
+			return nil, version, fmt.Errorf("%w: %v", ErrEncrypted, err)
+		}
+	}
+	r, err := repair(src, size, ov.head, lim)
+	if err != nil {
+		if firstErr != nil {
+			return nil, version, fmt.Errorf("%v; rebuilding the cross-reference table: %w", firstErr, err)
+		}
+		return nil, version, err
+	}
+	return r, version, nil
+}
+
+func isEncryptionError(err error) bool {
+	return err != nil && (errors.Is(err, pdf.ErrInvalidPassword) || strings.Contains(err.Error(), "encrypt"))
+}
+
+// newReader calls the library with every panic recovered.
+func newReader(ov *overlay) (r *pdf.Reader, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			r, err = nil, &PanicError{Value: x}
+		}
+	}()
+	return pdf.NewReader(ov, ov.Size())
+}
+
+// usable reports whether the document catalog and page tree can be reached.
+func usable(r *pdf.Reader) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	pages := r.Trailer().Key("Root").Key("Pages")
+	return pages.Kind() == pdf.Dict && (pages.Key("Kids").Len() > 0 || pages.Key("Type").Name() == "Page")
+}
+
+var sizeEntry = regexp.MustCompile(`/Size\s+(\d+)`)
+
+// bogusSize reports a trailer /Size far beyond what the file could hold: the library
+// would allocate a table of that many entries.
+func bogusSize(src io.ReaderAt, size int64) bool {
+	tail := make([]byte, min(size, 64<<10))
+	n, _ := src.ReadAt(tail, size-int64(len(tail)))
+	for _, m := range sizeEntry.FindAllSubmatch(tail[:n], -1) {
+		v, err := strconv.ParseInt(string(m[1]), 10, 64)
+		if err != nil || v > size+1024 {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	objHeader   = regexp.MustCompile(`(?:^|[^0-9])(\d{1,10})[ \t\r\n\f\x00]+(\d{1,5})[ \t\r\n\f\x00]+obj\b`)
+	trailerRefs = regexp.MustCompile(`/(Root|Info|Encrypt)\s*(\d+)\s+(\d+)\s+R`)
+	trailerID   = regexp.MustCompile(`/ID\s*\[\s*<([0-9A-Fa-f\s]*)>\s*<([0-9A-Fa-f\s]*)>\s*\]`)
+	typeObjStm  = regexp.MustCompile(`/Type\s*/ObjStm\b`)
+	typeCatalog = regexp.MustCompile(`/Type\s*/Catalog\b`)
+)
+
+type objLoc struct {
+	off int64
+	gen int
+}
+
+// repair locates every "N G obj" in the file, then presents the file with a new
+// cross-reference stream appended (objects inside object streams included) and opens it.
+func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, error) {
+	if lim.MaxInMemory > 0 && size > lim.MaxInMemory {
+		return nil, &LimitError{Limit: LimitStream, Max: lim.MaxInMemory}
+	}
+	data := make([]byte, size)
+	if n, err := src.ReadAt(data, 0); int64(n) < size {
+		return nil, fmt.Errorf("reading: %v", err)
+	}
+	objs := map[int]objLoc{}
+	var stms []int
+	root := ""
+	for _, m := range objHeader.FindAllSubmatchIndex(data, -1) {
+		id, err1 := strconv.Atoi(string(data[m[2]:m[3]]))
+		gen, err2 := strconv.Atoi(string(data[m[4]:m[5]]))
+		if err1 != nil || err2 != nil || id <= 0 || id > 1<<22 {
+			continue
+		}
+		if lim.MaxObjects > 0 && len(objs) > 4*lim.MaxObjects {
+			break
+		}
+		objs[id] = objLoc{int64(m[2]), gen}
+		body := data[m[1]:min(len(data), m[1]+400)]
+		if e := bytes.Index(body, []byte("endobj")); e >= 0 {
+			body = body[:e]
+		}
+		if s := bytes.Index(body, []byte("stream")); s >= 0 {
+			body = body[:s]
+		}
+		if typeObjStm.Match(body) {
+			stms = append(stms, id)
+		}
+		if typeCatalog.Match(body) {
+			root = fmt.Sprintf("%d %d R", id, gen)
+		}
+	}
+	if len(objs) == 0 {
+		return nil, errors.New("no objects found")
+	}
+	refs := map[string]string{}
+	for _, m := range trailerRefs.FindAllSubmatch(data, -1) {
+		refs[string(m[1])] = fmt.Sprintf("%s %s R", m[2], m[3]) // the last one wins
+	}
+	if r := refs["Root"]; r != "" {
+		id, _ := strconv.Atoi(strings.Fields(r)[0])
+		if _, ok := objs[id]; ok || root == "" {
+			root = r
+		}
+	}
+	if root == "" {
+		return nil, errors.New("no document catalog found")
+	}
+	extra := "/Root " + root
+	if r := refs["Info"]; r != "" {
+		extra += "/Info " + r
+	}
+	if r := refs["Encrypt"]; r != "" {
+		extra += "/Encrypt " + r
+	}
+	if ms := trailerID.FindAllSubmatch(data, -1); len(ms) > 0 {
+		m := ms[len(ms)-1]
+		extra += fmt.Sprintf("/ID[<%s><%s>]", m[1], m[2])
+	}
+
+	// First pass: direct objects only, with the object streams listed in the trailer so
+	// that their contents can be read through the library.
+	compressed := map[int][2]int{}
+	r, err := openRebuilt(src, size, head, objs, compressed, extra, stms)
+	if err != nil {
+		return nil, err
+	}
+	if len(stms) == 0 {
+		return r, nil
+	}
+	list := r.Trailer().Key("EvxObjStm")
+	for i := 0; i < list.Len(); i++ {
+		func() {
+			defer func() { recover() }()
+			s := list.Index(i)
+			n := int(s.Key("N").Int64())
+			if n <= 0 || n > 1<<16 {
+				return
+			}
+			data, _ := readStreamValue(s, min(lim.MaxStreamBytes, 1<<20))
+			l := &lexer{b: data}
+			for k := 0; k < n; k++ {
+				id, off := l.next(0), l.next(0)
+				if id.kind != tNum || off.kind != tNum {
+					break
+				}
+				oid := int(id.num)
+				if _, direct := objs[oid]; !direct && oid > 0 && oid < 1<<22 {
+					compressed[oid] = [2]int{stms[i], k}
+				}
+			}
+		}()
+	}
+	if len(compressed) == 0 {
+		return r, nil
+	}
+	return openRebuilt(src, size, head, objs, compressed, extra, nil)
+}
+
+// openRebuilt appends a cross-reference stream (W [1 4 2]) describing objs and
+// compressed, plus the trailer entries in extra, and opens the result.
+func openRebuilt(src io.ReaderAt, size int64, head []byte, objs map[int]objLoc, compressed map[int][2]int, extra string, stms []int) (*pdf.Reader, error) {
+	maxID := 0
+	for id := range objs {
+		maxID = max(maxID, id)
+	}
+	for id := range compressed {
+		maxID = max(maxID, id)
+	}
+	xid := maxID + 1
+	table := make([]byte, 0, (xid+1)*7)
+	for id := 0; id <= xid; id++ {
+		var e [7]byte
+		if loc, ok := objs[id]; ok {
+			e[0] = 1
+			e[1], e[2], e[3], e[4] = byte(loc.off>>24), byte(loc.off>>16), byte(loc.off>>8), byte(loc.off)
+			e[5], e[6] = byte(loc.gen>>8), byte(loc.gen)
+		} else if c, ok := compressed[id]; ok {
+			e[0] = 2
+			e[1], e[2], e[3], e[4] = byte(c[0]>>24), byte(c[0]>>16), byte(c[0]>>8), byte(c[0])
+			e[5], e[6] = byte(c[1]>>8), byte(c[1])
+		}
+		table = append(table, e[:]...)
+	}
+	var t bytes.Buffer
+	t.WriteString("\n")
+	xoff := size + int64(t.Len())
+	fmt.Fprintf(&t, "%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Length %d%s", xid, xid+1, len(table), extra)
+	if len(stms) > 0 {
+		sort.Ints(stms)
+		t.WriteString("/EvxObjStm[")
+		for _, id := range stms {
+			fmt.Fprintf(&t, "%d %d R ", id, objs[id].gen)
+		}
+		t.WriteString("]")
+	}
+	t.WriteString(">>\nstream\n")
+	t.Write(table)
+	fmt.Fprintf(&t, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xoff)
+	ov := &overlay{base: src, size: size, head: head, tail: t.Bytes()}
+	r, err := newReader(ov)
+	if err != nil {
+		return nil, err
+	}
+	if !usable(r) {
+		return nil, errors.New("no page tree found")
+	}
+	return r, nil
+}
