@@ -11,6 +11,28 @@ import (
 // ErrNotFound is returned (wrapped) by every port when the named item does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrInvalidSum is returned (wrapped) by a BlobStore for a sum that is not 64 lowercase hex
+// digits. Such a sum never reaches a file name or an object key.
+var ErrInvalidSum = errors.New("invalid sha256: want 64 lowercase hex digits")
+
+// ErrStaleHandle may be returned (wrapped) by Queue.Ack for a handle whose message was
+// handed out again after its visibility timeout ended: the newer receiver owns it now.
+var ErrStaleHandle = errors.New("stale receipt handle")
+
+// ValidSum reports whether sum is a SHA-256 as BlobStore names blobs: 64 lowercase hex digits.
+func ValidSum(sum string) bool {
+	if len(sum) != 64 {
+		return false
+	}
+	for i := 0; i < len(sum); i++ {
+		c := sum[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // DigestMismatchError reports bytes that did not hash to the SHA-256 they were stored under.
 type DigestMismatchError struct {
 	Key  string // what was being stored
@@ -22,24 +44,53 @@ func (e *DigestMismatchError) Error() string {
 	return fmt.Sprintf("%s: sha256 is %s, want %s", e.Key, e.Got, e.Want)
 }
 
+// SizeMismatchError reports bytes whose length was not the size they were stored with.
+// Got may stop counting at Want+1: a backend need not read past the size it was promised.
+type SizeMismatchError struct {
+	Key  string // what was being stored
+	Want int64  // the size the caller named
+	Got  int64  // the bytes that arrived (at least Want+1 when there were too many)
+}
+
+func (e *SizeMismatchError) Error() string {
+	return fmt.Sprintf("%s: size is %d bytes, want %d", e.Key, e.Got, e.Want)
+}
+
 // BlobStore keeps documents content-addressed by SHA-256.
 //
-// Put reads r to EOF and stores its bytes under sum (64 lowercase hex digits). If the
-// bytes do not hash to sum, or their length is not size, Put stores nothing and returns a
-// *DigestMismatchError (or an error naming the size). Putting a blob that already exists
-// succeeds and never replaces the stored bytes. A blob is visible to Open only once Put has
-// returned nil: a crash never leaves a partial blob under its name.
+// Put reads r to EOF and stores its bytes under sum (64 lowercase hex digits, see
+// [ValidSum]; anything else is an error wrapping [ErrInvalidSum]). Put always checks the
+// bytes, even when the blob already exists: if their length is not size it stores nothing
+// and returns a *[SizeMismatchError]; if they do not hash to sum it stores nothing and
+// returns a *[DigestMismatchError]. Putting a blob that already exists with the right bytes
+// succeeds and never replaces the stored bytes. An error from r or from ctx is returned
+// wrapped (errors.Is finds it) and leaves nothing stored. A blob is visible to Open only
+// once Put has returned nil: a crash or a failure never leaves a partial blob under its
+// name, and concurrent Puts of the same blob all succeed. Put streams: it does not hold the
+// blob in memory.
 //
-// Open returns the stored bytes, or an error wrapping ErrNotFound.
+// Open returns the stored bytes, or an error wrapping [ErrNotFound] (or [ErrInvalidSum]).
+//
+// The conformance suite is package blobtest.
 type BlobStore interface {
 	Put(ctx context.Context, sum string, size int64, r io.Reader) error
 	Open(ctx context.Context, sum string) (io.ReadCloser, error)
 }
 
+// Limits every Queue backend enforces alike (SQS's own limits).
+const (
+	MaxReceive    = 10              // most messages one Receive may ask for
+	MaxBody       = 256 << 10       // longest message body in bytes
+	MaxDedupID    = 128             // longest dedup id
+	MaxVisibility = 12 * time.Hour  // longest visibility timeout
+	DedupWindow   = 5 * time.Minute // shortest time a dedup id is remembered
+	MaxQueueName  = 80              // longest queue name
+)
+
 // Message is one delivery-queue message as received.
 type Message struct {
-	ID     string // the queue's id of the message
-	Handle string // pass to Ack; valid until the visibility timeout ends
+	ID     string // the queue's id of the message, the same on every receive
+	Handle string // pass to Ack; differs on every receive
 	Body   []byte
 	// Receives counts how often the message was handed out, this time included.
 	Receives int
@@ -47,10 +98,30 @@ type Message struct {
 
 // Queue carries messages to a named queue (one per counterpart, plus evx's own).
 //
-// Send with a dedupID already sent to the same queue is a no-op: a retried step never makes
-// a second delivery. Receive returns at most max messages and hides each from other receivers
-// for visibility; a message that is not acknowledged within that time is handed out again.
-// Ack removes the message for good.
+// Queue names are 1 to [MaxQueueName] ASCII letters, digits, '-' or '_'. A body is
+// non-empty UTF-8 text (JSON in practice) of at most [MaxBody] bytes. A dedupID is 1 to
+// [MaxDedupID] printable ASCII characters.
+//
+// Send with a dedupID already sent to the same queue is a no-op, whether or not the first
+// message was received or acknowledged: a retried step never makes a second delivery. The
+// same dedupID on another queue is another message. Backends remember a dedupID for at least
+// [DedupWindow] (SQS FIFO's window; the embedded backend remembers for good), so a retry
+// after that must be caught by the caller's own records (the custody ledger).
+//
+// Receive returns at most max (1 to [MaxReceive]) messages and hides each from other
+// receivers for visibility (more than zero, at most [MaxVisibility]; a backend may round it
+// up to whole seconds). A message that is not acknowledged within that time is handed out
+// again, with the same ID, a new Handle and Receives one higher. Receive on an empty queue
+// returns no messages and no error after waiting at most a second or two; it may also
+// return fewer than max messages while more are waiting. The port promises no order.
+//
+// Ack removes the message for good. Acking a message already removed returns nil. A stale
+// handle (the message was handed out again since) returns nil or an error wrapping
+// [ErrStaleHandle], and may or may not remove the message, so the work a message asks for
+// must be idempotent. A handle that was never issued by this queue is an error and removes
+// nothing.
+//
+// The conformance suite is package queuetest.
 type Queue interface {
 	Send(ctx context.Context, queue, dedupID string, body []byte) error
 	Receive(ctx context.Context, queue string, max int, visibility time.Duration) ([]Message, error)
@@ -70,6 +141,8 @@ type Counterpart struct {
 }
 
 // Directory looks up counterparts by id; an unknown id is an error wrapping ErrNotFound.
+// An inactive counterpart is returned with Active false, so the caller can say why it
+// refuses to deliver.
 type Directory interface {
 	Counterpart(ctx context.Context, id string) (Counterpart, error)
 }

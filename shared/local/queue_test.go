@@ -1,0 +1,182 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/pipeline/queuetest"
+)
+
+func openTestDB(t testing.TB) *sql.DB {
+	t.Helper()
+	db, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "evx.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func newTestQueue(t testing.TB, clock pipeline.Clock) *Queue {
+	t.Helper()
+	q, err := NewQueue(context.Background(), openTestDB(t), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+func TestQueueConformance(t *testing.T) {
+	queuetest.Run(t, func(t *testing.T) pipeline.Queue { return newTestQueue(t, nil) }, queuetest.Ordered())
+}
+
+// fakeClock is a settable clock for tests that must not sleep.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time          { return c.t }
+func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+func TestQueueVisibilityClock(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)}
+	q := newTestQueue(t, clk.now)
+	ctx := context.Background()
+	if err := q.Send(ctx, "cp-a", "d1", []byte(`{"n":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := q.Receive(ctx, "cp-a", 1, time.Hour)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("Receive = %d messages, %v; want 1, nil", len(ms), err)
+	}
+	clk.advance(time.Hour - time.Nanosecond)
+	if ms, _ := q.Receive(ctx, "cp-a", 1, time.Hour); len(ms) != 0 {
+		t.Fatalf("Receive 1 ns before the timeout = %d messages, want 0", len(ms))
+	}
+	clk.advance(time.Nanosecond)
+	again, err := q.Receive(ctx, "cp-a", 1, time.Hour)
+	if err != nil || len(again) != 1 || again[0].Receives != 2 {
+		t.Fatalf("Receive at the timeout = %+v, %v; want the message with Receives 2", again, err)
+	}
+	// The first handle is stale now, and the local queue says so.
+	if err := q.Ack(ctx, "cp-a", ms[0].Handle); !errors.Is(err, pipeline.ErrStaleHandle) {
+		t.Errorf("Ack(stale) = %v, want ErrStaleHandle", err)
+	}
+	if err := q.Ack(ctx, "cp-a", again[0].Handle); err != nil {
+		t.Errorf("Ack(current) = %v", err)
+	}
+}
+
+// TestQueueSharesDatabase checks that the queue creates only queue_ tables and reopens
+// over an existing database with its messages intact.
+func TestQueueSharesDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "evx.db")
+	ctx := context.Background()
+	db, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE other_things (x INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	q, err := NewQueue(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Send(ctx, "cp-a", "d1", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	if got, want := fmt.Sprint(tables), "[other_things queue_dedup queue_messages]"; got != want {
+		t.Errorf("tables = %s, want %s", got, want)
+	}
+	db.Close()
+
+	db, err = OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	q, err = NewQueue(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Send(ctx, "cp-a", "d1", []byte(`{"again":true}`)); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := q.Receive(ctx, "cp-a", 10, time.Minute)
+	if err != nil || len(ms) != 1 || string(ms[0].Body) != "{}" {
+		t.Fatalf("after reopening: Receive = %+v, %v; want the one message sent before", ms, err)
+	}
+}
+
+func TestQueueHandles(t *testing.T) {
+	q := newTestQueue(t, nil)
+	ctx := context.Background()
+	for _, q2 := range []string{"cp-a", "cp-b"} {
+		if err := q.Send(ctx, q2, "d", []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, _ := q.Receive(ctx, "cp-a", 1, time.Minute)
+	if len(a) != 1 {
+		t.Fatal("no message")
+	}
+	tests := []struct {
+		name, queue, handle string
+		wantErr             bool
+	}{
+		{"other-queue", "cp-b", a[0].Handle, true},
+		{"zero-id", "cp-a", "0.1." + a[0].Handle[len(a[0].Handle)-32:], true},
+		{"wrong-token", "cp-a", a[0].Handle[:len(a[0].Handle)-1] + "0", true},
+		{"upper-token", "cp-a", a[0].Handle[:len(a[0].Handle)-32] + "ABCDEF0123456789ABCDEF0123456789", true},
+		{"future-receive", "cp-a", a[0].ID + ".9." + a[0].Handle[len(a[0].Handle)-32:], true},
+		// A well-formed handle of a message that is gone: acknowledged before.
+		{"unknown-id", "cp-a", "999999.1.0123456789abcdef0123456789abcdef", false},
+	}
+	for _, tc := range tests {
+		err := q.Ack(ctx, tc.queue, tc.handle)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("Ack(%s) = %v, want error: %v", tc.name, err, tc.wantErr)
+		}
+	}
+	if err := q.Ack(ctx, "cp-a", a[0].Handle); err != nil {
+		t.Errorf("Ack(current handle) after the refused ones = %v", err)
+	}
+}
+
+// BenchmarkQueue measures Send, Receive and Ack of one message each, in messages/s.
+func BenchmarkQueue(b *testing.B) {
+	q := newTestQueue(b, nil)
+	ctx := context.Background()
+	body := []byte(`{"bundle":"b-0001","counterpart":"nl-om","documents":12}`)
+	i := 0
+	for b.Loop() {
+		i++
+		if err := q.Send(ctx, "cp-a", fmt.Sprintf("m-%d", i), body); err != nil {
+			b.Fatal(err)
+		}
+		ms, err := q.Receive(ctx, "cp-a", 1, time.Minute)
+		if err != nil || len(ms) != 1 {
+			b.Fatalf("Receive = %d, %v", len(ms), err)
+		}
+		if err := q.Ack(ctx, "cp-a", ms[0].Handle); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
