@@ -84,16 +84,11 @@ func New(client *s3.Client, bucket string, opts ...Option) *Store {
 	return s
 }
 
-// Key returns the object key of the document with the given SHA-256, after checking that sum
-// is 64 lowercase hex digits.
+// Key returns the object key of the document with the given SHA-256, or an error wrapping
+// pipeline.ErrInvalidSum when sum is not 64 lowercase hex digits.
 func Key(sum string) (string, error) {
-	if len(sum) != 2*sha256.Size {
-		return "", fmt.Errorf("sha256 %q: want 64 lowercase hex digits", sum)
-	}
-	for _, c := range []byte(sum) {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return "", fmt.Errorf("sha256 %q: want 64 lowercase hex digits", sum)
-		}
+	if !pipeline.ValidSum(sum) {
+		return "", fmt.Errorf("sha256 %q: %w", sum, pipeline.ErrInvalidSum)
 	}
 	return Prefix + sum, nil
 }
@@ -110,6 +105,9 @@ func (s *Store) Put(ctx context.Context, sum string, size int64, r io.Reader) er
 	if size < 0 {
 		return fmt.Errorf("put %s: size %d is negative", key, size)
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
 	want, _ := hex.DecodeString(sum)
 	if size <= s.partSize {
 		return s.putSingle(ctx, key, sum, want, size, r)
@@ -117,11 +115,13 @@ func (s *Store) Put(ctx context.Context, sum string, size int64, r io.Reader) er
 	return s.putMultipart(ctx, key, sum, want, size, r)
 }
 
-// readBody reads exactly n bytes of r into buf, reporting a body that is shorter or longer.
-func readBody(key string, size int64, r io.Reader, buf []byte, last bool) error {
-	if _, err := io.ReadFull(r, buf); err != nil {
+// readBody reads exactly len(buf) bytes of r into buf; done bytes of the body came before.
+// On the last buffer it also makes sure the body ends there.
+func readBody(key string, size, done int64, r io.Reader, buf []byte, last bool) error {
+	n, err := io.ReadFull(r, buf)
+	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return &SizeError{Key: key, Want: size, Short: true}
+			return &pipeline.SizeMismatchError{Key: key, Want: size, Got: done + int64(n)}
 		}
 		return fmt.Errorf("put %s: read: %w", key, err)
 	}
@@ -129,7 +129,7 @@ func readBody(key string, size int64, r io.Reader, buf []byte, last bool) error 
 		var one [1]byte
 		n, err := io.ReadFull(r, one[:])
 		if n > 0 {
-			return &SizeError{Key: key, Want: size}
+			return &pipeline.SizeMismatchError{Key: key, Want: size, Got: size + 1}
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("put %s: read: %w", key, err)
@@ -138,27 +138,13 @@ func readBody(key string, size int64, r io.Reader, buf []byte, last bool) error 
 	return nil
 }
 
-// SizeError reports a body whose length is not the size the caller named.
-type SizeError struct {
-	Key   string
-	Want  int64
-	Short bool // true: the body ended early; false: it ran past Want
-}
-
-func (e *SizeError) Error() string {
-	if e.Short {
-		return fmt.Sprintf("%s: body is shorter than %d bytes", e.Key, e.Want)
-	}
-	return fmt.Sprintf("%s: body is longer than %d bytes", e.Key, e.Want)
-}
-
 func mismatch(key, sum string, h hash.Hash) error {
 	return &pipeline.DigestMismatchError{Key: key, Want: sum, Got: hex.EncodeToString(h.Sum(nil))}
 }
 
 func (s *Store) putSingle(ctx context.Context, key, sum string, want []byte, size int64, r io.Reader) error {
 	buf := make([]byte, size)
-	if err := readBody(key, size, r, buf, true); err != nil {
+	if err := readBody(key, size, 0, r, buf, true); err != nil {
 		return err
 	}
 	h := sha256.New()
@@ -245,7 +231,7 @@ func (s *Store) putMultipart(ctx context.Context, key, sum string, want []byte, 
 			return fmt.Errorf("put %s: read: %w", key, err)
 		}
 		if n != size {
-			return &SizeError{Key: key, Want: size, Short: n < size}
+			return &pipeline.SizeMismatchError{Key: key, Want: size, Got: n}
 		}
 		if !bytes.Equal(h.Sum(nil), want) {
 			return mismatch(key, sum, h)
@@ -281,8 +267,11 @@ func (s *Store) putMultipart(ctx context.Context, key, sum string, want []byte, 
 	for off, num := int64(0), int32(1); off < size; off, num = off+partSize, num+1 {
 		n := min(partSize, size-off)
 		last := off+n == size
-		if err := readBody(key, size, r, buf[:n], last); err != nil {
+		if err := readBody(key, size, off, r, buf[:n], last); err != nil {
 			return abort(err)
+		}
+		if err := ctx.Err(); err != nil {
+			return abort(fmt.Errorf("put %s: %w", key, err))
 		}
 		whole.Write(buf[:n])
 		ps := sha256.Sum256(buf[:n])
@@ -337,7 +326,7 @@ func (s *Store) Open(ctx context.Context, sum string) (io.ReadCloser, error) {
 	}
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key}, quietChecksums)
 	if err != nil {
-		if isNotFound(err) {
+		if isNotFound(err) && ctx.Err() == nil {
 			return nil, fmt.Errorf("open %s: %w", key, pipeline.ErrNotFound)
 		}
 		return nil, fmt.Errorf("open %s: %w", key, err)

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/pipeline/blobtest"
 	"github.com/evx-project/evx/shared/s3blob"
 )
 
@@ -99,6 +100,15 @@ func assertAbsent(t *testing.T, c *s3.Client, bucket, sum string) {
 	}
 }
 
+// The BlobStore conformance suite, with 5 MiB parts so that the larger blobs go up as
+// multipart uploads.
+func TestIntegrationBlobStoreConformance(t *testing.T) {
+	blobtest.Run(t, func(t *testing.T) pipeline.BlobStore {
+		c, bucket := newBucket(t)
+		return s3blob.New(c, bucket, s3blob.WithPartSize(s3blob.MinPartSize))
+	})
+}
+
 func TestIntegrationPutOpen(t *testing.T) {
 	c, bucket := newBucket(t)
 	st := s3blob.New(c, bucket, s3blob.WithPartSize(s3blob.MinPartSize))
@@ -163,9 +173,9 @@ func TestIntegrationPutOpen(t *testing.T) {
 		body, sum := randomBytes(t, 100)
 		for _, size := range []int64{99, 101, 3 * s3blob.MinPartSize} {
 			err := st.Put(ctx, sum, size, bytes.NewReader(body))
-			var se *s3blob.SizeError
+			var se *pipeline.SizeMismatchError
 			if !errors.As(err, &se) {
-				t.Errorf("Put(100 bytes, size %d) = %v, want *SizeError", size, err)
+				t.Errorf("Put(100 bytes, size %d) = %v, want *SizeMismatchError", size, err)
 			}
 		}
 		assertAbsent(t, c, bucket, sum)
