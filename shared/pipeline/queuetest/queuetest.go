@@ -270,19 +270,21 @@ func testMax(t *testing.T, q pipeline.Queue) {
 	seen := map[string]bool{}
 	deadline := time.Now().Add(15 * time.Second)
 	for len(seen) < n && time.Now().Before(deadline) {
+		// receive fails the test if more than 3 come back.
 		for _, m := range receive(t, q, qE, 3, 30*time.Second) {
 			if seen[m.ID] {
 				t.Fatalf("message %s handed out twice within its visibility timeout", m.ID)
 			}
 			seen[m.ID] = true
+			// Acknowledged at once: a FIFO backend holds back a message group while
+			// some of it is in flight.
+			ack(t, q, qE, m)
 		}
 	}
 	if len(seen) != n {
 		t.Fatalf("received %d of %d messages with max 3 within 15 s", len(seen), n)
 	}
-	if ms := receive(t, q, qE, 1, 30*time.Second); len(ms) != 0 {
-		t.Fatalf("Receive returned %d hidden messages, want none", len(ms))
-	}
+	wantEmpty(t, q, qE)
 }
 
 func testInvalid(t *testing.T, q pipeline.Queue) {
@@ -433,6 +435,8 @@ func testCanceled(t *testing.T, q pipeline.Queue) {
 	if err := q.Ack(ctx, qA, m.Handle); !errors.Is(err, context.Canceled) {
 		t.Errorf("Ack(canceled context) = %v, want an error wrapping context.Canceled", err)
 	}
+	// Acknowledge it for real: a FIFO backend holds back its message group meanwhile.
+	ack(t, q, qA, m)
 	// The canceled Send left nothing, so a real one with its dedup id still goes through.
 	send(t, q, qA, "cx-2", `{"x":2}`)
 	if got := collect(t, q, qA, 1, 30*time.Second); string(got[0].Body) != `{"x":2}` {
