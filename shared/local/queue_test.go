@@ -15,7 +15,12 @@ import (
 
 func openTestDB(t testing.TB) *sql.DB {
 	t.Helper()
-	db, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "evx.db"))
+	return openDBAt(t, filepath.Join(t.TempDir(), "evx.db"))
+}
+
+func openDBAt(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := OpenSQLite(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
