@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -268,4 +269,59 @@ func BenchmarkQueue(b *testing.B) {
 	b.ReportMetric(msgs/b.Elapsed().Seconds(), "msgs/s")
 	perMsg := float64(b.Elapsed()) / msgs
 	b.ReportMetric(perMsg/(float64(commitTime)/float64(commits)), "commits-per-msg")
+}
+
+// TestQueueTwoHandles runs receivers over two database handles on one file, as evx serve
+// and a command on the same data folder do: no message goes to both.
+func TestQueueTwoHandles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "evx.db")
+	ctx := context.Background()
+	var qs []*Queue
+	for range 2 {
+		q, err := NewQueue(ctx, openDBAt(t, path), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs = append(qs, q)
+	}
+	const n = 60
+	for i := range n {
+		if err := qs[i%2].Send(ctx, "cp-a", fmt.Sprint("m-", i), []byte(fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q := qs[w%2]
+			for {
+				ms, err := q.Receive(ctx, "cp-a", 3, time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(ms) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, m := range ms {
+					seen[m.ID]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Errorf("received %d distinct messages, want %d", len(seen), n)
+	}
+	for id, c := range seen {
+		if c != 1 {
+			t.Errorf("message %s received %d times", id, c)
+		}
+	}
 }
