@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS queue_messages (
 	receives   INTEGER NOT NULL DEFAULT 0,
 	token      TEXT    NOT NULL DEFAULT ''        -- of the latest receive
 );
-CREATE INDEX IF NOT EXISTS queue_messages_ready ON queue_messages (queue, visible_at, id);
+-- In id order per queue, so Receive stops after max ready messages instead of sorting them all.
+CREATE INDEX IF NOT EXISTS queue_messages_order ON queue_messages (queue, id, visible_at);
 CREATE TABLE IF NOT EXISTS queue_dedup (
 	queue      TEXT    NOT NULL,
 	dedup_id   TEXT    NOT NULL,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -323,5 +324,30 @@ func TestQueueTwoHandles(t *testing.T) {
 		if c != 1 {
 			t.Errorf("message %s received %d times", id, c)
 		}
+	}
+}
+
+// TestQueueReceivePlan guards the index Receive relies on: it walks one queue in id order
+// and stops after max ready messages, never sorting the whole backlog.
+func TestQueueReceivePlan(t *testing.T) {
+	q := newTestQueue(t, nil)
+	rows, err := q.db.Query(`EXPLAIN QUERY PLAN
+		SELECT id FROM queue_messages WHERE queue = ? AND visible_at <= ? ORDER BY id LIMIT ?`, "cp-a", 1, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused any
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	got := fmt.Sprint(plan)
+	if !strings.Contains(got, "queue_messages_order") || strings.Contains(got, "TEMP B-TREE") {
+		t.Errorf("query plan %s, want a search of queue_messages_order with no temporary sort", got)
 	}
 }
