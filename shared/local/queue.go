@@ -20,7 +20,8 @@ import (
 // beside them).
 //
 // A message is hidden by moving its visible_at into the future; Receive picks and hides
-// ready messages in one UPDATE … RETURNING, so two receivers never get the same message.
+// ready messages with one UPDATE … RETURNING in a write transaction, so two receivers never
+// get the same message.
 // Each receive gives the message a new random token; the handle is "id.receives.token".
 // Dedup ids are remembered for good. Messages leave in the order they were sent, unless one
 // is handed out again after its visibility timeout.
