@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var tamperDir = filepath.Join("..", "..", "shared", "custody", "testdata", "tamper")
+
+func TestVerifyTamperVectors(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(tamperDir, "cases.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		name, want := f[0], f[1]
+		t.Run(name, func(t *testing.T) {
+			args := []string{"verify", "--json", "--key", filepath.Join(tamperDir, "key.pem"),
+				filepath.Join(tamperDir, name+".json"),
+				"--documents", filepath.Join(tamperDir, f[2]), "--checkpoint", filepath.Join(tamperDir, f[3])}
+			var out, errb bytes.Buffer
+			code := run(args, &out, &errb)
+			wantCode := exitInvalid
+			if want == "ok" {
+				wantCode = exitOK
+			}
+			if code != wantCode {
+				t.Fatalf("evx %s = exit %d, want %d; stdout %s stderr %s", strings.Join(args, " "), code, wantCode, out.String(), errb.String())
+			}
+			var res struct {
+				Valid   bool
+				Failure map[string]any
+			}
+			if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+				t.Fatalf("--json output %q: %v", out.String(), err)
+			}
+			if want == "ok" {
+				if !res.Valid {
+					t.Errorf("valid = false, want true")
+				}
+				return
+			}
+			if res.Valid || res.Failure["type"] != want {
+				t.Errorf("failure = %v, want type %s", res.Failure, want)
+			}
+		})
+	}
+}
+
+func TestVerifyText(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"verify", "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, "dropped-event.json")}, &out, &errb)
+	if code != exitInvalid {
+		t.Fatalf("exit %d, want %d (stderr %s)", code, exitInvalid, errb.String())
+	}
+	// The first failure names the event and both hashes.
+	if got := out.String(); !strings.Contains(got, "chain broken at seq 4") || strings.Count(got, " want ") != 1 {
+		t.Errorf("output %q, want the break at seq 4 with expected and found hashes", got)
+	}
+	out.Reset()
+	code = run([]string{"verify", "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, "good.json"),
+		"--documents", filepath.Join(tamperDir, "documents"), "--checkpoint", filepath.Join(tamperDir, "older.txt")}, &out, &errb)
+	if code != exitOK || !strings.Contains(out.String(), "valid: bundle EVX-2026-0001, 8 events") || !strings.Contains(out.String(), "3 documents") {
+		t.Errorf("exit %d, output %q, want 0 and a valid summary", code, out.String())
+	}
+}
+
+func TestVerifyUsage(t *testing.T) {
+	key := filepath.Join(tamperDir, "key.pem")
+	good := filepath.Join(tamperDir, "good.json")
+	for _, args := range [][]string{
+		{"verify"},
+		{"verify", good},                          // no key
+		{"verify", "--key", key},                  // no trail
+		{"verify", "--key", key, good, good},      // two trails
+		{"verify", "--key", "/nonexistent", good}, // unreadable key
+		{"verify", "--key", good, good},           // not a key
+		{"verify", "--key", key, "/nonexistent"},
+		{"verify", "--key", key, good, "--documents", "/nonexistent"},
+		{"verify", "--key", key, good, "--checkpoint", "/nonexistent"},
+		{"verify", "--bogus"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != exitUsage {
+			t.Errorf("evx %s = exit %d, want %d", strings.Join(args, " "), code, exitUsage)
+		}
+	}
+}

@@ -1,0 +1,174 @@
+package custody
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"github.com/transparency-dev/formats/log"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// Checkpoints are the transparency-dev checkpoint body ("<origin>\n<size>\n<base64 root>\n",
+// github.com/transparency-dev/formats/log) signed as a note (golang.org/x/mod/sumdb/note).
+// The note's key name is the origin. Two signature algorithms, both checked with the public
+// key alone:
+//
+//   - Ed25519 (embedded mode): the note package's own scheme, algorithm byte 0x01; key hash =
+//     first 4 bytes of SHA-256(origin || "\n" || 0x01 || 32-byte public key); the signature is
+//     Ed25519 over the note text.
+//   - ECDSA P-256 (KMS): algorithm byte 0x02, the scheme of transparency-dev/formats'
+//     note.NewECDSAVerifier (also Sigstore Rekor's): the signature is ASN.1 DER over
+//     SHA-256(note text), key hash = first 4 bytes of SHA-256(PKIX DER of the public key).
+//     Its verifier key string is "<origin>+<keyhash hex>+<base64(0x02 || PKIX DER)>".
+//
+// Both match the [Signer] contract, so a Signer signs notes unchanged.
+
+// Note signature algorithm identifiers (the first byte of a verifier key's key material).
+const (
+	NoteAlgEd25519   = 0x01
+	NoteAlgECDSAP256 = 0x02
+)
+
+// NoteVerifierKey returns the note verifier key string for pub under the name origin.
+func NoteVerifierKey(origin string, pub crypto.PublicKey) (string, error) {
+	if err := checkOrigin(origin); err != nil {
+		return "", err
+	}
+	switch k := pub.(type) {
+	case ed25519.PublicKey:
+		return note.NewEd25519VerifierKey(origin, k)
+	case *ecdsa.PublicKey:
+		if err := checkKeyType(k); err != nil {
+			return "", err
+		}
+		der, err := x509.MarshalPKIXPublicKey(k)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s+%08x+%s", origin, ecdsaKeyHash(der),
+			base64.StdEncoding.EncodeToString(append([]byte{NoteAlgECDSAP256}, der...))), nil
+	default:
+		return "", checkKeyType(pub)
+	}
+}
+
+// NewNoteVerifier returns a note verifier for signatures by pub under the name origin.
+func NewNoteVerifier(origin string, pub crypto.PublicKey) (note.Verifier, error) {
+	if err := checkOrigin(origin); err != nil {
+		return nil, err
+	}
+	switch k := pub.(type) {
+	case ed25519.PublicKey:
+		vkey, err := note.NewEd25519VerifierKey(origin, k)
+		if err != nil {
+			return nil, err
+		}
+		return note.NewVerifier(vkey)
+	case *ecdsa.PublicKey:
+		if err := checkKeyType(k); err != nil {
+			return nil, err
+		}
+		der, err := x509.MarshalPKIXPublicKey(k)
+		if err != nil {
+			return nil, err
+		}
+		return &noteKey{name: origin, hash: ecdsaKeyHash(der), pub: k}, nil
+	default:
+		return nil, checkKeyType(pub)
+	}
+}
+
+// NewNoteSigner adapts s to note.Signer under the name origin. ctx is used for every Sign.
+func NewNoteSigner(ctx context.Context, origin string, s Signer) (note.Signer, error) {
+	v, err := NewNoteVerifier(origin, s.Public())
+	if err != nil {
+		return nil, err
+	}
+	return &noteKey{name: origin, hash: v.KeyHash(), signer: s, ctx: ctx}, nil
+}
+
+// noteKey is the note.Signer of a custody Signer and the note.Verifier of an ECDSA P-256 key.
+type noteKey struct {
+	name   string
+	hash   uint32
+	pub    *ecdsa.PublicKey
+	signer Signer
+	ctx    context.Context
+}
+
+func (k *noteKey) Name() string    { return k.name }
+func (k *noteKey) KeyHash() uint32 { return k.hash }
+func (k *noteKey) Sign(msg []byte) ([]byte, error) {
+	return k.signer.Sign(k.ctx, msg)
+}
+func (k *noteKey) Verify(msg, sig []byte) bool {
+	return VerifySignature(k.pub, msg, sig) == nil
+}
+
+func ecdsaKeyHash(der []byte) uint32 {
+	h := sha256.Sum256(der)
+	return binary.BigEndian.Uint32(h[:4])
+}
+
+func checkOrigin(origin string) error {
+	if origin == "" || strings.ContainsAny(origin, " +\n\t") || len(origin) > 256 {
+		return fmt.Errorf("log origin %q: want 1-256 characters, no spaces or '+'", origin)
+	}
+	return nil
+}
+
+// SignCheckpoint returns the signed checkpoint note for a log of size leaves with root hash root.
+func SignCheckpoint(ctx context.Context, s Signer, origin string, size uint64, root []byte) ([]byte, error) {
+	ns, err := NewNoteSigner(ctx, origin, s)
+	if err != nil {
+		return nil, err
+	}
+	body := log.Checkpoint{Origin: origin, Size: size, Hash: root}.Marshal()
+	return note.Sign(&note.Note{Text: string(body)}, ns)
+}
+
+// Checkpoint returns a signed checkpoint of the log's current state.
+func (k *Keeper) Checkpoint(ctx context.Context) ([]byte, error) {
+	size, err := k.Ledger.LogSize(ctx)
+	if err != nil {
+		return nil, err
+	}
+	root, err := RootAt(ctx, k.Ledger, size)
+	if err != nil {
+		return nil, err
+	}
+	return SignCheckpoint(ctx, k.Signer, k.Origin, size, root)
+}
+
+// maxCheckpoint bounds a checkpoint note's size (the note package allows 1 MB).
+const maxCheckpoint = 64 << 10
+
+// OpenCheckpoint checks a signed checkpoint note against pub and returns its body. The origin
+// is taken from the note's first line; the key, not the name, is what is trusted. A failure is
+// a *CheckpointError.
+func OpenCheckpoint(text []byte, pub crypto.PublicKey) (*log.Checkpoint, error) {
+	if len(text) > maxCheckpoint {
+		return nil, &CheckpointError{Reason: fmt.Sprintf("checkpoint of %d bytes exceeds %d", len(text), maxCheckpoint)}
+	}
+	origin, _, _ := strings.Cut(string(text), "\n")
+	v, err := NewNoteVerifier(origin, pub)
+	if err != nil {
+		return nil, &CheckpointError{Reason: "origin line", Err: err}
+	}
+	cp, _, _, err := log.ParseCheckpoint(text, origin, v)
+	if err != nil {
+		return nil, &CheckpointError{Reason: "note signature by the trusted key", Err: err}
+	}
+	if len(cp.Hash) != sha256.Size {
+		return nil, &CheckpointError{Reason: fmt.Sprintf("root hash of %d bytes, want 32", len(cp.Hash))}
+	}
+	return cp, nil
+}

@@ -1,0 +1,163 @@
+package custody
+
+import (
+	"encoding/hex"
+	"fmt"
+)
+
+// Verification failures. Each names the event (by its sequence) or the document it concerns
+// and carries both sides: Want is what the trail or the trusted input states, Got what the
+// verifier computed from the data in hand.
+
+// FormatError: the trail is not a well-formed evx trail (bad JSON, unknown fields, trailing
+// data, a malformed field, a limit exceeded).
+type FormatError struct {
+	Err error
+}
+
+func (e *FormatError) Error() string { return "trail format: " + e.Err.Error() }
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// BundleError: an event of another bundle sits in the trail.
+type BundleError struct {
+	Position  int // 0-based position in the trail
+	Want, Got string
+}
+
+func (e *BundleError) Error() string {
+	return fmt.Sprintf("event at position %d belongs to bundle %q, want %q", e.Position, e.Got, e.Want)
+}
+
+// BreakError: the chain is broken at Seq: its prev field (Got) is not the hash of the event
+// before it in the trail (Want). Dropped, reordered and duplicated events end up here.
+type BreakError struct {
+	Seq       uint64
+	Want, Got string
+}
+
+func (e *BreakError) Error() string {
+	return fmt.Sprintf("chain broken at seq %d: prev is %s, want %s (hash of the preceding event)", e.Seq, orNone(e.Got), orNone(e.Want))
+}
+
+// SequenceError: the event at Position carries sequence Got, want Want.
+type SequenceError struct {
+	Position  int
+	Want, Got uint64
+}
+
+func (e *SequenceError) Error() string {
+	return fmt.Sprintf("event at position %d has seq %d, want %d", e.Position, e.Got, e.Want)
+}
+
+// EventHashError: the event's content does not hash to its stated hash. Want is the stated
+// hash, Got the hash of the content.
+type EventHashError struct {
+	Seq       uint64
+	Want, Got string
+}
+
+func (e *EventHashError) Error() string {
+	return fmt.Sprintf("event seq %d: content hashes to %s, event states %s", e.Seq, e.Got, orNone(e.Want))
+}
+
+// SignatureError: the event at Seq is not signed by the trusted key: either it names another
+// key (WantKeyID is the trusted key's id, GotKeyID the event's) or its signature does not verify.
+type SignatureError struct {
+	Seq                 uint64
+	WantKeyID, GotKeyID string
+	Err                 error
+}
+
+func (e *SignatureError) Error() string {
+	if e.WantKeyID != e.GotKeyID {
+		return fmt.Sprintf("event seq %d is signed by key %s, want trusted key %s", e.Seq, orNone(e.GotKeyID), e.WantKeyID)
+	}
+	return fmt.Sprintf("event seq %d: signature by key %s: %v", e.Seq, e.WantKeyID, e.Err)
+}
+func (e *SignatureError) Unwrap() error { return e.Err }
+
+// TimeOrderError: the event at Seq is stamped before its predecessor.
+type TimeOrderError struct {
+	Seq      uint64
+	Previous string // time of the preceding event
+	Got      string // time of this event
+}
+
+func (e *TimeOrderError) Error() string {
+	return fmt.Sprintf("event seq %d is stamped %s, before its predecessor's %s", e.Seq, e.Got, e.Previous)
+}
+
+// CheckpointError: the checkpoint is not a checkpoint signed by the trusted key.
+type CheckpointError struct {
+	Reason string
+	Err    error
+}
+
+func (e *CheckpointError) Error() string {
+	if e.Err == nil {
+		return "checkpoint: " + e.Reason
+	}
+	return fmt.Sprintf("checkpoint: %s: %v", e.Reason, e.Err)
+}
+func (e *CheckpointError) Unwrap() error { return e.Err }
+
+// InclusionError: the event's inclusion proof does not lead to the checkpoint's root. Want is
+// the checkpoint root, Got the root computed from the event hash and the proof.
+type InclusionError struct {
+	Seq       uint64
+	Leaf      uint64
+	Size      uint64
+	Want, Got []byte
+	Err       error
+}
+
+func (e *InclusionError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("event seq %d (leaf %d) not proven in the log of size %d: %v", e.Seq, e.Leaf, e.Size, e.Err)
+	}
+	return fmt.Sprintf("event seq %d (leaf %d): inclusion proof gives root %x, checkpoint (size %d) has %x", e.Seq, e.Leaf, e.Got, e.Size, e.Want)
+}
+func (e *InclusionError) Unwrap() error { return e.Err }
+
+// DocumentHashError: a document's SHA-256 differs from the one the trail records (Got is
+// empty and Err set when the file could not be read).
+type DocumentHashError struct {
+	Name      string // name in the trail
+	Path      string // file checked
+	Want, Got string
+	Err       error
+}
+
+func (e *DocumentHashError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("document %s: %v (want sha256 %s)", e.Name, e.Err, e.Want)
+	}
+	return fmt.Sprintf("document %s (%s): sha256 %s, trail records %s", e.Name, e.Path, e.Got, e.Want)
+}
+func (e *DocumentHashError) Unwrap() error { return e.Err }
+
+// ConsistencyError: the log of the trail's checkpoint is not an extension of the older
+// checkpoint's log: history was rewritten, or the proof is missing or wrong. Want is the older
+// checkpoint's root; Got, when a proof was checked, the root the proof yields for OldSize.
+type ConsistencyError struct {
+	OldSize, NewSize uint64
+	Want, Got        []byte
+	Err              error
+}
+
+func (e *ConsistencyError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("log of size %d is not consistent with the older checkpoint of size %d (root %x): %v", e.NewSize, e.OldSize, e.Want, e.Err)
+	}
+	return fmt.Sprintf("log of size %d rewrites history: at size %d its root is %x, older checkpoint has %x", e.NewSize, e.OldSize, e.Got, e.Want)
+}
+func (e *ConsistencyError) Unwrap() error { return e.Err }
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func hexOf(b []byte) string { return hex.EncodeToString(b) }

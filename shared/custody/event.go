@@ -1,0 +1,337 @@
+package custody
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// EventType names what happened to a bundle. Where an event crosses a party boundary it
+// carries the name of the ETSI EN 319 522-1 (electronic registered delivery) event; internal
+// processing steps carry the name of the CASE/UCO investigative action they record.
+type EventType string
+
+// Events crossing a party boundary (ETSI EN 319 522-1, clause 6.2 event names).
+const (
+	// SubmissionAcceptance: evx accepted the sender's bundle (bag valid, every payload hashed and stored).
+	SubmissionAcceptance EventType = "SubmissionAcceptance"
+	// SubmissionRejection: evx refused the sender's bundle; Details.Reasons says why.
+	SubmissionRejection EventType = "SubmissionRejection"
+	// ContentConsignment: the bundle was made available to one counterpart (Details.Counterpart).
+	ContentConsignment EventType = "ContentConsignment"
+	// ContentAccessTracking: a counterpart fetched documents of the bundle.
+	ContentAccessTracking EventType = "ContentAccessTracking"
+	// ConsignmentAcceptance: the counterpart acknowledged receipt, hashes checked.
+	ConsignmentAcceptance EventType = "ConsignmentAcceptance"
+	// ConsignmentRejection: the counterpart refused the consignment; Details.Reasons says why.
+	ConsignmentRejection EventType = "ConsignmentRejection"
+	// AcceptanceRejectionExpiry: the counterpart neither accepted nor refused in time.
+	AcceptanceRejectionExpiry EventType = "AcceptanceRejectionExpiry"
+)
+
+// Internal steps, named for the CASE/UCO action they are (uco-action:Action with a name).
+const (
+	// Hashed: evx computed the hashes of the documents listed in Details.Documents.
+	Hashed EventType = "Hashed"
+	// Stored: evx stored the documents content-addressed (write-once storage).
+	Stored EventType = "Stored"
+	// Extracted: evx extracted text and metadata from the documents listed.
+	Extracted EventType = "Extracted"
+	// FixityCheck: a scheduled re-check of stored documents against their recorded hashes;
+	// Details.Reasons lists mismatches, empty when every document matched.
+	FixityCheck EventType = "FixityCheck"
+)
+
+// EventTypes lists every known type, party-boundary events first.
+var EventTypes = []EventType{
+	SubmissionAcceptance, SubmissionRejection, ContentConsignment, ContentAccessTracking,
+	ConsignmentAcceptance, ConsignmentRejection, AcceptanceRejectionExpiry,
+	Hashed, Stored, Extracted, FixityCheck,
+}
+
+// Actor kinds.
+const (
+	ActorSystem      = "system"      // an evx component, ID names it ("ingest", "audit")
+	ActorUser        = "user"        // a person of the sending agency, ID from its identity provider
+	ActorCounterpart = "counterpart" // a foreign agency, ID from the counterpart directory
+)
+
+// Actor is who caused an event.
+type Actor struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+}
+
+// Document is one payload file of a bundle as an event records it.
+type Document struct {
+	Name   string `json:"name"`             // path inside the bag, e.g. "data/report.pdf"
+	Size   int64  `json:"size"`             // bytes; at most 2^53-1 so every JSON reader agrees on it
+	SHA256 string `json:"sha256"`           // lowercase hex, as sha256sum prints it
+	SHA512 string `json:"sha512,omitempty"` // lowercase hex, when the bag's manifest gave it
+}
+
+// Details says what an event concerns. Only strings, arrays of strings and integers below 2^53
+// appear here, so that the RFC 8785 form of an event is the same for every JSON implementation.
+type Details struct {
+	Documents   []Document `json:"documents,omitempty"`
+	Counterpart string     `json:"counterpart,omitempty"`
+	Reasons     []string   `json:"reasons,omitempty"`
+	Reference   string     `json:"reference,omitempty"` // request or case reference
+}
+
+// Event is one custody record of a bundle. Hash and Signature are computed by [Seal]; every
+// other field is covered by the hash, KeyID included (an event names the key that signs it).
+//
+// Seq counts a bundle's events from 1; Prev is the Hash of event Seq-1 of the same bundle, the
+// empty string for Seq 1.
+type Event struct {
+	BundleID  string    `json:"bundle"`
+	Seq       uint64    `json:"seq"`
+	Type      EventType `json:"type"`
+	Time      time.Time `json:"time"` // written in UTC with nine fractional digits (TimeFormat)
+	Actor     Actor     `json:"actor"`
+	Details   Details   `json:"details"`
+	Prev      string    `json:"prev"`      // lowercase hex
+	KeyID     string    `json:"key_id"`    // see KeyIDOf
+	Hash      string    `json:"hash"`      // lowercase hex SHA-256(0x00 || CanonicalJSON)
+	Signature string    `json:"signature"` // standard base64
+}
+
+// TimeFormat is how event times are written: RFC 3339, UTC, always nine fractional digits.
+const TimeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// MaxSafeInteger is the largest integer every JSON implementation reads exactly (2^53-1).
+const MaxSafeInteger = 1<<53 - 1
+
+// wireEvent is the JSON form of an Event. Field names are part of the hash: never rename them.
+type wireEvent struct {
+	BundleID  string    `json:"bundle"`
+	Seq       uint64    `json:"seq"`
+	Type      EventType `json:"type"`
+	Time      string    `json:"time"`
+	Actor     Actor     `json:"actor"`
+	Details   Details   `json:"details"`
+	Prev      string    `json:"prev"`
+	KeyID     string    `json:"key_id"`
+	Hash      string    `json:"hash,omitempty"`
+	Signature string    `json:"signature,omitempty"`
+}
+
+func (e Event) wire() wireEvent {
+	return wireEvent{
+		BundleID: e.BundleID, Seq: e.Seq, Type: e.Type, Time: e.Time.UTC().Format(TimeFormat),
+		Actor: e.Actor, Details: e.Details, Prev: e.Prev, KeyID: e.KeyID,
+		Hash: e.Hash, Signature: e.Signature,
+	}
+}
+
+// MarshalJSON writes the event with its hash and signature.
+func (e Event) MarshalJSON() ([]byte, error) { return json.Marshal(e.wire()) }
+
+// CanonicalJSON returns the RFC 8785 form of the event without its hash and signature: the
+// bytes the event hash covers. It is written directly (members in UTF-16 order, integers
+// below 2^53, strings escaped per RFC 8785) and equals Canonicalize of the event's JSON
+// without "hash" and "signature"; tests and a fuzz target hold the two to each other.
+func (e Event) CanonicalJSON() ([]byte, error) {
+	if err := e.checkFields(); err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, 512)
+	b = append(b, `{"actor":{"id":`...)
+	b = appendCanonicalString(b, e.Actor.ID)
+	b = append(b, `,"kind":`...)
+	b = appendCanonicalString(b, e.Actor.Kind)
+	b = append(b, `},"bundle":`...)
+	b = appendCanonicalString(b, e.BundleID)
+	b = append(b, `,"details":{`...)
+	d := e.Details
+	sep := ""
+	if d.Counterpart != "" {
+		b = append(b, `"counterpart":`...)
+		b = appendCanonicalString(b, d.Counterpart)
+		sep = ","
+	}
+	if len(d.Documents) > 0 {
+		b = append(b, sep+`"documents":[`...)
+		for i, doc := range d.Documents {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"name":`...)
+			b = appendCanonicalString(b, doc.Name)
+			b = append(b, `,"sha256":`...)
+			b = appendCanonicalString(b, doc.SHA256)
+			if doc.SHA512 != "" {
+				b = append(b, `,"sha512":`...)
+				b = appendCanonicalString(b, doc.SHA512)
+			}
+			b = append(b, `,"size":`...)
+			b = strconv.AppendInt(b, doc.Size, 10)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+		sep = ","
+	}
+	if len(d.Reasons) > 0 {
+		b = append(b, sep+`"reasons":[`...)
+		for i, r := range d.Reasons {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendCanonicalString(b, r)
+		}
+		b = append(b, ']')
+		sep = ","
+	}
+	if d.Reference != "" {
+		b = append(b, sep+`"reference":`...)
+		b = appendCanonicalString(b, d.Reference)
+	}
+	b = append(b, `},"key_id":`...)
+	b = appendCanonicalString(b, e.KeyID)
+	b = append(b, `,"prev":`...)
+	b = appendCanonicalString(b, e.Prev)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendUint(b, e.Seq, 10)
+	b = append(b, `,"time":"`...)
+	b = e.Time.UTC().AppendFormat(b, TimeFormat)
+	b = append(b, `","type":`...)
+	b = appendCanonicalString(b, string(e.Type))
+	return append(b, '}'), nil
+}
+
+// canonicalViaJSON is the slow, plainly-RFC-8785 route to CanonicalJSON's bytes: marshal,
+// then Canonicalize. Tests compare the two.
+func (e Event) canonicalViaJSON() ([]byte, error) {
+	if err := e.checkFields(); err != nil {
+		return nil, err
+	}
+	w := e.wire()
+	w.Hash, w.Signature = "", ""
+	raw, err := json.Marshal(w)
+	if err != nil {
+		return nil, err
+	}
+	return Canonicalize(raw)
+}
+
+// ComputeHash returns SHA-256(0x00 || CanonicalJSON()): the event's RFC 6962 leaf hash.
+func (e Event) ComputeHash() ([32]byte, error) {
+	c, err := e.CanonicalJSON()
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return LeafHash(c), nil
+}
+
+// LeafHash is the RFC 6962 leaf hash SHA-256(0x00 || data).
+func LeafHash(data []byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte{0})
+	h.Write(data)
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// Seal sets e.KeyID from s, computes e.Hash and signs it. The signed message is the 32 raw
+// bytes of the event hash (not its hex form): for Ed25519 a plain Ed25519 signature over
+// those 32 bytes; for ECDSA P-256 an ASN.1 DER signature over SHA-256 of those 32 bytes.
+func Seal(ctx context.Context, s Signer, e *Event) error {
+	e.KeyID = s.KeyID()
+	h, err := e.ComputeHash()
+	if err != nil {
+		return err
+	}
+	sig, err := s.Sign(ctx, h[:])
+	if err != nil {
+		return fmt.Errorf("sign event %s/%d: %w", e.BundleID, e.Seq, err)
+	}
+	e.Hash = hex.EncodeToString(h[:])
+	e.Signature = base64.StdEncoding.EncodeToString(sig)
+	return nil
+}
+
+// isHex reports whether s is n lowercase hex digits.
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// validBundleID: 1-128 of [A-Za-z0-9._:-], the first a letter or digit. Bundle ids travel in
+// object keys and file names: keep them plain.
+func validBundleID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != ':' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkFields refuses events whose canonical form could be ambiguous or whose fields are
+// malformed. It does not check the hash or the signature.
+func (e Event) checkFields() error {
+	switch {
+	case !validBundleID(e.BundleID):
+		return fmt.Errorf("event bundle id %q: want 1-128 of [A-Za-z0-9._:-]", e.BundleID)
+	case e.Seq < 1 || e.Seq > MaxSafeInteger:
+		return fmt.Errorf("event seq %d: want 1..2^53-1", e.Seq)
+	case !validStrings(e):
+		return errors.New("event holds a string that is not valid UTF-8")
+	case e.Type == "":
+		return errors.New("event type is empty")
+	case e.Time.IsZero():
+		return errors.New("event time is not set")
+	case e.Time.UTC().Year() < 1 || e.Time.UTC().Year() > 9999:
+		return fmt.Errorf("event time %v out of range", e.Time)
+	case e.Seq == 1 && e.Prev != "":
+		return fmt.Errorf("event seq 1 has prev %q, want empty", e.Prev)
+	case e.Seq > 1 && !isHex(e.Prev, 64):
+		return fmt.Errorf("event seq %d prev %q: want 64 lowercase hex digits", e.Seq, e.Prev)
+	}
+	for _, d := range e.Details.Documents {
+		switch {
+		case d.Size < 0 || d.Size > MaxSafeInteger:
+			return fmt.Errorf("document %q size %d: want 0..2^53-1", d.Name, d.Size)
+		case !isHex(d.SHA256, 64):
+			return fmt.Errorf("document %q sha256 %q: want 64 lowercase hex digits", d.Name, d.SHA256)
+		case d.SHA512 != "" && !isHex(d.SHA512, 128):
+			return fmt.Errorf("document %q sha512: want 128 lowercase hex digits", d.Name)
+		}
+	}
+	return nil
+}
+
+func validStrings(e Event) bool {
+	ss := []string{e.BundleID, string(e.Type), e.Actor.Kind, e.Actor.ID, e.Details.Counterpart, e.Details.Reference, e.KeyID, e.Prev}
+	ss = append(ss, e.Details.Reasons...)
+	for _, d := range e.Details.Documents {
+		ss = append(ss, d.Name, d.SHA256, d.SHA512)
+	}
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
+}

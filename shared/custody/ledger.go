@@ -1,0 +1,163 @@
+package custody
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/transparency-dev/merkle/compact"
+)
+
+// Ledger stores custody events and the global log over them. Implementations: the reference
+// [MemLedger] here, the SQLite ledger in shared/local, the DynamoDB ledger on AWS; every one
+// runs the conformance suite in package ledgertest.
+//
+// The ledger neither signs nor trusts: it stores sealed events and the node hashes of the
+// RFC 6962 tree over their leaf hashes. Proofs are built from those nodes by [InclusionProof],
+// [ConsistencyProof] and [RootAt], so every backend produces identical proofs.
+type Ledger interface {
+	// Append stores e as the next event of its bundle and appends its leaf hash (e.Hash) to the
+	// log, atomically, returning the leaf index. It is conditional: e.Seq must be one more than
+	// the bundle's last sequence (1 for a new bundle) and e.Prev that event's hash; otherwise
+	// nothing is written and the error is a *ConflictError. e.Hash must be the hash of e
+	// (ComputeHash); signatures are not checked here.
+	Append(ctx context.Context, e Event) (leaf uint64, err error)
+	// Events returns the bundle's events in sequence order (none for an unknown bundle).
+	Events(ctx context.Context, bundleID string) ([]Entry, error)
+	// Last returns the bundle's last event; ok is false for an unknown bundle.
+	Last(ctx context.Context, bundleID string) (last Entry, ok bool, err error)
+	LogReader
+}
+
+// LogReader reads the log's stored state: its size and the hashes of perfect subtrees
+// (compact.NodeID level/index, level 0 being the leaves). Every node whose leaves are all below
+// Size must be readable.
+type LogReader interface {
+	LogSize(ctx context.Context) (uint64, error)
+	// Nodes returns the hashes of ids, in order; an id not stored is an error.
+	Nodes(ctx context.Context, ids []compact.NodeID) ([][]byte, error)
+}
+
+// Entry is a stored event and the index of its leaf in the log.
+type Entry struct {
+	Event Event
+	Leaf  uint64
+}
+
+// ConflictError is returned by Ledger.Append when the event is not the bundle's next one:
+// another writer got there first (or the caller's view is stale). Re-read Last and retry.
+type ConflictError struct {
+	BundleID string
+	Seq      uint64 // the sequence the caller tried to write
+	WantSeq  uint64 // the sequence the ledger expects next
+	WantPrev string // hash of the bundle's last event ("" for a new bundle)
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("custody conflict: bundle %s: append seq %d, ledger expects seq %d after %q",
+		e.BundleID, e.Seq, e.WantSeq, e.WantPrev)
+}
+
+// CheckAppend is the condition every Ledger.Append enforces, for backends to share: last is
+// the bundle's current last event (ok false for a new bundle). It is CheckSealed and CheckNext.
+func CheckAppend(e Event, last Entry, ok bool) error {
+	if err := CheckNext(e, last, ok); err != nil {
+		return err
+	}
+	return CheckSealed(e)
+}
+
+// CheckNext returns a *ConflictError unless e is the event that follows last (ok false: the
+// bundle has no event yet). Only last.Event.Seq and last.Event.Hash are read.
+func CheckNext(e Event, last Entry, ok bool) error {
+	wantSeq, wantPrev := uint64(1), ""
+	if ok {
+		wantSeq, wantPrev = last.Event.Seq+1, last.Event.Hash
+	}
+	if e.Seq != wantSeq || e.Prev != wantPrev {
+		return &ConflictError{BundleID: e.BundleID, Seq: e.Seq, WantSeq: wantSeq, WantPrev: wantPrev}
+	}
+	return nil
+}
+
+// CheckSealed returns an error unless e's fields are well formed and e.Hash is its hash
+// (a *EventHashError when the hash differs).
+func CheckSealed(e Event) error {
+	h, err := e.ComputeHash()
+	if err != nil {
+		return fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+	}
+	if got := hex.EncodeToString(h[:]); got != e.Hash {
+		return &EventHashError{Seq: e.Seq, Want: e.Hash, Got: got}
+	}
+	return nil
+}
+
+// Keeper records events: it builds, seals and appends them, retrying on conflicts.
+type Keeper struct {
+	Ledger Ledger
+	Signer Signer
+	// Origin names the log in its checkpoints, e.g. "evx.example.org/custody". No spaces or '+'.
+	Origin string
+	// Now returns the time stamped on events; time.Now when nil.
+	Now func() time.Time
+	// Retries bounds the attempts after a *ConflictError; 16 when zero.
+	Retries int
+}
+
+// Record appends a new event of type typ to the bundle, after its current last event, and
+// returns it sealed with its leaf index. A concurrent writer that wins the sequence makes
+// Record re-read and retry, up to k.Retries times.
+func (k *Keeper) Record(ctx context.Context, bundleID string, typ EventType, actor Actor, d Details) (Entry, error) {
+	retries := k.Retries
+	if retries == 0 {
+		retries = 16
+	}
+	now := k.Now
+	if now == nil {
+		now = time.Now
+	}
+	for attempt := 0; ; attempt++ {
+		last, ok, err := k.Ledger.Last(ctx, bundleID)
+		if err != nil {
+			return Entry{}, fmt.Errorf("record %s: %w", bundleID, err)
+		}
+		e := Event{BundleID: bundleID, Seq: 1, Type: typ, Time: now().UTC(), Actor: actor, Details: d}
+		if ok {
+			e.Seq, e.Prev = last.Event.Seq+1, last.Event.Hash
+			if e.Time.Before(last.Event.Time) {
+				e.Time = last.Event.Time // times never go backwards within a bundle
+			}
+		}
+		if err := Seal(ctx, k.Signer, &e); err != nil {
+			return Entry{}, err
+		}
+		leaf, err := k.Ledger.Append(ctx, e)
+		var ce *ConflictError
+		if errors.As(err, &ce) && attempt < retries {
+			continue
+		}
+		if err != nil {
+			return Entry{}, fmt.Errorf("record %s: %w", bundleID, err)
+		}
+		return Entry{Event: e, Leaf: leaf}, nil
+	}
+}
+
+// strictUnmarshal decodes one JSON value into v, refusing unknown fields and trailing data.
+func strictUnmarshal(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("data after the JSON value")
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+package custody_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/evx-project/evx/shared/custody"
+)
+
+// errorType names the typed error err is (or wraps), "ok" for nil.
+func errorType(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	var (
+		fe  *custody.FormatError
+		be  *custody.BundleError
+		bre *custody.BreakError
+		se  *custody.SequenceError
+		he  *custody.EventHashError
+		sge *custody.SignatureError
+		te  *custody.TimeOrderError
+		ce  *custody.CheckpointError
+		ie  *custody.InclusionError
+		de  *custody.DocumentHashError
+		cse *custody.ConsistencyError
+	)
+	switch {
+	case errors.As(err, &fe):
+		return "FormatError"
+	case errors.As(err, &be):
+		return "BundleError"
+	case errors.As(err, &bre):
+		return "BreakError"
+	case errors.As(err, &se):
+		return "SequenceError"
+	case errors.As(err, &he):
+		return "EventHashError"
+	case errors.As(err, &sge):
+		return "SignatureError"
+	case errors.As(err, &te):
+		return "TimeOrderError"
+	case errors.As(err, &ce):
+		return "CheckpointError"
+	case errors.As(err, &ie):
+		return "InclusionError"
+	case errors.As(err, &de):
+		return "DocumentHashError"
+	case errors.As(err, &cse):
+		return "ConsistencyError"
+	}
+	return "untyped"
+}
+
+// tamperCase is one line of testdata/tamper/cases.tsv.
+type tamperCase struct{ name, want, documents, checkpoint string }
+
+func tamperCases(t testing.TB) []tamperCase {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "tamper", "cases.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []tamperCase
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 4 {
+			t.Fatalf("cases.tsv line %q: want 4 fields", line)
+		}
+		out = append(out, tamperCase{f[0], f[1], f[2], f[3]})
+	}
+	return out
+}
+
+// TestTamperVectors verifies every vector of testdata/tamper (written by
+// go run ./shared/custody/internal/tampergen): the good trail passes, every tampered one
+// fails with the error its name calls for.
+func TestTamperVectors(t *testing.T) {
+	dir := filepath.Join("testdata", "tamper")
+	keyPEM, err := os.ReadFile(filepath.Join(dir, "key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := custody.ParsePublicKeyPEM(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := tamperCases(t)
+	if len(cases) < 30 {
+		t.Fatalf("%d tamper cases, want at least 30", len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(dir, tc.name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			older, err := os.ReadFile(filepath.Join(dir, tc.checkpoint))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = custody.VerifyTrail(data, pub, custody.VerifyOptions{Documents: filepath.Join(dir, tc.documents), Older: older})
+			if got := errorType(err); got != tc.want {
+				t.Errorf("VerifyTrail(%s) = %v (%s), want %s", tc.name, err, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestTamperVectorsNeedTheirInputs: the cases that only the documents or the older
+// checkpoint expose pass when those are not given, and every trail fails under another key.
+func TestTamperVectorsNeedTheirInputs(t *testing.T) {
+	dir := filepath.Join("testdata", "tamper")
+	keyPEM, _ := os.ReadFile(filepath.Join(dir, "key.pem"))
+	pub, err := custody.ParsePublicKeyPEM(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"rewritten-history", "missing-consistency-proof", "document-modified"} {
+		data, _ := os.ReadFile(filepath.Join(dir, name+".json"))
+		if _, err := custody.VerifyTrail(data, pub, custody.VerifyOptions{}); err != nil {
+			t.Errorf("VerifyTrail(%s, no documents, no older checkpoint) = %v, want nil", name, err)
+		}
+	}
+	otherPEM, _ := os.ReadFile(filepath.Join(dir, "other-key.pem"))
+	otherPub, err := custody.ParsePublicKeyPEM(otherPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "good.json"))
+	_, err = custody.VerifyTrail(data, otherPub, custody.VerifyOptions{})
+	if got := errorType(err); got != "CheckpointError" {
+		t.Errorf("VerifyTrail(good, other key) = %v, want CheckpointError", err)
+	}
+}

@@ -1,0 +1,196 @@
+package custody
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+)
+
+// TrailFormat identifies the trail file layout; Verify refuses any other.
+const TrailFormat = "evx-custody-trail/1"
+
+// Trail is a bundle's custody trail as exported for offline verification: every event of the
+// bundle in sequence order, each with its inclusion proof in the log state that Checkpoint
+// signs, the public key that signed them, and (on request) a consistency proof from an older
+// log size to the checkpoint's.
+type Trail struct {
+	Format      string             `json:"format"`
+	BundleID    string             `json:"bundle"`
+	Keys        []PublicKey        `json:"keys"`
+	Checkpoint  string             `json:"checkpoint"` // signed note, see OpenCheckpoint
+	Events      []TrailEvent       `json:"events"`
+	Consistency *ConsistencyRecord `json:"consistency,omitempty"`
+}
+
+// PublicKey is a signing key as a trail lists it, for people checking by hand. Verification
+// trusts only the key given to Verify, never these.
+type PublicKey struct {
+	KeyID     string `json:"key_id"`
+	Algorithm string `json:"algorithm"` // "ed25519" or "ecdsa-p256"
+	PEM       string `json:"pem"`       // PKIX public key, as `openssl pkey -pubin` reads it
+}
+
+// TrailEvent is an event with its leaf index and inclusion proof (lowercase hex hashes, the
+// RFC 6962 audit path from the leaf upwards).
+type TrailEvent struct {
+	Event Event    `json:"event"`
+	Leaf  uint64   `json:"leaf_index"`
+	Proof []string `json:"inclusion_proof"`
+}
+
+// ConsistencyRecord proves that the log at the checkpoint's size extends the log at FromSize
+// (RFC 6962 consistency proof, lowercase hex).
+type ConsistencyRecord struct {
+	FromSize uint64   `json:"from_size"`
+	Proof    []string `json:"proof"`
+}
+
+// ExportOptions tune Export.
+type ExportOptions struct {
+	// ConsistencyFrom, when not zero, adds a consistency proof from that log size (the size of
+	// a checkpoint the recipient already holds) to the exported checkpoint's.
+	ConsistencyFrom uint64
+}
+
+// Export builds the trail of bundleID: its events, read from l, proven against a checkpoint
+// of the log's current state signed by s under origin. This is the call the pipeline and the
+// CLI use; marshal the result with json.Marshal (or MarshalIndent) to write the trail file.
+func Export(ctx context.Context, l Ledger, s Signer, origin, bundleID string, opt ExportOptions) (*Trail, error) {
+	entries, err := l.Events(ctx, bundleID)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", bundleID, err)
+	}
+	if len(entries) == 0 {
+		return nil, fmt.Errorf("export %s: no such bundle", bundleID)
+	}
+	// Read the size after the events: appends are atomic, so every leaf read is below it.
+	size, err := l.LogSize(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", bundleID, err)
+	}
+	root, err := RootAt(ctx, l, size)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", bundleID, err)
+	}
+	cp, err := SignCheckpoint(ctx, s, origin, size, root)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: checkpoint: %w", bundleID, err)
+	}
+	pk, err := PublicKeyOf(s.Public())
+	if err != nil {
+		return nil, err
+	}
+	t := &Trail{Format: TrailFormat, BundleID: bundleID, Keys: []PublicKey{pk}, Checkpoint: string(cp)}
+	for _, en := range entries {
+		p, err := InclusionProof(ctx, l, en.Leaf, size)
+		if err != nil {
+			return nil, fmt.Errorf("export %s: inclusion of seq %d: %w", bundleID, en.Event.Seq, err)
+		}
+		t.Events = append(t.Events, TrailEvent{Event: en.Event, Leaf: en.Leaf, Proof: hexList(p)})
+	}
+	if opt.ConsistencyFrom > 0 {
+		if opt.ConsistencyFrom > size {
+			return nil, fmt.Errorf("export %s: consistency from size %d beyond log size %d", bundleID, opt.ConsistencyFrom, size)
+		}
+		p, err := ConsistencyProof(ctx, l, opt.ConsistencyFrom, size)
+		if err != nil {
+			return nil, fmt.Errorf("export %s: consistency: %w", bundleID, err)
+		}
+		t.Consistency = &ConsistencyRecord{FromSize: opt.ConsistencyFrom, Proof: hexList(p)}
+	}
+	return t, nil
+}
+
+// Export is Export with the keeper's ledger, signer and origin.
+func (k *Keeper) Export(ctx context.Context, bundleID string, opt ExportOptions) (*Trail, error) {
+	return Export(ctx, k.Ledger, k.Signer, k.Origin, bundleID, opt)
+}
+
+// PublicKeyOf describes pub as a trail lists it.
+func PublicKeyOf(pub crypto.PublicKey) (PublicKey, error) {
+	id, err := KeyIDOf(pub)
+	if err != nil {
+		return PublicKey{}, err
+	}
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return PublicKey{}, err
+	}
+	alg := "ed25519"
+	if _, ok := pub.(*ecdsa.PublicKey); ok {
+		alg = "ecdsa-p256"
+	}
+	return PublicKey{KeyID: id, Algorithm: alg, PEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))}, nil
+}
+
+// ParsePublicKeyPEM reads a PEM "PUBLIC KEY" (PKIX) block holding an Ed25519 or ECDSA P-256 key.
+func ParsePublicKeyPEM(data []byte) (crypto.PublicKey, error) {
+	b, _ := pem.Decode(data)
+	if b == nil || b.Type != "PUBLIC KEY" {
+		return nil, fmt.Errorf("public key: want a PEM \"PUBLIC KEY\" block")
+	}
+	pub, err := x509.ParsePKIXPublicKey(b.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("public key: %w", err)
+	}
+	if err := checkKeyType(pub); err != nil {
+		return nil, err
+	}
+	return pub, nil
+}
+
+// Limits on trails read by ParseTrail.
+const (
+	MaxTrailBytes = 1 << 30 // 1 GiB
+	maxProofLen   = 64      // hashes in one proof; a log of 2^64 leaves needs 64
+)
+
+// ParseTrail reads a trail file strictly: unknown fields, trailing data and malformed values
+// are a *FormatError.
+func ParseTrail(data []byte) (*Trail, error) {
+	if len(data) > MaxTrailBytes {
+		return nil, &FormatError{Err: fmt.Errorf("trail of %d bytes exceeds %d", len(data), MaxTrailBytes)}
+	}
+	var t Trail
+	if err := strictUnmarshal(data, &t); err != nil {
+		return nil, &FormatError{Err: err}
+	}
+	if t.Format != TrailFormat {
+		return nil, &FormatError{Err: fmt.Errorf("format %q, want %q", t.Format, TrailFormat)}
+	}
+	if len(t.Events) == 0 {
+		return nil, &FormatError{Err: fmt.Errorf("trail has no events")}
+	}
+	for i, te := range t.Events {
+		if len(te.Proof) > maxProofLen {
+			return nil, &FormatError{Err: fmt.Errorf("event at position %d: proof of %d hashes", i, len(te.Proof))}
+		}
+	}
+	if t.Consistency != nil && len(t.Consistency.Proof) > 2*maxProofLen {
+		return nil, &FormatError{Err: fmt.Errorf("consistency proof of %d hashes", len(t.Consistency.Proof))}
+	}
+	return &t, nil
+}
+
+func hexList(hs [][]byte) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = hex.EncodeToString(h)
+	}
+	return out
+}
+
+func unhexList(ss []string) ([][]byte, error) {
+	out := make([][]byte, len(ss))
+	for i, s := range ss {
+		if !isHex(s, 64) {
+			return nil, fmt.Errorf("proof hash %d: %q is not 64 lowercase hex digits", i, s)
+		}
+		out[i], _ = hex.DecodeString(s)
+	}
+	return out, nil
+}

@@ -1,0 +1,292 @@
+package custody
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/transparency-dev/merkle/proof"
+)
+
+// VerifyOptions are the optional inputs of Verify.
+type VerifyOptions struct {
+	// Documents, when set, is a folder holding the bundle's documents; each document an event
+	// records is looked up at Documents/<name> (name as recorded, e.g. "data/report.pdf"),
+	// then without a leading "data/", and its SHA-256 compared.
+	Documents string
+	// Older, when set, is a signed checkpoint the verifier held before (e.g. received with an
+	// earlier delivery); the trail must prove that its log extends that one.
+	Older []byte
+}
+
+// Report summarises a successful verification.
+type Report struct {
+	BundleID       string `json:"bundle"`
+	Events         int    `json:"events"`
+	KeyID          string `json:"key_id"`
+	Origin         string `json:"origin"`
+	LogSize        uint64 `json:"log_size"`
+	Root           string `json:"root"`
+	DocumentsCheck int    `json:"documents_checked"`
+	OlderSize      uint64 `json:"older_checkpoint_size,omitempty"`
+}
+
+// VerifyTrail parses a trail file and verifies it; see Verify.
+func VerifyTrail(data []byte, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) {
+	t, err := ParseTrail(data)
+	if err != nil {
+		return nil, err
+	}
+	return Verify(t, pub, opt)
+}
+
+// Verify checks a trail with the trusted public key pub alone, in this order, and returns the
+// first failure as a typed error carrying the expected and the computed value:
+//
+//  1. the checkpoint is signed by pub (*CheckpointError);
+//  2. for each event in order: it belongs to the trail's bundle (*BundleError), its prev is
+//     the hash of the event before it (*BreakError), its seq follows (*SequenceError), its
+//     content hashes to its hash (*EventHashError), it names pub's key id and its signature
+//     verifies (*SignatureError), its time is not before its predecessor's (*TimeOrderError),
+//     and its inclusion proof leads to the checkpoint's root (*InclusionError);
+//  3. with opt.Documents, every recorded document's SHA-256 (*DocumentHashError);
+//  4. with opt.Older, the consistency of the checkpoint's log with the older one
+//     (*CheckpointError for the older note, *ConsistencyError).
+//
+// A malformed trail is a *FormatError. Hash and signature checks run on every core.
+func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) {
+	keyID, err := KeyIDOf(pub)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := OpenCheckpoint([]byte(t.Checkpoint), pub)
+	if err != nil {
+		return nil, err
+	}
+	checks := checkEvents(t.Events, pub, cp.Size, cp.Hash)
+	var prev *Event
+	for i := range t.Events {
+		e := &t.Events[i].Event
+		c := &checks[i]
+		if e.BundleID != t.BundleID {
+			return nil, &BundleError{Position: i, Want: t.BundleID, Got: e.BundleID}
+		}
+		wantPrev := ""
+		if prev != nil {
+			wantPrev = prev.Hash
+		}
+		if e.Prev != wantPrev {
+			return nil, &BreakError{Seq: e.Seq, Want: wantPrev, Got: e.Prev}
+		}
+		if e.Seq != uint64(i)+1 {
+			return nil, &SequenceError{Position: i, Want: uint64(i) + 1, Got: e.Seq}
+		}
+		if c.fieldErr != nil {
+			return nil, &FormatError{Err: fmt.Errorf("event seq %d: %w", e.Seq, c.fieldErr)}
+		}
+		if c.hash != e.Hash {
+			return nil, &EventHashError{Seq: e.Seq, Want: e.Hash, Got: c.hash}
+		}
+		if e.KeyID != keyID {
+			return nil, &SignatureError{Seq: e.Seq, WantKeyID: keyID, GotKeyID: e.KeyID}
+		}
+		if c.sigErr != nil {
+			return nil, &SignatureError{Seq: e.Seq, WantKeyID: keyID, GotKeyID: e.KeyID, Err: c.sigErr}
+		}
+		if prev != nil && e.Time.Before(prev.Time) {
+			return nil, &TimeOrderError{Seq: e.Seq, Previous: prev.Time.Format(TimeFormat), Got: e.Time.Format(TimeFormat)}
+		}
+		if c.inclErr != nil || !bytes.Equal(c.root, cp.Hash) {
+			return nil, &InclusionError{Seq: e.Seq, Leaf: t.Events[i].Leaf, Size: cp.Size, Want: cp.Hash, Got: c.root, Err: c.inclErr}
+		}
+		prev = e
+	}
+	rep := &Report{BundleID: t.BundleID, Events: len(t.Events), KeyID: keyID, Origin: cp.Origin,
+		LogSize: cp.Size, Root: hex.EncodeToString(cp.Hash)}
+	if opt.Documents != "" {
+		n, err := checkDocuments(t, opt.Documents)
+		if err != nil {
+			return nil, err
+		}
+		rep.DocumentsCheck = n
+	}
+	if opt.Older != nil {
+		old, err := OpenCheckpoint(opt.Older, pub)
+		if err != nil {
+			if ce, ok := err.(*CheckpointError); ok {
+				ce.Reason = "older checkpoint: " + ce.Reason
+			}
+			return nil, err
+		}
+		if err := checkConsistency(t, old.Origin, old.Size, old.Hash, cp.Origin, cp.Size, cp.Hash); err != nil {
+			return nil, err
+		}
+		rep.OlderSize = old.Size
+	}
+	return rep, nil
+}
+
+// eventCheck holds what the parallel pass computed for one event.
+type eventCheck struct {
+	fieldErr error
+	hash     string
+	sigErr   error
+	root     []byte
+	inclErr  error
+}
+
+func checkEvents(evs []TrailEvent, pub crypto.PublicKey, size uint64, root []byte) []eventCheck {
+	out := make([]eventCheck, len(evs))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	next := make(chan int, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = checkEvent(evs[i], pub, size)
+			}
+		}()
+	}
+	for i := range evs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+func checkEvent(te TrailEvent, pub crypto.PublicKey, size uint64) (c eventCheck) {
+	h, err := te.Event.ComputeHash()
+	if err != nil {
+		c.fieldErr = err
+		return c
+	}
+	c.hash = hex.EncodeToString(h[:])
+	sig, err := base64.StdEncoding.Strict().DecodeString(te.Event.Signature)
+	if err != nil {
+		c.sigErr = fmt.Errorf("signature is not base64: %w", err)
+	} else if err := VerifySignature(pub, h[:], sig); err != nil {
+		c.sigErr = err
+	}
+	if te.Leaf >= size {
+		c.inclErr = fmt.Errorf("leaf index %d beyond log size %d", te.Leaf, size)
+		return c
+	}
+	p, err := unhexList(te.Proof)
+	if err != nil {
+		c.inclErr = err
+		return c
+	}
+	// The proof is checked against the stated hash, which the sequential pass compares with
+	// the computed one first.
+	stated, err := hex.DecodeString(te.Event.Hash)
+	if err != nil || len(stated) != sha256.Size {
+		stated = h[:]
+	}
+	c.root, c.inclErr = proof.RootFromInclusionProof(hasher, te.Leaf, size, stated, p)
+	return c
+}
+
+func checkDocuments(t *Trail, dir string) (int, error) {
+	type doc struct{ name, sha string }
+	seen := map[doc]bool{}
+	n := 0
+	for _, te := range t.Events {
+		for _, d := range te.Event.Details.Documents {
+			k := doc{d.Name, d.SHA256}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			p, err := documentPath(dir, d.Name)
+			if err != nil {
+				return n, &DocumentHashError{Name: d.Name, Want: d.SHA256, Err: err}
+			}
+			got, err := fileSHA256(p)
+			if err != nil {
+				return n, &DocumentHashError{Name: d.Name, Path: p, Want: d.SHA256, Err: err}
+			}
+			if got != d.SHA256 {
+				return n, &DocumentHashError{Name: d.Name, Path: p, Want: d.SHA256, Got: got}
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// documentPath finds a recorded document below dir, refusing names that leave it.
+func documentPath(dir, name string) (string, error) {
+	if !filepath.IsLocal(filepath.FromSlash(name)) || strings.Contains(name, "\\") {
+		return "", fmt.Errorf("name %q is not a relative path inside the bundle", name)
+	}
+	p := filepath.Join(dir, filepath.FromSlash(name))
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	if rest, ok := strings.CutPrefix(path.Clean(name), "data/"); ok {
+		q := filepath.Join(dir, filepath.FromSlash(rest))
+		if _, err := os.Stat(q); err == nil {
+			return q, nil
+		}
+	}
+	return "", fmt.Errorf("not found in %s: %w", dir, os.ErrNotExist)
+}
+
+func fileSHA256(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func checkConsistency(t *Trail, oldOrigin string, oldSize uint64, oldRoot []byte, origin string, size uint64, root []byte) error {
+	fail := func(err error) error {
+		return &ConsistencyError{OldSize: oldSize, NewSize: size, Want: oldRoot, Err: err}
+	}
+	switch {
+	case oldOrigin != origin:
+		return fail(fmt.Errorf("older checkpoint is of log %q, trail of %q", oldOrigin, origin))
+	case oldSize > size:
+		return fail(errors.New("older checkpoint is larger than the trail's"))
+	case oldSize == size:
+		if !bytes.Equal(oldRoot, root) {
+			return &ConsistencyError{OldSize: oldSize, NewSize: size, Want: oldRoot, Got: root}
+		}
+		return nil
+	case t.Consistency == nil || t.Consistency.FromSize != oldSize:
+		return fail(fmt.Errorf("trail carries no consistency proof from size %d (export it with that size)", oldSize))
+	}
+	p, err := unhexList(t.Consistency.Proof)
+	if err != nil {
+		return fail(err)
+	}
+	err = proof.VerifyConsistency(hasher, oldSize, size, p, oldRoot, root)
+	var rm proof.RootMismatchError
+	if errors.As(err, &rm) {
+		return &ConsistencyError{OldSize: oldSize, NewSize: size, Want: rm.ExpectedRoot, Got: rm.CalculatedRoot}
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return nil
+}

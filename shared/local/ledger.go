@@ -1,0 +1,397 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/transparency-dev/merkle/compact"
+)
+
+// Ledger is the custody ledger of the embedded mode, in the SQLite database it shares with the
+// delivery queues. Tables (all prefixed custody_):
+//
+//	custody_events     (bundle, seq) -> leaf, hash, body: the event's JSON with hash and signature
+//	custody_log_nodes  (level, idx)  -> hash: every perfect subtree of the RFC 6962 log, leaves at level 0
+//	custody_log_state  one row: size, the number of leaves
+//
+// An append writes the event, its leaf, the subtrees it completes and the new size in one
+// transaction (BEGIN IMMEDIATE, so writers of several processes queue instead of
+// interleaving); appends arriving together in one process share a transaction. Only the
+// compact range of the log's right edge (at most 64 hashes) is cached in memory.
+type Ledger struct {
+	db                                        *sql.DB
+	lastHead, lastEntry, insertEvent, logSize *sql.Stmt
+
+	mu        sync.Mutex // guards the cached compact range
+	cacheSize uint64
+	cacheRng  [][]byte
+	cacheOK   bool
+
+	qmu        sync.Mutex // guards the group-commit queue
+	queue      []*pending
+	committing bool
+}
+
+var _ custody.Ledger = (*Ledger)(nil)
+
+const ledgerSchema = `
+CREATE TABLE IF NOT EXISTS custody_events (
+	bundle TEXT NOT NULL,
+	seq    INTEGER NOT NULL,
+	leaf   INTEGER NOT NULL UNIQUE,
+	hash   TEXT NOT NULL,
+	body   BLOB NOT NULL,
+	PRIMARY KEY (bundle, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS custody_log_nodes (
+	level INTEGER NOT NULL,
+	idx   INTEGER NOT NULL,
+	hash  BLOB NOT NULL,
+	PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS custody_log_state (
+	id   INTEGER PRIMARY KEY CHECK (id = 0),
+	size INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO custody_log_state (id, size) VALUES (0, 0);
+`
+
+// NewLedger creates the ledger's tables in db if needed (db from OpenSQLite) and returns the
+// ledger. It does not close db; Close releases the ledger's prepared statements.
+func NewLedger(ctx context.Context, db *sql.DB) (*Ledger, error) {
+	if _, err := db.ExecContext(ctx, ledgerSchema); err != nil {
+		return nil, fmt.Errorf("custody ledger schema: %w", err)
+	}
+	l := &Ledger{db: db}
+	for _, st := range []struct {
+		p *(*sql.Stmt)
+		q string
+	}{
+		{&l.lastHead, `SELECT seq, hash FROM custody_events WHERE bundle = ? ORDER BY seq DESC LIMIT 1`},
+		{&l.lastEntry, `SELECT leaf, body FROM custody_events WHERE bundle = ? ORDER BY seq DESC LIMIT 1`},
+		{&l.insertEvent, `INSERT INTO custody_events (bundle, seq, leaf, hash, body) VALUES (?, ?, ?, ?, ?)`},
+		{&l.logSize, `SELECT size FROM custody_log_state WHERE id = 0`},
+	} {
+		var err error
+		if *st.p, err = db.PrepareContext(ctx, st.q); err != nil {
+			return nil, fmt.Errorf("custody ledger: prepare: %w", err)
+		}
+	}
+	return l, nil
+}
+
+// Append implements custody.Ledger. Concurrent appends are committed together (group
+// commit): the first caller to find no commit in progress writes every queued event in one
+// transaction, each still conditional on its bundle's sequence, so a batch costs one fsync.
+func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
+	// Hashing needs no lock: do it before queueing.
+	if err := custody.CheckSealed(e); err != nil {
+		return 0, err
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return 0, err
+	}
+	leafHash, err := hexHash(e.Hash)
+	if err != nil {
+		return 0, err
+	}
+	p := &pending{e: e, body: body, leaf: leafHash, done: make(chan result, 1)}
+	l.qmu.Lock()
+	l.queue = append(l.queue, p)
+	leader := !l.committing
+	l.committing = true
+	l.qmu.Unlock()
+	if leader {
+		// Serve batches until the queue is empty; the batch outlives a cancelled caller.
+		bctx := context.WithoutCancel(ctx)
+		for {
+			l.qmu.Lock()
+			batch := l.queue
+			l.queue = nil
+			if len(batch) == 0 {
+				l.committing = false
+				l.qmu.Unlock()
+				break
+			}
+			l.qmu.Unlock()
+			l.commit(bctx, batch)
+		}
+	}
+	select {
+	case r := <-p.done:
+		return r.leaf, r.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// pending is a queued append and where its result goes.
+type pending struct {
+	e    custody.Event
+	body []byte
+	leaf []byte
+	done chan result
+}
+
+type result struct {
+	leaf uint64
+	err  error
+}
+
+// commit writes a batch in one transaction. An append that is not its bundle's next event gets
+// a *ConflictError and writes nothing; any other failure fails the whole batch.
+func (l *Ledger) commit(ctx context.Context, batch []*pending) {
+	results, newSize, newRng, err := l.writeBatch(ctx, batch)
+	if err == nil {
+		l.mu.Lock()
+		l.cacheSize, l.cacheRng, l.cacheOK = newSize, newRng, true
+		l.mu.Unlock()
+	}
+	for i, p := range batch {
+		if err != nil {
+			p.done <- result{err: fmt.Errorf("append %s/%d: %w", p.e.BundleID, p.e.Seq, err)}
+			continue
+		}
+		p.done <- results[i]
+	}
+}
+
+func (l *Ledger) writeBatch(ctx context.Context, batch []*pending) ([]result, uint64, [][]byte, error) {
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	defer tx.Rollback()
+	var size uint64
+	if err := tx.StmtContext(ctx, l.logSize).QueryRowContext(ctx).Scan(&size); err != nil {
+		return nil, 0, nil, fmt.Errorf("log size: %w", err)
+	}
+	lastHead, insertEvent := tx.StmtContext(ctx, l.lastHead), tx.StmtContext(ctx, l.insertEvent)
+	rng, err := l.rangeAt(ctx, tx, size)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	type head struct {
+		seq  uint64
+		hash string
+	}
+	heads := map[string]head{} // bundles' last events, as this batch leaves them
+	results := make([]result, len(batch))
+	var nodes []custody.Node
+	for i, p := range batch {
+		e := p.e
+		h, seen := heads[e.BundleID]
+		if !seen {
+			err := lastHead.QueryRowContext(ctx, e.BundleID).Scan(&h.seq, &h.hash)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, 0, nil, err
+			}
+		}
+		last := custody.Entry{Event: custody.Event{Seq: h.seq, Hash: h.hash}}
+		if err := custody.CheckNext(e, last, h.seq > 0); err != nil {
+			results[i].err = err
+			continue
+		}
+		var nn []custody.Node
+		rng, nn, err = custody.AppendLeaves(size, rng, [][]byte{p.leaf})
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		nodes = append(nodes, nn...)
+		if _, err := insertEvent.ExecContext(ctx, e.BundleID, e.Seq, size, e.Hash, p.body); err != nil {
+			return nil, 0, nil, err
+		}
+		results[i].leaf = size
+		heads[e.BundleID] = head{e.Seq, e.Hash}
+		size++
+	}
+	if err := insertNodes(ctx, tx, nodes); err != nil {
+		return nil, 0, nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE custody_log_state SET size = ? WHERE id = 0`, size); err != nil {
+		return nil, 0, nil, fmt.Errorf("log size: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, 0, nil, fmt.Errorf("commit: %w", err)
+	}
+	return results, size, rng, nil
+}
+
+func insertNodes(ctx context.Context, tx *sql.Tx, nodes []custody.Node) error {
+	const chunk = 300 // 900 variables, below SQLite's limit
+	for len(nodes) > chunk {
+		if err := insertNodes(ctx, tx, nodes[:chunk]); err != nil {
+			return err
+		}
+		nodes = nodes[chunk:]
+	}
+	if len(nodes) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO custody_log_nodes (level, idx, hash) VALUES `)
+	args := make([]any, 0, 3*len(nodes))
+	for i, n := range nodes {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?)")
+		args = append(args, n.ID.Level, n.ID.Index, n.Hash)
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("append: log nodes: %w", err)
+	}
+	return nil
+}
+
+// rangeAt returns the compact range [0, size), from the cache when it is of that size (nodes
+// never change once written, so a cached range of the same size is the stored one).
+func (l *Ledger) rangeAt(ctx context.Context, q querier, size uint64) ([][]byte, error) {
+	l.mu.Lock()
+	if l.cacheOK && l.cacheSize == size {
+		rng := l.cacheRng
+		l.mu.Unlock()
+		return rng, nil
+	}
+	l.mu.Unlock()
+	return nodes(ctx, q, custody.RangeIDs(size))
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// nodes reads node hashes in one query.
+func nodes(ctx context.Context, q querier, ids []compact.NodeID) ([][]byte, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var sb strings.Builder
+	sb.WriteString(`SELECT level, idx, hash FROM custody_log_nodes WHERE (level, idx) IN (VALUES `)
+	args := make([]any, 0, 2*len(ids))
+	for i, id := range ids {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?)")
+		args = append(args, id.Level, id.Index)
+	}
+	sb.WriteString(")")
+	rows, err := q.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("log nodes: %w", err)
+	}
+	defer rows.Close()
+	found := make(map[compact.NodeID][]byte, len(ids))
+	for rows.Next() {
+		var id compact.NodeID
+		var h []byte
+		if err := rows.Scan(&id.Level, &id.Index, &h); err != nil {
+			return nil, fmt.Errorf("log nodes: %w", err)
+		}
+		found[id] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("log nodes: %w", err)
+	}
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		h, ok := found[id]
+		if !ok {
+			return nil, fmt.Errorf("log node %d/%d not stored", id.Level, id.Index)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// Events implements custody.Ledger.
+func (l *Ledger) Events(ctx context.Context, bundleID string) ([]custody.Entry, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT leaf, body FROM custody_events WHERE bundle = ? ORDER BY seq`, bundleID)
+	if err != nil {
+		return nil, fmt.Errorf("events of %s: %w", bundleID, err)
+	}
+	defer rows.Close()
+	var out []custody.Entry
+	for rows.Next() {
+		en, err := scanEntry(rows)
+		if err != nil {
+			return nil, fmt.Errorf("events of %s: %w", bundleID, err)
+		}
+		out = append(out, en)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("events of %s: %w", bundleID, err)
+	}
+	return out, nil
+}
+
+// Last implements custody.Ledger.
+func (l *Ledger) Last(ctx context.Context, bundleID string) (custody.Entry, bool, error) {
+	row := l.lastEntry.QueryRowContext(ctx, bundleID)
+	en, err := scanEntry(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return custody.Entry{}, false, nil
+	}
+	if err != nil {
+		return custody.Entry{}, false, fmt.Errorf("last event of %s: %w", bundleID, err)
+	}
+	return en, true, nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanEntry(s scanner) (custody.Entry, error) {
+	var en custody.Entry
+	var body []byte
+	if err := s.Scan(&en.Leaf, &body); err != nil {
+		return en, err
+	}
+	if err := json.Unmarshal(body, &en.Event); err != nil {
+		return en, fmt.Errorf("stored event: %w", err)
+	}
+	return en, nil
+}
+
+// LogSize implements custody.LogReader.
+func (l *Ledger) LogSize(ctx context.Context) (uint64, error) {
+	var size uint64
+	if err := l.logSize.QueryRowContext(ctx).Scan(&size); err != nil {
+		return 0, fmt.Errorf("log size: %w", err)
+	}
+	return size, nil
+}
+
+// Nodes implements custody.LogReader.
+func (l *Ledger) Nodes(ctx context.Context, ids []compact.NodeID) ([][]byte, error) {
+	return nodes(ctx, l.db, ids)
+}
+
+func hexHash(s string) ([]byte, error) {
+	var b [32]byte
+	if len(s) != 64 {
+		return nil, fmt.Errorf("event hash %q: want 64 hex digits", s)
+	}
+	for i := range b {
+		var v byte
+		for _, c := range []byte{s[2*i], s[2*i+1]} {
+			switch {
+			case '0' <= c && c <= '9':
+				v = v<<4 | (c - '0')
+			case 'a' <= c && c <= 'f':
+				v = v<<4 | (c - 'a' + 10)
+			default:
+				return nil, fmt.Errorf("event hash %q: want lowercase hex", s)
+			}
+		}
+		b[i] = v
+	}
+	return b[:], nil
+}
