@@ -63,7 +63,7 @@ func (b *Blobs) path(op, sum string) (dir, file string, err error) {
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
 // Put stores the bytes of r under sum; see [pipeline.BlobStore].
-func (b *Blobs) Put(ctx context.Context, sum string, size int64, r io.Reader) (err error) {
+func (b *Blobs) Put(ctx context.Context, sum string, size int64, r io.Reader) error {
 	dir, final, err := b.path("put", sum)
 	if err != nil {
 		return err
@@ -158,7 +158,10 @@ func check(ctx context.Context, sum string, size int64, r io.Reader, w io.Writer
 	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
 		return &pipeline.DigestMismatchError{Key: sum, Want: sum, Got: got}
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put blob %s: %w", sum, err)
+	}
+	return nil
 }
 
 // mkdirs creates the two fan-out folders of sum, syncing each parent that gained one.

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/hex"
@@ -19,13 +20,30 @@ import (
 // beside them).
 //
 // A message is hidden by moving its visible_at into the future; Receive picks and hides
-// ready messages in one UPDATE … RETURNING, so two receivers never get the same message.
+// ready messages with one UPDATE … RETURNING in a write transaction, so two receivers never
+// get the same message.
 // Each receive gives the message a new random token; the handle is "id.receives.token".
 // Dedup ids are remembered for good. Messages leave in the order they were sent, unless one
 // is handed out again after its visibility timeout.
 type Queue struct {
-	db  *sql.DB
-	now pipeline.Clock
+	db          *sql.DB
+	now         pipeline.Clock
+	maxReceives int // 0: no dead-letter queue
+}
+
+// DeadLetterSuffix names a queue's dead-letter queue: "cp-nl-om" moves its poisoned
+// messages to "cp-nl-om-dlq".
+const DeadLetterSuffix = "-dlq"
+
+// WithDeadLetter returns a Queue that, like an SQS redrive policy, moves a message handed
+// out maxReceives times without being acknowledged to the queue's dead-letter queue (its
+// name plus [DeadLetterSuffix]) instead of handing it out again. There it can be received
+// (Receives counting from 1 again) and inspected. Queue names must then leave room for the
+// suffix. Dead-letter queues themselves never dead-letter.
+func (q *Queue) WithDeadLetter(maxReceives int) *Queue {
+	c := *q
+	c.maxReceives = max(maxReceives, 0)
+	return &c
 }
 
 var _ pipeline.Queue = (*Queue)(nil)
@@ -40,7 +58,8 @@ CREATE TABLE IF NOT EXISTS queue_messages (
 	receives   INTEGER NOT NULL DEFAULT 0,
 	token      TEXT    NOT NULL DEFAULT ''        -- of the latest receive
 );
-CREATE INDEX IF NOT EXISTS queue_messages_ready ON queue_messages (queue, visible_at, id);
+-- In id order per queue, so Receive stops after max ready messages instead of sorting them all.
+CREATE INDEX IF NOT EXISTS queue_messages_order ON queue_messages (queue, id, visible_at);
 CREATE TABLE IF NOT EXISTS queue_dedup (
 	queue      TEXT    NOT NULL,
 	dedup_id   TEXT    NOT NULL,
@@ -113,7 +132,20 @@ func (q *Queue) Receive(ctx context.Context, queue string, max int, visibility t
 		return nil, fmt.Errorf("receive from %s: %w", queue, err)
 	}
 	now := q.now()
-	rows, err := q.db.QueryContext(ctx,
+	tx, err := q.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("receive from %s: %w", queue, ctxErr(ctx, err))
+	}
+	defer tx.Rollback()
+	if q.maxReceives > 0 && !strings.HasSuffix(queue, DeadLetterSuffix) {
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE queue_messages SET queue = ?, receives = 0, token = '', visible_at = ?
+			 WHERE queue = ? AND visible_at <= ? AND receives >= ?`,
+			queue+DeadLetterSuffix, now.UnixNano(), queue, now.UnixNano(), q.maxReceives); err != nil {
+			return nil, fmt.Errorf("receive from %s: dead-letter: %w", queue, ctxErr(ctx, err))
+		}
+	}
+	rows, err := tx.QueryContext(ctx,
 		`UPDATE queue_messages
 		 SET visible_at = ?, receives = receives + 1, token = lower(hex(randomblob(16)))
 		 WHERE id IN (SELECT id FROM queue_messages WHERE queue = ? AND visible_at <= ? ORDER BY id LIMIT ?)
@@ -122,7 +154,6 @@ func (q *Queue) Receive(ctx context.Context, queue string, max int, visibility t
 	if err != nil {
 		return nil, fmt.Errorf("receive from %s: %w", queue, ctxErr(ctx, err))
 	}
-	defer rows.Close()
 	type row struct {
 		id       int64
 		body     []byte
@@ -133,15 +164,20 @@ func (q *Queue) Receive(ctx context.Context, queue string, max int, visibility t
 	for rows.Next() {
 		var r row
 		if err := rows.Scan(&r.id, &r.body, &r.receives, &r.token); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("receive from %s: %w", queue, err)
 		}
 		got = append(got, r)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("receive from %s: %w", queue, ctxErr(ctx, err))
 	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("receive from %s: %w", queue, ctxErr(ctx, err))
+	}
 	// RETURNING promises no order.
-	slices.SortFunc(got, func(a, b row) int { return int(a.id - b.id) })
+	slices.SortFunc(got, func(a, b row) int { return cmp.Compare(a.id, b.id) })
 	ms := make([]pipeline.Message, len(got))
 	for i, r := range got {
 		ms[i] = pipeline.Message{
@@ -184,6 +220,8 @@ func (q *Queue) Ack(ctx context.Context, queue, handle string) error {
 		return nil // acknowledged before
 	case err != nil:
 		return fmt.Errorf("ack on %s: %w", queue, ctxErr(ctx, err))
+	case gotQueue == queue+DeadLetterSuffix:
+		return fmt.Errorf("ack on %s: message %d was moved to %s: %w", queue, id, gotQueue, pipeline.ErrStaleHandle)
 	case gotQueue != queue:
 		return fmt.Errorf("ack on %s: message %d is not on this queue: %w", queue, id, errInvalidHandle)
 	case receives == gotReceives && token == gotToken:

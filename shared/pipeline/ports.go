@@ -77,14 +77,17 @@ type BlobStore interface {
 	Open(ctx context.Context, sum string) (io.ReadCloser, error)
 }
 
-// Limits every Queue backend enforces alike (SQS's own limits).
+// Limits every Queue backend enforces alike: SQS's own, so that what works on one machine
+// works on AWS.
 const (
 	MaxReceive    = 10              // most messages one Receive may ask for
 	MaxBody       = 256 << 10       // longest message body in bytes
 	MaxDedupID    = 128             // longest dedup id
 	MaxVisibility = 12 * time.Hour  // longest visibility timeout
 	DedupWindow   = 5 * time.Minute // shortest time a dedup id is remembered
-	MaxQueueName  = 80              // longest queue name
+	// MaxQueueName is the longest queue name: SQS's 80 characters less the ".fifo" suffix
+	// an SQS backend may add.
+	MaxQueueName = 75
 )
 
 // Message is one delivery-queue message as received.

@@ -2,6 +2,14 @@
 // data folder of package local, the S3 store) runs [Run] so that the use cases can rely on
 // one behaviour.
 //
+// A backend's test runs it with a factory that returns an empty store per subtest:
+//
+//	func TestBlobStore(t *testing.T) {
+//		blobtest.Run(t, func(t *testing.T) pipeline.BlobStore {
+//			return newStoreWithFreshPrefix(t) // cleans up with t.Cleanup
+//		})
+//	}
+//
 // The suite stores blobs of up to 64 MiB (8 MiB with -short); the store it is given must
 // have room for about twice that.
 package blobtest

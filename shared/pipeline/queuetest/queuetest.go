@@ -6,6 +6,19 @@
 // beforehand (SQS) creates those in its factory, fresh for each call. Visibility timeouts
 // are whole seconds (1 to 2 s), so the suite takes a few seconds; subtests that wait run in
 // parallel.
+//
+//	func TestQueue(t *testing.T) {
+//		queuetest.Run(t, func(t *testing.T) pipeline.Queue {
+//			return newQueueWithFreshQueues(t, queuetest.Names)
+//		}, queuetest.Ordered()) // only if the backend promises order
+//	}
+//
+// Run this way against moto 5's SQS FIFO queues (one message group, or one per message)
+// through a minimal adapter, the suite passes but for DedupAfterAck: see
+// [SkipDedupAfterAck]. That adapter checked its arguments with pipeline.CheckSend and
+// CheckReceive, mapped each name to a fresh "<prefix><name>.fifo" queue, sent with
+// MessageDeduplicationId = dedupID, rounded visibility up to whole seconds, long-polled
+// for at most 1 s and read Receives from the ApproximateReceiveCount attribute.
 package queuetest
 
 import (
@@ -33,11 +46,21 @@ const (
 // Option changes what Run checks.
 type Option func(*config)
 
-type config struct{ ordered bool }
+type config struct {
+	ordered           bool
+	skipDedupAfterAck string
+}
 
 // Ordered also checks that one queue hands messages out in the order they were sent, for a
 // backend that promises it (the port does not).
 func Ordered() Option { return func(c *config) { c.ordered = true } }
+
+// SkipDedupAfterAck skips the check that a dedup id stays spent after its message was
+// acknowledged, for a backend tested on an emulator that forgets it (moto 5 keeps dedup ids
+// only of messages still in the queue; SQS keeps them for five minutes). reason says which.
+func SkipDedupAfterAck(reason string) Option {
+	return func(c *config) { c.skipDedupAfterAck = reason }
+}
 
 // Run checks the Queue contract. newQueue returns a Queue whose queues in [Names] are all
 // empty, for each subtest; it registers its own cleanup with t.Cleanup.
@@ -49,6 +72,13 @@ func Run(t *testing.T, newQueue func(t *testing.T) pipeline.Queue, opts ...Optio
 	t.Run("SendReceiveAck", func(t *testing.T) { t.Parallel(); testSendReceiveAck(t, newQueue(t)) })
 	t.Run("Empty", func(t *testing.T) { t.Parallel(); testEmpty(t, newQueue(t)) })
 	t.Run("Dedup", func(t *testing.T) { t.Parallel(); testDedup(t, newQueue(t)) })
+	t.Run("DedupAfterAck", func(t *testing.T) {
+		if cfg.skipDedupAfterAck != "" {
+			t.Skip(cfg.skipDedupAfterAck)
+		}
+		t.Parallel()
+		testDedupAfterAck(t, newQueue(t))
+	})
 	t.Run("Visibility", func(t *testing.T) { t.Parallel(); testVisibility(t, newQueue(t)) })
 	t.Run("Isolation", func(t *testing.T) { t.Parallel(); testIsolation(t, newQueue(t)) })
 	t.Run("Max", func(t *testing.T) { t.Parallel(); testMax(t, newQueue(t)) })
@@ -99,21 +129,27 @@ func receive(t *testing.T, q pipeline.Queue, queue string, max int, vis time.Dur
 }
 
 // collect receives until n messages have arrived (failing after a deadline), and fails if
-// more arrive or one arrives twice.
+// one is handed out again before its visibility timeout can have ended. A message handed
+// out again after that (a slow machine) is not counted twice.
 func collect(t *testing.T, q pipeline.Queue, queue string, n int, vis time.Duration) []pipeline.Message {
 	t.Helper()
 	var got []pipeline.Message
-	seen := map[string]bool{}
+	hiddenAt := map[string]time.Time{} // no later than the message was hidden
 	deadline := time.Now().Add(15 * time.Second)
 	for len(got) < n {
 		if time.Now().After(deadline) {
 			t.Fatalf("received %d of %d messages from %s within 15 s", len(got), n, queue)
 		}
-		for _, m := range receive(t, q, queue, pipeline.MaxReceive, vis) {
-			if seen[m.ID] {
-				t.Fatalf("message %s from %s handed out twice within its visibility timeout", m.ID, queue)
+		start := time.Now()
+		ms := receive(t, q, queue, pipeline.MaxReceive, vis)
+		for _, m := range ms {
+			if at, ok := hiddenAt[m.ID]; ok {
+				if time.Now().Before(at.Add(vis)) {
+					t.Fatalf("message %s from %s handed out twice within its visibility timeout", m.ID, queue)
+				}
+				continue
 			}
-			seen[m.ID] = true
+			hiddenAt[m.ID] = start
 			got = append(got, m)
 		}
 	}
@@ -121,6 +157,21 @@ func collect(t *testing.T, q pipeline.Queue, queue string, n int, vis time.Durat
 		t.Fatalf("received %d messages from %s, want %d", len(got), queue, n)
 	}
 	return got
+}
+
+// wantHidden checks that queue hands out nothing while messages hidden no earlier than
+// since for vis are still hidden. On a machine so slow that the timeout ended before the
+// check, the test cannot tell and is skipped.
+func wantHidden(t *testing.T, q pipeline.Queue, queue string, since time.Time, vis time.Duration) {
+	t.Helper()
+	ms := receive(t, q, queue, pipeline.MaxReceive, vis)
+	if len(ms) == 0 {
+		return
+	}
+	if time.Now().Before(since.Add(vis)) {
+		t.Fatalf("Receive(%s) handed out %s within its visibility timeout", queue, ms[0].ID)
+	}
+	t.Skipf("the %v visibility timeout ended before the check could run: machine too slow", vis)
 }
 
 // wantEmpty checks that queue hands out nothing now, promptly.
@@ -194,21 +245,25 @@ func testDedup(t *testing.T, q pipeline.Queue) {
 		t.Fatalf("%s handed out %q, want %q", qB, g, `{"try":3}`)
 	}
 	wantEmpty(t, q, qA)
-	// Received and acknowledged: sending again is still a no-op.
-	for _, m := range gotA {
+}
+
+func testDedupAfterAck(t *testing.T, q pipeline.Queue) {
+	send(t, q, qA, "bundle-7:nl-om", `{"try":1}`)
+	for _, m := range collect(t, q, qA, 1, 30*time.Second) {
 		ack(t, q, qA, m)
 	}
-	send(t, q, qA, "bundle-7:nl-om", `{"try":5}`)
+	// Received and acknowledged: sending again is still a no-op.
+	send(t, q, qA, "bundle-7:nl-om", `{"try":2}`)
 	wantEmpty(t, q, qA)
 }
 
 func testVisibility(t *testing.T, q pipeline.Queue) {
-	const vis = time.Second
+	const vis = 2 * time.Second
 	send(t, q, qA, "v-1", `{"v":1}`)
-	first := collect(t, q, qA, 1, vis)[0]
 	received := time.Now()
+	first := collect(t, q, qA, 1, vis)[0]
 	// Hidden while its visibility timeout runs.
-	wantEmpty(t, q, qA)
+	wantHidden(t, q, qA, received, vis)
 
 	again := waitFor(t, q, qA, vis)
 	if waited := time.Since(received); waited < vis-100*time.Millisecond {
@@ -270,19 +325,21 @@ func testMax(t *testing.T, q pipeline.Queue) {
 	seen := map[string]bool{}
 	deadline := time.Now().Add(15 * time.Second)
 	for len(seen) < n && time.Now().Before(deadline) {
+		// receive fails the test if more than 3 come back.
 		for _, m := range receive(t, q, qE, 3, 30*time.Second) {
 			if seen[m.ID] {
 				t.Fatalf("message %s handed out twice within its visibility timeout", m.ID)
 			}
 			seen[m.ID] = true
+			// Acknowledged at once: a FIFO backend holds back a message group while
+			// some of it is in flight.
+			ack(t, q, qE, m)
 		}
 	}
 	if len(seen) != n {
 		t.Fatalf("received %d of %d messages with max 3 within 15 s", len(seen), n)
 	}
-	if ms := receive(t, q, qE, 1, 30*time.Second); len(ms) != 0 {
-		t.Fatalf("Receive returned %d hidden messages, want none", len(ms))
-	}
+	wantEmpty(t, q, qE)
 }
 
 func testInvalid(t *testing.T, q pipeline.Queue) {
@@ -433,6 +490,8 @@ func testCanceled(t *testing.T, q pipeline.Queue) {
 	if err := q.Ack(ctx, qA, m.Handle); !errors.Is(err, context.Canceled) {
 		t.Errorf("Ack(canceled context) = %v, want an error wrapping context.Canceled", err)
 	}
+	// Acknowledge it for real: a FIFO backend holds back its message group meanwhile.
+	ack(t, q, qA, m)
 	// The canceled Send left nothing, so a real one with its dedup id still goes through.
 	send(t, q, qA, "cx-2", `{"x":2}`)
 	if got := collect(t, q, qA, 1, 30*time.Second); string(got[0].Body) != `{"x":2}` {
