@@ -27,8 +27,9 @@ import (
 const (
 	beginMarker = "  # BEGIN generated counterpart queues"
 	endMarker   = "  # END generated counterpart queues"
-	// maxID keeps "<Prefix><id>-dlq.fifo" within SQS's 80 characters with a 20-character Prefix.
-	maxID = 80 - 20 - len("-dlq.fifo")
+	// maxID keeps "<Prefix><id>-dlq.fifo" within SQS's 80 characters with an 8-character
+	// Prefix (template.yaml's limit): 63, the directory's own limit on ids.
+	maxID = 80 - 8 - len("-dlq.fifo")
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
