@@ -177,7 +177,7 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 			return size, nil
 		}
 		var tc *types.TransactionCanceledException
-		if !errors.As(err, &tc) {
+		if !errors.As(err, &tc) || !retryable(tc) {
 			return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
 		// The event's own condition failed: the sequence is taken, which the next round's
@@ -189,6 +189,21 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 			return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
 	}
+}
+
+// retryable reports whether a canceled transaction lost only a race (a failed condition,
+// a concurrent transaction, throttling); anything else (an item over 400 KB, say) will not
+// change on retry.
+func retryable(tc *types.TransactionCanceledException) bool {
+	for _, r := range tc.CancellationReasons {
+		switch aws.ToString(r.Code) {
+		case "", "None", "ConditionalCheckFailed", "TransactionConflict", "ThrottlingError",
+			"ProvisionedThroughputExceeded", "RequestLimitExceeded":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // headPut writes the head for the log grown from size to size+1, on condition that the

@@ -6,7 +6,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,3 +63,33 @@ func run(t *testing.T, endpoint string) {
 // suite's ConcurrentBundles case loses log-head updates there (LogSize 116 of 120 when tried),
 // while DynamoDB Local, like DynamoDB, serializes them.
 func TestIntegrationLedgerDynamoDBLocal(t *testing.T) { run(t, os.Getenv("EVX_DYNAMODB_LOCAL_URL")) }
+
+// An event DynamoDB cannot store (an item over 400 KB: a bundle of some 2,500 documents or
+// more lists them all in its SubmissionAcceptance) fails with nothing written.
+func TestIntegrationLedgerOversizedEvent(t *testing.T) {
+	endpoint := os.Getenv("EVX_DYNAMODB_LOCAL_URL")
+	if endpoint == "" {
+		t.Skip("no emulator endpoint: run through infra/integration.sh")
+	}
+	ctx := context.Background()
+	db, err := dynamoledger.NewClient(ctx, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, lt := createTables(t, db)
+	l := dynamoledger.New(db, c, lt)
+	k := &custody.Keeper{Ledger: l, Signer: ledgertest.Signer(), Origin: "evx.test/custody"}
+	var docs []custody.Document
+	for i := range 4000 {
+		docs = append(docs, custody.Document{Name: fmt.Sprintf("data/scan-%05d.pdf", i), Size: 1,
+			SHA256: strings.Repeat("ab", 32)})
+	}
+	_, err = k.Record(ctx, "big", custody.SubmissionAcceptance, custody.Actor{Kind: custody.ActorSystem, ID: "t"}, custody.Details{Documents: docs})
+	if err == nil {
+		t.Fatal("Record of an event over 400 KB succeeded")
+	}
+	if n, _ := l.LogSize(ctx); n != 0 {
+		t.Errorf("LogSize = %d after a failed append, want 0", n)
+	}
+	t.Logf("refused: %v", err)
+}
