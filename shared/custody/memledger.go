@@ -95,7 +95,7 @@ func (m *MemLedger) Nodes(ctx context.Context, ids []compact.NodeID) ([][]byte, 
 
 // decodeHash turns a stated event hash into the 32-byte leaf hash.
 func decodeHash(s string) ([]byte, error) {
-	if !hexHash.MatchString(s) {
+	if !isHex(s, 64) {
 		return nil, fmt.Errorf("event hash %q: want 64 lowercase hex digits", s)
 	}
 	var b [32]byte

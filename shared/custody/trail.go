@@ -187,7 +187,7 @@ func hexList(hs [][]byte) []string {
 func unhexList(ss []string) ([][]byte, error) {
 	out := make([][]byte, len(ss))
 	for i, s := range ss {
-		if !hexHash.MatchString(s) {
+		if !isHex(s, 64) {
 			return nil, fmt.Errorf("proof hash %d: %q is not 64 lowercase hex digits", i, s)
 		}
 		out[i], _ = hex.DecodeString(s)

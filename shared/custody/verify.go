@@ -124,7 +124,10 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 	if opt.Older != nil {
 		old, err := OpenCheckpoint(opt.Older, pub)
 		if err != nil {
-			return nil, fmt.Errorf("older %w", err)
+			if ce, ok := err.(*CheckpointError); ok {
+				ce.Reason = "older checkpoint: " + ce.Reason
+			}
+			return nil, err
 		}
 		if err := checkConsistency(t, old.Origin, old.Size, old.Hash, cp.Origin, cp.Size, cp.Hash); err != nil {
 			return nil, err

@@ -21,15 +21,21 @@ import (
 //	custody_log_state  one row: size, the number of leaves
 //
 // An append writes the event, its leaf, the subtrees it completes and the new size in one
-// transaction (BEGIN IMMEDIATE, so concurrent writers queue instead of interleaving). Only the
+// transaction (BEGIN IMMEDIATE, so writers of several processes queue instead of
+// interleaving); appends arriving together in one process share a transaction. Only the
 // compact range of the log's right edge (at most 64 hashes) is cached in memory.
 type Ledger struct {
-	db *sql.DB
+	db                                        *sql.DB
+	lastHead, lastEntry, insertEvent, logSize *sql.Stmt
 
 	mu        sync.Mutex // guards the cached compact range
 	cacheSize uint64
 	cacheRng  [][]byte
 	cacheOK   bool
+
+	qmu        sync.Mutex // guards the group-commit queue
+	queue      []*pending
+	committing bool
 }
 
 var _ custody.Ledger = (*Ledger)(nil)
@@ -57,17 +63,34 @@ INSERT OR IGNORE INTO custody_log_state (id, size) VALUES (0, 0);
 `
 
 // NewLedger creates the ledger's tables in db if needed (db from OpenSQLite) and returns the
-// ledger. It does not close db.
+// ledger. It does not close db; Close releases the ledger's prepared statements.
 func NewLedger(ctx context.Context, db *sql.DB) (*Ledger, error) {
 	if _, err := db.ExecContext(ctx, ledgerSchema); err != nil {
 		return nil, fmt.Errorf("custody ledger schema: %w", err)
 	}
-	return &Ledger{db: db}, nil
+	l := &Ledger{db: db}
+	for _, st := range []struct {
+		p *(*sql.Stmt)
+		q string
+	}{
+		{&l.lastHead, `SELECT seq, hash FROM custody_events WHERE bundle = ? ORDER BY seq DESC LIMIT 1`},
+		{&l.lastEntry, `SELECT leaf, body FROM custody_events WHERE bundle = ? ORDER BY seq DESC LIMIT 1`},
+		{&l.insertEvent, `INSERT INTO custody_events (bundle, seq, leaf, hash, body) VALUES (?, ?, ?, ?, ?)`},
+		{&l.logSize, `SELECT size FROM custody_log_state WHERE id = 0`},
+	} {
+		var err error
+		if *st.p, err = db.PrepareContext(ctx, st.q); err != nil {
+			return nil, fmt.Errorf("custody ledger: prepare: %w", err)
+		}
+	}
+	return l, nil
 }
 
-// Append implements custody.Ledger.
+// Append implements custody.Ledger. Concurrent appends are committed together (group
+// commit): the first caller to find no commit in progress writes every queued event in one
+// transaction, each still conditional on its bundle's sequence, so a batch costs one fsync.
 func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
-	// Hashing needs no lock: do it before the transaction.
+	// Hashing needs no lock: do it before queueing.
 	if err := custody.CheckSealed(e); err != nil {
 		return 0, err
 	}
@@ -79,59 +102,136 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	p := &pending{e: e, body: body, leaf: leafHash, done: make(chan result, 1)}
+	l.qmu.Lock()
+	l.queue = append(l.queue, p)
+	leader := !l.committing
+	l.committing = true
+	l.qmu.Unlock()
+	if leader {
+		// Serve batches until the queue is empty; the batch outlives a cancelled caller.
+		bctx := context.WithoutCancel(ctx)
+		for {
+			l.qmu.Lock()
+			batch := l.queue
+			l.queue = nil
+			if len(batch) == 0 {
+				l.committing = false
+				l.qmu.Unlock()
+				break
+			}
+			l.qmu.Unlock()
+			l.commit(bctx, batch)
+		}
+	}
+	select {
+	case r := <-p.done:
+		return r.leaf, r.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// pending is a queued append and where its result goes.
+type pending struct {
+	e    custody.Event
+	body []byte
+	leaf []byte
+	done chan result
+}
+
+type result struct {
+	leaf uint64
+	err  error
+}
+
+// commit writes a batch in one transaction. An append that is not its bundle's next event gets
+// a *ConflictError and writes nothing; any other failure fails the whole batch.
+func (l *Ledger) commit(ctx context.Context, batch []*pending) {
+	results, newSize, newRng, err := l.writeBatch(ctx, batch)
+	if err == nil {
+		l.mu.Lock()
+		l.cacheSize, l.cacheRng, l.cacheOK = newSize, newRng, true
+		l.mu.Unlock()
+	}
+	for i, p := range batch {
+		if err != nil {
+			p.done <- result{err: fmt.Errorf("append %s/%d: %w", p.e.BundleID, p.e.Seq, err)}
+			continue
+		}
+		p.done <- results[i]
+	}
+}
+
+func (l *Ledger) writeBatch(ctx context.Context, batch []*pending) ([]result, uint64, [][]byte, error) {
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+		return nil, 0, nil, err
 	}
 	defer tx.Rollback()
-
-	var last custody.Entry
-	ok := true
-	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM custody_events WHERE bundle = ? ORDER BY seq DESC LIMIT 1`,
-		e.BundleID).Scan(&last.Event.Seq, &last.Event.Hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		ok = false
-	} else if err != nil {
-		return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
-	}
-	if err := custody.CheckNext(e, last, ok); err != nil {
-		return 0, err
-	}
 	var size uint64
-	if err := tx.QueryRowContext(ctx, `SELECT size FROM custody_log_state WHERE id = 0`).Scan(&size); err != nil {
-		return 0, fmt.Errorf("append: log size: %w", err)
+	if err := tx.StmtContext(ctx, l.logSize).QueryRowContext(ctx).Scan(&size); err != nil {
+		return nil, 0, nil, fmt.Errorf("log size: %w", err)
 	}
+	lastHead, insertEvent := tx.StmtContext(ctx, l.lastHead), tx.StmtContext(ctx, l.insertEvent)
 	rng, err := l.rangeAt(ctx, tx, size)
 	if err != nil {
-		return 0, err
+		return nil, 0, nil, err
 	}
-	newRng, nodes, err := custody.AppendLeaves(size, rng, [][]byte{leafHash})
-	if err != nil {
-		return 0, err
+	type head struct {
+		seq  uint64
+		hash string
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO custody_events (bundle, seq, leaf, hash, body) VALUES (?, ?, ?, ?, ?)`,
-		e.BundleID, e.Seq, size, e.Hash, body); err != nil {
-		if isConstraint(err) {
-			return 0, &custody.ConflictError{BundleID: e.BundleID, Seq: e.Seq, WantSeq: last.Event.Seq + 1, WantPrev: last.Event.Hash}
+	heads := map[string]head{} // bundles' last events, as this batch leaves them
+	results := make([]result, len(batch))
+	var nodes []custody.Node
+	for i, p := range batch {
+		e := p.e
+		h, seen := heads[e.BundleID]
+		if !seen {
+			err := lastHead.QueryRowContext(ctx, e.BundleID).Scan(&h.seq, &h.hash)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, 0, nil, err
+			}
 		}
-		return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+		last := custody.Entry{Event: custody.Event{Seq: h.seq, Hash: h.hash}}
+		if err := custody.CheckNext(e, last, h.seq > 0); err != nil {
+			results[i].err = err
+			continue
+		}
+		var nn []custody.Node
+		rng, nn, err = custody.AppendLeaves(size, rng, [][]byte{p.leaf})
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		nodes = append(nodes, nn...)
+		if _, err := insertEvent.ExecContext(ctx, e.BundleID, e.Seq, size, e.Hash, p.body); err != nil {
+			return nil, 0, nil, err
+		}
+		results[i].leaf = size
+		heads[e.BundleID] = head{e.Seq, e.Hash}
+		size++
 	}
 	if err := insertNodes(ctx, tx, nodes); err != nil {
-		return 0, err
+		return nil, 0, nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE custody_log_state SET size = ? WHERE id = 0`, size+1); err != nil {
-		return 0, fmt.Errorf("append: log size: %w", err)
+	if _, err := tx.ExecContext(ctx, `UPDATE custody_log_state SET size = ? WHERE id = 0`, size); err != nil {
+		return nil, 0, nil, fmt.Errorf("log size: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("append %s/%d: commit: %w", e.BundleID, e.Seq, err)
+		return nil, 0, nil, fmt.Errorf("commit: %w", err)
 	}
-	l.mu.Lock()
-	l.cacheSize, l.cacheRng, l.cacheOK = size+1, newRng, true
-	l.mu.Unlock()
-	return size, nil
+	return results, size, rng, nil
 }
 
 func insertNodes(ctx context.Context, tx *sql.Tx, nodes []custody.Node) error {
+	const chunk = 300 // 900 variables, below SQLite's limit
+	for len(nodes) > chunk {
+		if err := insertNodes(ctx, tx, nodes[:chunk]); err != nil {
+			return err
+		}
+		nodes = nodes[chunk:]
+	}
 	if len(nodes) == 0 {
 		return nil
 	}
@@ -235,7 +335,7 @@ func (l *Ledger) Events(ctx context.Context, bundleID string) ([]custody.Entry, 
 
 // Last implements custody.Ledger.
 func (l *Ledger) Last(ctx context.Context, bundleID string) (custody.Entry, bool, error) {
-	row := l.db.QueryRowContext(ctx, `SELECT leaf, body FROM custody_events WHERE bundle = ? ORDER BY seq DESC LIMIT 1`, bundleID)
+	row := l.lastEntry.QueryRowContext(ctx, bundleID)
 	en, err := scanEntry(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return custody.Entry{}, false, nil
@@ -263,7 +363,7 @@ func scanEntry(s scanner) (custody.Entry, error) {
 // LogSize implements custody.LogReader.
 func (l *Ledger) LogSize(ctx context.Context) (uint64, error) {
 	var size uint64
-	if err := l.db.QueryRowContext(ctx, `SELECT size FROM custody_log_state WHERE id = 0`).Scan(&size); err != nil {
+	if err := l.logSize.QueryRowContext(ctx).Scan(&size); err != nil {
 		return 0, fmt.Errorf("log size: %w", err)
 	}
 	return size, nil
@@ -294,8 +394,4 @@ func hexHash(s string) ([]byte, error) {
 		b[i] = v
 	}
 	return b[:], nil
-}
-
-func isConstraint(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "constraint failed")
 }

@@ -91,6 +91,9 @@ func (r *ReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("read %s at %d: negative offset", r.key, off)
 	}
+	if off >= r.size {
+		return 0, io.EOF // as bytes.Reader, also for an empty p
+	}
 	n := 0
 	for n < len(p) && off+int64(n) < r.size {
 		pos := off + int64(n)

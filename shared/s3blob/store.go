@@ -357,12 +357,18 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 
 func (c *checkedReader) Close() error { return c.body.Close() }
 
+// MaxPresign is the longest lifetime S3 allows a presigned URL (SigV4: 7 days).
+const MaxPresign = 7 * 24 * time.Hour
+
 // PresignGet returns a URL that fetches the document stored under sum with a plain HTTP GET
-// until ttl has passed (S3 allows at most 7 days). It does not check that the document exists.
+// until ttl (at most MaxPresign) has passed. It does not check that the document exists.
 func (s *Store) PresignGet(ctx context.Context, sum string, ttl time.Duration) (string, error) {
 	key, err := Key(sum)
 	if err != nil {
 		return "", err
+	}
+	if ttl <= 0 || ttl > MaxPresign {
+		return "", fmt.Errorf("presign %s: lifetime %v, want more than 0 and at most %v", key, ttl, MaxPresign)
 	}
 	if s.presign == nil {
 		return "", errors.New("presign: store was not built over an *s3.Client")

@@ -305,6 +305,11 @@ func TestIntegrationPresignGet(t *testing.T) {
 		t.Errorf("presigned URL %s lacks its expiry or signature", url)
 	}
 	// moto_server does not check signatures, so a tampered URL is not tried here.
+	for _, ttl := range []time.Duration{0, -time.Second, s3blob.MaxPresign + time.Second} {
+		if _, err := st.PresignGet(ctx, sum, ttl); err == nil {
+			t.Errorf("PresignGet(ttl %v) = nil error", ttl)
+		}
+	}
 }
 
 // A zip bundle is read where it lies: archive/zip over ranged GETs, with read-ahead keeping

@@ -1,0 +1,381 @@
+// Package dynamoledger keeps the custody ledger in two DynamoDB tables, for evx on AWS.
+//
+// [Ledger] implements custody.Ledger and passes the same conformance suite (ledgertest) as
+// the in-memory and SQLite ledgers. Events are never updated or deleted: every write is a
+// conditional PutItem inside one transaction, and template.yaml denies UpdateItem and
+// DeleteItem on both tables to every function.
+//
+// Layout (a compatibility promise; template.yaml declares the keys):
+//
+//	custody table  key (bundle S, seq N)   attributes: event S (the event's JSON), leaf N
+//	log table      key id S                "head": size N, range L of B (the compact range
+//	                                       [0, size) of the RFC 6962 tree, left to right)
+//	                                       "n/<level>/<index>": hash B (a perfect subtree)
+//
+// Append reads the bundle's last event and the log head, then writes in one transaction: the
+// event (condition: its (bundle, seq) is free), the new head (condition: the size it read)
+// and the tree nodes the leaf completes. Because events are immutable and the sequence has no
+// gaps, "seq is free and seq-1 has hash prev" is exactly "e follows the bundle's last event".
+// A lost race for the sequence is a *custody.ConflictError; a lost race for the head (another
+// bundle appended meanwhile) is retried here.
+package dynamoledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/transparency-dev/merkle/compact"
+)
+
+// api is the part of *dynamodb.Client the ledger uses; the signatures are the SDK's.
+type api interface {
+	GetItem(ctx context.Context, params *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	Query(ctx context.Context, params *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchGetItem(ctx context.Context, params *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	TransactWriteItems(ctx context.Context, params *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+var _ api = (*dynamodb.Client)(nil)
+
+// Ledger is a custody.Ledger on DynamoDB. It is safe for concurrent use, also across
+// processes: every write is conditional.
+type Ledger struct {
+	db      api
+	custody string // table names
+	log     string
+	// Attempts bounds the tries of one Append that keeps losing the log head to other
+	// bundles; 0 means 1000.
+	Attempts int
+}
+
+var _ custody.Ledger = (*Ledger)(nil)
+
+// New returns a Ledger over the custody and log tables.
+func New(client *dynamodb.Client, custodyTable, logTable string) *Ledger {
+	return &Ledger{db: client, custody: custodyTable, log: logTable}
+}
+
+// NewClient builds a DynamoDB client from the SDK's standard configuration (AWS_REGION,
+// AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, the shared config files).
+func NewClient(ctx context.Context, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aws config: %w", err)
+	}
+	return dynamodb.NewFromConfig(cfg, optFns...), nil
+}
+
+const headID = "head"
+
+func nodeID(id compact.NodeID) string { return fmt.Sprintf("n/%d/%d", id.Level, id.Index) }
+
+func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+func n(v uint64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatUint(v, 10)}
+}
+
+// head reads the log's size and compact range.
+func (l *Ledger) head(ctx context.Context) (uint64, [][]byte, error) {
+	out, err := l.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &l.log, Key: map[string]types.AttributeValue{"id": s(headID)}, ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return 0, nil, fmt.Errorf("log head: %w", err)
+	}
+	if out.Item == nil {
+		return 0, nil, nil
+	}
+	size, err := num(out.Item["size"])
+	if err != nil {
+		return 0, nil, fmt.Errorf("log head: size: %w", err)
+	}
+	var rng [][]byte
+	if l, ok := out.Item["range"].(*types.AttributeValueMemberL); ok {
+		for _, v := range l.Value {
+			b, ok := v.(*types.AttributeValueMemberB)
+			if !ok {
+				return 0, nil, errors.New("log head: range holds a non-binary value")
+			}
+			rng = append(rng, b.Value)
+		}
+	}
+	if want := len(custody.RangeIDs(size)); len(rng) != want {
+		return 0, nil, fmt.Errorf("log head: %d range hashes for size %d, want %d", len(rng), size, want)
+	}
+	return size, rng, nil
+}
+
+func num(v types.AttributeValue) (uint64, error) {
+	nv, ok := v.(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, fmt.Errorf("not a number: %T", v)
+	}
+	return strconv.ParseUint(nv.Value, 10, 64)
+}
+
+// Append implements custody.Ledger.
+func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
+	if err := custody.CheckSealed(e); err != nil {
+		return 0, err
+	}
+	leaf, err := hexHash(e.Hash)
+	if err != nil {
+		return 0, err
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+	}
+	attempts := l.Attempts
+	if attempts <= 0 {
+		attempts = 1000
+	}
+	for try := 0; ; try++ {
+		last, ok, err := l.Last(ctx, e.BundleID)
+		if err != nil {
+			return 0, err
+		}
+		if err := custody.CheckNext(e, last, ok); err != nil {
+			return 0, err
+		}
+		size, rng, err := l.head(ctx)
+		if err != nil {
+			return 0, err
+		}
+		newRange, nodes, err := custody.AppendLeaves(size, rng, [][]byte{leaf})
+		if err != nil {
+			return 0, err
+		}
+		items := []types.TransactWriteItem{
+			{Put: &types.Put{
+				TableName: &l.custody,
+				Item: map[string]types.AttributeValue{
+					"bundle": s(e.BundleID), "seq": n(e.Seq), "event": s(string(body)), "leaf": n(size),
+				},
+				ConditionExpression: aws.String("attribute_not_exists(bundle)"),
+			}},
+			{Put: l.headPut(size, newRange)},
+		}
+		for _, nd := range nodes {
+			items = append(items, types.TransactWriteItem{Put: &types.Put{
+				TableName: &l.log,
+				Item:      map[string]types.AttributeValue{"id": s(nodeID(nd.ID)), "hash": &types.AttributeValueMemberB{Value: nd.Hash}},
+			}})
+		}
+		_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return size, nil
+		}
+		var tc *types.TransactionCanceledException
+		if !errors.As(err, &tc) || !retryable(tc) {
+			return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+		}
+		// The event's own condition failed: the sequence is taken, which the next round's
+		// CheckNext reports as a conflict. A lost head or a transaction conflict: try again.
+		if try+1 >= attempts {
+			return 0, fmt.Errorf("append %s/%d: log head still contended after %d attempts: %w", e.BundleID, e.Seq, attempts, err)
+		}
+		if err := sleep(ctx, try); err != nil {
+			return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+		}
+	}
+}
+
+// retryable reports whether a canceled transaction lost only a race (a failed condition,
+// a concurrent transaction, throttling); anything else (an item over 400 KB, say) will not
+// change on retry.
+func retryable(tc *types.TransactionCanceledException) bool {
+	for _, r := range tc.CancellationReasons {
+		switch aws.ToString(r.Code) {
+		case "", "None", "ConditionalCheckFailed", "TransactionConflict", "ThrottlingError",
+			"ProvisionedThroughputExceeded", "RequestLimitExceeded":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// headPut writes the head for the log grown from size to size+1, on condition that the
+// stored head still says size.
+func (l *Ledger) headPut(size uint64, rng [][]byte) *types.Put {
+	hs := make([]types.AttributeValue, len(rng))
+	for i, h := range rng {
+		hs[i] = &types.AttributeValueMemberB{Value: h}
+	}
+	p := &types.Put{
+		TableName: &l.log,
+		Item:      map[string]types.AttributeValue{"id": s(headID), "size": n(size + 1), "range": &types.AttributeValueMemberL{Value: hs}},
+	}
+	if size == 0 {
+		p.ConditionExpression = aws.String("attribute_not_exists(id)")
+	} else {
+		p.ConditionExpression = aws.String("#size = :size")
+		p.ExpressionAttributeNames = map[string]string{"#size": "size"}
+		p.ExpressionAttributeValues = map[string]types.AttributeValue{":size": n(size)}
+	}
+	return p
+}
+
+// sleep backs off with jitter, a few milliseconds growing to about 100.
+func sleep(ctx context.Context, try int) error {
+	d := time.Duration(1+rand.IntN(4<<min(try, 5))) * time.Millisecond
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Events implements custody.Ledger, reading every page.
+func (l *Ledger) Events(ctx context.Context, bundleID string) ([]custody.Entry, error) {
+	var out []custody.Entry
+	var start map[string]types.AttributeValue
+	for {
+		page, err := l.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &l.custody,
+			KeyConditionExpression:    aws.String("bundle = :b"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":b": s(bundleID)},
+			ConsistentRead:            aws.Bool(true),
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("events of %s: %w", bundleID, err)
+		}
+		for _, it := range page.Items {
+			en, err := entry(it)
+			if err != nil {
+				return nil, fmt.Errorf("events of %s: %w", bundleID, err)
+			}
+			out = append(out, en)
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		start = page.LastEvaluatedKey
+	}
+}
+
+// Last implements custody.Ledger.
+func (l *Ledger) Last(ctx context.Context, bundleID string) (custody.Entry, bool, error) {
+	page, err := l.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &l.custody,
+		KeyConditionExpression:    aws.String("bundle = :b"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": s(bundleID)},
+		ConsistentRead:            aws.Bool(true),
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(1),
+	})
+	if err != nil {
+		return custody.Entry{}, false, fmt.Errorf("last event of %s: %w", bundleID, err)
+	}
+	if len(page.Items) == 0 {
+		return custody.Entry{}, false, nil
+	}
+	en, err := entry(page.Items[0])
+	if err != nil {
+		return custody.Entry{}, false, fmt.Errorf("last event of %s: %w", bundleID, err)
+	}
+	return en, true, nil
+}
+
+func entry(it map[string]types.AttributeValue) (custody.Entry, error) {
+	var en custody.Entry
+	body, ok := it["event"].(*types.AttributeValueMemberS)
+	if !ok {
+		return en, errors.New("stored event has no event attribute")
+	}
+	if err := json.Unmarshal([]byte(body.Value), &en.Event); err != nil {
+		return en, fmt.Errorf("stored event: %w", err)
+	}
+	leaf, err := num(it["leaf"])
+	if err != nil {
+		return en, fmt.Errorf("stored event: leaf: %w", err)
+	}
+	en.Leaf = leaf
+	return en, nil
+}
+
+// LogSize implements custody.LogReader.
+func (l *Ledger) LogSize(ctx context.Context) (uint64, error) {
+	size, _, err := l.head(ctx)
+	return size, err
+}
+
+// maxBatchGet is DynamoDB's limit of keys per BatchGetItem.
+const maxBatchGet = 100
+
+// Nodes implements custody.LogReader with consistent batch reads.
+func (l *Ledger) Nodes(ctx context.Context, ids []compact.NodeID) ([][]byte, error) {
+	found := map[string][]byte{}
+	var keys []map[string]types.AttributeValue
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if k := nodeID(id); !seen[k] {
+			seen[k] = true
+			keys = append(keys, map[string]types.AttributeValue{"id": s(k)})
+		}
+	}
+	for len(keys) > 0 {
+		batch := keys[:min(len(keys), maxBatchGet)]
+		keys = keys[len(batch):]
+		req := map[string]types.KeysAndAttributes{l.log: {Keys: batch, ConsistentRead: aws.Bool(true)}}
+		for try := 0; len(req) > 0; try++ {
+			out, err := l.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, fmt.Errorf("log nodes: %w", err)
+			}
+			for _, it := range out.Responses[l.log] {
+				id, _ := it["id"].(*types.AttributeValueMemberS)
+				h, _ := it["hash"].(*types.AttributeValueMemberB)
+				if id == nil || h == nil {
+					return nil, errors.New("log nodes: malformed node item")
+				}
+				found[id.Value] = h.Value
+			}
+			req = out.UnprocessedKeys
+			if len(req) > 0 {
+				if err := sleep(ctx, try); err != nil {
+					return nil, fmt.Errorf("log nodes: %w", err)
+				}
+			}
+		}
+	}
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		h, ok := found[nodeID(id)]
+		if !ok {
+			return nil, fmt.Errorf("log node %d/%d not stored", id.Level, id.Index)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+func hexHash(h string) ([]byte, error) {
+	if len(h) != 64 {
+		return nil, fmt.Errorf("event hash %q: want 64 lowercase hex digits", h)
+	}
+	b := make([]byte, 32)
+	for i := range b {
+		v, err := strconv.ParseUint(h[2*i:2*i+2], 16, 8)
+		if err != nil || h[2*i] >= 'A' && h[2*i] <= 'F' || h[2*i+1] >= 'A' && h[2*i+1] <= 'F' {
+			return nil, fmt.Errorf("event hash %q: want 64 lowercase hex digits", h)
+		}
+		b[i] = byte(v)
+	}
+	return b, nil
+}
