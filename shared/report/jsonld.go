@@ -142,6 +142,9 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 			}
 			n["uco-action:object"] = objs
 		}
+		if e.Type == custody.SubmissionAcceptance {
+			n["uco-action:result"] = ref("kb:provenance-record")
+		}
 		if e.Details.Counterpart != "" {
 			n["evx:counterpart"] = e.Details.Counterpart
 		}

@@ -46,6 +46,7 @@ func TestJSONLD(t *testing.T) {
 	if string(doc) != string(again) {
 		t.Fatal("JSON-LD differs between two runs")
 	}
+	golden(t, "verified.golden.jsonld", string(doc))
 	q := nquads(t, doc)
 	const (
 		kb   = "<urn:evx:bundle:case-2026-114:"
@@ -65,6 +66,8 @@ func TestJSONLD(t *testing.T) {
 		kb + "file-3-sha256> <https://ontology.unifiedcyberontology.org/uco/types/hashValue> \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"^^<http://www.w3.org/2001/XMLSchema#hexBinary>",
 		kb + "file-2-file-facet> " + obs + "fileName> \"data/phone-extraction/summary of extraction (Łódź lab) – handset 2 of 2 with a long name.pdf\"",
 		kb + "event-1> " + core + "name> \"SubmissionAcceptance\"",
+		kb + "event-1> <https://ontology.unifiedcyberontology.org/uco/action/result> " + kb + "provenance-record>",
+		kb + "provenance-record> " + core + "object> " + kb + "file-2>",
 		kb + "event-2> <urn:evx:custody:previousEvent> " + kb + "event-1>",
 		kb + "investigation> <urn:evx:custody:legalBasis> \"1959 European Convention on Mutual Assistance in Criminal Matters, art. 3\"",
 		kb + "investigation> " + core + "name> \"OM-2026-114\"",

@@ -53,7 +53,7 @@ func golden(t *testing.T, name, got string) {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if got != string(want) {
-		t.Errorf("text of the report differs from %s (go test -update rewrites it)\n--- got\n%s", path, got)
+		t.Errorf("output differs from %s (go test -update rewrites it)\n--- got\n%s", path, got)
 	}
 }
 
