@@ -318,6 +318,8 @@ func (d *doc) verdict() {
 		s := fmt.Sprintf("The custody trail was checked with the trusted public key below. All %d events form an unbroken chain, each is signed by that key, and each is included in the signed log checkpoint shown in this report.", n)
 		if d.v.Summary != nil && d.v.Summary.DocumentsCheck > 0 {
 			s += fmt.Sprintf(" The %d documents supplied were compared with their recorded SHA-256 and match.", d.v.Summary.DocumentsCheck)
+		} else {
+			s += " The documents themselves were not part of this check: compare a copy with the SHA-256 listed below."
 		}
 		if d.v.Summary != nil && d.v.Summary.OlderSize > 0 {
 			s += fmt.Sprintf(" The log extends the earlier checkpoint of size %d: no history was rewritten.", d.v.Summary.OlderSize)

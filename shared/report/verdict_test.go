@@ -80,6 +80,9 @@ func TestTamperVectors(t *testing.T) {
 				if !strings.Contains(text, "VERIFIED") || strings.Contains(text, "FAILED") {
 					t.Fatal("report of the good trail does not say VERIFIED alone")
 				}
+				if opt.Documents != "" && !strings.Contains(text, "documents supplied were compared with their recorded SHA-256 and match") {
+					t.Error("report does not say the documents supplied were checked")
+				}
 				return
 			}
 			if !strings.Contains(text, "FAILED") || strings.Contains(text, "VERIFIED") {
