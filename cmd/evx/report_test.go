@@ -146,3 +146,31 @@ func TestReportUnwritableFolder(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 1 and a message", code, errb.String())
 	}
 }
+
+// TestReportSampleTrail: the committed sample trail, with its documents, gives a VERIFIED
+// report whose trail.json is the sample trail.
+func TestReportSampleTrail(t *testing.T) {
+	sample := filepath.Join("..", "..", "testdata")
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	code := run([]string{"report", "--json", "--out", dir, "--generated", "2026-03-20T10:30:00Z",
+		"--key", filepath.Join(sample, "sample-trail", "evx-public.pem"),
+		"--documents", filepath.Join(sample, "sample"),
+		filepath.Join(sample, "sample-trail", "trail.json")}, &out, &errb)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0; stdout %s stderr %s", code, out.String(), errb.String())
+	}
+	var res struct {
+		Verified bool
+		Summary  struct {
+			Events           int
+			DocumentsChecked int `json:"documents_checked"`
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if !res.Verified || res.Summary.Events != 10 || res.Summary.DocumentsChecked != 8 {
+		t.Errorf("result %+v, want verified, 10 events, 8 documents checked", res)
+	}
+}

@@ -3,7 +3,7 @@
 // from the Netherlands to Belgium, MLA-2026-0042). No real case, person, account or device.
 //
 //	go run ./infra/samplegen            # rewrites testdata/sample/ (run from the repository root)
-//	go run ./infra/samplegen -out DIR   # writes elsewhere
+//	go run ./infra/samplegen -out DIR -trail-out DIR2   # writes elsewhere
 //
 // The output is the same bytes on every run (fixed dates, fixed MIME boundary, fixed zip
 // times), so the generated files are committed and a test checks they are up to date.
@@ -20,6 +20,14 @@
 //	bank-transactions.xlsx         a spreadsheet of bank transactions (OOXML, written by hand)
 //	bank-records.csv               the same transactions' summary as CSV
 //	photos/README.txt              a folder, to show that relative paths are kept in a bag
+//
+// and, in testdata/sample-trail/, the custody trail the demo's story would produce for a
+// bundle of these files (trail.json) with the sample service's public key (evx-public.pem),
+// so that `evx verify` and `evx report` can be tried without running the pipeline:
+//
+//	evx report --key testdata/sample-trail/evx-public.pem --documents testdata/sample testdata/sample-trail/trail.json
+//
+// The trail's signing key is derived from a seed in this file, public on purpose.
 package main
 
 import (
@@ -38,9 +46,10 @@ const banner = "SAMPLE DATA - FICTIONAL - NOT A REAL CASE OR PERSON"
 
 func main() {
 	out := flag.String("out", filepath.Join("testdata", "sample"), "folder to write the sample files into")
+	trailOut := flag.String("trail-out", filepath.Join("testdata", "sample-trail"), "folder to write the sample custody trail into")
 	fonts := flag.String("fonts", filepath.Join("shared", "report", "fonts"), "folder holding DejaVuSans.ttf")
 	flag.Parse()
-	if err := write(*out, *fonts); err != nil {
+	if err := write(*out, *trailOut, *fonts); err != nil {
 		fmt.Fprintln(os.Stderr, "samplegen:", err)
 		os.Exit(1)
 	}
@@ -71,18 +80,43 @@ func files(fonts string) (map[string][]byte, error) {
 	return m, nil
 }
 
-func write(out, fonts string) error {
+// trailFiles returns the sample custody trail over the sample files and its public key, by
+// their paths under the trail folder.
+func trailFiles(sample map[string][]byte) (map[string][]byte, error) {
+	content := map[string][]byte{}
+	for name, data := range sample {
+		if name != "SOURCE.md" {
+			content["data/"+name] = data
+		}
+	}
+	trail, pub, err := sampleTrail(content)
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]byte{"trail.json": trail, "evx-public.pem": pub}, nil
+}
+
+func write(out, trailOut, fonts string) error {
 	m, err := files(fonts)
 	if err != nil {
 		return err
 	}
-	for name, data := range m {
-		p := filepath.Join(out, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			return err
+	tm, err := trailFiles(m)
+	if err != nil {
+		return err
+	}
+	for _, set := range []struct {
+		dir   string
+		files map[string][]byte
+	}{{out, m}, {trailOut, tm}} {
+		for name, data := range set.files {
+			p := filepath.Join(set.dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -11,11 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/extract"
 )
 
 var (
 	sampleDir = filepath.Join("..", "..", "testdata", "sample")
+	trailDir  = filepath.Join("..", "..", "testdata", "sample-trail")
 	fontsDir  = filepath.Join("..", "..", "shared", "report", "fonts")
 )
 
@@ -30,12 +32,28 @@ func TestCommittedSamplesAreCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	compareDir(t, sampleDir, want, again)
+	wantTrail, err := trailFiles(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	againTrail, err := trailFiles(again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareDir(t, trailDir, wantTrail, againTrail)
+}
+
+// compareDir checks that dir holds exactly the files of want, byte for byte, and that a
+// second generator run (again) gave the same bytes.
+func compareDir(t *testing.T, dir string, want, again map[string][]byte) {
+	t.Helper()
 	seen := map[string]bool{}
-	err = filepath.WalkDir(sampleDir, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		rel, _ := filepath.Rel(sampleDir, p)
+		rel, _ := filepath.Rel(dir, p)
 		rel = filepath.ToSlash(rel)
 		seen[rel] = true
 		got, err := os.ReadFile(p)
@@ -45,9 +63,9 @@ func TestCommittedSamplesAreCurrent(t *testing.T) {
 		w, ok := want[rel]
 		switch {
 		case !ok:
-			t.Errorf("%s is in testdata/sample but not generated", rel)
+			t.Errorf("%s is in %s but not generated", rel, dir)
 		case !bytes.Equal(got, w):
-			t.Errorf("%s differs from the generator's output: run go run ./infra/samplegen", rel)
+			t.Errorf("%s differs from the generator's output: run go run ./infra/samplegen", filepath.Join(dir, rel))
 		case !bytes.Equal(w, again[rel]):
 			t.Errorf("%s: two generator runs differ", rel)
 		}
@@ -58,8 +76,40 @@ func TestCommittedSamplesAreCurrent(t *testing.T) {
 	}
 	for name := range want {
 		if !seen[name] {
-			t.Errorf("%s is generated but not committed in testdata/sample", name)
+			t.Errorf("%s is generated but not committed in %s", name, dir)
 		}
+	}
+}
+
+// TestSampleTrailVerifies: the sample trail verifies with its key, its documents are the
+// committed sample files, and it tells the demo's story.
+func TestSampleTrailVerifies(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(trailDir, "trail.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, err := os.ReadFile(filepath.Join(trailDir, "evx-public.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := custody.ParsePublicKeyPEM(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := custody.VerifyTrail(raw, pub, custody.VerifyOptions{Documents: sampleDir})
+	if err != nil {
+		t.Fatalf("VerifyTrail = %v, want nil", err)
+	}
+	if rep.Events != 10 || rep.DocumentsCheck != 8 {
+		t.Errorf("verified %d events, %d document checks; want 10 events and 8 documents", rep.Events, rep.DocumentsCheck)
+	}
+	tr, _ := custody.ParseTrail(raw)
+	var types []string
+	for _, te := range tr.Events {
+		types = append(types, string(te.Event.Type))
+	}
+	if got, want := strings.Join(types, " "), "SubmissionAcceptance Hashed Stored Extracted ContentConsignment ContentConsignment ContentAccessTracking ContentAccessTracking ConsignmentAcceptance ConsignmentRejection"; got != want {
+		t.Errorf("event types = %s, want %s", got, want)
 	}
 }
 

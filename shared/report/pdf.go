@@ -174,8 +174,10 @@ func (d *doc) room(h float64) {
 	}
 }
 
-func (d *doc) heading(s string) {
-	d.room(24)
+// heading starts a section, on a new page unless keep millimetres (the heading and what
+// must stay with it) fit.
+func (d *doc) heading(s string, keep float64) {
+	d.room(keep)
 	d.f.Ln(4)
 	d.font("sans", "B", 12.5, colText)
 	d.f.CellFormat(contentW, 7, s, "", 1, "L", false, 0, "")
@@ -385,7 +387,7 @@ func (d *doc) acceptance() *custody.Event {
 const notRecorded = "not recorded in the trail"
 
 func (d *doc) caseBlock() {
-	d.heading("The bundle and the request")
+	d.heading("The bundle and the request", 60)
 	acc := d.acceptance()
 	var req custody.Request
 	reference := ""
@@ -439,7 +441,7 @@ func (d *doc) documentsOf() (docs []custody.Document, from string) {
 }
 
 func (d *doc) documents() {
-	d.heading("Documents")
+	d.heading("Documents", 45)
 	docs, from := d.documentsOf()
 	if len(docs) == 0 {
 		d.para("The trail records no documents.", 9, colMuted)
@@ -502,7 +504,7 @@ func (d *doc) documents() {
 }
 
 func (d *doc) events() {
-	d.heading("Custody events, in order")
+	d.heading("Custody events, in order", 50)
 	d.para("Each event is one step in the chain of custody, recorded and signed when it happened. Times are UTC. Each event's fingerprint covers its content and the fingerprint of the event before it, so no event can be changed, removed or reordered without breaking the chain.", 8.5, colMuted)
 	d.f.Ln(1)
 	cols := []float64{10, 47, 52, contentW - 10 - 47 - 52}
@@ -621,7 +623,7 @@ func (d *doc) checkpointChecked() bool {
 }
 
 func (d *doc) checkpoint() {
-	d.heading("Log checkpoint and signing keys")
+	d.heading("Log checkpoint and signing keys", 75)
 	d.para("Every event is also a leaf of one append-only public log (RFC 6962 Merkle tree). The checkpoint is the log's signed state; a receiving agency that kept an earlier checkpoint can prove the log was only ever extended.", 8.5, colMuted)
 	d.f.Ln(1.5)
 	origin, size, root := checkpointBody(d.t.Checkpoint)
@@ -658,7 +660,7 @@ func (d *doc) checkpoint() {
 }
 
 func (d *doc) howToCheck() {
-	d.heading("How to check this yourself")
+	d.heading("How to check this yourself", 40)
 	d.para(fmt.Sprintf("The verdict above can be repeated by anyone holding the JSON trail (%s) and the public key of the sending evx service, without access to evx's servers:", d.opt.trailName()), 8.5, colText)
 	d.f.Ln(1)
 	d.font("mono", "", 8, colText)
