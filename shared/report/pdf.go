@@ -30,11 +30,13 @@ var (
 )
 
 // Limits on what the PDF renders; the JSON trail beside it always holds everything.
-const (
-	MaxEvents    = 5000 // events listed; more are counted, not listed
-	MaxDocuments = 2000 // documents listed
-	maxText      = 600  // runes of any one text field
+// Variables only so that tests can lower them.
+var (
+	maxEvents    = 5000 // events listed; more are counted, not listed
+	maxDocuments = 2000 // documents listed
 )
+
+const maxText = 600 // runes of any one text field
 
 // Options tune the report.
 type Options struct {
@@ -465,8 +467,8 @@ func (d *doc) documents() {
 	header()
 	const lh = 4.0
 	for i, doc := range docs {
-		if i == MaxDocuments {
-			d.para(fmt.Sprintf("%d more documents are listed in the JSON trail.", len(docs)-MaxDocuments), 8.5, colMuted)
+		if i == maxDocuments {
+			d.para(fmt.Sprintf("%d more documents are listed in the JSON trail.", len(docs)-maxDocuments), 8.5, colMuted)
 			break
 		}
 		d.f.SetFont("sans", "", 8.5)
@@ -509,8 +511,8 @@ func (d *doc) events() {
 	d.f.Ln(1)
 	cols := []float64{10, 47, 52, contentW - 10 - 47 - 52}
 	for i, te := range d.t.Events {
-		if i == MaxEvents {
-			d.para(fmt.Sprintf("%d more events are listed in the JSON trail.", len(d.t.Events)-MaxEvents), 8.5, colMuted)
+		if i == maxEvents {
+			d.para(fmt.Sprintf("%d more events are listed in the JSON trail.", len(d.t.Events)-maxEvents), 8.5, colMuted)
 			break
 		}
 		d.event(te, cols)
