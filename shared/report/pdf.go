@@ -46,6 +46,9 @@ type Options struct {
 	// TrailName is the file name of the JSON trail the report refers to as the evidence of
 	// record; "trail.json" when empty.
 	TrailName string
+	// TrailSHA256 is the SHA-256 (lowercase hex) of the trail file's bytes; when set, the
+	// report prints it, tying the rendering to the exact file of record. Write sets it.
+	TrailSHA256 string
 }
 
 func (o Options) generated() time.Time {
@@ -426,6 +429,10 @@ func (d *doc) caseBlock() {
 		d.kv("Delivered to", strings.Join(to, ", "), false)
 	}
 	d.kv("Events in the trail", strconv.Itoa(len(d.t.Events)), false)
+	if d.opt.TrailSHA256 != "" {
+		d.kv("Trail file", d.opt.trailName()+" (the evidence of record), SHA-256:", false)
+		d.kv("", d.opt.TrailSHA256, true)
+	}
 }
 
 // documentsOf returns the documents the acceptance records, or those of the first event

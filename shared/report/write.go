@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,6 +49,8 @@ func Write(dir string, raw []byte, t *custody.Trail, v Verdict, opt Options) (Fi
 		}
 		raw = append(raw, '\n')
 	}
+	sum := sha256.Sum256(raw)
+	opt.TrailSHA256 = hex.EncodeToString(sum[:])
 	var pdf bytes.Buffer
 	if err := PDF(&pdf, t, v, opt); err != nil {
 		return Files{}, err

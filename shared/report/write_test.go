@@ -2,9 +2,12 @@ package report_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/evx-project/evx/shared/custody"
@@ -30,12 +33,16 @@ func TestWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sum := sha256.Sum256(raw)
 	var b bytes.Buffer
-	if err := report.PDF(&b, tr, v, report.Options{Generated: genTime}); err != nil {
+	if err := report.PDF(&b, tr, v, report.Options{Generated: genTime, TrailSHA256: hex.EncodeToString(sum[:])}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(pdf, b.Bytes()) {
 		t.Fatal("report.pdf differs from PDF's output for the same input")
+	}
+	if text := pdfText(t, pdf).Text; !strings.Contains(text, hex.EncodeToString(sum[:])) {
+		t.Error("report.pdf does not print the SHA-256 of trail.json")
 	}
 	ld, err := os.ReadFile(fs.JSONLD)
 	if err != nil {
