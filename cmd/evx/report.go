@@ -103,12 +103,8 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	}
 
 	// A trail that does not parse is a failed verification: its report says so.
-	var v report.Verdict
-	tr, perr := custody.ParseTrail(raw)
-	if perr != nil {
-		id, _ := custody.KeyIDOf(pub)
-		v = report.Verdict{TrustedKeyID: id, Failure: report.Describe(perr)}
-	} else if v, err = report.Check(tr, pub, vopt); err != nil {
+	tr, v, err := report.CheckFile(raw, pub, vopt)
+	if err != nil {
 		return fail(exitUsage, "%s: %v", *keyPath, err)
 	}
 	dir := *out

@@ -1,41 +1,44 @@
 package report_test
 
 import (
-	"crypto"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/report"
 )
 
-// A legal officer's report from an exported trail and the sending service's public key.
+// A court report from an exported trail and the sending service's public key (here the
+// sample trail of testdata/sample-trail).
 func Example() {
-	raw, _ := os.ReadFile("trail.json")
-	keyPEM, _ := os.ReadFile("evx-public.pem")
+	raw, err := os.ReadFile("../../testdata/sample-trail/trail.json")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	keyPEM, err := os.ReadFile("../../testdata/sample-trail/evx-public.pem")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	pub, err := custody.ParsePublicKeyPEM(keyPEM)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	report1(raw, pub)
-}
-
-func report1(raw []byte, pub crypto.PublicKey) {
-	tr, err := custody.ParseTrail(raw)
+	tr, v, err := report.CheckFile(raw, pub, custody.VerifyOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	v, err := report.Check(tr, pub, custody.VerifyOptions{})
+	dir, _ := os.MkdirTemp("", "court-report")
+	defer os.RemoveAll(dir)
+	files, err := report.Write(dir, raw, tr, v, report.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	files, err := report.Write("court-report", raw, tr, v, report.Options{})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(v.Verified, files.PDF)
+	fmt.Println(tr.BundleID, v.Verified, filepath.Base(files.PDF), filepath.Base(files.Trail), filepath.Base(files.JSONLD))
+	// Output: EVX-2026-0114 true report.pdf trail.json trail.jsonld
 }

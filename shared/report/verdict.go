@@ -133,3 +133,20 @@ func hexOrNone(b []byte) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// CheckFile parses a trail file and verifies it with pub. A file that is not a well-formed
+// trail is a failed verification, not an error: the verdict's Failure says so and the trail
+// is nil (PDF and JSONLD accept a nil trail). The error is non-nil only when pub is not a
+// key custody can use.
+func CheckFile(raw []byte, pub crypto.PublicKey, opt custody.VerifyOptions) (*custody.Trail, Verdict, error) {
+	id, err := custody.KeyIDOf(pub)
+	if err != nil {
+		return nil, Verdict{}, fmt.Errorf("trusted key: %w", err)
+	}
+	t, err := custody.ParseTrail(raw)
+	if err != nil {
+		return nil, Verdict{TrustedKeyID: id, Failure: Describe(err)}, nil
+	}
+	v, err := Check(t, pub, opt)
+	return t, v, err
+}

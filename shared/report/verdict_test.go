@@ -120,3 +120,18 @@ func TestCheckRejectsUnusableKey(t *testing.T) {
 		t.Fatal("Check with a string as key = nil error, want an error")
 	}
 }
+
+func TestCheckFile(t *testing.T) {
+	_, raw, s := fixture(t)
+	tr, v, err := report.CheckFile(raw, s.Public(), custody.VerifyOptions{})
+	if err != nil || tr == nil || !v.Verified {
+		t.Fatalf("CheckFile(fixture) = %v, %+v, %v; want a verified trail", tr, v.Failure, err)
+	}
+	tr, v, err = report.CheckFile([]byte("not json"), s.Public(), custody.VerifyOptions{})
+	if err != nil || tr != nil || v.Verified || v.Failure.Kind != "FormatError" || v.TrustedKeyID == "" {
+		t.Fatalf("CheckFile(junk) = %v, %+v, %v; want a FormatError verdict naming the trusted key", tr, v, err)
+	}
+	if _, _, err := report.CheckFile(raw, 42, custody.VerifyOptions{}); err == nil {
+		t.Fatal("CheckFile with an unusable key = nil error")
+	}
+}
