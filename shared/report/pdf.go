@@ -183,6 +183,7 @@ func (d *doc) room(h float64) {
 // must stay with it) fit.
 func (d *doc) heading(s string, keep float64) {
 	d.room(keep)
+	d.f.Bookmark(s, 0, -1)
 	d.f.Ln(4)
 	d.font("sans", "B", 12.5, colText)
 	d.f.CellFormat(contentW, 7, s, "", 1, "L", false, 0, "")
@@ -289,6 +290,7 @@ func (d *doc) kv(label, value string, mono bool) {
 // --- sections ---------------------------------------------------------------------------
 
 func (d *doc) title() {
+	d.f.Bookmark("Verdict", 0, -1)
 	d.font("sans", "B", 19, colText)
 	d.f.CellFormat(contentW, 10, "Chain-of-custody report", "", 1, "L", false, 0, "")
 	d.font("sans", "", 10.5, colMuted)
