@@ -84,6 +84,21 @@ type Details struct {
 	Counterpart string     `json:"counterpart,omitempty"`
 	Reasons     []string   `json:"reasons,omitempty"`
 	Reference   string     `json:"reference,omitempty"` // request or case reference
+	// Request is what the sender's bag-info.txt says about the request the bundle answers;
+	// set on SubmissionAcceptance. Absent (nil) in events recorded without it, so their
+	// canonical form is unchanged.
+	Request *Request `json:"request,omitempty"`
+}
+
+// Request describes the mutual legal assistance request a bundle belongs to, as the evx
+// fields of the sender's bag-info.txt give it (JSON names as in bagit.Fields).
+type Request struct {
+	CaseReference    string `json:"external_identifier,omitempty"` // External-Identifier
+	RequestReference string `json:"request_reference,omitempty"`   // EVX-Request-Reference
+	RequestingState  string `json:"requesting_state,omitempty"`    // EVX-Requesting-State
+	RequestedState   string `json:"requested_state,omitempty"`     // EVX-Requested-State
+	LegalBasis       string `json:"legal_basis,omitempty"`         // EVX-Legal-Basis
+	HandlingCode     string `json:"handling_code,omitempty"`       // EVX-Handling-Code: H0-H3
 }
 
 // Event is one custody record of a bundle. Hash and Signature are computed by [Seal]; every

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReportTamperVectors(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(tamperDir, "cases.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One vector per kind of failure (evx verify's tests run them all): each writes a report.
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		name, want := f[0], f[1]
+		if seen[want] {
+			continue
+		}
+		seen[want] = true
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "r")
+			trail := filepath.Join(tamperDir, name+".json")
+			args := []string{"report", "--json", "--out", dir, "--key", filepath.Join(tamperDir, "key.pem"), trail,
+				"--documents", filepath.Join(tamperDir, f[2]), "--checkpoint", filepath.Join(tamperDir, f[3]),
+				"--generated", "2026-03-20T10:30:00Z"}
+			var out, errb bytes.Buffer
+			code := run(args, &out, &errb)
+			wantCode := exitInvalid
+			if want == "ok" {
+				wantCode = exitOK
+			}
+			if code != wantCode {
+				t.Fatalf("evx %s = exit %d, want %d; stdout %s stderr %s", strings.Join(args, " "), code, wantCode, out.String(), errb.String())
+			}
+			var res struct {
+				Verified bool
+				Failure  struct{ Type, Summary string }
+				Files    struct{ PDF, Trail, JSONLD string }
+			}
+			if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+				t.Fatalf("--json output %q: %v", out.String(), err)
+			}
+			if res.Verified != (want == "ok") || (want != "ok" && res.Failure.Type != want) {
+				t.Errorf("verified %v, failure %+v; want %s", res.Verified, res.Failure, want)
+			}
+			// The report is written either way, and the trail beside it is the input, unchanged.
+			given, _ := os.ReadFile(trail)
+			copied, err := os.ReadFile(res.Files.Trail)
+			if err != nil || !bytes.Equal(given, copied) {
+				t.Errorf("trail.json is not the given trail byte for byte (%v)", err)
+			}
+			pdf, err := os.ReadFile(res.Files.PDF)
+			if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+				t.Errorf("report.pdf missing or not a PDF (%v)", err)
+			}
+			if _, err := os.Stat(res.Files.JSONLD); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+func TestReportText(t *testing.T) {
+	key := mustAbs(t, filepath.Join(tamperDir, "key.pem"))
+	good, dropped := mustAbs(t, filepath.Join(tamperDir, "good.json")), mustAbs(t, filepath.Join(tamperDir, "dropped-event.json"))
+	t.Chdir(t.TempDir())
+	var out, errb bytes.Buffer
+	code := run([]string{"report", "--key", key, good}, &out, &errb)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr %s", code, errb.String())
+	}
+	if got := out.String(); !strings.HasPrefix(got, "VERIFIED: bundle EVX-2026-0001, 8 events") || !strings.Contains(got, "report-EVX-2026-0001/report.pdf") {
+		t.Errorf("output %q, want a VERIFIED line and the default folder report-EVX-2026-0001", got)
+	}
+	if _, err := os.Stat(filepath.Join("report-EVX-2026-0001", "report.pdf")); err != nil {
+		t.Error(err)
+	}
+	out.Reset()
+	code = run([]string{"report", "--out", "bad", "--key", key, dropped}, &out, &errb)
+	if code != exitInvalid {
+		t.Fatalf("exit %d, want 1; stderr %s", code, errb.String())
+	}
+	if got := out.String(); !strings.HasPrefix(got, "FAILED: The chain of events is broken at event 4") || !strings.Contains(got, "expected: ") {
+		t.Errorf("output %q, want FAILED with the break at event 4 and both hashes", got)
+	}
+	// Not a trail at all: still a FAILED report, in a folder named for it.
+	os.WriteFile("junk.json", []byte("%PDF-1.4 not a trail"), 0o644)
+	out.Reset()
+	if code := run([]string{"report", "--key", key, "junk.json"}, &out, &errb); code != exitInvalid {
+		t.Fatalf("report of junk: exit %d, want 1", code)
+	}
+	if _, err := os.Stat(filepath.Join("report-unreadable-trail", "report.pdf")); err != nil {
+		t.Errorf("no report for an unreadable trail: %v", err)
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestReportUsage(t *testing.T) {
+	key := filepath.Join(tamperDir, "key.pem")
+	good := filepath.Join(tamperDir, "good.json")
+	for _, args := range [][]string{
+		{"report"},
+		{"report", good},
+		{"report", "--key", key},
+		{"report", "--key", key, good, good},
+		{"report", "--key", filepath.Join(tamperDir, "missing.pem"), good},
+		{"report", "--key", good, good},
+		{"report", "--key", key, filepath.Join(tamperDir, "missing.json")},
+		{"report", "--key", key, good, "--generated", "yesterday"},
+		{"report", "--key", key, good, "--documents", good},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != exitUsage {
+			t.Errorf("evx %s = exit %d, want %d", strings.Join(args, " "), code, exitUsage)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"report", "-h"}, &out, &errb); code != exitOK || !strings.Contains(errb.String(), "Exit codes") {
+		t.Errorf("report -h = exit %d, help %q", code, errb.String())
+	}
+}
+
+func TestReportUnwritableFolder(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(file, nil, 0o644)
+	var out, errb bytes.Buffer
+	code := run([]string{"report", "--out", filepath.Join(file, "sub"), "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, "good.json")}, &out, &errb)
+	if code != exitInvalid || !strings.Contains(errb.String(), "evx report:") {
+		t.Errorf("exit %d, stderr %q; want 1 and a message", code, errb.String())
+	}
+}
+
+// TestReportSampleTrail: the committed sample trail, with its documents, gives a VERIFIED
+// report whose trail.json is the sample trail.
+func TestReportSampleTrail(t *testing.T) {
+	sample := filepath.Join("..", "..", "testdata")
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	code := run([]string{"report", "--json", "--out", dir, "--generated", "2026-03-20T10:30:00Z",
+		"--key", filepath.Join(sample, "sample-trail", "evx-public.pem"),
+		"--documents", filepath.Join(sample, "sample"),
+		filepath.Join(sample, "sample-trail", "trail.json")}, &out, &errb)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0; stdout %s stderr %s", code, out.String(), errb.String())
+	}
+	var res struct {
+		Verified bool
+		Summary  struct {
+			Events           int
+			DocumentsChecked int `json:"documents_checked"`
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if !res.Verified || res.Summary.Events != 10 || res.Summary.DocumentsChecked != 8 {
+		t.Errorf("result %+v, want verified, 10 events, 8 documents checked", res)
+	}
+}

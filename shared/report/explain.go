@@ -1,0 +1,45 @@
+package report
+
+import "github.com/evx-project/evx/shared/custody"
+
+// explanations say in plain words what each event type records. The party-boundary names are
+// the event names of ETSI EN 319 522-1 (electronic registered delivery).
+var explanations = map[custody.EventType]string{
+	custody.SubmissionAcceptance:      "ETSI EN 319 522 SubmissionAcceptance: evx accepted the sending agency's bundle: the package was complete and intact, and every document was fingerprinted (SHA-256) and stored.",
+	custody.SubmissionRejection:       "ETSI EN 319 522 SubmissionRejection: evx refused the sending agency's bundle; the reasons are listed.",
+	custody.ContentConsignment:        "ETSI EN 319 522 ContentConsignment: the bundle was made available to the receiving agency named.",
+	custody.ContentAccessTracking:     "ETSI EN 319 522 ContentAccessTracking: the receiving agency downloaded documents of the bundle.",
+	custody.ConsignmentAcceptance:     "ETSI EN 319 522 ConsignmentAcceptance: the receiving agency acknowledged receipt, having checked the documents' fingerprints.",
+	custody.ConsignmentRejection:      "ETSI EN 319 522 ConsignmentRejection: the receiving agency refused the delivery; its reasons are listed.",
+	custody.AcceptanceRejectionExpiry: "ETSI EN 319 522 AcceptanceRejectionExpiry: the receiving agency neither accepted nor refused the delivery before its deadline.",
+	custody.Hashed:                    "Internal step (CASE/UCO action): evx computed the fingerprints (hashes) of the documents listed.",
+	custody.Stored:                    "Internal step (CASE/UCO action): evx stored the documents in write-once storage, addressed by their fingerprints.",
+	custody.Extracted:                 "Internal step (CASE/UCO action): evx extracted text and metadata from the documents listed, for search; the originals are unchanged.",
+	custody.FixityCheck:               "Internal step (CASE/UCO action): a scheduled re-check of the stored documents against their recorded fingerprints; any mismatch is listed.",
+}
+
+// Explain returns the plain-language explanation of an event type.
+func Explain(t custody.EventType) string {
+	if s, ok := explanations[t]; ok {
+		return s
+	}
+	return "An event type this version of evx does not know; it is shown as recorded."
+}
+
+// actorKinds name the kinds of actor for a reader.
+var actorKinds = map[string]string{
+	custody.ActorSystem:      "evx component",
+	custody.ActorUser:        "person",
+	custody.ActorCounterpart: "receiving agency",
+}
+
+func actorText(a custody.Actor) string {
+	k, ok := actorKinds[a.Kind]
+	if !ok {
+		k = a.Kind
+	}
+	if k == "" {
+		return a.ID
+	}
+	return a.ID + " (" + k + ")"
+}

@@ -1,0 +1,98 @@
+package report_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/piprate/json-gold/ld"
+
+	"github.com/evx-project/evx/shared/report"
+)
+
+// offline refuses every remote document: the graph must be readable without the network.
+type offline struct{}
+
+func (offline) LoadDocument(u string) (*ld.RemoteDocument, error) {
+	return nil, errors.New("remote document requested: " + u)
+}
+
+// nquads converts the JSON-LD to N-Quads with a standard JSON-LD processor.
+func nquads(t *testing.T, doc []byte) string {
+	t.Helper()
+	var in any
+	if err := json.Unmarshal(doc, &in); err != nil {
+		t.Fatal(err)
+	}
+	opts := ld.NewJsonLdOptions("")
+	opts.DocumentLoader = offline{}
+	opts.Format = "application/n-quads"
+	out, err := ld.NewJsonLdProcessor().ToRDF(in, opts)
+	if err != nil {
+		t.Fatalf("ToRDF: %v", err)
+	}
+	return out.(string)
+}
+
+func TestJSONLD(t *testing.T) {
+	tr, _, s := fixture(t)
+	v := verdictOf(t, tr, s)
+	doc, err := report.JSONLD(tr, v, report.Options{Generated: genTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := report.JSONLD(tr, v, report.Options{Generated: genTime})
+	if string(doc) != string(again) {
+		t.Fatal("JSON-LD differs between two runs")
+	}
+	golden(t, "verified.golden.jsonld", string(doc))
+	q := nquads(t, doc)
+	const (
+		kb   = "<urn:evx:bundle:case-2026-114:"
+		inv  = "<https://ontology.caseontology.org/case/investigation/"
+		core = "<https://ontology.unifiedcyberontology.org/uco/core/"
+		obs  = "<https://ontology.unifiedcyberontology.org/uco/observable/"
+		typ  = " <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+	)
+	count := func(s string) int { return strings.Count(q, s) }
+	if got, want := count(typ+inv+"InvestigativeAction>"), len(tr.Events)+1; got != want {
+		t.Errorf("InvestigativeAction nodes = %d, want %d (one per event and the verification)", got, want)
+	}
+	if got := count(typ + obs + "File>"); got != 3 {
+		t.Errorf("File nodes = %d, want 3", got)
+	}
+	for _, want := range []string{
+		kb + "file-3-sha256> <https://ontology.unifiedcyberontology.org/uco/types/hashValue> \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"^^<http://www.w3.org/2001/XMLSchema#hexBinary>",
+		kb + "file-2-file-facet> " + obs + "fileName> \"data/phone-extraction/summary of extraction (Łódź lab) – handset 2 of 2 with a long name.pdf\"",
+		kb + "event-1> " + core + "name> \"SubmissionAcceptance\"",
+		kb + "event-1> <https://ontology.unifiedcyberontology.org/uco/action/result> " + kb + "provenance-record>",
+		kb + "provenance-record> " + core + "object> " + kb + "file-2>",
+		kb + "event-2> <urn:evx:custody:previousEvent> " + kb + "event-1>",
+		kb + "investigation> <urn:evx:custody:legalBasis> \"1959 European Convention on Mutual Assistance in Criminal Matters, art. 3\"",
+		kb + "investigation> " + core + "name> \"OM-2026-114\"",
+		kb + "verification> <urn:evx:custody:verdict> \"VERIFIED\"",
+		kb + "event-7> <urn:evx:custody:counterpart> \"GR-ΕΛΑΣ\"",
+		"\"2026-03-15T09:07:03.123456789Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime>",
+	} {
+		if !strings.Contains(q, want) {
+			t.Errorf("N-Quads lack %s", want)
+		}
+	}
+
+	tr.Events[0].Event.Details.Documents[0].Size++
+	v = verdictOf(t, tr, s)
+	doc, err = report.JSONLD(tr, v, report.Options{Generated: genTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q = nquads(t, doc)
+	for _, want := range []string{
+		kb + "verification> <urn:evx:custody:verdict> \"FAILED\"",
+		kb + "verification> <urn:evx:custody:failureType> \"EventHashError\"",
+	} {
+		if !strings.Contains(q, want) {
+			t.Errorf("N-Quads of a failed trail lack %s", want)
+		}
+	}
+}

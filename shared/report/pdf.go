@@ -1,0 +1,764 @@
+package report
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-pdf/fpdf"
+
+	"github.com/evx-project/evx/shared/custody"
+)
+
+// DejaVu fonts (Bitstream Vera licence, fonts/LICENSE): cp1252 core fonts cannot print
+// Polish, Greek or Cyrillic names.
+var (
+	//go:embed fonts/DejaVuSans.ttf
+	fontSans []byte
+	//go:embed fonts/DejaVuSans-Bold.ttf
+	fontSansBold []byte
+	//go:embed fonts/DejaVuSansMono.ttf
+	fontMono []byte
+)
+
+// Limits on what the PDF renders; the JSON trail beside it always holds everything.
+// Variables only so that tests can lower them.
+var (
+	maxEvents    = 5000 // events listed; more are counted, not listed
+	maxDocuments = 2000 // documents listed
+)
+
+const maxText = 600 // runes of any one text field
+
+// Options tune the report.
+type Options struct {
+	// Generated is the time printed as the report's generation time and stored as the PDF's
+	// creation date; time.Now when zero. Fix it for reproducible output.
+	Generated time.Time
+	// TrailName is the file name of the JSON trail the report refers to as the evidence of
+	// record; "trail.json" when empty.
+	TrailName string
+	// TrailSHA256 is the SHA-256 (lowercase hex) of the trail file's bytes; when set, the
+	// report prints it, tying the rendering to the exact file of record. Write sets it.
+	TrailSHA256 string
+}
+
+func (o Options) generated() time.Time {
+	if o.Generated.IsZero() {
+		return time.Now().UTC()
+	}
+	return o.Generated.UTC()
+}
+
+func (o Options) trailName() string {
+	if o.TrailName == "" {
+		return "trail.json"
+	}
+	return o.TrailName
+}
+
+// Page geometry, in millimetres (A4 portrait).
+const (
+	margin    = 18.0
+	pageW     = 210.0
+	pageH     = 297.0
+	contentW  = pageW - 2*margin
+	bottomGap = 22.0 // room for the footer
+	labelW    = 46.0 // label column of key-value blocks
+)
+
+// Colours.
+var (
+	colText   = [3]int{20, 20, 20}
+	colMuted  = [3]int{85, 85, 85}
+	colRule   = [3]int{170, 170, 170}
+	colShade  = [3]int{238, 238, 238}
+	colOK     = [3]int{18, 110, 40}
+	colOKBg   = [3]int{226, 243, 229}
+	colFail   = [3]int{170, 20, 20}
+	colFailBg = [3]int{250, 228, 228}
+)
+
+// PDF writes the report of trail t with verdict v to w.
+func PDF(w io.Writer, t *custody.Trail, v Verdict, opt Options) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("render report: %v", r)
+		}
+	}()
+	d := newDoc(t, v, opt)
+	d.render()
+	if err := d.f.Error(); err != nil {
+		return fmt.Errorf("render report: %w", err)
+	}
+	return d.f.Output(w)
+}
+
+type doc struct {
+	f   *fpdf.Fpdf
+	t   *custody.Trail
+	v   Verdict
+	opt Options
+	gen time.Time
+}
+
+func newDoc(t *custody.Trail, v Verdict, opt Options) *doc {
+	if t == nil {
+		t = &custody.Trail{}
+	}
+	f := fpdf.New("P", "mm", "A4", "")
+	f.SetMargins(margin, margin, margin)
+	f.SetAutoPageBreak(true, bottomGap)
+	// fpdf patches glyph data in the buffer it is given while subsetting: hand it copies,
+	// or the embedded fonts change from one report to the next.
+	f.AddUTF8FontFromBytes("sans", "", bytes.Clone(fontSans))
+	f.AddUTF8FontFromBytes("sans", "B", bytes.Clone(fontSansBold))
+	f.AddUTF8FontFromBytes("mono", "", bytes.Clone(fontMono))
+	gen := opt.generated()
+	f.SetCreationDate(gen)
+	f.SetModificationDate(gen)
+	f.SetCatalogSort(true)
+	f.SetTitle(clean("Chain-of-custody report, evidence bundle "+t.BundleID), true)
+	f.SetSubject("Custody trail of an evidence bundle, with its verification verdict", true)
+	f.SetCreator("evx report", true)
+	f.SetProducer("evx", true)
+	f.AliasNbPages("{nb}")
+	d := &doc{f: f, t: t, v: v, opt: opt, gen: gen}
+	f.SetFooterFunc(d.footer)
+	return d
+}
+
+func (d *doc) footer() {
+	f := d.f
+	f.SetY(-bottomGap + 6)
+	d.color(colRule)
+	f.SetDrawColor(colRule[0], colRule[1], colRule[2])
+	f.Line(margin, f.GetY(), pageW-margin, f.GetY())
+	f.Ln(1.5)
+	d.font("sans", "", 7.5, colMuted)
+	note := fmt.Sprintf("Generated %s by evx. This PDF is a rendering of the custody trail; the JSON trail (%s) is the evidence of record.",
+		d.gen.Format("2006-01-02 15:04:05 UTC"), clean(d.opt.trailName()))
+	y := f.GetY()
+	f.MultiCell(contentW-30, 3.4, note, "", "L", false)
+	f.SetXY(pageW-margin-30, y)
+	f.CellFormat(30, 3.4, fmt.Sprintf("Page %d of {nb}", f.PageNo()), "", 0, "R", false, 0, "")
+}
+
+func (d *doc) render() {
+	d.f.AddPage()
+	d.title()
+	d.verdict()
+	d.caseBlock()
+	d.documents()
+	d.events()
+	d.checkpoint()
+	d.howToCheck()
+}
+
+// --- primitives -------------------------------------------------------------------------
+
+func (d *doc) color(c [3]int) { d.f.SetTextColor(c[0], c[1], c[2]) }
+
+func (d *doc) font(family, style string, size float64, c [3]int) {
+	d.f.SetFont(family, style, size)
+	d.color(c)
+}
+
+// room starts a new page unless h millimetres fit above the footer.
+func (d *doc) room(h float64) {
+	if d.f.GetY()+h > pageH-bottomGap {
+		d.f.AddPage()
+	}
+}
+
+// heading starts a section, on a new page unless keep millimetres (the heading and what
+// must stay with it) fit.
+func (d *doc) heading(s string, keep float64) {
+	d.room(keep)
+	d.f.Bookmark(s, 0, -1)
+	d.f.Ln(4)
+	d.font("sans", "B", 12.5, colText)
+	d.f.CellFormat(contentW, 7, s, "", 1, "L", false, 0, "")
+	d.f.SetDrawColor(colRule[0], colRule[1], colRule[2])
+	d.f.Line(margin, d.f.GetY(), pageW-margin, d.f.GetY())
+	d.f.Ln(2)
+}
+
+func (d *doc) para(s string, size float64, c [3]int) {
+	d.font("sans", "", size, c)
+	d.f.MultiCell(contentW, size*0.5, clean(s), "", "L", false)
+}
+
+// lines wraps s into lines of at most width millimetres in the current font: at spaces
+// where it can, inside a word where one word is wider than the line.
+func (d *doc) lines(s string, width float64) []string {
+	width -= 2 * d.f.GetCellMargin()
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		line := ""
+		for _, word := range strings.Split(para, " ") {
+			try := word
+			if line != "" {
+				try = line + " " + word
+			}
+			if d.f.GetStringWidth(try) <= width {
+				line = try
+				continue
+			}
+			if line != "" {
+				out = append(out, line)
+				line = ""
+			}
+			// The word alone: break it where it runs over.
+			for d.f.GetStringWidth(word) > width {
+				r := []rune(word)
+				n := 1
+				for n < len(r) && d.f.GetStringWidth(string(r[:n+1])) <= width {
+					n++
+				}
+				out = append(out, string(r[:n]))
+				word = string(r[n:])
+			}
+			line = word
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// monoLines splits a long token (a hash, a key id) into lines of width millimetres in the
+// mono font at size, breaking anywhere: such values have no spaces to break at.
+func (d *doc) monoLines(s string, size, width float64) []string {
+	d.f.SetFont("mono", "", size)
+	per := int((width - 2*d.f.GetCellMargin()) / d.f.GetStringWidth("0"))
+	if per < 8 {
+		per = 8
+	}
+	var out []string
+	for _, part := range strings.Split(s, "\n") {
+		r := []rune(part)
+		for len(r) > per {
+			out = append(out, string(r[:per]))
+			r = r[per:]
+		}
+		out = append(out, string(r))
+	}
+	return out
+}
+
+// kv prints a label and its value, wrapping the value; mono values break anywhere.
+func (d *doc) kv(label, value string, mono bool) {
+	value = clean(value)
+	const size, lh = 9.0, 4.6
+	var vl []string
+	if mono {
+		vl = d.monoLines(value, 8, contentW-labelW)
+	} else {
+		d.f.SetFont("sans", "", size)
+		vl = d.lines(value, contentW-labelW)
+	}
+	d.f.SetFont("sans", "B", size)
+	ll := d.lines(label, labelW)
+	n := max(len(vl), len(ll))
+	d.room(float64(n) * lh)
+	y := d.f.GetY()
+	d.font("sans", "B", size, colMuted)
+	for i, l := range ll {
+		d.f.SetXY(margin, y+float64(i)*lh)
+		d.f.CellFormat(labelW, lh, l, "", 0, "L", false, 0, "")
+	}
+	if mono {
+		d.font("mono", "", 8, colText)
+	} else {
+		d.font("sans", "", size, colText)
+	}
+	for i, l := range vl {
+		d.f.SetXY(margin+labelW, y+float64(i)*lh)
+		d.f.CellFormat(contentW-labelW, lh, l, "", 0, "L", false, 0, "")
+	}
+	d.f.SetXY(margin, y+float64(n)*lh+0.6)
+}
+
+// --- sections ---------------------------------------------------------------------------
+
+func (d *doc) title() {
+	d.f.Bookmark("Verdict", 0, -1)
+	d.font("sans", "B", 19, colText)
+	d.f.CellFormat(contentW, 10, "Chain-of-custody report", "", 1, "L", false, 0, "")
+	d.font("sans", "", 10.5, colMuted)
+	d.f.MultiCell(contentW, 5.2, clean("Evidence bundle "+orUnknown(d.t.BundleID)+", exchanged through evx"), "", "L", false)
+	d.f.Ln(3)
+}
+
+func (d *doc) verdict() {
+	type line struct {
+		family, style string
+		size, h       float64
+		c             [3]int
+		text          string
+		indent        float64
+	}
+	var ls []line
+	inner := contentW - 8
+	add := func(family, style string, size float64, c [3]int, text string, indent float64) {
+		d.f.SetFont(family, style, size)
+		var parts []string
+		if family == "mono" {
+			parts = d.monoLines(clean(text), size, inner-indent)
+		} else {
+			parts = d.lines(clean(text), inner-indent)
+		}
+		for _, p := range parts {
+			ls = append(ls, line{family, style, size, size * 0.48, c, p, indent})
+		}
+	}
+	fg, bg := colOK, colOKBg
+	n := len(d.t.Events)
+	if d.v.Verified {
+		add("sans", "B", 22, fg, "VERIFIED", 0)
+		s := fmt.Sprintf("The custody trail was checked with the trusted public key below. All %d events form an unbroken chain, each is signed by that key, and each is included in the signed log checkpoint shown in this report.", n)
+		if d.v.Summary != nil && d.v.Summary.DocumentsCheck > 0 {
+			s += fmt.Sprintf(" The %d documents supplied were compared with their recorded SHA-256 and match.", d.v.Summary.DocumentsCheck)
+		} else {
+			s += " The documents themselves were not part of this check: compare a copy with the SHA-256 listed below."
+		}
+		if d.v.Summary != nil && d.v.Summary.OlderSize > 0 {
+			s += fmt.Sprintf(" The log extends the earlier checkpoint of size %d: no history was rewritten.", d.v.Summary.OlderSize)
+		}
+		add("sans", "", 9.5, colText, s, 0)
+	} else {
+		fg, bg = colFail, colFailBg
+		add("sans", "B", 22, fg, "FAILED", 0)
+		fl := d.v.Failure
+		if fl == nil {
+			fl = &Failure{Summary: "The trail was not verified."}
+		}
+		add("sans", "B", 10, colText, fl.Summary, 0)
+		if fl.Expected != "" || fl.Computed != "" {
+			add("sans", "B", 8.5, colMuted, "Expected (as recorded or trusted):", 0)
+			add("mono", "", 8, colText, fl.Expected, 4)
+			add("sans", "B", 8.5, colMuted, "Computed (by this verification):", 0)
+			add("mono", "", 8, colText, fl.Computed, 4)
+		}
+		switch {
+		case fl.Kind != "" && fl.Expected == "" && fl.Computed == "":
+			add("sans", "", 8, colMuted, "Check that failed: "+fl.Kind+". Technical detail: "+fl.Detail, 0)
+		case fl.Kind != "":
+			add("sans", "", 8, colMuted, "Check that failed: "+fl.Kind+".", 0)
+		}
+		add("sans", "", 9, colText, "Everything below is shown as the trail states it. It could not be verified and must not be relied on without further inquiry.", 0)
+	}
+	if d.v.TrustedKeyID != "" {
+		add("sans", "", 8, colMuted, "Trusted public key (key id):", 0)
+		add("mono", "", 8, colText, d.v.TrustedKeyID, 4)
+	}
+	h := 6.0
+	for _, l := range ls {
+		h += l.h
+	}
+	d.room(h)
+	x, y := margin, d.f.GetY()
+	d.f.SetFillColor(bg[0], bg[1], bg[2])
+	d.f.SetDrawColor(fg[0], fg[1], fg[2])
+	d.f.SetLineWidth(0.8)
+	d.f.Rect(x, y, contentW, h, "DF")
+	d.f.SetLineWidth(0.2)
+	y += 3
+	for _, l := range ls {
+		d.font(l.family, l.style, l.size, l.c)
+		d.f.SetXY(x+4+l.indent, y)
+		d.f.CellFormat(inner-l.indent, l.h, l.text, "", 0, "L", false, 0, "")
+		y += l.h
+	}
+	d.f.SetXY(margin, y+4)
+}
+
+// acceptance returns the bundle's first SubmissionAcceptance event, or nil.
+func (d *doc) acceptance() *custody.Event {
+	for i := range d.t.Events {
+		if d.t.Events[i].Event.Type == custody.SubmissionAcceptance {
+			return &d.t.Events[i].Event
+		}
+	}
+	return nil
+}
+
+const notRecorded = "not recorded in the trail"
+
+func (d *doc) caseBlock() {
+	d.heading("The bundle and the request", 60)
+	acc := d.acceptance()
+	var req custody.Request
+	reference := ""
+	if acc != nil {
+		reference = acc.Details.Reference
+		if acc.Details.Request != nil {
+			req = *acc.Details.Request
+		}
+	}
+	if req.RequestReference == "" {
+		req.RequestReference = reference
+	}
+	d.kv("Bundle id", orUnknown(d.t.BundleID), false)
+	d.kv("Case reference", or(req.CaseReference, notRecorded), false)
+	d.kv("Request reference", or(req.RequestReference, notRecorded), false)
+	d.kv("Legal basis", or(req.LegalBasis, notRecorded), false)
+	d.kv("Requesting state", or(req.RequestingState, notRecorded), false)
+	d.kv("Requested state", or(req.RequestedState, notRecorded), false)
+	d.kv("Handling code", or(req.HandlingCode, notRecorded), false)
+	if acc != nil {
+		d.kv("Accepted by evx", formatTime(acc.Time), false)
+	} else {
+		d.kv("Accepted by evx", "the trail records no SubmissionAcceptance", false)
+	}
+	var to []string
+	seen := map[string]bool{}
+	for _, te := range d.t.Events {
+		if c := te.Event.Details.Counterpart; te.Event.Type == custody.ContentConsignment && c != "" && !seen[c] {
+			seen[c] = true
+			to = append(to, c)
+		}
+	}
+	if len(to) > 0 {
+		d.kv("Delivered to", strings.Join(to, ", "), false)
+	}
+	d.kv("Events in the trail", strconv.Itoa(len(d.t.Events)), false)
+	if d.opt.TrailSHA256 != "" {
+		d.kv("Trail file", d.opt.trailName()+" (the evidence of record), SHA-256:", false)
+		d.kv("", d.opt.TrailSHA256, true)
+	}
+}
+
+// documentsOf returns the documents the acceptance records, or those of the first event
+// that records any.
+func (d *doc) documentsOf() (docs []custody.Document, from string) {
+	if acc := d.acceptance(); acc != nil && len(acc.Details.Documents) > 0 {
+		return acc.Details.Documents, fmt.Sprintf("as recorded by event %d (SubmissionAcceptance)", acc.Seq)
+	}
+	for _, te := range d.t.Events {
+		if len(te.Event.Details.Documents) > 0 {
+			return te.Event.Details.Documents, fmt.Sprintf("as recorded by event %d (%s)", te.Event.Seq, clean(string(te.Event.Type)))
+		}
+	}
+	return nil, ""
+}
+
+func (d *doc) documents() {
+	d.heading("Documents", 45)
+	docs, from := d.documentsOf()
+	if len(docs) == 0 {
+		d.para("The trail records no documents.", 9, colMuted)
+		return
+	}
+	d.para(fmt.Sprintf("%d documents, %s. SHA-256 is the document's fingerprint: any change to the file, however small, changes it. Compare with the output of sha256sum (Linux), shasum -a 256 (macOS) or Get-FileHash (Windows).", len(docs), from), 8.5, colMuted)
+	d.f.Ln(2)
+	cols := []float64{9, 68, 27, contentW - 9 - 68 - 27}
+	header := func() {
+		d.font("sans", "B", 8.5, colText)
+		d.f.SetFillColor(colShade[0], colShade[1], colShade[2])
+		for i, h := range []string{"#", "Name", "Size (bytes)", "SHA-256"} {
+			align := "L"
+			if i == 2 {
+				align = "R"
+			}
+			d.f.CellFormat(cols[i], 6, h, "B", 0, align, true, 0, "")
+		}
+		d.f.Ln(-1)
+	}
+	header()
+	const lh = 4.0
+	for i, doc := range docs {
+		if i == maxDocuments {
+			d.para(fmt.Sprintf("%d more documents are listed in the JSON trail.", len(docs)-maxDocuments), 8.5, colMuted)
+			break
+		}
+		d.f.SetFont("sans", "", 8.5)
+		name := d.lines(clean(doc.Name), cols[1])
+		hash := groupedHash(doc.SHA256)
+		n := max(len(name), len(hash))
+		h := float64(n)*lh + 1.6
+		if d.f.GetY()+h > pageH-bottomGap {
+			d.f.AddPage()
+			header()
+		}
+		y := d.f.GetY() + 0.8
+		d.font("sans", "", 8.5, colText)
+		d.f.SetXY(margin, y)
+		d.f.CellFormat(cols[0], lh, strconv.Itoa(i+1), "", 0, "L", false, 0, "")
+		for j, l := range name {
+			d.f.SetXY(margin+cols[0], y+float64(j)*lh)
+			d.f.CellFormat(cols[1], lh, l, "", 0, "L", false, 0, "")
+		}
+		d.f.SetXY(margin+cols[0]+cols[1], y)
+		size := thousands(doc.Size)
+		for fs := 8.5; d.f.GetStringWidth(size) > cols[2]-2 && fs > 5; fs -= 0.5 {
+			d.f.SetFont("sans", "", fs)
+		}
+		d.f.CellFormat(cols[2], lh, size, "", 0, "R", false, 0, "")
+		d.font("mono", "", 8, colText)
+		for j, l := range hash {
+			d.f.SetXY(margin+cols[0]+cols[1]+cols[2]+2, y+float64(j)*lh)
+			d.f.CellFormat(cols[3]-2, lh, l, "", 0, "L", false, 0, "")
+		}
+		d.f.SetY(y - 0.8 + h)
+		d.f.SetDrawColor(colShade[0]-20, colShade[1]-20, colShade[2]-20)
+		d.f.Line(margin, d.f.GetY(), pageW-margin, d.f.GetY())
+	}
+}
+
+func (d *doc) events() {
+	d.heading("Custody events, in order", 50)
+	d.para("Each event is one step in the chain of custody, recorded and signed when it happened. Times are UTC. Each event's fingerprint covers its content and the fingerprint of the event before it, so no event can be changed, removed or reordered without breaking the chain.", 8.5, colMuted)
+	d.f.Ln(1)
+	cols := []float64{10, 47, 52, contentW - 10 - 47 - 52}
+	for i, te := range d.t.Events {
+		if i == maxEvents {
+			d.para(fmt.Sprintf("%d more events are listed in the JSON trail.", len(d.t.Events)-maxEvents), 8.5, colMuted)
+			break
+		}
+		d.event(te, cols)
+	}
+	if len(d.t.Events) == 0 {
+		d.para("The trail holds no events.", 9, colMuted)
+	}
+}
+
+func (d *doc) event(te custody.TrailEvent, cols []float64) {
+	e := te.Event
+	const lh = 4.2
+	d.f.SetFont("sans", "", 8.5)
+	actor := d.lines(clean(actorText(e.Actor)), cols[3])
+	typ := clean(string(e.Type))
+	// Detail lines below the row, with their fonts.
+	type line struct {
+		mono bool
+		text string
+	}
+	var below []line
+	addText := func(s string) {
+		d.f.SetFont("sans", "", 8)
+		for _, l := range d.lines(clean(s), contentW-cols[0]) {
+			below = append(below, line{false, l})
+		}
+	}
+	addText(Explain(e.Type))
+	if e.Details.Counterpart != "" {
+		addText("Receiving agency: " + e.Details.Counterpart)
+	}
+	if e.Details.Reference != "" {
+		addText("Reference: " + e.Details.Reference)
+	}
+	if n := len(e.Details.Documents); n > 0 {
+		addText(fmt.Sprintf("Documents concerned: %d (%s).", n, docNames(e.Details.Documents)))
+	}
+	for _, r := range e.Details.Reasons {
+		addText("Reason: " + r)
+	}
+	for _, l := range d.monoLines("Event fingerprint: "+e.Hash, 7, contentW-cols[0]) {
+		below = append(below, line{true, l})
+	}
+	rowH := float64(max(1, len(actor)))*lh + 1.5
+	h := rowH + float64(len(below))*3.7 + 2.5
+	d.room(h)
+	y := d.f.GetY()
+	d.f.SetFillColor(colShade[0], colShade[1], colShade[2])
+	d.f.Rect(margin, y, contentW, rowH, "F")
+	y0 := y + 0.75
+	d.font("sans", "B", 8.5, colText)
+	d.f.SetXY(margin, y0)
+	d.f.CellFormat(cols[0], lh, strconv.FormatUint(e.Seq, 10), "", 0, "L", false, 0, "")
+	d.font("sans", "", 8.5, colText)
+	d.f.CellFormat(cols[1], lh, formatTime(e.Time), "", 0, "L", false, 0, "")
+	d.font("sans", "B", 8.5, colText)
+	d.f.CellFormat(cols[2], lh, typ, "", 0, "L", false, 0, "")
+	d.font("sans", "", 8.5, colText)
+	for j, l := range actor {
+		d.f.SetXY(margin+cols[0]+cols[1]+cols[2], y0+float64(j)*lh)
+		d.f.CellFormat(cols[3], lh, l, "", 0, "L", false, 0, "")
+	}
+	y += rowH + 0.5
+	for _, l := range below {
+		if l.mono {
+			d.font("mono", "", 7, colMuted)
+		} else {
+			d.font("sans", "", 8, colText)
+		}
+		d.f.SetXY(margin+cols[0], y)
+		d.f.CellFormat(contentW-cols[0], 3.7, l.text, "", 0, "L", false, 0, "")
+		y += 3.7
+	}
+	d.f.SetXY(margin, y+2)
+}
+
+func docNames(docs []custody.Document) string {
+	var names []string
+	for i, doc := range docs {
+		if i == 3 {
+			names = append(names, fmt.Sprintf("and %d more", len(docs)-3))
+			break
+		}
+		names = append(names, doc.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// checkpointBody reads origin, size and root hash from a checkpoint note's body, without
+// checking its signature (the verdict says whether it was checked).
+func checkpointBody(note string) (origin, size, root string) {
+	body, _, _ := strings.Cut(note, "\n\n")
+	ls := strings.Split(body, "\n")
+	if len(ls) >= 3 {
+		origin, size = ls[0], ls[1]
+		if b, err := base64.StdEncoding.DecodeString(ls[2]); err == nil {
+			root = hex.EncodeToString(b)
+		} else {
+			root = ls[2]
+		}
+	}
+	return origin, size, root
+}
+
+func (d *doc) checkpointChecked() bool {
+	if d.v.Verified {
+		return true
+	}
+	return d.v.Failure != nil && d.v.Failure.Kind != "CheckpointError" && d.v.Failure.Kind != "FormatError" && d.v.Failure.Kind != ""
+}
+
+func (d *doc) checkpoint() {
+	d.heading("Log checkpoint and signing keys", 75)
+	d.para("Every event is also a leaf of one append-only public log (RFC 6962 Merkle tree). The checkpoint is the log's signed state; a receiving agency that kept an earlier checkpoint can prove the log was only ever extended.", 8.5, colMuted)
+	d.f.Ln(1.5)
+	origin, size, root := checkpointBody(d.t.Checkpoint)
+	d.kv("Log (origin)", or(origin, notRecorded), false)
+	d.kv("Log size", or(size, notRecorded)+" events, all bundles", false)
+	d.kv("Root hash", or(root, notRecorded), true)
+	status := "signed by the trusted key (checked)"
+	if !d.checkpointChecked() {
+		status = "NOT verified: see the verdict"
+	}
+	d.kv("Checkpoint signature", status, false)
+	if d.t.Consistency != nil {
+		d.kv("Consistency proof", fmt.Sprintf("from log size %d", d.t.Consistency.FromSize), false)
+	}
+	d.f.Ln(1)
+	if len(d.t.Keys) == 0 {
+		d.kv("Keys listed", "none", false)
+	}
+	for i, k := range d.t.Keys {
+		label := "Key listed in the trail"
+		if len(d.t.Keys) > 1 {
+			label = fmt.Sprintf("Key %d listed", i+1)
+		}
+		v := k.KeyID
+		d.kv(label, v, true)
+		note := clean(k.Algorithm)
+		if k.KeyID == d.v.TrustedKeyID && d.v.TrustedKeyID != "" {
+			note += "; this is the trusted key the trail was checked with"
+		} else {
+			note += "; not the key the trail was checked with"
+		}
+		d.kv("", note, false)
+	}
+}
+
+func (d *doc) howToCheck() {
+	d.heading("How to check this yourself", 40)
+	d.para(fmt.Sprintf("The verdict above can be repeated by anyone holding the JSON trail (%s) and the public key of the sending evx service, without access to evx's servers:", d.opt.trailName()), 8.5, colText)
+	d.f.Ln(1)
+	d.font("mono", "", 8, colText)
+	d.f.MultiCell(contentW, 4, clean(fmt.Sprintf("evx verify --key evx-public.pem %s [--documents FOLDER]", d.opt.trailName())), "", "L", false)
+	d.f.Ln(1)
+	d.para("An event's fingerprint is SHA-256 over the byte 0x00 followed by the event's RFC 8785 canonical JSON (without its hash and signature); its signature is over those 32 bytes. The key id is sha256: and the SHA-256 of the public key in DER form (openssl pkey -pubin -in evx-public.pem -outform DER | sha256sum).", 8.5, colMuted)
+}
+
+// --- text helpers -----------------------------------------------------------------------
+
+// clean makes s printable: invalid UTF-8, control characters and characters outside the
+// Basic Multilingual Plane (which the embedded fonts' width tables do not cover) become
+// U+FFFD, and overlong text is cut with an ellipsis.
+func clean(s string) string {
+	var b strings.Builder
+	n := 0
+	for i, w := 0, 0; i < len(s); i += w {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		w = size
+		if n == maxText {
+			b.WriteString("…")
+			break
+		}
+		switch {
+		case r == '\t', r == '\n', r == '\r':
+			r = ' '
+		case r == utf8.RuneError && size <= 1, r > 0xFFFD:
+			r = '\uFFFD'
+		case unicode.IsControl(r), unicode.In(r, unicode.Cs, unicode.Cf, unicode.Zl, unicode.Zp):
+			r = '\uFFFD'
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
+
+func or(s, alt string) string {
+	if strings.TrimSpace(s) == "" {
+		return alt
+	}
+	return s
+}
+
+func orUnknown(s string) string { return or(s, "(unknown)") }
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "(no time)"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05.000") + " UTC"
+}
+
+// groupedHash prints a hex hash in groups of eight, two lines for SHA-256; anything else
+// (a malformed value) is split every 32 characters.
+func groupedHash(h string) []string {
+	h = clean(h)
+	r := []rune(h)
+	var out []string
+	for len(r) > 0 {
+		n := min(32, len(r))
+		var g []string
+		for i := 0; i < n; i += 8 {
+			g = append(g, string(r[i:min(i+8, n)]))
+		}
+		out = append(out, strings.Join(g, " "))
+		r = r[n:]
+	}
+	if len(out) == 0 {
+		return []string{""}
+	}
+	return out
+}
+
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b bytes.Buffer
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

@@ -1,0 +1,137 @@
+package report_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/report"
+)
+
+// tamperDir holds custody's generated tamper vectors, each named for what it breaks.
+var tamperDir = filepath.Join("..", "custody", "testdata", "tamper")
+
+// TestTamperVectors: every tampered trail gets a FAILED report naming the check that failed,
+// with the expected and computed values; the good trail gets a VERIFIED one.
+func TestTamperVectors(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(tamperDir, "cases.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, err := os.ReadFile(filepath.Join(tamperDir, "key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := custody.ParsePublicKeyPEM(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered := map[string]bool{} // one PDF per kind of failure: rendering is the slow part
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		name, want, docs, older := f[0], f[1], f[2], f[3]
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join(tamperDir, name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			opt := custody.VerifyOptions{}
+			if docs != "-" {
+				opt.Documents = filepath.Join(tamperDir, docs)
+			}
+			if older != "-" {
+				if opt.Older, err = os.ReadFile(filepath.Join(tamperDir, older)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var v report.Verdict
+			tr, perr := custody.ParseTrail(raw)
+			if perr != nil {
+				// An unreadable trail still gets a report: the verdict alone.
+				v = report.Verdict{Failure: report.Describe(perr)}
+				tr = nil
+			} else if v, err = report.Check(tr, pub, opt); err != nil {
+				t.Fatal(err)
+			}
+			got := "ok"
+			if !v.Verified {
+				got = v.Failure.Kind
+			}
+			if got != want {
+				t.Fatalf("verdict = %s (%+v), want %s", got, v.Failure, want)
+			}
+			if rendered[want] {
+				return
+			}
+			rendered[want] = true
+			var b bytes.Buffer
+			if err := report.PDF(&b, tr, v, report.Options{Generated: genTime}); err != nil {
+				t.Fatal(err)
+			}
+			text := strings.Join(strings.Fields(pdfText(t, b.Bytes()).Text), " ")
+			if want == "ok" {
+				if !strings.Contains(text, "VERIFIED") || strings.Contains(text, "FAILED") {
+					t.Fatal("report of the good trail does not say VERIFIED alone")
+				}
+				if opt.Documents != "" && !strings.Contains(text, "documents supplied were compared with their recorded SHA-256 and match") {
+					t.Error("report does not say the documents supplied were checked")
+				}
+				return
+			}
+			if !strings.Contains(text, "FAILED") || strings.Contains(text, "VERIFIED") {
+				t.Fatal("report of a tampered trail does not say FAILED alone")
+			}
+			if strings.HasPrefix(v.Failure.Summary, "Verification failed:") {
+				t.Errorf("failure %s has no plain-language summary", want)
+			}
+			summary := strings.Join(strings.Fields(v.Failure.Summary), " ")
+			if !strings.Contains(text, summary) {
+				t.Errorf("report lacks the failure summary %q", summary)
+			}
+			for _, side := range []string{v.Failure.Expected, v.Failure.Computed} {
+				if side != "" && !strings.Contains(strings.ReplaceAll(text, " ", ""), strings.ReplaceAll(side, " ", "")) {
+					t.Errorf("report lacks the value %q", side)
+				}
+			}
+			if want == "CheckpointError" && !strings.Contains(text, "NOT verified") {
+				t.Error("report of a forged checkpoint does not mark the checkpoint NOT verified")
+			}
+		})
+	}
+}
+
+func TestDescribeUnknownError(t *testing.T) {
+	f := report.Describe(errors.New("disk on fire"))
+	if !strings.Contains(f.Summary, "disk on fire") || f.Detail != "disk on fire" {
+		t.Fatalf("Describe(untyped) = %+v, want the error text kept", f)
+	}
+}
+
+func TestCheckRejectsUnusableKey(t *testing.T) {
+	tr, _, _ := fixture(t)
+	if _, err := report.Check(tr, "not a key", custody.VerifyOptions{}); err == nil {
+		t.Fatal("Check with a string as key = nil error, want an error")
+	}
+}
+
+func TestCheckFile(t *testing.T) {
+	_, raw, s := fixture(t)
+	tr, v, err := report.CheckFile(raw, s.Public(), custody.VerifyOptions{})
+	if err != nil || tr == nil || !v.Verified {
+		t.Fatalf("CheckFile(fixture) = %v, %+v, %v; want a verified trail", tr, v.Failure, err)
+	}
+	tr, v, err = report.CheckFile([]byte("not json"), s.Public(), custody.VerifyOptions{})
+	if err != nil || tr != nil || v.Verified || v.Failure.Kind != "FormatError" || v.TrustedKeyID == "" {
+		t.Fatalf("CheckFile(junk) = %v, %+v, %v; want a FormatError verdict naming the trusted key", tr, v, err)
+	}
+	if _, _, err := report.CheckFile(raw, 42, custody.VerifyOptions{}); err == nil {
+		t.Fatal("CheckFile with an unusable key = nil error")
+	}
+}
