@@ -208,6 +208,28 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 	if d.Reference != "" {
 		b = append(b, sep+`"reference":`...)
 		b = appendCanonicalString(b, d.Reference)
+		sep = ","
+	}
+	if r := d.Request; r != nil {
+		b = append(b, sep+`"request":{`...)
+		// Members in RFC 8785 order; empty strings are omitted, as encoding/json does.
+		rsep := ""
+		for _, m := range [...]struct{ name, value string }{
+			{"external_identifier", r.CaseReference},
+			{"handling_code", r.HandlingCode},
+			{"legal_basis", r.LegalBasis},
+			{"request_reference", r.RequestReference},
+			{"requested_state", r.RequestedState},
+			{"requesting_state", r.RequestingState},
+		} {
+			if m.value == "" {
+				continue
+			}
+			b = append(b, rsep+`"`+m.name+`":`...)
+			b = appendCanonicalString(b, m.value)
+			rsep = ","
+		}
+		b = append(b, '}')
 	}
 	b = append(b, `},"key_id":`...)
 	b = appendCanonicalString(b, e.KeyID)
@@ -339,6 +361,9 @@ func (e Event) checkFields() error {
 
 func validStrings(e Event) bool {
 	ss := []string{e.BundleID, string(e.Type), e.Actor.Kind, e.Actor.ID, e.Details.Counterpart, e.Details.Reference, e.KeyID, e.Prev}
+	if r := e.Details.Request; r != nil {
+		ss = append(ss, r.CaseReference, r.HandlingCode, r.LegalBasis, r.RequestReference, r.RequestedState, r.RequestingState)
+	}
 	ss = append(ss, e.Details.Reasons...)
 	for _, d := range e.Details.Documents {
 		ss = append(ss, d.Name, d.SHA256, d.SHA512)
