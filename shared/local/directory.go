@@ -1,0 +1,371 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+// MaxDirectorySize is the largest counterpart directory file LoadDirectory reads.
+const MaxDirectorySize = 1 << 20
+
+// HandlingCodes are the handling codes a counterpart may be allowed, least to most
+// restricted.
+var HandlingCodes = []string{"H0", "H1", "H2", "H3"}
+
+// Directory is the counterpart directory ([pipeline.Directory]) read from a YAML file such
+// as infra/counterparts.yaml:
+//
+//	counterparts:
+//	  - id: nl-om                    # lowercase letters, digits, '-'; at most 63
+//	    name: Openbaar Ministerie
+//	    country: NL                  # ISO 3166-1 alpha-2
+//	    legal_bases: [EU-EIO, UN-1988-Art7]
+//	    handling_codes: [H0, H1, H2]  # of H0..H3
+//	    public_key: |                 # optional: PEM, PKIX, Ed25519 or ECDSA P-256
+//	      -----BEGIN PUBLIC KEY-----
+//	      ...
+//	    active: true                  # required
+//
+// Decoding is strict: an unknown field, a missing id, name, country or active, a duplicate
+// id or an invalid value is an error, and every problem found is reported at once.
+type Directory struct {
+	byID map[string]pipeline.Counterpart
+	keys map[string]crypto.PublicKey
+	ids  []string // sorted
+}
+
+var _ pipeline.Directory = (*Directory)(nil)
+
+// InvalidCounterpartError is one problem with one entry of a counterpart directory.
+type InvalidCounterpartError struct {
+	Index  int    // position in the list, from 0
+	ID     string // as written, possibly empty
+	Field  string // the YAML field
+	Reason string
+}
+
+func (e *InvalidCounterpartError) Error() string {
+	return fmt.Sprintf("counterpart #%d (%q): %s: %s", e.Index+1, e.ID, e.Field, e.Reason)
+}
+
+// directoryFile is the YAML document; pointers tell a missing field from a zero one.
+type directoryFile struct {
+	Counterparts []counterpartEntry `yaml:"counterparts"`
+}
+
+type counterpartEntry struct {
+	ID            *string  `yaml:"id"`
+	Name          *string  `yaml:"name"`
+	Country       *string  `yaml:"country"`
+	LegalBases    []string `yaml:"legal_bases"`
+	HandlingCodes []string `yaml:"handling_codes"`
+	PublicKey     string   `yaml:"public_key"`
+	Active        *bool    `yaml:"active"`
+}
+
+// LoadDirectory reads the counterpart directory at path.
+func LoadDirectory(path string) (*Directory, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("counterpart directory: %w", err)
+	}
+	defer f.Close()
+	d, err := ParseDirectory(f)
+	if err != nil {
+		return nil, fmt.Errorf("counterpart directory %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// ParseDirectory reads a counterpart directory from r (at most [MaxDirectorySize] bytes).
+func ParseDirectory(r io.Reader) (*Directory, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxDirectorySize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxDirectorySize {
+		return nil, fmt.Errorf("larger than %d bytes", MaxDirectorySize)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var file directoryFile
+	if err := dec.Decode(&file); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("empty file: want a counterparts list")
+		}
+		return nil, err
+	}
+	var extra any
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, errors.New("more than one YAML document")
+	}
+	if len(file.Counterparts) == 0 {
+		return nil, errors.New("no counterparts")
+	}
+	var problems []error
+	type key struct {
+		index int
+		field string
+	}
+	reported := map[key]bool{}
+	cps := make([]pipeline.Counterpart, 0, len(file.Counterparts))
+	for i, e := range file.Counterparts {
+		cp := pipeline.Counterpart{LegalBases: e.LegalBases, HandlingCodes: e.HandlingCodes, PublicKey: e.PublicKey}
+		missing := func(field string) {
+			reported[key{i, field}] = true
+			problems = append(problems, &InvalidCounterpartError{Index: i, ID: deref(e.ID), Field: field, Reason: "missing"})
+		}
+		if e.ID == nil {
+			missing("id")
+		} else {
+			cp.ID = *e.ID
+		}
+		if e.Name == nil {
+			missing("name")
+		} else {
+			cp.Name = *e.Name
+		}
+		if e.Country == nil {
+			missing("country")
+		} else {
+			cp.Country = *e.Country
+		}
+		if e.Active == nil {
+			missing("active")
+		} else {
+			cp.Active = *e.Active
+		}
+		cps = append(cps, cp)
+	}
+	d, more := newDirectory(cps)
+	for _, p := range more {
+		var ic *InvalidCounterpartError
+		if errors.As(p, &ic) && reported[key{ic.Index, ic.Field}] {
+			continue // already reported as missing
+		}
+		problems = append(problems, p)
+	}
+	if len(problems) > 0 {
+		slices.SortStableFunc(problems, func(a, b error) int { return problemIndex(a) - problemIndex(b) })
+		return nil, errors.Join(problems...)
+	}
+	return d, nil
+}
+
+// problemIndex orders problems by the entry they are about.
+func problemIndex(err error) int {
+	var ic *InvalidCounterpartError
+	if errors.As(err, &ic) {
+		return ic.Index
+	}
+	return -1
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// NewDirectory checks cps (the same rules as the YAML file) and returns a directory of them.
+func NewDirectory(cps []pipeline.Counterpart) (*Directory, error) {
+	d, problems := newDirectory(cps)
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
+	return d, nil
+}
+
+func newDirectory(cps []pipeline.Counterpart) (*Directory, []error) {
+	d := &Directory{byID: map[string]pipeline.Counterpart{}, keys: map[string]crypto.PublicKey{}}
+	var problems []error
+	bad := func(i int, cp pipeline.Counterpart, field, format string, args ...any) {
+		problems = append(problems, &InvalidCounterpartError{Index: i, ID: cp.ID, Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	for i, cp := range cps {
+		if !validCounterpartID(cp.ID) {
+			bad(i, cp, "id", "want 1 to 63 lowercase letters, digits and '-', starting with a letter or digit")
+		} else if _, dup := d.byID[cp.ID]; dup {
+			bad(i, cp, "id", "duplicate: another counterpart has this id")
+		}
+		if strings.TrimSpace(cp.Name) == "" || len(cp.Name) > 200 {
+			bad(i, cp, "name", "want 1 to 200 characters")
+		}
+		if err := checkCountry(cp.Country); err != nil {
+			bad(i, cp, "country", "%v", err)
+		}
+		if cp.Active && len(cp.LegalBases) == 0 {
+			bad(i, cp, "legal_bases", "an active counterpart needs at least one")
+		}
+		for j, lb := range cp.LegalBases {
+			if !validLegalBasis(lb) {
+				bad(i, cp, "legal_bases", "%q: want 1 to 64 letters, digits and . _ : / -", lb)
+			} else if slices.Contains(cp.LegalBases[:j], lb) {
+				bad(i, cp, "legal_bases", "%q listed twice", lb)
+			}
+		}
+		if cp.Active && len(cp.HandlingCodes) == 0 {
+			bad(i, cp, "handling_codes", "an active counterpart needs at least one")
+		}
+		for j, hc := range cp.HandlingCodes {
+			if !slices.Contains(HandlingCodes, hc) {
+				bad(i, cp, "handling_codes", "%q: want one of H0, H1, H2, H3", hc)
+			} else if slices.Contains(cp.HandlingCodes[:j], hc) {
+				bad(i, cp, "handling_codes", "%q listed twice", hc)
+			}
+		}
+		if cp.PublicKey != "" {
+			pub, err := parsePublicKey(cp.PublicKey)
+			if err != nil {
+				bad(i, cp, "public_key", "%v", err)
+			} else {
+				d.keys[cp.ID] = pub
+			}
+		}
+		if _, dup := d.byID[cp.ID]; !dup {
+			cp.LegalBases = slices.Clone(cp.LegalBases)
+			cp.HandlingCodes = slices.Clone(cp.HandlingCodes)
+			d.byID[cp.ID] = cp
+			d.ids = append(d.ids, cp.ID)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	slices.Sort(d.ids)
+	return d, nil
+}
+
+func validCounterpartID(id string) bool {
+	if len(id) == 0 || len(id) > 63 || id[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func validLegalBasis(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && !strings.ContainsRune("._:/-", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// countryCodes are the ISO 3166-1 alpha-2 codes assigned to countries and territories (249),
+// from Debian's iso-codes 4.15.0:
+//
+//	jq -r '."3166-1"[].alpha_2' /usr/share/iso-codes/json/iso_3166-1.json | sort | tr '\n' ' '
+//
+// plus XK, the user-assigned code the European Commission and Interpol use for Kosovo.
+const countryCodes = "" +
+	"AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ " +
+	"BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM " +
+	"DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS " +
+	"GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN " +
+	"KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ " +
+	"MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM " +
+	"PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV " +
+	"SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI " +
+	"VN VU WF WS YE YT ZA ZM ZW " +
+	"XK"
+
+// checkCountry accepts an ISO 3166-1 alpha-2 code of a country or territory, in capitals.
+// Withdrawn (SU, YU, AN), exceptionally reserved (UK, EU, UN) and other codes are refused.
+func checkCountry(c string) error {
+	if len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' {
+		return fmt.Errorf("%q: want an ISO 3166-1 alpha-2 code in capitals, like NL", c)
+	}
+	for i := 0; i+2 <= len(countryCodes); i += 3 {
+		if countryCodes[i:i+2] == c {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not an ISO 3166-1 country code", c)
+}
+
+// parsePublicKey reads one PEM "PUBLIC KEY" block (PKIX) holding a key custody accepts:
+// Ed25519 or ECDSA P-256.
+func parsePublicKey(s string) (crypto.PublicKey, error) {
+	block, rest := pem.Decode([]byte(s))
+	if block == nil {
+		return nil, errors.New("not PEM: want a -----BEGIN PUBLIC KEY----- block")
+	}
+	if block.Type != "PUBLIC KEY" {
+		return nil, fmt.Errorf("PEM block %q: want PUBLIC KEY", block.Type)
+	}
+	if len(bytes.TrimSpace(rest)) != 0 {
+		return nil, errors.New("text after the PEM block")
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := custody.KeyIDOf(pub); err != nil {
+		return nil, err
+	}
+	return pub, nil
+}
+
+// Counterpart returns the counterpart with id, active or not; see [pipeline.Directory].
+func (d *Directory) Counterpart(ctx context.Context, id string) (pipeline.Counterpart, error) {
+	if err := ctx.Err(); err != nil {
+		return pipeline.Counterpart{}, err
+	}
+	cp, ok := d.byID[id]
+	if !ok {
+		return pipeline.Counterpart{}, fmt.Errorf("counterpart %.80q: %w", id, pipeline.ErrNotFound)
+	}
+	cp.LegalBases = slices.Clone(cp.LegalBases)
+	cp.HandlingCodes = slices.Clone(cp.HandlingCodes)
+	return cp, nil
+}
+
+// Counterparts returns every counterpart, active or not, by id.
+func (d *Directory) Counterparts() []pipeline.Counterpart {
+	out := make([]pipeline.Counterpart, 0, len(d.ids))
+	for _, id := range d.ids {
+		cp, _ := d.Counterpart(context.Background(), id)
+		out = append(out, cp)
+	}
+	return out
+}
+
+// PublicKey returns the parsed public key of counterpart id (an ed25519.PublicKey or a
+// *ecdsa.PublicKey on P-256), or an error wrapping [pipeline.ErrNotFound] when the id is
+// unknown or has no key.
+func (d *Directory) PublicKey(id string) (crypto.PublicKey, error) {
+	if _, ok := d.byID[id]; !ok {
+		return nil, fmt.Errorf("counterpart %.80q: %w", id, pipeline.ErrNotFound)
+	}
+	pub, ok := d.keys[id]
+	if !ok {
+		return nil, fmt.Errorf("public key of counterpart %s: %w", id, pipeline.ErrNotFound)
+	}
+	return pub, nil
+}

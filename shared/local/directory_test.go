@@ -1,0 +1,293 @@
+package local
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/pipeline/directorytest"
+)
+
+func TestDirectoryConformance(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, cps []pipeline.Counterpart) pipeline.Directory {
+		d, err := NewDirectory(cps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	})
+}
+
+// sampleKey derives a sample counterpart's public key as infra/counterparts.yaml says.
+func sampleKey(t *testing.T, id string, p256 bool) any {
+	t.Helper()
+	seed := sha256.Sum256([]byte("evx sample counterpart " + id))
+	if !p256 {
+		return ed25519.NewKeyFromSeed(seed[:]).Public()
+	}
+	k, err := ecdh.P256().NewPrivateKey(seed[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), k.PublicKey().Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub
+}
+
+func TestLoadSampleDirectory(t *testing.T) {
+	d, err := LoadDirectory(filepath.Join("..", "..", "infra", "counterparts.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, cp := range d.Counterparts() {
+		ids = append(ids, cp.ID)
+	}
+	if got, want := strings.Join(ids, " "), "co-fgn es-fge nl-om pt-pj"; got != want {
+		t.Errorf("Counterparts() ids = %s, want %s", got, want)
+	}
+	ctx := context.Background()
+	pt, err := d.Counterpart(ctx, "pt-pj")
+	if err != nil || pt.Active {
+		t.Errorf("Counterpart(pt-pj) = {Active: %v}, %v; want inactive", pt.Active, err)
+	}
+	es, err := d.Counterpart(ctx, "es-fge")
+	if err != nil || es.Country != "ES" || strings.Join(es.HandlingCodes, ",") != "H0,H1,H2" {
+		t.Errorf("Counterpart(es-fge) = %+v, %v", es, err)
+	}
+	for _, tc := range []struct {
+		id   string
+		p256 bool
+	}{{"nl-om", false}, {"es-fge", true}, {"co-fgn", false}, {"pt-pj", false}} {
+		pub, err := d.PublicKey(tc.id)
+		if err != nil {
+			t.Fatalf("PublicKey(%s) = %v", tc.id, err)
+		}
+		got, _ := custody.KeyIDOf(pub)
+		want, _ := custody.KeyIDOf(sampleKey(t, tc.id, tc.p256))
+		if got != want {
+			t.Errorf("PublicKey(%s) has key id %s, want %s (derived from its sample seed)", tc.id, got, want)
+		}
+	}
+	if _, err := d.PublicKey("xx"); !errors.Is(err, pipeline.ErrNotFound) {
+		t.Errorf("PublicKey(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
+func pemOf(t *testing.T, pub any) string {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+func indent(s string) string {
+	return "      " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n      ")
+}
+
+// entry is one valid YAML counterpart with field replaced (or removed, when value is "-").
+func entry(id string, replace map[string]string) string {
+	fields := []struct{ k, v string }{
+		{"id", id},
+		{"name", "Agency " + id},
+		{"country", "NL"},
+		{"legal_bases", "[EU-EIO]"},
+		{"handling_codes", "[H0, H1]"},
+		{"active", "true"},
+	}
+	var b strings.Builder
+	for _, f := range fields {
+		v := f.v
+		if r, ok := replace[f.k]; ok {
+			v = r
+		}
+		if v == "-" {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("  - ")
+		} else {
+			b.WriteString("    ")
+		}
+		b.WriteString(f.k + ": " + v + "\n")
+	}
+	for k, v := range replace {
+		switch k {
+		case "id", "name", "country", "legal_bases", "handling_codes", "active":
+		default:
+			b.WriteString("    " + k + ": " + v + "\n")
+		}
+	}
+	return b.String()
+}
+
+func TestParseDirectoryRefuses(t *testing.T) {
+	ed := pemOf(t, sampleKey(t, "x", false))
+	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		yaml string
+		want string // in the error text
+	}{
+		{"empty-file", "", "empty file"},
+		{"no-counterparts", "counterparts: []\n", "no counterparts"},
+		{"unknown-top-field", "version: 2\ncounterparts:\n" + entry("a", nil), "field version not found"},
+		{"unknown-field", "counterparts:\n" + entry("a", map[string]string{"email": "x@example.org"}), "field email not found"},
+		{"misspelt-field", "counterparts:\n" + entry("a", map[string]string{"handling_code": "[H0]"}), "field handling_code not found"},
+		{"duplicate-yaml-key", "counterparts:\n" + entry("a", nil) + "    active: false\n", "already defined"},
+		{"two-documents", "counterparts:\n" + entry("a", nil) + "---\ncounterparts: []\n", "more than one YAML document"},
+		{"duplicate-id", "counterparts:\n" + entry("a", nil) + entry("a", nil), "duplicate"},
+		{"missing-id", "counterparts:\n" + entry("a", map[string]string{"id": "-"}), `id: missing`},
+		{"missing-active", "counterparts:\n" + entry("a", map[string]string{"active": "-"}), "active: missing"},
+		{"missing-country", "counterparts:\n" + entry("a", map[string]string{"country": "-"}), "country: missing"},
+		{"active-not-bool", "counterparts:\n" + entry("a", map[string]string{"active": "yes please"}), "cannot unmarshal"},
+		{"id-uppercase", "counterparts:\n" + entry("NL-OM", nil), "id: want"},
+		{"id-traversal", "counterparts:\n" + entry("../x", nil), "id: want"},
+		{"id-leading-dash", "counterparts:\n" + entry("-x", nil), "id: want"},
+		{"id-too-long", "counterparts:\n" + entry(strings.Repeat("a", 64), nil), "id: want"},
+		{"name-blank", "counterparts:\n" + entry("a", map[string]string{"name": `"  "`}), "name: want"},
+		{"country-lowercase", "counterparts:\n" + entry("a", map[string]string{"country": "nl"}), "in capitals"},
+		{"country-alpha3", "counterparts:\n" + entry("a", map[string]string{"country": "NLD"}), "alpha-2"},
+		{"country-numeric", "counterparts:\n" + entry("a", map[string]string{"country": `"528"`}), "alpha-2"},
+		{"country-EU", "counterparts:\n" + entry("a", map[string]string{"country": "EU"}), "not an ISO 3166-1 country code"},
+		{"country-UK", "counterparts:\n" + entry("a", map[string]string{"country": "UK"}), "not an ISO 3166-1 country code"},
+		{"country-withdrawn-SU", "counterparts:\n" + entry("a", map[string]string{"country": "SU"}), "not an ISO 3166-1 country code"},
+		{"country-reserved-UN", "counterparts:\n" + entry("a", map[string]string{"country": "UN"}), "not an ISO 3166-1 country code"},
+		{"country-ZZ", "counterparts:\n" + entry("a", map[string]string{"country": "ZZ"}), "not an ISO 3166-1 country code"},
+		{"country-XX", "counterparts:\n" + entry("a", map[string]string{"country": "XX"}), "not an ISO 3166-1 country code"},
+		{"handling-H4", "counterparts:\n" + entry("a", map[string]string{"handling_codes": "[H0, H4]"}), `"H4": want one of`},
+		{"handling-lowercase", "counterparts:\n" + entry("a", map[string]string{"handling_codes": "[h1]"}), `"h1": want one of`},
+		{"handling-twice", "counterparts:\n" + entry("a", map[string]string{"handling_codes": "[H1, H1]"}), "listed twice"},
+		{"handling-none-active", "counterparts:\n" + entry("a", map[string]string{"handling_codes": "[]"}), "needs at least one"},
+		{"legal-basis-none-active", "counterparts:\n" + entry("a", map[string]string{"legal_bases": "-"}), "needs at least one"},
+		{"legal-basis-space", "counterparts:\n" + entry("a", map[string]string{"legal_bases": `["EU EIO"]`}), "legal_bases"},
+		{"key-garbage", "counterparts:\n" + entry("a", map[string]string{"public_key": "not a key"}), "not PEM"},
+		{"key-private-block", "counterparts:\n" + entry("a", map[string]string{"public_key": "|\n" + indent(strings.Replace(ed, "PUBLIC", "PRIVATE", 2))}), "want PUBLIC KEY"},
+		{"key-trailing-text", "counterparts:\n" + entry("a", map[string]string{"public_key": "|\n" + indent(ed+"trailing")}), "text after the PEM block"},
+		{"key-p384", "counterparts:\n" + entry("a", map[string]string{"public_key": "|\n" + indent(pemOf(t, &p384.PublicKey))}), "only P-256"},
+		{"key-bad-der", "counterparts:\n" + entry("a", map[string]string{"public_key": "|\n" + indent("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----")}), "public_key"},
+		{"list-not-map", "counterparts:\n  - nl-om\n", "cannot unmarshal"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseDirectory(strings.NewReader(tc.yaml))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("ParseDirectory(%s) = %v, want an error containing %q\n%s", tc.name, err, tc.want, tc.yaml)
+			}
+		})
+	}
+}
+
+func TestParseDirectoryAccepts(t *testing.T) {
+	ed := pemOf(t, sampleKey(t, "x", false))
+	yaml := "counterparts:\n" +
+		entry("a", map[string]string{"public_key": "|\n" + indent(ed)}) +
+		entry("xk-police", map[string]string{"country": "XK"}) + // Kosovo: CLDR's user-assigned code
+		entry("b", map[string]string{"active": "false", "legal_bases": "-", "handling_codes": "-"})
+	d, err := ParseDirectory(strings.NewReader(yaml))
+	if err != nil {
+		t.Fatalf("ParseDirectory = %v\n%s", err, yaml)
+	}
+	if got := len(d.Counterparts()); got != 3 {
+		t.Errorf("len(Counterparts()) = %d, want 3", got)
+	}
+	if _, err := d.PublicKey("b"); !errors.Is(err, pipeline.ErrNotFound) {
+		t.Errorf("PublicKey(no key) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestParseDirectoryReportsEveryProblem(t *testing.T) {
+	yaml := "counterparts:\n" +
+		entry("a", map[string]string{"country": "nl", "handling_codes": "[H7]"}) +
+		entry("b", map[string]string{"active": "-"}) +
+		entry("a", nil)
+	_, err := ParseDirectory(strings.NewReader(yaml))
+	var problems []*InvalidCounterpartError
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			var ic *InvalidCounterpartError
+			if errors.As(e, &ic) {
+				problems = append(problems, ic)
+			}
+		}
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.ID+"."+p.Field)
+	}
+	// In file order.
+	if want := "a.country a.handling_codes b.active a.id"; strings.Join(got, " ") != want {
+		t.Errorf("problems = %q, want %q\n%v", got, want, err)
+	}
+}
+
+func TestParseDirectoryLimits(t *testing.T) {
+	big := "counterparts:\n" + strings.Repeat("# padding\n", MaxDirectorySize/10+1)
+	if _, err := ParseDirectory(strings.NewReader(big)); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("ParseDirectory(%d bytes) = %v, want a size error", len(big), err)
+	}
+	// A billion laughs: the YAML decoder refuses the alias expansion.
+	laughs := "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n" +
+		"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n" +
+		"g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ncounterparts: [*h]\n"
+	if _, err := ParseDirectory(strings.NewReader(laughs)); err == nil {
+		t.Errorf("ParseDirectory(billion laughs) = nil, want an error")
+	}
+	if _, err := LoadDirectory(filepath.Join(t.TempDir(), "absent.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("LoadDirectory(absent) = %v, want ErrNotExist", err)
+	}
+}
+
+func FuzzParseDirectory(f *testing.F) {
+	sample, err := os.ReadFile(filepath.Join("..", "..", "infra", "counterparts.yaml"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sample)
+	f.Add([]byte("counterparts:\n" + entry("a", nil)))
+	f.Add([]byte("counterparts: [{id: a, name: b, country: NL, active: false}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := ParseDirectory(strings.NewReader(string(data)))
+		if err != nil {
+			return
+		}
+		// Whatever was accepted holds the promised invariants.
+		seen := map[string]bool{}
+		for _, cp := range d.Counterparts() {
+			if !validCounterpartID(cp.ID) || seen[cp.ID] || checkCountry(cp.Country) != nil {
+				t.Fatalf("accepted invalid counterpart %+v", cp)
+			}
+			seen[cp.ID] = true
+			for _, hc := range cp.HandlingCodes {
+				if len(hc) != 2 || hc[0] != 'H' || hc[1] < '0' || hc[1] > '3' {
+					t.Fatalf("accepted handling code %q", hc)
+				}
+			}
+			if cp.PublicKey != "" {
+				if _, err := d.PublicKey(cp.ID); err != nil {
+					t.Fatalf("accepted a key it cannot return: %v", err)
+				}
+			}
+		}
+	})
+}
