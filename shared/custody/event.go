@@ -74,15 +74,40 @@ type Document struct {
 	Size   int64  `json:"size"`             // bytes; at most 2^53-1 so every JSON reader agrees on it
 	SHA256 string `json:"sha256"`           // lowercase hex, as sha256sum prints it
 	SHA512 string `json:"sha512,omitempty"` // lowercase hex, when the bag's manifest gave it
+	// MediaType is the type detected from the content at ingest (SubmissionAcceptance).
+	MediaType string `json:"media_type,omitempty"`
+	// Extraction is the lowercase hex SHA-256 of the stored extraction result (text and
+	// metadata as JSON), a blob beside the document's own.
+	Extraction string `json:"extraction_sha256,omitempty"`
 }
 
 // Details says what an event concerns. Only strings, arrays of strings and integers below 2^53
 // appear here, so that the RFC 8785 form of an event is the same for every JSON implementation.
 type Details struct {
+	// Counterparts, on SubmissionAcceptance, are the counterparts the bundle is to be consigned
+	// to (those the directory allowed); refused ones are named in Reasons.
+	Counterparts []string `json:"counterparts,omitempty"`
+	// Deadline, on ContentConsignment, is when the counterpart's receipt is due (TimeFormat).
+	Deadline    string     `json:"deadline,omitempty"`
 	Documents   []Document `json:"documents,omitempty"`
 	Counterpart string     `json:"counterpart,omitempty"`
 	Reasons     []string   `json:"reasons,omitempty"`
 	Reference   string     `json:"reference,omitempty"` // request or case reference
+	// Request is what the sender's bag-info.txt says about the request the bundle answers;
+	// set on SubmissionAcceptance. Absent (nil) in events recorded without it, so their
+	// canonical form is unchanged.
+	Request *Request `json:"request,omitempty"`
+}
+
+// Request describes the mutual legal assistance request a bundle belongs to, as the evx
+// fields of the sender's bag-info.txt give it (JSON names as in bagit.Fields).
+type Request struct {
+	CaseReference    string `json:"external_identifier,omitempty"` // External-Identifier
+	RequestReference string `json:"request_reference,omitempty"`   // EVX-Request-Reference
+	RequestingState  string `json:"requesting_state,omitempty"`    // EVX-Requesting-State
+	RequestedState   string `json:"requested_state,omitempty"`     // EVX-Requested-State
+	LegalBasis       string `json:"legal_basis,omitempty"`         // EVX-Legal-Basis
+	HandlingCode     string `json:"handling_code,omitempty"`       // EVX-Handling-Code: H0-H3
 }
 
 // Event is one custody record of a bundle. Hash and Signature are computed by [Seal]; every
@@ -238,6 +263,8 @@ func (e Event) checkFields() error {
 			return fmt.Errorf("document %q sha256 %q: want 64 lowercase hex digits", d.Name, d.SHA256)
 		case d.SHA512 != "" && !hexHash64.MatchString(d.SHA512):
 			return fmt.Errorf("document %q sha512: want 128 lowercase hex digits", d.Name)
+		case d.Extraction != "" && !hexHash.MatchString(d.Extraction):
+			return fmt.Errorf("document %q extraction_sha256: want 64 lowercase hex digits", d.Name)
 		}
 	}
 	return nil
