@@ -118,7 +118,12 @@ func (u *Uploads) OpenBag(ctx context.Context, bundleID string, lim bagit.Limits
 	if !fi.Mode().IsRegular() { // a folder would be opened as a bag folder: never from here
 		return nil, &bagit.ArchiveError{Reason: "the upload is not a regular file"}
 	}
-	return bagit.Open(p, lim)
+	b, err := bagit.Open(p, lim)
+	var ae *bagit.ArchiveError
+	if errors.As(err, &ae) && ae.Path == p { // the spool file's name means nothing to the uploader
+		ae.Path = "the upload"
+	}
+	return b, err
 }
 
 // AddUpload implements pipeline.Uploads.
