@@ -454,29 +454,66 @@ func TestIngestTwiceIsOneBundle(t *testing.T) {
 // notice per counterpart, and a verifying trail.
 func assertDeliveredOnce(t testing.TB, n *local.Node, id string, cps []string) {
 	t.Helper()
+	assertBundlesDeliveredOnce(t, n, []string{id}, cps)
+}
+
+// assertBundlesDeliveredOnce does what assertDeliveredOnce does for several bundles at once
+// (the queues are drained once).
+func assertBundlesDeliveredOnce(t testing.TB, n *local.Node, ids []string, cps []string) {
+	t.Helper()
 	ctx := context.Background()
-	got := types(t, n.Service, id)
-	if count(got, custody.SubmissionAcceptance) != 1 || count(got, custody.SubmissionRejection) != 0 {
-		t.Fatalf("trail %v: want exactly one SubmissionAcceptance", got)
-	}
-	if c := count(got, custody.ContentConsignment); c != len(cps) {
-		t.Fatalf("trail %v: %d ContentConsignment, want %d", got, c, len(cps))
-	}
-	u, err := n.Uploads.Upload(ctx, id)
-	if err != nil || u.State != pipeline.UploadRouted {
-		t.Fatalf("upload state %s (%v), want routed", u.State, err)
-	}
+	notices := map[string]map[string]int{}
 	for _, cp := range cps {
-		onlyDelivery(t, n.Service, cp)
-		msgs, err := n.Queue.Receive(ctx, pipeline.QueueName(cp), 10, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(msgs) != 1 {
-			t.Fatalf("queue of %s holds %d notices, want 1", cp, len(msgs))
+		notices[cp] = map[string]int{}
+		for {
+			msgs, err := n.Queue.Receive(ctx, pipeline.QueueName(cp), 10, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(msgs) == 0 {
+				break
+			}
+			for _, m := range msgs {
+				var no pipeline.Notice
+				if err := json.Unmarshal(m.Body, &no); err != nil {
+					t.Fatal(err)
+				}
+				notices[cp][no.Bundle]++
+			}
 		}
 	}
-	verifyTrail(t, n, id)
+	for _, id := range ids {
+		got := types(t, n.Service, id)
+		if count(got, custody.SubmissionAcceptance) != 1 || count(got, custody.SubmissionRejection) != 0 {
+			t.Fatalf("trail of %s %v: want exactly one SubmissionAcceptance", id, got)
+		}
+		if c := count(got, custody.ContentConsignment); c != len(cps) {
+			t.Fatalf("trail of %s %v: %d ContentConsignment, want %d", id, got, c, len(cps))
+		}
+		u, err := n.Uploads.Upload(ctx, id)
+		if err != nil || u.State != pipeline.UploadRouted {
+			t.Fatalf("upload %s state %s (%v), want routed", id, u.State, err)
+		}
+		for _, cp := range cps {
+			ds, err := n.Service.ListDeliveries(ctx, cp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := 0
+			for _, d := range ds {
+				if d.BundleID == id {
+					c++
+				}
+			}
+			if c != 1 {
+				t.Fatalf("%s has %d deliveries of %s, want 1", cp, c, id)
+			}
+			if notices[cp][id] != 1 {
+				t.Fatalf("queue of %s holds %d notices of %s, want 1", cp, notices[cp][id], id)
+			}
+		}
+		verifyTrail(t, n, id)
+	}
 }
 
 func TestPartialRouting(t *testing.T) {
