@@ -75,7 +75,7 @@ func (e *env) do(who, method, path string, body []byte) (int, []byte, http.Heade
 	return resp.StatusCode, b, resp.Header
 }
 
-func bag(t *testing.T, counterparts ...string) []byte {
+func bag(t testing.TB, counterparts ...string) []byte {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "seizure-report.txt")
 	os.WriteFile(p, []byte(secret), 0o644)
