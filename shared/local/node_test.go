@@ -12,6 +12,7 @@ import (
 
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/pipeline/statetest"
 )
 
 func TestKeyCreatedPrivateAndReused(t *testing.T) {
@@ -187,4 +188,24 @@ func TestDeliveriesStateConditional(t *testing.T) {
 	if ds, _ := s.ListDeliveries(ctx, "es-fge"); len(ds) != 0 {
 		t.Errorf("ListDeliveries(other counterpart) = %d, want 0", len(ds))
 	}
+}
+
+func TestUploadsConformance(t *testing.T) {
+	statetest.RunUploads(t, func(t *testing.T) pipeline.Uploads {
+		u, err := NewUploads(context.Background(), openTestDB(t), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	})
+}
+
+func TestDeliveriesConformance(t *testing.T) {
+	statetest.RunDeliveries(t, func(t *testing.T) pipeline.Deliveries {
+		d, err := NewDeliveries(context.Background(), openTestDB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	})
 }
