@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
@@ -25,6 +28,8 @@ type exchange interface {
 	manifest(ctx context.Context, delivery string) (*pipeline.Manifest, error)
 	document(ctx context.Context, delivery, name string) (io.ReadCloser, error)
 	receipt(ctx context.Context, delivery string, req pipeline.ReceiptRequest) (*pipeline.Receipt, error)
+	trail(ctx context.Context, bundle string) ([]byte, error) // evx-custody-trail/1 JSON
+	publicKey(ctx context.Context) ([]byte, error)            // PEM
 	close() error
 }
 
@@ -38,9 +43,10 @@ func (f *exchangeFlags) register(fs *flag.FlagSet, role string) {
 	fs.StringVar(&f.token, "token", os.Getenv("EVX_TOKEN"), "bearer token for --server (default $EVX_TOKEN)")
 	fs.StringVar(&f.data, "data", "", "data folder to work on without a server (default $EVX_DATA, else ./.evx)")
 	fs.StringVar(&f.directory, "directory", "infra/counterparts.yaml", "counterpart directory, with --data")
-	if role == "counterpart" {
+	switch role {
+	case "counterpart":
 		fs.StringVar(&f.counterpart, "counterpart", "", "your counterpart id, with --data")
-	} else {
+	case "uploader":
 		fs.StringVar(&f.uploader, "uploader", "", "your name as the uploader, with --data (default $USER)")
 	}
 }
@@ -110,6 +116,22 @@ func (l *localExchange) document(ctx context.Context, id, name string) (io.ReadC
 
 func (l *localExchange) receipt(ctx context.Context, id string, req pipeline.ReceiptRequest) (*pipeline.Receipt, error) {
 	return l.n.Service.PostReceipt(ctx, l.counterpart, id, req)
+}
+
+func (l *localExchange) trail(ctx context.Context, bundle string) ([]byte, error) {
+	t, err := l.n.Service.Export(ctx, bundle, custody.ExportOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(t, "", "  ")
+}
+
+func (l *localExchange) publicKey(ctx context.Context) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(l.n.Signer.Public())
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
 
 // httpExchange talks to an evx server.
@@ -230,6 +252,23 @@ func (h *httpExchange) receipt(ctx context.Context, id string, req pipeline.Rece
 	defer resp.Body.Close()
 	var rc pipeline.Receipt
 	return &rc, json.NewDecoder(resp.Body).Decode(&rc)
+}
+
+func (h *httpExchange) getBytes(ctx context.Context, path string) ([]byte, error) {
+	resp, err := h.do(ctx, "GET", path, nil, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(io.LimitReader(resp.Body, custody.MaxTrailBytes))
+}
+
+func (h *httpExchange) trail(ctx context.Context, bundle string) ([]byte, error) {
+	return h.getBytes(ctx, "/v1/bundles/"+url.PathEscape(bundle)+"/trail")
+}
+
+func (h *httpExchange) publicKey(ctx context.Context) ([]byte, error) {
+	return h.getBytes(ctx, "/v1/public-key")
 }
 
 // repeated is a flag that may be given several times.
