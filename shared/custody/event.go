@@ -75,11 +75,21 @@ type Document struct {
 	Size   int64  `json:"size"`             // bytes; at most 2^53-1 so every JSON reader agrees on it
 	SHA256 string `json:"sha256"`           // lowercase hex, as sha256sum prints it
 	SHA512 string `json:"sha512,omitempty"` // lowercase hex, when the bag's manifest gave it
+	// MediaType is the type detected from the content at ingest (SubmissionAcceptance).
+	MediaType string `json:"media_type,omitempty"`
+	// Extraction is the lowercase hex SHA-256 of the stored extraction result (text and
+	// metadata as JSON), a blob beside the document's own.
+	Extraction string `json:"extraction_sha256,omitempty"`
 }
 
 // Details says what an event concerns. Only strings, arrays of strings and integers below 2^53
 // appear here, so that the RFC 8785 form of an event is the same for every JSON implementation.
 type Details struct {
+	// Counterparts, on SubmissionAcceptance, are the counterparts the bundle is to be consigned
+	// to (those the directory allowed); refused ones are named in Reasons.
+	Counterparts []string `json:"counterparts,omitempty"`
+	// Deadline, on ContentConsignment, is when the counterpart's receipt is due (TimeFormat).
+	Deadline    string     `json:"deadline,omitempty"`
 	Documents   []Document `json:"documents,omitempty"`
 	Counterpart string     `json:"counterpart,omitempty"`
 	Reasons     []string   `json:"reasons,omitempty"`
@@ -173,13 +183,40 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 		b = appendCanonicalString(b, d.Counterpart)
 		sep = ","
 	}
+	if len(d.Counterparts) > 0 {
+		b = append(b, sep+`"counterparts":[`...)
+		for i, c := range d.Counterparts {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendCanonicalString(b, c)
+		}
+		b = append(b, ']')
+		sep = ","
+	}
+	if d.Deadline != "" {
+		b = append(b, sep+`"deadline":`...)
+		b = appendCanonicalString(b, d.Deadline)
+		sep = ","
+	}
 	if len(d.Documents) > 0 {
 		b = append(b, sep+`"documents":[`...)
 		for i, doc := range d.Documents {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, `{"name":`...)
+			b = append(b, '{')
+			if doc.Extraction != "" {
+				b = append(b, `"extraction_sha256":`...)
+				b = appendCanonicalString(b, doc.Extraction)
+				b = append(b, ',')
+			}
+			if doc.MediaType != "" {
+				b = append(b, `"media_type":`...)
+				b = appendCanonicalString(b, doc.MediaType)
+				b = append(b, ',')
+			}
+			b = append(b, `"name":`...)
 			b = appendCanonicalString(b, doc.Name)
 			b = append(b, `,"sha256":`...)
 			b = appendCanonicalString(b, doc.SHA256)
@@ -354,19 +391,22 @@ func (e Event) checkFields() error {
 			return fmt.Errorf("document %q sha256 %q: want 64 lowercase hex digits", d.Name, d.SHA256)
 		case d.SHA512 != "" && !isHex(d.SHA512, 128):
 			return fmt.Errorf("document %q sha512: want 128 lowercase hex digits", d.Name)
+		case d.Extraction != "" && !isHex(d.Extraction, 64):
+			return fmt.Errorf("document %q extraction_sha256: want 64 lowercase hex digits", d.Name)
 		}
 	}
 	return nil
 }
 
 func validStrings(e Event) bool {
-	ss := []string{e.BundleID, string(e.Type), e.Actor.Kind, e.Actor.ID, e.Details.Counterpart, e.Details.Reference, e.KeyID, e.Prev}
+	ss := []string{e.BundleID, string(e.Type), e.Actor.Kind, e.Actor.ID, e.Details.Counterpart, e.Details.Reference, e.Details.Deadline, e.KeyID, e.Prev}
+	ss = append(ss, e.Details.Counterparts...)
 	if r := e.Details.Request; r != nil {
 		ss = append(ss, r.CaseReference, r.HandlingCode, r.LegalBasis, r.RequestReference, r.RequestedState, r.RequestingState)
 	}
 	ss = append(ss, e.Details.Reasons...)
 	for _, d := range e.Details.Documents {
-		ss = append(ss, d.Name, d.SHA256, d.SHA512)
+		ss = append(ss, d.Name, d.SHA256, d.SHA512, d.MediaType, d.Extraction)
 	}
 	for _, s := range ss {
 		if !utf8.ValidString(s) {

@@ -148,6 +148,7 @@ func TestCanonicalJSONCoversEveryField(t *testing.T) {
 	for i := range e.Details.Documents {
 		e.Details.Documents[i].SHA256 = hex64
 		e.Details.Documents[i].SHA512 = hex64 + hex64
+		e.Details.Documents[i].Extraction = hex64
 	}
 	fast, err1 := e.CanonicalJSON()
 	slow, err2 := e.canonicalViaJSON()

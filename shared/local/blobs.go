@@ -252,3 +252,18 @@ func (b *Blobs) RemoveTemp() (int, error) {
 	}
 	return n, nil
 }
+
+// OpenReaderAt opens the stored file of sum for random access and returns its size; it
+// implements pipeline.RandomAccess, so ingest extracts text from the stored file in place.
+func (b *Blobs) OpenReaderAt(ctx context.Context, sum string) (pipeline.ReaderAtCloser, int64, error) {
+	f, err := b.OpenFile(ctx, sum)
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("open blob %s: %w", sum, err)
+	}
+	return f, fi.Size(), nil
+}

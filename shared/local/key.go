@@ -26,6 +26,17 @@ type KeySigner struct {
 
 var _ custody.Signer = (*KeySigner)(nil)
 
+// KeyPermissionError: the signing key file is readable or writable by others than its owner;
+// evx refuses to use it until its mode is 0600 (or stricter).
+type KeyPermissionError struct {
+	Path string
+	Mode fs.FileMode
+}
+
+func (e *KeyPermissionError) Error() string {
+	return fmt.Sprintf("signing key %s has permissions %04o; it must be readable by its owner only: chmod 600 %s", e.Path, e.Mode.Perm(), e.Path)
+}
+
 // LoadOrCreateKey reads the signing key at path, or, on first run, creates it: a new
 // Ed25519 key written with mode 0600 to a temporary file, synced and linked under its name,
 // so that two processes starting together end up with one key. A key file that group or
@@ -56,7 +67,7 @@ func loadKey(path string) (*KeySigner, error) {
 		return nil, fmt.Errorf("signing key %s: not a regular file", path)
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("signing key %s: mode %04o lets others read it; want 0600 (chmod 600 %s)", path, perm, path)
+		return nil, &KeyPermissionError{Path: path, Mode: fi.Mode()}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, 16<<10))
 	if err != nil {

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+func init() {
+	commands = append(commands, command{name: "pull", summary: "as a counterpart: fetch new deliveries, check every hash, post the receipts", run: runPull})
+}
+
+// pulled is what pull did with one delivery.
+type pulled struct {
+	Delivery   string                  `json:"delivery"`
+	Bundle     string                  `json:"bundle"`
+	Folder     string                  `json:"folder"`
+	Documents  int                     `json:"documents"`
+	Mismatches []pipeline.HashMismatch `json:"mismatches,omitempty"`
+	Outcome    string                  `json:"outcome"` // accepted, rejected, unanswered
+	Receipt    string                  `json:"receipt,omitempty"`
+}
+
+func runPull(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("evx pull", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var ex exchangeFlags
+	ex.register(fs, "counterpart")
+	out := fs.String("out", "deliveries", "folder to write each delivery into (one sub-folder per delivery)")
+	rejectMismatch := fs.Bool("reject-on-mismatch", false, "reject a delivery whose documents do not match their recorded SHA-256 (else leave it unanswered)")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: evx pull [--server URL --token T | --data DIR --counterpart ID] [--out DIR] [--reject-on-mismatch] [--json]")
+		fmt.Fprintln(stderr, "Fetches every delivery still awaiting your receipt, checks each document against its recorded")
+		fmt.Fprintln(stderr, "SHA-256 and posts the receipt: accepted when all match; on a mismatch rejected with")
+		fmt.Fprintln(stderr, "--reject-on-mismatch, else left unanswered. The signed receipts are saved beside the documents.")
+		fmt.Fprintln(stderr, "Exit status: 0 every delivery accepted (or none waiting), 1 a mismatch or a failure, 2 usage.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		if err == nil {
+			fs.Usage()
+		}
+		return exitUsage
+	}
+	if ex.server == "" && ex.counterpart == "" {
+		fmt.Fprintln(stderr, "evx pull: say which counterpart you are: --counterpart ID (with --data), or use --server and your token")
+		return exitUsage
+	}
+	ctx := context.Background()
+	x, err := ex.open(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx pull:", err)
+		return exitUsage
+	}
+	defer x.close()
+	ds, err := x.deliveries(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx pull:", err)
+		return exitInvalid
+	}
+	code := exitOK
+	results := []pulled{}
+	for _, d := range ds {
+		if d.State != pipeline.DeliveryConsigned {
+			continue
+		}
+		p, err := pullOne(ctx, x, d, *out, *rejectMismatch)
+		if err != nil {
+			fmt.Fprintf(stderr, "evx pull: delivery %s: %v\n", d.ID, err)
+			code = exitInvalid
+			continue
+		}
+		if p.Outcome != "accepted" {
+			code = exitInvalid
+		}
+		results = append(results, *p)
+		if !*asJSON {
+			fmt.Fprintf(stdout, "delivery %s (bundle %s): %d documents, %s\n", p.Delivery, p.Bundle, p.Documents, p.Outcome)
+			for _, m := range p.Mismatches {
+				fmt.Fprintf(stdout, "  MISMATCH %s\n", m)
+			}
+			if p.Receipt != "" {
+				fmt.Fprintf(stdout, "  signed receipt: %s\n", p.Receipt)
+			}
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(map[string]any{"deliveries": results})
+	} else if len(results) == 0 && code == exitOK {
+		fmt.Fprintln(stdout, "no deliveries awaiting a receipt")
+	}
+	return code
+}
+
+func pullOne(ctx context.Context, x exchange, d pipeline.Delivery, out string, rejectMismatch bool) (*pulled, error) {
+	m, err := x.manifest(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	folder := filepath.Join(out, d.ID)
+	p := &pulled{Delivery: d.ID, Bundle: d.BundleID, Folder: folder, Documents: len(m.Documents)}
+	if err := os.MkdirAll(folder, 0o700); err != nil {
+		return nil, err
+	}
+	if err := writeJSONFile(filepath.Join(folder, "manifest.json"), m); err != nil {
+		return nil, err
+	}
+	var req pipeline.ReceiptRequest
+	for _, doc := range m.Documents {
+		rel := filepath.FromSlash(doc.Name)
+		if !filepath.IsLocal(rel) {
+			return nil, fmt.Errorf("document name %q would leave the delivery folder", doc.Name)
+		}
+		sum, err := fetchTo(ctx, x, d.ID, doc.Name, filepath.Join(folder, rel))
+		if err != nil {
+			return nil, fmt.Errorf("fetch %s: %w", doc.Name, err)
+		}
+		req.Documents = append(req.Documents, pipeline.ReceiptDocument{Name: doc.Name, SHA256: sum})
+		if sum != doc.SHA256 {
+			p.Mismatches = append(p.Mismatches, pipeline.HashMismatch{Name: doc.Name, Want: doc.SHA256, Got: sum})
+		}
+	}
+	switch {
+	case len(p.Mismatches) == 0:
+		req.Accepted = true
+	case rejectMismatch:
+		req.Reasons = []string{fmt.Sprintf("%d document(s) did not match their recorded SHA-256", len(p.Mismatches))}
+	default:
+		p.Outcome = "unanswered"
+		return p, nil
+	}
+	rc, err := x.receipt(ctx, d.ID, req)
+	if err != nil {
+		return nil, err
+	}
+	p.Outcome = map[bool]string{true: "accepted", false: "rejected"}[req.Accepted]
+	p.Receipt = filepath.Join(folder, "receipt.json")
+	return p, writeJSONFile(p.Receipt, rc)
+}
+
+// fetchTo writes a document to path, hashing it on the way, and returns its SHA-256.
+func fetchTo(ctx context.Context, x exchange, delivery, name, path string) (string, error) {
+	rc, err := x.document(ctx, delivery, name)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	_, err = io.Copy(io.MultiWriter(f, h), rc)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func writeJSONFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o600)
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/evx-project/evx/shared/custody"
+)
+
+func init() {
+	commands = append(commands, command{name: "trail", summary: "export a bundle's custody trail (and evx's public key) for offline verification", run: runTrail})
+}
+
+func runTrail(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("evx trail", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var ex exchangeFlags
+	ex.register(fs, "legal")
+	out := fs.String("out", "", "file to write the trail to (default: standard output)")
+	keyOut := fs.String("key-out", "", "also write evx's public key (PEM) to this file")
+	asJSON := fs.Bool("json", false, "with --out, print a JSON summary instead of text")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: evx trail [--server URL --token T | --data DIR] [--out TRAIL.json] [--key-out KEY.pem] [--json] BUNDLE")
+		fmt.Fprintln(stderr, "Exports every custody event of the bundle with its log proofs and a signed checkpoint;")
+		fmt.Fprintln(stderr, "check it anywhere with: evx verify --key KEY.pem TRAIL.json")
+		fmt.Fprintln(stderr, "Exit status: 0 exported and verified with evx's key, 1 not found or does not verify, 2 usage.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+		if err == nil {
+			fs.Usage()
+		}
+		return exitUsage
+	}
+	ctx := context.Background()
+	x, err := ex.open(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx trail:", err)
+		return exitUsage
+	}
+	defer x.close()
+	raw, err := x.trail(ctx, fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(stderr, "evx trail:", err)
+		return exitInvalid
+	}
+	key, err := x.publicKey(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx trail:", err)
+		return exitInvalid
+	}
+	// Check what is handed out, with the key it will be checked with.
+	pub, err := custody.ParsePublicKeyPEM(key)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx trail:", err)
+		return exitInvalid
+	}
+	rep, verr := custody.VerifyTrail(raw, pub, custody.VerifyOptions{})
+	if *keyOut != "" {
+		if err := os.WriteFile(*keyOut, key, 0o644); err != nil {
+			fmt.Fprintln(stderr, "evx trail:", err)
+			return exitUsage
+		}
+	}
+	if *out == "" {
+		stdout.Write(raw)
+		fmt.Fprintln(stdout)
+	} else {
+		if err := os.WriteFile(*out, append(raw, '\n'), 0o644); err != nil {
+			fmt.Fprintln(stderr, "evx trail:", err)
+			return exitUsage
+		}
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			res := map[string]any{"trail": *out, "verified": verr == nil, "report": rep}
+			if verr != nil {
+				res["error"] = verr.Error()
+			}
+			enc.Encode(res)
+		} else if verr == nil {
+			fmt.Fprintf(stdout, "wrote %s: bundle %s, %d events, verified with key %s\n", *out, rep.BundleID, rep.Events, rep.KeyID)
+		}
+	}
+	if verr != nil {
+		fmt.Fprintln(stderr, "evx trail: the exported trail does not verify:", verr)
+		return exitInvalid
+	}
+	return exitOK
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+func init() {
+	commands = append(commands, command{name: "upload", summary: "bag files or folders and send them to counterparts; prints the bundle id", run: runUpload})
+}
+
+func runUpload(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("evx upload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var ex exchangeFlags
+	ex.register(fs, "uploader")
+	var counterparts, fields repeated
+	fs.Var(&counterparts, "counterpart", "receiving counterpart id (repeatable; at least one)")
+	fs.Var(&fields, "field", "bag-info.txt field Label=Value, e.g. EVX-Legal-Basis=EU-EIO (repeatable)")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: evx upload --counterpart ID... [--field Label=Value]... [--server URL --token T | --data DIR] [--json] FILE|FOLDER|BAG.zip...")
+		fmt.Fprintln(stderr, "Bags the files and folders (or sends one existing .zip/.tar/.tar.gz bag as is) and uploads it.")
+		fmt.Fprintln(stderr, "Exit status: 0 accepted, 1 rejected (the reasons are printed), 2 usage or unreadable input.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	srcs := fs.Args()
+	if len(srcs) == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	ctx := context.Background()
+	bagPath := ""
+	if len(srcs) == 1 && len(counterparts) == 0 && len(fields) == 0 && bagit.KindOf(srcs[0]) != "folder" {
+		bagPath = srcs[0] // an existing bag archive
+	} else {
+		if len(counterparts) == 0 {
+			fmt.Fprintln(stderr, "evx upload: name at least one --counterpart to send the bundle to")
+			return exitUsage
+		}
+		var info bagit.Info
+		for _, c := range counterparts {
+			info = append(info, bagit.Field{Label: bagit.LabelCounterpart, Value: c})
+		}
+		for _, f := range fields {
+			l, v, ok := strings.Cut(f, "=")
+			if !ok || strings.TrimSpace(l) == "" {
+				fmt.Fprintf(stderr, "evx upload: --field %q: want Label=Value\n", f)
+				return exitUsage
+			}
+			info = append(info, bagit.Field{Label: strings.TrimSpace(l), Value: strings.TrimSpace(v)})
+		}
+		tmp, err := os.MkdirTemp("", "evx-upload-")
+		if err != nil {
+			fmt.Fprintln(stderr, "evx upload:", err)
+			return exitUsage
+		}
+		defer os.RemoveAll(tmp)
+		bagPath = filepath.Join(tmp, "bundle.zip")
+		progress := func(path string, n int64) {}
+		if isTerminal(stderr) {
+			progress = func(path string, n int64) { fmt.Fprintf(stderr, "\rbagging %-60.60s %10d bytes", path, n) }
+		}
+		if _, err := bagit.Create(bagPath, srcs, bagit.CreateOptions{Info: info, Progress: progress}); err != nil {
+			fmt.Fprintln(stderr, "\nevx upload:", err)
+			return exitUsage
+		}
+		if isTerminal(stderr) {
+			fmt.Fprintln(stderr)
+		}
+	}
+	x, err := ex.open(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx upload:", err)
+		return exitUsage
+	}
+	defer x.close()
+	st, err := x.upload(ctx, bagPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx upload:", err)
+		return exitInvalid
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(st)
+	} else {
+		printStatus(stdout, st)
+	}
+	if st.Ingest != nil && !st.Ingest.Accepted {
+		return exitInvalid
+	}
+	return exitOK
+}
+
+func printStatus(w io.Writer, st *pipeline.Status) {
+	fmt.Fprintf(w, "bundle %s\n", st.Upload.BundleID)
+	if st.Ingest == nil {
+		fmt.Fprintf(w, "state %s: stored, not yet processed\n", st.Upload.State)
+		return
+	}
+	if !st.Ingest.Accepted {
+		fmt.Fprintln(w, "REJECTED:")
+		for _, r := range st.Ingest.Reasons {
+			fmt.Fprintf(w, "  - %s\n", r)
+		}
+		return
+	}
+	fmt.Fprintf(w, "accepted: %d documents\n", len(st.Ingest.Documents))
+	for _, d := range st.Ingest.Documents {
+		fmt.Fprintf(w, "  %s  %s  %d bytes\n", d.SHA256, d.Name, d.Size)
+	}
+	for _, d := range st.Deliveries {
+		fmt.Fprintf(w, "delivered to %s as %s, receipt due %s\n", d.Counterpart, d.ID, d.Deadline.Format("2006-01-02 15:04 MST"))
+	}
+	for _, r := range st.Ingest.Reasons {
+		fmt.Fprintf(w, "note: %s\n", r)
+	}
+}
+
+// isTerminal reports whether w is a character device (progress is shown only there).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

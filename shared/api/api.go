@@ -1,0 +1,371 @@
+// Package api is evx's HTTP interface: one net/http handler for uploaders, counterparts and
+// legal staff over the pipeline's use cases, run by `evx serve` and, behind an HTTP API, on
+// Lambda.
+//
+// Identity comes from the host (an Authenticator): evx serve reads bearer tokens from a tokens
+// file. Every error is JSON, {"error": "..."}, with a message a person can act on. A caller
+// asking for another counterpart's delivery or another uploader's bundle gets 404, exactly as
+// for one that does not exist: never the data, never a hint that it exists. Request bodies are
+// bounded (Limits); uploads stream to disk, never into memory.
+//
+// Endpoints (all under /v1):
+//
+//	POST /v1/bundles                         uploader      body: the bag (zip, tar, tar.gz); 201 accepted, 422 rejected
+//	GET  /v1/bundles/{id}                    uploader, legal   status: upload state, ingest outcome, deliveries
+//	GET  /v1/bundles/{id}/trail              legal         the custody trail (evx-custody-trail/1)
+//	GET  /v1/bundles/{id}/verification       legal         custody.Verify's report with evx's key
+//	GET  /v1/deliveries                      counterpart   its deliveries
+//	GET  /v1/deliveries/{id}                 counterpart   manifest: documents with their hashes, consignment event
+//	GET  /v1/deliveries/{id}/documents/{name...} counterpart  the document's bytes (records ContentAccessTracking)
+//	POST /v1/deliveries/{id}/receipt         counterpart   pipeline.ReceiptRequest → signed pipeline.Receipt (201)
+//	GET  /v1/checkpoint                      anyone        latest signed checkpoint (text)
+//	GET  /v1/public-key                      anyone        evx's public key (PEM)
+package api
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+// Spooler stores an uploaded bag durably and names it by its content (local.Uploads.Spool).
+type Spooler interface {
+	Spool(ctx context.Context, r io.Reader) (bundleID string, size int64, err error)
+}
+
+// Limits bound request bodies.
+type Limits struct {
+	MaxUpload  int64 // bytes of one bag; default 8 GiB
+	MaxReceipt int64 // bytes of one receipt; default 1 MiB
+}
+
+// Handler serves the API.
+type Handler struct {
+	svc  *pipeline.Service
+	up   Spooler
+	auth Authenticator
+	lim  Limits
+	log  *slog.Logger
+	mux  *http.ServeMux
+}
+
+// New returns the handler. log may be nil.
+func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log *slog.Logger) *Handler {
+	if lim.MaxUpload <= 0 {
+		lim.MaxUpload = 8 << 30
+	}
+	if lim.MaxReceipt <= 0 {
+		lim.MaxReceipt = 1 << 20
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{svc: svc, up: up, auth: auth, lim: lim, log: log, mux: http.NewServeMux()}
+	h.mux.HandleFunc("POST /v1/bundles", h.as(h.postBundle, RoleUploader))
+	h.mux.HandleFunc("GET /v1/bundles/{id}", h.as(h.getBundle, RoleUploader, RoleLegal))
+	h.mux.HandleFunc("GET /v1/bundles/{id}/trail", h.as(h.getTrail, RoleLegal))
+	h.mux.HandleFunc("GET /v1/bundles/{id}/verification", h.as(h.getVerification, RoleLegal))
+	h.mux.HandleFunc("GET /v1/deliveries", h.as(h.listDeliveries, RoleCounterpart))
+	h.mux.HandleFunc("GET /v1/deliveries/{id}", h.as(h.getDelivery, RoleCounterpart))
+	h.mux.HandleFunc("GET /v1/deliveries/{id}/documents/{name...}", h.as(h.getDocument, RoleCounterpart))
+	h.mux.HandleFunc("POST /v1/deliveries/{id}/receipt", h.as(h.postReceipt, RoleCounterpart))
+	h.mux.HandleFunc("GET /v1/checkpoint", h.getCheckpoint)
+	h.mux.HandleFunc("GET /v1/public-key", h.getPublicKey)
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, pattern := h.mux.Handler(r)
+	if pattern == "" {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			c := r.Clone(r.Context())
+			c.Method = m
+			if _, p := h.mux.Handler(c); p != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; use "+strings.Join(allow, " or "))
+			return
+		}
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see the API documentation for the endpoints under /v1")
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+type identityKey struct{}
+
+// as admits callers with one of the roles.
+func (h *Handler) as(next http.HandlerFunc, roles ...Role) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := h.auth.Authenticate(r)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="evx"`)
+			writeError(w, http.StatusUnauthorized, "missing or unknown bearer token: send \"Authorization: Bearer TOKEN\" with a token issued to you")
+			return
+		}
+		allowed := false
+		for _, role := range roles {
+			allowed = allowed || id.Role == role
+		}
+		if !allowed {
+			writeError(w, http.StatusForbidden, fmt.Sprintf("this endpoint is for %s; your token is for the %s role", joinRoles(roles), id.Role))
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+	}
+}
+
+func joinRoles(rs []Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, " or ")
+}
+
+func identity(r *http.Request) Identity { return r.Context().Value(identityKey{}).(Identity) }
+
+type errorBody struct {
+	Error  string `json:"error"`
+	Status any    `json:"status,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, errorBody{Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// fail maps a use case's error to a status and a message; unexpected errors are logged and
+// reported without detail.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var (
+		conflict *pipeline.ReceiptConflictError
+		mismatch *pipeline.ReceiptMismatchError
+		invalid  *pipeline.InvalidReceiptError
+		tooBig   *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &conflict):
+		writeError(w, http.StatusConflict, err.Error())
+	case errors.As(err, &mismatch):
+		writeError(w, http.StatusUnprocessableEntity, err.Error()+"; post the receipt with \"accepted\": false to reject the delivery")
+	case errors.As(err, &invalid):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", tooBig.Limit))
+	case errors.Is(err, pipeline.ErrNotFound):
+		writeError(w, http.StatusNotFound, notFoundMessage(err))
+	case errors.Is(err, context.Canceled):
+		writeError(w, 499, "request canceled")
+	default:
+		h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error; the request can be retried, and the operator's log has the details")
+	}
+}
+
+// notFoundMessage keeps the pipeline's typed messages (they name only what the caller asked
+// for) and hides anything else.
+func notFoundMessage(err error) string {
+	var (
+		d   *pipeline.DeliveryNotFoundError
+		doc *pipeline.DocumentNotFoundError
+		b   *pipeline.BundleNotFoundError
+	)
+	switch {
+	case errors.As(err, &d):
+		return fmt.Sprintf("no delivery %s for you; list yours at /v1/deliveries", d.Delivery)
+	case errors.As(err, &doc):
+		return doc.Error() + "; the delivery's manifest lists its documents"
+	case errors.As(err, &b):
+		return fmt.Sprintf("no bundle %s", b.BundleID)
+	}
+	return "not found"
+}
+
+func (h *Handler) postBundle(w http.ResponseWriter, r *http.Request) {
+	id := identity(r)
+	if r.ContentLength > h.lim.MaxUpload {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("bag of %d bytes is larger than the %d bytes this server accepts", r.ContentLength, h.lim.MaxUpload))
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, h.lim.MaxUpload)
+	bundle, size, err := h.up.Spool(r.Context(), body)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if size == 0 {
+		writeError(w, http.StatusBadRequest, "empty request body: send the bag (zip, tar or tar.gz) as the body")
+		return
+	}
+	if _, err := h.svc.Submit(r.Context(), pipeline.Upload{BundleID: bundle, Uploader: id.Subject, Size: size}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	// The upload is durable from here: if processing fails now, Resume finishes it.
+	st, err := h.svc.Process(r.Context(), bundle)
+	if err != nil {
+		h.log.Error("process upload", "bundle", bundle, "err", err)
+		writeJSON(w, http.StatusAccepted, map[string]any{"bundle": bundle, "state": pipeline.UploadReceived,
+			"message": "the bag is stored; processing will be finished later, see GET /v1/bundles/" + bundle})
+		return
+	}
+	w.Header().Set("Location", "/v1/bundles/"+bundle)
+	if !st.Ingest.Accepted {
+		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: "bundle rejected: " + strings.Join(st.Ingest.Reasons, "; "), Status: st})
+		return
+	}
+	writeJSON(w, http.StatusCreated, st)
+}
+
+func (h *Handler) getBundle(w http.ResponseWriter, r *http.Request) {
+	id := identity(r)
+	bundle := r.PathValue("id")
+	st, err := h.svc.BundleStatus(r.Context(), bundle)
+	if err == nil && id.Role == RoleUploader && st.Upload.Uploader != id.Subject {
+		err = &pipeline.BundleNotFoundError{BundleID: bundle}
+	}
+	if err != nil {
+		if errors.Is(err, pipeline.ErrNotFound) {
+			err = &pipeline.BundleNotFoundError{BundleID: bundle}
+		}
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (h *Handler) getTrail(w http.ResponseWriter, r *http.Request) {
+	var opt custody.ExportOptions
+	if v := r.URL.Query().Get("consistency_from"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "consistency_from: want the log size of a checkpoint you hold, a whole number")
+			return
+		}
+		opt.ConsistencyFrom = n
+	}
+	t, err := h.svc.Export(r.Context(), r.PathValue("id"), opt)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
+func (h *Handler) getVerification(w http.ResponseWriter, r *http.Request) {
+	rep, err := h.svc.Verify(r.Context(), r.PathValue("id"), custody.VerifyOptions{})
+	if err != nil && errors.Is(err, pipeline.ErrNotFound) {
+		h.fail(w, r, err)
+		return
+	}
+	res := map[string]any{"bundle": r.PathValue("id"), "verified": err == nil}
+	if err != nil {
+		res["error"] = err.Error()
+	} else {
+		res["report"] = rep
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (h *Handler) listDeliveries(w http.ResponseWriter, r *http.Request) {
+	ds, err := h.svc.ListDeliveries(r.Context(), identity(r).Counterpart)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if ds == nil {
+		ds = []pipeline.Delivery{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": ds})
+}
+
+func (h *Handler) getDelivery(w http.ResponseWriter, r *http.Request) {
+	m, err := h.svc.Manifest(r.Context(), identity(r).Counterpart, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+func (h *Handler) getDocument(w http.ResponseWriter, r *http.Request) {
+	rc, doc, err := h.svc.FetchDocument(r.Context(), identity(r).Counterpart, r.PathValue("id"), r.PathValue("name"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(doc.Size, 10))
+	w.Header().Set("X-Evx-Sha256", doc.SHA256)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	io.Copy(w, rc)
+}
+
+func (h *Handler) postReceipt(w http.ResponseWriter, r *http.Request) {
+	var req pipeline.ReceiptRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, h.lim.MaxReceipt))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			h.fail(w, r, err)
+			return
+		}
+		writeError(w, http.StatusBadRequest, "receipt is not valid JSON of the form {\"accepted\": true|false, \"reasons\": [...], \"documents\": [{\"name\": ..., \"sha256\": ...}]}: "+err.Error())
+		return
+	}
+	rc, err := h.svc.PostReceipt(r.Context(), identity(r).Counterpart, r.PathValue("id"), req)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, rc)
+}
+
+func (h *Handler) getCheckpoint(w http.ResponseWriter, r *http.Request) {
+	cp, err := h.svc.Checkpoint(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write(cp)
+}
+
+func (h *Handler) getPublicKey(w http.ResponseWriter, r *http.Request) {
+	der, err := x509.MarshalPKIXPublicKey(h.svc.Signer().Public())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	w.Header().Set("X-Evx-Key-Id", h.svc.Signer().KeyID())
+	pem.Encode(w, &pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}

@@ -1,0 +1,302 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/local"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+const tokensFile = `# test tokens
+alice-token-0000001 uploader alice
+bob-token-000000001 uploader bob
+nl-om-token-0000001 counterpart nl-om
+es-fge-token-000001 counterpart es-fge
+legal-token-0000001 legal clerk
+`
+
+var tokens = map[string]string{
+	"alice": "alice-token-0000001", "bob": "bob-token-000000001", "nl-om": "nl-om-token-0000001",
+	"es-fge": "es-fge-token-000001", "legal": "legal-token-0000001", "anon": "", "forged": "forged-token-00000001",
+}
+
+const secret = "Seizure report 2026/114: 412 kg cocaine hydrochloride, container MSCU 123456-7\n"
+
+type env struct {
+	t    *testing.T
+	srv  *httptest.Server
+	node *local.Node
+}
+
+func newEnv(t *testing.T, lim api.Limits) *env {
+	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: "../../infra/counterparts.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	toks, err := api.ParseTokens(strings.NewReader(tokensFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, lim, nil))
+	t.Cleanup(srv.Close)
+	return &env{t: t, srv: srv, node: n}
+}
+
+func (e *env) do(who, method, path string, body []byte) (int, []byte, http.Header) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if tok := tokens[who]; tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, resp.Header
+}
+
+func bag(t testing.TB, counterparts ...string) []byte {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "seizure-report.txt")
+	os.WriteFile(p, []byte(secret), 0o644)
+	q := filepath.Join(dir, "ledger.csv")
+	os.WriteFile(q, []byte("date,amount\n2026-10-01,25000\n"), 0o644)
+	in := bagit.Info{{Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: "H1"}}
+	for _, c := range counterparts {
+		in = append(in, bagit.Field{Label: bagit.LabelCounterpart, Value: c})
+	}
+	out := filepath.Join(dir, "bundle.zip")
+	if _, err := bagit.Create(out, []string{p, q}, bagit.CreateOptions{Info: in}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	return b
+}
+
+func decode[T any](t *testing.T, b []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("response %s: %v", b, err)
+	}
+	return v
+}
+
+// TestRoles calls every endpoint as every kind of caller. Refusals are JSON errors and never
+// carry the data.
+func TestRoles(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	code, body, _ := e.do("alice", "POST", "/v1/bundles", bag(t, "nl-om", "es-fge"))
+	if code != http.StatusCreated {
+		t.Fatalf("upload = %d %s, want 201", code, body)
+	}
+	st := decode[pipeline.Status](t, body)
+	id := st.Upload.BundleID
+	delivery := map[string]string{}
+	for _, d := range st.Deliveries {
+		delivery[d.Counterpart] = d.ID
+	}
+	doc := "data/seizure-report.txt"
+	nlDoc := "/v1/deliveries/" + delivery["nl-om"] + "/documents/" + doc
+
+	everyone := []string{"alice", "bob", "nl-om", "es-fge", "legal", "anon", "forged"}
+	cases := []struct {
+		method, path string
+		want         map[string]int // by caller; callers not listed: see other
+		other        int
+	}{
+		{"GET", "/v1/bundles/" + id, map[string]int{"alice": 200, "bob": 404, "legal": 200, "anon": 401, "forged": 401}, 403},
+		{"GET", "/v1/bundles/" + strings.Repeat("0", 64), map[string]int{"alice": 404, "bob": 404, "legal": 404, "anon": 401, "forged": 401}, 403},
+		{"GET", "/v1/bundles/" + id + "/trail", map[string]int{"legal": 200, "anon": 401, "forged": 401}, 403},
+		{"GET", "/v1/bundles/" + id + "/verification", map[string]int{"legal": 200, "anon": 401, "forged": 401}, 403},
+		{"GET", "/v1/deliveries", map[string]int{"nl-om": 200, "es-fge": 200, "anon": 401, "forged": 401}, 403},
+		{"GET", "/v1/deliveries/" + delivery["nl-om"], map[string]int{"nl-om": 200, "es-fge": 404, "anon": 401, "forged": 401}, 403},
+		{"GET", nlDoc, map[string]int{"nl-om": 200, "es-fge": 404, "anon": 401, "forged": 401}, 403},
+		{"GET", "/v1/deliveries/" + delivery["nl-om"] + "/documents/data/none.txt", map[string]int{"nl-om": 404, "es-fge": 404, "anon": 401, "forged": 401}, 403},
+		{"GET", "/v1/checkpoint", nil, 200},
+		{"GET", "/v1/public-key", nil, 200},
+		{"GET", "/v1/nowhere", nil, 404},
+		{"DELETE", "/v1/bundles/" + id, nil, 405},
+	}
+	for _, tc := range cases {
+		for _, who := range everyone {
+			want, ok := tc.want[who]
+			if !ok {
+				want = tc.other
+			}
+			code, body, hdr := e.do(who, tc.method, tc.path, nil)
+			if code != want {
+				t.Errorf("%s %s as %s = %d %s, want %d", tc.method, tc.path, who, code, body, want)
+			}
+			if code >= 400 {
+				if strings.Contains(string(body), "412 kg") || strings.Contains(string(body), "sha256") {
+					t.Errorf("%s %s as %s: refusal carries data: %s", tc.method, tc.path, who, body)
+				}
+				if ct := hdr.Get("Content-Type"); ct != "application/json" || decode[map[string]any](t, body)["error"] == "" {
+					t.Errorf("%s %s as %s: refusal %q is not a JSON error", tc.method, tc.path, who, body)
+				}
+			}
+		}
+	}
+
+	// Each counterpart lists only its own delivery.
+	for _, cp := range []string{"nl-om", "es-fge"} {
+		_, body, _ := e.do(cp, "GET", "/v1/deliveries", nil)
+		ds := decode[struct{ Deliveries []pipeline.Delivery }](t, body).Deliveries
+		if len(ds) != 1 || ds[0].ID != delivery[cp] || ds[0].Counterpart != cp {
+			t.Errorf("deliveries of %s = %+v, want only %s", cp, ds, delivery[cp])
+		}
+	}
+
+	// The document comes with its hash; the bytes match it.
+	code, body, hdr := e.do("nl-om", "GET", nlDoc, nil)
+	sum := sha256.Sum256(body)
+	if code != 200 || string(body) != secret || hdr.Get("X-Evx-Sha256") != hex.EncodeToString(sum[:]) {
+		t.Errorf("document = %d %q sha %s, want the report and its hash", code, body, hdr.Get("X-Evx-Sha256"))
+	}
+
+	// Receipts: another counterpart cannot acknowledge; the owner can, once.
+	rq, _ := json.Marshal(pipeline.ReceiptRequest{Accepted: true, Documents: manifestHashes(t, e, "nl-om", delivery["nl-om"])})
+	for who, want := range map[string]int{"es-fge": 404, "alice": 403, "legal": 403, "anon": 401} {
+		if code, body, _ := e.do(who, "POST", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", rq); code != want {
+			t.Errorf("receipt as %s = %d %s, want %d", who, code, body, want)
+		}
+	}
+	code, body, _ = e.do("nl-om", "POST", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", rq)
+	if code != 201 {
+		t.Fatalf("receipt = %d %s, want 201", code, body)
+	}
+	rc := decode[pipeline.Receipt](t, body)
+	if err := pipeline.VerifyReceipt(&rc, e.node.Signer.Public()); err != nil {
+		t.Errorf("receipt does not verify: %v", err)
+	}
+	if code, body, _ := e.do("nl-om", "POST", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", rq); code != 409 {
+		t.Errorf("second receipt = %d %s, want 409", code, body)
+	}
+
+	// es-fge: a tampered copy cannot be accepted (422) but can be rejected (201).
+	bad := manifestHashes(t, e, "es-fge", delivery["es-fge"])
+	bad[0].SHA256 = strings.Repeat("0", 64)
+	acc, _ := json.Marshal(pipeline.ReceiptRequest{Accepted: true, Documents: bad})
+	if code, body, _ := e.do("es-fge", "POST", "/v1/deliveries/"+delivery["es-fge"]+"/receipt", acc); code != 422 || !strings.Contains(string(body), `\"accepted\": false`) {
+		t.Errorf("accepting a mismatch = %d %s, want 422 telling to reject", code, body)
+	}
+	for _, junk := range []string{"", "{", `{"accepted": true, "extra": 1}`, `[]`} {
+		if code, body, _ := e.do("es-fge", "POST", "/v1/deliveries/"+delivery["es-fge"]+"/receipt", []byte(junk)); code != 400 {
+			t.Errorf("receipt %q = %d %s, want 400", junk, code, body)
+		}
+	}
+	rej, _ := json.Marshal(pipeline.ReceiptRequest{Accepted: false, Reasons: []string{"hash mismatch"}, Documents: bad})
+	if code, body, _ := e.do("es-fge", "POST", "/v1/deliveries/"+delivery["es-fge"]+"/receipt", rej); code != 201 {
+		t.Errorf("rejection = %d %s, want 201", code, body)
+	}
+
+	// Legal staff: the trail verifies offline with the public key the public endpoint serves.
+	_, pemKey, _ := e.do("anon", "GET", "/v1/public-key", nil)
+	pub, err := custody.ParsePublicKeyPEM(pemKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, trail, _ := e.do("legal", "GET", "/v1/bundles/"+id+"/trail", nil)
+	rep, err := custody.VerifyTrail(trail, pub, custody.VerifyOptions{})
+	if err != nil || rep.Events < 7 {
+		t.Errorf("VerifyTrail = %+v, %v; want a verified trail of 7 or more events", rep, err)
+	}
+	_, cp, _ := e.do("anon", "GET", "/v1/checkpoint", nil)
+	if _, err := custody.OpenCheckpoint(cp, pub); err != nil {
+		t.Errorf("checkpoint: %v", err)
+	}
+	_, ver, _ := e.do("legal", "GET", "/v1/bundles/"+id+"/verification", nil)
+	if v := decode[map[string]any](t, ver); v["verified"] != true {
+		t.Errorf("verification = %s, want verified", ver)
+	}
+}
+
+func manifestHashes(t *testing.T, e *env, cp, delivery string) []pipeline.ReceiptDocument {
+	_, body, _ := e.do(cp, "GET", "/v1/deliveries/"+delivery, nil)
+	m := decode[pipeline.Manifest](t, body)
+	var out []pipeline.ReceiptDocument
+	for _, d := range m.Documents {
+		_, b, _ := e.do(cp, "GET", "/v1/deliveries/"+delivery+"/documents/"+d.Name, nil)
+		s := sha256.Sum256(b)
+		out = append(out, pipeline.ReceiptDocument{Name: d.Name, SHA256: hex.EncodeToString(s[:])})
+	}
+	return out
+}
+
+func TestUploadRefusals(t *testing.T) {
+	e := newEnv(t, api.Limits{MaxUpload: 64 << 10})
+	// A hostile bag is rejected with its reason, and the server keeps serving.
+	code, body, _ := e.do("alice", "POST", "/v1/bundles", []byte("not a bag at all"))
+	if code != 422 || !strings.Contains(string(body), "neither a folder nor a zip") {
+		t.Errorf("hostile upload = %d %s, want 422 with the reason", code, body)
+	}
+	if code, body, _ := e.do("alice", "POST", "/v1/bundles", bag(t, "xx-unknown")); code != 422 || !strings.Contains(string(body), "not in the counterpart directory") {
+		t.Errorf("upload for an unknown counterpart = %d %s, want 422", code, body)
+	}
+	if code, body, _ := e.do("alice", "POST", "/v1/bundles", nil); code != 400 {
+		t.Errorf("empty upload = %d %s, want 400", code, body)
+	}
+	if code, body, _ := e.do("alice", "POST", "/v1/bundles", make([]byte, 65<<10)); code != 413 {
+		t.Errorf("oversized upload = %d %s, want 413", code, body)
+	}
+	for _, who := range []string{"nl-om", "legal"} {
+		if code, _, _ := e.do(who, "POST", "/v1/bundles", bag(t, "nl-om")); code != 403 {
+			t.Errorf("upload as %s = %d, want 403", who, code)
+		}
+	}
+	// Same bag twice: one bundle, the same answer.
+	b := bag(t, "nl-om")
+	c1, b1, _ := e.do("alice", "POST", "/v1/bundles", b)
+	c2, b2, _ := e.do("alice", "POST", "/v1/bundles", b)
+	s1, s2 := decode[pipeline.Status](t, b1), decode[pipeline.Status](t, b2)
+	if c1 != 201 || c2 != 201 || s1.Upload.BundleID != s2.Upload.BundleID || len(s2.Deliveries) != 1 {
+		t.Errorf("uploads twice = %d, %d, ids %s %s, %d deliveries; want one bundle, one delivery", c1, c2, s1.Upload.BundleID, s2.Upload.BundleID, len(s2.Deliveries))
+	}
+	if ds, _ := e.node.Service.ListDeliveries(context.Background(), "nl-om"); len(ds) != 1 {
+		t.Errorf("nl-om has %d deliveries, want 1", len(ds))
+	}
+}
+
+func TestParseTokens(t *testing.T) {
+	for _, bad := range []string{
+		"short uploader",
+		"long-enough-token-1 admin",
+		"long-enough-token-1 counterpart",
+		"long-enough-token-1 uploader a b",
+		"long-enough-token-1 legal\nlong-enough-token-1 legal x",
+	} {
+		if _, err := api.ParseTokens(strings.NewReader(bad)); err == nil {
+			t.Errorf("ParseTokens(%q) = nil, want an error", bad)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "tokens")
+	os.WriteFile(p, []byte(tokensFile), 0o644)
+	if _, err := api.LoadTokens(p); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("LoadTokens(0644) = %v, want a permissions error", err)
+	}
+	os.Chmod(p, 0o600)
+	if _, err := api.LoadTokens(p); err != nil {
+		t.Errorf("LoadTokens(0600) = %v", err)
+	}
+}

@@ -1,0 +1,339 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/extract"
+)
+
+// Limits on what a rejection records, so that a bag with a million problems cannot make a
+// million-line event.
+const (
+	MaxReasons     = 100
+	MaxReasonBytes = 1000
+)
+
+// IngestResult is the outcome of Ingest, as the bundle's trail records it.
+type IngestResult struct {
+	BundleID string `json:"bundle"`
+	Accepted bool   `json:"accepted"`
+	// Documents are the accepted bundle's payload files (empty on rejection).
+	Documents []custody.Document `json:"documents,omitempty"`
+	// Counterparts are those the bundle will be consigned to.
+	Counterparts []string `json:"counterparts,omitempty"`
+	// Reasons: on rejection every reason; on acceptance the counterparts refused, if any.
+	Reasons []string         `json:"reasons,omitempty"`
+	Request *custody.Request `json:"request,omitempty"`
+	Event   custody.Event    `json:"event"`
+}
+
+func resultOf(en custody.Entry) *IngestResult {
+	e := en.Event
+	return &IngestResult{
+		BundleID: e.BundleID, Accepted: e.Type == custody.SubmissionAcceptance,
+		Documents: e.Details.Documents, Counterparts: e.Details.Counterparts,
+		Reasons: e.Details.Reasons, Request: e.Details.Request, Event: e,
+	}
+}
+
+var isSubmission = ofType(custody.SubmissionAcceptance, custody.SubmissionRejection)
+
+// Ingest validates the stored bag of bundleID under evx's intake policy (bagit.ModeEVX) and
+// records SubmissionAcceptance or SubmissionRejection; if the trail already holds either, it
+// returns that outcome and does nothing else.
+//
+// The bag is read once: each payload file streams straight into the blob store under the
+// SHA-256 the bag's manifest claims, and the store checks the bytes against it (a file whose
+// bytes differ is not stored, and the bag's report names it). Text and metadata are then
+// extracted from the stored blob, read back through random access (RandomAccess, or a
+// temporary copy when the store has none), so extraction sees exactly the verified bytes; the
+// extraction result is stored as JSON, content-addressed, and its hash recorded with the
+// document.
+//
+// A bag is rejected with every reason found: each problem the bag validation reports (as the
+// sentence its typed error renders), and each counterpart the directory refuses (unknown,
+// inactive, legal basis or handling code not accepted) when no counterpart is left. When some
+// counterparts are refused but not all, the bundle is accepted for the others and the refusals
+// are the acceptance's Reasons. An error is returned only when the work could not be done
+// (storage, ledger); the step can then be run again.
+func (s *Service) Ingest(ctx context.Context, bundleID string) (*IngestResult, error) {
+	if err := checkBundleID(bundleID); err != nil {
+		return nil, err
+	}
+	trail, err := s.c.Ledger.Events(ctx, bundleID)
+	if err != nil {
+		return nil, fmt.Errorf("read trail of %s: %w", bundleID, err)
+	}
+	if en, ok := find(trail, isSubmission); ok {
+		return resultOf(en), nil
+	}
+	d, err := s.assess(ctx, bundleID)
+	if err != nil {
+		return nil, err
+	}
+	en, ok, err := s.appendOnce(ctx, bundleID, func(trail []custody.Entry) (*decision, error) {
+		if _, done := find(trail, isSubmission); done {
+			return nil, nil
+		}
+		return d, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !ok { // another run recorded the outcome first
+		trail, err := s.c.Ledger.Events(ctx, bundleID)
+		if err != nil {
+			return nil, fmt.Errorf("read trail of %s: %w", bundleID, err)
+		}
+		if en, ok = find(trail, isSubmission); !ok {
+			return nil, fmt.Errorf("ingest %s: outcome vanished from the trail", bundleID)
+		}
+	}
+	res := resultOf(en)
+	s.c.Log.Info("ingest", "bundle", bundleID, "accepted", res.Accepted, "documents", len(res.Documents), "reasons", len(res.Reasons))
+	return res, nil
+}
+
+// assess validates, stores and extracts, and returns the event to record.
+func (s *Service) assess(ctx context.Context, bundleID string) (*decision, error) {
+	actor := system("ingest")
+	reject := func(reasons []string) *decision {
+		return &decision{typ: custody.SubmissionRejection, actor: actor, details: custody.Details{Reasons: capReasons(reasons)}}
+	}
+	bag, err := s.c.Bags.OpenBag(ctx, bundleID, s.c.BagLimits)
+	if err != nil {
+		if isBagError(err) {
+			return reject([]string{err.Error()}), nil
+		}
+		return nil, fmt.Errorf("open bag of %s: %w", bundleID, err)
+	}
+	defer bag.Close()
+	consume := func(f bagit.File, r io.Reader) error {
+		sum := f.Claimed[digestSHA256]
+		if !ValidSum(sum) {
+			return nil // not listed in manifest-sha256.txt: the report says so
+		}
+		er := &errReader{r: r}
+		err := s.c.Blobs.Put(ctx, sum, f.Size, er)
+		var dm *DigestMismatchError
+		var sm *SizeMismatchError
+		switch {
+		case err == nil, errors.As(err, &dm), errors.As(err, &sm):
+			return nil // a mismatch is in the report as a *bagit.ChecksumError
+		case er.err != nil && !errors.Is(er.err, context.Canceled) && ctx.Err() == nil:
+			return nil // the container failed mid-file: the report says how
+		}
+		return fmt.Errorf("store %s of %s: %w", f.Path, bundleID, err)
+	}
+	rep, err := bag.Validate(bagit.Options{Mode: bagit.ModeEVX, Consume: consume})
+	if err != nil {
+		return nil, err
+	}
+	if !rep.Valid() {
+		var reasons []string
+		for _, e := range rep.Errors {
+			reasons = append(reasons, e.Error())
+		}
+		if len(reasons) == 0 {
+			reasons = []string{"the bag is not valid"}
+		}
+		return reject(reasons), nil
+	}
+	fields := bagit.Fields{}
+	if rep.Fields != nil {
+		fields = *rep.Fields
+	}
+	allowed, refused, err := s.admit(ctx, fields)
+	if err != nil {
+		return nil, err
+	}
+	if len(allowed) == 0 {
+		return reject(append([]string{"no counterpart named in bag-info.txt can receive this bundle"}, refused...)), nil
+	}
+	docs := make([]custody.Document, 0, len(rep.Files))
+	for _, f := range rep.Files {
+		doc := custody.Document{Name: f.Path, Size: f.Size, SHA256: f.Digests[digestSHA256], SHA512: f.Digests["sha512"]}
+		doc.MediaType, doc.Extraction, err = s.extractDoc(ctx, doc)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, doc)
+	}
+	req := &custody.Request{
+		CaseReference: fields.ExternalIdentifier, RequestReference: fields.RequestReference,
+		RequestingState: fields.RequestingState, RequestedState: fields.RequestedState,
+		LegalBasis: fields.LegalBasis, HandlingCode: fields.HandlingCode,
+	}
+	ref := fields.RequestReference
+	if ref == "" {
+		ref = fields.ExternalIdentifier
+	}
+	return &decision{typ: custody.SubmissionAcceptance, actor: actor, details: custody.Details{
+		Counterparts: allowed, Documents: docs, Reasons: capReasons(refused), Reference: ref, Request: req,
+	}}, nil
+}
+
+const digestSHA256 = "sha256"
+
+// admit checks each named counterpart against the directory.
+func (s *Service) admit(ctx context.Context, f bagit.Fields) (allowed, refused []string, err error) {
+	seen := map[string]bool{}
+	for _, id := range f.Counterparts {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		cp, err := s.c.Directory.Counterpart(ctx, id)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			refused = append(refused, fmt.Sprintf("counterpart %q is not in the counterpart directory", id))
+			continue
+		case err != nil:
+			return nil, nil, fmt.Errorf("look up counterpart %q: %w", id, err)
+		}
+		switch {
+		case !cp.Active:
+			refused = append(refused, fmt.Sprintf("counterpart %s (%s) is inactive in the counterpart directory", id, cp.Name))
+		case len(cp.LegalBases) > 0 && !slices.Contains(cp.LegalBases, f.LegalBasis):
+			if f.LegalBasis == "" {
+				refused = append(refused, fmt.Sprintf("counterpart %s requires EVX-Legal-Basis, one of %v; the bag names none", id, cp.LegalBases))
+			} else {
+				refused = append(refused, fmt.Sprintf("counterpart %s does not accept legal basis %q (accepts %v)", id, f.LegalBasis, cp.LegalBases))
+			}
+		case len(cp.HandlingCodes) > 0 && f.HandlingCode != "" && !slices.Contains(cp.HandlingCodes, f.HandlingCode):
+			refused = append(refused, fmt.Sprintf("counterpart %s is not cleared for handling code %s (cleared for %v)", id, f.HandlingCode, cp.HandlingCodes))
+		default:
+			allowed = append(allowed, id)
+		}
+	}
+	return allowed, refused, nil
+}
+
+// extractDoc extracts a stored document and stores the result; it returns the detected media
+// type and the result's hash. A document extraction cannot read is recorded as such, with
+// the reason in the stored result: it does not make the bundle invalid.
+func (s *Service) extractDoc(ctx context.Context, doc custody.Document) (mediaType, sum string, err error) {
+	r, size, cleanup, err := s.openReaderAt(ctx, doc.SHA256)
+	if err != nil {
+		return "", "", fmt.Errorf("read back %s: %w", doc.Name, err)
+	}
+	defer cleanup()
+	var body []byte
+	res, xerr := extract.Extract(ctx, r, size, doc.Name, s.extract)
+	switch {
+	case xerr == nil:
+		mediaType = res.MediaType
+		body, err = json.Marshal(res)
+	case ctx.Err() != nil:
+		return "", "", ctx.Err()
+	default:
+		mediaType = extract.TypeUnknown
+		var ue *extract.UnreadableError
+		if errors.As(xerr, &ue) && ue.MediaType != "" {
+			mediaType = ue.MediaType
+		}
+		body, err = json.Marshal(map[string]any{"media_type": mediaType, "size": size, "error": xerr.Error()})
+	}
+	if err != nil {
+		return "", "", err
+	}
+	h := sha256.Sum256(body)
+	sum = hex.EncodeToString(h[:])
+	if err := s.c.Blobs.Put(ctx, sum, int64(len(body)), bytes.NewReader(body)); err != nil {
+		return "", "", fmt.Errorf("store extraction of %s: %w", doc.Name, err)
+	}
+	return mediaType, sum, nil
+}
+
+// openReaderAt gives random access to a stored blob, through RandomAccess or a temporary copy.
+func (s *Service) openReaderAt(ctx context.Context, sum string) (io.ReaderAt, int64, func(), error) {
+	if ra, ok := s.c.Blobs.(RandomAccess); ok {
+		r, size, err := ra.OpenReaderAt(ctx, sum)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		return r, size, func() { r.Close() }, nil
+	}
+	rc, err := s.c.Blobs.Open(ctx, sum)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	defer rc.Close()
+	f, err := os.CreateTemp("", "evx-extract-*")
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	cleanup := func() { f.Close(); os.Remove(f.Name()) }
+	n, err := io.Copy(f, rc)
+	if err != nil {
+		cleanup()
+		return nil, 0, nil, err
+	}
+	return f, n, cleanup, nil
+}
+
+// isBagError reports whether err is bagit's verdict on the bag rather than a failure to read it.
+func isBagError(err error) bool {
+	var (
+		le *bagit.LimitError
+		ue *bagit.UnsafePathError
+		ae *bagit.ArchiveError
+		fe *bagit.FormatError
+		me *bagit.MissingError
+		ul *bagit.UnlistedError
+		ce *bagit.ChecksumError
+		oe *bagit.OxumError
+		or *bagit.OrderError
+		pe *bagit.PolicyError
+	)
+	return errors.As(err, &le) || errors.As(err, &ue) || errors.As(err, &ae) || errors.As(err, &fe) ||
+		errors.As(err, &me) || errors.As(err, &ul) || errors.As(err, &ce) || errors.As(err, &oe) ||
+		errors.As(err, &or) || errors.As(err, &pe)
+}
+
+func capReasons(rs []string) []string {
+	out := make([]string, 0, min(len(rs), MaxReasons+1))
+	for i, r := range rs {
+		if i == MaxReasons {
+			out = append(out, fmt.Sprintf("and %d more problems", len(rs)-MaxReasons))
+			break
+		}
+		if len(r) > MaxReasonBytes {
+			r = truncateUTF8(r, MaxReasonBytes) + "…"
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func truncateUTF8(s string, n int) string {
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+// errReader remembers the error its reader returned.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}

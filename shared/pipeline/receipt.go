@@ -1,0 +1,245 @@
+package pipeline
+
+import (
+	"context"
+	"crypto"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/evx-project/evx/shared/custody"
+)
+
+// ReceiptFormat identifies the layout of a signed Receipt.
+const ReceiptFormat = "evx-receipt/1"
+
+// ReceiptDocument is a document's hash as the counterpart computed it.
+type ReceiptDocument struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+}
+
+// ReceiptRequest is what a counterpart posts for one of its deliveries.
+type ReceiptRequest struct {
+	Accepted bool     `json:"accepted"`
+	Reasons  []string `json:"reasons,omitempty"` // why it rejects (or notes on acceptance)
+	// Documents are the hashes the counterpart computed over what it fetched.
+	Documents []ReceiptDocument `json:"documents"`
+}
+
+// Receipt is evx's signed answer to a posted receipt. It verifies with evx's public key alone
+// (VerifyReceipt): the signature is over the RFC 8785 form of the receipt without its
+// signature field, under the custody Signer contract.
+type Receipt struct {
+	Format      string            `json:"format"`
+	Delivery    string            `json:"delivery"`
+	Bundle      string            `json:"bundle"`
+	Counterpart string            `json:"counterpart"`
+	Outcome     custody.EventType `json:"outcome"` // ConsignmentAcceptance or ConsignmentRejection
+	Reasons     []string          `json:"reasons,omitempty"`
+	// Mismatches are documents whose reported hash differs from the record (rejections only).
+	Mismatches []HashMismatch     `json:"mismatches,omitempty"`
+	Documents  []custody.Document `json:"documents"` // as recorded at ingest
+	EventSeq   uint64             `json:"event_seq"`
+	EventHash  string             `json:"event_hash"` // the recorded custody event
+	LeafIndex  uint64             `json:"leaf_index"`
+	Time       string             `json:"time"` // custody.TimeFormat
+	// Checkpoint is a signed checkpoint of the custody log including the event: keep it, and
+	// later trails must prove consistency with it.
+	Checkpoint string `json:"checkpoint"`
+	KeyID      string `json:"key_id"`
+	Signature  string `json:"signature,omitempty"` // standard base64
+}
+
+func (r *Receipt) signedBytes() ([]byte, error) {
+	c := *r
+	c.Signature = ""
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	return custody.Canonicalize(raw)
+}
+
+// VerifyReceipt checks a receipt's signature with evx's public key.
+func VerifyReceipt(r *Receipt, pub crypto.PublicKey) error {
+	if r.Format != ReceiptFormat {
+		return fmt.Errorf("receipt format %q, want %q", r.Format, ReceiptFormat)
+	}
+	kid, err := custody.KeyIDOf(pub)
+	if err != nil {
+		return err
+	}
+	if r.KeyID != kid {
+		return fmt.Errorf("receipt signed by key %s, want %s", r.KeyID, kid)
+	}
+	sig, err := base64.StdEncoding.DecodeString(r.Signature)
+	if err != nil {
+		return fmt.Errorf("receipt signature: %w", err)
+	}
+	msg, err := r.signedBytes()
+	if err != nil {
+		return err
+	}
+	return custody.VerifySignature(pub, msg, sig)
+}
+
+var isOutcome = []custody.EventType{custody.ConsignmentAcceptance, custody.ConsignmentRejection, custody.AcceptanceRejectionExpiry}
+
+// PostReceipt records the counterpart's answer for its delivery and returns evx's signed
+// receipt. The posted hashes are compared with the recorded ones: an acceptance whose hashes
+// differ is refused with a *ReceiptMismatchError (nothing recorded; the counterpart should
+// reject); a rejection is recorded as ConsignmentRejection with the counterpart's reasons and
+// every mismatch. A delivery that already has an outcome (receipt or expiry) gives a
+// *ReceiptConflictError; a receipt after the deadline records the expiry first and gives one
+// too. Another counterpart's delivery is a *DeliveryNotFoundError.
+func (s *Service) PostReceipt(ctx context.Context, counterpart, deliveryID string, req ReceiptRequest) (*Receipt, error) {
+	d, trail, con, err := s.ownDelivery(ctx, counterpart, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	if en, ok := find(trail, forCounterpart(counterpart, isOutcome...)); ok {
+		s.syncState(ctx, d, en.Event.Type)
+		return nil, &ReceiptConflictError{Delivery: deliveryID, Recorded: en.Event.Type}
+	}
+	if s.c.Clock().After(d.Deadline) {
+		typ, err := s.expire(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		return nil, &ReceiptConflictError{Delivery: deliveryID, Recorded: typ}
+	}
+	recorded := con.Details.Documents
+	mismatches, err := compareHashes(recorded, req.Documents)
+	if err != nil {
+		return nil, err
+	}
+	reasons, err := checkReasons(req.Reasons)
+	if err != nil {
+		return nil, err
+	}
+	typ := custody.ConsignmentAcceptance
+	if req.Accepted {
+		if len(mismatches) > 0 {
+			return nil, &ReceiptMismatchError{Delivery: deliveryID, Mismatches: mismatches}
+		}
+	} else {
+		typ = custody.ConsignmentRejection
+		if len(reasons) == 0 && len(mismatches) == 0 {
+			return nil, &InvalidReceiptError{Reason: "a rejection needs at least one reason"}
+		}
+		for _, m := range mismatches {
+			reasons = append(reasons, m.String())
+		}
+	}
+	// The event lists the documents whose hashes the counterpart confirmed; a mismatch is
+	// recorded in Reasons with both hashes, so that checking the trail against the documents
+	// (custody.VerifyOptions.Documents) checks evx's record, not the counterpart's copy.
+	bad := map[string]bool{}
+	for _, m := range mismatches {
+		bad[m.Name] = true
+	}
+	var confirmed []custody.Document
+	for _, r := range recorded {
+		if !bad[r.Name] {
+			confirmed = append(confirmed, custody.Document{Name: r.Name, Size: r.Size, SHA256: r.SHA256, SHA512: r.SHA512})
+		}
+	}
+	en, _, err := s.appendOnce(ctx, d.BundleID, func(trail []custody.Entry) (*decision, error) {
+		if en, ok := find(trail, forCounterpart(counterpart, isOutcome...)); ok {
+			return nil, &ReceiptConflictError{Delivery: deliveryID, Recorded: en.Event.Type}
+		}
+		return &decision{typ: typ, actor: custody.Actor{Kind: custody.ActorCounterpart, ID: counterpart},
+			details: custody.Details{Counterpart: counterpart, Documents: confirmed, Reasons: capReasons(reasons), Reference: con.Details.Reference}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.syncState(ctx, d, typ)
+	cp, err := s.keeper.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rc := &Receipt{
+		Format: ReceiptFormat, Delivery: deliveryID, Bundle: d.BundleID, Counterpart: counterpart,
+		Outcome: typ, Reasons: en.Event.Details.Reasons, Mismatches: mismatches, Documents: recorded,
+		EventSeq: en.Event.Seq, EventHash: en.Event.Hash, LeafIndex: en.Leaf,
+		Time: en.Event.Time.UTC().Format(custody.TimeFormat), Checkpoint: string(cp), KeyID: s.c.Signer.KeyID(),
+	}
+	msg, err := rc.signedBytes()
+	if err != nil {
+		return nil, err
+	}
+	sig, err := s.c.Signer.Sign(ctx, msg)
+	if err != nil {
+		return nil, fmt.Errorf("sign receipt: %w", err)
+	}
+	rc.Signature = base64.StdEncoding.EncodeToString(sig)
+	s.c.Log.Info("receipt", "delivery", deliveryID, "bundle", d.BundleID, "counterpart", counterpart, "outcome", typ)
+	return rc, nil
+}
+
+// compareHashes lists the recorded documents whose reported hash differs or is missing. A
+// reported name not in the delivery, or reported twice, is an *InvalidReceiptError.
+func compareHashes(recorded []custody.Document, reported []ReceiptDocument) ([]HashMismatch, error) {
+	if len(reported) > len(recorded) {
+		return nil, &InvalidReceiptError{Reason: fmt.Sprintf("%d documents reported, the delivery has %d", len(reported), len(recorded))}
+	}
+	got := map[string]string{}
+	for _, r := range reported {
+		if _, dup := got[r.Name]; dup {
+			return nil, &InvalidReceiptError{Reason: fmt.Sprintf("document %q reported twice", r.Name)}
+		}
+		got[r.Name] = r.SHA256
+	}
+	known := map[string]bool{}
+	var out []HashMismatch
+	for _, d := range recorded {
+		known[d.Name] = true
+		if g := got[d.Name]; g != d.SHA256 {
+			if g != "" && !ValidSum(g) {
+				return nil, &InvalidReceiptError{Reason: fmt.Sprintf("sha256 of %q is not 64 lowercase hex digits", d.Name)}
+			}
+			out = append(out, HashMismatch{Name: d.Name, Want: d.SHA256, Got: g})
+		}
+	}
+	for name := range got {
+		if !known[name] {
+			return nil, &InvalidReceiptError{Reason: fmt.Sprintf("document %q is not in the delivery", name)}
+		}
+	}
+	return out, nil
+}
+
+func checkReasons(rs []string) ([]string, error) {
+	if len(rs) > MaxReasons {
+		return nil, &InvalidReceiptError{Reason: fmt.Sprintf("%d reasons given, at most %d", len(rs), MaxReasons)}
+	}
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		if !utf8.ValidString(r) || len(r) > MaxReasonBytes {
+			return nil, &InvalidReceiptError{Reason: fmt.Sprintf("each reason must be UTF-8 text of at most %d bytes", MaxReasonBytes)}
+		}
+		if r != "" {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// syncState moves the delivery's indexed state to match the outcome on its trail. The trail
+// is the record, so a lost race here is harmless and only logged.
+func (s *Service) syncState(ctx context.Context, d Delivery, outcome custody.EventType) {
+	to := map[custody.EventType]DeliveryState{
+		custody.ConsignmentAcceptance: DeliveryAccepted, custody.ConsignmentRejection: DeliveryRejected,
+		custody.AcceptanceRejectionExpiry: DeliveryExpired,
+	}[outcome]
+	if to == "" {
+		return
+	}
+	if err := s.c.Deliveries.SetDeliveryState(ctx, d.ID, DeliveryConsigned, to); err != nil && !errors.Is(err, ErrStateConflict) {
+		s.c.Log.Warn("delivery state", "delivery", d.ID, "state", to, "err", err)
+	}
+}

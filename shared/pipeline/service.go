@@ -1,0 +1,167 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/extract"
+)
+
+// DefaultReceiptWindow is how long a counterpart has to post its receipt when Config leaves
+// ReceiptWindow zero.
+const DefaultReceiptWindow = 14 * 24 * time.Hour
+
+// Config holds the ports and settings of a Service. Every port is required.
+type Config struct {
+	Blobs      BlobStore
+	Ledger     custody.Ledger
+	Signer     custody.Signer
+	Queue      Queue
+	Directory  Directory
+	Deliveries Deliveries
+	Uploads    Uploads
+	Bags       Bags
+	// Origin names the custody log in checkpoints, e.g. "evx.example.org/custody".
+	Origin string
+	// Clock stamps events and deadlines; time.Now when nil.
+	Clock Clock
+	// ReceiptWindow is the time from consignment to the receipt deadline; DefaultReceiptWindow
+	// when zero.
+	ReceiptWindow time.Duration
+	// BagLimits and ExtractLimits bound the work a bag may cost; zero values mean the
+	// packages' defaults.
+	BagLimits     bagit.Limits
+	ExtractLimits *extract.Limits
+	// Log receives one line per step; discarded when nil.
+	Log *slog.Logger
+}
+
+// Service runs evx's use cases over the ports of a Config. Its methods are safe for
+// concurrent use; every step reads the bundle's custody trail before acting and appends its
+// event only if the trail does not already hold it, conditionally on the trail's last
+// sequence, so steps retried after a crash or run twice at once record each event once.
+type Service struct {
+	c       Config
+	keeper  *custody.Keeper
+	extract extract.Limits
+}
+
+// New checks c and returns the Service.
+func New(c Config) (*Service, error) {
+	var missing []string
+	for name, ok := range map[string]bool{
+		"Blobs": c.Blobs != nil, "Ledger": c.Ledger != nil, "Signer": c.Signer != nil,
+		"Queue": c.Queue != nil, "Directory": c.Directory != nil, "Deliveries": c.Deliveries != nil,
+		"Uploads": c.Uploads != nil, "Bags": c.Bags != nil, "Origin": c.Origin != "",
+	} {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("pipeline config: missing %v", missing)
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.ReceiptWindow <= 0 {
+		c.ReceiptWindow = DefaultReceiptWindow
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{c: c, extract: extract.DefaultLimits()}
+	if c.ExtractLimits != nil {
+		s.extract = *c.ExtractLimits
+	}
+	s.keeper = &custody.Keeper{Ledger: c.Ledger, Signer: c.Signer, Origin: c.Origin, Now: c.Clock}
+	return s, nil
+}
+
+// Signer returns the key that signs events, checkpoints and receipts (its Public key verifies
+// them all).
+func (s *Service) Signer() custody.Signer { return s.c.Signer }
+
+// Origin names the custody log in checkpoints.
+func (s *Service) Origin() string { return s.c.Origin }
+
+// maxAppendAttempts bounds the re-reads after a lost race for a bundle's next sequence.
+const maxAppendAttempts = 32
+
+// decision is what a step wants to append after reading the trail; nil means nothing is due.
+type decision struct {
+	typ     custody.EventType
+	actor   custody.Actor
+	details custody.Details
+}
+
+// appendOnce reads the bundle's trail, asks decide what to append, and appends it as the next
+// event, conditionally: if another writer appended first it reads the trail again and asks
+// again. decide returning nil (nothing to do) ends it with ok false. The time stamped is never
+// before the trail's last event.
+func (s *Service) appendOnce(ctx context.Context, bundleID string, decide func(trail []custody.Entry) (*decision, error)) (custody.Entry, bool, error) {
+	for range maxAppendAttempts {
+		trail, err := s.c.Ledger.Events(ctx, bundleID)
+		if err != nil {
+			return custody.Entry{}, false, fmt.Errorf("read trail of %s: %w", bundleID, err)
+		}
+		d, err := decide(trail)
+		if err != nil || d == nil {
+			return custody.Entry{}, false, err
+		}
+		e := custody.Event{BundleID: bundleID, Seq: 1, Type: d.typ, Time: s.c.Clock().UTC(), Actor: d.actor, Details: d.details}
+		if n := len(trail); n > 0 {
+			last := trail[n-1].Event
+			e.Seq, e.Prev = last.Seq+1, last.Hash
+			if e.Time.Before(last.Time) {
+				e.Time = last.Time
+			}
+		}
+		if err := custody.Seal(ctx, s.c.Signer, &e); err != nil {
+			return custody.Entry{}, false, err
+		}
+		leaf, err := s.c.Ledger.Append(ctx, e)
+		var conflict *custody.ConflictError
+		if errors.As(err, &conflict) {
+			continue
+		}
+		if err != nil {
+			return custody.Entry{}, false, fmt.Errorf("record %s for %s: %w", d.typ, bundleID, err)
+		}
+		return custody.Entry{Event: e, Leaf: leaf}, true, nil
+	}
+	return custody.Entry{}, false, fmt.Errorf("record event for %s: lost the race for the next sequence %d times", bundleID, maxAppendAttempts)
+}
+
+// find returns the first event of the trail for which match is true.
+func find(trail []custody.Entry, match func(e custody.Event) bool) (custody.Entry, bool) {
+	for _, en := range trail {
+		if match(en.Event) {
+			return en, true
+		}
+	}
+	return custody.Entry{}, false
+}
+
+func ofType(types ...custody.EventType) func(custody.Event) bool {
+	return func(e custody.Event) bool {
+		for _, t := range types {
+			if e.Type == t {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func forCounterpart(cp string, types ...custody.EventType) func(custody.Event) bool {
+	is := ofType(types...)
+	return func(e custody.Event) bool { return e.Details.Counterpart == cp && is(e) }
+}
+
+func system(id string) custody.Actor { return custody.Actor{Kind: custody.ActorSystem, ID: id} }

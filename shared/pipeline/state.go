@@ -1,0 +1,133 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/evx-project/evx/shared/bagit"
+)
+
+// ErrStateConflict is returned (wrapped) by a conditional state change whose record is not in
+// the state the caller expected: another step got there first.
+var ErrStateConflict = errors.New("state changed concurrently")
+
+// UploadState is how far the pipeline got with an upload. The custody trail is the record;
+// the state only says which uploads still need work after a restart.
+type UploadState string
+
+const (
+	// UploadReceived: the bag is stored durably and the uploader was told so; not yet ingested.
+	UploadReceived UploadState = "received"
+	// UploadAccepted: SubmissionAcceptance is recorded; not yet routed to every counterpart.
+	UploadAccepted UploadState = "accepted"
+	// UploadRejected: SubmissionRejection is recorded. Final.
+	UploadRejected UploadState = "rejected"
+	// UploadRouted: every consignment is recorded. Final.
+	UploadRouted UploadState = "routed"
+)
+
+// Final reports whether no more work is due for an upload in state s.
+func (s UploadState) Final() bool { return s == UploadRejected || s == UploadRouted }
+
+// Upload is one uploaded bag. BundleID is decided by the host from the upload's identity
+// (embedded: the SHA-256 of the uploaded bytes; AWS: derived from bucket, key and version id),
+// so the same upload submitted twice is one bundle.
+type Upload struct {
+	BundleID string      `json:"bundle"`
+	Uploader string      `json:"uploader"` // identity of the uploading user, from the host
+	Size     int64       `json:"size"`
+	State    UploadState `json:"state"`
+	Received time.Time   `json:"received"`
+}
+
+// Uploads keeps the uploads table: received → accepted → routed, or received → rejected.
+//
+// AddUpload inserts u if its BundleID is new and returns the stored record either way (an
+// existing upload keeps its state). It must be durable when it returns: the host acknowledges
+// the upload only then. SetUploadState sets the state unconditionally (states only move
+// forward, and every step that sets one is idempotent). Pending lists the uploads whose state
+// is not final, oldest first. Upload returns an error wrapping ErrNotFound for an unknown id.
+type Uploads interface {
+	AddUpload(ctx context.Context, u Upload) (Upload, error)
+	Upload(ctx context.Context, bundleID string) (Upload, error)
+	SetUploadState(ctx context.Context, bundleID string, s UploadState) error
+	Pending(ctx context.Context) ([]Upload, error)
+}
+
+// Bags opens the stored bag of an upload for validation; an unknown id is an error wrapping
+// ErrNotFound. A bag that cannot be opened safely (not an archive, zip slip, a bomb) is a
+// typed bagit error: Ingest rejects the bundle with it.
+type Bags interface {
+	OpenBag(ctx context.Context, bundleID string, lim bagit.Limits) (*bagit.Bag, error)
+}
+
+// DeliveryState is where a delivery stands with its counterpart.
+type DeliveryState string
+
+const (
+	DeliveryConsigned DeliveryState = "consigned" // awaiting the counterpart's receipt
+	DeliveryAccepted  DeliveryState = "accepted"  // ConsignmentAcceptance recorded
+	DeliveryRejected  DeliveryState = "rejected"  // ConsignmentRejection recorded
+	DeliveryExpired   DeliveryState = "expired"   // AcceptanceRejectionExpiry recorded
+)
+
+// Delivery is one bundle consigned to one counterpart.
+type Delivery struct {
+	ID          string        `json:"id"` // DeliveryID(BundleID, Counterpart)
+	BundleID    string        `json:"bundle"`
+	Counterpart string        `json:"counterpart"`
+	Created     time.Time     `json:"created"`
+	Deadline    time.Time     `json:"deadline"` // the receipt is due by then
+	State       DeliveryState `json:"state"`
+}
+
+// Deliveries indexes deliveries by counterpart and deadline. The custody trail is the record
+// of what happened; this index lets a counterpart list its deliveries and expiry find the due
+// ones without reading every trail.
+//
+// AddDelivery inserts d if its ID is new and returns the stored record either way (so a
+// retried route keeps the first deadline). SetDeliveryState changes the state only if it is
+// from, else returns an error wrapping ErrStateConflict (ErrNotFound for an unknown id).
+// ListDeliveries returns a counterpart's deliveries, oldest first. Due returns the
+// deliveries still consigned whose deadline is before t.
+type Deliveries interface {
+	AddDelivery(ctx context.Context, d Delivery) (Delivery, error)
+	Delivery(ctx context.Context, id string) (Delivery, error)
+	ListDeliveries(ctx context.Context, counterpart string) ([]Delivery, error)
+	SetDeliveryState(ctx context.Context, id string, from, to DeliveryState) error
+	Due(ctx context.Context, t time.Time) ([]Delivery, error)
+}
+
+// ReaderAtCloser is random access to a stored blob.
+type ReaderAtCloser interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// RandomAccess is implemented by blob stores that can read a blob at any offset (a file, a
+// ranged GET). Ingest extracts text from the stored blob through it; with a store that lacks
+// it, the blob is first copied to a temporary file.
+type RandomAccess interface {
+	OpenReaderAt(ctx context.Context, sum string) (r ReaderAtCloser, size int64, err error)
+}
+
+// QueueName is the delivery queue of a counterpart: "cp-" and its directory id.
+func QueueName(counterpart string) string { return "cp-" + counterpart }
+
+// checkID refuses ids that could not be a bundle id (see custody's event rules).
+func checkBundleID(id string) error {
+	if id == "" || len(id) > 128 {
+		return fmt.Errorf("bundle id %q: want 1-128 of [A-Za-z0-9._:-]", id)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || (i > 0 && (c == '.' || c == '_' || c == ':' || c == '-'))
+		if !ok {
+			return fmt.Errorf("bundle id %q: want 1-128 of [A-Za-z0-9._:-]", id)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+// Package statetest is the conformance suite of the pipeline's Uploads and Deliveries ports:
+// every backend (SQLite here, DynamoDB on AWS) runs it.
+package statetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+// RunUploads checks an Uploads backend; newUploads returns an empty one.
+func RunUploads(t *testing.T, newUploads func(t *testing.T) pipeline.Uploads) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	t.Run("add-is-insert-once", func(t *testing.T) {
+		u := newUploads(t)
+		a := pipeline.Upload{BundleID: "b1", Uploader: "alice", Size: 10, State: pipeline.UploadReceived, Received: t0}
+		got, err := u.AddUpload(ctx, a)
+		if err != nil || got != a {
+			t.Fatalf("AddUpload = %+v, %v; want %+v", got, err, a)
+		}
+		if err := u.SetUploadState(ctx, "b1", pipeline.UploadAccepted); err != nil {
+			t.Fatal(err)
+		}
+		again := a
+		again.Uploader, again.Received = "bob", t0.Add(time.Hour)
+		got, err = u.AddUpload(ctx, again)
+		if err != nil || got.Uploader != "alice" || got.State != pipeline.UploadAccepted || !got.Received.Equal(t0) {
+			t.Fatalf("AddUpload(again) = %+v, %v; want the first record in state accepted", got, err)
+		}
+	})
+	t.Run("unknown", func(t *testing.T) {
+		u := newUploads(t)
+		if _, err := u.Upload(ctx, "nope"); !errors.Is(err, pipeline.ErrNotFound) {
+			t.Errorf("Upload(unknown) = %v, want ErrNotFound", err)
+		}
+		if err := u.SetUploadState(ctx, "nope", pipeline.UploadRouted); !errors.Is(err, pipeline.ErrNotFound) {
+			t.Errorf("SetUploadState(unknown) = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("pending-oldest-first", func(t *testing.T) {
+		u := newUploads(t)
+		states := []pipeline.UploadState{pipeline.UploadRouted, pipeline.UploadReceived, pipeline.UploadRejected, pipeline.UploadAccepted}
+		for i, s := range states {
+			id := string(rune('a' + i))
+			if _, err := u.AddUpload(ctx, pipeline.Upload{BundleID: id, State: pipeline.UploadReceived, Received: t0.Add(-time.Duration(i) * time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := u.SetUploadState(ctx, id, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := u.Pending(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, x := range p {
+			ids = append(ids, x.BundleID)
+		}
+		if len(ids) != 2 || ids[0] != "d" || ids[1] != "b" {
+			t.Errorf("Pending = %v, want [d b] (accepted and received, oldest first)", ids)
+		}
+	})
+}
+
+// RunDeliveries checks a Deliveries backend; newDeliveries returns an empty one.
+func RunDeliveries(t *testing.T, newDeliveries func(t *testing.T) pipeline.Deliveries) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	mk := func(id, cp string, created time.Time) pipeline.Delivery {
+		return pipeline.Delivery{ID: id, BundleID: "b-" + id, Counterpart: cp, Created: created, Deadline: created.Add(time.Hour), State: pipeline.DeliveryConsigned}
+	}
+	t.Run("add-is-insert-once", func(t *testing.T) {
+		s := newDeliveries(t)
+		d := mk("d1", "nl-om", t0)
+		if got, err := s.AddDelivery(ctx, d); err != nil || !same(got, d) {
+			t.Fatalf("AddDelivery = %+v, %v; want %+v", got, err, d)
+		}
+		later := mk("d1", "nl-om", t0.Add(24*time.Hour))
+		if got, err := s.AddDelivery(ctx, later); err != nil || !same(got, d) {
+			t.Fatalf("AddDelivery(again) = %+v, %v; want the first %+v", got, err, d)
+		}
+		if _, err := s.Delivery(ctx, "nope"); !errors.Is(err, pipeline.ErrNotFound) {
+			t.Errorf("Delivery(unknown) = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("list-by-counterpart-oldest-first", func(t *testing.T) {
+		s := newDeliveries(t)
+		for _, d := range []pipeline.Delivery{mk("d2", "nl-om", t0.Add(time.Minute)), mk("d1", "nl-om", t0), mk("d3", "es-fge", t0)} {
+			if _, err := s.AddDelivery(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ds, err := s.ListDeliveries(ctx, "nl-om")
+		if err != nil || len(ds) != 2 || ds[0].ID != "d1" || ds[1].ID != "d2" {
+			t.Errorf("ListDeliveries(nl-om) = %+v, %v; want d1, d2", ds, err)
+		}
+		if ds, _ := s.ListDeliveries(ctx, "nl"); len(ds) != 0 {
+			t.Errorf("ListDeliveries(prefix) = %+v, want none", ds)
+		}
+	})
+	t.Run("conditional-state-and-due", func(t *testing.T) {
+		s := newDeliveries(t)
+		for _, d := range []pipeline.Delivery{mk("d1", "nl-om", t0), mk("d2", "nl-om", t0), mk("d3", "es-fge", t0.Add(2*time.Hour))} {
+			if _, err := s.AddDelivery(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.SetDeliveryState(ctx, "d1", pipeline.DeliveryConsigned, pipeline.DeliveryAccepted); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetDeliveryState(ctx, "d1", pipeline.DeliveryConsigned, pipeline.DeliveryExpired); !errors.Is(err, pipeline.ErrStateConflict) {
+			t.Errorf("second transition = %v, want ErrStateConflict", err)
+		}
+		if err := s.SetDeliveryState(ctx, "nope", pipeline.DeliveryConsigned, pipeline.DeliveryExpired); !errors.Is(err, pipeline.ErrNotFound) {
+			t.Errorf("transition of unknown = %v, want ErrNotFound", err)
+		}
+		due, err := s.Due(ctx, t0.Add(90*time.Minute))
+		if err != nil || len(due) != 1 || due[0].ID != "d2" {
+			t.Errorf("Due = %+v, %v; want only d2 (d1 answered, d3 not yet due)", due, err)
+		}
+	})
+}
+
+func same(a, b pipeline.Delivery) bool {
+	return a.ID == b.ID && a.BundleID == b.BundleID && a.Counterpart == b.Counterpart && a.Created.Equal(b.Created) &&
+		a.Deadline.Equal(b.Deadline) && a.State == b.State
+}

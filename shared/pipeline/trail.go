@@ -1,0 +1,47 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/evx-project/evx/shared/custody"
+)
+
+// Events returns the bundle's custody events in order; a bundle with none is a
+// *BundleNotFoundError.
+func (s *Service) Events(ctx context.Context, bundleID string) ([]custody.Entry, error) {
+	trail, err := s.c.Ledger.Events(ctx, bundleID)
+	if err != nil {
+		return nil, fmt.Errorf("read trail of %s: %w", bundleID, err)
+	}
+	if len(trail) == 0 {
+		return nil, &BundleNotFoundError{BundleID: bundleID}
+	}
+	return trail, nil
+}
+
+// Export returns the bundle's trail for offline verification (custody.Export): every event
+// with its inclusion proof against a freshly signed checkpoint.
+func (s *Service) Export(ctx context.Context, bundleID string, opt custody.ExportOptions) (*custody.Trail, error) {
+	if _, err := s.Events(ctx, bundleID); err != nil {
+		return nil, err
+	}
+	return s.keeper.Export(ctx, bundleID, opt)
+}
+
+// Verify exports the bundle's trail and verifies it with evx's own public key, as a holder of
+// the exported trail would (custody.Verify). opt may name a folder of documents or an older
+// checkpoint.
+func (s *Service) Verify(ctx context.Context, bundleID string, opt custody.VerifyOptions) (*custody.Report, error) {
+	t, err := s.Export(ctx, bundleID, custody.ExportOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return custody.Verify(t, s.c.Signer.Public(), opt)
+}
+
+// Checkpoint returns a signed checkpoint of the custody log's current state: the public
+// endpoint serves it.
+func (s *Service) Checkpoint(ctx context.Context) ([]byte, error) {
+	return s.keeper.Checkpoint(ctx)
+}
