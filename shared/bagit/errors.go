@@ -103,8 +103,15 @@ type ChecksumError struct {
 }
 
 func (e *ChecksumError) Error() string {
-	return fmt.Sprintf("%s: %s checksum %s does not match the %s of its content, %s; the file was altered or the manifest is wrong",
-		e.Path, e.Manifest, e.Want, e.Algorithm, e.Got)
+	return fmt.Sprintf("%s: content does not match %s (listed %s, computed %s); the file was altered or the manifest is wrong",
+		e.Path, e.Manifest, short(e.Want), short(e.Got))
+}
+
+func short(h string) string {
+	if len(h) > 16 {
+		return h[:16] + "..."
+	}
+	return h
 }
 
 // OxumError reports a Payload-Oxum that does not match the payload.

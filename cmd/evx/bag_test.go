@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const sampleDir = "../../testdata/sample"
+
+func evx(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func createSample(t *testing.T, name string, extra ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), name)
+	args := append([]string{"bag", "create", "--date", "2026-03-15", "--counterpart", "BE-FPP",
+		"--field", "EVX-Handling-Code=H2", "--field", "External-Identifier=OM-2026-114", "-o", out}, extra...)
+	args = append(args, filepath.Join(sampleDir, "seizure-report.txt"), filepath.Join(sampleDir, "bank-records.csv"), filepath.Join(sampleDir, "photos"))
+	code, stdout, stderr := evx(args...)
+	if code != exitOK {
+		t.Fatalf("bag create = %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "3 payload files") {
+		t.Errorf("bag create stdout = %q, want it to count 3 payload files", stdout)
+	}
+	return out
+}
+
+func TestBagCreateThenValidate(t *testing.T) {
+	for _, name := range []string{"case", "case.zip", "case.tar", "case.tar.gz"} {
+		t.Run(name, func(t *testing.T) {
+			p := createSample(t, name)
+			for _, spec := range []bool{false, true} {
+				args := []string{"bag", "validate", p}
+				if spec {
+					args = []string{"bag", "validate", "--spec", p}
+				}
+				code, stdout, stderr := evx(args...)
+				if code != exitOK || !strings.HasPrefix(stdout, "valid: ") {
+					t.Errorf("%v = %d, stdout %q, stderr %q; want 0 and valid", args, code, stdout, stderr)
+				}
+				if !strings.Contains(stdout, "BE-FPP") || !strings.Contains(stdout, "H2") {
+					t.Errorf("%v stdout %q does not show the evx fields", args, stdout)
+				}
+			}
+		})
+	}
+}
+
+func TestBagValidateJSON(t *testing.T) {
+	p := createSample(t, "case.zip")
+	code, stdout, _ := evx("bag", "validate", "--json", p)
+	var j jsonReport
+	if err := json.Unmarshal([]byte(stdout), &j); err != nil {
+		t.Fatalf("--json output is not JSON: %v\n%s", err, stdout)
+	}
+	if code != exitOK || !j.Valid || j.Files != 3 || j.Kind != "zip" || j.Fields == nil || j.Fields.Counterparts[0] != "BE-FPP" {
+		t.Errorf("--json = %d %+v, want a valid zip of 3 files for BE-FPP", code, j)
+	}
+}
+
+func TestBagValidateVerdicts(t *testing.T) {
+	suite := "../../testdata/bagit-conformance"
+	tampered := createSample(t, "tampered")
+	f, err := os.OpenFile(filepath.Join(tampered, "data", "bank-records.csv"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("altered\n")
+	f.Close()
+	notBag := filepath.Join(t.TempDir(), "notes.zip")
+	os.WriteFile(notBag, []byte("not an archive"), 0o644)
+	noCounterpart := filepath.Join(t.TempDir(), "nocp.zip")
+	if code, _, stderr := evx("bag", "create", "-o", noCounterpart, filepath.Join(sampleDir, "bank-records.csv")); code != exitOK || !strings.Contains(stderr, "no --counterpart") {
+		t.Fatalf("create without --counterpart = %d, stderr %q; want 0 and a warning", code, stderr)
+	}
+	cases := []struct {
+		args []string
+		code int
+		want string // in stdout or stderr
+	}{
+		{[]string{"bag", "validate", "--spec", suite + "/v1.0/valid/basicBag"}, exitOK, "valid: "},
+		{[]string{"bag", "validate", suite + "/v1.0/valid/basicBag"}, exitInvalid, "manifest-sha256.txt: is required"},
+		{[]string{"bag", "validate", "--spec", suite + "/v0.97/warning/made-with-md5sum-tools"}, exitOK, "warning: "},
+		{[]string{"bag", "validate", "--spec", suite + "/v0.97/invalid/missing-bagit.txt"}, exitInvalid, "bagit.txt is missing"},
+		{[]string{"bag", "validate", tampered}, exitInvalid, "data/bank-records.csv: content does not match manifest-sha256.txt"},
+		{[]string{"bag", "validate", noCounterpart}, exitInvalid, "names no EVX-Counterpart"},
+		{[]string{"bag", "validate", "--spec", noCounterpart}, exitOK, "valid: "},
+		{[]string{"bag", "validate", notBag}, exitInvalid, "is neither a folder nor a zip"},
+		{[]string{"bag", "validate", filepath.Join(t.TempDir(), "absent.zip")}, exitUsage, "cannot read"},
+		{[]string{"bag", "validate"}, exitUsage, "give exactly one PATH"},
+		{[]string{"bag", "validate", "--bogus", "x"}, exitUsage, "flag provided but not defined"},
+		{[]string{"bag", "create", "x"}, exitUsage, "-o OUT"},
+		{[]string{"bag", "create", "--field", "nolabel", "-o", "x.zip", "y"}, exitUsage, "Label=Value"},
+		{[]string{"bag", "create", "--field", "EVX-Handling-Code=H9", "-o", "x.zip", "y"}, exitUsage, "not one of H0"},
+		{[]string{"bag", "create", "--date", "15/03/2026", "-o", "x.zip", "y"}, exitUsage, "YYYY-MM-DD"},
+		{[]string{"bag", "frobnicate"}, exitUsage, "unknown subcommand"},
+	}
+	for _, tc := range cases {
+		code, stdout, stderr := evx(tc.args...)
+		if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
+			t.Errorf("evx %s = %d\nstdout: %s\nstderr: %s\nwant %d and %q", strings.Join(tc.args, " "), code, stdout, stderr, tc.code, tc.want)
+		}
+	}
+}
+
+func TestBagCreateDeterministic(t *testing.T) {
+	a := createSample(t, "case.tar")
+	b := createSample(t, "case.tar")
+	da, _ := os.ReadFile(a)
+	db, _ := os.ReadFile(b)
+	if !bytes.Equal(da, db) {
+		t.Error("two bag create runs with the same input and --date gave different bytes")
+	}
+}
