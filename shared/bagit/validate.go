@@ -126,6 +126,7 @@ type validation struct {
 	present     map[string]int               // payload path -> index in rep.Files
 	fold        map[string][]string          // foldKey -> manifest paths
 	presentFold map[string]string            // foldKey -> a present, hashed payload path
+	copyBuf     []byte
 }
 
 func (v *validation) run() error {
@@ -379,8 +380,8 @@ func (v *validation) walk() error {
 		if err != nil {
 			return err
 		}
-		tee := io.TeeReader(r, dw)
 		if v.opts.Consume != nil {
+			tee := io.TeeReader(r, dw)
 			if err := v.opts.Consume(File{Path: name, Size: size, Claimed: claims}, tee); err != nil {
 				var ae *ArchiveError
 				var le *LimitError
@@ -390,7 +391,8 @@ func (v *validation) walk() error {
 				return consumerError{err}
 			}
 		}
-		if _, err := io.Copy(io.Discard, tee); err != nil {
+		// Whatever the consumer left unread goes to the hashes alone.
+		if _, err := io.CopyBuffer(dw, r, v.buf()); err != nil {
 			return readErr(name, err)
 		}
 		sums := dw.Sums()
@@ -440,6 +442,14 @@ func (v *validation) claims(name string) (map[string]string, string) {
 	return nil, name
 }
 
+// buf returns the copy buffer: large reads keep system calls few on stored members.
+func (v *validation) buf() []byte {
+	if v.copyBuf == nil {
+		v.copyBuf = make([]byte, 256<<10)
+	}
+	return v.copyBuf
+}
+
 func (v *validation) lateTag(name string, size int64, r io.Reader) error {
 	if essentialTag(name) {
 		return &OrderError{Path: name}
@@ -451,7 +461,7 @@ func (v *validation) lateTag(name string, size int64, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(dw, r); err != nil {
+	if _, err := io.CopyBuffer(dw, r, v.buf()); err != nil {
 		return readErr(name, err)
 	}
 	v.lateTags[name] = dw.Sums()
