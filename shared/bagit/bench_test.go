@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"testing"
 	"time"
@@ -63,18 +64,26 @@ func validateFile(b *testing.B, p string) time.Duration {
 
 // BenchmarkValidateZipStored validates a zip of stored members (SHA-256 manifest) and
 // reports its throughput as a ratio of plain crypto/sha256 over the same file, both
-// measured in this run from the page cache. The goal is 0.85 or more.
+// from the page cache, measured in this run: three interleaved rounds an iteration,
+// the median ratio reported, so that a burst of load on a shared machine does not
+// decide the figure. The goal is 0.85 or more.
 func BenchmarkValidateZipStored(b *testing.B) {
 	p := benchBag(b, false, benchMiB())
 	sha256File(b, p) // warm the page cache
 	st, _ := os.Stat(p)
-	var ref, got time.Duration
+	var ratios []float64
+	var got time.Duration
 	for b.Loop() {
-		ref += sha256File(b, p)
-		got += validateFile(b, p)
+		for range 3 {
+			ref := sha256File(b, p)
+			v := validateFile(b, p)
+			got += v
+			ratios = append(ratios, ref.Seconds()/v.Seconds())
+		}
 	}
-	b.ReportMetric(ref.Seconds()/got.Seconds(), "ratio-vs-sha256")
-	b.ReportMetric(float64(b.N)*float64(st.Size())/(1<<20)/got.Seconds(), "MiB/s")
+	sort.Float64s(ratios)
+	b.ReportMetric(ratios[len(ratios)/2], "ratio-vs-sha256")
+	b.ReportMetric(float64(len(ratios))*float64(st.Size())/(1<<20)/got.Seconds(), "MiB/s")
 }
 
 // BenchmarkValidateZipDeflated validates a zip of deflated members with each inflate

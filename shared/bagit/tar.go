@@ -96,6 +96,9 @@ func (t *tarMembers) next() (*tar.Header, string, error) {
 		if err != nil {
 			return nil, "", tarErr(err)
 		}
+		if h.Typeflag == tar.TypeXGlobalHeader {
+			continue // pax global header (git archive writes one): metadata, not a member
+		}
 		name, dir, err := cleanMember(h.Name, t.lim)
 		if err != nil {
 			return nil, "", err
