@@ -234,6 +234,7 @@ func hostileCases() []hostileCase {
 		{name: "tar-corrupt-header", data: corruptTar, want: new(*ArchiveError)},
 		{name: "zip-too-many-members", data: zipOf("", validBag(manyPayload(30), ""), nil), lim: Limits{MaxMembers: 20}, want: new(*LimitError), limit: "MaxMembers"},
 		{name: "tar-too-many-members", data: tarOf(validBag(manyPayload(30), "")), lim: Limits{MaxMembers: 20}, want: new(*LimitError), limit: "MaxMembers"},
+		{name: "zip-central-directory-too-big", data: zipOf("", validBag(manyPayload(6000), ""), nil), lim: Limits{MaxDirectorySize: 64 << 10}, want: new(*LimitError), limit: "MaxDirectorySize"},
 		{name: "manifest-too-many-lines", data: zipOf("", manyLines, nil), lim: Limits{MaxManifestLines: 100}, want: new(*LimitError), limit: "MaxManifestLines", path: "manifest-sha256.txt"},
 		{name: "path-too-long", data: slip("data/" + strings.Repeat("a", 2000)), want: new(*LimitError), limit: "MaxPathLen", path: "data/aaaa"},
 		{name: "path-too-deep", data: slip("data/" + strings.Repeat("d/", 100) + "f"), want: new(*LimitError), limit: "MaxPathDepth", path: "data/d/d"},
