@@ -28,6 +28,7 @@
 // *[ArchiveError], *[FormatError], *[MissingError], *[UnlistedError],
 // *[ChecksumError], *[OxumError], *[OrderError], *[PolicyError].
 //
-// [Create] writes a bag deterministically (same input, same bytes) into a folder, a
-// .zip or a .tar, with SHA-256 and SHA-512 manifests and tag manifests, tag files first.
+// [Create] writes a bag deterministically (same input, same bytes) into a folder, a .zip,
+// a .tar or a .tar.gz, with SHA-256 and SHA-512 manifests and tag manifests, tag files
+// first.
 package bagit

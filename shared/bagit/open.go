@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 )
 
 // Bag is an opened bag: its tag files are read and its container checked; payload is
@@ -17,7 +16,6 @@ type Bag struct {
 	tags     map[string][]byte // tag files read at open, by path relative to the bag
 	tagOrder []string
 	src      source
-	once     sync.Once
 	used     bool
 	closer   io.Closer
 }

@@ -229,7 +229,8 @@ func OpenTar(r io.Reader, lim Limits) (*Bag, error) {
 			switch {
 			case name == "bagit.txt":
 				known = true
-			case strings.Count(name, "/") == 1 && strings.HasSuffix(name, "/bagit.txt"):
+			case strings.Count(name, "/") == 1 && strings.HasSuffix(name, "/bagit.txt") && name != "data/bagit.txt":
+				// A bag in one top-level folder ("data/bagit.txt" is a nested bag's).
 				prefix, known = strings.TrimSuffix(name, "bagit.txt"), true
 			}
 			if !known {
