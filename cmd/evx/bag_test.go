@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -118,5 +119,29 @@ func TestBagCreateDeterministic(t *testing.T) {
 	db, _ := os.ReadFile(b)
 	if !bytes.Equal(da, db) {
 		t.Error("two bag create runs with the same input and --date gave different bytes")
+	}
+}
+
+// A zip bomb is refused with exit code 1 and a sentence naming the member and the limit.
+func TestBagValidateZipBomb(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bomb.zip")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	w, _ := zw.Create("bagit.txt")
+	w.Write([]byte("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"))
+	w, _ = zw.CreateHeader(&zip.FileHeader{Name: "data/zeros.bin", Method: zip.Deflate})
+	w.Write(make([]byte, 64<<20))
+	zw.Close()
+	f.Close()
+	code, stdout, _ := evx("bag", "validate", "--json", p)
+	var j jsonReport
+	if err := json.Unmarshal([]byte(stdout), &j); err != nil {
+		t.Fatal(err)
+	}
+	if code != exitInvalid || len(j.Errors) != 1 || j.Errors[0].Kind != "limit" || j.Errors[0].Limit != "MaxRatio" || j.Errors[0].Path != "data/zeros.bin" {
+		t.Errorf("validate bomb.zip = %d %+v, want 1 and a MaxRatio limit error on data/zeros.bin", code, j.Errors)
 	}
 }
