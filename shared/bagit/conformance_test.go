@@ -25,7 +25,7 @@ type confCase struct {
 // windows-only/) must fail.
 func conformanceCases(t *testing.T) []confCase {
 	t.Helper()
-	f, err := os.Open(filepath.Join(suite, "cases.tsv"))
+	f, err := os.Open(filepath.Join(suite, "..", "bagit-cases.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}

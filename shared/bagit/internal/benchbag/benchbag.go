@@ -72,6 +72,12 @@ func Write(path string, octets int64, files int, deflate bool) error {
 	return f.Close()
 }
 
+// Text returns an endless text-like stream (about 3:1 under deflate), the same for the
+// same seed.
+func Text(seed int) io.Reader {
+	return &words{rng: rand.New(rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), 't'}))}
+}
+
 // content returns file i's bytes, the same on every call.
 func content(i int, n int64, text bool) io.Reader {
 	rng := rand.NewChaCha8([32]byte{byte(i), byte(i >> 8), 'e', 'v', 'x'})
