@@ -387,6 +387,21 @@ func TestNestedArchiveIsPayload(t *testing.T) {
 	}
 }
 
+func TestFolderTooDeep(t *testing.T) {
+	dir := t.TempDir()
+	for _, m := range validBag(onePayload(), "") {
+		p := filepath.Join(dir, m.name)
+		must(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		must(t, os.WriteFile(p, m.data, 0o644))
+	}
+	must(t, os.MkdirAll(filepath.Join(dir, "data", "a", "b", "c", "d"), 0o755))
+	_, err := Open(dir, Limits{MaxPathDepth: 4})
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != "MaxPathDepth" {
+		t.Fatalf("Open(deep folder) = %v, want a MaxPathDepth *LimitError", err)
+	}
+}
+
 func TestFolderSymlinkRefused(t *testing.T) {
 	dir := t.TempDir()
 	for _, m := range validBag(onePayload(), "") {
