@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/evx-project/evx/shared/bagit/internal/hostile"
 )
 
 // Fuzz targets for every parser of outside input. Seeds live in testdata/fuzz/FuzzXxx/;
@@ -203,14 +205,14 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			write(target, clean(tc.dir)+"_"+clean(kind), data)
 		}
 	}
-	for _, hc := range hostileCases() {
-		if len(hc.data) > 64<<10 || len(hc.data) < 4 {
+	for _, hc := range hostile.Cases() {
+		if len(hc.Data) > 64<<10 || len(hc.Data) < 4 {
 			continue
 		}
 		target := "FuzzOpenTar"
-		if bytes.HasPrefix(hc.data, []byte("PK")) {
+		if bytes.HasPrefix(hc.Data, []byte("PK")) {
 			target = "FuzzOpenZip"
 		}
-		write(target, hc.name, hc.data)
+		write(target, hc.Name, hc.Data)
 	}
 }

@@ -22,7 +22,7 @@ func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 
 // OpenZip over a ranged reader reads each payload byte once, in storage order.
 func TestOpenZipReadsPayloadOnce(t *testing.T) {
-	payload := []member{{"data/b.bin", bytes.Repeat([]byte("b"), 300_000)}, {"data/a.bin", bytes.Repeat([]byte("a"), 200_000)}}
+	payload := []member{{Name: "data/b.bin", Data: bytes.Repeat([]byte("b"), 300_000)}, {Name: "data/a.bin", Data: bytes.Repeat([]byte("a"), 200_000)}}
 	data := zipOf("case/", validBag(payload, ""), nil)
 	ra := &countingReaderAt{r: bytes.NewReader(data)}
 	b, err := OpenZip(ra, int64(len(data)), DefaultLimits())
