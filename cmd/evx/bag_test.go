@@ -133,7 +133,7 @@ func TestBagValidateZipBomb(t *testing.T) {
 	w, _ := zw.Create("bagit.txt")
 	w.Write([]byte("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"))
 	w, _ = zw.CreateHeader(&zip.FileHeader{Name: "data/zeros.bin", Method: zip.Deflate})
-	w.Write(make([]byte, 64<<20))
+	w.Write(make([]byte, 16<<20))
 	zw.Close()
 	f.Close()
 	code, stdout, _ := evx("bag", "validate", "--json", p)
