@@ -293,6 +293,10 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
+// maxPrinted caps the reasons printed as text; a bag of 100,000 altered files need not
+// print 100,000 lines to say so.
+const maxPrinted = 50
+
 func printReport(w io.Writer, j jsonReport) {
 	what := "evx intake policy and RFC 8493"
 	if j.Mode == "spec" {
@@ -313,7 +317,11 @@ func printReport(w io.Writer, j jsonReport) {
 		}
 	} else {
 		fmt.Fprintf(w, "invalid: %s under %s, %s:\n", j.Path, what, count(int64(len(j.Errors)), "problem"))
-		for _, e := range j.Errors {
+		for i, e := range j.Errors {
+			if i == maxPrinted {
+				fmt.Fprintf(w, "  ... and %d more; --json lists them all\n", len(j.Errors)-maxPrinted)
+				break
+			}
 			fmt.Fprintf(w, "  %s\n", e.Message)
 		}
 	}

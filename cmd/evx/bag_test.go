@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,5 +144,25 @@ func TestBagValidateZipBomb(t *testing.T) {
 	}
 	if code != exitInvalid || len(j.Errors) != 1 || j.Errors[0].Kind != "limit" || j.Errors[0].Limit != "MaxRatio" || j.Errors[0].Path != "data/zeros.bin" {
 		t.Errorf("validate bomb.zip = %d %+v, want 1 and a MaxRatio limit error on data/zeros.bin", code, j.Errors)
+	}
+}
+
+// Many problems print as the first fifty reasons and a count of the rest.
+func TestBagValidateCapsTextErrors(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "many")
+	src := t.TempDir()
+	for i := range 60 {
+		os.WriteFile(filepath.Join(src, fmt.Sprintf("f%02d.txt", i)), []byte("x"), 0o644)
+	}
+	if code, _, stderr := evx("bag", "create", "--counterpart", "BE-FPP", "-o", dir, src); code != exitOK {
+		t.Fatal(stderr)
+	}
+	for i := range 60 {
+		os.WriteFile(filepath.Join(dir, "data", filepath.Base(src), fmt.Sprintf("f%02d.txt", i)), []byte("y"), 0o644)
+	}
+	code, stdout, _ := evx("bag", "validate", "--spec", dir)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if code != exitInvalid || len(lines) != 52 || !strings.Contains(lines[51], "and 70 more") {
+		t.Errorf("validate = %d with %d lines, last %q; want 1, 52 lines, \"and 70 more\"", code, len(lines), lines[len(lines)-1])
 	}
 }

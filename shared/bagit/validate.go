@@ -32,7 +32,9 @@ type File struct {
 // Whatever the consumer leaves unread is read (and hashed) after it returns. The bytes
 // are not yet verified when the consumer sees them: a file whose digest does not match
 // its claim is reported in [Report.Errors] after the walk, and whatever the consumer
-// stored for it must then be discarded. A consumer error stops the walk and is returned
+// stored for it must then be discarded. The consumer is called even when tag-file
+// errors already make the bag invalid, so that a rejection can still name what arrived;
+// check [Report.Valid] after the walk. A consumer error stops the walk and is returned
 // by Validate as is.
 type Consumer func(f File, r io.Reader) error
 
