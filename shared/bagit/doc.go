@@ -19,9 +19,10 @@
 // and tag files and skips payload bytes without hashing (for an uncompressed tar it seeks
 // over them; a tar.gz is inflated), so that every claim is known before the single
 // hashing pass, whatever order the archive stores its members in. A tar read from a
-// stream ([OpenTar]) is read once, so its bagit.txt and payload manifests must come
-// before its payload (as [Create] writes them); otherwise validation fails with a
-// *[OrderError].
+// stream ([OpenTar]) is read once, so its bagit.txt, bag-info.txt, manifests and tag
+// manifests must come before its payload (as [Create] writes them); otherwise
+// validation fails with a *[OrderError]. Small members before bagit.txt are held in
+// memory, so a streamed tar may start with a few small payload files.
 //
 // Every failure is a typed error that names the offending path (and, for limits, the
 // limit), so a person can act on it: *[LimitError], *[UnsafePathError],

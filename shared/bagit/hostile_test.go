@@ -149,6 +149,26 @@ func TestTarPayloadFirstFromFile(t *testing.T) {
 	}
 }
 
+// In a streamed tar, a tag manifest after the payload is refused, not skipped.
+func TestOpenTarLateTagManifest(t *testing.T) {
+	valid := validBag(onePayload(), "")
+	// bagit.txt, bag-info.txt, manifest, payload, tagmanifest.
+	data := tarOf(append(append(append([]member(nil), valid[:3]...), valid[4:]...), valid[3]))
+	b, err := OpenTar(bytes.NewReader(data), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := b.Validate(Options{})
+	var oe *OrderError
+	if err != nil || !errors.As(rep.Err(), &oe) || oe.Path != "tagmanifest-sha256.txt" {
+		t.Fatalf("Validate = %v, %v; want an *OrderError naming tagmanifest-sha256.txt", err, rep.Err())
+	}
+	// From a file, the first pass finds it: valid.
+	if rep, err := openHostile(t, "late.tar", data, Limits{}); err != nil || !rep.Valid() {
+		t.Fatalf("late tag manifest from a file: %v", err)
+	}
+}
+
 func TestOpenTarStreamsCreatedBags(t *testing.T) {
 	dir, file := sampleTree(t)
 	for _, name := range []string{"case.tar", "case.tar.gz"} {

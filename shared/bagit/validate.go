@@ -347,9 +347,15 @@ func (v *validation) hasFormatError(path string) bool {
 	return false
 }
 
-// essentialTag reports whether a tag file must be known before any payload is hashed.
+// essentialTag reports whether a tag file must be read before any payload: the files
+// validation parses. Other tag files may come later; they are checked against the tag
+// manifests as they arrive.
 func essentialTag(rel string) bool {
-	return rel == "bagit.txt" || rel == "fetch.txt" || manifestName.MatchString(rel)
+	switch rel {
+	case "bagit.txt", "bag-info.txt", "package-info.txt", "fetch.txt":
+		return true
+	}
+	return manifestName.MatchString(rel) || tagManifestName.MatchString(rel)
 }
 
 func (v *validation) walk() error {
