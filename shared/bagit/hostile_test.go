@@ -244,6 +244,14 @@ func TestFolderTooDeep(t *testing.T) {
 	}
 }
 
+func TestOpenDeviceRefused(t *testing.T) {
+	_, err := Open("/dev/null", DefaultLimits())
+	var ae *ArchiveError
+	if !errors.As(err, &ae) {
+		t.Fatalf("Open(/dev/null) = %v, want *ArchiveError", err)
+	}
+}
+
 func TestFolderSymlinkRefused(t *testing.T) {
 	dir := t.TempDir()
 	for _, m := range validBag(onePayload(), "") {

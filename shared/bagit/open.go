@@ -67,6 +67,9 @@ func Open(path string, lim Limits) (*Bag, error) {
 	if st.IsDir() {
 		return openFolder(path, lim)
 	}
+	if !st.Mode().IsRegular() {
+		return nil, &ArchiveError{Path: path, Reason: "is a device, FIFO or socket, not a folder or an archive file"}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
