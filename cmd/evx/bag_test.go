@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/evx-project/evx/shared/bagit/bagittest"
 )
 
 const sampleDir = "../../testdata/sample"
@@ -164,5 +166,30 @@ func TestBagValidateCapsTextErrors(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	if code != exitInvalid || len(lines) != 52 || !strings.Contains(lines[51], "and 70 more") {
 		t.Errorf("validate = %d with %d lines, last %q; want 1, 52 lines, \"and 70 more\"", code, len(lines), lines[len(lines)-1])
+	}
+}
+
+// Every hostile archive that default limits refuse exits 1 with one reason, never 0 or 2.
+func TestBagValidateHostileCorpus(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range bagittest.Cases() {
+		if c.Streamed || len(c.Limits) > 0 {
+			continue // those need a stream or tighter limits than the command's defaults
+		}
+		p := filepath.Join(dir, c.Name)
+		if err := os.WriteFile(p, c.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := evx("bag", "validate", "--json", p)
+		var j jsonReport
+		if err := json.Unmarshal([]byte(stdout), &j); err != nil {
+			t.Fatalf("%s: %v\n%s%s", c.Name, err, stdout, stderr)
+		}
+		if code != exitInvalid || len(j.Errors) == 0 || !strings.Contains(j.Errors[0].Message, c.Path) {
+			t.Errorf("%s: exit %d, errors %+v; want 1 naming %q", c.Name, code, j.Errors, c.Path)
+		}
+		if c.Limit != "" && j.Errors[0].Limit != c.Limit {
+			t.Errorf("%s: limit %q, want %q", c.Name, j.Errors[0].Limit, c.Limit)
+		}
 	}
 }

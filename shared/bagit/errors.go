@@ -13,12 +13,32 @@ type LimitError struct {
 	Got   int64  // what the input declared or reached (at least Max+1)
 }
 
+// limitWhat describes each limit for a person.
+var limitWhat = map[string]string{
+	"MaxMembers":       "number of archive members",
+	"MaxMemberSize":    "uncompressed size in bytes",
+	"MaxTotalSize":     "total uncompressed size in bytes",
+	"MaxRatio":         "compression ratio (a zip bomb?)",
+	"MaxPathLen":       "path length in bytes",
+	"MaxPathDepth":     "path depth in folders",
+	"MaxTagFileSize":   "tag file size in bytes",
+	"MaxTagBytes":      "total size of the tag files in bytes",
+	"MaxTagLineLen":    "line length in bytes",
+	"MaxManifestLines": "number of lines",
+	"MaxDirectorySize": "zip central directory size in bytes",
+}
+
 func (e *LimitError) Error() string {
 	where := e.Path
 	if where == "" {
-		where = "the bag"
+		where = "the archive"
 	}
-	return fmt.Sprintf("%s exceeds the limit %s: %d, at most %d allowed", where, e.Limit, e.Got, e.Max)
+	what := limitWhat[e.Limit]
+	if what == "" {
+		what = "value"
+	}
+	return fmt.Sprintf("%s: %s %d exceeds the limit of %d (%s); split the bag or raise the limit if it is legitimate",
+		where, what, e.Got, e.Max, e.Limit)
 }
 
 // UnsafePathError reports a member name or manifest path that could reach outside the

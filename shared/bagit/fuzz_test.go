@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evx-project/evx/shared/bagit/internal/hostile"
+	"github.com/evx-project/evx/shared/bagit/bagittest"
 )
 
 // Fuzz targets for every parser of outside input. Seeds live in testdata/fuzz/FuzzXxx/;
@@ -205,7 +205,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			write(target, clean(tc.dir)+"_"+clean(kind), data)
 		}
 	}
-	for _, hc := range hostile.Cases() {
+	for _, hc := range bagittest.Cases() {
 		if len(hc.Data) > 64<<10 || len(hc.Data) < 4 {
 			continue
 		}

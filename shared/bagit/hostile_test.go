@@ -1,6 +1,6 @@
 package bagit
 
-// Hostile input. Every archive is built in memory by internal/hostile and named for
+// Hostile input. Every archive is built in memory by package bagittest and named for
 // what it breaks; each must yield the typed error named, never a panic, never more
 // memory than the limits allow.
 
@@ -15,21 +15,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evx-project/evx/shared/bagit/internal/hostile"
+	"github.com/evx-project/evx/shared/bagit/bagittest"
 )
 
-// The archive builders and the hostile cases live in internal/hostile, so that
+// The archive builders and the hostile cases live in package bagittest, so that
 // mkhostile can write them out for other packages; these aliases keep the tests short.
-type member = hostile.Member
+type member = bagittest.Member
 
 var (
-	validBag    = hostile.ValidBag
-	onePayload  = hostile.OnePayload
-	prefixed    = hostile.Prefixed
-	zipOf       = hostile.ZipOf
-	tarOf       = hostile.TarOf
-	gzipOf      = hostile.GzipOf
-	manyPayload = hostile.ManyPayload
+	validBag    = bagittest.ValidBag
+	onePayload  = bagittest.OnePayload
+	prefixed    = bagittest.Prefixed
+	zipOf       = bagittest.ZipOf
+	tarOf       = bagittest.TarOf
+	gzipOf      = bagittest.GzipOf
+	manyPayload = bagittest.ManyPayload
 )
 
 // limitsOf applies a case's limit overrides to the defaults' zero value.
@@ -89,7 +89,7 @@ func openHostile(t *testing.T, name string, data []byte, lim Limits) (*Report, e
 }
 
 func TestHostile(t *testing.T) {
-	for _, tc := range hostile.Cases() {
+	for _, tc := range bagittest.Cases() {
 		t.Run(tc.Name, func(t *testing.T) {
 			lim := limitsOf(t, tc.Limits)
 			var err error

@@ -1,8 +1,9 @@
-// Package hostile builds, in memory, the hostile archives the bagit tests refuse: each
-// is named for what it breaks and carries the typed error, limit and path a validator
-// must report. mkhostile writes them to a folder for other packages' tests and for
-// trying evx bag validate by hand.
-package hostile
+// Package bagittest builds, in memory, the hostile archives the bagit tests refuse:
+// each is named for what it breaks and carries the typed error, limit and path a
+// validator must report. Other packages' tests (ingest) can feed them through their own
+// path; mkhostile writes them to a folder, for such tests and for trying
+// evx bag validate by hand.
+package bagittest
 
 import (
 	"archive/tar"

@@ -1,7 +1,7 @@
-// Command mkhostile writes the hostile archives of package hostile to a folder, with
+// Command mkhostile writes the hostile archives of package bagittest to a folder, with
 // EXPECTED.tsv giving the error each must raise:
 //
-//	go run ./shared/bagit/internal/hostile/mkhostile -o /tmp/hostile
+//	go run ./shared/bagit/bagittest/mkhostile -o /tmp/hostile
 //	for f in /tmp/hostile/*.{zip,tar,tar.gz,bin}; do evx bag validate "$f"; done
 package main
 
@@ -14,7 +14,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/evx-project/evx/shared/bagit/internal/hostile"
+	"github.com/evx-project/evx/shared/bagit/bagittest"
 )
 
 func main() {
@@ -36,7 +36,7 @@ func write(dir string) error {
 	}
 	var tsv strings.Builder
 	tsv.WriteString("file\twant\tlimit\tpath\tlimits\tstreamed\n")
-	for _, c := range hostile.Cases() {
+	for _, c := range bagittest.Cases() {
 		name := c.Name + ext(c.Data)
 		if err := os.WriteFile(filepath.Join(dir, name), c.Data, 0o644); err != nil {
 			return err
