@@ -18,7 +18,7 @@ var limitWhat = map[string]string{
 	"MaxMembers":       "number of archive members",
 	"MaxMemberSize":    "uncompressed size in bytes",
 	"MaxTotalSize":     "total uncompressed size in bytes",
-	"MaxRatio":         "compression ratio (a zip bomb?)",
+	"MaxRatio":         "compression ratio",
 	"MaxPathLen":       "path length in bytes",
 	"MaxPathDepth":     "path depth in folders",
 	"MaxTagFileSize":   "tag file size in bytes",
@@ -37,8 +37,11 @@ func (e *LimitError) Error() string {
 	if what == "" {
 		what = "value"
 	}
-	return fmt.Sprintf("%s: %s %d exceeds the limit of %d (%s); split the bag or raise the limit if it is legitimate",
-		where, what, e.Got, e.Max, e.Limit)
+	hint := "split the bag, or raise the limit if the bag is legitimate"
+	if e.Limit == "MaxRatio" {
+		hint = "it expands like a zip bomb; store such content uncompressed"
+	}
+	return fmt.Sprintf("%s: %s %d exceeds the limit of %d (%s); %s", where, what, e.Got, e.Max, e.Limit, hint)
 }
 
 // UnsafePathError reports a member name or manifest path that could reach outside the
