@@ -126,8 +126,13 @@ func runBagCreate(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	p := newProgress(stderr, "writing")
-	opts.Progress = p.update
+	p := newProgress(stderr, "")
+	opts.Progress = func(stage, path string, octets int64) {
+		if stage != p.verb {
+			p.verb, p.n = stage, 0
+		}
+		p.update(path, octets)
+	}
 	c, err := bagit.Create(*out, srcs, opts)
 	p.done()
 	if err != nil {
