@@ -21,11 +21,11 @@ type confCase struct {
 }
 
 // conformanceCases lists every bag of the suite with its expected verdict: the bags in
-// valid/ and warning/ must pass; those cases.tsv names (invalid/, linux-only/,
+// valid/ and warning/ must pass; those bagit-cases.tsv names (invalid/, linux-only/,
 // windows-only/) must fail.
 func conformanceCases(t *testing.T) []confCase {
 	t.Helper()
-	f, err := os.Open(filepath.Join(suite, "cases.tsv"))
+	f, err := os.Open(filepath.Join(suite, "..", "bagit-cases.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,11 +36,11 @@ func conformanceCases(t *testing.T) []confCase {
 	for sc.Scan() {
 		cols := strings.Split(sc.Text(), "\t")
 		if len(cols) < 3 || cols[1] != "invalid" {
-			t.Fatalf("cases.tsv: unexpected line %q", sc.Text())
+			t.Fatalf("bagit-cases.tsv: unexpected line %q", sc.Text())
 		}
 		matches, err := filepath.Glob(filepath.Join(suite, cols[0]))
 		if err != nil || len(matches) == 0 {
-			t.Fatalf("cases.tsv: %s matches no bag", cols[0])
+			t.Fatalf("bagit-cases.tsv: %s matches no bag", cols[0])
 		}
 		for _, m := range matches {
 			rel, _ := filepath.Rel(suite, m)
@@ -57,11 +57,11 @@ func conformanceCases(t *testing.T) []confCase {
 		switch class {
 		case "valid", "warning":
 			if bad {
-				t.Fatalf("cases.tsv calls %s invalid, but it sits in %s/", rel, class)
+				t.Fatalf("bagit-cases.tsv calls %s invalid, but it sits in %s/", rel, class)
 			}
 		case "invalid", "linux-only", "windows-only":
 			if !bad {
-				t.Fatalf("%s is in %s/ but cases.tsv has no verdict for it", rel, class)
+				t.Fatalf("%s is in %s/ but bagit-cases.tsv has no verdict for it", rel, class)
 			}
 		default:
 			t.Fatalf("unknown class %s", class)
@@ -70,7 +70,7 @@ func conformanceCases(t *testing.T) []confCase {
 		delete(invalid, rel)
 	}
 	if len(invalid) > 0 {
-		t.Fatalf("cases.tsv names bags that do not exist: %v", invalid)
+		t.Fatalf("bagit-cases.tsv names bags that do not exist: %v", invalid)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].dir < out[j].dir })
 	if len(out) < 60 {

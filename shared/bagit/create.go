@@ -26,8 +26,10 @@ type CreateOptions struct {
 	// BaggingDate is written as Bagging-Date (YYYY-MM-DD). Zero omits it, so that the
 	// output depends on the input alone.
 	BaggingDate time.Time
-	// Progress, if set, is called after each payload file is hashed and written.
-	Progress func(path string, octets int64)
+	// Progress, if set, is called after each payload file is hashed (stage "hashing",
+	// the first pass) and after it is written (stage "writing"), with the bytes done in
+	// that stage so far.
+	Progress func(stage, path string, octets int64)
 }
 
 // Created summarizes a bag Create wrote.
@@ -86,9 +88,14 @@ func Create(out string, srcs []string, opts CreateOptions) (*Created, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("create %s: no files to put in the bag", out)
 	}
+	var hashed int64
 	for _, f := range files {
 		if err := hashFile(f); err != nil {
 			return nil, err
+		}
+		hashed += f.size
+		if opts.Progress != nil {
+			opts.Progress("hashing", f.bagPath, hashed)
 		}
 	}
 	tags, err := tagFiles(files, opts)
@@ -293,7 +300,7 @@ func writeFolder(dir string, tags []tagFile, files []*payloadFile, opts CreateOp
 		}
 		octets += f.size
 		if opts.Progress != nil {
-			opts.Progress(f.bagPath, octets)
+			opts.Progress("writing", f.bagPath, octets)
 		}
 	}
 	for _, t := range tags {
@@ -355,7 +362,7 @@ func writeArchive(path, kind, top string, tags []tagFile, files []*payloadFile, 
 		}
 		octets += f.size
 		if opts.Progress != nil {
-			opts.Progress(f.bagPath, octets)
+			opts.Progress("writing", f.bagPath, octets)
 		}
 	}
 	if err := finish(); err != nil {

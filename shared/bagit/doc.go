@@ -19,15 +19,17 @@
 // and tag files and skips payload bytes without hashing (for an uncompressed tar it seeks
 // over them; a tar.gz is inflated), so that every claim is known before the single
 // hashing pass, whatever order the archive stores its members in. A tar read from a
-// stream ([OpenTar]) is read once, so its bagit.txt and payload manifests must come
-// before its payload (as [Create] writes them); otherwise validation fails with a
-// *[OrderError].
+// stream ([OpenTar]) is read once, so its bagit.txt, bag-info.txt, manifests and tag
+// manifests must come before its payload (as [Create] writes them); otherwise
+// validation fails with a *[OrderError]. Small members before bagit.txt are held in
+// memory, so a streamed tar may start with a few small payload files.
 //
 // Every failure is a typed error that names the offending path (and, for limits, the
 // limit), so a person can act on it: *[LimitError], *[UnsafePathError],
 // *[ArchiveError], *[FormatError], *[MissingError], *[UnlistedError],
 // *[ChecksumError], *[OxumError], *[OrderError], *[PolicyError].
 //
-// [Create] writes a bag deterministically (same input, same bytes) into a folder, a
-// .zip or a .tar, with SHA-256 and SHA-512 manifests and tag manifests, tag files first.
+// [Create] writes a bag deterministically (same input, same bytes) into a folder, a .zip,
+// a .tar or a .tar.gz, with SHA-256 and SHA-512 manifests and tag manifests, tag files
+// first.
 package bagit

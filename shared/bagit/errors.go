@@ -13,12 +13,35 @@ type LimitError struct {
 	Got   int64  // what the input declared or reached (at least Max+1)
 }
 
+// limitWhat describes each limit for a person.
+var limitWhat = map[string]string{
+	"MaxMembers":       "number of archive members",
+	"MaxMemberSize":    "uncompressed size in bytes",
+	"MaxTotalSize":     "total uncompressed size in bytes",
+	"MaxRatio":         "compression ratio",
+	"MaxPathLen":       "path length in bytes",
+	"MaxPathDepth":     "path depth in folders",
+	"MaxTagFileSize":   "tag file size in bytes",
+	"MaxTagBytes":      "total size of the tag files in bytes",
+	"MaxTagLineLen":    "line length in bytes",
+	"MaxManifestLines": "number of lines",
+	"MaxDirectorySize": "zip central directory size in bytes",
+}
+
 func (e *LimitError) Error() string {
 	where := e.Path
 	if where == "" {
-		where = "the bag"
+		where = "the archive"
 	}
-	return fmt.Sprintf("%s exceeds the limit %s: %d, at most %d allowed", where, e.Limit, e.Got, e.Max)
+	what := limitWhat[e.Limit]
+	if what == "" {
+		what = "value"
+	}
+	hint := "split the bag, or raise the limit if the bag is legitimate"
+	if e.Limit == "MaxRatio" {
+		hint = "it expands like a zip bomb; store such content uncompressed"
+	}
+	return fmt.Sprintf("%s: %s %d exceeds the limit of %d (%s); %s", where, what, e.Got, e.Max, e.Limit, hint)
 }
 
 // UnsafePathError reports a member name or manifest path that could reach outside the
@@ -103,8 +126,15 @@ type ChecksumError struct {
 }
 
 func (e *ChecksumError) Error() string {
-	return fmt.Sprintf("%s: %s checksum %s does not match the %s of its content, %s; the file was altered or the manifest is wrong",
-		e.Path, e.Manifest, e.Want, e.Algorithm, e.Got)
+	return fmt.Sprintf("%s: content does not match %s (listed %s, computed %s); the file was altered or the manifest is wrong",
+		e.Path, e.Manifest, short(e.Want), short(e.Got))
+}
+
+func short(h string) string {
+	if len(h) > 16 {
+		return h[:16] + "..."
+	}
+	return h
 }
 
 // OxumError reports a Payload-Oxum that does not match the payload.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 )
 
 type folderSource struct {
@@ -32,6 +33,9 @@ func openFolder(dir string, lim Limits) (*Bag, error) {
 		}
 		if len(p) > lim.MaxPathLen {
 			return &LimitError{Path: clip(p), Limit: "MaxPathLen", Max: int64(lim.MaxPathLen), Got: int64(len(p))}
+		}
+		if depth := strings.Count(p, "/") + 1; depth > lim.MaxPathDepth {
+			return &LimitError{Path: clip(p), Limit: "MaxPathDepth", Max: int64(lim.MaxPathDepth), Got: int64(depth)}
 		}
 		t := d.Type()
 		switch {

@@ -1,251 +1,73 @@
 package bagit
 
-// Hostile input. Every archive here is built in memory by the helpers below and named
-// for what it breaks; each must yield the typed error named, never a panic, never more
+// Hostile input. Every archive is built in memory by package bagittest and named for
+// what it breaks; each must yield the typed error named, never a panic, never more
 // memory than the limits allow.
 
 import (
-	"archive/tar"
 	"archive/zip"
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"hash/crc32"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/evx-project/evx/shared/bagit/bagittest"
 )
 
-type member struct {
-	name string
-	data []byte
-}
+// The archive builders and the hostile cases live in package bagittest, so that
+// mkhostile can write them out for other packages; these aliases keep the tests short.
+type member = bagittest.Member
 
-// validBag returns the members of a small valid evx bag (tag files first) with the
-// given payload, plus extra bag-info lines.
-func validBag(payload []member, extraInfo string) []member {
-	var man, octets bytes.Buffer
-	var n int64
-	for _, p := range payload {
-		s := sha256.Sum256(p.data)
-		fmt.Fprintf(&man, "%s  %s\n", hex.EncodeToString(s[:]), encodePath(p.name))
-		n += int64(len(p.data))
-	}
-	fmt.Fprintf(&octets, "EVX-Counterpart: BE-FPP\n%sPayload-Oxum: %d.%d\n", extraInfo, n, len(payload))
-	tags := []member{
-		{"bagit.txt", []byte("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")},
-		{"bag-info.txt", octets.Bytes()},
-		{"manifest-sha256.txt", man.Bytes()},
-	}
-	var tm bytes.Buffer
-	for _, t := range tags {
-		s := sha256.Sum256(t.data)
-		fmt.Fprintf(&tm, "%s  %s\n", hex.EncodeToString(s[:]), t.name)
-	}
-	tags = append(tags, member{"tagmanifest-sha256.txt", tm.Bytes()})
-	return append(tags, payload...)
-}
+var (
+	validBag    = bagittest.ValidBag
+	onePayload  = bagittest.OnePayload
+	prefixed    = bagittest.Prefixed
+	zipOf       = bagittest.ZipOf
+	tarOf       = bagittest.TarOf
+	gzipOf      = bagittest.GzipOf
+	manyPayload = bagittest.ManyPayload
+)
 
-func prefixed(top string, ms []member) []member {
-	out := make([]member, len(ms))
-	for i, m := range ms {
-		out[i] = member{top + m.name, m.data}
-	}
-	return out
-}
-
-func onePayload() []member {
-	return []member{{"data/report.txt", []byte("seizure report\n")}}
-}
-
-// zipOf writes members with zip.Writer; mod may alter each header before it is written.
-func zipOf(top string, ms []member, mod func(h *zip.FileHeader)) []byte {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, m := range ms {
-		h := &zip.FileHeader{Name: top + m.name, Method: zip.Store}
-		if mod != nil {
-			mod(h)
+// limitsOf applies a case's limit overrides to the defaults' zero value.
+func limitsOf(t *testing.T, over map[string]int64) Limits {
+	var lim Limits
+	v := reflect.ValueOf(&lim).Elem()
+	for k, x := range over {
+		f := v.FieldByName(k)
+		if !f.IsValid() {
+			t.Fatalf("hostile case sets unknown limit %s", k)
 		}
-		w, err := zw.CreateHeader(h)
-		if err != nil {
-			panic(err)
-		}
-		w.Write(m.data)
+		f.SetInt(x)
 	}
-	zw.Close()
-	return buf.Bytes()
+	return lim
 }
 
-// rawZip writes one member per header exactly as given (sizes, CRC, flags, method).
-func rawZip(ms []member, hs []*zip.FileHeader) []byte {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for i, m := range ms {
-		w, err := zw.CreateRaw(hs[i])
-		if err != nil {
-			panic(err)
-		}
-		w.Write(m.data)
+// asType reports whether err is (or wraps) the bagit error type named.
+func asType(err error, name string) bool {
+	var (
+		le *LimitError
+		ue *UnsafePathError
+		ae *ArchiveError
+		oe *OrderError
+		fe *FormatError
+	)
+	switch name {
+	case "LimitError":
+		return errors.As(err, &le)
+	case "UnsafePathError":
+		return errors.As(err, &ue)
+	case "ArchiveError":
+		return errors.As(err, &ae)
+	case "OrderError":
+		return errors.As(err, &oe)
+	case "FormatError":
+		return errors.As(err, &fe)
 	}
-	zw.Close()
-	return buf.Bytes()
-}
-
-func storedHeader(m member) *zip.FileHeader {
-	return &zip.FileHeader{Name: m.name, Method: zip.Store, CRC32: crc32.ChecksumIEEE(m.data),
-		CompressedSize64: uint64(len(m.data)), UncompressedSize64: uint64(len(m.data))}
-}
-
-func rawHeaders(ms []member) []*zip.FileHeader {
-	hs := make([]*zip.FileHeader, len(ms))
-	for i, m := range ms {
-		hs[i] = storedHeader(m)
-	}
-	return hs
-}
-
-func deflated(data []byte) []byte {
-	var buf bytes.Buffer
-	fw, _ := flate.NewWriter(&buf, flate.BestCompression)
-	fw.Write(data)
-	fw.Close()
-	return buf.Bytes()
-}
-
-func tarOf(ms []member, extra ...*tar.Header) []byte {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, m := range ms {
-		tw.WriteHeader(&tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.data)), Typeflag: tar.TypeReg})
-		tw.Write(m.data)
-	}
-	for _, h := range extra {
-		tw.WriteHeader(h)
-	}
-	tw.Close()
-	return buf.Bytes()
-}
-
-func gzipOf(b []byte) []byte {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	zw.Write(b)
-	zw.Close()
-	return buf.Bytes()
-}
-
-func manyPayload(n int) []member {
-	var ms []member
-	for i := range n {
-		ms = append(ms, member{fmt.Sprintf("data/f%04d", i), []byte{byte(i)}})
-	}
-	return ms
-}
-
-type hostileCase struct {
-	name  string
-	data  []byte
-	lim   Limits // zero fields: defaults
-	want  any    // pointer to the error type expected
-	limit string // for *LimitError: the limit named
-	path  string // substring of the offending path the error must name
-}
-
-func hostileCases() []hostileCase {
-	zeros := make([]byte, 8<<20)
-	valid := validBag(onePayload(), "")
-	// A bag whose only payload is a zip bomb: payload, so hashed and never opened.
-	innerBomb := rawZip([]member{{"bomb.bin", deflated(zeros)}}, []*zip.FileHeader{{Name: "bomb.bin", Method: zip.Deflate,
-		CRC32: crc32.ChecksumIEEE(zeros), CompressedSize64: uint64(len(deflated(zeros))), UncompressedSize64: uint64(len(zeros))}})
-	_ = innerBomb
-	slip := func(name string) []byte {
-		return zipOf("", append(validBag(onePayload(), ""), member{name, []byte("x")}), nil)
-	}
-	tarSlip := func(name string) []byte {
-		return tarOf(append(validBag(onePayload(), ""), member{name, []byte("x")}))
-	}
-	withSpecial := func(h *tar.Header) []byte { return tarOf(validBag(onePayload(), ""), h) }
-	bombMember := member{"data/zeros.bin", deflated(zeros)}
-	bombHeader := &zip.FileHeader{Name: "data/zeros.bin", Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(zeros),
-		CompressedSize64: uint64(len(bombMember.data)), UncompressedSize64: uint64(len(zeros))}
-	vb := validBag([]member{{"data/zeros.bin", zeros}}, "")
-	bombRatio := rawZip(append(vb[:4:4], bombMember), append(rawHeaders(vb[:4]), bombHeader))
-	huge := *bombHeader
-	huge.UncompressedSize64 = 1 << 40
-	bombSize := rawZip(append(vb[:4:4], bombMember), append(rawHeaders(vb[:4]), &huge))
-	enc := rawHeaders(valid)
-	enc[4].Flags |= 1
-	bzip := rawHeaders(valid)
-	bzip[4].Method = 12
-	badCRC := rawHeaders(valid)
-	badCRC[4].CRC32 ^= 0xdeadbeef
-	goodZip := zipOf("", valid, nil)
-	goodTar := tarOf(valid)
-	corruptTar := append([]byte(nil), goodTar...)
-	copy(corruptTar[148:156], "9999999\x00") // header checksum of the first member
-	big := validBag([]member{{"data/a.bin", make([]byte, 600<<10)}, {"data/b.bin", make([]byte, 600<<10)}}, "")
-	longLine := "Note: " + strings.Repeat("x", 70<<10) + "\n"
-	manyLines := validBag(manyPayload(150), "")
-	// bagit.txt, then payload, then the manifests: a single pass cannot know the claims.
-	payloadFirst := append(append([]member{valid[0]}, valid[4:]...), valid[1:4]...)
-
-	return []hostileCase{
-		{name: "zip-bomb-member-ratio", data: bombRatio, want: new(*LimitError), limit: "MaxRatio", path: "data/zeros.bin"},
-		{name: "zip-bomb-member-size", data: bombSize, want: new(*LimitError), limit: "MaxMemberSize", path: "data/zeros.bin"},
-		{name: "zip-bomb-total-size", data: zipOf("", big, nil), lim: Limits{MaxTotalSize: 1 << 20}, want: new(*LimitError), limit: "MaxTotalSize", path: "data/b.bin"},
-		{name: "targz-bomb-ratio", data: gzipOf(tarOf(vb)), want: new(*LimitError), limit: "MaxRatio"},
-		{name: "zip-slip-dotdot", data: slip("../evil.txt"), want: new(*UnsafePathError), path: "../evil.txt"},
-		{name: "zip-slip-dotdot-inside", data: slip("data/../../evil.txt"), want: new(*UnsafePathError), path: "evil.txt"},
-		{name: "zip-slip-absolute", data: slip("/etc/cron.d/evil"), want: new(*UnsafePathError), path: "/etc/cron.d/evil"},
-		{name: "zip-slip-home", data: slip("~/.bashrc"), want: new(*UnsafePathError), path: "~/.bashrc"},
-		{name: "zip-slip-drive-letter", data: slip("C:/Windows/evil.exe"), want: new(*UnsafePathError), path: "C:/Windows"},
-		{name: "zip-slip-unc", data: slip("//server/share/evil"), want: new(*UnsafePathError), path: "//server"},
-		{name: "zip-slip-backslash", data: slip("data\\..\\..\\evil.txt"), want: new(*UnsafePathError), path: "evil.txt"},
-		{name: "zip-slip-unc-backslash", data: slip("\\\\server\\share\\evil"), want: new(*UnsafePathError), path: "server"},
-		{name: "tar-slip-dotdot", data: tarSlip("../evil.txt"), want: new(*UnsafePathError), path: "../evil.txt"},
-		{name: "tar-slip-absolute", data: tarSlip("/etc/passwd"), want: new(*UnsafePathError), path: "/etc/passwd"},
-		{name: "tar-symlink", data: withSpecial(&tar.Header{Name: "data/link", Linkname: "/etc/passwd", Typeflag: tar.TypeSymlink}), want: new(*ArchiveError), path: "data/link"},
-		{name: "tar-hardlink", data: withSpecial(&tar.Header{Name: "data/hard", Linkname: "../../etc/passwd", Typeflag: tar.TypeLink}), want: new(*ArchiveError), path: "data/hard"},
-		{name: "tar-char-device", data: withSpecial(&tar.Header{Name: "data/null", Typeflag: tar.TypeChar, Devmajor: 1, Devminor: 3}), want: new(*ArchiveError), path: "data/null"},
-		{name: "tar-block-device", data: withSpecial(&tar.Header{Name: "data/sda", Typeflag: tar.TypeBlock, Devmajor: 8}), want: new(*ArchiveError), path: "data/sda"},
-		{name: "tar-fifo", data: withSpecial(&tar.Header{Name: "data/fifo", Typeflag: tar.TypeFifo}), want: new(*ArchiveError), path: "data/fifo"},
-		{name: "zip-symlink", data: zipOf("", append(validBag(onePayload(), ""), member{"data/link", []byte("/etc/passwd")}), func(h *zip.FileHeader) {
-			if h.Name == "data/link" {
-				h.SetMode(fs.ModeSymlink | 0o777)
-			}
-		}), want: new(*ArchiveError), path: "data/link"},
-		{name: "zip-duplicate-member", data: zipOf("", append(validBag(onePayload(), ""), member{"data/report.txt", []byte("other\n")}), nil), want: new(*ArchiveError), path: "data/report.txt"},
-		{name: "tar-duplicate-member", data: tarOf(append(validBag(onePayload(), ""), member{"data/report.txt", []byte("other\n")})), want: new(*ArchiveError), path: "data/report.txt"},
-		{name: "zip-encrypted-member", data: rawZip(valid, enc), want: new(*ArchiveError), path: "data/report.txt"},
-		{name: "zip-unsupported-method", data: rawZip(valid, bzip), want: new(*ArchiveError), path: "data/report.txt"},
-		{name: "zip-crc-mismatch", data: rawZip(valid, badCRC), want: new(*ArchiveError), path: "data/report.txt"},
-		{name: "zip-truncated", data: goodZip[:len(goodZip)/2], want: new(*ArchiveError)},
-		{name: "zip-trailing-garbage-cut", data: goodZip[:len(goodZip)-10], want: new(*ArchiveError)},
-		{name: "tar-truncated", data: goodTar[:700], want: new(*ArchiveError)},
-		{name: "targz-truncated", data: gzipOf(goodTar)[:60], want: new(*ArchiveError)},
-		{name: "tar-corrupt-header", data: corruptTar, want: new(*ArchiveError)},
-		{name: "zip-too-many-members", data: zipOf("", validBag(manyPayload(30), ""), nil), lim: Limits{MaxMembers: 20}, want: new(*LimitError), limit: "MaxMembers"},
-		{name: "tar-too-many-members", data: tarOf(validBag(manyPayload(30), "")), lim: Limits{MaxMembers: 20}, want: new(*LimitError), limit: "MaxMembers"},
-		{name: "manifest-too-many-lines", data: zipOf("", manyLines, nil), lim: Limits{MaxManifestLines: 100}, want: new(*LimitError), limit: "MaxManifestLines", path: "manifest-sha256.txt"},
-		{name: "path-too-long", data: slip("data/" + strings.Repeat("a", 2000)), want: new(*LimitError), limit: "MaxPathLen", path: "data/aaaa"},
-		{name: "path-too-deep", data: slip("data/" + strings.Repeat("d/", 100) + "f"), want: new(*LimitError), limit: "MaxPathDepth", path: "data/d/d"},
-		{name: "tag-line-too-long", data: zipOf("", validBag(onePayload(), longLine), nil), want: new(*LimitError), limit: "MaxTagLineLen", path: "bag-info.txt"},
-		{name: "tag-file-too-big", data: zipOf("", validBag(onePayload(), longLine), nil), lim: Limits{MaxTagFileSize: 32 << 10}, want: new(*LimitError), limit: "MaxTagFileSize", path: "bag-info.txt"},
-		{name: "not-an-archive", data: []byte("this is a seizure report, not a bag\n"), want: new(*ArchiveError)},
-		{name: "empty-file", data: nil, want: new(*ArchiveError)},
-		{name: "zip-no-bagit-txt", data: zipOf("", valid[1:], nil), want: new(*ArchiveError), path: "bagit.txt"},
-		{name: "zip-two-top-level-folders", data: zipOf("", append(prefixed("a/", valid), member{"b/x", nil}), nil), want: new(*ArchiveError), path: "bagit.txt"},
-		{name: "zip-member-outside-bag-folder", data: zipOf("", append(prefixed("a/", valid), member{"a", nil}), nil), want: new(*ArchiveError)},
-		{name: "tar-payload-first-streamed", data: tarOf(payloadFirst), want: new(*OrderError), path: "manifest-sha256.txt"},
-	}
+	return false
 }
 
 // openHostile opens data as a file (content detection), as Open does for an upload.
@@ -267,12 +89,13 @@ func openHostile(t *testing.T, name string, data []byte, lim Limits) (*Report, e
 }
 
 func TestHostile(t *testing.T) {
-	for _, tc := range hostileCases() {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, tc := range bagittest.Cases() {
+		t.Run(tc.Name, func(t *testing.T) {
+			lim := limitsOf(t, tc.Limits)
 			var err error
-			if tc.name == "tar-payload-first-streamed" {
+			if tc.Streamed {
 				var b *Bag
-				b, err = OpenTar(bytes.NewReader(tc.data), tc.lim)
+				b, err = OpenTar(bytes.NewReader(tc.Data), lim)
 				if err == nil {
 					var rep *Report
 					rep, err = b.Validate(Options{})
@@ -281,23 +104,23 @@ func TestHostile(t *testing.T) {
 					}
 				}
 			} else {
-				_, err = openHostile(t, tc.name, tc.data, tc.lim)
+				_, err = openHostile(t, tc.Name, tc.Data, lim)
 			}
 			if err == nil {
-				t.Fatalf("accepted, want %T", tc.want)
+				t.Fatalf("accepted, want *%s", tc.Want)
 			}
-			if !errors.As(err, tc.want) {
-				t.Fatalf("error %v (%T), want %T", err, err, tc.want)
+			if !asType(err, tc.Want) {
+				t.Fatalf("error %v (%T), want *%s", err, err, tc.Want)
 			}
-			if tc.limit != "" {
+			if tc.Limit != "" {
 				var le *LimitError
 				errors.As(err, &le)
-				if le.Limit != tc.limit {
-					t.Errorf("limit %s, want %s (%v)", le.Limit, tc.limit, err)
+				if le.Limit != tc.Limit {
+					t.Errorf("limit %s, want %s (%v)", le.Limit, tc.Limit, err)
 				}
 			}
-			if tc.path != "" && !strings.Contains(err.Error(), tc.path) {
-				t.Errorf("error %q does not name %q", err, tc.path)
+			if tc.Path != "" && !strings.Contains(err.Error(), tc.Path) {
+				t.Errorf("error %q does not name %q", err, tc.Path)
 			}
 		})
 	}
@@ -323,6 +146,26 @@ func TestTarPayloadFirstFromFile(t *testing.T) {
 	}
 	if rep, err := b.Validate(Options{}); err != nil || !rep.Valid() {
 		t.Fatalf("small payload-first tar streamed: %v %v", err, rep.Err())
+	}
+}
+
+// In a streamed tar, a tag manifest after the payload is refused, not skipped.
+func TestOpenTarLateTagManifest(t *testing.T) {
+	valid := validBag(onePayload(), "")
+	// bagit.txt, bag-info.txt, manifest, payload, tagmanifest.
+	data := tarOf(append(append(append([]member(nil), valid[:3]...), valid[4:]...), valid[3]))
+	b, err := OpenTar(bytes.NewReader(data), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := b.Validate(Options{})
+	var oe *OrderError
+	if err != nil || !errors.As(rep.Err(), &oe) || oe.Path != "tagmanifest-sha256.txt" {
+		t.Fatalf("Validate = %v, %v; want an *OrderError naming tagmanifest-sha256.txt", err, rep.Err())
+	}
+	// From a file, the first pass finds it: valid.
+	if rep, err := openHostile(t, "late.tar", data, Limits{}); err != nil || !rep.Valid() {
+		t.Fatalf("late tag manifest from a file: %v", err)
 	}
 }
 
@@ -358,9 +201,9 @@ func TestOpenTarStreamsCreatedBags(t *testing.T) {
 // when it is a bomb.
 func TestNestedArchiveIsPayload(t *testing.T) {
 	zeros := make([]byte, 8<<20)
-	bomb := zipOf("", []member{{"zeros.bin", zeros}}, func(h *zip.FileHeader) { h.Method = zip.Deflate })
+	bomb := zipOf("", []member{{Name: "zeros.bin", Data: zeros}}, func(h *zip.FileHeader) { h.Method = zip.Deflate })
 	for _, kind := range []string{"zip", "tar"} {
-		ms := validBag([]member{{"data/inner.zip", bomb}}, "")
+		ms := validBag([]member{{Name: "data/inner.zip", Data: bomb}}, "")
 		data := zipOf("", ms, nil)
 		if kind == "tar" {
 			data = tarOf(ms)
@@ -386,12 +229,35 @@ func TestNestedArchiveIsPayload(t *testing.T) {
 	}
 }
 
+func TestFolderTooDeep(t *testing.T) {
+	dir := t.TempDir()
+	for _, m := range validBag(onePayload(), "") {
+		p := filepath.Join(dir, m.Name)
+		must(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		must(t, os.WriteFile(p, m.Data, 0o644))
+	}
+	must(t, os.MkdirAll(filepath.Join(dir, "data", "a", "b", "c", "d"), 0o755))
+	_, err := Open(dir, Limits{MaxPathDepth: 4})
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != "MaxPathDepth" {
+		t.Fatalf("Open(deep folder) = %v, want a MaxPathDepth *LimitError", err)
+	}
+}
+
+func TestOpenDeviceRefused(t *testing.T) {
+	_, err := Open("/dev/null", DefaultLimits())
+	var ae *ArchiveError
+	if !errors.As(err, &ae) {
+		t.Fatalf("Open(/dev/null) = %v, want *ArchiveError", err)
+	}
+}
+
 func TestFolderSymlinkRefused(t *testing.T) {
 	dir := t.TempDir()
 	for _, m := range validBag(onePayload(), "") {
-		p := filepath.Join(dir, m.name)
+		p := filepath.Join(dir, m.Name)
 		must(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		must(t, os.WriteFile(p, m.data, 0o644))
+		must(t, os.WriteFile(p, m.Data, 0o644))
 	}
 	must(t, os.Symlink("/etc/passwd", filepath.Join(dir, "data", "passwd")))
 	_, err := Open(dir, DefaultLimits())

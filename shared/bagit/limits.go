@@ -14,12 +14,15 @@ type Limits struct {
 	MaxTagBytes      int64 // bytes of all tag files together
 	MaxTagLineLen    int   // bytes of one line of a tag file
 	MaxManifestLines int   // lines of one manifest or tag manifest
+	MaxDirectorySize int64 // bytes of a zip's central directory read at open (it is held in memory)
 }
 
 // DefaultLimits returns limits safe for an ingest function with 512 MiB of memory:
 // 100,000 members, 64 GiB a member, 256 GiB in all, a compression ratio of 200:1
 // (above 1 MiB), 1,024-byte paths of at most 64 segments, tag files of 16 MiB (64 MiB
-// in all) with lines of 64 KiB, 100,000 lines a manifest.
+// in all) with lines of 64 KiB, 100,000 lines a manifest, a zip central directory of
+// 16 MiB (enough for 100,000 members with names of 100 bytes; a hostile directory of
+// minimal entries within it costs at most about 100 MiB while it is parsed).
 func DefaultLimits() Limits {
 	return Limits{
 		MaxMembers:       100_000,
@@ -33,6 +36,7 @@ func DefaultLimits() Limits {
 		MaxTagBytes:      64 << 20,
 		MaxTagLineLen:    64 << 10,
 		MaxManifestLines: 100_000,
+		MaxDirectorySize: 16 << 20,
 	}
 }
 
@@ -70,6 +74,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxManifestLines <= 0 {
 		l.MaxManifestLines = d.MaxManifestLines
+	}
+	if l.MaxDirectorySize <= 0 {
+		l.MaxDirectorySize = d.MaxDirectorySize
 	}
 	return l
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 )
 
 // Bag is an opened bag: its tag files are read and its container checked; payload is
@@ -17,7 +16,6 @@ type Bag struct {
 	tags     map[string][]byte // tag files read at open, by path relative to the bag
 	tagOrder []string
 	src      source
-	once     sync.Once
 	used     bool
 	closer   io.Closer
 }
@@ -68,6 +66,9 @@ func Open(path string, lim Limits) (*Bag, error) {
 	}
 	if st.IsDir() {
 		return openFolder(path, lim)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &ArchiveError{Path: path, Reason: "is a device, FIFO or socket, not a folder or an archive file"}
 	}
 	f, err := os.Open(path)
 	if err != nil {

@@ -96,6 +96,9 @@ func (t *tarMembers) next() (*tar.Header, string, error) {
 		if err != nil {
 			return nil, "", tarErr(err)
 		}
+		if h.Typeflag == tar.TypeXGlobalHeader {
+			continue // pax global header (git archive writes one): metadata, not a member
+		}
 		name, dir, err := cleanMember(h.Name, t.lim)
 		if err != nil {
 			return nil, "", err
@@ -226,7 +229,8 @@ func OpenTar(r io.Reader, lim Limits) (*Bag, error) {
 			switch {
 			case name == "bagit.txt":
 				known = true
-			case strings.Count(name, "/") == 1 && strings.HasSuffix(name, "/bagit.txt"):
+			case strings.Count(name, "/") == 1 && strings.HasSuffix(name, "/bagit.txt") && name != "data/bagit.txt":
+				// A bag in one top-level folder ("data/bagit.txt" is a nested bag's).
 				prefix, known = strings.TrimSuffix(name, "bagit.txt"), true
 			}
 			if !known {

@@ -32,7 +32,9 @@ type File struct {
 // Whatever the consumer leaves unread is read (and hashed) after it returns. The bytes
 // are not yet verified when the consumer sees them: a file whose digest does not match
 // its claim is reported in [Report.Errors] after the walk, and whatever the consumer
-// stored for it must then be discarded. A consumer error stops the walk and is returned
+// stored for it must then be discarded. The consumer is called even when tag-file
+// errors already make the bag invalid, so that a rejection can still name what arrived;
+// check [Report.Valid] after the walk. A consumer error stops the walk and is returned
 // by Validate as is.
 type Consumer func(f File, r io.Reader) error
 
@@ -126,6 +128,7 @@ type validation struct {
 	present     map[string]int               // payload path -> index in rep.Files
 	fold        map[string][]string          // foldKey -> manifest paths
 	presentFold map[string]string            // foldKey -> a present, hashed payload path
+	copyBuf     []byte
 }
 
 func (v *validation) run() error {
@@ -344,9 +347,15 @@ func (v *validation) hasFormatError(path string) bool {
 	return false
 }
 
-// essentialTag reports whether a tag file must be known before any payload is hashed.
+// essentialTag reports whether a tag file must be read before any payload: the files
+// validation parses. Other tag files may come later; they are checked against the tag
+// manifests as they arrive.
 func essentialTag(rel string) bool {
-	return rel == "bagit.txt" || rel == "fetch.txt" || manifestName.MatchString(rel)
+	switch rel {
+	case "bagit.txt", "bag-info.txt", "package-info.txt", "fetch.txt":
+		return true
+	}
+	return manifestName.MatchString(rel) || tagManifestName.MatchString(rel)
 }
 
 func (v *validation) walk() error {
@@ -379,8 +388,8 @@ func (v *validation) walk() error {
 		if err != nil {
 			return err
 		}
-		tee := io.TeeReader(r, dw)
 		if v.opts.Consume != nil {
+			tee := io.TeeReader(r, dw)
 			if err := v.opts.Consume(File{Path: name, Size: size, Claimed: claims}, tee); err != nil {
 				var ae *ArchiveError
 				var le *LimitError
@@ -390,7 +399,8 @@ func (v *validation) walk() error {
 				return consumerError{err}
 			}
 		}
-		if _, err := io.Copy(io.Discard, tee); err != nil {
+		// Whatever the consumer left unread goes to the hashes alone.
+		if _, err := io.CopyBuffer(dw, r, v.buf()); err != nil {
 			return readErr(name, err)
 		}
 		sums := dw.Sums()
@@ -440,6 +450,14 @@ func (v *validation) claims(name string) (map[string]string, string) {
 	return nil, name
 }
 
+// buf returns the copy buffer: large reads keep system calls few on stored members.
+func (v *validation) buf() []byte {
+	if v.copyBuf == nil {
+		v.copyBuf = make([]byte, 256<<10)
+	}
+	return v.copyBuf
+}
+
 func (v *validation) lateTag(name string, size int64, r io.Reader) error {
 	if essentialTag(name) {
 		return &OrderError{Path: name}
@@ -451,7 +469,7 @@ func (v *validation) lateTag(name string, size int64, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(dw, r); err != nil {
+	if _, err := io.CopyBuffer(dw, r, v.buf()); err != nil {
 		return readErr(name, err)
 	}
 	v.lateTags[name] = dw.Sums()

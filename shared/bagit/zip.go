@@ -26,7 +26,15 @@ type zipSource struct {
 // once are read. The bag may sit at the archive's root or in its one top-level folder.
 func OpenZip(r io.ReaderAt, size int64, lim Limits) (*Bag, error) {
 	lim = lim.withDefaults()
-	zr, err := zip.NewReader(r, size)
+	// archive/zip parses the whole central directory into memory before returning; cap
+	// the bytes it may read for that.
+	budget := &budgetReaderAt{r: r, left: lim.MaxDirectorySize + 128<<10, max: lim.MaxDirectorySize}
+	zr, err := zip.NewReader(budget, size)
+	budget.off = true
+	var le *LimitError
+	if errors.As(err, &le) {
+		return nil, le
+	}
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, &ArchiveError{Reason: "not a readable zip archive (corrupt, truncated or not a zip)", Err: err}
 	}
@@ -127,6 +135,24 @@ func OpenZip(r io.ReaderAt, size int64, lim Limits) (*Bag, error) {
 	sort.SliceStable(zs.payload, func(i, j int) bool { return offsets[zs.payload[i]] < offsets[zs.payload[j]] })
 	b.src = zs
 	return b, nil
+}
+
+// budgetReaderAt fails reads once more than left bytes were read, until off is set.
+type budgetReaderAt struct {
+	r    io.ReaderAt
+	left int64
+	max  int64
+	off  bool
+}
+
+func (b *budgetReaderAt) ReadAt(p []byte, o int64) (int, error) {
+	if !b.off {
+		b.left -= int64(len(p))
+		if b.left < 0 {
+			return 0, &LimitError{Path: "zip central directory", Limit: "MaxDirectorySize", Max: b.max, Got: b.max - b.left}
+		}
+	}
+	return b.r.ReadAt(p, o)
 }
 
 func ratio(u, c int64) int64 {

@@ -101,3 +101,17 @@ func hexOf(b []byte) string {
 	}
 	return string(out)
 }
+
+// Large writes take the parallel path; the sums must not change.
+func TestParallelWritesMatchSequential(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	big, _ := New("md5", "sha1", "sha512")
+	big.Write(data)
+	small, _ := New("md5", "sha1", "sha512")
+	for i := 0; i < len(data); i += 1000 {
+		small.Write(data[i:min(i+1000, len(data))])
+	}
+	if g, w := big.Sums(), small.Sums(); len(g) != 4 || g["sha512"] != w["sha512"] || g["md5"] != w["md5"] || g["sha1"] != w["sha1"] || g["sha256"] != w["sha256"] {
+		t.Errorf("parallel sums %v, sequential %v", g, w)
+	}
+}

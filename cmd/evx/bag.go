@@ -1,0 +1,370 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/evx-project/evx/shared/bagit"
+)
+
+func init() {
+	commands = append(commands, command{
+		name:    "bag",
+		summary: "create or validate an evidence bundle (a BagIt bag)",
+		run:     runBag,
+	})
+}
+
+const bagUsage = `Usage:
+  evx bag create [--counterpart ID]... [--field Label=Value]... [--date YYYY-MM-DD|none] -o OUT SRC...
+  evx bag validate [--spec] [--json] PATH
+
+create   puts the files and folders SRC... into a new bag OUT: a folder, or an archive
+         chosen by OUT's extension (.zip, .tar, .tar.gz). SHA-256 and SHA-512 manifests,
+         tag manifests and bag-info.txt (with Payload-Oxum and your evx fields) are written;
+         the same input gives the same bytes.
+validate checks the bag in PATH (a folder, zip, tar or tar.gz) against RFC 8493 and, unless
+         --spec is given, evx's intake policy (what ingest accepts).
+
+Exit codes: 0 valid (warnings printed), 1 invalid (one reason a line), 2 usage or I/O error.
+`
+
+func runBag(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		io.WriteString(stderr, bagUsage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "create":
+		return runBagCreate(args[1:], stdout, stderr)
+	case "validate":
+		return runBagValidate(args[1:], stdout, stderr)
+	case "-h", "--help", "help":
+		io.WriteString(stdout, bagUsage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "evx bag: unknown subcommand %q\n\n%s", args[0], bagUsage)
+	return exitUsage
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// parseInterleaved parses flags that may come before, between or after positional args.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func runBagCreate(args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("evx bag create", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	var counterparts, fields multiFlag
+	out := fset.String("o", "", "output: a folder, or an archive `OUT`.zip, .tar or .tar.gz")
+	date := fset.String("date", time.Now().UTC().Format("2006-01-02"), "Bagging-Date `YYYY-MM-DD`, or none to leave it out")
+	fset.Var(&counterparts, "counterpart", "EVX-Counterpart `ID` of an agency to receive the bundle (repeatable)")
+	fset.Var(&fields, "field", "a bag-info.txt field `Label=Value` (repeatable), e.g. EVX-Handling-Code=H2")
+	fset.Usage = func() { io.WriteString(stderr, bagUsage+"\nOptions of create:\n"); fset.PrintDefaults() }
+	srcs, err := parseInterleaved(fset, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if *out == "" || len(srcs) == 0 {
+		fmt.Fprintln(stderr, "evx bag create: give the output with -o OUT and at least one file or folder to put in the bag")
+		return exitUsage
+	}
+	opts := bagit.CreateOptions{}
+	if *date != "none" {
+		d, err := time.Parse("2006-01-02", *date)
+		if err != nil {
+			fmt.Fprintf(stderr, "evx bag create: --date %q is not YYYY-MM-DD (or none)\n", *date)
+			return exitUsage
+		}
+		opts.BaggingDate = d
+	}
+	for _, c := range counterparts {
+		opts.Info = append(opts.Info, bagit.Field{Label: bagit.LabelCounterpart, Value: c})
+	}
+	for _, f := range fields {
+		label, value, ok := strings.Cut(f, "=")
+		if !ok || strings.TrimSpace(label) == "" {
+			fmt.Fprintf(stderr, "evx bag create: --field %q must be Label=Value\n", f)
+			return exitUsage
+		}
+		opts.Info = append(opts.Info, bagit.Field{Label: strings.TrimSpace(label), Value: strings.TrimSpace(value)})
+	}
+	if len(opts.Info.Get(bagit.LabelCounterpart)) == 0 {
+		fmt.Fprintln(stderr, "evx bag create: warning: no --counterpart given; evx intake refuses a bag without EVX-Counterpart")
+	}
+	if _, errs := bagit.ParseFields(opts.Info); len(errs) > 0 {
+		for _, e := range errs {
+			var pe *bagit.PolicyError
+			if errors.As(e, &pe) && !strings.Contains(pe.Reason, "names no") {
+				fmt.Fprintf(stderr, "evx bag create: %v\n", e)
+				return exitUsage
+			}
+		}
+	}
+	p := newProgress(stderr, "")
+	opts.Progress = func(stage, path string, octets int64) {
+		if stage != p.verb {
+			p.verb, p.n = stage, 0
+		}
+		p.update(path, octets)
+	}
+	c, err := bagit.Create(*out, srcs, opts)
+	p.done()
+	if err != nil {
+		fmt.Fprintf(stderr, "evx bag create: %v\n", err)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+			return exitUsage
+		}
+		return exitInvalid
+	}
+	fmt.Fprintf(stdout, "created %s (%s): %s, %d bytes, sha256 and sha512 manifests\n", c.Path, c.Kind, count(int64(c.Files), "payload file"), c.Octets)
+	return exitOK
+}
+
+// jsonReport is the --json form of a validation.
+type jsonReport struct {
+	Path       string          `json:"path"`
+	Mode       string          `json:"mode"`
+	Valid      bool            `json:"valid"`
+	Kind       string          `json:"kind,omitempty"`
+	Version    string          `json:"version,omitempty"`
+	Algorithms []string        `json:"algorithms,omitempty"`
+	Files      int64           `json:"files"`
+	Octets     int64           `json:"octets"`
+	Fields     *bagit.Fields   `json:"fields,omitempty"`
+	Info       bagit.Info      `json:"info,omitempty"`
+	Errors     []jsonError     `json:"errors"`
+	Warnings   []bagit.Warning `json:"warnings"`
+}
+
+type jsonError struct {
+	Kind    string `json:"kind"`
+	Path    string `json:"path,omitempty"`
+	Limit   string `json:"limit,omitempty"`
+	Want    string `json:"want,omitempty"` // checksum listed in the manifest
+	Got     string `json:"got,omitempty"`  // checksum computed from the content
+	Message string `json:"message"`
+}
+
+func describe(err error) jsonError {
+	j := jsonError{Message: err.Error(), Kind: "error"}
+	var (
+		le *bagit.LimitError
+		ue *bagit.UnsafePathError
+		ae *bagit.ArchiveError
+		fe *bagit.FormatError
+		me *bagit.MissingError
+		ne *bagit.UnlistedError
+		ce *bagit.ChecksumError
+		oe *bagit.OxumError
+		re *bagit.OrderError
+		pe *bagit.PolicyError
+	)
+	switch {
+	case errors.As(err, &le):
+		j.Kind, j.Path, j.Limit = "limit", le.Path, le.Limit
+	case errors.As(err, &ue):
+		j.Kind, j.Path = "unsafe-path", ue.Path
+	case errors.As(err, &ae):
+		j.Kind, j.Path = "archive", ae.Path
+	case errors.As(err, &fe):
+		j.Kind, j.Path = "format", fe.Path
+	case errors.As(err, &me):
+		j.Kind, j.Path = "missing", me.Path
+	case errors.As(err, &ne):
+		j.Kind, j.Path = "unlisted", ne.Path
+	case errors.As(err, &ce):
+		j.Kind, j.Path, j.Want, j.Got = "checksum", ce.Path, ce.Want, ce.Got
+	case errors.As(err, &oe):
+		j.Kind, j.Path = "payload-oxum", "bag-info.txt"
+	case errors.As(err, &re):
+		j.Kind, j.Path = "order", re.Path
+	case errors.As(err, &pe):
+		j.Kind, j.Path = "policy", pe.Path
+	}
+	return j
+}
+
+func isBagError(err error) bool {
+	return describe(err).Kind != "error"
+}
+
+func runBagValidate(args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("evx bag validate", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	spec := fset.Bool("spec", false, "check RFC 8493 alone, not evx's intake policy")
+	asJSON := fset.Bool("json", false, "print the result as JSON")
+	fset.Usage = func() { io.WriteString(stderr, bagUsage+"\nOptions of validate:\n"); fset.PrintDefaults() }
+	pos, err := parseInterleaved(fset, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "evx bag validate: give exactly one PATH: a bag folder, or a zip, tar or tar.gz file")
+		return exitUsage
+	}
+	path := pos[0]
+	mode, modeName := bagit.ModeEVX, "evx"
+	if *spec {
+		mode, modeName = bagit.ModeSpec, "spec"
+	}
+	j := jsonReport{Path: path, Mode: modeName, Errors: []jsonError{}, Warnings: []bagit.Warning{}}
+	var errs []error
+	b, err := bagit.Open(path, bagit.DefaultLimits())
+	if err != nil {
+		if !isBagError(err) {
+			fmt.Fprintf(stderr, "evx bag validate: cannot read %s: %v\n", path, unwrapPathErr(err))
+			return exitUsage
+		}
+		errs = append(errs, err)
+	} else {
+		defer b.Close()
+		p := newProgress(stderr, "validating")
+		rep, err := b.Validate(bagit.Options{Mode: mode, Progress: p.update})
+		p.done()
+		if err != nil {
+			fmt.Fprintf(stderr, "evx bag validate: %s: %v\n", path, err)
+			return exitUsage
+		}
+		for _, e := range rep.Errors {
+			if !isBagError(e) {
+				fmt.Fprintf(stderr, "evx bag validate: cannot read %s: %v\n", path, e)
+				return exitUsage
+			}
+		}
+		errs = rep.Errors
+		j.Kind, j.Version, j.Algorithms = rep.Kind, rep.Version, rep.Algorithms
+		j.Files, j.Octets, j.Fields, j.Info = rep.Streams, rep.Octets, rep.Fields, rep.Info
+		j.Warnings = append(j.Warnings, rep.Warnings...)
+	}
+	for _, e := range errs {
+		j.Errors = append(j.Errors, describe(e))
+	}
+	j.Valid = len(errs) == 0
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		enc.Encode(j)
+	} else {
+		printReport(stdout, j)
+	}
+	if !j.Valid {
+		return exitInvalid
+	}
+	return exitOK
+}
+
+func count(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// maxPrinted caps the reasons printed as text; a bag of 100,000 altered files need not
+// print 100,000 lines to say so.
+const maxPrinted = 50
+
+func printReport(w io.Writer, j jsonReport) {
+	what := "evx intake policy and RFC 8493"
+	if j.Mode == "spec" {
+		what = "RFC 8493"
+	}
+	if j.Valid {
+		fmt.Fprintf(w, "valid: %s (%s, BagIt %s) under %s: %s, %d bytes, verified with %s\n",
+			j.Path, j.Kind, j.Version, what, count(j.Files, "payload file"), j.Octets, strings.Join(j.Algorithms, ", "))
+		if f := j.Fields; f != nil && len(f.Counterparts) > 0 {
+			fmt.Fprintf(w, "for: %s", strings.Join(f.Counterparts, ", "))
+			if f.HandlingCode != "" {
+				fmt.Fprintf(w, "; handling %s", f.HandlingCode)
+			}
+			if f.ExternalIdentifier != "" {
+				fmt.Fprintf(w, "; case %s", f.ExternalIdentifier)
+			}
+			fmt.Fprintln(w)
+		}
+	} else {
+		fmt.Fprintf(w, "invalid: %s under %s, %s:\n", j.Path, what, count(int64(len(j.Errors)), "problem"))
+		for i, e := range j.Errors {
+			if i == maxPrinted {
+				fmt.Fprintf(w, "  ... and %d more; --json lists them all\n", len(j.Errors)-maxPrinted)
+				break
+			}
+			fmt.Fprintf(w, "  %s\n", e.Message)
+		}
+	}
+	for _, wn := range j.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", wn)
+	}
+}
+
+// progress prints a one-line counter on stderr, only when stderr is a terminal.
+type progress struct {
+	w    io.Writer
+	verb string
+	on   bool
+	last time.Time
+	n    int
+}
+
+func newProgress(w io.Writer, verb string) *progress {
+	p := &progress{w: w, verb: verb}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.on = true
+		}
+	}
+	return p
+}
+
+func (p *progress) update(path string, octets int64) {
+	p.n++
+	if !p.on || time.Since(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	fmt.Fprintf(p.w, "\r%s: %d files, %.1f MiB   ", p.verb, p.n, float64(octets)/(1<<20))
+}
+
+func (p *progress) done() {
+	if p.on && !p.last.IsZero() {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The evx demo (make demo): builds bin/evx and runs `evx demo`, the whole exchange on the
+# embedded default: an uploader sends the sample evidence in testdata/sample/ to two
+# counterparts, one pulls and accepts, the other receives a copy altered in transit and
+# rejects it, and legal staff verify the custody trail and get the court report.
+# Everything it makes lands in out/demo/ (replaced on every run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+go build -o bin/evx ./cmd/evx
+rm -rf out/demo
+mkdir -p out
+exec ./bin/evx demo --out out/demo
