@@ -69,16 +69,13 @@ func runUpload(args []string, stdout, stderr io.Writer) int {
 		}
 		defer os.RemoveAll(tmp)
 		bagPath = filepath.Join(tmp, "bundle.zip")
-		progress := func(path string, n int64) {}
-		if isTerminal(stderr) {
-			progress = func(path string, n int64) { fmt.Fprintf(stderr, "\rbagging %-60.60s %10d bytes", path, n) }
-		}
-		if _, err := bagit.Create(bagPath, srcs, bagit.CreateOptions{Info: info, Progress: progress}); err != nil {
-			fmt.Fprintln(stderr, "\nevx upload:", err)
+		p := newProgress(stderr, "bagging")
+		_, err = bagit.Create(bagPath, srcs, bagit.CreateOptions{Info: info,
+			Progress: func(stage, path string, octets int64) { p.update(path, octets) }})
+		p.done()
+		if err != nil {
+			fmt.Fprintln(stderr, "evx upload:", err)
 			return exitUsage
-		}
-		if isTerminal(stderr) {
-			fmt.Fprintln(stderr)
 		}
 	}
 	x, err := ex.open(ctx)
@@ -128,14 +125,4 @@ func printStatus(w io.Writer, st *pipeline.Status) {
 	for _, r := range st.Ingest.Reasons {
 		fmt.Fprintf(w, "note: %s\n", r)
 	}
-}
-
-// isTerminal reports whether w is a character device (progress is shown only there).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
