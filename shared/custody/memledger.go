@@ -53,14 +53,19 @@ func (m *MemLedger) Append(ctx context.Context, e Event) (uint64, error) {
 	}
 	idx := m.size
 	m.rng, m.size = rng, m.size+1
-	m.bundles[e.BundleID] = append(evs, Entry{Event: e, Leaf: idx})
+	m.bundles[e.BundleID] = append(evs, Entry{Event: cloneEvent(e), Leaf: idx})
 	return idx, nil
 }
 
 func (m *MemLedger) Events(ctx context.Context, bundleID string) ([]Entry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]Entry(nil), m.bundles[bundleID]...), nil
+	evs := m.bundles[bundleID]
+	out := make([]Entry, len(evs))
+	for i, en := range evs {
+		out[i] = Entry{Event: cloneEvent(en.Event), Leaf: en.Leaf}
+	}
+	return out, nil
 }
 
 func (m *MemLedger) Last(ctx context.Context, bundleID string) (Entry, bool, error) {
@@ -70,7 +75,8 @@ func (m *MemLedger) Last(ctx context.Context, bundleID string) (Entry, bool, err
 	if len(evs) == 0 {
 		return Entry{}, false, nil
 	}
-	return evs[len(evs)-1], true, nil
+	last := evs[len(evs)-1]
+	return Entry{Event: cloneEvent(last.Event), Leaf: last.Leaf}, true, nil
 }
 
 func (m *MemLedger) LogSize(ctx context.Context) (uint64, error) {
@@ -110,4 +116,11 @@ func unhex(c byte) byte {
 		return c - 'a' + 10
 	}
 	return c - '0'
+}
+
+// cloneEvent copies e's slices, so callers never share memory with the stored record.
+func cloneEvent(e Event) Event {
+	e.Details.Documents = append([]Document(nil), e.Details.Documents...)
+	e.Details.Reasons = append([]string(nil), e.Details.Reasons...)
+	return e
 }

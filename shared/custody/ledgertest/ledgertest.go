@@ -37,6 +37,7 @@ func Run(t *testing.T, newLedger func(t *testing.T) custody.Ledger) {
 		{"ConcurrentBundles", testConcurrentBundles},
 		{"Proofs", testProofs},
 		{"ExportVerifies", testExportVerifies},
+		{"ReadsAreCopies", testReadsAreCopies},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newLedger(t)) })
@@ -385,5 +386,23 @@ func testExportVerifies(t *testing.T, l custody.Ledger) {
 	}
 	if rep.Events != 5 || rep.LogSize != 11 || rep.OlderSize != 5 {
 		t.Errorf("Verify report = %+v, want 5 events, log size 11, older size 5", rep)
+	}
+}
+
+// testReadsAreCopies: changing what Events or Last returned does not change the ledger.
+func testReadsAreCopies(t *testing.T, l custody.Ledger) {
+	ctx := context.Background()
+	k := keeper(l)
+	if _, err := k.Record(ctx, "r", custody.Hashed, system, custody.Details{Documents: []custody.Document{doc(1)}, Reasons: []string{"x"}}); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := l.Events(ctx, "r")
+	evs[0].Event.Details.Documents[0].Size = 1
+	evs[0].Event.Details.Reasons[0] = "changed"
+	last, _, _ := l.Last(ctx, "r")
+	last.Event.Details.Documents[0].SHA256 = "00"
+	again, _ := l.Events(ctx, "r")
+	if err := custody.CheckSealed(again[0].Event); err != nil {
+		t.Errorf("stored event changed through a returned value: %v", err)
 	}
 }
