@@ -67,3 +67,62 @@ func TestLedgerReopen(t *testing.T) {
 		t.Errorf("Verify report = %+v, want 8 events in a log of 11", rep)
 	}
 }
+
+// TestLedgerAppendIsAtomic makes the log-node insert of an append fail (a node row already
+// there, as corruption would leave it) and checks that the event was not written either.
+func TestLedgerAppendIsAtomic(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "evx.db")
+	l := newTestLedger(t, path)
+	k := &custody.Keeper{Ledger: l, Signer: ledgertest.Signer(), Origin: "evx.test/custody"}
+	actor := custody.Actor{Kind: custody.ActorSystem, ID: "t"}
+	if _, err := k.Record(ctx, "b", custody.Hashed, actor, custody.Details{}); err != nil {
+		t.Fatal(err)
+	}
+	// The second leaf (level 0, index 1) will collide.
+	if _, err := l.db.ExecContext(ctx, `INSERT INTO custody_log_nodes (level, idx, hash) VALUES (0, 1, x'00')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Record(ctx, "b", custody.Stored, actor, custody.Details{}); err == nil {
+		t.Fatal("Record succeeded although its log node could not be written")
+	}
+	evs, err := l.Events(ctx, "b")
+	if err != nil || len(evs) != 1 {
+		t.Errorf("Events = %d, %v after a failed append, want 1 (the event must not outlive its leaf)", len(evs), err)
+	}
+	if n, _ := l.LogSize(ctx); n != 1 {
+		t.Errorf("LogSize = %d after a failed append, want 1", n)
+	}
+	// Once repaired, the ledger goes on from where it was.
+	if _, err := l.db.ExecContext(ctx, `DELETE FROM custody_log_nodes WHERE level = 0 AND idx = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Record(ctx, "b", custody.Stored, actor, custody.Details{}); err != nil {
+		t.Fatalf("Record after repair: %v", err)
+	}
+	tr, err := k.Export(ctx, "b", custody.ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := custody.Verify(tr, k.Signer.Public(), custody.VerifyOptions{}); err != nil {
+		t.Errorf("Verify after repair = %v, want nil", err)
+	}
+}
+
+// TestLedgerCancelledCaller: a caller whose context ends while its append is queued gets the
+// context's error; the ledger stays consistent.
+func TestLedgerCancelledCaller(t *testing.T) {
+	l := newTestLedger(t, filepath.Join(t.TempDir(), "evx.db"))
+	k := &custody.Keeper{Ledger: l, Signer: ledgertest.Signer(), Origin: "evx.test/custody"}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := k.Record(ctx, "b", custody.Hashed, custody.Actor{Kind: custody.ActorSystem, ID: "t"}, custody.Details{}); err == nil {
+		t.Errorf("Record with a cancelled context succeeded")
+	}
+	bg := context.Background()
+	n, _ := l.LogSize(bg)
+	evs, _ := l.Events(bg, "b")
+	if uint64(len(evs)) != n {
+		t.Errorf("after a cancelled append: %d events, log size %d, want equal", len(evs), n)
+	}
+}
