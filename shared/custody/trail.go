@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 )
@@ -155,9 +156,26 @@ func ParseTrail(data []byte) (*Trail, error) {
 	if len(data) > MaxTrailBytes {
 		return nil, &FormatError{Err: fmt.Errorf("trail of %d bytes exceeds %d", len(data), MaxTrailBytes)}
 	}
-	var t Trail
-	if err := strictUnmarshal(data, &t); err != nil {
+	// Events are decoded on every core: the outer pass only delimits them.
+	var raw struct {
+		Format      string             `json:"format"`
+		BundleID    string             `json:"bundle"`
+		Keys        []PublicKey        `json:"keys"`
+		Checkpoint  string             `json:"checkpoint"`
+		Events      []json.RawMessage  `json:"events"`
+		Consistency *ConsistencyRecord `json:"consistency,omitempty"`
+	}
+	if err := strictUnmarshal(data, &raw); err != nil {
 		return nil, &FormatError{Err: err}
+	}
+	t := Trail{Format: raw.Format, BundleID: raw.BundleID, Keys: raw.Keys, Checkpoint: raw.Checkpoint,
+		Consistency: raw.Consistency, Events: make([]TrailEvent, len(raw.Events))}
+	errs := make([]error, len(raw.Events))
+	parallel(len(raw.Events), func(i int) { errs[i] = strictUnmarshal(raw.Events[i], &t.Events[i]) })
+	for i, err := range errs {
+		if err != nil {
+			return nil, &FormatError{Err: fmt.Errorf("event at position %d: %w", i, err)}
+		}
 	}
 	if t.Format != TrailFormat {
 		return nil, &FormatError{Err: fmt.Errorf("format %q, want %q", t.Format, TrailFormat)}

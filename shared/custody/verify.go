@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/transparency-dev/merkle/proof"
 )
@@ -148,24 +149,38 @@ type eventCheck struct {
 
 func checkEvents(evs []TrailEvent, pub crypto.PublicKey, size uint64, root []byte) []eventCheck {
 	out := make([]eventCheck, len(evs))
+	parallel(len(evs), func(i int) { out[i] = checkEvent(evs[i], pub, size) })
+	return out
+}
+
+// parallel calls fn(0) ... fn(n-1) on every core, in chunks, and returns when all are done.
+func parallel(n int, fn func(i int)) {
 	workers := runtime.GOMAXPROCS(0)
+	if n < 64 || workers == 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	const chunk = 256
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	next := make(chan int, workers)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				out[i] = checkEvent(evs[i], pub, size)
+			for {
+				start := int(next.Add(chunk)) - chunk
+				if start >= n {
+					return
+				}
+				for i := start; i < min(start+chunk, n); i++ {
+					fn(i)
+				}
 			}
 		}()
 	}
-	for i := range evs {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
-	return out
 }
 
 func checkEvent(te TrailEvent, pub crypto.PublicKey, size uint64) (c eventCheck) {
