@@ -71,6 +71,9 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 	if err != nil {
 		return nil, err
 	}
+	if len(t.Events) == 0 {
+		return nil, &FormatError{Err: errors.New("trail has no events")}
+	}
 	cp, err := OpenCheckpoint([]byte(t.Checkpoint), pub)
 	if err != nil {
 		return nil, err
