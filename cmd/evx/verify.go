@@ -171,7 +171,7 @@ func describeFailure(err error) map[string]any {
 	case errors.As(err, &te):
 		set("TimeOrderError", "seq", te.Seq, "want", "not before "+te.Previous, "got", te.Got)
 	case errors.As(err, &ce):
-		set("CheckpointError")
+		set("CheckpointError", "want", ce.Want, "got", ce.Got)
 	case errors.As(err, &ie):
 		set("InclusionError", "seq", ie.Seq, "leaf_index", ie.Leaf, "log_size", ie.Size, "want", hex.EncodeToString(ie.Want), "got", hex.EncodeToString(ie.Got))
 	case errors.As(err, &de):

@@ -87,17 +87,24 @@ func (e *TimeOrderError) Error() string {
 	return fmt.Sprintf("event seq %d is stamped %s, before its predecessor's %s", e.Seq, e.Got, e.Previous)
 }
 
-// CheckpointError: the checkpoint is not a checkpoint signed by the trusted key.
+// CheckpointError: the checkpoint is not a checkpoint signed by the trusted key. Want names
+// the trusted key as a note key ("<origin>+<key hash>"), Got the keys whose signatures the
+// note carries.
 type CheckpointError struct {
-	Reason string
-	Err    error
+	Reason    string
+	Want, Got string
+	Err       error
 }
 
 func (e *CheckpointError) Error() string {
-	if e.Err == nil {
-		return "checkpoint: " + e.Reason
+	msg := "checkpoint: " + e.Reason
+	if e.Want != "" {
+		msg += fmt.Sprintf(": want a valid signature by %s, note is signed by %s", e.Want, orNone(e.Got))
 	}
-	return fmt.Sprintf("checkpoint: %s: %v", e.Reason, e.Err)
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
 }
 func (e *CheckpointError) Unwrap() error { return e.Err }
 
