@@ -76,6 +76,9 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	if len(data) > 8<<20 && !*asJSON {
+		fmt.Fprintf(stderr, "evx verify: checking %s (%d MiB)...\n", pos[0], len(data)>>20)
+	}
 	opt := custody.VerifyOptions{Documents: *docs}
 	if *docs != "" {
 		if st, err := os.Stat(*docs); err != nil || !st.IsDir() {
