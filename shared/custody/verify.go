@@ -55,14 +55,16 @@ func VerifyTrail(data []byte, pub crypto.PublicKey, opt VerifyOptions) (*Report,
 // Verify checks a trail with the trusted public key pub alone, in this order, and returns the
 // first failure as a typed error carrying the expected and the computed value:
 //
-//  1. the checkpoint is signed by pub (*CheckpointError);
+//  1. the trail's list of keys is well formed (*FormatError) and the checkpoint is signed by
+//     pub (*CheckpointError);
 //  2. for each event in order: it belongs to the trail's bundle (*BundleError), its prev is
 //     the hash of the event before it (*BreakError), its seq follows (*SequenceError), its
 //     content hashes to its hash (*EventHashError), it names pub's key id and its signature
 //     verifies (*SignatureError), its time is not before its predecessor's (*TimeOrderError),
 //     and its inclusion proof leads to the checkpoint's root (*InclusionError);
-//  3. with opt.Documents, every recorded document's SHA-256 (*DocumentHashError);
-//  4. with opt.Older, the consistency of the checkpoint's log with the older one
+//  3. the list of keys names pub (*FormatError);
+//  4. with opt.Documents, every recorded document's SHA-256 (*DocumentHashError);
+//  5. with opt.Older, the consistency of the checkpoint's log with the older one
 //     (*CheckpointError for the older note, *ConsistencyError).
 //
 // A malformed trail is a *FormatError. Hash and signature checks run on every core.
@@ -73,6 +75,10 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 	}
 	if len(t.Events) == 0 {
 		return nil, &FormatError{Err: errors.New("trail has no events")}
+	}
+	listed, err := checkKeyList(t.Keys, keyID)
+	if err != nil {
+		return nil, err
 	}
 	cp, err := OpenCheckpoint([]byte(t.Checkpoint), pub)
 	if err != nil {
@@ -116,6 +122,9 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		}
 		prev = e
 	}
+	if !listed {
+		return nil, &FormatError{Err: fmt.Errorf("trail does not list the key that signed it (%s) among its keys", keyID)}
+	}
 	rep := &Report{BundleID: t.BundleID, Events: len(t.Events), KeyID: keyID, Origin: cp.Origin,
 		LogSize: cp.Size, Root: hex.EncodeToString(cp.Hash)}
 	if opt.Documents != "" {
@@ -139,6 +148,27 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		rep.OlderSize = old.Size
 	}
 	return rep, nil
+}
+
+// checkKeyList holds the trail's list of keys (there for people checking by hand) to the
+// truth: every entry's id and algorithm are those of its PEM key. It reports whether the
+// trusted key is listed.
+func checkKeyList(keys []PublicKey, trusted string) (listed bool, err error) {
+	for i, k := range keys {
+		pub, err := ParsePublicKeyPEM([]byte(k.PEM))
+		if err != nil {
+			return false, &FormatError{Err: fmt.Errorf("keys[%d]: %w", i, err)}
+		}
+		want, err := PublicKeyOf(pub)
+		if err != nil {
+			return false, &FormatError{Err: fmt.Errorf("keys[%d]: %w", i, err)}
+		}
+		if k.KeyID != want.KeyID || k.Algorithm != want.Algorithm || k.PEM != want.PEM {
+			return false, &FormatError{Err: fmt.Errorf("keys[%d] states id %s (%s), its PEM key is %s (%s)", i, k.KeyID, k.Algorithm, want.KeyID, want.Algorithm)}
+		}
+		listed = listed || k.KeyID == trusted
+	}
+	return listed, nil
 }
 
 // eventCheck holds what the parallel pass computed for one event.
