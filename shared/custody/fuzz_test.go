@@ -104,3 +104,23 @@ func FuzzVerifyTrail(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckMemberNames(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{`{"a":{"b_1":[{"c":"{\"X\":1}"}]},"d":"e"}`, true},
+		{`{"a":1,"b":{"a":2}}`, true},
+		{`{"Details":1}`, false},
+		{`{"\u212Aey_id":1}`, false},
+		{`{"a":1,"a":2}`, false},
+		{`{"a":[{"x":1,"y":2,"x":3}]}`, false},
+		{`{"a\"b":1}`, false},
+		{`["A",{"b":"C"}]`, true},
+	} {
+		if err := checkMemberNames([]byte(tc.in)); (err == nil) != tc.ok {
+			t.Errorf("checkMemberNames(%s) = %v, want ok %v", tc.in, err, tc.ok)
+		}
+	}
+}

@@ -156,6 +156,9 @@ func ParseTrail(data []byte) (*Trail, error) {
 	if len(data) > MaxTrailBytes {
 		return nil, &FormatError{Err: fmt.Errorf("trail of %d bytes exceeds %d", len(data), MaxTrailBytes)}
 	}
+	if err := checkMemberNames(data); err != nil {
+		return nil, &FormatError{Err: err}
+	}
 	// Events are decoded on every core: the outer pass only delimits them.
 	var raw struct {
 		Format      string             `json:"format"`
@@ -181,7 +184,7 @@ func ParseTrail(data []byte) (*Trail, error) {
 		return nil, &FormatError{Err: fmt.Errorf("format %q, want %q", t.Format, TrailFormat)}
 	}
 	if len(t.Events) == 0 {
-		return nil, &FormatError{Err: fmt.Errorf("trail has no events")}
+		return nil, &FormatError{Err: errNoEvents}
 	}
 	for i, te := range t.Events {
 		if len(te.Proof) > maxProofLen {

@@ -74,7 +74,7 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		return nil, err
 	}
 	if len(t.Events) == 0 {
-		return nil, &FormatError{Err: errors.New("trail has no events")}
+		return nil, &FormatError{Err: errNoEvents}
 	}
 	listed, err := checkKeyList(t.Keys, keyID)
 	if err != nil {
