@@ -147,13 +147,22 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	if err := strictUnmarshal(b, &w); err != nil {
 		return err
 	}
-	t, err := time.Parse(TimeFormat, w.Time)
-	if err != nil || t.Format(TimeFormat) != w.Time {
-		return fmt.Errorf("event time %q: want UTC as %s", w.Time, TimeFormat)
+	t, err := parseEventTime(w.Time)
+	if err != nil {
+		return err
 	}
 	*e = Event(w.plain)
 	e.Time = t
 	return nil
+}
+
+// parseEventTime reads a time written by TimeFormat and nothing else.
+func parseEventTime(s string) (time.Time, error) {
+	t, err := time.Parse(TimeFormat, s)
+	if err != nil || t.Format(TimeFormat) != s {
+		return time.Time{}, fmt.Errorf("event time %q: want UTC as %s", s, TimeFormat)
+	}
+	return t, nil
 }
 
 // CanonicalJSON returns the RFC 8785 form of the event without its hash and signature: the
