@@ -1,6 +1,7 @@
 package custody_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/custody/ledgertest"
 )
 
 // errorType names the typed error err is (or wraps), "ok" for nil.
@@ -137,5 +139,35 @@ func TestTamperVectorsNeedTheirInputs(t *testing.T) {
 	_, err = custody.VerifyTrail(data, otherPub, custody.VerifyOptions{})
 	if got := errorType(err); got != "CheckpointError" {
 		t.Errorf("VerifyTrail(good, other key) = %v, want CheckpointError", err)
+	}
+}
+
+// TestConsistencyWithEmptyCheckpoint: a checkpoint of the empty log is consistent with every
+// later one, and needs no proof.
+func TestConsistencyWithEmptyCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	s := ledgertest.Signer()
+	k := &custody.Keeper{Ledger: custody.NewMemLedger(), Signer: s, Origin: "evx.test/custody"}
+	empty, err := k.Checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Record(ctx, "b", custody.Hashed, custody.Actor{Kind: custody.ActorSystem, ID: "t"}, custody.Details{}); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := k.Export(ctx, "b", custody.ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := custody.Verify(tr, s.Public(), custody.VerifyOptions{Older: empty}); err != nil {
+		t.Errorf("Verify(older = empty log) = %v, want nil", err)
+	}
+	forged, err := custody.SignCheckpoint(ctx, s, "evx.test/custody", 0, make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = custody.Verify(tr, s.Public(), custody.VerifyOptions{Older: forged})
+	if got := errorType(err); got != "ConsistencyError" {
+		t.Errorf("Verify(older = empty log with a wrong root) = %v, want ConsistencyError", err)
 	}
 }

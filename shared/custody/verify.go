@@ -316,6 +316,12 @@ func checkConsistency(t *Trail, oldOrigin string, oldSize uint64, oldRoot []byte
 		return fail(fmt.Errorf("older checkpoint is of log %q, trail of %q", oldOrigin, origin))
 	case oldSize > size:
 		return fail(errors.New("older checkpoint is larger than the trail's"))
+	case oldSize == 0:
+		// Every log extends the empty one, whose root is SHA-256 of nothing.
+		if !bytes.Equal(oldRoot, hasher.EmptyRoot()) {
+			return &ConsistencyError{OldSize: oldSize, NewSize: size, Want: oldRoot, Got: hasher.EmptyRoot()}
+		}
+		return nil
 	case oldSize == size:
 		if !bytes.Equal(oldRoot, root) {
 			return &ConsistencyError{OldSize: oldSize, NewSize: size, Want: oldRoot, Got: root}
