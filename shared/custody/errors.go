@@ -1,9 +1,6 @@
 package custody
 
-import (
-	"encoding/hex"
-	"fmt"
-)
+import "fmt"
 
 // Verification failures. Each names the event (by its sequence) or the document it concerns
 // and carries both sides: Want is what the trail or the trusted input states, Got what the
@@ -166,5 +163,3 @@ func orNone(s string) string {
 	}
 	return s
 }
-
-func hexOf(b []byte) string { return hex.EncodeToString(b) }
