@@ -171,3 +171,26 @@ func TestConsistencyWithEmptyCheckpoint(t *testing.T) {
 		t.Errorf("Verify(older = empty log with a wrong root) = %v, want ConsistencyError", err)
 	}
 }
+
+// TestBatchedSignatureFailureNamesEvent: signatures are checked in batches; a bad one deep in
+// a long trail is still reported at its own sequence number, the first of two bad ones first.
+func TestBatchedSignatureFailureNamesEvent(t *testing.T) {
+	tr := bigTrail(t, 300)
+	pub := ledgertest.Signer().Public()
+	if _, err := custody.Verify(tr, pub, custody.VerifyOptions{}); err != nil {
+		t.Fatalf("Verify(300 events) = %v, want nil", err)
+	}
+	other := tr.Events[7].Event.Signature
+	for _, bad := range [][]int{{150}, {299}, {70, 200}, {64, 65}} {
+		c := *tr
+		c.Events = append([]custody.TrailEvent(nil), tr.Events...)
+		for _, i := range bad {
+			c.Events[i].Event.Signature = other // a valid signature, of another event
+		}
+		_, err := custody.Verify(&c, pub, custody.VerifyOptions{})
+		var se *custody.SignatureError
+		if !errors.As(err, &se) || se.Seq != uint64(bad[0]+1) {
+			t.Errorf("Verify(bad signatures at positions %v) = %v, want *SignatureError at seq %d", bad, err, bad[0]+1)
+		}
+	}
+}

@@ -174,7 +174,7 @@ func ParseTrail(data []byte) (*Trail, error) {
 	t := Trail{Format: raw.Format, BundleID: raw.BundleID, Keys: raw.Keys, Checkpoint: raw.Checkpoint,
 		Consistency: raw.Consistency, Events: make([]TrailEvent, len(raw.Events))}
 	errs := make([]error, len(raw.Events))
-	parallel(len(raw.Events), func(i int) { errs[i] = decodeTrailEvent(raw.Events[i], &t.Events[i]) })
+	parallel(len(raw.Events), 128, func(i int) { errs[i] = decodeTrailEvent(raw.Events[i], &t.Events[i]) })
 	for i, err := range errs {
 		if err != nil {
 			return nil, &FormatError{Err: fmt.Errorf("event at position %d: %w", i, err)}

@@ -3,6 +3,7 @@ package custody
 import (
 	"bytes"
 	"crypto"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -175,27 +176,59 @@ func checkKeyList(keys []PublicKey, trusted string) (listed bool, err error) {
 type eventCheck struct {
 	fieldErr error
 	hash     string
+	sum      [32]byte // the computed hash: the signed message
+	sig      []byte
 	sigErr   error
 	root     []byte
 	inclErr  error
 }
 
+// batchSize is how many Ed25519 signatures are checked together.
+const batchSize = 64
+
 func checkEvents(evs []TrailEvent, pub crypto.PublicKey, size uint64, root []byte) []eventCheck {
 	out := make([]eventCheck, len(evs))
-	parallel(len(evs), func(i int) { out[i] = checkEvent(evs[i], pub, size) })
+	parallel(len(evs), 128, func(i int) { out[i] = checkEvent(evs[i], size) })
+	// Signatures: Ed25519 in batches (a failed batch is checked one by one, to name the
+	// event); other keys one by one.
+	edPub, isEd := pub.(ed25519.PublicKey)
+	if !isEd {
+		parallel(len(out), 16, func(i int) {
+			if c := &out[i]; c.fieldErr == nil && c.sigErr == nil {
+				c.sigErr = VerifySignature(pub, c.sum[:], c.sig)
+			}
+		})
+		return out
+	}
+	chunks := (len(out) + batchSize - 1) / batchSize
+	parallel(chunks, 1, func(ch int) {
+		var idx []int
+		var msgs, sigs [][]byte
+		for i := ch * batchSize; i < min((ch+1)*batchSize, len(out)); i++ {
+			if c := &out[i]; c.fieldErr == nil && c.sigErr == nil {
+				idx, msgs, sigs = append(idx, i), append(msgs, c.sum[:]), append(sigs, c.sig)
+			}
+		}
+		if len(idx) == 0 || verifyEd25519Batch(edPub, msgs, sigs) {
+			return
+		}
+		for _, i := range idx {
+			out[i].sigErr = VerifySignature(pub, out[i].sum[:], out[i].sig)
+		}
+	})
 	return out
 }
 
-// parallel calls fn(0) ... fn(n-1) on every core, in chunks, and returns when all are done.
-func parallel(n int, fn func(i int)) {
+// parallel calls fn(0) ... fn(n-1) on every core, grain calls at a time, and returns when
+// all are done. Fewer than two grains run on the caller's goroutine.
+func parallel(n, grain int, fn func(i int)) {
 	workers := runtime.GOMAXPROCS(0)
-	if n < 64 || workers == 1 {
+	if n <= grain || workers == 1 {
 		for i := 0; i < n; i++ {
 			fn(i)
 		}
 		return
 	}
-	const chunk = 256
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -203,11 +236,11 @@ func parallel(n int, fn func(i int)) {
 		go func() {
 			defer wg.Done()
 			for {
-				start := int(next.Add(chunk)) - chunk
+				start := int(next.Add(int64(grain))) - grain
 				if start >= n {
 					return
 				}
-				for i := start; i < min(start+chunk, n); i++ {
+				for i := start; i < min(start+grain, n); i++ {
 					fn(i)
 				}
 			}
@@ -216,18 +249,16 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-func checkEvent(te TrailEvent, pub crypto.PublicKey, size uint64) (c eventCheck) {
+func checkEvent(te TrailEvent, size uint64) (c eventCheck) {
 	h, err := te.Event.ComputeHash()
 	if err != nil {
 		c.fieldErr = err
 		return c
 	}
+	c.sum = h
 	c.hash = hex.EncodeToString(h[:])
-	sig, err := base64.StdEncoding.Strict().DecodeString(te.Event.Signature)
-	if err != nil {
+	if c.sig, err = base64.StdEncoding.Strict().DecodeString(te.Event.Signature); err != nil {
 		c.sigErr = fmt.Errorf("signature is not base64: %w", err)
-	} else if err := VerifySignature(pub, h[:], sig); err != nil {
-		c.sigErr = err
 	}
 	if te.Leaf >= size {
 		c.inclErr = fmt.Errorf("leaf index %d beyond log size %d", te.Leaf, size)
