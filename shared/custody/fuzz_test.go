@@ -6,8 +6,10 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/json"
+	"math/rand"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +103,9 @@ func FuzzVerifyTrail(f *testing.F) {
 	f.Add(bytes.Replace(small, []byte(`"seq":2`), []byte(`"seq":3`), 1))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := VerifyTrail(data, pub, VerifyOptions{Older: older})
+		if _, bad := err.(*FormatError); !bad && !json.Valid(data) {
+			t.Fatalf("VerifyTrail read invalid JSON without a FormatError (%v): %q", err, data)
+		}
 		switch err.(type) {
 		case nil, *FormatError, *BundleError, *BreakError, *SequenceError, *EventHashError, *SignatureError,
 			*TimeOrderError, *CheckpointError, *InclusionError, *ConsistencyError:
@@ -169,3 +174,81 @@ func TestSmallTrailVerifies(t *testing.T) {
 		t.Errorf("VerifyTrail(small trail) = %v, want nil", err)
 	}
 }
+
+func TestScanJSONEvents(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		elems int
+		ok    bool
+	}{
+		{`{"a":1,"events":[{"x":"]"},{"y":[{}]}],"b":{"events":[1]}}`, 2, true},
+		{`{"events":[]}`, 0, true},
+		{`{"events":[ ]}`, 0, true},
+		{`{"events":[{},,{}]}`, 0, false},
+		{`{"events":[,{}]}`, 0, false},
+		{`{"events":[{},]}`, 0, false},
+		{`{"events":[{}{}]}`, 0, false},
+		{`{"events":[{},1]}`, 0, false},
+		{`{"events":["x"]}`, 0, false},
+	} {
+		lay, err := scanJSON([]byte(tc.in))
+		if (err == nil) != tc.ok || (tc.ok && len(lay.elems) != tc.elems) {
+			t.Errorf("scanJSON(%s) = %d elements, %v; want %d, ok %v", tc.in, len(lay.elems), err, tc.elems, tc.ok)
+		}
+	}
+}
+
+// TestRandomMutationsOfSmallTrail is a deterministic stand-in for a fuzzing run: random byte
+// flips, insertions and deletions of the small trail never panic, and whatever is not JSON is a
+// *FormatError.
+func TestRandomMutationsOfSmallTrail(t *testing.T) {
+	keyPEM, _ := os.ReadFile(filepath.Join("testdata", "tamper", "key.pem"))
+	pub, err := ParsePublicKeyPEM(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := smallTrail(t)
+	r := rand.New(rand.NewSource(8785))
+	changedConsistency := 0
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	for i := 0; i < n; i++ {
+		m := append([]byte(nil), small...)
+		for k := 0; k < 1+r.Intn(3); k++ {
+			p := r.Intn(len(m))
+			switch r.Intn(3) {
+			case 0:
+				m[p] ^= byte(1 << r.Intn(8))
+			case 1:
+				m = append(m[:p], m[p+1:]...)
+			case 2:
+				m = append(m[:p], append([]byte{mutationBytes[r.Intn(len(mutationBytes))]}, m[p:]...)...)
+			}
+		}
+		_, err := VerifyTrail(m, pub, VerifyOptions{})
+		if err == nil {
+			// Without an older checkpoint the consistency proof is only checked for form.
+			var a, b map[string]any
+			json.Unmarshal(m, &a)
+			json.Unmarshal(small, &b)
+			ca, cb := a["consistency"], b["consistency"]
+			delete(a, "consistency")
+			delete(b, "consistency")
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("mutated trail verifies: %q", m)
+			} else if !reflect.DeepEqual(ca, cb) {
+				changedConsistency++
+			}
+			continue
+		}
+		if _, ok := err.(*FormatError); !ok && !json.Valid(m) {
+			t.Errorf("invalid JSON gave %T, want *FormatError: %q", err, m)
+		}
+	}
+	t.Logf("%d of %d mutations changed only the consistency proof, not checked without an older checkpoint", changedConsistency, n)
+}
+
+// mutationBytes are the bytes TestRandomMutationsOfSmallTrail inserts.
+const mutationBytes = `{}[],:"\\ 0a`

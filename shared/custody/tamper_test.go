@@ -194,3 +194,28 @@ func TestBatchedSignatureFailureNamesEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestConsistencyFromCheckpointSize: an export whose consistency proof starts at its own size
+// (the recipient's checkpoint is current) verifies.
+func TestConsistencyFromCheckpointSize(t *testing.T) {
+	ctx := context.Background()
+	s := ledgertest.Signer()
+	k := &custody.Keeper{Ledger: custody.NewMemLedger(), Signer: s, Origin: "evx.test/custody"}
+	for i := 0; i < 3; i++ {
+		if _, err := k.Record(ctx, "b", custody.Hashed, custody.Actor{Kind: custody.ActorSystem, ID: "t"}, custody.Details{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cp, _ := k.Checkpoint(ctx)
+	tr, err := k.Export(ctx, "b", custody.ExportOptions{ConsistencyFrom: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := custody.Verify(tr, s.Public(), custody.VerifyOptions{Older: cp}); err != nil {
+		t.Errorf("Verify(consistency from the same size) = %v, want nil", err)
+	}
+	tr.Consistency.FromSize = 4
+	if _, err := custody.Verify(tr, s.Public(), custody.VerifyOptions{}); errorType(err) != "FormatError" {
+		t.Errorf("Verify(consistency from beyond the checkpoint) = %v, want FormatError", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 )
 
@@ -156,10 +157,12 @@ func ParseTrail(data []byte) (*Trail, error) {
 	if len(data) > MaxTrailBytes {
 		return nil, &FormatError{Err: fmt.Errorf("trail of %d bytes exceeds %d", len(data), MaxTrailBytes)}
 	}
-	if err := checkMemberNames(data); err != nil {
+	lay, err := scanJSON(data)
+	if err != nil {
 		return nil, &FormatError{Err: err}
 	}
-	// Events are decoded on every core: the outer pass only delimits them.
+	// The events are cut out and decoded on every core; the rest is decoded as a whole, with
+	// an empty events array in their place.
 	var raw struct {
 		Format      string             `json:"format"`
 		BundleID    string             `json:"bundle"`
@@ -168,13 +171,31 @@ func ParseTrail(data []byte) (*Trail, error) {
 		Events      []json.RawMessage  `json:"events"`
 		Consistency *ConsistencyRecord `json:"consistency,omitempty"`
 	}
-	if err := strictUnmarshal(data, &raw); err != nil {
+	head := data
+	if lay.events[1] > lay.events[0] {
+		head = make([]byte, 0, len(data)-(lay.events[1]-lay.events[0])+2)
+		head = append(head, data[:lay.events[0]]...)
+		head = append(head, "[]"...)
+		head = append(head, data[lay.events[1]+1:]...)
+	}
+	if err := strictUnmarshal(head, &raw); err != nil {
 		return nil, &FormatError{Err: err}
 	}
+	if len(raw.Events) > 0 || lay.events[1] <= lay.events[0] && len(lay.elems) > 0 {
+		return nil, &FormatError{Err: errors.New("events array not found where expected")}
+	}
+	for _, el := range lay.elems {
+		if el[1] < el[0] {
+			return nil, &FormatError{Err: errors.New("unterminated event")}
+		}
+	}
 	t := Trail{Format: raw.Format, BundleID: raw.BundleID, Keys: raw.Keys, Checkpoint: raw.Checkpoint,
-		Consistency: raw.Consistency, Events: make([]TrailEvent, len(raw.Events))}
-	errs := make([]error, len(raw.Events))
-	parallel(len(raw.Events), 128, func(i int) { errs[i] = decodeTrailEvent(raw.Events[i], &t.Events[i]) })
+		Consistency: raw.Consistency, Events: make([]TrailEvent, len(lay.elems))}
+	errs := make([]error, len(lay.elems))
+	parallel(len(lay.elems), 128, func(i int) {
+		el := lay.elems[i]
+		errs[i] = decodeTrailEvent(data[el[0]:el[1]+1], &t.Events[i])
+	})
 	for i, err := range errs {
 		if err != nil {
 			return nil, &FormatError{Err: fmt.Errorf("event at position %d: %w", i, err)}

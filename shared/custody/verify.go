@@ -123,6 +123,14 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		}
 		prev = e
 	}
+	if c := t.Consistency; c != nil {
+		if c.FromSize == 0 || c.FromSize > cp.Size {
+			return nil, &FormatError{Err: fmt.Errorf("consistency proof from size %d: want 1..%d", c.FromSize, cp.Size)}
+		}
+		if _, err := unhexList(c.Proof); err != nil {
+			return nil, &FormatError{Err: fmt.Errorf("consistency proof: %w", err)}
+		}
+	}
 	if !listed {
 		return nil, &FormatError{Err: fmt.Errorf("trail does not list the key that signed it (%s) among its keys", keyID)}
 	}
