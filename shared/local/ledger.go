@@ -128,26 +128,36 @@ func (l *Ledger) AppendAll(ctx context.Context, evs []custody.Event) ([]uint64, 
 	l.committing = true
 	l.qmu.Unlock()
 	if leader {
-		// Serve batches until the queue is empty; the batch outlives a cancelled caller.
-		bctx := context.WithoutCancel(ctx)
-		for {
-			l.qmu.Lock()
-			batch := l.queue
-			l.queue = nil
-			if len(batch) == 0 {
-				l.committing = false
-				l.qmu.Unlock()
-				break
-			}
-			l.qmu.Unlock()
-			l.commit(bctx, batch)
-		}
+		// The batch outlives a cancelled caller.
+		l.drain(context.WithoutCancel(ctx), true)
 	}
 	select {
 	case r := <-p.done:
 		return r.leaves, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+// drain commits queued batches until the queue is empty. A caller that became the leader
+// commits one batch (which holds its own append) and hands what arrived meanwhile to a
+// goroutine, so that no caller waits on other callers' appends under sustained load.
+func (l *Ledger) drain(ctx context.Context, caller bool) {
+	for {
+		l.qmu.Lock()
+		batch := l.queue
+		l.queue = nil
+		if len(batch) == 0 {
+			l.committing = false
+			l.qmu.Unlock()
+			return
+		}
+		l.qmu.Unlock()
+		l.commit(ctx, batch)
+		if caller {
+			go l.drain(ctx, false)
+			return
+		}
 	}
 }
 
