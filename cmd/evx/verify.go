@@ -76,6 +76,9 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	if len(data) > 8<<20 && !*asJSON {
+		fmt.Fprintf(stderr, "evx verify: checking %s (%d MiB)...\n", pos[0], len(data)>>20)
+	}
 	opt := custody.VerifyOptions{Documents: *docs}
 	if *docs != "" {
 		if st, err := os.Stat(*docs); err != nil || !st.IsDir() {
@@ -171,7 +174,7 @@ func describeFailure(err error) map[string]any {
 	case errors.As(err, &te):
 		set("TimeOrderError", "seq", te.Seq, "want", "not before "+te.Previous, "got", te.Got)
 	case errors.As(err, &ce):
-		set("CheckpointError")
+		set("CheckpointError", "want", ce.Want, "got", ce.Got)
 	case errors.As(err, &ie):
 		set("InclusionError", "seq", ie.Seq, "leaf_index", ie.Leaf, "log_size", ie.Size, "want", hex.EncodeToString(ie.Want), "got", hex.EncodeToString(ie.Got))
 	case errors.As(err, &de):

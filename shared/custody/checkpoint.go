@@ -165,10 +165,39 @@ func OpenCheckpoint(text []byte, pub crypto.PublicKey) (*log.Checkpoint, error) 
 	}
 	cp, _, _, err := log.ParseCheckpoint(text, origin, v)
 	if err != nil {
-		return nil, &CheckpointError{Reason: "note signature by the trusted key", Err: err}
+		want := fmt.Sprintf("%s+%08x", v.Name(), v.KeyHash())
+		got := noteSigners(text)
+		if got == "" {
+			return nil, &CheckpointError{Reason: "not a signed checkpoint note", Err: err}
+		}
+		reason := "not signed by the trusted key"
+		if strings.Contains(got, want) {
+			reason = "the trusted key's signature does not match the checkpoint text"
+		}
+		return nil, &CheckpointError{Reason: reason, Want: want, Got: got, Err: err}
 	}
 	if len(cp.Hash) != sha256.Size {
 		return nil, &CheckpointError{Reason: fmt.Sprintf("root hash of %d bytes, want 32", len(cp.Hash))}
 	}
 	return cp, nil
+}
+
+// noteSigners lists the "<name>+<key hash>" of every signature line of a note, for messages.
+func noteSigners(text []byte) string {
+	_, sigs, ok := strings.Cut(string(text), "\n\n")
+	if !ok {
+		return ""
+	}
+	var out []string
+	for _, line := range strings.Split(sigs, "\n") {
+		rest, ok := strings.CutPrefix(line, "\u2014 ")
+		if !ok {
+			continue
+		}
+		name, b64, ok := strings.Cut(rest, " ")
+		if raw, err := base64.StdEncoding.DecodeString(b64); ok && err == nil && len(raw) >= 4 {
+			out = append(out, fmt.Sprintf("%s+%08x", name, binary.BigEndian.Uint32(raw[:4])))
+		}
+	}
+	return strings.Join(out, ", ")
 }

@@ -1,9 +1,6 @@
 package custody
 
-import (
-	"encoding/hex"
-	"fmt"
-)
+import "fmt"
 
 // Verification failures. Each names the event (by its sequence) or the document it concerns
 // and carries both sides: Want is what the trail or the trusted input states, Got what the
@@ -87,17 +84,24 @@ func (e *TimeOrderError) Error() string {
 	return fmt.Sprintf("event seq %d is stamped %s, before its predecessor's %s", e.Seq, e.Got, e.Previous)
 }
 
-// CheckpointError: the checkpoint is not a checkpoint signed by the trusted key.
+// CheckpointError: the checkpoint is not a checkpoint signed by the trusted key. Want names
+// the trusted key as a note key ("<origin>+<key hash>"), Got the keys whose signatures the
+// note carries.
 type CheckpointError struct {
-	Reason string
-	Err    error
+	Reason    string
+	Want, Got string
+	Err       error
 }
 
 func (e *CheckpointError) Error() string {
-	if e.Err == nil {
-		return "checkpoint: " + e.Reason
+	msg := "checkpoint: " + e.Reason
+	if e.Want != "" {
+		msg += fmt.Sprintf(": want a valid signature by %s, note is signed by %s", e.Want, orNone(e.Got))
 	}
-	return fmt.Sprintf("checkpoint: %s: %v", e.Reason, e.Err)
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
 }
 func (e *CheckpointError) Unwrap() error { return e.Err }
 
@@ -159,5 +163,3 @@ func orNone(s string) string {
 	}
 	return s
 }
-
-func hexOf(b []byte) string { return hex.EncodeToString(b) }

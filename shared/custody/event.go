@@ -160,6 +160,36 @@ func (e Event) wire() wireEvent {
 // MarshalJSON writes the event with its hash and signature.
 func (e Event) MarshalJSON() ([]byte, error) { return json.Marshal(e.wire()) }
 
+// UnmarshalJSON reads what MarshalJSON writes, strictly: unknown fields are refused (a field
+// the hash does not cover must not pass for part of the record), and the time must be spelled
+// exactly as TimeFormat writes it (UTC, nine digits), so that one event has one spelling.
+func (e *Event) UnmarshalJSON(b []byte) error {
+	type plain Event // the same fields, without this method
+	var w struct {
+		plain
+		Time string `json:"time"`
+	}
+	if err := strictUnmarshal(b, &w); err != nil {
+		return err
+	}
+	t, err := parseEventTime(w.Time)
+	if err != nil {
+		return err
+	}
+	*e = Event(w.plain)
+	e.Time = t
+	return nil
+}
+
+// parseEventTime reads a time written by TimeFormat and nothing else.
+func parseEventTime(s string) (time.Time, error) {
+	t, err := time.Parse(TimeFormat, s)
+	if err != nil || t.Format(TimeFormat) != s {
+		return time.Time{}, fmt.Errorf("event time %q: want UTC as %s", s, TimeFormat)
+	}
+	return t, nil
+}
+
 // CanonicalJSON returns the RFC 8785 form of the event without its hash and signature: the
 // bytes the event hash covers. It is written directly (members in UTF-16 order, integers
 // below 2^53, strings escaped per RFC 8785) and equals Canonicalize of the event's JSON

@@ -34,6 +34,28 @@ type Ledger interface {
 	LogReader
 }
 
+// BatchAppender is implemented by ledgers that append several consecutive events of one
+// bundle in one transaction, all or none: evs[0] is conditional as in Append, each later event
+// follows the one before it (CheckBatch). Keeper.RecordAll uses it when the ledger has it.
+type BatchAppender interface {
+	AppendAll(ctx context.Context, evs []Event) (leaves []uint64, err error)
+}
+
+// CheckBatch returns an error unless evs is a non-empty chain of one bundle: each event's Seq
+// and Prev follow the event before it.
+func CheckBatch(evs []Event) error {
+	if len(evs) == 0 {
+		return errors.New("append: no events")
+	}
+	for i := 1; i < len(evs); i++ {
+		a, b := evs[i-1], evs[i]
+		if b.BundleID != a.BundleID || b.Seq != a.Seq+1 || b.Prev != a.Hash {
+			return fmt.Errorf("append: event %d of the batch (%s/%d) does not follow %s/%d", i, b.BundleID, b.Seq, a.BundleID, a.Seq)
+		}
+	}
+	return nil
+}
+
 // LogReader reads the log's stored state: its size and the hashes of perfect subtrees
 // (compact.NodeID level/index, level 0 being the leaves). Every node whose leaves are all below
 // Size must be readable.
@@ -110,10 +132,31 @@ type Keeper struct {
 	Retries int
 }
 
+// Draft is an event to record: Keeper fills in bundle, sequence, time, chain and signature.
+type Draft struct {
+	Type    EventType
+	Actor   Actor
+	Details Details
+}
+
 // Record appends a new event of type typ to the bundle, after its current last event, and
 // returns it sealed with its leaf index. A concurrent writer that wins the sequence makes
 // Record re-read and retry, up to k.Retries times.
 func (k *Keeper) Record(ctx context.Context, bundleID string, typ EventType, actor Actor, d Details) (Entry, error) {
+	es, err := k.RecordAll(ctx, bundleID, []Draft{{Type: typ, Actor: actor, Details: d}})
+	if err != nil {
+		return Entry{}, err
+	}
+	return es[0], nil
+}
+
+// RecordAll appends several events to the bundle in order, as Record does. When the ledger is
+// a BatchAppender they are written in one transaction, all or none (one fsync for all);
+// otherwise one by one.
+func (k *Keeper) RecordAll(ctx context.Context, bundleID string, drafts []Draft) ([]Entry, error) {
+	if len(drafts) == 0 {
+		return nil, nil
+	}
 	retries := k.Retries
 	if retries == 0 {
 		retries = 16
@@ -122,30 +165,57 @@ func (k *Keeper) Record(ctx context.Context, bundleID string, typ EventType, act
 	if now == nil {
 		now = time.Now
 	}
+	batcher, batch := k.Ledger.(BatchAppender)
+	var done []Entry // written one by one before a conflict
 	for attempt := 0; ; attempt++ {
 		last, ok, err := k.Ledger.Last(ctx, bundleID)
 		if err != nil {
-			return Entry{}, fmt.Errorf("record %s: %w", bundleID, err)
+			return nil, fmt.Errorf("record %s: %w", bundleID, err)
 		}
-		e := Event{BundleID: bundleID, Seq: 1, Type: typ, Time: now().UTC(), Actor: actor, Details: d}
-		if ok {
-			e.Seq, e.Prev = last.Event.Seq+1, last.Event.Hash
-			if e.Time.Before(last.Event.Time) {
-				e.Time = last.Event.Time // times never go backwards within a bundle
+		evs := make([]Event, len(drafts))
+		for i, d := range drafts {
+			e := Event{BundleID: bundleID, Seq: 1, Type: d.Type, Time: now().UTC(), Actor: d.Actor, Details: d.Details}
+			var prev *Event
+			if i > 0 {
+				prev = &evs[i-1]
+			} else if ok {
+				prev = &last.Event
+			}
+			if prev != nil {
+				e.Seq, e.Prev = prev.Seq+1, prev.Hash
+				if e.Time.Before(prev.Time) {
+					e.Time = prev.Time // times never go backwards within a bundle
+				}
+			}
+			if err := Seal(ctx, k.Signer, &e); err != nil {
+				return nil, err
+			}
+			evs[i] = e
+		}
+		var leaves []uint64
+		if batch {
+			leaves, err = batcher.AppendAll(ctx, evs)
+		} else {
+			for _, e := range evs {
+				var leaf uint64
+				if leaf, err = k.Ledger.Append(ctx, e); err != nil {
+					break
+				}
+				leaves = append(leaves, leaf)
 			}
 		}
-		if err := Seal(ctx, k.Signer, &e); err != nil {
-			return Entry{}, err
+		for i, leaf := range leaves {
+			done = append(done, Entry{Event: evs[i], Leaf: leaf})
 		}
-		leaf, err := k.Ledger.Append(ctx, e)
+		drafts = drafts[len(leaves):]
 		var ce *ConflictError
 		if errors.As(err, &ce) && attempt < retries {
 			continue
 		}
 		if err != nil {
-			return Entry{}, fmt.Errorf("record %s: %w", bundleID, err)
+			return nil, fmt.Errorf("record %s: %w", bundleID, err)
 		}
-		return Entry{Event: e, Leaf: leaf}, nil
+		return done, nil
 	}
 }
 

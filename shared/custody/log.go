@@ -33,9 +33,12 @@ func RangeIDs(size uint64) []compact.NodeID {
 
 // AppendLeaves appends leaf hashes to a log of size leaves whose compact range is rangeHashes
 // (the hashes of RangeIDs(size), in order). It returns the compact range of the grown log and
-// the nodes to store: every leaf and every perfect subtree the leaves complete.
+// the nodes to store: every leaf and every perfect subtree the leaves complete. rangeHashes is
+// not modified.
 func AppendLeaves(size uint64, rangeHashes [][]byte, leaves [][]byte) (newRange [][]byte, nodes []Node, err error) {
-	r, err := ranges.NewRange(0, size, rangeHashes)
+	// The range works in place on the slice it is given: copy it, so the caller's (a cache,
+	// a failed batch) is never changed.
+	r, err := ranges.NewRange(0, size, append([][]byte(nil), rangeHashes...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("log range at size %d: %w", size, err)
 	}

@@ -24,43 +24,70 @@ func NewMemLedger() *MemLedger {
 	return &MemLedger{bundles: map[string][]Entry{}, nodes: map[compact.NodeID][]byte{}}
 }
 
-var _ Ledger = (*MemLedger)(nil)
+var (
+	_ Ledger        = (*MemLedger)(nil)
+	_ BatchAppender = (*MemLedger)(nil)
+)
 
 func (m *MemLedger) Append(ctx context.Context, e Event) (uint64, error) {
-	if err := ctx.Err(); err != nil {
+	leaves, err := m.AppendAll(ctx, []Event{e})
+	if err != nil {
 		return 0, err
+	}
+	return leaves[0], nil
+}
+
+// AppendAll implements BatchAppender.
+func (m *MemLedger) AppendAll(ctx context.Context, evs []Event) ([]uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := CheckBatch(evs); err != nil {
+		return nil, err
+	}
+	hashes := make([][]byte, len(evs))
+	for i, e := range evs {
+		if err := CheckSealed(e); err != nil {
+			return nil, err
+		}
+		hashes[i], _ = decodeHash(e.Hash)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	evs := m.bundles[e.BundleID]
+	bundle := m.bundles[evs[0].BundleID]
 	var last Entry
-	if len(evs) > 0 {
-		last = evs[len(evs)-1]
+	if len(bundle) > 0 {
+		last = bundle[len(bundle)-1]
 	}
-	if err := CheckAppend(e, last, len(evs) > 0); err != nil {
-		return 0, err
+	if err := CheckNext(evs[0], last, len(bundle) > 0); err != nil {
+		return nil, err
 	}
-	leaf, err := decodeHash(e.Hash)
+	rng, nodes, err := AppendLeaves(m.size, m.rng, hashes)
 	if err != nil {
-		return 0, err
-	}
-	rng, nodes, err := AppendLeaves(m.size, m.rng, [][]byte{leaf})
-	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	for _, n := range nodes {
 		m.nodes[n.ID] = n.Hash
 	}
-	idx := m.size
-	m.rng, m.size = rng, m.size+1
-	m.bundles[e.BundleID] = append(evs, Entry{Event: e, Leaf: idx})
-	return idx, nil
+	leaves := make([]uint64, len(evs))
+	for i, e := range evs {
+		leaves[i] = m.size + uint64(i)
+		bundle = append(bundle, Entry{Event: cloneEvent(e), Leaf: leaves[i]})
+	}
+	m.bundles[evs[0].BundleID] = bundle
+	m.rng, m.size = rng, m.size+uint64(len(evs))
+	return leaves, nil
 }
 
 func (m *MemLedger) Events(ctx context.Context, bundleID string) ([]Entry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]Entry(nil), m.bundles[bundleID]...), nil
+	evs := m.bundles[bundleID]
+	out := make([]Entry, len(evs))
+	for i, en := range evs {
+		out[i] = Entry{Event: cloneEvent(en.Event), Leaf: en.Leaf}
+	}
+	return out, nil
 }
 
 func (m *MemLedger) Last(ctx context.Context, bundleID string) (Entry, bool, error) {
@@ -70,7 +97,8 @@ func (m *MemLedger) Last(ctx context.Context, bundleID string) (Entry, bool, err
 	if len(evs) == 0 {
 		return Entry{}, false, nil
 	}
-	return evs[len(evs)-1], true, nil
+	last := evs[len(evs)-1]
+	return Entry{Event: cloneEvent(last.Event), Leaf: last.Leaf}, true, nil
 }
 
 func (m *MemLedger) LogSize(ctx context.Context) (uint64, error) {
@@ -110,4 +138,11 @@ func unhex(c byte) byte {
 		return c - 'a' + 10
 	}
 	return c - '0'
+}
+
+// cloneEvent copies e's slices, so callers never share memory with the stored record.
+func cloneEvent(e Event) Event {
+	e.Details.Documents = append([]Document(nil), e.Details.Documents...)
+	e.Details.Reasons = append([]string(nil), e.Details.Reasons...)
+	return e
 }

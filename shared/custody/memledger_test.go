@@ -10,3 +10,10 @@ import (
 func TestMemLedger(t *testing.T) {
 	ledgertest.Run(t, func(t *testing.T) custody.Ledger { return custody.NewMemLedger() })
 }
+
+// appendOnly hides MemLedger's AppendAll, to run the suite on the one-by-one path of RecordAll.
+type appendOnly struct{ custody.Ledger }
+
+func TestLedgerWithoutBatches(t *testing.T) {
+	ledgertest.Run(t, func(t *testing.T) custody.Ledger { return appendOnly{custody.NewMemLedger()} })
+}

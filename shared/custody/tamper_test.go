@@ -1,6 +1,7 @@
 package custody_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/custody/ledgertest"
 )
 
 // errorType names the typed error err is (or wraps), "ok" for nil.
@@ -137,5 +139,83 @@ func TestTamperVectorsNeedTheirInputs(t *testing.T) {
 	_, err = custody.VerifyTrail(data, otherPub, custody.VerifyOptions{})
 	if got := errorType(err); got != "CheckpointError" {
 		t.Errorf("VerifyTrail(good, other key) = %v, want CheckpointError", err)
+	}
+}
+
+// TestConsistencyWithEmptyCheckpoint: a checkpoint of the empty log is consistent with every
+// later one, and needs no proof.
+func TestConsistencyWithEmptyCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	s := ledgertest.Signer()
+	k := &custody.Keeper{Ledger: custody.NewMemLedger(), Signer: s, Origin: "evx.test/custody"}
+	empty, err := k.Checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Record(ctx, "b", custody.Hashed, custody.Actor{Kind: custody.ActorSystem, ID: "t"}, custody.Details{}); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := k.Export(ctx, "b", custody.ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := custody.Verify(tr, s.Public(), custody.VerifyOptions{Older: empty}); err != nil {
+		t.Errorf("Verify(older = empty log) = %v, want nil", err)
+	}
+	forged, err := custody.SignCheckpoint(ctx, s, "evx.test/custody", 0, make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = custody.Verify(tr, s.Public(), custody.VerifyOptions{Older: forged})
+	if got := errorType(err); got != "ConsistencyError" {
+		t.Errorf("Verify(older = empty log with a wrong root) = %v, want ConsistencyError", err)
+	}
+}
+
+// TestBatchedSignatureFailureNamesEvent: signatures are checked in batches; a bad one deep in
+// a long trail is still reported at its own sequence number, the first of two bad ones first.
+func TestBatchedSignatureFailureNamesEvent(t *testing.T) {
+	tr := bigTrail(t, 300)
+	pub := ledgertest.Signer().Public()
+	if _, err := custody.Verify(tr, pub, custody.VerifyOptions{}); err != nil {
+		t.Fatalf("Verify(300 events) = %v, want nil", err)
+	}
+	other := tr.Events[7].Event.Signature
+	for _, bad := range [][]int{{150}, {299}, {70, 200}, {64, 65}} {
+		c := *tr
+		c.Events = append([]custody.TrailEvent(nil), tr.Events...)
+		for _, i := range bad {
+			c.Events[i].Event.Signature = other // a valid signature, of another event
+		}
+		_, err := custody.Verify(&c, pub, custody.VerifyOptions{})
+		var se *custody.SignatureError
+		if !errors.As(err, &se) || se.Seq != uint64(bad[0]+1) {
+			t.Errorf("Verify(bad signatures at positions %v) = %v, want *SignatureError at seq %d", bad, err, bad[0]+1)
+		}
+	}
+}
+
+// TestConsistencyFromCheckpointSize: an export whose consistency proof starts at its own size
+// (the recipient's checkpoint is current) verifies.
+func TestConsistencyFromCheckpointSize(t *testing.T) {
+	ctx := context.Background()
+	s := ledgertest.Signer()
+	k := &custody.Keeper{Ledger: custody.NewMemLedger(), Signer: s, Origin: "evx.test/custody"}
+	for i := 0; i < 3; i++ {
+		if _, err := k.Record(ctx, "b", custody.Hashed, custody.Actor{Kind: custody.ActorSystem, ID: "t"}, custody.Details{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cp, _ := k.Checkpoint(ctx)
+	tr, err := k.Export(ctx, "b", custody.ExportOptions{ConsistencyFrom: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := custody.Verify(tr, s.Public(), custody.VerifyOptions{Older: cp}); err != nil {
+		t.Errorf("Verify(consistency from the same size) = %v, want nil", err)
+	}
+	tr.Consistency.FromSize = 4
+	if _, err := custody.Verify(tr, s.Public(), custody.VerifyOptions{}); errorType(err) != "FormatError" {
+		t.Errorf("Verify(consistency from beyond the checkpoint) = %v, want FormatError", err)
 	}
 }

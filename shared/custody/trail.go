@@ -6,7 +6,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 )
 
@@ -155,15 +157,55 @@ func ParseTrail(data []byte) (*Trail, error) {
 	if len(data) > MaxTrailBytes {
 		return nil, &FormatError{Err: fmt.Errorf("trail of %d bytes exceeds %d", len(data), MaxTrailBytes)}
 	}
-	var t Trail
-	if err := strictUnmarshal(data, &t); err != nil {
+	lay, err := scanJSON(data)
+	if err != nil {
 		return nil, &FormatError{Err: err}
+	}
+	// The events are cut out and decoded on every core; the rest is decoded as a whole, with
+	// an empty events array in their place.
+	var raw struct {
+		Format      string             `json:"format"`
+		BundleID    string             `json:"bundle"`
+		Keys        []PublicKey        `json:"keys"`
+		Checkpoint  string             `json:"checkpoint"`
+		Events      []json.RawMessage  `json:"events"`
+		Consistency *ConsistencyRecord `json:"consistency,omitempty"`
+	}
+	head := data
+	if lay.events[1] > lay.events[0] {
+		head = make([]byte, 0, len(data)-(lay.events[1]-lay.events[0])+2)
+		head = append(head, data[:lay.events[0]]...)
+		head = append(head, "[]"...)
+		head = append(head, data[lay.events[1]+1:]...)
+	}
+	if err := strictUnmarshal(head, &raw); err != nil {
+		return nil, &FormatError{Err: err}
+	}
+	if len(raw.Events) > 0 || lay.events[1] <= lay.events[0] && len(lay.elems) > 0 {
+		return nil, &FormatError{Err: errors.New("events array not found where expected")}
+	}
+	for _, el := range lay.elems {
+		if el[1] < el[0] {
+			return nil, &FormatError{Err: errors.New("unterminated event")}
+		}
+	}
+	t := Trail{Format: raw.Format, BundleID: raw.BundleID, Keys: raw.Keys, Checkpoint: raw.Checkpoint,
+		Consistency: raw.Consistency, Events: make([]TrailEvent, len(lay.elems))}
+	errs := make([]error, len(lay.elems))
+	parallel(len(lay.elems), 128, func(i int) {
+		el := lay.elems[i]
+		errs[i] = decodeTrailEvent(data[el[0]:el[1]+1], &t.Events[i])
+	})
+	for i, err := range errs {
+		if err != nil {
+			return nil, &FormatError{Err: fmt.Errorf("event at position %d: %w", i, err)}
+		}
 	}
 	if t.Format != TrailFormat {
 		return nil, &FormatError{Err: fmt.Errorf("format %q, want %q", t.Format, TrailFormat)}
 	}
 	if len(t.Events) == 0 {
-		return nil, &FormatError{Err: fmt.Errorf("trail has no events")}
+		return nil, &FormatError{Err: errNoEvents}
 	}
 	for i, te := range t.Events {
 		if len(te.Proof) > maxProofLen {
@@ -193,4 +235,27 @@ func unhexList(ss []string) ([][]byte, error) {
 		out[i], _ = hex.DecodeString(s)
 	}
 	return out, nil
+}
+
+// decodeTrailEvent decodes one entry of a trail's events in a single pass (the event's time
+// as a string, checked as Event.UnmarshalJSON checks it).
+func decodeTrailEvent(b []byte, te *TrailEvent) error {
+	var w struct {
+		Event wireEvent `json:"event"`
+		Leaf  uint64    `json:"leaf_index"`
+		Proof []string  `json:"inclusion_proof"`
+	}
+	if err := strictUnmarshal(b, &w); err != nil {
+		return err
+	}
+	t, err := parseEventTime(w.Event.Time)
+	if err != nil {
+		return err
+	}
+	e := w.Event
+	*te = TrailEvent{Leaf: w.Leaf, Proof: w.Proof, Event: Event{
+		BundleID: e.BundleID, Seq: e.Seq, Type: e.Type, Time: t, Actor: e.Actor, Details: e.Details,
+		Prev: e.Prev, KeyID: e.KeyID, Hash: e.Hash, Signature: e.Signature,
+	}}
+	return nil
 }

@@ -3,6 +3,7 @@ package custody
 import (
 	"bytes"
 	"crypto"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/transparency-dev/merkle/proof"
 )
@@ -54,19 +56,28 @@ func VerifyTrail(data []byte, pub crypto.PublicKey, opt VerifyOptions) (*Report,
 // Verify checks a trail with the trusted public key pub alone, in this order, and returns the
 // first failure as a typed error carrying the expected and the computed value:
 //
-//  1. the checkpoint is signed by pub (*CheckpointError);
+//  1. the trail's list of keys is well formed (*FormatError) and the checkpoint is signed by
+//     pub (*CheckpointError);
 //  2. for each event in order: it belongs to the trail's bundle (*BundleError), its prev is
 //     the hash of the event before it (*BreakError), its seq follows (*SequenceError), its
 //     content hashes to its hash (*EventHashError), it names pub's key id and its signature
 //     verifies (*SignatureError), its time is not before its predecessor's (*TimeOrderError),
 //     and its inclusion proof leads to the checkpoint's root (*InclusionError);
-//  3. with opt.Documents, every recorded document's SHA-256 (*DocumentHashError);
-//  4. with opt.Older, the consistency of the checkpoint's log with the older one
+//  3. the list of keys names pub (*FormatError);
+//  4. with opt.Documents, every recorded document's SHA-256 (*DocumentHashError);
+//  5. with opt.Older, the consistency of the checkpoint's log with the older one
 //     (*CheckpointError for the older note, *ConsistencyError).
 //
 // A malformed trail is a *FormatError. Hash and signature checks run on every core.
 func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) {
 	keyID, err := KeyIDOf(pub)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Events) == 0 {
+		return nil, &FormatError{Err: errNoEvents}
+	}
+	listed, err := checkKeyList(t.Keys, keyID)
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +123,17 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		}
 		prev = e
 	}
+	if c := t.Consistency; c != nil {
+		if c.FromSize == 0 || c.FromSize > cp.Size {
+			return nil, &FormatError{Err: fmt.Errorf("consistency proof from size %d: want 1..%d", c.FromSize, cp.Size)}
+		}
+		if _, err := unhexList(c.Proof); err != nil {
+			return nil, &FormatError{Err: fmt.Errorf("consistency proof: %w", err)}
+		}
+	}
+	if !listed {
+		return nil, &FormatError{Err: fmt.Errorf("trail does not list the key that signed it (%s) among its keys", keyID)}
+	}
 	rep := &Report{BundleID: t.BundleID, Events: len(t.Events), KeyID: keyID, Origin: cp.Origin,
 		LogSize: cp.Size, Root: hex.EncodeToString(cp.Hash)}
 	if opt.Documents != "" {
@@ -137,49 +159,114 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 	return rep, nil
 }
 
+// checkKeyList holds the trail's list of keys (there for people checking by hand) to the
+// truth: every entry's id and algorithm are those of its PEM key. It reports whether the
+// trusted key is listed.
+func checkKeyList(keys []PublicKey, trusted string) (listed bool, err error) {
+	for i, k := range keys {
+		pub, err := ParsePublicKeyPEM([]byte(k.PEM))
+		if err != nil {
+			return false, &FormatError{Err: fmt.Errorf("keys[%d]: %w", i, err)}
+		}
+		want, err := PublicKeyOf(pub)
+		if err != nil {
+			return false, &FormatError{Err: fmt.Errorf("keys[%d]: %w", i, err)}
+		}
+		if k.KeyID != want.KeyID || k.Algorithm != want.Algorithm || k.PEM != want.PEM {
+			return false, &FormatError{Err: fmt.Errorf("keys[%d] states id %s (%s), its PEM key is %s (%s)", i, k.KeyID, k.Algorithm, want.KeyID, want.Algorithm)}
+		}
+		listed = listed || k.KeyID == trusted
+	}
+	return listed, nil
+}
+
 // eventCheck holds what the parallel pass computed for one event.
 type eventCheck struct {
 	fieldErr error
 	hash     string
+	sum      [32]byte // the computed hash: the signed message
+	sig      []byte
 	sigErr   error
 	root     []byte
 	inclErr  error
 }
 
+// batchSize is how many Ed25519 signatures are checked together.
+const batchSize = 64
+
 func checkEvents(evs []TrailEvent, pub crypto.PublicKey, size uint64, root []byte) []eventCheck {
 	out := make([]eventCheck, len(evs))
+	parallel(len(evs), 128, func(i int) { out[i] = checkEvent(evs[i], size) })
+	// Signatures: Ed25519 in batches (a failed batch is checked one by one, to name the
+	// event); other keys one by one.
+	edPub, isEd := pub.(ed25519.PublicKey)
+	if !isEd {
+		parallel(len(out), 16, func(i int) {
+			if c := &out[i]; c.fieldErr == nil && c.sigErr == nil {
+				c.sigErr = VerifySignature(pub, c.sum[:], c.sig)
+			}
+		})
+		return out
+	}
+	chunks := (len(out) + batchSize - 1) / batchSize
+	parallel(chunks, 1, func(ch int) {
+		var idx []int
+		var msgs, sigs [][]byte
+		for i := ch * batchSize; i < min((ch+1)*batchSize, len(out)); i++ {
+			if c := &out[i]; c.fieldErr == nil && c.sigErr == nil {
+				idx, msgs, sigs = append(idx, i), append(msgs, c.sum[:]), append(sigs, c.sig)
+			}
+		}
+		if len(idx) == 0 || verifyEd25519Batch(edPub, msgs, sigs) {
+			return
+		}
+		for _, i := range idx {
+			out[i].sigErr = VerifySignature(pub, out[i].sum[:], out[i].sig)
+		}
+	})
+	return out
+}
+
+// parallel calls fn(0) ... fn(n-1) on every core, grain calls at a time, and returns when
+// all are done. Fewer than two grains run on the caller's goroutine.
+func parallel(n, grain int, fn func(i int)) {
 	workers := runtime.GOMAXPROCS(0)
+	if n <= grain || workers == 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	next := make(chan int, workers)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				out[i] = checkEvent(evs[i], pub, size)
+			for {
+				start := int(next.Add(int64(grain))) - grain
+				if start >= n {
+					return
+				}
+				for i := start; i < min(start+grain, n); i++ {
+					fn(i)
+				}
 			}
 		}()
 	}
-	for i := range evs {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
-	return out
 }
 
-func checkEvent(te TrailEvent, pub crypto.PublicKey, size uint64) (c eventCheck) {
+func checkEvent(te TrailEvent, size uint64) (c eventCheck) {
 	h, err := te.Event.ComputeHash()
 	if err != nil {
 		c.fieldErr = err
 		return c
 	}
+	c.sum = h
 	c.hash = hex.EncodeToString(h[:])
-	sig, err := base64.StdEncoding.Strict().DecodeString(te.Event.Signature)
-	if err != nil {
+	if c.sig, err = base64.StdEncoding.Strict().DecodeString(te.Event.Signature); err != nil {
 		c.sigErr = fmt.Errorf("signature is not base64: %w", err)
-	} else if err := VerifySignature(pub, h[:], sig); err != nil {
-		c.sigErr = err
 	}
 	if te.Leaf >= size {
 		c.inclErr = fmt.Errorf("leaf index %d beyond log size %d", te.Leaf, size)
@@ -268,6 +355,12 @@ func checkConsistency(t *Trail, oldOrigin string, oldSize uint64, oldRoot []byte
 		return fail(fmt.Errorf("older checkpoint is of log %q, trail of %q", oldOrigin, origin))
 	case oldSize > size:
 		return fail(errors.New("older checkpoint is larger than the trail's"))
+	case oldSize == 0:
+		// Every log extends the empty one, whose root is SHA-256 of nothing.
+		if !bytes.Equal(oldRoot, hasher.EmptyRoot()) {
+			return &ConsistencyError{OldSize: oldSize, NewSize: size, Want: oldRoot, Got: hasher.EmptyRoot()}
+		}
+		return nil
 	case oldSize == size:
 		if !bytes.Equal(oldRoot, root) {
 			return &ConsistencyError{OldSize: oldSize, NewSize: size, Want: oldRoot, Got: root}

@@ -38,7 +38,10 @@ type Ledger struct {
 	committing bool
 }
 
-var _ custody.Ledger = (*Ledger)(nil)
+var (
+	_ custody.Ledger        = (*Ledger)(nil)
+	_ custody.BatchAppender = (*Ledger)(nil)
+)
 
 const ledgerSchema = `
 CREATE TABLE IF NOT EXISTS custody_events (
@@ -90,59 +93,85 @@ func NewLedger(ctx context.Context, db *sql.DB) (*Ledger, error) {
 // commit): the first caller to find no commit in progress writes every queued event in one
 // transaction, each still conditional on its bundle's sequence, so a batch costs one fsync.
 func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
-	// Hashing needs no lock: do it before queueing.
-	if err := custody.CheckSealed(e); err != nil {
-		return 0, err
-	}
-	body, err := json.Marshal(e)
+	leaves, err := l.AppendAll(ctx, []custody.Event{e})
 	if err != nil {
 		return 0, err
 	}
-	leafHash, err := hexHash(e.Hash)
-	if err != nil {
-		return 0, err
+	return leaves[0], nil
+}
+
+// AppendAll implements custody.BatchAppender: evs, consecutive events of one bundle, are
+// appended in one transaction, all or none.
+func (l *Ledger) AppendAll(ctx context.Context, evs []custody.Event) ([]uint64, error) {
+	if err := custody.CheckBatch(evs); err != nil {
+		return nil, err
 	}
-	p := &pending{e: e, body: body, leaf: leafHash, done: make(chan result, 1)}
+	p := &pending{evs: evs, done: make(chan result, 1)}
+	for _, e := range evs {
+		// Hashing needs no lock: do it before queueing.
+		if err := custody.CheckSealed(e); err != nil {
+			return nil, err
+		}
+		body, err := json.Marshal(e)
+		if err != nil {
+			return nil, err
+		}
+		leafHash, err := hexHash(e.Hash)
+		if err != nil {
+			return nil, err
+		}
+		p.bodies, p.leaves = append(p.bodies, body), append(p.leaves, leafHash)
+	}
 	l.qmu.Lock()
 	l.queue = append(l.queue, p)
 	leader := !l.committing
 	l.committing = true
 	l.qmu.Unlock()
 	if leader {
-		// Serve batches until the queue is empty; the batch outlives a cancelled caller.
-		bctx := context.WithoutCancel(ctx)
-		for {
-			l.qmu.Lock()
-			batch := l.queue
-			l.queue = nil
-			if len(batch) == 0 {
-				l.committing = false
-				l.qmu.Unlock()
-				break
-			}
-			l.qmu.Unlock()
-			l.commit(bctx, batch)
-		}
+		// The batch outlives a cancelled caller.
+		l.drain(context.WithoutCancel(ctx), true)
 	}
 	select {
 	case r := <-p.done:
-		return r.leaf, r.err
+		return r.leaves, r.err
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
-// pending is a queued append and where its result goes.
+// drain commits queued batches until the queue is empty. A caller that became the leader
+// commits one batch (which holds its own append) and hands what arrived meanwhile to a
+// goroutine, so that no caller waits on other callers' appends under sustained load.
+func (l *Ledger) drain(ctx context.Context, caller bool) {
+	for {
+		l.qmu.Lock()
+		batch := l.queue
+		l.queue = nil
+		if len(batch) == 0 {
+			l.committing = false
+			l.qmu.Unlock()
+			return
+		}
+		l.qmu.Unlock()
+		l.commit(ctx, batch)
+		if caller {
+			go l.drain(ctx, false)
+			return
+		}
+	}
+}
+
+// pending is a queued append of one or more events of a bundle and where its result goes.
 type pending struct {
-	e    custody.Event
-	body []byte
-	leaf []byte
-	done chan result
+	evs    []custody.Event
+	bodies [][]byte
+	leaves [][]byte
+	done   chan result
 }
 
 type result struct {
-	leaf uint64
-	err  error
+	leaves []uint64
+	err    error
 }
 
 // commit writes a batch in one transaction. An append that is not its bundle's next event gets
@@ -156,7 +185,7 @@ func (l *Ledger) commit(ctx context.Context, batch []*pending) {
 	}
 	for i, p := range batch {
 		if err != nil {
-			p.done <- result{err: fmt.Errorf("append %s/%d: %w", p.e.BundleID, p.e.Seq, err)}
+			p.done <- result{err: fmt.Errorf("append %s/%d: %w", p.evs[0].BundleID, p.evs[0].Seq, err)}
 			continue
 		}
 		p.done <- results[i]
@@ -186,31 +215,35 @@ func (l *Ledger) writeBatch(ctx context.Context, batch []*pending) ([]result, ui
 	results := make([]result, len(batch))
 	var nodes []custody.Node
 	for i, p := range batch {
-		e := p.e
-		h, seen := heads[e.BundleID]
+		first := p.evs[0]
+		h, seen := heads[first.BundleID]
 		if !seen {
-			err := lastHead.QueryRowContext(ctx, e.BundleID).Scan(&h.seq, &h.hash)
+			err := lastHead.QueryRowContext(ctx, first.BundleID).Scan(&h.seq, &h.hash)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return nil, 0, nil, err
 			}
 		}
+		// CheckBatch made the events a chain: only the first needs checking here.
 		last := custody.Entry{Event: custody.Event{Seq: h.seq, Hash: h.hash}}
-		if err := custody.CheckNext(e, last, h.seq > 0); err != nil {
+		if err := custody.CheckNext(first, last, h.seq > 0); err != nil {
 			results[i].err = err
 			continue
 		}
 		var nn []custody.Node
-		rng, nn, err = custody.AppendLeaves(size, rng, [][]byte{p.leaf})
+		rng, nn, err = custody.AppendLeaves(size, rng, p.leaves)
 		if err != nil {
 			return nil, 0, nil, err
 		}
 		nodes = append(nodes, nn...)
-		if _, err := insertEvent.ExecContext(ctx, e.BundleID, e.Seq, size, e.Hash, p.body); err != nil {
-			return nil, 0, nil, err
+		for j, e := range p.evs {
+			if _, err := insertEvent.ExecContext(ctx, e.BundleID, e.Seq, size, e.Hash, p.bodies[j]); err != nil {
+				return nil, 0, nil, err
+			}
+			results[i].leaves = append(results[i].leaves, size)
+			size++
 		}
-		results[i].leaf = size
-		heads[e.BundleID] = head{e.Seq, e.Hash}
-		size++
+		lastEv := p.evs[len(p.evs)-1]
+		heads[first.BundleID] = head{lastEv.Seq, lastEv.Hash}
 	}
 	if err := insertNodes(ctx, tx, nodes); err != nil {
 		return nil, 0, nil, err

@@ -37,6 +37,8 @@ func Run(t *testing.T, newLedger func(t *testing.T) custody.Ledger) {
 		{"ConcurrentBundles", testConcurrentBundles},
 		{"Proofs", testProofs},
 		{"ExportVerifies", testExportVerifies},
+		{"ReadsAreCopies", testReadsAreCopies},
+		{"RecordAll", testRecordAll},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newLedger(t)) })
@@ -385,5 +387,102 @@ func testExportVerifies(t *testing.T, l custody.Ledger) {
 	}
 	if rep.Events != 5 || rep.LogSize != 11 || rep.OlderSize != 5 {
 		t.Errorf("Verify report = %+v, want 5 events, log size 11, older size 5", rep)
+	}
+}
+
+// testReadsAreCopies: changing what Events or Last returned does not change the ledger.
+func testReadsAreCopies(t *testing.T, l custody.Ledger) {
+	ctx := context.Background()
+	k := keeper(l)
+	if _, err := k.Record(ctx, "r", custody.Hashed, system, custody.Details{Documents: []custody.Document{doc(1)}, Reasons: []string{"x"}}); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := l.Events(ctx, "r")
+	evs[0].Event.Details.Documents[0].Size = 1
+	evs[0].Event.Details.Reasons[0] = "changed"
+	last, _, _ := l.Last(ctx, "r")
+	last.Event.Details.Documents[0].SHA256 = "00"
+	again, _ := l.Events(ctx, "r")
+	if err := custody.CheckSealed(again[0].Event); err != nil {
+		t.Errorf("stored event changed through a returned value: %v", err)
+	}
+}
+
+// sealedChain seals n events of bundle following prev (seq after), each chained to the last.
+func sealedChain(t *testing.T, bundle string, after uint64, prev string, n int, note string) []custody.Event {
+	t.Helper()
+	var out []custody.Event
+	for i := 0; i < n; i++ {
+		e := sealed(t, bundle, after+uint64(i)+1, prev, note)
+		out = append(out, e)
+		prev = e.Hash
+	}
+	return out
+}
+
+// testRecordAll: several events of a bundle in one call; with a BatchAppender, all or none.
+func testRecordAll(t *testing.T, l custody.Ledger) {
+	ctx := context.Background()
+	k := keeper(l)
+	drafts := []custody.Draft{
+		{Type: custody.SubmissionAcceptance, Actor: system},
+		{Type: custody.Hashed, Actor: system, Details: custody.Details{Documents: []custody.Document{doc(1)}}},
+		{Type: custody.Stored, Actor: system},
+	}
+	es, err := k.RecordAll(ctx, "batch", drafts)
+	if err != nil || len(es) != 3 {
+		t.Fatalf("RecordAll = %d entries, %v, want 3", len(es), err)
+	}
+	for i, en := range es {
+		if en.Event.Seq != uint64(i+1) || en.Event.Type != drafts[i].Type || (i > 0 && en.Event.Prev != es[i-1].Event.Hash) {
+			t.Errorf("RecordAll entry %d = seq %d type %s, want seq %d type %s chained", i, en.Event.Seq, en.Event.Type, i+1, drafts[i].Type)
+		}
+	}
+	ba, ok := l.(custody.BatchAppender)
+	if !ok {
+		return
+	}
+	size, _ := l.LogSize(ctx)
+	last := es[2].Event
+	bad := [][]custody.Event{
+		sealedChain(t, "batch", 3, sealed(t, "x", 1, "", "x").Hash, 2, "wrong prev"), // first does not follow
+		append(sealedChain(t, "batch", 3, last.Hash, 1, "a"), sealed(t, "batch", 5, last.Hash, "not chained")),
+		nil,
+	}
+	for i, evs := range bad {
+		if _, err := ba.AppendAll(ctx, evs); err == nil {
+			t.Errorf("AppendAll(bad batch %d) succeeded", i)
+		}
+	}
+	if n, _ := l.LogSize(ctx); n != size {
+		t.Errorf("LogSize after refused batches = %d, want %d (nothing written)", n, size)
+	}
+	// Two batches race for seq 4: one is written whole, the other not at all.
+	a, b := sealedChain(t, "batch", 3, last.Hash, 3, "a"), sealedChain(t, "batch", 3, last.Hash, 2, "b")
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, evs := range [][]custody.Event{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = ba.AppendAll(ctx, evs)
+		}()
+	}
+	wg.Wait()
+	var ce *custody.ConflictError
+	want := 0
+	switch {
+	case errs[0] == nil && errors.As(errs[1], &ce):
+		want = 6
+	case errs[1] == nil && errors.As(errs[0], &ce):
+		want = 5
+	default:
+		t.Fatalf("racing AppendAll errors = %v, %v, want one nil and one *ConflictError", errs[0], errs[1])
+	}
+	if evs, _ := l.Events(ctx, "batch"); len(evs) != want {
+		t.Errorf("Events after the race = %d, want %d", len(evs), want)
+	}
+	if n, _ := l.LogSize(ctx); n != size+uint64(want-3) {
+		t.Errorf("LogSize after the race = %d, want %d", n, size+uint64(want-3))
 	}
 }

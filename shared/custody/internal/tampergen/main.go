@@ -256,6 +256,15 @@ func generate(dir string) error {
 	t.Checkpoint = strings.Join(lines, "\n")
 	add("forged-checkpoint", "CheckpointError", t)
 
+	// The list of keys offered to people checking by hand names another key.
+	t = clone(good)
+	otherKey, err := custody.PublicKeyOf(other.Public())
+	if err != nil {
+		return err
+	}
+	t.Keys = []custody.PublicKey{otherKey}
+	add("forged-key-list", "FormatError", t)
+
 	t = clone(good)
 	t.Events[1].Proof = t.Events[1].Proof[:len(t.Events[1].Proof)-1]
 	add("truncated-proof", "InclusionError", t)
