@@ -31,7 +31,7 @@ type font struct {
 	dw        float64           // default width of composite fonts
 	legacy    encoding.Encoding // Type0 with a predefined CJK CMap: the code's character set
 	legacyMap map[uint32]string
-	std       map[rune]uint16   // standard 14 metrics when /Widths is missing
+	std       map[rune]uint16 // standard 14 metrics when /Widths is missing
 	fallback  float64
 }
 
