@@ -22,12 +22,14 @@ type font struct {
 	composite bool        // Type0: multi-byte codes
 	spaces    []codespace // Type0 code lengths; empty means two bytes
 	ucs2      bool        // Type0 with a UCS-2/UTF-16 CMap: the code is the text
-	toUni     map[uint32]string
+	toUni     *cmapData
+	uniCache  map[uint32]string
 	simple    [256]string // simple fonts: text of each code
 	widths    [256]float64
 	hasWidth  [256]bool
 	cidW      map[uint32]float64
-	cidOf     map[uint32]uint32 // Type0 with an embedded CMap: code to CID
+	wRanges   []wRange
+	cidOf     *cmapData // Type0 with an embedded CMap: code to CID
 	dw        float64           // default width of composite fonts
 	legacy    encoding.Encoding // Type0 with a predefined CJK CMap: the code's character set
 	legacyMap map[uint32]string
@@ -52,9 +54,6 @@ func (f *font) next(s []byte) (glyph, int) {
 	if !f.composite {
 		c := s[0]
 		g := glyph{text: f.simple[c], space: c == 32}
-		if t, ok := f.toUni[uint32(c)]; ok {
-			g.text = t
-		}
 		switch {
 		case f.hasWidth[c]:
 			g.w = f.widths[c]
@@ -75,7 +74,7 @@ func (f *font) next(s []byte) (glyph, int) {
 		code = code<<8 | uint32(b)
 	}
 	g := glyph{space: n == 1 && code == 32}
-	if t, ok := f.toUni[code]; ok {
+	if t, ok := f.unicode(code); ok {
 		g.text = t
 	} else if f.ucs2 {
 		g.text = string(utf16.Decode(u16(s[:n])))
@@ -84,13 +83,9 @@ func (f *font) next(s []byte) (glyph, int) {
 	}
 	cid := code
 	if f.cidOf != nil {
-		cid = f.cidOf[code]
+		cid = f.cidOf.cidOf(code)
 	}
-	if w, ok := f.cidW[cid]; ok {
-		g.w = w
-	} else {
-		g.w = f.dw
-	}
+	g.w = f.cidWidth(cid)
 	g.vis = g.w
 	if g.vis <= 0 {
 		g.vis = 500
@@ -163,9 +158,16 @@ func (d *pdfDoc) loadFont(v pdf.Value) *font {
 	}
 	if tu := v.Key("ToUnicode"); tu.Kind() == pdf.Stream {
 		if cm := d.readCMap(tu); cm != nil {
-			f.toUni = cm.uni
+			f.toUni = cm
 			if f.composite && len(f.spaces) == 0 && len(cm.spaces) > 0 {
 				f.spaces = cm.spaces
+			}
+			if !f.composite {
+				for c := 0; c < 256; c++ {
+					if t, ok := cm.unicode(uint32(c)); ok {
+						f.simple[c] = t
+					}
+				}
 			}
 		}
 	}
@@ -189,8 +191,8 @@ func (d *pdfDoc) loadComposite(f *font, v pdf.Value) {
 	case pdf.Stream:
 		if cm := d.readCMap(enc); cm != nil {
 			f.spaces = cm.spaces
-			if len(cm.cid) > 0 {
-				f.cidOf = cm.cid
+			if len(cm.cid) > 0 || len(cm.cidRanges) > 0 {
+				f.cidOf = cm
 			}
 		}
 	}
@@ -221,9 +223,8 @@ func (d *pdfDoc) loadComposite(f *font, v pdf.Value) {
 		}
 		c1 := next.Int64()
 		wv := w.Index(i + 2).Float64()
-		for c := c0; c <= c1 && c >= 0 && total < 1<<17; c++ {
-			f.cidW[uint32(c)] = wv
-			total++
+		if c0 >= 0 && c1 >= c0 && len(f.wRanges) < 1<<16 {
+			f.wRanges = append(f.wRanges, wRange{uint32(c0), uint32(min(c1, 1<<32-1)), wv})
 		}
 		i += 3
 	}
@@ -494,9 +495,84 @@ func glyphText(name string) (string, bool) {
 // cmapData is what a CMap stream defines: code lengths, code to text (ToUnicode) and
 // code to CID (encoding CMaps).
 type cmapData struct {
-	spaces []codespace
-	uni    map[uint32]string
-	cid    map[uint32]uint32
+	spaces    []codespace
+	uni       map[uint32]string
+	uniRanges []uniRange
+	cid       map[uint32]uint32
+	cidRanges []cidRange
+}
+
+// uniRange maps lo..hi to dst, dst+1, ... (the last UTF-16 unit counts up).
+type uniRange struct {
+	lo, hi uint32
+	dst    []uint16
+}
+
+type cidRange struct{ lo, hi, cid uint32 }
+
+type wRange struct {
+	lo, hi uint32
+	w      float64
+}
+
+func (cm *cmapData) unicode(code uint32) (string, bool) {
+	if t, ok := cm.uni[code]; ok {
+		return t, true
+	}
+	for i := len(cm.uniRanges) - 1; i >= 0; i-- { // later definitions win
+		r := cm.uniRanges[i]
+		if code >= r.lo && code <= r.hi {
+			u := append([]uint16(nil), r.dst...)
+			u[len(u)-1] += uint16(code - r.lo)
+			return string(utf16.Decode(u)), true
+		}
+	}
+	return "", false
+}
+
+func (cm *cmapData) cidOf(code uint32) uint32 {
+	if c, ok := cm.cid[code]; ok {
+		return c
+	}
+	for _, r := range cm.cidRanges {
+		if code >= r.lo && code <= r.hi {
+			return r.cid + code - r.lo
+		}
+	}
+	return code
+}
+
+// unicode returns the ToUnicode text of a composite font's code, caching range lookups.
+func (f *font) unicode(code uint32) (string, bool) {
+	if f.toUni == nil {
+		return "", false
+	}
+	if t, ok := f.uniCache[code]; ok {
+		return t, true
+	}
+	t, ok := f.toUni.unicode(code)
+	if ok {
+		if f.uniCache == nil {
+			f.uniCache = map[uint32]string{}
+		}
+		if len(f.uniCache) < 1<<16 {
+			f.uniCache[code] = t
+		}
+	}
+	return t, ok
+}
+
+func (f *font) cidWidth(cid uint32) float64 {
+	if w, ok := f.cidW[cid]; ok {
+		return w
+	}
+	for i := len(f.wRanges) - 1; i >= 0; i-- {
+		r := f.wRanges[i]
+		if cid >= r.lo && cid <= r.hi {
+			return r.w
+		}
+	}
+	return f.dw
 }
 
 const maxCMapEntries = 1 << 17
@@ -548,22 +624,16 @@ func (d *pdfDoc) readCMap(v pdf.Value) *cmapData {
 					continue
 				}
 				dst := stk[i+2]
-				for c := lo; c <= hi && entries < maxCMapEntries; c++ {
-					k := c - lo
-					switch dst.kind {
-					case tArray:
-						if int(k) < len(dst.arr) {
-							cm.uni[c] = dstText(dst.arr[k])
-						}
-					case tStr:
-						u := u16(dst.s)
-						if len(u) == 0 {
-							continue
-						}
-						u[len(u)-1] += uint16(k)
-						cm.uni[c] = string(utf16.Decode(u))
+				switch dst.kind {
+				case tArray:
+					for k := 0; k < len(dst.arr) && lo+uint32(k) <= hi && entries < maxCMapEntries; k++ {
+						cm.uni[lo+uint32(k)] = dstText(dst.arr[k])
+						entries++
 					}
-					entries++
+				case tStr:
+					if u := u16(dst.s); len(u) > 0 && len(cm.uniRanges) < 1<<16 {
+						cm.uniRanges = append(cm.uniRanges, uniRange{lo, hi, u})
+					}
 				}
 			}
 		case "endcidrange":
@@ -573,12 +643,8 @@ func (d *pdfDoc) readCMap(v pdf.Value) *cmapData {
 				if !ok1 || !ok2 || hi < lo || stk[i+2].kind != tNum {
 					continue
 				}
-				if cm.cid == nil {
-					cm.cid = map[uint32]uint32{}
-				}
-				for c := lo; c <= hi && entries < maxCMapEntries; c++ {
-					cm.cid[c] = uint32(stk[i+2].num) + (c - lo)
-					entries++
+				if len(cm.cidRanges) < 1<<16 {
+					cm.cidRanges = append(cm.cidRanges, cidRange{lo, hi, uint32(stk[i+2].num)})
 				}
 			}
 		case "endcidchar":
