@@ -29,7 +29,7 @@ type font struct {
 	hasWidth  [256]bool
 	cidW      map[uint32]float64
 	wRanges   []wRange
-	cidOf     *cmapData // Type0 with an embedded CMap: code to CID
+	cidOf     *cmapData         // Type0 with an embedded CMap: code to CID
 	dw        float64           // default width of composite fonts
 	legacy    encoding.Encoding // Type0 with a predefined CJK CMap: the code's character set
 	legacyMap map[uint32]string
