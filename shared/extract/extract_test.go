@@ -75,6 +75,7 @@ func TestGolden(t *testing.T) {
 		{name: "pdf20.pdf", file: "pdf20.pdf"},
 		{name: "broken-xref.pdf", file: "broken-xref.pdf"},
 		{name: "bad-page2.pdf", file: "bad-page2.pdf"},
+		{name: "filters.pdf", file: "filters.pdf"},
 		{name: "report.docx", data: docxFile},
 		{name: "exhibits.xlsx", data: xlsxFile},
 		{name: "briefing.pptx", data: pptxFile},
@@ -117,6 +118,7 @@ func TestPDFText(t *testing.T) {
 		{"pdf20.pdf", []string{"the investigation continues", "Second page"}, false},
 		{"broken-xref.pdf", []string{"the investigation continues", "Second page"}, false},
 		{"bad-page2.pdf", []string{"the investigation continues"}, true},
+		{"filters.pdf", []string{"Page one was compressed with LZW", "Page two is raw deflate without a zlib header", "Page three used run length and hex"}, false},
 	}
 	for _, tc := range cases {
 		res, err := extractBytes(t, readTestdata(t, tc.file), tc.file, DefaultLimits())

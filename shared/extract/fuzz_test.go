@@ -70,12 +70,12 @@ func FuzzPDFContent(f *testing.F) {
 	f.Add([]byte("BT <48656c6c6f> Tj (a\\(b\\)\\101) Tj 1e999 Tz ET"))
 	doc := readTestdataF(f, "helvetica.pdf")
 	f.Fuzz(func(t *testing.T, content []byte) {
-		r, _, err := openPDF(bytes.NewReader(doc), int64(len(doc)), fuzzLimits())
+		r, _, _, err := openPDF(bytes.NewReader(doc), int64(len(doc)), fuzzLimits())
 		if err != nil {
 			t.Skip(err)
 		}
 		j := &job{ctx: context.Background(), lim: fuzzLimits(), res: &Result{}}
-		d := &pdfDoc{j: j, r: r, lim: j.lim, fonts: map[string]*font{}}
+		d := &pdfDoc{j: j, r: r, lim: j.lim, fonts: map[string]*font{}, fontDicts: map[string]map[string]string{}}
 		in := newInterp(d)
 		res := r.Page(1).V.Key("Resources")
 		if err := safely(func() { in.run(content, res, 0) }); err != nil {

@@ -9,12 +9,18 @@
 //	pdf20.pdf           helvetica.pdf with a %PDF-2.0 header
 //	broken-xref.pdf     helvetica.pdf with its startxref offset pointing nowhere
 //	bad-page2.pdf       helvetica.pdf whose second page's stream names an unsupported filter
+//	filters.pdf         written by hand: page 1 LZW-encoded (EarlyChange 0), page 2 raw
+//	                    deflate data without the zlib header, page 3 RunLength then ASCIIHex
 //
 // Run with: go run gen_testdata.go (from shared/extract).
 package main
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/lzw"
+	"encoding/hex"
+	"fmt"
 	"log"
 	"os"
 	"os/exec"
@@ -36,6 +42,63 @@ func main() {
 	broken := regexp.MustCompile(`startxref\n\d+`).ReplaceAll(hel, []byte("startxref\n999999"))
 	write("broken-xref.pdf", broken)
 	write("bad-page2.pdf", badPage2(hel))
+	write("filters.pdf", filters())
+}
+
+// filters writes a three-page PDF whose content streams use encodings the PDF library
+// does not decode.
+func filters() []byte {
+	page := func(s string) []byte {
+		return []byte("BT /F1 14 Tf 72 720 Td (" + s + ") Tj ET")
+	}
+	var lz bytes.Buffer
+	w := lzw.NewWriter(&lz, lzw.MSB, 8)
+	w.Write(page("Page one was compressed with LZW"))
+	w.Close()
+	var fl bytes.Buffer
+	fw, _ := flate.NewWriter(&fl, flate.BestCompression)
+	fw.Write(page("Page two is raw deflate without a zlib header"))
+	fw.Close()
+	rl := runLengthEncode(page("Page three used run length and hex"))
+	hexed := []byte(hex.EncodeToString(rl) + ">")
+
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R 4 0 R 5 0 R] /Count 3 /Resources << /Font << /F1 6 0 R >> >> >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 7 0 R >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 8 0 R >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 9 0 R >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+		fmt.Sprintf("<< /Length %d /Filter /LZWDecode /DecodeParms << /EarlyChange 0 >> >>\nstream\n%s\nendstream", lz.Len(), lz.Bytes()),
+		fmt.Sprintf("<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream", fl.Len(), fl.Bytes()),
+		fmt.Sprintf("<< /Length %d /Filter [/ASCIIHexDecode /RunLengthDecode] >>\nstream\n%s\nendstream", len(hexed), hexed),
+	}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	x := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
+	return b.Bytes()
+}
+
+// runLengthEncode writes literal runs only, which every decoder must accept.
+func runLengthEncode(p []byte) []byte {
+	var out []byte
+	for len(p) > 0 {
+		n := min(len(p), 128)
+		out = append(out, byte(n-1))
+		out = append(out, p[:n]...)
+		p = p[n:]
+	}
+	return append(out, 128)
 }
 
 func newDoc() *fpdf.Fpdf {
@@ -102,7 +165,7 @@ func badPage2(doc []byte) []byte {
 	if len(idx) < 2 {
 		log.Fatal("fewer than two compressed streams")
 	}
-	copy(b[idx[1][0]:idx[1][1]], "/Filter /LZWDecode  ")
+	copy(b[idx[1][0]:idx[1][1]], "/Filter /JBIG2Decode")
 	return b
 }
 

@@ -62,13 +62,13 @@ var headerOK = regexp.MustCompile(`^%PDF-1\.[0-7][\r\n]`)
 
 // openPDF opens the file with the library, presenting a patched header when needed, and
 // falls back to a rebuilt cross-reference table when the file's own is unusable.
-func openPDF(src io.ReaderAt, size int64, lim Limits) (*pdf.Reader, string, error) {
+func openPDF(src io.ReaderAt, size int64, lim Limits) (*pdf.Reader, *overlay, string, error) {
 	head := make([]byte, 1024)
 	n, _ := src.ReadAt(head, 0)
 	head = head[:n]
 	k := pdfHeaderAt(head)
 	if k < 0 {
-		return nil, "", errors.New("no %PDF header")
+		return nil, nil, "", errors.New("no %PDF header")
 	}
 	version := ""
 	if m := regexp.MustCompile(`^%PDF-(\d\.\d)`).FindSubmatch(head[k:]); m != nil {
@@ -82,21 +82,21 @@ func openPDF(src io.ReaderAt, size int64, lim Limits) (*pdf.Reader, string, erro
 	if !bogusSize(src, size) {
 		r, err := newReader(ov)
 		if err == nil && usable(r) {
-			return r, version, nil
+			return r, ov, version, nil
 		}
 		firstErr = err
 		if isEncryptionError(err) {
-			return nil, version, fmt.Errorf("%w: %v", ErrEncrypted, err)
+			return nil, nil, version, fmt.Errorf("%w: %v", ErrEncrypted, err)
 		}
 	}
-	r, err := repair(src, size, ov.head, lim)
+	r, rov, err := repair(src, size, ov.head, lim)
 	if err != nil {
 		if firstErr != nil {
-			return nil, version, fmt.Errorf("%v; rebuilding the cross-reference table: %w", firstErr, err)
+			return nil, nil, version, fmt.Errorf("%v; rebuilding the cross-reference table: %w", firstErr, err)
 		}
-		return nil, version, err
+		return nil, nil, version, err
 	}
-	return r, version, nil
+	return r, rov, version, nil
 }
 
 func isEncryptionError(err error) bool {
@@ -155,13 +155,13 @@ type objLoc struct {
 
 // repair locates every "N G obj" in the file, then presents the file with a new
 // cross-reference stream appended (objects inside object streams included) and opens it.
-func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, error) {
+func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, *overlay, error) {
 	if lim.MaxInMemory > 0 && size > lim.MaxInMemory {
-		return nil, &LimitError{Limit: LimitStream, Max: lim.MaxInMemory}
+		return nil, nil, &LimitError{Limit: LimitStream, Max: lim.MaxInMemory}
 	}
 	data := make([]byte, size)
 	if n, err := src.ReadAt(data, 0); int64(n) < size {
-		return nil, fmt.Errorf("reading: %v", err)
+		return nil, nil, fmt.Errorf("reading: %v", err)
 	}
 	objs := map[int]objLoc{}
 	var stms []int
@@ -191,7 +191,7 @@ func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, 
 		}
 	}
 	if len(objs) == 0 {
-		return nil, errors.New("no objects found")
+		return nil, nil, errors.New("no objects found")
 	}
 	refs := map[string]string{}
 	for _, m := range trailerRefs.FindAllSubmatch(data, -1) {
@@ -204,7 +204,7 @@ func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, 
 		}
 	}
 	if root == "" {
-		return nil, errors.New("no document catalog found")
+		return nil, nil, errors.New("no document catalog found")
 	}
 	extra := "/Root " + root
 	if r := refs["Info"]; r != "" {
@@ -221,12 +221,12 @@ func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, 
 	// First pass: direct objects only, with the object streams listed in the trailer so
 	// that their contents can be read through the library.
 	compressed := map[int][2]int{}
-	r, err := openRebuilt(src, size, head, objs, compressed, extra, stms)
+	r, ov, err := openRebuilt(src, size, head, objs, compressed, extra, stms)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(stms) == 0 {
-		return r, nil
+		return r, ov, nil
 	}
 	list := r.Trailer().Key("EvxObjStm")
 	for i := 0; i < list.Len(); i++ {
@@ -252,14 +252,14 @@ func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, 
 		}()
 	}
 	if len(compressed) == 0 {
-		return r, nil
+		return r, ov, nil
 	}
 	return openRebuilt(src, size, head, objs, compressed, extra, nil)
 }
 
 // openRebuilt appends a cross-reference stream (W [1 4 2]) describing objs and
 // compressed, plus the trailer entries in extra, and opens the result.
-func openRebuilt(src io.ReaderAt, size int64, head []byte, objs map[int]objLoc, compressed map[int][2]int, extra string, stms []int) (*pdf.Reader, error) {
+func openRebuilt(src io.ReaderAt, size int64, head []byte, objs map[int]objLoc, compressed map[int][2]int, extra string, stms []int) (*pdf.Reader, *overlay, error) {
 	maxID := 0
 	for id := range objs {
 		maxID = max(maxID, id)
@@ -300,10 +300,10 @@ func openRebuilt(src io.ReaderAt, size int64, head []byte, objs map[int]objLoc, 
 	ov := &overlay{base: src, size: size, head: head, tail: t.Bytes()}
 	r, err := newReader(ov)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !usable(r) {
-		return nil, errors.New("no page tree found")
+		return nil, nil, errors.New("no page tree found")
 	}
-	return r, nil
+	return r, ov, nil
 }

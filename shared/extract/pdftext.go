@@ -2,6 +2,7 @@ package extract
 
 import (
 	"math"
+	"regexp"
 	"unicode"
 	"unicode/utf8"
 
@@ -35,14 +36,15 @@ type gstate struct {
 
 // interp runs content streams and feeds positioned glyphs to a lineWriter.
 type interp struct {
-	d     *pdfDoc
-	g     gstate
-	stack []gstate
-	tm    mat
-	tlm   mat
-	fonts map[string]*font // this page's resource names
-	w     lineWriter
-	ops   int
+	d       *pdfDoc
+	g       gstate
+	stack   []gstate
+	tm      mat
+	tlm     mat
+	fonts   map[string]*font  // this content stream's font resource names
+	resRefs map[string]string // this content stream's resources that are references
+	w       lineWriter
+	ops     int
 }
 
 func newInterp(d *pdfDoc) *interp {
@@ -55,10 +57,9 @@ const maxFormDepth = 8
 func (in *interp) run(data []byte, res pdf.Value, depth int) error {
 	l := &lexer{b: data}
 	args := make([]operand, 0, 16)
-	fonts := map[string]*font{}
-	saved := in.fonts
-	in.fonts = fonts
-	defer func() { in.fonts = saved }()
+	saved, savedRefs := in.fonts, in.resRefs
+	in.fonts, in.resRefs = map[string]*font{}, nil
+	defer func() { in.fonts, in.resRefs = saved, savedRefs }()
 	for {
 		t := l.next(0)
 		if t.kind == tEOF {
@@ -198,11 +199,32 @@ func (in *interp) font(name operand, res pdf.Value) *font {
 	}
 	var f *font
 	err := safely(func() {
+		// A font reached through an indirect reference is identified by it, so that a
+		// font shared by many pages is neither decoded nor even loaded again; the same
+		// holds for a /Font dictionary shared by many pages.
+		if in.resRefs == nil {
+			in.resRefs = refsOf(res)
+		}
+		fdRef := in.resRefs["Font"]
+		names, ok := in.d.fontDicts[fdRef]
+		if !ok || fdRef == "" {
+			names = refsOf(res.Key("Font"))
+			if fdRef != "" && len(in.d.fontDicts) < 1<<14 {
+				in.d.fontDicts[fdRef] = names
+			}
+		}
+		id := names[key]
+		if cached, ok := in.d.fonts[id]; ok && id != "" {
+			f = cached
+			return
+		}
 		v := res.Key("Font").Key(key)
 		if v.Kind() != pdf.Dict {
 			return
 		}
-		id := v.String()
+		if id == "" {
+			id = v.String()
+		}
 		if cached, ok := in.d.fonts[id]; ok {
 			f = cached
 			return
@@ -218,6 +240,22 @@ func (in *interp) font(name operand, res pdf.Value) *font {
 	}
 	in.fonts[key] = f
 	return f
+}
+
+var refEntry = regexp.MustCompile(`/([^\s/<>\[\]()]+) (\d+ \d+ R)`)
+
+// refsOf lists the entries of a dictionary that are indirect references, by key.
+func refsOf(v pdf.Value) map[string]string {
+	if v.Kind() != pdf.Dict {
+		return nil
+	}
+	out := map[string]string{}
+	for _, m := range refEntry.FindAllStringSubmatch(v.String(), 4096) {
+		if _, dup := out[m[1]]; !dup {
+			out[m[1]] = "ref " + m[2]
+		}
+	}
+	return out
 }
 
 // form runs a form XObject named in the resources.
