@@ -133,7 +133,8 @@ func bogusSize(src io.ReaderAt, size int64) bool {
 	n, _ := src.ReadAt(tail, size-int64(len(tail)))
 	for _, m := range sizeEntry.FindAllSubmatch(tail[:n], -1) {
 		v, err := strconv.ParseInt(string(m[1]), 10, 64)
-		if err != nil || v > size+1024 {
+		// Object numbers may be sparse, but each table entry costs the library ~40 bytes.
+		if err != nil || (v > 1<<20 && v > 8*size) {
 			return true
 		}
 	}
@@ -163,6 +164,8 @@ func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, 
 	if n, err := src.ReadAt(data, 0); int64(n) < size {
 		return nil, nil, fmt.Errorf("reading: %v", err)
 	}
+	data = normalize(data)
+	src, size, head = bytes.NewReader(data), int64(len(data)), nil
 	objs := map[int]objLoc{}
 	var stms []int
 	root := ""
@@ -221,7 +224,7 @@ func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, 
 	// First pass: direct objects only, with the object streams listed in the trailer so
 	// that their contents can be read through the library.
 	compressed := map[int][2]int{}
-	r, ov, err := openRebuilt(src, size, head, objs, compressed, extra, stms)
+	r, ov, err := openRebuilt(src, size, head, objs, compressed, extra, stms, len(stms) == 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -252,14 +255,62 @@ func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, 
 		}()
 	}
 	if len(compressed) == 0 {
+		if !usable(r) {
+			return nil, nil, errors.New("no page tree found")
+		}
 		return r, ov, nil
 	}
-	return openRebuilt(src, size, head, objs, compressed, extra, nil)
+	return openRebuilt(src, size, head, objs, compressed, extra, nil, true)
+}
+
+// normalize copies every "N G obj" of a damaged file into a new one, each object closed
+// by "endobj" (the library insists on it), dropping cross-reference sections and junk
+// between objects. An object without endobj ends where the next one starts.
+func normalize(data []byte) []byte {
+	ms := objHeader.FindAllSubmatchIndex(data, -1)
+	out := make([]byte, 0, len(data)+len(ms)*8+64)
+	out = append(out, "%PDF-1.7\n"...)
+	for i, m := range ms {
+		limit := len(data)
+		if i+1 < len(ms) {
+			limit = ms[i+1][2]
+		}
+		body := data[m[1]:limit]
+		end := len(body)
+		from := 0
+		if s := bytes.Index(body, []byte("stream")); s >= 0 {
+			if es := bytes.Index(body[s:], []byte("endstream")); es >= 0 {
+				from = s + es
+			}
+		}
+		if e := bytes.Index(body[from:], []byte("endobj")); e >= 0 {
+			end = from + e
+		} else {
+			for _, kw := range []string{"xref", "trailer", "startxref"} {
+				if k := bytes.Index(body[from:], []byte(kw)); k >= 0 && from+k < end {
+					end = from + k
+				}
+			}
+		}
+		out = append(out, data[m[2]:m[1]]...)
+		out = append(out, body[:end]...)
+		out = append(out, "\nendobj\n"...)
+	}
+	// Keep the trailers: the repair reads /Root, /Info, /Encrypt and /ID from them.
+	for _, m := range trailerRefs.FindAllIndex(data, -1) {
+		out = append(out, "\n%"...)
+		out = append(out, data[m[0]:m[1]]...)
+	}
+	if ms := trailerID.FindAllIndex(data, -1); len(ms) > 0 {
+		out = append(out, "\n%"...)
+		out = append(out, data[ms[len(ms)-1][0]:ms[len(ms)-1][1]]...)
+	}
+	return append(out, '\n')
 }
 
 // openRebuilt appends a cross-reference stream (W [1 4 2]) describing objs and
 // compressed, plus the trailer entries in extra, and opens the result.
-func openRebuilt(src io.ReaderAt, size int64, head []byte, objs map[int]objLoc, compressed map[int][2]int, extra string, stms []int) (*pdf.Reader, *overlay, error) {
+func openRebuilt(src io.ReaderAt, size int64, head []byte, objs map[int]objLoc, compressed map[int][2]int, extra string, stms []int, check bool) (*pdf.Reader, *overlay, error) {
 	maxID := 0
 	for id := range objs {
 		maxID = max(maxID, id)
@@ -302,7 +353,7 @@ func openRebuilt(src io.ReaderAt, size int64, head []byte, objs map[int]objLoc, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if !usable(r) {
+	if check && !usable(r) {
 		return nil, nil, errors.New("no page tree found")
 	}
 	return r, ov, nil
