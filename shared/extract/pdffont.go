@@ -33,6 +33,7 @@ type font struct {
 	dw        float64           // default width of composite fonts
 	legacy    encoding.Encoding // Type0 with a predefined CJK CMap: the code's character set
 	legacyMap map[uint32]string
+	jis7      bool
 	std       map[rune]uint16 // standard 14 metrics when /Widths is missing
 	fallback  float64
 }
@@ -183,6 +184,10 @@ func (d *pdfDoc) loadComposite(f *font, v pdf.Value) {
 		n := enc.Name()
 		if strings.Contains(n, "UCS2") || strings.Contains(n, "UTF16") {
 			f.ucs2 = true
+		} else if n == "H" || n == "V" {
+			// JIS X 0208 in 7-bit form: two bytes 0x21-0x7E, EUC-JP with the high bits cleared.
+			f.spaces = []codespace{{[]byte{0, 0}, []byte{0xff, 0xff}}}
+			f.legacy, f.jis7 = japanese.EUCJP, true
 		} else if !strings.HasPrefix(n, "Identity") {
 			// A predefined CMap of a legacy CJK encoding: one byte below 0x80, two above.
 			f.spaces = []codespace{{[]byte{0}, []byte{0x80}}, {[]byte{0x81, 0x40}, []byte{0xfe, 0xfe}}}
@@ -710,6 +715,9 @@ func legacyEncoding(cmap string) encoding.Encoding {
 func (f *font) legacyText(code uint32, b []byte) string {
 	if t, ok := f.legacyMap[code]; ok {
 		return t
+	}
+	if f.jis7 && len(b) == 2 {
+		b = []byte{b[0] | 0x80, b[1] | 0x80}
 	}
 	out, err := f.legacy.NewDecoder().Bytes(b)
 	t := ""

@@ -348,6 +348,8 @@ type lineWriter struct {
 	start    float64
 	size     float64
 	lastText string
+	lastRTL  bool
+	rtlWord  int  // where the current right-to-left word starts in buf
 	newline  bool // a line break is pending
 }
 
@@ -369,16 +371,27 @@ func (w *lineWriter) glyph(text string, dir int, x0, y0, x1, y1, size float64) {
 	if size <= 0 {
 		size = 1
 	}
+	first, _ := utf8.DecodeRuneInString(text)
+	rtl := isRTL(first)
+	prepend := false
 	if w.have {
 		ref := math.Max(size, w.size)
 		sameLine := dir == w.dir && math.Abs(c0-w.across) < 0.4*ref
 		if sameLine {
 			gap := a0 - w.end
+			if rtl && w.lastRTL {
+				if a1 <= w.start+0.05*ref {
+					gap = w.start - a1 // right-to-left text drawn in logical order
+				} else {
+					prepend = true // drawn in visual order: each glyph goes before the last
+				}
+			}
 			switch {
 			case text == w.lastText && math.Abs(a0-w.start) < 0.1*ref && text != "":
 				return // the same glyph drawn again (fake bold, shadows)
 			case gap > 0.15*ref || gap < -ref:
 				w.space()
+				prepend = false
 			}
 		} else {
 			w.breakLine()
@@ -387,6 +400,7 @@ func (w *lineWriter) glyph(text string, dir int, x0, y0, x1, y1, size float64) {
 	w.have = true
 	w.dir, w.across, w.start, w.end, w.size = dir, c0, a0, a1, size
 	w.lastText = text
+	w.lastRTL = rtl
 	if text == "" {
 		return
 	}
@@ -396,13 +410,20 @@ func (w *lineWriter) glyph(text string, dir int, x0, y0, x1, y1, size float64) {
 	}
 	if w.newline {
 		w.newline = false
-		r, _ := utf8.DecodeRuneInString(text)
-		if w.endsWithHyphen() && unicode.IsLower(r) {
+		if w.endsWithHyphen() && unicode.IsLower(first) {
 			w.buf = w.buf[:len(w.buf)-w.hyphenLen()]
 		} else {
 			w.buf = append(w.buf, '\n')
 		}
 	}
+	at := len(w.buf)
+	if prepend && w.rtlWord <= len(w.buf) {
+		at = w.rtlWord
+	} else {
+		w.rtlWord = len(w.buf)
+	}
+	tail := append([]byte(nil), w.buf[at:]...)
+	w.buf = w.buf[:at]
 	for _, r := range text {
 		switch {
 		case r >= 0xFB00 && r <= 0xFB06:
@@ -413,6 +434,11 @@ func (w *lineWriter) glyph(text string, dir int, x0, y0, x1, y1, size float64) {
 			w.buf = utf8.AppendRune(w.buf, r)
 		}
 	}
+	w.buf = append(w.buf, tail...)
+}
+
+func isRTL(r rune) bool {
+	return r >= 0x0590 && r <= 0x08FF || r >= 0xFB1D && r <= 0xFDFF || r >= 0xFE70 && r <= 0xFEFF
 }
 
 var ligatures = [...]string{"ff", "fi", "fl", "ffi", "ffl", "st", "st"}
