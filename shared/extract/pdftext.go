@@ -349,6 +349,7 @@ type lineWriter struct {
 	size     float64
 	lastText string
 	lastRTL  bool
+	lastCJK  bool
 	rtlWord  int  // where the current right-to-left word starts in buf
 	newline  bool // a line break is pending
 }
@@ -386,10 +387,14 @@ func (w *lineWriter) glyph(text string, dir int, x0, y0, x1, y1, size float64) {
 					prepend = true // drawn in visual order: each glyph goes before the last
 				}
 			}
+			limit := 0.15 * ref
+			if isCJK(first) && w.lastCJK {
+				limit = ref // Chinese and Japanese put no spaces between words: only wide gaps count
+			}
 			switch {
 			case text == w.lastText && math.Abs(a0-w.start) < 0.1*ref && text != "":
 				return // the same glyph drawn again (fake bold, shadows)
-			case gap > 0.15*ref || gap < -ref:
+			case gap > limit || gap < -ref:
 				w.space()
 				prepend = false
 			}
@@ -401,6 +406,7 @@ func (w *lineWriter) glyph(text string, dir int, x0, y0, x1, y1, size float64) {
 	w.dir, w.across, w.start, w.end, w.size = dir, c0, a0, a1, size
 	w.lastText = text
 	w.lastRTL = rtl
+	w.lastCJK = isCJK(first)
 	if text == "" {
 		return
 	}
@@ -435,6 +441,11 @@ func (w *lineWriter) glyph(text string, dir int, x0, y0, x1, y1, size float64) {
 		}
 	}
 	w.buf = append(w.buf, tail...)
+}
+
+// isCJK reports Han ideographs and kana (Hangul separates words with spaces).
+func isCJK(r rune) bool {
+	return r >= 0x3040 && r <= 0x30FF || r >= 0x3400 && r <= 0x9FFF || r >= 0xF900 && r <= 0xFAFF || r >= 0x20000 && r <= 0x3FFFF
 }
 
 func isRTL(r rune) bool {
