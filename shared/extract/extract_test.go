@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -316,4 +317,32 @@ func TestDetect(t *testing.T) {
 	if res.NameType != TypeDOCX {
 		t.Errorf("PDF named .docx: NameType = %q, want %s", res.NameType, TypeDOCX)
 	}
+}
+
+// TestHostileXref: cross-reference data that would make the PDF library allocate tables of
+// billions of entries is refused before the library sees it, and the file is rebuilt.
+func TestHostileXref(t *testing.T) {
+	pdf := string(readTestdata(t, "helvetica.pdf"))
+	cases := map[string]string{
+		"huge-size":       regexpReplace(pdf, `/Size \d+`, "/Size 4000000000"),
+		"huge-subsection": regexpReplace(pdf, `xref\n0 (\d+)`, "xref\n3999999990 $1"),
+		"huge-index":      regexpReplace(pdf, `trailer\n<<`, "trailer\n<</Index [0 1 4000000000 1]"),
+	}
+	for name, doc := range cases {
+		if doc == pdf {
+			t.Fatalf("%s: the replacement did not apply", name)
+		}
+		res, err := extractBytes(t, []byte(doc), name+".pdf", DefaultLimits())
+		if err != nil {
+			t.Errorf("Extract(%s) error %v", name, err)
+			continue
+		}
+		if !strings.Contains(res.Text, "the investigation continues") {
+			t.Errorf("Extract(%s).Text = %q", name, res.Text)
+		}
+	}
+}
+
+func regexpReplace(s, re, repl string) string {
+	return regexp.MustCompile(re).ReplaceAllString(s, repl)
 }

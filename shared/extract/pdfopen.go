@@ -124,18 +124,60 @@ func usable(r *pdf.Reader) (ok bool) {
 	return pages.Kind() == pdf.Dict && (pages.Key("Kids").Len() > 0 || pages.Key("Type").Name() == "Page")
 }
 
-var sizeEntry = regexp.MustCompile(`/Size\s+(\d+)`)
+var (
+	sizeEntry  = regexp.MustCompile(`/Size\s+(\d+)`)
+	indexEntry = regexp.MustCompile(`/Index\s*\[([\d\s]*)\]`)
+	wEntry     = regexp.MustCompile(`/W\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s*\]`)
+	subsection = regexp.MustCompile(`(?:^|[\r\n])(\d+)[ \t]+(\d+)[ \t]*\r?\n\d{10} \d{5} [nf]`)
+)
 
-// bogusSize reports a trailer /Size far beyond what the file could hold: the library
-// would allocate a table of that many entries.
+// maxObjects is the largest object number the library may be shown: it allocates a table
+// entry (32 bytes) for every number up to the largest it meets.
+func maxObjects(size int64) int64 { return max(1<<20, size/16) }
+
+// bogusSize reports cross-reference data that would make the library allocate more than
+// the file could need: a /Size, an /Index range or a table subsection beyond maxObjects,
+// or xref stream field widths beyond 8 bytes. Such files are rebuilt by the repair.
 func bogusSize(src io.ReaderAt, size int64) bool {
-	tail := make([]byte, min(size, 64<<10))
-	n, _ := src.ReadAt(tail, size-int64(len(tail)))
-	for _, m := range sizeEntry.FindAllSubmatch(tail[:n], -1) {
-		v, err := strconv.ParseInt(string(m[1]), 10, 64)
-		// Object numbers may be sparse, but each table entry costs the library ~40 bytes.
-		if err != nil || (v > 1<<20 && v > 8*size) {
+	n := size
+	if n > 64<<20 {
+		n = 64 << 10 // only the tail of very large files
+	}
+	buf := make([]byte, n)
+	k, _ := src.ReadAt(buf, size-n)
+	buf = buf[:k]
+	lim := maxObjects(size)
+	tooBig := func(b []byte) bool {
+		v, err := strconv.ParseInt(string(b), 10, 64)
+		return err != nil || v > lim
+	}
+	for _, m := range sizeEntry.FindAllSubmatch(buf, -1) {
+		if tooBig(m[1]) {
 			return true
+		}
+	}
+	for _, m := range indexEntry.FindAllSubmatch(buf, -1) {
+		f := strings.Fields(string(m[1]))
+		for i := 0; i+1 < len(f); i += 2 {
+			a, err1 := strconv.ParseInt(f[i], 10, 64)
+			b, err2 := strconv.ParseInt(f[i+1], 10, 64)
+			if err1 != nil || err2 != nil || a+b > lim {
+				return true
+			}
+		}
+	}
+	for _, m := range subsection.FindAllSubmatch(buf, -1) {
+		a, err1 := strconv.ParseInt(string(m[1]), 10, 64)
+		b, err2 := strconv.ParseInt(string(m[2]), 10, 64)
+		if err1 != nil || err2 != nil || a+b > lim {
+			return true
+		}
+	}
+	for _, m := range wEntry.FindAllSubmatch(buf, -1) {
+		for _, g := range m[1:] {
+			if v, err := strconv.Atoi(string(g)); err != nil || v > 8 {
+				return true
+			}
 		}
 	}
 	return false
@@ -172,7 +214,7 @@ func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, 
 	for _, m := range objHeader.FindAllSubmatchIndex(data, -1) {
 		id, err1 := strconv.Atoi(string(data[m[2]:m[3]]))
 		gen, err2 := strconv.Atoi(string(data[m[4]:m[5]]))
-		if err1 != nil || err2 != nil || id <= 0 || id > 1<<22 {
+		if err1 != nil || err2 != nil || id <= 0 || int64(id) > maxObjects(size) {
 			continue
 		}
 		if lim.MaxObjects > 0 && len(objs) > 4*lim.MaxObjects {
@@ -248,7 +290,7 @@ func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, 
 					break
 				}
 				oid := int(id.num)
-				if _, direct := objs[oid]; !direct && oid > 0 && oid < 1<<22 {
+				if _, direct := objs[oid]; !direct && oid > 0 && int64(oid) < maxObjects(size) {
 					compressed[oid] = [2]int{stms[i], k}
 				}
 			}
