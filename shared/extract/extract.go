@@ -173,13 +173,14 @@ type Result struct {
 	Meta     Meta   `json:"meta"`
 	Text     string `json:"text"`
 	// Partial is true when a limit or a failure stopped the extraction early; Stop says
-	// which (*LimitError, *PageError or *PanicError).
-	Partial    bool         `json:"partial"`
-	Stop       error        `json:"-"`
-	StopReason string       `json:"stop,omitempty"`
-	PageErrors []PageError  `json:"-"`
-	Pages      []string     `json:"page_errors,omitempty"`
-	Attach     []Attachment `json:"attachments,omitempty"`
+	// which: a *LimitError, a *PageError (PDF pages, slides, sheets), a *PanicError, or
+	// an error naming the damaged part of an archive or message.
+	Partial       bool         `json:"partial"`
+	Stop          error        `json:"-"`
+	StopReason    string       `json:"stop,omitempty"`
+	PageErrors    []PageError  `json:"-"`
+	PageErrorText []string     `json:"page_errors,omitempty"` // PageErrors as text, for JSON
+	Attach        []Attachment `json:"attachments,omitempty"`
 }
 
 // stop records the first reason an extraction ended early.
@@ -193,7 +194,7 @@ func (r *Result) stop(err error) {
 
 func (r *Result) pageError(page int, err error) {
 	r.PageErrors = append(r.PageErrors, PageError{Page: page, Err: err})
-	r.Pages = append(r.Pages, (&PageError{Page: page, Err: err}).Error())
+	r.PageErrorText = append(r.PageErrorText, (&PageError{Page: page, Err: err}).Error())
 }
 
 // Extract reads the text and metadata of the size bytes in r. name is used only to report

@@ -44,7 +44,7 @@ type golden struct {
 
 func checkGolden(t *testing.T, name string, res *Result) {
 	t.Helper()
-	got, err := json.MarshalIndent(golden{res.MediaType, res.NameType, res.Meta, res.Text, res.Partial, res.StopReason, res.Pages, res.Attach}, "", "  ")
+	got, err := json.MarshalIndent(golden{res.MediaType, res.NameType, res.Meta, res.Text, res.Partial, res.StopReason, res.PageErrorText, res.Attach}, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
