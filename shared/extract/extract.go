@@ -58,14 +58,15 @@ type Limits struct {
 	MaxInMemory int64
 }
 
-// DefaultLimits fit one call in a 128 MiB Lambda: 60 s, 5,000 pages, 32 MiB of text,
-// 32 MiB per stream, 100,000 objects, 256 MiB decompressed per archive, ratio 200.
+// DefaultLimits fit one call in a 128 MiB Lambda: 60 s, 5,000 pages, 16 MiB of text,
+// 16 MiB per stream, 100,000 objects, 256 MiB decompressed per archive, ratio 200, files
+// up to 32 MiB read into memory.
 func DefaultLimits() Limits {
 	return Limits{
 		Timeout:         60 * time.Second,
 		MaxPages:        5000,
-		MaxTextBytes:    32 << 20,
-		MaxStreamBytes:  32 << 20,
+		MaxTextBytes:    16 << 20,
+		MaxStreamBytes:  16 << 20,
 		MaxObjects:      100000,
 		MaxArchiveBytes: 256 << 20,
 		MaxRatio:        200,
