@@ -58,7 +58,10 @@ func (o *overlay) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-var headerOK = regexp.MustCompile(`^%PDF-1\.[0-7][\r\n]`)
+var (
+	headerOK      = regexp.MustCompile(`^%PDF-1\.[0-7][\r\n]`)
+	headerVersion = regexp.MustCompile(`^%PDF-(\d\.\d)`)
+)
 
 // openPDF opens the file with the library, presenting a patched header when needed, and
 // falls back to a rebuilt cross-reference table when the file's own is unusable.
@@ -71,7 +74,7 @@ func openPDF(src io.ReaderAt, size int64, lim Limits) (*pdf.Reader, *overlay, st
 		return nil, nil, "", errors.New("no %PDF header")
 	}
 	version := ""
-	if m := regexp.MustCompile(`^%PDF-(\d\.\d)`).FindSubmatch(head[k:]); m != nil {
+	if m := headerVersion.FindSubmatch(head[k:]); m != nil {
 		version = string(m[1])
 	}
 	ov := &overlay{base: src, size: size}
@@ -128,7 +131,6 @@ var (
 	sizeEntry  = regexp.MustCompile(`/Size\s+(\d+)`)
 	indexEntry = regexp.MustCompile(`/Index\s*\[([\d\s]*)\]`)
 	wEntry     = regexp.MustCompile(`/W\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s*\]`)
-	subsection = regexp.MustCompile(`(?:^|[\r\n])(\d+)[ \t]+(\d+)[ \t]*\r?\n\d{10} \d{5} [nf]`)
 )
 
 // maxObjects is the largest object number the library may be shown: it allocates a table
@@ -137,7 +139,8 @@ func maxObjects(size int64) int64 { return max(1<<20, size/16) }
 
 // bogusSize reports cross-reference data that would make the library allocate more than
 // the file could need: a /Size, an /Index range or a table subsection beyond maxObjects,
-// or xref stream field widths beyond 8 bytes. Such files are rebuilt by the repair.
+// or xref stream field widths beyond 8 bytes. Such files are rebuilt by the repair. Only
+// the neighbourhood of "trailer", "/XRef" and the tables after "xref" is examined.
 func bogusSize(src io.ReaderAt, size int64) bool {
 	n := size
 	if n > 64<<20 {
@@ -147,36 +150,103 @@ func bogusSize(src io.ReaderAt, size int64) bool {
 	k, _ := src.ReadAt(buf, size-n)
 	buf = buf[:k]
 	lim := maxObjects(size)
-	tooBig := func(b []byte) bool {
-		v, err := strconv.ParseInt(string(b), 10, 64)
+	for _, kw := range []string{"trailer", "/XRef"} {
+		for off := 0; ; {
+			i := bytes.Index(buf[off:], []byte(kw))
+			if i < 0 {
+				break
+			}
+			i += off
+			if bogusDict(buf[max(0, i-2048):min(len(buf), i+2048)], lim) {
+				return true
+			}
+			off = i + len(kw)
+		}
+	}
+	for off := 0; ; {
+		i := bytes.Index(buf[off:], []byte("xref"))
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 4
+		if i >= 5 && string(buf[i-5:i]) == "start" {
+			continue
+		}
+		if bogusTable(buf[i+4:], lim) {
+			return true
+		}
+	}
+	return false
+}
+
+func bogusDict(b []byte, lim int64) bool {
+	tooBig := func(s []byte) bool {
+		v, err := strconv.ParseInt(string(s), 10, 64)
 		return err != nil || v > lim
 	}
-	for _, m := range sizeEntry.FindAllSubmatch(buf, -1) {
+	for _, m := range sizeEntry.FindAllSubmatch(b, -1) {
 		if tooBig(m[1]) {
 			return true
 		}
 	}
-	for _, m := range indexEntry.FindAllSubmatch(buf, -1) {
+	for _, m := range indexEntry.FindAllSubmatch(b, -1) {
 		f := strings.Fields(string(m[1]))
 		for i := 0; i+1 < len(f); i += 2 {
 			a, err1 := strconv.ParseInt(f[i], 10, 64)
-			b, err2 := strconv.ParseInt(f[i+1], 10, 64)
-			if err1 != nil || err2 != nil || a+b > lim {
+			c, err2 := strconv.ParseInt(f[i+1], 10, 64)
+			if err1 != nil || err2 != nil || a+c > lim {
 				return true
 			}
 		}
 	}
-	for _, m := range subsection.FindAllSubmatch(buf, -1) {
-		a, err1 := strconv.ParseInt(string(m[1]), 10, 64)
-		b, err2 := strconv.ParseInt(string(m[2]), 10, 64)
-		if err1 != nil || err2 != nil || a+b > lim {
-			return true
-		}
-	}
-	for _, m := range wEntry.FindAllSubmatch(buf, -1) {
+	for _, m := range wEntry.FindAllSubmatch(b, -1) {
 		for _, g := range m[1:] {
 			if v, err := strconv.Atoi(string(g)); err != nil || v > 8 {
 				return true
+			}
+		}
+	}
+	return false
+}
+
+// bogusTable walks the subsection headers of a cross-reference table ("start count"
+// followed by count entry lines) and reports one beyond lim.
+func bogusTable(b []byte, lim int64) bool {
+	p := 0
+	skipSpace := func() {
+		for p < len(b) && isSpace(b[p]) {
+			p++
+		}
+	}
+	readInt := func() (int64, bool) {
+		st := p
+		for p < len(b) && b[p] >= '0' && b[p] <= '9' && p-st < 19 {
+			p++
+		}
+		if p == st {
+			return 0, false
+		}
+		v, err := strconv.ParseInt(string(b[st:p]), 10, 64)
+		return v, err == nil
+	}
+	for sections := 0; sections < 1<<16; sections++ {
+		skipSpace()
+		a, ok1 := readInt()
+		skipSpace()
+		c, ok2 := readInt()
+		if !ok1 || !ok2 {
+			return false // "trailer" or damage: the library will stop here too
+		}
+		if a+c > lim {
+			return true
+		}
+		for line := int64(0); line <= c && p < len(b); line++ { // the header's end, then c entries
+			for p < len(b) && b[p] != '\n' && b[p] != '\r' {
+				p++
+			}
+			for p < len(b) && (b[p] == '\n' || b[p] == '\r') {
+				p++
 			}
 		}
 	}
