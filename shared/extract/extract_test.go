@@ -324,13 +324,20 @@ func TestDetect(t *testing.T) {
 func TestHostileXref(t *testing.T) {
 	pdf := string(readTestdata(t, "helvetica.pdf"))
 	cases := map[string]string{
-		"huge-size":       regexpReplace(pdf, `/Size \d+`, "/Size 4000000000"),
-		"huge-subsection": regexpReplace(pdf, `xref\n0 (\d+)`, "xref\n3999999990 $1"),
-		"huge-index":      regexpReplace(pdf, `trailer\n<<`, "trailer\n<</Index [0 1 4000000000 1]"),
+		"huge-size":           regexpReplace(pdf, `/Size \d+`, "/Size 4000000000"),
+		"huge-subsection":     regexpReplace(pdf, `xref\n0 (\d+)`, "xref\n3999999990 $1"),
+		"huge-index":          regexpReplace(pdf, `trailer\n<<`, "trailer\n<</Index [0 1 4000000000 1]"),
+		"huge-2nd-subsection": regexpReplace(pdf, `\ntrailer`, "\n3999999990 1\n0000000009 00000 n \ntrailer"),
+	}
+	if bogusSize(strings.NewReader(pdf), int64(len(pdf))) {
+		t.Errorf("bogusSize(helvetica.pdf) = true, want false")
 	}
 	for name, doc := range cases {
 		if doc == pdf {
 			t.Fatalf("%s: the replacement did not apply", name)
+		}
+		if !bogusSize(strings.NewReader(doc), int64(len(doc))) {
+			t.Errorf("bogusSize(%s) = false, want true", name)
 		}
 		res, err := extractBytes(t, []byte(doc), name+".pdf", DefaultLimits())
 		if err != nil {
