@@ -353,3 +353,52 @@ func TestHostileXref(t *testing.T) {
 func regexpReplace(s, re, repl string) string {
 	return regexp.MustCompile(re).ReplaceAllString(s, repl)
 }
+
+// TestHostilePDF: structures that loop or multiply work end within the limits.
+func TestHostilePDF(t *testing.T) {
+	font := "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+	cases := map[string][]byte{
+		// A form that draws itself ten times: 10^8 runs without the object cap.
+		"self-drawing-form": pdfOf(
+			"<< /Type /Catalog /Pages 2 0 R >>",
+			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+			"<< /Type /Page /Parent 2 0 R /Resources << /XObject << /X 4 0 R >> /Font << /F 5 0 R >> >> /Contents 6 0 R >>",
+			streamObj("/Type /XObject /Subtype /Form /Resources << /XObject << /X 4 0 R >> /Font << /F 5 0 R >> >>",
+				"BT /F 9 Tf (loop) Tj ET"+strings.Repeat(" /X Do", 10)),
+			font,
+			streamObj("", "BT /F 12 Tf 72 700 Td (Visible text) Tj ET /X Do"),
+		),
+		// A page tree whose node lists itself as a kid.
+		"cyclic-page-tree": pdfOf(
+			"<< /Type /Catalog /Pages 2 0 R >>",
+			"<< /Type /Pages /Kids [2 0 R 3 0 R 2 0 R] /Count 2 >>",
+			"<< /Type /Page /Parent 2 0 R /Resources << /Font << /F 4 0 R >> >> /Contents 5 0 R >>",
+			font,
+			streamObj("", "BT /F 12 Tf 72 700 Td (Visible text) Tj ET"),
+		),
+		// A /Parent chain that loops, and resources only on the (cyclic) parent.
+		"cyclic-parent": pdfOf(
+			"<< /Type /Catalog /Pages 2 0 R >>",
+			"<< /Type /Pages /Kids [3 0 R] /Count 1 /Parent 2 0 R /Resources << /Font << /F 4 0 R >> >> >>",
+			"<< /Type /Page /Parent 2 0 R /Contents 5 0 R >>",
+			font,
+			streamObj("", "BT /F 12 Tf 72 700 Td (Visible text) Tj ET"),
+		),
+	}
+	lim := DefaultLimits()
+	lim.MaxObjects = 2000 // the default (100,000) holds too, in about a second
+	for name, doc := range cases {
+		res, err := extractBytes(t, doc, name+".pdf", lim)
+		if err != nil {
+			t.Errorf("Extract(%s) error %v", name, err)
+			continue
+		}
+		var le *LimitError
+		if name == "self-drawing-form" && (!errors.As(res.Stop, &le) || le.Limit != LimitObjects) {
+			t.Errorf("Extract(%s).Stop = %v, want the objects limit", name, res.Stop)
+		}
+		if !strings.Contains(res.Text, "Visible text") {
+			t.Errorf("Extract(%s).Text = %.200q, want it to contain %q", name, res.Text, "Visible text")
+		}
+	}
+}

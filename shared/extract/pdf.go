@@ -161,13 +161,16 @@ func (d *pdfDoc) pages() {
 	page := 0
 	visited := 0
 	stopped := false
+	// ancestors holds the text of the page tree nodes above the current one: a node that
+	// is its own ancestor (a cycle) is skipped.
+	var ancestors []string
 	var walk func(node, res pdf.Value, depth int)
 	walk = func(node, res pdf.Value, depth int) {
-		if stopped {
+		if stopped || depth > 64 {
 			return
 		}
 		visited++
-		if depth > 64 || visited > 4*max(d.lim.MaxPages, 1000) {
+		if visited > 4*max(d.lim.MaxPages, 1000) {
 			stopped = true
 			j.res.stop(&LimitError{Limit: LimitObjects, Max: int64(visited)})
 			return
@@ -208,6 +211,14 @@ func (d *pdfDoc) pages() {
 			}
 			return
 		}
+		id := node.String()
+		for _, a := range ancestors {
+			if a == id {
+				return
+			}
+		}
+		ancestors = append(ancestors, id)
+		defer func() { ancestors = ancestors[:len(ancestors)-1] }()
 		for i := 0; i < kids.Len() && !stopped; i++ {
 			var kid pdf.Value
 			if err := safely(func() { kid = kids.Index(i) }); err != nil {
