@@ -288,7 +288,7 @@ func baseEncoding(name string) ([256]rune, bool) {
 var type1Encoding = regexp.MustCompile(`dup\s+(\d{1,3})\s*/([^\s/]+)\s+put`)
 
 func (d *pdfDoc) loadSimple(f *font, v pdf.Value, subtype string) {
-	base := strings.TrimPrefix(v.Key("BaseFont").Name(), "")
+	base := v.Key("BaseFont").Name()
 	if i := strings.IndexByte(base, '+'); i == 6 {
 		base = base[i+1:]
 	}
@@ -375,13 +375,10 @@ func (d *pdfDoc) loadSimple(f *font, v pdf.Value, subtype string) {
 				f.hasWidth[c] = true
 			}
 		}
-		if subtype == "Type3" {
-			f.fallback *= scale / 1000 * 1000
-		}
 		return
 	}
 	f.std = standardMetrics(base)
-	if f.std == nil && strings.HasPrefix(base, "Symbol") || strings.HasPrefix(base, "ZapfDingbats") {
+	if f.std == nil && (strings.HasPrefix(base, "Symbol") || strings.HasPrefix(base, "ZapfDingbats")) {
 		f.fallback = 600
 	}
 }
