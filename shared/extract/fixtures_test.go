@@ -43,6 +43,7 @@ func docxFile(t testing.TB) []byte {
 <w:p><w:r><w:t>Seized at the </w:t></w:r><w:r><w:t>port of Antwerp</w:t></w:r></w:p>
 <w:p><w:r><w:t>Item</w:t><w:tab/><w:t>weight &amp; count</w:t></w:r></w:p>
 <w:p><w:r><w:instrText>PAGE</w:instrText><w:t>Signed</w:t></w:r></w:p></w:body></w:document>`},
+		{"word/header1.xml", `<w:hdr xmlns:w="w"><w:p><w:r><w:t>RESTRICTED - case 2026/17</w:t></w:r></w:p></w:hdr>`},
 	})
 }
 

@@ -240,7 +240,10 @@ func (j *job) office() error {
 	switch j.res.MediaType {
 	case TypeDOCX:
 		a.coreProps()
-		for _, part := range []string{"word/document.xml", "word/footnotes.xml", "word/endnotes.xml"} {
+		parts := []string{"word/document.xml", "word/footnotes.xml", "word/endnotes.xml"}
+		parts = append(parts, a.numbered("word", "header")...)
+		parts = append(parts, a.numbered("word", "footer")...)
+		for _, part := range parts {
 			if a.files[part] == nil {
 				continue
 			}
