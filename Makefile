@@ -6,7 +6,7 @@ BIN := bin
 EVX_CACHE ?= $(HOME)/.cache/evx
 export EVX_CACHE
 
-.PHONY: all demo test unit vet integration bench build evx lint cfn-lint fuzz clean
+.PHONY: all demo test unit vet integration bench build evx lint cfn-lint fuzz clean corpus pdftotext
 
 all: evx
 
@@ -31,8 +31,17 @@ integration:
 	./infra/integration.sh
 
 ## bench: speed and memory figures, printed as ratios against references measured in the same run
-bench:
+bench: pdftotext
 	./infra/bench.sh
+
+## corpus: text extraction measured against pdftotext on a folder of PDFs (CORPUS=dir)
+CORPUS ?= $(firstword $(wildcard ../shared/corpus/pdf ../../shared/corpus/pdf) ../shared/corpus/pdf)
+corpus: pdftotext
+	$(GO) test -count=1 -run '^TestCorpus$$' -v ./shared/extract -corpus $(abspath $(CORPUS))
+
+# pdftotext (poppler-utils) is the reference for corpus and bench; installed only when missing.
+pdftotext:
+	@command -v pdftotext >/dev/null || { apt-get update && apt-get install -y poppler-utils; }
 
 ## build: Lambda bootstrap zips for provided.al2023 / arm64
 build:

@@ -39,3 +39,12 @@ for mib in 100 1024; do
   awk -v m="$mib" -v k="$kib" 'BEGIN { printf "evx bag validate, %4d MiB stored zip: peak RSS %5.1f MiB (goal < 64 MiB)\n", m, k / 1024 }'
   rm -f "$tmp/bag.zip"
 done
+
+# Text extraction on the public PDF corpus beside the project, when present: in-process time
+# per MB against pdftotext on files of 1 MB and more (peak RSS per file: make corpus).
+for c in ../shared/corpus/pdf ../../shared/corpus/pdf; do
+  if [ -d "$c" ]; then
+    go test -run '^$' -bench '^BenchmarkCorpus$' -benchtime 1x -count 1 ./shared/extract -corpus "$(cd "$c" && pwd)" | grep '^Benchmark'
+    break
+  fi
+done

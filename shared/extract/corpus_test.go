@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 	"unicode"
@@ -38,6 +37,24 @@ type childResult struct {
 	Seconds   float64 `json:"seconds"`
 	Partial   bool    `json:"partial"`
 	Text      string  `json:"text"`
+	HWMKiB    int64   `json:"hwm_kib"` // VmHWM: this process's peak resident set
+}
+
+// vmHWM reads the peak resident set size of this process. (The rusage of a child is no
+// use here: Linux carries the parent's peak over fork and exec.)
+func vmHWM() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%d", &kb)
+			return kb
+		}
+	}
+	return 0
 }
 
 func childExtract(path string) int {
@@ -47,18 +64,25 @@ func childExtract(path string) int {
 	}
 	defer f.Close()
 	fi, _ := f.Stat()
+	// The fastest of up to three runs, as for pdftotext: the machine is shared.
 	start := time.Now()
 	res, err := Extract(context.Background(), f, fi.Size(), path, DefaultLimits())
 	out := childResult{Seconds: time.Since(start).Seconds()}
+	for i := 0; i < 2 && out.Seconds < 2; i++ {
+		start := time.Now()
+		Extract(context.Background(), f, fi.Size(), path, DefaultLimits())
+		out.Seconds = min(out.Seconds, time.Since(start).Seconds())
+	}
 	if err != nil {
 		out.Err = err.Error()
 		_, out.Recovered = asPanic(err)
 	} else {
-		out.OK = true
+		out.OK = res.MediaType == TypePDF // a file of the PDF corpus read as something else is no success
 		out.Text = res.Text
 		out.Partial = res.Partial
 		_, out.Recovered = asPanic(res.Stop)
 	}
+	out.HWMKiB = vmHWM()
 	json.NewEncoder(os.Stdout).Encode(out)
 	return 0
 }
@@ -157,24 +181,31 @@ func TestCorpus(t *testing.T) {
 		cmd.Stdout = &out
 		cmd.Stderr = io.Discard
 		err = cmd.Run()
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			row.rssKiB = ru.Maxrss
-		}
 		if err != nil || json.Unmarshal(out.Bytes(), &row.ours) != nil {
 			row.crashed = true
 		}
+		row.rssKiB = row.ours.HWMKiB
 
-		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-		ref := exec.CommandContext(ctx, "pdftotext", "-enc", "UTF-8", p, "-")
-		var refOut bytes.Buffer
-		ref.Stdout = &refOut
-		ref.Stderr = io.Discard
-		start := time.Now()
-		err = ref.Run()
-		row.refSec = time.Since(start).Seconds()
-		cancel()
-		row.refOK = err == nil
-		row.refText = refOut.String()
+		for i := 0; i < 3; i++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
+			ref := exec.CommandContext(ctx, "pdftotext", "-enc", "UTF-8", p, "-")
+			var refOut bytes.Buffer
+			ref.Stdout = &refOut
+			ref.Stderr = io.Discard
+			start := time.Now()
+			err = ref.Run()
+			sec := time.Since(start).Seconds()
+			cancel()
+			if i == 0 {
+				row.refSec = sec
+				row.refOK = err == nil
+				row.refText = refOut.String()
+			}
+			row.refSec = min(row.refSec, sec)
+			if sec > 2 {
+				break
+			}
+		}
 
 		if row.ours.OK && row.refOK {
 			rw := words(row.refText)
@@ -247,7 +278,7 @@ func report(t *testing.T, rows []corpusRow) {
 		fmt.Printf("time per MB on files >= 1 MB (%.1f MB): ours %.1f ms/MB, pdftotext %.1f ms/MB -> ratio %.2f\n",
 			bigMB, 1000*bigOurs/bigMB, 1000*bigRef/bigMB, bigOurs/bigRef)
 	}
-	fmt.Printf("worst per-file time ratio ours/pdftotext: %.2f (%s)\n", worst, worstName)
+	fmt.Printf("worst per-file time ratio ours/pdftotext: %.2f (%s); fastest of up to 3 runs each\n", worst, worstName)
 	fmt.Printf("peak RSS of one extraction (child process): %.1f MiB (%s)\n", float64(maxRSS)/1024, maxRSSName)
 	if testing.Verbose() {
 		fmt.Println("\nper file: name size ours ref jaccard ours_ms ref_ms rss_MiB")

@@ -147,8 +147,8 @@ func looksLikeCSV(s string) bool {
 	if len(lines) < 2 {
 		return false
 	}
-	if len(lines) == 6 || !strings.HasSuffix(s, "\n") {
-		lines = lines[:len(lines)-1] // the last may be cut
+	if len(lines) == 6 || !strings.HasSuffix(s, "\n") || lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1] // the last may be cut, or empty
 	}
 	if len(lines) < 2 {
 		return false

@@ -58,14 +58,15 @@ type Limits struct {
 	MaxInMemory int64
 }
 
-// DefaultLimits fit one call in a 128 MiB Lambda: 60 s, 5,000 pages, 32 MiB of text,
-// 32 MiB per stream, 100,000 objects, 256 MiB decompressed per archive, ratio 200.
+// DefaultLimits fit one call in a 128 MiB Lambda: 60 s, 5,000 pages, 16 MiB of text,
+// 16 MiB per stream, 100,000 objects, 256 MiB decompressed per archive, ratio 200, files
+// up to 32 MiB read into memory.
 func DefaultLimits() Limits {
 	return Limits{
 		Timeout:         60 * time.Second,
 		MaxPages:        5000,
-		MaxTextBytes:    32 << 20,
-		MaxStreamBytes:  32 << 20,
+		MaxTextBytes:    16 << 20,
+		MaxStreamBytes:  16 << 20,
 		MaxObjects:      100000,
 		MaxArchiveBytes: 256 << 20,
 		MaxRatio:        200,
@@ -173,13 +174,14 @@ type Result struct {
 	Meta     Meta   `json:"meta"`
 	Text     string `json:"text"`
 	// Partial is true when a limit or a failure stopped the extraction early; Stop says
-	// which (*LimitError, *PageError or *PanicError).
-	Partial    bool         `json:"partial"`
-	Stop       error        `json:"-"`
-	StopReason string       `json:"stop,omitempty"`
-	PageErrors []PageError  `json:"-"`
-	Pages      []string     `json:"page_errors,omitempty"`
-	Attach     []Attachment `json:"attachments,omitempty"`
+	// which: a *LimitError, a *PageError (PDF pages, slides, sheets), a *PanicError, or
+	// an error naming the damaged part of an archive or message.
+	Partial       bool         `json:"partial"`
+	Stop          error        `json:"-"`
+	StopReason    string       `json:"stop,omitempty"`
+	PageErrors    []PageError  `json:"-"`
+	PageErrorText []string     `json:"page_errors,omitempty"` // PageErrors as text, for JSON
+	Attach        []Attachment `json:"attachments,omitempty"`
 }
 
 // stop records the first reason an extraction ended early.
@@ -193,7 +195,7 @@ func (r *Result) stop(err error) {
 
 func (r *Result) pageError(page int, err error) {
 	r.PageErrors = append(r.PageErrors, PageError{Page: page, Err: err})
-	r.Pages = append(r.Pages, (&PageError{Page: page, Err: err}).Error())
+	r.PageErrorText = append(r.PageErrorText, (&PageError{Page: page, Err: err}).Error())
 }
 
 // Extract reads the text and metadata of the size bytes in r. name is used only to report

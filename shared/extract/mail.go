@@ -135,7 +135,7 @@ func (j *job) multipart(mt, boundary string, body io.Reader, depth int) error {
 		h    textproto.MIMEHeader
 		body []byte
 	}
-	var alts []alt
+	var plain, last *alt // of an alternative, only the plain part and the last one are kept
 	for {
 		p, err := mr.NextRawPart()
 		if err == io.EOF {
@@ -149,26 +149,30 @@ func (j *job) multipart(mt, boundary string, body io.Reader, depth int) error {
 			return err
 		}
 		if mt == "multipart/alternative" {
+			if j.object() {
+				break
+			}
 			b, err := readCapped(p, j.lim.MaxStreamBytes)
 			if err != nil && len(b) == 0 {
 				return err
 			}
-			alts = append(alts, alt{p.Header, b})
+			a := &alt{p.Header, b}
+			if plain == nil && strings.HasPrefix(strings.ToLower(a.h.Get("Content-Type")), "text/plain") {
+				plain = a
+			} else {
+				last = a
+			}
 			continue
 		}
 		if err := j.mimePart(p.Header, p, depth+1); err != nil {
 			return err
 		}
 	}
-	if len(alts) > 0 {
-		best := alts[len(alts)-1]
-		for _, a := range alts {
-			if strings.HasPrefix(strings.ToLower(a.h.Get("Content-Type")), "text/plain") {
-				best = a
-				break
-			}
-		}
-		return j.mimePart(best.h, bytes.NewReader(best.body), depth+1)
+	if plain == nil {
+		plain = last
+	}
+	if plain != nil {
+		return j.mimePart(plain.h, bytes.NewReader(plain.body), depth+1)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -115,6 +116,9 @@ type xmlRules struct {
 // or another limit stopped it.
 func (a *archive) xmlText(name string, rules xmlRules) error {
 	rc, err := a.open(name)
+	if errors.Is(err, errLimit) {
+		return nil // recorded as the stop reason
+	}
 	if err != nil {
 		return err
 	}
@@ -179,6 +183,9 @@ func (a *archive) xmlText(name string, rules xmlRules) error {
 				}
 			}
 		case xml.CharData:
+			if rules.text == nil && len(bytes.TrimSpace(t)) == 0 && bytes.ContainsAny(t, "\r\n") {
+				continue // indentation between elements
+			}
 			if inSkip == 0 && (rules.text == nil || inText > 0) {
 				line.Write(t)
 			}
@@ -233,7 +240,10 @@ func (j *job) office() error {
 	switch j.res.MediaType {
 	case TypeDOCX:
 		a.coreProps()
-		for _, part := range []string{"word/document.xml", "word/footnotes.xml", "word/endnotes.xml"} {
+		parts := []string{"word/document.xml", "word/footnotes.xml", "word/endnotes.xml"}
+		parts = append(parts, a.numbered("word", "header")...)
+		parts = append(parts, a.numbered("word", "footer")...)
+		for _, part := range parts {
 			if a.files[part] == nil {
 				continue
 			}
@@ -457,6 +467,9 @@ func (a *archive) sharedStrings() ([]string, error) {
 
 func (a *archive) sheet(name string, shared []string) error {
 	rc, err := a.open(name)
+	if errors.Is(err, errLimit) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

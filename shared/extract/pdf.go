@@ -14,10 +14,15 @@ import (
 
 // pdfDoc is one open PDF document and its caches.
 type pdfDoc struct {
-	j     *job
-	r     *pdf.Reader
-	lim   Limits
-	fonts map[string]*font // keyed by the font dictionary's text, so shared fonts decode once
+	j         *job
+	r         *pdf.Reader
+	lim       Limits
+	fonts     map[string]*font // keyed by reference or dictionary text, so shared fonts decode once
+	src       io.ReaderAt      // the file as presented to the library
+	srcSize   int64
+	encrypted bool
+	// fontDicts maps a /Font resource dictionary's reference to its entries' references.
+	fontDicts map[string]map[string]string
 }
 
 func (j *job) pdf() error {
@@ -29,11 +34,13 @@ func (j *job) pdf() error {
 		}
 		src = bytes.NewReader(buf)
 	}
-	r, version, err := openPDF(src, j.size, j.lim)
+	r, ov, version, err := openPDF(src, j.size, j.lim)
 	if err != nil {
 		return err
 	}
-	d := &pdfDoc{j: j, r: r, lim: j.lim, fonts: map[string]*font{}}
+	d := &pdfDoc{j: j, r: r, lim: j.lim, fonts: map[string]*font{}, fontDicts: map[string]map[string]string{},
+		src: ov, srcSize: ov.Size()}
+	safely(func() { d.encrypted = r.Trailer().Key("Encrypt").Kind() != pdf.Null })
 	j.res.Meta.Version = version
 	d.meta()
 	d.pages()
@@ -67,7 +74,13 @@ func (d *pdfDoc) readStream(v pdf.Value, max int64) ([]byte, error) {
 	if d.lim.MaxStreamBytes > 0 && (max <= 0 || max > d.lim.MaxStreamBytes) {
 		max = d.lim.MaxStreamBytes
 	}
-	return readStreamValue(v, max)
+	data, err := readStreamValue(v, max)
+	if err != nil && len(data) == 0 && !isLimit(err) {
+		if raw, rerr := d.rawStream(v, max); rerr == nil || len(raw) > 0 {
+			return raw, rerr
+		}
+	}
+	return data, err
 }
 
 // meta reads the document information dictionary.
@@ -148,13 +161,16 @@ func (d *pdfDoc) pages() {
 	page := 0
 	visited := 0
 	stopped := false
+	// ancestors holds the text of the page tree nodes above the current one: a node that
+	// is its own ancestor (a cycle) is skipped.
+	var ancestors []string
 	var walk func(node, res pdf.Value, depth int)
 	walk = func(node, res pdf.Value, depth int) {
-		if stopped {
+		if stopped || depth > 64 {
 			return
 		}
 		visited++
-		if depth > 64 || visited > 4*max(d.lim.MaxPages, 1000) {
+		if visited > 4*max(d.lim.MaxPages, 1000) {
 			stopped = true
 			j.res.stop(&LimitError{Limit: LimitObjects, Max: int64(visited)})
 			return
@@ -195,6 +211,14 @@ func (d *pdfDoc) pages() {
 			}
 			return
 		}
+		id := node.String()
+		for _, a := range ancestors {
+			if a == id {
+				return
+			}
+		}
+		ancestors = append(ancestors, id)
+		defer func() { ancestors = ancestors[:len(ancestors)-1] }()
 		for i := 0; i < kids.Len() && !stopped; i++ {
 			var kid pdf.Value
 			if err := safely(func() { kid = kids.Index(i) }); err != nil {

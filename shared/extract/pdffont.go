@@ -22,16 +22,19 @@ type font struct {
 	composite bool        // Type0: multi-byte codes
 	spaces    []codespace // Type0 code lengths; empty means two bytes
 	ucs2      bool        // Type0 with a UCS-2/UTF-16 CMap: the code is the text
-	toUni     map[uint32]string
+	toUni     *cmapData
+	uniCache  map[uint32]string
 	simple    [256]string // simple fonts: text of each code
 	widths    [256]float64
 	hasWidth  [256]bool
 	cidW      map[uint32]float64
-	cidOf     map[uint32]uint32 // Type0 with an embedded CMap: code to CID
+	wRanges   []wRange
+	cidOf     *cmapData         // Type0 with an embedded CMap: code to CID
 	dw        float64           // default width of composite fonts
 	legacy    encoding.Encoding // Type0 with a predefined CJK CMap: the code's character set
 	legacyMap map[uint32]string
-	std       map[rune]uint16   // standard 14 metrics when /Widths is missing
+	jis7      bool
+	std       map[rune]uint16 // standard 14 metrics when /Widths is missing
 	fallback  float64
 }
 
@@ -52,9 +55,6 @@ func (f *font) next(s []byte) (glyph, int) {
 	if !f.composite {
 		c := s[0]
 		g := glyph{text: f.simple[c], space: c == 32}
-		if t, ok := f.toUni[uint32(c)]; ok {
-			g.text = t
-		}
 		switch {
 		case f.hasWidth[c]:
 			g.w = f.widths[c]
@@ -75,7 +75,7 @@ func (f *font) next(s []byte) (glyph, int) {
 		code = code<<8 | uint32(b)
 	}
 	g := glyph{space: n == 1 && code == 32}
-	if t, ok := f.toUni[code]; ok {
+	if t, ok := f.unicode(code); ok {
 		g.text = t
 	} else if f.ucs2 {
 		g.text = string(utf16.Decode(u16(s[:n])))
@@ -84,13 +84,9 @@ func (f *font) next(s []byte) (glyph, int) {
 	}
 	cid := code
 	if f.cidOf != nil {
-		cid = f.cidOf[code]
+		cid = f.cidOf.cidOf(code)
 	}
-	if w, ok := f.cidW[cid]; ok {
-		g.w = w
-	} else {
-		g.w = f.dw
-	}
+	g.w = f.cidWidth(cid)
 	g.vis = g.w
 	if g.vis <= 0 {
 		g.vis = 500
@@ -163,9 +159,16 @@ func (d *pdfDoc) loadFont(v pdf.Value) *font {
 	}
 	if tu := v.Key("ToUnicode"); tu.Kind() == pdf.Stream {
 		if cm := d.readCMap(tu); cm != nil {
-			f.toUni = cm.uni
+			f.toUni = cm
 			if f.composite && len(f.spaces) == 0 && len(cm.spaces) > 0 {
 				f.spaces = cm.spaces
+			}
+			if !f.composite {
+				for c := 0; c < 256; c++ {
+					if t, ok := cm.unicode(uint32(c)); ok {
+						f.simple[c] = t
+					}
+				}
 			}
 		}
 	}
@@ -181,6 +184,10 @@ func (d *pdfDoc) loadComposite(f *font, v pdf.Value) {
 		n := enc.Name()
 		if strings.Contains(n, "UCS2") || strings.Contains(n, "UTF16") {
 			f.ucs2 = true
+		} else if n == "H" || n == "V" {
+			// JIS X 0208 in 7-bit form: two bytes 0x21-0x7E, EUC-JP with the high bits cleared.
+			f.spaces = []codespace{{[]byte{0, 0}, []byte{0xff, 0xff}}}
+			f.legacy, f.jis7 = japanese.EUCJP, true
 		} else if !strings.HasPrefix(n, "Identity") {
 			// A predefined CMap of a legacy CJK encoding: one byte below 0x80, two above.
 			f.spaces = []codespace{{[]byte{0}, []byte{0x80}}, {[]byte{0x81, 0x40}, []byte{0xfe, 0xfe}}}
@@ -189,8 +196,8 @@ func (d *pdfDoc) loadComposite(f *font, v pdf.Value) {
 	case pdf.Stream:
 		if cm := d.readCMap(enc); cm != nil {
 			f.spaces = cm.spaces
-			if len(cm.cid) > 0 {
-				f.cidOf = cm.cid
+			if len(cm.cid) > 0 || len(cm.cidRanges) > 0 {
+				f.cidOf = cm
 			}
 		}
 	}
@@ -221,9 +228,8 @@ func (d *pdfDoc) loadComposite(f *font, v pdf.Value) {
 		}
 		c1 := next.Int64()
 		wv := w.Index(i + 2).Float64()
-		for c := c0; c <= c1 && c >= 0 && total < 1<<17; c++ {
-			f.cidW[uint32(c)] = wv
-			total++
+		if c0 >= 0 && c1 >= c0 && len(f.wRanges) < 1<<16 {
+			f.wRanges = append(f.wRanges, wRange{uint32(c0), uint32(min(c1, 1<<32-1)), wv})
 		}
 		i += 3
 	}
@@ -282,7 +288,7 @@ func baseEncoding(name string) ([256]rune, bool) {
 var type1Encoding = regexp.MustCompile(`dup\s+(\d{1,3})\s*/([^\s/]+)\s+put`)
 
 func (d *pdfDoc) loadSimple(f *font, v pdf.Value, subtype string) {
-	base := strings.TrimPrefix(v.Key("BaseFont").Name(), "")
+	base := v.Key("BaseFont").Name()
 	if i := strings.IndexByte(base, '+'); i == 6 {
 		base = base[i+1:]
 	}
@@ -369,13 +375,10 @@ func (d *pdfDoc) loadSimple(f *font, v pdf.Value, subtype string) {
 				f.hasWidth[c] = true
 			}
 		}
-		if subtype == "Type3" {
-			f.fallback *= scale / 1000 * 1000
-		}
 		return
 	}
 	f.std = standardMetrics(base)
-	if f.std == nil && strings.HasPrefix(base, "Symbol") || strings.HasPrefix(base, "ZapfDingbats") {
+	if f.std == nil && (strings.HasPrefix(base, "Symbol") || strings.HasPrefix(base, "ZapfDingbats")) {
 		f.fallback = 600
 	}
 }
@@ -494,9 +497,84 @@ func glyphText(name string) (string, bool) {
 // cmapData is what a CMap stream defines: code lengths, code to text (ToUnicode) and
 // code to CID (encoding CMaps).
 type cmapData struct {
-	spaces []codespace
-	uni    map[uint32]string
-	cid    map[uint32]uint32
+	spaces    []codespace
+	uni       map[uint32]string
+	uniRanges []uniRange
+	cid       map[uint32]uint32
+	cidRanges []cidRange
+}
+
+// uniRange maps lo..hi to dst, dst+1, ... (the last UTF-16 unit counts up).
+type uniRange struct {
+	lo, hi uint32
+	dst    []uint16
+}
+
+type cidRange struct{ lo, hi, cid uint32 }
+
+type wRange struct {
+	lo, hi uint32
+	w      float64
+}
+
+func (cm *cmapData) unicode(code uint32) (string, bool) {
+	if t, ok := cm.uni[code]; ok {
+		return t, true
+	}
+	for i := len(cm.uniRanges) - 1; i >= 0; i-- { // later definitions win
+		r := cm.uniRanges[i]
+		if code >= r.lo && code <= r.hi {
+			u := append([]uint16(nil), r.dst...)
+			u[len(u)-1] += uint16(code - r.lo)
+			return string(utf16.Decode(u)), true
+		}
+	}
+	return "", false
+}
+
+func (cm *cmapData) cidOf(code uint32) uint32 {
+	if c, ok := cm.cid[code]; ok {
+		return c
+	}
+	for _, r := range cm.cidRanges {
+		if code >= r.lo && code <= r.hi {
+			return r.cid + code - r.lo
+		}
+	}
+	return code
+}
+
+// unicode returns the ToUnicode text of a composite font's code, caching range lookups.
+func (f *font) unicode(code uint32) (string, bool) {
+	if f.toUni == nil {
+		return "", false
+	}
+	if t, ok := f.uniCache[code]; ok {
+		return t, true
+	}
+	t, ok := f.toUni.unicode(code)
+	if ok {
+		if f.uniCache == nil {
+			f.uniCache = map[uint32]string{}
+		}
+		if len(f.uniCache) < 1<<16 {
+			f.uniCache[code] = t
+		}
+	}
+	return t, ok
+}
+
+func (f *font) cidWidth(cid uint32) float64 {
+	if w, ok := f.cidW[cid]; ok {
+		return w
+	}
+	for i := len(f.wRanges) - 1; i >= 0; i-- {
+		r := f.wRanges[i]
+		if cid >= r.lo && cid <= r.hi {
+			return r.w
+		}
+	}
+	return f.dw
 }
 
 const maxCMapEntries = 1 << 17
@@ -548,22 +626,16 @@ func (d *pdfDoc) readCMap(v pdf.Value) *cmapData {
 					continue
 				}
 				dst := stk[i+2]
-				for c := lo; c <= hi && entries < maxCMapEntries; c++ {
-					k := c - lo
-					switch dst.kind {
-					case tArray:
-						if int(k) < len(dst.arr) {
-							cm.uni[c] = dstText(dst.arr[k])
-						}
-					case tStr:
-						u := u16(dst.s)
-						if len(u) == 0 {
-							continue
-						}
-						u[len(u)-1] += uint16(k)
-						cm.uni[c] = string(utf16.Decode(u))
+				switch dst.kind {
+				case tArray:
+					for k := 0; k < len(dst.arr) && lo+uint32(k) <= hi && entries < maxCMapEntries; k++ {
+						cm.uni[lo+uint32(k)] = dstText(dst.arr[k])
+						entries++
 					}
-					entries++
+				case tStr:
+					if u := u16(dst.s); len(u) > 0 && len(cm.uniRanges) < 1<<16 {
+						cm.uniRanges = append(cm.uniRanges, uniRange{lo, hi, u})
+					}
 				}
 			}
 		case "endcidrange":
@@ -573,12 +645,8 @@ func (d *pdfDoc) readCMap(v pdf.Value) *cmapData {
 				if !ok1 || !ok2 || hi < lo || stk[i+2].kind != tNum {
 					continue
 				}
-				if cm.cid == nil {
-					cm.cid = map[uint32]uint32{}
-				}
-				for c := lo; c <= hi && entries < maxCMapEntries; c++ {
-					cm.cid[c] = uint32(stk[i+2].num) + (c - lo)
-					entries++
+				if len(cm.cidRanges) < 1<<16 {
+					cm.cidRanges = append(cm.cidRanges, cidRange{lo, hi, uint32(stk[i+2].num)})
 				}
 			}
 		case "endcidchar":
@@ -644,6 +712,9 @@ func legacyEncoding(cmap string) encoding.Encoding {
 func (f *font) legacyText(code uint32, b []byte) string {
 	if t, ok := f.legacyMap[code]; ok {
 		return t
+	}
+	if f.jis7 && len(b) == 2 {
+		b = []byte{b[0] | 0x80, b[1] | 0x80}
 	}
 	out, err := f.legacy.NewDecoder().Bytes(b)
 	t := ""

@@ -58,20 +58,23 @@ func (o *overlay) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-var headerOK = regexp.MustCompile(`^%PDF-1\.[0-7][\r\n]`)
+var (
+	headerOK      = regexp.MustCompile(`^%PDF-1\.[0-7][\r\n]`)
+	headerVersion = regexp.MustCompile(`^%PDF-(\d\.\d)`)
+)
 
 // openPDF opens the file with the library, presenting a patched header when needed, and
 // falls back to a rebuilt cross-reference table when the file's own is unusable.
-func openPDF(src io.ReaderAt, size int64, lim Limits) (*pdf.Reader, string, error) {
+func openPDF(src io.ReaderAt, size int64, lim Limits) (*pdf.Reader, *overlay, string, error) {
 	head := make([]byte, 1024)
 	n, _ := src.ReadAt(head, 0)
 	head = head[:n]
 	k := pdfHeaderAt(head)
 	if k < 0 {
-		return nil, "", errors.New("no %PDF header")
+		return nil, nil, "", errors.New("no %PDF header")
 	}
 	version := ""
-	if m := regexp.MustCompile(`^%PDF-(\d\.\d)`).FindSubmatch(head[k:]); m != nil {
+	if m := headerVersion.FindSubmatch(head[k:]); m != nil {
 		version = string(m[1])
 	}
 	ov := &overlay{base: src, size: size}
@@ -82,21 +85,21 @@ func openPDF(src io.ReaderAt, size int64, lim Limits) (*pdf.Reader, string, erro
 	if !bogusSize(src, size) {
 		r, err := newReader(ov)
 		if err == nil && usable(r) {
-			return r, version, nil
+			return r, ov, version, nil
 		}
 		firstErr = err
 		if isEncryptionError(err) {
-			return nil, version, fmt.Errorf("%w: %v", ErrEncrypted, err)
+			return nil, nil, version, fmt.Errorf("%w: %v", ErrEncrypted, err)
 		}
 	}
-	r, err := repair(src, size, ov.head, lim)
+	r, rov, err := repair(src, size, ov.head, lim)
 	if err != nil {
 		if firstErr != nil {
-			return nil, version, fmt.Errorf("%v; rebuilding the cross-reference table: %w", firstErr, err)
+			return nil, nil, version, fmt.Errorf("%v; rebuilding the cross-reference table: %w", firstErr, err)
 		}
-		return nil, version, err
+		return nil, nil, version, err
 	}
-	return r, version, nil
+	return r, rov, version, nil
 }
 
 func isEncryptionError(err error) bool {
@@ -124,17 +127,127 @@ func usable(r *pdf.Reader) (ok bool) {
 	return pages.Kind() == pdf.Dict && (pages.Key("Kids").Len() > 0 || pages.Key("Type").Name() == "Page")
 }
 
-var sizeEntry = regexp.MustCompile(`/Size\s+(\d+)`)
+var (
+	sizeEntry  = regexp.MustCompile(`/Size\s+(\d+)`)
+	indexEntry = regexp.MustCompile(`/Index\s*\[([\d\s]*)\]`)
+	wEntry     = regexp.MustCompile(`/W\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s*\]`)
+)
 
-// bogusSize reports a trailer /Size far beyond what the file could hold: the library
-// would allocate a table of that many entries.
+// maxObjects is the largest object number the library may be shown: it allocates a table
+// entry (32 bytes) for every number up to the largest it meets.
+func maxObjects(size int64) int64 { return max(1<<20, size/16) }
+
+// bogusSize reports cross-reference data that would make the library allocate more than
+// the file could need: a /Size, an /Index range or a table subsection beyond maxObjects,
+// or xref stream field widths beyond 8 bytes. Such files are rebuilt by the repair. Only
+// the neighbourhood of "trailer", "/XRef" and the tables after "xref" is examined.
 func bogusSize(src io.ReaderAt, size int64) bool {
-	tail := make([]byte, min(size, 64<<10))
-	n, _ := src.ReadAt(tail, size-int64(len(tail)))
-	for _, m := range sizeEntry.FindAllSubmatch(tail[:n], -1) {
-		v, err := strconv.ParseInt(string(m[1]), 10, 64)
-		if err != nil || v > size+1024 {
+	n := size
+	if n > 64<<20 {
+		n = 64 << 10 // only the tail of very large files
+	}
+	buf := make([]byte, n)
+	k, _ := src.ReadAt(buf, size-n)
+	buf = buf[:k]
+	lim := maxObjects(size)
+	for _, kw := range []string{"trailer", "/XRef"} {
+		for off := 0; ; {
+			i := bytes.Index(buf[off:], []byte(kw))
+			if i < 0 {
+				break
+			}
+			i += off
+			if bogusDict(buf[max(0, i-2048):min(len(buf), i+2048)], lim) {
+				return true
+			}
+			off = i + len(kw)
+		}
+	}
+	for off := 0; ; {
+		i := bytes.Index(buf[off:], []byte("xref"))
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 4
+		if i >= 5 && string(buf[i-5:i]) == "start" {
+			continue
+		}
+		if bogusTable(buf[i+4:], lim) {
 			return true
+		}
+	}
+	return false
+}
+
+func bogusDict(b []byte, lim int64) bool {
+	tooBig := func(s []byte) bool {
+		v, err := strconv.ParseInt(string(s), 10, 64)
+		return err != nil || v > lim
+	}
+	for _, m := range sizeEntry.FindAllSubmatch(b, -1) {
+		if tooBig(m[1]) {
+			return true
+		}
+	}
+	for _, m := range indexEntry.FindAllSubmatch(b, -1) {
+		f := strings.Fields(string(m[1]))
+		for i := 0; i+1 < len(f); i += 2 {
+			a, err1 := strconv.ParseInt(f[i], 10, 64)
+			c, err2 := strconv.ParseInt(f[i+1], 10, 64)
+			if err1 != nil || err2 != nil || a+c > lim {
+				return true
+			}
+		}
+	}
+	for _, m := range wEntry.FindAllSubmatch(b, -1) {
+		for _, g := range m[1:] {
+			if v, err := strconv.Atoi(string(g)); err != nil || v > 8 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// bogusTable walks the subsection headers of a cross-reference table ("start count"
+// followed by count entry lines) and reports one beyond lim.
+func bogusTable(b []byte, lim int64) bool {
+	p := 0
+	skipSpace := func() {
+		for p < len(b) && isSpace(b[p]) {
+			p++
+		}
+	}
+	readInt := func() (int64, bool) {
+		st := p
+		for p < len(b) && b[p] >= '0' && b[p] <= '9' && p-st < 19 {
+			p++
+		}
+		if p == st {
+			return 0, false
+		}
+		v, err := strconv.ParseInt(string(b[st:p]), 10, 64)
+		return v, err == nil
+	}
+	for sections := 0; sections < 1<<16; sections++ {
+		skipSpace()
+		a, ok1 := readInt()
+		skipSpace()
+		c, ok2 := readInt()
+		if !ok1 || !ok2 {
+			return false // "trailer" or damage: the library will stop here too
+		}
+		if a+c > lim {
+			return true
+		}
+		for line := int64(0); line <= c && p < len(b); line++ { // the header's end, then c entries
+			for p < len(b) && b[p] != '\n' && b[p] != '\r' {
+				p++
+			}
+			for p < len(b) && (b[p] == '\n' || b[p] == '\r') {
+				p++
+			}
 		}
 	}
 	return false
@@ -155,21 +268,23 @@ type objLoc struct {
 
 // repair locates every "N G obj" in the file, then presents the file with a new
 // cross-reference stream appended (objects inside object streams included) and opens it.
-func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, error) {
+func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, *overlay, error) {
 	if lim.MaxInMemory > 0 && size > lim.MaxInMemory {
-		return nil, &LimitError{Limit: LimitStream, Max: lim.MaxInMemory}
+		return nil, nil, &LimitError{Limit: LimitStream, Max: lim.MaxInMemory}
 	}
 	data := make([]byte, size)
 	if n, err := src.ReadAt(data, 0); int64(n) < size {
-		return nil, fmt.Errorf("reading: %v", err)
+		return nil, nil, fmt.Errorf("reading: %v", err)
 	}
+	data = normalize(data)
+	src, size, head = bytes.NewReader(data), int64(len(data)), nil
 	objs := map[int]objLoc{}
 	var stms []int
 	root := ""
 	for _, m := range objHeader.FindAllSubmatchIndex(data, -1) {
 		id, err1 := strconv.Atoi(string(data[m[2]:m[3]]))
 		gen, err2 := strconv.Atoi(string(data[m[4]:m[5]]))
-		if err1 != nil || err2 != nil || id <= 0 || id > 1<<22 {
+		if err1 != nil || err2 != nil || id <= 0 || int64(id) > maxObjects(size) {
 			continue
 		}
 		if lim.MaxObjects > 0 && len(objs) > 4*lim.MaxObjects {
@@ -191,7 +306,7 @@ func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, 
 		}
 	}
 	if len(objs) == 0 {
-		return nil, errors.New("no objects found")
+		return nil, nil, errors.New("no objects found")
 	}
 	refs := map[string]string{}
 	for _, m := range trailerRefs.FindAllSubmatch(data, -1) {
@@ -204,7 +319,7 @@ func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, 
 		}
 	}
 	if root == "" {
-		return nil, errors.New("no document catalog found")
+		return nil, nil, errors.New("no document catalog found")
 	}
 	extra := "/Root " + root
 	if r := refs["Info"]; r != "" {
@@ -221,12 +336,12 @@ func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, 
 	// First pass: direct objects only, with the object streams listed in the trailer so
 	// that their contents can be read through the library.
 	compressed := map[int][2]int{}
-	r, err := openRebuilt(src, size, head, objs, compressed, extra, stms)
+	r, ov, err := openRebuilt(src, size, head, objs, compressed, extra, stms, len(stms) == 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(stms) == 0 {
-		return r, nil
+		return r, ov, nil
 	}
 	list := r.Trailer().Key("EvxObjStm")
 	for i := 0; i < list.Len(); i++ {
@@ -245,21 +360,69 @@ func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, 
 					break
 				}
 				oid := int(id.num)
-				if _, direct := objs[oid]; !direct && oid > 0 && oid < 1<<22 {
+				if _, direct := objs[oid]; !direct && oid > 0 && int64(oid) < maxObjects(size) {
 					compressed[oid] = [2]int{stms[i], k}
 				}
 			}
 		}()
 	}
 	if len(compressed) == 0 {
-		return r, nil
+		if !usable(r) {
+			return nil, nil, errors.New("no page tree found")
+		}
+		return r, ov, nil
 	}
-	return openRebuilt(src, size, head, objs, compressed, extra, nil)
+	return openRebuilt(src, size, head, objs, compressed, extra, nil, true)
+}
+
+// normalize copies every "N G obj" of a damaged file into a new one, each object closed
+// by "endobj" (the library insists on it), dropping cross-reference sections and junk
+// between objects. An object without endobj ends where the next one starts.
+func normalize(data []byte) []byte {
+	ms := objHeader.FindAllSubmatchIndex(data, -1)
+	out := make([]byte, 0, len(data)+len(ms)*8+64)
+	out = append(out, "%PDF-1.7\n"...)
+	for i, m := range ms {
+		limit := len(data)
+		if i+1 < len(ms) {
+			limit = ms[i+1][2]
+		}
+		body := data[m[1]:limit]
+		end := len(body)
+		from := 0
+		if s := bytes.Index(body, []byte("stream")); s >= 0 {
+			if es := bytes.Index(body[s:], []byte("endstream")); es >= 0 {
+				from = s + es
+			}
+		}
+		if e := bytes.Index(body[from:], []byte("endobj")); e >= 0 {
+			end = from + e
+		} else {
+			for _, kw := range []string{"xref", "trailer", "startxref"} {
+				if k := bytes.Index(body[from:], []byte(kw)); k >= 0 && from+k < end {
+					end = from + k
+				}
+			}
+		}
+		out = append(out, data[m[2]:m[1]]...)
+		out = append(out, body[:end]...)
+		out = append(out, "\nendobj\n"...)
+	}
+	// Keep the trailers: the repair reads /Root, /Info, /Encrypt and /ID from them.
+	for _, m := range trailerRefs.FindAllIndex(data, -1) {
+		out = append(out, "\n%"...)
+		out = append(out, data[m[0]:m[1]]...)
+	}
+	if ms := trailerID.FindAllIndex(data, -1); len(ms) > 0 {
+		out = append(out, "\n%"...)
+		out = append(out, data[ms[len(ms)-1][0]:ms[len(ms)-1][1]]...)
+	}
+	return append(out, '\n')
 }
 
 // openRebuilt appends a cross-reference stream (W [1 4 2]) describing objs and
 // compressed, plus the trailer entries in extra, and opens the result.
-func openRebuilt(src io.ReaderAt, size int64, head []byte, objs map[int]objLoc, compressed map[int][2]int, extra string, stms []int) (*pdf.Reader, error) {
+func openRebuilt(src io.ReaderAt, size int64, head []byte, objs map[int]objLoc, compressed map[int][2]int, extra string, stms []int, check bool) (*pdf.Reader, *overlay, error) {
 	maxID := 0
 	for id := range objs {
 		maxID = max(maxID, id)
@@ -300,10 +463,10 @@ func openRebuilt(src io.ReaderAt, size int64, head []byte, objs map[int]objLoc, 
 	ov := &overlay{base: src, size: size, head: head, tail: t.Bytes()}
 	r, err := newReader(ov)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if !usable(r) {
-		return nil, errors.New("no page tree found")
+	if check && !usable(r) {
+		return nil, nil, errors.New("no page tree found")
 	}
-	return r, nil
+	return r, ov, nil
 }

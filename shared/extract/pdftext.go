@@ -2,6 +2,7 @@ package extract
 
 import (
 	"math"
+	"regexp"
 	"unicode"
 	"unicode/utf8"
 
@@ -35,14 +36,15 @@ type gstate struct {
 
 // interp runs content streams and feeds positioned glyphs to a lineWriter.
 type interp struct {
-	d     *pdfDoc
-	g     gstate
-	stack []gstate
-	tm    mat
-	tlm   mat
-	fonts map[string]*font // this page's resource names
-	w     lineWriter
-	ops   int
+	d       *pdfDoc
+	g       gstate
+	stack   []gstate
+	tm      mat
+	tlm     mat
+	fonts   map[string]*font  // this content stream's font resource names
+	resRefs map[string]string // this content stream's resources that are references
+	w       lineWriter
+	ops     int
 }
 
 func newInterp(d *pdfDoc) *interp {
@@ -55,10 +57,9 @@ const maxFormDepth = 8
 func (in *interp) run(data []byte, res pdf.Value, depth int) error {
 	l := &lexer{b: data}
 	args := make([]operand, 0, 16)
-	fonts := map[string]*font{}
-	saved := in.fonts
-	in.fonts = fonts
-	defer func() { in.fonts = saved }()
+	saved, savedRefs := in.fonts, in.resRefs
+	in.fonts, in.resRefs = map[string]*font{}, nil
+	defer func() { in.fonts, in.resRefs = saved, savedRefs }()
 	for {
 		t := l.next(0)
 		if t.kind == tEOF {
@@ -198,11 +199,32 @@ func (in *interp) font(name operand, res pdf.Value) *font {
 	}
 	var f *font
 	err := safely(func() {
+		// A font reached through an indirect reference is identified by it, so that a
+		// font shared by many pages is neither decoded nor even loaded again; the same
+		// holds for a /Font dictionary shared by many pages.
+		if in.resRefs == nil {
+			in.resRefs = refsOf(res)
+		}
+		fdRef := in.resRefs["Font"]
+		names, ok := in.d.fontDicts[fdRef]
+		if !ok || fdRef == "" {
+			names = refsOf(res.Key("Font"))
+			if fdRef != "" && len(in.d.fontDicts) < 1<<14 {
+				in.d.fontDicts[fdRef] = names
+			}
+		}
+		id := names[key]
+		if cached, ok := in.d.fonts[id]; ok && id != "" {
+			f = cached
+			return
+		}
 		v := res.Key("Font").Key(key)
 		if v.Kind() != pdf.Dict {
 			return
 		}
-		id := v.String()
+		if id == "" {
+			id = v.String()
+		}
 		if cached, ok := in.d.fonts[id]; ok {
 			f = cached
 			return
@@ -218,6 +240,22 @@ func (in *interp) font(name operand, res pdf.Value) *font {
 	}
 	in.fonts[key] = f
 	return f
+}
+
+var refEntry = regexp.MustCompile(`/([^\s/<>\[\]()]+) (\d+ \d+ R)`)
+
+// refsOf lists the entries of a dictionary that are indirect references, by key.
+func refsOf(v pdf.Value) map[string]string {
+	if v.Kind() != pdf.Dict {
+		return nil
+	}
+	out := map[string]string{}
+	for _, m := range refEntry.FindAllStringSubmatch(v.String(), 4096) {
+		if _, dup := out[m[1]]; !dup {
+			out[m[1]] = "ref " + m[2]
+		}
+	}
+	return out
 }
 
 // form runs a form XObject named in the resources.
@@ -310,6 +348,9 @@ type lineWriter struct {
 	start    float64
 	size     float64
 	lastText string
+	lastRTL  bool
+	lastCJK  bool
+	rtlWord  int  // where the current right-to-left word starts in buf
 	newline  bool // a line break is pending
 }
 
@@ -331,16 +372,31 @@ func (w *lineWriter) glyph(text string, dir int, x0, y0, x1, y1, size float64) {
 	if size <= 0 {
 		size = 1
 	}
+	first, _ := utf8.DecodeRuneInString(text)
+	rtl := isRTL(first)
+	prepend := false
 	if w.have {
 		ref := math.Max(size, w.size)
 		sameLine := dir == w.dir && math.Abs(c0-w.across) < 0.4*ref
 		if sameLine {
 			gap := a0 - w.end
+			if rtl && w.lastRTL {
+				if a1 <= w.start+0.05*ref {
+					gap = w.start - a1 // right-to-left text drawn in logical order
+				} else {
+					prepend = true // drawn in visual order: each glyph goes before the last
+				}
+			}
+			limit := 0.15 * ref
+			if isCJK(first) && w.lastCJK {
+				limit = ref // Chinese and Japanese put no spaces between words: only wide gaps count
+			}
 			switch {
 			case text == w.lastText && math.Abs(a0-w.start) < 0.1*ref && text != "":
 				return // the same glyph drawn again (fake bold, shadows)
-			case gap > 0.15*ref || gap < -ref:
+			case gap > limit || gap < -ref:
 				w.space()
+				prepend = false
 			}
 		} else {
 			w.breakLine()
@@ -349,6 +405,8 @@ func (w *lineWriter) glyph(text string, dir int, x0, y0, x1, y1, size float64) {
 	w.have = true
 	w.dir, w.across, w.start, w.end, w.size = dir, c0, a0, a1, size
 	w.lastText = text
+	w.lastRTL = rtl
+	w.lastCJK = isCJK(first)
 	if text == "" {
 		return
 	}
@@ -358,13 +416,20 @@ func (w *lineWriter) glyph(text string, dir int, x0, y0, x1, y1, size float64) {
 	}
 	if w.newline {
 		w.newline = false
-		r, _ := utf8.DecodeRuneInString(text)
-		if w.endsWithHyphen() && unicode.IsLower(r) {
+		if w.endsWithHyphen() && unicode.IsLower(first) {
 			w.buf = w.buf[:len(w.buf)-w.hyphenLen()]
 		} else {
 			w.buf = append(w.buf, '\n')
 		}
 	}
+	at := len(w.buf)
+	if prepend && w.rtlWord <= len(w.buf) {
+		at = w.rtlWord
+	} else {
+		w.rtlWord = len(w.buf)
+	}
+	tail := append([]byte(nil), w.buf[at:]...)
+	w.buf = w.buf[:at]
 	for _, r := range text {
 		switch {
 		case r >= 0xFB00 && r <= 0xFB06:
@@ -375,6 +440,16 @@ func (w *lineWriter) glyph(text string, dir int, x0, y0, x1, y1, size float64) {
 			w.buf = utf8.AppendRune(w.buf, r)
 		}
 	}
+	w.buf = append(w.buf, tail...)
+}
+
+// isCJK reports Han ideographs and kana (Hangul separates words with spaces).
+func isCJK(r rune) bool {
+	return r >= 0x3040 && r <= 0x30FF || r >= 0x3400 && r <= 0x9FFF || r >= 0xF900 && r <= 0xFAFF || r >= 0x20000 && r <= 0x3FFFF
+}
+
+func isRTL(r rune) bool {
+	return r >= 0x0590 && r <= 0x08FF || r >= 0xFB1D && r <= 0xFDFF || r >= 0xFE70 && r <= 0xFEFF
 }
 
 var ligatures = [...]string{"ff", "fi", "fl", "ffi", "ffl", "st", "st"}

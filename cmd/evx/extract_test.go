@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestExtractCommand(t *testing.T) {
+	pdf := filepath.Join("..", "..", "shared", "extract", "testdata", "helvetica.pdf")
+	bad := filepath.Join(t.TempDir(), "bad.pdf")
+	os.WriteFile(bad, []byte("%PDF-1.7\nnothing here\n"), 0o644)
+	partial := filepath.Join("..", "..", "shared", "extract", "testdata", "bad-page2.pdf")
+
+	cases := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   string
+		stderr   string
+		jsonType string
+	}{
+		{"text", []string{"extract", pdf}, exitOK, "the investigation continues", "", ""},
+		{"json", []string{"extract", "--json", pdf}, exitOK, `"title": "Request for assistance"`, "", "application/pdf"},
+		{"partial", []string{"extract", partial}, exitOK, "Rotterdam", "partial text: page 2", ""},
+		{"unreadable", []string{"extract", bad}, exitInvalid, "", "cannot read application/pdf", ""},
+		{"missing", []string{"extract", "no/such/file.pdf"}, exitInvalid, "", "no such file", ""},
+		{"no file", []string{"extract"}, exitUsage, "", "Usage: evx extract", ""},
+		{"two files", []string{"extract", pdf, pdf}, exitUsage, "", "Usage", ""},
+		{"bad flag", []string{"extract", "--nope", pdf}, exitUsage, "", "flag provided but not defined", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(tc.args, &out, &errb)
+			if code != tc.code {
+				t.Errorf("run(%v) = %d, want %d (stderr %q)", tc.args, code, tc.code, errb.String())
+			}
+			if !strings.Contains(out.String(), tc.stdout) {
+				t.Errorf("run(%v) stdout = %q, want it to contain %q", tc.args, out.String(), tc.stdout)
+			}
+			if !strings.Contains(errb.String(), tc.stderr) {
+				t.Errorf("run(%v) stderr = %q, want it to contain %q", tc.args, errb.String(), tc.stderr)
+			}
+			if tc.jsonType != "" {
+				var v struct {
+					MediaType string `json:"media_type"`
+					Meta      struct{ Pages int }
+					Text      string
+				}
+				if err := json.Unmarshal(out.Bytes(), &v); err != nil {
+					t.Fatalf("--json output is not JSON: %v", err)
+				}
+				if v.MediaType != tc.jsonType || v.Meta.Pages != 2 || v.Text == "" {
+					t.Errorf("--json = %+v", v)
+				}
+			}
+		})
+	}
+}

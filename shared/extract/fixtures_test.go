@@ -1,0 +1,148 @@
+package extract
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"testing"
+)
+
+// Documents the tests build themselves.
+
+func zipOf(t testing.TB, files [][2]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range files {
+		w, err := zw.Create(f[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(f[1]))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+const coreXML = `<?xml version="1.0" encoding="UTF-8"?>
+<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/">
+<dc:title>Seizure report</dc:title><dc:creator>Inspector Maes</dc:creator>
+<dcterms:created>2026-03-03T10:00:00Z</dcterms:created><dcterms:modified>2026-03-04T11:00:00Z</dcterms:modified>
+</cp:coreProperties>`
+
+func docxFile(t testing.TB) []byte {
+	return zipOf(t, [][2]string{
+		{"[Content_Types].xml", `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`},
+		{"docProps/core.xml", coreXML},
+		{"word/document.xml", `<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>
+<w:p><w:r><w:t>Seized at the </w:t></w:r><w:r><w:t>port of Antwerp</w:t></w:r></w:p>
+<w:p><w:r><w:t>Item</w:t><w:tab/><w:t>weight &amp; count</w:t></w:r></w:p>
+<w:p><w:r><w:instrText>PAGE</w:instrText><w:t>Signed</w:t></w:r></w:p></w:body></w:document>`},
+		{"word/header1.xml", `<w:hdr xmlns:w="w"><w:p><w:r><w:t>RESTRICTED - case 2026/17</w:t></w:r></w:p></w:hdr>`},
+	})
+}
+
+func xlsxFile(t testing.TB) []byte {
+	return zipOf(t, [][2]string{
+		{"[Content_Types].xml", `<Types/>`},
+		{"xl/workbook.xml", `<workbook/>`},
+		{"xl/sharedStrings.xml", `<sst><si><t>Exhibit</t></si><si><r><t>Mobile </t></r><r><t>phone</t></r></si><si><t>Ledger</t><rPh><t>ignored</t></rPh></si></sst>`},
+		{"xl/worksheets/sheet1.xml", `<worksheet><sheetData>
+<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>Weight</t></is></c></row>
+<row r="2"><c r="A2" t="s"><v>1</v></c><c r="B2"><v>0.25</v></c></row>
+<row r="3"><c r="A3" t="s"><v>2</v></c><c r="B3" t="s"><v>99</v></c></row></sheetData></worksheet>`},
+		{"xl/worksheets/sheet2.xml", `<worksheet><sheetData><row><c t="inlineStr"><is><t>Second sheet</t></is></c></row></sheetData></worksheet>`},
+	})
+}
+
+func pptxFile(t testing.TB) []byte {
+	slide := func(s string) string {
+		return `<p:sld xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:p="p"><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>` + s + `</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>`
+	}
+	return zipOf(t, [][2]string{
+		{"[Content_Types].xml", `<Types/>`},
+		{"ppt/presentation.xml", `<presentation/>`},
+		{"ppt/slides/slide2.xml", slide("Timeline of events")},
+		{"ppt/slides/slide10.xml", slide("Questions")},
+		{"ppt/slides/slide1.xml", slide("Joint investigation team")},
+	})
+}
+
+func odtFile(t testing.TB) []byte {
+	return zipOf(t, [][2]string{
+		{"mimetype", TypeODT},
+		{"meta.xml", `<office:document-meta xmlns:office="o" xmlns:meta="m" xmlns:dc="d"><office:meta><dc:title>Witness statement</dc:title><meta:initial-creator>Clerk Jansen</meta:initial-creator><meta:creation-date>2026-02-01T09:30:00</meta:creation-date><meta:generator>LibreOffice</meta:generator></office:meta></office:document-meta>`},
+		{"content.xml", `<office:document-content xmlns:office="o" xmlns:text="t"><office:body><office:text>
+<text:h>Statement</text:h><text:p>I saw<text:s/>the<text:s text:c="2"/>vessel<text:tab/>arrive.</text:p>
+<text:p>Signed<text:line-break/>Jansen</text:p></office:text></office:body></office:document-content>`},
+	})
+}
+
+const emlFile = "From: =?UTF-8?Q?Proc=C3=BArador?= <proc@example.es>\r\n" +
+	"To: Liaison <liaison@example.nl>, desk@example.be\r\n" +
+	"Subject: =?UTF-8?B?U29saWNpdHVkIMOhZ2ls?=\r\n" +
+	"Date: Tue, 03 Mar 2026 10:15:00 +0100\r\n" +
+	"Message-ID: <abc@example.es>\r\n" +
+	"MIME-Version: 1.0\r\n" +
+	"Content-Type: multipart/mixed; boundary=\"OUTER\"\r\n\r\n" +
+	"--OUTER\r\n" +
+	"Content-Type: multipart/alternative; boundary=\"ALT\"\r\n\r\n" +
+	"--ALT\r\n" +
+	"Content-Type: text/plain; charset=iso-8859-1\r\n" +
+	"Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
+	"Please find the request attached. Se=F1or Garc=EDa will call.\r\n" +
+	"--ALT\r\n" +
+	"Content-Type: text/html; charset=utf-8\r\n\r\n" +
+	"<p>Please find the <b>request</b> attached.</p>\r\n" +
+	"--ALT--\r\n" +
+	"--OUTER\r\n" +
+	"Content-Type: text/html; charset=utf-8\r\n\r\n" +
+	"<html><head><style>p{}</style><script>var x='hidden';</script></head><body><p>Annex <i>one</i></p></body></html>\r\n" +
+	"--OUTER\r\n" +
+	"Content-Type: application/pdf; name=\"request.pdf\"\r\n" +
+	"Content-Disposition: attachment; filename=\"request.pdf\"\r\n" +
+	"Content-Transfer-Encoding: base64\r\n\r\n" +
+	"JVBERi0xLjQKJSBub3QgYSByZWFsIFBERgo=\r\n" +
+	"--OUTER--\r\n"
+
+const htmlFile = `<!DOCTYPE html><html><head><title>Case file</title><style>body{color:red}</style>
+<script>document.write("not visible")</script></head><body><h1>Case&nbsp;42</h1><p>Seized <b>goods</b>:</p>
+<table><tr><td>phones</td><td>3</td></tr></table><noscript>enable js</noscript><!-- comment --></body></html>`
+
+func pngFile(t testing.TB) []byte {
+	img := image.NewGray(image.Rect(0, 0, 7, 3))
+	img.Set(1, 1, color.White)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// pdfOf writes objs as objects 1..n of a PDF with a correct cross-reference table;
+// object 1 must be the catalog.
+func pdfOf(objs ...string) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	x := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
+	return b.Bytes()
+}
+
+func streamObj(dict, data string) string {
+	return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
+}
