@@ -7,6 +7,8 @@
 //	0  success (for validate and verify: the input is valid)
 //	1  the input was checked and found invalid, or the work failed
 //	2  usage error, or an input could not be read
+//
+// evx extract is the one exception: a file it cannot read or make sense of exits 1.
 package main
 
 import (
@@ -69,5 +71,6 @@ func usage(w io.Writer) {
 	b.WriteString("Exit codes:\n  0  success; for validate and verify, the input is valid\n")
 	b.WriteString("  1  the input was checked and is invalid, or the work failed\n")
 	b.WriteString("  2  usage error, or an input could not be read\n")
+	b.WriteString("  (evx extract: a file it cannot read or make sense of exits 1)\n")
 	io.WriteString(w, b.String())
 }
