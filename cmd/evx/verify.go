@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -136,53 +135,27 @@ func readLimited(path string, limit int64) ([]byte, error) {
 }
 
 // describeFailure turns a verification error into JSON fields: its type, its message and,
-// where it has them, the expected and computed values.
+// where it has them, the event, the expected and computed values and the further facts
+// custody names (custody.FailureOf).
 func describeFailure(err error) map[string]any {
 	d := map[string]any{"message": err.Error()}
-	set := func(typ string, kv ...any) {
-		d["type"] = typ
-		for i := 0; i+1 < len(kv); i += 2 {
-			d[kv[i].(string)] = kv[i+1]
-		}
+	f, ok := custody.FailureOf(err)
+	if !ok {
+		d["type"] = strings.TrimPrefix(fmt.Sprintf("%T", err), "*")
+		return d
 	}
-	var (
-		fe  *custody.FormatError
-		be  *custody.BundleError
-		bre *custody.BreakError
-		se  *custody.SequenceError
-		he  *custody.EventHashError
-		sge *custody.SignatureError
-		te  *custody.TimeOrderError
-		ce  *custody.CheckpointError
-		ie  *custody.InclusionError
-		de  *custody.DocumentHashError
-		cse *custody.ConsistencyError
-	)
-	switch {
-	case errors.As(err, &fe):
-		set("FormatError")
-	case errors.As(err, &be):
-		set("BundleError", "position", be.Position, "want", be.Want, "got", be.Got)
-	case errors.As(err, &bre):
-		set("BreakError", "seq", bre.Seq, "want", bre.Want, "got", bre.Got)
-	case errors.As(err, &se):
-		set("SequenceError", "position", se.Position, "want", se.Want, "got", se.Got)
-	case errors.As(err, &he):
-		set("EventHashError", "seq", he.Seq, "want", he.Want, "got", he.Got)
-	case errors.As(err, &sge):
-		set("SignatureError", "seq", sge.Seq, "want", sge.WantKeyID, "got", sge.GotKeyID)
-	case errors.As(err, &te):
-		set("TimeOrderError", "seq", te.Seq, "want", "not before "+te.Previous, "got", te.Got)
-	case errors.As(err, &ce):
-		set("CheckpointError", "want", ce.Want, "got", ce.Got)
-	case errors.As(err, &ie):
-		set("InclusionError", "seq", ie.Seq, "leaf_index", ie.Leaf, "log_size", ie.Size, "want", hex.EncodeToString(ie.Want), "got", hex.EncodeToString(ie.Got))
-	case errors.As(err, &de):
-		set("DocumentHashError", "document", de.Name, "want", de.Want, "got", de.Got)
-	case errors.As(err, &cse):
-		set("ConsistencyError", "older_size", cse.OldSize, "size", cse.NewSize, "want", hex.EncodeToString(cse.Want), "got", hex.EncodeToString(cse.Got))
-	default:
-		set(strings.TrimPrefix(fmt.Sprintf("%T", err), "*"))
+	d["type"] = f.Kind
+	if f.HasSeq {
+		d["seq"] = f.Seq
+	}
+	if f.HasPosition {
+		d["position"] = f.Position
+	}
+	if f.Want != nil || f.Got != nil {
+		d["want"], d["got"] = f.Want, f.Got
+	}
+	for _, x := range f.Facts {
+		d[x.Name] = x.Value
 	}
 	return d
 }
