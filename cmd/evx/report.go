@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -39,28 +37,16 @@ Options:
 `
 
 func runReport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, reportUsage); fs.PrintDefaults() }
+	fs := newFlagSet("report", stderr, reportUsage)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	out := fs.String("out", "", "folder to write the report into (default: report-BUNDLE in the current folder)")
 	keyPath := fs.String("key", "", "trusted public key: PEM PKIX file (Ed25519 or ECDSA P-256)")
 	docs := fs.String("documents", "", "folder with the bundle's documents, to check their SHA-256 too")
 	older := fs.String("checkpoint", "", "an older signed checkpoint the log must be consistent with")
 	generated := fs.String("generated", "", "generation time to print, RFC 3339 (default: now); for reproducible reports")
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return exitOK
-			}
-			return exitUsage
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
 	if len(pos) != 1 || *keyPath == "" {
 		fs.Usage()

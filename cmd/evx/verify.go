@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -33,27 +31,14 @@ Options:
 `
 
 func runVerify(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage); fs.PrintDefaults() }
+	fs := newFlagSet("verify", stderr, verifyUsage)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	keyPath := fs.String("key", "", "trusted public key: PEM PKIX file (Ed25519 or ECDSA P-256)")
 	docs := fs.String("documents", "", "folder with the bundle's documents, to check their SHA-256")
 	older := fs.String("checkpoint", "", "an older signed checkpoint the log must be consistent with")
-	// Flags may follow the trail file: parse again after each positional argument.
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return exitOK
-			}
-			return exitUsage
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
 	if len(pos) != 1 || *keyPath == "" {
 		fs.Usage()
