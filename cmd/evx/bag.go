@@ -141,46 +141,17 @@ type jsonError struct {
 }
 
 func describe(err error) jsonError {
-	j := jsonError{Message: err.Error(), Kind: "error"}
-	var (
-		le *bagit.LimitError
-		ue *bagit.UnsafePathError
-		ae *bagit.ArchiveError
-		fe *bagit.FormatError
-		me *bagit.MissingError
-		ne *bagit.UnlistedError
-		ce *bagit.ChecksumError
-		oe *bagit.OxumError
-		re *bagit.OrderError
-		pe *bagit.PolicyError
-	)
-	switch {
-	case errors.As(err, &le):
-		j.Kind, j.Path, j.Limit = "limit", le.Path, le.Limit
-	case errors.As(err, &ue):
-		j.Kind, j.Path = "unsafe-path", ue.Path
-	case errors.As(err, &ae):
-		j.Kind, j.Path = "archive", ae.Path
-	case errors.As(err, &fe):
-		j.Kind, j.Path = "format", fe.Path
-	case errors.As(err, &me):
-		j.Kind, j.Path = "missing", me.Path
-	case errors.As(err, &ne):
-		j.Kind, j.Path = "unlisted", ne.Path
-	case errors.As(err, &ce):
-		j.Kind, j.Path, j.Want, j.Got = "checksum", ce.Path, ce.Want, ce.Got
-	case errors.As(err, &oe):
-		j.Kind, j.Path = "payload-oxum", "bag-info.txt"
-	case errors.As(err, &re):
-		j.Kind, j.Path = "order", re.Path
-	case errors.As(err, &pe):
-		j.Kind, j.Path = "policy", pe.Path
+	p, ok := bagit.ProblemOf(err)
+	if !ok {
+		return jsonError{Message: err.Error(), Kind: "error"}
 	}
-	return j
+	return jsonError{Kind: p.Kind, Path: p.Path, Limit: p.Limit, Want: p.Want, Got: p.Got, Message: err.Error()}
 }
 
+// isBagError reports whether err is bagit's verdict on the bag rather than a failure to read it.
 func isBagError(err error) bool {
-	return describe(err).Kind != "error"
+	_, ok := bagit.ProblemOf(err)
+	return ok
 }
 
 func runBagValidate(args []string, stdout, stderr io.Writer) int {
