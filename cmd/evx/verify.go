@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -33,46 +35,23 @@ Options:
 func runVerify(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("verify", stderr, verifyUsage)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	keyPath := fs.String("key", "", "trusted public key: PEM PKIX file (Ed25519 or ECDSA P-256)")
-	docs := fs.String("documents", "", "folder with the bundle's documents, to check their SHA-256")
-	older := fs.String("checkpoint", "", "an older signed checkpoint the log must be consistent with")
+	var in checkInputs
+	in.register(fs)
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 || *keyPath == "" {
+	if len(pos) != 1 || in.key == "" {
 		fs.Usage()
 		return exitUsage
 	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "evx verify: "+format+"\n", a...)
+	pub, data, opt, err := in.load(pos[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "evx verify:", err)
 		return exitUsage
-	}
-	keyPEM, err := os.ReadFile(*keyPath)
-	if err != nil {
-		return fail("%v", err)
-	}
-	pub, err := custody.ParsePublicKeyPEM(keyPEM)
-	if err != nil {
-		return fail("%s: %v", *keyPath, err)
-	}
-	data, err := readLimited(pos[0], custody.MaxTrailBytes)
-	if err != nil {
-		return fail("%v", err)
 	}
 	if len(data) > 8<<20 && !*asJSON {
 		fmt.Fprintf(stderr, "evx verify: checking %s (%d MiB)...\n", pos[0], len(data)>>20)
-	}
-	opt := custody.VerifyOptions{Documents: *docs}
-	if *docs != "" {
-		if st, err := os.Stat(*docs); err != nil || !st.IsDir() {
-			return fail("--documents %s: not a readable folder", *docs)
-		}
-	}
-	if *older != "" {
-		if opt.Older, err = readLimited(*older, 1<<20); err != nil {
-			return fail("%v", err)
-		}
 	}
 	rep, verr := custody.VerifyTrail(data, pub, opt)
 	if *asJSON {
@@ -88,10 +67,10 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	} else if verr == nil {
 		fmt.Fprintf(stdout, "valid: bundle %s, %d events, signed by %s\n", rep.BundleID, rep.Events, rep.KeyID)
 		fmt.Fprintf(stdout, "  every event is in log %s of size %d, root %s\n", rep.Origin, rep.LogSize, rep.Root)
-		if *docs != "" {
+		if in.documents != "" {
 			fmt.Fprintf(stdout, "  %d documents match their recorded SHA-256\n", rep.DocumentsCheck)
 		}
-		if *older != "" {
+		if in.checkpoint != "" {
 			fmt.Fprintf(stdout, "  the log extends the older checkpoint of size %d: no history was rewritten\n", rep.OlderSize)
 		}
 	} else {
@@ -101,6 +80,46 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	return exitOK
+}
+
+// checkInputs are the inputs of an offline check of a trail, given by the same flags to
+// verify and report: the trusted public key and, optionally, the bundle's documents and an
+// older checkpoint.
+type checkInputs struct {
+	key, documents, checkpoint string
+}
+
+func (in *checkInputs) register(fs *flag.FlagSet) {
+	fs.StringVar(&in.key, "key", "", "trusted public key: PEM PKIX file (Ed25519 or ECDSA P-256)")
+	fs.StringVar(&in.documents, "documents", "", "folder with the bundle's documents, to check their SHA-256")
+	fs.StringVar(&in.checkpoint, "checkpoint", "", "an older signed checkpoint the log must be consistent with")
+}
+
+// load reads the trusted key, the trail file and the optional inputs. Its errors are
+// unreadable input (exit 2).
+func (in *checkInputs) load(trailPath string) (pub crypto.PublicKey, trail []byte, opt custody.VerifyOptions, err error) {
+	keyPEM, err := os.ReadFile(in.key)
+	if err != nil {
+		return nil, nil, opt, err
+	}
+	if pub, err = custody.ParsePublicKeyPEM(keyPEM); err != nil {
+		return nil, nil, opt, fmt.Errorf("%s: %w", in.key, err)
+	}
+	if trail, err = readLimited(trailPath, custody.MaxTrailBytes); err != nil {
+		return nil, nil, opt, err
+	}
+	if in.documents != "" {
+		if st, err := os.Stat(in.documents); err != nil || !st.IsDir() {
+			return nil, nil, opt, fmt.Errorf("--documents %s: not a readable folder", in.documents)
+		}
+		opt.Documents = in.documents
+	}
+	if in.checkpoint != "" {
+		if opt.Older, err = readLimited(in.checkpoint, 1<<20); err != nil {
+			return nil, nil, opt, err
+		}
+	}
+	return pub, trail, opt, nil
 }
 
 func readLimited(path string, limit int64) ([]byte, error) {
