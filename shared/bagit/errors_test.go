@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"io/fs"
 	"reflect"
-	"strings"
 	"testing"
 
+	"github.com/evx-project/evx/internal/decls"
 	"github.com/evx-project/evx/shared/bagit"
 )
 
@@ -47,20 +44,16 @@ func TestProblemOf(t *testing.T) {
 		}
 	}
 	// Every error type declared in errors.go is described by a case above.
-	file, err := parser.ParseFile(token.NewFileSet(), "errors.go", nil, 0)
+	types, err := decls.ErrorTypes("errors.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, decl := range file.Decls {
-		gd, ok := decl.(*ast.GenDecl)
-		if !ok || gd.Tok != token.TYPE {
-			continue
-		}
-		for _, spec := range gd.Specs {
-			ts := spec.(*ast.TypeSpec)
-			if _, isStruct := ts.Type.(*ast.StructType); isStruct && strings.HasSuffix(ts.Name.Name, "Error") && !described[ts.Name.Name] {
-				t.Errorf("errors.go declares %s, which TestProblemOf does not describe", ts.Name.Name)
-			}
+	if len(types) != len(described) {
+		t.Errorf("errors.go declares %d error types %q, the cases describe %d", len(types), types, len(described))
+	}
+	for _, name := range types {
+		if !described[name] {
+			t.Errorf("errors.go declares %s, which TestProblemOf does not describe", name)
 		}
 	}
 }

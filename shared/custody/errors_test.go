@@ -3,13 +3,10 @@ package custody_test
 import (
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"reflect"
-	"strings"
 	"testing"
 
+	"github.com/evx-project/evx/internal/decls"
 	"github.com/evx-project/evx/shared/custody"
 )
 
@@ -64,24 +61,16 @@ func TestFailureOf(t *testing.T) {
 		}
 	}
 	// Every error type declared in errors.go is described by a case above.
-	fset := token.NewFileSet()
-	file, err := parser.ParseFile(fset, "errors.go", nil, 0)
+	types, err := decls.ErrorTypes("errors.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, decl := range file.Decls {
-		gd, ok := decl.(*ast.GenDecl)
-		if !ok || gd.Tok != token.TYPE {
-			continue
-		}
-		for _, spec := range gd.Specs {
-			ts := spec.(*ast.TypeSpec)
-			if _, isStruct := ts.Type.(*ast.StructType); !isStruct {
-				continue
-			}
-			if name := ts.Name.Name; strings.HasSuffix(name, "Error") && !described[name] {
-				t.Errorf("errors.go declares %s, which TestFailureOf does not describe", name)
-			}
+	if len(types) != len(described) {
+		t.Errorf("errors.go declares %d error types %q, the cases describe %d", len(types), types, len(described))
+	}
+	for _, name := range types {
+		if !described[name] {
+			t.Errorf("errors.go declares %s, which TestFailureOf does not describe", name)
 		}
 	}
 }
