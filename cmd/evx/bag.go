@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -54,41 +53,16 @@ func runBag(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
-// parseInterleaved parses flags that may come before, between or after positional args.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
-
 func runBagCreate(args []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("evx bag create", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	var counterparts, fields multiFlag
+	fset := newFlagSet("evx bag create", stderr, bagUsage+"\nOptions of create:\n")
+	var counterparts, fields repeated
 	out := fset.String("o", "", "output: a folder, or an archive `OUT`.zip, .tar or .tar.gz")
 	date := fset.String("date", time.Now().UTC().Format("2006-01-02"), "Bagging-Date `YYYY-MM-DD`, or none to leave it out")
 	fset.Var(&counterparts, "counterpart", "EVX-Counterpart `ID` of an agency to receive the bundle (repeatable)")
 	fset.Var(&fields, "field", "a bag-info.txt field `Label=Value` (repeatable), e.g. EVX-Handling-Code=H2")
-	fset.Usage = func() { io.WriteString(stderr, bagUsage+"\nOptions of create:\n"); fset.PrintDefaults() }
-	srcs, err := parseInterleaved(fset, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	srcs, code, ok := parseArgs(fset, args)
+	if !ok {
+		return code
 	}
 	if *out == "" || len(srcs) == 0 {
 		fmt.Fprintln(stderr, "evx bag create: give the output with -o OUT and at least one file or folder to put in the bag")
@@ -103,17 +77,12 @@ func runBagCreate(args []string, stdout, stderr io.Writer) int {
 		}
 		opts.BaggingDate = d
 	}
-	for _, c := range counterparts {
-		opts.Info = append(opts.Info, bagit.Field{Label: bagit.LabelCounterpart, Value: c})
+	info, err := bagInfo(counterparts, fields)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx bag create:", err)
+		return exitUsage
 	}
-	for _, f := range fields {
-		label, value, ok := strings.Cut(f, "=")
-		if !ok || strings.TrimSpace(label) == "" {
-			fmt.Fprintf(stderr, "evx bag create: --field %q must be Label=Value\n", f)
-			return exitUsage
-		}
-		opts.Info = append(opts.Info, bagit.Field{Label: strings.TrimSpace(label), Value: strings.TrimSpace(value)})
-	}
+	opts.Info = info
 	if len(opts.Info.Get(bagit.LabelCounterpart)) == 0 {
 		fmt.Fprintln(stderr, "evx bag create: warning: no --counterpart given; evx intake refuses a bag without EVX-Counterpart")
 	}
@@ -172,60 +141,26 @@ type jsonError struct {
 }
 
 func describe(err error) jsonError {
-	j := jsonError{Message: err.Error(), Kind: "error"}
-	var (
-		le *bagit.LimitError
-		ue *bagit.UnsafePathError
-		ae *bagit.ArchiveError
-		fe *bagit.FormatError
-		me *bagit.MissingError
-		ne *bagit.UnlistedError
-		ce *bagit.ChecksumError
-		oe *bagit.OxumError
-		re *bagit.OrderError
-		pe *bagit.PolicyError
-	)
-	switch {
-	case errors.As(err, &le):
-		j.Kind, j.Path, j.Limit = "limit", le.Path, le.Limit
-	case errors.As(err, &ue):
-		j.Kind, j.Path = "unsafe-path", ue.Path
-	case errors.As(err, &ae):
-		j.Kind, j.Path = "archive", ae.Path
-	case errors.As(err, &fe):
-		j.Kind, j.Path = "format", fe.Path
-	case errors.As(err, &me):
-		j.Kind, j.Path = "missing", me.Path
-	case errors.As(err, &ne):
-		j.Kind, j.Path = "unlisted", ne.Path
-	case errors.As(err, &ce):
-		j.Kind, j.Path, j.Want, j.Got = "checksum", ce.Path, ce.Want, ce.Got
-	case errors.As(err, &oe):
-		j.Kind, j.Path = "payload-oxum", "bag-info.txt"
-	case errors.As(err, &re):
-		j.Kind, j.Path = "order", re.Path
-	case errors.As(err, &pe):
-		j.Kind, j.Path = "policy", pe.Path
+	p, ok := bagit.ProblemOf(err)
+	if !ok {
+		return jsonError{Message: err.Error(), Kind: "error"}
 	}
-	return j
+	return jsonError{Kind: p.Kind, Path: p.Path, Limit: p.Limit, Want: p.Want, Got: p.Got, Message: err.Error()}
 }
 
+// isBagError reports whether err is bagit's verdict on the bag rather than a failure to read it.
 func isBagError(err error) bool {
-	return describe(err).Kind != "error"
+	_, ok := bagit.ProblemOf(err)
+	return ok
 }
 
 func runBagValidate(args []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("evx bag validate", flag.ContinueOnError)
-	fset.SetOutput(stderr)
+	fset := newFlagSet("evx bag validate", stderr, bagUsage+"\nOptions of validate:\n")
 	spec := fset.Bool("spec", false, "check RFC 8493 alone, not evx's intake policy")
 	asJSON := fset.Bool("json", false, "print the result as JSON")
-	fset.Usage = func() { io.WriteString(stderr, bagUsage+"\nOptions of validate:\n"); fset.PrintDefaults() }
-	pos, err := parseInterleaved(fset, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := parseArgs(fset, args)
+	if !ok {
+		return code
 	}
 	if len(pos) != 1 {
 		fmt.Fprintln(stderr, "evx bag validate: give exactly one PATH: a bag folder, or a zip, tar or tar.gz file")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -28,22 +27,18 @@ func init() {
 }
 
 func runDemo(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("evx demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("evx demo", stderr,
+		"Usage: evx demo [--out DIR] [--directory FILE] [--samples DIR]\n"+
+			"Starts the embedded pipeline and its API, uploads sample evidence for nl-om and es-fge,\n"+
+			"lets nl-om pull and accept and es-fge pull a copy altered in transit and reject it,\n"+
+			"exports and verifies the custody trail, and prints where everything is. Exit 0 on success.\n")
 	out := fs.String("out", "", "folder for everything the demo makes (default: a new temporary folder)")
-	dir := fs.String("directory", "infra/counterparts.yaml", "counterpart directory")
+	dir := fs.String("directory", defaultDirectory, "counterpart directory")
 	samples := fs.String("samples", "testdata/sample", "folder of sample evidence to send (generated when missing)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: evx demo [--out DIR] [--directory FILE] [--samples DIR]")
-		fmt.Fprintln(stderr, "Starts the embedded pipeline and its API, uploads sample evidence for nl-om and es-fge,")
-		fmt.Fprintln(stderr, "lets nl-om pull and accept and es-fge pull a copy altered in transit and reject it,")
-		fmt.Fprintln(stderr, "exports and verifies the custody trail, and prints where everything is. Exit 0 on success.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
-		if err == nil {
-			fs.Usage()
-		}
+	if pos, code, ok := parseArgs(fs, args); !ok {
+		return code
+	} else if len(pos) != 0 {
+		fs.Usage()
 		return exitUsage
 	}
 	if *out == "" {

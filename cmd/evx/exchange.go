@@ -33,6 +33,10 @@ type exchange interface {
 	close() error
 }
 
+// defaultDirectory is the counterpart directory the commands that open a data folder read
+// unless --directory names another.
+const defaultDirectory = "infra/counterparts.yaml"
+
 // exchangeFlags are the flags that choose the exchange.
 type exchangeFlags struct {
 	server, token, data, directory, counterpart, uploader string
@@ -42,7 +46,7 @@ func (f *exchangeFlags) register(fs *flag.FlagSet, role string) {
 	fs.StringVar(&f.server, "server", "", "evx server URL, e.g. http://127.0.0.1:8080 (else work on --data directly)")
 	fs.StringVar(&f.token, "token", os.Getenv("EVX_TOKEN"), "bearer token for --server (default $EVX_TOKEN)")
 	fs.StringVar(&f.data, "data", "", "data folder to work on without a server (default $EVX_DATA, else ./.evx)")
-	fs.StringVar(&f.directory, "directory", "infra/counterparts.yaml", "counterpart directory, with --data")
+	fs.StringVar(&f.directory, "directory", defaultDirectory, "counterpart directory, with --data")
 	switch role {
 	case "counterpart":
 		fs.StringVar(&f.counterpart, "counterpart", "", "your counterpart id, with --data")
@@ -270,9 +274,3 @@ func (h *httpExchange) trail(ctx context.Context, bundle string) ([]byte, error)
 func (h *httpExchange) publicKey(ctx context.Context) ([]byte, error) {
 	return h.getBytes(ctx, "/v1/public-key")
 }
-
-// repeated is a flag that may be given several times.
-type repeated []string
-
-func (r *repeated) String() string     { return strings.Join(*r, ",") }
-func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,26 +21,20 @@ func init() {
 // runExtract is `evx extract [--json] FILE`. Exit codes: 0 text or metadata extracted,
 // 1 the file cannot be read (reason on stderr), 2 usage error.
 func runExtract(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("extract", stderr,
+		"Usage: evx extract [--json] FILE\n"+
+			"Prints the text of FILE; with --json also its media type, metadata and limits reached.\n"+
+			"Exit codes: 0 extracted, 1 the file cannot be read, 2 usage error.\n")
 	asJSON := fs.Bool("json", false, "print JSON: media type, metadata, text, and the limit that stopped extraction if any")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: evx extract [--json] FILE")
-		fmt.Fprintln(stderr, "Prints the text of FILE; with --json also its media type, metadata and limits reached.")
-		fmt.Fprintln(stderr, "Exit codes: 0 extracted, 1 the file cannot be read, 2 usage error.")
-		fs.PrintDefaults()
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fs.Usage()
 		return exitUsage
 	}
-	name := fs.Arg(0)
+	name := pos[0]
 	f, err := os.Open(name)
 	if err != nil {
 		fmt.Fprintf(stderr, "evx extract: %v\n", err)

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,25 +29,21 @@ type pulled struct {
 }
 
 func runPull(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("evx pull", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("evx pull", stderr,
+		"Usage: evx pull [--server URL --token T | --data DIR --counterpart ID] [--out DIR] [--reject-on-mismatch] [--json]\n"+
+			"Fetches every delivery still awaiting your receipt, checks each document against its recorded\n"+
+			"SHA-256 and posts the receipt: accepted when all match; on a mismatch rejected with\n"+
+			"--reject-on-mismatch, else left unanswered. The signed receipts are saved beside the documents.\n"+
+			"Exit status: 0 every delivery accepted (or none waiting), 1 a mismatch or a failure, 2 usage.\n")
 	var ex exchangeFlags
 	ex.register(fs, "counterpart")
 	out := fs.String("out", "deliveries", "folder to write each delivery into (one sub-folder per delivery)")
 	rejectMismatch := fs.Bool("reject-on-mismatch", false, "reject a delivery whose documents do not match their recorded SHA-256 (else leave it unanswered)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: evx pull [--server URL --token T | --data DIR --counterpart ID] [--out DIR] [--reject-on-mismatch] [--json]")
-		fmt.Fprintln(stderr, "Fetches every delivery still awaiting your receipt, checks each document against its recorded")
-		fmt.Fprintln(stderr, "SHA-256 and posts the receipt: accepted when all match; on a mismatch rejected with")
-		fmt.Fprintln(stderr, "--reject-on-mismatch, else left unanswered. The signed receipts are saved beside the documents.")
-		fmt.Fprintln(stderr, "Exit status: 0 every delivery accepted (or none waiting), 1 a mismatch or a failure, 2 usage.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
-		if err == nil {
-			fs.Usage()
-		}
+	if pos, code, ok := parseArgs(fs, args); !ok {
+		return code
+	} else if len(pos) != 0 {
+		fs.Usage()
 		return exitUsage
 	}
 	if ex.server == "" && ex.counterpart == "" {

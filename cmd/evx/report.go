@@ -2,15 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"time"
 
-	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/report"
 )
 
@@ -39,30 +35,17 @@ Options:
 `
 
 func runReport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, reportUsage); fs.PrintDefaults() }
+	fs := newFlagSet("report", stderr, reportUsage)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	out := fs.String("out", "", "folder to write the report into (default: report-BUNDLE in the current folder)")
-	keyPath := fs.String("key", "", "trusted public key: PEM PKIX file (Ed25519 or ECDSA P-256)")
-	docs := fs.String("documents", "", "folder with the bundle's documents, to check their SHA-256 too")
-	older := fs.String("checkpoint", "", "an older signed checkpoint the log must be consistent with")
+	var in checkInputs
+	in.register(fs)
 	generated := fs.String("generated", "", "generation time to print, RFC 3339 (default: now); for reproducible reports")
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return exitOK
-			}
-			return exitUsage
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
-	if len(pos) != 1 || *keyPath == "" {
+	if len(pos) != 1 || in.key == "" {
 		fs.Usage()
 		return exitUsage
 	}
@@ -78,34 +61,15 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		}
 		opt.Generated = t.UTC()
 	}
-	keyPEM, err := os.ReadFile(*keyPath)
+	pub, raw, vopt, err := in.load(pos[0])
 	if err != nil {
 		return fail(exitUsage, "%v", err)
-	}
-	pub, err := custody.ParsePublicKeyPEM(keyPEM)
-	if err != nil {
-		return fail(exitUsage, "%s: %v", *keyPath, err)
-	}
-	raw, err := readLimited(pos[0], custody.MaxTrailBytes)
-	if err != nil {
-		return fail(exitUsage, "%v", err)
-	}
-	vopt := custody.VerifyOptions{Documents: *docs}
-	if *docs != "" {
-		if st, err := os.Stat(*docs); err != nil || !st.IsDir() {
-			return fail(exitUsage, "--documents %s: not a readable folder", *docs)
-		}
-	}
-	if *older != "" {
-		if vopt.Older, err = readLimited(*older, 1<<20); err != nil {
-			return fail(exitUsage, "%v", err)
-		}
 	}
 
 	// A trail that does not parse is a failed verification: its report says so.
 	tr, v, err := report.CheckFile(raw, pub, vopt)
 	if err != nil {
-		return fail(exitUsage, "%s: %v", *keyPath, err)
+		return fail(exitUsage, "%s: %v", in.key, err)
 	}
 	dir := *out
 	if dir == "" {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,25 +22,22 @@ func init() {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("evx serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("evx serve", stderr,
+		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT]\n"+
+			"Opens the data folder (creating it and the signing key on first run), finishes any work a\n"+
+			"previous run left pending, and serves the API until interrupted (SIGINT, SIGTERM).\n")
 	data := fs.String("data", "", "data folder (default $EVX_DATA, else ./.evx)")
-	dir := fs.String("directory", "infra/counterparts.yaml", "counterpart directory (YAML)")
+	dir := fs.String("directory", defaultDirectory, "counterpart directory (YAML)")
 	tokens := fs.String("tokens", "", "bearer tokens file: one \"TOKEN ROLE [SUBJECT]\" line per caller, mode 0600 (required)")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	maxUpload := fs.Int64("max-upload", 8<<30, "largest bag accepted, in bytes")
 	window := fs.Duration("receipt-window", 14*24*time.Hour, "time a counterpart has to post its receipt")
 	expireEvery := fs.Duration("expire-every", time.Minute, "how often overdue deliveries are expired")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT]")
-		fmt.Fprintln(stderr, "Opens the data folder (creating it and the signing key on first run), finishes any work a")
-		fmt.Fprintln(stderr, "previous run left pending, and serves the API until interrupted (SIGINT, SIGTERM).")
-		fs.PrintDefaults()
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if *tokens == "" || fs.NArg() != 0 {
+	if *tokens == "" || len(pos) != 0 {
 		fs.Usage()
 		return exitUsage
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,24 +15,22 @@ func init() {
 }
 
 func runTrail(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("evx trail", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("evx trail", stderr,
+		"Usage: evx trail [--server URL --token T | --data DIR] [--out TRAIL.json] [--key-out KEY.pem] [--json] BUNDLE\n"+
+			"Exports every custody event of the bundle with its log proofs and a signed checkpoint;\n"+
+			"check it anywhere with: evx verify --key KEY.pem TRAIL.json\n"+
+			"Exit status: 0 exported and verified with evx's key, 1 not found or does not verify, 2 usage.\n")
 	var ex exchangeFlags
 	ex.register(fs, "legal")
 	out := fs.String("out", "", "file to write the trail to (default: standard output)")
 	keyOut := fs.String("key-out", "", "also write evx's public key (PEM) to this file")
 	asJSON := fs.Bool("json", false, "with --out, print a JSON summary instead of text")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: evx trail [--server URL --token T | --data DIR] [--out TRAIL.json] [--key-out KEY.pem] [--json] BUNDLE")
-		fmt.Fprintln(stderr, "Exports every custody event of the bundle with its log proofs and a signed checkpoint;")
-		fmt.Fprintln(stderr, "check it anywhere with: evx verify --key KEY.pem TRAIL.json")
-		fmt.Fprintln(stderr, "Exit status: 0 exported and verified with evx's key, 1 not found or does not verify, 2 usage.")
-		fs.PrintDefaults()
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
-		if err == nil {
-			fs.Usage()
-		}
+	if len(pos) != 1 {
+		fs.Usage()
 		return exitUsage
 	}
 	ctx := context.Background()
@@ -43,7 +40,7 @@ func runTrail(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer x.close()
-	raw, err := x.trail(ctx, fs.Arg(0))
+	raw, err := x.trail(ctx, pos[0])
 	if err != nil {
 		fmt.Fprintln(stderr, "evx trail:", err)
 		return exitInvalid

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/pipeline"
@@ -19,24 +17,20 @@ func init() {
 }
 
 func runUpload(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("evx upload", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("evx upload", stderr,
+		"Usage: evx upload --counterpart ID... [--field Label=Value]... [--server URL --token T | --data DIR] [--json] FILE|FOLDER|BAG.zip...\n"+
+			"Bags the files and folders (or sends one existing .zip/.tar/.tar.gz bag as is) and uploads it.\n"+
+			"Exit status: 0 accepted, 1 rejected (the reasons are printed), 2 usage or unreadable input.\n")
 	var ex exchangeFlags
 	ex.register(fs, "uploader")
 	var counterparts, fields repeated
 	fs.Var(&counterparts, "counterpart", "receiving counterpart id (repeatable; at least one)")
 	fs.Var(&fields, "field", "bag-info.txt field Label=Value, e.g. EVX-Legal-Basis=EU-EIO (repeatable)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: evx upload --counterpart ID... [--field Label=Value]... [--server URL --token T | --data DIR] [--json] FILE|FOLDER|BAG.zip...")
-		fmt.Fprintln(stderr, "Bags the files and folders (or sends one existing .zip/.tar/.tar.gz bag as is) and uploads it.")
-		fmt.Fprintln(stderr, "Exit status: 0 accepted, 1 rejected (the reasons are printed), 2 usage or unreadable input.")
-		fs.PrintDefaults()
+	srcs, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	srcs := fs.Args()
 	if len(srcs) == 0 {
 		fs.Usage()
 		return exitUsage
@@ -50,17 +44,10 @@ func runUpload(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "evx upload: name at least one --counterpart to send the bundle to")
 			return exitUsage
 		}
-		var info bagit.Info
-		for _, c := range counterparts {
-			info = append(info, bagit.Field{Label: bagit.LabelCounterpart, Value: c})
-		}
-		for _, f := range fields {
-			l, v, ok := strings.Cut(f, "=")
-			if !ok || strings.TrimSpace(l) == "" {
-				fmt.Fprintf(stderr, "evx upload: --field %q: want Label=Value\n", f)
-				return exitUsage
-			}
-			info = append(info, bagit.Field{Label: strings.TrimSpace(l), Value: strings.TrimSpace(v)})
+		info, err := bagInfo(counterparts, fields)
+		if err != nil {
+			fmt.Fprintln(stderr, "evx upload:", err)
+			return exitUsage
 		}
 		tmp, err := os.MkdirTemp("", "evx-upload-")
 		if err != nil {

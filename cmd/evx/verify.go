@@ -1,9 +1,8 @@
 package main
 
 import (
-	"encoding/hex"
+	"crypto"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,61 +33,25 @@ Options:
 `
 
 func runVerify(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage); fs.PrintDefaults() }
+	fs := newFlagSet("verify", stderr, verifyUsage)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	keyPath := fs.String("key", "", "trusted public key: PEM PKIX file (Ed25519 or ECDSA P-256)")
-	docs := fs.String("documents", "", "folder with the bundle's documents, to check their SHA-256")
-	older := fs.String("checkpoint", "", "an older signed checkpoint the log must be consistent with")
-	// Flags may follow the trail file: parse again after each positional argument.
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return exitOK
-			}
-			return exitUsage
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	var in checkInputs
+	in.register(fs)
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
-	if len(pos) != 1 || *keyPath == "" {
+	if len(pos) != 1 || in.key == "" {
 		fs.Usage()
 		return exitUsage
 	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "evx verify: "+format+"\n", a...)
+	pub, data, opt, err := in.load(pos[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "evx verify:", err)
 		return exitUsage
-	}
-	keyPEM, err := os.ReadFile(*keyPath)
-	if err != nil {
-		return fail("%v", err)
-	}
-	pub, err := custody.ParsePublicKeyPEM(keyPEM)
-	if err != nil {
-		return fail("%s: %v", *keyPath, err)
-	}
-	data, err := readLimited(pos[0], custody.MaxTrailBytes)
-	if err != nil {
-		return fail("%v", err)
 	}
 	if len(data) > 8<<20 && !*asJSON {
 		fmt.Fprintf(stderr, "evx verify: checking %s (%d MiB)...\n", pos[0], len(data)>>20)
-	}
-	opt := custody.VerifyOptions{Documents: *docs}
-	if *docs != "" {
-		if st, err := os.Stat(*docs); err != nil || !st.IsDir() {
-			return fail("--documents %s: not a readable folder", *docs)
-		}
-	}
-	if *older != "" {
-		if opt.Older, err = readLimited(*older, 1<<20); err != nil {
-			return fail("%v", err)
-		}
 	}
 	rep, verr := custody.VerifyTrail(data, pub, opt)
 	if *asJSON {
@@ -104,10 +67,10 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	} else if verr == nil {
 		fmt.Fprintf(stdout, "valid: bundle %s, %d events, signed by %s\n", rep.BundleID, rep.Events, rep.KeyID)
 		fmt.Fprintf(stdout, "  every event is in log %s of size %d, root %s\n", rep.Origin, rep.LogSize, rep.Root)
-		if *docs != "" {
+		if in.documents != "" {
 			fmt.Fprintf(stdout, "  %d documents match their recorded SHA-256\n", rep.DocumentsCheck)
 		}
-		if *older != "" {
+		if in.checkpoint != "" {
 			fmt.Fprintf(stdout, "  the log extends the older checkpoint of size %d: no history was rewritten\n", rep.OlderSize)
 		}
 	} else {
@@ -117,6 +80,46 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	return exitOK
+}
+
+// checkInputs are the inputs of an offline check of a trail, given by the same flags to
+// verify and report: the trusted public key and, optionally, the bundle's documents and an
+// older checkpoint.
+type checkInputs struct {
+	key, documents, checkpoint string
+}
+
+func (in *checkInputs) register(fs *flag.FlagSet) {
+	fs.StringVar(&in.key, "key", "", "trusted public key: PEM PKIX file (Ed25519 or ECDSA P-256)")
+	fs.StringVar(&in.documents, "documents", "", "folder with the bundle's documents, to check their SHA-256")
+	fs.StringVar(&in.checkpoint, "checkpoint", "", "an older signed checkpoint the log must be consistent with")
+}
+
+// load reads the trusted key, the trail file and the optional inputs. Its errors are
+// unreadable input (exit 2).
+func (in *checkInputs) load(trailPath string) (pub crypto.PublicKey, trail []byte, opt custody.VerifyOptions, err error) {
+	keyPEM, err := os.ReadFile(in.key)
+	if err != nil {
+		return nil, nil, opt, err
+	}
+	if pub, err = custody.ParsePublicKeyPEM(keyPEM); err != nil {
+		return nil, nil, opt, fmt.Errorf("%s: %w", in.key, err)
+	}
+	if trail, err = readLimited(trailPath, custody.MaxTrailBytes); err != nil {
+		return nil, nil, opt, err
+	}
+	if in.documents != "" {
+		if st, err := os.Stat(in.documents); err != nil || !st.IsDir() {
+			return nil, nil, opt, fmt.Errorf("--documents %s: not a readable folder", in.documents)
+		}
+		opt.Documents = in.documents
+	}
+	if in.checkpoint != "" {
+		if opt.Older, err = readLimited(in.checkpoint, 1<<20); err != nil {
+			return nil, nil, opt, err
+		}
+	}
+	return pub, trail, opt, nil
 }
 
 func readLimited(path string, limit int64) ([]byte, error) {
@@ -136,53 +139,27 @@ func readLimited(path string, limit int64) ([]byte, error) {
 }
 
 // describeFailure turns a verification error into JSON fields: its type, its message and,
-// where it has them, the expected and computed values.
+// where it has them, the event, the expected and computed values and the further facts
+// custody names (custody.FailureOf).
 func describeFailure(err error) map[string]any {
 	d := map[string]any{"message": err.Error()}
-	set := func(typ string, kv ...any) {
-		d["type"] = typ
-		for i := 0; i+1 < len(kv); i += 2 {
-			d[kv[i].(string)] = kv[i+1]
-		}
+	f, ok := custody.FailureOf(err)
+	if !ok {
+		d["type"] = strings.TrimPrefix(fmt.Sprintf("%T", err), "*")
+		return d
 	}
-	var (
-		fe  *custody.FormatError
-		be  *custody.BundleError
-		bre *custody.BreakError
-		se  *custody.SequenceError
-		he  *custody.EventHashError
-		sge *custody.SignatureError
-		te  *custody.TimeOrderError
-		ce  *custody.CheckpointError
-		ie  *custody.InclusionError
-		de  *custody.DocumentHashError
-		cse *custody.ConsistencyError
-	)
-	switch {
-	case errors.As(err, &fe):
-		set("FormatError")
-	case errors.As(err, &be):
-		set("BundleError", "position", be.Position, "want", be.Want, "got", be.Got)
-	case errors.As(err, &bre):
-		set("BreakError", "seq", bre.Seq, "want", bre.Want, "got", bre.Got)
-	case errors.As(err, &se):
-		set("SequenceError", "position", se.Position, "want", se.Want, "got", se.Got)
-	case errors.As(err, &he):
-		set("EventHashError", "seq", he.Seq, "want", he.Want, "got", he.Got)
-	case errors.As(err, &sge):
-		set("SignatureError", "seq", sge.Seq, "want", sge.WantKeyID, "got", sge.GotKeyID)
-	case errors.As(err, &te):
-		set("TimeOrderError", "seq", te.Seq, "want", "not before "+te.Previous, "got", te.Got)
-	case errors.As(err, &ce):
-		set("CheckpointError", "want", ce.Want, "got", ce.Got)
-	case errors.As(err, &ie):
-		set("InclusionError", "seq", ie.Seq, "leaf_index", ie.Leaf, "log_size", ie.Size, "want", hex.EncodeToString(ie.Want), "got", hex.EncodeToString(ie.Got))
-	case errors.As(err, &de):
-		set("DocumentHashError", "document", de.Name, "want", de.Want, "got", de.Got)
-	case errors.As(err, &cse):
-		set("ConsistencyError", "older_size", cse.OldSize, "size", cse.NewSize, "want", hex.EncodeToString(cse.Want), "got", hex.EncodeToString(cse.Got))
-	default:
-		set(strings.TrimPrefix(fmt.Sprintf("%T", err), "*"))
+	d["type"] = f.Kind
+	if f.HasSeq {
+		d["seq"] = f.Seq
+	}
+	if f.HasPosition {
+		d["position"] = f.Position
+	}
+	if f.Want != nil || f.Got != nil {
+		d["want"], d["got"] = f.Want, f.Got
+	}
+	for _, x := range f.Facts {
+		d[x.Name] = x.Value
 	}
 	return d
 }

@@ -94,3 +94,42 @@ func TestVerifyUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyJSONFailureFields: --json names the failed check's event and both sides, with the
+// same fields for each kind as before custody described its errors itself.
+func TestVerifyJSONFailureFields(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		fields []string
+	}{
+		{"dropped-event", []string{"type", "message", "seq", "want", "got"}},
+		{"event-from-other-bundle", []string{"type", "message", "position", "want", "got"}},
+		{"bit-flip-@3-proof", []string{"type", "message", "seq", "want", "got", "leaf_index", "log_size"}},
+		{"backdated-before-predecessor", []string{"type", "message", "seq", "want", "got"}},
+		{"forged-checkpoint", []string{"type", "message", "want", "got", "reason"}},
+	} {
+		args := []string{"verify", "--json", "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, tc.name+".json")}
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != exitInvalid {
+			t.Fatalf("evx %s = exit %d, want %d (stderr %s)", strings.Join(args, " "), code, exitInvalid, errb.String())
+		}
+		var res struct{ Failure map[string]any }
+		if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Failure) != len(tc.fields) {
+			t.Errorf("%s: failure fields %v, want exactly %v", tc.name, res.Failure, tc.fields)
+		}
+		for _, k := range tc.fields {
+			if _, ok := res.Failure[k]; !ok {
+				t.Errorf("%s: failure %v lacks %q", tc.name, res.Failure, k)
+			}
+		}
+		if tc.name == "dropped-event" && (res.Failure["seq"] != 4.0 || res.Failure["want"] == "" || res.Failure["got"] == "") {
+			t.Errorf("dropped-event: failure %v, want seq 4 with both hashes", res.Failure)
+		}
+		if tc.name == "backdated-before-predecessor" && !strings.HasPrefix(res.Failure["want"].(string), "not before ") {
+			t.Errorf("backdated: want %q, want \"not before <time>\"", res.Failure["want"])
+		}
+	}
+}

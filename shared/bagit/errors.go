@@ -1,6 +1,7 @@
 package bagit
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -167,6 +168,49 @@ type PolicyError struct {
 func (e *PolicyError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Path, e.Reason)
 }
+
+// Problem is an error of this package taken apart: bagit's verdict on a bag, as opposed to
+// a failure to read it (an I/O error, a cancelled context).
+type Problem struct {
+	// Kind names the error: "limit", "unsafe-path", "archive", "format", "missing",
+	// "unlisted", "checksum", "payload-oxum", "order" or "policy".
+	Kind string
+	// Path is the member, tag file or manifest path concerned; "" for the whole archive.
+	Path string
+	// Limit is the [Limits] field a LimitError exceeds.
+	Limit string
+	// Want and Got are a ChecksumError's listed and computed checksums.
+	Want, Got string
+}
+
+// problem is implemented by every typed error of this package.
+type problem interface {
+	error
+	problem() Problem
+}
+
+// ProblemOf describes the bagit error err is or wraps; ok is false when err is nil or no
+// error of this package, i.e. a failure to read the bag rather than a verdict on it.
+func ProblemOf(err error) (p Problem, ok bool) {
+	var e problem
+	if !errors.As(err, &e) {
+		return Problem{}, false
+	}
+	return e.problem(), true
+}
+
+func (e *LimitError) problem() Problem      { return Problem{Kind: "limit", Path: e.Path, Limit: e.Limit} }
+func (e *UnsafePathError) problem() Problem { return Problem{Kind: "unsafe-path", Path: e.Path} }
+func (e *ArchiveError) problem() Problem    { return Problem{Kind: "archive", Path: e.Path} }
+func (e *FormatError) problem() Problem     { return Problem{Kind: "format", Path: e.Path} }
+func (e *MissingError) problem() Problem    { return Problem{Kind: "missing", Path: e.Path} }
+func (e *UnlistedError) problem() Problem   { return Problem{Kind: "unlisted", Path: e.Path} }
+func (e *ChecksumError) problem() Problem {
+	return Problem{Kind: "checksum", Path: e.Path, Want: e.Want, Got: e.Got}
+}
+func (e *OxumError) problem() Problem   { return Problem{Kind: "payload-oxum", Path: "bag-info.txt"} }
+func (e *OrderError) problem() Problem  { return Problem{Kind: "order", Path: e.Path} }
+func (e *PolicyError) problem() Problem { return Problem{Kind: "policy", Path: e.Path} }
 
 // Warning is a finding that does not make a bag invalid.
 type Warning struct {

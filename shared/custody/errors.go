@@ -1,6 +1,10 @@
 package custody
 
-import "fmt"
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+)
 
 // Verification failures. Each names the event (by its sequence) or the document it concerns
 // and carries both sides: Want is what the trail or the trusted input states, Got what the
@@ -156,6 +160,108 @@ func (e *ConsistencyError) Error() string {
 	return fmt.Sprintf("log of size %d rewrites history: at size %d its root is %x, older checkpoint has %x", e.NewSize, e.OldSize, e.Got, e.Want)
 }
 func (e *ConsistencyError) Unwrap() error { return e.Err }
+
+// Failure is a verification error taken apart, for reports and machine-readable output:
+// which check failed, the event it concerns and both sides of the comparison.
+type Failure struct {
+	// Kind names the check by the error's type: "BreakError", "InclusionError", ...
+	Kind string
+	// Seq is the sequence number of the event concerned; HasSeq says whether there is one.
+	Seq    uint64
+	HasSeq bool
+	// Position is the 0-based position in the trail of the event concerned; HasPosition says
+	// whether there is one.
+	Position    int
+	HasPosition bool
+	// Want is what the trail or the trusted input states, Got what the verifier computed, as
+	// the error holds them: a string (hashes and roots in hex, "" when the error has none) or,
+	// for sequence numbers, a uint64. Both are nil when the check compares no two values.
+	Want, Got any
+	// Facts are further values the check involved, in a fixed order for each Kind:
+	// "reason" (CheckpointError), "leaf_index" and "log_size" (InclusionError), "document"
+	// (DocumentHashError), "older_size" and "size" (ConsistencyError).
+	Facts []Fact
+}
+
+// Fact is one named value of a Failure.
+type Fact struct {
+	Name  string
+	Value any
+}
+
+// Fact returns the value of the fact called name, nil when f has none.
+func (f Failure) Fact(name string) any {
+	for _, x := range f.Facts {
+		if x.Name == name {
+			return x.Value
+		}
+	}
+	return nil
+}
+
+// VerifyError is implemented by every typed verification error of this package.
+type VerifyError interface {
+	error
+	Failure() Failure
+}
+
+// FailureOf describes the verification error err is or wraps; ok is false when err is nil
+// or no verification error of this package.
+func FailureOf(err error) (f Failure, ok bool) {
+	var ve VerifyError
+	if !errors.As(err, &ve) {
+		return Failure{}, false
+	}
+	return ve.Failure(), true
+}
+
+func (e *FormatError) Failure() Failure { return Failure{Kind: "FormatError"} }
+
+func (e *BundleError) Failure() Failure {
+	return Failure{Kind: "BundleError", Position: e.Position, HasPosition: true, Want: e.Want, Got: e.Got}
+}
+
+func (e *BreakError) Failure() Failure {
+	return Failure{Kind: "BreakError", Seq: e.Seq, HasSeq: true, Want: e.Want, Got: e.Got}
+}
+
+func (e *SequenceError) Failure() Failure {
+	return Failure{Kind: "SequenceError", Position: e.Position, HasPosition: true, Want: e.Want, Got: e.Got}
+}
+
+func (e *EventHashError) Failure() Failure {
+	return Failure{Kind: "EventHashError", Seq: e.Seq, HasSeq: true, Want: e.Want, Got: e.Got}
+}
+
+// Failure of a SignatureError compares key ids: equal ids mean the signature by the trusted
+// key does not verify.
+func (e *SignatureError) Failure() Failure {
+	return Failure{Kind: "SignatureError", Seq: e.Seq, HasSeq: true, Want: e.WantKeyID, Got: e.GotKeyID}
+}
+
+func (e *TimeOrderError) Failure() Failure {
+	return Failure{Kind: "TimeOrderError", Seq: e.Seq, HasSeq: true, Want: "not before " + e.Previous, Got: e.Got}
+}
+
+func (e *CheckpointError) Failure() Failure {
+	return Failure{Kind: "CheckpointError", Want: e.Want, Got: e.Got, Facts: []Fact{{"reason", e.Reason}}}
+}
+
+func (e *InclusionError) Failure() Failure {
+	return Failure{Kind: "InclusionError", Seq: e.Seq, HasSeq: true,
+		Want: hex.EncodeToString(e.Want), Got: hex.EncodeToString(e.Got),
+		Facts: []Fact{{"leaf_index", e.Leaf}, {"log_size", e.Size}}}
+}
+
+func (e *DocumentHashError) Failure() Failure {
+	return Failure{Kind: "DocumentHashError", Want: e.Want, Got: e.Got, Facts: []Fact{{"document", e.Name}}}
+}
+
+func (e *ConsistencyError) Failure() Failure {
+	return Failure{Kind: "ConsistencyError",
+		Want: hex.EncodeToString(e.Want), Got: hex.EncodeToString(e.Got),
+		Facts: []Fact{{"older_size", e.OldSize}, {"size", e.NewSize}}}
+}
 
 func orNone(s string) string {
 	if s == "" {

@@ -215,12 +215,7 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 	}
 	if len(d.Counterparts) > 0 {
 		b = append(b, sep+`"counterparts":[`...)
-		for i, c := range d.Counterparts {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendCanonicalString(b, c)
-		}
+		b = appendCanonicalStrings(b, d.Counterparts)
 		b = append(b, ']')
 		sep = ","
 	}
@@ -263,12 +258,7 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 	}
 	if len(d.Reasons) > 0 {
 		b = append(b, sep+`"reasons":[`...)
-		for i, r := range d.Reasons {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendCanonicalString(b, r)
-		}
+		b = appendCanonicalStrings(b, d.Reasons)
 		b = append(b, ']')
 		sep = ","
 	}
@@ -309,6 +299,17 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 	b = append(b, `","type":`...)
 	b = appendCanonicalString(b, string(e.Type))
 	return append(b, '}'), nil
+}
+
+// appendCanonicalStrings appends ss as the members of a JSON array, comma-separated.
+func appendCanonicalStrings(b []byte, ss []string) []byte {
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendCanonicalString(b, s)
+	}
+	return b
 }
 
 // canonicalViaJSON is the slow, plainly-RFC-8785 route to CanonicalJSON's bytes: marshal,

@@ -17,42 +17,8 @@ func errorType(err error) string {
 	if err == nil {
 		return "ok"
 	}
-	var (
-		fe  *custody.FormatError
-		be  *custody.BundleError
-		bre *custody.BreakError
-		se  *custody.SequenceError
-		he  *custody.EventHashError
-		sge *custody.SignatureError
-		te  *custody.TimeOrderError
-		ce  *custody.CheckpointError
-		ie  *custody.InclusionError
-		de  *custody.DocumentHashError
-		cse *custody.ConsistencyError
-	)
-	switch {
-	case errors.As(err, &fe):
-		return "FormatError"
-	case errors.As(err, &be):
-		return "BundleError"
-	case errors.As(err, &bre):
-		return "BreakError"
-	case errors.As(err, &se):
-		return "SequenceError"
-	case errors.As(err, &he):
-		return "EventHashError"
-	case errors.As(err, &sge):
-		return "SignatureError"
-	case errors.As(err, &te):
-		return "TimeOrderError"
-	case errors.As(err, &ce):
-		return "CheckpointError"
-	case errors.As(err, &ie):
-		return "InclusionError"
-	case errors.As(err, &de):
-		return "DocumentHashError"
-	case errors.As(err, &cse):
-		return "ConsistencyError"
+	if f, ok := custody.FailureOf(err); ok {
+		return f.Kind
 	}
 	return "untyped"
 }

@@ -39,7 +39,7 @@ func NewDeliveries(ctx context.Context, db *sql.DB) (*Deliveries, error) {
 
 const deliveryCols = `id, bundle, counterpart, created_at, deadline, state`
 
-func scanDelivery(row interface{ Scan(...any) error }) (pipeline.Delivery, error) {
+func scanDelivery(row scanner) (pipeline.Delivery, error) {
 	var d pipeline.Delivery
 	var created, deadline int64
 	var state string
@@ -72,20 +72,7 @@ func (s *Deliveries) Delivery(ctx context.Context, id string) (pipeline.Delivery
 }
 
 func (s *Deliveries) list(ctx context.Context, q string, args ...any) ([]pipeline.Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []pipeline.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanDelivery, q, args...)
 }
 
 // ListDeliveries implements pipeline.Deliveries.

@@ -347,20 +347,8 @@ func nodes(ctx context.Context, q querier, ids []compact.NodeID) ([][]byte, erro
 
 // Events implements custody.Ledger.
 func (l *Ledger) Events(ctx context.Context, bundleID string) ([]custody.Entry, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT leaf, body FROM custody_events WHERE bundle = ? ORDER BY seq`, bundleID)
+	out, err := queryAll(ctx, l.db, scanEntry, `SELECT leaf, body FROM custody_events WHERE bundle = ? ORDER BY seq`, bundleID)
 	if err != nil {
-		return nil, fmt.Errorf("events of %s: %w", bundleID, err)
-	}
-	defer rows.Close()
-	var out []custody.Entry
-	for rows.Next() {
-		en, err := scanEntry(rows)
-		if err != nil {
-			return nil, fmt.Errorf("events of %s: %w", bundleID, err)
-		}
-		out = append(out, en)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("events of %s: %w", bundleID, err)
 	}
 	return out, nil
@@ -379,7 +367,26 @@ func (l *Ledger) Last(ctx context.Context, bundleID string) (custody.Entry, bool
 	return en, true, nil
 }
 
+// scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
+
+// queryAll runs query and returns every row it yields, read by scan.
+func queryAll[T any](ctx context.Context, db querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
 
 func scanEntry(s scanner) (custody.Entry, error) {
 	var en custody.Entry

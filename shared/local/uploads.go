@@ -137,7 +137,7 @@ func (u *Uploads) AddUpload(ctx context.Context, up pipeline.Upload) (pipeline.U
 
 const uploadCols = `bundle, uploader, size, state, received_at`
 
-func scanUpload(row interface{ Scan(...any) error }) (pipeline.Upload, error) {
+func scanUpload(row scanner) (pipeline.Upload, error) {
 	var up pipeline.Upload
 	var state string
 	var received int64
@@ -174,21 +174,8 @@ func (u *Uploads) SetUploadState(ctx context.Context, bundleID string, s pipelin
 
 // Pending implements pipeline.Uploads.
 func (u *Uploads) Pending(ctx context.Context) ([]pipeline.Upload, error) {
-	rows, err := u.db.QueryContext(ctx, `SELECT `+uploadCols+` FROM uploads WHERE state IN (?, ?) ORDER BY received_at, bundle`,
+	return queryAll(ctx, u.db, scanUpload, `SELECT `+uploadCols+` FROM uploads WHERE state IN (?, ?) ORDER BY received_at, bundle`,
 		string(pipeline.UploadReceived), string(pipeline.UploadAccepted))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []pipeline.Upload
-	for rows.Next() {
-		up, err := scanUpload(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, up)
-	}
-	return out, rows.Err()
 }
 
 // RemoveTemp deletes partial uploads a crash left behind. Call it when no Spool is running.

@@ -285,21 +285,8 @@ func (s *Service) openReaderAt(ctx context.Context, sum string) (io.ReaderAt, in
 
 // isBagError reports whether err is bagit's verdict on the bag rather than a failure to read it.
 func isBagError(err error) bool {
-	var (
-		le *bagit.LimitError
-		ue *bagit.UnsafePathError
-		ae *bagit.ArchiveError
-		fe *bagit.FormatError
-		me *bagit.MissingError
-		ul *bagit.UnlistedError
-		ce *bagit.ChecksumError
-		oe *bagit.OxumError
-		or *bagit.OrderError
-		pe *bagit.PolicyError
-	)
-	return errors.As(err, &le) || errors.As(err, &ue) || errors.As(err, &ae) || errors.As(err, &fe) ||
-		errors.As(err, &me) || errors.As(err, &ul) || errors.As(err, &ce) || errors.As(err, &oe) ||
-		errors.As(err, &or) || errors.As(err, &pe)
+	_, ok := bagit.ProblemOf(err)
+	return ok
 }
 
 func capReasons(rs []string) []string {

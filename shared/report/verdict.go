@@ -2,8 +2,6 @@ package report
 
 import (
 	"crypto"
-	"encoding/hex"
-	"errors"
 	"fmt"
 
 	"github.com/evx-project/evx/shared/custody"
@@ -49,75 +47,63 @@ func Check(t *custody.Trail, pub crypto.PublicKey, opt custody.VerifyOptions) (V
 	return v, nil
 }
 
-// Describe explains a verification error from custody in plain words.
+// Describe explains a verification error from custody in plain words; the kind, the event
+// and the values compared are custody's (custody.FailureOf).
 func Describe(err error) *Failure {
 	f := &Failure{Kind: fmt.Sprintf("%T", err), Detail: err.Error()}
-	var (
-		fe  *custody.FormatError
-		be  *custody.BundleError
-		bre *custody.BreakError
-		se  *custody.SequenceError
-		he  *custody.EventHashError
-		sge *custody.SignatureError
-		te  *custody.TimeOrderError
-		ce  *custody.CheckpointError
-		ie  *custody.InclusionError
-		de  *custody.DocumentHashError
-		cse *custody.ConsistencyError
-	)
-	switch {
-	case errors.As(err, &fe):
-		f.Kind = "FormatError"
+	cf, ok := custody.FailureOf(err)
+	if !ok {
+		f.Summary = "Verification failed: " + err.Error()
+		return f
+	}
+	f.Kind, f.Seq = cf.Kind, cf.Seq
+	want, got := text(cf.Want), text(cf.Got)
+	f.Expected, f.Computed = orNone(want), orNone(got)
+	switch cf.Kind {
+	case "FormatError":
 		f.Summary = "The trail file is not a well-formed evx custody trail, so nothing in it could be checked."
-	case errors.As(err, &be):
-		f.Kind = "BundleError"
-		f.Summary = fmt.Sprintf("The event at position %d belongs to another bundle: events of different bundles were mixed.", be.Position+1)
-		f.Expected, f.Computed = "bundle "+be.Want, "bundle "+be.Got
-	case errors.As(err, &bre):
-		f.Kind, f.Seq = "BreakError", bre.Seq
-		f.Summary = fmt.Sprintf("The chain of events is broken at event %d: it does not point to the event before it, so an event was removed, inserted, reordered or altered.", bre.Seq)
-		f.Expected, f.Computed = orNone(bre.Want), orNone(bre.Got)
-	case errors.As(err, &se):
-		f.Kind = "SequenceError"
-		f.Summary = fmt.Sprintf("The event at position %d carries the wrong sequence number: events are missing or out of order.", se.Position+1)
-		f.Expected, f.Computed = fmt.Sprintf("sequence %d", se.Want), fmt.Sprintf("sequence %d", se.Got)
-	case errors.As(err, &he):
-		f.Kind, f.Seq = "EventHashError", he.Seq
-		f.Summary = fmt.Sprintf("Event %d was altered after it was recorded: its content no longer matches its recorded fingerprint (hash).", he.Seq)
-		f.Expected, f.Computed = orNone(he.Want), he.Got
-	case errors.As(err, &sge):
-		f.Kind, f.Seq = "SignatureError", sge.Seq
-		if sge.WantKeyID != sge.GotKeyID {
-			f.Summary = fmt.Sprintf("Event %d is signed by a key other than the trusted one.", sge.Seq)
-			f.Expected, f.Computed = sge.WantKeyID, orNone(sge.GotKeyID)
+		f.Expected, f.Computed = "", ""
+	case "BundleError":
+		f.Summary = fmt.Sprintf("The event at position %d belongs to another bundle: events of different bundles were mixed.", cf.Position+1)
+		f.Expected, f.Computed = "bundle "+want, "bundle "+got
+	case "BreakError":
+		f.Summary = fmt.Sprintf("The chain of events is broken at event %d: it does not point to the event before it, so an event was removed, inserted, reordered or altered.", cf.Seq)
+	case "SequenceError":
+		f.Summary = fmt.Sprintf("The event at position %d carries the wrong sequence number: events are missing or out of order.", cf.Position+1)
+		f.Expected, f.Computed = "sequence "+want, "sequence "+got
+	case "EventHashError":
+		f.Summary = fmt.Sprintf("Event %d was altered after it was recorded: its content no longer matches its recorded fingerprint (hash).", cf.Seq)
+	case "SignatureError":
+		if want != got {
+			f.Summary = fmt.Sprintf("Event %d is signed by a key other than the trusted one.", cf.Seq)
 		} else {
-			f.Summary = fmt.Sprintf("The signature of event %d does not verify with the trusted key: the event or its signature was altered.", sge.Seq)
-			f.Expected, f.Computed = "a valid signature by "+sge.WantKeyID, "signature does not verify"
+			f.Summary = fmt.Sprintf("The signature of event %d does not verify with the trusted key: the event or its signature was altered.", cf.Seq)
+			f.Expected, f.Computed = "a valid signature by "+want, "signature does not verify"
 		}
-	case errors.As(err, &te):
-		f.Kind, f.Seq = "TimeOrderError", te.Seq
-		f.Summary = fmt.Sprintf("Event %d is dated before the event that precedes it.", te.Seq)
-		f.Expected, f.Computed = "not before "+te.Previous, te.Got
-	case errors.As(err, &ce):
-		f.Kind = "CheckpointError"
+	case "TimeOrderError":
+		f.Summary = fmt.Sprintf("Event %d is dated before the event that precedes it.", cf.Seq)
+	case "CheckpointError":
 		f.Summary = "The log checkpoint is not signed by the trusted key (or is malformed), so the log state the trail claims cannot be trusted."
-		f.Expected, f.Computed = "a checkpoint signed by the trusted key", ce.Reason
-	case errors.As(err, &ie):
-		f.Kind, f.Seq = "InclusionError", ie.Seq
-		f.Summary = fmt.Sprintf("Event %d cannot be proven to be in the signed log: its inclusion proof leads to another root hash.", ie.Seq)
-		f.Expected, f.Computed = hexOrNone(ie.Want), hexOrNone(ie.Got)
-	case errors.As(err, &de):
-		f.Kind = "DocumentHashError"
-		f.Summary = fmt.Sprintf("The document %s differs from the one recorded: its SHA-256 does not match.", de.Name)
-		f.Expected, f.Computed = de.Want, orNone(de.Got)
-	case errors.As(err, &cse):
-		f.Kind = "ConsistencyError"
-		f.Summary = fmt.Sprintf("The log of size %d does not extend the older checkpoint of size %d: history was rewritten, or the proof is missing.", cse.NewSize, cse.OldSize)
-		f.Expected, f.Computed = hexOrNone(cse.Want), hexOrNone(cse.Got)
+		f.Expected, f.Computed = "a checkpoint signed by the trusted key", text(cf.Fact("reason"))
+	case "InclusionError":
+		f.Summary = fmt.Sprintf("Event %d cannot be proven to be in the signed log: its inclusion proof leads to another root hash.", cf.Seq)
+	case "DocumentHashError":
+		f.Summary = fmt.Sprintf("The document %s differs from the one recorded: its SHA-256 does not match.", text(cf.Fact("document")))
+		f.Expected = want
+	case "ConsistencyError":
+		f.Summary = fmt.Sprintf("The log of size %v does not extend the older checkpoint of size %v: history was rewritten, or the proof is missing.", cf.Fact("size"), cf.Fact("older_size"))
 	default:
 		f.Summary = "Verification failed: " + err.Error()
 	}
 	return f
+}
+
+// text is a value of a custody.Failure as text, "" for nil.
+func text(v any) string {
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
 }
 
 func orNone(s string) string {
@@ -125,13 +111,6 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
-}
-
-func hexOrNone(b []byte) string {
-	if len(b) == 0 {
-		return "(none)"
-	}
-	return hex.EncodeToString(b)
 }
 
 // CheckFile parses a trail file and verifies it with pub. A file that is not a well-formed

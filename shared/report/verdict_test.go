@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,5 +134,42 @@ func TestCheckFile(t *testing.T) {
 	}
 	if _, _, err := report.CheckFile(raw, 42, custody.VerifyOptions{}); err == nil {
 		t.Fatal("CheckFile with an unusable key = nil error")
+	}
+}
+
+// TestDescribeEveryKind: each custody error gets its kind, its event and both sides in the
+// forms the report prints, and a summary naming what it concerns.
+func TestDescribeEveryKind(t *testing.T) {
+	root, other := []byte{0xab, 0xcd}, []byte{0x01, 0x02}
+	for _, tc := range []struct {
+		err                error
+		kind               string
+		seq                uint64
+		expected, computed string
+		summaryHas         string
+	}{
+		{&custody.FormatError{Err: errors.New("bad")}, "FormatError", 0, "", "", "not a well-formed"},
+		{&custody.BundleError{Position: 3, Want: "B1", Got: "B2"}, "BundleError", 0, "bundle B1", "bundle B2", "position 4"},
+		{&custody.BreakError{Seq: 4, Got: "hx"}, "BreakError", 4, "(none)", "hx", "broken at event 4"},
+		{&custody.SequenceError{Position: 2, Want: 3, Got: 5}, "SequenceError", 0, "sequence 3", "sequence 5", "position 3"},
+		{&custody.EventHashError{Seq: 6, Got: "c"}, "EventHashError", 6, "(none)", "c", "Event 6 was altered"},
+		{&custody.SignatureError{Seq: 7, WantKeyID: "k1"}, "SignatureError", 7, "k1", "(none)", "key other than the trusted"},
+		{&custody.SignatureError{Seq: 7, WantKeyID: "k1", GotKeyID: "k1", Err: errors.New("bad")}, "SignatureError", 7,
+			"a valid signature by k1", "signature does not verify", "signature of event 7 does not verify"},
+		{&custody.TimeOrderError{Seq: 8, Previous: "t1", Got: "t0"}, "TimeOrderError", 8, "not before t1", "t0", "Event 8 is dated"},
+		{&custody.CheckpointError{Reason: "origin line", Err: errors.New("bad")}, "CheckpointError", 0,
+			"a checkpoint signed by the trusted key", "origin line", "checkpoint"},
+		{&custody.InclusionError{Seq: 9, Want: root, Err: errors.New("short")}, "InclusionError", 9, "abcd", "(none)", "Event 9 cannot be proven"},
+		{&custody.DocumentHashError{Name: "a.pdf", Want: "w", Err: errors.New("gone")}, "DocumentHashError", 0, "w", "(none)", "document a.pdf"},
+		{&custody.ConsistencyError{OldSize: 4, NewSize: 9, Want: root, Got: other}, "ConsistencyError", 0, "abcd", "0102", "size 9 does not extend the older checkpoint of size 4"},
+	} {
+		f := report.Describe(fmt.Errorf("wrapped: %w", tc.err))
+		if f.Kind != tc.kind || f.Seq != tc.seq || f.Expected != tc.expected || f.Computed != tc.computed {
+			t.Errorf("Describe(%T) = kind %s seq %d expected %q computed %q, want %s %d %q %q",
+				tc.err, f.Kind, f.Seq, f.Expected, f.Computed, tc.kind, tc.seq, tc.expected, tc.computed)
+		}
+		if !strings.Contains(f.Summary, tc.summaryHas) || f.Detail != "wrapped: "+tc.err.Error() {
+			t.Errorf("Describe(%T): summary %q, detail %q; want the summary to say %q and the error text kept", tc.err, f.Summary, f.Detail, tc.summaryHas)
+		}
 	}
 }
