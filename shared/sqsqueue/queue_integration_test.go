@@ -99,7 +99,7 @@ func TestIntegrationQueueConformance(t *testing.T) {
 		}
 		db, table := newSentTable(t)
 		return sqsqueue.New(c, sqsqueue.WithPrefix(p), sqsqueue.WithSentTable(db, table, 0))
-	})
+	}, queuetest.SkipConcurrentReceivers("moto_server 5 receives without a lock: two of its threads can hand out one message (seen here once in a few runs); SQS serialises receives"))
 }
 
 // The dedup-id table keeps a retry from sending again long after SQS's window: here the
