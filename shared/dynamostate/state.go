@@ -407,3 +407,24 @@ func (t *Table) Due(ctx context.Context, at time.Time) ([]pipeline.Delivery, err
 	}
 	return parseSorted(items)
 }
+
+// Uploads lists every upload received at or after since, oldest first (one paginated Query of
+// the uploads partition), for the scheduled fixity check.
+func (t *Table) Uploads(ctx context.Context, since time.Time) ([]pipeline.Upload, error) {
+	items, err := t.query(ctx, uploadPartition)
+	if err != nil {
+		return nil, fmt.Errorf("list uploads: %w", err)
+	}
+	var out []pipeline.Upload
+	for _, item := range items {
+		u, err := parseUpload(item)
+		if err != nil {
+			return nil, err
+		}
+		if !u.Received.Before(since) {
+			out = append(out, u)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b pipeline.Upload) int { return a.Received.Compare(b.Received) })
+	return out, nil
+}
