@@ -25,7 +25,6 @@ import (
 	"github.com/evx-project/evx/shared/dynamoledger"
 	"github.com/evx-project/evx/shared/dynamostate"
 	"github.com/evx-project/evx/shared/kmssign"
-	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/s3bags"
 	"github.com/evx-project/evx/shared/s3blob"
@@ -106,7 +105,7 @@ type Env struct {
 	Queue     *sqsqueue.Queue
 	State     *dynamostate.Table // uploads, deliveries and upload sources
 	Bags      *s3bags.Bags
-	Directory *local.Directory
+	Directory *Directory
 	Service   *pipeline.Service
 }
 
@@ -121,7 +120,7 @@ func Open(ctx context.Context, c Config, log *slog.Logger) (*Env, error) {
 
 // OpenWith is Open with a given SDK configuration.
 func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (*Env, error) {
-	dir, err := local.LoadDirectory(c.Directory)
+	dir, err := LoadDirectory(c.Directory)
 	if err != nil {
 		return nil, fmt.Errorf("counterpart directory: %w", err)
 	}
