@@ -578,6 +578,21 @@ func TestFunctionFolders(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		t.Skipf("function folders not written yet: %s (make this check strict once they land)", strings.Join(missing, ", "))
+		t.Errorf("function folders missing: %s", strings.Join(missing, ", "))
+	}
+}
+
+// Every function folder has the Makefile target SAM's makefile build method calls.
+func TestFunctionMakefiles(t *testing.T) {
+	for name, fn := range functions(t, raw(t)) {
+		uri, _ := sub(fn, "Properties")["CodeUri"].(string)
+		mk, err := os.ReadFile(filepath.Join(root, uri, "Makefile"))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !strings.Contains(string(mk), "\nbuild-"+name+":") {
+			t.Errorf("%s: %s/Makefile has no target build-%s", name, uri, name)
+		}
 	}
 }
