@@ -264,7 +264,7 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	root := moduleRoot(t)
 	st := newStack(t, ctx, root)
-	fns := startFunctions(t, ctx, root, st.environ(), "ingest", "route", "api")
+	fns := startFunctions(t, ctx, root, st.environ(), "ingest", "route", "api", "audit")
 	env, err := awsenv.Open(ctx, st.cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -455,6 +455,19 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	}
 	if accepted != 1 || consigned != 2 || receipts != 2 {
 		t.Errorf("trail: %d acceptances, %d consignments, %d receipts; want 1, 2, 2", accepted, consigned, receipts)
+	}
+
+	// 7. The daily audit re-hashes the accepted bundle (the rejected one has no documents).
+	var audit struct {
+		Checked    int      `json:"checked"`
+		Mismatched []string `json:"mismatched"`
+	}
+	json.Unmarshal(invoke(t, fns["audit"], map[string]any{"source": "aws.scheduler"}), &audit)
+	if audit.Checked != 1 || len(audit.Mismatched) != 0 {
+		t.Errorf("audit = %+v, want 1 bundle checked, no mismatch", audit)
+	}
+	if !strings.Contains(fns["audit"].Output(), `"FixityMismatch":0`) {
+		t.Errorf("audit printed no FixityMismatch metric line:\n%s", fns["audit"].Output())
 	}
 
 	// Cold starts, as the emulator reports them.
