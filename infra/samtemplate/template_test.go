@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/awslabs/goformation/v7"
+	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/sqsqueue"
 	"gopkg.in/yaml.v3"
 )
 
@@ -593,6 +595,21 @@ func TestFunctionMakefiles(t *testing.T) {
 		}
 		if !strings.Contains(string(mk), "\nbuild-"+name+":") {
 			t.Errorf("%s: %s/Makefile has no target build-%s", name, uri, name)
+		}
+	}
+}
+
+// The counterpart queues carry the SQS names the route function sends to: package sqsqueue's
+// spelling of pipeline.QueueName(id), after the stack's Prefix.
+func TestCounterpartQueueNamesMatchTheRouter(t *testing.T) {
+	tpl, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"nl-om", "es-fge", "co-fgn", "pt-pj"} {
+		want := `QueueName: !Sub "` + sqsqueue.QueueName("${Prefix}", pipeline.QueueName(id)) + `"`
+		if !strings.Contains(string(tpl), want) {
+			t.Errorf("template.yaml lacks %s", want)
 		}
 	}
 }
