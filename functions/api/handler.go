@@ -3,14 +3,18 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/pipeline"
 )
 
 // Claim names the JWT authorizer passes on: the caller's role (uploader, counterpart or
@@ -25,6 +29,46 @@ const (
 // API Gateway has already checked (issuer, audience, signature, expiry).
 type Handler struct {
 	API http.Handler // api.New(svc, spooler, Claims{}, limits, log)
+	// Service and Presign, when both set, answer a counterpart's document fetch with a
+	// redirect to a presigned S3 URL (s3blob.Store.PresignGet) once the access is recorded:
+	// a Lambda response carries at most 6 MB, evidence often more.
+	Service *pipeline.Service
+	Presign func(ctx context.Context, sum string, ttl time.Duration) (string, error)
+}
+
+// PresignTTL is how long a document URL handed out by the api function stays valid.
+const PresignTTL = 15 * time.Minute
+
+var documentPath = regexp.MustCompile(`^/v1/deliveries/([^/]+)/documents/(.+)$`)
+
+// redirect answers GET /v1/deliveries/{id}/documents/{name...} of a counterpart with 307 and a
+// presigned URL, after FetchDocument has recorded ContentAccessTracking. ok false leaves the
+// request to the api handler (any other request, or an error it reports in its own words).
+func (h *Handler) redirect(req *http.Request) (events.APIGatewayV2HTTPResponse, bool) {
+	if h.Service == nil || h.Presign == nil || req.Method != http.MethodGet {
+		return events.APIGatewayV2HTTPResponse{}, false
+	}
+	m := documentPath.FindStringSubmatch(req.URL.Path)
+	if m == nil {
+		return events.APIGatewayV2HTTPResponse{}, false
+	}
+	id, ok := Claims{}.Authenticate(req)
+	if !ok || id.Role != api.RoleCounterpart {
+		return events.APIGatewayV2HTTPResponse{}, false
+	}
+	rc, doc, err := h.Service.FetchDocument(req.Context(), id.Counterpart, m[1], m[2])
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, false
+	}
+	rc.Close()
+	url, err := h.Presign(req.Context(), doc.SHA256, PresignTTL)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusBadGateway, Headers: map[string]string{"Content-Type": "application/json"},
+			Body: `{"error":"the document cannot be handed out now; try again"}`}, true
+	}
+	body, _ := json.Marshal(map[string]string{"url": url, "sha256": doc.SHA256})
+	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusTemporaryRedirect,
+		Headers: map[string]string{"Location": url, "Content-Type": "application/json", "X-Evx-Sha256": doc.SHA256}, Body: string(body)}, true
 }
 
 type claimsKey struct{}
@@ -83,6 +127,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		req.Header.Set(k, v)
 	}
 	req.ContentLength = int64(len(body))
+	if resp, ok := h.redirect(req); ok {
+		return resp, nil
+	}
 	rec := httptest.NewRecorder()
 	h.API.ServeHTTP(rec, req)
 	resp := events.APIGatewayV2HTTPResponse{StatusCode: rec.Code, Headers: map[string]string{}}

@@ -5,11 +5,17 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/evx-project/evx/functions/internal/fntest"
 	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -63,6 +69,55 @@ func TestAPI(t *testing.T) {
 	}
 	if r.StatusCode != 200 || string(body) != "date,amount,currency\n2026-10-01,25000,EUR\n" {
 		t.Errorf("fetch = %d %q", r.StatusCode, body)
+	}
+
+	// With presigning: a redirect to a URL that serves the stored blob, the access recorded.
+	blobs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc, err := n.Blobs.Open(r.Context(), strings.TrimPrefix(r.URL.Path, "/blobs/"))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		defer rc.Close()
+		io.Copy(w, rc)
+	}))
+	defer blobs.Close()
+	before, _ := n.Service.Events(ctx, id)
+	hp := &Handler{API: h.API, Service: n.Service, Presign: func(ctx context.Context, sum string, ttl time.Duration) (string, error) {
+		return blobs.URL + "/blobs/" + sum, nil
+	}}
+	out, err := fntest.Invoke(t, hp.Handle, bytes.ReplaceAll(fntest.Event(t, "fetch-document.json"), []byte("DELIVERY"), []byte(delivery)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var red events.APIGatewayV2HTTPResponse
+	json.Unmarshal(out, &red)
+	if red.StatusCode != http.StatusTemporaryRedirect {
+		t.Fatalf("presigned fetch = %d %s, want 307", red.StatusCode, red.Body)
+	}
+	got, err := http.Get(red.Headers["Location"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if string(b) != "date,amount,currency\n2026-10-01,25000,EUR\n" {
+		t.Errorf("presigned URL served %q", b)
+	}
+	after, _ := n.Service.Events(ctx, id)
+	if len(after) != len(before)+1 || after[len(after)-1].Event.Type != custody.ContentAccessTracking {
+		t.Errorf("presigned fetch recorded %d events, want one ContentAccessTracking", len(after)-len(before))
+	}
+	// Another counterpart, or a missing document: the api handler's own 404.
+	for _, ev := range [][]byte{
+		bytes.ReplaceAll(fntest.Event(t, "fetch-document.json"), []byte("DELIVERY"), []byte("d-00000000000000000000000000000000")),
+		bytes.ReplaceAll(bytes.ReplaceAll(fntest.Event(t, "fetch-document.json"), []byte("DELIVERY"), []byte(delivery)), []byte("ledger.csv"), []byte("nope.csv")),
+	} {
+		out, _ := fntest.Invoke(t, hp.Handle, ev)
+		json.Unmarshal(out, &red)
+		if red.StatusCode != http.StatusNotFound {
+			t.Errorf("fetch of nothing = %d %s, want 404", red.StatusCode, red.Body)
+		}
 	}
 
 	for _, name := range []string{"no-claims.json", "unknown-role.json"} {

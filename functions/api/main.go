@@ -25,6 +25,7 @@ func main() {
 		log.Error("init", "err", err)
 		os.Exit(1)
 	}
-	h := &Handler{API: api.New(env.Service, s3Spooler{env}, Claims{}, api.Limits{MaxUpload: MaxUpload}, log)}
+	h := &Handler{API: api.New(env.Service, s3Spooler{env}, Claims{}, api.Limits{MaxUpload: MaxUpload}, log),
+		Service: env.Service, Presign: env.Blobs.PresignGet}
 	lambda.Start(h.Handle)
 }

@@ -397,7 +397,7 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		// The document through the api (recorded access) and, as an agency fetching large
 		// files would, straight from S3 through a presigned URL.
 		viaAPI, viaS3 := filepath.Join(dir, fmt.Sprintf("api-%d", i)), filepath.Join(dir, fmt.Sprintf("s3-%d", i))
-		run(t, "curl", "-sf", "-H", auth, "-o", viaAPI, srv.URL+"/v1/deliveries/"+notice.Delivery+"/documents/"+d.Name)
+		run(t, "curl", "-sfL", "-H", auth, "-o", viaAPI, srv.URL+"/v1/deliveries/"+notice.Delivery+"/documents/"+d.Name)
 		url, err := env.Blobs.PresignGet(ctx, d.SHA256, 5*time.Minute)
 		if err != nil {
 			t.Fatal(err)
