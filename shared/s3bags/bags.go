@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -111,8 +112,18 @@ func (b *Bags) OpenBag(ctx context.Context, bundleID string, lim bagit.Limits) (
 		return nil, fmt.Errorf("upload %s: %w", bundleID, err)
 	}
 	var magic [4]byte
-	if n, _ := ra.ReadAt(magic[:], 0); n == 4 && string(magic[:]) == "PK\x03\x04" {
-		return bagit.OpenZip(ra, ra.Size(), lim)
+	n, err := ra.ReadAt(magic[:], 0)
+	if err != nil && n < 4 && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("upload %s: %w", bundleID, err)
+	}
+	if n == 4 && string(magic[:]) == "PK\x03\x04" {
+		seen := &ioErrors{r: ra}
+		bag, err := bagit.OpenZip(seen, ra.Size(), lim)
+		if err != nil && seen.err != nil {
+			// S3 failed, not the bag: an error the caller retries, never a rejection.
+			return nil, fmt.Errorf("upload %s: reading s3://%s/%s: %w", bundleID, src.Bucket, src.Key, seen.err)
+		}
+		return bag, err
 	}
 	out, err := g.GetObject(ctx, &s3.GetObjectInput{Bucket: &src.Bucket, Key: &src.Key})
 	if err != nil {
@@ -124,4 +135,23 @@ func (b *Bags) OpenBag(ctx context.Context, bundleID string, lim bagit.Limits) (
 		return nil, err
 	}
 	return bag, nil
+}
+
+// ioErrors remembers the first error other than io.EOF its ReaderAt returned.
+type ioErrors struct {
+	r   io.ReaderAt
+	mu  sync.Mutex
+	err error
+}
+
+func (e *ioErrors) ReadAt(p []byte, off int64) (int, error) {
+	n, err := e.r.ReadAt(p, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		e.mu.Lock()
+		if e.err == nil {
+			e.err = err
+		}
+		e.mu.Unlock()
+	}
+	return n, err
 }
