@@ -129,7 +129,7 @@ func (b *Bags) OpenBag(ctx context.Context, bundleID string, lim bagit.Limits) (
 	if err != nil {
 		return nil, fmt.Errorf("upload %s: %w", bundleID, err)
 	}
-	bag, err := bagit.OpenTar(bufio.NewReaderSize(out.Body, 1<<20), lim)
+	bag, err := bagit.OpenTar(bufio.NewReaderSize(&closeAtEOF{rc: out.Body}, 1<<20), lim)
 	if err != nil {
 		out.Body.Close()
 		return nil, err
@@ -152,6 +152,18 @@ func (e *ioErrors) ReadAt(p []byte, off int64) (int, error) {
 			e.err = err
 		}
 		e.mu.Unlock()
+	}
+	return n, err
+}
+
+// closeAtEOF closes a GET's body once it is read to the end, which a tar bag is when it has
+// been validated, so its connection goes back to the pool.
+type closeAtEOF struct{ rc io.ReadCloser }
+
+func (c *closeAtEOF) Read(p []byte) (int, error) {
+	n, err := c.rc.Read(p)
+	if err == io.EOF {
+		c.rc.Close()
 	}
 	return n, err
 }
