@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/s3bags"
 )
 
 // Submitter records the bag an S3 event names as an upload (awsenv.Env.Submit on AWS).
@@ -43,10 +45,11 @@ type objectCreated struct {
 
 // Result is what one invocation did.
 type Result struct {
-	Bundle       string   `json:"bundle"`
+	Skipped      string   `json:"skipped,omitempty"` // why the event named no upload
+	Bundle       string   `json:"bundle,omitempty"`
 	Accepted     bool     `json:"accepted"`
-	State        string   `json:"state"`
-	Documents    int      `json:"documents"`
+	State        string   `json:"state,omitempty"`
+	Documents    int      `json:"documents,omitempty"`
 	Counterparts []string `json:"counterparts,omitempty"`
 	Reasons      []string `json:"reasons,omitempty"`
 }
@@ -67,6 +70,11 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (*Resu
 	}
 	if d.Bucket.Name == "" || d.Object.Key == "" {
 		return nil, fmt.Errorf("event detail names no bucket or key")
+	}
+	if !strings.HasPrefix(d.Object.Key, s3bags.Prefix) {
+		// Not an upload (template.yaml's rule passes only incoming/): nothing to do, and
+		// nothing for EventBridge to retry.
+		return &Result{Skipped: "s3://" + d.Bucket.Name + "/" + d.Object.Key + " is not under " + s3bags.Prefix}, nil
 	}
 	uploader := "s3"
 	if d.Requester != "" {

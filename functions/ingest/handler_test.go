@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -68,6 +69,21 @@ func TestIngestRejectsNotABag(t *testing.T) {
 	fntest.Golden(t, "object-created-not-a-bag", got)
 	if msgs, _ := h.Queue.Receive(context.Background(), "evx-accepted", 10, 60e9); len(msgs) != 0 {
 		t.Errorf("accepted queue holds %d messages, want none", len(msgs))
+	}
+}
+
+// An object outside incoming/ is no upload: skipped, nothing recorded, nothing to retry.
+func TestIngestSkipsOtherKeys(t *testing.T) {
+	h, b := newHandler(t)
+	b.Put(t, "evidence/0000.bin", fntest.Bag(t, "nl-om"))
+	ev := bytes.ReplaceAll(fntest.Event(t, "object-created.json"), []byte("incoming/EIO-2026-0042.zip"), []byte("evidence/0000.bin"))
+	got, err := fntest.Invoke(t, h.Handle, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fntest.Golden(t, "object-created-elsewhere", got)
+	if p, _ := h.State.Pending(context.Background()); len(p) != 0 {
+		t.Errorf("pending uploads %+v, want none", p)
 	}
 }
 
