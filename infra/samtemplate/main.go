@@ -1,6 +1,7 @@
 // Command samtemplate writes the counterpart queues of template.yaml from
-// infra/counterparts.yaml: for each counterpart a FIFO queue <Prefix><id>.fifo, its dead-letter
-// queue <Prefix><id>-dlq.fifo and an alarm on the dead-letter queue. CloudFormation has no
+// infra/counterparts.yaml: for each counterpart a FIFO queue <Prefix>cp-<id>.fifo (the SQS name
+// of pipeline.QueueName(id) as package sqsqueue spells it), its dead-letter
+// queue <Prefix>cp-<id>-dlq.fifo and an alarm on the dead-letter queue. CloudFormation has no
 // loop that cfn-lint and goformation both read, so the section is generated and checked in;
 // the tests of this package fail while it is stale.
 //
@@ -27,9 +28,9 @@ import (
 const (
 	beginMarker = "  # BEGIN generated counterpart queues"
 	endMarker   = "  # END generated counterpart queues"
-	// maxID keeps "<Prefix><id>-dlq.fifo" within SQS's 80 characters with an 8-character
-	// Prefix (template.yaml's limit): 63, the directory's own limit on ids.
-	maxID = 80 - 8 - len("-dlq.fifo")
+	// maxID keeps "<Prefix>cp-<id>-dlq.fifo" within SQS's 80 characters with an 8-character
+	// Prefix (template.yaml's limit): 60, three short of the directory's own limit on ids.
+	maxID = 80 - 8 - len("cp-") - len("-dlq.fifo")
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -144,7 +145,7 @@ func section(ids []string) string {
 		fmt.Fprintf(&b, `  CounterpartDeadLetterQueue%[1]s:
     Type: AWS::SQS::Queue
     Properties:
-      QueueName: !Sub "${Prefix}%[2]s-dlq.fifo"
+      QueueName: !Sub "${Prefix}cp-%[2]s-dlq.fifo"
       FifoQueue: true
       MessageRetentionPeriod: 1209600
       SqsManagedSseEnabled: true
@@ -154,7 +155,7 @@ func section(ids []string) string {
   CounterpartQueue%[1]s:
     Type: AWS::SQS::Queue
     Properties:
-      QueueName: !Sub "${Prefix}%[2]s.fifo"
+      QueueName: !Sub "${Prefix}cp-%[2]s.fifo"
       FifoQueue: true
       ContentBasedDeduplication: false
       VisibilityTimeout: 300

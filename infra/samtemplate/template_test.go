@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/awslabs/goformation/v7"
+	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/sqsqueue"
 	"gopkg.in/yaml.v3"
 )
 
@@ -578,6 +580,36 @@ func TestFunctionFolders(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		t.Skipf("function folders not written yet: %s (make this check strict once they land)", strings.Join(missing, ", "))
+		t.Errorf("function folders missing: %s", strings.Join(missing, ", "))
+	}
+}
+
+// Every function folder has the Makefile target SAM's makefile build method calls.
+func TestFunctionMakefiles(t *testing.T) {
+	for name, fn := range functions(t, raw(t)) {
+		uri, _ := sub(fn, "Properties")["CodeUri"].(string)
+		mk, err := os.ReadFile(filepath.Join(root, uri, "Makefile"))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !strings.Contains(string(mk), "\nbuild-"+name+":") {
+			t.Errorf("%s: %s/Makefile has no target build-%s", name, uri, name)
+		}
+	}
+}
+
+// The counterpart queues carry the SQS names the route function sends to: package sqsqueue's
+// spelling of pipeline.QueueName(id), after the stack's Prefix.
+func TestCounterpartQueueNamesMatchTheRouter(t *testing.T) {
+	tpl, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"nl-om", "es-fge", "co-fgn", "pt-pj"} {
+		want := `QueueName: !Sub "` + sqsqueue.QueueName("${Prefix}", pipeline.QueueName(id)) + `"`
+		if !strings.Contains(string(tpl), want) {
+			t.Errorf("template.yaml lacks %s", want)
+		}
 	}
 }

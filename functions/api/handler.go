@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+// Claim names the JWT authorizer passes on: the caller's role (uploader, counterpart or
+// legal) and, for a counterpart, its directory id. The subject is the token's "sub".
+const (
+	RoleClaim        = "evx_role"
+	CounterpartClaim = "evx_counterpart"
+)
+
+// Handler turns HTTP API (payload format 2.0) events into requests to the shared/api handler
+// and its responses back into events. Identity comes from the JWT authorizer's claims, which
+// API Gateway has already checked (issuer, audience, signature, expiry).
+type Handler struct {
+	API http.Handler // api.New(svc, spooler, Claims{}, limits, log)
+	// Service and Presign, when both set, answer a counterpart's document fetch with a
+	// redirect to a presigned S3 URL (s3blob.Store.PresignGet) once the access is recorded:
+	// a Lambda response carries at most 6 MB, evidence often more.
+	Service *pipeline.Service
+	Presign func(ctx context.Context, sum string, ttl time.Duration) (string, error)
+}
+
+// PresignTTL is how long a document URL handed out by the api function stays valid.
+const PresignTTL = 15 * time.Minute
+
+var documentPath = regexp.MustCompile(`^/v1/deliveries/([^/]+)/documents/(.+)$`)
+
+// redirect answers GET /v1/deliveries/{id}/documents/{name...} of a counterpart with 307 and a
+// presigned URL, after FetchDocument has recorded ContentAccessTracking. ok false leaves the
+// request to the api handler (any other request, or an error it reports in its own words).
+func (h *Handler) redirect(req *http.Request) (events.APIGatewayV2HTTPResponse, bool) {
+	if h.Service == nil || h.Presign == nil || req.Method != http.MethodGet {
+		return events.APIGatewayV2HTTPResponse{}, false
+	}
+	m := documentPath.FindStringSubmatch(req.URL.Path)
+	if m == nil {
+		return events.APIGatewayV2HTTPResponse{}, false
+	}
+	id, ok := Claims{}.Authenticate(req)
+	if !ok || id.Role != api.RoleCounterpart {
+		return events.APIGatewayV2HTTPResponse{}, false
+	}
+	rc, doc, err := h.Service.FetchDocument(req.Context(), id.Counterpart, m[1], m[2])
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, false
+	}
+	rc.Close()
+	url, err := h.Presign(req.Context(), doc.SHA256, PresignTTL)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusBadGateway, Headers: map[string]string{"Content-Type": "application/json"},
+			Body: `{"error":"the document cannot be handed out now; try again"}`}, true
+	}
+	body, _ := json.Marshal(map[string]string{"url": url, "sha256": doc.SHA256})
+	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusTemporaryRedirect,
+		Headers: map[string]string{"Location": url, "Content-Type": "application/json", "X-Evx-Sha256": doc.SHA256}, Body: string(body)}, true
+}
+
+type claimsKey struct{}
+
+// Claims is the api.Authenticator of the function: it maps the JWT claims the request
+// carries to an identity. A token without a known role, or a counterpart token without a
+// counterpart id, is no identity.
+type Claims struct{}
+
+// Authenticate implements api.Authenticator.
+func (Claims) Authenticate(r *http.Request) (api.Identity, bool) {
+	c, _ := r.Context().Value(claimsKey{}).(map[string]string)
+	if c == nil {
+		return api.Identity{}, false
+	}
+	id := api.Identity{Role: api.Role(c[RoleClaim]), Subject: c["sub"]}
+	switch id.Role {
+	case api.RoleCounterpart:
+		id.Counterpart = c[CounterpartClaim]
+		if id.Counterpart == "" {
+			return api.Identity{}, false
+		}
+		id.Subject = id.Counterpart
+	case api.RoleUploader, api.RoleLegal:
+		if id.Subject == "" {
+			id.Subject = string(id.Role)
+		}
+	default:
+		return api.Identity{}, false
+	}
+	return id, true
+}
+
+// Handle implements the function.
+func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	body := []byte(ev.Body)
+	if ev.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(ev.Body)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("request body: %w", err)
+		}
+		body = b
+	}
+	url := ev.RawPath
+	if ev.RawQueryString != "" {
+		url += "?" + ev.RawQueryString
+	}
+	if a := ev.RequestContext.Authorizer; a != nil && a.JWT != nil {
+		ctx = context.WithValue(ctx, claimsKey{}, a.JWT.Claims)
+	}
+	req, err := http.NewRequestWithContext(ctx, ev.RequestContext.HTTP.Method, url, strings.NewReader(string(body)))
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusBadRequest, Body: `{"error":"bad request line"}`}, nil
+	}
+	for k, v := range ev.Headers {
+		req.Header.Set(k, v)
+	}
+	req.ContentLength = int64(len(body))
+	if resp, ok := h.redirect(req); ok {
+		return resp, nil
+	}
+	rec := httptest.NewRecorder()
+	h.API.ServeHTTP(rec, req)
+	resp := events.APIGatewayV2HTTPResponse{StatusCode: rec.Code, Headers: map[string]string{}}
+	for k, v := range rec.Header() {
+		resp.Headers[k] = strings.Join(v, ",")
+	}
+	out := rec.Body.Bytes()
+	ct := rec.Header().Get("Content-Type")
+	if utf8.Valid(out) && (strings.HasPrefix(ct, "application/json") || strings.HasPrefix(ct, "text/") || strings.Contains(ct, "pem")) {
+		resp.Body = string(out)
+	} else {
+		resp.Body, resp.IsBase64Encoded = base64.StdEncoding.EncodeToString(out), true
+	}
+	return resp, nil
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+// Task is the scheduled input: {"task":"expiry"} runs only Expire; anything else (the daily
+// schedule's empty input) runs the fixity check and then Expire.
+type Task struct {
+	Task string `json:"task"`
+}
+
+// Handler is the scheduled audit: it re-hashes the stored documents of the bundles received
+// in the last Window against the hashes their acceptance recorded (a FixityCheck event each)
+// and records AcceptanceRejectionExpiry for deliveries past their deadline. A mismatch is
+// logged and counted in a FixityMismatch metric, written to Metrics as a CloudWatch embedded
+// metric format line (namespace evx), on which template.yaml's alarm fires.
+type Handler struct {
+	Service *pipeline.Service
+	// Recent lists the bundles received since a time (dynamostate.Table.Uploads on AWS).
+	Recent  func(ctx context.Context, since time.Time) ([]pipeline.Upload, error)
+	Window  time.Duration
+	Clock   pipeline.Clock
+	Metrics io.Writer // stdout in the function
+	Log     *slog.Logger
+}
+
+// Result is what one run did.
+type Result struct {
+	Checked    int      `json:"checked"`
+	Mismatched []string `json:"mismatched"` // bundles with a document missing or changed
+	Expired    []string `json:"expired"`    // deliveries expired now
+}
+
+// Handle implements the function.
+func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
+	res := &Result{Mismatched: []string{}, Expired: []string{}}
+	var errs []error
+	if in.Task != "expiry" {
+		ups, err := h.Recent(ctx, h.Clock().Add(-h.Window))
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range ups {
+			if u.State != pipeline.UploadAccepted && u.State != pipeline.UploadRouted {
+				continue
+			}
+			en, err := h.Service.Fixity(ctx, u.BundleID)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("fixity of %s: %w", u.BundleID, err))
+				continue
+			}
+			res.Checked++
+			if len(en.Event.Details.Reasons) > 0 {
+				res.Mismatched = append(res.Mismatched, u.BundleID)
+				if h.Log != nil {
+					h.Log.ErrorContext(ctx, "fixity mismatch", "bundle", u.BundleID, "reasons", en.Event.Details.Reasons)
+				}
+			}
+		}
+		if err := h.metric(len(res.Mismatched), res.Checked); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	ds, err := h.Service.Expire(ctx)
+	for _, d := range ds {
+		res.Expired = append(res.Expired, d.ID)
+	}
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if h.Log != nil {
+		h.Log.InfoContext(ctx, "audit", "checked", res.Checked, "mismatched", len(res.Mismatched), "expired", len(res.Expired))
+	}
+	return res, errors.Join(errs...)
+}
+
+// metric writes one embedded-metric-format line: FixityMismatch and FixityChecked counts.
+func (h *Handler) metric(mismatched, checked int) error {
+	if h.Metrics == nil {
+		return nil
+	}
+	line := map[string]any{
+		"_aws": map[string]any{
+			"Timestamp": h.Clock().UnixMilli(),
+			"CloudWatchMetrics": []any{map[string]any{
+				"Namespace":  "evx",
+				"Dimensions": [][]string{{}},
+				"Metrics":    []any{map[string]string{"Name": "FixityMismatch", "Unit": "Count"}, map[string]string{"Name": "FixityChecked", "Unit": "Count"}},
+			}},
+		},
+		"FixityMismatch": mismatched,
+		"FixityChecked":  checked,
+	}
+	b, err := json.Marshal(line)
+	if err != nil {
+		return err
+	}
+	_, err = h.Metrics.Write(append(b, '\n'))
+	return err
+}

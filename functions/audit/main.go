@@ -1,0 +1,39 @@
+// Command audit is evx's scheduled audit function: daily, a fixity check of the bundles
+// received in the last EVX_FIXITY_DAYS days (default 30) and expiry; hourly, expiry alone.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/evx-project/evx/shared/awsenv"
+)
+
+func main() {
+	log := slog.New(lambdacontext.NewLogHandler())
+	cfg, err := awsenv.FromEnv(os.Getenv)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		os.Exit(1)
+	}
+	days := 30
+	if v := os.Getenv("EVX_FIXITY_DAYS"); v != "" {
+		if days, err = strconv.Atoi(v); err != nil || days < 1 {
+			log.Error("configuration", "err", "EVX_FIXITY_DAYS: want a whole number of days, at least 1")
+			os.Exit(1)
+		}
+	}
+	env, err := awsenv.Open(context.Background(), cfg, log)
+	if err != nil {
+		log.Error("init", "err", err)
+		os.Exit(1)
+	}
+	h := &Handler{Service: env.Service, Recent: env.State.Uploads, Window: time.Duration(days) * 24 * time.Hour,
+		Clock: time.Now, Metrics: os.Stdout, Log: log}
+	lambda.Start(h.Handle)
+}

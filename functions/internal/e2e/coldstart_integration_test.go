@@ -1,0 +1,50 @@
+//go:build integration
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+)
+
+// Cold start of each function under aws-lambda-rie: the emulator starts the bootstrap on the
+// first invocation, so its REPORT "Init Duration" leaves out the function's own init (SDK
+// configuration, the counterpart directory, the KMS public key). The figure here is the wall
+// time of a first invocation that does almost nothing, less that of the second (warm) one.
+func TestIntegrationColdStart(t *testing.T) {
+	if os.Getenv("AWS_ENDPOINT_URL") == "" || os.Getenv("EVX_LAMBDA_RIE") == "" {
+		t.Skip("no emulators: run through infra/integration.sh")
+	}
+	ctx := context.Background()
+	root := moduleRoot(t)
+	st := newStack(t, ctx, root)
+	trivial := map[string]any{
+		"ingest": map[string]any{"source": "aws.s3", "detail-type": "Object Created", "detail": map[string]any{"bucket": map[string]string{"name": "elsewhere"}, "object": map[string]string{"key": "incoming/x"}}},
+		"route":  map[string]any{"Records": []any{}},
+		"api":    map[string]any{"version": "2.0", "rawPath": "/v1/public-key", "requestContext": map[string]any{"http": map[string]string{"method": "GET"}}},
+		"audit":  map[string]any{"task": "expiry"},
+	}
+	fns := startFunctions(t, ctx, root, st.environ(), "ingest", "route", "api", "audit")
+	for _, name := range []string{"ingest", "route", "api", "audit"} {
+		ev, _ := json.Marshal(trivial[name])
+		var walls [2]time.Duration
+		for i := range walls {
+			t0 := time.Now()
+			if _, err := fns[name].Invoke(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+			walls[i] = time.Since(t0)
+		}
+		var init time.Duration
+		for _, r := range fns[name].Reports() {
+			init += r.InitDuration
+		}
+		t.Logf("cold start %-6s first invoke %7.1f ms, warm %5.1f ms, function init ~%6.1f ms (RIE Init Duration %v)", name,
+			ms(walls[0]), ms(walls[1]), ms(walls[0]-walls[1]), init)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
