@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/dynamoledger"
 	"github.com/evx-project/evx/shared/dynamostate"
 	"github.com/evx-project/evx/shared/kmssign"
@@ -105,7 +106,7 @@ type Env struct {
 	Queue     *sqsqueue.Queue
 	State     *dynamostate.Table // uploads, deliveries and upload sources
 	Bags      *s3bags.Bags
-	Directory *Directory
+	Directory *directory.Directory
 	Service   *pipeline.Service
 }
 
@@ -120,7 +121,7 @@ func Open(ctx context.Context, c Config, log *slog.Logger) (*Env, error) {
 
 // OpenWith is Open with a given SDK configuration.
 func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (*Env, error) {
-	dir, err := LoadDirectory(c.Directory)
+	dir, err := directory.Load(c.Directory)
 	if err != nil {
 		return nil, fmt.Errorf("counterpart directory: %w", err)
 	}

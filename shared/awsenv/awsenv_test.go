@@ -1,14 +1,10 @@
 package awsenv_test
 
 import (
-	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/evx-project/evx/shared/awsenv"
-	"github.com/evx-project/evx/shared/pipeline"
 )
 
 func TestFromEnvNamesEveryMissingVariable(t *testing.T) {
@@ -22,26 +18,5 @@ func TestFromEnvNamesEveryMissingVariable(t *testing.T) {
 	c, err := awsenv.FromEnv(func(k string) string { return env[k] })
 	if err != nil || c.Directory != "/var/task/counterparts.yaml" || c.Origin != awsenv.DefaultOrigin {
 		t.Errorf("FromEnv = %+v, %v", c, err)
-	}
-}
-
-// The directory the functions ship, infra/counterparts.yaml, loads.
-func TestLoadDirectory(t *testing.T) {
-	d, err := awsenv.LoadDirectory("../../infra/counterparts.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c, err := d.Counterpart(context.Background(), "nl-om"); err != nil || !c.Active || c.Country != "NL" {
-		t.Errorf("nl-om = %+v, %v", c, err)
-	}
-	if _, err := d.Counterpart(context.Background(), "xx"); !errors.Is(err, pipeline.ErrNotFound) {
-		t.Errorf("unknown = %v, want ErrNotFound", err)
-	}
-	for _, bad := range []string{"counterparts:\n  - id: a\n", "counterparts:\n  - {id: a, active: true}\n  - {id: a, active: true}\n", "counterparts:\n  - {id: a, active: true, colour: red}\n"} {
-		p := filepath.Join(t.TempDir(), "d.yaml")
-		os.WriteFile(p, []byte(bad), 0o600)
-		if _, err := awsenv.LoadDirectory(p); err == nil {
-			t.Errorf("LoadDirectory(%q): no error", bad)
-		}
 	}
 }

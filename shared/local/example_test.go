@@ -68,18 +68,3 @@ func ExampleQueue() {
 	// Output:
 	// {"bundle":"bundle-7"} (receive 1)
 }
-
-func ExampleLoadDirectory() {
-	d, err := local.LoadDirectory("../../infra/counterparts.yaml")
-	if err != nil {
-		panic(err)
-	}
-	for _, cp := range d.Counterparts() {
-		fmt.Println(cp.ID, cp.Country, cp.Active, cp.HandlingCodes)
-	}
-	// Output:
-	// co-fgn CO true [H0 H1]
-	// es-fge ES true [H0 H1 H2]
-	// nl-om NL true [H0 H1 H2 H3]
-	// pt-pj PT false [H0 H1]
-}

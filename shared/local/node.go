@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -32,11 +33,11 @@ const (
 
 // NodeOptions configure OpenNode; zero values mean the defaults.
 type NodeOptions struct {
-	// Directory is the counterpart directory file (YAML, see LoadDirectory); required unless
+	// Directory is the counterpart directory file (YAML, see directory.Load); required unless
 	// Counterparts is set.
 	Directory string
 	// Counterparts, if not nil, is used instead of loading Directory.
-	Counterparts *Directory
+	Counterparts *directory.Directory
 	// Origin names the custody log; DefaultOrigin when empty.
 	Origin string
 	// Clock stamps events, deadlines and queue times; time.Now when nil.
@@ -59,7 +60,7 @@ type Node struct {
 	Queue      *Queue
 	Uploads    *Uploads
 	Deliveries *Deliveries
-	Directory  *Directory
+	Directory  *directory.Directory
 	Signer     *KeySigner
 	// Service runs the use cases; everything above is its ports.
 	Service *pipeline.Service
@@ -94,7 +95,7 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 		if opt.Directory == "" {
 			return nil, errors.New("no counterpart directory given")
 		}
-		if dirs, err = LoadDirectory(opt.Directory); err != nil {
+		if dirs, err = directory.Load(opt.Directory); err != nil {
 			return nil, err
 		}
 	}

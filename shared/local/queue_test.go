@@ -193,13 +193,20 @@ func TestQueueHandles(t *testing.T) {
 	if len(a) != 1 {
 		t.Fatal("no message")
 	}
+	// Change the token's last digit to another one (the same digit would leave the handle
+	// valid, and acknowledging it would spend the message the later cases need).
+	last := a[0].Handle[len(a[0].Handle)-1]
+	other := "0"
+	if last == '0' {
+		other = "1"
+	}
 	tests := []struct {
 		name, queue, handle string
 		wantErr             bool
 	}{
 		{"other-queue", "cp-b", a[0].Handle, true},
 		{"zero-id", "cp-a", "0.1." + a[0].Handle[len(a[0].Handle)-32:], true},
-		{"wrong-token", "cp-a", a[0].Handle[:len(a[0].Handle)-1] + "0", true},
+		{"wrong-token", "cp-a", a[0].Handle[:len(a[0].Handle)-1] + other, true},
 		{"upper-token", "cp-a", a[0].Handle[:len(a[0].Handle)-32] + "ABCDEF0123456789ABCDEF0123456789", true},
 		{"future-receive", "cp-a", a[0].ID + ".9." + a[0].Handle[len(a[0].Handle)-32:], true},
 		// A well-formed handle of a message that is gone: acknowledged before.

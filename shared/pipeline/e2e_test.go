@@ -18,6 +18,7 @@ import (
 
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
@@ -43,8 +44,8 @@ func (c *testClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func testDirectory(t testing.TB) *local.Directory {
-	d, err := local.NewDirectory([]pipeline.Counterpart{
+func testDirectory(t testing.TB) *directory.Directory {
+	d, err := directory.New([]pipeline.Counterpart{
 		{ID: "nl-om", Name: "Openbaar Ministerie", Country: "NL", LegalBases: []string{"EU-EIO", "CoE-MLA-1959"}, HandlingCodes: []string{"H0", "H1", "H2", "H3"}, Active: true},
 		{ID: "es-fge", Name: "Fiscalía Especial Antidroga", Country: "ES", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1", "H2"}, Active: true},
 		{ID: "co-fgn", Name: "Fiscalía General de la Nación", Country: "CO", LegalBases: []string{"ES-CO-MLA-1997"}, HandlingCodes: []string{"H0", "H1"}, Active: true},

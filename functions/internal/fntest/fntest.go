@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
@@ -33,8 +34,8 @@ type Clock struct{ T time.Time }
 func (c *Clock) Now() time.Time { return c.T }
 
 // Directory is the counterpart directory of the tests.
-func Directory(t testing.TB) *local.Directory {
-	d, err := local.NewDirectory([]pipeline.Counterpart{
+func Directory(t testing.TB) *directory.Directory {
+	d, err := directory.New([]pipeline.Counterpart{
 		{ID: "nl-om", Name: "Openbaar Ministerie", Country: "NL", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1", "H2", "H3"}, Active: true},
 		{ID: "es-fge", Name: "Fiscalía Especial Antidroga", Country: "ES", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1", "H2"}, Active: true},
 	})

@@ -1,4 +1,4 @@
-package local
+package directory
 
 import (
 	"context"
@@ -23,7 +23,7 @@ import (
 
 func TestDirectoryConformance(t *testing.T) {
 	directorytest.Run(t, func(t *testing.T, cps []pipeline.Counterpart) pipeline.Directory {
-		d, err := NewDirectory(cps)
+		d, err := New(cps)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +50,7 @@ func sampleKey(t *testing.T, id string, p256 bool) any {
 }
 
 func TestLoadSampleDirectory(t *testing.T) {
-	d, err := LoadDirectory(filepath.Join("..", "..", "infra", "counterparts.yaml"))
+	d, err := Load(filepath.Join("..", "..", "infra", "counterparts.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,9 +190,9 @@ func TestParseDirectoryRefuses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseDirectory(strings.NewReader(tc.yaml))
+			_, err := Parse(strings.NewReader(tc.yaml))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("ParseDirectory(%s) = %v, want an error containing %q\n%s", tc.name, err, tc.want, tc.yaml)
+				t.Errorf("Parse(%s) = %v, want an error containing %q\n%s", tc.name, err, tc.want, tc.yaml)
 			}
 		})
 	}
@@ -204,9 +204,9 @@ func TestParseDirectoryAccepts(t *testing.T) {
 		entry("a", map[string]string{"public_key": "|\n" + indent(ed)}) +
 		entry("xk-police", map[string]string{"country": "XK"}) + // Kosovo: CLDR's user-assigned code
 		entry("b", map[string]string{"active": "false", "legal_bases": "-", "handling_codes": "-"})
-	d, err := ParseDirectory(strings.NewReader(yaml))
+	d, err := Parse(strings.NewReader(yaml))
 	if err != nil {
-		t.Fatalf("ParseDirectory = %v\n%s", err, yaml)
+		t.Fatalf("Parse = %v\n%s", err, yaml)
 	}
 	if got := len(d.Counterparts()); got != 3 {
 		t.Errorf("len(Counterparts()) = %d, want 3", got)
@@ -221,7 +221,7 @@ func TestParseDirectoryReportsEveryProblem(t *testing.T) {
 		entry("a", map[string]string{"country": "nl", "handling_codes": "[H7]"}) +
 		entry("b", map[string]string{"active": "-"}) +
 		entry("a", nil)
-	_, err := ParseDirectory(strings.NewReader(yaml))
+	_, err := Parse(strings.NewReader(yaml))
 	var problems []*InvalidCounterpartError
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range j.Unwrap() {
@@ -242,23 +242,23 @@ func TestParseDirectoryReportsEveryProblem(t *testing.T) {
 }
 
 func TestParseDirectoryLimits(t *testing.T) {
-	big := "counterparts:\n" + strings.Repeat("# padding\n", MaxDirectorySize/10+1)
-	if _, err := ParseDirectory(strings.NewReader(big)); err == nil || !strings.Contains(err.Error(), "larger than") {
-		t.Errorf("ParseDirectory(%d bytes) = %v, want a size error", len(big), err)
+	big := "counterparts:\n" + strings.Repeat("# padding\n", MaxSize/10+1)
+	if _, err := Parse(strings.NewReader(big)); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("Parse(%d bytes) = %v, want a size error", len(big), err)
 	}
 	// A billion laughs: the YAML decoder refuses the alias expansion.
 	laughs := "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n" +
 		"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n" +
 		"g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ncounterparts: [*h]\n"
-	if _, err := ParseDirectory(strings.NewReader(laughs)); err == nil {
-		t.Errorf("ParseDirectory(billion laughs) = nil, want an error")
+	if _, err := Parse(strings.NewReader(laughs)); err == nil {
+		t.Errorf("Parse(billion laughs) = nil, want an error")
 	}
-	if _, err := LoadDirectory(filepath.Join(t.TempDir(), "absent.yaml")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("LoadDirectory(absent) = %v, want ErrNotExist", err)
+	if _, err := Load(filepath.Join(t.TempDir(), "absent.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load(absent) = %v, want ErrNotExist", err)
 	}
 }
 
-func FuzzParseDirectory(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	sample, err := os.ReadFile(filepath.Join("..", "..", "infra", "counterparts.yaml"))
 	if err != nil {
 		f.Fatal(err)
@@ -267,7 +267,7 @@ func FuzzParseDirectory(f *testing.F) {
 	f.Add([]byte("counterparts:\n" + entry("a", nil)))
 	f.Add([]byte("counterparts: [{id: a, name: b, country: NL, active: false}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d, err := ParseDirectory(strings.NewReader(string(data)))
+		d, err := Parse(strings.NewReader(string(data)))
 		if err != nil {
 			return
 		}

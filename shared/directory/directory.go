@@ -1,4 +1,4 @@
-package local
+package directory
 
 import (
 	"bytes"
@@ -19,8 +19,8 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-// MaxDirectorySize is the largest counterpart directory file LoadDirectory reads.
-const MaxDirectorySize = 1 << 20
+// MaxSize is the largest counterpart directory file Load reads.
+const MaxSize = 1 << 20
 
 // HandlingCodes are the handling codes a counterpart may be allowed, least to most
 // restricted.
@@ -77,28 +77,28 @@ type counterpartEntry struct {
 	Active        *bool    `yaml:"active"`
 }
 
-// LoadDirectory reads the counterpart directory at path.
-func LoadDirectory(path string) (*Directory, error) {
+// Load reads the counterpart directory at path.
+func Load(path string) (*Directory, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("counterpart directory: %w", err)
 	}
 	defer f.Close()
-	d, err := ParseDirectory(f)
+	d, err := Parse(f)
 	if err != nil {
 		return nil, fmt.Errorf("counterpart directory %s: %w", path, err)
 	}
 	return d, nil
 }
 
-// ParseDirectory reads a counterpart directory from r (at most [MaxDirectorySize] bytes).
-func ParseDirectory(r io.Reader) (*Directory, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxDirectorySize+1))
+// Parse reads a counterpart directory from r (at most [MaxSize] bytes).
+func Parse(r io.Reader) (*Directory, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > MaxDirectorySize {
-		return nil, fmt.Errorf("larger than %d bytes", MaxDirectorySize)
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("larger than %d bytes", MaxSize)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -182,8 +182,8 @@ func deref(s *string) string {
 	return *s
 }
 
-// NewDirectory checks cps (the same rules as the YAML file) and returns a directory of them.
-func NewDirectory(cps []pipeline.Counterpart) (*Directory, error) {
+// New checks cps (the same rules as the YAML file) and returns a directory of them.
+func New(cps []pipeline.Counterpart) (*Directory, error) {
 	d, problems := newDirectory(cps)
 	if len(problems) > 0 {
 		return nil, errors.Join(problems...)
