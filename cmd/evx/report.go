@@ -19,7 +19,7 @@ import (
 func init() {
 	commands = append(commands, command{
 		name:    "report",
-		summary: "write the court report of a custody trail: PDF, JSON trail, CASE/UCO JSON-LD",
+		summary: "write the court report of a bundle or an exported custody trail: PDF, JSON trail, CASE/UCO JSON-LD",
 		run:     runReport,
 	})
 }

@@ -375,3 +375,29 @@ func TestReport(t *testing.T) {
 		t.Errorf("POST %s = %d %s, want 405", path, code, body)
 	}
 }
+
+// TestReportOfAlteredLedger: an event altered in the ledger after it was recorded still gets a
+// report, marked FAILED, and the header says the trail did not verify.
+func TestReportOfAlteredLedger(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	code, body, _ := e.do("alice", "POST", "/v1/bundles", bag(t, "nl-om"))
+	if code != http.StatusCreated {
+		t.Fatalf("upload = %d %s, want 201", code, body)
+	}
+	id := decode[pipeline.Status](t, body).Upload.BundleID
+	res, err := e.node.DB.Exec(`UPDATE custody_events SET body = CAST(replace(CAST(body AS TEXT), 'ledger.csv', 'ledgex.csv') AS BLOB) WHERE bundle = ? AND seq = 1`, id)
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("alter event 1: %v, %d rows", err, n)
+	}
+	code, pdf, hdr := e.do("legal", "GET", "/v1/bundles/"+id+"/report", nil)
+	if code != 200 || hdr.Get("Content-Type") != "application/pdf" || hdr.Get(api.HeaderVerified) != "false" {
+		t.Fatalf("report of an altered trail = %d %s verified=%q %.80q, want 200, a PDF, verified=false", code, hdr.Get("Content-Type"), hdr.Get(api.HeaderVerified), pdf)
+	}
+	r, err := extract.Extract(context.Background(), bytes.NewReader(pdf), int64(len(pdf)), "report.pdf", extract.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Text, "FAILED") || strings.Contains(r.Text, "VERIFIED") {
+		t.Errorf("the report of an altered trail does not say FAILED:\n%.600s", r.Text)
+	}
+}
