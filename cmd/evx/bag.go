@@ -60,6 +60,7 @@ func runBagCreate(args []string, stdout, stderr io.Writer) int {
 	date := fset.String("date", time.Now().UTC().Format("2006-01-02"), "Bagging-Date `YYYY-MM-DD`, or none to leave it out")
 	fset.Var(&counterparts, "counterpart", "EVX-Counterpart `ID` of an agency to receive the bundle (repeatable)")
 	fset.Var(&fields, "field", "a bag-info.txt field `Label=Value` (repeatable), e.g. EVX-Handling-Code=H2")
+	asJSON := fset.Bool("json", false, "print the result as JSON")
 	srcs, code, ok := parseArgs(fset, args)
 	if !ok {
 		return code
@@ -110,6 +111,13 @@ func runBagCreate(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		return exitInvalid
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(map[string]any{"path": c.Path, "kind": c.Kind, "files": c.Files, "octets": c.Octets,
+			"manifests": []string{"sha256", "sha512"}})
+		return exitOK
 	}
 	fmt.Fprintf(stdout, "created %s (%s): %s, %d bytes, sha256 and sha512 manifests\n", c.Path, c.Kind, count(int64(c.Files), "payload file"), c.Octets)
 	return exitOK

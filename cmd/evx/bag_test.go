@@ -193,3 +193,32 @@ func TestBagValidateHostileCorpus(t *testing.T) {
 		}
 	}
 }
+
+func TestBagCreateJSON(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "case.zip")
+	code, stdout, stderr := evx("bag", "create", "--json", "--counterpart", "BE-FPP", "-o", out,
+		filepath.Join(sampleDir, "seizure-report.txt"), filepath.Join(sampleDir, "bank-records.csv"))
+	if code != exitOK {
+		t.Fatalf("bag create --json = %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	var got struct {
+		Path   string
+		Kind   string
+		Files  int
+		Octets int64
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("stdout %q: %v", stdout, err)
+	}
+	var octets int64
+	for _, n := range []string{"seizure-report.txt", "bank-records.csv"} {
+		fi, err := os.Stat(filepath.Join(sampleDir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		octets += fi.Size()
+	}
+	if got.Path != out || got.Kind != "zip" || got.Files != 2 || got.Octets != octets {
+		t.Errorf("bag create --json = %+v, want %s, zip, 2 files, %d bytes", got, out, octets)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -28,13 +29,14 @@ func init() {
 
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx demo", stderr,
-		"Usage: evx demo [--out DIR] [--directory FILE] [--samples DIR]\n"+
+		"Usage: evx demo [--out DIR] [--directory FILE] [--samples DIR] [--json]\n"+
 			"Starts the embedded pipeline and its API, uploads sample evidence for nl-om and es-fge,\n"+
 			"lets nl-om pull and accept and es-fge pull a copy altered in transit and reject it,\n"+
 			"exports and verifies the custody trail, and prints where everything is. Exit 0 on success.\n")
 	out := fs.String("out", "", "folder for everything the demo makes (default: a new temporary folder)")
 	dir := fs.String("directory", defaultDirectory, "counterpart directory")
 	samples := fs.String("samples", "testdata/sample", "folder of sample evidence to send (generated when missing)")
+	asJSON := fs.Bool("json", false, "print what the demo made as JSON instead of its steps")
 	if pos, code, ok := parseArgs(fs, args); !ok {
 		return code
 	} else if len(pos) != 0 {
@@ -52,22 +54,50 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "evx demo: %s is not empty; name a new folder with --out\n", *out)
 		return exitUsage
 	}
-	if err := demo(*out, *dir, *samples, stdout, stderr); err != nil {
+	steps := stdout
+	if *asJSON {
+		steps = io.Discard
+	}
+	res, err := demo(*out, *dir, *samples, steps, stderr)
+	if err != nil {
 		fmt.Fprintln(stderr, "evx demo:", err)
 		return exitInvalid
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(res)
 	}
 	return exitOK
 }
 
-func demo(out, directory, samples string, stdout, stderr io.Writer) error {
+// demoResult is what the demo made, for --json.
+type demoResult struct {
+	Folder    string    `json:"folder"`
+	URL       string    `json:"url"`  // where the demo's server listened (it stops with the demo)
+	Data      string    `json:"data"` // the data folder
+	KeyID     string    `json:"key_id"`
+	Bag       string    `json:"bag"`
+	Bundle    string    `json:"bundle"`
+	Documents int       `json:"documents"`
+	Pulls     []*pulled `json:"pulls"` // nl-om's acceptance, es-fge's rejection
+	Trail     string    `json:"trail"`
+	Key       string    `json:"key"`
+	Events    int       `json:"events"`
+	Verified  bool      `json:"verified"`
+	Report    string    `json:"report,omitempty"` // the report folder
+}
+
+func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	say := func(format string, a ...any) { fmt.Fprintf(stdout, format+"\n", a...) }
+	res := &demoResult{Folder: out, Data: filepath.Join(out, "data")}
 
 	// 1. The embedded node and its API on a free local port, with fresh tokens.
 	n, err := local.OpenNode(ctx, filepath.Join(out, "data"), local.NodeOptions{Directory: directory})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer n.Close()
 	tok := map[string]string{}
@@ -81,26 +111,27 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) error {
 	}
 	tokensPath := filepath.Join(out, "tokens")
 	if err := os.WriteFile(tokensPath, []byte(lines.String()), 0o600); err != nil {
-		return err
+		return nil, err
 	}
 	toks, err := api.LoadTokens(tokensPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	srv := &http.Server{Handler: api.New(n.Service, n.Uploads, toks, api.Limits{}, nil), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
+	res.URL, res.KeyID = base, n.Signer.KeyID()
 	say("1. evx is serving %s on the data folder %s (signing key %s)", base, filepath.Join(out, "data"), n.Signer.KeyID())
 
 	// 2. The uploader bags the sample evidence for two counterparts and uploads it.
 	srcs, err := demoEvidence(samples, filepath.Join(out, "evidence"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bagPath := filepath.Join(out, "bundle.zip")
 	if _, err := bagit.Create(bagPath, srcs, bagit.CreateOptions{Info: bagit.Info{
@@ -109,17 +140,18 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) error {
 		{Label: bagit.LabelRequestingState, Value: "ES"}, {Label: bagit.LabelRequestedState, Value: "NL"},
 		{Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: "H1"},
 	}}); err != nil {
-		return err
+		return nil, err
 	}
 	up := &httpExchange{base: base, token: tok["inspector"], c: http.DefaultClient}
 	st, err := up.upload(ctx, bagPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if st.Ingest == nil || !st.Ingest.Accepted {
-		return fmt.Errorf("the sample bundle was not accepted: %+v", st)
+		return nil, fmt.Errorf("the sample bundle was not accepted: %+v", st)
 	}
 	bundle := st.Upload.BundleID
+	res.Bag, res.Bundle, res.Documents = bagPath, bundle, len(st.Ingest.Documents)
 	say("2. uploaded %s: bundle %s accepted, %d documents, delivered to %d counterparts", bagPath, bundle, len(st.Ingest.Documents), len(st.Deliveries))
 
 	// 3. nl-om pulls, checks every hash and accepts.
@@ -127,51 +159,54 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) error {
 	nl := &httpExchange{base: base, token: tok["nl-om"], c: http.DefaultClient}
 	ds, err := nl.deliveries(ctx)
 	if err != nil || len(ds) != 1 {
-		return fmt.Errorf("nl-om deliveries: %d, %v", len(ds), err)
+		return nil, fmt.Errorf("nl-om deliveries: %d, %v", len(ds), err)
 	}
 	p, err := pullOne(ctx, nl, ds[0], filepath.Join(inbox, "nl-om"), true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if p.Outcome != "accepted" {
-		return fmt.Errorf("nl-om: %s, want accepted", p.Outcome)
+		return nil, fmt.Errorf("nl-om: %s, want accepted", p.Outcome)
 	}
+	res.Pulls = append(res.Pulls, p)
 	say("3. nl-om pulled %d documents into %s, every SHA-256 matched: accepted; signed receipt %s", p.Documents, p.Folder, p.Receipt)
 
 	// 4. es-fge receives a copy altered in transit, sees the mismatch and rejects.
 	es := &httpExchange{base: base, token: tok["es-fge"], c: &http.Client{Transport: tamperTransport{}}}
 	ds, err = es.deliveries(ctx)
 	if err != nil || len(ds) != 1 {
-		return fmt.Errorf("es-fge deliveries: %d, %v", len(ds), err)
+		return nil, fmt.Errorf("es-fge deliveries: %d, %v", len(ds), err)
 	}
 	p, err = pullOne(ctx, es, ds[0], filepath.Join(inbox, "es-fge"), true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if p.Outcome != "rejected" || len(p.Mismatches) == 0 {
-		return fmt.Errorf("es-fge: %s, want rejected", p.Outcome)
+		return nil, fmt.Errorf("es-fge: %s, want rejected", p.Outcome)
 	}
+	res.Pulls = append(res.Pulls, p)
 	say("4. es-fge pulled a copy altered in transit: %s; rejected; signed receipt %s", p.Mismatches[0], p.Receipt)
 
 	// 5. Legal staff export the trail and verify it with evx's public key alone.
 	legal := &httpExchange{base: base, token: tok["clerk"], c: http.DefaultClient}
 	trailPath, keyPath := filepath.Join(out, "trail.json"), filepath.Join(out, "evx-public-key.pem")
 	if err := saveGET(ctx, legal, "/v1/bundles/"+bundle+"/trail", trailPath); err != nil {
-		return err
+		return nil, err
 	}
 	if err := saveGET(ctx, legal, "/v1/public-key", keyPath); err != nil {
-		return err
+		return nil, err
 	}
 	trail, _ := os.ReadFile(trailPath)
 	key, _ := os.ReadFile(keyPath)
 	pub, err := custody.ParsePublicKeyPEM(key)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rep, err := custody.VerifyTrail(trail, pub, custody.VerifyOptions{Documents: filepath.Join(out, "evidence")})
 	if err != nil {
-		return fmt.Errorf("the trail does not verify: %w", err)
+		return nil, fmt.Errorf("the trail does not verify: %w", err)
 	}
+	res.Trail, res.Key, res.Events, res.Verified = trailPath, keyPath, rep.Events, true
 	say("5. trail %s: %d events, verified with %s alone (log size %d, %d documents re-hashed)", trailPath, rep.Events, keyPath, rep.LogSize, rep.DocumentsCheck)
 
 	// 6. The court report, when this build has the report command.
@@ -182,12 +217,13 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) error {
 		reportDir := filepath.Join(out, "report")
 		var rout, rerr bytes.Buffer
 		if code := c.run([]string{"--out", reportDir, "--key", keyPath, trailPath}, &rout, &rerr); code != exitOK {
-			return fmt.Errorf("report exited %d: %s", code, strings.TrimSpace(rerr.String()))
+			return nil, fmt.Errorf("report exited %d: %s", code, strings.TrimSpace(rerr.String()))
 		}
+		res.Report = reportDir
 		say("6. report for legal staff written to %s", reportDir)
 	}
 	say("\nEverything is in %s. Verify again by hand:\n  evx verify --key %s %s", out, keyPath, trailPath)
-	return nil
+	return res, nil
 }
 
 // tamperTransport alters the first byte of every document it carries, as an attacker on the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,5 +61,32 @@ func TestDemo(t *testing.T) {
 	// A second run into the same folder is refused rather than mixing runs.
 	if code, _, _ := runCmd(t, "demo", "--out", out, "--directory", testDirectory); code != exitUsage {
 		t.Errorf("demo into a used folder = %d, want %d", code, exitUsage)
+	}
+}
+
+func TestDemoJSON(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "demo")
+	code, stdout, stderr := runCmd(t, "demo", "--json", "--out", out, "--directory", testDirectory, "--samples", filepath.Join(t.TempDir(), "none"))
+	if code != exitOK {
+		t.Fatalf("demo --json = %d\n%s\n%s", code, stdout, stderr)
+	}
+	var res demoResult
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatalf("demo --json printed %q: %v", stdout, err)
+	}
+	if !res.Verified || res.Folder != out || len(res.Bundle) != 64 || res.Documents != 3 || res.Events < 7 {
+		t.Errorf("demo --json = %+v, want a verified run in %s", res, out)
+	}
+	var outcomes []string
+	for _, p := range res.Pulls {
+		outcomes = append(outcomes, p.Outcome)
+	}
+	if strings.Join(outcomes, " ") != "accepted rejected" {
+		t.Errorf("pull outcomes %v, want accepted then rejected", outcomes)
+	}
+	for _, f := range []string{res.Trail, res.Key, res.Bag, filepath.Join(res.Report, "report.pdf")} {
+		if _, err := os.Stat(f); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -1,35 +1,47 @@
 package main
 
 import (
+	"context"
+	"crypto"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"time"
 
+	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/report"
 )
 
 func init() {
 	commands = append(commands, command{
 		name:    "report",
-		summary: "write the court report of a custody trail: PDF, JSON trail, CASE/UCO JSON-LD",
+		summary: "write the court report of a bundle or an exported custody trail: PDF, JSON trail, CASE/UCO JSON-LD",
 		run:     runReport,
 	})
 }
 
 const reportUsage = `Usage: evx report [--out DIR] [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt]
+       evx report [--out DIR] [--json] [--server URL --token T | --data DIR] BUNDLE [--documents DIR] [--checkpoint OLDER.txt]
 
-Verifies a bundle's exported custody trail with the public key alone (as evx verify does) and
-writes, into DIR:
-  report.pdf    the report for legal staff: bundle, request, documents with SHA-256, every
-                custody event, the verdict (VERIFIED or FAILED), checkpoint and key ids
-  trail.json    the trail exactly as given: the evidence of record
-  trail.jsonld  the trail as CASE/UCO JSON-LD
+Verifies a bundle's custody trail and writes, into DIR:
+  report.pdf      the report for legal staff: bundle, request, documents with SHA-256, every
+                  custody event, the verdict (VERIFIED or FAILED), checkpoint and key ids
+  trail.json      the trail exactly as given or exported: the evidence of record
+  trail.jsonld    the trail as CASE/UCO JSON-LD
 A trail that fails verification still gets its report, marked FAILED with the first failure.
 
-Exit codes: 0 verified, report written; 1 verification failed (report written, marked FAILED)
-or the report could not be written; 2 usage error or unreadable input.
+With --key, the argument is an exported trail file, checked offline with that public key
+alone (as evx verify does). Without --key, the argument is a bundle id: its trail and evx's
+public key are exported from the server (--server, --token) or the data folder (--data), as
+evx trail does, the trail is checked with that key, and the key is written beside the report
+as evx-public.pem, so that anyone can repeat the check with evx verify.
+
+Exit codes: 0 verified, report written; 1 verification failed (report written, marked FAILED),
+the bundle has no trail, or the report could not be written; 2 usage error or unreadable input.
 
 Options:
 `
@@ -40,18 +52,34 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "folder to write the report into (default: report-BUNDLE in the current folder)")
 	var in checkInputs
 	in.register(fs)
+	var ex exchangeFlags
+	ex.register(fs, "legal")
 	generated := fs.String("generated", "", "generation time to print, RFC 3339 (default: now); for reproducible reports")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 || in.key == "" {
+	if len(pos) != 1 {
 		fs.Usage()
 		return exitUsage
 	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "evx report: "+format+"\n", a...)
 		return code
+	}
+	exchangeSet := false
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "server", "token", "data", "directory":
+			exchangeSet = true
+		}
+	})
+	fromBundle := in.key == ""
+	switch {
+	case !fromBundle && exchangeSet:
+		return fail(exitUsage, "--key reads a trail file offline; --server, --token, --data and --directory export a bundle's trail with evx's own key: give one or the other")
+	case fromBundle && isFile(pos[0]):
+		return fail(exitUsage, "%s is a file: to report on an exported trail, give the trusted public key with --key; to report on a bundle, give its id", pos[0])
 	}
 	opt := report.Options{Generated: time.Now().UTC()}
 	if *generated != "" {
@@ -61,15 +89,37 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		}
 		opt.Generated = t.UTC()
 	}
-	pub, raw, vopt, err := in.load(pos[0])
-	if err != nil {
+
+	var (
+		pub    crypto.PublicKey
+		raw    []byte
+		keyPEM []byte // with a bundle: evx's key, written beside the report
+		vopt   custody.VerifyOptions
+		err    error
+	)
+	if fromBundle {
+		if vopt, err = in.options(); err != nil {
+			return fail(exitUsage, "%v", err)
+		}
+		ctx := context.Background()
+		x, err := ex.open(ctx)
+		if err != nil {
+			return fail(exitUsage, "%v", err)
+		}
+		exp, err := exportTrail(ctx, x, pos[0])
+		x.close()
+		if err != nil {
+			return fail(exitInvalid, "%v", err)
+		}
+		pub, raw, keyPEM = exp.pub, exp.raw, exp.keyPEM
+	} else if pub, raw, vopt, err = in.load(pos[0]); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
 
 	// A trail that does not parse is a failed verification: its report says so.
 	tr, v, err := report.CheckFile(raw, pub, vopt)
 	if err != nil {
-		return fail(exitUsage, "%s: %v", in.key, err)
+		return fail(exitUsage, "%s: %v", or(in.key, "evx's public key"), err)
 	}
 	dir := *out
 	if dir == "" {
@@ -82,6 +132,13 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitInvalid, "%v", err)
 	}
+	keyFile := ""
+	if keyPEM != nil {
+		keyFile = filepath.Join(dir, reportKeyFile)
+		if err := os.WriteFile(keyFile, keyPEM, 0o644); err != nil {
+			return fail(exitInvalid, "%v", err)
+		}
+	}
 
 	bundle := ""
 	if tr != nil {
@@ -90,6 +147,9 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		res := map[string]any{"verified": v.Verified, "bundle": bundle, "trail": pos[0], "files": files,
 			"trusted_key_id": v.TrustedKeyID}
+		if fromBundle {
+			res["trail"], res["key"] = files.Trail, keyFile
+		}
 		if v.Verified {
 			res["summary"] = v.Summary
 		} else {
@@ -111,11 +171,32 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  %-40s the report for legal staff (a rendering of the trail)\n", files.PDF)
 		fmt.Fprintf(stdout, "  %-40s the custody trail as given: the evidence of record\n", files.Trail)
 		fmt.Fprintf(stdout, "  %-40s the trail as CASE/UCO JSON-LD\n", files.JSONLD)
+		if keyFile != "" {
+			fmt.Fprintf(stdout, "  %-40s evx's public key, to check the trail with evx verify\n", keyFile)
+		}
 	}
 	if !v.Verified {
 		return exitInvalid
 	}
 	return exitOK
+}
+
+// reportKeyFile names evx's public key beside a report made from a bundle id, as the report's
+// "how to check" section names it.
+const reportKeyFile = "evx-public.pem"
+
+// isFile reports whether path names an existing regular file.
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// or returns s, or alt when s is empty.
+func or(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
 }
 
 // safeName: bundle ids that may name a folder as they are.

@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/local"
 )
 
 func TestReportTamperVectors(t *testing.T) {
@@ -172,5 +177,113 @@ func TestReportSampleTrail(t *testing.T) {
 	}
 	if !res.Verified || res.Summary.Events != 10 || res.Summary.DocumentsChecked != 8 {
 		t.Errorf("result %+v, want verified, 10 events, 8 documents checked", res)
+	}
+}
+
+// evx report BUNDLE exports the trail and evx's key from a data folder or a server, checks
+// it and writes the report; the two exports of the same trail are the same file, and the key
+// written beside the report verifies it with evx verify.
+func TestReportBundle(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "evx")
+	code, out, errs := runCmd(t, uploadArgs(data, sampleFiles(t))...)
+	if code != exitOK {
+		t.Fatalf("upload = %d\n%s\n%s", code, out, errs)
+	}
+	bundle := strings.Fields(out)[1]
+
+	type result struct {
+		Verified bool
+		Bundle   string
+		Trail    string
+		Key      string
+		Files    struct{ PDF, Trail, JSONLD string }
+	}
+	report := func(t *testing.T, args ...string) result {
+		t.Helper()
+		code, out, errs := runCmd(t, append([]string{"report", "--json", "--generated", "2026-03-20T10:30:00Z"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("evx report %v = %d\n%s\n%s", args, code, out, errs)
+		}
+		var res result
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("--json output %q: %v", out, err)
+		}
+		if !res.Verified || res.Bundle != bundle || res.Trail != res.Files.Trail {
+			t.Errorf("result %+v, want verified bundle %s with trail %s", res, bundle, res.Files.Trail)
+		}
+		for _, f := range []string{res.Files.PDF, res.Files.Trail, res.Files.JSONLD, res.Key} {
+			if _, err := os.Stat(f); err != nil {
+				t.Error(err)
+			}
+		}
+		if code, out, errs := runCmd(t, "verify", "--key", res.Key, res.Files.Trail); code != exitOK {
+			t.Errorf("evx verify --key %s %s = %d\n%s\n%s", res.Key, res.Files.Trail, code, out, errs)
+		}
+		return res
+	}
+	fromData := report(t, "--data", data, "--directory", testDirectory, "--out", filepath.Join(t.TempDir(), "r"), bundle)
+	if filepath.Base(fromData.Key) != "evx-public.pem" {
+		t.Errorf("key written as %s, want evx-public.pem (as the report names it)", fromData.Key)
+	}
+
+	// Against a server, the same trail and key; a counterpart's token is refused.
+	n, err := local.OpenNode(context.Background(), data, local.NodeOptions{Directory: testDirectory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	toks, _ := api.ParseTokens(strings.NewReader("clerk-token-00000001 legal clerk\nnl-om-token-0000001 counterpart nl-om\n"))
+	srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, api.Limits{}, nil))
+	defer srv.Close()
+	fromServer := report(t, "--server", srv.URL, "--token", "clerk-token-00000001", "--out", filepath.Join(t.TempDir(), "r"), bundle)
+	for _, f := range [][2]string{{fromData.Files.Trail, fromServer.Files.Trail}, {fromData.Key, fromServer.Key}} {
+		a, _ := os.ReadFile(f[0])
+		b, _ := os.ReadFile(f[1])
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s and %s differ: the data folder's and the server's exports of one trail", f[0], f[1])
+		}
+	}
+	code, out, errs = runCmd(t, "report", "--server", srv.URL, "--token", "nl-om-token-0000001", "--out", t.TempDir(), bundle)
+	if code != exitInvalid || !strings.Contains(errs, "403") {
+		t.Errorf("report with a counterpart's token = %d\n%s\n%s; want 1 and the server's refusal", code, out, errs)
+	}
+
+	// Text output, default folder report-BUNDLE.
+	directory := mustAbs(t, testDirectory)
+	t.Chdir(t.TempDir())
+	code, out, errs = runCmd(t, "report", "--data", data, "--directory", directory, bundle)
+	if code != exitOK || !strings.Contains(out, "VERIFIED: bundle "+bundle) || !strings.Contains(out, filepath.Join("report-"+bundle, "evx-public.pem")) {
+		t.Errorf("report = %d\n%s\n%s", code, out, errs)
+	}
+	// An unknown bundle has no trail: 1, and nothing written.
+	unknown := strings.Repeat("0", 64)
+	code, _, errs = runCmd(t, "report", "--data", data, "--directory", directory, unknown)
+	if code != exitInvalid || !strings.Contains(errs, "no custody trail") {
+		t.Errorf("report of an unknown bundle = %d %s, want 1", code, errs)
+	}
+	if _, err := os.Stat("report-" + unknown); err == nil {
+		t.Error("a report folder was written for an unknown bundle")
+	}
+}
+
+// How evx report tells a trail file from a bundle id: --key means a trail file.
+func TestReportBundleUsage(t *testing.T) {
+	key := filepath.Join(tamperDir, "key.pem")
+	good := filepath.Join(tamperDir, "good.json")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", good}, "give the trusted public key with --key"},
+		{[]string{"report", "--data", t.TempDir(), good}, "give the trusted public key with --key"},
+		{[]string{"report", "--key", key, "--data", t.TempDir(), good}, "give one or the other"},
+		{[]string{"report", "--key", key, "--server", "http://127.0.0.1:1", good}, "give one or the other"},
+		{[]string{"report", "--server", "ftp://x", "--token", "t", "b"}, "--server"},
+		{[]string{"report", "--data", t.TempDir(), "--documents", good, "b"}, "--documents"},
+	} {
+		code, _, errs := runCmd(t, c.args...)
+		if code != exitUsage || !strings.Contains(errs, c.want) {
+			t.Errorf("evx %v = %d %q, want %d and %q", c.args, code, errs, exitUsage, c.want)
+		}
 	}
 }

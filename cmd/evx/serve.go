@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,7 +24,7 @@ func init() {
 
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx serve", stderr,
-		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT]\n"+
+		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT] [--json]\n"+
 			"Opens the data folder (creating it and the signing key on first run), finishes any work a\n"+
 			"previous run left pending, and serves the API until interrupted (SIGINT, SIGTERM).\n")
 	data := fs.String("data", "", "data folder (default $EVX_DATA, else ./.evx)")
@@ -33,6 +34,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	maxUpload := fs.Int64("max-upload", 8<<30, "largest bag accepted, in bytes")
 	window := fs.Duration("receipt-window", 14*24*time.Hour, "time a counterpart has to post its receipt")
 	expireEvery := fs.Duration("expire-every", time.Minute, "how often overdue deliveries are expired")
+	asJSON := fs.Bool("json", false, "announce the address, data folder and key id as one line of JSON")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -91,7 +93,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		defer cancel()
 		srv.Shutdown(shut)
 	}()
-	fmt.Fprintf(stdout, "evx: serving http://%s (data folder %s, key %s)\n", ln.Addr(), dataDir, node.Signer.KeyID())
+	if *asJSON {
+		json.NewEncoder(stdout).Encode(map[string]string{"url": "http://" + ln.Addr().String(), "data": dataDir, "key_id": node.Signer.KeyID()})
+	} else {
+		fmt.Fprintf(stdout, "evx: serving http://%s (data folder %s, key %s)\n", ln.Addr(), dataDir, node.Signer.KeyID())
+	}
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintln(stderr, "evx serve:", err)
 		return exitInvalid

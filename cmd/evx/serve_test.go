@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -27,17 +28,28 @@ func TestServeUsage(t *testing.T) {
 }
 
 // TestServe starts evx serve on a fresh data folder, reads the public endpoints, calls a
-// protected one with and without a token, and stops it with SIGINT.
+// protected one with and without a token, and stops it with SIGINT; with --json it announces
+// itself as a line of JSON.
 func TestServe(t *testing.T) {
+	for _, asJSON := range []bool{false, true} {
+		t.Run(map[bool]string{false: "text", true: "json"}[asJSON], func(t *testing.T) { testServe(t, asJSON) })
+	}
+}
+
+func testServe(t *testing.T, asJSON bool) {
 	dir := t.TempDir()
 	tok := filepath.Join(dir, "tokens")
 	os.WriteFile(tok, []byte("legal-token-0000001 legal clerk\n"), 0o600)
 	pr, pw := io.Pipe()
 	var errb bytes.Buffer
 	done := make(chan int, 1)
+	args := []string{"serve", "--tokens", tok, "--data", filepath.Join(dir, "data"),
+		"--directory", "../../infra/counterparts.yaml", "--addr", "127.0.0.1:0"}
+	if asJSON {
+		args = append(args, "--json")
+	}
 	go func() {
-		done <- run([]string{"serve", "--tokens", tok, "--data", filepath.Join(dir, "data"),
-			"--directory", "../../infra/counterparts.yaml", "--addr", "127.0.0.1:0"}, pw, &errb)
+		done <- run(args, pw, &errb)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -45,7 +57,20 @@ func TestServe(t *testing.T) {
 		t.Fatalf("no serving line: %v; stderr %s", err, errb.String())
 	}
 	go io.Copy(io.Discard, pr)
-	base := strings.Fields(line)[2]
+	var base string
+	if asJSON {
+		var ann struct {
+			URL   string `json:"url"`
+			Data  string `json:"data"`
+			KeyID string `json:"key_id"`
+		}
+		if err := json.Unmarshal([]byte(line), &ann); err != nil || ann.Data != filepath.Join(dir, "data") || !strings.HasPrefix(ann.KeyID, "sha256:") {
+			t.Fatalf("serving line %q (%v), want JSON with url, data and key_id", line, err)
+		}
+		base = ann.URL
+	} else {
+		base = strings.Fields(line)[2]
+	}
 	if !strings.HasPrefix(base, "http://127.0.0.1:") {
 		t.Fatalf("serving line %q", line)
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -40,22 +42,13 @@ func runTrail(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer x.close()
-	raw, err := x.trail(ctx, pos[0])
+	exp, err := exportTrail(ctx, x, pos[0])
 	if err != nil {
 		fmt.Fprintln(stderr, "evx trail:", err)
 		return exitInvalid
 	}
-	key, err := x.publicKey(ctx)
-	if err != nil {
-		fmt.Fprintln(stderr, "evx trail:", err)
-		return exitInvalid
-	}
+	raw, key, pub := exp.raw, exp.keyPEM, exp.pub
 	// Check what is handed out, with the key it will be checked with.
-	pub, err := custody.ParsePublicKeyPEM(key)
-	if err != nil {
-		fmt.Fprintln(stderr, "evx trail:", err)
-		return exitInvalid
-	}
 	rep, verr := custody.VerifyTrail(raw, pub, custody.VerifyOptions{})
 	if *keyOut != "" {
 		if err := os.WriteFile(*keyOut, key, 0o644); err != nil {
@@ -65,9 +58,8 @@ func runTrail(args []string, stdout, stderr io.Writer) int {
 	}
 	if *out == "" {
 		stdout.Write(raw)
-		fmt.Fprintln(stdout)
 	} else {
-		if err := os.WriteFile(*out, append(raw, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(*out, raw, 0o644); err != nil {
 			fmt.Fprintln(stderr, "evx trail:", err)
 			return exitUsage
 		}
@@ -88,4 +80,31 @@ func runTrail(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	return exitOK
+}
+
+// exportedTrail is a bundle's custody trail as evx exports it, with evx's public key.
+type exportedTrail struct {
+	raw    []byte           // the trail file: evx-custody-trail/1 JSON ending in one newline
+	keyPEM []byte           // evx's public key, PEM
+	pub    crypto.PublicKey // keyPEM parsed
+}
+
+// exportTrail fetches bundle's trail and evx's public key from x, for evx trail and for
+// evx report BUNDLE. The trail's bytes end in exactly one newline whichever the exchange, so
+// that a server's and a data folder's export of the same trail are the same file.
+func exportTrail(ctx context.Context, x exchange, bundle string) (*exportedTrail, error) {
+	raw, err := x.trail(ctx, bundle)
+	if err != nil {
+		return nil, err
+	}
+	key, err := x.publicKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := custody.ParsePublicKeyPEM(key)
+	if err != nil {
+		return nil, err
+	}
+	raw = append(bytes.TrimRight(raw, "\n"), '\n')
+	return &exportedTrail{raw: raw, keyPEM: key, pub: pub}, nil
 }

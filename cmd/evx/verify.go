@@ -108,18 +108,27 @@ func (in *checkInputs) load(trailPath string) (pub crypto.PublicKey, trail []byt
 	if trail, err = readLimited(trailPath, custody.MaxTrailBytes); err != nil {
 		return nil, nil, opt, err
 	}
+	if opt, err = in.options(); err != nil {
+		return nil, nil, opt, err
+	}
+	return pub, trail, opt, nil
+}
+
+// options reads the optional inputs, --documents and --checkpoint. Its errors are unreadable
+// input (exit 2).
+func (in *checkInputs) options() (opt custody.VerifyOptions, err error) {
 	if in.documents != "" {
 		if st, err := os.Stat(in.documents); err != nil || !st.IsDir() {
-			return nil, nil, opt, fmt.Errorf("--documents %s: not a readable folder", in.documents)
+			return opt, fmt.Errorf("--documents %s: not a readable folder", in.documents)
 		}
 		opt.Documents = in.documents
 	}
 	if in.checkpoint != "" {
 		if opt.Older, err = readLimited(in.checkpoint, 1<<20); err != nil {
-			return nil, nil, opt, err
+			return opt, err
 		}
 	}
-	return pub, trail, opt, nil
+	return opt, nil
 }
 
 func readLimited(path string, limit int64) ([]byte, error) {

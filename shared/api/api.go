@@ -14,6 +14,7 @@
 //	GET  /v1/bundles/{id}                    uploader, legal   status: upload state, ingest outcome, deliveries
 //	GET  /v1/bundles/{id}/trail              legal         the custody trail (evx-custody-trail/1)
 //	GET  /v1/bundles/{id}/verification       legal         custody.Verify's report with evx's key
+//	GET  /v1/bundles/{id}/report             legal         the report PDF of the trail exported now (header X-Evx-Trail-Sha256)
 //	GET  /v1/deliveries                      counterpart   its deliveries
 //	GET  /v1/deliveries/{id}                 counterpart   manifest: documents with their hashes, consignment event
 //	GET  /v1/deliveries/{id}/documents/{name...} counterpart  the document's bytes (records ContentAccessTracking)
@@ -23,8 +24,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -32,11 +36,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/report"
 )
 
 // Spooler stores an uploaded bag durably and names it by its content (local.Uploads.Spool).
@@ -76,6 +83,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/bundles/{id}", h.as(h.getBundle, RoleUploader, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/trail", h.as(h.getTrail, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/verification", h.as(h.getVerification, RoleLegal))
+	h.mux.HandleFunc("GET /v1/bundles/{id}/report", h.as(h.getReport, RoleLegal))
 	h.mux.HandleFunc("GET /v1/deliveries", h.as(h.listDeliveries, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}", h.as(h.getDelivery, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/documents/{name...}", h.as(h.getDocument, RoleCounterpart))
@@ -291,6 +299,63 @@ func (h *Handler) getVerification(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, res)
 }
+
+// Headers of GET /v1/bundles/{id}/report.
+const (
+	// HeaderTrailSHA256 carries the SHA-256 (lowercase hex) of the trail the report renders,
+	// byte for byte as GET /v1/bundles/{id}/trail serves it; the PDF prints it too.
+	HeaderTrailSHA256 = "X-Evx-Trail-Sha256"
+	// HeaderVerified is "true" when the trail verified with evx's key, else "false" (the PDF
+	// is then marked FAILED).
+	HeaderVerified = "X-Evx-Verified"
+)
+
+// getReport renders the report of the bundle's trail as exported at this moment, checked
+// with evx's own key. The trail it renders is the bytes GET .../trail would serve now, whose
+// SHA-256 the response carries, so that the PDF can be tied to a trail file fetched beside it.
+func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
+	bundle := r.PathValue("id")
+	t, err := h.svc.Export(r.Context(), bundle, custody.ExportOptions{})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	raw, err := json.MarshalIndent(t, "", "  ") // as writeJSON encodes it for .../trail
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	raw = append(raw, '\n')
+	sum := sha256.Sum256(raw)
+	opt := report.Options{Generated: time.Now().UTC(), TrailSHA256: hex.EncodeToString(sum[:])}
+	// Check the bytes, as a clerk checking the downloaded trail offline would.
+	tr, v, err := report.CheckFile(raw, h.svc.Signer().Public(), custody.VerifyOptions{})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var pdf bytes.Buffer
+	if err := report.PDF(&pdf, tr, v, opt); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	name := "report.pdf"
+	if safeName.MatchString(bundle) {
+		name = "report-" + bundle + ".pdf"
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(pdf.Len()))
+	w.Header().Set(HeaderTrailSHA256, opt.TrailSHA256)
+	w.Header().Set(HeaderVerified, strconv.FormatBool(v.Verified))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	w.Write(pdf.Bytes())
+}
+
+// safeName: bundle ids that may name a download as they are.
+var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 func (h *Handler) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	ds, err := h.svc.ListDeliveries(r.Context(), identity(r).Counterpart)

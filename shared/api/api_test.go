@@ -17,6 +17,7 @@ import (
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
@@ -129,6 +130,8 @@ func TestRoles(t *testing.T) {
 		{"GET", "/v1/bundles/" + strings.Repeat("0", 64), map[string]int{"alice": 404, "bob": 404, "legal": 404, "anon": 401, "forged": 401}, 403},
 		{"GET", "/v1/bundles/" + id + "/trail", map[string]int{"legal": 200, "anon": 401, "forged": 401}, 403},
 		{"GET", "/v1/bundles/" + id + "/verification", map[string]int{"legal": 200, "anon": 401, "forged": 401}, 403},
+		{"GET", "/v1/bundles/" + id + "/report", map[string]int{"legal": 200, "anon": 401, "forged": 401}, 403},
+		{"GET", "/v1/bundles/" + strings.Repeat("0", 64) + "/report", map[string]int{"legal": 404, "anon": 401, "forged": 401}, 403},
 		{"GET", "/v1/deliveries", map[string]int{"nl-om": 200, "es-fge": 200, "anon": 401, "forged": 401}, 403},
 		{"GET", "/v1/deliveries/" + delivery["nl-om"], map[string]int{"nl-om": 200, "es-fge": 404, "anon": 401, "forged": 401}, 403},
 		{"GET", nlDoc, map[string]int{"nl-om": 200, "es-fge": 404, "anon": 401, "forged": 401}, 403},
@@ -298,5 +301,103 @@ func TestParseTokens(t *testing.T) {
 	os.Chmod(p, 0o600)
 	if _, err := api.LoadTokens(p); err != nil {
 		t.Errorf("LoadTokens(0600) = %v", err)
+	}
+}
+
+// TestReport: legal staff get the report PDF of the trail exported at that moment; its
+// SHA-256 header is that of the trail .../trail serves, and the PDF prints it and the verdict.
+// Refusals (uploader of the bundle or another, counterparts, anonymous) never carry a PDF.
+func TestReport(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	code, body, _ := e.do("alice", "POST", "/v1/bundles", bag(t, "nl-om"))
+	if code != http.StatusCreated {
+		t.Fatalf("upload = %d %s, want 201", code, body)
+	}
+	id := decode[pipeline.Status](t, body).Upload.BundleID
+	path := "/v1/bundles/" + id + "/report"
+
+	code, pdf, hdr := e.do("legal", "GET", path, nil)
+	if code != 200 || hdr.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("report = %d %s %.40q, want 200 and a PDF", code, hdr.Get("Content-Type"), pdf)
+	}
+	_, trail, _ := e.do("legal", "GET", "/v1/bundles/"+id+"/trail", nil)
+	sum := sha256.Sum256(trail)
+	if got, want := hdr.Get(api.HeaderTrailSHA256), hex.EncodeToString(sum[:]); got != want {
+		t.Errorf("%s = %q, want the SHA-256 of the trail served now, %s", api.HeaderTrailSHA256, got, want)
+	}
+	if got := hdr.Get(api.HeaderVerified); got != "true" {
+		t.Errorf("%s = %q, want true", api.HeaderVerified, got)
+	}
+	if cd := hdr.Get("Content-Disposition"); !strings.Contains(cd, "report-"+id+".pdf") {
+		t.Errorf("Content-Disposition = %q, want the bundle's report file name", cd)
+	}
+	res, err := extract.Extract(context.Background(), bytes.NewReader(pdf), int64(len(pdf)), "report.pdf", extract.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(res.Text), "")
+	for _, want := range []string{"VERIFIED", hdr.Get(api.HeaderTrailSHA256), "seizure-report.txt", id} {
+		if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
+			t.Errorf("the PDF does not show %q", want)
+		}
+	}
+
+	// A later event changes the trail: the next report renders the new one.
+	_, body, _ = e.do("nl-om", "GET", "/v1/deliveries", nil)
+	d := decode[struct{ Deliveries []pipeline.Delivery }](t, body).Deliveries[0]
+	rq, _ := json.Marshal(pipeline.ReceiptRequest{Accepted: true, Documents: manifestHashes(t, e, "nl-om", d.ID)})
+	if code, body, _ := e.do("nl-om", "POST", "/v1/deliveries/"+d.ID+"/receipt", rq); code != 201 {
+		t.Fatalf("receipt = %d %s", code, body)
+	}
+	_, _, hdr2 := e.do("legal", "GET", path, nil)
+	_, trail2, _ := e.do("legal", "GET", "/v1/bundles/"+id+"/trail", nil)
+	sum2 := sha256.Sum256(trail2)
+	if got := hdr2.Get(api.HeaderTrailSHA256); got != hex.EncodeToString(sum2[:]) || got == hdr.Get(api.HeaderTrailSHA256) {
+		t.Errorf("after a receipt, %s = %q, want the new trail's %x (not the old %s)", api.HeaderTrailSHA256, got, sum2, hdr.Get(api.HeaderTrailSHA256))
+	}
+
+	// Bob uploads another bundle: neither uploader, nor a counterpart, nor anyone anonymous
+	// gets a report, of their own bundle or another's.
+	code, body, _ = e.do("bob", "POST", "/v1/bundles", bag(t, "es-fge", "nl-om"))
+	if code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", code, body)
+	}
+	other := decode[pipeline.Status](t, body).Upload.BundleID
+	for _, p := range []string{path, "/v1/bundles/" + other + "/report"} {
+		for who, want := range map[string]int{"alice": 403, "bob": 403, "nl-om": 403, "es-fge": 403, "anon": 401, "forged": 401} {
+			code, body, hdr := e.do(who, "GET", p, nil)
+			if code != want || bytes.Contains(body, []byte("%PDF")) || hdr.Get(api.HeaderTrailSHA256) != "" || hdr.Get("Content-Type") != "application/json" {
+				t.Errorf("GET %s as %s = %d %s %.60q, want %d and a JSON error", p, who, code, hdr.Get("Content-Type"), body, want)
+			}
+		}
+	}
+	if code, body, _ := e.do("legal", "POST", path, nil); code != 405 {
+		t.Errorf("POST %s = %d %s, want 405", path, code, body)
+	}
+}
+
+// TestReportOfAlteredLedger: an event altered in the ledger after it was recorded still gets a
+// report, marked FAILED, and the header says the trail did not verify.
+func TestReportOfAlteredLedger(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	code, body, _ := e.do("alice", "POST", "/v1/bundles", bag(t, "nl-om"))
+	if code != http.StatusCreated {
+		t.Fatalf("upload = %d %s, want 201", code, body)
+	}
+	id := decode[pipeline.Status](t, body).Upload.BundleID
+	res, err := e.node.DB.Exec(`UPDATE custody_events SET body = CAST(replace(CAST(body AS TEXT), 'ledger.csv', 'ledgex.csv') AS BLOB) WHERE bundle = ? AND seq = 1`, id)
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("alter event 1: %v, %d rows", err, n)
+	}
+	code, pdf, hdr := e.do("legal", "GET", "/v1/bundles/"+id+"/report", nil)
+	if code != 200 || hdr.Get("Content-Type") != "application/pdf" || hdr.Get(api.HeaderVerified) != "false" {
+		t.Fatalf("report of an altered trail = %d %s verified=%q %.80q, want 200, a PDF, verified=false", code, hdr.Get("Content-Type"), hdr.Get(api.HeaderVerified), pdf)
+	}
+	r, err := extract.Extract(context.Background(), bytes.NewReader(pdf), int64(len(pdf)), "report.pdf", extract.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Text, "FAILED") || strings.Contains(r.Text, "VERIFIED") {
+		t.Errorf("the report of an altered trail does not say FAILED:\n%.600s", r.Text)
 	}
 }

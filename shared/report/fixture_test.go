@@ -15,7 +15,8 @@ var genTime = time.Date(2026, 3, 20, 10, 30, 0, 0, time.UTC)
 
 // fixture records the custody trail of a fictional bundle through a real Keeper on the
 // in-memory ledger: accepted, consigned to two agencies, fetched, one acceptance and one
-// rejection. Names carry Polish and Greek letters on purpose.
+// rejection. Names carry Polish and Greek letters on purpose; the second document has no
+// media type, as in trails recorded before ingest detected them.
 func fixture(t testing.TB) (*custody.Trail, []byte, *custody.Ed25519Signer) {
 	t.Helper()
 	ctx := context.Background()
@@ -29,9 +30,10 @@ func fixture(t testing.TB) (*custody.Trail, []byte, *custody.Ed25519Signer) {
 	k := &custody.Keeper{Ledger: custody.NewMemLedger(), Signer: s, Origin: "evx.example.org/custody",
 		Now: func() time.Time { now = now.Add(7*time.Minute + 3*time.Second); return now }}
 	docs := []custody.Document{
-		{Name: "data/seizure-report.pdf", Size: 2841, SHA256: "9f2c1a5b0e7d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3"},
+		{Name: "data/seizure-report.pdf", Size: 2841, SHA256: "9f2c1a5b0e7d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3", MediaType: "application/pdf"},
 		{Name: "data/phone-extraction/summary of extraction (Łódź lab) – handset 2 of 2 with a long name.pdf", Size: 1234567, SHA256: "0000000000000000000000000000000000000000000000000000000000000001"},
-		{Name: "data/bank-transactions.xlsx", Size: 6120, SHA256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{Name: "data/bank-transactions.xlsx", Size: 6120, SHA256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+			MediaType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
 	}
 	sys := custody.Actor{Kind: custody.ActorSystem, ID: "ingest"}
 	rec := func(typ custody.EventType, a custody.Actor, d custody.Details) {

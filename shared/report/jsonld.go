@@ -70,6 +70,15 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 		id := fmt.Sprintf("kb:file-%d", len(fileID)+1)
 		fileID[key] = id
 		fileRefs = append(fileRefs, ref(id))
+		content := node{
+			"@id":                        id + "-content-facet",
+			"@type":                      "uco-observable:ContentDataFacet",
+			"uco-observable:sizeInBytes": typed("xsd:integer", strconv.FormatInt(doc.Size, 10)),
+			"uco-observable:hash":        hashes(id, doc),
+		}
+		if doc.MediaType != "" { // detected from the content at ingest
+			content["uco-observable:mimeType"] = doc.MediaType
+		}
 		graph = append(graph, node{
 			"@id":           id,
 			"@type":         "uco-observable:File",
@@ -81,12 +90,7 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 					"uco-observable:fileName":    doc.Name,
 					"uco-observable:sizeInBytes": typed("xsd:integer", strconv.FormatInt(doc.Size, 10)),
 				},
-				{
-					"@id":                        id + "-content-facet",
-					"@type":                      "uco-observable:ContentDataFacet",
-					"uco-observable:sizeInBytes": typed("xsd:integer", strconv.FormatInt(doc.Size, 10)),
-					"uco-observable:hash":        hashes(id, doc),
-				},
+				content,
 			},
 		})
 		return id

@@ -464,7 +464,7 @@ func (d *doc) documents() {
 	header := func() {
 		d.font("sans", "B", 8.5, colText)
 		d.f.SetFillColor(colShade[0], colShade[1], colShade[2])
-		for i, h := range []string{"#", "Name", "Size (bytes)", "SHA-256"} {
+		for i, h := range []string{"#", "Name, media type", "Size (bytes)", "SHA-256"} {
 			align := "L"
 			if i == 2 {
 				align = "R"
@@ -482,8 +482,14 @@ func (d *doc) documents() {
 		}
 		d.f.SetFont("sans", "", 8.5)
 		name := d.lines(clean(doc.Name), cols[1])
+		// The media type detected at ingest, under the name in small muted type.
+		var mt []string
+		if doc.MediaType != "" {
+			d.f.SetFont("sans", "", 7.5)
+			mt = d.lines(clean(doc.MediaType), cols[1])
+		}
 		hash := groupedHash(doc.SHA256)
-		n := max(len(name), len(hash))
+		n := max(len(name)+len(mt), len(hash))
 		h := float64(n)*lh + 1.6
 		if d.f.GetY()+h > pageH-bottomGap {
 			d.f.AddPage()
@@ -497,6 +503,12 @@ func (d *doc) documents() {
 			d.f.SetXY(margin+cols[0], y+float64(j)*lh)
 			d.f.CellFormat(cols[1], lh, l, "", 0, "L", false, 0, "")
 		}
+		d.font("sans", "", 7.5, colMuted)
+		for j, l := range mt {
+			d.f.SetXY(margin+cols[0], y+float64(len(name)+j)*lh)
+			d.f.CellFormat(cols[1], lh, l, "", 0, "L", false, 0, "")
+		}
+		d.font("sans", "", 8.5, colText)
 		d.f.SetXY(margin+cols[0]+cols[1], y)
 		size := thousands(doc.Size)
 		for fs := 8.5; d.f.GetStringWidth(size) > cols[2]-2 && fs > 5; fs -= 0.5 {
