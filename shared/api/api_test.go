@@ -16,6 +16,7 @@ import (
 
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/bagit/bagittest"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/local"
@@ -399,5 +400,37 @@ func TestReportOfAlteredLedger(t *testing.T) {
 	}
 	if !strings.Contains(r.Text, "FAILED") || strings.Contains(r.Text, "VERIFIED") {
 		t.Errorf("the report of an altered trail does not say FAILED:\n%.600s", r.Text)
+	}
+}
+
+// TestHostileUploads posts every hostile archive of the bundle tests that the default limits
+// refuse: each is rejected (422) with a reason naming the offending path, nothing is
+// delivered, and the server goes on accepting a good bundle.
+func TestHostileUploads(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	n := 0
+	for _, c := range bagittest.Cases() {
+		if c.Limits != nil || c.Streamed {
+			continue // needs other limits, or is refused only when read as a stream
+		}
+		n++
+		code, body, _ := e.do("alice", "POST", "/v1/bundles", c.Data)
+		if code != 422 && code != 400 {
+			t.Errorf("%s: upload = %d %s, want 422 (or 400) with the reason", c.Name, code, body)
+			continue
+		}
+		if c.Path != "" && !strings.Contains(string(body), c.Path) {
+			t.Errorf("%s: upload = %d %s, want a reason naming %q", c.Name, code, body, c.Path)
+		}
+	}
+	t.Logf("%d hostile cases posted", n)
+	if n < 20 {
+		t.Fatalf("only %d hostile cases apply with the default limits; the corpus shrank?", n)
+	}
+	if ds, _ := e.node.Service.ListDeliveries(context.Background(), "nl-om"); len(ds) != 0 {
+		t.Errorf("hostile uploads made %d deliveries, want none", len(ds))
+	}
+	if code, body, _ := e.do("alice", "POST", "/v1/bundles", bag(t, "nl-om")); code != 201 {
+		t.Errorf("good upload after the hostile ones = %d %s, want 201", code, body)
 	}
 }
