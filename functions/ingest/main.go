@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/evx-project/evx/shared/awsenv"
+	"github.com/evx-project/evx/shared/extract"
 )
 
 func main() {
@@ -20,6 +21,7 @@ func main() {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
+	cfg.Extract = extract.Record(extract.DefaultLimits())
 	env, err := awsenv.Open(context.Background(), cfg, log)
 	if err != nil {
 		log.Error("init", "err", err)

@@ -52,6 +52,10 @@ type Config struct {
 	// beside the bootstrap ($LAMBDA_TASK_ROOT), else in the working folder.
 	Directory string
 	Origin    string // EVX_ORIGIN; DefaultOrigin when unset
+	// Extract is set by the host, not read from the environment: the functions that ingest
+	// (ingest, and route for a bundle it finds not yet ingested) set extract.Record; the
+	// others leave it nil and so link no text extraction (see pipeline.Config.Extract).
+	Extract pipeline.Extractor
 }
 
 // MissingError names the environment variables a function needs but was not given.
@@ -138,6 +142,7 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (
 	e.Service, err = pipeline.New(pipeline.Config{
 		Blobs: e.Blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
 		Deliveries: e.State, Uploads: e.State, Bags: e.Bags, Origin: c.Origin, Log: log,
+		Extract: c.Extract,
 	})
 	if err != nil {
 		return nil, err

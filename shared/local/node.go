@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/directory"
+	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -144,7 +145,8 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	n.Service, err = pipeline.New(pipeline.Config{
 		Blobs: n.Blobs, Ledger: n.Ledger, Signer: signer, Queue: n.Queue, Directory: dirs,
 		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Origin: origin,
-		Clock: opt.Clock, ReceiptWindow: opt.ReceiptWindow, Log: opt.Log,
+		Extract: extract.Record(extract.DefaultLimits()),
+		Clock:   opt.Clock, ReceiptWindow: opt.ReceiptWindow, Log: opt.Log,
 	})
 	if err != nil {
 		return nil, err

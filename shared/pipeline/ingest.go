@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/extract"
 )
 
 // Limits on what a rejection records, so that a bag with a million problems cannot make a
@@ -77,6 +75,9 @@ func (s *Service) Ingest(ctx context.Context, bundleID string) (*IngestResult, e
 	}
 	if en, ok := find(trail, isSubmission); ok {
 		return resultOf(en), nil
+	}
+	if s.c.Extract == nil {
+		return nil, fmt.Errorf("ingest %s: %w", bundleID, ErrNoExtractor)
 	}
 	d, err := s.assess(ctx, bundleID)
 	if err != nil {
@@ -229,24 +230,12 @@ func (s *Service) extractDoc(ctx context.Context, doc custody.Document) (mediaTy
 		return "", "", fmt.Errorf("read back %s: %w", doc.Name, err)
 	}
 	defer cleanup()
-	var body []byte
-	res, xerr := extract.Extract(ctx, r, size, doc.Name, s.extract)
-	switch {
-	case xerr == nil:
-		mediaType = res.MediaType
-		body, err = json.Marshal(res)
-	case ctx.Err() != nil:
-		return "", "", ctx.Err()
-	default:
-		mediaType = extract.TypeUnknown
-		var ue *extract.UnreadableError
-		if errors.As(xerr, &ue) && ue.MediaType != "" {
-			mediaType = ue.MediaType
-		}
-		body, err = json.Marshal(map[string]any{"media_type": mediaType, "size": size, "error": xerr.Error()})
-	}
+	mediaType, body, err := s.c.Extract(ctx, r, size, doc.Name)
 	if err != nil {
-		return "", "", err
+		if ctx.Err() != nil {
+			return "", "", ctx.Err()
+		}
+		return "", "", fmt.Errorf("extract %s: %w", doc.Name, err)
 	}
 	h := sha256.Sum256(body)
 	sum = hex.EncodeToString(h[:])
