@@ -56,10 +56,11 @@ type Config struct {
 	// bootstrap ($LAMBDA_TASK_ROOT), else in the working folder.
 	Fonts  string
 	Origin string // EVX_ORIGIN; DefaultOrigin when unset
-	// Extract is set by the host, not read from the environment: the functions that ingest
-	// (ingest, and route for a bundle it finds not yet ingested) set extract.Record; the
-	// others leave it nil and so link no text extraction (see pipeline.Config.Extract).
-	Extract pipeline.Extractor
+	// Intake is set by the host, not read from the environment: the functions that ingest
+	// (ingest, and route for a bundle it finds not yet ingested) set
+	// pipeline.BagIntake(extract.Record(...), ...); the others leave it nil and so link
+	// neither bag validation nor text extraction (see pipeline.Config.Intake).
+	Intake *pipeline.Intake
 }
 
 // MissingError names the environment variables a function needs but was not given.
@@ -147,7 +148,7 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (
 	e.Service, err = pipeline.New(pipeline.Config{
 		Blobs: e.Blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
 		Deliveries: e.State, Uploads: e.State, Bags: e.Bags, Origin: c.Origin, Log: log,
-		Extract: c.Extract,
+		Intake: c.Intake,
 	})
 	if err != nil {
 		return nil, err

@@ -170,7 +170,7 @@ func faulty(t testing.TB, n *local.Node, clock *testClock, f *faults) *pipeline.
 		Blobs: faultyBlobs{n.Blobs, f}, Ledger: faultyLedger{n.Ledger, f}, Signer: n.Signer,
 		Queue: faultyQueue{n.Queue, f}, Directory: n.Directory, Deliveries: faultyDeliveries{n.Deliveries, f},
 		Uploads: fu, Bags: fu, Origin: local.DefaultOrigin, Clock: clock.Now,
-		Extract: extract.Record(extract.DefaultLimits()),
+		Intake: pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}),
 	})
 	if err != nil {
 		t.Fatal(err)

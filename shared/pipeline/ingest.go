@@ -76,10 +76,10 @@ func (s *Service) Ingest(ctx context.Context, bundleID string) (*IngestResult, e
 	if en, ok := find(trail, isSubmission); ok {
 		return resultOf(en), nil
 	}
-	if s.c.Extract == nil {
-		return nil, fmt.Errorf("ingest %s: %w", bundleID, ErrNoExtractor)
+	if s.c.Intake == nil || s.c.Intake.assess == nil {
+		return nil, fmt.Errorf("ingest %s: %w", bundleID, ErrNoIntake)
 	}
-	d, err := s.assess(ctx, bundleID)
+	d, err := s.c.Intake.assess(s, ctx, bundleID)
 	if err != nil {
 		return nil, err
 	}
@@ -106,13 +106,35 @@ func (s *Service) Ingest(ctx context.Context, bundleID string) (*IngestResult, e
 	return res, nil
 }
 
+// Intake is what Ingest does beyond recording the outcome: it opens the stored bag, validates
+// it, stores its payload files and extracts their text. BagIntake builds it. A Service whose
+// Config has no Intake does not ingest (ErrNoIntake), and a program that never calls
+// BagIntake links neither bag validation nor text extraction: Ingest reaches them only
+// through the function BagIntake returns.
+type Intake struct {
+	assess func(s *Service, ctx context.Context, bundleID string) (*decision, error)
+}
+
+// BagIntake returns evx's intake: the bag is validated under evx's intake policy
+// (bagit.ModeEVX) within lim (the zero value: bagit's defaults), its payload streamed into the
+// blob store, and each document of an accepted bundle extracted with extract (required;
+// extract.Record in every host).
+func BagIntake(extract Extractor, lim bagit.Limits) *Intake {
+	return &Intake{assess: func(s *Service, ctx context.Context, bundleID string) (*decision, error) {
+		if extract == nil {
+			return nil, fmt.Errorf("ingest %s: %w", bundleID, ErrNoIntake)
+		}
+		return s.assess(ctx, bundleID, extract, lim)
+	}}
+}
+
 // assess validates, stores and extracts, and returns the event to record.
-func (s *Service) assess(ctx context.Context, bundleID string) (*decision, error) {
+func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor, lim bagit.Limits) (*decision, error) {
 	actor := system("ingest")
 	reject := func(reasons []string) *decision {
 		return &decision{typ: custody.SubmissionRejection, actor: actor, details: custody.Details{Reasons: capReasons(reasons)}}
 	}
-	bag, err := s.c.Bags.OpenBag(ctx, bundleID, s.c.BagLimits)
+	bag, err := s.c.Bags.OpenBag(ctx, bundleID, lim)
 	if err != nil {
 		if isBagError(err) {
 			return reject([]string{err.Error()}), nil
@@ -165,7 +187,7 @@ func (s *Service) assess(ctx context.Context, bundleID string) (*decision, error
 	docs := make([]custody.Document, 0, len(rep.Files))
 	for _, f := range rep.Files {
 		doc := custody.Document{Name: f.Path, Size: f.Size, SHA256: f.Digests[digestSHA256], SHA512: f.Digests["sha512"]}
-		doc.MediaType, doc.Extraction, err = s.extractDoc(ctx, doc)
+		doc.MediaType, doc.Extraction, err = s.extractDoc(ctx, doc, extract)
 		if err != nil {
 			return nil, err
 		}
@@ -224,13 +246,13 @@ func (s *Service) admit(ctx context.Context, f bagit.Fields) (allowed, refused [
 // extractDoc extracts a stored document and stores the result; it returns the detected media
 // type and the result's hash. A document extraction cannot read is recorded as such, with
 // the reason in the stored result: it does not make the bundle invalid.
-func (s *Service) extractDoc(ctx context.Context, doc custody.Document) (mediaType, sum string, err error) {
+func (s *Service) extractDoc(ctx context.Context, doc custody.Document, extract Extractor) (mediaType, sum string, err error) {
 	r, size, cleanup, err := s.openReaderAt(ctx, doc.SHA256)
 	if err != nil {
 		return "", "", fmt.Errorf("read back %s: %w", doc.Name, err)
 	}
 	defer cleanup()
-	mediaType, body, err := s.c.Extract(ctx, r, size, doc.Name)
+	mediaType, body, err := extract(ctx, r, size, doc.Name)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", "", ctx.Err()

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
 )
 
@@ -32,12 +31,10 @@ type Config struct {
 	// ReceiptWindow is the time from consignment to the receipt deadline; DefaultReceiptWindow
 	// when zero.
 	ReceiptWindow time.Duration
-	// Extract extracts each document of an accepted bundle: extract.Record with the host's
-	// limits. A host that never ingests leaves it nil, and then links no text extraction;
-	// its Ingest returns ErrNoExtractor for a bundle not yet ingested.
-	Extract Extractor
-	// BagLimits bound the work a bag may cost; the zero value means bagit's defaults.
-	BagLimits bagit.Limits
+	// Intake validates and extracts the bags Ingest records: BagIntake(extract.Record(...),
+	// limits). A host that never ingests leaves it nil and then links neither bag validation
+	// nor text extraction; its Ingest returns ErrNoIntake for a bundle not yet ingested.
+	Intake *Intake
 	// Log receives one line per step; discarded when nil.
 	Log *slog.Logger
 }

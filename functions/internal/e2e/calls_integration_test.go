@@ -80,7 +80,7 @@ func TestIntegrationCallsPerBundle(t *testing.T) {
 	cnt := &counter{n: map[string]int{}}
 	cfg.APIOptions = append(cfg.APIOptions, cnt.middleware)
 	c := st.cfg
-	c.Extract = extract.Record(extract.DefaultLimits()) // the ingest function's wiring
+	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}) // the ingest function's wiring
 	env, err := awsenv.OpenWith(ctx, c, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
