@@ -1,27 +1,32 @@
 #!/usr/bin/env bash
-# Builds each function in functions/ as a Lambda bootstrap for provided.al2023 on arm64 and
-# zips it with the counterpart directory: build/<fn>/bootstrap and build/<fn>.zip. Prints the
-# sizes, and says so when a bootstrap is over the 10 MiB goal.
+# Builds each function in functions/ as a Lambda bootstrap for provided.al2023 on arm64 through
+# the function's own Makefile (the target SAM's BuildMethod: makefile calls), so that what a
+# zip holds is defined once: build/<fn>/ holds bootstrap, counterparts.yaml and whatever else
+# the function ships (the api: fonts/), and build/<fn>.zip is that folder. Prints the sizes,
+# and says so when a bootstrap is over the 10 MiB goal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 limit=$((10 << 20))
 status=0
 for dir in functions/*/; do
   fn=$(basename "$dir")
-  [ -f "$dir/main.go" ] || continue
-  out="build/$fn"
+  [ -f "$dir/main.go" ] && [ -f "$dir/Makefile" ] || continue
+  target=$(grep -o -m1 '^build-[A-Za-z0-9]*Function' "$dir/Makefile")
+  out="$PWD/build/$fn"
   rm -rf "$out" "build/$fn.zip" && mkdir -p "$out"
-  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags '-s -w' \
-    -o "$out/bootstrap" "./functions/$fn"
-  cp infra/counterparts.yaml "$out/counterparts.yaml"
+  make -s -C "$dir" "$target" ARTIFACTS_DIR="$out"
   (cd "$out" && python3 - "$fn" <<'PY'
-import sys, zipfile
+import os, sys, zipfile
 with zipfile.ZipFile("../" + sys.argv[1] + ".zip", "w", zipfile.ZIP_DEFLATED) as z:
-    for name, mode in (("bootstrap", 0o755), ("counterparts.yaml", 0o644)):
-        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-        info.external_attr = (0o100000 | mode) << 16
-        info.compress_type = zipfile.ZIP_DEFLATED
-        z.writestr(info, open(name, "rb").read())
+    for root, dirs, files in os.walk("."):
+        dirs.sort()
+        for f in sorted(files):
+            name = os.path.relpath(os.path.join(root, f), ".")
+            mode = 0o755 if name == "bootstrap" else 0o644
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = (0o100000 | mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, open(name, "rb").read())
 PY
   )
   size=$(stat -c %s "$out/bootstrap")

@@ -117,11 +117,15 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult
 	if err != nil {
 		return nil, err
 	}
+	fnt, err := embeddedFonts()
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: api.New(n.Service, n.Uploads, toks, api.Limits{}, nil), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithReportFonts(fnt), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

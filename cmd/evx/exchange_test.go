@@ -129,7 +129,7 @@ func TestUploadPullOnServer(t *testing.T) {
 	}
 	defer n.Close()
 	toks, _ := api.ParseTokens(strings.NewReader("alice-token-0000001 uploader alice\nnl-om-token-0000001 counterpart nl-om\n"))
-	srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, api.Limits{}, nil))
+	srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithReportFonts(mustEmbeddedFonts(t)))
 	defer srv.Close()
 
 	args := []string{"upload", "--server", srv.URL, "--token", "alice-token-0000001", "--counterpart", "nl-om",

@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/report"
+	"github.com/evx-project/evx/shared/report/fonts"
 )
 
 func init() {
@@ -81,7 +83,11 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	case fromBundle && isFile(pos[0]):
 		return fail(exitUsage, "%s is a file: to report on an exported trail, give the trusted public key with --key; to report on a bundle, give its id", pos[0])
 	}
-	opt := report.Options{Generated: time.Now().UTC()}
+	fnt, ferr := embeddedFonts()
+	if ferr != nil {
+		return fail(exitInvalid, "%v", ferr)
+	}
+	opt := report.Options{Generated: time.Now().UTC(), Fonts: fnt}
 	if *generated != "" {
 		t, err := time.Parse(time.RFC3339, *generated)
 		if err != nil {
@@ -201,3 +207,6 @@ func or(s, alt string) string {
 
 // safeName: bundle ids that may name a folder as they are.
 var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// embeddedFonts are the report fonts compiled into evx (package report/fonts), read once.
+var embeddedFonts = sync.OnceValues(func() (*report.Fonts, error) { return report.LoadFonts(fonts.FS) })

@@ -12,6 +12,7 @@ import (
 
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/local"
+	"github.com/evx-project/evx/shared/report"
 )
 
 func TestReportTamperVectors(t *testing.T) {
@@ -233,7 +234,7 @@ func TestReportBundle(t *testing.T) {
 	}
 	defer n.Close()
 	toks, _ := api.ParseTokens(strings.NewReader("clerk-token-00000001 legal clerk\nnl-om-token-0000001 counterpart nl-om\n"))
-	srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, api.Limits{}, nil))
+	srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithReportFonts(mustEmbeddedFonts(t)))
 	defer srv.Close()
 	fromServer := report(t, "--server", srv.URL, "--token", "clerk-token-00000001", "--out", filepath.Join(t.TempDir(), "r"), bundle)
 	for _, f := range [][2]string{{fromData.Files.Trail, fromServer.Files.Trail}, {fromData.Key, fromServer.Key}} {
@@ -286,4 +287,13 @@ func TestReportBundleUsage(t *testing.T) {
 			t.Errorf("evx %v = %d %q, want %d and %q", c.args, code, errs, exitUsage, c.want)
 		}
 	}
+}
+
+func mustEmbeddedFonts(t testing.TB) *report.Fonts {
+	t.Helper()
+	f, err := embeddedFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

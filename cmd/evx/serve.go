@@ -63,13 +63,18 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	} else if n > 0 {
 		log.Info("resumed pending uploads", "uploads", n)
 	}
+	fnt, err := embeddedFonts()
+	if err != nil {
+		fmt.Fprintln(stderr, "evx serve:", err)
+		return exitInvalid
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx serve:", err)
 		return exitUsage
 	}
 	srv := &http.Server{
-		Handler:           api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log),
+		Handler:           api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -39,7 +39,7 @@ func FuzzHandle(f *testing.F) {
 		f.Fatal(err)
 	}
 	delivery := pipeline.DeliveryID(id, "nl-om")
-	h := &Handler{API: api.New(n.Service, n.Uploads, Claims{}, api.Limits{MaxUpload: 1 << 16, MaxReceipt: 1 << 12}, nil)}
+	h := &Handler{API: api.New(n.Service, n.Uploads, Claims{}, api.Limits{MaxUpload: 1 << 16, MaxReceipt: 1 << 12}, nil).WithReportFonts(shippedFonts(f))}
 	f.Fuzz(func(t *testing.T, method, path, body string, b64 bool, role, cp string) {
 		path = strings.ReplaceAll(path, "DELIVERY", delivery)
 		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: path, Body: body, IsBase64Encoded: b64, Headers: map[string]string{}}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/report"
 )
 
 func TestAPI(t *testing.T) {
@@ -33,7 +35,7 @@ func TestAPI(t *testing.T) {
 	if _, err := n.Service.Process(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	h := &Handler{API: api.New(n.Service, n.Uploads, Claims{}, api.Limits{}, nil)}
+	h := &Handler{API: api.New(n.Service, n.Uploads, Claims{}, api.Limits{}, nil).WithReportFonts(shippedFonts(t))}
 	invoke := func(name string, ev []byte) events.APIGatewayV2HTTPResponse {
 		t.Helper()
 		out, err := fntest.Invoke(t, h.Handle, ev)
@@ -128,4 +130,15 @@ func TestAPI(t *testing.T) {
 	if r := invoke("public key", fntest.Event(t, "public-key.json")); r.StatusCode != 200 || !bytes.HasPrefix([]byte(r.Body), []byte("-----BEGIN PUBLIC KEY-----")) {
 		t.Errorf("public key = %d %q", r.StatusCode, r.Body)
 	}
+}
+
+// shippedFonts are the report fonts read from the files the function's zip carries (fonts/
+// beside bootstrap, copied from shared/report/fonts), as main reads them.
+func shippedFonts(t testing.TB) *report.Fonts {
+	t.Helper()
+	f, err := report.LoadFonts(os.DirFS("../../shared/report/fonts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/awsenv"
+	"github.com/evx-project/evx/shared/report"
 )
 
 func main() {
@@ -20,12 +21,17 @@ func main() {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
+	fonts, err := report.LoadFonts(os.DirFS(cfg.Fonts)) // shipped beside bootstrap, not linked in
+	if err != nil {
+		log.Error("configuration", "err", err)
+		os.Exit(1)
+	}
 	env, err := awsenv.Open(context.Background(), cfg, log)
 	if err != nil {
 		log.Error("init", "err", err)
 		os.Exit(1)
 	}
-	h := &Handler{API: api.New(env.Service, s3Spooler{env}, Claims{}, api.Limits{MaxUpload: MaxUpload}, log),
+	h := &Handler{API: api.New(env.Service, s3Spooler{env}, Claims{}, api.Limits{MaxUpload: MaxUpload}, log).WithReportFonts(fonts),
 		Service: env.Service, Presign: env.Blobs.PresignGet}
 	lambda.Start(h.Handle)
 }

@@ -11,6 +11,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/evx-project/evx/shared/awsenv"
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/extract"
+	"github.com/evx-project/evx/shared/pipeline"
 )
 
 func main() {
@@ -20,6 +23,7 @@ func main() {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
+	cfg.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
 	env, err := awsenv.Open(context.Background(), cfg, log)
 	if err != nil {
 		log.Error("init", "err", err)

@@ -65,6 +65,16 @@ type Handler struct {
 	lim  Limits
 	log  *slog.Logger
 	mux  *http.ServeMux
+	// fonts set the PDF of GET /v1/bundles/{id}/report; nil answers that route with 503.
+	fonts *report.Fonts
+}
+
+// WithReportFonts gives h the fonts GET /v1/bundles/{id}/report renders with
+// (report.LoadFonts: the embedded report/fonts in evx serve, the files shipped beside the
+// bootstrap in the api function). Without them that route answers 503. It returns h.
+func (h *Handler) WithReportFonts(f *report.Fonts) *Handler {
+	h.fonts = f
+	return h
 }
 
 // New returns the handler. log may be nil.
@@ -315,6 +325,10 @@ const (
 // SHA-256 the response carries, so that the PDF can be tied to a trail file fetched beside it.
 func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
 	bundle := r.PathValue("id")
+	if h.fonts == nil {
+		writeError(w, http.StatusServiceUnavailable, "this server renders no reports (no fonts configured); GET /v1/bundles/"+bundle+"/trail serves the trail")
+		return
+	}
 	t, err := h.svc.Export(r.Context(), bundle, custody.ExportOptions{})
 	if err != nil {
 		h.fail(w, r, err)
@@ -327,7 +341,7 @@ func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
 	}
 	raw = append(raw, '\n')
 	sum := sha256.Sum256(raw)
-	opt := report.Options{Generated: time.Now().UTC(), TrailSHA256: hex.EncodeToString(sum[:])}
+	opt := report.Options{Generated: time.Now().UTC(), TrailSHA256: hex.EncodeToString(sum[:]), Fonts: h.fonts}
 	// Check the bytes, as a clerk checking the downloaded trail offline would.
 	tr, v, err := report.CheckFile(raw, h.svc.Signer().Public(), custody.VerifyOptions{})
 	if err != nil {

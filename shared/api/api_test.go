@@ -21,6 +21,8 @@ import (
 	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/report"
+	"github.com/evx-project/evx/shared/report/fonts"
 )
 
 const tokensFile = `# test tokens
@@ -54,7 +56,7 @@ func newEnv(t *testing.T, lim api.Limits) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, lim, nil))
+	srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, lim, nil).WithReportFonts(testFonts(t)))
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, node: n}
 }
@@ -432,5 +434,38 @@ func TestHostileUploads(t *testing.T) {
 	}
 	if code, body, _ := e.do("alice", "POST", "/v1/bundles", bag(t, "nl-om")); code != 201 {
 		t.Errorf("good upload after the hostile ones = %d %s, want 201", code, body)
+	}
+}
+
+// testFonts are the embedded report fonts, as evx serve passes them.
+func testFonts(t testing.TB) *report.Fonts {
+	t.Helper()
+	f, err := report.LoadFonts(fonts.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// A server given no report fonts says so for the report and serves everything else.
+func TestReportWithoutFontsIs503(t *testing.T) {
+	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: "../../infra/counterparts.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	toks, err := api.ParseTokens(strings.NewReader(tokensFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := api.New(n.Service, n.Uploads, toks, api.Limits{}, nil)
+	for path, want := range map[string]int{"/v1/bundles/b1/report": http.StatusServiceUnavailable, "/v1/bundles/b1/trail": http.StatusNotFound} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+tokens["legal"])
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("GET %s without fonts = %d %s, want %d", path, rec.Code, rec.Body, want)
+		}
 	}
 }

@@ -63,7 +63,7 @@ func FuzzReceiptBody(f *testing.F) {
 	}
 	defer n.Close()
 	toks, _ := api.ParseTokens(strings.NewReader(tokensFile))
-	h := api.New(n.Service, n.Uploads, toks, api.Limits{}, nil)
+	h := api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithReportFonts(testFonts(f))
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/v1/bundles", bytes.NewReader(bag(f, "nl-om")))
 	req.Header.Set("Authorization", "Bearer "+tokens["alice"])

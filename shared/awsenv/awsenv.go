@@ -51,7 +51,16 @@ type Config struct {
 	// Directory is the counterpart directory file: EVX_DIRECTORY, else counterparts.yaml
 	// beside the bootstrap ($LAMBDA_TASK_ROOT), else in the working folder.
 	Directory string
-	Origin    string // EVX_ORIGIN; DefaultOrigin when unset
+	// Fonts is the folder of the report fonts (report.LoadFonts), which the api function's
+	// deployment package ships beside the bootstrap: EVX_FONTS, else fonts/ beside the
+	// bootstrap ($LAMBDA_TASK_ROOT), else in the working folder.
+	Fonts  string
+	Origin string // EVX_ORIGIN; DefaultOrigin when unset
+	// Intake is set by the host, not read from the environment: the functions that ingest
+	// (ingest, and route for a bundle it finds not yet ingested) set
+	// pipeline.BagIntake(extract.Record(...), ...); the others leave it nil and so link
+	// neither bag validation nor text extraction (see pipeline.Config.Intake).
+	Intake *pipeline.Intake
 }
 
 // MissingError names the environment variables a function needs but was not given.
@@ -67,7 +76,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Bucket: getenv("EVX_BUCKET"), CustodyTable: getenv("EVX_CUSTODY_TABLE"), LogTable: getenv("EVX_LOG_TABLE"),
 		DeliveriesTable: getenv("EVX_DELIVERIES_TABLE"), SentTable: getenv("EVX_SENT_TABLE"),
 		QueuePrefix: getenv("EVX_QUEUE_PREFIX"), SigningKey: getenv("EVX_SIGNING_KEY"),
-		Directory: getenv("EVX_DIRECTORY"), Origin: getenv("EVX_ORIGIN"),
+		Directory: getenv("EVX_DIRECTORY"), Fonts: getenv("EVX_FONTS"), Origin: getenv("EVX_ORIGIN"),
 	}
 	var missing []string
 	for _, v := range []struct{ name, val string }{
@@ -81,11 +90,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if missing != nil {
 		return c, &MissingError{Vars: missing}
 	}
+	root := getenv("LAMBDA_TASK_ROOT")
 	if c.Directory == "" {
-		c.Directory = "counterparts.yaml"
-		if root := getenv("LAMBDA_TASK_ROOT"); root != "" {
-			c.Directory = filepath.Join(root, "counterparts.yaml")
-		}
+		c.Directory = filepath.Join(root, "counterparts.yaml")
+	}
+	if c.Fonts == "" {
+		c.Fonts = filepath.Join(root, "fonts")
 	}
 	if c.Origin == "" {
 		c.Origin = DefaultOrigin
@@ -138,6 +148,7 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (
 	e.Service, err = pipeline.New(pipeline.Config{
 		Blobs: e.Blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
 		Deliveries: e.State, Uploads: e.State, Bags: e.Bags, Origin: c.Origin, Log: log,
+		Intake: c.Intake,
 	})
 	if err != nil {
 		return nil, err

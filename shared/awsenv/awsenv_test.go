@@ -16,7 +16,7 @@ func TestFromEnvNamesEveryMissingVariable(t *testing.T) {
 	env := map[string]string{"EVX_BUCKET": "b", "EVX_CUSTODY_TABLE": "c", "EVX_LOG_TABLE": "l", "EVX_DELIVERIES_TABLE": "d",
 		"EVX_SENT_TABLE": "s", "EVX_SIGNING_KEY": "k", "LAMBDA_TASK_ROOT": "/var/task"}
 	c, err := awsenv.FromEnv(func(k string) string { return env[k] })
-	if err != nil || c.Directory != "/var/task/counterparts.yaml" || c.Origin != awsenv.DefaultOrigin {
+	if err != nil || c.Directory != "/var/task/counterparts.yaml" || c.Fonts != "/var/task/fonts" || c.Origin != awsenv.DefaultOrigin {
 		t.Errorf("FromEnv = %+v, %v", c, err)
 	}
 }

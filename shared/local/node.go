@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/directory"
+	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -144,7 +146,8 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	n.Service, err = pipeline.New(pipeline.Config{
 		Blobs: n.Blobs, Ledger: n.Ledger, Signer: signer, Queue: n.Queue, Directory: dirs,
 		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Origin: origin,
-		Clock: opt.Clock, ReceiptWindow: opt.ReceiptWindow, Log: opt.Log,
+		Intake: pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}),
+		Clock:  opt.Clock, ReceiptWindow: opt.ReceiptWindow, Log: opt.Log,
 	})
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/transparency-dev/merkle/compact"
@@ -169,6 +170,7 @@ func faulty(t testing.TB, n *local.Node, clock *testClock, f *faults) *pipeline.
 		Blobs: faultyBlobs{n.Blobs, f}, Ledger: faultyLedger{n.Ledger, f}, Signer: n.Signer,
 		Queue: faultyQueue{n.Queue, f}, Directory: n.Directory, Deliveries: faultyDeliveries{n.Deliveries, f},
 		Uploads: fu, Bags: fu, Origin: local.DefaultOrigin, Clock: clock.Now,
+		Intake: pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}),
 	})
 	if err != nil {
 		t.Fatal(err)

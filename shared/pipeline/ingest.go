@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/extract"
 )
 
 // Limits on what a rejection records, so that a bag with a million problems cannot make a
@@ -78,7 +76,10 @@ func (s *Service) Ingest(ctx context.Context, bundleID string) (*IngestResult, e
 	if en, ok := find(trail, isSubmission); ok {
 		return resultOf(en), nil
 	}
-	d, err := s.assess(ctx, bundleID)
+	if s.c.Intake == nil || s.c.Intake.assess == nil {
+		return nil, fmt.Errorf("ingest %s: %w", bundleID, ErrNoIntake)
+	}
+	d, err := s.c.Intake.assess(s, ctx, bundleID)
 	if err != nil {
 		return nil, err
 	}
@@ -105,13 +106,35 @@ func (s *Service) Ingest(ctx context.Context, bundleID string) (*IngestResult, e
 	return res, nil
 }
 
+// Intake is what Ingest does beyond recording the outcome: it opens the stored bag, validates
+// it, stores its payload files and extracts their text. BagIntake builds it. A Service whose
+// Config has no Intake does not ingest (ErrNoIntake), and a program that never calls
+// BagIntake links neither bag validation nor text extraction: Ingest reaches them only
+// through the function BagIntake returns.
+type Intake struct {
+	assess func(s *Service, ctx context.Context, bundleID string) (*decision, error)
+}
+
+// BagIntake returns evx's intake: the bag is validated under evx's intake policy
+// (bagit.ModeEVX) within lim (the zero value: bagit's defaults), its payload streamed into the
+// blob store, and each document of an accepted bundle extracted with extract (required;
+// extract.Record in every host).
+func BagIntake(extract Extractor, lim bagit.Limits) *Intake {
+	return &Intake{assess: func(s *Service, ctx context.Context, bundleID string) (*decision, error) {
+		if extract == nil {
+			return nil, fmt.Errorf("ingest %s: %w", bundleID, ErrNoIntake)
+		}
+		return s.assess(ctx, bundleID, extract, lim)
+	}}
+}
+
 // assess validates, stores and extracts, and returns the event to record.
-func (s *Service) assess(ctx context.Context, bundleID string) (*decision, error) {
+func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor, lim bagit.Limits) (*decision, error) {
 	actor := system("ingest")
 	reject := func(reasons []string) *decision {
 		return &decision{typ: custody.SubmissionRejection, actor: actor, details: custody.Details{Reasons: capReasons(reasons)}}
 	}
-	bag, err := s.c.Bags.OpenBag(ctx, bundleID, s.c.BagLimits)
+	bag, err := s.c.Bags.OpenBag(ctx, bundleID, lim)
 	if err != nil {
 		if isBagError(err) {
 			return reject([]string{err.Error()}), nil
@@ -164,7 +187,7 @@ func (s *Service) assess(ctx context.Context, bundleID string) (*decision, error
 	docs := make([]custody.Document, 0, len(rep.Files))
 	for _, f := range rep.Files {
 		doc := custody.Document{Name: f.Path, Size: f.Size, SHA256: f.Digests[digestSHA256], SHA512: f.Digests["sha512"]}
-		doc.MediaType, doc.Extraction, err = s.extractDoc(ctx, doc)
+		doc.MediaType, doc.Extraction, err = s.extractDoc(ctx, doc, extract)
 		if err != nil {
 			return nil, err
 		}
@@ -223,30 +246,18 @@ func (s *Service) admit(ctx context.Context, f bagit.Fields) (allowed, refused [
 // extractDoc extracts a stored document and stores the result; it returns the detected media
 // type and the result's hash. A document extraction cannot read is recorded as such, with
 // the reason in the stored result: it does not make the bundle invalid.
-func (s *Service) extractDoc(ctx context.Context, doc custody.Document) (mediaType, sum string, err error) {
+func (s *Service) extractDoc(ctx context.Context, doc custody.Document, extract Extractor) (mediaType, sum string, err error) {
 	r, size, cleanup, err := s.openReaderAt(ctx, doc.SHA256)
 	if err != nil {
 		return "", "", fmt.Errorf("read back %s: %w", doc.Name, err)
 	}
 	defer cleanup()
-	var body []byte
-	res, xerr := extract.Extract(ctx, r, size, doc.Name, s.extract)
-	switch {
-	case xerr == nil:
-		mediaType = res.MediaType
-		body, err = json.Marshal(res)
-	case ctx.Err() != nil:
-		return "", "", ctx.Err()
-	default:
-		mediaType = extract.TypeUnknown
-		var ue *extract.UnreadableError
-		if errors.As(xerr, &ue) && ue.MediaType != "" {
-			mediaType = ue.MediaType
-		}
-		body, err = json.Marshal(map[string]any{"media_type": mediaType, "size": size, "error": xerr.Error()})
-	}
+	mediaType, body, err := extract(ctx, r, size, doc.Name)
 	if err != nil {
-		return "", "", err
+		if ctx.Err() != nil {
+			return "", "", ctx.Err()
+		}
+		return "", "", fmt.Errorf("extract %s: %w", doc.Name, err)
 	}
 	h := sha256.Sum256(body)
 	sum = hex.EncodeToString(h[:])

@@ -7,9 +7,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/extract"
 )
 
 // DefaultReceiptWindow is how long a counterpart has to post its receipt when Config leaves
@@ -33,10 +31,10 @@ type Config struct {
 	// ReceiptWindow is the time from consignment to the receipt deadline; DefaultReceiptWindow
 	// when zero.
 	ReceiptWindow time.Duration
-	// BagLimits and ExtractLimits bound the work a bag may cost; zero values mean the
-	// packages' defaults.
-	BagLimits     bagit.Limits
-	ExtractLimits *extract.Limits
+	// Intake validates and extracts the bags Ingest records: BagIntake(extract.Record(...),
+	// limits). A host that never ingests leaves it nil and then links neither bag validation
+	// nor text extraction; its Ingest returns ErrNoIntake for a bundle not yet ingested.
+	Intake *Intake
 	// Log receives one line per step; discarded when nil.
 	Log *slog.Logger
 }
@@ -46,9 +44,8 @@ type Config struct {
 // event only if the trail does not already hold it, conditionally on the trail's last
 // sequence, so steps retried after a crash or run twice at once record each event once.
 type Service struct {
-	c       Config
-	keeper  *custody.Keeper
-	extract extract.Limits
+	c      Config
+	keeper *custody.Keeper
 }
 
 // New checks c and returns the Service.
@@ -75,10 +72,7 @@ func New(c Config) (*Service, error) {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{c: c, extract: extract.DefaultLimits()}
-	if c.ExtractLimits != nil {
-		s.extract = *c.ExtractLimits
-	}
+	s := &Service{c: c}
 	s.keeper = &custody.Keeper{Ledger: c.Ledger, Signer: c.Signer, Origin: c.Origin, Now: c.Clock}
 	return s, nil
 }

@@ -64,6 +64,17 @@ type Bags interface {
 	OpenBag(ctx context.Context, bundleID string, lim bagit.Limits) (*bagit.Bag, error)
 }
 
+// Extractor extracts text and metadata from a stored document of size bytes, read through r
+// and named name in its bag. It returns the document's media type and the result to store
+// (JSON, stored content-addressed and its hash recorded with the document). A document it
+// cannot read is no error: the result says why. An error (ctx ended) fails the step, which
+// may be run again. extract.Record is the implementation, given to BagIntake.
+type Extractor func(ctx context.Context, r io.ReaderAt, size int64, name string) (mediaType string, result []byte, err error)
+
+// ErrNoIntake is returned (wrapped) by Ingest on a Service built without Config.Intake for a
+// bundle whose outcome is not yet recorded: such a host does not ingest.
+var ErrNoIntake = errors.New("this service cannot ingest: it was built without an intake")
+
 // DeliveryState is where a delivery stands with its counterpart.
 type DeliveryState string
 

@@ -65,7 +65,7 @@ func BenchmarkPDF(b *testing.B) {
 			b.ResetTimer()
 			start = time.Now()
 			for b.Loop() {
-				if err := report.PDF(io.Discard, tr, v, report.Options{Generated: genTime}); err != nil {
+				if err := report.PDF(io.Discard, tr, v, report.Options{Fonts: testFonts, Generated: genTime}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -9,6 +9,8 @@
 //
 // Output is deterministic: for the same trail, verdict and [Options.Generated] time, [PDF]
 // and [JSONLD] write the same bytes, so golden files can pin them. The PDF embeds DejaVu
-// Sans and DejaVu Sans Mono (fonts/, Bitstream Vera licence), so names in Polish, Greek,
-// Cyrillic and other scripts those fonts cover print as written.
+// Sans and DejaVu Sans Mono (Bitstream Vera licence), so names in Polish, Greek, Cyrillic and
+// other scripts those fonts cover print as written. The host supplies them ([LoadFonts]):
+// package report/fonts holds them embedded, for hosts that do not ship the files beside
+// themselves.
 package report

@@ -7,6 +7,7 @@ import (
 
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/report"
+	"github.com/evx-project/evx/shared/report/fonts"
 )
 
 // A court report from an exported trail and the sending service's public key (here the
@@ -34,7 +35,12 @@ func Example() {
 	}
 	dir, _ := os.MkdirTemp("", "court-report")
 	defer os.RemoveAll(dir)
-	files, err := report.Write(dir, raw, tr, v, report.Options{})
+	fnt, err := report.LoadFonts(fonts.FS) // or os.DirFS of a folder holding the .ttf files
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	files, err := report.Write(dir, raw, tr, v, report.Options{Fonts: fnt})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -8,10 +8,21 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/report"
+	"github.com/evx-project/evx/shared/report/fonts"
 )
 
 // genTime is the fixed generation time of every report in the tests.
 var genTime = time.Date(2026, 3, 20, 10, 30, 0, 0, time.UTC)
+
+// testFonts are the embedded fonts, as the CLI passes them.
+var testFonts = func() *report.Fonts {
+	f, err := report.LoadFonts(fonts.FS)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}()
 
 // fixture records the custody trail of a fictional bundle through a real Keeper on the
 // in-memory ledger: accepted, consigned to two agencies, fetched, one acceptance and one

@@ -39,7 +39,7 @@ func TestHostileText(t *testing.T) {
 			t.Errorf("a line of %d characters: text ran past the margin: %.80q", n, line)
 		}
 	}
-	if _, err := report.JSONLD(tr, v, report.Options{Generated: genTime}); err != nil {
+	if _, err := report.JSONLD(tr, v, report.Options{Fonts: testFonts, Generated: genTime}); err != nil {
 		t.Fatalf("JSONLD = %v", err)
 	}
 }
@@ -48,7 +48,7 @@ func TestEmptyTrail(t *testing.T) {
 	for _, tr := range []*custody.Trail{nil, {}} {
 		var b bytes.Buffer
 		v := report.Verdict{Failure: &report.Failure{Kind: "FormatError", Summary: "The trail file is not a well-formed evx custody trail."}}
-		if err := report.PDF(&b, tr, v, report.Options{Generated: genTime}); err != nil {
+		if err := report.PDF(&b, tr, v, report.Options{Fonts: testFonts, Generated: genTime}); err != nil {
 			t.Fatal(err)
 		}
 		text := pdfText(t, b.Bytes()).Text
@@ -57,7 +57,7 @@ func TestEmptyTrail(t *testing.T) {
 				t.Errorf("report of an empty trail lacks %q", want)
 			}
 		}
-		if _, err := report.JSONLD(tr, v, report.Options{Generated: genTime}); err != nil {
+		if _, err := report.JSONLD(tr, v, report.Options{Fonts: testFonts, Generated: genTime}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -85,10 +85,10 @@ func FuzzReport(f *testing.F) {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
-		if err := report.PDF(&b, tr, v, report.Options{Generated: genTime}); err != nil {
+		if err := report.PDF(&b, tr, v, report.Options{Fonts: testFonts, Generated: genTime}); err != nil {
 			t.Fatalf("PDF = %v", err)
 		}
-		if _, err := report.JSONLD(tr, v, report.Options{Generated: genTime}); err != nil {
+		if _, err := report.JSONLD(tr, v, report.Options{Fonts: testFonts, Generated: genTime}); err != nil {
 			t.Fatalf("JSONLD = %v", err)
 		}
 	})

@@ -38,11 +38,11 @@ func nquads(t *testing.T, doc []byte) string {
 func TestJSONLD(t *testing.T) {
 	tr, _, s := fixture(t)
 	v := verdictOf(t, tr, s)
-	doc, err := report.JSONLD(tr, v, report.Options{Generated: genTime})
+	doc, err := report.JSONLD(tr, v, report.Options{Fonts: testFonts, Generated: genTime})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := report.JSONLD(tr, v, report.Options{Generated: genTime})
+	again, _ := report.JSONLD(tr, v, report.Options{Fonts: testFonts, Generated: genTime})
 	if string(doc) != string(again) {
 		t.Fatal("JSON-LD differs between two runs")
 	}
@@ -82,7 +82,7 @@ func TestJSONLD(t *testing.T) {
 
 	tr.Events[0].Event.Details.Documents[0].Size++
 	v = verdictOf(t, tr, s)
-	doc, err = report.JSONLD(tr, v, report.Options{Generated: genTime})
+	doc, err = report.JSONLD(tr, v, report.Options{Fonts: testFonts, Generated: genTime})
 	if err != nil {
 		t.Fatal(err)
 	}

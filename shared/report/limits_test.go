@@ -31,7 +31,7 @@ func TestListLimits(t *testing.T) {
 		tr.Events = append(tr.Events, custody.TrailEvent{Event: e})
 	}
 	var b bytes.Buffer
-	if err := PDF(&b, tr, Verdict{Failure: &Failure{Summary: "not checked"}}, Options{Generated: time.Unix(0, 0)}); err != nil {
+	if err := PDF(&b, tr, Verdict{Failure: &Failure{Summary: "not checked"}}, Options{Fonts: embeddedFonts(t), Generated: time.Unix(0, 0)}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := extract.Extract(context.Background(), bytes.NewReader(b.Bytes()), int64(b.Len()), "r.pdf", extract.DefaultLimits())

@@ -2,9 +2,9 @@ package report
 
 import (
 	"bytes"
-	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -16,17 +16,6 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/evx-project/evx/shared/custody"
-)
-
-// DejaVu fonts (Bitstream Vera licence, fonts/LICENSE): cp1252 core fonts cannot print
-// Polish, Greek or Cyrillic names.
-var (
-	//go:embed fonts/DejaVuSans.ttf
-	fontSans []byte
-	//go:embed fonts/DejaVuSans-Bold.ttf
-	fontSansBold []byte
-	//go:embed fonts/DejaVuSansMono.ttf
-	fontMono []byte
 )
 
 // Limits on what the PDF renders; the JSON trail beside it always holds everything.
@@ -49,6 +38,8 @@ type Options struct {
 	// TrailSHA256 is the SHA-256 (lowercase hex) of the trail file's bytes; when set, the
 	// report prints it, tying the rendering to the exact file of record. Write sets it.
 	TrailSHA256 string
+	// Fonts the PDF is set in (LoadFonts); required by PDF and Write, unused by JSONLD.
+	Fonts *Fonts
 }
 
 func (o Options) generated() time.Time {
@@ -89,6 +80,9 @@ var (
 
 // PDF writes the report of trail t with verdict v to w.
 func PDF(w io.Writer, t *custody.Trail, v Verdict, opt Options) (err error) {
+	if opt.Fonts == nil {
+		return errors.New("render report: no fonts (Options.Fonts: report.LoadFonts)")
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("render report: %v", r)
@@ -118,10 +112,10 @@ func newDoc(t *custody.Trail, v Verdict, opt Options) *doc {
 	f.SetMargins(margin, margin, margin)
 	f.SetAutoPageBreak(true, bottomGap)
 	// fpdf patches glyph data in the buffer it is given while subsetting: hand it copies,
-	// or the embedded fonts change from one report to the next.
-	f.AddUTF8FontFromBytes("sans", "", bytes.Clone(fontSans))
-	f.AddUTF8FontFromBytes("sans", "B", bytes.Clone(fontSansBold))
-	f.AddUTF8FontFromBytes("mono", "", bytes.Clone(fontMono))
+	// or the shared fonts change from one report to the next.
+	f.AddUTF8FontFromBytes("sans", "", bytes.Clone(opt.Fonts.sans))
+	f.AddUTF8FontFromBytes("sans", "B", bytes.Clone(opt.Fonts.bold))
+	f.AddUTF8FontFromBytes("mono", "", bytes.Clone(opt.Fonts.mono))
 	gen := opt.generated()
 	f.SetCreationDate(gen)
 	f.SetModificationDate(gen)

@@ -21,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func render(t testing.TB, tr *custody.Trail, v report.Verdict) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := report.PDF(&b, tr, v, report.Options{Generated: genTime}); err != nil {
+	if err := report.PDF(&b, tr, v, report.Options{Fonts: testFonts, Generated: genTime}); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()

@@ -16,7 +16,7 @@ func FuzzText(f *testing.F) {
 	for _, s := range []string{"", "plain", "Łódź – Ελληνική", "\x00\x1b[31m\u202e😀\xff", strings.Repeat("x", 700), "a\nb\tc\rd", "\uffff\U0010ffff"} {
 		f.Add(s, 40.0)
 	}
-	d := newDoc(&custody.Trail{}, Verdict{}, Options{Generated: time.Unix(0, 0)})
+	d := newDoc(&custody.Trail{}, Verdict{}, Options{Fonts: embeddedFonts(f), Generated: time.Unix(0, 0)})
 	d.f.AddPage()
 	f.Fuzz(func(t *testing.T, s string, width float64) {
 		if width < 10 || width > contentW {

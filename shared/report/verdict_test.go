@@ -73,7 +73,7 @@ func TestTamperVectors(t *testing.T) {
 			}
 			rendered[want] = true
 			var b bytes.Buffer
-			if err := report.PDF(&b, tr, v, report.Options{Generated: genTime}); err != nil {
+			if err := report.PDF(&b, tr, v, report.Options{Fonts: testFonts, Generated: genTime}); err != nil {
 				t.Fatal(err)
 			}
 			text := strings.Join(strings.Fields(pdfText(t, b.Bytes()).Text), " ")

@@ -18,7 +18,7 @@ func TestWrite(t *testing.T) {
 	tr, raw, s := fixture(t)
 	v := verdictOf(t, tr, s)
 	dir := filepath.Join(t.TempDir(), "out", "case-2026-114")
-	fs, err := report.Write(dir, raw, tr, v, report.Options{Generated: genTime})
+	fs, err := report.Write(dir, raw, tr, v, report.Options{Fonts: testFonts, Generated: genTime})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestWrite(t *testing.T) {
 	}
 	sum := sha256.Sum256(raw)
 	var b bytes.Buffer
-	if err := report.PDF(&b, tr, v, report.Options{Generated: genTime, TrailSHA256: hex.EncodeToString(sum[:])}); err != nil {
+	if err := report.PDF(&b, tr, v, report.Options{Fonts: testFonts, Generated: genTime, TrailSHA256: hex.EncodeToString(sum[:])}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(pdf, b.Bytes()) {
@@ -58,7 +58,7 @@ func TestWrite(t *testing.T) {
 
 	// Without the raw bytes, the trail is written from t and still parses and verifies.
 	dir2 := t.TempDir()
-	fs, err = report.Write(dir2, nil, tr, v, report.Options{Generated: genTime})
+	fs, err = report.Write(dir2, nil, tr, v, report.Options{Fonts: testFonts, Generated: genTime})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestWriteUnwritableFolder(t *testing.T) {
 	tr, raw, s := fixture(t)
 	file := filepath.Join(t.TempDir(), "a-file")
 	os.WriteFile(file, nil, 0o644)
-	if _, err := report.Write(filepath.Join(file, "sub"), raw, tr, verdictOf(t, tr, s), report.Options{Generated: genTime}); err == nil {
+	if _, err := report.Write(filepath.Join(file, "sub"), raw, tr, verdictOf(t, tr, s), report.Options{Fonts: testFonts, Generated: genTime}); err == nil {
 		t.Fatal("Write under a regular file = nil error, want an error")
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"github.com/evx-project/evx/shared/awsenv"
 	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -78,7 +79,9 @@ func TestIntegrationCallsPerBundle(t *testing.T) {
 	}
 	cnt := &counter{n: map[string]int{}}
 	cfg.APIOptions = append(cfg.APIOptions, cnt.middleware)
-	env, err := awsenv.OpenWith(ctx, st.cfg, cfg, nil)
+	c := st.cfg
+	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}) // the ingest function's wiring
+	env, err := awsenv.OpenWith(ctx, c, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

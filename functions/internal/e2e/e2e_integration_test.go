@@ -75,6 +75,7 @@ func newStack(t *testing.T, ctx context.Context, root string) *stack {
 	env.Bucket, env.CustodyTable, env.LogTable, env.DeliveriesTable, env.SentTable = p+"-evidence", p+"-custody", p+"-log", p+"-deliveries", p+"-sent"
 	env.QueuePrefix = p + "-"
 	env.Directory = filepath.Join(root, "infra", "counterparts.yaml")
+	env.Fonts = filepath.Join(root, "shared", "report", "fonts") // the api's zip ships them as fonts/
 	s := &stack{cfg: env, queues: map[string]string{}}
 	c, err := awsClients(ctx)
 	if err != nil {
@@ -144,7 +145,7 @@ func (s *stack) environ() []string {
 	c := s.cfg
 	return []string{"EVX_BUCKET=" + c.Bucket, "EVX_CUSTODY_TABLE=" + c.CustodyTable, "EVX_LOG_TABLE=" + c.LogTable,
 		"EVX_DELIVERIES_TABLE=" + c.DeliveriesTable, "EVX_SENT_TABLE=" + c.SentTable, "EVX_QUEUE_PREFIX=" + c.QueuePrefix,
-		"EVX_SIGNING_KEY=" + c.SigningKey, "EVX_DIRECTORY=" + c.Directory, "AWS_LAMBDA_LOG_FORMAT=JSON"}
+		"EVX_SIGNING_KEY=" + c.SigningKey, "EVX_DIRECTORY=" + c.Directory, "EVX_FONTS=" + c.Fonts, "AWS_LAMBDA_LOG_FORMAT=JSON"}
 }
 
 // startFunctions builds the bootstraps of fns and starts each under aws-lambda-rie.
