@@ -228,11 +228,15 @@ func hexList(hs [][]byte) []string {
 
 func unhexList(ss []string) ([][]byte, error) {
 	out := make([][]byte, len(ss))
+	buf := make([]byte, 32*len(ss)) // one allocation for all the hashes
 	for i, s := range ss {
 		if !isHex(s, 64) {
 			return nil, fmt.Errorf("proof hash %d: %q is not 64 lowercase hex digits", i, s)
 		}
-		out[i], _ = hex.DecodeString(s)
+		var digits [64]byte
+		copy(digits[:], s)
+		out[i] = buf[32*i : 32*i+32 : 32*i+32]
+		hex.Decode(out[i], digits[:])
 	}
 	return out, nil
 }
@@ -240,6 +244,14 @@ func unhexList(ss []string) ([][]byte, error) {
 // decodeTrailEvent decodes one entry of a trail's events in a single pass (the event's time
 // as a string, checked as Event.UnmarshalJSON checks it).
 func decodeTrailEvent(b []byte, te *TrailEvent) error {
+	if fastDecodeTrailEvent(b, te) {
+		return nil
+	}
+	return jsonDecodeTrailEvent(b, te)
+}
+
+// jsonDecodeTrailEvent is decodeTrailEvent with encoding/json alone.
+func jsonDecodeTrailEvent(b []byte, te *TrailEvent) error {
 	var w struct {
 		Event wireEvent `json:"event"`
 		Leaf  uint64    `json:"leaf_index"`
