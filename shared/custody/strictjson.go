@@ -84,11 +84,16 @@ func scanJSON(data []byte) (trailLayout, error) {
 			}
 		case '"':
 			j := i + 1
-			for j < len(data) && data[j] != '"' {
-				if data[j] == '\\' {
+			// Most strings hold no escape: find the closing quote with IndexByte.
+			if k := bytes.IndexByte(data[j:], '"'); k >= 0 && bytes.IndexByte(data[j:j+k], '\\') < 0 {
+				j += k
+			} else {
+				for j < len(data) && data[j] != '"' {
+					if data[j] == '\\' {
+						j++
+					}
 					j++
 				}
-				j++
 			}
 			if j >= len(data) {
 				return lay, nil
