@@ -143,7 +143,8 @@ func (d *fastDec) array(elem func() bool) bool {
 }
 
 func (d *fastDec) strings(out *[]string) bool {
-	list := []string{} // encoding/json decodes [] as an empty, non-nil slice
+	var buf [64]string // a proof's hashes fit: one allocation for the slice, of its final size
+	list := buf[:0]
 	ok := d.array(func() bool {
 		var s string
 		if !d.str(&s) {
@@ -152,7 +153,8 @@ func (d *fastDec) strings(out *[]string) bool {
 		list = append(list, s)
 		return true
 	})
-	*out = list
+	// encoding/json decodes [] as an empty, non-nil slice
+	*out = append(make([]string, 0, len(list)), list...)
 	return ok
 }
 
@@ -165,7 +167,8 @@ func (d *fastDec) object(member func(name string) bool) bool {
 	if d.byte('}') {
 		return true
 	}
-	var seen []string
+	var seenBuf [16]string
+	seen := seenBuf[:0]
 	for {
 		var name string
 		if !d.str(&name) || !d.byte(':') {
