@@ -165,11 +165,12 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult
 	if err != nil || len(ds) != 1 {
 		return nil, fmt.Errorf("nl-om deliveries: %d, %v", len(ds), err)
 	}
-	p, err := pullOne(ctx, nl, ds[0], filepath.Join(inbox, "nl-om"), true)
+	// The demo runs the node itself, so its key is the one to trust.
+	p, err := pullOne(ctx, nl, n.Signer.Public(), ds[0], filepath.Join(inbox, "nl-om"), true)
 	if err != nil {
 		return nil, err
 	}
-	if p.Outcome != "accepted" {
+	if p.Outcome != "accepted" || p.ReceiptError != "" {
 		return nil, fmt.Errorf("nl-om: %s, want accepted", p.Outcome)
 	}
 	res.Pulls = append(res.Pulls, p)
@@ -181,11 +182,11 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult
 	if err != nil || len(ds) != 1 {
 		return nil, fmt.Errorf("es-fge deliveries: %d, %v", len(ds), err)
 	}
-	p, err = pullOne(ctx, es, ds[0], filepath.Join(inbox, "es-fge"), true)
+	p, err = pullOne(ctx, es, n.Signer.Public(), ds[0], filepath.Join(inbox, "es-fge"), true)
 	if err != nil {
 		return nil, err
 	}
-	if p.Outcome != "rejected" || len(p.Mismatches) == 0 {
+	if p.Outcome != "rejected" || len(p.Mismatches) == 0 || p.ReceiptError != "" {
 		return nil, fmt.Errorf("es-fge: %s, want rejected", p.Outcome)
 	}
 	res.Pulls = append(res.Pulls, p)

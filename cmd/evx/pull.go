@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -26,19 +29,29 @@ type pulled struct {
 	Mismatches []pipeline.HashMismatch `json:"mismatches,omitempty"`
 	Outcome    string                  `json:"outcome"` // accepted, rejected, unanswered
 	Receipt    string                  `json:"receipt,omitempty"`
+	// ReceiptError says why the receipt evx returned did not verify with its key; the receipt
+	// is then kept as receipt.unverified.json.
+	ReceiptError string `json:"receipt_error,omitempty"`
 }
+
+// unverifiedReceipt names a receipt kept although its signature did not verify.
+const unverifiedReceipt = "receipt.unverified.json"
 
 func runPull(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx pull", stderr,
-		"Usage: evx pull [--server URL --token T | --data DIR --counterpart ID] [--out DIR] [--reject-on-mismatch] [--json]\n"+
+		"Usage: evx pull [--server URL --token T | --data DIR --counterpart ID] [--key EVX-PUBLIC.pem] [--out DIR] [--reject-on-mismatch] [--json]\n"+
 			"Fetches every delivery still awaiting your receipt, checks each document against its recorded\n"+
 			"SHA-256 and posts the receipt: accepted when all match; on a mismatch rejected with\n"+
-			"--reject-on-mismatch, else left unanswered. The signed receipts are saved beside the documents.\n"+
-			"Exit status: 0 every delivery accepted (or none waiting), 1 a mismatch or a failure, 2 usage.\n")
+			"--reject-on-mismatch, else left unanswered. Each signed receipt evx returns is checked with evx's\n"+
+			"public key (--key, else the key the server or data folder gives, with a note) and saved beside\n"+
+			"the documents: receipt.json, or "+unverifiedReceipt+" when its signature does not verify.\n"+
+			"Exit status: 0 every delivery accepted (or none waiting), 1 a mismatch, an unverified receipt\n"+
+			"or a failure, 2 usage or an unreadable key.\n")
 	var ex exchangeFlags
 	ex.register(fs, "counterpart")
 	out := fs.String("out", "deliveries", "folder to write each delivery into (one sub-folder per delivery)")
 	rejectMismatch := fs.Bool("reject-on-mismatch", false, "reject a delivery whose documents do not match their recorded SHA-256 (else leave it unanswered)")
+	keyFile := fs.String("key", "", "evx's public key (PEM) you trust, to check the receipts with (default: the key the server gives)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if pos, code, ok := parseArgs(fs, args); !ok {
 		return code
@@ -57,24 +70,27 @@ func runPull(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer x.close()
+	pub, code := receiptKey(ctx, x, *keyFile, stderr)
+	if code != exitOK {
+		return code
+	}
 	ds, err := x.deliveries(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx pull:", err)
 		return exitInvalid
 	}
-	code := exitOK
 	results := []pulled{}
 	for _, d := range ds {
 		if d.State != pipeline.DeliveryConsigned {
 			continue
 		}
-		p, err := pullOne(ctx, x, d, *out, *rejectMismatch)
+		p, err := pullOne(ctx, x, pub, d, *out, *rejectMismatch)
 		if err != nil {
 			fmt.Fprintf(stderr, "evx pull: delivery %s: %v\n", d.ID, err)
 			code = exitInvalid
 			continue
 		}
-		if p.Outcome != "accepted" {
+		if p.Outcome != "accepted" || p.ReceiptError != "" {
 			code = exitInvalid
 		}
 		results = append(results, *p)
@@ -83,8 +99,10 @@ func runPull(args []string, stdout, stderr io.Writer) int {
 			for _, m := range p.Mismatches {
 				fmt.Fprintf(stdout, "  MISMATCH %s\n", m)
 			}
-			if p.Receipt != "" {
-				fmt.Fprintf(stdout, "  signed receipt: %s\n", p.Receipt)
+			if p.ReceiptError != "" {
+				fmt.Fprintf(stdout, "  RECEIPT NOT VERIFIED (%s), kept as %s\n", p.ReceiptError, p.Receipt)
+			} else if p.Receipt != "" {
+				fmt.Fprintf(stdout, "  signed receipt (signature verified): %s\n", p.Receipt)
 			}
 		}
 	}
@@ -98,7 +116,39 @@ func runPull(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-func pullOne(ctx context.Context, x exchange, d pipeline.Delivery, out string, rejectMismatch bool) (*pulled, error) {
+// receiptKey is the key pull checks receipts with: the file the counterpart trusts, else the
+// one the exchange gives, with a note on stderr saying so.
+func receiptKey(ctx context.Context, x exchange, keyFile string, stderr io.Writer) (crypto.PublicKey, int) {
+	var pem []byte
+	var err error
+	if keyFile != "" {
+		pem, err = os.ReadFile(keyFile)
+	} else {
+		pem, err = x.publicKey(ctx)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "evx pull: evx's public key:", err)
+		if keyFile != "" {
+			return nil, exitUsage
+		}
+		return nil, exitInvalid
+	}
+	pub, err := custody.ParsePublicKeyPEM(pem)
+	if err != nil {
+		fmt.Fprintf(stderr, "evx pull: evx's public key (%s): %v\n", cmp.Or(keyFile, "as given by evx"), err)
+		if keyFile != "" {
+			return nil, exitUsage
+		}
+		return nil, exitInvalid
+	}
+	if keyFile == "" {
+		id, _ := custody.KeyIDOf(pub)
+		fmt.Fprintf(stderr, "evx pull: note: receipts are checked with the public key evx itself gave (key id %s); pass --key FILE with a copy of evx's key you obtained otherwise to check them against it\n", id)
+	}
+	return pub, exitOK
+}
+
+func pullOne(ctx context.Context, x exchange, pub crypto.PublicKey, d pipeline.Delivery, out string, rejectMismatch bool) (*pulled, error) {
 	m, err := x.manifest(ctx, d.ID)
 	if err != nil {
 		return nil, err
@@ -141,6 +191,10 @@ func pullOne(ctx context.Context, x exchange, d pipeline.Delivery, out string, r
 	}
 	p.Outcome = map[bool]string{true: "accepted", false: "rejected"}[req.Accepted]
 	p.Receipt = filepath.Join(folder, "receipt.json")
+	if err := pipeline.VerifyReceipt(rc, pub); err != nil {
+		p.ReceiptError = err.Error()
+		p.Receipt = filepath.Join(folder, unverifiedReceipt)
+	}
 	return p, writeJSONFile(p.Receipt, rc)
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/sha512"
 
 	"filippo.io/edwards25519"
+	"filippo.io/edwards25519/field"
 )
 
 // verifyEd25519Batch reports whether every sigs[i] is an Ed25519 signature of msgs[i] by pub,
@@ -43,8 +44,11 @@ func verifyEd25519Batch(pub ed25519.PublicKey, msgs, sigs [][]byte) bool {
 		if len(sig) != ed25519.SignatureSize {
 			return false
 		}
+		if !canonicalPoint(sig[:32]) {
+			return false
+		}
 		R, err := new(edwards25519.Point).SetBytes(sig[:32])
-		if err != nil || !bytes.Equal(R.Bytes(), sig[:32]) {
+		if err != nil {
 			return false
 		}
 		s, err := edwards25519.NewScalar().SetCanonicalBytes(sig[32:])
@@ -73,4 +77,30 @@ func verifyEd25519Batch(pub ed25519.PublicKey, msgs, sigs [][]byte) bool {
 	points = append(points, edwards25519.NewGeneratorPoint(), A)
 	sum := new(edwards25519.Point).VarTimeMultiScalarMult(scalars, points)
 	return sum.MultByCofactor(sum).Equal(edwards25519.NewIdentityPoint()) == 1
+}
+
+var (
+	feOne      = new(field.Element).One()
+	feMinusOne = new(field.Element).Negate(feOne)
+)
+
+// canonicalPoint reports whether b, when it decodes to a point, is that point's canonical
+// encoding, as ed25519.Verify requires of R (it compares R's encoding byte for byte). The
+// encodings edwards25519's SetBytes accepts besides the canonical ones are those with
+// y >= 2^255-19 and those with x = 0 (y = 1 or y = -1) and the sign bit set. Checking the
+// bytes costs two field reductions; re-encoding the decoded point costs an inversion.
+func canonicalPoint(b []byte) bool {
+	if len(b) != 32 {
+		return false
+	}
+	y, err := new(field.Element).SetBytes(b) // ignores the sign bit
+	if err != nil {
+		return false
+	}
+	enc := y.Bytes()
+	enc[31] |= b[31] & 0x80
+	if !bytes.Equal(enc, b) {
+		return false // y was not reduced
+	}
+	return b[31]&0x80 == 0 || y.Equal(feOne) == 0 && y.Equal(feMinusOne) == 0
 }

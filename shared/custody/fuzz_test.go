@@ -180,6 +180,14 @@ func TestCheckMemberNames(t *testing.T) {
 		{`{"a":[{"x":1,"y":2,"x":3}]}`, false},
 		{`{"a\"b":1}`, false},
 		{`["A",{"b":"C"}]`, true},
+		// Names belong to their own object only: siblings and parents may repeat them.
+		{`{"a":{"b":1},"b":2}`, true},
+		{`[{"a":1},{"a":1}]`, true},
+		{`{"a":{"b":1},"a":2}`, false},
+		{`{"x":[{"a":1},{"a":2}],"x":1}`, false},
+		{`{"a":{"b":{"c":1},"c":2},"c":3}`, true},
+		{`{"a":"q\\","a":1}`, false},
+		{`{"a":"q\"","b":1,"b":2}`, false},
 	} {
 		if err := checkMemberNames([]byte(tc.in)); (err == nil) != tc.ok {
 			t.Errorf("checkMemberNames(%s) = %v, want ok %v", tc.in, err, tc.ok)

@@ -31,12 +31,13 @@ func scanJSON(data []byte) (trailLayout, error) {
 	type frame struct {
 		obj       bool
 		expectKey bool
-		names     [][]byte
+		names     int  // where the object's member names start in names
 		events    bool // the top-level "events" array
 		afterElem bool // in events: an element was read, a comma or ']' comes next
 	}
 	var lay trailLayout
 	var stack []frame
+	var names [][]byte // member names of the objects open on the stack, outermost first
 	for i := 0; i < len(data); i++ {
 		c := data[i]
 		if n := len(stack); n > 0 && stack[n-1].events {
@@ -58,11 +59,11 @@ func scanJSON(data []byte) (trailLayout, error) {
 			if n := len(stack); n > 0 && stack[n-1].events {
 				lay.elems = append(lay.elems, [2]int{i, -1})
 			}
-			stack = append(stack, frame{obj: true, expectKey: true})
+			stack = append(stack, frame{obj: true, expectKey: true, names: len(names)})
 		case '[':
-			f := frame{}
-			if n := len(stack); n == 1 && stack[0].obj && !stack[0].expectKey && len(stack[0].names) > 0 &&
-				string(stack[0].names[len(stack[0].names)-1]) == "events" {
+			f := frame{names: len(names)}
+			if n := len(stack); n == 1 && stack[0].obj && !stack[0].expectKey && len(names) > 0 &&
+				string(names[len(names)-1]) == "events" {
 				f.events = true
 				lay.events[0] = i
 			}
@@ -74,6 +75,7 @@ func scanJSON(data []byte) (trailLayout, error) {
 			if stack[len(stack)-1].events {
 				lay.events[1] = i
 			}
+			names = names[:stack[len(stack)-1].names]
 			stack = stack[:len(stack)-1]
 			if n := len(stack); n > 0 && stack[n-1].events && c == '}' {
 				lay.elems[len(lay.elems)-1][1] = i
@@ -84,11 +86,16 @@ func scanJSON(data []byte) (trailLayout, error) {
 			}
 		case '"':
 			j := i + 1
-			for j < len(data) && data[j] != '"' {
-				if data[j] == '\\' {
+			// Most strings hold no escape: find the closing quote with IndexByte.
+			if k := bytes.IndexByte(data[j:], '"'); k >= 0 && bytes.IndexByte(data[j:j+k], '\\') < 0 {
+				j += k
+			} else {
+				for j < len(data) && data[j] != '"' {
+					if data[j] == '\\' {
+						j++
+					}
 					j++
 				}
-				j++
 			}
 			if j >= len(data) {
 				return lay, nil
@@ -99,12 +106,12 @@ func scanJSON(data []byte) (trailLayout, error) {
 				if !plainName(name) {
 					return lay, fmt.Errorf("member name %q: names are plain lowercase [a-z0-9_]", name)
 				}
-				for _, prev := range f.names {
+				for _, prev := range names[f.names:] {
 					if bytes.Equal(prev, name) {
 						return lay, fmt.Errorf("member name %q repeated in one object", name)
 					}
 				}
-				f.names = append(f.names, name)
+				names = append(names, name)
 				f.expectKey = false
 			}
 			i = j

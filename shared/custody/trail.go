@@ -228,11 +228,12 @@ func hexList(hs [][]byte) []string {
 
 func unhexList(ss []string) ([][]byte, error) {
 	out := make([][]byte, len(ss))
+	buf := make([]byte, 32*len(ss)) // one allocation for all the hashes
 	for i, s := range ss {
-		if !isHex(s, 64) {
+		out[i] = buf[32*i : 32*i+32 : 32*i+32]
+		if !decodeLowerHex32(out[i], s) {
 			return nil, fmt.Errorf("proof hash %d: %q is not 64 lowercase hex digits", i, s)
 		}
-		out[i], _ = hex.DecodeString(s)
 	}
 	return out, nil
 }
@@ -240,6 +241,14 @@ func unhexList(ss []string) ([][]byte, error) {
 // decodeTrailEvent decodes one entry of a trail's events in a single pass (the event's time
 // as a string, checked as Event.UnmarshalJSON checks it).
 func decodeTrailEvent(b []byte, te *TrailEvent) error {
+	if fastDecodeTrailEvent(b, te) {
+		return nil
+	}
+	return jsonDecodeTrailEvent(b, te)
+}
+
+// jsonDecodeTrailEvent is decodeTrailEvent with encoding/json alone.
+func jsonDecodeTrailEvent(b []byte, te *TrailEvent) error {
 	var w struct {
 		Event wireEvent `json:"event"`
 		Leaf  uint64    `json:"leaf_index"`
@@ -258,4 +267,33 @@ func decodeTrailEvent(b []byte, te *TrailEvent) error {
 		Prev: e.Prev, KeyID: e.KeyID, Hash: e.Hash, Signature: e.Signature,
 	}}
 	return nil
+}
+
+// lowerHex maps '0'-'9' and 'a'-'f' to their values and every other byte to 0xff.
+var lowerHex = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c - 'a' + 10)
+	}
+	return t
+}()
+
+// decodeLowerHex32 decodes s, 64 lowercase hex digits (isHex(s, 64)), into dst[:32] in one pass and
+// reports whether s was such.
+func decodeLowerHex32(dst []byte, s string) bool {
+	if len(s) != 64 || len(dst) < 32 {
+		return false
+	}
+	var bad byte
+	for i := 0; i < 32; i++ {
+		hi, lo := lowerHex[s[2*i]], lowerHex[s[2*i+1]]
+		bad |= hi | lo
+		dst[i] = hi<<4 | lo
+	}
+	return bad&0xf0 == 0
 }

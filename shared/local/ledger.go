@@ -27,6 +27,7 @@ import (
 type Ledger struct {
 	db                                        *sql.DB
 	lastHead, lastEntry, insertEvent, logSize *sql.Stmt
+	insertNode, setSize                       *sql.Stmt
 
 	mu        sync.Mutex // guards the cached compact range
 	cacheSize uint64
@@ -80,6 +81,8 @@ func NewLedger(ctx context.Context, db *sql.DB) (*Ledger, error) {
 		{&l.lastEntry, `SELECT leaf, body FROM custody_events WHERE bundle = ? ORDER BY seq DESC LIMIT 1`},
 		{&l.insertEvent, `INSERT INTO custody_events (bundle, seq, leaf, hash, body) VALUES (?, ?, ?, ?, ?)`},
 		{&l.logSize, `SELECT size FROM custody_log_state WHERE id = 0`},
+		{&l.insertNode, `INSERT INTO custody_log_nodes (level, idx, hash) VALUES (?, ?, ?)`},
+		{&l.setSize, `UPDATE custody_log_state SET size = ? WHERE id = 0`},
 	} {
 		var err error
 		if *st.p, err = db.PrepareContext(ctx, st.q); err != nil {
@@ -245,10 +248,19 @@ func (l *Ledger) writeBatch(ctx context.Context, batch []*pending) ([]result, ui
 		lastEv := p.evs[len(p.evs)-1]
 		heads[first.BundleID] = head{lastEv.Seq, lastEv.Hash}
 	}
-	if err := insertNodes(ctx, tx, nodes); err != nil {
+	if len(nodes) <= smallNodeBatch {
+		// A commit of a few events completes about as many nodes: the prepared one-row
+		// statement, run per node, costs less than preparing a multi-row one.
+		insertNode := tx.StmtContext(ctx, l.insertNode)
+		for _, n := range nodes {
+			if _, err := insertNode.ExecContext(ctx, n.ID.Level, n.ID.Index, n.Hash); err != nil {
+				return nil, 0, nil, fmt.Errorf("append: log nodes: %w", err)
+			}
+		}
+	} else if err := insertNodes(ctx, tx, nodes); err != nil {
 		return nil, 0, nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE custody_log_state SET size = ? WHERE id = 0`, size); err != nil {
+	if _, err := tx.StmtContext(ctx, l.setSize).ExecContext(ctx, size); err != nil {
 		return nil, 0, nil, fmt.Errorf("log size: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -256,6 +268,9 @@ func (l *Ledger) writeBatch(ctx context.Context, batch []*pending) ([]result, ui
 	}
 	return results, size, rng, nil
 }
+
+// smallNodeBatch is the most nodes a commit inserts one prepared row at a time.
+const smallNodeBatch = 8
 
 func insertNodes(ctx context.Context, tx *sql.Tx, nodes []custody.Node) error {
 	const chunk = 300 // 900 variables, below SQLite's limit
