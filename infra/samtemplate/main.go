@@ -22,7 +22,7 @@ import (
 	"strings"
 
 	"github.com/evx-project/evx/shared/pipeline"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 const (

@@ -14,7 +14,7 @@ import (
 	"github.com/awslabs/goformation/v7"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/sqsqueue"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // The checks here are what cfn-lint cannot know: references resolve, the generated section is
