@@ -227,7 +227,7 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult
 		res.Report = reportDir
 		say("6. report for legal staff written to %s", reportDir)
 	}
-	say("\nEverything is in %s. Verify again by hand:\n  evx verify --key %s %s", out, keyPath, trailPath)
+	say("\nEverything is in %s. Verify again by hand:\n  %s verify --key %s %s", out, selfName(), keyPath, trailPath)
 	return res, nil
 }
 
@@ -326,4 +326,13 @@ func demoEvidence(samples, dst string) ([]string, error) {
 func hasSeizureReport(dir string) bool {
 	m, _ := filepath.Glob(filepath.Join(dir, "seizure-report*"))
 	return len(m) > 0
+}
+
+// selfName is how to call this evx again from the current folder: the path it was started
+// with (./bin/evx under make demo), or plain "evx" when it was found on PATH.
+func selfName() string {
+	if strings.ContainsRune(os.Args[0], filepath.Separator) {
+		return os.Args[0]
+	}
+	return "evx"
 }
