@@ -95,7 +95,7 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult
 	res := &demoResult{Folder: out, Data: filepath.Join(out, "data")}
 
 	// 1. The embedded node and its API on a free local port, with fresh tokens.
-	n, err := local.OpenNode(ctx, filepath.Join(out, "data"), local.NodeOptions{Directory: directory})
+	n, err := openNode(ctx, filepath.Join(out, "data"), local.NodeOptions{Directory: directory})
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -36,6 +37,17 @@ type exchange interface {
 // defaultDirectory is the counterpart directory the commands that open a data folder read
 // unless --directory names another.
 const defaultDirectory = "infra/counterparts.yaml"
+
+// openNode opens the embedded node like local.OpenNode, and when the counterpart directory
+// file is missing says how to name one: the default path only exists inside the evx sources.
+func openNode(ctx context.Context, dataDir string, opt local.NodeOptions) (*local.Node, error) {
+	if opt.Counterparts == nil && opt.Directory != "" {
+		if _, err := os.Stat(opt.Directory); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("counterpart directory %s not found: name one with --directory FILE (the evx sources have a sample, infra/counterparts.yaml)", opt.Directory)
+		}
+	}
+	return local.OpenNode(ctx, dataDir, opt)
+}
 
 // exchangeFlags are the flags that choose the exchange.
 type exchangeFlags struct {
@@ -66,7 +78,7 @@ func (f *exchangeFlags) open(ctx context.Context) (exchange, error) {
 		}
 		return &httpExchange{base: strings.TrimSuffix(f.server, "/"), token: f.token, c: http.DefaultClient}, nil
 	}
-	n, err := local.OpenNode(ctx, local.DataDir(f.data), local.NodeOptions{Directory: f.directory})
+	n, err := openNode(ctx, local.DataDir(f.data), local.NodeOptions{Directory: f.directory})
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,14 @@ func TestServeUsage(t *testing.T) {
 	if code := run([]string{"serve", "--tokens", p}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "chmod 600") {
 		t.Errorf("serve with a 0644 tokens file = %d %q, want %d and the fix", code, errb.String(), exitUsage)
 	}
+	// Outside the sources the default counterpart directory does not exist: say how to name one.
+	os.Chmod(p, 0o600)
+	errb.Reset()
+	missing := filepath.Join(t.TempDir(), "counterparts.yaml")
+	args := []string{"serve", "--tokens", p, "--data", t.TempDir(), "--directory", missing}
+	if code := run(args, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--directory FILE") {
+		t.Errorf("serve with a missing directory = %d %q, want %d and how to name one", code, errb.String(), exitUsage)
+	}
 }
 
 // TestServe starts evx serve on a fresh data folder, reads the public endpoints, calls a
