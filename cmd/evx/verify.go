@@ -42,6 +42,9 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if len(pos) != 1 || in.key == "" {
+		if len(pos) == 1 {
+			fmt.Fprintln(stderr, "evx verify: --key is required: the public key you trust to have signed the trail (evx trail --key-out writes evx's)")
+		}
 		fs.Usage()
 		return exitUsage
 	}

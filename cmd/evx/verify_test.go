@@ -93,6 +93,10 @@ func TestVerifyUsage(t *testing.T) {
 			t.Errorf("evx %s = exit %d, want %d", strings.Join(args, " "), code, exitUsage)
 		}
 	}
+	var out, errb bytes.Buffer
+	if run([]string{"verify", good}, &out, &errb); !strings.Contains(errb.String(), "--key is required") {
+		t.Errorf("evx verify without --key said %q, want it to name the missing --key", errb.String())
+	}
 }
 
 // TestVerifyJSONFailureFields: --json names the failed check's event and both sides, with the
