@@ -256,21 +256,7 @@ func (j *job) office() error {
 		}
 	case TypePPTX:
 		a.coreProps()
-		slides := a.numbered("ppt/slides", "slide")
-		j.res.Meta.Pages = len(slides)
-		for i, s := range slides {
-			if j.full || j.res.Stop != nil {
-				break
-			}
-			if j.lim.MaxPages > 0 && i >= j.lim.MaxPages {
-				j.res.stop(&LimitError{Limit: LimitPages, Max: int64(j.lim.MaxPages)})
-				break
-			}
-			if err := a.xmlText(s, pptxRules); err != nil {
-				j.res.pageError(i+1, err)
-			}
-			j.write("\f")
-		}
+		a.pages(a.numbered("ppt/slides", "slide"), func(s string) error { return a.xmlText(s, pptxRules) })
 	case TypeXLSX:
 		a.coreProps()
 		return a.xlsx()
@@ -390,9 +376,17 @@ func (a *archive) xlsx() error {
 			j.res.stop(err)
 		}
 	}
-	sheets := a.numbered("xl/worksheets", "sheet")
-	j.res.Meta.Pages = len(sheets)
-	for i, s := range sheets {
+	a.pages(a.numbered("xl/worksheets", "sheet"), func(s string) error { return a.sheet(s, shared) })
+	return nil
+}
+
+// pages reads parts as the document's pages (PPTX slides, XLSX sheets), each ended by a form
+// feed. A part that fails is a page error and reading goes on; the text cap, any limit
+// reached, or the page cap ends the walk.
+func (a *archive) pages(parts []string, read func(part string) error) {
+	j := a.j
+	j.res.Meta.Pages = len(parts)
+	for i, p := range parts {
 		if j.full || isLimit(j.res.Stop) {
 			break
 		}
@@ -400,12 +394,11 @@ func (a *archive) xlsx() error {
 			j.res.stop(&LimitError{Limit: LimitPages, Max: int64(j.lim.MaxPages)})
 			break
 		}
-		if err := a.sheet(s, shared); err != nil {
+		if err := read(p); err != nil {
 			j.res.pageError(i+1, err)
 		}
 		j.write("\f")
 	}
-	return nil
 }
 
 func isLimit(err error) bool {
