@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"github.com/evx-project/evx/shared/extract/internal/rawpdf"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -359,30 +360,30 @@ func TestHostilePDF(t *testing.T) {
 	font := "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 	cases := map[string][]byte{
 		// A form that draws itself ten times: 10^8 runs without the object cap.
-		"self-drawing-form": pdfOf(
+		"self-drawing-form": rawpdf.Of(
 			"<< /Type /Catalog /Pages 2 0 R >>",
 			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 			"<< /Type /Page /Parent 2 0 R /Resources << /XObject << /X 4 0 R >> /Font << /F 5 0 R >> >> /Contents 6 0 R >>",
-			streamObj("/Type /XObject /Subtype /Form /Resources << /XObject << /X 4 0 R >> /Font << /F 5 0 R >> >>",
-				"BT /F 9 Tf (loop) Tj ET"+strings.Repeat(" /X Do", 10)),
+			rawpdf.Stream("/Type /XObject /Subtype /Form /Resources << /XObject << /X 4 0 R >> /Font << /F 5 0 R >> >>",
+				[]byte("BT /F 9 Tf (loop) Tj ET"+strings.Repeat(" /X Do", 10))),
 			font,
-			streamObj("", "BT /F 12 Tf 72 700 Td (Visible text) Tj ET /X Do"),
+			rawpdf.Stream("", []byte("BT /F 12 Tf 72 700 Td (Visible text) Tj ET /X Do")),
 		),
 		// A page tree whose node lists itself as a kid.
-		"cyclic-page-tree": pdfOf(
+		"cyclic-page-tree": rawpdf.Of(
 			"<< /Type /Catalog /Pages 2 0 R >>",
 			"<< /Type /Pages /Kids [2 0 R 3 0 R 2 0 R] /Count 2 >>",
 			"<< /Type /Page /Parent 2 0 R /Resources << /Font << /F 4 0 R >> >> /Contents 5 0 R >>",
 			font,
-			streamObj("", "BT /F 12 Tf 72 700 Td (Visible text) Tj ET"),
+			rawpdf.Stream("", []byte("BT /F 12 Tf 72 700 Td (Visible text) Tj ET")),
 		),
 		// A /Parent chain that loops, and resources only on the (cyclic) parent.
-		"cyclic-parent": pdfOf(
+		"cyclic-parent": rawpdf.Of(
 			"<< /Type /Catalog /Pages 2 0 R >>",
 			"<< /Type /Pages /Kids [3 0 R] /Count 1 /Parent 2 0 R /Resources << /Font << /F 4 0 R >> >> >>",
 			"<< /Type /Page /Parent 2 0 R /Contents 5 0 R >>",
 			font,
-			streamObj("", "BT /F 12 Tf 72 700 Td (Visible text) Tj ET"),
+			rawpdf.Stream("", []byte("BT /F 12 Tf 72 700 Td (Visible text) Tj ET")),
 		),
 	}
 	lim := DefaultLimits()

@@ -20,7 +20,6 @@ import (
 	"compress/flate"
 	"compress/lzw"
 	"encoding/hex"
-	"fmt"
 	"log"
 	"os"
 	"os/exec"
@@ -30,6 +29,8 @@ import (
 	"time"
 
 	"github.com/go-pdf/fpdf"
+
+	"github.com/evx-project/evx/shared/extract/internal/rawpdf"
 )
 
 var when = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -62,31 +63,17 @@ func filters() []byte {
 	rl := runLengthEncode(page("Page three used run length and hex"))
 	hexed := []byte(hex.EncodeToString(rl) + ">")
 
-	objs := []string{
+	return rawpdf.Of(
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R 4 0 R 5 0 R] /Count 3 /Resources << /Font << /F1 6 0 R >> >> >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 7 0 R >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 8 0 R >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 9 0 R >>",
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-		fmt.Sprintf("<< /Length %d /Filter /LZWDecode /DecodeParms << /EarlyChange 0 >> >>\nstream\n%s\nendstream", lz.Len(), lz.Bytes()),
-		fmt.Sprintf("<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream", fl.Len(), fl.Bytes()),
-		fmt.Sprintf("<< /Length %d /Filter [/ASCIIHexDecode /RunLengthDecode] >>\nstream\n%s\nendstream", len(hexed), hexed),
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
-	return b.Bytes()
+		rawpdf.Stream("/Filter /LZWDecode /DecodeParms << /EarlyChange 0 >>", lz.Bytes()),
+		rawpdf.Stream("/Filter /FlateDecode", fl.Bytes()),
+		rawpdf.Stream("/Filter [/ASCIIHexDecode /RunLengthDecode]", hexed),
+	)
 }
 
 // runLengthEncode writes literal runs only, which every decoder must accept.
