@@ -7,6 +7,7 @@ import (
 	"go/parser"
 	"go/token"
 	"strings"
+	"testing"
 )
 
 // ErrorTypes returns the names of the struct types declared in the Go file path whose
@@ -30,4 +31,23 @@ func ErrorTypes(path string) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// CheckErrorTypes fails t unless described holds exactly the error types the Go file path
+// declares (see ErrorTypes): a test that describes every typed error of a package calls it
+// with the names it covered, so an error type added later without a case fails the test.
+func CheckErrorTypes(t testing.TB, path string, described map[string]bool) {
+	t.Helper()
+	types, err := ErrorTypes(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(types) != len(described) {
+		t.Errorf("%s declares %d error types %q, the cases describe %d", path, len(types), types, len(described))
+	}
+	for _, name := range types {
+		if !described[name] {
+			t.Errorf("%s declares %s, which no case describes", path, name)
+		}
+	}
 }

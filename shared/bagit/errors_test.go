@@ -44,16 +44,5 @@ func TestProblemOf(t *testing.T) {
 		}
 	}
 	// Every error type declared in errors.go is described by a case above.
-	types, err := decls.ErrorTypes("errors.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(types) != len(described) {
-		t.Errorf("errors.go declares %d error types %q, the cases describe %d", len(types), types, len(described))
-	}
-	for _, name := range types {
-		if !described[name] {
-			t.Errorf("errors.go declares %s, which TestProblemOf does not describe", name)
-		}
-	}
+	decls.CheckErrorTypes(t, "errors.go", described)
 }
