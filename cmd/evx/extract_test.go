@@ -10,10 +10,10 @@ import (
 )
 
 func TestExtractCommand(t *testing.T) {
-	pdf := filepath.Join("..", "..", "shared", "extract", "testdata", "helvetica.pdf")
+	pdf := filepath.Join("..", "..", "shared", "extract", "pdf", "testdata", "helvetica.pdf")
 	bad := filepath.Join(t.TempDir(), "bad.pdf")
 	os.WriteFile(bad, []byte("%PDF-1.7\nnothing here\n"), 0o644)
-	partial := filepath.Join("..", "..", "shared", "extract", "testdata", "bad-page2.pdf")
+	partial := filepath.Join("..", "..", "shared", "extract", "pdf", "testdata", "bad-page2.pdf")
 
 	cases := []struct {
 		name     string

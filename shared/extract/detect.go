@@ -6,13 +6,17 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/evx-project/evx/shared/extract/internal/extractor"
+	"github.com/evx-project/evx/shared/extract/pdf"
+	"github.com/evx-project/evx/shared/extract/plain"
 )
 
 // detect names the media type of the content from its first bytes and, for zip
 // archives, from the members that OOXML and ODF packages must contain.
 func detect(head []byte, r io.ReaderAt, size int64) string {
 	switch {
-	case pdfHeaderAt(head) >= 0:
+	case pdf.HeaderOffset(head) >= 0:
 		return TypePDF
 	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
 		return TypePNG
@@ -21,13 +25,13 @@ func detect(head []byte, r io.ReaderAt, size int64) string {
 	case bytes.HasPrefix(head, []byte("GIF87a")), bytes.HasPrefix(head, []byte("GIF89a")):
 		return TypeGIF
 	case bytes.HasPrefix(head, []byte("II*\x00")), bytes.HasPrefix(head, []byte("MM\x00*")):
-		return typeTIFF
+		return extractor.TypeTIFF
 	case len(head) >= 12 && bytes.HasPrefix(head, []byte("RIFF")) && string(head[8:12]) == "WEBP":
-		return typeWebP
+		return extractor.TypeWebP
 	case bytes.HasPrefix(head, []byte("BM")) && len(head) > 14:
-		return typeBMP
+		return extractor.TypeBMP
 	case bytes.HasPrefix(head, []byte("\x1f\x8b")):
-		return typeGzip
+		return extractor.TypeGzip
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
 		return zipType(r, size)
 	}
@@ -51,12 +55,6 @@ func detect(head []byte, r io.ReaderAt, size int64) string {
 	return TypeText
 }
 
-// pdfHeaderAt returns the offset of "%PDF-" in the first KiB, or -1. Readers accept a
-// header preceded by junk, so detection does too.
-func pdfHeaderAt(head []byte) int {
-	return bytes.Index(head[:min(len(head), 1024)], []byte("%PDF-"))
-}
-
 // zipType tells OOXML and ODF packages from other zip archives.
 func zipType(r io.ReaderAt, size int64) string {
 	zr, err := zip.NewReader(r, size)
@@ -78,7 +76,7 @@ func zipType(r io.ReaderAt, size int64) string {
 			if mt == TypeODT {
 				return TypeODT
 			}
-			if strings.HasPrefix(mt, typeOpenDocX) {
+			if strings.HasPrefix(mt, extractor.TypeOpenDocX) {
 				return mt
 			}
 		}
@@ -189,7 +187,7 @@ func countOutsideQuotes(l string, sep byte) int {
 // decodeHead returns the head as UTF-8 for sniffing.
 func decodeHead(head []byte) string {
 	if bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff}) {
-		s, _ := decodeText(head)
+		s, _ := plain.Decode(head)
 		return s
 	}
 	if utf8.Valid(head) {

@@ -8,7 +8,7 @@ import (
 )
 
 // Record returns the extractor evx's pipeline runs on each document of an accepted bundle
-// (pipeline.Config.Extract): it extracts under lim and returns the media type and the result
+// (a pipeline.Extractor, given to pipeline.BagIntake): it extracts under lim and returns the media type and the result
 // as the JSON the pipeline stores content-addressed. A document it cannot read is not an
 // error: the JSON then holds its media type (TypeUnknown unless detection named one), its size
 // and the reason. The error is ctx's when ctx ended, or the JSON encoder's.

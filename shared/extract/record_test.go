@@ -12,7 +12,7 @@ import (
 // Record stores what Extract found, or for a document it cannot read, its media type, size
 // and the reason; only an ended context is an error.
 func TestRecord(t *testing.T) {
-	pdf, err := os.ReadFile("testdata/helvetica.pdf")
+	pdf, err := os.ReadFile("pdf/testdata/helvetica.pdf")
 	if err != nil {
 		t.Fatal(err)
 	}
