@@ -34,6 +34,22 @@ func detect(head []byte, r io.ReaderAt, size int64) string {
 		return extractor.TypeGzip
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
 		return zipType(r, size)
+	case bytes.HasPrefix(head, oleMagic):
+		return oleType(r)
+	case bytes.HasPrefix(head, []byte("{\\rtf")):
+		return extractor.TypeRTF
+	case bytes.HasPrefix(head, []byte("7z\xbc\xaf\x27\x1c")):
+		return extractor.Type7z
+	case bytes.HasPrefix(head, []byte("Rar!\x1a\x07")):
+		return extractor.TypeRar
+	case bytes.HasPrefix(head, []byte("BZh")) && len(head) > 10 && string(head[4:10]) == "1AY&SY":
+		return extractor.TypeBzip2
+	case bytes.HasPrefix(head, []byte("\xfd7zXZ\x00")):
+		return extractor.TypeXz
+	case len(head) > 262 && string(head[257:262]) == "ustar":
+		return extractor.TypeTar
+	case len(head) >= 12 && string(head[4:8]) == "ftyp":
+		return extractor.TypeMP4
 	}
 	if looksBinary(head) {
 		return TypeUnknown
@@ -47,6 +63,8 @@ func detect(head []byte, r io.ReaderAt, size int64) string {
 		strings.HasPrefix(lower, "<!--") && strings.Contains(lower, "<html"),
 		strings.HasPrefix(lower, "<?xml") && strings.Contains(lower, "<html"):
 		return TypeHTML
+	case looksLikeMbox(trim):
+		return extractor.TypeMbox
 	case looksLikeMail(trim):
 		return TypeEML
 	case looksLikeCSV(trim):
@@ -73,8 +91,8 @@ func zipType(r io.ReaderAt, size int64) string {
 			b, _ := io.ReadAll(io.LimitReader(rc, 200))
 			rc.Close()
 			mt := strings.TrimSpace(string(b))
-			if mt == TypeODT {
-				return TypeODT
+			if mt == TypeODT || mt == extractor.TypeEPUB {
+				return mt
 			}
 			if strings.HasPrefix(mt, extractor.TypeOpenDocX) {
 				return mt
@@ -136,6 +154,13 @@ func looksLikeMail(s string) bool {
 		}
 	}
 	return seen >= 2 && known >= 2
+}
+
+// looksLikeMbox reports a "From " envelope line followed by a message's header lines: an
+// mbox file, or one message saved with its envelope.
+func looksLikeMbox(s string) bool {
+	first, rest, ok := strings.Cut(s, "\n")
+	return ok && strings.HasPrefix(first, "From ") && looksLikeMail(rest)
 }
 
 // looksLikeCSV reports at least two lines with the same number (> 1) of commas or

@@ -80,6 +80,9 @@ type Attachment = extractor.Attachment
 // Result is what Extract read from one file.
 type Result = extractor.Result
 
+// Unsupported says that evx cannot read the text of a detected type ([Result.Unsupported]).
+type Unsupported = extractor.Unsupported
+
 // readers maps a detected media type to the package that reads it. Types without an
 // entry yield metadata only.
 var readers = map[string]extractor.Reader{
@@ -123,7 +126,26 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, lim Li
 	if nt := typeFromName(name); nt != "" && nt != res.MediaType {
 		res.NameType = nt
 	}
+	if readers[mediaType] == nil && res.Unsupported == nil {
+		res.Unsupported = &Unsupported{MediaType: mediaType, Reason: unsupportedReason(mediaType)}
+	}
 	return res, nil
+}
+
+// unsupportedReason says in a few words why evx reads no text of a type.
+func unsupportedReason(mediaType string) string {
+	switch mediaType {
+	case TypeZip, extractor.TypeGzip, extractor.TypeTar, extractor.Type7z, extractor.TypeRar,
+		extractor.TypeBzip2, extractor.TypeXz:
+		return "an archive: its members are not opened"
+	case extractor.TypeTIFF, extractor.TypeWebP, extractor.TypeBMP, TypePNG, TypeJPEG, TypeGIF:
+		return "an image: its text would need OCR"
+	case extractor.TypeMP4:
+		return "audio or video"
+	case TypeUnknown:
+		return "binary content of no known type"
+	}
+	return "no text reader for " + mediaType
 }
 
 func typeFromName(name string) string {
@@ -154,6 +176,36 @@ func typeFromName(name string) string {
 		return TypeGIF
 	case ".zip":
 		return TypeZip
+	case ".doc":
+		return extractor.TypeDOC
+	case ".xls":
+		return extractor.TypeXLS
+	case ".ppt":
+		return extractor.TypePPT
+	case ".msg":
+		return extractor.TypeMSG
+	case ".rtf":
+		return extractor.TypeRTF
+	case ".epub":
+		return extractor.TypeEPUB
+	case ".ods":
+		return extractor.TypeODS
+	case ".odp":
+		return extractor.TypeODP
+	case ".mbox":
+		return extractor.TypeMbox
+	case ".tif", ".tiff":
+		return extractor.TypeTIFF
+	case ".webp":
+		return extractor.TypeWebP
+	case ".bmp":
+		return extractor.TypeBMP
+	case ".gz", ".tgz":
+		return extractor.TypeGzip
+	case ".tar":
+		return extractor.TypeTar
+	case ".7z":
+		return extractor.Type7z
 	}
 	return ""
 }

@@ -111,6 +111,43 @@ func TestUnreadable(t *testing.T) {
 	}
 }
 
+// TestUnsupported: a type evx reads no text of says so, with the detected type and a
+// reason, rather than returning empty text as if the document had none.
+func TestUnsupported(t *testing.T) {
+	tar := make([]byte, 1024)
+	copy(tar, "evidence.txt")
+	copy(tar[257:], "ustar\x0000")
+	ole := append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), make([]byte, 600)...)
+	cases := []struct {
+		name, want, reason string
+		b                  []byte
+	}{
+		{"a.zip", TypeZip, "archive", extracttest.ZipOf(t, [][2]string{{"x.txt", "x"}})},
+		{"a.gz", "application/gzip", "archive", []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00")},
+		{"a.tar", "application/x-tar", "archive", tar},
+		{"a.tif", "image/tiff", "OCR", []byte("II*\x00\x08\x00\x00\x00")},
+		{"a.png", TypePNG, "OCR", extracttest.PNG(t)},
+		{"a.doc", "application/x-ole-storage", "no text reader", ole},
+		{"a.bin", TypeUnknown, "no known type", []byte{0, 1, 2, 3, 0, 0}},
+	}
+	for _, tc := range cases {
+		res, err := extractBytes(t, tc.b, tc.name, DefaultLimits())
+		if err != nil {
+			t.Errorf("Extract(%s) error %v", tc.name, err)
+			continue
+		}
+		if res.Unsupported == nil || res.Unsupported.MediaType != tc.want || !strings.Contains(res.Unsupported.Reason, tc.reason) {
+			t.Errorf("Extract(%s).Unsupported = %+v, want %s and a reason naming %q", tc.name, res.Unsupported, tc.want, tc.reason)
+		}
+	}
+	for _, name := range []string{"helvetica.pdf", "bad-page2.pdf"} {
+		res, err := extractBytes(t, readTestdata(t, name), name, DefaultLimits())
+		if err != nil || res.Unsupported != nil {
+			t.Errorf("Extract(%s) = %+v, %v; want a supported result", name, res.Unsupported, err)
+		}
+	}
+}
+
 func TestDetect(t *testing.T) {
 	cases := []struct {
 		name string
@@ -130,6 +167,10 @@ func TestDetect(t *testing.T) {
 		{"a", extracttest.PNG(t), TypePNG},
 		{"a", extracttest.ZipOf(t, [][2]string{{"x.txt", "x"}}), TypeZip},
 		{"a", []byte{0, 1, 2, 3, 0, 0}, TypeUnknown},
+		{"a", []byte("{\\rtf1\\ansi Hello}"), "application/rtf"},
+		{"a", []byte("From someone@example.org Tue Mar  3 10:15:00 2026\nFrom: a@example.org\nSubject: x\n\nbody\n"), "application/mbox"},
+		{"a", extracttest.ZipOf(t, [][2]string{{"mimetype", "application/epub+zip"}, {"META-INF/container.xml", "<container/>"}}), "application/epub+zip"},
+		{"a", extracttest.ZipOf(t, [][2]string{{"mimetype", "application/vnd.oasis.opendocument.spreadsheet"}}), "application/vnd.oasis.opendocument.spreadsheet"},
 	}
 	for _, tc := range cases {
 		res, err := extractBytes(t, tc.b, tc.name, DefaultLimits())

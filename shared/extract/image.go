@@ -10,8 +10,10 @@ import (
 	"github.com/evx-project/evx/shared/extract/internal/extractor"
 )
 
-// readImage reads the dimensions of PNG, JPEG and GIF images; images carry no text.
+// readImage reads the dimensions of PNG, JPEG and GIF images. Their text, if any, would
+// need OCR: the result says so as an Unsupported outcome.
 func readImage(j *extractor.Job) error {
+	j.Res.Unsupported = &extractor.Unsupported{MediaType: j.Res.MediaType, Reason: "an image: its text would need OCR"}
 	cfg, _, err := image.DecodeConfig(io.NewSectionReader(j.R, 0, j.Size))
 	if err != nil {
 		return err

@@ -37,6 +37,16 @@ func TestRecord(t *testing.T) {
 		t.Errorf("Record(broken) = %q, %s, %v; want its media type, size and the reason", mt, body, err)
 	}
 
+	// A type evx reads no text of is kept per document with its outcome.
+	gz := []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03")
+	mt, body, err = rec(ctx, bytes.NewReader(gz), int64(len(gz)), "c.gz")
+	var unsup struct {
+		Unsupported *Unsupported `json:"unsupported"`
+	}
+	if err != nil || mt != "application/gzip" || json.Unmarshal(body, &unsup) != nil || unsup.Unsupported == nil || unsup.Unsupported.MediaType != mt {
+		t.Errorf("Record(c.gz) = %q, %s, %v; want the unsupported outcome with its type", mt, body, err)
+	}
+
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, _, err := rec(cctx, bytes.NewReader(pdf), int64(len(pdf)), "a.pdf"); !errors.Is(err, context.Canceled) {

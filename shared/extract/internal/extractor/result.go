@@ -27,6 +27,22 @@ const (
 	TypeBMP      = "image/bmp"
 	TypeGzip     = "application/gzip"
 	TypeOpenDocX = "application/vnd.oasis.opendocument"
+	TypeODS      = "application/vnd.oasis.opendocument.spreadsheet"
+	TypeODP      = "application/vnd.oasis.opendocument.presentation"
+	TypeEPUB     = "application/epub+zip"
+	TypeRTF      = "application/rtf"
+	TypeOLE      = "application/x-ole-storage" // an OLE2 compound file of no known kind
+	TypeDOC      = "application/msword"
+	TypeXLS      = "application/vnd.ms-excel"
+	TypePPT      = "application/vnd.ms-powerpoint"
+	TypeMSG      = "application/vnd.ms-outlook"
+	TypeMbox     = "application/mbox"
+	TypeTar      = "application/x-tar"
+	Type7z       = "application/x-7z-compressed"
+	TypeRar      = "application/vnd.rar"
+	TypeBzip2    = "application/x-bzip2"
+	TypeXz       = "application/x-xz"
+	TypeMP4      = "video/mp4"
 )
 
 // Limits bound the work and memory of one extraction. A zero field means "no limit"
@@ -183,6 +199,20 @@ type Result struct {
 	PageErrors    []PageError  `json:"-"`
 	PageErrorText []string     `json:"page_errors,omitempty"` // PageErrors as text, for JSON
 	Attach        []Attachment `json:"attachments,omitempty"`
+	// Unsupported is set when evx cannot read the text of this type: Text is then empty (or
+	// holds only what evx could read) because of evx, not because the document has none.
+	Unsupported *Unsupported `json:"unsupported,omitempty"`
+}
+
+// Unsupported says that evx has no reader for the text of a detected type.
+type Unsupported struct {
+	MediaType string `json:"media_type"` // the type detected from the content
+	Reason    string `json:"reason"`
+}
+
+// Error makes an Unsupported outcome usable where an error is expected.
+func (u *Unsupported) Error() string {
+	return fmt.Sprintf("no text: %s", u.Reason)
 }
 
 // Halt records the first reason an extraction ended early and marks the result partial.

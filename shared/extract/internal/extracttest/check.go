@@ -39,13 +39,14 @@ type golden struct {
 	Stop       string                 `json:"stop,omitempty"`
 	PageErrors []string               `json:"page_errors,omitempty"`
 	Attach     []extractor.Attachment `json:"attachments,omitempty"`
+	Unsup      *extractor.Unsupported `json:"unsupported,omitempty"`
 }
 
 // Golden compares res with testdata/golden/name.json, or rewrites that file when update
 // is set.
 func Golden(t *testing.T, name string, res *extractor.Result, update bool) {
 	t.Helper()
-	got, err := json.MarshalIndent(golden{res.MediaType, res.NameType, res.Meta, res.Text, res.Partial, res.StopReason, res.PageErrorText, res.Attach}, "", "  ")
+	got, err := json.MarshalIndent(golden{res.MediaType, res.NameType, res.Meta, res.Text, res.Partial, res.StopReason, res.PageErrorText, res.Attach, res.Unsupported}, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
