@@ -1,9 +1,9 @@
-package extract
+package pdf
 
 import "bytes"
 
 // The content-stream lexer. Content streams are decoded into memory once (bounded by
-// Limits.MaxStreamBytes) and tokenised in place: strings without escapes are sub-slices
+// extractor.Limits.MaxStreamBytes) and tokenised in place: strings without escapes are sub-slices
 // of the stream, so showing text allocates nothing per glyph.
 
 type tokKind uint8

@@ -1,4 +1,4 @@
-package extract
+package pdf
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/ledongthuc/pdf"
+
+	"github.com/evx-project/evx/shared/extract/internal/extractor"
 )
 
 // overlay presents a file with some leading bytes replaced and bytes appended, without
@@ -65,11 +67,11 @@ var (
 
 // openPDF opens the file with the library, presenting a patched header when needed, and
 // falls back to a rebuilt cross-reference table when the file's own is unusable.
-func openPDF(src io.ReaderAt, size int64, lim Limits) (*pdf.Reader, *overlay, string, error) {
+func openPDF(src io.ReaderAt, size int64, lim extractor.Limits) (*pdf.Reader, *overlay, string, error) {
 	head := make([]byte, 1024)
 	n, _ := src.ReadAt(head, 0)
 	head = head[:n]
-	k := pdfHeaderAt(head)
+	k := HeaderOffset(head)
 	if k < 0 {
 		return nil, nil, "", errors.New("no %PDF header")
 	}
@@ -89,7 +91,7 @@ func openPDF(src io.ReaderAt, size int64, lim Limits) (*pdf.Reader, *overlay, st
 		}
 		firstErr = err
 		if isEncryptionError(err) {
-			return nil, nil, version, fmt.Errorf("%w: %v", ErrEncrypted, err)
+			return nil, nil, version, fmt.Errorf("%w: %v", extractor.ErrEncrypted, err)
 		}
 	}
 	r, rov, err := repair(src, size, ov.head, lim)
@@ -110,7 +112,7 @@ func isEncryptionError(err error) bool {
 func newReader(ov *overlay) (r *pdf.Reader, err error) {
 	defer func() {
 		if x := recover(); x != nil {
-			r, err = nil, &PanicError{Value: x}
+			r, err = nil, &extractor.PanicError{Value: x}
 		}
 	}()
 	return pdf.NewReader(ov, ov.Size())
@@ -268,9 +270,9 @@ type objLoc struct {
 
 // repair locates every "N G obj" in the file, then presents the file with a new
 // cross-reference stream appended (objects inside object streams included) and opens it.
-func repair(src io.ReaderAt, size int64, head []byte, lim Limits) (*pdf.Reader, *overlay, error) {
+func repair(src io.ReaderAt, size int64, head []byte, lim extractor.Limits) (*pdf.Reader, *overlay, error) {
 	if lim.MaxInMemory > 0 && size > lim.MaxInMemory {
-		return nil, nil, &LimitError{Limit: LimitStream, Max: lim.MaxInMemory}
+		return nil, nil, &extractor.LimitError{Limit: extractor.LimitStream, Max: lim.MaxInMemory}
 	}
 	data := make([]byte, size)
 	if n, err := src.ReadAt(data, 0); int64(n) < size {
@@ -469,4 +471,10 @@ func openRebuilt(src io.ReaderAt, size int64, head []byte, objs map[int]objLoc, 
 		return nil, nil, errors.New("no page tree found")
 	}
 	return r, ov, nil
+}
+
+// HeaderOffset returns the offset of "%PDF-" in the first KiB, or -1. Readers accept a
+// header preceded by junk, so detection does too.
+func HeaderOffset(head []byte) int {
+	return bytes.Index(head[:min(len(head), 1024)], []byte("%PDF-"))
 }

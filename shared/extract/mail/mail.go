@@ -1,4 +1,8 @@
-package extract
+// Package mail reads e-mail messages (RFC 5322 with MIME) for package extract: the main
+// headers as metadata and as the first lines of text, the text of text/plain and text/html
+// parts, and the attachments with their size and SHA-256. Parts, depth and part sizes are
+// bounded by the limits of the extractor.Job.
+package mail
 
 import (
 	"bufio"
@@ -16,6 +20,10 @@ import (
 	"strings"
 
 	"golang.org/x/net/html/charset"
+
+	"github.com/evx-project/evx/shared/extract/html"
+	"github.com/evx-project/evx/shared/extract/internal/extractor"
+	"github.com/evx-project/evx/shared/extract/plain"
 )
 
 const maxMIMEDepth = 16
@@ -23,8 +31,8 @@ const maxMIMEDepth = 16
 // mail reads an RFC 5322 message: the main headers, the text of text/plain and text/html
 // parts (the plain one where a multipart/alternative offers both), and a list of the
 // attachments with their SHA-256 and size.
-func (j *job) mail() error {
-	msg, err := mail.ReadMessage(bufio.NewReader(io.NewSectionReader(j.r, 0, j.size)))
+func Read(j *extractor.Job) error {
+	msg, err := mail.ReadMessage(bufio.NewReader(io.NewSectionReader(j.R, 0, j.Size)))
 	if err != nil {
 		return err
 	}
@@ -34,9 +42,9 @@ func (j *job) mail() error {
 		if d, err := dec.DecodeHeader(v); err == nil {
 			v = d
 		}
-		return cleanMeta(v)
+		return extractor.CleanMeta(v)
 	}
-	m := &j.res.Meta
+	m := &j.Res.Meta
 	m.From = header("From")
 	m.Title = header("Subject")
 	m.Date = header("Date")
@@ -53,8 +61,8 @@ func (j *job) mail() error {
 		}
 	}
 	hb.WriteByte('\n')
-	j.write(hb.String())
-	return j.mimePart(textproto.MIMEHeader(msg.Header), msg.Body, 0)
+	j.Write(hb.String())
+	return mimePart(j, textproto.MIMEHeader(msg.Header), msg.Body, 0)
 }
 
 func addressList(h mail.Header, key string, dec *mime.WordDecoder) []string {
@@ -64,7 +72,7 @@ func addressList(h mail.Header, key string, dec *mime.WordDecoder) []string {
 	}
 	list, err := (&mail.AddressParser{WordDecoder: dec}).ParseList(v)
 	if err != nil {
-		return []string{cleanMeta(v)}
+		return []string{extractor.CleanMeta(v)}
 	}
 	out := make([]string, 0, len(list))
 	for _, a := range list {
@@ -74,11 +82,11 @@ func addressList(h mail.Header, key string, dec *mime.WordDecoder) []string {
 }
 
 // mimePart reads one MIME entity.
-func (j *job) mimePart(h textproto.MIMEHeader, body io.Reader, depth int) error {
-	if j.deadline() || j.full {
+func mimePart(j *extractor.Job, h textproto.MIMEHeader, body io.Reader, depth int) error {
+	if j.Deadline() || j.Full() {
 		return nil
 	}
-	if j.object() {
+	if j.Object() {
 		return nil
 	}
 	ct := h.Get("Content-Type")
@@ -88,7 +96,7 @@ func (j *job) mimePart(h textproto.MIMEHeader, body io.Reader, depth int) error 
 	}
 	disp, dparams, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
 	if strings.HasPrefix(mt, "multipart/") && depth < maxMIMEDepth {
-		return j.multipart(mt, params["boundary"], body, depth)
+		return readMultipart(j, mt, params["boundary"], body, depth)
 	}
 	decoded := transferDecode(h.Get("Content-Transfer-Encoding"), body)
 	if disp == "attachment" || (!strings.HasPrefix(mt, "text/plain") && !strings.HasPrefix(mt, "text/html")) {
@@ -104,29 +112,29 @@ func (j *job) mimePart(h textproto.MIMEHeader, body io.Reader, depth int) error 
 		if err != nil {
 			return fmt.Errorf("attachment %q: %w", name, err)
 		}
-		j.res.Attach = append(j.res.Attach, Attachment{Name: cleanMeta(name), MediaType: mt, Size: n, SHA256: hex.EncodeToString(hash.Sum(nil))})
+		j.Res.Attach = append(j.Res.Attach, extractor.Attachment{Name: extractor.CleanMeta(name), MediaType: mt, Size: n, SHA256: hex.EncodeToString(hash.Sum(nil))})
 		return nil
 	}
-	raw, err := readCapped(decoded, j.lim.MaxStreamBytes)
+	raw, err := extractor.ReadCapped(decoded, j.Lim.MaxStreamBytes)
 	if err != nil && len(raw) == 0 {
 		return err
 	}
-	if isLimit(err) {
-		j.res.stop(err)
+	if extractor.IsLimit(err) {
+		j.Res.Halt(err)
 	}
 	if mt == "text/html" {
-		text, _ := htmlText(raw, ct)
-		j.write(text)
+		text, _ := html.Text(raw, ct)
+		j.Write(text)
 	} else {
-		j.write(charsetText(raw, params["charset"]))
+		j.Write(charsetText(raw, params["charset"]))
 	}
-	if !strings.HasSuffix(j.text.String(), "\n") {
-		j.write("\n")
+	if !strings.HasSuffix(j.Text(), "\n") {
+		j.Write("\n")
 	}
 	return nil
 }
 
-func (j *job) multipart(mt, boundary string, body io.Reader, depth int) error {
+func readMultipart(j *extractor.Job, mt, boundary string, body io.Reader, depth int) error {
 	if boundary == "" {
 		return fmt.Errorf("%s without boundary", mt)
 	}
@@ -142,17 +150,17 @@ func (j *job) multipart(mt, boundary string, body io.Reader, depth int) error {
 			break
 		}
 		if err != nil {
-			if j.text.Len() > 0 || len(j.res.Attach) > 0 {
-				j.res.stop(fmt.Errorf("multipart: %w", err))
+			if j.TextLen() > 0 || len(j.Res.Attach) > 0 {
+				j.Res.Halt(fmt.Errorf("multipart: %w", err))
 				return nil
 			}
 			return err
 		}
 		if mt == "multipart/alternative" {
-			if j.object() {
+			if j.Object() {
 				break
 			}
-			b, err := readCapped(p, j.lim.MaxStreamBytes)
+			b, err := extractor.ReadCapped(p, j.Lim.MaxStreamBytes)
 			if err != nil && len(b) == 0 {
 				return err
 			}
@@ -164,7 +172,7 @@ func (j *job) multipart(mt, boundary string, body io.Reader, depth int) error {
 			}
 			continue
 		}
-		if err := j.mimePart(p.Header, p, depth+1); err != nil {
+		if err := mimePart(j, p.Header, p, depth+1); err != nil {
 			return err
 		}
 	}
@@ -172,7 +180,7 @@ func (j *job) multipart(mt, boundary string, body io.Reader, depth int) error {
 		plain = last
 	}
 	if plain != nil {
-		return j.mimePart(plain.h, bytes.NewReader(plain.body), depth+1)
+		return mimePart(j, plain.h, bytes.NewReader(plain.body), depth+1)
 	}
 	return nil
 }
@@ -206,17 +214,6 @@ func (b *base64Clean) Read(p []byte) (int, error) {
 	}
 }
 
-func readCapped(r io.Reader, max int64) ([]byte, error) {
-	if max <= 0 {
-		max = 1 << 62
-	}
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
-	if int64(len(b)) > max {
-		return b[:max], &LimitError{Limit: LimitStream, Max: max}
-	}
-	return b, err
-}
-
 func charsetText(b []byte, cs string) string {
 	if cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
 		if r, err := charset.NewReaderLabel(cs, bytes.NewReader(b)); err == nil {
@@ -225,6 +222,6 @@ func charsetText(b []byte, cs string) string {
 			}
 		}
 	}
-	s, _ := decodeText(b)
+	s, _ := plain.Decode(b)
 	return s
 }

@@ -1,4 +1,10 @@
-package extract
+// Package office reads the text and metadata of zip-based office documents for package
+// extract: Word (DOCX), Excel (XLSX), PowerPoint (PPTX) and OpenDocument text (ODT).
+//
+// Members are read under the archive limits of the extractor.Job: each at most
+// MaxStreamBytes and MaxRatio times its compressed size (zip bombs), all together at most
+// MaxArchiveBytes. Slides and sheets are pages, each ended by a form feed.
+package office
 
 import (
 	"archive/zip"
@@ -13,26 +19,28 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/evx-project/evx/shared/extract/internal/extractor"
 )
 
 // archive reads members of a zip-based document under the archive limits: members are
 // opened by name, each read at most MaxStreamBytes and at most MaxRatio times its
 // compressed size, and all together at most MaxArchiveBytes.
 type archive struct {
-	j     *job
+	j     *extractor.Job
 	files map[string]*zip.File
 	names []string
 	read  int64
 }
 
-func (j *job) openArchive() (*archive, error) {
-	zr, err := zip.NewReader(io.NewSectionReader(j.r, 0, j.size), j.size)
+func openArchive(j *extractor.Job) (*archive, error) {
+	zr, err := zip.NewReader(io.NewSectionReader(j.R, 0, j.Size), j.Size)
 	if err != nil {
 		return nil, err
 	}
 	a := &archive{j: j, files: map[string]*zip.File{}}
 	for _, f := range zr.File {
-		if j.object() {
+		if j.Object() {
 			break
 		}
 		a.files[f.Name] = f
@@ -50,9 +58,9 @@ func (a *archive) open(name string) (io.ReadCloser, error) {
 	if f == nil {
 		return nil, fmt.Errorf("member %s missing", name)
 	}
-	lim := a.j.lim
+	lim := a.j.Lim
 	if lim.MaxRatio > 0 && f.CompressedSize64 > 0 && f.UncompressedSize64/f.CompressedSize64 > uint64(lim.MaxRatio) {
-		a.j.res.stop(&LimitError{Limit: LimitRatio, Max: lim.MaxRatio})
+		a.j.Res.Halt(&extractor.LimitError{Limit: extractor.LimitRatio, Max: lim.MaxRatio})
 		return nil, errLimit
 	}
 	rc, err := f.Open()
@@ -80,14 +88,14 @@ type limitedMember struct {
 
 func (m *limitedMember) Read(p []byte) (int, error) {
 	if m.left <= 0 {
-		lim := m.a.j.lim
+		lim := m.a.j.Lim
 		switch {
 		case lim.MaxArchiveBytes > 0 && m.a.read >= lim.MaxArchiveBytes:
-			m.a.j.res.stop(&LimitError{Limit: LimitArchive, Max: lim.MaxArchiveBytes})
+			m.a.j.Res.Halt(&extractor.LimitError{Limit: extractor.LimitArchive, Max: lim.MaxArchiveBytes})
 		case lim.MaxRatio > 0:
-			m.a.j.res.stop(&LimitError{Limit: LimitRatio, Max: lim.MaxRatio})
+			m.a.j.Res.Halt(&extractor.LimitError{Limit: extractor.LimitRatio, Max: lim.MaxRatio})
 		default:
-			m.a.j.res.stop(&LimitError{Limit: LimitStream, Max: lim.MaxStreamBytes})
+			m.a.j.Res.Halt(&extractor.LimitError{Limit: extractor.LimitStream, Max: lim.MaxStreamBytes})
 		}
 		return 0, errLimit
 	}
@@ -129,12 +137,12 @@ func (a *archive) xmlText(name string, rules xmlRules) error {
 	inText, inSkip := 0, 0
 	var line strings.Builder
 	flush := func() bool {
-		ok := a.j.write(line.String())
+		ok := a.j.Write(line.String())
 		line.Reset()
 		return ok
 	}
 	for n := 0; ; n++ {
-		if n&1023 == 0 && a.j.deadline() {
+		if n&1023 == 0 && a.j.Deadline() {
 			break
 		}
 		tok, err := dec.Token()
@@ -232,13 +240,13 @@ func (a *archive) numbered(dir, prefix string) []string {
 }
 
 // office reads DOCX, XLSX, PPTX and ODT.
-func (j *job) office() error {
-	a, err := j.openArchive()
+func Read(j *extractor.Job) error {
+	a, err := openArchive(j)
 	if err != nil {
 		return err
 	}
-	switch j.res.MediaType {
-	case TypeDOCX:
+	switch j.Res.MediaType {
+	case extractor.TypeDOCX:
 		a.coreProps()
 		parts := []string{"word/document.xml", "word/footnotes.xml", "word/endnotes.xml"}
 		parts = append(parts, a.numbered("word", "header")...)
@@ -248,19 +256,19 @@ func (j *job) office() error {
 				continue
 			}
 			if err := a.xmlText(part, docxRules); err != nil {
-				if part == "word/document.xml" && j.text.Len() == 0 {
+				if part == "word/document.xml" && j.TextLen() == 0 {
 					return err
 				}
-				j.res.stop(err)
+				j.Res.Halt(err)
 			}
 		}
-	case TypePPTX:
+	case extractor.TypePPTX:
 		a.coreProps()
 		a.pages(a.numbered("ppt/slides", "slide"), func(s string) error { return a.xmlText(s, pptxRules) })
-	case TypeXLSX:
+	case extractor.TypeXLSX:
 		a.coreProps()
 		return a.xlsx()
-	case TypeODT:
+	case extractor.TypeODT:
 		a.odtMeta()
 		if err := a.xmlText("content.xml", odtRules); err != nil {
 			return err
@@ -271,7 +279,7 @@ func (j *job) office() error {
 
 // coreProps reads docProps/core.xml and docProps/app.xml of OOXML packages.
 func (a *archive) coreProps() {
-	m := &a.j.res.Meta
+	m := &a.j.Res.Meta
 	a.fields("docProps/core.xml", func(local, v string) {
 		switch local {
 		case "title":
@@ -297,7 +305,7 @@ func (a *archive) coreProps() {
 }
 
 func (a *archive) odtMeta() {
-	m := &a.j.res.Meta
+	m := &a.j.Res.Meta
 	a.fields("meta.xml", func(local, v string) {
 		switch local {
 		case "title":
@@ -373,7 +381,7 @@ func (a *archive) xlsx() error {
 	if a.files["xl/sharedStrings.xml"] != nil {
 		var err error
 		if shared, err = a.sharedStrings(); err != nil {
-			j.res.stop(err)
+			j.Res.Halt(err)
 		}
 	}
 	a.pages(a.numbered("xl/worksheets", "sheet"), func(s string) error { return a.sheet(s, shared) })
@@ -385,25 +393,20 @@ func (a *archive) xlsx() error {
 // reached, or the page cap ends the walk.
 func (a *archive) pages(parts []string, read func(part string) error) {
 	j := a.j
-	j.res.Meta.Pages = len(parts)
+	j.Res.Meta.Pages = len(parts)
 	for i, p := range parts {
-		if j.full || isLimit(j.res.Stop) {
+		if j.Full() || extractor.IsLimit(j.Res.Stop) {
 			break
 		}
-		if j.lim.MaxPages > 0 && i >= j.lim.MaxPages {
-			j.res.stop(&LimitError{Limit: LimitPages, Max: int64(j.lim.MaxPages)})
+		if j.Lim.MaxPages > 0 && i >= j.Lim.MaxPages {
+			j.Res.Halt(&extractor.LimitError{Limit: extractor.LimitPages, Max: int64(j.Lim.MaxPages)})
 			break
 		}
 		if err := read(p); err != nil {
-			j.res.pageError(i+1, err)
+			j.Res.AddPageError(i+1, err)
 		}
-		j.write("\f")
+		j.Write("\f")
 	}
-}
-
-func isLimit(err error) bool {
-	var le *LimitError
-	return errors.As(err, &le)
 }
 
 func (a *archive) sharedStrings() ([]string, error) {
@@ -439,8 +442,8 @@ func (a *archive) sharedStrings() ([]string, error) {
 		case xml.EndElement:
 			switch t.Name.Local {
 			case "si":
-				if len(out) >= 1<<20 || total > int(a.j.lim.MaxStreamBytes) && a.j.lim.MaxStreamBytes > 0 {
-					a.j.res.stop(&LimitError{Limit: LimitObjects, Max: int64(len(out))})
+				if len(out) >= 1<<20 || total > int(a.j.Lim.MaxStreamBytes) && a.j.Lim.MaxStreamBytes > 0 {
+					a.j.Res.Halt(&extractor.LimitError{Limit: extractor.LimitObjects, Max: int64(len(out))})
 					return out, nil
 				}
 				out = append(out, cur.String())
@@ -475,12 +478,12 @@ func (a *archive) sheet(name string, shared []string) error {
 	inV, inIs := false, false
 	cells := 0
 	for n := 0; ; n++ {
-		if n&1023 == 0 && a.j.deadline() {
+		if n&1023 == 0 && a.j.Deadline() {
 			return nil
 		}
 		tok, err := dec.Token()
 		if err != nil {
-			a.j.write(row.String())
+			a.j.Write(row.String())
 			if err == io.EOF || errors.Is(err, errLimit) {
 				return nil
 			}
@@ -526,7 +529,7 @@ func (a *archive) sheet(name string, shared []string) error {
 			case "row":
 				if cells > 0 {
 					row.WriteByte('\n')
-					if !a.j.write(row.String()) {
+					if !a.j.Write(row.String()) {
 						return nil
 					}
 				}

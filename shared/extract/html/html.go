@@ -1,4 +1,6 @@
-package extract
+// Package html reads the visible text of HTML documents for package extract and for the
+// HTML parts of e-mail: no scripts, styles, templates or markup; block elements end lines.
+package html
 
 import (
 	"bytes"
@@ -7,18 +9,20 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
+
+	"github.com/evx-project/evx/shared/extract/internal/extractor"
 )
 
 // html reads the visible text of an HTML document: no scripts, styles, templates or
 // markup; block elements end lines. The title goes to the metadata.
-func (j *job) html() error {
-	raw, err := j.readAll(j.lim.MaxStreamBytes)
+func Read(j *extractor.Job) error {
+	raw, err := j.ReadAll(j.Lim.MaxStreamBytes)
 	if err != nil {
 		return err
 	}
-	text, title := htmlText(raw, "")
-	j.res.Meta.Title = title
-	j.write(text)
+	text, title := Text(raw, "")
+	j.Res.Meta.Title = title
+	j.Write(text)
 	return nil
 }
 
@@ -34,9 +38,9 @@ var hiddenTags = map[string]bool{
 	"svg": true, "object": true, "iframe": true, "select": true,
 }
 
-// htmlText returns the visible text and the title. contentType, when known (e-mail
+// Text returns the visible text and the title. contentType, when known (e-mail
 // parts), names the character set.
-func htmlText(raw []byte, contentType string) (string, string) {
+func Text(raw []byte, contentType string) (string, string) {
 	var r io.Reader = bytes.NewReader(raw)
 	if cr, err := charset.NewReader(r, contentType); err == nil {
 		r = cr

@@ -12,7 +12,7 @@
 //	filters.pdf         written by hand: page 1 LZW-encoded (EarlyChange 0), page 2 raw
 //	                    deflate data without the zlib header, page 3 RunLength then ASCIIHex
 //
-// Run with: go run gen_testdata.go (from shared/extract).
+// Run with: go generate ./shared/extract/pdf
 package main
 
 import (
@@ -30,7 +30,7 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
-	"github.com/evx-project/evx/shared/extract/internal/rawpdf"
+	"github.com/evx-project/evx/shared/extract/pdf/internal/rawpdf"
 )
 
 var when = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

@@ -1,4 +1,4 @@
-package extract
+package pdf
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/ledongthuc/pdf"
+
+	"github.com/evx-project/evx/shared/extract/internal/extractor"
 )
 
 // Stream decoding for what the library refuses: LZW and run-length data, PNG predictors
@@ -73,7 +75,7 @@ func (d *pdfDoc) rawStream(v pdf.Value, max int64) ([]byte, error) {
 		}
 	}
 	if max > 0 && int64(len(data)) > max {
-		return data[:max], &LimitError{Limit: LimitStream, Max: max}
+		return data[:max], &extractor.LimitError{Limit: extractor.LimitStream, Max: max}
 	}
 	return data, nil
 }

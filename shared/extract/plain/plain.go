@@ -1,4 +1,6 @@
-package extract
+// Package plain reads plain text and CSV for package extract, and decodes the character
+// encoding of text that other formats (e-mail parts) carry without a usable label.
+package plain
 
 import (
 	"bytes"
@@ -9,28 +11,30 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/evx-project/evx/shared/extract/internal/extractor"
 )
 
 // plain reads plain text and CSV.
-func (j *job) plain() error {
-	raw, err := j.readAll(j.lim.MaxStreamBytes)
+func Read(j *extractor.Job) error {
+	raw, err := j.ReadAll(j.Lim.MaxStreamBytes)
 	if err != nil {
 		return err
 	}
-	s, enc := decodeText(raw)
-	j.res.Meta.Encoding = enc
-	if j.res.MediaType == TypeCSV {
+	s, enc := Decode(raw)
+	j.Res.Meta.Encoding = enc
+	if j.Res.MediaType == extractor.TypeCSV {
 		if t, ok := csvText(s); ok {
 			s = t
 		}
 	}
-	j.write(s)
+	j.Write(s)
 	return nil
 }
 
-// decodeText decodes UTF-16 with a byte order mark, UTF-8 (with or without a BOM), and
+// Decode decodes UTF-16 with a byte order mark, UTF-8 (with or without a BOM), and
 // falls back to Latin-1 (Windows-1252) for bytes that are not UTF-8.
-func decodeText(b []byte) (string, string) {
+func Decode(b []byte) (string, string) {
 	switch {
 	case bytes.HasPrefix(b, []byte{0xff, 0xfe}):
 		return utf16Text(b[2:], false), "utf-16le"

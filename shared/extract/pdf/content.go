@@ -1,4 +1,4 @@
-package extract
+package pdf
 
 import (
 	"math"
@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/ledongthuc/pdf"
+
+	"github.com/evx-project/evx/shared/extract/internal/extractor"
 )
 
 // mat is an affine matrix [a b c d e f]: (x, y) -> (ax + cy + e, bx + dy + f).
@@ -72,8 +74,8 @@ func (in *interp) run(data []byte, res pdf.Value, depth int) error {
 			continue
 		}
 		in.ops++
-		if in.ops&4095 == 0 && in.d.j.ctx.Err() != nil {
-			return &LimitError{Limit: LimitDeadline}
+		if in.ops&4095 == 0 && in.d.j.Ctx.Err() != nil {
+			return &extractor.LimitError{Limit: extractor.LimitDeadline}
 		}
 		if err := in.op(string(t.s), args, res, depth, l); err != nil {
 			return err
@@ -229,7 +231,7 @@ func (in *interp) font(name operand, res pdf.Value) *font {
 			f = cached
 			return
 		}
-		if in.d.j.object() {
+		if in.d.j.Object() {
 			return
 		}
 		f = in.d.loadFont(v)
@@ -268,8 +270,8 @@ func (in *interp) form(name string, res pdf.Value, depth int) error {
 }
 
 func (in *interp) runForm(x, res pdf.Value, depth int) error {
-	if in.d.j.object() {
-		return in.d.j.res.Stop
+	if in.d.j.Object() {
+		return in.d.j.Res.Stop
 	}
 	data, err := in.d.readStream(x, 0)
 	if err != nil && len(data) == 0 {

@@ -1,4 +1,4 @@
-package extract
+package pdf
 
 import (
 	"bytes"
@@ -10,13 +10,15 @@ import (
 	"time"
 
 	"github.com/ledongthuc/pdf"
+
+	"github.com/evx-project/evx/shared/extract/internal/extractor"
 )
 
 // pdfDoc is one open PDF document and its caches.
 type pdfDoc struct {
-	j         *job
+	j         *extractor.Job
 	r         *pdf.Reader
-	lim       Limits
+	lim       extractor.Limits
 	fonts     map[string]*font // keyed by reference or dictionary text, so shared fonts decode once
 	src       io.ReaderAt      // the file as presented to the library
 	srcSize   int64
@@ -25,23 +27,23 @@ type pdfDoc struct {
 	fontDicts map[string]map[string]string
 }
 
-func (j *job) pdf() error {
-	src := j.r
-	if j.lim.MaxInMemory <= 0 || j.size <= j.lim.MaxInMemory {
-		buf := make([]byte, j.size)
-		if n, err := j.r.ReadAt(buf, 0); int64(n) < j.size {
+func Read(j *extractor.Job) error {
+	src := j.R
+	if j.Lim.MaxInMemory <= 0 || j.Size <= j.Lim.MaxInMemory {
+		buf := make([]byte, j.Size)
+		if n, err := j.R.ReadAt(buf, 0); int64(n) < j.Size {
 			return fmt.Errorf("reading: %w", err)
 		}
 		src = bytes.NewReader(buf)
 	}
-	r, ov, version, err := openPDF(src, j.size, j.lim)
+	r, ov, version, err := openPDF(src, j.Size, j.Lim)
 	if err != nil {
 		return err
 	}
-	d := &pdfDoc{j: j, r: r, lim: j.lim, fonts: map[string]*font{}, fontDicts: map[string]map[string]string{},
+	d := &pdfDoc{j: j, r: r, lim: j.Lim, fonts: map[string]*font{}, fontDicts: map[string]map[string]string{},
 		src: ov, srcSize: ov.Size()}
 	safely(func() { d.encrypted = r.Trailer().Key("Encrypt").Kind() != pdf.Null })
-	j.res.Meta.Version = version
+	j.Res.Meta.Version = version
 	d.meta()
 	d.pages()
 	return nil
@@ -53,7 +55,7 @@ func (j *job) pdf() error {
 func readStreamValue(v pdf.Value, max int64) (data []byte, err error) {
 	defer func() {
 		if x := recover(); x != nil {
-			err = &PanicError{Value: x}
+			err = &extractor.PanicError{Value: x}
 		}
 	}()
 	rc := v.Reader()
@@ -65,7 +67,7 @@ func readStreamValue(v pdf.Value, max int64) (data []byte, err error) {
 	_, err = io.Copy(&buf, io.LimitReader(rc, max+1))
 	data = buf.Bytes()
 	if int64(len(data)) > max {
-		return data[:max], &LimitError{Limit: LimitStream, Max: max}
+		return data[:max], &extractor.LimitError{Limit: extractor.LimitStream, Max: max}
 	}
 	return data, err
 }
@@ -75,7 +77,7 @@ func (d *pdfDoc) readStream(v pdf.Value, max int64) ([]byte, error) {
 		max = d.lim.MaxStreamBytes
 	}
 	data, err := readStreamValue(v, max)
-	if err != nil && len(data) == 0 && !isLimit(err) {
+	if err != nil && len(data) == 0 && !extractor.IsLimit(err) {
 		if raw, rerr := d.rawStream(v, max); rerr == nil || len(raw) > 0 {
 			return raw, rerr
 		}
@@ -87,28 +89,14 @@ func (d *pdfDoc) readStream(v pdf.Value, max int64) ([]byte, error) {
 func (d *pdfDoc) meta() {
 	defer func() { recover() }()
 	info := d.r.Trailer().Key("Info")
-	m := &d.j.res.Meta
-	m.Title = cleanMeta(info.Key("Title").Text())
-	m.Author = cleanMeta(info.Key("Author").Text())
-	m.Subject = cleanMeta(info.Key("Subject").Text())
-	m.Creator = cleanMeta(info.Key("Creator").Text())
-	m.Producer = cleanMeta(info.Key("Producer").Text())
+	m := &d.j.Res.Meta
+	m.Title = extractor.CleanMeta(info.Key("Title").Text())
+	m.Author = extractor.CleanMeta(info.Key("Author").Text())
+	m.Subject = extractor.CleanMeta(info.Key("Subject").Text())
+	m.Creator = extractor.CleanMeta(info.Key("Creator").Text())
+	m.Producer = extractor.CleanMeta(info.Key("Producer").Text())
 	m.Created = pdfDate(info.Key("CreationDate").Text())
 	m.Modified = pdfDate(info.Key("ModDate").Text())
-}
-
-func cleanMeta(s string) string {
-	s = strings.ToValidUTF8(s, "\ufffd")
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 && r != '\t' {
-			return -1
-		}
-		return r
-	}, s)
-	if len(s) > 4096 {
-		s = s[:4096]
-	}
-	return strings.TrimSpace(s)
 }
 
 // pdfDate parses "D:YYYYMMDDHHmmSSOHH'mm'" with any suffix missing.
@@ -156,7 +144,7 @@ func (d *pdfDoc) pages() {
 	func() {
 		defer func() { recover() }()
 		root = d.r.Trailer().Key("Root").Key("Pages")
-		j.res.Meta.Pages = int(root.Key("Count").Int64())
+		j.Res.Meta.Pages = int(root.Key("Count").Int64())
 	}()
 	page := 0
 	visited := 0
@@ -172,7 +160,7 @@ func (d *pdfDoc) pages() {
 		visited++
 		if visited > 4*max(d.lim.MaxPages, 1000) {
 			stopped = true
-			j.res.stop(&LimitError{Limit: LimitObjects, Max: int64(visited)})
+			j.Res.Halt(&extractor.LimitError{Limit: extractor.LimitObjects, Max: int64(visited)})
 			return
 		}
 		var kids pdf.Value
@@ -186,28 +174,28 @@ func (d *pdfDoc) pages() {
 		})
 		if err != nil {
 			page++
-			j.res.pageError(page, err)
+			j.Res.AddPageError(page, err)
 			return
 		}
 		if isPage {
 			page++
 			if d.lim.MaxPages > 0 && page > d.lim.MaxPages {
 				stopped = true
-				j.res.stop(&LimitError{Limit: LimitPages, Max: int64(d.lim.MaxPages)})
+				j.Res.Halt(&extractor.LimitError{Limit: extractor.LimitPages, Max: int64(d.lim.MaxPages)})
 				return
 			}
-			if j.deadline() || j.full {
+			if j.Deadline() || j.Full() {
 				stopped = true
 				return
 			}
 			if err := d.page(node, res, page); err != nil {
-				var le *LimitError
+				var le *extractor.LimitError
 				if errors.As(err, &le) {
-					j.res.stop(le)
+					j.Res.Halt(le)
 					stopped = true
 					return
 				}
-				j.res.pageError(page, err)
+				j.Res.AddPageError(page, err)
 			}
 			return
 		}
@@ -223,19 +211,19 @@ func (d *pdfDoc) pages() {
 			var kid pdf.Value
 			if err := safely(func() { kid = kids.Index(i) }); err != nil {
 				page++
-				j.res.pageError(page, err)
+				j.Res.AddPageError(page, err)
 				continue
 			}
 			walk(kid, res, depth+1)
 		}
 	}
 	walk(root, pdf.Value{}, 0)
-	if page > 0 && (j.res.Meta.Pages <= 0 || j.res.Meta.Pages > page && !stopped) {
-		j.res.Meta.Pages = page
+	if page > 0 && (j.Res.Meta.Pages <= 0 || j.Res.Meta.Pages > page && !stopped) {
+		j.Res.Meta.Pages = page
 	}
-	if len(j.res.PageErrors) > 0 && j.res.Stop == nil {
-		pe := j.res.PageErrors[0]
-		j.res.stop(&pe)
+	if len(j.Res.PageErrors) > 0 && j.Res.Stop == nil {
+		pe := j.Res.PageErrors[0]
+		j.Res.Halt(&pe)
 	}
 }
 
@@ -243,7 +231,7 @@ func (d *pdfDoc) pages() {
 func safely(f func()) (err error) {
 	defer func() {
 		if x := recover(); x != nil {
-			err = &PanicError{Value: x}
+			err = &extractor.PanicError{Value: x}
 		}
 	}()
 	f()
@@ -255,14 +243,14 @@ func (d *pdfDoc) page(node, res pdf.Value, n int) (err error) {
 	in := newInterp(d)
 	defer func() {
 		if x := recover(); x != nil {
-			err = &PanicError{Value: x}
+			err = &extractor.PanicError{Value: x}
 		}
 		// Whatever was read before a failure is kept.
 		if text := in.w.finish(); len(text) > 0 {
-			d.j.write(text)
-			d.j.write("\n\f")
+			d.j.Write(text)
+			d.j.Write("\n\f")
 		} else if n > 0 {
-			d.j.write("\f")
+			d.j.Write("\f")
 		}
 	}()
 	contents := node.Key("Contents")
@@ -281,7 +269,7 @@ func (d *pdfDoc) page(node, res pdf.Value, n int) (err error) {
 				break
 			}
 			if d.lim.MaxStreamBytes > 0 && int64(len(buf)) > d.lim.MaxStreamBytes {
-				err = &LimitError{Limit: LimitStream, Max: d.lim.MaxStreamBytes}
+				err = &extractor.LimitError{Limit: extractor.LimitStream, Max: d.lim.MaxStreamBytes}
 				break
 			}
 		}

@@ -1,8 +1,12 @@
-package extract
+// Package extracttest holds what the tests of evx's extraction packages share: documents
+// built in code, a golden-file check, a run of one format reader on bytes, and the small
+// limits of the fuzz targets.
+package extracttest
 
 import (
 	"archive/zip"
 	"bytes"
+	"github.com/evx-project/evx/shared/extract/internal/extractor"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,7 +15,8 @@ import (
 
 // Documents the tests build themselves.
 
-func zipOf(t testing.TB, files [][2]string) []byte {
+// ZipOf writes a zip archive of the (name, content) pairs.
+func ZipOf(t testing.TB, files [][2]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -34,8 +39,9 @@ const coreXML = `<?xml version="1.0" encoding="UTF-8"?>
 <dcterms:created>2026-03-03T10:00:00Z</dcterms:created><dcterms:modified>2026-03-04T11:00:00Z</dcterms:modified>
 </cp:coreProperties>`
 
-func docxFile(t testing.TB) []byte {
-	return zipOf(t, [][2]string{
+// DOCX is a Word document with core properties, a tab, a field code and a header.
+func DOCX(t testing.TB) []byte {
+	return ZipOf(t, [][2]string{
 		{"[Content_Types].xml", `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`},
 		{"docProps/core.xml", coreXML},
 		{"word/document.xml", `<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>
@@ -46,8 +52,9 @@ func docxFile(t testing.TB) []byte {
 	})
 }
 
-func xlsxFile(t testing.TB) []byte {
-	return zipOf(t, [][2]string{
+// XLSX is a workbook of two sheets with shared, rich and inline strings.
+func XLSX(t testing.TB) []byte {
+	return ZipOf(t, [][2]string{
 		{"[Content_Types].xml", `<Types/>`},
 		{"xl/workbook.xml", `<workbook/>`},
 		{"xl/sharedStrings.xml", `<sst><si><t>Exhibit</t></si><si><r><t>Mobile </t></r><r><t>phone</t></r></si><si><t>Ledger</t><rPh><t>ignored</t></rPh></si></sst>`},
@@ -59,11 +66,12 @@ func xlsxFile(t testing.TB) []byte {
 	})
 }
 
-func pptxFile(t testing.TB) []byte {
+// PPTX is a presentation whose slide files are numbered out of order.
+func PPTX(t testing.TB) []byte {
 	slide := func(s string) string {
 		return `<p:sld xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:p="p"><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>` + s + `</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>`
 	}
-	return zipOf(t, [][2]string{
+	return ZipOf(t, [][2]string{
 		{"[Content_Types].xml", `<Types/>`},
 		{"ppt/presentation.xml", `<presentation/>`},
 		{"ppt/slides/slide2.xml", slide("Timeline of events")},
@@ -72,9 +80,10 @@ func pptxFile(t testing.TB) []byte {
 	})
 }
 
-func odtFile(t testing.TB) []byte {
-	return zipOf(t, [][2]string{
-		{"mimetype", TypeODT},
+// ODT is an OpenDocument text with metadata, spaces, tabs and line breaks.
+func ODT(t testing.TB) []byte {
+	return ZipOf(t, [][2]string{
+		{"mimetype", extractor.TypeODT},
 		{"meta.xml", `<office:document-meta xmlns:office="o" xmlns:meta="m" xmlns:dc="d"><office:meta><dc:title>Witness statement</dc:title><meta:initial-creator>Clerk Jansen</meta:initial-creator><meta:creation-date>2026-02-01T09:30:00</meta:creation-date><meta:generator>LibreOffice</meta:generator></office:meta></office:document-meta>`},
 		{"content.xml", `<office:document-content xmlns:office="o" xmlns:text="t"><office:body><office:text>
 <text:h>Statement</text:h><text:p>I saw<text:s/>the<text:s text:c="2"/>vessel<text:tab/>arrive.</text:p>
@@ -82,7 +91,8 @@ func odtFile(t testing.TB) []byte {
 	})
 }
 
-const emlFile = "From: =?UTF-8?Q?Proc=C3=BArador?= <proc@example.es>\r\n" +
+// EML is a multipart message: encoded headers, an alternative, an HTML part, a PDF attachment.
+const EML = "From: =?UTF-8?Q?Proc=C3=BArador?= <proc@example.es>\r\n" +
 	"To: Liaison <liaison@example.nl>, desk@example.be\r\n" +
 	"Subject: =?UTF-8?B?U29saWNpdHVkIMOhZ2ls?=\r\n" +
 	"Date: Tue, 03 Mar 2026 10:15:00 +0100\r\n" +
@@ -109,11 +119,13 @@ const emlFile = "From: =?UTF-8?Q?Proc=C3=BArador?= <proc@example.es>\r\n" +
 	"JVBERi0xLjQKJSBub3QgYSByZWFsIFBERgo=\r\n" +
 	"--OUTER--\r\n"
 
-const htmlFile = `<!DOCTYPE html><html><head><title>Case file</title><style>body{color:red}</style>
+// HTML has a title, a script, a style, a table and a noscript.
+const HTML = `<!DOCTYPE html><html><head><title>Case file</title><style>body{color:red}</style>
 <script>document.write("not visible")</script></head><body><h1>Case&nbsp;42</h1><p>Seized <b>goods</b>:</p>
 <table><tr><td>phones</td><td>3</td></tr></table><noscript>enable js</noscript><!-- comment --></body></html>`
 
-func pngFile(t testing.TB) []byte {
+// PNG is a 7x3 grey image.
+func PNG(t testing.TB) []byte {
 	img := image.NewGray(image.Rect(0, 0, 7, 3))
 	img.Set(1, 1, color.White)
 	var buf bytes.Buffer
