@@ -51,7 +51,7 @@ func detect(head []byte, r io.ReaderAt, size int64) string {
 	case len(head) >= 12 && string(head[4:8]) == "ftyp":
 		return extractor.TypeMP4
 	}
-	if looksBinary(head) {
+	if !plain.LooksUTF16(head) && looksBinary(head) {
 		return TypeUnknown
 	}
 	text := decodeHead(head)

@@ -168,6 +168,8 @@ func TestDetect(t *testing.T) {
 		{"a", extracttest.ZipOf(t, [][2]string{{"x.txt", "x"}}), TypeZip},
 		{"a", []byte{0, 1, 2, 3, 0, 0}, TypeUnknown},
 		{"a", []byte("{\\rtf1\\ansi Hello}"), "application/rtf"},
+		{"a", []byte("E\x00v\x00i\x00d\x00e\x00n\x00c\x00e\x00 \x00l\x00i\x00s\x00t\x00\n\x00"), TypeText},
+		{"a", []byte("\x1f\x04>\x04;\x048\x04F\x048\x04O\x04 \x00@\x04>\x04A\x04A\x048\x048\x04"), TypeText},
 		{"a", []byte("From someone@example.org Tue Mar  3 10:15:00 2026\nFrom: a@example.org\nSubject: x\n\nbody\n"), "application/mbox"},
 		{"a", extracttest.ZipOf(t, [][2]string{{"mimetype", "application/epub+zip"}, {"META-INF/container.xml", "<container/>"}}), "application/epub+zip"},
 		{"a", extracttest.ZipOf(t, [][2]string{{"mimetype", "application/vnd.oasis.opendocument.spreadsheet"}}), "application/vnd.oasis.opendocument.spreadsheet"},

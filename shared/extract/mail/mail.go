@@ -18,6 +18,7 @@ import (
 	"net/mail"
 	"net/textproto"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
 
@@ -214,14 +215,43 @@ func (b *base64Clean) Read(p []byte) (int, error) {
 	}
 }
 
+// charsetText decodes a text part in its declared charset. The detector of package plain
+// chooses instead when none is declared, when the declared one is UTF-8 or US-ASCII, when
+// it leaves undefined bytes or control characters (a wrong label), or when it is a default
+// that mail programs write without looking (ISO-8859-1, Windows-1252) and the detector is
+// sure of another encoding.
 func charsetText(b []byte, cs string) string {
+	if isDefaultLabel(cs) {
+		if s, d := plain.Decode(b); d.Confidence >= 0.9 {
+			return s
+		}
+	}
 	if cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
 		if r, err := charset.NewReaderLabel(cs, bytes.NewReader(b)); err == nil {
-			if out, err := io.ReadAll(r); err == nil {
+			if out, err := io.ReadAll(r); err == nil && !misread(string(out)) {
 				return string(out)
 			}
 		}
 	}
 	s, _ := plain.Decode(b)
 	return s
+}
+
+func isDefaultLabel(cs string) bool {
+	switch strings.ToLower(cs) {
+	case "iso-8859-1", "latin1", "iso_8859-1", "windows-1252", "cp1252":
+		return true
+	}
+	return false
+}
+
+// misread reports U+FFFD or C1 control characters: bytes the declared charset does not
+// define, so the label is wrong.
+func misread(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError || r >= 0x80 && r < 0xa0 {
+			return true
+		}
+	}
+	return false
 }

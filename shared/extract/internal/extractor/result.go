@@ -164,7 +164,12 @@ type Meta struct {
 	Width    int       `json:"width,omitempty"`  // images, pixels
 	Height   int       `json:"height,omitempty"` // images, pixels
 	Version  string    `json:"version,omitempty"`
-	Encoding string    `json:"encoding,omitempty"` // plain text: the character encoding read
+	Encoding string    `json:"encoding,omitempty"` // text: the character encoding read
+	// EncodingConfidence (0-1) says how sure the detector was of Encoding when no byte order
+	// mark, label or valid UTF-8 named it; below 0.5 the encoding is a guess and
+	// EncodingOthers lists the encodings that would read the bytes as a different text.
+	EncodingConfidence float64  `json:"encoding_confidence,omitempty"`
+	EncodingOthers     []string `json:"encoding_alternatives,omitempty"`
 	// E-mail headers.
 	From    string   `json:"from,omitempty"`
 	To      []string `json:"to,omitempty"`
