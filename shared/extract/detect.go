@@ -187,11 +187,21 @@ func looksLikeCSV(s string) bool {
 			}
 			want = n
 		}
-		if ok {
+		if ok && !prose(lines, want+1) {
 			return true
 		}
 	}
 	return false
+}
+
+// prose reports lines whose fields average more than four words: sentences with commas,
+// not records.
+func prose(lines []string, fields int) bool {
+	words := 0
+	for _, l := range lines {
+		words += len(strings.Fields(l))
+	}
+	return words > 4*fields*len(lines)
 }
 
 func countOutsideQuotes(l string, sep byte) int {

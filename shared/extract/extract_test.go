@@ -189,3 +189,31 @@ func TestDetect(t *testing.T) {
 		t.Errorf("PDF named .docx: NameType = %q, want %s", res.NameType, TypeDOCX)
 	}
 }
+
+// TestEncodingCorpus: the files of plain's encoding corpus are detected as text, whatever
+// their encoding (UTF-16 without a byte order mark included), and read exactly.
+func TestEncodingCorpus(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("plain", "testdata", "encodings", "*"))
+	n, ok := 0, 0
+	for _, f := range files {
+		name, enc, _ := strings.Cut(filepath.Base(f), ".")
+		if enc == "utf-8" || strings.HasSuffix(name, "-short") {
+			continue
+		}
+		want, _ := os.ReadFile(filepath.Join("plain", "testdata", "encodings", name+".utf-8"))
+		b, _ := os.ReadFile(f)
+		res, err := extractBytes(t, b, filepath.Base(f), DefaultLimits())
+		n++
+		switch {
+		case err != nil:
+			t.Errorf("Extract(%s) error %v", filepath.Base(f), err)
+		case res.MediaType != TypeText:
+			t.Errorf("Extract(%s).MediaType = %s, want %s", filepath.Base(f), res.MediaType, TypeText)
+		case res.Text != string(want):
+			t.Errorf("Extract(%s) read %s: %.60q", filepath.Base(f), res.Meta.Encoding, res.Text)
+		default:
+			ok++
+		}
+	}
+	t.Logf("%d of %d encoded files read exactly through Extract", ok, n)
+}

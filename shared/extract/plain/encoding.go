@@ -237,22 +237,35 @@ func Detect(b []byte) Detection {
 }
 
 // LooksUTF16 reports text in UTF-16 without a byte order mark: the high bytes of its code
-// units at one parity, and a plausible reading.
+// units at one parity and a reading that is not implausible, or, for scripts whose high
+// bytes vary (CJK), NUL bytes and a reading of common characters.
 func LooksUTF16(head []byte) bool {
 	u := utf16Parity(head)
-	if u == 0 {
+	if u == 0 && bytes.IndexByte(head, 0) < 0 {
 		return false
 	}
-	enc := utf16LE
-	if u > 0 {
-		enc = utf16BE
+	even := head[:len(head)&^1]
+	for _, c := range []struct {
+		enc   encoding.Encoding
+		match bool
+	}{{utf16LE, u < 0}, {utf16BE, u > 0}} {
+		if u != 0 && !c.match {
+			continue
+		}
+		out, err := c.enc.NewDecoder().Bytes(even)
+		if err != nil {
+			continue
+		}
+		sc, ok := score(string(out), true)
+		switch {
+		case !ok:
+		case u != 0 && sc >= 0:
+			return true
+		case sc > 0.3*float64(utf8.RuneCount(out)):
+			return true
+		}
 	}
-	out, err := enc.NewDecoder().Bytes(head[:len(head)&^1])
-	if err != nil {
-		return false
-	}
-	sc, ok := score(string(out), true)
-	return ok && sc >= 0
+	return false
 }
 
 // utf16Parity tells BOM-less UTF-16 by the bytes at even and odd offsets: in UTF-16 text
