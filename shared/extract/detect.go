@@ -28,7 +28,7 @@ func detect(head []byte, r io.ReaderAt, size int64) string {
 		return extractor.TypeTIFF
 	case len(head) >= 12 && bytes.HasPrefix(head, []byte("RIFF")) && string(head[8:12]) == "WEBP":
 		return extractor.TypeWebP
-	case bytes.HasPrefix(head, []byte("BM")) && len(head) > 14:
+	case bytes.HasPrefix(head, []byte("BM")) && len(head) > 18 && isBMPHeader(head):
 		return extractor.TypeBMP
 	case bytes.HasPrefix(head, []byte("\x1f\x8b")):
 		return extractor.TypeGzip
@@ -154,6 +154,19 @@ func looksLikeMail(s string) bool {
 		}
 	}
 	return seen >= 2 && known >= 2
+}
+
+// isBMPHeader checks the reserved bytes and the DIB header size of a bitmap, so that text
+// starting with "BM" stays text.
+func isBMPHeader(h []byte) bool {
+	if h[6]|h[7]|h[8]|h[9] != 0 {
+		return false
+	}
+	switch uint32(h[14]) | uint32(h[15])<<8 | uint32(h[16])<<16 | uint32(h[17])<<24 {
+	case 12, 40, 52, 56, 64, 108, 124:
+		return true
+	}
+	return false
 }
 
 // looksLikeMbox reports a "From " envelope line followed by a message's header lines: an

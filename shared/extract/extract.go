@@ -98,6 +98,10 @@ var readers = map[string]extractor.Reader{
 	TypePNG:  readImage,
 	TypeJPEG: readImage,
 	TypeGIF:  readImage,
+
+	extractor.TypeTIFF: readImage,
+	extractor.TypeWebP: readImage,
+	extractor.TypeBMP:  readImage,
 }
 
 // Extract reads the text and metadata of the size bytes in r. name is used only to report
