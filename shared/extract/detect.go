@@ -130,11 +130,13 @@ func looksBinary(head []byte) bool {
 	return ctl > len(head)/20+1
 }
 
-// looksLikeMail reports RFC 5322 header lines at the start, including at least one of
-// the headers every message has.
+// looksLikeMail reports a block of RFC 5322 header lines at the start, ended by an empty
+// line (or the end of the head), with at least two header fields of which one a message
+// or MIME header names.
 func looksLikeMail(s string) bool {
-	lines := strings.SplitN(s, "\n", 40)
+	lines := strings.SplitN(s, "\n", 200)
 	seen, known := 0, 0
+	mime := false
 	for _, l := range lines {
 		l = strings.TrimRight(l, "\r")
 		if l == "" {
@@ -148,12 +150,17 @@ func looksLikeMail(s string) bool {
 			return false
 		}
 		seen++
-		switch strings.ToLower(l[:i]) {
-		case "from", "to", "subject", "date", "message-id", "mime-version", "received", "return-path":
+		switch k := strings.ToLower(l[:i]); k {
+		case "from", "to", "subject", "date", "message-id", "mime-version", "received", "return-path",
+			"cc", "bcc", "reply-to", "sender", "delivered-to", "in-reply-to", "references",
+			"dkim-signature", "authentication-results", "x-mailer", "user-agent", "thread-topic":
+			known++
+		case "content-type", "content-transfer-encoding":
+			mime = true
 			known++
 		}
 	}
-	return seen >= 2 && known >= 2
+	return seen >= 2 && (known >= 2 || mime && known >= 1)
 }
 
 // isBMPHeader checks the reserved bytes and the DIB header size of a bitmap, so that text

@@ -178,12 +178,19 @@ type Meta struct {
 	Message string   `json:"message_id,omitempty"`
 }
 
-// Attachment is a file carried inside a document (e-mail attachments).
+// Attachment is a file carried inside a document (e-mail attachments, also those of
+// forwarded messages).
 type Attachment struct {
 	Name      string `json:"name"`
-	MediaType string `json:"media_type"`
+	MediaType string `json:"media_type"` // as the carrying document declares it
 	Size      int64  `json:"size"`
 	SHA256    string `json:"sha256"`
+	// Detected is the type detected from the attachment's content, when it was read.
+	Detected string `json:"detected_type,omitempty"`
+	// TextBytes counts the bytes of its text appended to the carrying document's Text
+	// (after a line "--- attachment NAME ---"); Note says why there is none or not all.
+	TextBytes int    `json:"text_bytes,omitempty"`
+	Note      string `json:"note,omitempty"`
 }
 
 // Result is what extraction read from one file.
