@@ -136,10 +136,11 @@ func looksBinary(head []byte) bool {
 func looksLikeMail(s string) bool {
 	lines := strings.SplitN(s, "\n", 200)
 	seen, known := 0, 0
-	mime := false
+	mime, multi, ended := false, false, false
 	for _, l := range lines {
 		l = strings.TrimRight(l, "\r")
 		if l == "" {
+			ended = true
 			break
 		}
 		if l[0] == ' ' || l[0] == '\t' {
@@ -147,6 +148,9 @@ func looksLikeMail(s string) bool {
 		}
 		i := strings.IndexByte(l, ':')
 		if i <= 0 || strings.ContainsAny(l[:i], " \t") {
+			if seen >= 2 && known >= 2 {
+				break // a body without the empty line before it
+			}
 			return false
 		}
 		seen++
@@ -158,9 +162,10 @@ func looksLikeMail(s string) bool {
 		case "content-type", "content-transfer-encoding":
 			mime = true
 			known++
+			multi = multi || strings.HasPrefix(strings.ToLower(strings.TrimSpace(l[i+1:])), "multipart/")
 		}
 	}
-	return seen >= 2 && (known >= 2 || mime && known >= 1)
+	return seen >= 2 && (known >= 2 || mime && known >= 1) || seen == 1 && multi && ended
 }
 
 // isBMPHeader checks the reserved bytes and the DIB header size of a bitmap, so that text

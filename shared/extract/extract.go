@@ -98,9 +98,9 @@ var readers = map[string]extractor.Reader{
 	TypeEML:  mail.Read,
 
 	extractor.TypeMbox: mail.ReadMbox,
-	TypePNG:  readImage,
-	TypeJPEG: readImage,
-	TypeGIF:  readImage,
+	TypePNG:            readImage,
+	TypeJPEG:           readImage,
+	TypeGIF:            readImage,
 
 	extractor.TypeTIFF: readImage,
 	extractor.TypeWebP: readImage,

@@ -10,10 +10,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
@@ -46,10 +46,15 @@ func Read(j *extractor.Job) error {
 // readMessage reads one message; top says it is the document itself (its headers are the
 // metadata), not a forwarded one.
 func readMessage(j *extractor.Job, r io.Reader, depth int, top bool) error {
-	msg, err := mail.ReadMessage(r)
-	if err != nil {
+	raw, err := extractor.ReadCapped(r, j.Lim.MaxStreamBytes)
+	if err != nil && len(raw) == 0 {
 		return err
 	}
+	h, body := splitHeader(raw)
+	if len(h) == 0 {
+		return errors.New("no header fields")
+	}
+	msg := &mail.Message{Header: mail.Header(h), Body: bytes.NewReader(body)}
 	dec := &mime.WordDecoder{CharsetReader: charset.NewReaderLabel}
 	header := func(k string) string {
 		v := msg.Header.Get(k)
@@ -195,8 +200,8 @@ func attachment(j *extractor.Job, name, mt string, body io.Reader) error {
 		keep = 1 << 62
 	}
 	n, err := io.Copy(io.MultiWriter(hash, &capWriter{w: &buf, left: keep}), body)
-	if err != nil {
-		return fmt.Errorf("attachment %q: %w", name, err)
+	if err != nil { // a damaged encoding: what was decoded is hashed, the message goes on
+		j.Res.Halt(fmt.Errorf("attachment %q: %w", name, err))
 	}
 	a := extractor.Attachment{Name: name, MediaType: mt, Size: n, SHA256: hex.EncodeToString(hash.Sum(nil))}
 	switch {
@@ -257,38 +262,29 @@ func readMultipart(j *extractor.Job, mt, boundary string, body io.Reader, depth 
 			return err
 		}
 		boundary = findBoundary(raw)
-		if boundary == "" {
-			return fmt.Errorf("%s without boundary", mt)
+		if boundary == "" { // no part at all: the body is the text
+			j.Res.Halt(fmt.Errorf("%s without boundary: body read as text", mt))
+			j.Write(charsetText(raw, ""))
+			return nil
 		}
 		body = bytes.NewReader(raw)
 	}
-	mr := multipart.NewReader(body, boundary)
+	raw, err := extractor.ReadCapped(body, j.Lim.MaxStreamBytes)
+	if err != nil && len(raw) == 0 {
+		return err
+	}
 	type alt struct {
 		h    textproto.MIMEHeader
 		body []byte
 	}
 	var plain, last *alt // of an alternative, only the plain part and the last one are kept
-	for {
-		p, err := mr.NextRawPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			if j.TextLen() > 0 || len(j.Res.Attach) > 0 {
-				j.Res.Halt(fmt.Errorf("multipart: %w", err))
-				return nil
-			}
-			return err
-		}
+	for _, part := range splitParts(raw, boundary) {
+		h, b := splitHeader(part)
 		if mt == "multipart/alternative" {
 			if j.Object() {
 				break
 			}
-			b, err := extractor.ReadCapped(p, j.Lim.MaxStreamBytes)
-			if err != nil && len(b) == 0 {
-				return err
-			}
-			a := &alt{p.Header, b}
+			a := &alt{h, b}
 			if plain == nil && strings.HasPrefix(strings.ToLower(a.h.Get("Content-Type")), "text/plain") {
 				plain = a
 			} else {
@@ -296,7 +292,7 @@ func readMultipart(j *extractor.Job, mt, boundary string, body io.Reader, depth 
 			}
 			continue
 		}
-		if err := mimePart(j, p.Header, p, depth+1); err != nil {
+		if err := mimePart(j, h, bytes.NewReader(b), depth+1); err != nil {
 			return err
 		}
 	}
@@ -307,6 +303,85 @@ func readMultipart(j *extractor.Job, mt, boundary string, body io.Reader, depth 
 		return mimePart(j, plain.h, bytes.NewReader(plain.body), depth+1)
 	}
 	return nil
+}
+
+// splitParts cuts a multipart body at its delimiter lines ("--boundary", the last one
+// "--boundary--"), dropping the preamble and the epilogue. A body with no closing delimiter
+// (a cut message) keeps its last part.
+func splitParts(raw []byte, boundary string) [][]byte {
+	delim := []byte("--" + boundary)
+	var parts [][]byte
+	var cur []byte
+	in := false
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line = raw[:i+1]
+		}
+		raw = raw[len(line):]
+		t := bytes.TrimRight(line, " \t\r\n")
+		if bytes.HasPrefix(t, delim) {
+			rest := t[len(delim):]
+			if len(rest) == 0 || bytes.Equal(rest, []byte("--")) {
+				if in {
+					parts = append(parts, trimPartEnd(cur))
+				}
+				cur, in = nil, len(rest) == 0
+				if !in {
+					return parts
+				}
+				continue
+			}
+		}
+		if in {
+			cur = append(cur, line...)
+		}
+	}
+	if in && len(cur) > 0 {
+		parts = append(parts, trimPartEnd(cur))
+	}
+	return parts
+}
+
+// trimPartEnd drops the line break that belongs to the next delimiter.
+func trimPartEnd(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r"))
+}
+
+// splitHeader reads header fields up to the empty line, leniently: a line that is neither
+// a field nor a continuation ends the header and starts the body (messages and parts that
+// lack the empty line).
+func splitHeader(raw []byte) (textproto.MIMEHeader, []byte) {
+	h := textproto.MIMEHeader{}
+	var key string
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line = raw[:i+1]
+		}
+		t := bytes.TrimRight(line, "\r\n")
+		if len(t) == 0 {
+			return h, raw[len(line):]
+		}
+		if (t[0] == ' ' || t[0] == '\t') && key != "" {
+			v := h[key]
+			v[len(v)-1] += " " + strings.TrimSpace(string(t))
+			raw = raw[len(line):]
+			continue
+		}
+		i := bytes.IndexByte(t, ':')
+		if i <= 0 || bytes.ContainsAny(t[:i], " \t") {
+			return h, raw
+		}
+		key = textproto.CanonicalMIMEHeaderKey(string(t[:i]))
+		h[key] = append(h[key], strings.TrimSpace(string(t[i+1:])))
+		raw = raw[len(line):]
+		if len(h) > 1000 {
+			return h, raw
+		}
+	}
+	return h, nil
 }
 
 // findBoundary returns the delimiter of the first line "--X" (X without blanks), or "".
