@@ -98,6 +98,7 @@ var readers = map[string]extractor.Reader{
 	TypeEML:  mail.Read,
 
 	extractor.TypeMbox: mail.ReadMbox,
+	extractor.TypeRTF:  office.ReadRTF,
 	TypePNG:            readImage,
 	TypeJPEG:           readImage,
 	TypeGIF:            readImage,

@@ -1,5 +1,6 @@
-// Package office reads the text and metadata of zip-based office documents for package
-// extract: Word (DOCX), Excel (XLSX), PowerPoint (PPTX) and OpenDocument text (ODT).
+// Package office reads the text and metadata of office documents for package extract:
+// Word (DOCX), Excel (XLSX), PowerPoint (PPTX) and OpenDocument text (ODT), all zip-based,
+// and RTF ([ReadRTF]).
 //
 // Members are read under the archive limits of the extractor.Job: each at most
 // MaxStreamBytes and MaxRatio times its compressed size (zip bombs), all together at most
