@@ -385,7 +385,22 @@ func (a *archive) xlsx() error {
 			j.Res.Halt(err)
 		}
 	}
-	a.pages(a.numbered("xl/worksheets", "sheet"), func(s string) error { return a.sheet(s, shared) })
+	wb := a.readWorkbook()
+	parts := a.numbered("xl/worksheets", "sheet")
+	names := map[string]string{}
+	if len(wb.sheets) > 0 {
+		parts = parts[:0]
+		for _, s := range wb.sheets {
+			parts = append(parts, s.part)
+			names[s.part] = s.name
+		}
+	}
+	a.pages(parts, func(s string) error {
+		if n := extractor.CleanMeta(names[s]); n != "" {
+			a.j.Write(n + "\n")
+		}
+		return a.sheet(s, shared, wb)
+	})
 	return nil
 }
 
@@ -462,7 +477,7 @@ func (a *archive) sharedStrings() ([]string, error) {
 	}
 }
 
-func (a *archive) sheet(name string, shared []string) error {
+func (a *archive) sheet(name string, shared []string, wb *workbook) error {
 	rc, err := a.open(name)
 	if errors.Is(err, errLimit) {
 		return nil
@@ -475,7 +490,7 @@ func (a *archive) sheet(name string, shared []string) error {
 	dec.Strict = false
 	var row strings.Builder
 	var val strings.Builder
-	cellType := ""
+	cellType, style := "", -1
 	inV, inIs := false, false
 	cells := 0
 	for n := 0; ; n++ {
@@ -494,10 +509,15 @@ func (a *archive) sheet(name string, shared []string) error {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "c":
-				cellType = ""
+				cellType, style = "", -1
 				for _, at := range t.Attr {
-					if at.Name.Local == "t" {
+					switch at.Name.Local {
+					case "t":
 						cellType = at.Value
+					case "s":
+						if n, err := strconv.Atoi(at.Value); err == nil {
+							style = n
+						}
 					}
 				}
 				val.Reset()
@@ -514,12 +534,24 @@ func (a *archive) sheet(name string, shared []string) error {
 				inIs = false
 			case "c":
 				v := val.String()
-				if cellType == "s" {
+				switch cellType {
+				case "s":
 					i, err := strconv.Atoi(strings.TrimSpace(v))
 					if err == nil && i >= 0 && i < len(shared) {
 						v = shared[i]
 					} else {
 						v = ""
+					}
+				case "", "n":
+					if v != "" {
+						v = wb.formatNumber(v, style)
+					}
+				case "b":
+					switch strings.TrimSpace(v) {
+					case "1":
+						v = "TRUE"
+					case "0":
+						v = "FALSE"
 					}
 				}
 				if cells > 0 {

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 	"github.com/evx-project/evx/shared/extract/internal/extractor"
+	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 )
 
 func readRTF(t testing.TB, doc string) *extractor.Result {
