@@ -95,7 +95,11 @@ var readers = map[string]extractor.Reader{
 	TypeXLSX: office.Read,
 	TypePPTX: office.Read,
 	TypeODT:  office.Read,
-	TypeEML:  mail.Read,
+
+	extractor.TypeODS:  office.Read,
+	extractor.TypeODP:  office.Read,
+	extractor.TypeEPUB: office.Read,
+	TypeEML:            mail.Read,
 
 	extractor.TypeMbox: mail.ReadMbox,
 	extractor.TypeRTF:  office.ReadRTF,

@@ -216,8 +216,9 @@ func TestDetect(t *testing.T) {
 		{"a", []byte("E\x00v\x00i\x00d\x00e\x00n\x00c\x00e\x00 \x00l\x00i\x00s\x00t\x00\n\x00"), TypeText},
 		{"a", []byte("\x1f\x04>\x04;\x048\x04F\x048\x04O\x04 \x00@\x04>\x04A\x04A\x048\x048\x04"), TypeText},
 		{"a", []byte("From someone@example.org Tue Mar  3 10:15:00 2026\nFrom: a@example.org\nSubject: x\n\nbody\n"), "application/mbox"},
-		{"a", extracttest.ZipOf(t, [][2]string{{"mimetype", "application/epub+zip"}, {"META-INF/container.xml", "<container/>"}}), "application/epub+zip"},
-		{"a", extracttest.ZipOf(t, [][2]string{{"mimetype", "application/vnd.oasis.opendocument.spreadsheet"}}), "application/vnd.oasis.opendocument.spreadsheet"},
+		{"a", extracttest.EPUB(t), "application/epub+zip"},
+		{"a", extracttest.ODS(t), "application/vnd.oasis.opendocument.spreadsheet"},
+		{"a", extracttest.ODP(t), "application/vnd.oasis.opendocument.presentation"},
 	}
 	for _, tc := range cases {
 		res, err := extractBytes(t, tc.b, tc.name, DefaultLimits())

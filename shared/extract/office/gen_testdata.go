@@ -1,8 +1,9 @@
 //go:build ignore
 
-// gen_testdata writes testdata/rtf: RTF files that pandoc, the reference writer, makes from
-// texts in several languages (the UTF-8 samples of ../plain/testdata/encodings), each with
-// NAME.txt, pandoc's plain-text rendering of the same source, to compare against.
+// gen_testdata writes testdata/rtf and testdata/epub: RTF and EPUB files that pandoc, the
+// reference writer, makes from texts in several languages (the UTF-8 samples of
+// ../plain/testdata/encodings), each with NAME.txt, pandoc's plain-text rendering of the
+// same source, to compare against.
 //
 // Run with: go generate ./shared/extract/office (needs pandoc).
 package main
@@ -19,8 +20,11 @@ var sources = []string{"ru-apt", "cs-apt", "pl-apt", "de-apt", "fr-candide", "el
 
 func main() {
 	dir := filepath.Join("testdata", "rtf")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		log.Fatal(err)
+	epub := filepath.Join("testdata", "epub")
+	for _, d := range []string{dir, epub} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			log.Fatal(err)
+		}
 	}
 	for _, name := range sources {
 		src, err := os.ReadFile(filepath.Join("..", "plain", "testdata", "encodings", name+".utf-8"))
@@ -35,6 +39,9 @@ func main() {
 		}
 		run("pandoc", "-f", "markdown-smart", "-t", "rtf", "-s", in, "-o", filepath.Join(dir, name+".rtf"))
 		run("pandoc", "-f", "markdown-smart", "-t", "plain", "--wrap=none", in, "-o", filepath.Join(dir, name+".txt"))
+		run("pandoc", "-f", "markdown-smart", "-t", "epub3", "--metadata", "title="+name, "--metadata", "date=2026-01-02",
+			in, "-o", filepath.Join(epub, name+".epub"))
+		run("cp", filepath.Join(dir, name+".txt"), filepath.Join(epub, name+".txt"))
 		os.Remove(in)
 	}
 }

@@ -119,6 +119,7 @@ type xmlRules struct {
 	tabs  map[string]bool // these elements are a tab (or, for table cells, end with one)
 	brs   map[string]bool // these elements are a line break
 	space map[string]bool // these elements are a space
+	pages map[string]bool // the end of these elements ends a page (a form feed)
 }
 
 // xmlText writes the text of one XML part to the job, returning false when the text cap
@@ -185,8 +186,14 @@ func (a *archive) xmlText(name string, rules xmlRules) error {
 				inText--
 			case rules.skip[l]:
 				inSkip--
-			case rules.lines[l]:
+			case rules.lines[l] && inSkip == 0:
 				line.WriteByte('\n')
+				if !flush() {
+					return nil
+				}
+			case rules.pages[l]:
+				a.j.Res.Meta.Pages++
+				line.WriteByte('\f')
 				if !flush() {
 					return nil
 				}
@@ -274,6 +281,14 @@ func Read(j *extractor.Job) error {
 		if err := a.xmlText("content.xml", odtRules); err != nil {
 			return err
 		}
+	case extractor.TypeODS:
+		a.odtMeta()
+		return a.ods()
+	case extractor.TypeODP:
+		a.odtMeta()
+		return a.odp()
+	case extractor.TypeEPUB:
+		return a.epub()
 	}
 	return nil
 }

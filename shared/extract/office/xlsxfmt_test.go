@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 	"github.com/evx-project/evx/shared/extract/internal/extractor"
+	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 )
 
 // TestXLSXFormats: numbers read as their formats show them, sheets in the workbook's order
