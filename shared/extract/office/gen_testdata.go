@@ -31,8 +31,10 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		// Blank lines between the source lines make each one a paragraph.
-		md := strings.ReplaceAll(strings.TrimSpace(string(src)), "\n", "\n\n") + "\n"
+		// Blank lines between the source lines make each one a paragraph; angle brackets and
+		// other markdown punctuation are escaped so that they stay text.
+		text := strings.NewReplacer("<", "\\<", ">", "\\>", "*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]").Replace(strings.TrimSpace(string(src)))
+		md := strings.ReplaceAll(text, "\n", "\n\n") + "\n"
 		in := filepath.Join(os.TempDir(), name+".md")
 		if err := os.WriteFile(in, []byte(md), 0o644); err != nil {
 			log.Fatal(err)
