@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 	"github.com/evx-project/evx/shared/extract/internal/extractor"
+	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 )
 
 // TestEPUBCorpus compares the text of pandoc-written EPUBs (testdata/epub, gen_testdata.go)
