@@ -18,6 +18,7 @@ import (
 // need OCR: the result says so as an Unsupported outcome.
 func readImage(j *extractor.Job) error {
 	j.Res.Unsupported = &extractor.Unsupported{MediaType: j.Res.MediaType, Reason: "an image: its text would need OCR"}
+	j.Res.NeedsOCR = true
 	cfg, _, err := image.DecodeConfig(io.NewSectionReader(j.R, 0, j.Size))
 	if err != nil {
 		return err

@@ -211,6 +211,12 @@ type Result struct {
 	PageErrors    []PageError  `json:"-"`
 	PageErrorText []string     `json:"page_errors,omitempty"` // PageErrors as text, for JSON
 	Attach        []Attachment `json:"attachments,omitempty"`
+	// ImagePages lists the PDF pages that draw images but have no text layer (scans);
+	// NeedsOCR says that some text of the document is only in images (such pages, or an
+	// image file) and would need OCR. OCR says which engine read that text, when one did.
+	ImagePages []int  `json:"image_only_pages,omitempty"`
+	NeedsOCR   bool   `json:"needs_ocr,omitempty"`
+	OCR        string `json:"ocr,omitempty"`
 	// Unsupported is set when evx cannot read the text of this type: Text is then empty (or
 	// holds only what evx could read) because of evx, not because the document has none.
 	Unsupported *Unsupported `json:"unsupported,omitempty"`

@@ -41,6 +41,8 @@ type golden struct {
 	Stop       string                 `json:"stop,omitempty"`
 	PageErrors []string               `json:"page_errors,omitempty"`
 	Attach     []extractor.Attachment `json:"attachments,omitempty"`
+	ImagePages []int                  `json:"image_only_pages,omitempty"`
+	NeedsOCR   bool                   `json:"needs_ocr,omitempty"`
 	Unsup      *extractor.Unsupported `json:"unsupported,omitempty"`
 }
 
@@ -48,7 +50,7 @@ type golden struct {
 // is set.
 func Golden(t *testing.T, name string, res *extractor.Result, update bool) {
 	t.Helper()
-	got, err := json.MarshalIndent(golden{res.MediaType, res.NameType, res.Meta, res.Text, res.Partial, res.StopReason, res.PageErrorText, res.Attach, res.Unsupported}, "", "  ")
+	got, err := json.MarshalIndent(golden{res.MediaType, res.NameType, res.Meta, res.Text, res.Partial, res.StopReason, res.PageErrorText, res.Attach, res.ImagePages, res.NeedsOCR, res.Unsupported}, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
