@@ -25,7 +25,7 @@ type receiptFixture struct {
 	svc      *pipeline.Service
 	bundle   string
 	delivery string
-	recorded []custody.Document        // as the consignment records them
+	recorded []custody.Document         // as the consignment records them
 	right    []pipeline.ReceiptDocument // the hashes of what nl-om fetched, sorted by name
 }
 
