@@ -26,7 +26,8 @@
 # Environment: EVX_CACHE (tool cache, default ~/.cache/evx), MUTATION_WORKERS (1),
 # MUTATION_TIMEOUT_COEFFICIENT (10: a mutant's test run may take that many times the
 # unmutated run), MUTATION_THRESHOLD (90), MUTATION_SHORT (1; 0 runs the full tests),
-# MUTATION_FILES_<package>=all to mutate every file of a package instead of the list below.
+# MUTATION_FILES_<package> to mutate other files of a package than the list below ("all" for
+# every file), e.g. MUTATION_FILES_custody="verify.go checkpoint.go".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,8 +44,14 @@ export GOFLAGS
 # The files each package's tests must guard: verification, validation, receipts and routing.
 declare -A FILES=(
   [custody]="verify.go checkpoint.go signer.go event.go trail.go batch.go ed25519.go"
-  [bagit]="validate.go tagfile.go paths.go limits.go fields.go"
+  [bagit]="validate.go tagfile.go paths.go"
   [pipeline]="receipt.go route.go"
+)
+# Tests left out of a package's runs because they are slow and aim elsewhere (ingest of hostile
+# bundles, crashes at every port call, killed processes). Leaving a test out can only let a
+# mutant live, so the score is a lower bound.
+declare -A SKIP=(
+  [pipeline]="TestCrashAtEveryStep|TestHostileBundlesRejected|TestSIGKILLDuringIngest"
 )
 ORDER=(custody bagit pipeline)
 
@@ -65,12 +72,13 @@ install() {
 excludes() {
   local pkg=$1 f base
   local var="MUTATION_FILES_$pkg"
+  local want=${!var:-${FILES[$pkg]}}
   printf -- '-E\n/\n' # subpackages (test helpers, generators) are not what is measured
-  [ "${!var:-}" = all ] && return 0
+  [ "$want" = all ] && return 0
   for f in "shared/$pkg"/*.go; do
     base=${f##*/}
     case $base in *_test.go) continue ;; esac
-    if ! [[ " ${FILES[$pkg]} " == *" $base "* ]]; then
+    if ! [[ " $want " == *" $base "* ]]; then
       printf -- '-E\n^%s$\n' "${base//./\\.}"
     fi
   done
@@ -128,9 +136,10 @@ main() {
     [ -n "${FILES[$pkg]:-}" ] || { say "unknown package $pkg (want one of ${ORDER[*]})"; exit 2; }
     log="$EVX_CACHE/logs/mutation-$pkg.log"
     mapfile -t opts < <(excludes "$pkg")
-    say "$pkg: ${FILES[$pkg]} (log: $log)"
+    local var="MUTATION_FILES_$pkg"
+    say "$pkg: ${!var:-${FILES[$pkg]}} (log: $log)"
     start=$SECONDS
-    "$EVX_CACHE/bin/gremlins" unleash --workers "$WORKERS" --timeout-coefficient "$COEFF" \
+    GOFLAGS="$GOFLAGS${SKIP[$pkg]:+ -skip=${SKIP[$pkg]}}" "$EVX_CACHE/bin/gremlins" unleash --workers "$WORKERS" --timeout-coefficient "$COEFF" \
       "${opts[@]}" "./shared/$pkg" >"$log" 2>&1 || { say "gremlins failed on $pkg; see $log"; tail -5 "$log" >&2; status=1; continue; }
     say "$pkg: $((SECONDS - start)) s"
     if out=$(report "$pkg" "$log"); then :; else status=1; fi
