@@ -20,8 +20,9 @@
 # Slow: each mutant rebuilds and tests its package. Measured on 2 shared cores, one worker:
 # see the figures in the last closing note of the mutation issue. Not part of `make test`.
 #
-# The tests run with -short (the long randomised loops cut down) and -count=1 (no cached
-# result, so that the unmutated run that sets the time limit is a real one).
+# The tests run with -short (the long randomised loops cut down), -count=1 (no cached result,
+# so that the unmutated run that sets the time limit is a real one) and -vet=off (go vet
+# judges the code, not the tests' verdict).
 #
 # Environment: EVX_CACHE (tool cache, default ~/.cache/evx), MUTATION_WORKERS (1),
 # MUTATION_TIMEOUT_COEFFICIENT (10: a mutant's test run may take that many times the
@@ -37,7 +38,7 @@ EVX_CACHE=${EVX_CACHE:-$HOME/.cache/evx}
 WORKERS=${MUTATION_WORKERS:-1}
 COEFF=${MUTATION_TIMEOUT_COEFFICIENT:-10}
 THRESHOLD=${MUTATION_THRESHOLD:-90}
-GOFLAGS="${GOFLAGS:-} -count=1"
+GOFLAGS="${GOFLAGS:-} -count=1 -vet=off"
 [ "${MUTATION_SHORT:-1}" = 0 ] || GOFLAGS+=" -short"
 export GOFLAGS
 
