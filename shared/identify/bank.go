@@ -20,8 +20,9 @@ var ibanLength = map[string]int{
 	"TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
 }
 
-// ibanStartRE finds where an IBAN may start: country code and check digits.
-var ibanStartRE = regexp.MustCompile(`([A-Z]{2})([0-9]{2})`)
+// ibanStartRE finds where an IBAN may start: country code and check digits. Upper case,
+// or (the way people type one into a chat) lower case without spaces.
+var ibanStartRE = regexp.MustCompile(`([A-Za-z]{2})([0-9]{2})`)
 
 // ibanLabel marks text that says an IBAN follows, so that a wrong length is reported.
 var ibanLabel = labelRE(`iban`, `account`, `konto`, `cuenta`, `rekening`, `compte`)
@@ -78,22 +79,30 @@ func scanIBAN(text string, _ Options, n int) []Finding {
 		if !boundary(text[:start], start, start, "") {
 			return Finding{}, false
 		}
-		want, ok := ibanLength[text[m[2]:m[3]]]
+		cc := text[m[2]:m[3]]
+		lower := cc[0] >= 'a' && cc[1] >= 'a'
+		if !lower && (cc[0] >= 'a' || cc[1] >= 'a') {
+			return Finding{}, false
+		}
+		want, ok := ibanLength[strings.ToUpper(cc)]
 		if !ok {
 			return Finding{}, false
 		}
 		// Read alphanumerics; a single space may separate groups of four (paper form).
 		var b strings.Builder
-		b.WriteString(text[start : start+4])
+		b.WriteString(strings.ToUpper(text[start : start+4]))
 		i := start + 4
 		for b.Len() < want && i < len(text) {
 			c := text[i]
-			if c == ' ' && b.Len()%4 == 0 && i+1 < len(text) && isAlnum(text[i+1]) {
+			if !lower && c == ' ' && b.Len()%4 == 0 && i+1 < len(text) && isAlnum(text[i+1]) {
 				i++
 				continue
 			}
-			if !isAlnum(c) || 'a' <= c && c <= 'z' {
+			if !isAlnum(c) || lower && 'A' <= c && c <= 'Z' || !lower && 'a' <= c && c <= 'z' {
 				break
+			}
+			if 'a' <= c {
+				c -= 'a' - 'A'
 			}
 			b.WriteByte(c)
 			i++

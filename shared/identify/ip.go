@@ -11,6 +11,11 @@ var (
 	ipv6RE = regexp.MustCompile(`[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}`)
 )
 
+// numberingLabel: a dotted quad after one of these is a version or a section number.
+var numberingLabel = labelRE(`v`, `version`, `versión`, `versão`, `versie`, `ver`, `rev`, `release`, `build`,
+	`section`, `sección`, `secção`, `sectie`, `art`, `article`, `artículo`, `artigo`, `artikel`, `§`, `para`,
+	`paragraph`, `clause`, `cláusula`, `chapter`, `capítulo`, `hoofdstuk`, `no`, `nr`, `item`, `punto`, `point`)
+
 // checkIPv4 reads a dotted quad; octets above 255 and leading zeros (ambiguous: octal to
 // some parsers) make a look-alike.
 func checkIPv4(s string) (verdict, bool) {
@@ -30,6 +35,9 @@ func scanIPv4(text string, _ Options, n int) []Finding {
 		// Part of a longer dotted run (a version, a section number): not an address.
 		if !boundary(text, start, end, "") || start > 0 && text[start-1] == '.' ||
 			end+1 < len(text) && text[end] == '.' && '0' <= text[end+1] && text[end+1] <= '9' {
+			return Finding{}, false
+		}
+		if labelled(text, start, numberingLabel) {
 			return Finding{}, false
 		}
 		vd, _ := checkIPv4(text[start:end])

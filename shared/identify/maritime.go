@@ -7,8 +7,9 @@ import (
 
 // ISO 6346: owner code (3 letters), equipment category (U freight, J detachable equipment,
 // Z trailer or chassis), serial (6 digits), check digit; written "CSQU3054383",
-// "CSQU 305438 3" or "CSQU 305438-3".
-var containerRE = regexp.MustCompile(`([A-Z]{3}[UJZ])[ \x{00a0}-]?([0-9]{6})[ \x{00a0}-]?([0-9])`)
+// "CSQU 305438 3", "CSQU 305438-3", or with the check digit boxed as on the door,
+// "CSQU 305438 (3)".
+var containerRE = regexp.MustCompile(`([A-Z]{3}[UJZ])[ \x{00a0}-]?([0-9]{6})(?:[ \x{00a0}-]?([0-9])|[ \x{00a0}]?\(([0-9])\))`)
 
 // containerValue is ISO 6346's value of a letter: A=10, then up by one skipping the
 // multiples of 11 (B=12 ... K=21, L=23 ... U=32, V=34 ... Z=38).
@@ -39,12 +40,27 @@ func containerCheck(s string) int {
 	return sum % 11 % 10
 }
 
+// containerLabel: categories J and Z are rare beside U, so a J or Z number is read only
+// after a label; a stray reference of four letters and seven digits then passes as a
+// container only if its fourth letter is U (1 in 26) and its check digit holds (1 in 10).
+var containerLabel = labelRE(`container`, `containers`, `cntr`, `ctr`, `ctnr`, `equipment`, `chassis`,
+	`trailer`, `contenedor`, `contêiner`, `conteneur`, `caja`, `unit`)
+
 func scanContainer(text string, _ Options, n int) []Finding {
 	return each(text, containerRE, n, func(m []int) (Finding, bool) {
 		if !boundary(text, m[0], m[1], "") {
 			return Finding{}, false
 		}
-		v := text[m[2]:m[3]] + text[m[4]:m[5]] + text[m[6]:m[7]]
+		if text[m[3]-1] != 'U' && !labelled(text, m[0], containerLabel) {
+			return Finding{}, false
+		}
+		var check string
+		if m[6] >= 0 {
+			check = text[m[6]:m[7]]
+		} else {
+			check = text[m[8]:m[9]]
+		}
+		v := text[m[2]:m[3]] + text[m[4]:m[5]] + check
 		vd, _ := checkContainer(v)
 		return finding(Container, text, m[0], m[1], v, vd.check, vd.reason), true
 	})
@@ -58,7 +74,7 @@ type verdict struct {
 
 // checkContainer checks an 11-character owner code, category, serial and check digit.
 func checkContainer(v string) (verdict, bool) {
-	if len(v) != 11 || !containerRE.MatchString(v) {
+	if len(v) != 11 || containerRE.FindString(v) != v {
 		return verdict{}, false
 	}
 	want := containerCheck(v)

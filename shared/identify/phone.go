@@ -13,7 +13,7 @@ var phoneRE = regexp.MustCompile(`(?:\+|\b00)?\(?[0-9][0-9 \x{00a0}().-]{5,22}[0
 
 // phoneLabel: a national-format number is read only after one of these (English, Spanish,
 // Portuguese, French, Dutch, German, Italian, and the chat services).
-var phoneLabel = labelRE(`tel`, `tel\.`, `tél`, `telephone`, `téléphone`, `phone`, `mobile`, `mob`, `cell`,
+var phoneLabel = labelRE(`tel`, `cel`, `celu`, `tél`, `telephone`, `téléphone`, `phone`, `mobile`, `mob`, `cell`,
 	`cellphone`, `gsm`, `fax`, `call`, `called`, `whatsapp`, `signal`, `telegram`, `sms`, `número`,
 	`numero`, `teléfono`, `telefono`, `telefone`, `tlf`, `tfno`, `celular`, `móvil`, `movil`, `telefoon`,
 	`mobiel`, `handy`, `telefon`, `rufnummer`, `portable`, `contact`)
@@ -66,6 +66,10 @@ func checkPhone(raw string, regions []string) (string, bool) {
 			return "", false
 		}
 		return phonenumbers.Format(num, phonenumbers.E164), true
+	}
+	// "+31 (0)20 ...": the trunk prefix in brackets is dialled only from inside the country.
+	if i := strings.Index(raw, "(0)"); i > 0 && (raw[0] == '+' || strings.HasPrefix(raw, "00")) {
+		raw = raw[:i] + raw[i+3:]
 	}
 	switch {
 	case strings.HasPrefix(raw, "+"):
