@@ -180,23 +180,23 @@ func (g gen) phone(region string, international bool) (value, text string) {
 		if ex == nil {
 			continue
 		}
-		n := *ex
-		s := strconv.FormatUint(n.GetNationalNumber(), 10)
+		s := strconv.FormatUint(ex.GetNationalNumber(), 10)
 		s = s[:len(s)-4] + g.digits(4)
 		nn, _ := strconv.ParseUint(s, 10, 64)
-		n.NationalNumber = &nn
-		if !phonenumbers.IsValidNumber(&n) {
+		cc := ex.GetCountryCode()
+		n := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &nn}
+		if !phonenumbers.IsValidNumber(n) {
 			continue
 		}
-		e164 := phonenumbers.Format(&n, phonenumbers.E164)
+		e164 := phonenumbers.Format(n, phonenumbers.E164)
 		if international {
-			t := phonenumbers.Format(&n, phonenumbers.INTERNATIONAL)
+			t := phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
 			if g.r.IntN(4) == 0 {
 				t = e164
 			}
 			return e164, t
 		}
-		return e164, phonenumbers.Format(&n, phonenumbers.NATIONAL)
+		return e164, phonenumbers.Format(n, phonenumbers.NATIONAL)
 	}
 }
 
