@@ -2,6 +2,7 @@ package identify
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -211,3 +212,21 @@ func TestParseType(t *testing.T) {
 		t.Errorf("ParseType(CONTAINER) = %v, want case-insensitive", err)
 	}
 }
+
+// TestKey pins the keyed hash: a change of layout would orphan every index built before.
+// printf 'evx identifier index v1\0container\0CSQU3054383' | openssl dgst -sha256 -mac HMAC -macopt hexkey:$(printf '%064d' 0 | tr 0 1)
+func TestKey(t *testing.T) {
+	secret := make([]byte, 32)
+	for i := range secret {
+		secret[i] = 0x11
+	}
+	k := Key(secret, Container, "CSQU3054383")
+	if k == Key(secret, IMO, "CSQU3054383") || k == Key(append([]byte{1}, secret[1:]...), Container, "CSQU3054383") {
+		t.Fatal("Key ignores the type or the secret")
+	}
+	if got := fmt.Sprintf("%x", k); got != keyVector {
+		t.Fatalf("Key = %s, want %s", got, keyVector)
+	}
+}
+
+const keyVector = "a5c129650f80beda2b947dc174a8f6230c84c3d41caf1d9e61f1a7ea0c926231"
