@@ -559,3 +559,22 @@ func (m *Matcher) Backfill(ctx context.Context, ids []string) (int, error) {
 	}
 	return n, nil
 }
+
+// Notices returns the hits on agency's identifiers recorded on the given UTC day: the
+// IdentifierMatched events of its matching subject.
+func (m *Matcher) Notices(ctx context.Context, agency string, day time.Time) ([]custody.Event, error) {
+	es, err := m.c.Ledger.Events(ctx, MatchSubject(agency, day))
+	if err != nil {
+		return nil, err
+	}
+	var out []custody.Event
+	for _, e := range es {
+		if e.Event.Type == IdentifierMatched {
+			out = append(out, e.Event)
+		}
+	}
+	return out, nil
+}
+
+// Agency is the deployment's own agency.
+func (m *Matcher) Agency() string { return m.c.Agency }
