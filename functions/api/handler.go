@@ -17,18 +17,12 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-// Claim names the JWT authorizer passes on: the caller's role (uploader, counterpart or
-// legal) and, for a counterpart, its directory id. The subject is the token's "sub".
-const (
-	RoleClaim        = "evx_role"
-	CounterpartClaim = "evx_counterpart"
-)
-
 // Handler turns HTTP API (payload format 2.0) events into requests to the shared/api handler
 // and its responses back into events. Identity comes from the JWT authorizer's claims, which
-// API Gateway has already checked (issuer, audience, signature, expiry).
+// API Gateway has already checked (issuer, audience, signature, expiry), through Claims.
 type Handler struct {
-	API http.Handler // api.New(svc, spooler, Claims{}, limits, log)
+	API    http.Handler // api.New(svc, spooler, h.Claims, limits, log)
+	Claims Claims
 	// Service and Presign, when both set, answer a counterpart's document fetch with a
 	// redirect to a presigned S3 URL (s3blob.Store.PresignGet) once the access is recorded:
 	// a Lambda response carries at most 6 MB, evidence often more.
@@ -52,7 +46,7 @@ func (h *Handler) redirect(req *http.Request) (events.APIGatewayV2HTTPResponse, 
 	if m == nil {
 		return events.APIGatewayV2HTTPResponse{}, false
 	}
-	id, ok := Claims{}.Authenticate(req)
+	id, ok := h.Claims.Authenticate(req)
 	if !ok || id.Role != api.RoleCounterpart {
 		return events.APIGatewayV2HTTPResponse{}, false
 	}
@@ -71,37 +65,6 @@ func (h *Handler) redirect(req *http.Request) (events.APIGatewayV2HTTPResponse, 
 		Headers: map[string]string{"Location": url, "Content-Type": "application/json", "X-Evx-Sha256": doc.SHA256}, Body: string(body)}, true
 }
 
-type claimsKey struct{}
-
-// Claims is the api.Authenticator of the function: it maps the JWT claims the request
-// carries to an identity. A token without a known role, or a counterpart token without a
-// counterpart id, is no identity.
-type Claims struct{}
-
-// Authenticate implements api.Authenticator.
-func (Claims) Authenticate(r *http.Request) (api.Identity, bool) {
-	c, _ := r.Context().Value(claimsKey{}).(map[string]string)
-	if c == nil {
-		return api.Identity{}, false
-	}
-	id := api.Identity{Role: api.Role(c[RoleClaim]), Subject: c["sub"]}
-	switch id.Role {
-	case api.RoleCounterpart:
-		id.Counterpart = c[CounterpartClaim]
-		if id.Counterpart == "" {
-			return api.Identity{}, false
-		}
-		id.Subject = id.Counterpart
-	case api.RoleUploader, api.RoleLegal:
-		if id.Subject == "" {
-			id.Subject = string(id.Role)
-		}
-	default:
-		return api.Identity{}, false
-	}
-	return id, true
-}
-
 // Handle implements the function.
 func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	body := []byte(ev.Body)
@@ -116,9 +79,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	if ev.RawQueryString != "" {
 		url += "?" + ev.RawQueryString
 	}
-	if a := ev.RequestContext.Authorizer; a != nil && a.JWT != nil {
-		ctx = context.WithValue(ctx, claimsKey{}, a.JWT.Claims)
-	}
+	ctx = withJWT(ctx, ev.RequestContext.Authorizer)
 	req, err := http.NewRequestWithContext(ctx, ev.RequestContext.HTTP.Method, url, strings.NewReader(string(body)))
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusBadRequest, Body: `{"error":"bad request line"}`}, nil

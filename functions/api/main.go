@@ -31,7 +31,8 @@ func main() {
 		log.Error("init", "err", err)
 		os.Exit(1)
 	}
-	h := &Handler{API: api.New(env.Service, s3Spooler{env}, Claims{}, api.Limits{MaxUpload: MaxUpload}, log).WithReportFonts(fonts),
-		Service: env.Service, Presign: env.Blobs.PresignGet}
+	claims := Claims{Issuer: os.Getenv("EVX_JWT_ISSUER"), Directory: env.Directory}
+	h := &Handler{API: api.New(env.Service, s3Spooler{env}, claims, api.Limits{MaxUpload: MaxUpload}, log).WithReportFonts(fonts),
+		Claims: claims, Service: env.Service, Presign: env.Blobs.PresignGet}
 	lambda.Start(h.Handle)
 }
