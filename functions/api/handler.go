@@ -28,6 +28,12 @@ type Handler struct {
 	// a Lambda response carries at most 6 MB, evidence often more.
 	Service *pipeline.Service
 	Presign func(ctx context.Context, sum string, ttl time.Duration) (string, error)
+	// Checkpoint, when set, answers GET /v1/checkpoint with the latest checkpoint the audit
+	// function signed and published (published.Latest), so that an anonymous request never
+	// spends a KMS Sign; published.ErrNone is a 503 until the first is published.
+	Checkpoint func(ctx context.Context) ([]byte, error)
+	// Uploads, when set, serves the presigned multipart uploads under /v1/uploads.
+	Uploads *Multipart
 }
 
 // PresignTTL is how long a document URL handed out by the api function stays valid.
@@ -91,6 +97,12 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	if resp, ok := h.redirect(req); ok {
 		return resp, nil
 	}
+	if resp, ok := h.checkpoint(req); ok {
+		return resp, nil
+	}
+	if resp, ok := h.upload(req, body); ok {
+		return resp, nil
+	}
 	rec := httptest.NewRecorder()
 	h.API.ServeHTTP(rec, req)
 	resp := events.APIGatewayV2HTTPResponse{StatusCode: rec.Code, Headers: map[string]string{}}
@@ -105,4 +117,22 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		resp.Body, resp.IsBase64Encoded = base64.StdEncoding.EncodeToString(out), true
 	}
 	return resp, nil
+}
+
+// checkpoint answers GET /v1/checkpoint from the published checkpoint.
+func (h *Handler) checkpoint(req *http.Request) (events.APIGatewayV2HTTPResponse, bool) {
+	if h.Checkpoint == nil || req.Method != http.MethodGet || req.URL.Path != "/v1/checkpoint" {
+		return events.APIGatewayV2HTTPResponse{}, false
+	}
+	cp, err := h.Checkpoint(req.Context())
+	if err != nil {
+		return jsonError(http.StatusServiceUnavailable, "no checkpoint to serve now; try again in a few minutes"), true
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: string(cp),
+		Headers: map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=60"}}, true
+}
+
+func jsonError(code int, msg string) events.APIGatewayV2HTTPResponse {
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	return events.APIGatewayV2HTTPResponse{StatusCode: code, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(b)}
 }
