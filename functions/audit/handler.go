@@ -40,8 +40,8 @@ type Handler struct {
 // Result is what one run did.
 type Result struct {
 	Checked    int      `json:"checked"`
-	Mismatched []string `json:"mismatched"` // bundles with a document missing or changed
-	Expired    []string `json:"expired"`    // deliveries expired now
+	Mismatched []string `json:"mismatched"`           // bundles with a document missing or changed
+	Expired    []string `json:"expired"`              // deliveries expired now
 	Checkpoint string   `json:"checkpoint,omitempty"` // the checkpoint published, for the checkpoint task
 }
 
