@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/evx-project/evx/shared/dynamostate"
+	"github.com/evx-project/evx/shared/backend/aws/dynamostate"
 )
 
 func main() {

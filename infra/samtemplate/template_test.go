@@ -14,8 +14,8 @@ import (
 
 	"github.com/awslabs/goformation/v7"
 	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
 	"github.com/evx-project/evx/shared/pipeline"
-	"github.com/evx-project/evx/shared/sqsqueue"
 	"go.yaml.in/yaml/v3"
 )
 
