@@ -59,13 +59,15 @@ pdftotext:
 build:
 	./infra/build-lambdas.sh
 
-## lint: go vet and cfn-lint over template.yaml
+## lint: go vet and cfn-lint over template.yaml and its SAM expansion
 lint: vet cfn-lint
 
 # cfn-lint is optional on a developer machine: without it the template is not linted, and says so.
 cfn-lint:
 	@if command -v cfn-lint >/dev/null 2>&1; then \
-		echo "cfn-lint template.yaml"; cfn-lint template.yaml; \
+		echo "cfn-lint template.yaml"; cfn-lint template.yaml && \
+		mkdir -p build && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} python3 infra/samtemplate/expand.py template.yaml >build/template.expanded.json && \
+		echo "cfn-lint build/template.expanded.json (as aws-sam-translator expands it)" && cfn-lint build/template.expanded.json; \
 	else \
 		echo "cfn-lint not installed: template.yaml not linted (pip install cfn-lint)"; \
 	fi
