@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,13 +14,6 @@ import (
 	"github.com/evx-project/evx/shared/bagit"
 )
 
-func init() {
-	commands = append(commands, command{
-		name:    "bag",
-		summary: "create or validate an evidence bundle (a BagIt bag)",
-		run:     runBag,
-	})
-}
 
 const bagUsage = `Usage:
   evx bag create [--counterpart ID]... [--field Label=Value]... [--date YYYY-MM-DD|none] -o OUT SRC...
@@ -35,16 +29,16 @@ validate checks the bag in PATH (a folder, zip, tar or tar.gz) against RFC 8493 
 Exit codes: 0 valid (warnings printed), 1 invalid (one reason a line), 2 usage or I/O error.
 `
 
-func runBag(args []string, stdout, stderr io.Writer) int {
+func runBag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		io.WriteString(stderr, bagUsage)
 		return exitUsage
 	}
 	switch args[0] {
 	case "create":
-		return runBagCreate(args[1:], stdout, stderr)
+		return runBagCreate(ctx, args[1:], stdout, stderr)
 	case "validate":
-		return runBagValidate(args[1:], stdout, stderr)
+		return runBagValidate(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		io.WriteString(stdout, bagUsage)
 		return exitOK
@@ -53,7 +47,7 @@ func runBag(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-func runBagCreate(args []string, stdout, stderr io.Writer) int {
+func runBagCreate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := newFlagSet("evx bag create", stderr, bagUsage+"\nOptions of create:\n")
 	var counterparts, fields repeated
 	out := fset.String("o", "", "output: a folder, or an archive `OUT`.zip, .tar or .tar.gz")
@@ -162,7 +156,7 @@ func isBagError(err error) bool {
 	return ok
 }
 
-func runBagValidate(args []string, stdout, stderr io.Writer) int {
+func runBagValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := newFlagSet("evx bag validate", stderr, bagUsage+"\nOptions of validate:\n")
 	spec := fset.Bool("spec", false, "check RFC 8493 alone, not evx's intake policy")
 	asJSON := fset.Bool("json", false, "print the result as JSON")

@@ -23,11 +23,8 @@ import (
 	"github.com/evx-project/evx/shared/local"
 )
 
-func init() {
-	commands = append(commands, command{name: "demo", summary: "run the whole exchange on this machine with sample evidence and show the result", run: runDemo})
-}
 
-func runDemo(args []string, stdout, stderr io.Writer) int {
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx demo", stderr,
 		"Usage: evx demo [--out DIR] [--directory FILE] [--samples DIR] [--json]\n"+
 			"Starts the embedded pipeline and its API, uploads sample evidence for nl-om and es-fge,\n"+
@@ -58,7 +55,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		steps = io.Discard
 	}
-	res, err := demo(*out, *dir, *samples, steps, stderr)
+	res, err := demo(ctx, *out, *dir, *samples, steps, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx demo:", err)
 		return exitInvalid
@@ -88,8 +85,8 @@ type demoResult struct {
 	Report    string    `json:"report,omitempty"` // the report folder
 }
 
-func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+func demo(ctx context.Context, out, directory, samples string, stdout, stderr io.Writer) (*demoResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	say := func(format string, a ...any) { fmt.Fprintf(stdout, format+"\n", a...) }
 	res := &demoResult{Folder: out, Data: filepath.Join(out, "data")}
@@ -214,14 +211,11 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult
 	res.Trail, res.Key, res.Events, res.Verified = trailPath, keyPath, rep.Events, true
 	say("5. trail %s: %d events, verified with %s alone (log size %d, %d documents re-hashed)", trailPath, rep.Events, keyPath, rep.LogSize, rep.DocumentsCheck)
 
-	// 6. The court report, when this build has the report command.
-	for _, c := range commands {
-		if c.name != "report" {
-			continue
-		}
+	// 6. The court report.
+	{
 		reportDir := filepath.Join(out, "report")
 		var rout, rerr bytes.Buffer
-		if code := c.run([]string{"--out", reportDir, "--key", keyPath, trailPath}, &rout, &rerr); code != exitOK {
+		if code := runReport(ctx, []string{"--out", reportDir, "--key", keyPath, trailPath}, &rout, &rerr); code != exitOK {
 			return nil, fmt.Errorf("report exited %d: %s", code, strings.TrimSpace(rerr.String()))
 		}
 		res.Report = reportDir

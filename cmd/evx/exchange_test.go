@@ -36,7 +36,7 @@ func sampleFiles(t *testing.T) []string {
 func runCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(args, &out, &errb)
+	code := run(t.Context(), args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 

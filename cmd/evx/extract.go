@@ -10,17 +10,10 @@ import (
 	"github.com/evx-project/evx/shared/extract"
 )
 
-func init() {
-	commands = append(commands, command{
-		name:    "extract",
-		summary: "print the text and metadata of a document (PDF, text, HTML, office, e-mail)",
-		run:     runExtract,
-	})
-}
 
 // runExtract is `evx extract [--json] FILE`. Exit codes: 0 text or metadata extracted,
 // 1 the file cannot be read (reason on stderr), 2 usage error.
-func runExtract(args []string, stdout, stderr io.Writer) int {
+func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("extract", stderr,
 		"Usage: evx extract [--json] FILE\n"+
 			"Prints the text of FILE; with --json also its media type, metadata and limits reached.\n"+
@@ -46,7 +39,7 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "evx extract: %s: not a regular file\n", name)
 		return exitInvalid
 	}
-	res, err := extract.Extract(context.Background(), f, fi.Size(), name, extract.DefaultLimits())
+	res, err := extract.Extract(ctx, f, fi.Size(), name, extract.DefaultLimits())
 	if err != nil {
 		fmt.Fprintf(stderr, "evx extract: %s: %v\n", name, err)
 		return exitInvalid

@@ -35,7 +35,7 @@ func TestExtractCommand(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := run(tc.args, &out, &errb)
+			code := run(t.Context(), tc.args, &out, &errb)
 			if code != tc.code {
 				t.Errorf("run(%v) = %d, want %d (stderr %q)", tc.args, code, tc.code, errb.String())
 			}

@@ -16,9 +16,6 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-func init() {
-	commands = append(commands, command{name: "pull", summary: "as a counterpart: fetch new deliveries, check every hash, post the receipts", run: runPull})
-}
 
 // pulled is what pull did with one delivery.
 type pulled struct {
@@ -37,7 +34,7 @@ type pulled struct {
 // unverifiedReceipt names a receipt kept although its signature did not verify.
 const unverifiedReceipt = "receipt.unverified.json"
 
-func runPull(args []string, stdout, stderr io.Writer) int {
+func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx pull", stderr,
 		"Usage: evx pull [--server URL --token T | --data DIR --counterpart ID] [--key EVX-PUBLIC.pem] [--out DIR] [--reject-on-mismatch] [--json]\n"+
 			"Fetches every delivery still awaiting your receipt, checks each document against its recorded\n"+
@@ -63,7 +60,6 @@ func runPull(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "evx pull: say which counterpart you are: --counterpart ID (with --data), or use --server and your token")
 		return exitUsage
 	}
-	ctx := context.Background()
 	x, err := ex.open(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx pull:", err)

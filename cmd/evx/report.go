@@ -18,13 +18,6 @@ import (
 	"github.com/evx-project/evx/shared/report/fonts"
 )
 
-func init() {
-	commands = append(commands, command{
-		name:    "report",
-		summary: "write the court report of a bundle or an exported custody trail: PDF, JSON trail, CASE/UCO JSON-LD",
-		run:     runReport,
-	})
-}
 
 const reportUsage = `Usage: evx report [--out DIR] [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt]
        evx report [--out DIR] [--json] [--server URL --token T | --data DIR] BUNDLE [--documents DIR] [--checkpoint OLDER.txt]
@@ -48,7 +41,7 @@ the bundle has no trail, or the report could not be written; 2 usage error or un
 Options:
 `
 
-func runReport(args []string, stdout, stderr io.Writer) int {
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("report", stderr, reportUsage)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	out := fs.String("out", "", "folder to write the report into (default: report-BUNDLE in the current folder)")
@@ -107,8 +100,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		if vopt, err = in.options(); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
-		ctx := context.Background()
-		x, err := ex.open(ctx)
+			x, err := ex.open(ctx)
 		if err != nil {
 			return fail(exitUsage, "%v", err)
 		}

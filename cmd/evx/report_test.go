@@ -39,7 +39,7 @@ func TestReportTamperVectors(t *testing.T) {
 				"--documents", filepath.Join(tamperDir, f[2]), "--checkpoint", filepath.Join(tamperDir, f[3]),
 				"--generated", "2026-03-20T10:30:00Z"}
 			var out, errb bytes.Buffer
-			code := run(args, &out, &errb)
+			code := run(t.Context(), args, &out, &errb)
 			wantCode := exitInvalid
 			if want == "ok" {
 				wantCode = exitOK
@@ -80,7 +80,7 @@ func TestReportText(t *testing.T) {
 	good, dropped := mustAbs(t, filepath.Join(tamperDir, "good.json")), mustAbs(t, filepath.Join(tamperDir, "dropped-event.json"))
 	t.Chdir(t.TempDir())
 	var out, errb bytes.Buffer
-	code := run([]string{"report", "--key", key, good}, &out, &errb)
+	code := run(t.Context(), []string{"report", "--key", key, good}, &out, &errb)
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0; stderr %s", code, errb.String())
 	}
@@ -91,7 +91,7 @@ func TestReportText(t *testing.T) {
 		t.Error(err)
 	}
 	out.Reset()
-	code = run([]string{"report", "--out", "bad", "--key", key, dropped}, &out, &errb)
+	code = run(t.Context(), []string{"report", "--out", "bad", "--key", key, dropped}, &out, &errb)
 	if code != exitInvalid {
 		t.Fatalf("exit %d, want 1; stderr %s", code, errb.String())
 	}
@@ -101,7 +101,7 @@ func TestReportText(t *testing.T) {
 	// Not a trail at all: still a FAILED report, in a folder named for it.
 	os.WriteFile("junk.json", []byte("%PDF-1.4 not a trail"), 0o644)
 	out.Reset()
-	if code := run([]string{"report", "--key", key, "junk.json"}, &out, &errb); code != exitInvalid {
+	if code := run(t.Context(), []string{"report", "--key", key, "junk.json"}, &out, &errb); code != exitInvalid {
 		t.Fatalf("report of junk: exit %d, want 1", code)
 	}
 	if _, err := os.Stat(filepath.Join("report-unreadable-trail", "report.pdf")); err != nil {
@@ -133,12 +133,12 @@ func TestReportUsage(t *testing.T) {
 		{"report", "--key", key, good, "--documents", good},
 	} {
 		var out, errb bytes.Buffer
-		if code := run(args, &out, &errb); code != exitUsage {
+		if code := run(t.Context(), args, &out, &errb); code != exitUsage {
 			t.Errorf("evx %s = exit %d, want %d", strings.Join(args, " "), code, exitUsage)
 		}
 	}
 	var out, errb bytes.Buffer
-	if code := run([]string{"report", "-h"}, &out, &errb); code != exitOK || !strings.Contains(errb.String(), "Exit codes") {
+	if code := run(t.Context(), []string{"report", "-h"}, &out, &errb); code != exitOK || !strings.Contains(errb.String(), "Exit codes") {
 		t.Errorf("report -h = exit %d, help %q", code, errb.String())
 	}
 }
@@ -147,7 +147,7 @@ func TestReportUnwritableFolder(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(file, nil, 0o644)
 	var out, errb bytes.Buffer
-	code := run([]string{"report", "--out", filepath.Join(file, "sub"), "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, "good.json")}, &out, &errb)
+	code := run(t.Context(), []string{"report", "--out", filepath.Join(file, "sub"), "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, "good.json")}, &out, &errb)
 	if code != exitInvalid || !strings.Contains(errb.String(), "evx report:") {
 		t.Errorf("exit %d, stderr %q; want 1 and a message", code, errb.String())
 	}
@@ -159,7 +159,7 @@ func TestReportSampleTrail(t *testing.T) {
 	sample := filepath.Join("..", "..", "testdata")
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	code := run([]string{"report", "--json", "--out", dir, "--generated", "2026-03-20T10:30:00Z",
+	code := run(t.Context(), []string{"report", "--json", "--out", dir, "--generated", "2026-03-20T10:30:00Z",
 		"--key", filepath.Join(sample, "sample-trail", "evx-public.pem"),
 		"--documents", filepath.Join(sample, "sample"),
 		filepath.Join(sample, "sample-trail", "trail.json")}, &out, &errb)

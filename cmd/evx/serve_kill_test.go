@@ -32,7 +32,9 @@ func TestServeHelperProcess(t *testing.T) {
 	if args == "" {
 		t.Skip("helper process for TestServeSIGKILL")
 	}
-	os.Exit(run(append([]string{"serve"}, strings.Split(args, "\x1f")...), os.Stdout, os.Stderr))
+	ctx, stop := mainContext()
+	defer stop()
+	os.Exit(run(ctx, append([]string{"serve"}, strings.Split(args, "\x1f")...), os.Stdout, os.Stderr))
 }
 
 type serveChild struct {

@@ -12,11 +12,8 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 )
 
-func init() {
-	commands = append(commands, command{name: "trail", summary: "export a bundle's custody trail (and evx's public key) for offline verification", run: runTrail})
-}
 
-func runTrail(args []string, stdout, stderr io.Writer) int {
+func runTrail(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx trail", stderr,
 		"Usage: evx trail [--server URL --token T | --data DIR] [--out TRAIL.json] [--key-out KEY.pem] [--json] BUNDLE\n"+
 			"Exports every custody event of the bundle with its log proofs and a signed checkpoint;\n"+
@@ -35,7 +32,6 @@ func runTrail(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	ctx := context.Background()
 	x, err := ex.open(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx trail:", err)

@@ -12,11 +12,8 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-func init() {
-	commands = append(commands, command{name: "upload", summary: "bag files or folders and send them to counterparts; prints the bundle id", run: runUpload})
-}
 
-func runUpload(args []string, stdout, stderr io.Writer) int {
+func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx upload", stderr,
 		"Usage: evx upload --counterpart ID... [--field Label=Value]... [--server URL --token T | --data DIR] [--json] FILE|FOLDER|BAG.zip...\n"+
 			"Bags the files and folders (or sends one existing .zip/.tar/.tar.gz bag as is) and uploads it.\n"+
@@ -35,7 +32,6 @@ func runUpload(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	ctx := context.Background()
 	bagPath := ""
 	if len(srcs) == 1 && len(counterparts) == 0 && len(fields) == 0 && bagit.KindOf(srcs[0]) != "folder" {
 		bagPath = srcs[0] // an existing bag archive

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto"
 	"encoding/json"
 	"flag"
@@ -12,13 +13,6 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 )
 
-func init() {
-	commands = append(commands, command{
-		name:    "verify",
-		summary: "verify a custody trail offline: chain, signatures, log proofs, documents",
-		run:     runVerify,
-	})
-}
 
 const verifyUsage = `Usage: evx verify [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt]
 
@@ -32,7 +26,7 @@ values); 2 usage error or unreadable input.
 Options:
 `
 
-func runVerify(args []string, stdout, stderr io.Writer) int {
+func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("verify", stderr, verifyUsage)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	var in checkInputs
