@@ -14,7 +14,6 @@ import (
 	"github.com/evx-project/evx/shared/bagit"
 )
 
-
 const bagUsage = `Usage:
   evx bag create [--counterpart ID]... [--field Label=Value]... [--date YYYY-MM-DD|none] -o OUT SRC...
   evx bag validate [--spec] [--json] PATH

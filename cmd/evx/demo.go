@@ -23,7 +23,6 @@ import (
 	"github.com/evx-project/evx/shared/local"
 )
 
-
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx demo", stderr,
 		"Usage: evx demo [--out DIR] [--directory FILE] [--samples DIR] [--json]\n"+

@@ -10,7 +10,6 @@ import (
 	"github.com/evx-project/evx/shared/extract"
 )
 
-
 // runExtract is `evx extract [--json] FILE`. Exit codes: 0 text or metadata extracted,
 // 1 the file cannot be read (reason on stderr), 2 usage error.
 func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -16,7 +16,6 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-
 // pulled is what pull did with one delivery.
 type pulled struct {
 	Delivery   string                  `json:"delivery"`

@@ -18,7 +18,6 @@ import (
 	"github.com/evx-project/evx/shared/report/fonts"
 )
 
-
 const reportUsage = `Usage: evx report [--out DIR] [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt]
        evx report [--out DIR] [--json] [--server URL --token T | --data DIR] BUNDLE [--documents DIR] [--checkpoint OLDER.txt]
 
@@ -100,7 +99,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if vopt, err = in.options(); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
-			x, err := ex.open(ctx)
+		x, err := ex.open(ctx)
 		if err != nil {
 			return fail(exitUsage, "%v", err)
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/evx-project/evx/shared/local"
 )
 
-
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx serve", stderr,
 		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT] [--json]\n"+

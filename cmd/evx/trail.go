@@ -12,7 +12,6 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 )
 
-
 func runTrail(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx trail", stderr,
 		"Usage: evx trail [--server URL --token T | --data DIR] [--out TRAIL.json] [--key-out KEY.pem] [--json] BUNDLE\n"+

@@ -12,7 +12,6 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-
 func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx upload", stderr,
 		"Usage: evx upload --counterpart ID... [--field Label=Value]... [--server URL --token T | --data DIR] [--json] FILE|FOLDER|BAG.zip...\n"+

@@ -13,7 +13,6 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 )
 
-
 const verifyUsage = `Usage: evx verify [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt]
 
 Checks a bundle's exported custody trail with the public key alone: the hash chain of its
