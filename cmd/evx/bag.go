@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -89,15 +89,22 @@ func runBagCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			}
 		}
 	}
-	p := newProgress(stderr, "")
+	total := sourceBytes(srcs)
+	p := newMeter(stderr, *asJSON, "hashing", total)
+
+	var last int64
+	cur := ""
 	opts.Progress = func(stage, path string, octets int64) {
-		if stage != p.verb {
-			p.verb, p.n = stage, 0
+		if stage != cur {
+			cur, last = stage, 0
+			p.stage(stage, total)
 		}
-		p.update(path, octets)
+		p.file(path)
+		p.add(octets - last)
+		last = octets
 	}
 	c, err := bagit.Create(*out, srcs, opts)
-	p.done()
+	p.finish()
 	if err != nil {
 		fmt.Fprintf(stderr, "evx bag create: %v\n", err)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
@@ -112,7 +119,7 @@ func runBagCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			"manifests": []string{"sha256", "sha512"}})
 		return exitOK
 	}
-	fmt.Fprintf(stdout, "created %s (%s): %s, %d bytes, sha256 and sha512 manifests\n", c.Path, c.Kind, count(int64(c.Files), "payload file"), c.Octets)
+	fmt.Fprintf(stdout, "created %s (%s): %s, %s, sha256 and sha512 manifests\n", c.Path, c.Kind, count(int64(c.Files), "payload file"), humanBytes(c.Octets))
 	return exitOK
 }
 
@@ -183,9 +190,14 @@ func runBagValidate(ctx context.Context, args []string, stdout, stderr io.Writer
 		errs = append(errs, err)
 	} else {
 		defer b.Close()
-		p := newProgress(stderr, "validating")
-		rep, err := b.Validate(bagit.Options{Mode: mode, Progress: p.update})
-		p.done()
+		p := newMeter(stderr, *asJSON, "validating", 0)
+		rep, err := b.Validate(bagit.Options{Mode: mode, Consume: func(f bagit.File, r io.Reader) error {
+			// Read here, through the meter, so that progress moves within a file too.
+			p.file(f.Path)
+			_, err := io.Copy(io.Discard, countingReader{r, p})
+			return err
+		}})
+		p.finish()
 		if err != nil {
 			fmt.Fprintf(stderr, "evx bag validate: %s: %v\n", path, err)
 			return exitUsage
@@ -244,8 +256,8 @@ func printReport(w io.Writer, j jsonReport) {
 		what = "RFC 8493"
 	}
 	if j.Valid {
-		fmt.Fprintf(w, "valid: %s (%s, BagIt %s) under %s: %s, %d bytes, verified with %s\n",
-			j.Path, j.Kind, j.Version, what, count(j.Files, "payload file"), j.Octets, strings.Join(j.Algorithms, ", "))
+		fmt.Fprintf(w, "valid: %s (%s, BagIt %s) under %s: %s, %s, verified with %s\n",
+			j.Path, j.Kind, j.Version, what, count(j.Files, "payload file"), humanBytes(j.Octets), strings.Join(j.Algorithms, ", "))
 		if f := j.Fields; f != nil && len(f.Counterparts) > 0 {
 			fmt.Fprintf(w, "for: %s", strings.Join(f.Counterparts, ", "))
 			if f.HandlingCode != "" {
@@ -271,36 +283,19 @@ func printReport(w io.Writer, j jsonReport) {
 	}
 }
 
-// progress prints a one-line counter on stderr, only when stderr is a terminal.
-type progress struct {
-	w    io.Writer
-	verb string
-	on   bool
-	last time.Time
-	n    int
-}
-
-func newProgress(w io.Writer, verb string) *progress {
-	p := &progress{w: w, verb: verb}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.on = true
-		}
+// sourceBytes is the size of the regular files under srcs, for the progress of bag create
+// (0 when it cannot tell: the progress then shows no total).
+func sourceBytes(srcs []string) int64 {
+	var n int64
+	for _, s := range srcs {
+		filepath.WalkDir(s, func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				if fi, err := d.Info(); err == nil {
+					n += fi.Size()
+				}
+			}
+			return nil
+		})
 	}
-	return p
-}
-
-func (p *progress) update(path string, octets int64) {
-	p.n++
-	if !p.on || time.Since(p.last) < 200*time.Millisecond {
-		return
-	}
-	p.last = time.Now()
-	fmt.Fprintf(p.w, "\r%s: %d files, %.1f MiB   ", p.verb, p.n, float64(octets)/(1<<20))
-}
-
-func (p *progress) done() {
-	if p.on && !p.last.IsZero() {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
+	return n
 }

@@ -23,7 +23,11 @@ func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return code
 	}
 	if len(pos) != 1 {
-		fs.Usage()
+		if len(pos) == 0 {
+			fmt.Fprintln(stderr, "evx extract: missing argument FILE: the document to read")
+		} else {
+			fmt.Fprintf(stderr, "evx extract: one FILE at a time; got %d arguments\n", len(pos))
+		}
 		return exitUsage
 	}
 	name := pos[0]

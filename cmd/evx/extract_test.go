@@ -28,8 +28,8 @@ func TestExtractCommand(t *testing.T) {
 		{"partial", []string{"extract", partial}, exitOK, "Rotterdam", "partial text: page 2", ""},
 		{"unreadable", []string{"extract", bad}, exitInvalid, "", "cannot read application/pdf", ""},
 		{"missing", []string{"extract", "no/such/file.pdf"}, exitInvalid, "", "no such file", ""},
-		{"no file", []string{"extract"}, exitUsage, "", "Usage: evx extract", ""},
-		{"two files", []string{"extract", pdf, pdf}, exitUsage, "", "Usage", ""},
+		{"no file", []string{"extract"}, exitUsage, "", "missing argument FILE", ""},
+		{"two files", []string{"extract", pdf, pdf}, exitUsage, "", "one FILE at a time", ""},
 		{"bad flag", []string{"extract", "--nope", pdf}, exitUsage, "", "flag provided but not defined", ""},
 	}
 	for _, tc := range cases {

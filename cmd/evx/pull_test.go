@@ -119,13 +119,13 @@ func TestPullVerifiesReceipt(t *testing.T) {
 				t.Fatalf("output %s (%v): want one delivery", out, err)
 			}
 			p := res.Deliveries[0]
-			if got := filepath.Base(p.Receipt); got != c.wantSaved {
+			if got := p.Receipt; got != c.wantSaved {
 				t.Errorf("receipt saved as %s, want %s", got, c.wantSaved)
 			}
 			if (p.ReceiptError != "") != (c.wantCode != exitOK) {
 				t.Errorf("receipt_error %q with exit %d", p.ReceiptError, code)
 			}
-			raw, err := os.ReadFile(p.Receipt)
+			raw, err := os.ReadFile(filepath.Join(p.Folder, p.Receipt))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -54,7 +53,11 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	if len(pos) != 1 {
-		fs.Usage()
+		if len(pos) == 0 {
+			fmt.Fprintln(stderr, "evx report: missing argument: a TRAIL.json file (with --key) or a BUNDLE id")
+		} else {
+			fmt.Fprintf(stderr, "evx report: one TRAIL.json or BUNDLE at a time; got %d arguments\n", len(pos))
+		}
 		return exitUsage
 	}
 	fail := func(code int, format string, a ...any) int {
@@ -64,7 +67,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	exchangeSet := false
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "server", "token", "data", "directory":
+		case "server", "token", "token-file", "data", "directory", "profile":
 			exchangeSet = true
 		}
 	})
@@ -99,11 +102,11 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if vopt, err = in.options(); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
-		x, err := ex.open(ctx)
+		x, err := ex.open(ctx, stderr)
 		if err != nil {
 			return fail(exitUsage, "%v", err)
 		}
-		exp, err := exportTrail(ctx, x, pos[0])
+		exp, err := exportTrail(ctx, x, pos[0], custody.ExportOptions{})
 		x.close()
 		if err != nil {
 			return fail(exitInvalid, "%v", err)
@@ -142,19 +145,19 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		bundle = tr.BundleID
 	}
 	if *asJSON {
-		res := map[string]any{"verified": v.Verified, "bundle": bundle, "trail": pos[0], "files": files,
+		res := map[string]any{"verified": v.Verified, "bundle": bundle, "files": files,
 			"trusted_key_id": v.TrustedKeyID}
 		if fromBundle {
-			res["trail"], res["key"] = files.Trail, keyFile
+			res["key"] = keyFile // the trail is files.trail
+		} else {
+			res["trail"] = pos[0] // the file checked; files.trail is its copy
 		}
 		if v.Verified {
 			res["summary"] = v.Summary
 		} else {
 			res["failure"] = v.Failure
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(res)
+		writeJSON(stdout, res)
 	} else {
 		if v.Verified {
 			fmt.Fprintf(stdout, "VERIFIED: bundle %s, %d events, signed by %s\n", bundle, v.Summary.Events, v.TrustedKeyID)

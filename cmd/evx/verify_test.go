@@ -29,26 +29,33 @@ func TestVerifyTamperVectors(t *testing.T) {
 			var out, errb bytes.Buffer
 			code := run(t.Context(), args, &out, &errb)
 			wantCode := exitInvalid
-			if want == "ok" {
+			switch want {
+			case "ok":
 				wantCode = exitOK
+			case "ConsistencyError":
+				if name == "missing-consistency-proof" {
+					// Not history rewritten: a proof the trail was exported without.
+					want, wantCode = "MissingConsistencyProof", exitUsage
+				}
 			}
 			if code != wantCode {
 				t.Fatalf("evx %s = exit %d, want %d; stdout %s stderr %s", strings.Join(args, " "), code, wantCode, out.String(), errb.String())
 			}
 			var res struct {
-				Valid   bool
-				Failure map[string]any
+				Valid    bool
+				Verified bool
+				Failure  map[string]any
 			}
 			if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 				t.Fatalf("--json output %q: %v", out.String(), err)
 			}
 			if want == "ok" {
-				if !res.Valid {
-					t.Errorf("valid = false, want true")
+				if !res.Valid || !res.Verified {
+					t.Errorf("valid = %v, verified = %v, want both true", res.Valid, res.Verified)
 				}
 				return
 			}
-			if res.Valid || res.Failure["type"] != want {
+			if res.Valid || res.Verified || res.Failure["type"] != want {
 				t.Errorf("failure = %v, want type %s", res.Failure, want)
 			}
 		})
@@ -68,7 +75,7 @@ func TestVerifyText(t *testing.T) {
 	out.Reset()
 	code = run(t.Context(), []string{"verify", "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, "good.json"),
 		"--documents", filepath.Join(tamperDir, "documents"), "--checkpoint", filepath.Join(tamperDir, "older.txt")}, &out, &errb)
-	if code != exitOK || !strings.Contains(out.String(), "valid: bundle EVX-2026-0001, 8 events") || !strings.Contains(out.String(), "3 documents") {
+	if code != exitOK || !strings.Contains(out.String(), "verified: bundle EVX-2026-0001, 8 events") || !strings.Contains(out.String(), "3 documents") {
 		t.Errorf("exit %d, output %q, want 0 and a valid summary", code, out.String())
 	}
 }
