@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -103,8 +104,21 @@ func runBagCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		p.add(octets - last)
 		last = octets
 	}
-	c, err := bagit.Create(*out, srcs, opts)
+	type result struct {
+		c   *bagit.Created
+		err error
+	}
+	r, done := interruptible(ctx, func() result {
+		c, err := bagit.Create(*out, srcs, opts)
+		return result{c, err}
+	})
 	p.finish()
+	if !done {
+		// Create writes beside OUT and renames when complete: remove what it began.
+		os.RemoveAll(filepath.Join(filepath.Dir(*out), "."+filepath.Base(*out)+".partial"))
+		return exitInterrupted
+	}
+	c, err := r.c, r.err
 	if err != nil {
 		fmt.Fprintf(stderr, "evx bag create: %v\n", err)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
@@ -194,6 +208,9 @@ func runBagValidate(ctx context.Context, args []string, stdout, stderr io.Writer
 		rep, err := b.Validate(bagit.Options{Mode: mode, Consume: func(f bagit.File, r io.Reader) error {
 			// Read here, through the meter, so that progress moves within a file too.
 			p.file(f.Path)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			_, err := io.Copy(io.Discard, countingReader{r, p})
 			return err
 		}})

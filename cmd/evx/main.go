@@ -58,14 +58,32 @@ const (
 )
 
 func main() {
+	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runMain runs a command under mainContext and turns an interrupted run into exit 130.
+func runMain(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := mainContext()
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	defer stop()
+	code := run(ctx, args, stdout, stderr)
 	if ctx.Err() != nil && code != exitOK {
-		fmt.Fprintln(os.Stderr, "evx: interrupted; nothing half-written was left in place")
+		fmt.Fprintln(stderr, "evx: interrupted")
 		code = exitInterrupted
 	}
-	stop()
-	os.Exit(code)
+	return code
+}
+
+// interruptible runs f, which cannot be canceled, and returns its result, or ok false as soon
+// as ctx ends (f then runs on until the process exits, which it does next).
+func interruptible[T any](ctx context.Context, f func() T) (res T, ok bool) {
+	done := make(chan T, 1)
+	go func() { done <- f() }()
+	select {
+	case r := <-done:
+		return r, true
+	case <-ctx.Done():
+		return res, false
+	}
 }
 
 // mainContext is the one context every command runs under: canceled on the first SIGINT

@@ -401,7 +401,7 @@ func (pl *puller) fetch(ctx context.Context, dir *os.Root, delivery string, doc 
 	defer body.Body.Close()
 	meter.file(doc.Name)
 	h := sha256.New()
-	n, copyErr := writeFileIn(dir, doc.Name, io.TeeReader(io.LimitReader(body.Body, doc.Size+1), io.MultiWriter(h, meter)))
+	n, copyErr := writeFileIn(ctx, dir, doc.Name, io.TeeReader(io.LimitReader(body.Body, doc.Size+1), io.MultiWriter(h, meter)))
 	if ctx.Err() != nil {
 		return nil, "", ctx.Err()
 	}
@@ -433,10 +433,10 @@ func (e *writeError) Error() string { return e.err.Error() }
 
 // writeFileIn writes r to name (slash-separated, checked) inside dir: into a new temporary
 // file beside it, then renamed over name, so that an existing file, or a link in its place,
-// is replaced, never written through. It returns the bytes read; an error reading r is
+// is replaced, never written through. When ctx ends first, the temporary file is removed. It returns the bytes read; an error reading r is
 // returned as is, with the bytes read so far kept in place (they are what arrived); an error
 // writing is a *writeError.
-func writeFileIn(dir *os.Root, name string, r io.Reader) (int64, error) {
+func writeFileIn(ctx context.Context, dir *os.Root, name string, r io.Reader) (int64, error) {
 	if parent := path.Dir(name); parent != "." {
 		if err := dir.MkdirAll(parent, 0o700); err != nil {
 			return 0, &writeError{err}
@@ -461,6 +461,9 @@ func writeFileIn(dir *os.Root, name string, r io.Reader) (int64, error) {
 	}
 	if err := f.Close(); err != nil && wr == nil {
 		wr = &writeError{err}
+	}
+	if wr == nil && ctx.Err() != nil {
+		wr = &writeError{ctx.Err()} // interrupted: nothing half-fetched is left in place
 	}
 	if wr == nil {
 		if err := dir.Rename(tmp, name); err != nil {
@@ -495,7 +498,7 @@ func writeJSONIn(dir *os.Root, name string, v any) error {
 	if err != nil {
 		return err
 	}
-	_, err = writeFileIn(dir, name, bytes.NewReader(append(b, '\n')))
+	_, err = writeFileIn(context.Background(), dir, name, bytes.NewReader(append(b, '\n')))
 	var we *writeError
 	if errors.As(err, &we) {
 		return we.err

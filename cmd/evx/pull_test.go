@@ -159,3 +159,28 @@ func TestPullUnverifiedReceiptText(t *testing.T) {
 		t.Errorf("pull = %d\n%s; want 1 and the receipt named as not verified", code, out)
 	}
 }
+
+// testNode opens a node on a fresh data folder, with an uploader's and nl-om's tokens.
+func testNode(t *testing.T) (*local.Node, *api.Tokens) {
+	t.Helper()
+	n, err := local.OpenNode(t.Context(), t.TempDir(), local.NodeOptions{Directory: testDirectory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	toks, _ := api.ParseTokens(strings.NewReader("alice-token-0000001 uploader alice\nnl-om-token-0000001 counterpart nl-om\n"))
+	return n, toks
+}
+
+func apiHandler(n *local.Node, toks *api.Tokens) http.Handler {
+	return api.New(n.Service, n.Uploads, toks, api.Limits{}, nil)
+}
+
+// uploadTo uploads the sample files for nl-om through evx upload.
+func uploadTo(t *testing.T, url string) {
+	t.Helper()
+	args := []string{"upload", "--server", url, "--token", "alice-token-0000001", "--counterpart", "nl-om", "--field", "EVX-Legal-Basis=EU-EIO"}
+	if code, out, errs := runCmd(t, append(args, sampleFiles(t)...)...); code != exitOK {
+		t.Fatalf("upload = %d\n%s\n%s", code, out, errs)
+	}
+}

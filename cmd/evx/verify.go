@@ -56,8 +56,19 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitUsage
 	}
 	stopTicker := verifyTicker(stderr, *asJSON, trailPath, int64(len(data)))
-	rep, verr := custody.VerifyTrail(data, pub, opt)
+	type result struct {
+		rep *custody.Report
+		err error
+	}
+	r, ok := interruptible(ctx, func() result {
+		rep, err := custody.VerifyTrail(data, pub, opt)
+		return result{rep, err}
+	})
 	stopTicker()
+	if !ok {
+		return exitInterrupted
+	}
+	rep, verr := r.rep, r.err
 	var fe *custody.FormatError
 	if errors.As(verr, &fe) && !looksLikeTrail(data) {
 		fmt.Fprintf(stderr, "evx verify: %s is not a trail file: want the evx-custody-trail/1 JSON that evx trail exports\n", trailPath)
