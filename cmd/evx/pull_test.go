@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/json"
@@ -45,7 +44,7 @@ func (rt receiptTamperer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // uploaded for nl-om, and writes evx's public key to a file.
 func pullServer(t *testing.T, tamper bool) (url, keyFile string) {
 	t.Helper()
-	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: testDirectory})
+	n, err := local.OpenNode(t.Context(), t.TempDir(), local.NodeOptions{Directory: testDirectory})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"os"
@@ -228,7 +227,7 @@ func TestReportBundle(t *testing.T) {
 	}
 
 	// Against a server, the same trail and key; a counterpart's token is refused.
-	n, err := local.OpenNode(context.Background(), data, local.NodeOptions{Directory: testDirectory})
+	n, err := local.OpenNode(t.Context(), data, local.NodeOptions{Directory: testDirectory})
 	if err != nil {
 		t.Fatal(err)
 	}
