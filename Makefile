@@ -6,7 +6,7 @@ BIN := bin
 EVX_CACHE ?= $(HOME)/.cache/evx
 export EVX_CACHE
 
-.PHONY: all demo test unit vet integration bench build evx lint cfn-lint fuzz clean corpus pdftotext
+.PHONY: all demo test unit vet integration chromium bench build evx lint cfn-lint fuzz clean corpus pdftotext
 
 all: evx
 
@@ -27,8 +27,12 @@ vet:
 unit:
 	$(GO) test -race -count=1 ./...
 
-integration:
+integration: chromium
 	./infra/integration.sh
+
+# Headless Chromium (Debian's chromium) runs the browser tests; installed only when missing.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }
 
 ## bench: speed and memory figures, printed as ratios against references measured in the same run
 bench: pdftotext

@@ -19,9 +19,9 @@ import (
 
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/api/client"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/local"
 )
 
 // The demo carries its own counterpart directory and sample evidence, so that an evx built

@@ -14,8 +14,8 @@ import (
 	"path/filepath"
 
 	"github.com/evx-project/evx/shared/api/client"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 

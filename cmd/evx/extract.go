@@ -10,13 +10,14 @@ import (
 	"github.com/evx-project/evx/shared/extract"
 )
 
-// runExtract is `evx extract [--json] FILE`. Exit codes: 0 text or metadata extracted,
-// 1 the file cannot be read (reason on stderr), 2 usage error.
+// runExtract is `evx extract [--json] FILE`. Exit codes: 0 text extracted, 1 the file cannot
+// be read or evx reads no text of its type (reason on stderr; --json still prints the
+// result with its "unsupported" outcome), 2 usage error.
 func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("extract", stderr,
 		"Usage: evx extract [--json] FILE\n"+
 			"Prints the text of FILE; with --json also its media type, metadata and limits reached.\n"+
-			"Exit codes: 0 extracted, 1 the file cannot be read, 2 usage error.\n")
+			"Exit codes: 0 extracted, 1 the file cannot be read or evx reads no text of its type, 2 usage error.\n")
 	asJSON := fs.Bool("json", false, "print JSON: media type, metadata, text, and the limit that stopped extraction if any")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
@@ -54,11 +55,15 @@ func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintf(stderr, "evx extract: %v\n", err)
 			return exitInvalid
 		}
-		return exitOK
+	} else {
+		io.WriteString(stdout, res.Text)
 	}
-	io.WriteString(stdout, res.Text)
 	if res.Partial {
 		fmt.Fprintf(stderr, "evx extract: %s: partial text: %s\n", name, res.StopReason)
+	}
+	if u := res.Unsupported; u != nil {
+		fmt.Fprintf(stderr, "evx extract: %s: %s: %v\n", name, u.MediaType, u)
+		return exitInvalid
 	}
 	return exitOK
 }

@@ -16,6 +16,7 @@ import (
 // already reported on fs's output), ok is false and code is the exit code to return:
 // exitOK for -h, exitUsage otherwise.
 func parseArgs(fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
+	defer func() { pos, code, ok = parsedOnly(fs, pos, code, ok) }()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/api"
-	"github.com/evx-project/evx/shared/local"
+	"github.com/evx-project/evx/shared/backend/local"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -15,8 +15,8 @@ import (
 
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/api/client"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/bagit"
-	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
