@@ -93,16 +93,10 @@ func runBagCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	total := sourceBytes(srcs)
 	p := newMeter(stderr, *asJSON, "hashing", total)
 
-	var last int64
-	cur := ""
-	opts.Progress = func(stage, path string, octets int64) {
-		if stage != cur {
-			cur, last = stage, 0
-			p.stage(stage, total)
-		}
+	opts.Reading = func(stage, path string, n int) {
+		p.stage(stage, total)
 		p.file(path)
-		p.add(octets - last)
-		last = octets
+		p.add(int64(n))
 	}
 	type result struct {
 		c   *bagit.Created

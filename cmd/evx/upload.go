@@ -52,19 +52,19 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		bagPath = filepath.Join(tmp, "bundle.zip")
 		total := sourceBytes(srcs)
 		p := newMeter(stderr, *asJSON, "bagging", total)
-		var last int64
-		cur := ""
-		_, err = bagit.Create(bagPath, srcs, bagit.CreateOptions{Info: info,
-			Progress: func(stage, path string, octets int64) {
-				if stage != cur {
-					cur, last = stage, 0
+		err, done := interruptible(ctx, func() error {
+			_, err := bagit.Create(bagPath, srcs, bagit.CreateOptions{Info: info,
+				Reading: func(stage, path string, n int) {
 					p.stage("bagging: "+stage, total)
-				}
-				p.file(path)
-				p.add(octets - last)
-				last = octets
-			}})
+					p.file(path)
+					p.add(int64(n))
+				}})
+			return err
+		})
 		p.finish()
+		if !done {
+			return exitInterrupted // the deferred RemoveAll takes the partial bag
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, "evx upload:", err)
 			return exitUsage
