@@ -167,12 +167,13 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 				fmt.Fprintf(stdout, "  expected: %s\n  computed: %s\n", v.Failure.Expected, v.Failure.Computed)
 			}
 		}
-		fmt.Fprintf(stdout, "Report written to %s:\n", dir)
-		fmt.Fprintf(stdout, "  %-40s the report for legal staff (a rendering of the trail)\n", files.PDF)
-		fmt.Fprintf(stdout, "  %-40s the custody trail as given: the evidence of record\n", files.Trail)
-		fmt.Fprintf(stdout, "  %-40s the trail as CASE/UCO JSON-LD\n", files.JSONLD)
+		// The folder once, then the files in it.
+		fmt.Fprintf(stdout, "Report written to %s%c\n", dir, filepath.Separator)
+		fmt.Fprintf(stdout, "  %-16s the report for legal staff (a rendering of the trail)\n", filepath.Base(files.PDF))
+		fmt.Fprintf(stdout, "  %-16s the custody trail as given: the evidence of record\n", filepath.Base(files.Trail))
+		fmt.Fprintf(stdout, "  %-16s the trail as CASE/UCO JSON-LD\n", filepath.Base(files.JSONLD))
 		if keyFile != "" {
-			fmt.Fprintf(stdout, "  %-40s evx's public key, to check the trail with evx verify\n", keyFile)
+			fmt.Fprintf(stdout, "  %-16s evx's public key, to check the trail with evx verify\n", filepath.Base(keyFile))
 		}
 	}
 	if !v.Verified {

@@ -83,7 +83,7 @@ func TestReportText(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0; stderr %s", code, errb.String())
 	}
-	if got := out.String(); !strings.HasPrefix(got, "VERIFIED: bundle EVX-2026-0001, 8 events") || !strings.Contains(got, "report-EVX-2026-0001/report.pdf") {
+	if got := out.String(); !strings.HasPrefix(got, "VERIFIED: bundle EVX-2026-0001, 8 events") || !strings.Contains(got, "Report written to report-EVX-2026-0001/\n  report.pdf ") {
 		t.Errorf("output %q, want a VERIFIED line and the default folder report-EVX-2026-0001", got)
 	}
 	if _, err := os.Stat(filepath.Join("report-EVX-2026-0001", "report.pdf")); err != nil {
@@ -252,7 +252,7 @@ func TestReportBundle(t *testing.T) {
 	directory := mustAbs(t, testDirectory)
 	t.Chdir(t.TempDir())
 	code, out, errs = runCmd(t, "report", "--data", data, "--directory", directory, bundle)
-	if code != exitOK || !strings.Contains(out, "VERIFIED: bundle "+bundle) || !strings.Contains(out, filepath.Join("report-"+bundle, "evx-public.pem")) {
+	if code != exitOK || !strings.Contains(out, "VERIFIED: bundle "+bundle) || !strings.Contains(out, "report-"+bundle+"/\n") || !strings.Contains(out, "  evx-public.pem ") {
 		t.Errorf("report = %d\n%s\n%s", code, out, errs)
 	}
 	// An unknown bundle has no trail: 1, and nothing written.
