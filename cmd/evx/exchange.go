@@ -253,11 +253,19 @@ func (l *localExchange) document(ctx context.Context, id, name string) (*client.
 	return &client.Document{Body: rc, Size: doc.Size, SHA256: doc.SHA256}, nil
 }
 
-// errNoStoredReceipts: the embedded pipeline keeps the outcome on the trail, not the signed
-// receipt document.
-var errNoStoredReceipts = errors.New("a data folder opened in-process serves no stored receipts; pull through evx serve (--server) to fetch one")
+// errNoStoredReceipts: this pipeline keeps no signed receipts to hand out again.
+var errNoStoredReceipts = errors.New("this evx's pipeline keeps no signed receipts to fetch again")
+
+// receiptKeeper is a pipeline that hands out the signed receipt of a delivery already
+// answered (as GET /v1/deliveries/{id}/receipt does).
+type receiptKeeper interface {
+	Receipt(ctx context.Context, counterpart, deliveryID string) (*pipeline.Receipt, error)
+}
 
 func (l *localExchange) storedReceipt(ctx context.Context, id string) (*pipeline.Receipt, error) {
+	if k, ok := any(l.n.Service).(receiptKeeper); ok {
+		return k.Receipt(ctx, l.counterpart, id)
+	}
 	return nil, errNoStoredReceipts
 }
 
