@@ -227,7 +227,11 @@ func demo(ctx context.Context, out, directory, samples string, stdout, stderr io
 	res.Pulls = append(res.Pulls, p)
 	say("3. nl-om pulled %s into %s, every SHA-256 matched: accepted; signed receipt %s", count(int64(p.Documents), "document"), p.Folder, p.Receipt)
 
-	p, err = pullAs("es-fge", &http.Client{Transport: &tamperTransport{}})
+	target := ""
+	if m, _ := filepath.Glob(filepath.Join(out, "evidence", "seizure-report*")); len(m) > 0 {
+		target = filepath.Base(m[0]) // the story's document, when the evidence has it
+	}
+	p, err = pullAs("es-fge", &http.Client{Transport: &tamperTransport{only: target}})
 	if err != nil {
 		return nil, err
 	}
@@ -275,13 +279,16 @@ func demo(ctx context.Context, out, directory, samples string, stdout, stderr io
 	return res, nil
 }
 
-// tamperTransport alters the first byte of the first document it carries, as an attacker on
-// the wire would.
-type tamperTransport struct{ done atomic.Bool }
+// tamperTransport alters the first byte of one document it carries, as an attacker on the
+// wire would: the first whose path contains only (any document when only is "").
+type tamperTransport struct {
+	only string
+	done atomic.Bool
+}
 
 func (tt *tamperTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := http.DefaultTransport.RoundTrip(r)
-	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(r.URL.Path, "/documents/") || !tt.done.CompareAndSwap(false, true) {
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(r.URL.Path, "/documents/data/"+tt.only) || !tt.done.CompareAndSwap(false, true) {
 		return resp, err
 	}
 	b, err := io.ReadAll(resp.Body)

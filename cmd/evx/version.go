@@ -70,7 +70,7 @@ func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		fmt.Fprintf(stdout, "commit %s (%s%s)\n", b.Commit, b.Time, mod)
 	} else {
-		fmt.Fprintln(stdout, "commit unknown (not built from a checkout)")
+		fmt.Fprintln(stdout, "commit unknown (the build recorded none: built outside a checkout, or with -buildvcs=false)")
 	}
 	fmt.Fprintf(stdout, "%s %s\n", b.Go, b.Platform)
 	return exitOK
