@@ -85,8 +85,8 @@ func TestInterrupt(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted || !strings.Contains(stderr.String(), "evx: interrupted") {
-		t.Errorf("pull after SIGINT: %v, stderr %q; want exit %d and \"interrupted\"", err, stderr.String(), exitInterrupted)
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted || !strings.Contains(stderr.String(), "evx: interrupted by SIGINT") {
+		t.Errorf("pull after SIGINT: %v, stderr %q; want exit %d and \"interrupted by SIGINT\"", err, stderr.String(), exitInterrupted)
 	}
 	if got := s.receipts.Load(); got != 0 {
 		t.Errorf("%d receipts posted after the interrupt", got)

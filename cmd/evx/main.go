@@ -67,7 +67,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	code := run(ctx, args, stdout, stderr)
 	if ctx.Err() != nil && code != exitOK {
-		fmt.Fprintln(stderr, "evx: interrupted")
+		fmt.Fprintf(stderr, "evx: %v\n", context.Cause(ctx))
 		code = exitInterrupted
 	}
 	return code
@@ -87,15 +87,35 @@ func interruptible[T any](ctx context.Context, f func() T) (res T, ok bool) {
 }
 
 // mainContext is the one context every command runs under: canceled on the first SIGINT
-// (Ctrl-C) or SIGTERM, so that work stops cleanly wherever it is. The signal handling ends
-// there, so a second Ctrl-C kills evx at once.
+// (Ctrl-C) or SIGTERM, with a *signalError as its cause (context.Cause), so that work stops
+// cleanly wherever it is and can say why. The signal handling ends there, so a second
+// Ctrl-C kills evx at once.
 func mainContext() (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-ctx.Done()
-		stop()
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			cancel(&signalError{s})
+		case <-ctx.Done():
+		}
 	}()
-	return ctx, stop
+	return ctx, func() { signal.Stop(ch); cancel(context.Canceled) }
+}
+
+// signalError is the cause of mainContext's end: the signal received.
+type signalError struct{ sig os.Signal }
+
+func (e *signalError) Error() string {
+	switch e.sig {
+	case os.Interrupt:
+		return "interrupted by SIGINT"
+	case syscall.SIGTERM:
+		return "interrupted by SIGTERM"
+	}
+	return "interrupted by " + e.sig.String()
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
