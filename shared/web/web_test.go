@@ -57,3 +57,27 @@ func TestHandler(t *testing.T) {
 		t.Errorf("POST verify.html = %d, want 405", res.StatusCode)
 	}
 }
+
+func TestApp(t *testing.T) {
+	srv := httptest.NewServer(App())
+	defer srv.Close()
+	for path, want := range map[string]int{"/": 200, "/index.html": 200, "/app/app.js": 200, "/app/app.css": 200, "/app/strings.js": 200,
+		"/verify.html": 200, "/app/../web.go": 404, "/app/nothing.js": 404, "/other": 404} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d", path, res.StatusCode, want)
+		}
+		if want == 200 && path != "/verify.html" && res.Header.Get("Content-Security-Policy") != AppCSP {
+			t.Errorf("GET %s: CSP %q", path, res.Header.Get("Content-Security-Policy"))
+		}
+	}
+	// No inline script or style in the pages: the policy would block it.
+	b, _ := appFiles.ReadFile("app/index.html")
+	if strings.Contains(string(b), "<script>") || strings.Contains(string(b), "<style") || strings.Contains(string(b), " on") && strings.Contains(string(b), "onclick") {
+		t.Error("app/index.html has inline script or style")
+	}
+}

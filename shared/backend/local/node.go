@@ -15,6 +15,7 @@ import (
 	"github.com/evx-project/evx/shared/backend/local/sqlitedb"
 	"github.com/evx-project/evx/shared/backend/local/sqliteledger"
 	"github.com/evx-project/evx/shared/backend/local/sqlitequeue"
+	"github.com/evx-project/evx/shared/backend/local/sqlitesearch"
 	"github.com/evx-project/evx/shared/backend/local/sqlitestate"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/directory"
@@ -68,6 +69,7 @@ type Node struct {
 	Queue      *sqlitequeue.Queue
 	Uploads    *sqlitestate.Uploads
 	Deliveries *sqlitestate.Deliveries
+	Search     *sqlitesearch.Index
 	Directory  *directory.Directory
 	Signer     *keyfile.Signer
 	// Service runs the use cases; everything above is its ports.
@@ -158,7 +160,21 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	if err != nil {
 		return nil, err
 	}
+	if n.Search, err = sqlitesearch.New(ctx, db); err != nil {
+		return nil, err
+	}
+	n.Service.WithSearch(n.Search)
 	return n, nil
+}
+
+// Reindex adds to the search index every accepted bundle it lacks (bundles accepted before
+// the index existed, or whose indexing failed), and returns how many.
+func (n *Node) Reindex(ctx context.Context) (int, error) {
+	ups, err := n.Uploads.Accepted(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return n.Service.Reindex(ctx, ups)
 }
 
 // Close closes the database.

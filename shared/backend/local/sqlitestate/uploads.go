@@ -183,6 +183,12 @@ func (u *Uploads) Pending(ctx context.Context) ([]pipeline.Upload, error) {
 		string(pipeline.UploadReceived), string(pipeline.UploadAccepted))
 }
 
+// Accepted lists the uploads whose bundle was accepted (state accepted or routed), oldest first.
+func (u *Uploads) Accepted(ctx context.Context) ([]pipeline.Upload, error) {
+	return sqlitedb.QueryAll(ctx, u.db, scanUpload, `SELECT `+uploadCols+` FROM uploads WHERE state IN (?, ?) ORDER BY received_at, bundle`,
+		string(pipeline.UploadAccepted), string(pipeline.UploadRouted))
+}
+
 // RemoveTemp deletes partial uploads a crash left behind. Call it when no Spool is running.
 func (u *Uploads) RemoveTemp() (int, error) {
 	m, err := filepath.Glob(filepath.Join(u.dir, ".tmp-*"))
