@@ -29,6 +29,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
@@ -284,6 +285,46 @@ func (c *Client) Bundle(ctx context.Context, id string) (*pipeline.Status, error
 		return nil, err
 	}
 	return &st, nil
+}
+
+// SearchBundle is one bundle Search found, as the caller's role may see it.
+type SearchBundle struct {
+	pipeline.SearchHit
+	// Delivery, for a counterpart, is its delivery of the bundle.
+	Delivery string `json:"delivery,omitempty"`
+}
+
+// Search finds bundles (GET /v1/bundles), newest first: by the text of their documents and
+// references (q.Text), case reference, counterpart, state and dates. The server scopes the
+// answer to the caller's role (an uploader its own bundles, a counterpart those delivered to
+// it, legal staff all); q.Uploader is not sent.
+func (c *Client) Search(ctx context.Context, q pipeline.SearchQuery) ([]SearchBundle, error) {
+	v := url.Values{}
+	for k, s := range map[string]string{"q": q.Text, "case": q.Case, "counterpart": q.Counterpart, "state": q.State} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if !q.From.IsZero() {
+		v.Set("from", q.From.UTC().Format(time.RFC3339))
+	}
+	if !q.To.IsZero() {
+		v.Set("to", q.To.UTC().Format(time.RFC3339))
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	path := "/v1/bundles"
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	var res struct {
+		Bundles []SearchBundle `json:"bundles"`
+	}
+	if err := c.getJSON(ctx, path, &res); err != nil {
+		return nil, err
+	}
+	return res.Bundles, nil
 }
 
 // TrailOptions choose what Trail exports besides the events.

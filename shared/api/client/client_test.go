@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evx-project/evx/shared/api/client"
 	"github.com/evx-project/evx/shared/pipeline"
@@ -173,4 +174,23 @@ func FuzzCheckDocumentName(f *testing.F) {
 			t.Errorf("CheckDocumentName accepted %q", name)
 		}
 	})
+}
+
+// TestSearch: the query's fields travel as the server's query parameters.
+func TestSearch(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.RawQuery
+		w.Write([]byte(`{"bundles": [{"bundle": "abc", "delivery": "d-1"}]}`))
+	}))
+	defer srv.Close()
+	c, _ := client.New(srv.URL, client.WithToken("t"))
+	bs, err := c.Search(t.Context(), pipeline.SearchQuery{Text: "cocaine port", Case: "OM-1", State: "routed",
+		From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Limit: 5, Uploader: "ignored"})
+	if err != nil || len(bs) != 1 || bs[0].BundleID != "abc" || bs[0].Delivery != "d-1" {
+		t.Fatalf("Search = %+v, %v", bs, err)
+	}
+	if want := "case=OM-1&from=2026-03-01T00%3A00%3A00Z&limit=5&q=cocaine+port&state=routed"; got != want {
+		t.Errorf("query %q, want %q", got, want)
+	}
 }
