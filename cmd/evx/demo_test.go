@@ -146,16 +146,18 @@ func TestDemoDataIsCurrent(t *testing.T) {
 	}
 }
 
-// TestInstalledDemo builds evx as go install would, into a folder of its own, and runs evx
-// demo from an empty folder with an empty home: nothing of the source tree is needed.
+// TestInstalledDemo installs evx with go install into a folder of its own and runs evx demo
+// from an empty folder with an empty home: nothing of the source tree is needed.
 func TestInstalledDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds evx")
 	}
-	bin := filepath.Join(t.TempDir(), "evx")
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, ".")
+	gobin := t.TempDir()
+	bin := filepath.Join(gobin, "evx")
+	build := exec.CommandContext(t.Context(), "go", "install", ".")
+	build.Env = append(os.Environ(), "GOBIN="+gobin)
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatalf("go install: %v\n%s", err, out)
 	}
 	empty, home := t.TempDir(), t.TempDir()
 	run := func(args ...string) (string, error) {
