@@ -16,6 +16,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
+	"unicode"
 
 	"github.com/evx-project/evx/shared/api/client"
 	"github.com/evx-project/evx/shared/custody"
@@ -30,7 +32,10 @@ type pulled struct {
 	Documents  int        `json:"documents"`
 	Bytes      int64      `json:"bytes"` // bytes of the documents as recorded
 	Mismatches []mismatch `json:"mismatches,omitempty"`
-	Outcome    string     `json:"outcome"` // accepted, rejected, unanswered
+	Outcome    string     `json:"outcome"` // accepted, rejected, unanswered, failed
+	// Error says why the delivery failed (outcome failed): a name the server sent that evx
+	// refuses, a request refused, a folder it may not write.
+	Error string `json:"error,omitempty"`
 	// State is the delivery's state after this pull, as manifest.json records it.
 	State pipeline.DeliveryState `json:"state"`
 	// Receipt is the file name of the signed receipt inside Folder.
@@ -122,9 +127,13 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if ctx.Err() != nil {
 			return exitInvalid
 		}
-		if err := client.CheckDeliveryID(d.ID); err != nil {
-			fmt.Fprintf(stderr, "evx pull: skipped: %v\n", err)
+		failed := func(err error) {
+			fmt.Fprintf(stderr, "evx pull: delivery %s: %v\n", printable(d.ID), err)
 			code = exitInvalid
+			results = append(results, pulled{Delivery: d.ID, Bundle: d.BundleID, Outcome: "failed", State: d.State, Error: err.Error()})
+		}
+		if err := client.CheckDeliveryID(d.ID); err != nil {
+			failed(fmt.Errorf("skipped: %w", err))
 			continue
 		}
 		var p *pulled
@@ -137,8 +146,7 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "evx pull: delivery %s: %v\n", d.ID, err)
-			code = exitInvalid
+			failed(err)
 			continue
 		}
 		if p == nil {
@@ -154,7 +162,7 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *asJSON {
 		writeJSON(stdout, map[string]any{"deliveries": results})
-	} else if len(results) == 0 && code == exitOK {
+	} else if code == exitOK && len(results) == 0 {
 		fmt.Fprintln(stdout, "no deliveries awaiting a receipt")
 	}
 	return code
@@ -162,9 +170,9 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func printPulled(w io.Writer, p *pulled) {
 	if p.ReceiptFetched {
-		fmt.Fprintf(w, "delivery %s (bundle %s): answered before (%s); its missing receipt was fetched\n", p.Delivery, p.Bundle, p.Outcome)
+		fmt.Fprintf(w, "delivery %s (bundle %s): answered before (%s); its missing receipt was fetched\n", p.Delivery, printable(p.Bundle), p.Outcome)
 	} else {
-		fmt.Fprintf(w, "delivery %s (bundle %s): %s, %s, %s\n", p.Delivery, p.Bundle, count(int64(p.Documents), "document"), humanBytes(p.Bytes), p.Outcome)
+		fmt.Fprintf(w, "delivery %s (bundle %s): %s, %s, %s\n", p.Delivery, printable(p.Bundle), count(int64(p.Documents), "document"), humanBytes(p.Bytes), p.Outcome)
 	}
 	for _, m := range p.Mismatches {
 		fmt.Fprintf(w, "  MISMATCH %s\n", m)
@@ -504,4 +512,15 @@ func writeJSONIn(dir *os.Root, name string, v any) error {
 		return we.err
 	}
 	return err
+}
+
+// printable is s as it may be printed on a terminal: as it is when every character is
+// printable, else quoted, so that a name a server sent cannot carry terminal escapes.
+func printable(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }

@@ -83,6 +83,7 @@ func TestPullHostileServer(t *testing.T) {
 		deliveries: []pipeline.Delivery{
 			{ID: "../outside/evil", State: pipeline.DeliveryConsigned},
 			{ID: "/tmp/evx-abs-evil", State: pipeline.DeliveryConsigned},
+			{ID: "d-\x1b]0;owned\x07", State: pipeline.DeliveryConsigned},
 			{ID: good + "/../../outside", State: pipeline.DeliveryConsigned},
 			{ID: good, BundleID: strings.Repeat("0", 64), State: pipeline.DeliveryConsigned},
 			{ID: escapeDoc, State: pipeline.DeliveryConsigned},
@@ -117,6 +118,9 @@ func TestPullHostileServer(t *testing.T) {
 			t.Errorf("stderr does not name %s:\n%s", want, errs)
 		}
 	}
+	if strings.ContainsRune(errs, 0x1b) {
+		t.Errorf("stderr carries a terminal escape the server sent: %q", errs)
+	}
 	if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
 		t.Errorf("victim.txt = %q: written through a link", b)
 	}
@@ -132,10 +136,21 @@ func TestPullHostileServer(t *testing.T) {
 	if err != nil || !fi.Mode().IsRegular() {
 		t.Errorf("data/ok.txt: %v, %v; want a regular file in place of the link", fi, err)
 	}
+	// --json lists every delivery: the good one pulled, each other failed with its reason.
 	var res struct{ Deliveries []pulled }
 	json.Unmarshal([]byte(stdout), &res)
-	if len(res.Deliveries) != 1 || res.Deliveries[0].Delivery != good {
-		t.Errorf("--json deliveries %+v, want the good one alone", res.Deliveries)
+	failed := 0
+	for _, p := range res.Deliveries {
+		switch {
+		case p.Delivery == good && p.Outcome != "failed":
+		case p.Outcome == "failed" && p.Error != "":
+			failed++
+		default:
+			t.Errorf("--json delivery %+v", p)
+		}
+	}
+	if len(res.Deliveries) != 8 || failed != 7 {
+		t.Errorf("--json lists %d deliveries, %d failed; want 8, 7 failed", len(res.Deliveries), failed)
 	}
 }
 
