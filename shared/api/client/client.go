@@ -30,6 +30,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
@@ -116,7 +117,7 @@ type APIError struct {
 	URL        string
 	StatusCode int
 	// Message is the server's own explanation (the "error" field of its JSON answer, else the
-	// start of the body).
+	// start of the body), with every character that is not printable replaced by '?'.
 	Message string
 	// Status is the bundle's status the server sent with a rejection (422 of an upload).
 	Status *pipeline.Status
@@ -212,7 +213,14 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, si
 				eb.Error = eb.Error[:200] + "..."
 			}
 		}
-		return nil, &APIError{Method: method, URL: u, StatusCode: resp.StatusCode, Message: eb.Error, Status: eb.Status}
+		// The message is shown to a person: no character a terminal would act on.
+		msg := strings.Map(func(r rune) rune {
+			if unicode.IsPrint(r) {
+				return r
+			}
+			return '?'
+		}, eb.Error)
+		return nil, &APIError{Method: method, URL: u, StatusCode: resp.StatusCode, Message: msg, Status: eb.Status}
 	}
 	return resp, nil
 }

@@ -74,6 +74,9 @@ func TestErrors(t *testing.T) {
 			w.Write([]byte(`{"deliveries": [{"id": "d-00000000000000000000000000000000", "state": "consigned"}]}`))
 		case "/v1/deliveries/d-1":
 			w.Write([]byte(`not json`))
+		case "/v1/bundles/escape":
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte("{\"error\": \"no\\u001b[2J way\"}"))
 		case "/v1/checkpoint":
 			w.Write([]byte(strings.Repeat("x", 1<<20+1)))
 		default:
@@ -97,6 +100,9 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := good.Bundle(ctx, "nope"); !client.NotFound(err) || !strings.Contains(err.Error(), "plain text 404") {
 		t.Errorf("Bundle(nope) = %v, want a 404 with the body as message", err)
+	}
+	if _, err := good.Bundle(ctx, "escape"); !errors.As(err, &ae) || ae.Message != "no?[2J way" {
+		t.Errorf("Bundle(escape) = %v, want the escape replaced", err)
 	}
 	var re *client.ResponseError
 	if _, err := good.Manifest(ctx, "d-1"); !errors.As(err, &re) {
