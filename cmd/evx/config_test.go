@@ -127,6 +127,7 @@ func TestResolve(t *testing.T) {
 		{name: "profile without file", flags: exchangeFlags{profile: "nope"}, wantErr: "no configuration file"},
 		{name: "both flags", flags: exchangeFlags{server: "https://x.example", data: "/d"}, wantErr: "both --server and --data"},
 		{name: "both env", env: map[string]string{ServerEnv: "https://x.example", "EVX_DATA": "/d"}, wantErr: "both $EVX_SERVER and $EVX_DATA"},
+		{name: "both in the file", config: "[default]\nserver = https://x.example\ndata = /d\n", wantErr: "sets both server and data"},
 		{name: "no token", flags: exchangeFlags{server: "https://x.example"}, wantErr: "--server needs a token"},
 		{name: "token and token file", flags: exchangeFlags{server: "https://x.example", token: "t", tokenFile: tf}, wantErr: "not both"},
 		{name: "token file readable by others", flags: exchangeFlags{server: "https://x.example", tokenFile: tokenFile(t, "x-token-0000000001", 0o644)}, wantErr: "chmod 600"},

@@ -148,6 +148,8 @@ func (f *exchangeFlags) resolve() (*exchangeSettings, error) {
 	switch {
 	case server.value == "" && data.value == "":
 		return nil, &usageError{"say which evx to use: --server URL (or $" + ServerEnv + ") for an evx server, or --data DIR (or $" + local.DataDirEnv + ") to work on a data folder directly"}
+	case server.value != "" && data.value != "" && server.level == data.level && server.level == 1:
+		return nil, &usageError{fmt.Sprintf("%s sets both server and data: use a server or a data folder, not both", profFrom)}
 	case server.value != "" && data.value != "" && server.level == data.level:
 		return nil, &usageError{fmt.Sprintf("both %s and %s are given: use a server or a data folder, not both", server.from, data.from)}
 	case server.level > data.level:
