@@ -6,7 +6,7 @@ BIN := bin
 EVX_CACHE ?= $(HOME)/.cache/evx
 export EVX_CACHE
 
-.PHONY: all demo test unit vet integration chromium bench build evx lint cfn-lint fuzz clean corpus pdftotext
+.PHONY: all demo test unit vet integration chromium bench build evx lint cfn-lint fuzz clean corpus pdftotext mutation
 
 all: evx
 
@@ -66,6 +66,10 @@ cfn-lint:
 FUZZTIME ?= 10s
 fuzz:
 	./infra/fuzz.sh $(FUZZTIME)
+
+## mutation: mutation score of custody, bagit and pipeline (receipt, route); slow, not in test
+mutation:
+	./infra/mutation.sh $(PACKAGES)
 
 clean:
 	rm -rf $(BIN) build

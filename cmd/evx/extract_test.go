@@ -15,6 +15,7 @@ func TestExtractCommand(t *testing.T) {
 	os.WriteFile(bad, []byte("%PDF-1.7\nnothing here\n"), 0o644)
 	archive := filepath.Join(t.TempDir(), "evidence.gz")
 	os.WriteFile(archive, []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"), 0o644)
+	scanned := filepath.Join("..", "..", "shared", "extract", "pdf", "testdata", "scanned.pdf")
 	partial := filepath.Join("..", "..", "shared", "extract", "pdf", "testdata", "bad-page2.pdf")
 
 	cases := []struct {
@@ -31,6 +32,7 @@ func TestExtractCommand(t *testing.T) {
 		{"unreadable", []string{"extract", bad}, exitInvalid, "", "cannot read application/pdf", ""},
 		{"unsupported", []string{"extract", archive}, exitInvalid, "", "application/gzip: no text: an archive", ""},
 		{"unsupported json", []string{"extract", "--json", archive}, exitInvalid, `"unsupported": {`, "no text", ""},
+		{"needs ocr", []string{"extract", scanned}, exitOK, "Cover page", "pages [2] have no text layer", ""},
 		{"missing", []string{"extract", "no/such/file.pdf"}, exitInvalid, "", "no such file", ""},
 		{"no file", []string{"extract"}, exitUsage, "", "missing argument FILE", ""},
 		{"two files", []string{"extract", pdf, pdf}, exitUsage, "", "one FILE at a time", ""},

@@ -28,7 +28,7 @@ func detect(head []byte, r io.ReaderAt, size int64) string {
 		return extractor.TypeTIFF
 	case len(head) >= 12 && bytes.HasPrefix(head, []byte("RIFF")) && string(head[8:12]) == "WEBP":
 		return extractor.TypeWebP
-	case bytes.HasPrefix(head, []byte("BM")) && len(head) > 14:
+	case bytes.HasPrefix(head, []byte("BM")) && len(head) > 18 && isBMPHeader(head):
 		return extractor.TypeBMP
 	case bytes.HasPrefix(head, []byte("\x1f\x8b")):
 		return extractor.TypeGzip
@@ -51,7 +51,7 @@ func detect(head []byte, r io.ReaderAt, size int64) string {
 	case len(head) >= 12 && string(head[4:8]) == "ftyp":
 		return extractor.TypeMP4
 	}
-	if looksBinary(head) {
+	if !plain.LooksUTF16(head) && looksBinary(head) {
 		return TypeUnknown
 	}
 	text := decodeHead(head)
@@ -130,14 +130,17 @@ func looksBinary(head []byte) bool {
 	return ctl > len(head)/20+1
 }
 
-// looksLikeMail reports RFC 5322 header lines at the start, including at least one of
-// the headers every message has.
+// looksLikeMail reports a block of RFC 5322 header lines at the start, ended by an empty
+// line (or the end of the head), with at least two header fields of which one a message
+// or MIME header names.
 func looksLikeMail(s string) bool {
-	lines := strings.SplitN(s, "\n", 40)
+	lines := strings.SplitN(s, "\n", 200)
 	seen, known := 0, 0
+	mime, multi, ended := false, false, false
 	for _, l := range lines {
 		l = strings.TrimRight(l, "\r")
 		if l == "" {
+			ended = true
 			break
 		}
 		if l[0] == ' ' || l[0] == '\t' {
@@ -145,15 +148,37 @@ func looksLikeMail(s string) bool {
 		}
 		i := strings.IndexByte(l, ':')
 		if i <= 0 || strings.ContainsAny(l[:i], " \t") {
+			if seen >= 2 && known >= 2 {
+				break // a body without the empty line before it
+			}
 			return false
 		}
 		seen++
-		switch strings.ToLower(l[:i]) {
-		case "from", "to", "subject", "date", "message-id", "mime-version", "received", "return-path":
+		switch k := strings.ToLower(l[:i]); k {
+		case "from", "to", "subject", "date", "message-id", "mime-version", "received", "return-path",
+			"cc", "bcc", "reply-to", "sender", "delivered-to", "in-reply-to", "references",
+			"dkim-signature", "authentication-results", "x-mailer", "user-agent", "thread-topic":
 			known++
+		case "content-type", "content-transfer-encoding":
+			mime = true
+			known++
+			multi = multi || strings.HasPrefix(strings.ToLower(strings.TrimSpace(l[i+1:])), "multipart/")
 		}
 	}
-	return seen >= 2 && known >= 2
+	return seen >= 2 && (known >= 2 || mime && known >= 1) || seen == 1 && multi && ended
+}
+
+// isBMPHeader checks the reserved bytes and the DIB header size of a bitmap, so that text
+// starting with "BM" stays text.
+func isBMPHeader(h []byte) bool {
+	if h[6]|h[7]|h[8]|h[9] != 0 {
+		return false
+	}
+	switch uint32(h[14]) | uint32(h[15])<<8 | uint32(h[16])<<16 | uint32(h[17])<<24 {
+	case 12, 40, 52, 56, 64, 108, 124:
+		return true
+	}
+	return false
 }
 
 // looksLikeMbox reports a "From " envelope line followed by a message's header lines: an
@@ -187,11 +212,21 @@ func looksLikeCSV(s string) bool {
 			}
 			want = n
 		}
-		if ok {
+		if ok && !prose(lines, want+1) {
 			return true
 		}
 	}
 	return false
+}
+
+// prose reports lines whose fields average more than four words: sentences with commas,
+// not records.
+func prose(lines []string, fields int) bool {
+	words := 0
+	for _, l := range lines {
+		words += len(strings.Fields(l))
+	}
+	return words > 4*fields*len(lines)
 }
 
 func countOutsideQuotes(l string, sep byte) int {

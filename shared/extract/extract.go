@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"path/filepath"
@@ -94,17 +95,37 @@ var readers = map[string]extractor.Reader{
 	TypeXLSX: office.Read,
 	TypePPTX: office.Read,
 	TypeODT:  office.Read,
-	TypeEML:  mail.Read,
-	TypePNG:  readImage,
-	TypeJPEG: readImage,
-	TypeGIF:  readImage,
+
+	extractor.TypeODS:  office.Read,
+	extractor.TypeODP:  office.Read,
+	extractor.TypeEPUB: office.Read,
+	TypeEML:            mail.Read,
+
+	extractor.TypeMbox: mail.ReadMbox,
+	extractor.TypeRTF:  office.ReadRTF,
+	TypePNG:            readImage,
+	TypeJPEG:           readImage,
+	TypeGIF:            readImage,
+
+	extractor.TypeTIFF: readImage,
+	extractor.TypeWebP: readImage,
+	extractor.TypeBMP:  readImage,
 }
 
 // Extract reads the text and metadata of the size bytes in r. name is used only to report
 // the type it implies; detection uses the content. The error is non-nil only when nothing
 // could be read (an *UnreadableError, possibly wrapping ErrEncrypted or a *PanicError) or
 // when ctx was already done.
-func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, lim Limits) (res *Result, err error) {
+func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, lim Limits) (*Result, error) {
+	return extractAt(ctx, r, size, name, lim, 0)
+}
+
+// maxNesting bounds documents inside documents: a message's attachment (1), a forwarded
+// message's attachment read as its own document (2), and so on.
+const maxNesting = 3
+
+// extractAt is Extract of a document found at the given depth inside others.
+func extractAt(ctx context.Context, r io.ReaderAt, size int64, name string, lim Limits, depth int) (res *Result, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -119,7 +140,13 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, lim Li
 		return nil, &UnreadableError{MediaType: TypeUnknown, Err: rerr}
 	}
 	mediaType := detect(head[:n], r, size)
-	res, err = extractor.Run(ctx, r, size, mediaType, lim, readers[mediaType])
+	var nested extractor.Nested
+	if depth < maxNesting {
+		nested = func(ctx context.Context, data []byte, name string) (*Result, error) {
+			return extractAt(ctx, bytes.NewReader(data), int64(len(data)), name, lim, depth+1)
+		}
+	}
+	res, err = extractor.RunNested(ctx, r, size, mediaType, lim, readers[mediaType], nested)
 	if err != nil {
 		return nil, err
 	}

@@ -3,12 +3,17 @@ package extract
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"flag"
+	"image"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
 
 	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 )
@@ -111,6 +116,45 @@ func TestUnreadable(t *testing.T) {
 	}
 }
 
+// TestImageDimensions: every image type evx detects gives its width and height.
+func TestImageDimensions(t *testing.T) {
+	for _, kind := range []string{"png", "tiff", "bmp", "webp"} {
+		res, err := extractBytes(t, imageFile(t, kind), "a."+kind, DefaultLimits())
+		if err != nil || res.Meta.Width != 7 || res.Meta.Height != 3 {
+			t.Errorf("Extract(%s) = %+v, %v; want 7x3", kind, res, err)
+		}
+	}
+}
+
+// imageFile writes a 7x3 image: PNG, TIFF and BMP with Go's encoders, WebP as a lossless
+// (VP8L) header, written by hand since Go has no WebP encoder.
+func imageFile(t *testing.T, kind string) []byte {
+	img := image.NewGray(image.Rect(0, 0, 7, 3))
+	var buf bytes.Buffer
+	var err error
+	switch kind {
+	case "png":
+		return extracttest.PNG(t)
+	case "tiff":
+		err = tiff.Encode(&buf, img, nil)
+	case "bmp":
+		err = bmp.Encode(&buf, img)
+	case "webp":
+		// VP8L: signature 0x2f, then 14 bits width-1, 14 bits height-1, alpha, version.
+		bits := uint32(7-1) | uint32(3-1)<<14
+		vp8l := []byte{0x2f, byte(bits), byte(bits >> 8), byte(bits >> 16), byte(bits >> 24), 0, 0, 0}
+		buf.WriteString("RIFF")
+		binary.Write(&buf, binary.LittleEndian, uint32(4+8+len(vp8l)))
+		buf.WriteString("WEBPVP8L")
+		binary.Write(&buf, binary.LittleEndian, uint32(len(vp8l)))
+		buf.Write(vp8l)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // TestUnsupported: a type evx reads no text of says so, with the detected type and a
 // reason, rather than returning empty text as if the document had none.
 func TestUnsupported(t *testing.T) {
@@ -125,7 +169,7 @@ func TestUnsupported(t *testing.T) {
 		{"a.zip", TypeZip, "archive", extracttest.ZipOf(t, [][2]string{{"x.txt", "x"}})},
 		{"a.gz", "application/gzip", "archive", []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00")},
 		{"a.tar", "application/x-tar", "archive", tar},
-		{"a.tif", "image/tiff", "OCR", []byte("II*\x00\x08\x00\x00\x00")},
+		{"a.tif", "image/tiff", "OCR", imageFile(t, "tiff")},
 		{"a.png", TypePNG, "OCR", extracttest.PNG(t)},
 		{"a.doc", "application/x-ole-storage", "no text reader", ole},
 		{"a.bin", TypeUnknown, "no known type", []byte{0, 1, 2, 3, 0, 0}},
@@ -168,9 +212,13 @@ func TestDetect(t *testing.T) {
 		{"a", extracttest.ZipOf(t, [][2]string{{"x.txt", "x"}}), TypeZip},
 		{"a", []byte{0, 1, 2, 3, 0, 0}, TypeUnknown},
 		{"a", []byte("{\\rtf1\\ansi Hello}"), "application/rtf"},
+		{"a", []byte("BMW vehicles seized at the border, list follows\n"), TypeText},
+		{"a", []byte("E\x00v\x00i\x00d\x00e\x00n\x00c\x00e\x00 \x00l\x00i\x00s\x00t\x00\n\x00"), TypeText},
+		{"a", []byte("\x1f\x04>\x04;\x048\x04F\x048\x04O\x04 \x00@\x04>\x04A\x04A\x048\x048\x04"), TypeText},
 		{"a", []byte("From someone@example.org Tue Mar  3 10:15:00 2026\nFrom: a@example.org\nSubject: x\n\nbody\n"), "application/mbox"},
-		{"a", extracttest.ZipOf(t, [][2]string{{"mimetype", "application/epub+zip"}, {"META-INF/container.xml", "<container/>"}}), "application/epub+zip"},
-		{"a", extracttest.ZipOf(t, [][2]string{{"mimetype", "application/vnd.oasis.opendocument.spreadsheet"}}), "application/vnd.oasis.opendocument.spreadsheet"},
+		{"a", extracttest.EPUB(t), "application/epub+zip"},
+		{"a", extracttest.ODS(t), "application/vnd.oasis.opendocument.spreadsheet"},
+		{"a", extracttest.ODP(t), "application/vnd.oasis.opendocument.presentation"},
 	}
 	for _, tc := range cases {
 		res, err := extractBytes(t, tc.b, tc.name, DefaultLimits())
@@ -186,4 +234,32 @@ func TestDetect(t *testing.T) {
 	if res.NameType != TypeDOCX {
 		t.Errorf("PDF named .docx: NameType = %q, want %s", res.NameType, TypeDOCX)
 	}
+}
+
+// TestEncodingCorpus: the files of plain's encoding corpus are detected as text, whatever
+// their encoding (UTF-16 without a byte order mark included), and read exactly.
+func TestEncodingCorpus(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("plain", "testdata", "encodings", "*"))
+	n, ok := 0, 0
+	for _, f := range files {
+		name, enc, _ := strings.Cut(filepath.Base(f), ".")
+		if enc == "utf-8" || strings.HasSuffix(name, "-short") {
+			continue
+		}
+		want, _ := os.ReadFile(filepath.Join("plain", "testdata", "encodings", name+".utf-8"))
+		b, _ := os.ReadFile(f)
+		res, err := extractBytes(t, b, filepath.Base(f), DefaultLimits())
+		n++
+		switch {
+		case err != nil:
+			t.Errorf("Extract(%s) error %v", filepath.Base(f), err)
+		case res.MediaType != TypeText:
+			t.Errorf("Extract(%s).MediaType = %s, want %s", filepath.Base(f), res.MediaType, TypeText)
+		case res.Text != string(want):
+			t.Errorf("Extract(%s) read %s: %.60q", filepath.Base(f), res.Meta.Encoding, res.Text)
+		default:
+			ok++
+		}
+	}
+	t.Logf("%d of %d encoded files read exactly through Extract", ok, n)
 }

@@ -5,6 +5,9 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +21,7 @@ import (
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/pipeline"
 )
 
 const appTokens = `
@@ -172,4 +176,76 @@ func TestIntegrationAppRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, "#signout", "Cerrar sesión")
+}
+
+// TestIntegrationAppUploader makes a bag in the browser (every SHA-256 computed in the page,
+// in a worker) and sends it: evx validates it under its intake policy as any bag, and the
+// hashes it records are those of the files on disk.
+func TestIntegrationAppUploader(t *testing.T) {
+	srv := appServer(t)
+	ctx := appBrowser(t)
+	dir := t.TempDir()
+	want := map[string]string{}
+	for name, body := range map[string]string{"statement.txt": "Declaración del testigo: el contenedor MSCU1234566 llegó el 2 de octubre.\n",
+		"ledger.csv": "date,amount\n2026-10-01,25000\n", "empty.txt": ""} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		sum := sha256.Sum256([]byte(body))
+		want["data/"+name] = hex.EncodeToString(sum[:])
+	}
+	// A larger file, hashed across several worker slices.
+	big := make([]byte, 9<<20+123)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	os.WriteFile(filepath.Join(dir, "image.bin"), big, 0o644)
+	sum := sha256.Sum256(big)
+	want["data/image.bin"] = hex.EncodeToString(sum[:])
+	var paths []string
+	for n := range want {
+		paths = append(paths, filepath.Join(dir, strings.TrimPrefix(n, "data/")))
+	}
+	signIn(t, ctx, srv.URL, "uploader-token-00000001")
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#files"), paths),
+		chromedp.SendKeys(chromedp.CSS("#counterparts"), "nl-om"), chromedp.SendKeys(chromedp.CSS("#basis"), "EU-EIO"),
+		chromedp.SetValue(chromedp.CSS("#hcode"), "H1"), chromedp.SendKeys(chromedp.CSS("#caseref"), "CASE-2026-301"),
+		chromedp.Click(chromedp.CSS("#bagsend"))); err != nil {
+		t.Fatal(err)
+	}
+	got := waitText(t, ctx, "#sent", "accepted")
+	shot(t, ctx, "app-uploader")
+	// The bundle as evx recorded it: found by its case reference, its documents' hashes
+	// those computed from the files here.
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/bundles?case=CASE-2026-301", nil)
+	req.Header.Set("Authorization", "Bearer legal-token-00000000001")
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found api.SearchResult
+	json.NewDecoder(res.Body).Decode(&found)
+	res.Body.Close()
+	if len(found.Bundles) != 1 {
+		t.Fatalf("bundles with case CASE-2026-301: %+v (page said %q)", found.Bundles, got)
+	}
+	req, _ = http.NewRequest("GET", srv.URL+"/v1/bundles/"+found.Bundles[0].BundleID, nil)
+	req.Header.Set("Authorization", "Bearer legal-token-00000000001")
+	res, err = srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st pipeline.Status
+	json.NewDecoder(res.Body).Decode(&st)
+	res.Body.Close()
+	if st.Ingest == nil || !st.Ingest.Accepted || len(st.Ingest.Documents) != len(want) {
+		t.Fatalf("status = %+v", st)
+	}
+	for _, d := range st.Ingest.Documents {
+		if want[d.Name] != d.SHA256 {
+			t.Errorf("%s: recorded %s, want %s", d.Name, d.SHA256, want[d.Name])
+		}
+	}
+	if st.Upload.Uploader != "inspector-vries" {
+		t.Errorf("uploader = %q", st.Upload.Uploader)
+	}
 }

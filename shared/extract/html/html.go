@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/html/charset"
 
 	"github.com/evx-project/evx/shared/extract/internal/extractor"
+	"github.com/evx-project/evx/shared/extract/plain"
 )
 
 // html reads the visible text of an HTML document: no scripts, styles, templates or
@@ -20,8 +21,13 @@ func Read(j *extractor.Job) error {
 	if err != nil {
 		return err
 	}
-	text, title := Text(raw, "")
+	text, title, enc := decodeText(raw, "")
 	j.Res.Meta.Title = title
+	j.Res.Meta.Encoding = enc.Encoding
+	if enc.Confidence < 1 {
+		j.Res.Meta.EncodingConfidence = enc.Confidence
+		j.Res.Meta.EncodingOthers = enc.Others
+	}
 	j.Write(text)
 	return nil
 }
@@ -41,10 +47,38 @@ var hiddenTags = map[string]bool{
 // Text returns the visible text and the title. contentType, when known (e-mail
 // parts), names the character set.
 func Text(raw []byte, contentType string) (string, string) {
-	var r io.Reader = bytes.NewReader(raw)
-	if cr, err := charset.NewReader(r, contentType); err == nil {
-		r = cr
+	text, title, _ := decodeText(raw, contentType)
+	return text, title
+}
+
+// decodeText finds the character set as a browser does (byte order mark, the charset of
+// contentType, a <meta> declaration); when none names it, the statistics of plain.Decode
+// do, and the detection says how sure they are.
+func decodeText(raw []byte, contentType string) (string, string, plain.Detection) {
+	var r io.Reader
+	enc, name, certain := charset.DetermineEncoding(raw[:min(len(raw), 1024)], contentType)
+	var d plain.Detection
+	if certain || hasMetaCharset(raw) {
+		r = enc.NewDecoder().Reader(bytes.NewReader(raw))
+		d = plain.Detection{Encoding: name, Confidence: 1}
+	} else {
+		var s string
+		s, d = plain.Decode(raw)
+		r = strings.NewReader(s)
 	}
+	text, title := visibleText(r)
+	return text, title, d
+}
+
+// hasMetaCharset reports a charset declared in the first KiB (DetermineEncoding reports
+// a <meta> declaration as uncertain).
+func hasMetaCharset(raw []byte) bool {
+	head := bytes.ToLower(raw[:min(len(raw), 1024)])
+	return bytes.Contains(head, []byte("charset="))
+}
+
+// visibleText tokenizes UTF-8 HTML into its visible text and its title.
+func visibleText(r io.Reader) (string, string) {
 	z := html.NewTokenizer(r)
 	z.SetMaxBuf(8 << 20)
 	var b strings.Builder

@@ -1,5 +1,6 @@
-// Package office reads the text and metadata of zip-based office documents for package
-// extract: Word (DOCX), Excel (XLSX), PowerPoint (PPTX) and OpenDocument text (ODT).
+// Package office reads the text and metadata of office documents for package extract:
+// Word (DOCX), Excel (XLSX), PowerPoint (PPTX) and OpenDocument text (ODT), all zip-based,
+// and RTF ([ReadRTF]).
 //
 // Members are read under the archive limits of the extractor.Job: each at most
 // MaxStreamBytes and MaxRatio times its compressed size (zip bombs), all together at most
@@ -118,6 +119,7 @@ type xmlRules struct {
 	tabs  map[string]bool // these elements are a tab (or, for table cells, end with one)
 	brs   map[string]bool // these elements are a line break
 	space map[string]bool // these elements are a space
+	pages map[string]bool // the end of these elements ends a page (a form feed)
 }
 
 // xmlText writes the text of one XML part to the job, returning false when the text cap
@@ -184,8 +186,14 @@ func (a *archive) xmlText(name string, rules xmlRules) error {
 				inText--
 			case rules.skip[l]:
 				inSkip--
-			case rules.lines[l]:
+			case rules.lines[l] && inSkip == 0:
 				line.WriteByte('\n')
+				if !flush() {
+					return nil
+				}
+			case rules.pages[l]:
+				a.j.Res.Meta.Pages++
+				line.WriteByte('\f')
 				if !flush() {
 					return nil
 				}
@@ -273,6 +281,14 @@ func Read(j *extractor.Job) error {
 		if err := a.xmlText("content.xml", odtRules); err != nil {
 			return err
 		}
+	case extractor.TypeODS:
+		a.odtMeta()
+		return a.ods()
+	case extractor.TypeODP:
+		a.odtMeta()
+		return a.odp()
+	case extractor.TypeEPUB:
+		return a.epub()
 	}
 	return nil
 }
@@ -384,7 +400,22 @@ func (a *archive) xlsx() error {
 			j.Res.Halt(err)
 		}
 	}
-	a.pages(a.numbered("xl/worksheets", "sheet"), func(s string) error { return a.sheet(s, shared) })
+	wb := a.readWorkbook()
+	parts := a.numbered("xl/worksheets", "sheet")
+	names := map[string]string{}
+	if len(wb.sheets) > 0 {
+		parts = parts[:0]
+		for _, s := range wb.sheets {
+			parts = append(parts, s.part)
+			names[s.part] = s.name
+		}
+	}
+	a.pages(parts, func(s string) error {
+		if n := extractor.CleanMeta(names[s]); n != "" {
+			a.j.Write(n + "\n")
+		}
+		return a.sheet(s, shared, wb)
+	})
 	return nil
 }
 
@@ -461,7 +492,7 @@ func (a *archive) sharedStrings() ([]string, error) {
 	}
 }
 
-func (a *archive) sheet(name string, shared []string) error {
+func (a *archive) sheet(name string, shared []string, wb *workbook) error {
 	rc, err := a.open(name)
 	if errors.Is(err, errLimit) {
 		return nil
@@ -474,7 +505,7 @@ func (a *archive) sheet(name string, shared []string) error {
 	dec.Strict = false
 	var row strings.Builder
 	var val strings.Builder
-	cellType := ""
+	cellType, style := "", -1
 	inV, inIs := false, false
 	cells := 0
 	for n := 0; ; n++ {
@@ -493,10 +524,15 @@ func (a *archive) sheet(name string, shared []string) error {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "c":
-				cellType = ""
+				cellType, style = "", -1
 				for _, at := range t.Attr {
-					if at.Name.Local == "t" {
+					switch at.Name.Local {
+					case "t":
 						cellType = at.Value
+					case "s":
+						if n, err := strconv.Atoi(at.Value); err == nil {
+							style = n
+						}
 					}
 				}
 				val.Reset()
@@ -513,12 +549,24 @@ func (a *archive) sheet(name string, shared []string) error {
 				inIs = false
 			case "c":
 				v := val.String()
-				if cellType == "s" {
+				switch cellType {
+				case "s":
 					i, err := strconv.Atoi(strings.TrimSpace(v))
 					if err == nil && i >= 0 && i < len(shared) {
 						v = shared[i]
 					} else {
 						v = ""
+					}
+				case "", "n":
+					if v != "" {
+						v = wb.formatNumber(v, style)
+					}
+				case "b":
+					switch strings.TrimSpace(v) {
+					case "1":
+						v = "TRUE"
+					case "0":
+						v = "FALSE"
 					}
 				}
 				if cells > 0 {

@@ -21,6 +21,9 @@ func TestGolden(t *testing.T) {
 		{"exhibits.xlsx", extractor.TypeXLSX, extracttest.XLSX},
 		{"briefing.pptx", extractor.TypePPTX, extracttest.PPTX},
 		{"statement.odt", extractor.TypeODT, extracttest.ODT},
+		{"register.ods", extractor.TypeODS, extracttest.ODS},
+		{"meeting.odp", extractor.TypeODP, extracttest.ODP},
+		{"handbook.epub", extractor.TypeEPUB, extracttest.EPUB},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,7 +67,10 @@ func FuzzRead(f *testing.F) {
 	f.Add(extracttest.XLSX(f), 1)
 	f.Add(extracttest.PPTX(f), 2)
 	f.Add(extracttest.ODT(f), 3)
-	types := []string{extractor.TypeDOCX, extractor.TypeXLSX, extractor.TypePPTX, extractor.TypeODT}
+	f.Add(extracttest.ODS(f), 4)
+	f.Add(extracttest.ODP(f), 5)
+	f.Add(extracttest.EPUB(f), 6)
+	types := []string{extractor.TypeDOCX, extractor.TypeXLSX, extractor.TypePPTX, extractor.TypeODT, extractor.TypeODS, extractor.TypeODP, extractor.TypeEPUB}
 	f.Fuzz(func(t *testing.T, data []byte, kind int) {
 		mt := types[uint(kind)%uint(len(types))]
 		res, err := extracttest.Read(t, data, mt, extracttest.FuzzLimits(), Read)

@@ -47,6 +47,7 @@ type interp struct {
 	resRefs map[string]string // this content stream's resources that are references
 	w       lineWriter
 	ops     int
+	images  int // images drawn (XObjects of subtype Image, inline images)
 }
 
 func newInterp(d *pdfDoc) *interp {
@@ -178,6 +179,7 @@ func (in *interp) op(op string, args []operand, res pdf.Value, depth int, l *lex
 			}
 		}
 	case "BI":
+		in.images++
 		l.skipInlineImage()
 	case "Do":
 		if len(args) > 0 && args[0].kind == tName && depth < maxFormDepth {
@@ -263,6 +265,10 @@ func refsOf(v pdf.Value) map[string]string {
 // form runs a form XObject named in the resources.
 func (in *interp) form(name string, res pdf.Value, depth int) error {
 	x := res.Key("XObject").Key(name)
+	if x.Kind() == pdf.Stream && x.Key("Subtype").Name() == "Image" {
+		in.images++
+		return nil
+	}
 	if x.Kind() != pdf.Stream || x.Key("Subtype").Name() != "Form" {
 		return nil
 	}

@@ -9,6 +9,8 @@
 //	pdf20.pdf           helvetica.pdf with a %PDF-2.0 header
 //	broken-xref.pdf     helvetica.pdf with its startxref offset pointing nowhere
 //	bad-page2.pdf       helvetica.pdf whose second page's stream names an unsupported filter
+//	scanned.png         a picture of typewritten text (Go's bitmap font, enlarged)
+//	scanned.pdf         a page of text, then a page that is only scanned.png
 //	filters.pdf         written by hand: page 1 LZW-encoded (EarlyChange 0), page 2 raw
 //	                    deflate data without the zlib header, page 3 RunLength then ASCIIHex
 //
@@ -20,6 +22,9 @@ import (
 	"compress/flate"
 	"compress/lzw"
 	"encoding/hex"
+	"image"
+	"image/draw"
+	"image/png"
 	"log"
 	"os"
 	"os/exec"
@@ -29,6 +34,9 @@ import (
 	"time"
 
 	"github.com/go-pdf/fpdf"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
 
 	"github.com/evx-project/evx/shared/extract/pdf/internal/rawpdf"
 )
@@ -44,6 +52,46 @@ func main() {
 	write("broken-xref.pdf", broken)
 	write("bad-page2.pdf", badPage2(hel))
 	write("filters.pdf", filters())
+	img := scan()
+	write("scanned.png", img)
+	write("scanned.pdf", scannedPDF(img))
+}
+
+// scan draws a page of typewritten text as a picture: Go's 7x13 bitmap font, enlarged
+// four times, black on white, as a scanner would deliver it.
+func scan() []byte {
+	lines := []string{"MUTUAL LEGAL ASSISTANCE REQUEST", "Reference EVX 2026 017", "Seized items: two phones, one ledger"}
+	small := image.NewGray(image.Rect(0, 0, 300, 20+16*len(lines)))
+	draw.Draw(small, small.Bounds(), image.White, image.Point{}, draw.Src)
+	d := &font.Drawer{Dst: small, Src: image.Black, Face: basicfont.Face7x13}
+	for i, l := range lines {
+		d.Dot = fixed.P(10, 20+16*i)
+		d.DrawString(l)
+	}
+	const k = 4
+	big := image.NewGray(image.Rect(0, 0, small.Bounds().Dx()*k, small.Bounds().Dy()*k))
+	for y := 0; y < big.Bounds().Dy(); y++ {
+		for x := 0; x < big.Bounds().Dx(); x++ {
+			big.SetGray(x, y, small.GrayAt(x/k, y/k))
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, big); err != nil {
+		log.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// scannedPDF writes a two-page PDF: a page of text, then a page that is only the scan.
+func scannedPDF(img []byte) []byte {
+	pdf := newDoc()
+	pdf.SetFont("Helvetica", "", 12)
+	pdf.AddPage()
+	pdf.Text(20, 30, "Cover page with a text layer")
+	pdf.AddPage()
+	pdf.RegisterImageOptionsReader("scan", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(img))
+	pdf.ImageOptions("scan", 10, 10, 190, 0, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	return out(pdf)
 }
 
 // filters writes a three-page PDF whose content streams use encodings the PDF library

@@ -246,7 +246,12 @@ func (d *pdfDoc) page(node, res pdf.Value, n int) (err error) {
 			err = &extractor.PanicError{Value: x}
 		}
 		// Whatever was read before a failure is kept.
-		if text := in.w.finish(); len(text) > 0 {
+		text := in.w.finish()
+		if strings.TrimSpace(text) == "" && in.images > 0 && n > 0 {
+			d.j.Res.ImagePages = append(d.j.Res.ImagePages, n)
+			d.j.Res.NeedsOCR = true
+		}
+		if len(text) > 0 {
 			d.j.Write(text)
 			d.j.Write("\n\f")
 		} else if n > 0 {

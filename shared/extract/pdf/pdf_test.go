@@ -32,6 +32,32 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestScanned: a page that draws images but has no text layer is reported, and the
+// document flagged as needing OCR; pages with text are not.
+func TestScanned(t *testing.T) {
+	res, err := readPDF(t, extracttest.Testdata(t, "scanned.pdf"), extractor.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.NeedsOCR || len(res.ImagePages) != 1 || res.ImagePages[0] != 2 || !strings.Contains(res.Text, "Cover page") {
+		t.Errorf("scanned.pdf: NeedsOCR %v, ImagePages %v, text %q; want page 2 only", res.NeedsOCR, res.ImagePages, res.Text)
+	}
+	inline := rawpdf.Of(
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>",
+		rawpdf.Stream("", []byte("q 100 0 0 100 0 0 cm BI /W 2 /H 2 /BPC 8 /CS /G ID \x00\xff\xff\x00 EI Q")),
+	)
+	res, err = readPDF(t, inline, extractor.DefaultLimits())
+	if err != nil || !res.NeedsOCR || len(res.ImagePages) != 1 {
+		t.Errorf("inline image page: %+v, %v; want it reported", res, err)
+	}
+	res, _ = readPDF(t, extracttest.Testdata(t, "helvetica.pdf"), extractor.DefaultLimits())
+	if res.NeedsOCR || len(res.ImagePages) > 0 {
+		t.Errorf("helvetica.pdf: NeedsOCR %v, ImagePages %v", res.NeedsOCR, res.ImagePages)
+	}
+}
+
 // TestLimits: the page cap and the deadline stop a PDF early, with what was read so far.
 func TestLimits(t *testing.T) {
 	doc := extracttest.Testdata(t, "helvetica.pdf")

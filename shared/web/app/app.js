@@ -229,24 +229,60 @@
 
   // ---- upload (uploaders) --------------------------------------------------------------------
   function uploadView() {
-    const file = el("input", { id: "bag", type: "file", accept: ".zip,.tar,.gz,.tgz" });
     const out = el("p", { id: "sent", role: "status" });
-    const form = el("form", { onsubmit: async (e) => {
+    const prog = el("progress", { id: "progress", max: "1", value: "0", hidden: true, "aria-label": t("progress") });
+    const field = (id, label, node) => el("div", { class: "field" }, el("label", { for: id, text: label }), node);
+    const files = el("input", { id: "files", type: "file", multiple: true });
+    const folder = el("input", { id: "folder", type: "file", webkitdirectory: true });
+    const cps = el("input", { id: "counterparts", type: "text", required: true, placeholder: "nl-om, es-fge" });
+    const basis = el("input", { id: "basis", type: "text", placeholder: "EU-EIO" });
+    const code = el("select", { id: "hcode" }, ...["", "H0", "H1", "H2", "H3"].map((c) => el("option", { value: c, text: c || "—" })));
+    const caseRef = el("input", { id: "caseref", type: "text" });
+    const reqRef = el("input", { id: "reqref", type: "text" });
+    const from = el("input", { id: "requesting", type: "text", maxlength: "2", placeholder: "ES" });
+    const to = el("input", { id: "requested", type: "text", maxlength: "2", placeholder: "NL" });
+    const report = (st) => st.ingest
+      ? t("sent", { id: st.upload.bundle.slice(0, 12) + "…", outcome: st.ingest.accepted ? t("state_accepted") : t("rejected") + ": " + (st.ingest.reasons || []).join("; ") })
+      : t("error", { msg: st.error || "" });
+    const make = el("form", { id: "make", onsubmit: async (e) => {
       e.preventDefault(); out.textContent = "";
-      if (!file.files[0]) return;
+      const chosen = [...files.files, ...folder.files];
+      const fields = cps.value.split(/[\s,]+/).filter(Boolean).map((c) => ["EVX-Counterpart", c]).concat([
+        ["EVX-Legal-Basis", basis.value.trim()], ["EVX-Handling-Code", code.value], ["External-Identifier", caseRef.value.trim()],
+        ["EVX-Request-Reference", reqRef.value.trim()], ["EVX-Requesting-State", from.value.trim().toUpperCase()], ["EVX-Requested-State", to.value.trim().toUpperCase()]]);
       try {
-        const r = await api("POST", "/v1/bundles", file.files[0], true);
-        const st = r.data;
-        out.textContent = t("sent", { id: st.upload ? st.upload.bundle : "", outcome: st.ingest ? (st.ingest.accepted ? t("state_accepted") : (st.ingest.reasons || []).join("; ")) : "" });
-        searchView(t("myBundles")).parentNode; // refresh the list
-        main.prepend(form, out);
+        prog.hidden = false; prog.value = 0;
+        out.textContent = t("hashing");
+        const bag = await window.evxBag.build(chosen, fields, (n, total) => { prog.max = total || 1; prog.value = n; });
+        out.textContent = t("sending", { n: bag.documents.length });
+        const r = await window.evxBag.send(bag.blob, session.csrf, (n, total) => { prog.max = total || 1; prog.value = n; });
+        out.textContent = report(r.data);
+        list.refresh();
+      } catch (err) { out.textContent = t("error", { msg: err.message }); }
+    } },
+      el("h2", { text: t("makeTitle") }), el("p", { class: "hint", text: t("makeHelp") }),
+      el("div", { class: "grid" }, field("files", t("filesLabel"), files), field("folder", t("folderLabel"), folder),
+        field("counterparts", t("counterpartsLabel"), cps), field("basis", t("legalBasis"), basis), field("hcode", t("handlingCode"), code),
+        field("caseref", t("caseRef"), caseRef), field("reqref", t("requestRef"), reqRef), field("requesting", t("requestingState"), from),
+        field("requested", t("requestedState"), to)),
+      el("div", { class: "actions" }, el("button", { type: "submit", id: "bagsend", text: t("bagAndSend") })));
+    const bagFile = el("input", { id: "bag", type: "file", accept: ".zip,.tar,.gz,.tgz" });
+    const sendBag = el("form", { id: "sendbag", onsubmit: async (e) => {
+      e.preventDefault(); out.textContent = "";
+      if (!bagFile.files[0]) return;
+      try {
+        prog.hidden = false;
+        const r = await window.evxBag.send(bagFile.files[0], session.csrf, (n, total) => { prog.max = total || 1; prog.value = n; });
+        out.textContent = report(r.data);
+        list.refresh();
       } catch (err) { out.textContent = t("error", { msg: err.message }); }
     } },
       el("h2", { text: t("uploadTitle") }), el("p", { class: "hint", text: t("uploadHelp") }),
-      el("div", { class: "field" }, el("label", { for: "bag", text: t("bagFile") }), file),
-      el("div", { class: "actions" }, el("button", { type: "submit", id: "send", text: t("send") })));
-    searchView(t("myBundles"));
-    main.prepend(form, out);
+      field("bag", t("bagFile"), bagFile), el("div", { class: "actions" }, el("button", { type: "submit", id: "send", class: "secondary", text: t("send") })));
+    const list = { refresh: () => {} };
+    const form = searchView(t("myBundles"));
+    list.refresh = () => form.requestSubmit();
+    main.prepend(make, prog, out, sendBag);
   }
 
   // ---- routing ------------------------------------------------------------------------------

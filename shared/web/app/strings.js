@@ -22,6 +22,10 @@ window.EVX_STRINGS = {
     uploadTitle: "Send a bundle", uploadHelp: "Choose a bag made with evx bag create (zip, tar or tar.gz); evx checks it against its own manifest on arrival.",
     bagFile: "Bag file", send: "Send", sent: "Bundle {id}: {outcome}", myBundles: "My bundles",
     error: "Error: {msg}", docsTitle: "The documents",
+    makeTitle: "Make and send a bundle", makeHelp: "Choose the files or a folder: this page computes every file's SHA-256 and writes the bag's manifest before anything leaves this computer.",
+    filesLabel: "Files", folderLabel: "…or a folder", counterpartsLabel: "Counterparts (directory ids)", legalBasis: "Legal basis", handlingCode: "Handling code",
+    requestRef: "Request reference", requestingState: "Requesting state", requestedState: "Requested state", bagAndSend: "Bag and send",
+    hashing: "Computing the documents' SHA-256…", sending: "Sending {n} document(s)…", rejected: "rejected", progress: "Progress",
   },
   es: {
     language: "Idioma", signOut: "Cerrar sesión", loading: "Cargando…", signInTitle: "Iniciar sesión en evx",
@@ -43,5 +47,9 @@ window.EVX_STRINGS = {
     uploadTitle: "Enviar un lote", uploadHelp: "Elija una bolsa creada con evx bag create (zip, tar o tar.gz); evx la comprueba contra su propio manifiesto al llegar.",
     bagFile: "Fichero de la bolsa", send: "Enviar", sent: "Envío {id}: {outcome}", myBundles: "Mis envíos",
     error: "Error: {msg}", docsTitle: "Los documentos",
+    makeTitle: "Preparar y enviar un lote", makeHelp: "Elija los ficheros o una carpeta: esta página calcula el SHA-256 de cada fichero y escribe el manifiesto de la bolsa antes de que nada salga de este ordenador.",
+    filesLabel: "Ficheros", folderLabel: "…o una carpeta", counterpartsLabel: "Destinatarios (ids del directorio)", legalBasis: "Base jurídica", handlingCode: "Código de tratamiento",
+    requestRef: "Referencia de la solicitud", requestingState: "Estado requirente", requestedState: "Estado requerido", bagAndSend: "Preparar y enviar",
+    hashing: "Calculando el SHA-256 de los documentos…", sending: "Enviando {n} documento(s)…", rejected: "rechazado", progress: "Progreso",
   },
 };

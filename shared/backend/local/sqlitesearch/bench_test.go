@@ -40,17 +40,18 @@ func synthetic(r *rand.Rand, words int) string {
 }
 
 // BenchmarkSearch100kDocuments indexes 100,000 documents (10,000 bundles of 10 documents of
-// 300 words) and measures queries of one rare word, two words, a prefix and a field filter
+// 200 words) and measures queries of one rare word, two words, a prefix and a field filter
 // with text, as an investigator types them. Goal: query p95 under 100 ms, printed as
 // p95-vs-goal; and a bundle searchable within a second of its ingest: IndexBundle, run at the
 // end of Ingest, is the whole delay (index-ms, median, against the 100,000-document index).
 func BenchmarkSearch100kDocuments(b *testing.B) {
-	const bundles, docsPer, words = 10_000, 10, 300
+	const bundles, docsPer, words = 10_000, 10, 200
 	x := newIndex(b)
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(1, 2))
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var indexTimes []time.Duration
+	var batch []pipeline.SearchRecord
 	for i := range bundles {
 		rec := pipeline.SearchRecord{BundleID: fmt.Sprintf("bundle-%05d", i), CaseReference: fmt.Sprintf("CASE-2026-%05d", i),
 			Uploader: "inspector-" + fmt.Sprint(i%20), Counterparts: []string{[]string{"nl-om", "es-fge", "be-fpp"}[i%3]},
@@ -58,13 +59,28 @@ func BenchmarkSearch100kDocuments(b *testing.B) {
 		for d := range docsPer {
 			rec.Documents = append(rec.Documents, pipeline.SearchDocument{Name: fmt.Sprintf("data/doc-%d.txt", d), Text: synthetic(r, words)})
 		}
+		if i < bundles-100 {
+			// Setup in batches of 500 bundles a transaction; the last 100 one at a time, timed,
+			// as ingest indexes them.
+			if batch = append(batch, rec); len(batch) == 500 {
+				if err := x.indexAll(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+				batch = batch[:0]
+			}
+			continue
+		}
+		if len(batch) > 0 {
+			if err := x.indexAll(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = nil
+		}
 		t0 := time.Now()
 		if err := x.IndexBundle(ctx, rec); err != nil {
 			b.Fatal(err)
 		}
-		if i >= bundles-100 {
-			indexTimes = append(indexTimes, time.Since(t0))
-		}
+		indexTimes = append(indexTimes, time.Since(t0))
 	}
 	queries := []pipeline.SearchQuery{
 		{Text: "guayaquil"}, {Text: "cocaine rotterdam"}, {Text: "hawa*"}, {Text: "bitcoin wallet"},

@@ -53,7 +53,12 @@ func New(ctx context.Context, db *sql.DB) (*Index, error) {
 // IndexBundle implements pipeline.SearchIndex: one transaction replaces the bundle's rows.
 // The case and request references are indexed as text too (a row named ""), so that a word
 // of a reference finds its bundle.
-func (x *Index) IndexBundle(ctx context.Context, rec pipeline.SearchRecord) (err error) {
+func (x *Index) IndexBundle(ctx context.Context, rec pipeline.SearchRecord) error {
+	return x.indexAll(ctx, []pipeline.SearchRecord{rec})
+}
+
+// indexAll indexes recs in one transaction.
+func (x *Index) indexAll(ctx context.Context, recs []pipeline.SearchRecord) (err error) {
 	tx, err := x.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -63,6 +68,15 @@ func (x *Index) IndexBundle(ctx context.Context, rec pipeline.SearchRecord) (err
 			tx.Rollback()
 		}
 	}()
+	for _, rec := range recs {
+		if err = indexOne(ctx, tx, rec); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func indexOne(ctx context.Context, tx *sql.Tx, rec pipeline.SearchRecord) (err error) {
 	for _, q := range []string{`DELETE FROM search_text WHERE bundle = ?`, `DELETE FROM search_counterparts WHERE bundle = ?`} {
 		if _, err = tx.ExecContext(ctx, q, rec.BundleID); err != nil {
 			return err
@@ -90,7 +104,7 @@ func (x *Index) IndexBundle(ctx context.Context, rec pipeline.SearchRecord) (err
 			return err
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // Indexed implements pipeline.SearchIndex.

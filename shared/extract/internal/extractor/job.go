@@ -16,11 +16,18 @@ type Job struct {
 	Res  *Result
 	R    io.ReaderAt
 	Size int64
+	// Nested, when set, extracts a document found inside this one (an e-mail attachment, a
+	// forwarded message's attachment) through the dispatcher, one level deeper; nil at the
+	// deepest level allowed.
+	Nested Nested
 
 	text    strings.Builder
 	objects int
 	full    bool // the text cap was reached
 }
+
+// Nested extracts a document carried inside another; it is given by the dispatcher.
+type Nested func(ctx context.Context, data []byte, name string) (*Result, error)
 
 // Reader reads one format into a Job. It returns an error only when nothing could be read.
 type Reader func(*Job) error
@@ -29,7 +36,12 @@ type Reader func(*Job) error
 // recovers a panic of the reader (a *PanicError: a stop reason when some text was read,
 // else an *UnreadableError), and wraps any error of read as an *UnreadableError naming
 // mediaType.
-func Run(ctx context.Context, r io.ReaderAt, size int64, mediaType string, lim Limits, read Reader) (res *Result, err error) {
+func Run(ctx context.Context, r io.ReaderAt, size int64, mediaType string, lim Limits, read Reader) (*Result, error) {
+	return RunNested(ctx, r, size, mediaType, lim, read, nil)
+}
+
+// RunNested is Run with a way to extract the documents found inside this one.
+func RunNested(ctx context.Context, r io.ReaderAt, size int64, mediaType string, lim Limits, read Reader, nested Nested) (res *Result, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -39,7 +51,7 @@ func Run(ctx context.Context, r io.ReaderAt, size int64, mediaType string, lim L
 		defer cancel()
 	}
 	res = &Result{Size: size, MediaType: mediaType}
-	j := &Job{Ctx: ctx, Lim: lim, Res: res, R: r, Size: size}
+	j := &Job{Ctx: ctx, Lim: lim, Res: res, R: r, Size: size, Nested: nested}
 	defer func() {
 		if v := recover(); v != nil {
 			pe := &PanicError{Value: v, Stack: string(debug.Stack())}

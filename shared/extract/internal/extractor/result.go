@@ -164,7 +164,12 @@ type Meta struct {
 	Width    int       `json:"width,omitempty"`  // images, pixels
 	Height   int       `json:"height,omitempty"` // images, pixels
 	Version  string    `json:"version,omitempty"`
-	Encoding string    `json:"encoding,omitempty"` // plain text: the character encoding read
+	Encoding string    `json:"encoding,omitempty"` // text: the character encoding read
+	// EncodingConfidence (0-1) says how sure the detector was of Encoding when no byte order
+	// mark, label or valid UTF-8 named it; below 0.5 the encoding is a guess and
+	// EncodingOthers lists the encodings that would read the bytes as a different text.
+	EncodingConfidence float64  `json:"encoding_confidence,omitempty"`
+	EncodingOthers     []string `json:"encoding_alternatives,omitempty"`
 	// E-mail headers.
 	From    string   `json:"from,omitempty"`
 	To      []string `json:"to,omitempty"`
@@ -173,12 +178,19 @@ type Meta struct {
 	Message string   `json:"message_id,omitempty"`
 }
 
-// Attachment is a file carried inside a document (e-mail attachments).
+// Attachment is a file carried inside a document (e-mail attachments, also those of
+// forwarded messages).
 type Attachment struct {
 	Name      string `json:"name"`
-	MediaType string `json:"media_type"`
+	MediaType string `json:"media_type"` // as the carrying document declares it
 	Size      int64  `json:"size"`
 	SHA256    string `json:"sha256"`
+	// Detected is the type detected from the attachment's content, when it was read.
+	Detected string `json:"detected_type,omitempty"`
+	// TextBytes counts the bytes of its text appended to the carrying document's Text
+	// (after a line "--- attachment NAME ---"); Note says why there is none or not all.
+	TextBytes int    `json:"text_bytes,omitempty"`
+	Note      string `json:"note,omitempty"`
 }
 
 // Result is what extraction read from one file.
@@ -199,6 +211,12 @@ type Result struct {
 	PageErrors    []PageError  `json:"-"`
 	PageErrorText []string     `json:"page_errors,omitempty"` // PageErrors as text, for JSON
 	Attach        []Attachment `json:"attachments,omitempty"`
+	// ImagePages lists the PDF pages that draw images but have no text layer (scans);
+	// NeedsOCR says that some text of the document is only in images (such pages, or an
+	// image file) and would need OCR. OCR says which engine read that text, when one did.
+	ImagePages []int  `json:"image_only_pages,omitempty"`
+	NeedsOCR   bool   `json:"needs_ocr,omitempty"`
+	OCR        string `json:"ocr,omitempty"`
 	// Unsupported is set when evx cannot read the text of this type: Text is then empty (or
 	// holds only what evx could read) because of evx, not because the document has none.
 	Unsupported *Unsupported `json:"unsupported,omitempty"`

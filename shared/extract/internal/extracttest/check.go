@@ -7,8 +7,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/evx-project/evx/shared/extract/internal/extractor"
 )
@@ -39,6 +41,8 @@ type golden struct {
 	Stop       string                 `json:"stop,omitempty"`
 	PageErrors []string               `json:"page_errors,omitempty"`
 	Attach     []extractor.Attachment `json:"attachments,omitempty"`
+	ImagePages []int                  `json:"image_only_pages,omitempty"`
+	NeedsOCR   bool                   `json:"needs_ocr,omitempty"`
 	Unsup      *extractor.Unsupported `json:"unsupported,omitempty"`
 }
 
@@ -46,7 +50,7 @@ type golden struct {
 // is set.
 func Golden(t *testing.T, name string, res *extractor.Result, update bool) {
 	t.Helper()
-	got, err := json.MarshalIndent(golden{res.MediaType, res.NameType, res.Meta, res.Text, res.Partial, res.StopReason, res.PageErrorText, res.Attach, res.Unsupported}, "", "  ")
+	got, err := json.MarshalIndent(golden{res.MediaType, res.NameType, res.Meta, res.Text, res.Partial, res.StopReason, res.PageErrorText, res.Attach, res.ImagePages, res.NeedsOCR, res.Unsupported}, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,4 +109,32 @@ func AsPanic(err error) (*extractor.PanicError, bool) {
 		return p, true
 	}
 	return nil, false
+}
+
+// Words is the word set of a text for agreement figures: white-space separated tokens
+// with leading and trailing punctuation and symbols removed.
+func Words(s string) map[string]bool {
+	set := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		w = strings.TrimFunc(w, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSymbol(r) })
+		if w != "" {
+			set[w] = true
+		}
+	}
+	return set
+}
+
+// Agreement is the Jaccard index of the word sets of two texts (1 when both are empty).
+func Agreement(a, b string) float64 {
+	wa, wb := Words(a), Words(b)
+	if len(wa) == 0 && len(wb) == 0 {
+		return 1
+	}
+	inter := 0
+	for w := range wa {
+		if wb[w] {
+			inter++
+		}
+	}
+	return float64(inter) / float64(len(wa)+len(wb)-inter)
 }

@@ -134,3 +134,42 @@ func PNG(t testing.TB) []byte {
 	}
 	return buf.Bytes()
 }
+
+// ODS is an OpenDocument spreadsheet of two tables with repeated and empty cells, a date
+// and a currency as displayed.
+func ODS(t testing.TB) []byte {
+	return ZipOf(t, [][2]string{
+		{"mimetype", extractor.TypeODS},
+		{"meta.xml", `<office:document-meta xmlns:office="o" xmlns:dc="d"><office:meta><dc:title>Exhibit register</dc:title></office:meta></office:document-meta>`},
+		{"content.xml", `<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet>
+<table:table table:name="Register"><table:table-row><table:table-cell><text:p>Item</text:p></table:table-cell><table:table-cell><text:p>Seized</text:p></table:table-cell><table:table-cell><text:p>Value</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell office:value-type="string"><text:p>Phone</text:p></table:table-cell><table:table-cell office:value-type="date" office:date-value="2023-01-01"><text:p>01/01/2023</text:p></table:table-cell><table:table-cell office:value-type="currency"><text:p>€120.00</text:p></table:table-cell><table:table-cell table:number-columns-repeated="16380"/></table:table-row>
+<table:table-row><table:table-cell/><table:table-cell><text:p>two</text:p><text:p>lines</text:p></table:table-cell></table:table-row>
+<table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="16384"/></table:table-row></table:table>
+<table:table table:name="Notes"><table:table-row><table:table-cell><text:p>Sealed</text:p></table:table-cell></table:table-row></table:table>
+</office:spreadsheet></office:body></office:document-content>`},
+	})
+}
+
+// ODP is an OpenDocument presentation of two pages, one with speaker notes.
+func ODP(t testing.TB) []byte {
+	return ZipOf(t, [][2]string{
+		{"mimetype", extractor.TypeODP},
+		{"content.xml", `<office:document-content xmlns:office="o" xmlns:draw="d" xmlns:text="x" xmlns:presentation="p"><office:body><office:presentation>
+<draw:page draw:name="p1"><draw:frame><draw:text-box><text:p>Joint investigation</text:p><text:p>Team meeting</text:p></draw:text-box></draw:frame><presentation:notes><text:p>speaker only</text:p></presentation:notes></draw:page>
+<draw:page draw:name="p2"><draw:frame><draw:text-box><text:p>Next steps</text:p></draw:text-box></draw:frame></draw:page>
+</office:presentation></office:body></office:document-content>`},
+	})
+}
+
+// EPUB is an EPUB 3 book of two chapters, the spine in another order than the manifest.
+func EPUB(t testing.TB) []byte {
+	return ZipOf(t, [][2]string{
+		{"mimetype", extractor.TypeEPUB},
+		{"META-INF/container.xml", `<container><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>`},
+		{"OEBPS/content.opf", `<package xmlns:dc="http://purl.org/dc/elements/1.1/"><metadata><dc:title>Case handbook</dc:title><dc:creator>Eurojust desk</dc:creator><dc:date>2026-01-15</dc:date></metadata>
+<manifest><item id="c2" href="text/ch2.xhtml" media-type="application/xhtml+xml"/><item id="c1" href="text/ch1.xhtml" media-type="application/xhtml+xml"/></manifest><spine><itemref idref="c1"/><itemref idref="c2"/></spine></package>`},
+		{"OEBPS/text/ch1.xhtml", `<html xmlns="http://www.w3.org/1999/xhtml"><head><title>One</title></head><body><h1>Chapter one</h1><p>Mutual legal assistance.</p></body></html>`},
+		{"OEBPS/text/ch2.xhtml", `<html xmlns="http://www.w3.org/1999/xhtml"><body><h1>Chapter two</h1><p>Joint investigation teams.</p></body></html>`},
+	})
+}
