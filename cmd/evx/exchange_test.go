@@ -167,4 +167,7 @@ func TestUploadPullUsage(t *testing.T) {
 			t.Errorf("evx %v = %d, want %d", args, code, exitUsage)
 		}
 	}
+	if _, _, errs := runCmd(t, "pull", "--data", t.TempDir()); !strings.Contains(errs, "--counterpart ID") {
+		t.Errorf("pull --data without --counterpart said %q, want --counterpart named", errs)
+	}
 }

@@ -92,16 +92,16 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "evx pull: unexpected argument %q: pull takes no arguments, only options\n", pos[0])
 		return exitUsage
 	}
+	if s, err := ex.resolve(); err == nil && s.server == "" && s.counterpart == "" {
+		fmt.Fprintln(stderr, "evx pull: say which counterpart you are: --counterpart ID (with --data)")
+		return exitUsage
+	}
 	x, err := ex.open(ctx, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx pull:", err)
 		return exitUsage
 	}
 	defer x.close()
-	if lx, ok := x.(*localExchange); ok && lx.counterpart == "" {
-		fmt.Fprintln(stderr, "evx pull: say which counterpart you are: --counterpart ID (with --data)")
-		return exitUsage
-	}
 	pub, code := receiptKey(ctx, x, *keyFile, stderr)
 	if code != exitOK {
 		return code
