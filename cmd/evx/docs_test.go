@@ -263,12 +263,12 @@ func TestDocsCommandLines(t *testing.T) {
 		}
 		parsed = nil
 		var stdout, stderr strings.Builder
-		code := run(args, &stdout, &stderr)
+		code := run(t.Context(), args, &stdout, &stderr)
 		if code == exitUsage && parsed == nil && flagWithoutValue(args, &stderr) {
 			// Prose names a flag that takes a value without giving one (`evx verify
 			// --checkpoint`): give it one and parse again.
 			stderr.Reset()
-			code = run(append(append([]string(nil), args...), "VALUE"), &stdout, &stderr)
+			code = run(t.Context(), append(append([]string(nil), args...), "VALUE"), &stdout, &stderr)
 		}
 		if code != exitOK || parsed == nil {
 			t.Errorf("%s: %q does not parse with evx's flags (exit %d):\n%s", c.where, c.line, code, stderr.String())

@@ -11,18 +11,10 @@ import (
 	"github.com/evx-project/evx/shared/extract"
 )
 
-func init() {
-	commands = append(commands, command{
-		name:    "extract",
-		summary: "print the text and metadata of a document (PDF, text, HTML, office, e-mail)",
-		run:     runExtract,
-	})
-}
-
 // runExtract is `evx extract [--json] [--ocr [--ocr-lang LANGS]] FILE`. Exit codes: 0 text extracted, 1 the file cannot
 // be read or evx reads no text of its type (reason on stderr; --json still prints the
 // result with its "unsupported" outcome), 2 usage error.
-func runExtract(args []string, stdout, stderr io.Writer) int {
+func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("extract", stderr,
 		"Usage: evx extract [--json] [--ocr [--ocr-lang LANGS]] FILE\n"+
 			"Prints the text of FILE; with --json also its media type, metadata and limits reached.\n"+
@@ -36,7 +28,11 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if len(pos) != 1 {
-		fs.Usage()
+		if len(pos) == 0 {
+			fmt.Fprintln(stderr, "evx extract: missing argument FILE: the document to read")
+		} else {
+			fmt.Fprintf(stderr, "evx extract: one FILE at a time; got %d arguments\n", len(pos))
+		}
 		return exitUsage
 	}
 	name := pos[0]
@@ -52,7 +48,7 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	lim := extract.DefaultLimits()
-	res, err := extract.Extract(context.Background(), f, fi.Size(), name, lim)
+	res, err := extract.Extract(ctx, f, fi.Size(), name, lim)
 	if err != nil {
 		fmt.Fprintf(stderr, "evx extract: %s: %v\n", name, err)
 		return exitInvalid
@@ -62,7 +58,7 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 		if *ocrLang != "" {
 			ocr.Languages = strings.Split(*ocrLang, "+")
 		}
-		if err := ocr.Apply(context.Background(), f, fi.Size(), res, lim); err != nil {
+		if err := ocr.Apply(ctx, f, fi.Size(), res, lim); err != nil {
 			fmt.Fprintf(stderr, "evx extract: %s: OCR: %v\n", name, err)
 			return exitInvalid
 		}

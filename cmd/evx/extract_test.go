@@ -34,14 +34,14 @@ func TestExtractCommand(t *testing.T) {
 		{"unsupported json", []string{"extract", "--json", archive}, exitInvalid, `"unsupported": {`, "no text", ""},
 		{"needs ocr", []string{"extract", scanned}, exitOK, "Cover page", "pages [2] have no text layer", ""},
 		{"missing", []string{"extract", "no/such/file.pdf"}, exitInvalid, "", "no such file", ""},
-		{"no file", []string{"extract"}, exitUsage, "", "Usage: evx extract", ""},
-		{"two files", []string{"extract", pdf, pdf}, exitUsage, "", "Usage", ""},
+		{"no file", []string{"extract"}, exitUsage, "", "missing argument FILE", ""},
+		{"two files", []string{"extract", pdf, pdf}, exitUsage, "", "one FILE at a time", ""},
 		{"bad flag", []string{"extract", "--nope", pdf}, exitUsage, "", "flag provided but not defined", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := run(tc.args, &out, &errb)
+			code := run(t.Context(), tc.args, &out, &errb)
 			if code != tc.code {
 				t.Errorf("run(%v) = %d, want %d (stderr %q)", tc.args, code, tc.code, errb.String())
 			}

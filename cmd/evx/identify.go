@@ -13,19 +13,11 @@ import (
 	"github.com/evx-project/evx/shared/identify"
 )
 
-func init() {
-	commands = append(commands, command{
-		name:    "identify",
-		summary: "list the identifiers in a document (containers, vessels, accounts, phones, wallets, ...)",
-		run:     runIdentify,
-	})
-}
-
 // runIdentify is `evx identify [--json] [--region CC,...] FILE`: the document is extracted
 // as the pipeline extracts it, and the record is scanned as the pipeline scans it
 // (identify.FromRecord). Exit codes: 0 scanned (whatever was found), 1 the file cannot be
 // read, 2 usage error.
-func runIdentify(args []string, stdout, stderr io.Writer) int {
+func runIdentify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("identify", stderr,
 		"Usage: evx identify [--json] [--region CC,...] FILE\n"+
 			"Lists the identifiers in FILE's text and e-mail headers with their check digits, and apart\n"+
@@ -64,7 +56,7 @@ func runIdentify(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	lim := extract.DefaultLimits()
-	_, rec, err := extract.Record(lim)(context.Background(), f, fi.Size(), name)
+	_, rec, err := extract.Record(lim)(ctx, f, fi.Size(), name)
 	if err != nil {
 		fmt.Fprintf(stderr, "evx identify: %s: %v\n", name, err)
 		return exitInvalid

@@ -43,7 +43,7 @@ func TestIdentifyCommand(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := run(tc.args, &out, &errb)
+			code := run(t.Context(), tc.args, &out, &errb)
 			if code != tc.code {
 				t.Fatalf("run(%v) = %d, want %d (stderr %q)", tc.args, code, tc.code, errb.String())
 			}
@@ -59,7 +59,7 @@ func TestIdentifyCommand(t *testing.T) {
 	}
 
 	var out, errb bytes.Buffer
-	if code := run([]string{"identify", "--json", "--region", "NL", report}, &out, &errb); code != exitOK {
+	if code := run(t.Context(), []string{"identify", "--json", "--region", "NL", report}, &out, &errb); code != exitOK {
 		t.Fatalf("identify --json = %d: %s", code, errb.String())
 	}
 	var res identify.Result

@@ -18,21 +18,13 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-func init() {
-	commands = append(commands, command{
-		name:    "match",
-		summary: "ask whether any agency holds an identifier (hit or no hit, never the evidence)",
-		run:     runMatch,
-	})
-}
-
 // defaultAgency names the deployment's own agency when --agency is not given to evx serve.
 const defaultAgency = "home"
 
 // runMatch is `evx match --type TYPE VALUE...`: hit or no hit for each value, and for a hit
 // which agency holds it and the reference to request it under. Exit codes: 0 answered,
 // 1 refused (not allowed, rate limit) or failed, 2 usage.
-func runMatch(args []string, stdout, stderr io.Writer) int {
+func runMatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx match", stderr,
 		"Usage: evx match [--server URL --token T | --data DIR --directory FILE [--as AGENCY]] --type TYPE [--json] VALUE...\n"+
 			"Asks the identifier index whether any agency holds each VALUE: the answer is hit or no hit and,\n"+
@@ -65,7 +57,6 @@ func runMatch(args []string, stdout, stderr io.Writer) int {
 	for i, v := range pos {
 		qs[i] = pipeline.Query{Type: t, Value: v}
 	}
-	ctx := context.Background()
 	var out []pipeline.Outcome
 	if *server != "" {
 		out, err = matchHTTP(ctx, *server, *token, qs)

@@ -63,14 +63,14 @@ func TestMatchCommand(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := run(tc.args, &out, &errb)
+			code := run(t.Context(), tc.args, &out, &errb)
 			if code != tc.code || !strings.Contains(out.String(), tc.stdout) || !strings.Contains(errb.String(), tc.stderr) {
 				t.Fatalf("run(%v) = %d\nstdout %q (want %q)\nstderr %q (want %q)", tc.args, code, out.String(), tc.stdout, errb.String(), tc.stderr)
 			}
 		})
 	}
 	var out, errb bytes.Buffer
-	if code := run(append(base, "--json", "--type", "iban", "NL91ABNA0417164300"), &out, &errb); code != exitOK {
+	if code := run(t.Context(), append(base, "--json", "--type", "iban", "NL91ABNA0417164300"), &out, &errb); code != exitOK {
 		t.Fatalf("--json = %d %s", code, errb.String())
 	}
 	var r api.MatchResponse

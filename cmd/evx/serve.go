@@ -9,9 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/evx-project/evx/shared/api"
@@ -19,11 +16,7 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-func init() {
-	commands = append(commands, command{name: "serve", summary: "run the embedded pipeline and its HTTP API on this machine", run: runServe})
-}
-
-func runServe(args []string, stdout, stderr io.Writer) int {
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx serve", stderr,
 		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT] [--agency ID] [--json]\n"+
 			"Opens the data folder (creating it and the signing key on first run), finishes any work a\n"+
@@ -50,8 +43,6 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "evx serve:", err)
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	dataDir := local.DataDir(*data)
 	node, err := openNode(ctx, dataDir, local.NodeOptions{Directory: *dir, ReceiptWindow: *window, MaxUploadSize: *maxUpload, Log: log})
