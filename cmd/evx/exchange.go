@@ -17,7 +17,7 @@ import (
 	"strings"
 
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/local"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 

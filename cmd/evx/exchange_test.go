@@ -12,7 +12,7 @@ import (
 
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/local"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/bagit"
-	"github.com/evx-project/evx/shared/local"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/awslabs/goformation/v7"
 	"github.com/evx-project/evx/shared/pipeline"
-	"github.com/evx-project/evx/shared/sqsqueue"
+	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
 	"go.yaml.in/yaml/v3"
 )
 

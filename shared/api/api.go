@@ -46,7 +46,7 @@ import (
 	"github.com/evx-project/evx/shared/report"
 )
 
-// Spooler stores an uploaded bag durably and names it by its content (local.Uploads.Spool).
+// Spooler stores an uploaded bag durably and names it by its content (sqlitestate.Uploads.Spool).
 type Spooler interface {
 	Spool(ctx context.Context, r io.Reader) (bundleID string, size int64, err error)
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/evx-project/evx/shared/bagit/bagittest"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/extract"
-	"github.com/evx-project/evx/shared/local"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/report"
 	"github.com/evx-project/evx/shared/report/fonts"

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/bagit"
-	"github.com/evx-project/evx/shared/local"
+	"github.com/evx-project/evx/shared/backend/local"
 )
 
 const killHelperEnv = "EVX_KILL_HELPER_DATA"

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/evx-project/evx/shared/bagit"
-	"github.com/evx-project/evx/shared/local"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 

@@ -33,11 +33,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	qtypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/evx-project/evx/functions/internal/fntest"
-	"github.com/evx-project/evx/shared/awsenv"
+	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/lambdatest"
 	"github.com/evx-project/evx/shared/pipeline"
-	"github.com/evx-project/evx/shared/sqsqueue"
+	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
 )
 
 // moduleRoot is the folder holding go.mod.
