@@ -409,14 +409,12 @@ func (h *Handler) getDocument(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 	var req pipeline.ReceiptRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, h.lim.MaxReceipt))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.fail(w, r, err)
-			return
-		}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.lim.MaxReceipt))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := decodeStrict(raw, &req); err != nil {
 		writeError(w, http.StatusBadRequest, "receipt is not valid JSON of the form {\"accepted\": true|false, \"reasons\": [...], \"documents\": [{\"name\": ..., \"sha256\": ...}]}: "+err.Error())
 		return
 	}

@@ -212,6 +212,19 @@ func TestRoles(t *testing.T) {
 			t.Errorf("receipt %q = %d %s, want 400", junk, code, body)
 		}
 	}
+	// Strict bodies: what a loose decoder would read one way and a person another is 400
+	// with the reason, and records nothing (the rejection below is still the first outcome).
+	for _, tc := range []struct{ body, reason string }{
+		{`{"accepted": false, "reasons": ["x"]}{"accepted": true}`, "data after the JSON value"},
+		{`{"accepted": true, "accepted": false, "reasons": ["x"]}`, `member \"accepted\" appears twice`},
+		{"{\"accepted\": false, \"reasons\": [\"bad \xff copy\"]}", "not valid UTF-8"},
+		{`{"accepted": false, "reasons": ["\udc00"]}`, "surrogate"},
+	} {
+		code, body, _ := e.do("es-fge", "POST", "/v1/deliveries/"+delivery["es-fge"]+"/receipt", []byte(tc.body))
+		if code != 400 || !strings.Contains(string(body), tc.reason) {
+			t.Errorf("receipt %q = %d %s, want 400 saying %q", tc.body, code, body, tc.reason)
+		}
+	}
 	rej, _ := json.Marshal(pipeline.ReceiptRequest{Accepted: false, Reasons: []string{"hash mismatch"}, Documents: bad})
 	if code, body, _ := e.do("es-fge", "POST", "/v1/deliveries/"+delivery["es-fge"]+"/receipt", rej); code != 201 {
 		t.Errorf("rejection = %d %s, want 201", code, body)
