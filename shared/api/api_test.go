@@ -13,13 +13,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/bagit/bagittest"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/extract"
-	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/report"
 	"github.com/evx-project/evx/shared/report/fonts"
@@ -46,8 +47,11 @@ type env struct {
 	node *local.Node
 }
 
-func newEnv(t *testing.T, lim api.Limits) *env {
-	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: "../../infra/counterparts.yaml"})
+func newEnv(t *testing.T, lim api.Limits) *env { return newEnvAt(t, lim, nil) }
+
+// newEnvAt is newEnv on a clock (nil: the real one).
+func newEnvAt(t *testing.T, lim api.Limits, clock pipeline.Clock) *env {
+	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: "../../infra/counterparts.yaml", Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +328,10 @@ func TestParseTokens(t *testing.T) {
 // SHA-256 header is that of the trail .../trail serves, and the PDF prints it and the verdict.
 // Refusals (uploader of the bundle or another, counterparts, anonymous) never carry a PDF.
 func TestReport(t *testing.T) {
-	e := newEnv(t, api.Limits{})
+	// A trail states when it was exported (its checkpoint's time line): on a stopped clock the
+	// trail served after the report is the one the report rendered.
+	now := time.Now().UTC()
+	e := newEnvAt(t, api.Limits{}, func() time.Time { return now })
 	code, body, _ := e.do("alice", "POST", "/v1/bundles", bag(t, "nl-om"))
 	if code != http.StatusCreated {
 		t.Fatalf("upload = %d %s, want 201", code, body)
