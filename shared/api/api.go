@@ -18,7 +18,8 @@
 //	GET  /v1/deliveries                      counterpart   its deliveries
 //	GET  /v1/deliveries/{id}                 counterpart   manifest: documents with their hashes, consignment event
 //	GET  /v1/deliveries/{id}/documents/{name...} counterpart  the document's bytes (records ContentAccessTracking)
-//	POST /v1/deliveries/{id}/receipt         counterpart   pipeline.ReceiptRequest → signed pipeline.Receipt (201)
+//	POST /v1/deliveries/{id}/receipt         counterpart   pipeline.ReceiptRequest → signed pipeline.Receipt (201; 200 with the stored receipt for an identical retry)
+//	GET  /v1/deliveries/{id}/receipt         counterpart   the signed pipeline.Receipt of the delivery's posted receipt
 //	GET  /v1/checkpoint                      anyone        latest signed checkpoint (text)
 //	GET  /v1/public-key                      anyone        evx's public key (PEM)
 package api
@@ -98,6 +99,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/deliveries/{id}", h.as(h.getDelivery, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/documents/{name...}", h.as(h.getDocument, RoleCounterpart))
 	h.mux.HandleFunc("POST /v1/deliveries/{id}/receipt", h.as(h.postReceipt, RoleCounterpart))
+	h.mux.HandleFunc("GET /v1/deliveries/{id}/receipt", h.as(h.getReceipt, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/checkpoint", h.getCheckpoint)
 	h.mux.HandleFunc("GET /v1/public-key", h.getPublicKey)
 	return h
@@ -212,8 +214,11 @@ func notFoundMessage(err error) string {
 		d   *pipeline.DeliveryNotFoundError
 		doc *pipeline.DocumentNotFoundError
 		b   *pipeline.BundleNotFoundError
+		nr  *pipeline.NoReceiptError
 	)
 	switch {
+	case errors.As(err, &nr):
+		return nr.Error()
 	case errors.As(err, &d):
 		return fmt.Sprintf("no delivery %s for you; list yours at /v1/deliveries", d.Delivery)
 	case errors.As(err, &doc):
@@ -423,7 +428,21 @@ func (h *Handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if rc.Replayed {
+		// An identical retry (its first answer was lost): the receipt stored for the first.
+		writeJSON(w, http.StatusOK, rc)
+		return
+	}
 	writeJSON(w, http.StatusCreated, rc)
+}
+
+func (h *Handler) getReceipt(w http.ResponseWriter, r *http.Request) {
+	rc, err := h.svc.Receipt(r.Context(), identity(r).Counterpart, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rc)
 }
 
 func (h *Handler) getCheckpoint(w http.ResponseWriter, r *http.Request) {

@@ -192,16 +192,48 @@ func TestRoles(t *testing.T) {
 			t.Errorf("receipt as %s = %d %s, want %d", who, code, body, want)
 		}
 	}
+	if code, body, _ := e.do("nl-om", "GET", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", nil); code != 404 || !strings.Contains(string(body), "no receipt yet") {
+		t.Errorf("GET receipt before any = %d %s, want 404 no receipt yet", code, body)
+	}
 	code, body, _ = e.do("nl-om", "POST", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", rq)
 	if code != 201 {
 		t.Fatalf("receipt = %d %s, want 201", code, body)
 	}
+	firstReceipt := body
 	rc := decode[pipeline.Receipt](t, body)
 	if err := pipeline.VerifyReceipt(&rc, e.node.Signer.Public()); err != nil {
 		t.Errorf("receipt does not verify: %v", err)
 	}
-	if code, body, _ := e.do("nl-om", "POST", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", rq); code != 409 {
-		t.Errorf("second receipt = %d %s, want 409", code, body)
+	// Before the receipt, nothing to serve; after it, an identical retry (its answer lost)
+	// and GET both return the stored signed receipt, byte for byte; a different one is 409.
+	if code, body, _ := e.do("nl-om", "POST", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", rq); code != 200 || !bytes.Equal(body, firstReceipt) {
+		t.Errorf("identical retry = %d %s, want 200 and the stored receipt %s", code, body, firstReceipt)
+	}
+	if code, body, _ := e.do("nl-om", "GET", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", nil); code != 200 || !bytes.Equal(body, firstReceipt) {
+		t.Errorf("GET receipt = %d %s, want 200 and the stored receipt", code, body)
+	}
+	for who, want := range map[string]int{"es-fge": 404, "alice": 403, "anon": 401} {
+		if code, body, _ := e.do(who, "GET", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", nil); code != want {
+			t.Errorf("GET receipt as %s = %d %s, want %d", who, code, body, want)
+		}
+	}
+	other, _ := json.Marshal(pipeline.ReceiptRequest{Accepted: true, Reasons: []string{"thanks"}, Documents: manifestHashes(t, e, "nl-om", delivery["nl-om"])})
+	if code, body, _ := e.do("nl-om", "POST", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", other); code != 409 {
+		t.Errorf("a different second receipt = %d %s, want 409", code, body)
+	}
+	// The first answer lost before it was stored (a crash between recording and storing): a
+	// retry with the same outcome gets a receipt of the recorded event signed afresh, which
+	// is then the stored one.
+	if _, err := e.node.DB.Exec(`DELETE FROM receipts`); err != nil {
+		t.Fatal(err)
+	}
+	code, body, _ = e.do("nl-om", "POST", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", rq)
+	again := decode[pipeline.Receipt](t, body)
+	if code != 200 || again.EventHash != rc.EventHash || pipeline.VerifyReceipt(&again, e.node.Signer.Public()) != nil {
+		t.Errorf("retry after the stored receipt was lost = %d %s, want 200 and a receipt of event %s", code, body, rc.EventHash)
+	}
+	if code, got, _ := e.do("nl-om", "GET", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", nil); code != 200 || !bytes.Equal(got, body) {
+		t.Errorf("GET receipt = %d %s, want the reissued receipt %s", code, got, body)
 	}
 
 	// es-fge: a tampered copy cannot be accepted (422) but can be rejected (201).

@@ -24,6 +24,10 @@ type Config struct {
 	Deliveries Deliveries
 	Uploads    Uploads
 	Bags       Bags
+	// Receipts keeps the signed receipts, so that an identical retry of a receipt and
+	// Service.Receipt return the receipt first signed. Optional: without it a retry is a
+	// *ReceiptConflictError and Service.Receipt signs the receipt afresh from the trail.
+	Receipts Receipts
 	// Origin names the custody log in checkpoints, e.g. "evx.example.org/custody".
 	Origin string
 	// Clock stamps events and deadlines; time.Now when nil.

@@ -142,3 +142,18 @@ func checkBundleID(id string) error {
 	}
 	return nil
 }
+
+// Receipts keeps the signed receipt evx answered each delivery's receipt with, so that a
+// counterpart whose connection dropped before the answer arrived can have the same receipt
+// again (an identical retry, or GET /v1/deliveries/{id}/receipt).
+//
+// PutReceipt stores raw for the delivery if it has none and returns the stored bytes either
+// way: the first write wins, and concurrent writers all get the winner's bytes. It must be
+// durable when it returns. Receipt returns the stored bytes, or an error wrapping
+// ErrNotFound.
+//
+// The conformance suite is statetest.RunReceipts.
+type Receipts interface {
+	PutReceipt(ctx context.Context, deliveryID string, raw []byte) ([]byte, error)
+	Receipt(ctx context.Context, deliveryID string) ([]byte, error)
+}

@@ -68,6 +68,7 @@ type Node struct {
 	Queue      *sqlitequeue.Queue
 	Uploads    *sqlitestate.Uploads
 	Deliveries *sqlitestate.Deliveries
+	Receipts   *sqlitestate.Receipts
 	Directory  *directory.Directory
 	Signer     *keyfile.Signer
 	// Service runs the use cases; everything above is its ports.
@@ -145,13 +146,16 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	if n.Deliveries, err = sqlitestate.NewDeliveries(ctx, db); err != nil {
 		return nil, err
 	}
+	if n.Receipts, err = sqlitestate.NewReceipts(ctx, db); err != nil {
+		return nil, err
+	}
 	origin := opt.Origin
 	if origin == "" {
 		origin = DefaultOrigin
 	}
 	n.Service, err = pipeline.New(pipeline.Config{
 		Blobs: n.Blobs, Ledger: n.Ledger, Signer: signer, Queue: n.Queue, Directory: dirs,
-		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Origin: origin,
+		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Receipts: n.Receipts, Origin: origin,
 		Intake: pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}),
 		Clock:  opt.Clock, ReceiptWindow: opt.ReceiptWindow, Log: opt.Log,
 	})

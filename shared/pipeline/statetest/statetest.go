@@ -130,3 +130,50 @@ func same(a, b pipeline.Delivery) bool {
 	return a.ID == b.ID && a.BundleID == b.BundleID && a.Counterpart == b.Counterpart && a.Created.Equal(b.Created) &&
 		a.Deadline.Equal(b.Deadline) && a.State == b.State
 }
+
+// RunReceipts checks a Receipts backend; newReceipts returns an empty one.
+func RunReceipts(t *testing.T, newReceipts func(t *testing.T) pipeline.Receipts) {
+	ctx := context.Background()
+	t.Run("first-write-wins", func(t *testing.T) {
+		r := newReceipts(t)
+		if _, err := r.Receipt(ctx, "d1"); !errors.Is(err, pipeline.ErrNotFound) {
+			t.Fatalf("Receipt(none stored) = %v, want ErrNotFound", err)
+		}
+		got, err := r.PutReceipt(ctx, "d1", []byte(`{"n":1}`))
+		if err != nil || string(got) != `{"n":1}` {
+			t.Fatalf("PutReceipt = %q, %v; want the bytes put", got, err)
+		}
+		got, err = r.PutReceipt(ctx, "d1", []byte(`{"n":2}`))
+		if err != nil || string(got) != `{"n":1}` {
+			t.Fatalf("PutReceipt(again) = %q, %v; want the first bytes", got, err)
+		}
+		if got, err := r.Receipt(ctx, "d1"); err != nil || string(got) != `{"n":1}` {
+			t.Fatalf("Receipt = %q, %v; want the first bytes", got, err)
+		}
+		if _, err := r.Receipt(ctx, "d2"); !errors.Is(err, pipeline.ErrNotFound) {
+			t.Fatalf("Receipt(other delivery) = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("concurrent-writers-agree", func(t *testing.T) {
+		r := newReceipts(t)
+		const n = 8
+		got := make([]string, n)
+		errs := make([]error, n)
+		done := make(chan int)
+		for i := range n {
+			go func() {
+				b, err := r.PutReceipt(ctx, "d", []byte{'a' + byte(i)})
+				got[i], errs[i] = string(b), err
+				done <- i
+			}()
+		}
+		for range n {
+			<-done
+		}
+		for i := range n {
+			if errs[i] != nil || got[i] != got[0] {
+				t.Fatalf("writer %d got %q, %v; writer 0 got %q: want one winner for all", i, got[i], errs[i], got[0])
+			}
+		}
+	})
+}
