@@ -168,4 +168,3 @@ func hex4(b []byte, at int) (uint16, bool) {
 	}
 	return v, true
 }
-
