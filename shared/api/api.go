@@ -56,6 +56,16 @@ type Spooler interface {
 type Limits struct {
 	MaxUpload  int64 // bytes of one bag; default 8 GiB
 	MaxReceipt int64 // bytes of one receipt; default 1 MiB
+	// BodyIdle ends a request whose body sends nothing for this long (408); default
+	// DefaultBodyIdle.
+	BodyIdle time.Duration
+	// BodyMinRate (bytes a second) ends a request whose body, after BodyGrace, arrives slower
+	// on average (408); defaults DefaultBodyMinRate and DefaultBodyGrace.
+	BodyMinRate int64
+	BodyGrace   time.Duration
+	// MaxUploads is the most uploads received at once; one more is 503 with Retry-After.
+	// Default DefaultMaxUploads.
+	MaxUploads int
 }
 
 // Handler serves the API.
@@ -66,6 +76,7 @@ type Handler struct {
 	lim  Limits
 	log  *slog.Logger
 	mux  *http.ServeMux
+	uploads chan struct{} // one token per upload being received
 	// fonts set the PDF of GET /v1/bundles/{id}/report; nil answers that route with 503.
 	fonts *report.Fonts
 }
@@ -86,10 +97,22 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	if lim.MaxReceipt <= 0 {
 		lim.MaxReceipt = 1 << 20
 	}
+	if lim.BodyIdle <= 0 {
+		lim.BodyIdle = DefaultBodyIdle
+	}
+	if lim.BodyMinRate <= 0 {
+		lim.BodyMinRate = DefaultBodyMinRate
+	}
+	if lim.BodyGrace <= 0 {
+		lim.BodyGrace = DefaultBodyGrace
+	}
+	if lim.MaxUploads <= 0 {
+		lim.MaxUploads = DefaultMaxUploads
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{svc: svc, up: up, auth: auth, lim: lim, log: log, mux: http.NewServeMux()}
+	h := &Handler{svc: svc, up: up, auth: auth, lim: lim, log: log, mux: http.NewServeMux(), uploads: make(chan struct{}, lim.MaxUploads)}
 	h.mux.HandleFunc("POST /v1/bundles", h.as(h.postBundle, RoleUploader))
 	h.mux.HandleFunc("GET /v1/bundles/{id}", h.as(h.getBundle, RoleUploader, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/trail", h.as(h.getTrail, RoleLegal))
@@ -187,8 +210,16 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		mismatch *pipeline.ReceiptMismatchError
 		invalid  *pipeline.InvalidReceiptError
 		tooBig   *http.MaxBytesError
+		slow     *BodyTimeoutError
+		body     *BodyError
 	)
 	switch {
+	case errors.As(err, &slow):
+		h.log.Warn("request body timed out", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusRequestTimeout, err.Error())
+	case errors.As(err, &body):
+		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.As(err, &conflict):
 		writeError(w, http.StatusConflict, err.Error())
 	case errors.As(err, &mismatch):
@@ -235,7 +266,15 @@ func (h *Handler) postBundle(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("bag of %d bytes is larger than the %d bytes this server accepts", r.ContentLength, h.lim.MaxUpload))
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, h.lim.MaxUpload)
+	select {
+	case h.uploads <- struct{}{}:
+		defer func() { <-h.uploads }()
+	default:
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("this server is receiving %d uploads already, its most at once; retry later", cap(h.uploads)))
+		return
+	}
+	body := http.MaxBytesReader(w, newDeadlineBody(w, r, h.lim), h.lim.MaxUpload)
 	bundle, size, err := h.up.Spool(r.Context(), body)
 	if err != nil {
 		h.fail(w, r, err)
@@ -414,7 +453,7 @@ func (h *Handler) getDocument(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 	var req pipeline.ReceiptRequest
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.lim.MaxReceipt))
+	raw, err := io.ReadAll(http.MaxBytesReader(w, newDeadlineBody(w, r, h.lim), h.lim.MaxReceipt))
 	if err != nil {
 		h.fail(w, r, err)
 		return
