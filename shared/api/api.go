@@ -289,7 +289,7 @@ func (h *Handler) postBundle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The upload is durable from here: if processing fails now, Resume finishes it.
-	st, err := h.svc.Process(r.Context(), bundle)
+	st, err := h.svc.ProcessFor(r.Context(), bundle, id.Subject)
 	if err != nil {
 		h.log.Error("process upload", "bundle", bundle, "err", err)
 		writeJSON(w, http.StatusAccepted, map[string]any{"bundle": bundle, "state": pipeline.UploadReceived,
@@ -307,9 +307,12 @@ func (h *Handler) postBundle(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) getBundle(w http.ResponseWriter, r *http.Request) {
 	id := identity(r)
 	bundle := r.PathValue("id")
-	st, err := h.svc.BundleStatus(r.Context(), bundle)
-	if err == nil && id.Role == RoleUploader && st.Upload.Uploader != id.Subject {
-		err = &pipeline.BundleNotFoundError{BundleID: bundle}
+	var st *pipeline.Status
+	var err error
+	if id.Role == RoleUploader {
+		st, err = h.svc.BundleStatusFor(r.Context(), bundle, id.Subject)
+	} else {
+		st, err = h.svc.BundleStatus(r.Context(), bundle)
 	}
 	if err != nil {
 		if errors.Is(err, pipeline.ErrNotFound) {

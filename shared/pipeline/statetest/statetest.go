@@ -177,3 +177,31 @@ func RunReceipts(t *testing.T, newReceipts func(t *testing.T) pipeline.Receipts)
 		}
 	})
 }
+
+// RunSubmissions checks a Submissions backend; newSubmissions returns an empty one.
+func RunSubmissions(t *testing.T, newSubmissions func(t *testing.T) pipeline.Submissions) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	s := newSubmissions(t)
+	a := pipeline.Submission{BundleID: "b1", Uploader: "alice", Size: 10, Received: t0}
+	if got, err := s.AddSubmission(ctx, a); err != nil || got != a {
+		t.Fatalf("AddSubmission = %+v, %v; want %+v", got, err, a)
+	}
+	again := a
+	again.Received = t0.Add(time.Hour)
+	if got, err := s.AddSubmission(ctx, again); err != nil || !got.Received.Equal(t0) {
+		t.Fatalf("AddSubmission(again) = %+v, %v; want the first record", got, err)
+	}
+	b := pipeline.Submission{BundleID: "b1", Uploader: "bob", Size: 10, Received: t0.Add(time.Minute)}
+	if got, err := s.AddSubmission(ctx, b); err != nil || got != b {
+		t.Fatalf("AddSubmission(another uploader) = %+v, %v; want %+v", got, err, b)
+	}
+	if got, err := s.Submission(ctx, "b1", "bob"); err != nil || got != b {
+		t.Fatalf("Submission(b1, bob) = %+v, %v; want %+v", got, err, b)
+	}
+	for _, k := range [][2]string{{"b1", "carol"}, {"b2", "alice"}} {
+		if _, err := s.Submission(ctx, k[0], k[1]); !errors.Is(err, pipeline.ErrNotFound) {
+			t.Errorf("Submission(%s, %s) = %v, want ErrNotFound", k[0], k[1], err)
+		}
+	}
+}

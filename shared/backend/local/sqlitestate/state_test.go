@@ -152,3 +152,13 @@ func TestReceiptsConformance(t *testing.T) {
 		return r
 	})
 }
+
+func TestSubmissionsConformance(t *testing.T) {
+	statetest.RunSubmissions(t, func(t *testing.T) pipeline.Submissions {
+		s, err := NewSubmissions(context.Background(), openTestDB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
