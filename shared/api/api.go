@@ -70,12 +70,12 @@ type Limits struct {
 
 // Handler serves the API.
 type Handler struct {
-	svc  *pipeline.Service
-	up   Spooler
-	auth Authenticator
-	lim  Limits
-	log  *slog.Logger
-	mux  *http.ServeMux
+	svc     *pipeline.Service
+	up      Spooler
+	auth    Authenticator
+	lim     Limits
+	log     *slog.Logger
+	mux     *http.ServeMux
 	uploads chan struct{} // one token per upload being received
 	// fonts set the PDF of GET /v1/bundles/{id}/report; nil answers that route with 503.
 	fonts *report.Fonts
