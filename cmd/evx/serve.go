@@ -9,18 +9,25 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/web"
 )
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runServe(parent context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx serve", stderr,
-		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT] [--agency ID] [--json]\n"+
+		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--agency ID] [--json]\n"+
 			"Opens the data folder (creating it and the signing key on first run), finishes any work a\n"+
-			"previous run left pending, and serves the API until interrupted (SIGINT, SIGTERM).\n")
+			"previous run left pending, and serves the API until interrupted (SIGINT, SIGTERM). One evx\n"+
+			"serve at a time per data folder. The tokens file is read again when it changes and on SIGHUP.\n"+
+			"A non-loopback --addr needs TLS (--tls-cert, --tls-key) unless --insecure-http is given.\n"+
+			"The pages for the three roles are at /, the independent trail verifier at /verify.html.\n")
 	data := fs.String("data", "", "data folder (default $EVX_DATA, else ./.evx)")
 	dir := fs.String("directory", defaultDirectory, "counterpart directory (YAML)")
 	tokens := fs.String("tokens", "", "bearer tokens file: one \"TOKEN ROLE [SUBJECT]\" line per caller, mode 0600 (required)")
@@ -29,6 +36,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	window := fs.Duration("receipt-window", 14*24*time.Hour, "time a counterpart has to post its receipt")
 	expireEvery := fs.Duration("expire-every", time.Minute, "how often overdue deliveries are expired")
 	asJSON := fs.Bool("json", false, "announce the address, data folder and key id as one line of JSON")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate chain (PEM) to serve HTTPS with")
+	tlsKey := fs.String("tls-key", "", "TLS private key (PEM) of --tls-cert")
+	insecure := fs.Bool("insecure-http", false, "allow plain HTTP on a non-loopback address (tokens and evidence then cross the network in clear)")
 	agency := fs.String("agency", defaultAgency, "this deployment's agency: the holder, for the identifier index, of what its uploaders send")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
@@ -38,24 +48,62 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fs.Usage()
 		return exitUsage
 	}
-	toks, err := api.LoadTokens(*tokens)
+	if (*tlsCert == "") != (*tlsKey == "") {
+		fmt.Fprintln(stderr, "evx serve: --tls-cert and --tls-key go together")
+		return exitUsage
+	}
+	if err := checkListen(*addr, *tlsCert != "", *insecure); err != nil {
+		fmt.Fprintln(stderr, "evx serve:", err)
+		return exitUsage
+	}
+	// The file's form first (permissions, size, lines), before anything is opened; its
+	// counterpart ids once the directory is loaded.
+	if _, err := api.LoadTokens(*tokens); err != nil {
+		fmt.Fprintln(stderr, "evx serve:", err)
+		return exitUsage
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	dataDir := local.DataDir(*data)
+	lock, err := local.LockDataDir(dataDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx serve:", err)
 		return exitUsage
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	dataDir := local.DataDir(*data)
+	defer lock.Close()
 	node, err := openNode(ctx, dataDir, local.NodeOptions{Directory: *dir, ReceiptWindow: *window, MaxUploadSize: *maxUpload, Log: log})
 	if err != nil {
 		fmt.Fprintln(stderr, "evx serve:", err)
 		return exitUsage
 	}
 	defer node.Close()
-	if n, err := node.Service.Resume(ctx); err != nil {
-		log.Error("resume", "uploads", n, "err", err)
-	} else if n > 0 {
-		log.Info("resumed pending uploads", "uploads", n)
+	known := func(id string) bool {
+		_, err := node.Directory.Counterpart(context.Background(), id)
+		return err == nil
 	}
+	toks, err := api.OpenTokenFile(*tokens, known, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx serve:", err)
+		return exitUsage
+	}
+	go toks.Watch(ctx, 2*time.Second)
+	go func() {
+		for sig := range sigs {
+			if sig == syscall.SIGHUP {
+				log.Info("SIGHUP: reading the tokens file again", "file", *tokens)
+				toks.Reload()
+				continue
+			}
+			why := &stopSignal{sig}
+			log.Info("evx serve stopping", "reason", why)
+			cancel(why)
+			return
+		}
+	}()
 	matcher, _, err := node.OpenMatcher(ctx, *agency, nil, pipeline.MatchLimits{})
 	if err != nil {
 		fmt.Fprintln(stderr, "evx serve:", err)
@@ -68,7 +116,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			log.Info("indexed identifiers", "bundles", n)
 		}
 	}
+	if n, err := node.Service.Resume(ctx); err != nil {
+		log.Error("resume", "uploads", n, "err", err)
+	} else if n > 0 {
+		log.Info("resumed pending uploads", "uploads", n)
+	}
 	backfill()
+	if n, err := node.Reindex(ctx); err != nil && ctx.Err() == nil {
+		log.Error("search index", "err", err)
+	} else if n > 0 {
+		log.Info("indexed bundles for search", "bundles", n)
+	}
 	fnt, err := embeddedFonts()
 	if err != nil {
 		fmt.Fprintln(stderr, "evx serve:", err)
@@ -80,8 +138,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	srv := &http.Server{
-		Handler:           api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher),
+		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher).WithSessions(api.NewSessions(nil))),
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go func() {
@@ -105,14 +164,65 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		defer cancel()
 		srv.Shutdown(shut)
 	}()
-	if *asJSON {
-		json.NewEncoder(stdout).Encode(map[string]string{"url": "http://" + ln.Addr().String(), "data": dataDir, "key_id": node.Signer.KeyID()})
-	} else {
-		fmt.Fprintf(stdout, "evx: serving http://%s (data folder %s, key %s)\n", ln.Addr(), dataDir, node.Signer.KeyID())
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
 	}
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if *asJSON {
+		json.NewEncoder(stdout).Encode(map[string]string{"url": scheme + "://" + ln.Addr().String(), "data": dataDir, "key_id": node.Signer.KeyID()})
+	} else {
+		fmt.Fprintf(stdout, "evx: serving %s://%s (data folder %s, key %s)\n", scheme, ln.Addr(), dataDir, node.Signer.KeyID())
+	}
+	if *tlsCert != "" {
+		err = srv.ServeTLS(ln, *tlsCert, *tlsKey)
+	} else {
+		err = srv.Serve(ln)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("evx serve stopped", "reason", err)
 		fmt.Fprintln(stderr, "evx serve:", err)
 		return exitInvalid
 	}
+	log.Info("evx serve stopped", "reason", context.Cause(ctx))
 	return exitOK
+}
+
+// serveMux serves the API under /v1/ and the pages (package web) everywhere else.
+func serveMux(a http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", a)
+	mux.Handle("/", web.App())
+	return mux
+}
+
+// stopSignal is why evx serve stopped: the signal it received.
+type stopSignal struct{ sig os.Signal }
+
+func (s *stopSignal) Error() string {
+	name := s.sig.String()
+	if s.sig == syscall.SIGTERM {
+		name = "SIGTERM"
+	} else if s.sig == os.Interrupt {
+		name = "SIGINT"
+	}
+	return "received " + name + " (finishing the requests in progress, then closing the data folder)"
+}
+
+// checkListen refuses a non-loopback address without TLS unless insecure is set: tokens
+// and evidence would cross the network in clear.
+func checkListen(addr string, tls, insecure bool) error {
+	if tls || insecure {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--addr %s: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--addr %s is not a loopback address: serve TLS (--tls-cert, --tls-key), or give --insecure-http to send tokens and evidence in clear", addr)
 }

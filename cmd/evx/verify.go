@@ -16,11 +16,13 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 )
 
-const verifyUsage = `Usage: evx verify [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt]
+const verifyUsage = `Usage: evx verify [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt] [--clock-tolerance 5m]
 
 Checks a bundle's exported custody trail with the public key alone: the hash chain of its
 events, every signature, every inclusion proof against the signed checkpoint, and, when asked,
 every document's SHA-256 and the consistency of the log with a checkpoint you kept earlier.
+No event may be dated after the export time the trail's checkpoint states, nor after this
+computer's clock by more than --clock-tolerance.
 
 Exit codes: 0 verified; 1 invalid (the first failure is named, with expected and computed
 values); 2 usage error, unreadable input, a file that is not a trail, or a trail that lacks
@@ -211,12 +213,14 @@ func verifyTicker(w io.Writer, off bool, path string, size int64) func() {
 // older checkpoint.
 type checkInputs struct {
 	key, documents, checkpoint string
+	tolerance                  time.Duration
 }
 
 func (in *checkInputs) register(fs *flag.FlagSet) {
 	fs.StringVar(&in.key, "key", "", "trusted public key: PEM PKIX file (Ed25519 or ECDSA P-256)")
 	fs.StringVar(&in.documents, "documents", "", "folder with the bundle's documents, to check their SHA-256")
 	fs.StringVar(&in.checkpoint, "checkpoint", "", "an older signed checkpoint the log must be consistent with")
+	fs.DurationVar(&in.tolerance, "clock-tolerance", custody.DefaultClockTolerance, "how far ahead of this computer's clock an event may be dated")
 }
 
 // load reads the trusted key, the trail file and the optional inputs. Its errors are
@@ -241,6 +245,10 @@ func (in *checkInputs) load(trailPath string) (pub crypto.PublicKey, trail []byt
 // options reads the optional inputs, --documents and --checkpoint. Its errors are unreadable
 // input (exit 2).
 func (in *checkInputs) options() (opt custody.VerifyOptions, err error) {
+	if in.tolerance <= 0 {
+		return opt, fmt.Errorf("--clock-tolerance %s: want a positive duration such as 5m", in.tolerance)
+	}
+	opt.Now, opt.Tolerance = time.Now(), in.tolerance
 	if in.documents != "" {
 		if st, err := os.Stat(in.documents); err != nil || !st.IsDir() {
 			return opt, fmt.Errorf("--documents %s: not a readable folder", in.documents)

@@ -19,7 +19,8 @@
 //	GET  /v1/deliveries                      counterpart   its deliveries
 //	GET  /v1/deliveries/{id}                 counterpart   manifest: documents with their hashes, consignment event
 //	GET  /v1/deliveries/{id}/documents/{name...} counterpart  the document's bytes (records ContentAccessTracking)
-//	POST /v1/deliveries/{id}/receipt         counterpart   pipeline.ReceiptRequest → signed pipeline.Receipt (201)
+//	POST /v1/deliveries/{id}/receipt         counterpart   pipeline.ReceiptRequest → signed pipeline.Receipt (201; 200 with the stored receipt for an identical retry)
+//	GET  /v1/deliveries/{id}/receipt         counterpart   the signed pipeline.Receipt of the delivery's posted receipt
 //	GET  /v1/checkpoint                      anyone        latest signed checkpoint (text)
 //	GET  /v1/public-key                      anyone        evx's public key (PEM)
 package api
@@ -56,16 +57,27 @@ type Spooler interface {
 type Limits struct {
 	MaxUpload  int64 // bytes of one bag; default 8 GiB
 	MaxReceipt int64 // bytes of one receipt; default 1 MiB
+	// BodyIdle ends a request whose body sends nothing for this long (408); default
+	// DefaultBodyIdle.
+	BodyIdle time.Duration
+	// BodyMinRate (bytes a second) ends a request whose body, after BodyGrace, arrives slower
+	// on average (408); defaults DefaultBodyMinRate and DefaultBodyGrace.
+	BodyMinRate int64
+	BodyGrace   time.Duration
+	// MaxUploads is the most uploads received at once; one more is 503 with Retry-After.
+	// Default DefaultMaxUploads.
+	MaxUploads int
 }
 
 // Handler serves the API.
 type Handler struct {
-	svc  *pipeline.Service
-	up   Spooler
-	auth Authenticator
-	lim  Limits
-	log  *slog.Logger
-	mux  *http.ServeMux
+	svc     *pipeline.Service
+	up      Spooler
+	auth    Authenticator
+	lim     Limits
+	log     *slog.Logger
+	mux     *http.ServeMux
+	uploads chan struct{} // one token per upload being received
 	// fonts set the PDF of GET /v1/bundles/{id}/report; nil answers that route with 503.
 	fonts *report.Fonts
 }
@@ -86,10 +98,22 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	if lim.MaxReceipt <= 0 {
 		lim.MaxReceipt = 1 << 20
 	}
+	if lim.BodyIdle <= 0 {
+		lim.BodyIdle = DefaultBodyIdle
+	}
+	if lim.BodyMinRate <= 0 {
+		lim.BodyMinRate = DefaultBodyMinRate
+	}
+	if lim.BodyGrace <= 0 {
+		lim.BodyGrace = DefaultBodyGrace
+	}
+	if lim.MaxUploads <= 0 {
+		lim.MaxUploads = DefaultMaxUploads
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{svc: svc, up: up, auth: auth, lim: lim, log: log, mux: http.NewServeMux()}
+	h := &Handler{svc: svc, up: up, auth: auth, lim: lim, log: log, mux: http.NewServeMux(), uploads: make(chan struct{}, lim.MaxUploads)}
 	h.mux.HandleFunc("POST /v1/bundles", h.as(h.postBundle, RoleUploader))
 	h.mux.HandleFunc("GET /v1/bundles", h.as(h.listBundles, RoleUploader, RoleCounterpart, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}", h.as(h.getBundle, RoleUploader, RoleLegal))
@@ -100,6 +124,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/deliveries/{id}", h.as(h.getDelivery, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/documents/{name...}", h.as(h.getDocument, RoleCounterpart))
 	h.mux.HandleFunc("POST /v1/deliveries/{id}/receipt", h.as(h.postReceipt, RoleCounterpart))
+	h.mux.HandleFunc("GET /v1/deliveries/{id}/receipt", h.as(h.getReceipt, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/checkpoint", h.getCheckpoint)
 	h.mux.HandleFunc("GET /v1/public-key", h.getPublicKey)
 	return h
@@ -187,8 +212,16 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		mismatch *pipeline.ReceiptMismatchError
 		invalid  *pipeline.InvalidReceiptError
 		tooBig   *http.MaxBytesError
+		slow     *BodyTimeoutError
+		body     *BodyError
 	)
 	switch {
+	case errors.As(err, &slow):
+		h.log.Warn("request body timed out", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusRequestTimeout, err.Error())
+	case errors.As(err, &body):
+		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.As(err, &conflict):
 		writeError(w, http.StatusConflict, err.Error())
 	case errors.As(err, &mismatch):
@@ -214,8 +247,11 @@ func notFoundMessage(err error) string {
 		d   *pipeline.DeliveryNotFoundError
 		doc *pipeline.DocumentNotFoundError
 		b   *pipeline.BundleNotFoundError
+		nr  *pipeline.NoReceiptError
 	)
 	switch {
+	case errors.As(err, &nr):
+		return nr.Error()
 	case errors.As(err, &d):
 		return fmt.Sprintf("no delivery %s for you; list yours at /v1/deliveries", d.Delivery)
 	case errors.As(err, &doc):
@@ -232,7 +268,15 @@ func (h *Handler) postBundle(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("bag of %d bytes is larger than the %d bytes this server accepts", r.ContentLength, h.lim.MaxUpload))
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, h.lim.MaxUpload)
+	select {
+	case h.uploads <- struct{}{}:
+		defer func() { <-h.uploads }()
+	default:
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("this server is receiving %d uploads already, its most at once; retry later", cap(h.uploads)))
+		return
+	}
+	body := http.MaxBytesReader(w, newDeadlineBody(w, r, h.lim), h.lim.MaxUpload)
 	bundle, size, err := h.up.Spool(r.Context(), body)
 	if err != nil {
 		h.fail(w, r, err)
@@ -247,7 +291,7 @@ func (h *Handler) postBundle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The upload is durable from here: if processing fails now, Resume finishes it.
-	st, err := h.svc.Process(r.Context(), bundle)
+	st, err := h.svc.ProcessFor(r.Context(), bundle, id.Subject)
 	if err != nil {
 		h.log.Error("process upload", "bundle", bundle, "err", err)
 		writeJSON(w, http.StatusAccepted, map[string]any{"bundle": bundle, "state": pipeline.UploadReceived,
@@ -265,9 +309,12 @@ func (h *Handler) postBundle(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) getBundle(w http.ResponseWriter, r *http.Request) {
 	id := identity(r)
 	bundle := r.PathValue("id")
-	st, err := h.svc.BundleStatus(r.Context(), bundle)
-	if err == nil && id.Role == RoleUploader && st.Upload.Uploader != id.Subject {
-		err = &pipeline.BundleNotFoundError{BundleID: bundle}
+	var st *pipeline.Status
+	var err error
+	if id.Role == RoleUploader {
+		st, err = h.svc.BundleStatusFor(r.Context(), bundle, id.Subject)
+	} else {
+		st, err = h.svc.BundleStatus(r.Context(), bundle)
 	}
 	if err != nil {
 		if errors.Is(err, pipeline.ErrNotFound) {
@@ -411,14 +458,12 @@ func (h *Handler) getDocument(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 	var req pipeline.ReceiptRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, h.lim.MaxReceipt))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.fail(w, r, err)
-			return
-		}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, newDeadlineBody(w, r, h.lim), h.lim.MaxReceipt))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := decodeStrict(raw, &req); err != nil {
 		writeError(w, http.StatusBadRequest, "receipt is not valid JSON of the form {\"accepted\": true|false, \"reasons\": [...], \"documents\": [{\"name\": ..., \"sha256\": ...}]}: "+err.Error())
 		return
 	}
@@ -427,7 +472,21 @@ func (h *Handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if rc.Replayed {
+		// An identical retry (its first answer was lost): the receipt stored for the first.
+		writeJSON(w, http.StatusOK, rc)
+		return
+	}
 	writeJSON(w, http.StatusCreated, rc)
+}
+
+func (h *Handler) getReceipt(w http.ResponseWriter, r *http.Request) {
+	rc, err := h.svc.Receipt(r.Context(), identity(r).Counterpart, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rc)
 }
 
 func (h *Handler) getCheckpoint(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/backend/local"
@@ -46,8 +47,11 @@ type env struct {
 	node *local.Node
 }
 
-func newEnv(t *testing.T, lim api.Limits) *env {
-	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: "../../infra/counterparts.yaml"})
+func newEnv(t *testing.T, lim api.Limits) *env { return newEnvAt(t, lim, nil) }
+
+// newEnvAt is newEnv on a clock (nil: the real one).
+func newEnvAt(t *testing.T, lim api.Limits, clock pipeline.Clock) *env {
+	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: "../../infra/counterparts.yaml", Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,16 +192,48 @@ func TestRoles(t *testing.T) {
 			t.Errorf("receipt as %s = %d %s, want %d", who, code, body, want)
 		}
 	}
+	if code, body, _ := e.do("nl-om", "GET", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", nil); code != 404 || !strings.Contains(string(body), "no receipt yet") {
+		t.Errorf("GET receipt before any = %d %s, want 404 no receipt yet", code, body)
+	}
 	code, body, _ = e.do("nl-om", "POST", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", rq)
 	if code != 201 {
 		t.Fatalf("receipt = %d %s, want 201", code, body)
 	}
+	firstReceipt := body
 	rc := decode[pipeline.Receipt](t, body)
 	if err := pipeline.VerifyReceipt(&rc, e.node.Signer.Public()); err != nil {
 		t.Errorf("receipt does not verify: %v", err)
 	}
-	if code, body, _ := e.do("nl-om", "POST", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", rq); code != 409 {
-		t.Errorf("second receipt = %d %s, want 409", code, body)
+	// Before the receipt, nothing to serve; after it, an identical retry (its answer lost)
+	// and GET both return the stored signed receipt, byte for byte; a different one is 409.
+	if code, body, _ := e.do("nl-om", "POST", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", rq); code != 200 || !bytes.Equal(body, firstReceipt) {
+		t.Errorf("identical retry = %d %s, want 200 and the stored receipt %s", code, body, firstReceipt)
+	}
+	if code, body, _ := e.do("nl-om", "GET", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", nil); code != 200 || !bytes.Equal(body, firstReceipt) {
+		t.Errorf("GET receipt = %d %s, want 200 and the stored receipt", code, body)
+	}
+	for who, want := range map[string]int{"es-fge": 404, "alice": 403, "anon": 401} {
+		if code, body, _ := e.do(who, "GET", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", nil); code != want {
+			t.Errorf("GET receipt as %s = %d %s, want %d", who, code, body, want)
+		}
+	}
+	other, _ := json.Marshal(pipeline.ReceiptRequest{Accepted: true, Reasons: []string{"thanks"}, Documents: manifestHashes(t, e, "nl-om", delivery["nl-om"])})
+	if code, body, _ := e.do("nl-om", "POST", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", other); code != 409 {
+		t.Errorf("a different second receipt = %d %s, want 409", code, body)
+	}
+	// The first answer lost before it was stored (a crash between recording and storing): a
+	// retry with the same outcome gets a receipt of the recorded event signed afresh, which
+	// is then the stored one.
+	if _, err := e.node.DB.Exec(`DELETE FROM receipts`); err != nil {
+		t.Fatal(err)
+	}
+	code, body, _ = e.do("nl-om", "POST", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", rq)
+	again := decode[pipeline.Receipt](t, body)
+	if code != 200 || again.EventHash != rc.EventHash || pipeline.VerifyReceipt(&again, e.node.Signer.Public()) != nil {
+		t.Errorf("retry after the stored receipt was lost = %d %s, want 200 and a receipt of event %s", code, body, rc.EventHash)
+	}
+	if code, got, _ := e.do("nl-om", "GET", "/v1/deliveries/"+delivery["nl-om"]+"/receipt", nil); code != 200 || !bytes.Equal(got, body) {
+		t.Errorf("GET receipt = %d %s, want the reissued receipt %s", code, got, body)
 	}
 
 	// es-fge: a tampered copy cannot be accepted (422) but can be rejected (201).
@@ -210,6 +246,19 @@ func TestRoles(t *testing.T) {
 	for _, junk := range []string{"", "{", `{"accepted": true, "extra": 1}`, `[]`} {
 		if code, body, _ := e.do("es-fge", "POST", "/v1/deliveries/"+delivery["es-fge"]+"/receipt", []byte(junk)); code != 400 {
 			t.Errorf("receipt %q = %d %s, want 400", junk, code, body)
+		}
+	}
+	// Strict bodies: what a loose decoder would read one way and a person another is 400
+	// with the reason, and records nothing (the rejection below is still the first outcome).
+	for _, tc := range []struct{ body, reason string }{
+		{`{"accepted": false, "reasons": ["x"]}{"accepted": true}`, "data after the JSON value"},
+		{`{"accepted": true, "accepted": false, "reasons": ["x"]}`, `member \"accepted\" appears twice`},
+		{"{\"accepted\": false, \"reasons\": [\"bad \xff copy\"]}", "not valid UTF-8"},
+		{`{"accepted": false, "reasons": ["\udc00"]}`, "surrogate"},
+	} {
+		code, body, _ := e.do("es-fge", "POST", "/v1/deliveries/"+delivery["es-fge"]+"/receipt", []byte(tc.body))
+		if code != 400 || !strings.Contains(string(body), tc.reason) {
+			t.Errorf("receipt %q = %d %s, want 400 saying %q", tc.body, code, body, tc.reason)
 		}
 	}
 	rej, _ := json.Marshal(pipeline.ReceiptRequest{Accepted: false, Reasons: []string{"hash mismatch"}, Documents: bad})
@@ -311,7 +360,10 @@ func TestParseTokens(t *testing.T) {
 // SHA-256 header is that of the trail .../trail serves, and the PDF prints it and the verdict.
 // Refusals (uploader of the bundle or another, counterparts, anonymous) never carry a PDF.
 func TestReport(t *testing.T) {
-	e := newEnv(t, api.Limits{})
+	// A trail states when it was exported (its checkpoint's time line): on a stopped clock the
+	// trail served after the report is the one the report rendered.
+	now := time.Now().UTC()
+	e := newEnvAt(t, api.Limits{}, func() time.Time { return now })
 	code, body, _ := e.do("alice", "POST", "/v1/bundles", bag(t, "nl-om"))
 	if code != http.StatusCreated {
 		t.Fatalf("upload = %d %s, want 201", code, body)

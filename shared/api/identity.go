@@ -2,13 +2,19 @@ package api
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Role is what a caller may do.
@@ -37,6 +43,7 @@ type Authenticator interface {
 // tokens are kept, so lookups take the same time whatever the token.
 type Tokens struct {
 	byHash map[[32]byte]Identity
+	lines  map[[32]byte]int // the line of the file each token is on
 }
 
 // MaxTokensFile bounds the tokens file.
@@ -46,30 +53,44 @@ const MaxTokensFile = 1 << 20
 // comment. ROLE is uploader, counterpart or legal; for a counterpart SUBJECT is its id in the
 // counterpart directory (required), for the others the user's name (default: the role). Tokens
 // must be at least 16 characters. The file must not be readable by others (mode 0600).
+// A file over MaxTokensFile bytes is an error, never cut.
 func LoadTokens(path string) (*Tokens, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("tokens file: %w", err)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("tokens file %s has permissions %04o; it must be readable by its owner only: chmod 600 %s", path, fi.Mode().Perm(), path)
-	}
+	t, _, err := loadTokens(path)
+	return t, err
+}
+
+func loadTokens(path string) (*Tokens, [32]byte, error) {
+	var sum [32]byte
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("tokens file: %w", err)
+		return nil, sum, fmt.Errorf("tokens file: %w", err)
 	}
 	defer f.Close()
-	t, err := ParseTokens(io.LimitReader(f, MaxTokensFile+1))
+	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("tokens file %s: %w", path, err)
+		return nil, sum, fmt.Errorf("tokens file: %w", err)
 	}
-	return t, nil
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, sum, fmt.Errorf("tokens file %s has permissions %04o; it must be readable by its owner only: chmod 600 %s", path, fi.Mode().Perm(), path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxTokensFile+1))
+	if err != nil {
+		return nil, sum, fmt.Errorf("tokens file %s: %w", path, err)
+	}
+	sum = sha256.Sum256(data)
+	t, err := ParseTokens(bytes.NewReader(data))
+	if err != nil {
+		return nil, sum, fmt.Errorf("tokens file %s: %w", path, err)
+	}
+	return t, sum, nil
 }
 
 // ParseTokens reads the tokens file format (see LoadTokens).
 func ParseTokens(r io.Reader) (*Tokens, error) {
-	t := &Tokens{byHash: map[[32]byte]Identity{}}
-	sc := bufio.NewScanner(r)
+	t := &Tokens{byHash: map[[32]byte]Identity{}, lines: map[[32]byte]int{}}
+	lr := &io.LimitedReader{R: r, N: MaxTokensFile + 1}
+	sc := bufio.NewScanner(lr)
+	sc.Buffer(make([]byte, 0, 4096), 64<<10)
 	n := 0
 	for sc.Scan() {
 		n++
@@ -103,11 +124,134 @@ func ParseTokens(r io.Reader) (*Tokens, error) {
 			return nil, fmt.Errorf("line %d: token listed twice", n)
 		}
 		t.byHash[h] = id
+		t.lines[h] = n
+	}
+	if lr.N <= 0 {
+		return nil, fmt.Errorf("more than %d bytes: a tokens file is refused, not cut, above that size", MaxTokensFile)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("line %d: %w", n+1, err)
 	}
 	return t, nil
+}
+
+// CheckCounterparts checks that every counterpart token names a counterpart known to the
+// directory (known reports whether an id is in it); the first that does not is an error
+// naming its line.
+func (t *Tokens) CheckCounterparts(known func(id string) bool) error {
+	first := 0
+	var bad string
+	for h, id := range t.byHash {
+		if id.Role == RoleCounterpart && !known(id.Counterpart) {
+			if l := t.lines[h]; first == 0 || l < first {
+				first, bad = l, id.Counterpart
+			}
+		}
+	}
+	if first > 0 {
+		return fmt.Errorf("line %d: counterpart %q is not in the counterpart directory", first, bad)
+	}
+	return nil
+}
+
+// Len is the number of tokens.
+func (t *Tokens) Len() int { return len(t.byHash) }
+
+// TokenFile is a tokens file kept in force while evx serves: Reload reads it again (Watch
+// does when it changes; evx serve also on SIGHUP), so that a token is revoked by editing the
+// file. A file that no longer loads leaves the tokens last loaded in force, and says so
+// loudly in the log.
+type TokenFile struct {
+	path  string
+	known func(string) bool
+	log   *slog.Logger
+	cur   atomic.Pointer[Tokens]
+	mu    sync.Mutex
+	sum   [32]byte
+	stamp string // size and modification time of the file last read
+}
+
+// OpenTokenFile loads the tokens file at path; known, when not nil, checks counterpart ids
+// (see CheckCounterparts). Any error here is a startup error.
+func OpenTokenFile(path string, known func(string) bool, log *slog.Logger) (*TokenFile, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	f := &TokenFile{path: path, known: known, log: log}
+	t, sum, err := f.load()
+	if err != nil {
+		return nil, err
+	}
+	f.cur.Store(t)
+	f.sum, f.stamp = sum, f.statStamp()
+	return f, nil
+}
+
+func (f *TokenFile) load() (*Tokens, [32]byte, error) {
+	t, sum, err := loadTokens(f.path)
+	if err != nil {
+		return nil, sum, err
+	}
+	if f.known != nil {
+		if err := t.CheckCounterparts(f.known); err != nil {
+			return nil, sum, fmt.Errorf("tokens file %s: %w", f.path, err)
+		}
+	}
+	return t, sum, nil
+}
+
+func (f *TokenFile) statStamp() string {
+	fi, err := os.Stat(f.path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d %d", fi.Size(), fi.ModTime().UnixNano())
+}
+
+// Reload reads the file again. On success the new tokens are in force (changed reports
+// whether they differ from the old); on failure the old stay in force and the error is
+// logged at error level and returned.
+func (f *TokenFile) Reload() (changed bool, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stamp = f.statStamp()
+	t, sum, err := f.load()
+	if err != nil {
+		f.log.Error("TOKENS FILE NOT RELOADED: the tokens loaded before stay in force until the file is fixed", "file", f.path, "err", err)
+		return false, err
+	}
+	if sum == f.sum {
+		return false, nil
+	}
+	f.cur.Store(t)
+	f.sum = sum
+	f.log.Info("tokens file reloaded", "file", f.path, "tokens", t.Len())
+	return true, nil
+}
+
+// Watch reloads the file whenever its size or modification time changes, checking every
+// interval, until ctx ends.
+func (f *TokenFile) Watch(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f.mu.Lock()
+			changed := f.statStamp() != f.stamp
+			f.mu.Unlock()
+			if changed {
+				f.Reload()
+			}
+		}
+	}
+}
+
+// Authenticate implements Authenticator with the tokens in force.
+func (f *TokenFile) Authenticate(r *http.Request) (Identity, bool) {
+	return f.cur.Load().Authenticate(r)
 }
 
 // Authenticate implements Authenticator for "Authorization: Bearer TOKEN".

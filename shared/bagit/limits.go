@@ -92,3 +92,38 @@ func (l Limits) ratioExceeded(uncompressed, compressed int64) bool {
 	}
 	return uncompressed/compressed > l.MaxRatio
 }
+
+// MaxPayload answers the question "what is the most bytes a hostile upload of n bytes
+// can make evx write?" for an archive of the given kind ("zip", "tar", "tar.gz"): the
+// payload bytes [Bag.Validate] can hand its [Consumer], accepted or not, which is what
+// ingest stores. Tag files are held in memory within MaxTagBytes and are not counted.
+//
+//   - tar: n. Every payload byte is a byte of the archive; sparse members, whose holes
+//     are not, are refused, as are links.
+//   - zip: the members' declared sizes, which the bytes read must match, are held
+//     together to MaxRatio times the archive's size above RatioFloor, so at most
+//     max(RatioFloor, (MaxRatio+1)·n - 1).
+//   - tar.gz: the inflated stream is held to the same ratio of the compressed bytes read
+//     so far (the bytes that cross it are not passed on), so the same bound.
+//
+// Both compressed forms are also held to MaxTotalSize. TestMaxPayload checks the bound
+// against every hostile archive and against archives built to approach it.
+func (l Limits) MaxPayload(kind string, n int64) int64 {
+	l = l.withDefaults()
+	if n <= 0 {
+		return 0
+	}
+	switch kind {
+	case "tar":
+		return n
+	case "zip", "tar.gz":
+		b := l.RatioFloor
+		if n <= (1<<62)/(l.MaxRatio+1) {
+			b = max(b, (l.MaxRatio+1)*n-1)
+		} else {
+			b = l.MaxTotalSize
+		}
+		return min(b, l.MaxTotalSize)
+	}
+	return 0
+}

@@ -99,6 +99,11 @@ func (t *tarMembers) next() (*tar.Header, string, error) {
 		if h.Typeflag == tar.TypeXGlobalHeader {
 			continue // pax global header (git archive writes one): metadata, not a member
 		}
+		if sparse(h) {
+			// A sparse member's logical size is not in the archive: 10 KB of headers can
+			// claim a gigabyte of holes. Refused, as links and devices are.
+			return nil, "", &ArchiveError{Path: h.Name, Reason: fmt.Sprintf("is a sparse file (%d bytes claimed, GNU sparse map); a bag may hold only regular files stored whole", h.Size)}
+		}
 		name, dir, err := cleanMember(h.Name, t.lim)
 		if err != nil {
 			return nil, "", err
@@ -131,6 +136,21 @@ func (t *tarMembers) next() (*tar.Header, string, error) {
 		}
 		return h, name, nil
 	}
+}
+
+// sparse reports whether h is a GNU sparse member: the old GNU type 'S', or a PAX
+// header with GNU.sparse.* records (formats 0.0, 0.1 and 1.0, and any version
+// archive/tar does not know, which it would pass on unexpanded).
+func sparse(h *tar.Header) bool {
+	if h.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range h.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
 }
 
 func tarErr(err error) error {
@@ -170,11 +190,13 @@ type ratioReader struct {
 func (r *ratioReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
 	r.n += int64(n)
+	// The bytes that cross a limit are not passed on, so that what a reader gets never
+	// exceeds the bound [Limits.MaxPayload] states.
 	if r.lim.ratioExceeded(r.n, r.comp.n) {
-		return n, &LimitError{Limit: "MaxRatio", Max: r.lim.MaxRatio, Got: ratio(r.n, r.comp.n)}
+		return 0, &LimitError{Limit: "MaxRatio", Max: r.lim.MaxRatio, Got: ratio(r.n, r.comp.n)}
 	}
 	if r.n > r.lim.MaxTotalSize+1<<20 {
-		return n, &LimitError{Limit: "MaxTotalSize", Max: r.lim.MaxTotalSize, Got: r.n}
+		return 0, &LimitError{Limit: "MaxTotalSize", Max: r.lim.MaxTotalSize, Got: r.n}
 	}
 	return n, err
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/transparency-dev/formats/log"
 	"golang.org/x/mod/sumdb/note"
@@ -135,6 +136,39 @@ func SignCheckpoint(ctx context.Context, s Signer, origin string, size uint64, r
 	return note.Sign(&note.Note{Text: string(body)}, ns)
 }
 
+// SignCheckpointAt is SignCheckpoint with the time of signing in an extension line of the
+// checkpoint body, "time <TimeFormat>", so that it is signed with the rest: no event under
+// the checkpoint can be stamped later ([CheckpointTime], [FutureEventError]). Readers of
+// the checkpoint format that know no extensions skip the line.
+func SignCheckpointAt(ctx context.Context, s Signer, origin string, size uint64, root []byte, at time.Time) ([]byte, error) {
+	ns, err := NewNoteSigner(ctx, origin, s)
+	if err != nil {
+		return nil, err
+	}
+	body := log.Checkpoint{Origin: origin, Size: size, Hash: root}.Marshal()
+	body = append(body, checkpointTimePrefix+at.UTC().Format(TimeFormat)+"\n"...)
+	return note.Sign(&note.Note{Text: string(body)}, ns)
+}
+
+const checkpointTimePrefix = "time "
+
+// CheckpointTime returns the signing time a checkpoint's extension lines state, if any.
+// ext is the extension data log.ParseCheckpoint returns (OpenCheckpointTime does both).
+func CheckpointTime(ext []byte) (time.Time, bool, error) {
+	for _, line := range strings.Split(string(ext), "\n") {
+		v, ok := strings.CutPrefix(line, checkpointTimePrefix)
+		if !ok {
+			continue
+		}
+		t, err := time.Parse(TimeFormat, v)
+		if err != nil {
+			return time.Time{}, false, fmt.Errorf("checkpoint time %q: want %s", v, TimeFormat)
+		}
+		return t, true, nil
+	}
+	return time.Time{}, false, nil
+}
+
 // Checkpoint returns a signed checkpoint of the log's current state.
 func (k *Keeper) Checkpoint(ctx context.Context) ([]byte, error) {
 	size, err := k.Ledger.LogSize(ctx)
@@ -155,31 +189,50 @@ const maxCheckpoint = 64 << 10
 // is taken from the note's first line; the key, not the name, is what is trusted. A failure is
 // a *CheckpointError.
 func OpenCheckpoint(text []byte, pub crypto.PublicKey) (*log.Checkpoint, error) {
+	cp, _, err := openCheckpoint(text, pub)
+	return cp, err
+}
+
+// OpenCheckpointTime is OpenCheckpoint that also returns the signing time the checkpoint
+// states (zero for a checkpoint without one, as SignCheckpoint writes).
+func OpenCheckpointTime(text []byte, pub crypto.PublicKey) (*log.Checkpoint, time.Time, error) {
+	cp, ext, err := openCheckpoint(text, pub)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	at, _, err := CheckpointTime(ext)
+	if err != nil {
+		return nil, time.Time{}, &CheckpointError{Reason: err.Error()}
+	}
+	return cp, at, nil
+}
+
+func openCheckpoint(text []byte, pub crypto.PublicKey) (*log.Checkpoint, []byte, error) {
 	if len(text) > maxCheckpoint {
-		return nil, &CheckpointError{Reason: fmt.Sprintf("checkpoint of %d bytes exceeds %d", len(text), maxCheckpoint)}
+		return nil, nil, &CheckpointError{Reason: fmt.Sprintf("checkpoint of %d bytes exceeds %d", len(text), maxCheckpoint)}
 	}
 	origin, _, _ := strings.Cut(string(text), "\n")
 	v, err := NewNoteVerifier(origin, pub)
 	if err != nil {
-		return nil, &CheckpointError{Reason: "origin line", Err: err}
+		return nil, nil, &CheckpointError{Reason: "origin line", Err: err}
 	}
-	cp, _, _, err := log.ParseCheckpoint(text, origin, v)
+	cp, ext, _, err := log.ParseCheckpoint(text, origin, v)
 	if err != nil {
 		want := fmt.Sprintf("%s+%08x", v.Name(), v.KeyHash())
 		got := noteSigners(text)
 		if got == "" {
-			return nil, &CheckpointError{Reason: "not a signed checkpoint note", Err: err}
+			return nil, nil, &CheckpointError{Reason: "not a signed checkpoint note", Err: err}
 		}
 		reason := "not signed by the trusted key"
 		if strings.Contains(got, want) {
 			reason = "the trusted key's signature does not match the checkpoint text"
 		}
-		return nil, &CheckpointError{Reason: reason, Want: want, Got: got, Err: err}
+		return nil, nil, &CheckpointError{Reason: reason, Want: want, Got: got, Err: err}
 	}
 	if len(cp.Hash) != sha256.Size {
-		return nil, &CheckpointError{Reason: fmt.Sprintf("root hash of %d bytes, want 32", len(cp.Hash))}
+		return nil, nil, &CheckpointError{Reason: fmt.Sprintf("root hash of %d bytes, want 32", len(cp.Hash))}
 	}
-	return cp, nil
+	return cp, ext, nil
 }
 
 // noteSigners lists the "<name>+<key hash>" of every signature line of a note, for messages.

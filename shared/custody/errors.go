@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Verification failures. Each names the event (by its sequence) or the document it concerns
@@ -86,6 +87,25 @@ type TimeOrderError struct {
 
 func (e *TimeOrderError) Error() string {
 	return fmt.Sprintf("event seq %d is stamped %s, before its predecessor's %s", e.Seq, e.Got, e.Previous)
+}
+
+// FutureEventError: the event at Seq is stamped after a time it cannot follow: the time the
+// trail was exported (Bound "export"), or the verifier's clock plus the tolerance it stated
+// (Bound "clock"; Tolerance says how much). A trail holds only what had happened when it was
+// exported, so an event dated later was stamped wrongly or forged by the signer.
+type FutureEventError struct {
+	Seq       uint64
+	Bound     string        // "export" or "clock"
+	Limit     string        // the latest time allowed: the export time, or the clock plus Tolerance
+	Got       string        // time of the event
+	Tolerance time.Duration // for Bound "clock"
+}
+
+func (e *FutureEventError) Error() string {
+	if e.Bound == "clock" {
+		return fmt.Sprintf("event seq %d is stamped %s, later than this computer's clock allows (%s, with a tolerance of %s): it lies in the future", e.Seq, e.Got, e.Limit, e.Tolerance)
+	}
+	return fmt.Sprintf("event seq %d is stamped %s, after the trail was exported (%s): a trail cannot hold an event from after its export", e.Seq, e.Got, e.Limit)
 }
 
 // CheckpointError: the checkpoint is not a checkpoint signed by the trusted key. Want names
@@ -241,6 +261,15 @@ func (e *SignatureError) Failure() Failure {
 
 func (e *TimeOrderError) Failure() Failure {
 	return Failure{Kind: "TimeOrderError", Seq: e.Seq, HasSeq: true, Want: "not before " + e.Previous, Got: e.Got}
+}
+
+func (e *FutureEventError) Failure() Failure {
+	f := Failure{Kind: "FutureEventError", Seq: e.Seq, HasSeq: true, Want: "not after " + e.Limit, Got: e.Got,
+		Facts: []Fact{{"bound", e.Bound}}}
+	if e.Bound == "clock" {
+		f.Facts = append(f.Facts, Fact{"tolerance", e.Tolerance.String()})
+	}
+	return f
 }
 
 func (e *CheckpointError) Failure() Failure {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/evx-project/evx/internal/decls"
 	"github.com/evx-project/evx/shared/custody"
@@ -29,6 +30,11 @@ func TestFailureOf(t *testing.T) {
 			custody.Failure{Kind: "SignatureError", Seq: 7, HasSeq: true, Want: "k1", Got: "k2"}},
 		{&custody.TimeOrderError{Seq: 8, Previous: "t1", Got: "t0"},
 			custody.Failure{Kind: "TimeOrderError", Seq: 8, HasSeq: true, Want: "not before t1", Got: "t0"}},
+		{&custody.FutureEventError{Seq: 2, Bound: "export", Limit: "t1", Got: "t9"},
+			custody.Failure{Kind: "FutureEventError", Seq: 2, HasSeq: true, Want: "not after t1", Got: "t9", Facts: []custody.Fact{{Name: "bound", Value: "export"}}}},
+		{&custody.FutureEventError{Seq: 3, Bound: "clock", Limit: "t1", Got: "t9", Tolerance: 5 * time.Minute},
+			custody.Failure{Kind: "FutureEventError", Seq: 3, HasSeq: true, Want: "not after t1", Got: "t9",
+				Facts: []custody.Fact{{Name: "bound", Value: "clock"}, {Name: "tolerance", Value: "5m0s"}}}},
 		{&custody.CheckpointError{Reason: "no valid signature", Want: "o+1", Got: "o+2"},
 			custody.Failure{Kind: "CheckpointError", Want: "o+1", Got: "o+2", Facts: []custody.Fact{{Name: "reason", Value: "no valid signature"}}}},
 		{&custody.InclusionError{Seq: 9, Leaf: 8, Size: 12, Want: root1, Got: root2},

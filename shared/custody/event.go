@@ -47,13 +47,17 @@ const (
 	// FixityCheck: a scheduled re-check of stored documents against their recorded hashes;
 	// Details.Reasons lists mismatches, empty when every document matched.
 	FixityCheck EventType = "FixityCheck"
+	// Resubmission: another uploader submitted the exact bytes of the bundle again; Actor
+	// names who and Time when. Nothing else changes: the bundle, its documents and its
+	// deliveries are the first submission's.
+	Resubmission EventType = "Resubmission"
 )
 
 // EventTypes lists every known type, party-boundary events first.
 var EventTypes = []EventType{
 	SubmissionAcceptance, SubmissionRejection, ContentConsignment, ContentAccessTracking,
 	ConsignmentAcceptance, ConsignmentRejection, AcceptanceRejectionExpiry,
-	Hashed, Stored, Extracted, FixityCheck,
+	Hashed, Stored, Extracted, FixityCheck, Resubmission,
 }
 
 // Actor kinds.

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // TrailFormat identifies the trail file layout; Verify refuses any other.
@@ -20,10 +21,13 @@ const TrailFormat = "evx-custody-trail/1"
 // signs, the public key that signed them, and (on request) a consistency proof from an older
 // log size to the checkpoint's.
 type Trail struct {
-	Format      string             `json:"format"`
-	BundleID    string             `json:"bundle"`
-	Keys        []PublicKey        `json:"keys"`
-	Checkpoint  string             `json:"checkpoint"` // signed note, see OpenCheckpoint
+	Format     string      `json:"format"`
+	BundleID   string      `json:"bundle"`
+	Keys       []PublicKey `json:"keys"`
+	Checkpoint string      `json:"checkpoint"` // signed note, see OpenCheckpoint
+	// Exported is when the trail was exported (TimeFormat, UTC); no event may be later.
+	// Older trails lack it.
+	Exported    string             `json:"exported,omitempty"`
 	Events      []TrailEvent       `json:"events"`
 	Consistency *ConsistencyRecord `json:"consistency,omitempty"`
 }
@@ -56,6 +60,10 @@ type ExportOptions struct {
 	// ConsistencyFrom, when not zero, adds a consistency proof from that log size (the size of
 	// a checkpoint the recipient already holds) to the exported checkpoint's.
 	ConsistencyFrom uint64
+	// Time is the export time the trail's checkpoint states (see SignCheckpointAt); the
+	// Keeper's clock, or
+	// time.Now, when zero. It is never stated before the last event's time.
+	Time time.Time
 }
 
 // Export builds the trail of bundleID: its events, read from l, proven against a checkpoint
@@ -78,7 +86,11 @@ func Export(ctx context.Context, l Ledger, s Signer, origin, bundleID string, op
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", bundleID, err)
 	}
-	cp, err := SignCheckpoint(ctx, s, origin, size, root)
+	now := opt.Time
+	if now.IsZero() {
+		now = time.Now()
+	}
+	cp, err := SignCheckpointAt(ctx, s, origin, size, root, now)
 	if err != nil {
 		return nil, fmt.Errorf("export %s: checkpoint: %w", bundleID, err)
 	}
@@ -109,6 +121,9 @@ func Export(ctx context.Context, l Ledger, s Signer, origin, bundleID string, op
 
 // Export is Export with the keeper's ledger, signer and origin.
 func (k *Keeper) Export(ctx context.Context, bundleID string, opt ExportOptions) (*Trail, error) {
+	if opt.Time.IsZero() && k.Now != nil {
+		opt.Time = k.Now()
+	}
 	return Export(ctx, k.Ledger, k.Signer, k.Origin, bundleID, opt)
 }
 

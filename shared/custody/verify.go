@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -31,7 +32,17 @@ type VerifyOptions struct {
 	// Older, when set, is a signed checkpoint the verifier held before (e.g. received with an
 	// earlier delivery); the trail must prove that its log extends that one.
 	Older []byte
+	// Now, when set, is the verifier's clock: an event stamped later than Now plus Tolerance
+	// is a *FutureEventError. evx verify sets it; a program re-checking an archived trail
+	// may leave it zero.
+	Now time.Time
+	// Tolerance is how far ahead of Now an event may be stamped (clocks differ between
+	// machines); DefaultClockTolerance when zero.
+	Tolerance time.Duration
 }
+
+// DefaultClockTolerance is the tolerance of VerifyOptions.Now when none is stated.
+const DefaultClockTolerance = 5 * time.Minute
 
 // Report summarises a successful verification.
 type Report struct {
@@ -63,7 +74,8 @@ func VerifyTrail(data []byte, pub crypto.PublicKey, opt VerifyOptions) (*Report,
 //     the hash of the event before it (*BreakError), its seq follows (*SequenceError), its
 //     content hashes to its hash (*EventHashError), it names pub's key id and its signature
 //     verifies (*SignatureError), its time is not before its predecessor's (*TimeOrderError),
-//     and its inclusion proof leads to the checkpoint's root (*InclusionError);
+//     nor after the export time its checkpoint states (SignCheckpointAt) or, with opt.Now, after opt.Now plus the tolerance
+//     (*FutureEventError), and its inclusion proof leads to the checkpoint's root (*InclusionError);
 //  3. the list of keys names pub (*FormatError);
 //  4. with opt.Documents, every recorded document's SHA-256 (*DocumentHashError);
 //  5. with opt.Older, the consistency of the checkpoint's log with the older one
@@ -82,10 +94,15 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 	if err != nil {
 		return nil, err
 	}
-	cp, err := OpenCheckpoint([]byte(t.Checkpoint), pub)
+	cp, exported, err := OpenCheckpointTime([]byte(t.Checkpoint), pub)
 	if err != nil {
 		return nil, err
 	}
+	tol := opt.Tolerance
+	if tol <= 0 {
+		tol = DefaultClockTolerance
+	}
+	clockLimit := opt.Now.Add(tol)
 	checks := checkEvents(t.Events, pub, cp.Size, cp.Hash)
 	var prev *Event
 	for i := range t.Events {
@@ -118,6 +135,12 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		}
 		if prev != nil && e.Time.Before(prev.Time) {
 			return nil, &TimeOrderError{Seq: e.Seq, Previous: prev.Time.Format(TimeFormat), Got: e.Time.Format(TimeFormat)}
+		}
+		if !exported.IsZero() && e.Time.After(exported) {
+			return nil, &FutureEventError{Seq: e.Seq, Bound: "export", Limit: exported.UTC().Format(TimeFormat), Got: e.Time.UTC().Format(TimeFormat)}
+		}
+		if !opt.Now.IsZero() && e.Time.After(clockLimit) {
+			return nil, &FutureEventError{Seq: e.Seq, Bound: "clock", Limit: clockLimit.UTC().Format(TimeFormat), Got: e.Time.UTC().Format(TimeFormat), Tolerance: tol}
 		}
 		if c.inclErr != nil || !bytes.Equal(c.root, cp.Hash) {
 			return nil, &InclusionError{Seq: e.Seq, Leaf: t.Events[i].Leaf, Size: cp.Size, Want: cp.Hash, Got: c.root, Err: c.inclErr}

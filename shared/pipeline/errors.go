@@ -59,6 +59,21 @@ func (e *ReceiptConflictError) Error() string {
 	return fmt.Sprintf("delivery %s already has its outcome (%s); a second receipt is not recorded", e.Delivery, e.Recorded)
 }
 
+// NoReceiptError: the delivery has no receipt to serve: none was posted yet, or it expired
+// (Recorded is then AcceptanceRejectionExpiry).
+type NoReceiptError struct {
+	Delivery string
+	Recorded custody.EventType
+}
+
+func (e *NoReceiptError) Error() string {
+	if e.Recorded != "" {
+		return fmt.Sprintf("delivery %s has no receipt: its outcome is %s", e.Delivery, e.Recorded)
+	}
+	return fmt.Sprintf("delivery %s has no receipt yet: post one to /v1/deliveries/%s/receipt", e.Delivery, e.Delivery)
+}
+func (e *NoReceiptError) Unwrap() error { return ErrNotFound }
+
 // HashMismatch is one document whose hash the counterpart reported differs from the record.
 type HashMismatch struct {
 	Name string `json:"name"`

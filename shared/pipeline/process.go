@@ -20,7 +20,41 @@ func (s *Service) Submit(ctx context.Context, u Upload) (Upload, error) {
 	if u.Received.IsZero() {
 		u.Received = s.c.Clock().UTC()
 	}
-	return s.c.Uploads.AddUpload(ctx, u)
+	stored, err := s.c.Uploads.AddUpload(ctx, u)
+	if err != nil {
+		return Upload{}, err
+	}
+	if s.c.Submissions != nil && u.Uploader != "" {
+		if _, err := s.c.Submissions.AddSubmission(ctx, Submission{BundleID: u.BundleID, Uploader: u.Uploader, Size: u.Size, Received: u.Received}); err != nil {
+			return Upload{}, err
+		}
+	}
+	return stored, nil
+}
+
+// ProcessFor is Process for an upload by uploader, and returns the status as that uploader
+// may see it (BundleStatusFor). When uploader is not the bundle's first uploader (it sent the
+// exact bytes of a bundle another sent), its submission is recorded on the bundle's trail as
+// a Resubmission event, once per uploader, after the bundle's own outcome.
+func (s *Service) ProcessFor(ctx context.Context, bundleID, uploader string) (*Status, error) {
+	st, err := s.Process(ctx, bundleID)
+	if err != nil {
+		return nil, err
+	}
+	if uploader != "" && st.Upload.Uploader != uploader {
+		if _, _, err := s.appendOnce(ctx, bundleID, func(trail []custody.Entry) (*decision, error) {
+			if _, ok := find(trail, func(e custody.Event) bool {
+				return e.Type == custody.Resubmission && e.Actor.ID == uploader
+			}); ok {
+				return nil, nil
+			}
+			return &decision{typ: custody.Resubmission, actor: custody.Actor{Kind: custody.ActorUser, ID: uploader}}, nil
+		}); err != nil {
+			return nil, err
+		}
+		s.c.Log.Info("resubmission", "bundle", bundleID, "uploader", uploader, "first_uploader", st.Upload.Uploader)
+	}
+	return s.BundleStatusFor(ctx, bundleID, uploader)
 }
 
 // Status is where a bundle stands, for its uploader.
@@ -78,18 +112,66 @@ func (s *Service) BundleStatus(ctx context.Context, bundleID string) (*Status, e
 	if err != nil {
 		return nil, err
 	}
-	st := &Status{Upload: u}
 	trail, err := s.c.Ledger.Events(ctx, bundleID)
 	if err != nil {
 		return nil, err
 	}
+	return s.statusOf(ctx, u, trail, true)
+}
+
+// BundleStatusFor is BundleStatus as one uploader may see it: its own submission of the
+// bundle (see ProcessFor). A bundle that does not exist and another uploader's are both a
+// *BundleNotFoundError, reached through the same store calls (Submissions.Submission, then
+// Uploads.Upload: two point lookups), so that neither the answer nor the work behind it
+// tells them apart.
+func (s *Service) BundleStatusFor(ctx context.Context, bundleID, uploader string) (*Status, error) {
+	notFound := &BundleNotFoundError{BundleID: bundleID}
+	var sub Submission
+	var subErr error = ErrNotFound
+	if s.c.Submissions != nil {
+		sub, subErr = s.c.Submissions.Submission(ctx, bundleID, uploader)
+		if subErr != nil && !errors.Is(subErr, ErrNotFound) {
+			return nil, subErr
+		}
+	}
+	u, err := s.c.Uploads.Upload(ctx, bundleID)
+	if errors.Is(err, ErrNotFound) || uploader == "" {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	first := u.Uploader == uploader
+	if !first && subErr != nil {
+		return nil, notFound // another uploader's bundle: the same two lookups as an absent one
+	}
+	trail, err := s.c.Ledger.Events(ctx, bundleID)
+	if err != nil {
+		return nil, err
+	}
+	if first {
+		return s.statusOf(ctx, u, trail, true)
+	}
+	// A later uploader of the same bytes: its own submission, the bundle's outcome (it
+	// follows from the bytes it sent), not the first submission's deliveries.
+	u.Uploader, u.Size, u.Received = sub.Uploader, sub.Size, sub.Received
+	return s.statusOf(ctx, u, trail, false)
+}
+
+// statusOf is the status of upload u whose trail is trail; deliveries are read only when
+// withDeliveries is set.
+func (s *Service) statusOf(ctx context.Context, u Upload, trail []custody.Entry, withDeliveries bool) (*Status, error) {
+	st := &Status{Upload: u}
 	en, ok := find(trail, isSubmission)
 	if !ok {
 		return st, nil
 	}
 	st.Ingest = resultOf(en)
+	if !withDeliveries {
+		return st, nil
+	}
 	for _, cp := range st.Ingest.Counterparts {
-		d, err := s.c.Deliveries.Delivery(ctx, DeliveryID(bundleID, cp))
+		d, err := s.c.Deliveries.Delivery(ctx, DeliveryID(u.BundleID, cp))
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}

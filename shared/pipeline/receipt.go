@@ -51,6 +51,9 @@ type Receipt struct {
 	Checkpoint string `json:"checkpoint"`
 	KeyID      string `json:"key_id"`
 	Signature  string `json:"signature,omitempty"` // standard base64
+	// Replayed is true when the receipt is the one stored for an earlier identical post (or
+	// served by Service.Receipt): not part of the receipt, nor of what is signed.
+	Replayed bool `json:"-"`
 }
 
 func (r *Receipt) signedBytes() ([]byte, error) {
@@ -93,8 +96,10 @@ var isOutcome = []custody.EventType{custody.ConsignmentAcceptance, custody.Consi
 // differ is refused with a *ReceiptMismatchError (nothing recorded; the counterpart should
 // reject); a rejection is recorded as ConsignmentRejection with the counterpart's reasons and
 // every mismatch. A delivery that already has an outcome (receipt or expiry) gives a
-// *ReceiptConflictError; a receipt after the deadline records the expiry first and gives one
-// too. Another counterpart's delivery is a *DeliveryNotFoundError.
+// *ReceiptConflictError, except an identical retry of the receipt that recorded it: that gets
+// the receipt stored for the first post (Receipt.Replayed set; see Config.Receipts). A receipt
+// after the deadline records the expiry first and gives a conflict too. Another
+// counterpart's delivery is a *DeliveryNotFoundError.
 func (s *Service) PostReceipt(ctx context.Context, counterpart, deliveryID string, req ReceiptRequest) (*Receipt, error) {
 	d, trail, con, err := s.ownDelivery(ctx, counterpart, deliveryID)
 	if err != nil {
@@ -102,7 +107,7 @@ func (s *Service) PostReceipt(ctx context.Context, counterpart, deliveryID strin
 	}
 	if en, ok := find(trail, forCounterpart(counterpart, isOutcome...)); ok {
 		s.syncState(ctx, d, en.Event.Type)
-		return nil, &ReceiptConflictError{Delivery: deliveryID, Recorded: en.Event.Type}
+		return s.replay(ctx, d, en, con, req)
 	}
 	if s.c.Clock().After(d.Deadline) {
 		typ, err := s.expire(ctx, d)
@@ -154,17 +159,40 @@ func (s *Service) PostReceipt(ctx context.Context, counterpart, deliveryID strin
 		return &decision{typ: typ, actor: custody.Actor{Kind: custody.ActorCounterpart, ID: counterpart},
 			details: custody.Details{Counterpart: counterpart, Documents: confirmed, Reasons: capReasons(reasons), Reference: con.Details.Reference}}, nil
 	})
+	var conflict *ReceiptConflictError
+	if errors.As(err, &conflict) {
+		// Another post recorded the outcome first (a retry racing its original): answer as a
+		// retry would be answered.
+		trail, terr := s.c.Ledger.Events(ctx, d.BundleID)
+		if terr != nil {
+			return nil, terr
+		}
+		if en, ok := find(trail, forCounterpart(counterpart, isOutcome...)); ok {
+			return s.replay(ctx, d, en, con, req)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	s.syncState(ctx, d, typ)
+	rc, err := s.signReceipt(ctx, d, en, recorded, mismatches)
+	if err != nil {
+		return nil, err
+	}
+	s.c.Log.Info("receipt", "delivery", deliveryID, "bundle", d.BundleID, "counterpart", counterpart, "outcome", typ)
+	return s.storeReceipt(ctx, d.ID, storedReceipt{Request: normalRequest(req), Receipt: rc}, req)
+}
+
+// signReceipt signs evx's receipt of the recorded outcome en, with a checkpoint of the log
+// as it is now.
+func (s *Service) signReceipt(ctx context.Context, d Delivery, en custody.Entry, recorded []custody.Document, mismatches []HashMismatch) (*Receipt, error) {
 	cp, err := s.keeper.Checkpoint(ctx)
 	if err != nil {
 		return nil, err
 	}
 	rc := &Receipt{
-		Format: ReceiptFormat, Delivery: deliveryID, Bundle: d.BundleID, Counterpart: counterpart,
-		Outcome: typ, Reasons: en.Event.Details.Reasons, Mismatches: mismatches, Documents: recorded,
+		Format: ReceiptFormat, Delivery: d.ID, Bundle: d.BundleID, Counterpart: d.Counterpart,
+		Outcome: en.Event.Type, Reasons: en.Event.Details.Reasons, Mismatches: mismatches, Documents: recorded,
 		EventSeq: en.Event.Seq, EventHash: en.Event.Hash, LeafIndex: en.Leaf,
 		Time: en.Event.Time.UTC().Format(custody.TimeFormat), Checkpoint: string(cp), KeyID: s.c.Signer.KeyID(),
 	}
@@ -177,7 +205,166 @@ func (s *Service) PostReceipt(ctx context.Context, counterpart, deliveryID strin
 		return nil, fmt.Errorf("sign receipt: %w", err)
 	}
 	rc.Signature = base64.StdEncoding.EncodeToString(sig)
-	s.c.Log.Info("receipt", "delivery", deliveryID, "bundle", d.BundleID, "counterpart", counterpart, "outcome", typ)
+	return rc, nil
+}
+
+// storedReceipt is what Config.Receipts keeps for a delivery: the request answered and the
+// signed receipt. Reissued marks a receipt signed afresh from the trail after the original
+// answer was lost before it was stored (its request is then unknown).
+type storedReceipt struct {
+	Request  *ReceiptRequest `json:"request,omitempty"`
+	Reissued bool            `json:"reissued,omitempty"`
+	Receipt  *Receipt        `json:"receipt"`
+}
+
+// matches reports whether req is a retry of what st answered.
+func (st storedReceipt) matches(req ReceiptRequest) bool {
+	if st.Reissued || st.Request == nil {
+		return outcomeOf(req) == st.Receipt.Outcome
+	}
+	a, _ := json.Marshal(st.Request)
+	b, _ := json.Marshal(normalRequest(req))
+	return string(a) == string(b)
+}
+
+func outcomeOf(req ReceiptRequest) custody.EventType {
+	if req.Accepted {
+		return custody.ConsignmentAcceptance
+	}
+	return custody.ConsignmentRejection
+}
+
+func normalRequest(req ReceiptRequest) *ReceiptRequest {
+	if req.Reasons == nil {
+		req.Reasons = []string{}
+	}
+	if req.Documents == nil {
+		req.Documents = []ReceiptDocument{}
+	}
+	return &req
+}
+
+// storeReceipt keeps st for the delivery (the first stored wins) and returns the stored
+// receipt if it answers req, else a *ReceiptConflictError. Without Config.Receipts it
+// returns st's receipt.
+func (s *Service) storeReceipt(ctx context.Context, deliveryID string, st storedReceipt, req ReceiptRequest) (*Receipt, error) {
+	if s.c.Receipts == nil {
+		return st.Receipt, nil
+	}
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return nil, err
+	}
+	got, err := s.c.Receipts.PutReceipt(ctx, deliveryID, raw)
+	if err != nil {
+		return nil, fmt.Errorf("store receipt of %s: %w", deliveryID, err)
+	}
+	var won storedReceipt
+	if err := json.Unmarshal(got, &won); err != nil || won.Receipt == nil {
+		return nil, fmt.Errorf("stored receipt of %s is unreadable: %v", deliveryID, err)
+	}
+	if !won.matches(req) {
+		return nil, &ReceiptConflictError{Delivery: deliveryID, Recorded: won.Receipt.Outcome}
+	}
+	won.Receipt.Replayed = string(got) != string(raw)
+	return won.Receipt, nil
+}
+
+// replay answers a receipt posted for a delivery whose outcome en is recorded: an identical
+// retry gets the receipt stored for the first post, anything else a *ReceiptConflictError.
+// If the first answer was lost before it was stored, a retry with the same outcome gets a
+// receipt signed afresh from the recorded event, which is then stored.
+func (s *Service) replay(ctx context.Context, d Delivery, en custody.Entry, con custody.Event, req ReceiptRequest) (*Receipt, error) {
+	conflict := &ReceiptConflictError{Delivery: d.ID, Recorded: en.Event.Type}
+	if en.Event.Type == custody.AcceptanceRejectionExpiry || s.c.Receipts == nil {
+		return nil, conflict
+	}
+	raw, err := s.c.Receipts.Receipt(ctx, d.ID)
+	switch {
+	case err == nil:
+		var st storedReceipt
+		if err := json.Unmarshal(raw, &st); err != nil || st.Receipt == nil {
+			return nil, fmt.Errorf("stored receipt of %s is unreadable: %v", d.ID, err)
+		}
+		if !st.matches(req) {
+			return nil, conflict
+		}
+		st.Receipt.Replayed = true
+		return st.Receipt, nil
+	case !errors.Is(err, ErrNotFound):
+		return nil, err
+	}
+	if outcomeOf(req) != en.Event.Type {
+		return nil, conflict
+	}
+	rc, err := s.reissue(ctx, d, en, con)
+	if err != nil {
+		return nil, err
+	}
+	rc, err = s.storeReceipt(ctx, d.ID, storedReceipt{Reissued: true, Receipt: rc}, req)
+	if rc != nil {
+		rc.Replayed = true
+	}
+	return rc, err
+}
+
+// reissue signs a receipt of the recorded outcome en afresh from the trail: the mismatches
+// of a rejection are in its reasons.
+func (s *Service) reissue(ctx context.Context, d Delivery, en custody.Entry, con custody.Event) (*Receipt, error) {
+	return s.signReceipt(ctx, d, en, con.Details.Documents, nil)
+}
+
+// Receipt returns the signed receipt of the counterpart's delivery: the one stored when the
+// receipt was posted or, if none was stored, one signed afresh from the recorded outcome
+// (and then stored). A delivery without a posted receipt is a *NoReceiptError; another
+// counterpart's a *DeliveryNotFoundError.
+func (s *Service) Receipt(ctx context.Context, counterpart, deliveryID string) (*Receipt, error) {
+	d, trail, con, err := s.ownDelivery(ctx, counterpart, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	en, ok := find(trail, forCounterpart(counterpart, isOutcome...))
+	if !ok || en.Event.Type == custody.AcceptanceRejectionExpiry {
+		ne := &NoReceiptError{Delivery: deliveryID}
+		if ok {
+			ne.Recorded = en.Event.Type
+		}
+		return nil, ne
+	}
+	if s.c.Receipts != nil {
+		raw, err := s.c.Receipts.Receipt(ctx, d.ID)
+		if err == nil {
+			var st storedReceipt
+			if err := json.Unmarshal(raw, &st); err != nil || st.Receipt == nil {
+				return nil, fmt.Errorf("stored receipt of %s is unreadable: %v", d.ID, err)
+			}
+			st.Receipt.Replayed = true
+			return st.Receipt, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	rc, err := s.reissue(ctx, d, en, con)
+	if err != nil {
+		return nil, err
+	}
+	if s.c.Receipts != nil {
+		raw, err := json.Marshal(storedReceipt{Reissued: true, Receipt: rc})
+		if err != nil {
+			return nil, err
+		}
+		got, err := s.c.Receipts.PutReceipt(ctx, d.ID, raw)
+		if err != nil {
+			return nil, fmt.Errorf("store receipt of %s: %w", d.ID, err)
+		}
+		var st storedReceipt
+		if err := json.Unmarshal(got, &st); err != nil || st.Receipt == nil {
+			return nil, fmt.Errorf("stored receipt of %s is unreadable: %v", d.ID, err)
+		}
+		rc = st.Receipt
+	}
+	rc.Replayed = true
 	return rc, nil
 }
 

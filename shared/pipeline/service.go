@@ -24,6 +24,14 @@ type Config struct {
 	Deliveries Deliveries
 	Uploads    Uploads
 	Bags       Bags
+	// Receipts keeps the signed receipts, so that an identical retry of a receipt and
+	// Service.Receipt return the receipt first signed. Optional: without it a retry is a
+	// *ReceiptConflictError and Service.Receipt signs the receipt afresh from the trail.
+	Receipts Receipts
+	// Submissions records each uploader's submission of a bundle. Optional: without it a
+	// second uploader of the same bytes is shown nothing (404) and recorded only by the
+	// custody event Resubmission.
+	Submissions Submissions
 	// Origin names the custody log in checkpoints, e.g. "evx.example.org/custody".
 	Origin string
 	// Clock stamps events and deadlines; time.Now when nil.

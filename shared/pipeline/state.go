@@ -142,3 +142,41 @@ func checkBundleID(id string) error {
 	}
 	return nil
 }
+
+// Receipts keeps the signed receipt evx answered each delivery's receipt with, so that a
+// counterpart whose connection dropped before the answer arrived can have the same receipt
+// again (an identical retry, or GET /v1/deliveries/{id}/receipt).
+//
+// PutReceipt stores raw for the delivery if it has none and returns the stored bytes either
+// way: the first write wins, and concurrent writers all get the winner's bytes. It must be
+// durable when it returns. Receipt returns the stored bytes, or an error wrapping
+// ErrNotFound.
+//
+// The conformance suite is statetest.RunReceipts.
+type Receipts interface {
+	PutReceipt(ctx context.Context, deliveryID string, raw []byte) ([]byte, error)
+	Receipt(ctx context.Context, deliveryID string) ([]byte, error)
+}
+
+// Submission is one uploader's submission of a bundle: the first uploader's, or another's
+// of the same bytes later.
+type Submission struct {
+	BundleID string    `json:"bundle"`
+	Uploader string    `json:"uploader"`
+	Size     int64     `json:"size"`
+	Received time.Time `json:"received"`
+}
+
+// Submissions indexes who submitted each bundle, one record per bundle and uploader, so that
+// each uploader is shown its own submission and a lookup costs the same whether the bundle
+// is the caller's, another uploader's or does not exist.
+//
+// AddSubmission inserts s if its (BundleID, Uploader) is new and returns the stored record
+// either way; it must be durable when it returns. Submission returns the record, or an error
+// wrapping ErrNotFound.
+//
+// The conformance suite is statetest.RunSubmissions.
+type Submissions interface {
+	AddSubmission(ctx context.Context, s Submission) (Submission, error)
+	Submission(ctx context.Context, bundleID, uploader string) (Submission, error)
+}

@@ -82,6 +82,12 @@ func Describe(err error) *Failure {
 		}
 	case "TimeOrderError":
 		f.Summary = fmt.Sprintf("Event %d is dated before the event that precedes it.", cf.Seq)
+	case "FutureEventError":
+		if text(cf.Fact("bound")) == "clock" {
+			f.Summary = fmt.Sprintf("Event %d is dated in the future: later than the checking computer's clock allows (tolerance %s).", cf.Seq, text(cf.Fact("tolerance")))
+		} else {
+			f.Summary = fmt.Sprintf("Event %d is dated after the trail was exported: a trail cannot hold an event from after its export, so the event's date is wrong or forged.", cf.Seq)
+		}
 	case "CheckpointError":
 		f.Summary = "The log checkpoint is not signed by the trusted key (or is malformed), so the log state the trail claims cannot be trusted."
 		f.Expected, f.Computed = "a checkpoint signed by the trusted key", text(cf.Fact("reason"))

@@ -62,16 +62,18 @@ type NodeOptions struct {
 // uploaded bags, the signing key and one SQLite database (custody ledger, queues, uploads and
 // deliveries), and the pipeline service wired over them. Close releases the database.
 type Node struct {
-	Dir        string
-	DB         *sql.DB
-	Blobs      *fileblob.Store
-	Ledger     *sqliteledger.Ledger
-	Queue      *sqlitequeue.Queue
-	Uploads    *sqlitestate.Uploads
-	Deliveries *sqlitestate.Deliveries
-	Search     *sqlitesearch.Index
-	Directory  *directory.Directory
-	Signer     *keyfile.Signer
+	Dir         string
+	DB          *sql.DB
+	Blobs       *fileblob.Store
+	Ledger      *sqliteledger.Ledger
+	Queue       *sqlitequeue.Queue
+	Uploads     *sqlitestate.Uploads
+	Deliveries  *sqlitestate.Deliveries
+	Receipts    *sqlitestate.Receipts
+	Submissions *sqlitestate.Submissions
+	Search      *sqlitesearch.Index
+	Directory   *directory.Directory
+	Signer      *keyfile.Signer
 	// Service runs the use cases; everything above is its ports.
 	Service *pipeline.Service
 }
@@ -147,13 +149,19 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	if n.Deliveries, err = sqlitestate.NewDeliveries(ctx, db); err != nil {
 		return nil, err
 	}
+	if n.Receipts, err = sqlitestate.NewReceipts(ctx, db); err != nil {
+		return nil, err
+	}
+	if n.Submissions, err = sqlitestate.NewSubmissions(ctx, db); err != nil {
+		return nil, err
+	}
 	origin := opt.Origin
 	if origin == "" {
 		origin = DefaultOrigin
 	}
 	n.Service, err = pipeline.New(pipeline.Config{
 		Blobs: n.Blobs, Ledger: n.Ledger, Signer: signer, Queue: n.Queue, Directory: dirs,
-		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Origin: origin,
+		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Receipts: n.Receipts, Submissions: n.Submissions, Origin: origin,
 		Intake: pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}),
 		Clock:  opt.Clock, ReceiptWindow: opt.ReceiptWindow, Log: opt.Log,
 	})

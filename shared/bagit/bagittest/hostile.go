@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io/fs"
+	"path"
+	"sort"
 	"strings"
 )
 
@@ -152,6 +154,123 @@ func TarOf(ms []Member, extra ...*tar.Header) []byte {
 	return buf.Bytes()
 }
 
+// TarHeader is one 512-byte header block for a member of size bytes, written by
+// archive/tar in the given format (USTAR, GNU) and then given the type flag, which may
+// be one archive/tar refuses to write ('S', 'x', 'L'); patch may alter the block
+// further. The checksum is recomputed last.
+func TarHeader(name string, size int64, flag byte, format tar.Format, patch func(b []byte)) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: size, Typeflag: tar.TypeReg, Format: format}); err != nil {
+		panic(err)
+	}
+	b := append([]byte(nil), buf.Bytes()[:512]...)
+	b[156] = flag
+	if patch != nil {
+		patch(b)
+	}
+	copy(b[148:156], "        ")
+	var sum int64
+	for _, c := range b {
+		sum += int64(c)
+	}
+	copy(b[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	return b
+}
+
+// Octal writes v as a NUL-terminated octal field of len(field) bytes.
+func Octal(field []byte, v int64) {
+	copy(field, fmt.Sprintf("%0*o\x00", len(field)-1, v))
+}
+
+// Padded pads b with zeros to a multiple of 512 bytes.
+func Padded(b []byte) []byte {
+	return append(b, make([]byte, (512-len(b)%512)%512)...)
+}
+
+// PAXRecords encodes PAX extended-header records ("LEN key=value\n", LEN counting the
+// whole record) in the order given.
+func PAXRecords(kv ...string) []byte {
+	var out []byte
+	for i := 0; i+1 < len(kv); i += 2 {
+		rec := " " + kv[i] + "=" + kv[i+1] + "\n"
+		n := len(rec) + len(fmt.Sprint(len(rec)))
+		if m := len(rec) + len(fmt.Sprint(n)); m != n {
+			n = m
+		}
+		out = append(out, fmt.Sprintf("%d%s", n, rec)...)
+	}
+	return out
+}
+
+// PAXMember is a PAX extended header carrying records, then a regular member named
+// name whose stored data is data (size as stored).
+func PAXMember(name string, data []byte, kv ...string) []byte {
+	recs := PAXRecords(kv...)
+	out := TarHeader("PaxHeaders/"+path.Base(name), int64(len(recs)), tar.TypeXHeader, tar.FormatUSTAR, nil)
+	out = append(out, Padded(recs)...)
+	out = append(out, TarHeader(name, int64(len(data)), tar.TypeReg, tar.FormatUSTAR, nil)...)
+	return append(out, Padded(append([]byte(nil), data...))...)
+}
+
+// TarThen writes members as regular files, then the raw blocks as they are, then the
+// end-of-archive marker.
+func TarThen(ms []Member, raw ...[]byte) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, m := range ms {
+		tw.WriteHeader(&tar.Header{Name: m.Name, Mode: 0o644, Size: int64(len(m.Data)), Typeflag: tar.TypeReg})
+		tw.Write(m.Data)
+	}
+	tw.Flush()
+	out := buf.Bytes()
+	for _, r := range raw {
+		out = append(out, r...)
+	}
+	return append(out, make([]byte, 1024)...)
+}
+
+// TarFormat writes members as regular files in the given format (GNU writes long
+// names as 'L' records, PAX as path records).
+func TarFormat(ms []Member, format tar.Format) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, m := range ms {
+		if err := tw.WriteHeader(&tar.Header{Name: m.Name, Mode: 0o644, Size: int64(len(m.Data)), Typeflag: tar.TypeReg, Format: format}); err != nil {
+			panic(err)
+		}
+		tw.Write(m.Data)
+	}
+	tw.Close()
+	return buf.Bytes()
+}
+
+// SparseGiB is the logical size the sparse cases claim: 1 GiB from a few KB.
+const SparseGiB = 1 << 30
+
+// SparseMembers returns the sparse forms of one member named name claiming SparseGiB
+// bytes, keyed by form: PAX 1.0 (map in the data), PAX 0.1 (map in a record), PAX 0.0
+// (offset and numbytes records) and the old GNU type 'S'.
+func SparseMembers(name string) map[string][]byte {
+	giB := fmt.Sprint(SparseGiB)
+	last := fmt.Sprint(SparseGiB - 1)
+	return map[string][]byte{
+		"pax-1.0": PAXMember(name, Padded([]byte("1\n"+last+"\n1\n")),
+			"GNU.sparse.major", "1", "GNU.sparse.minor", "0", "GNU.sparse.name", name, "GNU.sparse.realsize", giB),
+		"pax-0.1": PAXMember(name, []byte{0},
+			"GNU.sparse.major", "0", "GNU.sparse.minor", "1", "GNU.sparse.size", giB,
+			"GNU.sparse.numblocks", "1", "GNU.sparse.map", last+",1"),
+		"pax-0.0": PAXMember(name, []byte{0},
+			"GNU.sparse.size", giB, "GNU.sparse.numblocks", "1",
+			"GNU.sparse.offset", last, "GNU.sparse.numbytes", "1"),
+		"gnu-old": append(TarHeader(name, 1, tar.TypeGNUSparse, tar.FormatGNU, func(b []byte) {
+			Octal(b[386:398], SparseGiB-1) // first sparse entry: offset
+			Octal(b[398:410], 1)           // and length
+			Octal(b[483:495], SparseGiB)   // real size
+		}), Padded([]byte{0})...),
+	}
+}
+
 // GzipOf compresses b with gzip.
 func GzipOf(b []byte) []byte {
 	var buf bytes.Buffer
@@ -205,7 +324,7 @@ func Cases() []Case {
 	// bagit.txt, then payload, then the manifests: a single pass cannot know the claims.
 	payloadFirst := append(append([]Member{valid[0]}, valid[4:]...), valid[1:4]...)
 
-	return []Case{
+	cases := []Case{
 		{Name: "zip-bomb-member-ratio", Data: bombRatio, Want: "LimitError", Limit: "MaxRatio", Path: "data/zeros.bin"},
 		{Name: "zip-bomb-member-size", Data: bombSize, Want: "LimitError", Limit: "MaxMemberSize", Path: "data/zeros.bin"},
 		{Name: "zip-bomb-total-size", Data: ZipOf("", big, nil), Limits: map[string]int64{"MaxTotalSize": 1 << 20}, Want: "LimitError", Limit: "MaxTotalSize", Path: "data/b.bin"},
@@ -253,6 +372,28 @@ func Cases() []Case {
 		{Name: "zip-no-bagit-txt", Data: ZipOf("", valid[1:], nil), Want: "ArchiveError", Path: "bagit.txt"},
 		{Name: "zip-two-top-level-folders", Data: ZipOf("", append(Prefixed("a/", valid), Member{"b/x", nil}), nil), Want: "ArchiveError", Path: "bagit.txt"},
 		{Name: "zip-member-outside-bag-folder", Data: ZipOf("", append(Prefixed("a/", valid), Member{"a", nil}), nil), Want: "ArchiveError"},
+		{Name: "tar-gnu-longname-slip", Data: TarFormat(append(ValidBag(OnePayload(), ""), Member{"data/" + strings.Repeat("a", 120) + "/../../../evil.txt", []byte("x")}), tar.FormatGNU), Want: "UnsafePathError", Path: "evil.txt"},
+		{Name: "tar-pax-path-slip", Data: TarFormat(append(ValidBag(OnePayload(), ""), Member{"data/" + strings.Repeat("a", 120) + "/../../../evil.txt", []byte("x")}), tar.FormatPAX), Want: "UnsafePathError", Path: "evil.txt"},
+		{Name: "tar-gnu-longname-too-long", Data: TarFormat(append(ValidBag(OnePayload(), ""), Member{"data/" + strings.Repeat("a", 2000), []byte("x")}), tar.FormatGNU), Want: "LimitError", Limit: "MaxPathLen", Path: "data/aaaa"},
+		{Name: "tar-pax-path-too-long", Data: TarFormat(append(ValidBag(OnePayload(), ""), Member{"data/" + strings.Repeat("a", 2000), []byte("x")}), tar.FormatPAX), Want: "LimitError", Limit: "MaxPathLen", Path: "data/aaaa"},
+		{Name: "tar-gnu-longname-oversized", Data: TarThen(ValidBag(OnePayload(), ""), TarHeader("././@LongLink", 2<<20, tar.TypeGNULongName, tar.FormatGNU, nil), make([]byte, 2<<20)), Want: "ArchiveError"},
+		{Name: "tar-pax-header-oversized", Data: TarThen(ValidBag(OnePayload(), ""), TarHeader("PaxHeaders/x", 2<<20, tar.TypeXHeader, tar.FormatUSTAR, nil), make([]byte, 2<<20)), Want: "ArchiveError"},
 		{Name: "tar-payload-first-streamed", Streamed: true, Data: TarOf(payloadFirst), Want: "OrderError", Path: "manifest-sha256.txt"},
 	}
+	// Sparse members, each after a valid bag's tag files and before its payload, as a
+	// tar and a tar.gz, from a file and streamed: 1 GiB of holes from a few KB.
+	sparse := SparseMembers("data/holes.bin")
+	forms := make([]string, 0, len(sparse))
+	for f := range sparse {
+		forms = append(forms, f)
+	}
+	sort.Strings(forms)
+	for _, f := range forms {
+		t := TarThen(valid[:4], sparse[f])
+		cases = append(cases,
+			Case{Name: "tar-sparse-" + f, Data: t, Want: "ArchiveError", Path: "data/holes.bin"},
+			Case{Name: "tar-sparse-" + f + "-streamed", Data: t, Streamed: true, Want: "ArchiveError", Path: "data/holes.bin"},
+			Case{Name: "targz-sparse-" + f, Data: GzipOf(t), Want: "ArchiveError", Path: "data/holes.bin"})
+	}
+	return cases
 }

@@ -130,3 +130,78 @@ func same(a, b pipeline.Delivery) bool {
 	return a.ID == b.ID && a.BundleID == b.BundleID && a.Counterpart == b.Counterpart && a.Created.Equal(b.Created) &&
 		a.Deadline.Equal(b.Deadline) && a.State == b.State
 }
+
+// RunReceipts checks a Receipts backend; newReceipts returns an empty one.
+func RunReceipts(t *testing.T, newReceipts func(t *testing.T) pipeline.Receipts) {
+	ctx := context.Background()
+	t.Run("first-write-wins", func(t *testing.T) {
+		r := newReceipts(t)
+		if _, err := r.Receipt(ctx, "d1"); !errors.Is(err, pipeline.ErrNotFound) {
+			t.Fatalf("Receipt(none stored) = %v, want ErrNotFound", err)
+		}
+		got, err := r.PutReceipt(ctx, "d1", []byte(`{"n":1}`))
+		if err != nil || string(got) != `{"n":1}` {
+			t.Fatalf("PutReceipt = %q, %v; want the bytes put", got, err)
+		}
+		got, err = r.PutReceipt(ctx, "d1", []byte(`{"n":2}`))
+		if err != nil || string(got) != `{"n":1}` {
+			t.Fatalf("PutReceipt(again) = %q, %v; want the first bytes", got, err)
+		}
+		if got, err := r.Receipt(ctx, "d1"); err != nil || string(got) != `{"n":1}` {
+			t.Fatalf("Receipt = %q, %v; want the first bytes", got, err)
+		}
+		if _, err := r.Receipt(ctx, "d2"); !errors.Is(err, pipeline.ErrNotFound) {
+			t.Fatalf("Receipt(other delivery) = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("concurrent-writers-agree", func(t *testing.T) {
+		r := newReceipts(t)
+		const n = 8
+		got := make([]string, n)
+		errs := make([]error, n)
+		done := make(chan int)
+		for i := range n {
+			go func() {
+				b, err := r.PutReceipt(ctx, "d", []byte{'a' + byte(i)})
+				got[i], errs[i] = string(b), err
+				done <- i
+			}()
+		}
+		for range n {
+			<-done
+		}
+		for i := range n {
+			if errs[i] != nil || got[i] != got[0] {
+				t.Fatalf("writer %d got %q, %v; writer 0 got %q: want one winner for all", i, got[i], errs[i], got[0])
+			}
+		}
+	})
+}
+
+// RunSubmissions checks a Submissions backend; newSubmissions returns an empty one.
+func RunSubmissions(t *testing.T, newSubmissions func(t *testing.T) pipeline.Submissions) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	s := newSubmissions(t)
+	a := pipeline.Submission{BundleID: "b1", Uploader: "alice", Size: 10, Received: t0}
+	if got, err := s.AddSubmission(ctx, a); err != nil || got != a {
+		t.Fatalf("AddSubmission = %+v, %v; want %+v", got, err, a)
+	}
+	again := a
+	again.Received = t0.Add(time.Hour)
+	if got, err := s.AddSubmission(ctx, again); err != nil || !got.Received.Equal(t0) {
+		t.Fatalf("AddSubmission(again) = %+v, %v; want the first record", got, err)
+	}
+	b := pipeline.Submission{BundleID: "b1", Uploader: "bob", Size: 10, Received: t0.Add(time.Minute)}
+	if got, err := s.AddSubmission(ctx, b); err != nil || got != b {
+		t.Fatalf("AddSubmission(another uploader) = %+v, %v; want %+v", got, err, b)
+	}
+	if got, err := s.Submission(ctx, "b1", "bob"); err != nil || got != b {
+		t.Fatalf("Submission(b1, bob) = %+v, %v; want %+v", got, err, b)
+	}
+	for _, k := range [][2]string{{"b1", "carol"}, {"b2", "alice"}} {
+		if _, err := s.Submission(ctx, k[0], k[1]); !errors.Is(err, pipeline.ErrNotFound) {
+			t.Errorf("Submission(%s, %s) = %v, want ErrNotFound", k[0], k[1], err)
+		}
+	}
+}

@@ -142,3 +142,23 @@ func openTestDB(t testing.TB) *sql.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
+
+func TestReceiptsConformance(t *testing.T) {
+	statetest.RunReceipts(t, func(t *testing.T) pipeline.Receipts {
+		r, err := NewReceipts(context.Background(), openTestDB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	})
+}
+
+func TestSubmissionsConformance(t *testing.T) {
+	statetest.RunSubmissions(t, func(t *testing.T) pipeline.Submissions {
+		s, err := NewSubmissions(context.Background(), openTestDB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

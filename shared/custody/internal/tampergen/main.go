@@ -161,6 +161,30 @@ func scenario(rewrite bool) ([]step, int) {
 	return steps, 6
 }
 
+// buildFuture records the scenario with its last event stamped 40 years ahead, and exports
+// it on the scenario's clock.
+func buildFuture() (*custody.Trail, error) {
+	ctx := context.Background()
+	base, ahead := clock(), false
+	now := func() time.Time {
+		t := base()
+		if ahead {
+			return t.AddDate(40, 0, 0)
+		}
+		return t
+	}
+	k := &custody.Keeper{Ledger: custody.NewMemLedger(), Signer: trusted, Origin: Origin, Now: now}
+	steps, olderAfter := scenario(false)
+	for i, s := range steps {
+		ahead = i == len(steps)-1
+		if _, err := k.Record(ctx, s.bundle, s.typ, s.actor, s.d); err != nil {
+			return nil, err
+		}
+	}
+	ahead = false
+	return k.Export(ctx, Bundle, custody.ExportOptions{ConsistencyFrom: uint64(olderAfter)})
+}
+
 // build records the scenario and returns the trail (with a consistency proof from the older
 // checkpoint) and the older checkpoint.
 func build(s custody.Signer, rewrite bool) (*custody.Trail, []byte, *custody.Keeper, error) {
@@ -286,6 +310,14 @@ func generate(dir string) error {
 		return err
 	}
 	add("wrong-key", "SignatureError", t)
+
+	// The last event stamped by a clock set 40 years ahead (then set back), signed by the
+	// trusted key and in the log: it is dated after the export time the checkpoint states.
+	future, err := buildFuture()
+	if err != nil {
+		return err
+	}
+	add("future-dated", "FutureEventError", future)
 
 	// The checkpoint signed by another key under the same name.
 	t = clone(good)
