@@ -15,7 +15,7 @@ var explanations = map[custody.EventType]string{
 	custody.Hashed:                    "Internal step (CASE/UCO action): evx computed the fingerprints (hashes) of the documents listed.",
 	custody.Stored:                    "Internal step (CASE/UCO action): evx stored the documents in write-once storage, addressed by their fingerprints.",
 	custody.Extracted:                 "Internal step (CASE/UCO action): evx extracted text and metadata from the documents listed, for search; the originals are unchanged.",
-	custody.Resubmission: "Internal step: another person of the sending side submitted exactly the same bundle again; it was recorded, and nothing else changed.",
+	custody.Resubmission:              "Internal step: another person of the sending side submitted exactly the same bundle again; it was recorded, and nothing else changed.",
 	custody.FixityCheck:               "Internal step (CASE/UCO action): a scheduled re-check of the stored documents against their recorded fingerprints; any mismatch is listed.",
 }
 
