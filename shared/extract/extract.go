@@ -103,6 +103,7 @@ var readers = map[string]extractor.Reader{
 
 	extractor.TypeMbox: mail.ReadMbox,
 	extractor.TypeRTF:  office.ReadRTF,
+	extractor.TypeMSG:  mail.ReadMSG,
 	TypePNG:            readImage,
 	TypeJPEG:           readImage,
 	TypeGIF:            readImage,
