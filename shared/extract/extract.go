@@ -104,6 +104,7 @@ var readers = map[string]extractor.Reader{
 	extractor.TypeMbox: mail.ReadMbox,
 	extractor.TypeRTF:  office.ReadRTF,
 	extractor.TypeMSG:  mail.ReadMSG,
+	extractor.TypeDOC:  office.ReadDOC,
 	TypePNG:            readImage,
 	TypeJPEG:           readImage,
 	TypeGIF:            readImage,

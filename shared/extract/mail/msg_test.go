@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 	"github.com/evx-project/evx/shared/extract/internal/extractor"
+	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 )
 
 // TestMSG reads an Outlook message written by Outlook (testdata/NOTICE).
