@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/evx-project/evx/shared/extract/archive"
 	"github.com/evx-project/evx/shared/extract/html"
 	"github.com/evx-project/evx/shared/extract/internal/extractor"
 	"github.com/evx-project/evx/shared/extract/mail"
@@ -105,6 +106,9 @@ var readers = map[string]extractor.Reader{
 	extractor.TypeRTF:  office.ReadRTF,
 	extractor.TypeMSG:  mail.ReadMSG,
 	extractor.TypeDOC:  office.ReadDOC,
+	TypeZip:            archive.ReadZip,
+	extractor.TypeTar:  archive.ReadTar,
+	extractor.TypeGzip: archive.ReadGzip,
 	TypePNG:            readImage,
 	TypeJPEG:           readImage,
 	TypeGIF:            readImage,

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 	"github.com/evx-project/evx/shared/extract/internal/extractor"
+	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 )
 
 // TestDOC reads a Word 97-2003 file (testdata/NOTICE) and compares it with catdoc's text
