@@ -106,6 +106,7 @@ var readers = map[string]extractor.Reader{
 	extractor.TypeRTF:  office.ReadRTF,
 	extractor.TypeMSG:  mail.ReadMSG,
 	extractor.TypeDOC:  office.ReadDOC,
+	extractor.TypeXLS:  office.ReadXLS,
 	TypeZip:            archive.ReadZip,
 	extractor.TypeTar:  archive.ReadTar,
 	extractor.TypeGzip: archive.ReadGzip,

@@ -6,8 +6,8 @@ import (
 	"compress/gzip"
 	"testing"
 
-	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 	"github.com/evx-project/evx/shared/extract/internal/extractor"
+	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 )
 
 // TestMembersWithoutDispatcher: without a dispatcher (the deepest level), members are

@@ -4,7 +4,8 @@
 // reference writer, makes from texts in several languages (the UTF-8 samples of
 // ../plain/testdata/encodings), each with NAME.txt, pandoc's plain-text rendering of the
 // same source, to compare against; and testdata/mscfb-novpapplan.doc.txt, the text catdoc
-// (Debian's catdoc package, the reference reader) reads from that Word 97-2003 file.
+// (Debian's catdoc package, the reference reader) reads from that Word 97-2003 file, and
+// testdata/mscfb-test.xls.csv, what xls2csv (same package) reads from the Excel 97-2003 one.
 //
 // Run with: go generate ./shared/extract/office (needs pandoc and catdoc).
 package main
@@ -52,6 +53,13 @@ func main() {
 		log.Fatalf("catdoc: %v", err)
 	}
 	if err := os.WriteFile(filepath.Join("testdata", "mscfb-novpapplan.doc.txt"), out, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	out, err = exec.Command("xls2csv", "-d", "utf-8", filepath.Join("testdata", "mscfb-test.xls")).Output()
+	if err != nil {
+		log.Fatalf("xls2csv: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join("testdata", "mscfb-test.xls.csv"), out, 0o644); err != nil {
 		log.Fatal(err)
 	}
 }
