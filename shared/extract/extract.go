@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/evx-project/evx/shared/extract/archive"
 	"github.com/evx-project/evx/shared/extract/html"
 	"github.com/evx-project/evx/shared/extract/internal/extractor"
 	"github.com/evx-project/evx/shared/extract/mail"
@@ -103,6 +104,12 @@ var readers = map[string]extractor.Reader{
 
 	extractor.TypeMbox: mail.ReadMbox,
 	extractor.TypeRTF:  office.ReadRTF,
+	extractor.TypeMSG:  mail.ReadMSG,
+	extractor.TypeDOC:  office.ReadDOC,
+	extractor.TypeXLS:  office.ReadXLS,
+	TypeZip:            archive.ReadZip,
+	extractor.TypeTar:  archive.ReadTar,
+	extractor.TypeGzip: archive.ReadGzip,
 	TypePNG:            readImage,
 	TypeJPEG:           readImage,
 	TypeGIF:            readImage,

@@ -38,13 +38,13 @@ func TestRecord(t *testing.T) {
 	}
 
 	// A type evx reads no text of is kept per document with its outcome.
-	gz := []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03")
-	mt, body, err = rec(ctx, bytes.NewReader(gz), int64(len(gz)), "c.gz")
+	gz := []byte("7z\xbc\xaf\x27\x1c\x00\x04")
+	mt, body, err = rec(ctx, bytes.NewReader(gz), int64(len(gz)), "c.7z")
 	var unsup struct {
 		Unsupported *Unsupported `json:"unsupported"`
 	}
-	if err != nil || mt != "application/gzip" || json.Unmarshal(body, &unsup) != nil || unsup.Unsupported == nil || unsup.Unsupported.MediaType != mt {
-		t.Errorf("Record(c.gz) = %q, %s, %v; want the unsupported outcome with its type", mt, body, err)
+	if err != nil || mt != "application/x-7z-compressed" || json.Unmarshal(body, &unsup) != nil || unsup.Unsupported == nil || unsup.Unsupported.MediaType != mt {
+		t.Errorf("Record(c.7z) = %q, %s, %v; want the unsupported outcome with its type", mt, body, err)
 	}
 
 	cctx, cancel := context.WithCancel(ctx)

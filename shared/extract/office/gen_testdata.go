@@ -3,9 +3,11 @@
 // gen_testdata writes testdata/rtf and testdata/epub: RTF and EPUB files that pandoc, the
 // reference writer, makes from texts in several languages (the UTF-8 samples of
 // ../plain/testdata/encodings), each with NAME.txt, pandoc's plain-text rendering of the
-// same source, to compare against.
+// same source, to compare against; and testdata/mscfb-novpapplan.doc.txt, the text catdoc
+// (Debian's catdoc package, the reference reader) reads from that Word 97-2003 file, and
+// testdata/mscfb-test.xls.csv, what xls2csv (same package) reads from the Excel 97-2003 one.
 //
-// Run with: go generate ./shared/extract/office (needs pandoc).
+// Run with: go generate ./shared/extract/office (needs pandoc and catdoc).
 package main
 
 import (
@@ -45,6 +47,20 @@ func main() {
 			in, "-o", filepath.Join(epub, name+".epub"))
 		run("cp", filepath.Join(dir, name+".txt"), filepath.Join(epub, name+".txt"))
 		os.Remove(in)
+	}
+	out, err := exec.Command("catdoc", "-w", "-d", "utf-8", filepath.Join("testdata", "mscfb-novpapplan.doc")).Output()
+	if err != nil {
+		log.Fatalf("catdoc: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join("testdata", "mscfb-novpapplan.doc.txt"), out, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	out, err = exec.Command("xls2csv", "-d", "utf-8", filepath.Join("testdata", "mscfb-test.xls")).Output()
+	if err != nil {
+		log.Fatalf("xls2csv: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join("testdata", "mscfb-test.xls.csv"), out, 0o644); err != nil {
+		log.Fatal(err)
 	}
 }
 

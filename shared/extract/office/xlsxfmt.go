@@ -163,6 +163,25 @@ func (wb *workbook) formatNumber(v string, style int) string {
 		}
 		return s
 	}
+	return generalNumber(v, f)
+}
+
+// generalNumber keeps a General cell's stored digits ("120000.00" stays as written) unless
+// they carry binary noise past 15 significant digits (0.30000000000000004 reads 0.3).
+func generalNumber(v string, f float64) string {
+	v = strings.TrimSpace(v)
+	digits := 0
+	for _, c := range v {
+		if c >= '0' && c <= '9' {
+			digits++
+		}
+		if c == 'e' || c == 'E' {
+			break
+		}
+	}
+	if digits <= 15 {
+		return v
+	}
 	return strconv.FormatFloat(f, 'g', 15, 64)
 }
 
