@@ -6,6 +6,7 @@
 #
 #   infra/mutation.sh                    every package below
 #   infra/mutation.sh custody bagit      some of them
+#   infra/mutation.sh --report [pkg...]  the scores of the last runs again, from their logs
 #
 # Prints, per package, the mutants killed, those that lived, the score (killed and timed out,
 # over killed, timed out and lived, equivalent mutants left out) and every survivor. A survivor
@@ -128,8 +129,16 @@ report() {
 }
 
 main() {
+  local report_only=0
+  if [ "${1:-}" = --report ]; then report_only=1; shift; fi
   local pkgs=("$@") pkg status=0 log opts start
   [ ${#pkgs[@]} -gt 0 ] || pkgs=("${ORDER[@]}")
+  if [ $report_only = 1 ]; then
+    for pkg in "${pkgs[@]}"; do
+      report "$pkg" "$EVX_CACHE/logs/mutation-$pkg.log" || status=1
+    done
+    return $status
+  fi
   install
   mkdir -p "$EVX_CACHE/logs"
   local summary=""
@@ -150,4 +159,4 @@ main() {
   return $status
 }
 
-main "$@"
+main "$@"; exit $?  # on one line: the file may change while a run goes on

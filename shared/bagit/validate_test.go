@@ -3,6 +3,7 @@ package bagit
 import (
 	"bytes"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -111,7 +112,8 @@ func TestValidateRules(t *testing.T) {
 		name string
 		bag  []member
 		want []string // describe(rep.Errors)
-		warn string   // a warning that must be given, if any
+		// warn lists warnings that must be given, each "path|part of the message".
+		warn []string
 	}{
 		{name: "valid", bag: specBag(oxum(two), manifestOf(two, nil), "", two)},
 		{name: "manifest-lists-tag-file",
@@ -142,7 +144,7 @@ func TestValidateRules(t *testing.T) {
 		// entry, and its checksum checked against it.
 		{name: "case-variant-matching",
 			bag:  specBag(oxum(two), strings.Replace(manifestOf(two, nil), "data/a.txt", "data/A.txt", 1), "", two),
-			warn: "data/A.txt"},
+			warn: []string{"data/a.txt|is listed as data/A.txt", "data/A.txt|is not in the bag, but data/a.txt"}},
 		{name: "case-variant-wrong-checksum",
 			bag:  specBag(oxum(two), strings.Replace(manifestOf(two, map[string]string{a.Name: wrong}), "data/a.txt", "data/A.txt", 1), "", two),
 			want: []string{"ChecksumError data/a.txt manifest-sha256.txt", "ChecksumError data/A.txt manifest-sha256.txt"}},
@@ -150,7 +152,13 @@ func TestValidateRules(t *testing.T) {
 		// the present file's content.
 		{name: "case-variant-listed-twice-same-checksum",
 			bag:  specBag(oxum(two), manifestOf(two, nil)+sum256(a.Data)+"  data/A.txt\n", "", two),
-			warn: "data/A.txt"},
+			warn: []string{"manifest-sha256.txt|lists data/a.txt and data/A.txt", "data/A.txt|is not in the bag, but data/a.txt"}},
+		// Listed under two case variants, present under a third: not matched (which entry
+		// would it be?), so unlisted, and both entries missing.
+		{name: "case-variant-ambiguous",
+			bag: specBag(oxum([]member{{Name: "data/A.TXT", Data: a.Data}}),
+				sum256(a.Data)+"  data/A.txt\n"+sum256(a.Data)+"  data/a.txt\n", "", []member{{Name: "data/A.TXT", Data: a.Data}}),
+			want: []string{"UnlistedError data/A.TXT manifest-sha256.txt", "MissingError data/A.txt manifest-sha256.txt", "MissingError data/a.txt manifest-sha256.txt"}},
 		{name: "case-variant-listed-twice-wrong-checksum",
 			bag:  specBag(oxum(two), manifestOf(two, nil)+wrong+"  data/A.txt\n", "", two),
 			want: []string{"ChecksumError data/A.txt manifest-sha256.txt"}},
@@ -159,7 +167,7 @@ func TestValidateRules(t *testing.T) {
 			want: []string{"ChecksumError " + nfd + " manifest-sha256.txt", "ChecksumError " + nfc + " manifest-sha256.txt"}},
 		{name: "unicode-variant-matching",
 			bag:  specBag(oxum(decomposed), sum256(a.Data)+"  "+nfc+"\n", "", decomposed),
-			warn: nfc},
+			warn: []string{nfd + "|is listed as " + nfc}},
 		{name: "oxum-octets-wrong",
 			bag:  specBag("Payload-Oxum: 28.2\n", manifestOf(two, nil), "", two),
 			want: []string{"OxumError 28.2 for 27.2"}},
@@ -186,8 +194,11 @@ func TestValidateRules(t *testing.T) {
 			if got := describe(rep.Errors); !slices.Equal(got, tc.want) {
 				t.Errorf("errors %q, want %q", got, tc.want)
 			}
-			if tc.warn != "" && !slices.ContainsFunc(rep.Warnings, func(w Warning) bool { return w.Path == tc.warn || strings.Contains(w.Message, tc.warn) }) {
-				t.Errorf("warnings %+v, want one about %s", rep.Warnings, tc.warn)
+			for _, w := range tc.warn {
+				path, text, _ := strings.Cut(w, "|")
+				if !slices.ContainsFunc(rep.Warnings, func(g Warning) bool { return g.Path == path && strings.Contains(g.Message, text) }) {
+					t.Errorf("warnings %+v, want %s: ...%s...", rep.Warnings, path, text)
+				}
 			}
 			if tc.want == nil && rep.Octets != 0 && len(rep.Files) == 0 {
 				t.Errorf("valid, but no file reported")
@@ -264,5 +275,120 @@ func TestLateTagFileLimit(t *testing.T) {
 	}
 	if got, want := describe(rep.Errors), []string{"ChecksumError notes.txt tagmanifest-sha256.txt"}; !slices.Equal(got, want) {
 		t.Errorf("late tag file with a wrong checksum: errors %q, want %q", got, want)
+	}
+}
+
+// TestValidateTwoManifests: with two payload manifests, each is checked, and a warning about a
+// case variant is given once, not once per manifest.
+func TestValidateTwoManifests(t *testing.T) {
+	a := member{Name: "data/a.txt", Data: []byte("alpha\n")}
+	s512 := func(b []byte) string {
+		s := sha512.Sum512(b)
+		return hex.EncodeToString(s[:])
+	}
+	for _, tc := range []struct {
+		name       string
+		m256, m512 string
+		want       []string
+		warnings   int
+	}{
+		{"both-right", sum256(a.Data) + "  data/a.txt\n", s512(a.Data) + "  data/a.txt\n", nil, 0},
+		{"sha512-wrong", sum256(a.Data) + "  data/a.txt\n", strings.Repeat("0", 128) + "  data/a.txt\n",
+			[]string{"ChecksumError data/a.txt manifest-sha512.txt"}, 0},
+		{"variant-in-both", sum256(a.Data) + "  data/a.txt\n" + sum256(a.Data) + "  data/A.txt\n",
+			s512(a.Data) + "  data/a.txt\n" + s512(a.Data) + "  data/A.txt\n", nil, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bag := specBag(oxum([]member{a}), tc.m256, "", nil)
+			bag = append(bag, member{Name: "manifest-sha512.txt", Data: []byte(tc.m512)}, a)
+			rep, err := streamSpec(t, bag, Limits{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := describe(rep.Errors); !slices.Equal(got, tc.want) {
+				t.Errorf("errors %q, want %q", got, tc.want)
+			}
+			n := 0
+			for _, w := range rep.Warnings {
+				if strings.Contains(w.Message, "is not in the bag, but") {
+					n++
+				}
+			}
+			if n != tc.warnings || !slices.Equal(rep.Algorithms, []string{"sha256", "sha512"}) {
+				t.Errorf("%d warnings of a variant present under another name (%+v), algorithms %v; want %d, sha256 and sha512", n, rep.Warnings, rep.Algorithms, tc.warnings)
+			}
+		})
+	}
+}
+
+// TestValidateManifestsMissing: no payload manifest is a *MissingError; only manifests of
+// algorithms evx does not compute is a *FormatError naming one.
+func TestValidateManifestsMissing(t *testing.T) {
+	a := member{Name: "data/a.txt", Data: []byte("alpha\n")}
+	base := specBag(oxum([]member{a}), "", "", nil)[:2] // bagit.txt, bag-info.txt
+	for _, tc := range []struct {
+		name  string
+		extra []member
+		want  []string
+	}{
+		{"none", nil, []string{"MissingError a payload manifest (manifest-ALGORITHM.txt) "}},
+		{"unsupported", []member{{Name: "manifest-blake3.txt", Data: []byte("00  data/a.txt\n")}}, []string{"FormatError manifest-blake3.txt:0"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bag := append(append(append([]member(nil), base...), tc.extra...), a)
+			rep, err := streamSpec(t, bag, Limits{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := describe(rep.Errors); !slices.Equal(got, tc.want) {
+				t.Errorf("errors %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestValidateFields: bag-info.txt's evx fields are read in evx mode always, in spec mode only
+// when the bag names a counterpart.
+func TestValidateFields(t *testing.T) {
+	a := member{Name: "data/a.txt", Data: []byte("alpha\n")}
+	for _, tc := range []struct {
+		info   string
+		mode   Mode
+		fields bool
+	}{
+		{"Source-Organization: evx\n", ModeSpec, false},
+		{"EVX-Counterpart: nl-om\n", ModeSpec, true},
+		{"Source-Organization: evx\n", ModeEVX, true},
+	} {
+		bag := specBag(tc.info, manifestOf([]member{a}, nil), "", []member{a})
+		b, err := OpenTar(bytes.NewReader(tarOf(bag)), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := b.Validate(Options{Mode: tc.mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rep.Fields != nil; got != tc.fields {
+			t.Errorf("info %q, mode %d: fields read %v, want %v", tc.info, tc.mode, got, tc.fields)
+		}
+	}
+}
+
+// TestValidateProgress: Progress is called after each payload file with the octets so far.
+func TestValidateProgress(t *testing.T) {
+	ps := []member{{Name: "data/a.txt", Data: []byte("alpha\n")}, {Name: "data/b.txt", Data: []byte("bravo!!\n")}}
+	bag := specBag(oxum(ps), manifestOf(ps, nil), "", ps)
+	b, err := OpenTar(bytes.NewReader(tarOf(bag)), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	rep, err := b.Validate(Options{Mode: ModeSpec, Progress: func(p string, n int64) { got = append(got, fmt.Sprintf("%s %d", p, n)) }})
+	if err != nil || !rep.Valid() {
+		t.Fatalf("Validate = %v, %v", err, rep.Err())
+	}
+	if want := []string{"data/a.txt 6", "data/b.txt 14"}; !slices.Equal(got, want) {
+		t.Errorf("progress %q, want %q", got, want)
 	}
 }

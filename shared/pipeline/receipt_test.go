@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -135,6 +136,16 @@ func TestPostReceiptRules(t *testing.T) {
 		{name: "too-many-reasons", req: func(f receiptFixture) pipeline.ReceiptRequest {
 			return pipeline.ReceiptRequest{Accepted: false, Documents: f.right, Reasons: make([]string, pipeline.MaxReasons+1)}
 		}, wantErr: "InvalidReceiptError", reason: "reasons given"},
+		{name: "reasons-at-limit", req: func(f receiptFixture) pipeline.ReceiptRequest {
+			return pipeline.ReceiptRequest{Accepted: false, Documents: f.right, Reasons: manyReasons(pipeline.MaxReasons)}
+		}, outcome: custody.ConsignmentRejection,
+			confirmed: func(f receiptFixture) []string { return names(f.recorded) },
+			reasons:   func(receiptFixture) []string { return manyReasons(pipeline.MaxReasons) }},
+		{name: "reason-at-byte-limit", req: func(f receiptFixture) pipeline.ReceiptRequest {
+			return pipeline.ReceiptRequest{Accepted: false, Documents: f.right, Reasons: []string{strings.Repeat("x", pipeline.MaxReasonBytes)}}
+		}, outcome: custody.ConsignmentRejection,
+			confirmed: func(f receiptFixture) []string { return names(f.recorded) },
+			reasons:   func(receiptFixture) []string { return []string{strings.Repeat("x", pipeline.MaxReasonBytes)} }},
 		{name: "reason-too-long", req: func(f receiptFixture) pipeline.ReceiptRequest {
 			return pipeline.ReceiptRequest{Accepted: false, Documents: f.right, Reasons: []string{strings.Repeat("x", pipeline.MaxReasonBytes+1)}}
 		}, wantErr: "InvalidReceiptError", reason: "at most"},
@@ -242,6 +253,14 @@ func checkMismatches(t *testing.T, got []pipeline.HashMismatch, f receiptFixture
 	if !slices.Equal(got, want) {
 		t.Errorf("mismatches %+v, want %+v", got, want)
 	}
+}
+
+func manyReasons(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("reason %d", i)
+	}
+	return out
 }
 
 func without(ds []custody.Document, name string) []custody.Document {
