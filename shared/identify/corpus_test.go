@@ -687,3 +687,19 @@ func writeCorpusDoc(t *testing.T, dir string, i int, d *doc, text string) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkFind scans the generated corpus as one text (about 270 KiB for 400 documents)
+// and reports the throughput.
+func BenchmarkFind(b *testing.B) {
+	var sb strings.Builder
+	for _, d := range generate(17, 400) {
+		sb.WriteString(d.b.String())
+		sb.WriteByte('\f')
+	}
+	text := sb.String()
+	b.SetBytes(int64(len(text)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Find(text, Options{Regions: []string{"NL", "CO"}, Pages: true, MaxFindings: 100000})
+	}
+}

@@ -60,3 +60,23 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFromRecord: an extraction record of any bytes is read or refused with a
+// *RecordError, never a panic, and what is read keeps FindParts' promises.
+func FuzzFromRecord(f *testing.F) {
+	f.Add([]byte(`{"media_type":"message/rfc822","meta":{"from":"a@example.org","to":["b@example.org"]},"text":"CSQU3054383\fIMO 9074729"}`))
+	f.Add([]byte(`{"text":"\u0000\uffff","meta":{"cc":["","x@"]}}`))
+	f.Add([]byte(`{"text":1}`))
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		r, err := FromRecord(rec, Options{MaxInput: 1 << 16, MaxFindings: 50})
+		if err != nil {
+			if _, ok := err.(*RecordError); !ok {
+				t.Fatalf("FromRecord error %T, want *RecordError", err)
+			}
+			return
+		}
+		if len(r.Identifiers)+len(r.LookAlikes) > 50 {
+			t.Fatalf("%d findings over 50", len(r.Identifiers)+len(r.LookAlikes))
+		}
+	})
+}

@@ -99,29 +99,68 @@ func labelRE(words ...string) *regexp.Regexp {
 	return regexp.MustCompile(`(?i)(?:^|[^\pL\pN])(?:` + strings.Join(words, "|") + `)(?:[^\pL\pN]|$)`)
 }
 
-// each calls fn for every match of re in text (submatch indexes), at most n findings kept.
+// Windows: Go's regexp runs a bit-state backtracker, several times faster than its NFA, on
+// inputs of a few KiB, so each scans text in windows of scanChunk bytes plus scanOverlap.
+// A match starting in a window's first scanChunk bytes is found in that window whenever it
+// is shorter than scanOverlap; one that reaches the window's end is read again on the rest
+// of the text, so a longer match is never cut short.
+const (
+	scanChunk   = 2048
+	scanOverlap = 256
+)
+
+// each calls fn for every match of re in text (submatch indexes into text), left to right
+// and without overlap, keeping at most n findings.
 func each(text string, re *regexp.Regexp, n int, fn func(m []int) (Finding, bool)) []Finding {
 	var out []Finding
-	for pos := 0; pos <= len(text) && len(out) < n; {
-		m := re.FindStringSubmatchIndex(text[pos:])
-		if m == nil {
-			break
-		}
-		for i := range m {
-			if m[i] >= 0 {
-				m[i] += pos
+	pos := 0
+	for w := 0; w < len(text) || w == 0; w += scanChunk {
+		end := min(w+scanChunk+scanOverlap, len(text))
+		for pos < w+scanChunk && pos <= end && len(out) < n {
+			m := re.FindStringSubmatchIndex(text[pos:end])
+			if m == nil {
+				pos = w + scanChunk
+				break
+			}
+			if pos+m[0] >= w+scanChunk {
+				pos += m[0] // the next window finds it
+				break
+			}
+			if pos+m[1] == end && end < len(text) {
+				// The match reaches the window's end: read it again on the rest of the text.
+				start := pos + m[0]
+				if full := re.FindStringSubmatchIndex(text[start:]); full != nil {
+					shift(full, start)
+					m = full
+				} else {
+					shift(m, pos)
+				}
+			} else {
+				shift(m, pos)
+			}
+			if f, ok := fn(m); ok {
+				out = append(out, f)
+			}
+			if m[1] > m[0] {
+				pos = m[1]
+			} else {
+				pos = m[1] + 1
 			}
 		}
-		if f, ok := fn(m); ok {
-			out = append(out, f)
-		}
-		if m[1] > m[0] {
-			pos = m[1]
-		} else {
-			pos = m[1] + 1
+		if len(out) >= n || end == len(text) {
+			break
 		}
 	}
 	return out
+}
+
+// shift adds off to every set index of m.
+func shift(m []int, off int) {
+	for i := range m {
+		if m[i] >= 0 {
+			m[i] += off
+		}
+	}
 }
 
 // finding builds a finding for text[start:end].

@@ -17,6 +17,10 @@ var explanations = map[custody.EventType]string{
 	custody.Extracted:                 "Internal step (CASE/UCO action): evx extracted text and metadata from the documents listed, for search; the originals are unchanged.",
 	custody.Resubmission:              "Internal step: another person of the sending side submitted exactly the same bundle again; it was recorded, and nothing else changed.",
 	custody.FixityCheck:               "Internal step (CASE/UCO action): a scheduled re-check of the stored documents against their recorded fingerprints; any mismatch is listed.",
+	// The identifier index's events (pipeline.IdentifiersIndexed, IdentifierQuery, IdentifierMatched).
+	"IdentifiersIndexed": "Internal step: evx entered the check-digit-valid identifiers found in the documents' text (containers, vessels, accounts, phones, wallets, ...) into its hit/no-hit index as keyed hashes, not values; the counts and whether other agencies may match them are listed.",
+	"IdentifierQuery":    "Matching: an agency asked whether anyone holds an identifier; the type, its keyed hash (not the value) and the outcome, hit or no hit, are listed.",
+	"IdentifierMatched":  "Matching: another agency's question hit an identifier this agency holds; the asking agency and the reference it may request under are listed.",
 }
 
 // Explain returns the plain-language explanation of an event type.
