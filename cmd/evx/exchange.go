@@ -127,7 +127,25 @@ func (l *localExchange) manifest(ctx context.Context, id string) (*pipeline.Mani
 
 func (l *localExchange) document(ctx context.Context, id, name string) (io.ReadCloser, error) {
 	rc, _, err := l.n.Service.FetchDocument(ctx, l.counterpart, id, name)
-	return rc, err
+	if err != nil {
+		return nil, err
+	}
+	return storedBytes{rc}, nil
+}
+
+// storedBytes reads a document from the data folder as it is stored: the pipeline's verdict
+// that the bytes no longer match the record (it records that itself) ends the read like the
+// end of the bytes, so that the pull's own hash check reports the mismatch.
+type storedBytes struct{ io.ReadCloser }
+
+func (s storedBytes) Read(p []byte) (int, error) {
+	n, err := s.ReadCloser.Read(p)
+	var dm *pipeline.DigestMismatchError
+	var sm *pipeline.SizeMismatchError
+	if errors.As(err, &dm) || errors.As(err, &sm) {
+		err = io.EOF
+	}
+	return n, err
 }
 
 func (l *localExchange) receipt(ctx context.Context, id string, req pipeline.ReceiptRequest) (*pipeline.Receipt, error) {
