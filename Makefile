@@ -6,7 +6,7 @@ BIN := bin
 EVX_CACHE ?= $(HOME)/.cache/evx
 export EVX_CACHE
 
-.PHONY: all demo test unit vet integration bench build evx lint cfn-lint fuzz clean corpus pdftotext
+.PHONY: all demo test unit vet integration chromium bench build evx lint cfn-lint fuzz clean corpus pdftotext mutation corpus-identifiers
 
 all: evx
 
@@ -27,8 +27,12 @@ vet:
 unit:
 	$(GO) test -race -count=1 ./...
 
-integration:
+integration: chromium
 	./infra/integration.sh
+
+# Headless Chromium (Debian's chromium) runs the browser tests; installed only when missing.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }
 
 ## bench: speed and memory figures, printed as ratios against references measured in the same run
 bench: pdftotext
@@ -36,8 +40,16 @@ bench: pdftotext
 
 ## corpus: text extraction measured against pdftotext on a folder of PDFs (CORPUS=dir)
 CORPUS ?= $(firstword $(wildcard ../shared/corpus/pdf ../../shared/corpus/pdf) ../shared/corpus/pdf)
-corpus: pdftotext
+corpus: pdftotext corpus-identifiers
 	$(GO) test -count=1 -run '^TestCorpus$$' -v ./shared/extract -corpus $(abspath $(CORPUS))
+
+## corpus-identifiers: precision and recall of shared/identify on its generated corpus
+## (IDCORPUS_DOCS documents; IDCORPUS_OUT=dir also writes them with their truth)
+IDCORPUS_DOCS ?= 2000
+corpus-identifiers:
+	@set -o pipefail; $(GO) test -count=1 -run '^TestCorpusIdentifiers$$' -v ./shared/identify \
+		-identify.corpus-docs $(IDCORPUS_DOCS) $(if $(IDCORPUS_OUT),-identify.corpus-out $(abspath $(IDCORPUS_OUT))) \
+		| sed -n '/identifier corpus:/,/goals:/p;/^--- FAIL/p;/below the goals/p'
 
 # pdftotext (poppler-utils) is the reference for corpus and bench; installed only when missing.
 pdftotext:
@@ -47,13 +59,15 @@ pdftotext:
 build:
 	./infra/build-lambdas.sh
 
-## lint: go vet and cfn-lint over template.yaml
+## lint: go vet and cfn-lint over template.yaml and its SAM expansion
 lint: vet cfn-lint
 
 # cfn-lint is optional on a developer machine: without it the template is not linted, and says so.
 cfn-lint:
 	@if command -v cfn-lint >/dev/null 2>&1; then \
-		echo "cfn-lint template.yaml"; cfn-lint template.yaml; \
+		echo "cfn-lint template.yaml"; cfn-lint template.yaml && \
+		mkdir -p build && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} python3 infra/samtemplate/expand.py template.yaml >build/template.expanded.json && \
+		echo "cfn-lint build/template.expanded.json (as aws-sam-translator expands it)" && cfn-lint build/template.expanded.json; \
 	else \
 		echo "cfn-lint not installed: template.yaml not linted (pip install cfn-lint)"; \
 	fi
@@ -62,6 +76,10 @@ cfn-lint:
 FUZZTIME ?= 10s
 fuzz:
 	./infra/fuzz.sh $(FUZZTIME)
+
+## mutation: mutation score of custody, bagit and pipeline (receipt, route); slow, not in test
+mutation:
+	./infra/mutation.sh $(PACKAGES)
 
 clean:
 	rm -rf $(BIN) build

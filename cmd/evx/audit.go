@@ -7,16 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
-
-func init() {
-	commands = append(commands, command{name: "audit", summary: "re-hash every stored document against its recorded SHA-256 and record FixityCheck events", run: runAudit})
-}
 
 const auditUsage = `Usage: evx audit [--data DIR] [--directory FILE] [--json]
 
@@ -31,7 +25,7 @@ unreadable data folder.
 Options:
 `
 
-func runAudit(args []string, stdout, stderr io.Writer) int {
+func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("audit", stderr, auditUsage)
 	data := fs.String("data", "", "data folder (default $EVX_DATA, else ./.evx)")
 	dir := fs.String("directory", defaultDirectory, "counterpart directory (YAML)")
@@ -44,8 +38,6 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	dataDir := local.DataDir(*data)
 	if _, err := os.Stat(dataDir); err != nil {
 		fmt.Fprintln(stderr, "evx audit:", err)

@@ -1,25 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/evx-project/evx/shared/bagit"
 )
-
-func init() {
-	commands = append(commands, command{
-		name:    "bag",
-		summary: "create or validate an evidence bundle (a BagIt bag)",
-		run:     runBag,
-	})
-}
 
 const bagUsage = `Usage:
   evx bag create [--counterpart ID]... [--field Label=Value]... [--date YYYY-MM-DD|none] -o OUT SRC...
@@ -35,16 +29,16 @@ validate checks the bag in PATH (a folder, zip, tar or tar.gz) against RFC 8493 
 Exit codes: 0 valid (warnings printed), 1 invalid (one reason a line), 2 usage or I/O error.
 `
 
-func runBag(args []string, stdout, stderr io.Writer) int {
+func runBag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		io.WriteString(stderr, bagUsage)
 		return exitUsage
 	}
 	switch args[0] {
 	case "create":
-		return runBagCreate(args[1:], stdout, stderr)
+		return runBagCreate(ctx, args[1:], stdout, stderr)
 	case "validate":
-		return runBagValidate(args[1:], stdout, stderr)
+		return runBagValidate(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		io.WriteString(stdout, bagUsage)
 		return exitOK
@@ -53,7 +47,7 @@ func runBag(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-func runBagCreate(args []string, stdout, stderr io.Writer) int {
+func runBagCreate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := newFlagSet("evx bag create", stderr, bagUsage+"\nOptions of create:\n")
 	var counterparts, fields repeated
 	out := fset.String("o", "", "output: a folder, or an archive `OUT`.zip, .tar or .tar.gz")
@@ -96,15 +90,29 @@ func runBagCreate(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	p := newProgress(stderr, "")
-	opts.Progress = func(stage, path string, octets int64) {
-		if stage != p.verb {
-			p.verb, p.n = stage, 0
-		}
-		p.update(path, octets)
+	total := sourceBytes(srcs)
+	p := newMeter(stderr, *asJSON, "hashing", total)
+
+	opts.Reading = func(stage, path string, n int) {
+		p.stage(stage, total)
+		p.file(path)
+		p.add(int64(n))
 	}
-	c, err := bagit.Create(*out, srcs, opts)
-	p.done()
+	type result struct {
+		c   *bagit.Created
+		err error
+	}
+	r, done := interruptible(ctx, func() result {
+		c, err := bagit.Create(*out, srcs, opts)
+		return result{c, err}
+	})
+	p.finish()
+	if !done {
+		// Create writes beside OUT and renames when complete: remove what it began.
+		os.RemoveAll(filepath.Join(filepath.Dir(*out), "."+filepath.Base(*out)+".partial"))
+		return exitInterrupted
+	}
+	c, err := r.c, r.err
 	if err != nil {
 		fmt.Fprintf(stderr, "evx bag create: %v\n", err)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
@@ -119,7 +127,7 @@ func runBagCreate(args []string, stdout, stderr io.Writer) int {
 			"manifests": []string{"sha256", "sha512"}})
 		return exitOK
 	}
-	fmt.Fprintf(stdout, "created %s (%s): %s, %d bytes, sha256 and sha512 manifests\n", c.Path, c.Kind, count(int64(c.Files), "payload file"), c.Octets)
+	fmt.Fprintf(stdout, "created %s (%s): %s, %s, sha256 and sha512 manifests\n", c.Path, c.Kind, count(int64(c.Files), "payload file"), humanBytes(c.Octets))
 	return exitOK
 }
 
@@ -162,7 +170,7 @@ func isBagError(err error) bool {
 	return ok
 }
 
-func runBagValidate(args []string, stdout, stderr io.Writer) int {
+func runBagValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := newFlagSet("evx bag validate", stderr, bagUsage+"\nOptions of validate:\n")
 	spec := fset.Bool("spec", false, "check RFC 8493 alone, not evx's intake policy")
 	asJSON := fset.Bool("json", false, "print the result as JSON")
@@ -190,9 +198,17 @@ func runBagValidate(args []string, stdout, stderr io.Writer) int {
 		errs = append(errs, err)
 	} else {
 		defer b.Close()
-		p := newProgress(stderr, "validating")
-		rep, err := b.Validate(bagit.Options{Mode: mode, Progress: p.update})
-		p.done()
+		p := newMeter(stderr, *asJSON, "validating", 0)
+		rep, err := b.Validate(bagit.Options{Mode: mode, Consume: func(f bagit.File, r io.Reader) error {
+			// Read here, through the meter, so that progress moves within a file too.
+			p.file(f.Path)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			_, err := io.Copy(io.Discard, countingReader{r, p})
+			return err
+		}})
+		p.finish()
 		if err != nil {
 			fmt.Fprintf(stderr, "evx bag validate: %s: %v\n", path, err)
 			return exitUsage
@@ -251,8 +267,8 @@ func printReport(w io.Writer, j jsonReport) {
 		what = "RFC 8493"
 	}
 	if j.Valid {
-		fmt.Fprintf(w, "valid: %s (%s, BagIt %s) under %s: %s, %d bytes, verified with %s\n",
-			j.Path, j.Kind, j.Version, what, count(j.Files, "payload file"), j.Octets, strings.Join(j.Algorithms, ", "))
+		fmt.Fprintf(w, "valid: %s (%s, BagIt %s) under %s: %s, %s, verified with %s\n",
+			j.Path, j.Kind, j.Version, what, count(j.Files, "payload file"), humanBytes(j.Octets), strings.Join(j.Algorithms, ", "))
 		if f := j.Fields; f != nil && len(f.Counterparts) > 0 {
 			fmt.Fprintf(w, "for: %s", strings.Join(f.Counterparts, ", "))
 			if f.HandlingCode != "" {
@@ -278,36 +294,19 @@ func printReport(w io.Writer, j jsonReport) {
 	}
 }
 
-// progress prints a one-line counter on stderr, only when stderr is a terminal.
-type progress struct {
-	w    io.Writer
-	verb string
-	on   bool
-	last time.Time
-	n    int
-}
-
-func newProgress(w io.Writer, verb string) *progress {
-	p := &progress{w: w, verb: verb}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.on = true
-		}
+// sourceBytes is the size of the regular files under srcs, for the progress of bag create
+// (0 when it cannot tell: the progress then shows no total).
+func sourceBytes(srcs []string) int64 {
+	var n int64
+	for _, s := range srcs {
+		filepath.WalkDir(s, func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				if fi, err := d.Info(); err == nil {
+					n += fi.Size()
+				}
+			}
+			return nil
+		})
 	}
-	return p
-}
-
-func (p *progress) update(path string, octets int64) {
-	p.n++
-	if !p.on || time.Since(p.last) < 200*time.Millisecond {
-		return
-	}
-	p.last = time.Now()
-	fmt.Fprintf(p.w, "\r%s: %d files, %.1f MiB   ", p.verb, p.n, float64(octets)/(1<<20))
-}
-
-func (p *progress) done() {
-	if p.on && !p.last.IsZero() {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
+	return n
 }

@@ -15,10 +15,8 @@ import (
 
 const sampleDir = "../../testdata/sample"
 
-func evx(args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := run(args, &out, &errb)
-	return code, out.String(), errb.String()
+func evx(t *testing.T, args ...string) (int, string, string) {
+	return runCmd(t, args...)
 }
 
 func createSample(t *testing.T, name string, extra ...string) string {
@@ -27,7 +25,7 @@ func createSample(t *testing.T, name string, extra ...string) string {
 	args := append([]string{"bag", "create", "--date", "2026-03-15", "--counterpart", "BE-FPP",
 		"--field", "EVX-Handling-Code=H2", "--field", "External-Identifier=OM-2026-114", "-o", out}, extra...)
 	args = append(args, filepath.Join(sampleDir, "seizure-report.txt"), filepath.Join(sampleDir, "bank-records.csv"), filepath.Join(sampleDir, "photos"))
-	code, stdout, stderr := evx(args...)
+	code, stdout, stderr := evx(t, args...)
 	if code != exitOK {
 		t.Fatalf("bag create = %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
@@ -46,7 +44,7 @@ func TestBagCreateThenValidate(t *testing.T) {
 				if spec {
 					args = []string{"bag", "validate", "--spec", p}
 				}
-				code, stdout, stderr := evx(args...)
+				code, stdout, stderr := evx(t, args...)
 				if code != exitOK || !strings.HasPrefix(stdout, "valid: ") {
 					t.Errorf("%v = %d, stdout %q, stderr %q; want 0 and valid", args, code, stdout, stderr)
 				}
@@ -60,7 +58,7 @@ func TestBagCreateThenValidate(t *testing.T) {
 
 func TestBagValidateJSON(t *testing.T) {
 	p := createSample(t, "case.zip")
-	code, stdout, _ := evx("bag", "validate", "--json", p)
+	code, stdout, _ := evx(t, "bag", "validate", "--json", p)
 	var j jsonReport
 	if err := json.Unmarshal([]byte(stdout), &j); err != nil {
 		t.Fatalf("--json output is not JSON: %v\n%s", err, stdout)
@@ -82,7 +80,7 @@ func TestBagValidateVerdicts(t *testing.T) {
 	notBag := filepath.Join(t.TempDir(), "notes.zip")
 	os.WriteFile(notBag, []byte("not an archive"), 0o644)
 	noCounterpart := filepath.Join(t.TempDir(), "nocp.zip")
-	if code, _, stderr := evx("bag", "create", "-o", noCounterpart, filepath.Join(sampleDir, "bank-records.csv")); code != exitOK || !strings.Contains(stderr, "no --counterpart") {
+	if code, _, stderr := evx(t, "bag", "create", "-o", noCounterpart, filepath.Join(sampleDir, "bank-records.csv")); code != exitOK || !strings.Contains(stderr, "no --counterpart") {
 		t.Fatalf("create without --counterpart = %d, stderr %q; want 0 and a warning", code, stderr)
 	}
 	cases := []struct {
@@ -108,7 +106,7 @@ func TestBagValidateVerdicts(t *testing.T) {
 		{[]string{"bag", "frobnicate"}, exitUsage, "unknown subcommand"},
 	}
 	for _, tc := range cases {
-		code, stdout, stderr := evx(tc.args...)
+		code, stdout, stderr := evx(t, tc.args...)
 		if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
 			t.Errorf("evx %s = %d\nstdout: %s\nstderr: %s\nwant %d and %q", strings.Join(tc.args, " "), code, stdout, stderr, tc.code, tc.want)
 		}
@@ -139,7 +137,7 @@ func TestBagValidateZipBomb(t *testing.T) {
 	w.Write(make([]byte, 16<<20))
 	zw.Close()
 	f.Close()
-	code, stdout, _ := evx("bag", "validate", "--json", p)
+	code, stdout, _ := evx(t, "bag", "validate", "--json", p)
 	var j jsonReport
 	if err := json.Unmarshal([]byte(stdout), &j); err != nil {
 		t.Fatal(err)
@@ -156,13 +154,13 @@ func TestBagValidateCapsTextErrors(t *testing.T) {
 	for i := range 60 {
 		os.WriteFile(filepath.Join(src, fmt.Sprintf("f%02d.txt", i)), []byte("x"), 0o644)
 	}
-	if code, _, stderr := evx("bag", "create", "--counterpart", "BE-FPP", "-o", dir, src); code != exitOK {
+	if code, _, stderr := evx(t, "bag", "create", "--counterpart", "BE-FPP", "-o", dir, src); code != exitOK {
 		t.Fatal(stderr)
 	}
 	for i := range 60 {
 		os.WriteFile(filepath.Join(dir, "data", filepath.Base(src), fmt.Sprintf("f%02d.txt", i)), []byte("y"), 0o644)
 	}
-	code, stdout, _ := evx("bag", "validate", "--spec", dir)
+	code, stdout, _ := evx(t, "bag", "validate", "--spec", dir)
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	if code != exitInvalid || len(lines) != 52 || !strings.Contains(lines[51], "and 70 more") {
 		t.Errorf("validate = %d with %d lines, last %q; want 1, 52 lines, \"and 70 more\"", code, len(lines), lines[len(lines)-1])
@@ -180,7 +178,7 @@ func TestBagValidateHostileCorpus(t *testing.T) {
 		if err := os.WriteFile(p, c.Data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		code, stdout, stderr := evx("bag", "validate", "--json", p)
+		code, stdout, stderr := evx(t, "bag", "validate", "--json", p)
 		var j jsonReport
 		if err := json.Unmarshal([]byte(stdout), &j); err != nil {
 			t.Fatalf("%s: %v\n%s%s", c.Name, err, stdout, stderr)
@@ -196,7 +194,7 @@ func TestBagValidateHostileCorpus(t *testing.T) {
 
 func TestBagCreateJSON(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "case.zip")
-	code, stdout, stderr := evx("bag", "create", "--json", "--counterpart", "BE-FPP", "-o", out,
+	code, stdout, stderr := evx(t, "bag", "create", "--json", "--counterpart", "BE-FPP", "-o", out,
 		filepath.Join(sampleDir, "seizure-report.txt"), filepath.Join(sampleDir, "bank-records.csv"))
 	if code != exitOK {
 		t.Fatalf("bag create --json = %d, stdout %q, stderr %q", code, stdout, stderr)

@@ -4,44 +4,59 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
-	"github.com/go-pdf/fpdf"
-
 	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/api/client"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/backend/local"
 )
 
-func init() {
-	commands = append(commands, command{name: "demo", summary: "run the whole exchange on this machine with sample evidence and show the result", run: runDemo})
-}
+// The demo carries its own counterpart directory and sample evidence, so that an evx built
+// with go install runs it from any folder. They are copies: of testdata/sample (written by
+// infra/samplegen) and of infra/counterparts.yaml; TestDemoDataIsCurrent holds them to the
+// originals.
+//
+//go:generate go run ../../infra/samplegen -out demodata/sample -trail-out ../../testdata/sample-trail -fonts ../../shared/report/fonts
+//go:generate cp ../../infra/counterparts.yaml demodata/counterparts.yaml
+//go:embed demodata/sample demodata/counterparts.yaml
+var demoData embed.FS
 
-func runDemo(args []string, stdout, stderr io.Writer) int {
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx demo", stderr,
 		"Usage: evx demo [--out DIR] [--directory FILE] [--samples DIR] [--json]\n"+
 			"Starts the embedded pipeline and its API, uploads sample evidence for nl-om and es-fge,\n"+
 			"lets nl-om pull and accept and es-fge pull a copy altered in transit and reject it,\n"+
-			"exports and verifies the custody trail, and prints where everything is. Exit 0 on success.\n")
+			"exports and verifies the custody trail, and prints where everything is. Exit 0 on success.\n"+
+			"The sample evidence and the counterpart directory are built into evx: the demo runs from\n"+
+			"any folder.\n")
 	out := fs.String("out", "", "folder for everything the demo makes (default: a new temporary folder)")
-	dir := fs.String("directory", defaultDirectory, "counterpart directory")
-	samples := fs.String("samples", "testdata/sample", "folder of sample evidence to send (generated when missing)")
+	dir := fs.String("directory", "", "counterpart directory (default: the sample one built into evx, written to DIR/counterparts.yaml)")
+	samples := fs.String("samples", "", "folder of evidence to send instead of the sample built into evx")
 	asJSON := fs.Bool("json", false, "print what the demo made as JSON instead of its steps")
 	if pos, code, ok := parseArgs(fs, args); !ok {
 		return code
 	} else if len(pos) != 0 {
-		fs.Usage()
+		fmt.Fprintf(stderr, "evx demo: unexpected argument %q: the demo takes only options\n", pos[0])
 		return exitUsage
+	}
+	if *samples != "" {
+		if fi, err := os.Stat(*samples); err != nil || !fi.IsDir() {
+			fmt.Fprintf(stderr, "evx demo: --samples %s: not a readable folder\n", *samples)
+			return exitUsage
+		}
 	}
 	if *out == "" {
 		d, err := os.MkdirTemp("", "evx-demo-")
@@ -58,15 +73,13 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		steps = io.Discard
 	}
-	res, err := demo(*out, *dir, *samples, steps, stderr)
+	res, err := demo(ctx, *out, *dir, *samples, steps, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx demo:", err)
 		return exitInvalid
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(res)
+		writeJSON(stdout, res)
 	}
 	return exitOK
 }
@@ -76,6 +89,7 @@ type demoResult struct {
 	Folder    string    `json:"folder"`
 	URL       string    `json:"url"`  // where the demo's server listened (it stops with the demo)
 	Data      string    `json:"data"` // the data folder
+	Directory string    `json:"directory"`
 	KeyID     string    `json:"key_id"`
 	Bag       string    `json:"bag"`
 	Bundle    string    `json:"bundle"`
@@ -88,11 +102,25 @@ type demoResult struct {
 	Report    string    `json:"report,omitempty"` // the report folder
 }
 
-func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+func demo(ctx context.Context, out, directory, samples string, stdout, stderr io.Writer) (*demoResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	say := func(format string, a ...any) { fmt.Fprintf(stdout, format+"\n", a...) }
 	res := &demoResult{Folder: out, Data: filepath.Join(out, "data")}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	if directory == "" {
+		b, err := demoData.ReadFile("demodata/counterparts.yaml")
+		if err != nil {
+			return nil, err
+		}
+		directory = filepath.Join(out, "counterparts.yaml")
+		if err := os.WriteFile(directory, b, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	res.Directory = directory
 
 	// 1. The embedded node and its API on a free local port, with fresh tokens.
 	n, err := openNode(ctx, filepath.Join(out, "data"), local.NodeOptions{Directory: directory})
@@ -131,6 +159,10 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult
 	base := "http://" + ln.Addr().String()
 	res.URL, res.KeyID = base, n.Signer.KeyID()
 	say("1. evx is serving %s on the data folder %s (signing key %s)", base, filepath.Join(out, "data"), n.Signer.KeyID())
+	newClient := func(who string, hc *http.Client) *client.Client {
+		c, _ := client.New(base, client.WithToken(tok[who]), client.WithHTTPClient(hc))
+		return c
+	}
 
 	// 2. The uploader bags the sample evidence for two counterparts and uploads it.
 	srcs, err := demoEvidence(samples, filepath.Join(out, "evidence"))
@@ -146,8 +178,13 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult
 	}}); err != nil {
 		return nil, err
 	}
-	up := &httpExchange{base: base, token: tok["inspector"], c: http.DefaultClient}
-	st, err := up.upload(ctx, bagPath)
+	bag, err := os.Open(bagPath)
+	if err != nil {
+		return nil, err
+	}
+	fi, _ := bag.Stat()
+	st, err := newClient("inspector", http.DefaultClient).Upload(ctx, bag, fi.Size())
+	bag.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -156,17 +193,31 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult
 	}
 	bundle := st.Upload.BundleID
 	res.Bag, res.Bundle, res.Documents = bagPath, bundle, len(st.Ingest.Documents)
-	say("2. uploaded %s: bundle %s accepted, %d documents, delivered to %d counterparts", bagPath, bundle, len(st.Ingest.Documents), len(st.Deliveries))
+	say("2. uploaded %s: bundle %s accepted, %s, delivered to %s", bagPath, bundle, count(int64(len(st.Ingest.Documents)), "document"), count(int64(len(st.Deliveries)), "counterpart"))
 
-	// 3. nl-om pulls, checks every hash and accepts.
+	// 3. nl-om pulls, checks every hash and accepts; 4. es-fge receives a copy altered in
+	// transit, sees the mismatch and rejects. The demo runs the node itself, so its key is the
+	// one to trust.
 	inbox := filepath.Join(out, "inbox")
-	nl := &httpExchange{base: base, token: tok["nl-om"], c: http.DefaultClient}
-	ds, err := nl.deliveries(ctx)
-	if err != nil || len(ds) != 1 {
-		return nil, fmt.Errorf("nl-om deliveries: %d, %v", len(ds), err)
+	pullAs := func(who string, hc *http.Client) (*pulled, error) {
+		x := &remoteExchange{c: newClient(who, hc)}
+		ds, err := x.deliveries(ctx)
+		if err != nil || len(ds) != 1 {
+			return nil, fmt.Errorf("%s deliveries: %d, %v", who, len(ds), err)
+		}
+		folder := filepath.Join(inbox, who)
+		if err := os.MkdirAll(folder, 0o700); err != nil {
+			return nil, err
+		}
+		root, err := os.OpenRoot(folder)
+		if err != nil {
+			return nil, err
+		}
+		defer root.Close()
+		pl := &puller{x: x, pub: n.Signer.Public(), inbox: root, out: folder, rejectMismatch: true, stderr: stderr, quiet: true}
+		return pl.pull(ctx, ds[0])
 	}
-	// The demo runs the node itself, so its key is the one to trust.
-	p, err := pullOne(ctx, nl, n.Signer.Public(), ds[0], filepath.Join(inbox, "nl-om"), true)
+	p, err := pullAs("nl-om", http.DefaultClient)
 	if err != nil {
 		return nil, err
 	}
@@ -174,15 +225,13 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult
 		return nil, fmt.Errorf("nl-om: %s, want accepted", p.Outcome)
 	}
 	res.Pulls = append(res.Pulls, p)
-	say("3. nl-om pulled %d documents into %s, every SHA-256 matched: accepted; signed receipt %s", p.Documents, p.Folder, p.Receipt)
+	say("3. nl-om pulled %s into %s, every SHA-256 matched: accepted; signed receipt %s", count(int64(p.Documents), "document"), p.Folder, p.Receipt)
 
-	// 4. es-fge receives a copy altered in transit, sees the mismatch and rejects.
-	es := &httpExchange{base: base, token: tok["es-fge"], c: &http.Client{Transport: tamperTransport{}}}
-	ds, err = es.deliveries(ctx)
-	if err != nil || len(ds) != 1 {
-		return nil, fmt.Errorf("es-fge deliveries: %d, %v", len(ds), err)
+	target := ""
+	if m, _ := filepath.Glob(filepath.Join(out, "evidence", "seizure-report*")); len(m) > 0 {
+		target = filepath.Base(m[0]) // the story's document, when the evidence has it
 	}
-	p, err = pullOne(ctx, es, n.Signer.Public(), ds[0], filepath.Join(inbox, "es-fge"), true)
+	p, err = pullAs("es-fge", &http.Client{Transport: &tamperTransport{only: target}})
 	if err != nil {
 		return nil, err
 	}
@@ -190,15 +239,19 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult
 		return nil, fmt.Errorf("es-fge: %s, want rejected", p.Outcome)
 	}
 	res.Pulls = append(res.Pulls, p)
-	say("4. es-fge pulled a copy altered in transit: %s; rejected; signed receipt %s", p.Mismatches[0], p.Receipt)
+	say("4. es-fge pulled a copy altered in transit: %s; rejected; signed receipt %s in %s", p.Mismatches[0], p.Receipt, p.Folder)
 
 	// 5. Legal staff export the trail and verify it with evx's public key alone.
-	legal := &httpExchange{base: base, token: tok["clerk"], c: http.DefaultClient}
-	trailPath, keyPath := filepath.Join(out, "trail.json"), filepath.Join(out, "evx-public-key.pem")
-	if err := saveGET(ctx, legal, "/v1/bundles/"+bundle+"/trail", trailPath); err != nil {
+	legal := &remoteExchange{c: newClient("clerk", http.DefaultClient)}
+	exp, err := exportTrail(ctx, legal, bundle, custody.ExportOptions{})
+	if err != nil {
 		return nil, err
 	}
-	if err := saveGET(ctx, legal, "/v1/public-key", keyPath); err != nil {
+	trailPath, keyPath := filepath.Join(out, "trail.json"), filepath.Join(out, "evx-public-key.pem")
+	if err := os.WriteFile(trailPath, exp.raw, 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(keyPath, exp.keyPEM, 0o644); err != nil {
 		return nil, err
 	}
 	trail, _ := os.ReadFile(trailPath)
@@ -212,32 +265,30 @@ func demo(out, directory, samples string, stdout, stderr io.Writer) (*demoResult
 		return nil, fmt.Errorf("the trail does not verify: %w", err)
 	}
 	res.Trail, res.Key, res.Events, res.Verified = trailPath, keyPath, rep.Events, true
-	say("5. trail %s: %d events, verified with %s alone (log size %d, %d documents re-hashed)", trailPath, rep.Events, keyPath, rep.LogSize, rep.DocumentsCheck)
+	say("5. trail %s: %s, verified with %s alone (log size %d, %s re-hashed)", trailPath, count(int64(rep.Events), "event"), keyPath, rep.LogSize, count(int64(rep.DocumentsCheck), "document"))
 
-	// 6. The court report, when this build has the report command.
-	for _, c := range commands {
-		if c.name != "report" {
-			continue
-		}
-		reportDir := filepath.Join(out, "report")
-		var rout, rerr bytes.Buffer
-		if code := c.run([]string{"--out", reportDir, "--key", keyPath, trailPath}, &rout, &rerr); code != exitOK {
-			return nil, fmt.Errorf("report exited %d: %s", code, strings.TrimSpace(rerr.String()))
-		}
-		res.Report = reportDir
-		say("6. report for legal staff written to %s", reportDir)
+	// 6. The court report.
+	reportDir := filepath.Join(out, "report")
+	var rout, rerr bytes.Buffer
+	if code := runReport(ctx, []string{"--out", reportDir, "--key", keyPath, trailPath}, &rout, &rerr); code != exitOK {
+		return nil, fmt.Errorf("report exited %d: %s", code, strings.TrimSpace(rerr.String()))
 	}
+	res.Report = reportDir
+	say("6. report for legal staff written to %s", reportDir)
 	say("\nEverything is in %s. Verify again by hand:\n  %s verify --key %s %s", out, selfName(), keyPath, trailPath)
 	return res, nil
 }
 
-// tamperTransport alters the first byte of every document it carries, as an attacker on the
-// wire would.
-type tamperTransport struct{}
+// tamperTransport alters the first byte of one document it carries, as an attacker on the
+// wire would: the first whose path contains only (any document when only is "").
+type tamperTransport struct {
+	only string
+	done atomic.Bool
+}
 
-func (tamperTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (tt *tamperTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := http.DefaultTransport.RoundTrip(r)
-	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(r.URL.Path, "/documents/data/seizure-report") {
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(r.URL.Path, "/documents/data/"+tt.only) || !tt.done.CompareAndSwap(false, true) {
 		return resp, err
 	}
 	b, err := io.ReadAll(resp.Body)
@@ -252,80 +303,36 @@ func (tamperTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func saveGET(ctx context.Context, x *httpExchange, path, file string) error {
-	resp, err := x.do(ctx, "GET", path, nil, -1)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(file, b, 0o644)
-}
-
-// demoEvidence copies the sample folder's files into dst, or writes a small generated set (a
-// PDF seizure report, an e-mail, a spreadsheet as CSV) when there is no sample folder.
+// demoEvidence copies the evidence to send into dst: the samples folder when given, else the
+// sample built into evx. It returns the paths to bag.
 func demoEvidence(samples, dst string) ([]string, error) {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	var src fs.FS
+	if samples != "" {
+		src = os.DirFS(samples)
+	} else {
+		sub, err := fs.Sub(demoData, "demodata/sample")
+		if err != nil {
+			return nil, err
+		}
+		src = sub
+	}
+	if err := os.CopyFS(dst, src); err != nil {
+		return nil, err
+	}
+	ents, err := os.ReadDir(dst)
+	if err != nil {
 		return nil, err
 	}
 	var srcs []string
-	if ents, err := os.ReadDir(samples); err == nil && len(ents) > 0 {
-		for _, e := range ents {
-			src, to := filepath.Join(samples, e.Name()), filepath.Join(dst, e.Name())
-			var err error
-			if e.IsDir() {
-				err = os.CopyFS(to, os.DirFS(src))
-			} else if e.Type().IsRegular() {
-				var b []byte
-				if b, err = os.ReadFile(src); err == nil {
-					err = os.WriteFile(to, b, 0o644)
-				}
-			} else {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
+	for _, e := range ents {
+		if e.IsDir() || e.Type().IsRegular() {
 			srcs = append(srcs, filepath.Join(dst, e.Name()))
 		}
-		if hasSeizureReport(dst) {
-			return srcs, nil
-		}
 	}
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCompression(false)
-	pdf.SetCreator("evx demo", true)
-	pdf.SetTitle("Seizure report RTM-2026-114", true)
-	pdf.AddPage()
-	pdf.SetFont("Helvetica", "B", 16)
-	pdf.Cell(0, 10, "Seizure report RTM-2026-114")
-	pdf.Ln(14)
-	pdf.SetFont("Helvetica", "", 11)
-	pdf.MultiCell(0, 6, "Port of Rotterdam, terminal ECT Delta, 3 November 2026.\nContainer MSCU 123456-7 (bananas, from Guayaquil) held 412 kg of cocaine hydrochloride in 370 blocks.\nSeized by the Hit and Run Cargo team; samples sent to the NFI for analysis.", "", "", false)
-	files := map[string][]byte{
-		"intercepted-mail.eml": []byte("From: \"J. Ruiz\" <jr@example.net>\r\nTo: logistics@example.org\r\nSubject: shipment 44\r\nDate: Mon, 2 Nov 2026 10:00:00 +0100\r\nMessage-ID: <44@example.net>\r\n\r\nThe bananas leave Guayaquil on Friday. Same container as last time.\r\n"),
-		"bank-records.csv":     []byte("date,account,amount,currency,counterparty\n2026-10-01,NL91ABNA0417164300,25000.00,EUR,Frutas del Pacifico SA\n2026-10-15,NL91ABNA0417164300,40000.00,EUR,Frutas del Pacifico SA\n"),
+	if len(srcs) == 0 {
+		return nil, fmt.Errorf("no evidence to send in %s", or(samples, "the built-in sample"))
 	}
-	for name, b := range files {
-		p := filepath.Join(dst, name)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			return nil, err
-		}
-		srcs = append(srcs, p)
-	}
-	p := filepath.Join(dst, "seizure-report.pdf")
-	if err := pdf.OutputFileAndClose(p); err != nil {
-		return nil, err
-	}
-	return append(srcs, p), nil
-}
-
-func hasSeizureReport(dir string) bool {
-	m, _ := filepath.Glob(filepath.Join(dir, "seizure-report*"))
-	return len(m) > 0
+	return srcs, nil
 }
 
 // selfName is how to call this evx again from the current folder: the path it was started

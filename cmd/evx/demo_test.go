@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +15,7 @@ import (
 
 func TestDemo(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "demo")
-	code, stdout, stderr := runCmd(t, "demo", "--out", out, "--directory", testDirectory, "--samples", filepath.Join(t.TempDir(), "none"))
+	code, stdout, stderr := runCmd(t, "demo", "--out", out)
 	if code != exitOK {
 		t.Fatalf("demo = %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -59,14 +62,23 @@ func TestDemo(t *testing.T) {
 		t.Errorf("acceptance %+v records no extracted PDF", tr.Events[0].Event.Details.Documents)
 	}
 	// A second run into the same folder is refused rather than mixing runs.
-	if code, _, _ := runCmd(t, "demo", "--out", out, "--directory", testDirectory); code != exitUsage {
+	if code, _, _ := runCmd(t, "demo", "--out", out); code != exitUsage {
 		t.Errorf("demo into a used folder = %d, want %d", code, exitUsage)
+	}
+	// Own evidence and directory can be given instead of the built-in ones.
+	own := filepath.Join(t.TempDir(), "own")
+	code, stdout, stderr = runCmd(t, "demo", "--out", own, "--directory", testDirectory, "--samples", filepath.Dir(sampleFiles(t)[0]))
+	if code != exitOK || !strings.Contains(stdout, "2 documents") {
+		t.Errorf("demo with --samples = %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, _, errs := runCmd(t, "demo", "--out", filepath.Join(t.TempDir(), "x"), "--samples", filepath.Join(t.TempDir(), "none")); code != exitUsage || !strings.Contains(errs, "--samples") {
+		t.Errorf("demo with a missing --samples folder = %d %s, want 2 naming --samples", code, errs)
 	}
 }
 
 func TestDemoJSON(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "demo")
-	code, stdout, stderr := runCmd(t, "demo", "--json", "--out", out, "--directory", testDirectory, "--samples", filepath.Join(t.TempDir(), "none"))
+	code, stdout, stderr := runCmd(t, "demo", "--json", "--out", out)
 	if code != exitOK {
 		t.Fatalf("demo --json = %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -74,8 +86,8 @@ func TestDemoJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatalf("demo --json printed %q: %v", stdout, err)
 	}
-	if !res.Verified || res.Folder != out || len(res.Bundle) != 64 || res.Documents != 3 || res.Events < 7 {
-		t.Errorf("demo --json = %+v, want a verified run in %s", res, out)
+	if !res.Verified || res.Folder != out || len(res.Bundle) != 64 || res.Documents != 9 || res.Events < 7 {
+		t.Errorf("demo --json = %+v, want a verified run of the 9 sample documents in %s", res, out)
 	}
 	var outcomes []string
 	for _, p := range res.Pulls {
@@ -84,9 +96,87 @@ func TestDemoJSON(t *testing.T) {
 	if strings.Join(outcomes, " ") != "accepted rejected" {
 		t.Errorf("pull outcomes %v, want accepted then rejected", outcomes)
 	}
-	for _, f := range []string{res.Trail, res.Key, res.Bag, filepath.Join(res.Report, "report.pdf")} {
+	for _, f := range []string{res.Trail, res.Key, res.Bag, res.Directory, filepath.Join(res.Report, "report.pdf")} {
 		if _, err := os.Stat(f); err != nil {
 			t.Error(err)
 		}
+	}
+	// The inbox's manifest.json shows each delivery's state after its receipt.
+	for _, p := range res.Pulls {
+		var m struct{ Delivery struct{ State string } }
+		raw, _ := os.ReadFile(filepath.Join(p.Folder, manifestFile))
+		if err := json.Unmarshal(raw, &m); err != nil || m.Delivery.State != p.Outcome {
+			t.Errorf("%s/%s: state %q (%v), want %q", p.Folder, manifestFile, m.Delivery.State, err, p.Outcome)
+		}
+	}
+}
+
+// TestDemoDataIsCurrent: the sample evidence and counterpart directory built into evx are
+// the committed originals, byte for byte (go generate ./cmd/evx remakes them).
+func TestDemoDataIsCurrent(t *testing.T) {
+	pairs := map[string]string{"demodata/counterparts.yaml": "../../infra/counterparts.yaml"}
+	fs.WalkDir(demoData, "demodata/sample", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			pairs[p] = filepath.Join(sampleDir, strings.TrimPrefix(p, "demodata/sample/"))
+		}
+		return err
+	})
+	filepath.WalkDir(sampleDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(sampleDir, p)
+			if _, ok := pairs["demodata/sample/"+filepath.ToSlash(rel)]; !ok {
+				t.Errorf("%s is not built into evx demo: run go generate ./cmd/evx", p)
+			}
+		}
+		return err
+	})
+	for embedded, orig := range pairs {
+		a, err := demoData.ReadFile(embedded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(orig)
+		if err != nil {
+			t.Errorf("%s has no original %s: run go generate ./cmd/evx", embedded, orig)
+			continue
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("cmd/evx/%s differs from %s: run go generate ./cmd/evx", embedded, orig)
+		}
+	}
+}
+
+// TestInstalledDemo installs evx with go install into a folder of its own and runs evx demo
+// from an empty folder with an empty home: nothing of the source tree is needed.
+func TestInstalledDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds evx")
+	}
+	gobin := t.TempDir()
+	bin := filepath.Join(gobin, "evx")
+	build := exec.CommandContext(t.Context(), "go", "install", ".")
+	build.Env = append(os.Environ(), "GOBIN="+gobin)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go install: %v\n%s", err, out)
+	}
+	empty, home := t.TempDir(), t.TempDir()
+	run := func(args ...string) (string, error) {
+		cmd := exec.CommandContext(t.Context(), bin, args...)
+		cmd.Dir = empty
+		cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TMPDIR=" + t.TempDir()}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run("demo", "--out", "demo")
+	if err != nil || !strings.Contains(out, "verified with") {
+		t.Fatalf("evx demo from an empty folder: %v\n%s", err, out)
+	}
+	out, err = run("verify", "--key", "demo/evx-public-key.pem", "demo/trail.json")
+	if err != nil || !strings.HasPrefix(out, "verified: ") {
+		t.Errorf("evx verify of the demo's trail: %v\n%s", err, out)
+	}
+	out, err = run("--version")
+	if err != nil || !strings.Contains(out, "github.com/evx-project/evx") || !strings.Contains(out, "go1.") {
+		t.Errorf("evx --version: %v\n%s", err, out)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -11,54 +10,89 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
-	"net/url"
 	"os"
-	"strings"
+	"path/filepath"
 
-	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/api/client"
 	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-// exchange is what upload and pull need of evx, either a server (--server, --token) or a data
-// folder opened in-process (--data).
+// exchange is what upload, pull, trail and report need of evx: a server (--server, through
+// package client) or a data folder opened in-process (--data).
 type exchange interface {
-	upload(ctx context.Context, bagPath string) (*pipeline.Status, error)
+	upload(ctx context.Context, r io.Reader, size int64) (*pipeline.Status, error)
 	deliveries(ctx context.Context) ([]pipeline.Delivery, error)
 	manifest(ctx context.Context, delivery string) (*pipeline.Manifest, error)
-	document(ctx context.Context, delivery, name string) (io.ReadCloser, error)
-	receipt(ctx context.Context, delivery string, req pipeline.ReceiptRequest) (*pipeline.Receipt, error)
-	trail(ctx context.Context, bundle string) ([]byte, error) // evx-custody-trail/1 JSON
-	publicKey(ctx context.Context) ([]byte, error)            // PEM
+	document(ctx context.Context, delivery, name string) (*client.Document, error)
+	postReceipt(ctx context.Context, delivery string, req pipeline.ReceiptRequest) (*pipeline.Receipt, error)
+	// storedReceipt fetches the signed receipt of a delivery already answered.
+	storedReceipt(ctx context.Context, delivery string) (*pipeline.Receipt, error)
+	trail(ctx context.Context, bundle string, opt custody.ExportOptions) ([]byte, error) // evx-custody-trail/1 JSON
+	publicKey(ctx context.Context) ([]byte, error)                                       // PEM
 	close() error
 }
 
-// defaultDirectory is the counterpart directory the commands that open a data folder read
-// unless --directory names another.
-const defaultDirectory = "infra/counterparts.yaml"
+// defaultDirectory is the --directory default of the commands that open a data folder: none,
+// so that resolveDirectory looks at $EVX_DIRECTORY and then the data folder.
+const defaultDirectory = ""
 
-// openNode opens the embedded node like local.OpenNode, and when the counterpart directory
-// file is missing says how to name one: the default path only exists inside the evx sources.
+// DirectoryEnv names the environment variable that gives the counterpart directory.
+const DirectoryEnv = "EVX_DIRECTORY"
+
+// directoryInData is the counterpart directory's name inside a data folder.
+const directoryInData = "counterparts.yaml"
+
+// resolveDirectory is the counterpart directory file: flag, else $EVX_DIRECTORY, else
+// DATA/counterparts.yaml. Nothing defaults to a path of the evx sources.
+func resolveDirectory(flag, dataDir string) string {
+	if flag != "" {
+		return flag
+	}
+	if env := os.Getenv(DirectoryEnv); env != "" {
+		return env
+	}
+	return filepath.Join(dataDir, directoryInData)
+}
+
+// openNode opens the embedded node like local.OpenNode, with the counterpart directory of
+// resolveDirectory, and when that file is missing says how to name one.
 func openNode(ctx context.Context, dataDir string, opt local.NodeOptions) (*local.Node, error) {
-	if opt.Counterparts == nil && opt.Directory != "" {
+	if opt.Counterparts == nil {
+		given := opt.Directory != ""
+		opt.Directory = resolveDirectory(opt.Directory, dataDir)
 		if _, err := os.Stat(opt.Directory); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("counterpart directory %s not found: name one with --directory FILE (the evx sources have a sample, infra/counterparts.yaml)", opt.Directory)
+			if given {
+				return nil, fmt.Errorf("counterpart directory %s not found: name one with --directory FILE", opt.Directory)
+			}
+			return nil, fmt.Errorf("no counterpart directory: name one with --directory FILE or $%s, or put it in the data folder as %s (the evx sources have a sample, infra/counterparts.yaml)", DirectoryEnv, opt.Directory)
 		}
 	}
 	return local.OpenNode(ctx, dataDir, opt)
 }
 
-// exchangeFlags are the flags that choose the exchange.
+// Environment variables of the exchange flags.
+const (
+	ServerEnv    = "EVX_SERVER"
+	TokenEnv     = "EVX_TOKEN"
+	TokenFileEnv = "EVX_TOKEN_FILE"
+	ProfileEnv   = "EVX_PROFILE"
+)
+
+// exchangeFlags are the flags that choose the exchange. Each setting comes from its flag,
+// else its environment variable, else the configuration file's profile.
 type exchangeFlags struct {
-	server, token, data, directory, counterpart, uploader string
+	server, token, tokenFile, data, directory, counterpart, uploader, profile string
 }
 
 func (f *exchangeFlags) register(fs *flag.FlagSet, role string) {
-	fs.StringVar(&f.server, "server", "", "evx server URL, e.g. http://127.0.0.1:8080 (else work on --data directly)")
-	fs.StringVar(&f.token, "token", os.Getenv("EVX_TOKEN"), "bearer token for --server (default $EVX_TOKEN)")
-	fs.StringVar(&f.data, "data", "", "data folder to work on without a server (default $EVX_DATA, else ./.evx)")
-	fs.StringVar(&f.directory, "directory", defaultDirectory, "counterpart directory, with --data")
+	fs.StringVar(&f.server, "server", "", "evx server URL, e.g. https://evx.example.org (default $"+ServerEnv+")")
+	fs.StringVar(&f.token, "token", "", "bearer token for --server (default $"+TokenEnv+"); prefer --token-file, which ps and shell history do not see")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token, mode 0600 (default $"+TokenFileEnv+")")
+	fs.StringVar(&f.data, "data", "", "data folder to work on in-process instead of a server (default $"+local.DataDirEnv+")")
+	fs.StringVar(&f.directory, "directory", defaultDirectory, "counterpart directory, with --data (default $"+DirectoryEnv+", else DATA/"+directoryInData+")")
+	fs.StringVar(&f.profile, "profile", "", "profile of the configuration file to use (default $"+ProfileEnv+", else [default])")
 	switch role {
 	case "counterpart":
 		fs.StringVar(&f.counterpart, "counterpart", "", "your counterpart id, with --data")
@@ -67,26 +101,119 @@ func (f *exchangeFlags) register(fs *flag.FlagSet, role string) {
 	}
 }
 
-func (f *exchangeFlags) open(ctx context.Context) (exchange, error) {
-	if f.server != "" {
-		u, err := url.Parse(f.server)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("--server %q: want http://HOST:PORT or https://HOST", f.server)
-		}
-		if f.token == "" {
-			return nil, errors.New("--server needs --token (or $EVX_TOKEN)")
-		}
-		return &httpExchange{base: strings.TrimSuffix(f.server, "/"), token: f.token, c: http.DefaultClient}, nil
+// exchangeSettings are the exchange flags resolved against the environment and the file.
+type exchangeSettings struct {
+	server, token, data, directory, counterpart, uploader string
+}
+
+// setting is one value and the level it came from: 3 a flag, 2 the environment, 1 the file.
+type setting struct {
+	value string
+	level int
+	from  string // how to name it in a message: "--server", "$EVX_SERVER", "profile [x] of FILE"
+}
+
+func pick(flagValue, flagName, env string, prof profile, key, profFrom string) setting {
+	switch {
+	case flagValue != "":
+		return setting{flagValue, 3, flagName}
+	case env != "" && os.Getenv(env) != "":
+		return setting{os.Getenv(env), 2, "$" + env}
+	case prof[key] != "":
+		return setting{prof[key], 1, profFrom}
 	}
-	n, err := openNode(ctx, local.DataDir(f.data), local.NodeOptions{Directory: f.directory})
+	return setting{}
+}
+
+// usageError is an error in how evx was called (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// resolve applies flags over environment over configuration file. Using both a server and a
+// data folder at the same level is an error, as is using neither: evx never falls back to a
+// data folder of its own choosing.
+func (f *exchangeFlags) resolve() (*exchangeSettings, error) {
+	name := f.profile
+	if name == "" {
+		name = os.Getenv(ProfileEnv)
+	}
+	prof, path, err := loadProfile(name)
+	if err != nil {
+		return nil, &usageError{err.Error()}
+	}
+	profFrom := fmt.Sprintf("profile [%s] of %s", or(name, "default"), path)
+	server := pick(f.server, "--server", ServerEnv, prof, "server", profFrom)
+	data := pick(f.data, "--data", local.DataDirEnv, prof, "data", profFrom)
+	switch {
+	case server.value == "" && data.value == "":
+		return nil, &usageError{"say which evx to use: --server URL (or $" + ServerEnv + ") for an evx server, or --data DIR (or $" + local.DataDirEnv + ") to work on a data folder directly"}
+	case server.value != "" && data.value != "" && server.level == data.level && server.level == 1:
+		return nil, &usageError{fmt.Sprintf("%s sets both server and data: use a server or a data folder, not both", profFrom)}
+	case server.value != "" && data.value != "" && server.level == data.level:
+		return nil, &usageError{fmt.Sprintf("both %s and %s are given: use a server or a data folder, not both", server.from, data.from)}
+	case server.level > data.level:
+		data = setting{}
+	default:
+		server = setting{}
+	}
+	s := &exchangeSettings{server: server.value, data: data.value}
+	s.directory = pick(f.directory, "--directory", DirectoryEnv, prof, "directory", profFrom).value
+	s.counterpart = pick(f.counterpart, "--counterpart", "", prof, "counterpart", profFrom).value
+	s.uploader = pick(f.uploader, "--uploader", "", prof, "uploader", profFrom).value
+	if s.server == "" {
+		return s, nil
+	}
+	if f.token != "" && f.tokenFile != "" {
+		return nil, &usageError{"give --token or --token-file, not both"}
+	}
+	switch {
+	case f.token != "":
+		s.token = f.token
+	case f.tokenFile != "":
+		s.token, err = readTokenFile(f.tokenFile)
+	case os.Getenv(TokenEnv) != "":
+		s.token = os.Getenv(TokenEnv)
+	case os.Getenv(TokenFileEnv) != "":
+		s.token, err = readTokenFile(os.Getenv(TokenFileEnv))
+	case prof["token-file"] != "":
+		s.token, err = readTokenFile(prof["token-file"])
+	default:
+		return nil, &usageError{"--server needs a token: --token-file FILE (or $" + TokenFileEnv + "), or --token T (or $" + TokenEnv + ")"}
+	}
+	if err != nil {
+		return nil, &usageError{err.Error()}
+	}
+	return s, nil
+}
+
+// open resolves the settings and opens the exchange. Its errors are usage errors or a data
+// folder that cannot be opened (exit 2). A token about to cross the network in the clear is
+// warned about on stderr.
+func (f *exchangeFlags) open(ctx context.Context, stderr io.Writer) (exchange, error) {
+	s, err := f.resolve()
 	if err != nil {
 		return nil, err
 	}
-	who := f.uploader
+	if s.server != "" {
+		c, err := client.New(s.server, client.WithToken(s.token))
+		if err != nil {
+			return nil, &usageError{fmt.Sprintf("--server: %v", err)}
+		}
+		if c.Insecure() {
+			fmt.Fprintf(stderr, "evx: warning: the token is sent to %s over plain HTTP: anyone on the network path can read and reuse it; use https:// (a loopback address is exempt)\n", c.URL())
+		}
+		return &remoteExchange{c: c}, nil
+	}
+	n, err := openNode(ctx, s.data, local.NodeOptions{Directory: s.directory})
+	if err != nil {
+		return nil, err
+	}
+	who := s.uploader
 	if who == "" {
 		who = os.Getenv("USER")
 	}
-	return &localExchange{n: n, counterpart: f.counterpart, uploader: who}, nil
+	return &localExchange{n: n, counterpart: s.counterpart, uploader: who}, nil
 }
 
 // localExchange works on a data folder in-process, as `evx serve` would.
@@ -98,13 +225,8 @@ type localExchange struct {
 
 func (l *localExchange) close() error { return l.n.Close() }
 
-func (l *localExchange) upload(ctx context.Context, bagPath string) (*pipeline.Status, error) {
-	f, err := os.Open(bagPath)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	id, size, err := l.n.Uploads.Spool(ctx, f)
+func (l *localExchange) upload(ctx context.Context, r io.Reader, size int64) (*pipeline.Status, error) {
+	id, size, err := l.n.Uploads.Spool(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -125,12 +247,12 @@ func (l *localExchange) manifest(ctx context.Context, id string) (*pipeline.Mani
 	return l.n.Service.Manifest(ctx, l.counterpart, id)
 }
 
-func (l *localExchange) document(ctx context.Context, id, name string) (io.ReadCloser, error) {
-	rc, _, err := l.n.Service.FetchDocument(ctx, l.counterpart, id, name)
+func (l *localExchange) document(ctx context.Context, id, name string) (*client.Document, error) {
+	rc, doc, err := l.n.Service.FetchDocument(ctx, l.counterpart, id, name)
 	if err != nil {
 		return nil, err
 	}
-	return storedBytes{rc}, nil
+	return &client.Document{Body: storedBytes{rc}, Size: doc.Size, SHA256: doc.SHA256}, nil
 }
 
 // storedBytes reads a document from the data folder as it is stored: the pipeline's verdict
@@ -148,12 +270,28 @@ func (s storedBytes) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (l *localExchange) receipt(ctx context.Context, id string, req pipeline.ReceiptRequest) (*pipeline.Receipt, error) {
+// errNoStoredReceipts: this pipeline keeps no signed receipts to hand out again.
+var errNoStoredReceipts = errors.New("this evx's pipeline keeps no signed receipts to fetch again")
+
+// receiptKeeper is a pipeline that hands out the signed receipt of a delivery already
+// answered (as GET /v1/deliveries/{id}/receipt does).
+type receiptKeeper interface {
+	Receipt(ctx context.Context, counterpart, deliveryID string) (*pipeline.Receipt, error)
+}
+
+func (l *localExchange) storedReceipt(ctx context.Context, id string) (*pipeline.Receipt, error) {
+	if k, ok := any(l.n.Service).(receiptKeeper); ok {
+		return k.Receipt(ctx, l.counterpart, id)
+	}
+	return nil, errNoStoredReceipts
+}
+
+func (l *localExchange) postReceipt(ctx context.Context, id string, req pipeline.ReceiptRequest) (*pipeline.Receipt, error) {
 	return l.n.Service.PostReceipt(ctx, l.counterpart, id, req)
 }
 
-func (l *localExchange) trail(ctx context.Context, bundle string) ([]byte, error) {
-	t, err := l.n.Service.Export(ctx, bundle, custody.ExportOptions{})
+func (l *localExchange) trail(ctx context.Context, bundle string, opt custody.ExportOptions) ([]byte, error) {
+	t, err := l.n.Service.Export(ctx, bundle, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -168,139 +306,61 @@ func (l *localExchange) publicKey(ctx context.Context) ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
 
-// httpExchange talks to an evx server.
-type httpExchange struct {
-	base, token string
-	c           *http.Client
+// remoteExchange talks to an evx server through package client.
+type remoteExchange struct{ c *client.Client }
+
+func (r *remoteExchange) close() error { return nil }
+
+// explain turns the client's errors into ones a person can act on.
+func (r *remoteExchange) explain(err error) error {
+	var ue *client.UnreachableError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ue):
+		return fmt.Errorf("%w: check --server (or $%s, or the profile's server)", err, ServerEnv)
+	case client.Unauthorized(err):
+		return fmt.Errorf("%w: the server at %s rejected the token: check --token / $%s (or --token-file / $%s)", err, r.c.URL(), TokenEnv, TokenFileEnv)
+	}
+	return err
 }
 
-func (h *httpExchange) close() error { return nil }
-
-// apiError is an error answer of the server.
-type apiError struct {
-	Code    int
-	Message string
-	Status  *pipeline.Status
+func (r *remoteExchange) upload(ctx context.Context, body io.Reader, size int64) (*pipeline.Status, error) {
+	st, err := r.c.Upload(ctx, body, size)
+	return st, r.explain(err)
 }
 
-func (e *apiError) Error() string { return fmt.Sprintf("server answered %d: %s", e.Code, e.Message) }
-
-func (h *httpExchange) do(ctx context.Context, method, path string, body io.Reader, size int64) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, method, h.base+path, body)
-	if err != nil {
-		return nil, err
-	}
-	if size >= 0 {
-		req.ContentLength = size
-	}
-	req.Header.Set("Authorization", "Bearer "+h.token)
-	resp, err := h.c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode >= 300 {
-		defer resp.Body.Close()
-		var eb struct {
-			Error  string           `json:"error"`
-			Status *pipeline.Status `json:"status"`
-		}
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-		if json.Unmarshal(raw, &eb) != nil || eb.Error == "" {
-			eb.Error = strings.TrimSpace(string(raw))
-		}
-		return nil, &apiError{Code: resp.StatusCode, Message: eb.Error, Status: eb.Status}
-	}
-	return resp, nil
+func (r *remoteExchange) deliveries(ctx context.Context) ([]pipeline.Delivery, error) {
+	ds, err := r.c.Deliveries(ctx)
+	return ds, r.explain(err)
 }
 
-func (h *httpExchange) getJSON(ctx context.Context, path string, v any) error {
-	resp, err := h.do(ctx, "GET", path, nil, -1)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	return json.NewDecoder(resp.Body).Decode(v)
+func (r *remoteExchange) manifest(ctx context.Context, id string) (*pipeline.Manifest, error) {
+	m, err := r.c.Manifest(ctx, id)
+	return m, r.explain(err)
 }
 
-func (h *httpExchange) upload(ctx context.Context, bagPath string) (*pipeline.Status, error) {
-	f, err := os.Open(bagPath)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	resp, err := h.do(ctx, "POST", "/v1/bundles", f, fi.Size())
-	var ae *apiError
-	if errors.As(err, &ae) && ae.Status != nil && ae.Status.Ingest != nil {
-		return ae.Status, nil // rejected: the status says why
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var st pipeline.Status
-	if resp.StatusCode == http.StatusAccepted { // stored, processing later
-		var a struct {
-			Bundle string `json:"bundle"`
-		}
-		json.NewDecoder(resp.Body).Decode(&a)
-		st.Upload = pipeline.Upload{BundleID: a.Bundle, State: pipeline.UploadReceived}
-		return &st, nil
-	}
-	return &st, json.NewDecoder(resp.Body).Decode(&st)
+func (r *remoteExchange) document(ctx context.Context, id, name string) (*client.Document, error) {
+	d, err := r.c.Document(ctx, id, name)
+	return d, r.explain(err)
 }
 
-func (h *httpExchange) deliveries(ctx context.Context) ([]pipeline.Delivery, error) {
-	var v struct {
-		Deliveries []pipeline.Delivery `json:"deliveries"`
-	}
-	return v.Deliveries, h.getJSON(ctx, "/v1/deliveries", &v)
+func (r *remoteExchange) postReceipt(ctx context.Context, id string, req pipeline.ReceiptRequest) (*pipeline.Receipt, error) {
+	rc, err := r.c.PostReceipt(ctx, id, req)
+	return rc, r.explain(err)
 }
 
-func (h *httpExchange) manifest(ctx context.Context, id string) (*pipeline.Manifest, error) {
-	var m pipeline.Manifest
-	return &m, h.getJSON(ctx, "/v1/deliveries/"+url.PathEscape(id), &m)
+func (r *remoteExchange) storedReceipt(ctx context.Context, id string) (*pipeline.Receipt, error) {
+	rc, err := r.c.Receipt(ctx, id)
+	return rc, r.explain(err)
 }
 
-func (h *httpExchange) document(ctx context.Context, id, name string) (io.ReadCloser, error) {
-	segs := strings.Split(name, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	resp, err := h.do(ctx, "GET", "/v1/deliveries/"+url.PathEscape(id)+"/documents/"+strings.Join(segs, "/"), nil, -1)
-	if err != nil {
-		return nil, err
-	}
-	return resp.Body, nil
+func (r *remoteExchange) trail(ctx context.Context, bundle string, opt custody.ExportOptions) ([]byte, error) {
+	b, err := r.c.Trail(ctx, bundle, client.TrailOptions{ConsistencyFrom: opt.ConsistencyFrom})
+	return b, r.explain(err)
 }
 
-func (h *httpExchange) receipt(ctx context.Context, id string, req pipeline.ReceiptRequest) (*pipeline.Receipt, error) {
-	body, _ := json.Marshal(req)
-	resp, err := h.do(ctx, "POST", "/v1/deliveries/"+url.PathEscape(id)+"/receipt", bytes.NewReader(body), int64(len(body)))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var rc pipeline.Receipt
-	return &rc, json.NewDecoder(resp.Body).Decode(&rc)
-}
-
-func (h *httpExchange) getBytes(ctx context.Context, path string) ([]byte, error) {
-	resp, err := h.do(ctx, "GET", path, nil, -1)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	return io.ReadAll(io.LimitReader(resp.Body, custody.MaxTrailBytes))
-}
-
-func (h *httpExchange) trail(ctx context.Context, bundle string) ([]byte, error) {
-	return h.getBytes(ctx, "/v1/bundles/"+url.PathEscape(bundle)+"/trail")
-}
-
-func (h *httpExchange) publicKey(ctx context.Context) ([]byte, error) {
-	return h.getBytes(ctx, "/v1/public-key")
+func (r *remoteExchange) publicKey(ctx context.Context) ([]byte, error) {
+	b, err := r.c.PublicKeyPEM(ctx)
+	return b, r.explain(err)
 }

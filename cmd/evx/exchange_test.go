@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"os"
@@ -11,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/evx-project/evx/shared/api"
-	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -36,7 +35,7 @@ func sampleFiles(t *testing.T) []string {
 func runCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(args, &out, &errb)
+	code := run(t.Context(), args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -93,7 +92,7 @@ func TestUploadPullOnDataFolder(t *testing.T) {
 		t.Errorf("pull es-fge again = %d %s; want nothing to do", code, out)
 	}
 
-	n, err := local.OpenNode(context.Background(), data, local.NodeOptions{Directory: testDirectory})
+	n, err := local.OpenNode(t.Context(), data, local.NodeOptions{Directory: testDirectory})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +101,7 @@ func TestUploadPullOnDataFolder(t *testing.T) {
 		t.Errorf("saved receipt: %v", err)
 	}
 	var types []custody.EventType
-	es, _ := n.Service.Events(context.Background(), st.Upload.BundleID)
+	es, _ := n.Service.Events(t.Context(), st.Upload.BundleID)
 	for _, e := range es {
 		types = append(types, e.Event.Type)
 	}
@@ -116,14 +115,14 @@ func TestUploadPullOnDataFolder(t *testing.T) {
 	if !strings.Contains(joined, "ConsignmentAcceptance") || !strings.Contains(joined, "ConsignmentRejection") {
 		t.Errorf("trail %s: want one acceptance and one rejection", joined)
 	}
-	if _, err := n.Service.Verify(context.Background(), st.Upload.BundleID, custody.VerifyOptions{}); err != nil {
+	if _, err := n.Service.Verify(t.Context(), st.Upload.BundleID, custody.VerifyOptions{}); err != nil {
 		t.Errorf("trail: %v", err)
 	}
 }
 
 // Against a server: upload, a rejected upload, pull.
 func TestUploadPullOnServer(t *testing.T) {
-	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: testDirectory})
+	n, err := local.OpenNode(t.Context(), t.TempDir(), local.NodeOptions{Directory: testDirectory})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,5 +166,8 @@ func TestUploadPullUsage(t *testing.T) {
 		if code, _, _ := runCmd(t, args...); code != exitUsage {
 			t.Errorf("evx %v = %d, want %d", args, code, exitUsage)
 		}
+	}
+	if _, _, errs := runCmd(t, "pull", "--data", t.TempDir()); !strings.Contains(errs, "--counterpart ID") {
+		t.Errorf("pull --data without --counterpart said %q, want --counterpart named", errs)
 	}
 }

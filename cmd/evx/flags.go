@@ -16,6 +16,7 @@ import (
 // already reported on fs's output), ok is false and code is the exit code to return:
 // exitOK for -h, exitUsage otherwise.
 func parseArgs(fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
+	defer func() { pos, code, ok = parsedOnly(fs, pos, code, ok) }()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
@@ -75,9 +76,40 @@ func bagInfo(counterparts, fields []string) (bagit.Info, error) {
 		if !ok || strings.TrimSpace(label) == "" {
 			return nil, fmt.Errorf("--field %q: want Label=Value", f)
 		}
-		info = append(info, bagit.Field{Label: strings.TrimSpace(label), Value: strings.TrimSpace(value)})
+		label = strings.TrimSpace(label)
+		if l, err := checkEVXLabel(label); err != nil {
+			return nil, err
+		} else {
+			label = l
+		}
+		info = append(info, bagit.Field{Label: label, Value: strings.TrimSpace(value)})
 	}
 	return info, nil
+}
+
+// evxLabels are the bag-info.txt labels of evx's own fields.
+var evxLabels = []string{bagit.LabelCounterpart, bagit.LabelRequestReference, bagit.LabelRequestingState,
+	bagit.LabelRequestedState, bagit.LabelLegalBasis, bagit.LabelHandlingCode}
+
+// checkEVXLabel refuses an EVX-* label evx does not know, naming the nearest it knows: a
+// mistyped EVX-Handlng-Code would otherwise travel as an inert field while the bundle goes out
+// without its handling code. A known label in other letter case is given its own spelling.
+func checkEVXLabel(label string) (string, error) {
+	if len(label) < 4 || !strings.EqualFold(label[:4], "EVX-") {
+		return label, nil
+	}
+	for _, l := range evxLabels {
+		if strings.EqualFold(l, label) {
+			return l, nil
+		}
+	}
+	msg := fmt.Sprintf("--field %s: evx knows no field %s", label, label)
+	if near := nearest(label, evxLabels, 4); near != "" {
+		msg += fmt.Sprintf("; did you mean %s?", near)
+	} else {
+		msg += "; evx's fields are " + strings.Join(evxLabels, ", ")
+	}
+	return "", errors.New(msg)
 }
 
 // newFlagSet is the flag set of a command: it reports to stderr, and its usage is the text

@@ -53,16 +53,16 @@ func TestParseArgs(t *testing.T) {
 
 // Every command answers -h with its usage and exit 0, and a flag it does not know with exit 2.
 func TestCommandsHelpAndBadFlag(t *testing.T) {
-	for _, c := range commands {
+	for _, c := range commands() {
 		if c.name == "bag" {
 			continue // its subcommands are checked in bag_test.go
 		}
 		var out, errb bytes.Buffer
-		if code := run([]string{c.name, "-h"}, &out, &errb); code != exitOK || !strings.Contains(errb.String(), "Usage") {
+		if code := run(t.Context(), []string{c.name, "-h"}, &out, &errb); code != exitOK || !strings.Contains(errb.String(), "Usage") {
 			t.Errorf("evx %s -h = exit %d, stderr %q; want 0 and the usage", c.name, code, errb.String())
 		}
 		errb.Reset()
-		if code := run([]string{c.name, "--no-such-flag"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "no-such-flag") {
+		if code := run(t.Context(), []string{c.name, "--no-such-flag"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "no-such-flag") {
 			t.Errorf("evx %s --no-such-flag = exit %d, stderr %q; want 2 naming the flag", c.name, code, errb.String())
 		}
 	}

@@ -1,50 +1,83 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"strconv"
+	"unicode"
 
+	"github.com/evx-project/evx/shared/api/client"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-func init() {
-	commands = append(commands, command{name: "pull", summary: "as a counterpart: fetch new deliveries, check every hash, post the receipts", run: runPull})
-}
-
 // pulled is what pull did with one delivery.
 type pulled struct {
-	Delivery   string                  `json:"delivery"`
-	Bundle     string                  `json:"bundle"`
-	Folder     string                  `json:"folder"`
-	Documents  int                     `json:"documents"`
-	Mismatches []pipeline.HashMismatch `json:"mismatches,omitempty"`
-	Outcome    string                  `json:"outcome"` // accepted, rejected, unanswered
-	Receipt    string                  `json:"receipt,omitempty"`
+	Delivery   string     `json:"delivery"`
+	Bundle     string     `json:"bundle"`
+	Folder     string     `json:"folder"`
+	Documents  int        `json:"documents"`
+	Bytes      int64      `json:"bytes"` // bytes of the documents as recorded
+	Mismatches []mismatch `json:"mismatches,omitempty"`
+	Outcome    string     `json:"outcome"` // accepted, rejected, unanswered, failed
+	// Error says why the delivery failed (outcome failed): a name the server sent that evx
+	// refuses, a request refused, a folder it may not write.
+	Error string `json:"error,omitempty"`
+	// State is the delivery's state after this pull, as manifest.json records it.
+	State pipeline.DeliveryState `json:"state"`
+	// Receipt is the file name of the signed receipt inside Folder.
+	Receipt string `json:"receipt,omitempty"`
+	// ReceiptFetched: the receipt was fetched from the server (GET .../receipt) because this
+	// inbox lacked it (its delivery was answered before, and the answer lost).
+	ReceiptFetched bool `json:"receipt_fetched,omitempty"`
 	// ReceiptError says why the receipt evx returned did not verify with its key; the receipt
 	// is then kept as receipt.unverified.json.
 	ReceiptError string `json:"receipt_error,omitempty"`
 }
 
-// unverifiedReceipt names a receipt kept although its signature did not verify.
-const unverifiedReceipt = "receipt.unverified.json"
+// mismatch is a document that did not arrive as recorded: altered, short, or longer.
+type mismatch struct {
+	Name     string `json:"name"`
+	Want     string `json:"want"` // SHA-256 recorded at ingest
+	Got      string `json:"got"`  // SHA-256 of what arrived
+	WantSize int64  `json:"want_size"`
+	GotSize  int64  `json:"got_size"`
+	Reason   string `json:"reason"`
+}
 
-func runPull(args []string, stdout, stderr io.Writer) int {
+func (m mismatch) String() string { return m.Name + ": " + m.Reason }
+
+// Files of a delivery folder besides its documents (which all sit under data/).
+const (
+	manifestFile      = "manifest.json"
+	receiptFile       = "receipt.json"
+	unverifiedReceipt = "receipt.unverified.json"
+)
+
+func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx pull", stderr,
-		"Usage: evx pull [--server URL --token T | --data DIR --counterpart ID] [--key EVX-PUBLIC.pem] [--out DIR] [--reject-on-mismatch] [--json]\n"+
-			"Fetches every delivery still awaiting your receipt, checks each document against its recorded\n"+
-			"SHA-256 and posts the receipt: accepted when all match; on a mismatch rejected with\n"+
-			"--reject-on-mismatch, else left unanswered. Each signed receipt evx returns is checked with evx's\n"+
-			"public key (--key, else the key the server or data folder gives, with a note) and saved beside\n"+
-			"the documents: receipt.json, or "+unverifiedReceipt+" when its signature does not verify.\n"+
+		"Usage: evx pull [--server URL --token-file F | --data DIR --counterpart ID] [--key EVX-PUBLIC.pem] [--out DIR] [--reject-on-mismatch] [--json]\n"+
+			"Fetches every delivery still awaiting your receipt into DIR/DELIVERY-ID/, checks each document\n"+
+			"against its recorded size and SHA-256 and posts the receipt: accepted when all match; on a\n"+
+			"mismatch (altered, short or longer) rejected with --reject-on-mismatch, else left unanswered.\n"+
+			"Each signed receipt evx returns is checked with evx's public key (--key, else the key the\n"+
+			"server or data folder gives, with a note) and saved beside the documents: receipt.json, or\n"+
+			unverifiedReceipt+" when its signature does not verify. A delivery answered before whose\n"+
+			"folder lacks its receipt gets it fetched from the server. manifest.json records the\n"+
+			"delivery's state after the receipt. Every write stays inside DIR (links included).\n"+
 			"Exit status: 0 every delivery accepted (or none waiting), 1 a mismatch, an unverified receipt\n"+
 			"or a failure, 2 usage or an unreadable key.\n")
 	var ex exchangeFlags
@@ -56,15 +89,14 @@ func runPull(args []string, stdout, stderr io.Writer) int {
 	if pos, code, ok := parseArgs(fs, args); !ok {
 		return code
 	} else if len(pos) != 0 {
-		fs.Usage()
+		fmt.Fprintf(stderr, "evx pull: unexpected argument %q: pull takes no arguments, only options\n", pos[0])
 		return exitUsage
 	}
-	if ex.server == "" && ex.counterpart == "" {
-		fmt.Fprintln(stderr, "evx pull: say which counterpart you are: --counterpart ID (with --data), or use --server and your token")
+	if s, err := ex.resolve(); err == nil && s.server == "" && s.counterpart == "" {
+		fmt.Fprintln(stderr, "evx pull: say which counterpart you are: --counterpart ID (with --data)")
 		return exitUsage
 	}
-	ctx := context.Background()
-	x, err := ex.open(ctx)
+	x, err := ex.open(ctx, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx pull:", err)
 		return exitUsage
@@ -74,20 +106,50 @@ func runPull(args []string, stdout, stderr io.Writer) int {
 	if code != exitOK {
 		return code
 	}
+	if err := os.MkdirAll(*out, 0o700); err != nil {
+		fmt.Fprintln(stderr, "evx pull:", err)
+		return exitUsage
+	}
+	inbox, err := os.OpenRoot(*out)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx pull:", err)
+		return exitUsage
+	}
+	defer inbox.Close()
 	ds, err := x.deliveries(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx pull:", err)
 		return exitInvalid
 	}
+	pl := &puller{x: x, pub: pub, inbox: inbox, out: *out, rejectMismatch: *rejectMismatch, stderr: stderr, quiet: *asJSON}
 	results := []pulled{}
 	for _, d := range ds {
-		if d.State != pipeline.DeliveryConsigned {
+		if ctx.Err() != nil {
+			return exitInvalid
+		}
+		failed := func(err error) {
+			fmt.Fprintf(stderr, "evx pull: delivery %s: %v\n", printable(d.ID), err)
+			code = exitInvalid
+			results = append(results, pulled{Delivery: d.ID, Bundle: d.BundleID, Outcome: "failed", State: d.State, Error: err.Error()})
+		}
+		if err := client.CheckDeliveryID(d.ID); err != nil {
+			failed(fmt.Errorf("skipped: %w", err))
 			continue
 		}
-		p, err := pullOne(ctx, x, pub, d, *out, *rejectMismatch)
+		var p *pulled
+		switch d.State {
+		case pipeline.DeliveryConsigned:
+			p, err = pl.pull(ctx, d)
+		case pipeline.DeliveryAccepted, pipeline.DeliveryRejected:
+			p, err = pl.recoverReceipt(ctx, d)
+		default:
+			continue
+		}
 		if err != nil {
-			fmt.Fprintf(stderr, "evx pull: delivery %s: %v\n", d.ID, err)
-			code = exitInvalid
+			failed(err)
+			continue
+		}
+		if p == nil {
 			continue
 		}
 		if p.Outcome != "accepted" || p.ReceiptError != "" {
@@ -95,25 +157,33 @@ func runPull(args []string, stdout, stderr io.Writer) int {
 		}
 		results = append(results, *p)
 		if !*asJSON {
-			fmt.Fprintf(stdout, "delivery %s (bundle %s): %d documents, %s\n", p.Delivery, p.Bundle, p.Documents, p.Outcome)
-			for _, m := range p.Mismatches {
-				fmt.Fprintf(stdout, "  MISMATCH %s\n", m)
-			}
-			if p.ReceiptError != "" {
-				fmt.Fprintf(stdout, "  RECEIPT NOT VERIFIED (%s), kept as %s\n", p.ReceiptError, p.Receipt)
-			} else if p.Receipt != "" {
-				fmt.Fprintf(stdout, "  signed receipt (signature verified): %s\n", p.Receipt)
-			}
+			printPulled(stdout, p)
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(map[string]any{"deliveries": results})
-	} else if len(results) == 0 && code == exitOK {
+		writeJSON(stdout, map[string]any{"deliveries": results})
+	} else if code == exitOK && len(results) == 0 {
 		fmt.Fprintln(stdout, "no deliveries awaiting a receipt")
 	}
 	return code
+}
+
+func printPulled(w io.Writer, p *pulled) {
+	if p.ReceiptFetched {
+		fmt.Fprintf(w, "delivery %s (bundle %s): answered before (%s); its missing receipt was fetched\n", p.Delivery, printable(p.Bundle), p.Outcome)
+	} else {
+		fmt.Fprintf(w, "delivery %s (bundle %s): %s, %s, %s\n", p.Delivery, printable(p.Bundle), count(int64(p.Documents), "document"), humanBytes(p.Bytes), p.Outcome)
+	}
+	for _, m := range p.Mismatches {
+		fmt.Fprintf(w, "  MISMATCH %s\n", m)
+	}
+	if p.ReceiptError != "" {
+		fmt.Fprintf(w, "  RECEIPT NOT VERIFIED (%s), kept as %s\n", p.ReceiptError, filepath.Join(p.Folder, p.Receipt))
+	} else if p.Receipt != "" {
+		fmt.Fprintf(w, "  signed receipt (signature verified): %s\n", filepath.Join(p.Folder, p.Receipt))
+	} else {
+		fmt.Fprintf(w, "  documents in %s\n", p.Folder)
+	}
 }
 
 // receiptKey is the key pull checks receipts with: the file the counterpart trusts, else the
@@ -148,85 +218,309 @@ func receiptKey(ctx context.Context, x exchange, keyFile string, stderr io.Write
 	return pub, exitOK
 }
 
-func pullOne(ctx context.Context, x exchange, pub crypto.PublicKey, d pipeline.Delivery, out string, rejectMismatch bool) (*pulled, error) {
-	m, err := x.manifest(ctx, d.ID)
+// puller pulls deliveries into an inbox folder, opened as an os.Root: no write can leave it,
+// whatever the names the server sends and whatever links the folder holds.
+type puller struct {
+	x              exchange
+	pub            crypto.PublicKey
+	inbox          *os.Root
+	out            string // the inbox's path, for messages
+	rejectMismatch bool
+	stderr         io.Writer
+	quiet          bool // --json: no progress
+}
+
+// deliveryFolder opens (creating it if needed) the folder of a delivery inside the inbox. The
+// id has been checked (client.CheckDeliveryID); a link in its place is refused.
+func (pl *puller) deliveryFolder(id string, create bool) (*os.Root, error) {
+	if create {
+		if err := pl.inbox.Mkdir(id, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+	}
+	fi, err := pl.inbox.Lstat(id)
 	if err != nil {
 		return nil, err
 	}
-	folder := filepath.Join(out, d.ID)
-	p := &pulled{Delivery: d.ID, Bundle: d.BundleID, Folder: folder, Documents: len(m.Documents)}
-	if err := os.MkdirAll(folder, 0o700); err != nil {
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not a folder (a link or a file): evx writes a delivery only into a folder of its own", filepath.Join(pl.out, id))
+	}
+	return pl.inbox.OpenRoot(id)
+}
+
+// pull fetches a consigned delivery, checks it and posts the receipt.
+func (pl *puller) pull(ctx context.Context, d pipeline.Delivery) (*pulled, error) {
+	m, err := pl.x.manifest(ctx, d.ID)
+	if err != nil {
 		return nil, err
 	}
-	if err := writeJSONFile(filepath.Join(folder, "manifest.json"), m); err != nil {
+	if m.Delivery.ID != "" && m.Delivery.ID != d.ID {
+		return nil, fmt.Errorf("the server sent the manifest of delivery %q", m.Delivery.ID)
+	}
+	p := &pulled{Delivery: d.ID, Bundle: d.BundleID, Folder: filepath.Join(pl.out, d.ID), Documents: len(m.Documents), State: pipeline.DeliveryConsigned}
+	seen := map[string]bool{}
+	for _, doc := range m.Documents {
+		if err := client.CheckDocumentName(doc.Name); err != nil {
+			return nil, err
+		}
+		if seen[doc.Name] {
+			return nil, fmt.Errorf("the manifest lists document %s twice", doc.Name)
+		}
+		seen[doc.Name] = true
+		if doc.Size < 0 {
+			return nil, fmt.Errorf("the manifest gives document %s a negative size", doc.Name)
+		}
+		p.Bytes += doc.Size
+	}
+	dir, err := pl.deliveryFolder(d.ID, true)
+	if err != nil {
 		return nil, err
 	}
+	defer dir.Close()
+	if err := writeJSONIn(dir, manifestFile, m); err != nil {
+		return nil, err
+	}
+	meter := newMeter(pl.stderr, pl.quiet, "pulling "+d.ID, p.Bytes)
+	defer meter.finish()
 	var req pipeline.ReceiptRequest
 	for _, doc := range m.Documents {
-		rel := filepath.FromSlash(doc.Name)
-		if !filepath.IsLocal(rel) {
-			return nil, fmt.Errorf("document name %q would leave the delivery folder", doc.Name)
-		}
-		sum, err := fetchTo(ctx, x, d.ID, doc.Name, filepath.Join(folder, rel))
+		mm, sum, err := pl.fetch(ctx, dir, d.ID, doc, meter)
 		if err != nil {
 			return nil, fmt.Errorf("fetch %s: %w", doc.Name, err)
 		}
 		req.Documents = append(req.Documents, pipeline.ReceiptDocument{Name: doc.Name, SHA256: sum})
-		if sum != doc.SHA256 {
-			p.Mismatches = append(p.Mismatches, pipeline.HashMismatch{Name: doc.Name, Want: doc.SHA256, Got: sum})
+		if mm != nil {
+			p.Mismatches = append(p.Mismatches, *mm)
 		}
 	}
+	meter.finish()
 	switch {
 	case len(p.Mismatches) == 0:
 		req.Accepted = true
-	case rejectMismatch:
-		req.Reasons = []string{fmt.Sprintf("%d document(s) did not match their recorded SHA-256", len(p.Mismatches))}
+	case pl.rejectMismatch:
+		req.Reasons = []string{fmt.Sprintf("%s did not arrive as recorded (size and SHA-256)", count(int64(len(p.Mismatches)), "document"))}
+		for _, mm := range p.Mismatches {
+			req.Reasons = append(req.Reasons, mm.String())
+		}
 	default:
 		p.Outcome = "unanswered"
 		return p, nil
 	}
-	rc, err := x.receipt(ctx, d.ID, req)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	rc, err := pl.x.postReceipt(ctx, d.ID, req)
+	var ae *client.APIError
+	if errors.As(err, &ae) && ae.StatusCode == 409 {
+		// Answered already: a receipt posted before whose answer was lost. The server keeps it.
+		rc, err = pl.x.storedReceipt(ctx, d.ID)
+		p.ReceiptFetched = err == nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	p.Outcome = map[bool]string{true: "accepted", false: "rejected"}[req.Accepted]
-	p.Receipt = filepath.Join(folder, "receipt.json")
-	if err := pipeline.VerifyReceipt(rc, pub); err != nil {
+	if rc.Outcome == custody.ConsignmentAcceptance || rc.Outcome == custody.ConsignmentRejection {
+		p.Outcome = outcomeName(rc.Outcome)
+	}
+	return p, pl.keepReceipt(dir, m, p, rc)
+}
+
+// recoverReceipt fetches the receipt of a delivery answered before whose folder in the inbox
+// lacks it (the answer to the posted receipt was lost). Deliveries never pulled into this
+// inbox are left alone.
+func (pl *puller) recoverReceipt(ctx context.Context, d pipeline.Delivery) (*pulled, error) {
+	fi, err := pl.inbox.Lstat(d.ID)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not a folder (a link or a file): evx writes a delivery only into a folder of its own", filepath.Join(pl.out, d.ID))
+	}
+	dir, err := pl.deliveryFolder(d.ID, false)
+	if err != nil {
+		return nil, err
+	}
+	defer dir.Close()
+	for _, f := range []string{receiptFile, unverifiedReceipt} {
+		if _, err := dir.Lstat(f); err == nil {
+			return nil, nil // has it
+		}
+	}
+	rc, err := pl.x.storedReceipt(ctx, d.ID)
+	if err != nil {
+		return nil, fmt.Errorf("answered (%s), but %s lacks its receipt and fetching it failed: %w", d.State, filepath.Join(pl.out, d.ID), err)
+	}
+	m, err := pl.x.manifest(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := &pulled{Delivery: d.ID, Bundle: d.BundleID, Folder: filepath.Join(pl.out, d.ID), Documents: len(m.Documents),
+		Outcome: outcomeName(rc.Outcome), ReceiptFetched: true}
+	for _, doc := range m.Documents {
+		p.Bytes += doc.Size
+	}
+	return p, pl.keepReceipt(dir, m, p, rc)
+}
+
+func outcomeName(t custody.EventType) string {
+	if t == custody.ConsignmentAcceptance {
+		return "accepted"
+	}
+	return "rejected"
+}
+
+// keepReceipt checks the signed receipt, saves it (as receipt.json, or receipt.unverified.json
+// when its signature does not verify) and rewrites manifest.json with the delivery's state
+// after the receipt.
+func (pl *puller) keepReceipt(dir *os.Root, m *pipeline.Manifest, p *pulled, rc *pipeline.Receipt) error {
+	p.Receipt = receiptFile
+	if rc.Delivery != p.Delivery {
+		p.ReceiptError = fmt.Sprintf("the receipt is for delivery %q", rc.Delivery)
+	} else if err := pipeline.VerifyReceipt(rc, pl.pub); err != nil {
 		p.ReceiptError = err.Error()
-		p.Receipt = filepath.Join(folder, unverifiedReceipt)
 	}
-	return p, writeJSONFile(p.Receipt, rc)
+	if p.ReceiptError != "" {
+		p.Receipt = unverifiedReceipt
+	}
+	if err := writeJSONIn(dir, p.Receipt, rc); err != nil {
+		return err
+	}
+	p.State = pipeline.DeliveryRejected
+	if p.Outcome == "accepted" {
+		p.State = pipeline.DeliveryAccepted
+	}
+	m.Delivery.State = p.State
+	return writeJSONIn(dir, manifestFile, m)
 }
 
-// fetchTo writes a document to path, hashing it on the way, and returns its SHA-256.
-func fetchTo(ctx context.Context, x exchange, delivery, name, path string) (string, error) {
-	rc, err := x.document(ctx, delivery, name)
+// fetch downloads one document into dir, hashing it on the way, and returns the SHA-256 of
+// what arrived and, when that is not the recorded document (altered, short, longer), the
+// mismatch. It reads at most one byte more than the recorded size. Only a failure that says
+// nothing of the document (the request refused, the context ended) is an error.
+func (pl *puller) fetch(ctx context.Context, dir *os.Root, delivery string, doc custody.Document, meter *meter) (*mismatch, string, error) {
+	body, err := pl.x.document(ctx, delivery, doc.Name)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	defer rc.Close()
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return "", err
-	}
+	defer body.Body.Close()
+	meter.file(doc.Name)
 	h := sha256.New()
-	_, err = io.Copy(io.MultiWriter(f, h), rc)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	n, copyErr := writeFileIn(ctx, dir, doc.Name, io.TeeReader(io.LimitReader(body.Body, doc.Size+1), io.MultiWriter(h, meter)))
+	if ctx.Err() != nil {
+		return nil, "", ctx.Err()
 	}
-	if err != nil {
-		return "", err
+	var werr *writeError
+	if errors.As(copyErr, &werr) {
+		return nil, "", werr.err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum := hex.EncodeToString(h.Sum(nil))
+	mm := &mismatch{Name: doc.Name, Want: doc.SHA256, Got: sum, WantSize: doc.Size, GotSize: n}
+	switch {
+	case copyErr != nil:
+		mm.Reason = fmt.Sprintf("download ended after %s of %s (%v)", count(n, "byte"), count(doc.Size, "byte"), copyErr)
+	case n < doc.Size:
+		mm.Reason = fmt.Sprintf("short download: %s of %s", count(n, "byte"), count(doc.Size, "byte"))
+	case n > doc.Size:
+		mm.Reason = fmt.Sprintf("longer than the %s recorded", count(doc.Size, "byte"))
+	case sum != doc.SHA256:
+		mm.Reason = fmt.Sprintf("altered: sha256 %s, recorded %s", sum, doc.SHA256)
+	default:
+		return nil, sum, nil
+	}
+	return mm, sum, nil
 }
 
-func writeJSONFile(path string, v any) error {
+// writeError is a failure to write into the inbox (as opposed to one reading the download).
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+
+// writeFileIn writes r to name (slash-separated, checked) inside dir: into a new temporary
+// file beside it, then renamed over name, so that an existing file, or a link in its place,
+// is replaced, never written through. When ctx ends first, the temporary file is removed. It returns the bytes read; an error reading r is
+// returned as is, with the bytes read so far kept in place (they are what arrived); an error
+// writing is a *writeError.
+func writeFileIn(ctx context.Context, dir *os.Root, name string, r io.Reader) (int64, error) {
+	if parent := path.Dir(name); parent != "." {
+		if err := dir.MkdirAll(parent, 0o700); err != nil {
+			return 0, &writeError{err}
+		}
+	}
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	tmp := path.Join(path.Dir(name), ".evx-partial-"+hex.EncodeToString(rnd[:]))
+	f, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return 0, &writeError{err}
+	}
+	rr := &recordingReader{r: r}
+	n, err := io.Copy(f, rr)
+	rerr := rr.err
+	var wr *writeError
+	if err != nil && rerr == nil {
+		wr = &writeError{err}
+	}
+	if err := f.Sync(); err != nil && wr == nil {
+		wr = &writeError{err}
+	}
+	if err := f.Close(); err != nil && wr == nil {
+		wr = &writeError{err}
+	}
+	if wr == nil && ctx.Err() != nil {
+		wr = &writeError{ctx.Err()} // interrupted: nothing half-fetched is left in place
+	}
+	if wr == nil {
+		if err := dir.Rename(tmp, name); err != nil {
+			wr = &writeError{err}
+		}
+	}
+	if wr != nil {
+		dir.Remove(tmp)
+		return n, wr
+	}
+	return n, rerr
+}
+
+// recordingReader passes reads through and keeps the first error other than io.EOF, so that
+// a failed copy can tell the download's errors from the file's.
+type recordingReader struct {
+	r   io.Reader
+	err error
+}
+
+func (r *recordingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
+}
+
+// writeJSONIn writes v as indented JSON to name inside dir, as writeFileIn does.
+func writeJSONIn(dir *os.Root, name string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o600)
+	_, err = writeFileIn(context.Background(), dir, name, bytes.NewReader(append(b, '\n')))
+	var we *writeError
+	if errors.As(err, &we) {
+		return we.err
+	}
+	return err
+}
+
+// printable is s as it may be printed on a terminal: as it is when every character is
+// printable, else quoted, so that a name a server sent cannot carry terminal escapes.
+func printable(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }

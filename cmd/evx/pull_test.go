@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/json"
@@ -45,7 +44,7 @@ func (rt receiptTamperer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // uploaded for nl-om, and writes evx's public key to a file.
 func pullServer(t *testing.T, tamper bool) (url, keyFile string) {
 	t.Helper()
-	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: testDirectory})
+	n, err := local.OpenNode(t.Context(), t.TempDir(), local.NodeOptions{Directory: testDirectory})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,13 +118,13 @@ func TestPullVerifiesReceipt(t *testing.T) {
 				t.Fatalf("output %s (%v): want one delivery", out, err)
 			}
 			p := res.Deliveries[0]
-			if got := filepath.Base(p.Receipt); got != c.wantSaved {
+			if got := p.Receipt; got != c.wantSaved {
 				t.Errorf("receipt saved as %s, want %s", got, c.wantSaved)
 			}
 			if (p.ReceiptError != "") != (c.wantCode != exitOK) {
 				t.Errorf("receipt_error %q with exit %d", p.ReceiptError, code)
 			}
-			raw, err := os.ReadFile(p.Receipt)
+			raw, err := os.ReadFile(filepath.Join(p.Folder, p.Receipt))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,5 +156,30 @@ func TestPullUnverifiedReceiptText(t *testing.T) {
 	code, out, _ := runCmd(t, "pull", "--server", url, "--token", "nl-om-token-0000001", "--out", t.TempDir(), "--key", trusted)
 	if code != exitInvalid || !strings.Contains(out, "RECEIPT NOT VERIFIED") || !strings.Contains(out, unverifiedReceipt) {
 		t.Errorf("pull = %d\n%s; want 1 and the receipt named as not verified", code, out)
+	}
+}
+
+// testNode opens a node on a fresh data folder, with an uploader's and nl-om's tokens.
+func testNode(t *testing.T) (*local.Node, *api.Tokens) {
+	t.Helper()
+	n, err := local.OpenNode(t.Context(), t.TempDir(), local.NodeOptions{Directory: testDirectory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	toks, _ := api.ParseTokens(strings.NewReader("alice-token-0000001 uploader alice\nnl-om-token-0000001 counterpart nl-om\n"))
+	return n, toks
+}
+
+func apiHandler(n *local.Node, toks *api.Tokens) http.Handler {
+	return api.New(n.Service, n.Uploads, toks, api.Limits{}, nil)
+}
+
+// uploadTo uploads the sample files for nl-om through evx upload.
+func uploadTo(t *testing.T, url string) {
+	t.Helper()
+	args := []string{"upload", "--server", url, "--token", "alice-token-0000001", "--counterpart", "nl-om", "--field", "EVX-Legal-Basis=EU-EIO"}
+	if code, out, errs := runCmd(t, append(args, sampleFiles(t)...)...); code != exitOK {
+		t.Fatalf("upload = %d\n%s\n%s", code, out, errs)
 	}
 }

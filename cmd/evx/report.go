@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -17,14 +16,6 @@ import (
 	"github.com/evx-project/evx/shared/report"
 	"github.com/evx-project/evx/shared/report/fonts"
 )
-
-func init() {
-	commands = append(commands, command{
-		name:    "report",
-		summary: "write the court report of a bundle or an exported custody trail: PDF, JSON trail, CASE/UCO JSON-LD",
-		run:     runReport,
-	})
-}
 
 const reportUsage = `Usage: evx report [--out DIR] [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt]
        evx report [--out DIR] [--json] [--server URL --token T | --data DIR] BUNDLE [--documents DIR] [--checkpoint OLDER.txt]
@@ -48,7 +39,7 @@ the bundle has no trail, or the report could not be written; 2 usage error or un
 Options:
 `
 
-func runReport(args []string, stdout, stderr io.Writer) int {
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("report", stderr, reportUsage)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	out := fs.String("out", "", "folder to write the report into (default: report-BUNDLE in the current folder)")
@@ -62,7 +53,11 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if len(pos) != 1 {
-		fs.Usage()
+		if len(pos) == 0 {
+			fmt.Fprintln(stderr, "evx report: missing argument: a TRAIL.json file (with --key) or a BUNDLE id")
+		} else {
+			fmt.Fprintf(stderr, "evx report: one TRAIL.json or BUNDLE at a time; got %d arguments\n", len(pos))
+		}
 		return exitUsage
 	}
 	fail := func(code int, format string, a ...any) int {
@@ -72,7 +67,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	exchangeSet := false
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "server", "token", "data", "directory":
+		case "server", "token", "token-file", "data", "directory", "profile":
 			exchangeSet = true
 		}
 	})
@@ -107,12 +102,11 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		if vopt, err = in.options(); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
-		ctx := context.Background()
-		x, err := ex.open(ctx)
+		x, err := ex.open(ctx, stderr)
 		if err != nil {
 			return fail(exitUsage, "%v", err)
 		}
-		exp, err := exportTrail(ctx, x, pos[0])
+		exp, err := exportTrail(ctx, x, pos[0], custody.ExportOptions{})
 		x.close()
 		if err != nil {
 			return fail(exitInvalid, "%v", err)
@@ -151,19 +145,19 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		bundle = tr.BundleID
 	}
 	if *asJSON {
-		res := map[string]any{"verified": v.Verified, "bundle": bundle, "trail": pos[0], "files": files,
+		res := map[string]any{"verified": v.Verified, "bundle": bundle, "files": files,
 			"trusted_key_id": v.TrustedKeyID}
 		if fromBundle {
-			res["trail"], res["key"] = files.Trail, keyFile
+			res["key"] = keyFile // the trail is files.trail
+		} else {
+			res["trail"] = pos[0] // the file checked; files.trail is its copy
 		}
 		if v.Verified {
 			res["summary"] = v.Summary
 		} else {
 			res["failure"] = v.Failure
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(res)
+		writeJSON(stdout, res)
 	} else {
 		if v.Verified {
 			fmt.Fprintf(stdout, "VERIFIED: bundle %s, %d events, signed by %s\n", bundle, v.Summary.Events, v.TrustedKeyID)
@@ -173,12 +167,13 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stdout, "  expected: %s\n  computed: %s\n", v.Failure.Expected, v.Failure.Computed)
 			}
 		}
-		fmt.Fprintf(stdout, "Report written to %s:\n", dir)
-		fmt.Fprintf(stdout, "  %-40s the report for legal staff (a rendering of the trail)\n", files.PDF)
-		fmt.Fprintf(stdout, "  %-40s the custody trail as given: the evidence of record\n", files.Trail)
-		fmt.Fprintf(stdout, "  %-40s the trail as CASE/UCO JSON-LD\n", files.JSONLD)
+		// The folder once, then the files in it.
+		fmt.Fprintf(stdout, "Report written to %s%c\n", dir, filepath.Separator)
+		fmt.Fprintf(stdout, "  %-16s the report for legal staff (a rendering of the trail)\n", filepath.Base(files.PDF))
+		fmt.Fprintf(stdout, "  %-16s the custody trail as given: the evidence of record\n", filepath.Base(files.Trail))
+		fmt.Fprintf(stdout, "  %-16s the trail as CASE/UCO JSON-LD\n", filepath.Base(files.JSONLD))
 		if keyFile != "" {
-			fmt.Fprintf(stdout, "  %-40s evx's public key, to check the trail with evx verify\n", keyFile)
+			fmt.Fprintf(stdout, "  %-16s evx's public key, to check the trail with evx verify\n", filepath.Base(keyFile))
 		}
 	}
 	if !v.Verified {

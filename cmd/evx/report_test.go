@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"os"
@@ -41,7 +40,7 @@ func TestReportTamperVectors(t *testing.T) {
 				"--documents", filepath.Join(tamperDir, f[2]), "--checkpoint", filepath.Join(tamperDir, f[3]),
 				"--generated", "2026-03-20T10:30:00Z"}
 			var out, errb bytes.Buffer
-			code := run(args, &out, &errb)
+			code := run(t.Context(), args, &out, &errb)
 			wantCode := exitInvalid
 			if want == "ok" {
 				wantCode = exitOK
@@ -82,18 +81,18 @@ func TestReportText(t *testing.T) {
 	good, dropped := mustAbs(t, filepath.Join(tamperDir, "good.json")), mustAbs(t, filepath.Join(tamperDir, "dropped-event.json"))
 	t.Chdir(t.TempDir())
 	var out, errb bytes.Buffer
-	code := run([]string{"report", "--key", key, good}, &out, &errb)
+	code := run(t.Context(), []string{"report", "--key", key, good}, &out, &errb)
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0; stderr %s", code, errb.String())
 	}
-	if got := out.String(); !strings.HasPrefix(got, "VERIFIED: bundle EVX-2026-0001, 8 events") || !strings.Contains(got, "report-EVX-2026-0001/report.pdf") {
+	if got := out.String(); !strings.HasPrefix(got, "VERIFIED: bundle EVX-2026-0001, 8 events") || !strings.Contains(got, "Report written to report-EVX-2026-0001/\n  report.pdf ") {
 		t.Errorf("output %q, want a VERIFIED line and the default folder report-EVX-2026-0001", got)
 	}
 	if _, err := os.Stat(filepath.Join("report-EVX-2026-0001", "report.pdf")); err != nil {
 		t.Error(err)
 	}
 	out.Reset()
-	code = run([]string{"report", "--out", "bad", "--key", key, dropped}, &out, &errb)
+	code = run(t.Context(), []string{"report", "--out", "bad", "--key", key, dropped}, &out, &errb)
 	if code != exitInvalid {
 		t.Fatalf("exit %d, want 1; stderr %s", code, errb.String())
 	}
@@ -103,7 +102,7 @@ func TestReportText(t *testing.T) {
 	// Not a trail at all: still a FAILED report, in a folder named for it.
 	os.WriteFile("junk.json", []byte("%PDF-1.4 not a trail"), 0o644)
 	out.Reset()
-	if code := run([]string{"report", "--key", key, "junk.json"}, &out, &errb); code != exitInvalid {
+	if code := run(t.Context(), []string{"report", "--key", key, "junk.json"}, &out, &errb); code != exitInvalid {
 		t.Fatalf("report of junk: exit %d, want 1", code)
 	}
 	if _, err := os.Stat(filepath.Join("report-unreadable-trail", "report.pdf")); err != nil {
@@ -135,12 +134,12 @@ func TestReportUsage(t *testing.T) {
 		{"report", "--key", key, good, "--documents", good},
 	} {
 		var out, errb bytes.Buffer
-		if code := run(args, &out, &errb); code != exitUsage {
+		if code := run(t.Context(), args, &out, &errb); code != exitUsage {
 			t.Errorf("evx %s = exit %d, want %d", strings.Join(args, " "), code, exitUsage)
 		}
 	}
 	var out, errb bytes.Buffer
-	if code := run([]string{"report", "-h"}, &out, &errb); code != exitOK || !strings.Contains(errb.String(), "Exit codes") {
+	if code := run(t.Context(), []string{"report", "-h"}, &out, &errb); code != exitOK || !strings.Contains(errb.String(), "Exit codes") {
 		t.Errorf("report -h = exit %d, help %q", code, errb.String())
 	}
 }
@@ -149,7 +148,7 @@ func TestReportUnwritableFolder(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(file, nil, 0o644)
 	var out, errb bytes.Buffer
-	code := run([]string{"report", "--out", filepath.Join(file, "sub"), "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, "good.json")}, &out, &errb)
+	code := run(t.Context(), []string{"report", "--out", filepath.Join(file, "sub"), "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, "good.json")}, &out, &errb)
 	if code != exitInvalid || !strings.Contains(errb.String(), "evx report:") {
 		t.Errorf("exit %d, stderr %q; want 1 and a message", code, errb.String())
 	}
@@ -161,7 +160,7 @@ func TestReportSampleTrail(t *testing.T) {
 	sample := filepath.Join("..", "..", "testdata")
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	code := run([]string{"report", "--json", "--out", dir, "--generated", "2026-03-20T10:30:00Z",
+	code := run(t.Context(), []string{"report", "--json", "--out", dir, "--generated", "2026-03-20T10:30:00Z",
 		"--key", filepath.Join(sample, "sample-trail", "evx-public.pem"),
 		"--documents", filepath.Join(sample, "sample"),
 		filepath.Join(sample, "sample-trail", "trail.json")}, &out, &errb)
@@ -211,8 +210,8 @@ func TestReportBundle(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &res); err != nil {
 			t.Fatalf("--json output %q: %v", out, err)
 		}
-		if !res.Verified || res.Bundle != bundle || res.Trail != res.Files.Trail {
-			t.Errorf("result %+v, want verified bundle %s with trail %s", res, bundle, res.Files.Trail)
+		if !res.Verified || res.Bundle != bundle || res.Trail != "" || res.Files.Trail == "" {
+			t.Errorf("result %+v, want verified bundle %s with its trail named once, in files", res, bundle)
 		}
 		for _, f := range []string{res.Files.PDF, res.Files.Trail, res.Files.JSONLD, res.Key} {
 			if _, err := os.Stat(f); err != nil {
@@ -230,7 +229,7 @@ func TestReportBundle(t *testing.T) {
 	}
 
 	// Against a server, the same trail and key; a counterpart's token is refused.
-	n, err := local.OpenNode(context.Background(), data, local.NodeOptions{Directory: testDirectory})
+	n, err := local.OpenNode(t.Context(), data, local.NodeOptions{Directory: testDirectory})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +257,7 @@ func TestReportBundle(t *testing.T) {
 	directory := mustAbs(t, testDirectory)
 	t.Chdir(t.TempDir())
 	code, out, errs = runCmd(t, "report", "--data", data, "--directory", directory, bundle)
-	if code != exitOK || !strings.Contains(out, "VERIFIED: bundle "+bundle) || !strings.Contains(out, filepath.Join("report-"+bundle, "evx-public.pem")) {
+	if code != exitOK || !strings.Contains(out, "VERIFIED: bundle "+bundle) || !strings.Contains(out, "report-"+bundle+"/\n") || !strings.Contains(out, "  evx-public.pem ") {
 		t.Errorf("report = %d\n%s\n%s", code, out, errs)
 	}
 	// An unknown bundle has no trail: 1, and nothing written.

@@ -16,19 +16,18 @@ import (
 
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/web"
 )
 
-func init() {
-	commands = append(commands, command{name: "serve", summary: "run the embedded pipeline and its HTTP API on this machine", run: runServe})
-}
-
-func runServe(args []string, stdout, stderr io.Writer) int {
+func runServe(parent context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx serve", stderr,
-		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--json]\n"+
+		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--agency ID] [--json]\n"+
 			"Opens the data folder (creating it and the signing key on first run), finishes any work a\n"+
 			"previous run left pending, and serves the API until interrupted (SIGINT, SIGTERM). One evx\n"+
 			"serve at a time per data folder. The tokens file is read again when it changes and on SIGHUP.\n"+
-			"A non-loopback --addr needs TLS (--tls-cert, --tls-key) unless --insecure-http is given.\n")
+			"A non-loopback --addr needs TLS (--tls-cert, --tls-key) unless --insecure-http is given.\n"+
+			"The pages for the three roles are at /, the independent trail verifier at /verify.html.\n")
 	data := fs.String("data", "", "data folder (default $EVX_DATA, else ./.evx)")
 	dir := fs.String("directory", defaultDirectory, "counterpart directory (YAML)")
 	tokens := fs.String("tokens", "", "bearer tokens file: one \"TOKEN ROLE [SUBJECT]\" line per caller, mode 0600 (required)")
@@ -41,6 +40,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	tlsCert := fs.String("tls-cert", "", "TLS certificate chain (PEM) to serve HTTPS with")
 	tlsKey := fs.String("tls-key", "", "TLS private key (PEM) of --tls-cert")
 	insecure := fs.Bool("insecure-http", false, "allow plain HTTP on a non-loopback address (tokens and evidence then cross the network in clear)")
+	agency := fs.String("agency", defaultAgency, "this deployment's agency: the holder, for the identifier index, of what its uploaders send")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -63,7 +63,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "evx serve:", err)
 		return exitUsage
 	}
-	ctx, cancel := context.WithCancelCause(context.Background())
+	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
@@ -105,10 +105,28 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			return
 		}
 	}()
+	matcher, _, err := node.OpenMatcher(ctx, *agency, nil, pipeline.MatchLimits{})
+	if err != nil {
+		fmt.Fprintln(stderr, "evx serve:", err)
+		return exitUsage
+	}
+	backfill := func() {
+		if n, err := node.BackfillIndex(ctx, matcher); err != nil && ctx.Err() == nil {
+			log.Error("identifier index", "err", err)
+		} else if n > 0 {
+			log.Info("indexed identifiers", "bundles", n)
+		}
+	}
 	if n, err := node.Service.Resume(ctx); err != nil {
 		log.Error("resume", "uploads", n, "err", err)
 	} else if n > 0 {
 		log.Info("resumed pending uploads", "uploads", n)
+	}
+	backfill()
+	if n, err := node.Reindex(ctx); err != nil && ctx.Err() == nil {
+		log.Error("search index", "err", err)
+	} else if n > 0 {
+		log.Info("indexed bundles for search", "bundles", n)
 	}
 	fnt, err := embeddedFonts()
 	if err != nil {
@@ -121,7 +139,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	srv := &http.Server{
-		Handler:           api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt),
+		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher).WithSessions(api.NewSessions(nil))),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -137,6 +155,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 				if _, err := node.Service.Resume(ctx); err != nil && ctx.Err() == nil {
 					log.Error("resume", "err", err)
 				}
+				backfill()
 			}
 		}
 	}()
@@ -191,6 +210,14 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("evx serve stopped", "reason", context.Cause(ctx))
 	return exitOK
+}
+
+// serveMux serves the API under /v1/ and the pages (package web) everywhere else.
+func serveMux(a http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", a)
+	mux.Handle("/", web.App())
+	return mux
 }
 
 // stopSignal is why evx serve stopped: the signal it received.

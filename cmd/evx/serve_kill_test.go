@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -18,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -32,7 +31,9 @@ func TestServeHelperProcess(t *testing.T) {
 	if args == "" {
 		t.Skip("helper process for TestServeSIGKILL")
 	}
-	os.Exit(run(append([]string{"serve"}, strings.Split(args, "\x1f")...), os.Stdout, os.Stderr))
+	ctx, stop := mainContext()
+	defer stop()
+	os.Exit(run(ctx, append([]string{"serve"}, strings.Split(args, "\x1f")...), os.Stdout, os.Stderr))
 }
 
 type serveChild struct {
@@ -106,8 +107,8 @@ func TestServeSIGKILL(t *testing.T) {
 	}
 
 	// What the kills left unfinished (uploads recorded, not yet routed), before the restart.
-	if n, err := local.OpenNode(context.Background(), filepath.Join(dir, "data"), local.NodeOptions{Directory: dirPath}); err == nil {
-		p, _ := n.Uploads.Pending(context.Background())
+	if n, err := local.OpenNode(t.Context(), filepath.Join(dir, "data"), local.NodeOptions{Directory: dirPath}); err == nil {
+		p, _ := n.Uploads.Pending(t.Context())
 		t.Logf("%d uploads left unfinished by the kills", len(p))
 		n.Close()
 	}

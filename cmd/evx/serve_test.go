@@ -3,26 +3,26 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
 
 func TestServeUsage(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := run([]string{"serve"}, &out, &errb); code != exitUsage {
+	if code := run(t.Context(), []string{"serve"}, &out, &errb); code != exitUsage {
 		t.Errorf("serve without --tokens = %d, want %d", code, exitUsage)
 	}
 	p := filepath.Join(t.TempDir(), "tokens")
 	os.WriteFile(p, []byte("legal-token-0000001 legal\n"), 0o644)
 	errb.Reset()
-	if code := run([]string{"serve", "--tokens", p}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "chmod 600") {
+	if code := run(t.Context(), []string{"serve", "--tokens", p}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "chmod 600") {
 		t.Errorf("serve with a 0644 tokens file = %d %q, want %d and the fix", code, errb.String(), exitUsage)
 	}
 	// Outside the sources the default counterpart directory does not exist: say how to name one.
@@ -30,7 +30,7 @@ func TestServeUsage(t *testing.T) {
 	errb.Reset()
 	missing := filepath.Join(t.TempDir(), "counterparts.yaml")
 	args := []string{"serve", "--tokens", p, "--data", t.TempDir(), "--directory", missing}
-	if code := run(args, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--directory FILE") {
+	if code := run(t.Context(), args, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--directory FILE") {
 		t.Errorf("serve with a missing directory = %d %q, want %d and how to name one", code, errb.String(), exitUsage)
 	}
 }
@@ -56,8 +56,10 @@ func testServe(t *testing.T, asJSON bool) {
 	if asJSON {
 		args = append(args, "--json")
 	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
 	go func() {
-		done <- run(args, pw, &errb)
+		done <- run(ctx, args, pw, &errb)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -106,13 +108,13 @@ func testServe(t *testing.T, asJSON bool) {
 	if fi, err := os.Stat(filepath.Join(dir, "data", "signing.key")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("signing key: %v, mode %v; want 0600", err, fi.Mode())
 	}
-	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	cancel() // as Ctrl-C cancels the context main gives every command
 	select {
 	case code := <-done:
 		if code != exitOK {
 			t.Errorf("serve exited %d, want 0; stderr %s", code, errb.String())
 		}
 	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop on SIGINT")
+		t.Fatal("serve did not stop when its context ended")
 	}
 }

@@ -4,52 +4,77 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/evx-project/evx/shared/custody"
 )
 
-func init() {
-	commands = append(commands, command{name: "trail", summary: "export a bundle's custody trail (and evx's public key) for offline verification", run: runTrail})
-}
-
-func runTrail(args []string, stdout, stderr io.Writer) int {
+func runTrail(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx trail", stderr,
-		"Usage: evx trail [--server URL --token T | --data DIR] [--out TRAIL.json] [--key-out KEY.pem] [--json] BUNDLE\n"+
+		"Usage: evx trail [--server URL --token-file F | --data DIR] [--out TRAIL.json] [--key-out KEY.pem]\n"+
+			"                 [--checkpoint OLDER.txt | --consistency-from N] [--json] BUNDLE\n"+
 			"Exports every custody event of the bundle with its log proofs and a signed checkpoint;\n"+
 			"check it anywhere with: evx verify --key KEY.pem TRAIL.json\n"+
+			"With --checkpoint (a checkpoint you kept, e.g. from a receipt) or --consistency-from N (its\n"+
+			"log size), the trail also carries the consistency proof from that checkpoint, which\n"+
+			"evx verify --checkpoint OLDER.txt checks: the log was extended, never rewritten.\n"+
 			"Exit status: 0 exported and verified with evx's key, 1 not found or does not verify, 2 usage.\n")
 	var ex exchangeFlags
 	ex.register(fs, "legal")
 	out := fs.String("out", "", "file to write the trail to (default: standard output)")
 	keyOut := fs.String("key-out", "", "also write evx's public key (PEM) to this file")
+	older := fs.String("checkpoint", "", "an older signed checkpoint (OLDER.txt): export the consistency proof from it")
+	from := fs.Uint64("consistency-from", 0, "export the consistency proof from the log of this size (a checkpoint's size)")
 	asJSON := fs.Bool("json", false, "with --out, print a JSON summary instead of text")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 {
-		fs.Usage()
+	switch {
+	case len(pos) == 0:
+		fmt.Fprintln(stderr, "evx trail: missing argument BUNDLE: the bundle id (evx upload prints it)")
+		return exitUsage
+	case len(pos) > 1:
+		fmt.Fprintf(stderr, "evx trail: one BUNDLE at a time; got %d arguments\n", len(pos))
+		return exitUsage
+	case *older != "" && *from != 0:
+		fmt.Fprintln(stderr, "evx trail: give --checkpoint or --consistency-from, not both")
 		return exitUsage
 	}
-	ctx := context.Background()
-	x, err := ex.open(ctx)
+	var olderNote []byte
+	if *older != "" {
+		var err error
+		if olderNote, err = readLimited(*older, 1<<20); err != nil {
+			fmt.Fprintln(stderr, "evx trail:", err)
+			return exitUsage
+		}
+		size, err := checkpointSize(olderNote)
+		if err != nil {
+			fmt.Fprintf(stderr, "evx trail: --checkpoint %s: %v\n", *older, err)
+			return exitUsage
+		}
+		*from = size
+	}
+	x, err := ex.open(ctx, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx trail:", err)
 		return exitUsage
 	}
 	defer x.close()
-	exp, err := exportTrail(ctx, x, pos[0])
+	exp, err := exportTrail(ctx, x, pos[0], custody.ExportOptions{ConsistencyFrom: *from})
 	if err != nil {
 		fmt.Fprintln(stderr, "evx trail:", err)
 		return exitInvalid
 	}
 	raw, key, pub := exp.raw, exp.keyPEM, exp.pub
-	// Check what is handed out, with the key it will be checked with.
-	rep, verr := custody.VerifyTrail(raw, pub, custody.VerifyOptions{})
+	// Check what is handed out, with the key it will be checked with (and the older
+	// checkpoint, when one was given).
+	rep, verr := custody.VerifyTrail(raw, pub, custody.VerifyOptions{Older: olderNote})
 	if *keyOut != "" {
 		if err := os.WriteFile(*keyOut, key, 0o644); err != nil {
 			fmt.Fprintln(stderr, "evx trail:", err)
@@ -64,15 +89,24 @@ func runTrail(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			res := map[string]any{"trail": *out, "verified": verr == nil, "report": rep}
-			if verr != nil {
-				res["error"] = verr.Error()
+			res := map[string]any{"trail": *out, "verified": verr == nil}
+			if *keyOut != "" {
+				res["key"] = *keyOut
 			}
-			enc.Encode(res)
+			if *from != 0 {
+				res["consistency_from"] = *from
+			}
+			if verr != nil {
+				res["failure"] = describeFailure(verr)
+			} else {
+				res["report"] = rep
+			}
+			writeJSON(stdout, res)
 		} else if verr == nil {
-			fmt.Fprintf(stdout, "wrote %s: bundle %s, %d events, verified with key %s\n", *out, rep.BundleID, rep.Events, rep.KeyID)
+			fmt.Fprintf(stdout, "wrote %s: bundle %s, %s, verified with key %s\n", *out, rep.BundleID, count(int64(rep.Events), "event"), rep.KeyID)
+			if *from != 0 {
+				fmt.Fprintf(stdout, "  with the consistency proof from log size %d to %d: check it with evx verify --checkpoint %s\n", *from, rep.LogSize, or(*older, "OLDER.txt"))
+			}
 		}
 	}
 	if verr != nil {
@@ -80,6 +114,20 @@ func runTrail(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	return exitOK
+}
+
+// checkpointSize reads the log size of a checkpoint note (origin line, then size line)
+// without checking its signature: the verifier checks that, with the key it trusts.
+func checkpointSize(note []byte) (uint64, error) {
+	lines := strings.SplitN(string(note), "\n", 3)
+	if len(lines) < 3 {
+		return 0, errors.New("not a signed checkpoint (want an origin line, a size line, a root line and signatures)")
+	}
+	n, err := strconv.ParseUint(lines[1], 10, 64)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("not a signed checkpoint: second line %q is not a log size", lines[1])
+	}
+	return n, nil
 }
 
 // exportedTrail is a bundle's custody trail as evx exports it, with evx's public key.
@@ -92,8 +140,8 @@ type exportedTrail struct {
 // exportTrail fetches bundle's trail and evx's public key from x, for evx trail and for
 // evx report BUNDLE. The trail's bytes end in exactly one newline whichever the exchange, so
 // that a server's and a data folder's export of the same trail are the same file.
-func exportTrail(ctx context.Context, x exchange, bundle string) (*exportedTrail, error) {
-	raw, err := x.trail(ctx, bundle)
+func exportTrail(ctx context.Context, x exchange, bundle string, opt custody.ExportOptions) (*exportedTrail, error) {
+	raw, err := x.trail(ctx, bundle, opt)
 	if err != nil {
 		return nil, err
 	}

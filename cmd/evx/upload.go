@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -12,13 +11,9 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-func init() {
-	commands = append(commands, command{name: "upload", summary: "bag files or folders and send them to counterparts; prints the bundle id", run: runUpload})
-}
-
-func runUpload(args []string, stdout, stderr io.Writer) int {
+func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx upload", stderr,
-		"Usage: evx upload --counterpart ID... [--field Label=Value]... [--server URL --token T | --data DIR] [--json] FILE|FOLDER|BAG.zip...\n"+
+		"Usage: evx upload --counterpart ID... [--field Label=Value]... [--server URL --token-file F | --data DIR] [--json] FILE|FOLDER|BAG.zip...\n"+
 			"Bags the files and folders (or sends one existing .zip/.tar/.tar.gz bag as is) and uploads it.\n"+
 			"Exit status: 0 accepted, 1 rejected (the reasons are printed), 2 usage or unreadable input.\n")
 	var ex exchangeFlags
@@ -32,10 +27,9 @@ func runUpload(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if len(srcs) == 0 {
-		fs.Usage()
+		fmt.Fprintln(stderr, "evx upload: missing argument FILE|FOLDER|BAG.zip: name the files or folders to send (or one bag archive)")
 		return exitUsage
 	}
-	ctx := context.Background()
 	bagPath := ""
 	if len(srcs) == 1 && len(counterparts) == 0 && len(fields) == 0 && bagit.KindOf(srcs[0]) != "folder" {
 		bagPath = srcs[0] // an existing bag archive
@@ -56,30 +50,52 @@ func runUpload(args []string, stdout, stderr io.Writer) int {
 		}
 		defer os.RemoveAll(tmp)
 		bagPath = filepath.Join(tmp, "bundle.zip")
-		p := newProgress(stderr, "bagging")
-		_, err = bagit.Create(bagPath, srcs, bagit.CreateOptions{Info: info,
-			Progress: func(stage, path string, octets int64) { p.update(path, octets) }})
-		p.done()
+		total := sourceBytes(srcs)
+		p := newMeter(stderr, *asJSON, "bagging", total)
+		err, done := interruptible(ctx, func() error {
+			_, err := bagit.Create(bagPath, srcs, bagit.CreateOptions{Info: info,
+				Reading: func(stage, path string, n int) {
+					p.stage("bagging: "+stage, total)
+					p.file(path)
+					p.add(int64(n))
+				}})
+			return err
+		})
+		p.finish()
+		if !done {
+			return exitInterrupted // the deferred RemoveAll takes the partial bag
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, "evx upload:", err)
 			return exitUsage
 		}
 	}
-	x, err := ex.open(ctx)
+	x, err := ex.open(ctx, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx upload:", err)
 		return exitUsage
 	}
 	defer x.close()
-	st, err := x.upload(ctx, bagPath)
+	f, err := os.Open(bagPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx upload:", err)
+		return exitUsage
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		fmt.Fprintf(stderr, "evx upload: %s is not a readable bag archive\n", bagPath)
+		return exitUsage
+	}
+	p := newMeter(stderr, *asJSON, "uploading", fi.Size())
+	st, err := x.upload(ctx, countingReader{f, p}, fi.Size())
+	p.finish()
 	if err != nil {
 		fmt.Fprintln(stderr, "evx upload:", err)
 		return exitInvalid
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(st)
+		writeJSON(stdout, st)
 	} else {
 		printStatus(stdout, st)
 	}
@@ -102,9 +118,13 @@ func printStatus(w io.Writer, st *pipeline.Status) {
 		}
 		return
 	}
-	fmt.Fprintf(w, "accepted: %d documents\n", len(st.Ingest.Documents))
+	var total int64
 	for _, d := range st.Ingest.Documents {
-		fmt.Fprintf(w, "  %s  %s  %d bytes\n", d.SHA256, d.Name, d.Size)
+		total += d.Size
+	}
+	fmt.Fprintf(w, "accepted: %s, %s\n", count(int64(len(st.Ingest.Documents)), "document"), humanBytes(total))
+	for _, d := range st.Ingest.Documents {
+		fmt.Fprintf(w, "  %s  %s  %s\n", d.SHA256, d.Name, humanBytes(d.Size))
 	}
 	for _, d := range st.Deliveries {
 		fmt.Fprintf(w, "delivered to %s as %s, receipt due %s\n", d.Counterpart, d.ID, d.Deadline.Format("2006-01-02 15:04 MST"))

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"crypto"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,14 +16,6 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 )
 
-func init() {
-	commands = append(commands, command{
-		name:    "verify",
-		summary: "verify a custody trail offline: chain, signatures, log proofs, documents",
-		run:     runVerify,
-	})
-}
-
 const verifyUsage = `Usage: evx verify [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt] [--clock-tolerance 5m]
 
 Checks a bundle's exported custody trail with the public key alone: the hash chain of its
@@ -29,13 +24,14 @@ every document's SHA-256 and the consistency of the log with a checkpoint you ke
 No event may be dated after the export time the trail's checkpoint states, nor after this
 computer's clock by more than --clock-tolerance.
 
-Exit codes: 0 valid; 1 invalid (the first failure is named, with expected and computed
-values); 2 usage error or unreadable input.
+Exit codes: 0 verified; 1 invalid (the first failure is named, with expected and computed
+values); 2 usage error, unreadable input, a file that is not a trail, or a trail that lacks
+the consistency proof --checkpoint needs (export it with evx trail --checkpoint OLDER.txt).
 
 Options:
 `
 
-func runVerify(args []string, stdout, stderr io.Writer) int {
+func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("verify", stderr, verifyUsage)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	var in checkInputs
@@ -44,48 +40,172 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 || in.key == "" {
-		if len(pos) == 1 {
-			fmt.Fprintln(stderr, "evx verify: --key is required: the public key you trust to have signed the trail (evx trail --key-out writes evx's)")
-		}
-		fs.Usage()
+	switch {
+	case len(pos) == 0:
+		fmt.Fprintln(stderr, "evx verify: missing argument TRAIL.json: the trail file to check (evx trail --out writes one)")
+		return exitUsage
+	case len(pos) > 1:
+		fmt.Fprintf(stderr, "evx verify: one TRAIL.json at a time; got %d arguments\n", len(pos))
+		return exitUsage
+	case in.key == "":
+		fmt.Fprintln(stderr, "evx verify: --key is required: the public key you trust to have signed the trail (evx trail --key-out writes evx's)")
 		return exitUsage
 	}
-	pub, data, opt, err := in.load(pos[0])
+	trailPath := pos[0]
+	pub, data, opt, err := in.load(trailPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx verify:", err)
 		return exitUsage
 	}
-	if len(data) > 8<<20 && !*asJSON {
-		fmt.Fprintf(stderr, "evx verify: checking %s (%d MiB)...\n", pos[0], len(data)>>20)
+	stopTicker := verifyTicker(stderr, *asJSON, trailPath, int64(len(data)))
+	type result struct {
+		rep *custody.Report
+		err error
 	}
-	rep, verr := custody.VerifyTrail(data, pub, opt)
+	r, ok := interruptible(ctx, func() result {
+		rep, err := custody.VerifyTrail(data, pub, opt)
+		return result{rep, err}
+	})
+	stopTicker()
+	if !ok {
+		return exitInterrupted
+	}
+	rep, verr := r.rep, r.err
+	var fe *custody.FormatError
+	if errors.As(verr, &fe) && !looksLikeTrail(data) {
+		fmt.Fprintf(stderr, "evx verify: %s is not a trail file: want the evx-custody-trail/1 JSON that evx trail exports\n", trailPath)
+		return exitUsage
+	}
+	missing := missingConsistency(verr, data, opt.Older)
+	out := map[string]any{"verified": verr == nil, "trail": trailPath}
+	switch {
+	case verr == nil:
+		out["report"] = rep
+	case missing != nil:
+		missing.export = fmt.Sprintf("evx trail --checkpoint %s --out %s %s", in.checkpoint, trailPath, missing.bundle)
+		out["failure"] = map[string]any{"type": "MissingConsistencyProof", "message": missing.message(in.checkpoint),
+			"older_size": missing.olderSize, "size": missing.size, "export": missing.export}
+	default:
+		out["failure"] = describeFailure(verr)
+	}
 	if *asJSON {
-		out := map[string]any{"valid": verr == nil, "trail": pos[0]}
-		if verr == nil {
-			out["report"] = rep
-		} else {
-			out["failure"] = describeFailure(verr)
-		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(out)
+		// "valid" is the key evx verify used before "verified" (the word trail and report
+		// use): kept, with the same value, for scripts written against it.
+		out["valid"] = verr == nil
+		writeJSON(stdout, out)
 	} else if verr == nil {
-		fmt.Fprintf(stdout, "valid: bundle %s, %d events, signed by %s\n", rep.BundleID, rep.Events, rep.KeyID)
+		fmt.Fprintf(stdout, "verified: bundle %s, %s, signed by %s\n", rep.BundleID, count(int64(rep.Events), "event"), rep.KeyID)
 		fmt.Fprintf(stdout, "  every event is in log %s of size %d, root %s\n", rep.Origin, rep.LogSize, rep.Root)
 		if in.documents != "" {
-			fmt.Fprintf(stdout, "  %d documents match their recorded SHA-256\n", rep.DocumentsCheck)
+			fmt.Fprintf(stdout, "  %s match their recorded SHA-256\n", count(int64(rep.DocumentsCheck), "document"))
 		}
 		if in.checkpoint != "" {
 			fmt.Fprintf(stdout, "  the log extends the older checkpoint of size %d: no history was rewritten\n", rep.OlderSize)
 		}
+	} else if missing != nil {
+		fmt.Fprintf(stdout, "NOT CHECKED: %s\n  every other check passed; export the trail with the proof and verify again:\n    %s\n", missing.message(in.checkpoint), missing.export)
 	} else {
 		fmt.Fprintf(stdout, "INVALID: %v\n", verr)
 	}
-	if verr != nil {
-		return exitInvalid
+	switch {
+	case verr == nil:
+		return exitOK
+	case missing != nil:
+		return exitUsage
 	}
-	return exitOK
+	return exitInvalid
+}
+
+// noProof: the trail verified in every respect but the consistency with an older checkpoint,
+// because it carries no proof from that checkpoint's size (it was exported without one).
+type noProof struct {
+	bundle          string
+	olderSize, size uint64
+	export          string
+}
+
+func (m *noProof) message(checkpoint string) string {
+	return fmt.Sprintf("the trail carries no consistency proof from log size %d (the size of %s) to its own size %d, so its consistency with %s cannot be checked", m.olderSize, checkpoint, m.size, checkpoint)
+}
+
+// missingConsistency tells a consistency failure that is only a missing proof from one that
+// shows rewritten history. Consistency is the last check, so a *ConsistencyError means
+// everything else verified.
+func missingConsistency(verr error, data, older []byte) *noProof {
+	var ce *custody.ConsistencyError
+	if !errors.As(verr, &ce) || ce.Err == nil || older == nil {
+		return nil
+	}
+	t, err := custody.ParseTrail(data)
+	if err != nil {
+		return nil
+	}
+	oldOrigin, _, _ := strings.Cut(string(older), "\n")
+	origin, _, _ := strings.Cut(t.Checkpoint, "\n")
+	size, err := checkpointSize([]byte(t.Checkpoint))
+	if err != nil || oldOrigin != origin || ce.OldSize == 0 || ce.OldSize >= size {
+		return nil
+	}
+	if t.Consistency != nil && t.Consistency.FromSize == ce.OldSize {
+		return nil // a proof is there, and it is wrong
+	}
+	return &noProof{bundle: t.BundleID, olderSize: ce.OldSize, size: size}
+}
+
+// looksLikeTrail reports whether data starts as a trail file does: a JSON object whose
+// "format" member names evx-custody-trail. A damaged trail still does; a key, a PDF or any
+// other JSON does not.
+func looksLikeTrail(data []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return false
+	}
+	for i := 0; i < 8 && dec.More(); i++ {
+		k, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if k == "format" {
+			var v string
+			return dec.Decode(&v) == nil && strings.HasPrefix(v, "evx-custody-trail/")
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return false
+		}
+	}
+	return false
+}
+
+// verifyTicker shows, on a terminal, how long the verification of a big trail has run (the
+// check itself reports no progress); elsewhere one plain line says it started. It returns
+// the function that stops it.
+func verifyTicker(w io.Writer, off bool, path string, size int64) func() {
+	if off || size < 8<<20 {
+		return func() {}
+	}
+	if !isTerminal(w) {
+		fmt.Fprintf(w, "evx verify: checking %s (%s)...\n", path, humanBytes(size))
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(w, "\r\033[K")
+				return
+			case now := <-t.C:
+				fmt.Fprintf(w, "\rverifying %s (%s): %s", path, humanBytes(size), humanDuration(now.Sub(start)))
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // checkInputs are the inputs of an offline check of a trail, given by the same flags to

@@ -27,28 +27,35 @@ func TestVerifyTamperVectors(t *testing.T) {
 				filepath.Join(tamperDir, name+".json"),
 				"--documents", filepath.Join(tamperDir, f[2]), "--checkpoint", filepath.Join(tamperDir, f[3])}
 			var out, errb bytes.Buffer
-			code := run(args, &out, &errb)
+			code := run(t.Context(), args, &out, &errb)
 			wantCode := exitInvalid
-			if want == "ok" {
+			switch want {
+			case "ok":
 				wantCode = exitOK
+			case "ConsistencyError":
+				if name == "missing-consistency-proof" {
+					// Not history rewritten: a proof the trail was exported without.
+					want, wantCode = "MissingConsistencyProof", exitUsage
+				}
 			}
 			if code != wantCode {
 				t.Fatalf("evx %s = exit %d, want %d; stdout %s stderr %s", strings.Join(args, " "), code, wantCode, out.String(), errb.String())
 			}
 			var res struct {
-				Valid   bool
-				Failure map[string]any
+				Valid    bool
+				Verified bool
+				Failure  map[string]any
 			}
 			if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 				t.Fatalf("--json output %q: %v", out.String(), err)
 			}
 			if want == "ok" {
-				if !res.Valid {
-					t.Errorf("valid = false, want true")
+				if !res.Valid || !res.Verified {
+					t.Errorf("valid = %v, verified = %v, want both true", res.Valid, res.Verified)
 				}
 				return
 			}
-			if res.Valid || res.Failure["type"] != want {
+			if res.Valid || res.Verified || res.Failure["type"] != want {
 				t.Errorf("failure = %v, want type %s", res.Failure, want)
 			}
 		})
@@ -57,7 +64,7 @@ func TestVerifyTamperVectors(t *testing.T) {
 
 func TestVerifyText(t *testing.T) {
 	var out, errb bytes.Buffer
-	code := run([]string{"verify", "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, "dropped-event.json")}, &out, &errb)
+	code := run(t.Context(), []string{"verify", "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, "dropped-event.json")}, &out, &errb)
 	if code != exitInvalid {
 		t.Fatalf("exit %d, want %d (stderr %s)", code, exitInvalid, errb.String())
 	}
@@ -66,9 +73,9 @@ func TestVerifyText(t *testing.T) {
 		t.Errorf("output %q, want the break at seq 4 with expected and found hashes", got)
 	}
 	out.Reset()
-	code = run([]string{"verify", "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, "good.json"),
+	code = run(t.Context(), []string{"verify", "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, "good.json"),
 		"--documents", filepath.Join(tamperDir, "documents"), "--checkpoint", filepath.Join(tamperDir, "older.txt")}, &out, &errb)
-	if code != exitOK || !strings.Contains(out.String(), "valid: bundle EVX-2026-0001, 8 events") || !strings.Contains(out.String(), "3 documents") {
+	if code != exitOK || !strings.Contains(out.String(), "verified: bundle EVX-2026-0001, 8 events") || !strings.Contains(out.String(), "3 documents") {
 		t.Errorf("exit %d, output %q, want 0 and a valid summary", code, out.String())
 	}
 }
@@ -89,12 +96,12 @@ func TestVerifyUsage(t *testing.T) {
 		{"verify", "--bogus"},
 	} {
 		var out, errb bytes.Buffer
-		if code := run(args, &out, &errb); code != exitUsage {
+		if code := run(t.Context(), args, &out, &errb); code != exitUsage {
 			t.Errorf("evx %s = exit %d, want %d", strings.Join(args, " "), code, exitUsage)
 		}
 	}
 	var out, errb bytes.Buffer
-	if run([]string{"verify", good}, &out, &errb); !strings.Contains(errb.String(), "--key is required") {
+	if run(t.Context(), []string{"verify", good}, &out, &errb); !strings.Contains(errb.String(), "--key is required") {
 		t.Errorf("evx verify without --key said %q, want it to name the missing --key", errb.String())
 	}
 }
@@ -114,7 +121,7 @@ func TestVerifyJSONFailureFields(t *testing.T) {
 	} {
 		args := []string{"verify", "--json", "--key", filepath.Join(tamperDir, "key.pem"), filepath.Join(tamperDir, tc.name+".json")}
 		var out, errb bytes.Buffer
-		if code := run(args, &out, &errb); code != exitInvalid {
+		if code := run(t.Context(), args, &out, &errb); code != exitInvalid {
 			t.Fatalf("evx %s = exit %d, want %d (stderr %s)", strings.Join(args, " "), code, exitInvalid, errb.String())
 		}
 		var res struct{ Failure map[string]any }

@@ -15,7 +15,8 @@ import (
 
 // FuzzHandle feeds arbitrary HTTP API events to the handler over a node holding one delivery
 // to nl-om: it never fails the invocation for a well-formed event, never answers 5xx, and never
-// shows nl-om's delivery to a caller that is not nl-om.
+// shows nl-om's delivery to a caller that is not nl-om (every token claims to be nl-om in a
+// custom claim; only nl-om's client id makes it so).
 func FuzzHandle(f *testing.F) {
 	f.Add("GET", "/v1/deliveries", "", false, "counterpart", "nl-om")
 	f.Add("GET", "/v1/deliveries/DELIVERY", "", false, "counterpart", "es-fge")
@@ -39,14 +40,17 @@ func FuzzHandle(f *testing.F) {
 		f.Fatal(err)
 	}
 	delivery := pipeline.DeliveryID(id, "nl-om")
-	h := &Handler{API: api.New(n.Service, n.Uploads, Claims{}, api.Limits{MaxUpload: 1 << 16, MaxReceipt: 1 << 12}, nil).WithReportFonts(shippedFonts(f))}
+	claims := Claims{Issuer: fntest.Issuer, Directory: fntest.Directory(f)}
+	h := &Handler{API: api.New(n.Service, n.Uploads, claims, api.Limits{MaxUpload: 1 << 16, MaxReceipt: 1 << 12}, nil).WithReportFonts(shippedFonts(f)), Claims: claims}
 	f.Fuzz(func(t *testing.T, method, path, body string, b64 bool, role, cp string) {
 		path = strings.ReplaceAll(path, "DELIVERY", delivery)
 		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: path, Body: body, IsBase64Encoded: b64, Headers: map[string]string{}}
 		ev.RequestContext.HTTP.Method = method
 		if role != "" {
 			ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "u", RoleClaim: role, CounterpartClaim: cp}}}
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+					Claims: map[string]string{"sub": "u", "iss": fntest.Issuer, "client_id": "client-" + cp, "evx_counterpart": "nl-om"},
+					Scopes: []string{"evx/" + role}}}
 		}
 		raw, _ := json.Marshal(ev)
 		out, err := fntest.Invoke(t, h.Handle, raw)

@@ -17,23 +17,23 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-// Claim names the JWT authorizer passes on: the caller's role (uploader, counterpart or
-// legal) and, for a counterpart, its directory id. The subject is the token's "sub".
-const (
-	RoleClaim        = "evx_role"
-	CounterpartClaim = "evx_counterpart"
-)
-
 // Handler turns HTTP API (payload format 2.0) events into requests to the shared/api handler
 // and its responses back into events. Identity comes from the JWT authorizer's claims, which
-// API Gateway has already checked (issuer, audience, signature, expiry).
+// API Gateway has already checked (issuer, audience, signature, expiry), through Claims.
 type Handler struct {
-	API http.Handler // api.New(svc, spooler, Claims{}, limits, log)
+	API    http.Handler // api.New(svc, spooler, h.Claims, limits, log)
+	Claims Claims
 	// Service and Presign, when both set, answer a counterpart's document fetch with a
 	// redirect to a presigned S3 URL (s3blob.Store.PresignGet) once the access is recorded:
 	// a Lambda response carries at most 6 MB, evidence often more.
 	Service *pipeline.Service
 	Presign func(ctx context.Context, sum string, ttl time.Duration) (string, error)
+	// Checkpoint, when set, answers GET /v1/checkpoint with the latest checkpoint the audit
+	// function signed and published (published.Latest), so that an anonymous request never
+	// spends a KMS Sign; published.ErrNone is a 503 until the first is published.
+	Checkpoint func(ctx context.Context) ([]byte, error)
+	// Uploads, when set, serves the presigned multipart uploads under /v1/uploads.
+	Uploads *Multipart
 }
 
 // PresignTTL is how long a document URL handed out by the api function stays valid.
@@ -52,7 +52,7 @@ func (h *Handler) redirect(req *http.Request) (events.APIGatewayV2HTTPResponse, 
 	if m == nil {
 		return events.APIGatewayV2HTTPResponse{}, false
 	}
-	id, ok := Claims{}.Authenticate(req)
+	id, ok := h.Claims.Authenticate(req)
 	if !ok || id.Role != api.RoleCounterpart {
 		return events.APIGatewayV2HTTPResponse{}, false
 	}
@@ -71,37 +71,6 @@ func (h *Handler) redirect(req *http.Request) (events.APIGatewayV2HTTPResponse, 
 		Headers: map[string]string{"Location": url, "Content-Type": "application/json", "X-Evx-Sha256": doc.SHA256}, Body: string(body)}, true
 }
 
-type claimsKey struct{}
-
-// Claims is the api.Authenticator of the function: it maps the JWT claims the request
-// carries to an identity. A token without a known role, or a counterpart token without a
-// counterpart id, is no identity.
-type Claims struct{}
-
-// Authenticate implements api.Authenticator.
-func (Claims) Authenticate(r *http.Request) (api.Identity, bool) {
-	c, _ := r.Context().Value(claimsKey{}).(map[string]string)
-	if c == nil {
-		return api.Identity{}, false
-	}
-	id := api.Identity{Role: api.Role(c[RoleClaim]), Subject: c["sub"]}
-	switch id.Role {
-	case api.RoleCounterpart:
-		id.Counterpart = c[CounterpartClaim]
-		if id.Counterpart == "" {
-			return api.Identity{}, false
-		}
-		id.Subject = id.Counterpart
-	case api.RoleUploader, api.RoleLegal:
-		if id.Subject == "" {
-			id.Subject = string(id.Role)
-		}
-	default:
-		return api.Identity{}, false
-	}
-	return id, true
-}
-
 // Handle implements the function.
 func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	body := []byte(ev.Body)
@@ -116,9 +85,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	if ev.RawQueryString != "" {
 		url += "?" + ev.RawQueryString
 	}
-	if a := ev.RequestContext.Authorizer; a != nil && a.JWT != nil {
-		ctx = context.WithValue(ctx, claimsKey{}, a.JWT.Claims)
-	}
+	ctx = withJWT(ctx, ev.RequestContext.Authorizer)
 	req, err := http.NewRequestWithContext(ctx, ev.RequestContext.HTTP.Method, url, strings.NewReader(string(body)))
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusBadRequest, Body: `{"error":"bad request line"}`}, nil
@@ -128,6 +95,12 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	}
 	req.ContentLength = int64(len(body))
 	if resp, ok := h.redirect(req); ok {
+		return resp, nil
+	}
+	if resp, ok := h.checkpoint(req); ok {
+		return resp, nil
+	}
+	if resp, ok := h.upload(req, body); ok {
 		return resp, nil
 	}
 	rec := httptest.NewRecorder()
@@ -144,4 +117,22 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		resp.Body, resp.IsBase64Encoded = base64.StdEncoding.EncodeToString(out), true
 	}
 	return resp, nil
+}
+
+// checkpoint answers GET /v1/checkpoint from the published checkpoint.
+func (h *Handler) checkpoint(req *http.Request) (events.APIGatewayV2HTTPResponse, bool) {
+	if h.Checkpoint == nil || req.Method != http.MethodGet || req.URL.Path != "/v1/checkpoint" {
+		return events.APIGatewayV2HTTPResponse{}, false
+	}
+	cp, err := h.Checkpoint(req.Context())
+	if err != nil {
+		return jsonError(http.StatusServiceUnavailable, "no checkpoint to serve now; try again in a few minutes"), true
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: string(cp),
+		Headers: map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=60"}}, true
+}
+
+func jsonError(code int, msg string) events.APIGatewayV2HTTPResponse {
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	return events.APIGatewayV2HTTPResponse{StatusCode: code, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(b)}
 }

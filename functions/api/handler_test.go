@@ -35,7 +35,8 @@ func TestAPI(t *testing.T) {
 	if _, err := n.Service.Process(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	h := &Handler{API: api.New(n.Service, n.Uploads, Claims{}, api.Limits{}, nil).WithReportFonts(shippedFonts(t))}
+	claims := Claims{Issuer: fntest.Issuer, Directory: fntest.Directory(t)}
+	h := &Handler{API: api.New(n.Service, n.Uploads, claims, api.Limits{}, nil).WithReportFonts(shippedFonts(t)), Claims: claims}
 	invoke := func(name string, ev []byte) events.APIGatewayV2HTTPResponse {
 		t.Helper()
 		out, err := fntest.Invoke(t, h.Handle, ev)
@@ -85,7 +86,7 @@ func TestAPI(t *testing.T) {
 	}))
 	defer blobs.Close()
 	before, _ := n.Service.Events(ctx, id)
-	hp := &Handler{API: h.API, Service: n.Service, Presign: func(ctx context.Context, sum string, ttl time.Duration) (string, error) {
+	hp := &Handler{API: h.API, Claims: claims, Service: n.Service, Presign: func(ctx context.Context, sum string, ttl time.Duration) (string, error) {
 		return blobs.URL + "/blobs/" + sum, nil
 	}}
 	out, err := fntest.Invoke(t, hp.Handle, bytes.ReplaceAll(fntest.Event(t, "fetch-document.json"), []byte("DELIVERY"), []byte(delivery)))

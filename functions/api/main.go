@@ -6,6 +6,10 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/evx-project/evx/functions/internal/published"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -31,7 +35,10 @@ func main() {
 		log.Error("init", "err", err)
 		os.Exit(1)
 	}
-	h := &Handler{API: api.New(env.Service, s3Spooler{env}, Claims{}, api.Limits{MaxUpload: MaxUpload}, log).WithReportFonts(fonts),
-		Service: env.Service, Presign: env.Blobs.PresignGet}
+	claims := Claims{Issuer: os.Getenv("EVX_JWT_ISSUER"), Directory: env.Directory}
+	h := &Handler{API: api.New(env.Service, s3Spooler{env}, claims, api.Limits{MaxUpload: MaxUpload}, log).WithReportFonts(fonts),
+		Claims: claims, Service: env.Service, Presign: env.Blobs.PresignGet,
+		Checkpoint: func(ctx context.Context) ([]byte, error) { return published.Latest(ctx, env.S3, cfg.Bucket) },
+		Uploads:    &Multipart{S3: env.S3, Presign: s3.NewPresignClient(env.S3), Bucket: os.Getenv("EVX_UPLOADS_BUCKET"), Submit: env.Submit, Clock: time.Now}}
 	lambda.Start(h.Handle)
 }

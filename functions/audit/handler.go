@@ -12,8 +12,9 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-// Task is the scheduled input: {"task":"expiry"} runs only Expire; anything else (the daily
-// schedule's empty input) runs the fixity check and then Expire.
+// Task is the scheduled input: {"task":"expiry"} runs only Expire; {"task":"checkpoint"}
+// signs a checkpoint of the custody log and publishes it for the API to serve; anything else
+// (the daily schedule's empty input) runs the fixity check and then Expire.
 type Task struct {
 	Task string `json:"task"`
 }
@@ -30,19 +31,37 @@ type Handler struct {
 	Window  time.Duration
 	Clock   pipeline.Clock
 	Metrics io.Writer // stdout in the function
+	// Publish stores a signed checkpoint where the api function reads the latest from
+	// (checkpoints/latest in the evidence bucket on AWS): the API never signs on request.
+	Publish func(ctx context.Context, checkpoint []byte) error
 	Log     *slog.Logger
 }
 
 // Result is what one run did.
 type Result struct {
 	Checked    int      `json:"checked"`
-	Mismatched []string `json:"mismatched"` // bundles with a document missing or changed
-	Expired    []string `json:"expired"`    // deliveries expired now
+	Mismatched []string `json:"mismatched"`           // bundles with a document missing or changed
+	Expired    []string `json:"expired"`              // deliveries expired now
+	Checkpoint string   `json:"checkpoint,omitempty"` // the checkpoint published, for the checkpoint task
 }
 
 // Handle implements the function.
 func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 	res := &Result{Mismatched: []string{}, Expired: []string{}}
+	if in.Task == "checkpoint" {
+		if h.Publish == nil {
+			return nil, errors.New("checkpoint task: no place to publish checkpoints")
+		}
+		cp, err := h.Service.Checkpoint(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("sign checkpoint: %w", err)
+		}
+		if err := h.Publish(ctx, cp); err != nil {
+			return nil, fmt.Errorf("publish checkpoint: %w", err)
+		}
+		res.Checkpoint = string(cp)
+		return res, nil
+	}
 	var errs []error
 	if in.Task != "expiry" {
 		ups, err := h.Recent(ctx, h.Clock().Add(-h.Window))

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/functions/internal/fntest"
-	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -93,5 +93,45 @@ func TestAudit(t *testing.T) {
 	}
 	if fixity != 1 || expiry != 1 {
 		t.Errorf("trail has %d FixityCheck, %d expiries; want 1 and 1", fixity, expiry)
+	}
+}
+
+// The checkpoint task signs the log's state and publishes it; the next run publishes the
+// grown log's.
+func TestAuditPublishesCheckpoint(t *testing.T) {
+	clock := &fntest.Clock{T: fntest.T0}
+	n := fntest.Node(t, clock)
+	ctx := context.Background()
+	var published [][]byte
+	h := &Handler{Service: n.Service, Clock: clock.Now, Publish: func(_ context.Context, cp []byte) error {
+		published = append(published, cp)
+		return nil
+	}}
+	if _, err := h.Handle(ctx, Task{Task: "checkpoint"}); err != nil {
+		t.Fatal(err)
+	}
+	id, size, err := n.Uploads.Spool(ctx, bytes.NewReader(fntest.Bag(t, "nl-om")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: "inspector-1", Size: size}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Service.Process(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.Handle(ctx, Task{Task: "checkpoint"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(published) != 2 || bytes.Equal(published[0], published[1]) || res.Checkpoint != string(published[1]) {
+		t.Fatalf("published %q, want two different checkpoints, the second returned", published)
+	}
+	if !strings.HasPrefix(string(published[1]), n.Service.Origin()+"\n") {
+		t.Errorf("checkpoint %q does not start with the log's origin %q", published[1], n.Service.Origin())
+	}
+	h.Publish = nil
+	if _, err := h.Handle(ctx, Task{Task: "checkpoint"}); err == nil {
+		t.Error("checkpoint task without Publish = nil error")
 	}
 }

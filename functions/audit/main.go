@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/evx-project/evx/functions/internal/published"
 	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 )
 
@@ -34,6 +35,7 @@ func main() {
 		os.Exit(1)
 	}
 	h := &Handler{Service: env.Service, Recent: env.State.Uploads, Window: time.Duration(days) * 24 * time.Hour,
-		Clock: time.Now, Metrics: os.Stdout, Log: log}
+		Clock: time.Now, Metrics: os.Stdout, Log: log,
+		Publish: func(ctx context.Context, cp []byte) error { return published.Put(ctx, env.S3, cfg.Bucket, cp) }}
 	lambda.Start(h.Handle)
 }

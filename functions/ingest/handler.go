@@ -3,13 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/backend/aws/s3bags"
+	"github.com/evx-project/evx/shared/pipeline"
 )
 
 // Submitter records the bag an S3 event names as an upload (awsenv.Env.Submit on AWS).
@@ -17,17 +19,92 @@ type Submitter interface {
 	Submit(ctx context.Context, bucket, key, version, uploader string, size int64) (pipeline.Upload, error)
 }
 
-// Handler ingests the bag an EventBridge "Object Created" event names: it records the upload,
-// runs Ingest (SubmissionAcceptance or SubmissionRejection, once per bundle) and hands an
-// accepted bundle to the accepted-bundles queue, which the route function consumes. Every
-// step is idempotent, so the same event delivered twice makes one acceptance and one message.
+// Retainer locks a stored document until a time (s3blob.Store.Retain on AWS: Object Lock
+// retention on that object version alone).
+type Retainer interface {
+	Retain(ctx context.Context, sha256 string, until time.Time) error
+}
+
+// Handler ingests the uploads of an SQS batch from the ingest queue. Each message is either
+// an EventBridge "Object Created" event of the uploads bucket, which names a bag: the handler
+// records the upload, runs Ingest (SubmissionAcceptance or SubmissionRejection, once per
+// bundle), locks an accepted bundle's documents for RetainFor from its acceptance and hands
+// the bundle to the accepted-bundles queue, which the route function consumes; or a
+// ResumeMessage the sweep function sent for an upload recorded but never ingested, which
+// runs the same steps from Ingest on. Every step is idempotent, so the same message delivered
+// twice makes one acceptance and one message. Messages fail one by one
+// (ReportBatchItemFailures): a failed one returns to the queue and, after its
+// maxReceiveCount, waits in the dead-letter queue.
 type Handler struct {
 	Service  *pipeline.Service
 	Uploads  Submitter
 	State    pipeline.Uploads
 	Queue    pipeline.Queue
 	Accepted string // logical name of the accepted-bundles queue
-	Log      *slog.Logger
+	// Retain and RetainFor lock the documents of an accepted bundle; Retain nil locks nothing
+	// (the embedded backends have no Object Lock).
+	Retain    Retainer
+	RetainFor time.Duration
+	Log       *slog.Logger
+}
+
+// ResumeMessage is the body the sweep function puts on the ingest queue for an upload left
+// received.
+type ResumeMessage struct {
+	Resume string `json:"resume"`
+}
+
+// PoisonError is a message that can never be ingested: it names no upload.
+type PoisonError struct {
+	MessageID string
+	Reason    string
+}
+
+func (e *PoisonError) Error() string { return fmt.Sprintf("message %s: %s", e.MessageID, e.Reason) }
+
+// Handle implements the function.
+func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	for _, m := range ev.Records {
+		if _, err := h.Message(ctx, json.RawMessage(m.Body)); err != nil {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+			if h.Log != nil {
+				var pe *PoisonError
+				h.Log.ErrorContext(ctx, "ingest failed", "message", m.MessageId, "receives", m.Attributes["ApproximateReceiveCount"],
+					"poison", errors.As(err, &pe), "err", err)
+			}
+		}
+	}
+	return resp, nil
+}
+
+// MaxMessage is the largest message body taken (SQS allows 256 KiB; an S3 event is ~1 KiB).
+const MaxMessage = 256 << 10
+
+// Message ingests what one message body names.
+func (h *Handler) Message(ctx context.Context, body json.RawMessage) (*Result, error) {
+	if len(body) > MaxMessage {
+		return nil, &PoisonError{Reason: fmt.Sprintf("body of %d bytes, larger than %d", len(body), MaxMessage)}
+	}
+	var probe struct {
+		Resume string `json:"resume"`
+		Source string `json:"source"`
+	}
+	if err := json.Unmarshal(body, &probe); err != nil {
+		return nil, &PoisonError{Reason: "body is not JSON: " + err.Error()}
+	}
+	if probe.Resume != "" {
+		u, err := h.State.Upload(ctx, probe.Resume)
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: %w", probe.Resume, err)
+		}
+		return h.ingest(ctx, u, "resumed by the sweeper")
+	}
+	var ev events.EventBridgeEvent
+	if err := json.Unmarshal(body, &ev); err != nil {
+		return nil, &PoisonError{Reason: "body is no EventBridge event: " + err.Error()}
+	}
+	return h.objectCreated(ctx, ev)
 }
 
 // objectCreated is the detail of an S3 "Object Created" event on EventBridge.
@@ -59,17 +136,16 @@ type AcceptedMessage struct {
 	Bundle string `json:"bundle"`
 }
 
-// Handle implements the function.
-func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (*Result, error) {
+func (h *Handler) objectCreated(ctx context.Context, ev events.EventBridgeEvent) (*Result, error) {
 	if ev.Source != "aws.s3" || ev.DetailType != "Object Created" {
-		return nil, fmt.Errorf("unexpected event %q from %q: want \"Object Created\" from aws.s3", ev.DetailType, ev.Source)
+		return nil, &PoisonError{Reason: fmt.Sprintf("unexpected event %q from %q: want \"Object Created\" from aws.s3", ev.DetailType, ev.Source)}
 	}
 	var d objectCreated
 	if err := json.Unmarshal(ev.Detail, &d); err != nil {
-		return nil, fmt.Errorf("event detail: %w", err)
+		return nil, &PoisonError{Reason: "event detail: " + err.Error()}
 	}
 	if d.Bucket.Name == "" || d.Object.Key == "" {
-		return nil, fmt.Errorf("event detail names no bucket or key")
+		return nil, &PoisonError{Reason: "event detail names no bucket or key"}
 	}
 	if !strings.HasPrefix(d.Object.Key, s3bags.Prefix) {
 		// Not an upload (template.yaml's rule passes only incoming/): nothing to do, and
@@ -84,6 +160,11 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (*Resu
 	if err != nil {
 		return nil, err
 	}
+	return h.ingest(ctx, u, d.Object.Key)
+}
+
+// ingest runs the steps from Ingest on for a recorded upload.
+func (h *Handler) ingest(ctx context.Context, u pipeline.Upload, from string) (*Result, error) {
 	res, err := h.Service.Ingest(ctx, u.BundleID)
 	if err != nil {
 		return nil, err
@@ -92,6 +173,14 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (*Resu
 	state := pipeline.UploadRejected
 	if res.Accepted {
 		state = pipeline.UploadAccepted
+		if h.Retain != nil {
+			until := res.Event.Time.Add(h.RetainFor)
+			for _, d := range res.Documents {
+				if err := h.Retain.Retain(ctx, d.SHA256, until); err != nil {
+					return nil, fmt.Errorf("lock %s of %s: %w", d.Name, u.BundleID, err)
+				}
+			}
+		}
 		body, _ := json.Marshal(AcceptedMessage{Bundle: u.BundleID})
 		if err := h.Queue.Send(ctx, h.Accepted, u.BundleID, body); err != nil {
 			return nil, fmt.Errorf("queue %s for routing: %w", u.BundleID, err)
@@ -104,7 +193,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (*Resu
 	}
 	out.State = string(state)
 	if h.Log != nil {
-		h.Log.InfoContext(ctx, "ingest", "bundle", u.BundleID, "key", d.Object.Key, "accepted", res.Accepted, "documents", len(res.Documents), "reasons", len(res.Reasons))
+		h.Log.InfoContext(ctx, "ingest", "bundle", u.BundleID, "from", from, "accepted", res.Accepted, "documents", len(res.Documents), "reasons", len(res.Reasons))
 	}
 	return out, nil
 }

@@ -17,10 +17,11 @@ import (
 // returns to the queue and, after the queue's maxReceiveCount, moves to its dead-letter queue,
 // while the rest of the batch is done.
 //
-// A message naming a bundle without a recorded outcome (ingest stopped before it recorded
-// one) runs Ingest first: the bundle is then accepted and routed, or its SubmissionRejection
-// is recorded and the message fails, so it ends in the dead-letter queue with the reason on
-// the bundle's trail. A message whose body names no bundle fails with nothing recorded.
+// Route never ingests: a message naming a bundle without an accepted submission fails with
+// nothing recorded and ends in the dead-letter queue (ingest sends the message only after it
+// recorded the acceptance, so such a message is forged or the ledger was restored behind the
+// queue; the sweep function finishes an upload whose ingest stopped half-way). A message whose
+// body names no bundle fails the same way.
 type Handler struct {
 	Service *pipeline.Service
 	State   pipeline.Uploads
@@ -67,17 +68,7 @@ func (h *Handler) route(ctx context.Context, m events.SQSMessage) error {
 	ds, err := h.Service.Route(ctx, id)
 	var nf *pipeline.BundleNotFoundError
 	if errors.As(err, &nf) {
-		res, ierr := h.Service.Ingest(ctx, id)
-		if ierr != nil {
-			return fmt.Errorf("bundle %s: not accepted, and ingest failed: %w", id, ierr)
-		}
-		if !res.Accepted {
-			if err := h.State.SetUploadState(ctx, id, pipeline.UploadRejected); err != nil && !errors.Is(err, pipeline.ErrNotFound) {
-				return err
-			}
-			return &PoisonError{MessageID: m.MessageId, Bundle: id, Reason: "the bundle is rejected: SubmissionRejection recorded"}
-		}
-		ds, err = h.Service.Route(ctx, id)
+		return &PoisonError{MessageID: m.MessageId, Bundle: id, Reason: "no accepted submission: " + nf.Reason}
 	}
 	if err != nil {
 		return err

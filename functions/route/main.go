@@ -1,5 +1,6 @@
 // Command route is evx's route function: SQS batches from the accepted-bundles queue; each
-// accepted bundle is consigned to its counterparts' queues, failing messages one by one.
+// accepted bundle is consigned to its counterparts' queues, failing messages one by one. It
+// never ingests, so it links neither bag validation nor text extraction.
 package main
 
 import (
@@ -10,9 +11,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/evx-project/evx/shared/backend/aws/awsenv"
-	"github.com/evx-project/evx/shared/bagit"
-	"github.com/evx-project/evx/shared/extract"
-	"github.com/evx-project/evx/shared/pipeline"
 )
 
 func main() {
@@ -22,7 +20,6 @@ func main() {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	cfg.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
 	env, err := awsenv.Open(context.Background(), cfg, log)
 	if err != nil {
 		log.Error("init", "err", err)

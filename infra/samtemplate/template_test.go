@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,8 +13,9 @@ import (
 	"testing"
 
 	"github.com/awslabs/goformation/v7"
-	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
+	"github.com/evx-project/evx/shared/pipeline"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -76,6 +78,10 @@ func plain(n *yaml.Node) (any, error) {
 		v = l
 	default:
 		v = n.Value
+		var typed any
+		if (n.Tag == "!!bool" || n.Tag == "!!int" || n.Tag == "!!float") && n.Decode(&typed) == nil {
+			v = typed
+		}
 	}
 	tag := n.Tag
 	if !strings.HasPrefix(tag, "!") || strings.HasPrefix(tag, "!!") {
@@ -95,6 +101,32 @@ func plain(n *yaml.Node) (any, error) {
 		}
 	}
 	return map[string]any{"Fn::" + name: v}, nil
+}
+
+// cfnTemplate is the template's plain CloudFormation resources as goformation parses them (the
+// AWS::Serverless ones and Globals left out: goformation v7 knows no LoggingConfig nor
+// AccessLogSettings on them, and the expansion tests see them as SAM writes them).
+func cfnTemplate(t *testing.T) *cloudformation.Template {
+	t.Helper()
+	m := raw(t)
+	delete(m, "Globals")
+	delete(m, "Transform")
+	res := map[string]any{}
+	for name, r := range sub(m, "Resources") {
+		if ty, _ := r.(map[string]any)["Type"].(string); !strings.HasPrefix(ty, "AWS::Serverless::") {
+			res[name] = r
+		}
+	}
+	m["Resources"] = res
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := goformation.ParseJSON(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
 }
 
 func sub(m map[string]any, key string) map[string]any {
@@ -286,35 +318,95 @@ func TestLogicalID(t *testing.T) {
 	}
 }
 
-func TestRewriteNeedsMarkers(t *testing.T) {
-	if _, err := rewrite([]byte("Resources: {}\n"), []string{"a"}); err == nil {
+func TestReplaceSectionNeedsMarkers(t *testing.T) {
+	if _, err := replaceSection([]byte("Resources: {}\n"), beginMarker, endMarker, "x"); err == nil {
+		t.Error("replaceSection without markers = nil error")
+	}
+	if _, err := rewrite([]byte("Resources: {}\n"), []pipeline.Counterpart{{ID: "a"}}); err == nil {
 		t.Error("rewrite without markers = nil error")
 	}
 	in := []byte("a\n" + beginMarker + "\nold\n" + endMarker + "\nb\n")
-	out, err := rewrite(in, []string{"x"})
+	out, err := replaceSection(in, beginMarker, endMarker, section([]pipeline.Counterpart{{ID: "x"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(out, []byte("a\n"+beginMarker)) || !bytes.HasSuffix(out, []byte(endMarker+"\nb\n")) || bytes.Contains(out, []byte("\nold\n")) {
-		t.Errorf("rewrite kept or lost the wrong lines:\n%s", out)
+		t.Errorf("replaceSection kept or lost the wrong lines:\n%s", out)
 	}
 }
 
-// statements returns a function's inline policy statements.
-func statements(t *testing.T, fn map[string]any) []map[string]any {
+// A counterpart with its own AWS account gets a statement naming that account on its queues;
+// one without, none.
+func TestSectionCounterpartAccount(t *testing.T) {
+	out := section([]pipeline.Counterpart{{ID: "a-b", AWSAccount: "210987654321"}, {ID: "c"}})
+	if n := strings.Count(out, "CounterpartAccountReads"); n != 1 {
+		t.Errorf("%d CounterpartAccountReads statements, want 1:\n%s", n, out)
+	}
+	if !strings.Contains(out, `iam::210987654321:root`) {
+		t.Errorf("no principal for account 210987654321:\n%s", out)
+	}
+	if _, err := counterparts([]byte("- {id: a, aws_account: \"12\"}\n")); err == nil {
+		t.Error("counterparts accepted an aws_account of 2 digits")
+	}
+}
+
+func TestTemplateFunctions(t *testing.T) {
+	fns, err := templateFunctions([]byte("Globals: {Function: {Timeout: 60}}\nResources:\n  B: {Type: AWS::Serverless::Function, Properties: {Timeout: 900}}\n  A: {Type: AWS::Serverless::Function}\n  Q: {Type: AWS::SQS::Queue}\n"))
+	if want := []function{{"A", 60}, {"B", 900}}; err != nil || !slices.Equal(fns, want) {
+		t.Errorf("templateFunctions = %v, %v, want %v", fns, err, want)
+	}
+	if _, err := templateFunctions([]byte("Resources:\n  A: {Type: AWS::Serverless::Function}\n")); err == nil {
+		t.Error("templateFunctions without any Timeout = nil error")
+	}
+	if !strings.Contains(alarmSection([]function{{"A", 900}}), "Threshold: 720000") {
+		t.Error("the duration alarm of a 900 s function does not fire at 720000 ms")
+	}
+}
+
+// roleOf returns the logical id of the AWS::IAM::Role a function runs as (its Role property
+// names one of the template's roles: SAM's generated roles attach managed policies broader
+// than the function needs).
+func roleOf(t *testing.T, tpl map[string]any, name string, fn map[string]any) string {
 	t.Helper()
 	props := sub(fn, "Properties")
+	if _, ok := props["Policies"]; ok {
+		t.Errorf("%s: Policies beside Role (SAM ignores them): put every statement in its role", name)
+	}
+	ga, _ := sub(props, "Role")["Fn::GetAtt"].([]any)
+	if len(ga) != 2 || ga[1] != "Arn" {
+		t.Errorf("%s: Role %v, want !GetAtt <a role of this template>.Arn", name, props["Role"])
+		return ""
+	}
+	role, _ := ga[0].(string)
+	if r := sub(sub(tpl, "Resources"), role); r["Type"] != "AWS::IAM::Role" {
+		t.Errorf("%s: Role names %s, which is no AWS::IAM::Role", name, role)
+		return ""
+	}
+	return role
+}
+
+// statements returns the policy statements of a function's role: inline policy documents
+// only, no managed policy.
+func statements(t *testing.T, tpl map[string]any, name string, fn map[string]any) []map[string]any {
+	t.Helper()
+	role := roleOf(t, tpl, name, fn)
+	if role == "" {
+		return nil
+	}
+	props := sub(sub(sub(tpl, "Resources"), role), "Properties")
+	if m, ok := props["ManagedPolicyArns"]; ok {
+		t.Errorf("%s: managed policies %v are not least privilege", role, m)
+	}
 	var out []map[string]any
 	pols, _ := props["Policies"].([]any)
+	if len(pols) == 0 {
+		t.Errorf("%s: no inline policy", role)
+	}
 	for _, p := range pols {
-		pm, ok := p.(map[string]any)
+		doc := sub(p.(map[string]any), "PolicyDocument")
+		st, ok := doc["Statement"].([]any)
 		if !ok {
-			t.Errorf("policy %v: only inline policy documents are allowed (managed policies are not least privilege)", p)
-			continue
-		}
-		st, ok := pm["Statement"].([]any)
-		if !ok {
-			t.Errorf("policy %v: not an inline policy document (SAM policy templates hide what they grant)", pm)
+			t.Errorf("%s: policy %v has no statements", role, p)
 			continue
 		}
 		for _, s := range st {
@@ -357,6 +449,10 @@ var (
 	evidenceForbidden = []string{"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:BypassGovernanceRetention", "s3:PutBucketObjectLockConfiguration"}
 )
 
+// retentionSetters are the functions that set Object Lock retention, on evidence/ only: the
+// ingest function, on the documents of a bundle it accepts.
+var retentionSetters = map[string]bool{"IngestFunction": true}
+
 func functions(t *testing.T, tpl map[string]any) map[string]map[string]any {
 	t.Helper()
 	fns := map[string]map[string]any{}
@@ -366,8 +462,8 @@ func functions(t *testing.T, tpl map[string]any) map[string]map[string]any {
 			fns[name] = rm
 		}
 	}
-	if len(fns) < 4 {
-		t.Fatalf("%d functions in the template, want ingest, route, api and audit", len(fns))
+	if len(fns) < 5 {
+		t.Fatalf("%d functions in the template, want ingest, route, api, audit and sweep", len(fns))
 	}
 	return fns
 }
@@ -379,7 +475,7 @@ func TestLeastPrivilege(t *testing.T) {
 	tpl := raw(t)
 	for name, fn := range functions(t, tpl) {
 		denied := map[string]bool{}
-		for _, st := range statements(t, fn) {
+		for _, st := range statements(t, tpl, name, fn) {
 			res := strs(st["Resource"])
 			acts := strs(st["Action"])
 			if _, ok := st["NotAction"]; ok {
@@ -409,6 +505,9 @@ func TestLeastPrivilege(t *testing.T) {
 					}
 					switch st["Effect"] {
 					case "Allow":
+						if f == "s3:PutObjectRetention" && retentionSetters[name] && slices.Equal(res, []string{"EvidenceBucket", "${EvidenceBucket.Arn}/evidence/*"}) {
+							continue // accepted documents only
+						}
 						if onBucket {
 							t.Errorf("%s: statement %v allows %s on the evidence bucket", name, st["Sid"], f)
 						}
@@ -421,6 +520,9 @@ func TestLeastPrivilege(t *testing.T) {
 			}
 		}
 		for _, f := range append(slices.Clone(custodyForbidden), evidenceForbidden...) {
+			if f == "s3:PutObjectRetention" && retentionSetters[name] {
+				continue
+			}
 			if !denied[f] {
 				t.Errorf("%s: no explicit Deny of %s", name, f)
 			}
@@ -448,13 +550,12 @@ func TestActionMatches(t *testing.T) {
 	}
 }
 
-// The bucket as goformation parses it: versioned, Object Lock on with a default retention,
-// SSE-KMS, public access blocked; and a TLS-only policy.
+// The evidence bucket as goformation parses it: versioned, Object Lock on with no default
+// retention (the ingest function locks each accepted document; extracts, checkpoints and the
+// documents of a rejected bag stay unlocked), SSE-KMS, public access blocked; and a TLS-only
+// policy that also refuses retention changes to everyone but the ingest role.
 func TestEvidenceBucket(t *testing.T) {
-	tpl, err := goformation.Open(filepath.Join(root, "template.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := cfnTemplate(t)
 	b, err := tpl.GetS3BucketWithName("EvidenceBucket")
 	if err != nil {
 		t.Fatal(err)
@@ -463,10 +564,11 @@ func TestEvidenceBucket(t *testing.T) {
 		t.Error("ObjectLockEnabled is not true")
 	}
 	olc := b.ObjectLockConfiguration
-	if olc == nil || olc.ObjectLockEnabled == nil || *olc.ObjectLockEnabled != "Enabled" ||
-		olc.Rule == nil || olc.Rule.DefaultRetention == nil || olc.Rule.DefaultRetention.Mode == nil ||
-		(olc.Rule.DefaultRetention.Days == nil && olc.Rule.DefaultRetention.Years == nil) {
-		t.Errorf("ObjectLockConfiguration = %+v, want Enabled with a default retention", olc)
+	if olc == nil || olc.ObjectLockEnabled == nil || *olc.ObjectLockEnabled != "Enabled" {
+		t.Errorf("ObjectLockConfiguration = %+v, want Enabled", olc)
+	}
+	if olc != nil && olc.Rule != nil {
+		t.Errorf("ObjectLockConfiguration.Rule = %+v, want none: a default retention locks extracts and junk too", olc.Rule)
 	}
 	if b.VersioningConfiguration == nil || b.VersioningConfiguration.Status != "Enabled" {
 		t.Error("versioning is not enabled")
@@ -498,20 +600,40 @@ func TestEvidenceBucket(t *testing.T) {
 	if !found {
 		t.Error("the bucket policy has no Deny for requests without TLS")
 	}
+	retention := false
+	for _, s := range doc["Statement"].([]any) {
+		st := s.(map[string]any)
+		cond := strs(sub(sub(st, "Condition"), "ArnNotEquals")["aws:PrincipalArn"])
+		if st["Effect"] == "Deny" && st["Principal"] == "*" && slices.Contains(strs(st["Action"]), "s3:PutObjectRetention") &&
+			slices.Contains(cond, "IngestRole") && len(cond) == 2 && slices.Contains(cond, "BreakGlassRoleArn") {
+			retention = true
+		}
+	}
+	if !retention {
+		t.Error("the evidence bucket policy does not deny s3:PutObjectRetention to all but the ingest role (and break glass)")
+	}
 }
 
-// Tables keep point-in-time recovery; the custody table is keyed (bundle, seq).
+// Tables are retained, protected from deletion, encrypted with the data key and keep
+// point-in-time recovery; the custody table is keyed (bundle, seq).
 func TestTables(t *testing.T) {
-	tpl, err := goformation.Open(filepath.Join(root, "template.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := cfnTemplate(t)
 	tables := tpl.GetAllDynamoDBTableResources()
-	for _, name := range []string{"CustodyTable", "LogTable", "DeliveriesTable"} {
+	rawRes := sub(raw(t), "Resources")
+	for _, name := range []string{"CustodyTable", "LogTable", "DeliveriesTable", "SentTable"} {
 		tb, ok := tables[name]
 		if !ok {
 			t.Errorf("no %s", name)
 			continue
+		}
+		if r := sub(rawRes, name); r["DeletionPolicy"] != "Retain" || r["UpdateReplacePolicy"] != "Retain" {
+			t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v, want Retain and Retain", name, r["DeletionPolicy"], r["UpdateReplacePolicy"])
+		}
+		if tb.DeletionProtectionEnabled == nil || !*tb.DeletionProtectionEnabled {
+			t.Errorf("%s: deletion protection is off", name)
+		}
+		if k := strs(sub(sub(sub(rawRes, name), "Properties"), "SSESpecification")["KMSMasterKeyId"]); !slices.Equal(k, []string{"DataKey"}) {
+			t.Errorf("%s: not encrypted with the data key", name)
 		}
 		if tb.PointInTimeRecoverySpecification == nil || tb.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled == nil ||
 			!*tb.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled {

@@ -11,6 +11,7 @@
 // Endpoints (all under /v1):
 //
 //	POST /v1/bundles                         uploader      body: the bag (zip, tar, tar.gz); 201 accepted, 422 rejected
+//	GET  /v1/bundles?q=&case=&counterpart=&state=&from=&to=&limit=  every role  search, scoped to the caller (search.go)
 //	GET  /v1/bundles/{id}                    uploader, legal   status: upload state, ingest outcome, deliveries
 //	GET  /v1/bundles/{id}/trail              legal         the custody trail (evx-custody-trail/1)
 //	GET  /v1/bundles/{id}/verification       legal         custody.Verify's report with evx's key
@@ -114,6 +115,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	}
 	h := &Handler{svc: svc, up: up, auth: auth, lim: lim, log: log, mux: http.NewServeMux(), uploads: make(chan struct{}, lim.MaxUploads)}
 	h.mux.HandleFunc("POST /v1/bundles", h.as(h.postBundle, RoleUploader))
+	h.mux.HandleFunc("GET /v1/bundles", h.as(h.listBundles, RoleUploader, RoleCounterpart, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}", h.as(h.getBundle, RoleUploader, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/trail", h.as(h.getTrail, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/verification", h.as(h.getVerification, RoleLegal))

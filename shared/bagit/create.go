@@ -30,6 +30,22 @@ type CreateOptions struct {
 	// the first pass) and after it is written (stage "writing"), with the bytes done in
 	// that stage so far.
 	Progress func(stage, path string, octets int64)
+	// Reading, if set, is called as payload bytes are read, in both stages, with the bytes of
+	// that read: progress within a file. It must not block for long.
+	Reading func(stage, path string, n int)
+}
+
+// readCounter reports the bytes written to it to a CreateOptions.Reading.
+type readCounter struct {
+	f           func(stage, path string, n int)
+	stage, path string
+}
+
+func (c readCounter) Write(p []byte) (int, error) {
+	if c.f != nil {
+		c.f(c.stage, c.path, len(p))
+	}
+	return len(p), nil
 }
 
 // Created summarizes a bag Create wrote.
@@ -90,7 +106,7 @@ func Create(out string, srcs []string, opts CreateOptions) (*Created, error) {
 	}
 	var hashed int64
 	for _, f := range files {
-		if err := hashFile(f); err != nil {
+		if err := hashFile(f, readCounter{opts.Reading, "hashing", f.bagPath}); err != nil {
 			return nil, err
 		}
 		hashed += f.size
@@ -190,14 +206,14 @@ func collect(srcs []string) ([]*payloadFile, error) {
 	return files, nil
 }
 
-func hashFile(f *payloadFile) error {
+func hashFile(f *payloadFile, reading io.Writer) error {
 	r, err := os.Open(f.fsPath)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
 	dw, _ := digest.New(createAlgorithms...)
-	if _, err := io.Copy(dw, r); err != nil {
+	if _, err := io.Copy(io.MultiWriter(dw, reading), r); err != nil {
 		return fmt.Errorf("create: read %s: %w", f.fsPath, err)
 	}
 	f.size, f.sums = dw.Size(), dw.Sums()
@@ -260,14 +276,14 @@ func tagFiles(files []*payloadFile, opts CreateOptions) ([]tagFile, error) {
 
 // copyChecked copies a source file to w and fails if it no longer matches what the
 // manifests say.
-func copyChecked(w io.Writer, f *payloadFile) error {
+func copyChecked(w io.Writer, f *payloadFile, reading func(stage, path string, n int)) error {
 	r, err := os.Open(f.fsPath)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
 	dw, _ := digest.New()
-	n, err := io.Copy(io.MultiWriter(w, dw), io.LimitReader(r, f.size+1))
+	n, err := io.Copy(io.MultiWriter(w, dw, readCounter{reading, "writing", f.bagPath}), io.LimitReader(r, f.size+1))
 	if err != nil {
 		return err
 	}
@@ -291,7 +307,7 @@ func writeFolder(dir string, tags []tagFile, files []*payloadFile, opts CreateOp
 		if err != nil {
 			return err
 		}
-		err = copyChecked(w, f)
+		err = copyChecked(w, f, opts.Reading)
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
@@ -357,7 +373,7 @@ func writeArchive(path, kind, top string, tags []tagFile, files []*payloadFile, 
 	}
 	var octets int64
 	for _, f := range files {
-		if err := put(f.bagPath, f.size, func(w io.Writer) error { return copyChecked(w, f) }); err != nil {
+		if err := put(f.bagPath, f.size, func(w io.Writer) error { return copyChecked(w, f, opts.Reading) }); err != nil {
 			return err
 		}
 		octets += f.size

@@ -23,47 +23,131 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-// shell runs a bash script in dir and returns its combined output.
-func shell(t *testing.T, dir, script string) (string, error) {
+// posixShell runs script with dash (Debian's /bin/sh, a strict POSIX shell) in dir and
+// returns its combined output. The recipes in docs/trail.md promise to run under any POSIX
+// sh, so they are not run with bash.
+func posixShell(t *testing.T, dir, script string) (string, error) {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not installed")
+	for _, tool := range []string{"dash", "openssl", "awk", "sha256sum"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed: the recipe of docs/trail.md needs it (apt-get install dash openssl mawk coreutils)", tool)
+		}
 	}
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd := exec.Command("dash", "-e", "-c", script)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
-// TestOpensslChecksEvent runs the README's commands for a person with only openssl and
-// sha256sum: one event's signature, one document's hash.
+// byHandRecipe returns the first sh block under "Checking by hand" in docs/trail.md.
+func byHandRecipe(t *testing.T) string {
+	t.Helper()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "trail.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n## Checking by hand")
+	if !ok {
+		t.Fatal(`docs/trail.md has no section "## Checking by hand"`)
+	}
+	_, block, ok := strings.Cut(section, "\n```sh\n")
+	if !ok {
+		t.Fatal("docs/trail.md, Checking by hand: no ```sh block")
+	}
+	block, _, ok = strings.Cut(block, "\n```")
+	if !ok {
+		t.Fatal("docs/trail.md, Checking by hand: the ```sh block is not closed")
+	}
+	return block + "\n"
+}
+
+// copyTree copies the files under src (a folder or a file) to dst.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		to := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(to, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(to, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recipeTree lays out, in a temporary folder, the parts of the source tree the recipe reads,
+// so that it runs unchanged from the "root" it expects and writes nothing into testdata/.
+func recipeTree(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	base := filepath.Join(root, "shared", "custody", "testdata")
+	copyTree(t, filepath.Join("testdata", "tamper", "key.pem"), filepath.Join(base, "tamper", "key.pem"))
+	copyTree(t, filepath.Join("testdata", "tamper", "documents"), filepath.Join(base, "tamper", "documents"))
+	copyTree(t, filepath.Join("testdata", "vectors", "event-1.canonical.json"), filepath.Join(base, "vectors", "event-1.canonical.json"))
+	return root
+}
+
+// TestOpensslChecksEvent runs the commands of docs/trail.md for a person with only openssl,
+// sha256sum and a POSIX shell, with dash: one event's signature, one document's hash, the
+// event's hash from its canonical form.
 func TestOpensslChecksEvent(t *testing.T) {
 	tr := goodTrail(t)
 	e := tr.Events[0].Event
-	dir, _ := filepath.Abs(filepath.Join("testdata", "tamper"))
-	script := `
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-# README, step 1: the signed message is the 32 bytes of the event hash.
-printf "$(echo HASH | sed 's/../\\x&/g')" > "$tmp/msg.bin"
-echo HASH | xxd -r -p | cmp - "$tmp/msg.bin"
-echo 'SIG' | openssl base64 -d -A > "$tmp/sig.bin"
-openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in "$tmp/msg.bin" -sigfile "$tmp/sig.bin"
-# step 2: the document's hash.
-sha256sum documents/data/statement.txt
-`
-	script = strings.NewReplacer("HASH", e.Hash, "SIG", e.Signature).Replace(script)
-	out, err := shell(t, dir, script)
-	if err != nil || !strings.Contains(out, "Signature Verified Successfully") {
-		t.Fatalf("openssl verification failed: %v\n%s", err, out)
+	script := byHandRecipe(t)
+	for _, want := range []string{e.Hash, e.Signature, e.Details.Documents[0].SHA256} {
+		if !strings.Contains(script, want) {
+			t.Fatalf("docs/trail.md recipe does not use %q from event 1 of testdata/tamper/good.json", want)
+		}
 	}
-	if want := e.Details.Documents[0].SHA256 + "  documents/data/statement.txt"; !strings.Contains(out, want) {
-		t.Errorf("sha256sum output %q, want %q", out, want)
+	out, err := posixShell(t, recipeTree(t), script)
+	if err != nil || !strings.Contains(out, "Signature Verified Successfully") {
+		t.Fatalf("recipe under dash: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		e.Details.Documents[0].SHA256 + "  documents/data/statement.txt",
+		e.Hash + "  -",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("recipe output %q, want a line %q", out, want)
+		}
 	}
 	// The same commands reject another event's signature.
 	bad := strings.Replace(script, e.Signature, tr.Events[1].Event.Signature, 1)
-	if out, err := shell(t, dir, bad); err == nil || strings.Contains(out, "Verified Successfully") {
-		t.Errorf("openssl accepted event 2's signature on event 1: %s", out)
+	if out, err := posixShell(t, recipeTree(t), bad); err == nil || strings.Contains(out, "Verified Successfully") {
+		t.Errorf("recipe accepted event 2's signature on event 1: %v\n%s", err, out)
 	}
+}
+
+// ecdsaRecipe is the recipe of docs/trail.md for a P-256 key: its steps 1 and 2 (hash and
+// signature to files) for the given values, then the openssl dgst command it names for ECDSA.
+func ecdsaRecipe(t *testing.T, hash, sig string) string {
+	t.Helper()
+	doc := byHandRecipe(t)
+	steps, _, ok := strings.Cut(doc, "# 3.")
+	if !ok {
+		t.Fatal("docs/trail.md recipe has no step 3")
+	}
+	_, steps, _ = strings.Cut(steps, "\n") // drop the cd: the test runs in the key's folder
+	e := goodTrail(t).Events[0].Event
+	steps = strings.NewReplacer(e.Hash, hash, e.Signature, sig).Replace(steps)
+	_, dgst, ok := strings.Cut(doc, "openssl dgst ")
+	if !ok {
+		t.Fatal("docs/trail.md recipe names no openssl dgst command for ECDSA keys")
+	}
+	dgst, _, _ = strings.Cut(dgst, "->")
+	return steps + "openssl dgst " + strings.TrimSpace(dgst) + "\n"
 }
 
 // ecdsaSigner is a P-256 signer following the KMS contract (ASN.1 DER over SHA-256(message)).
@@ -124,15 +208,12 @@ func TestECDSA(t *testing.T) {
 		t.Errorf("Verify(other ECDSA key) = nil, want error")
 	}
 
-	// openssl: the signature is DER over SHA-256(hash bytes).
+	// openssl, as docs/trail.md says: the signature is DER over SHA-256(hash bytes).
 	dir := t.TempDir()
 	der, _ := x509.MarshalPKIXPublicKey(s.Public())
-	os.WriteFile(filepath.Join(dir, "pub.pem"), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+	os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
 	e := tr.Events[2].Event
-	out, err := shell(t, dir, strings.NewReplacer("HASH", e.Hash, "SIG", e.Signature).Replace(`
-echo HASH | xxd -r -p > msg.bin
-echo 'SIG' | openssl base64 -d -A > sig.bin
-openssl dgst -sha256 -verify pub.pem -signature sig.bin msg.bin`))
+	out, err := posixShell(t, dir, ecdsaRecipe(t, e.Hash, e.Signature))
 	if err != nil || !strings.Contains(out, "Verified OK") {
 		t.Errorf("openssl dgst -verify: %v\n%s", err, out)
 	}
@@ -142,11 +223,7 @@ openssl dgst -sha256 -verify pub.pem -signature sig.bin msg.bin`))
 // note package from its standard key string.
 func TestEd25519CheckpointInterop(t *testing.T) {
 	tr := goodTrail(t)
-	keyPEM, _ := os.ReadFile(filepath.Join("testdata", "tamper", "key.pem"))
-	pub, err := custody.ParsePublicKeyPEM(keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub := fixtureKey(t, "key.pem")
 	vkey, err := custody.NoteVerifierKey("evx.example/custody", pub)
 	if err != nil {
 		t.Fatal(err)

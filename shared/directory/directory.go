@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -46,6 +47,8 @@ type Directory struct {
 	byID map[string]pipeline.Counterpart
 	keys map[string]crypto.PublicKey
 	ids  []string // sorted
+	// byClient maps "issuer client-id" to the counterpart id that API identity belongs to.
+	byClient map[string]string
 }
 
 var _ pipeline.Directory = (*Directory)(nil)
@@ -75,6 +78,10 @@ type counterpartEntry struct {
 	HandlingCodes []string `yaml:"handling_codes"`
 	PublicKey     string   `yaml:"public_key"`
 	Active        *bool    `yaml:"active"`
+	Matching      bool     `yaml:"matching"` // may ask the identifier index (hit/no-hit); default false
+	Issuer        string   `yaml:"issuer"`
+	ClientID      string   `yaml:"client_id"`
+	AWSAccount    string   `yaml:"aws_account"`
 }
 
 // Load reads the counterpart directory at path.
@@ -124,7 +131,8 @@ func Parse(r io.Reader) (*Directory, error) {
 	reported := map[key]bool{}
 	cps := make([]pipeline.Counterpart, 0, len(file.Counterparts))
 	for i, e := range file.Counterparts {
-		cp := pipeline.Counterpart{LegalBases: e.LegalBases, HandlingCodes: e.HandlingCodes, PublicKey: e.PublicKey}
+		cp := pipeline.Counterpart{LegalBases: e.LegalBases, HandlingCodes: e.HandlingCodes, PublicKey: e.PublicKey, Matching: e.Matching,
+			Issuer: e.Issuer, ClientID: e.ClientID, AWSAccount: e.AWSAccount}
 		missing := func(field string) {
 			reported[key{i, field}] = true
 			problems = append(problems, &InvalidCounterpartError{Index: i, ID: deref(e.ID), Field: field, Reason: "missing"})
@@ -192,7 +200,7 @@ func New(cps []pipeline.Counterpart) (*Directory, error) {
 }
 
 func newDirectory(cps []pipeline.Counterpart) (*Directory, []error) {
-	d := &Directory{byID: map[string]pipeline.Counterpart{}, keys: map[string]crypto.PublicKey{}}
+	d := &Directory{byID: map[string]pipeline.Counterpart{}, keys: map[string]crypto.PublicKey{}, byClient: map[string]string{}}
 	var problems []error
 	bad := func(i int, cp pipeline.Counterpart, field, format string, args ...any) {
 		problems = append(problems, &InvalidCounterpartError{Index: i, ID: cp.ID, Field: field, Reason: fmt.Sprintf(format, args...)})
@@ -237,6 +245,23 @@ func newDirectory(cps []pipeline.Counterpart) (*Directory, []error) {
 				d.keys[cp.ID] = pub
 			}
 		}
+		if (cp.Issuer == "") != (cp.ClientID == "") {
+			bad(i, cp, "issuer", "issuer and client_id go together: both or neither")
+		} else if cp.Issuer != "" {
+			if err := checkIssuer(cp.Issuer); err != nil {
+				bad(i, cp, "issuer", "%v", err)
+			}
+			if !validClientID(cp.ClientID) {
+				bad(i, cp, "client_id", "want 1 to 128 printable ASCII characters without spaces")
+			} else if other, dup := d.byClient[cp.Issuer+" "+cp.ClientID]; dup {
+				bad(i, cp, "client_id", "counterpart %s has the same issuer and client id", other)
+			} else {
+				d.byClient[cp.Issuer+" "+cp.ClientID] = cp.ID
+			}
+		}
+		if cp.AWSAccount != "" && !validAccount(cp.AWSAccount) {
+			bad(i, cp, "aws_account", "%q: want 12 digits", cp.AWSAccount)
+		}
 		if _, dup := d.byID[cp.ID]; !dup {
 			cp.LegalBases = slices.Clone(cp.LegalBases)
 			cp.HandlingCodes = slices.Clone(cp.HandlingCodes)
@@ -262,6 +287,52 @@ func validCounterpartID(id string) bool {
 		}
 	}
 	return true
+}
+
+// checkIssuer accepts an https URL without query or fragment, as OpenID Connect issuers are.
+func checkIssuer(s string) error {
+	if len(s) > 512 {
+		return errors.New("longer than 512 characters")
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%q: want an https URL without query, fragment or user", s)
+	}
+	return nil
+}
+
+func validClientID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func validAccount(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ByClient returns the counterpart whose API identity is issuer and clientID; ok is false
+// when none is (an inactive counterpart is returned, with Active false).
+func (d *Directory) ByClient(issuer, clientID string) (pipeline.Counterpart, bool) {
+	id, ok := d.byClient[issuer+" "+clientID]
+	if !ok || issuer == "" || clientID == "" {
+		return pipeline.Counterpart{}, false
+	}
+	return d.byID[id], true
 }
 
 func validLegalBasis(s string) bool {

@@ -187,6 +187,15 @@ func TestParseDirectoryRefuses(t *testing.T) {
 		{"key-p384", "counterparts:\n" + entry("a", map[string]string{"public_key": "|\n" + indent(pemOf(t, &p384.PublicKey))}), "only P-256"},
 		{"key-bad-der", "counterparts:\n" + entry("a", map[string]string{"public_key": "|\n" + indent("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----")}), "public_key"},
 		{"list-not-map", "counterparts:\n  - nl-om\n", "cannot unmarshal"},
+		{"issuer-without-client", "counterparts:\n" + entry("a", map[string]string{"issuer": "https://idp.example.org"}), "both or neither"},
+		{"client-without-issuer", "counterparts:\n" + entry("a", map[string]string{"client_id": "abc"}), "both or neither"},
+		{"issuer-http", "counterparts:\n" + entry("a", map[string]string{"issuer": "http://idp.example.org", "client_id": "abc"}), "want an https URL"},
+		{"issuer-query", "counterparts:\n" + entry("a", map[string]string{"issuer": "https://idp.example.org/?x=1", "client_id": "abc"}), "want an https URL"},
+		{"client-id-space", "counterparts:\n" + entry("a", map[string]string{"issuer": "https://idp.example.org", "client_id": `"a b"`}), "client_id: want"},
+		{"client-id-shared", "counterparts:\n" + entry("a", map[string]string{"issuer": "https://idp.example.org", "client_id": "abc"}) +
+			entry("b", map[string]string{"issuer": "https://idp.example.org", "client_id": "abc"}), "same issuer and client id"},
+		{"aws-account-short", "counterparts:\n" + entry("a", map[string]string{"aws_account": `"12345"`}), "aws_account"},
+		{"aws-account-letters", "counterparts:\n" + entry("a", map[string]string{"aws_account": "12345678901x"}), "want 12 digits"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -290,4 +299,29 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A counterpart's API identity is the pair (issuer, client id) the directory names.
+func TestByClient(t *testing.T) {
+	src := "counterparts:\n" + entry("a", map[string]string{"issuer": "https://idp.example.org/a", "client_id": "client-a", "aws_account": `"123456789012"`}) +
+		entry("b", map[string]string{"issuer": "https://idp.example.org/a", "client_id": "client-b"}) + entry("c", nil)
+	d, err := Parse(strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ issuer, client, want string }{
+		{"https://idp.example.org/a", "client-a", "a"},
+		{"https://idp.example.org/a", "client-b", "b"},
+		{"https://idp.example.org/b", "client-a", ""}, // right client, wrong issuer
+		{"https://idp.example.org/a", "client-c", ""},
+		{"", "", ""}, // c has no API identity
+	} {
+		cp, ok := d.ByClient(tc.issuer, tc.client)
+		if got := cp.ID; got != tc.want || ok != (tc.want != "") {
+			t.Errorf("ByClient(%q, %q) = %q, %v, want %q", tc.issuer, tc.client, got, ok, tc.want)
+		}
+	}
+	if cp, _ := d.ByClient("https://idp.example.org/a", "client-a"); cp.AWSAccount != "123456789012" {
+		t.Errorf("a's AWSAccount = %q, want 123456789012", cp.AWSAccount)
+	}
 }

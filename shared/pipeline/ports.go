@@ -141,6 +141,16 @@ type Counterpart struct {
 	// PublicKey verifies the counterpart's signed receipts: PEM of a PKIX public key.
 	PublicKey string `json:"public_key,omitempty" yaml:"public_key,omitempty"`
 	Active    bool   `json:"active" yaml:"active"`
+	// Matching allows the agency to ask the identifier index for hits (Matcher.Match).
+	Matching bool `json:"matching,omitempty" yaml:"matching,omitempty"`
+	// Issuer and ClientID bind the counterpart's API identity: a token is the counterpart's
+	// only when its "iss" is Issuer and its client id ("client_id", else "azp", else a single
+	// "aud") is ClientID. Both empty: the counterpart has no API access.
+	Issuer   string `json:"issuer,omitempty" yaml:"issuer,omitempty"`
+	ClientID string `json:"client_id,omitempty" yaml:"client_id,omitempty"`
+	// AWSAccount is the counterpart's own AWS account (12 digits), which may read its queue
+	// directly; empty for a counterpart that pulls through the API only.
+	AWSAccount string `json:"aws_account,omitempty" yaml:"aws_account,omitempty"`
 }
 
 // Directory looks up counterparts by id; an unknown id is an error wrapping ErrNotFound.

@@ -22,13 +22,14 @@ func TestIntegrationColdStart(t *testing.T) {
 	root := moduleRoot(t)
 	st := newStack(t, ctx, root)
 	trivial := map[string]any{
-		"ingest": map[string]any{"source": "aws.s3", "detail-type": "Object Created", "detail": map[string]any{"bucket": map[string]string{"name": "elsewhere"}, "object": map[string]string{"key": "incoming/x"}}},
+		"ingest": map[string]any{"Records": []any{}},
 		"route":  map[string]any{"Records": []any{}},
 		"api":    map[string]any{"version": "2.0", "rawPath": "/v1/public-key", "requestContext": map[string]any{"http": map[string]string{"method": "GET"}}},
 		"audit":  map[string]any{"task": "expiry"},
+		"sweep":  map[string]any{"detail-type": "CloudWatch Alarm State Change", "detail": map[string]any{"alarmName": "other", "state": map[string]string{"value": "OK"}}},
 	}
-	fns := startFunctions(t, ctx, root, st.environ(), "ingest", "route", "api", "audit")
-	for _, name := range []string{"ingest", "route", "api", "audit"} {
+	fns := startFunctions(t, ctx, root, st.environ(), "ingest", "route", "api", "audit", "sweep")
+	for _, name := range []string{"ingest", "route", "api", "audit", "sweep"} {
 		ev, _ := json.Marshal(trivial[name])
 		var walls [2]time.Duration
 		for i := range walls {

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,10 +35,11 @@ import (
 	qtypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/evx-project/evx/functions/internal/fntest"
 	"github.com/evx-project/evx/shared/backend/aws/awsenv"
+	"github.com/evx-project/evx/shared/backend/aws/s3bags"
+	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/lambdatest"
 	"github.com/evx-project/evx/shared/pipeline"
-	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
 )
 
 // moduleRoot is the folder holding go.mod.
@@ -49,17 +51,24 @@ func moduleRoot(t *testing.T) string {
 // stack creates on moto what template.yaml deploys, with fresh names, and returns the
 // functions' environment.
 type stack struct {
-	cfg      awsenv.Config
-	s3       *s3.Client
-	sqs      *sqs.Client
-	kms      *kms.Client
-	db       *dynamodb.Client
-	accepted string // accepted-bundles queue URL
-	dlq      string // its dead-letter queue URL
-	queues   map[string]string
+	cfg       awsenv.Config
+	s3        *s3.Client
+	sqs       *sqs.Client
+	kms       *kms.Client
+	db        *dynamodb.Client
+	uploads   string // the uploads bucket
+	ingest    string // ingest queue URL
+	ingestDLQ string // its dead-letter queue URL
+	accepted  string // accepted-bundles queue URL
+	dlq       string // its dead-letter queue URL
+	queues    map[string]string
 }
 
-const maxReceives = 2 // the accepted queue's redrive maxReceiveCount here (5 in template.yaml)
+// issuer is the identity provider infra/counterparts.yaml registers the sample counterparts'
+// clients with; evx's own staff come from it too here (one user pool, one client per agency).
+const issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EvxSample"
+
+const maxReceives = 2 // the ingest and accepted queues' redrive maxReceiveCount here (3 and 5 in template.yaml)
 
 func newStack(t *testing.T, ctx context.Context, root string) *stack {
 	t.Helper()
@@ -76,7 +85,7 @@ func newStack(t *testing.T, ctx context.Context, root string) *stack {
 	env.QueuePrefix = p + "-"
 	env.Directory = filepath.Join(root, "infra", "counterparts.yaml")
 	env.Fonts = filepath.Join(root, "shared", "report", "fonts") // the api's zip ships them as fonts/
-	s := &stack{cfg: env, queues: map[string]string{}}
+	s := &stack{cfg: env, queues: map[string]string{}, uploads: p + "-uploads"}
 	c, err := awsClients(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -87,9 +96,16 @@ func newStack(t *testing.T, ctx context.Context, root string) *stack {
 		CreateBucketConfiguration: &stypes.CreateBucketConfiguration{LocationConstraint: stypes.BucketLocationConstraint(os.Getenv("AWS_REGION"))}}); err != nil {
 		t.Fatalf("create bucket: %v", err)
 	}
-	if _, err := s.s3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: &env.Bucket,
-		VersioningConfiguration: &stypes.VersioningConfiguration{Status: stypes.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatalf("versioning: %v", err)
+	// The uploads bucket: versioned, no Object Lock (template.yaml's UploadsBucket).
+	if _, err := s.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &s.uploads,
+		CreateBucketConfiguration: &stypes.CreateBucketConfiguration{LocationConstraint: stypes.BucketLocationConstraint(os.Getenv("AWS_REGION"))}}); err != nil {
+		t.Fatalf("create uploads bucket: %v", err)
+	}
+	for _, b := range []string{env.Bucket, s.uploads} {
+		if _, err := s.s3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(b),
+			VersioningConfiguration: &stypes.VersioningConfiguration{Status: stypes.BucketVersioningStatusEnabled}}); err != nil {
+			t.Fatalf("versioning: %v", err)
+		}
 	}
 	table := func(name string, keys ...string) {
 		in := &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: dtypes.BillingModePayPerRequest}
@@ -123,15 +139,29 @@ func newStack(t *testing.T, ctx context.Context, root string) *stack {
 		}
 		return *out.QueueUrl
 	}
-	s.dlq = queue(sqsqueue.QueueName(env.QueuePrefix, awsenv.AcceptedQueue+"-dlq"), nil)
-	dlqARN, err := s.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &s.dlq, AttributeNames: []qtypes.QueueAttributeName{qtypes.QueueAttributeNameQueueArn}})
-	if err != nil {
-		t.Fatal(err)
+	redrive := func(dlq string) string {
+		a, err := s.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &dlq, AttributeNames: []qtypes.QueueAttributeName{qtypes.QueueAttributeNameQueueArn}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":%d}`, a.Attributes["QueueArn"], maxReceives)
 	}
-	redrive := fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":%d}`, dlqARN.Attributes["QueueArn"], maxReceives)
-	s.accepted = queue(sqsqueue.QueueName(env.QueuePrefix, awsenv.AcceptedQueue), map[string]string{"RedrivePolicy": redrive})
+	// The ingest queue is a standard queue (template.yaml's IngestQueue: EventBridge delivers
+	// S3 events to it).
+	standard := func(name string, attrs map[string]string) string {
+		out, err := s.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+		if err != nil {
+			t.Fatalf("create queue %s: %v", name, err)
+		}
+		return *out.QueueUrl
+	}
+	s.ingestDLQ = standard(env.QueuePrefix+"evx-ingest-dlq", nil)
+	s.ingest = standard(env.QueuePrefix+"evx-ingest", map[string]string{"RedrivePolicy": redrive(s.ingestDLQ)})
+	s.dlq = queue(sqsqueue.QueueName(env.QueuePrefix, awsenv.AcceptedQueue+"-dlq"), nil)
+	s.accepted = queue(sqsqueue.QueueName(env.QueuePrefix, awsenv.AcceptedQueue), map[string]string{"RedrivePolicy": redrive(s.dlq)})
 	for _, cp := range []string{"nl-om", "es-fge", "co-fgn", "pt-pj"} {
 		s.queues[cp] = queue(sqsqueue.QueueName(env.QueuePrefix, pipeline.QueueName(cp)), nil)
+		queue(sqsqueue.QueueName(env.QueuePrefix, pipeline.QueueName(cp)+"-dlq"), nil)
 	}
 	key, err := s.kms.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: ktypes.KeySpecEccNistP256, KeyUsage: ktypes.KeyUsageTypeSignVerify})
 	if err != nil {
@@ -145,7 +175,9 @@ func (s *stack) environ() []string {
 	c := s.cfg
 	return []string{"EVX_BUCKET=" + c.Bucket, "EVX_CUSTODY_TABLE=" + c.CustodyTable, "EVX_LOG_TABLE=" + c.LogTable,
 		"EVX_DELIVERIES_TABLE=" + c.DeliveriesTable, "EVX_SENT_TABLE=" + c.SentTable, "EVX_QUEUE_PREFIX=" + c.QueuePrefix,
-		"EVX_SIGNING_KEY=" + c.SigningKey, "EVX_DIRECTORY=" + c.Directory, "EVX_FONTS=" + c.Fonts, "AWS_LAMBDA_LOG_FORMAT=JSON"}
+		"EVX_SIGNING_KEY=" + c.SigningKey, "EVX_DIRECTORY=" + c.Directory, "EVX_FONTS=" + c.Fonts, "AWS_LAMBDA_LOG_FORMAT=JSON",
+		"EVX_UPLOADS_BUCKET=" + s.uploads, "EVX_INGEST_QUEUE=" + c.QueuePrefix + "evx-ingest", "EVX_SWEEP_GRACE=0s",
+		"EVX_JWT_ISSUER=" + issuer, "EVX_RETENTION_MODE=GOVERNANCE", "EVX_RETENTION_DAYS=1", "EVX_NOTICE_ALARM_PREFIX=e2e-notice-age-"}
 }
 
 // startFunctions builds the bootstraps of fns and starts each under aws-lambda-rie.
@@ -200,9 +232,15 @@ func objectCreated(bucket, key, version string, size int64) map[string]any {
 	}
 }
 
+// token is what API Gateway's JWT authorizer passes on for a bearer token.
+type token struct {
+	claims map[string]string
+	scopes []string
+}
+
 // apiAdapter stands in for API Gateway with its JWT authorizer: each request becomes an HTTP
 // API payload 2.0 event carrying the claims of the caller's token, invoked on the api function.
-func apiAdapter(t *testing.T, f *lambdatest.Function, tokens map[string]map[string]string) *httptest.Server {
+func apiAdapter(t *testing.T, f *lambdatest.Function, tokens map[string]token) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "ANY /{proxy+}", RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery,
@@ -211,9 +249,9 @@ func apiAdapter(t *testing.T, f *lambdatest.Function, tokens map[string]map[stri
 			ev.Headers[strings.ToLower(k)] = strings.Join(v, ",")
 		}
 		ev.RequestContext.HTTP.Method, ev.RequestContext.HTTP.Path = r.Method, r.URL.Path
-		if claims, ok := tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]; ok {
+		if tok, ok := tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]; ok {
 			ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims}}
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: tok.claims, Scopes: tok.scopes}}
 		}
 		b, _ := json.Marshal(ev)
 		out, err := f.Invoke(r.Context(), b)
@@ -241,6 +279,67 @@ func apiAdapter(t *testing.T, f *lambdatest.Function, tokens map[string]map[stri
 	return srv
 }
 
+func (s *stack) send(t *testing.T, queue, body string) {
+	t.Helper()
+	if _, err := s.sqs.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &queue, MessageBody: &body}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *stack) receive(t *testing.T, queue string) []qtypes.Message {
+	t.Helper()
+	out, err := s.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &queue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Messages
+}
+
+// drain does what an SQS event source mapping does: it receives what is visible on queue (for
+// a second), invokes f with the batch, deletes the messages f did not report failed, and
+// returns the failed ones.
+func (s *stack) drain(t *testing.T, f *lambdatest.Function, queue string) []events.SQSMessage {
+	t.Helper()
+	ctx := context.Background()
+	var records []events.SQSMessage
+	handles := map[string]string{}
+	for tries := 0; tries < 3; tries++ {
+		out, err := s.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &queue, MaxNumberOfMessages: 10, VisibilityTimeout: 1,
+			MessageSystemAttributeNames: []qtypes.MessageSystemAttributeName{qtypes.MessageSystemAttributeNameAll}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Messages {
+			if _, dup := handles[*m.MessageId]; dup {
+				continue
+			}
+			records = append(records, events.SQSMessage{MessageId: *m.MessageId, ReceiptHandle: *m.ReceiptHandle, Body: *m.Body,
+				Attributes: m.Attributes, EventSource: "aws:sqs"})
+			handles[*m.MessageId] = *m.ReceiptHandle
+		}
+	}
+	if len(records) == 0 {
+		return nil
+	}
+	var resp events.SQSEventResponse
+	json.Unmarshal(invoke(t, f, events.SQSEvent{Records: records}), &resp)
+	failed := map[string]bool{}
+	for _, x := range resp.BatchItemFailures {
+		failed[x.ItemIdentifier] = true
+	}
+	var out []events.SQSMessage
+	for _, r := range records {
+		if failed[r.MessageId] {
+			out = append(out, r)
+			continue
+		}
+		if _, err := s.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &queue, ReceiptHandle: aws.String(handles[r.MessageId])}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
 func run(t *testing.T, name string, args ...string) []byte {
 	t.Helper()
 	cmd := exec.Command(name, args...)
@@ -265,38 +364,65 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	root := moduleRoot(t)
 	st := newStack(t, ctx, root)
-	fns := startFunctions(t, ctx, root, st.environ(), "ingest", "route", "api", "audit")
+	fns := startFunctions(t, ctx, root, st.environ(), "ingest", "route", "api", "audit", "sweep")
 	env, err := awsenv.Open(ctx, st.cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	// 1. A bag lands under incoming/; S3's event reaches ingest twice.
+	// 1. A bag lands under incoming/ of the uploads bucket; EventBridge delivers its S3 event
+	// to the ingest queue twice (at least once); the ingest function takes the batch.
 	bag := fntest.Bag(t, "nl-om", "es-fge")
 	key := "incoming/EIO-2026-0042.zip"
-	put, err := st.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: &st.cfg.Bucket, Key: &key, Body: bytes.NewReader(bag)})
+	put, err := st.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: &st.uploads, Key: &key, Body: bytes.NewReader(bag)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := objectCreated(st.cfg.Bucket, key, aws.ToString(put.VersionId), int64(len(bag)))
-	var first, second struct {
-		Bundle   string `json:"bundle"`
-		Accepted bool   `json:"accepted"`
+	ev, _ := json.Marshal(objectCreated(st.uploads, key, aws.ToString(put.VersionId), int64(len(bag))))
+	for range 2 {
+		st.send(t, st.ingest, string(ev))
 	}
-	json.Unmarshal(invoke(t, fns["ingest"], ev), &first)
-	json.Unmarshal(invoke(t, fns["ingest"], ev), &second)
-	if !first.Accepted || second != first {
-		t.Fatalf("ingest = %+v then %+v, want the same acceptance twice", first, second)
+	if failed := st.drain(t, fns["ingest"], st.ingest); len(failed) != 0 {
+		t.Fatalf("ingest failed %v", failed)
 	}
-	good := first.Bundle
+	good := s3bags.BundleID(st.uploads, key, aws.ToString(put.VersionId))
+	if u, err := env.State.Upload(ctx, good); err != nil || u.State != pipeline.UploadAccepted {
+		t.Fatalf("upload %s = %+v, %v; want accepted", good, u, err)
+	}
+	// Its documents are locked, each on its own (the bucket has no default retention).
+	goodTrail, err := env.Service.Events(ctx, good)
+	if err != nil || len(goodTrail) == 0 {
+		t.Fatalf("trail of %s: %v", good, err)
+	}
+	for _, d := range goodTrail[0].Event.Details.Documents {
+		r, err := st.s3.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: &st.cfg.Bucket, Key: aws.String("evidence/" + d.SHA256)})
+		if err != nil || r.Retention == nil || r.Retention.Mode != stypes.ObjectLockRetentionModeGovernance || !r.Retention.RetainUntilDate.After(time.Now()) {
+			t.Errorf("%s: retention %+v, %v; want GOVERNANCE until tomorrow", d.Name, r, err)
+		}
+	}
 
-	// 2. A poisoned message: a bundle whose upload is recorded but is no bag, never ingested.
+	// 2. A poisoned event on the ingest queue fails alone, each time, and then lies in the
+	// ingest dead-letter queue.
+	st.send(t, st.ingest, `{"source":"aws.ec2","detail-type":"EC2 Instance State-change Notification","detail":{}}`)
+	for i := 0; i < maxReceives+1; i++ {
+		time.Sleep(1100 * time.Millisecond)
+		if failed := st.drain(t, fns["ingest"], st.ingest); i < maxReceives && len(failed) != 1 {
+			t.Errorf("receive %d of the poisoned event: %d failures, want 1", i+1, len(failed))
+		}
+	}
+	if dl := st.receive(t, st.ingestDLQ); len(dl) != 1 || !strings.Contains(*dl[0].Body, "aws.ec2") {
+		t.Errorf("ingest dead-letter queue = %+v, want the poisoned event", dl)
+	}
+
+	// 3. A pending upload: recorded, its event lost, never ingested. A message on the accepted
+	// queue naming it is refused by route (which never ingests) and ends in the dead-letter
+	// queue, with nothing recorded.
 	badKey := "incoming/not-a-bag.zip"
-	bput, err := st.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: &st.cfg.Bucket, Key: &badKey, Body: strings.NewReader("PK\x03\x04 no zip")})
+	bput, err := st.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: &st.uploads, Key: &badKey, Body: strings.NewReader("PK\x03\x04 no zip")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	badUp, err := env.Submit(ctx, st.cfg.Bucket, badKey, aws.ToString(bput.VersionId), "s3:test", 14)
+	badUp, err := env.Submit(ctx, st.uploads, badKey, aws.ToString(bput.VersionId), "s3:test", 14)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,66 +430,50 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if err := env.Queue.Send(ctx, awsenv.AcceptedQueue, bad, []byte(`{"bundle":"`+bad+`"}`)); err != nil {
 		t.Fatal(err)
 	}
-
-	// 3. Route gets the batch SQS would hand it: everything on the accepted queue.
-	var records []events.SQSMessage
-	handles := map[string]string{}
-	for tries := 0; len(records) < 2 && tries < 10; tries++ {
-		out, err := st.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &st.accepted, MaxNumberOfMessages: 10, VisibilityTimeout: 1,
-			MessageSystemAttributeNames: []qtypes.MessageSystemAttributeName{qtypes.MessageSystemAttributeNameAll}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range out.Messages {
-			records = append(records, events.SQSMessage{MessageId: *m.MessageId, ReceiptHandle: *m.ReceiptHandle, Body: *m.Body,
-				Attributes: m.Attributes, EventSource: "aws:sqs"})
-			handles[*m.MessageId] = *m.ReceiptHandle
-		}
+	failed := st.drain(t, fns["route"], st.accepted)
+	if len(failed) != 1 || !strings.Contains(failed[0].Body, bad) {
+		t.Fatalf("route failures = %+v, want only the message naming the pending upload", failed)
 	}
-	if len(records) != 2 {
-		t.Fatalf("accepted queue held %d messages, want 2 (the same S3 event twice sends one)", len(records))
-	}
-	var resp events.SQSEventResponse
-	json.Unmarshal(invoke(t, fns["route"], events.SQSEvent{Records: records}), &resp)
-	if len(resp.BatchItemFailures) != 1 {
-		t.Fatalf("route failures = %+v, want only the poisoned message", resp.BatchItemFailures)
-	}
-	failed := resp.BatchItemFailures[0].ItemIdentifier
-	for id, h := range handles { // the event source mapping deletes what succeeded
-		if id != failed {
-			if _, err := st.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &st.accepted, ReceiptHandle: aws.String(h)}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	// The failed message comes back until its receives run out, then lies in the DLQ.
-	for i := 1; i < maxReceives+2; i++ {
+	for i := 1; i < maxReceives+1; i++ {
 		time.Sleep(1100 * time.Millisecond)
-		out, err := st.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &st.accepted, MaxNumberOfMessages: 10, VisibilityTimeout: 1,
-			MessageSystemAttributeNames: []qtypes.MessageSystemAttributeName{qtypes.MessageSystemAttributeNameAll}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range out.Messages {
-			json.Unmarshal(invoke(t, fns["route"], events.SQSEvent{Records: []events.SQSMessage{{MessageId: *m.MessageId, Body: *m.Body, Attributes: m.Attributes}}}), &resp)
-			if len(resp.BatchItemFailures) != 1 {
-				t.Errorf("redelivered poisoned message routed: %+v", resp)
-			}
+		if f := st.drain(t, fns["route"], st.accepted); i < maxReceives && len(f) != 1 {
+			t.Errorf("redelivered message routed: %+v", f)
 		}
 	}
-	dl, err := st.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &st.dlq, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
-	if err != nil || len(dl.Messages) != 1 || !strings.Contains(*dl.Messages[0].Body, bad) {
-		t.Errorf("dead-letter queue = %+v, %v; want the poisoned message", dl.Messages, err)
+	if dl := st.receive(t, st.dlq); len(dl) != 1 || !strings.Contains(*dl[0].Body, bad) {
+		t.Errorf("accepted dead-letter queue = %+v; want the message naming %s", dl, bad)
+	}
+	if trail, err := env.Service.Events(ctx, bad); !errors.Is(err, pipeline.ErrNotFound) || len(trail) != 0 {
+		t.Errorf("pending bundle's trail = %+v, %v; want none (route never ingests)", trail, err)
+	}
+
+	// 4. The sweeper finds the upload still received and puts it back on the ingest queue; the
+	// ingest function finishes it: its SubmissionRejection is recorded.
+	var swept struct {
+		Requeued []string `json:"requeued"`
+		Stuck    []string `json:"stuck"`
+	}
+	json.Unmarshal(invoke(t, fns["sweep"], map[string]string{"task": "pending"}), &swept)
+	if len(swept.Requeued) != 1 || swept.Requeued[0] != bad || len(swept.Stuck) != 0 {
+		t.Fatalf("sweep = %+v, want %s requeued and nothing stuck", swept, bad)
+	}
+	if f := st.drain(t, fns["ingest"], st.ingest); len(f) != 0 {
+		t.Fatalf("ingest of the requeued upload failed: %+v", f)
 	}
 	badTrail, err := env.Service.Events(ctx, bad)
 	if err != nil || len(badTrail) != 1 || badTrail[0].Event.Type != custody.SubmissionRejection {
-		t.Errorf("poisoned bundle's trail = %+v, %v; want one SubmissionRejection", badTrail, err)
+		t.Errorf("swept bundle's trail = %+v, %v; want one SubmissionRejection", badTrail, err)
+	}
+	if u, err := env.State.Upload(ctx, bad); err != nil || u.State != pipeline.UploadRejected {
+		t.Errorf("swept upload = %+v, %v; want rejected", u, err)
 	}
 
 	// 4. nl-om pulls with evx pull through the api function.
-	tokens := map[string]map[string]string{
-		"tok-nl-om-0123456789":  {"sub": "u1", "evx_role": "counterpart", "evx_counterpart": "nl-om"},
-		"tok-es-fge-0123456789": {"sub": "u2", "evx_role": "counterpart", "evx_counterpart": "es-fge"},
+	tokens := map[string]token{
+		"tok-nl-om-0123456789":  {map[string]string{"sub": "u1", "iss": issuer, "client_id": "evx-sample-nl-om"}, []string{"evx/counterpart"}},
+		"tok-es-fge-0123456789": {map[string]string{"sub": "u2", "iss": issuer, "client_id": "evx-sample-es-fge"}, []string{"evx/counterpart"}},
+		// A token of es-fge's client that claims nl-om in custom claims is es-fge's.
+		"tok-forged-0123456789": {map[string]string{"sub": "u3", "iss": issuer, "client_id": "evx-sample-es-fge", "evx_role": "legal", "evx_counterpart": "nl-om"}, []string{"evx/counterpart"}},
 	}
 	srv := apiAdapter(t, fns["api"], tokens)
 	evx := filepath.Join(t.TempDir(), "evx")
@@ -371,6 +481,9 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build evx: %v\n%s", err, out)
+	}
+	if out := run(t, "curl", "-sf", "-H", "Authorization: Bearer tok-forged-0123456789", srv.URL+"/v1/deliveries"); bytes.Contains(out, []byte(pipeline.DeliveryID(good, "nl-om"))) {
+		t.Errorf("a token of es-fge claiming nl-om lists nl-om's delivery: %s", out)
 	}
 	pulled := run(t, evx, "pull", "--server", srv.URL, "--token", "tok-nl-om-0123456789", "--out", t.TempDir(), "--json")
 	if !bytes.Contains(pulled, []byte(`"outcome": "accepted"`)) || !bytes.Contains(pulled, []byte(good)) {
@@ -469,6 +582,16 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(fns["audit"].Output(), `"FixityMismatch":0`) {
 		t.Errorf("audit printed no FixityMismatch metric line:\n%s", fns["audit"].Output())
+	}
+
+	// 8. The checkpoint: signed by the audit function on its schedule, served from S3 by the
+	// api function to anyone.
+	var cp struct {
+		Checkpoint string `json:"checkpoint"`
+	}
+	json.Unmarshal(invoke(t, fns["audit"], map[string]string{"task": "checkpoint"}), &cp)
+	if served := run(t, "curl", "-sf", srv.URL+"/v1/checkpoint"); cp.Checkpoint == "" || string(served) != cp.Checkpoint {
+		t.Errorf("GET /v1/checkpoint = %q, want the published %q", served, cp.Checkpoint)
 	}
 
 	// Cold starts, as the emulator reports them.

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/directory"
-	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -33,11 +33,17 @@ type Clock struct{ T time.Time }
 // Now tells the clock's time.
 func (c *Clock) Now() time.Time { return c.T }
 
+// Issuer is the identity provider of the tests' tokens, shared by evx's own staff and the
+// counterparts (each counterpart with its own client id), as one Cognito user pool would be.
+const Issuer = "https://idp.example.org"
+
 // Directory is the counterpart directory of the tests.
 func Directory(t testing.TB) *directory.Directory {
 	d, err := directory.New([]pipeline.Counterpart{
-		{ID: "nl-om", Name: "Openbaar Ministerie", Country: "NL", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1", "H2", "H3"}, Active: true},
-		{ID: "es-fge", Name: "Fiscalía Especial Antidroga", Country: "ES", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1", "H2"}, Active: true},
+		{ID: "nl-om", Name: "Openbaar Ministerie", Country: "NL", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1", "H2", "H3"}, Active: true,
+			Issuer: Issuer, ClientID: "client-nl-om"},
+		{ID: "es-fge", Name: "Fiscalía Especial Antidroga", Country: "ES", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1", "H2"}, Active: true,
+			Issuer: Issuer, ClientID: "client-es-fge"},
 	})
 	if err != nil {
 		t.Fatal(err)

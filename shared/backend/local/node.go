@@ -16,6 +16,7 @@ import (
 	"github.com/evx-project/evx/shared/backend/local/sqlitedb"
 	"github.com/evx-project/evx/shared/backend/local/sqliteledger"
 	"github.com/evx-project/evx/shared/backend/local/sqlitequeue"
+	"github.com/evx-project/evx/shared/backend/local/sqlitesearch"
 	"github.com/evx-project/evx/shared/backend/local/sqlitestate"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/directory"
@@ -71,6 +72,7 @@ type Node struct {
 	Deliveries  *sqlitestate.Deliveries
 	Receipts    *sqlitestate.Receipts
 	Submissions *sqlitestate.Submissions
+	Search      *sqlitesearch.Index
 	Directory   *directory.Directory
 	Signer      *keyfile.Signer
 	// Service runs the use cases; everything above is its ports.
@@ -181,6 +183,10 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	if err != nil {
 		return nil, err
 	}
+	if n.Search, err = sqlitesearch.New(ctx, db); err != nil {
+		return nil, err
+	}
+	n.Service.WithSearch(n.Search)
 	return n, nil
 }
 
@@ -198,6 +204,16 @@ func (e *KeyMismatchError) Error() string {
 		return fmt.Sprintf("signing key %s is missing, but the ledger holds events signed by %s: restore the key file from a backup (a new key would leave every existing trail unverifiable)", e.Path, e.Ledger)
 	}
 	return fmt.Sprintf("signing key %s is %s, but the ledger's latest event is signed by %s: restore the right key file (a different key would leave every existing trail unverifiable)", e.Path, e.Key, e.Ledger)
+}
+
+// Reindex adds to the search index every accepted bundle it lacks (bundles accepted before
+// the index existed, or whose indexing failed), and returns how many.
+func (n *Node) Reindex(ctx context.Context) (int, error) {
+	ups, err := n.Uploads.Accepted(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return n.Service.Reindex(ctx, ups)
 }
 
 // Close closes the database.

@@ -22,14 +22,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/backend/aws/dynamoledger"
 	"github.com/evx-project/evx/shared/backend/aws/dynamostate"
 	"github.com/evx-project/evx/shared/backend/aws/kmssign"
-	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/backend/aws/s3bags"
 	"github.com/evx-project/evx/shared/backend/aws/s3blob"
 	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
+	"github.com/evx-project/evx/shared/directory"
+	"github.com/evx-project/evx/shared/pipeline"
 )
 
 // DefaultOrigin names the custody log of an AWS deployment in its checkpoints.

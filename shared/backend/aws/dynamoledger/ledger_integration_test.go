@@ -14,9 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/evx-project/evx/shared/backend/aws/dynamoledger"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/custody/ledgertest"
-	"github.com/evx-project/evx/shared/backend/aws/dynamoledger"
 )
 
 // createTables makes the custody and log tables with the keys template.yaml declares.

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/backend/aws/kmssign"
+	"github.com/evx-project/evx/shared/custody"
 )
 
 // Sign with a KMS key and verify with the public key alone.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/backend/aws/kmssign"
+	"github.com/evx-project/evx/shared/custody"
 )
 
 func newKey(t *testing.T, spec types.KeySpec, usage types.KeyUsageType) (*kms.Client, string) {

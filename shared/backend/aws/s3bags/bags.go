@@ -22,10 +22,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/backend/aws/dynamostate"
-	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/backend/aws/s3blob"
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/pipeline"
 )
 
 // Prefix is where uploads lie in the evidence bucket.

@@ -15,11 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/backend/aws/dynamostate"
-	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/backend/aws/s3bags"
 	"github.com/evx-project/evx/shared/backend/aws/s3blob"
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/pipeline"
 )
 
 // sources is a fixed table of upload sources (dynamostate.Table keeps them on AWS).

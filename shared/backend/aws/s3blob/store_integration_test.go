@@ -22,9 +22,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/evx-project/evx/shared/backend/aws/s3blob"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/pipeline/blobtest"
-	"github.com/evx-project/evx/shared/backend/aws/s3blob"
 )
 
 // newBucket makes a fresh bucket with versioning and Object Lock (COMPLIANCE, one day), as

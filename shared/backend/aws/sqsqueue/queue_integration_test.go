@@ -19,9 +19,9 @@ import (
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/pipeline/queuetest"
-	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
 )
 
 func client(t *testing.T) *sqs.Client {
