@@ -252,7 +252,22 @@ func (l *localExchange) document(ctx context.Context, id, name string) (*client.
 	if err != nil {
 		return nil, err
 	}
-	return &client.Document{Body: rc, Size: doc.Size, SHA256: doc.SHA256}, nil
+	return &client.Document{Body: storedBytes{rc}, Size: doc.Size, SHA256: doc.SHA256}, nil
+}
+
+// storedBytes reads a document from the data folder as it is stored: the pipeline's verdict
+// that the bytes no longer match the record (it records that itself) ends the read like the
+// end of the bytes, so that the pull's own hash check reports the mismatch.
+type storedBytes struct{ io.ReadCloser }
+
+func (s storedBytes) Read(p []byte) (int, error) {
+	n, err := s.ReadCloser.Read(p)
+	var dm *pipeline.DigestMismatchError
+	var sm *pipeline.SizeMismatchError
+	if errors.As(err, &dm) || errors.As(err, &sm) {
+		err = io.EOF
+	}
+	return n, err
 }
 
 // errNoStoredReceipts: this pipeline keeps no signed receipts to hand out again.

@@ -44,6 +44,7 @@ func commands() []command {
 		{"identify", "list the identifiers in a document (containers, vessels, accounts, phones, wallets, ...)", runIdentify},
 		{"match", "ask whether any agency holds an identifier (hit or no hit, never the evidence)", runMatch},
 		{"serve", "run the embedded pipeline and its HTTP API on this machine", runServe},
+		{"audit", "re-hash every stored document against its recorded SHA-256 and record FixityCheck events", runAudit},
 		{"demo", "run the whole exchange on this machine with sample evidence and show the result", runDemo},
 		{"version", "print evx's version, the commit it was built from and the Go version", runVersion},
 	}

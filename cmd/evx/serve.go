@@ -35,6 +35,7 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 	maxUpload := fs.Int64("max-upload", 8<<30, "largest bag accepted, in bytes")
 	window := fs.Duration("receipt-window", 14*24*time.Hour, "time a counterpart has to post its receipt")
 	expireEvery := fs.Duration("expire-every", time.Minute, "how often overdue deliveries are expired")
+	auditEvery := fs.Duration("audit-every", 24*time.Hour, "how often every stored document is re-hashed (evx audit); 0 turns it off")
 	asJSON := fs.Bool("json", false, "announce the address, data folder and key id as one line of JSON")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate chain (PEM) to serve HTTPS with")
 	tlsKey := fs.String("tls-key", "", "TLS private key (PEM) of --tls-cert")
@@ -158,6 +159,30 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 			}
 		}
 	}()
+	if *auditEvery > 0 {
+		go func() {
+			t := time.NewTicker(*auditEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					res, err := auditNode(ctx, node)
+					if err != nil && ctx.Err() == nil {
+						log.Error("audit", "err", err)
+					}
+					bad := 0
+					for _, r := range res {
+						if len(r.Reasons) > 0 {
+							bad++
+						}
+					}
+					log.Info("audit done", "bundles", len(res), "with_mismatch", bad)
+				}
+			}
+		}()
+	}
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)

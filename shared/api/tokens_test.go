@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evx-project/evx/shared/api"
 )
@@ -84,4 +85,23 @@ func TestTokenFileReload(t *testing.T) {
 	if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "NOT RELOADED") {
 		t.Errorf("log %q does not say loudly that the file was not reloaded", logs.String())
 	}
+}
+
+// Watch puts a changed file in force without a signal.
+func TestTokenFileWatch(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "tokens")
+	writeTokens(t, p, "alice-token-0000001 uploader alice\nbob-token-000000001 uploader bob\n")
+	f, err := api.OpenTokenFile(p, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go f.Watch(t.Context(), 10*time.Millisecond)
+	writeTokens(t, p, "alice-token-0000001 uploader alice\n# bob revoked\n")
+	for i := 0; i < 500; i++ {
+		if _, ok := authAs(f, "bob-token-000000001"); !ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("bob's token still accepted after the file changed")
 }

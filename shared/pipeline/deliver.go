@@ -2,9 +2,13 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"time"
 
 	"github.com/evx-project/evx/shared/custody"
 )
@@ -101,5 +105,65 @@ func (s *Service) FetchDocument(ctx context.Context, counterpart, deliveryID, na
 		rc.Close()
 		return nil, custody.Document{}, err
 	}
-	return rc, doc, nil
+	return &servedDocument{s: s, bundle: d.BundleID, doc: doc, rc: rc, h: sha256.New()}, doc, nil
 }
+
+// servedDocument hashes a document as it is served: a stored blob whose bytes no longer
+// match the recorded size and SHA-256 ends the read with a *DigestMismatchError (or
+// *SizeMismatchError) instead of io.EOF, so that the host can abort the response before it
+// completes (api holds back the last byte until the read ends), and the mismatch is
+// recorded on the bundle's trail as a FixityCheck naming the document.
+type servedDocument struct {
+	s       *Service
+	bundle  string
+	doc     custody.Document
+	rc      io.ReadCloser
+	h       hash.Hash
+	n       int64
+	checked bool  // the hash was checked at the recorded size
+	err     error // the mismatch, once found
+}
+
+func (d *servedDocument) Read(p []byte) (int, error) {
+	if d.err != nil {
+		return 0, d.err
+	}
+	if rest := d.doc.Size - d.n; int64(len(p)) > rest+1 {
+		p = p[:rest+1] // one byte past the recorded size reveals a longer blob
+	}
+	n, err := d.rc.Read(p)
+	d.h.Write(p[:n])
+	d.n += int64(n)
+	switch {
+	case d.n > d.doc.Size:
+		return 0, d.mismatch(&SizeMismatchError{Key: d.doc.Name, Want: d.doc.Size, Got: d.n})
+	case d.n == d.doc.Size && !d.checked:
+		d.checked = true
+		if got := hex.EncodeToString(d.h.Sum(nil)); got != d.doc.SHA256 {
+			// These bytes are passed on; the read after them fails instead of ending.
+			d.mismatch(&DigestMismatchError{Key: d.doc.Name, Want: d.doc.SHA256, Got: got})
+			return n, nil
+		}
+	case err == io.EOF && d.n < d.doc.Size:
+		return n, d.mismatch(&SizeMismatchError{Key: d.doc.Name, Want: d.doc.Size, Got: d.n})
+	}
+	return n, err
+}
+
+// mismatch records the FixityCheck of the document and returns err from now on.
+func (d *servedDocument) mismatch(err error) error {
+	d.err = err
+	reason := fmt.Sprintf("%s: stored blob altered, found while serving it: %v", d.doc.Name, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // the request's may be ending
+	defer cancel()
+	if _, _, aerr := d.s.appendOnce(ctx, d.bundle, func([]custody.Entry) (*decision, error) {
+		return &decision{typ: custody.FixityCheck, actor: system("serve"), details: custody.Details{
+			Documents: []custody.Document{d.doc}, Reasons: []string{reason}}}, nil
+	}); aerr != nil {
+		d.s.c.Log.Error("record fixity mismatch", "bundle", d.bundle, "document", d.doc.Name, "err", aerr)
+	}
+	d.s.c.Log.Error("FIXITY MISMATCH while serving a document: response aborted", "bundle", d.bundle, "document", d.doc.Name, "err", err)
+	return err
+}
+
+func (d *servedDocument) Close() error { return d.rc.Close() }

@@ -226,8 +226,9 @@ func TestPostReceiptRules(t *testing.T) {
 			if err := pipeline.VerifyReceipt(rc, n.Signer.Public()); err != nil {
 				t.Errorf("VerifyReceipt = %v, want nil", err)
 			}
-			// A second receipt, of either kind, is a conflict.
-			_, err = f.svc.PostReceipt(ctx, "nl-om", f.delivery, pipeline.ReceiptRequest{Accepted: true, Documents: f.right})
+			// A second, different receipt, of either kind, is a conflict (an identical retry
+			// gets the stored receipt: TestRoles in shared/api).
+			_, err = f.svc.PostReceipt(ctx, "nl-om", f.delivery, pipeline.ReceiptRequest{Accepted: true, Reasons: []string{"a second, different receipt"}, Documents: f.right})
 			var ce *pipeline.ReceiptConflictError
 			if !errors.As(err, &ce) || ce.Recorded != tc.outcome {
 				t.Errorf("second receipt = %v, want *ReceiptConflictError naming %s", err, tc.outcome)

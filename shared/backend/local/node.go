@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -111,10 +112,6 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 			return nil, err
 		}
 	}
-	signer, err := keyfile.LoadOrCreate(filepath.Join(dir, KeyFile))
-	if err != nil {
-		return nil, err
-	}
 	db, err := sqlitedb.Open(ctx, filepath.Join(dir, DatabaseFile))
 	if err != nil {
 		return nil, err
@@ -124,7 +121,7 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 			db.Close()
 		}
 	}()
-	n = &Node{Dir: dir, DB: db, Directory: dirs, Signer: signer}
+	n = &Node{Dir: dir, DB: db, Directory: dirs}
 	if n.Blobs, err = fileblob.New(filepath.Join(dir, BlobsDir)); err != nil {
 		return nil, err
 	}
@@ -134,6 +131,24 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	if n.Ledger, err = sqliteledger.New(ctx, db); err != nil {
 		return nil, err
 	}
+	// The signing key must be the one the ledger is signed with: a key created afresh for a
+	// ledger of events (signing.key deleted or replaced) would leave every trail unverifiable.
+	keyPath := filepath.Join(dir, KeyFile)
+	want, used, err := n.Ledger.LatestKeyID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, serr := os.Stat(keyPath); used && errors.Is(serr, fs.ErrNotExist) {
+		return nil, &KeyMismatchError{Path: keyPath, Ledger: want}
+	}
+	signer, err := keyfile.LoadOrCreate(keyPath)
+	if err != nil {
+		return nil, err
+	}
+	if used && signer.KeyID() != want {
+		return nil, &KeyMismatchError{Path: keyPath, Ledger: want, Key: signer.KeyID()}
+	}
+	n.Signer = signer
 	q, err := sqlitequeue.New(ctx, db, opt.Clock)
 	if err != nil {
 		return nil, err
@@ -173,6 +188,22 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	}
 	n.Service.WithSearch(n.Search)
 	return n, nil
+}
+
+// KeyMismatchError: the data folder's signing key is not the key its ledger is signed with
+// (Key empty: the key file is missing). evx refuses to start rather than sign new events with
+// a key no old trail verifies with.
+type KeyMismatchError struct {
+	Path   string
+	Ledger string // key id of the ledger's latest event
+	Key    string // key id of the key file; "" when it is missing
+}
+
+func (e *KeyMismatchError) Error() string {
+	if e.Key == "" {
+		return fmt.Sprintf("signing key %s is missing, but the ledger holds events signed by %s: restore the key file from a backup (a new key would leave every existing trail unverifiable)", e.Path, e.Ledger)
+	}
+	return fmt.Sprintf("signing key %s is %s, but the ledger's latest event is signed by %s: restore the right key file (a different key would leave every existing trail unverifiable)", e.Path, e.Key, e.Ledger)
 }
 
 // Reindex adds to the search index every accepted bundle it lacks (bundles accepted before

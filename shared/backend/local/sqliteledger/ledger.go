@@ -364,6 +364,19 @@ func nodes(ctx context.Context, q querier, ids []compact.NodeID) ([][]byte, erro
 	return out, nil
 }
 
+// LatestKeyID returns the key id of the event last appended to the log (the key the ledger
+// is being signed with), and false for an empty ledger.
+func (l *Ledger) LatestKeyID(ctx context.Context) (string, bool, error) {
+	en, err := scanEntry(l.db.QueryRowContext(ctx, `SELECT leaf, body FROM custody_events ORDER BY leaf DESC LIMIT 1`))
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("latest event: %w", err)
+	}
+	return en.Event.KeyID, true, nil
+}
+
 // Events implements custody.Ledger.
 func (l *Ledger) Events(ctx context.Context, bundleID string) ([]custody.Entry, error) {
 	out, err := sqlitedb.QueryAll(ctx, l.db, scanEntry, `SELECT leaf, body FROM custody_events WHERE bundle = ? ORDER BY seq`, bundleID)

@@ -183,6 +183,11 @@ func (u *Uploads) Pending(ctx context.Context) ([]pipeline.Upload, error) {
 		string(pipeline.UploadReceived), string(pipeline.UploadAccepted))
 }
 
+// All lists every upload, oldest first (evx audit checks each accepted one).
+func (u *Uploads) All(ctx context.Context) ([]pipeline.Upload, error) {
+	return sqlitedb.QueryAll(ctx, u.db, scanUpload, `SELECT `+uploadCols+` FROM uploads ORDER BY received_at, bundle`)
+}
+
 // RemoveTemp deletes partial uploads a crash left behind. Call it when no Spool is running.
 func (u *Uploads) RemoveTemp() (int, error) {
 	m, err := filepath.Glob(filepath.Join(u.dir, ".tmp-*"))
