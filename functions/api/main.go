@@ -39,6 +39,6 @@ func main() {
 	h := &Handler{API: api.New(env.Service, s3Spooler{env}, claims, api.Limits{MaxUpload: MaxUpload}, log).WithReportFonts(fonts),
 		Claims: claims, Service: env.Service, Presign: env.Blobs.PresignGet,
 		Checkpoint: func(ctx context.Context) ([]byte, error) { return published.Latest(ctx, env.S3, cfg.Bucket) },
-		Uploads:    &Multipart{S3: env.S3, Presign: s3.NewPresignClient(env.S3), Bucket: os.Getenv("EVX_UPLOADS_BUCKET"), Submit: env.Submit, Clock: time.Now}}
+		Uploads:    &Multipart{S3: env.S3, Presign: s3.NewPresignClient(env.S3), Bucket: cfg.UploadsBucket, Submit: env.Submit, Clock: time.Now}}
 	lambda.Start(h.Handle)
 }

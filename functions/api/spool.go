@@ -15,12 +15,12 @@ import (
 	"github.com/evx-project/evx/shared/backend/aws/s3bags"
 )
 
-// MaxUpload is the largest bag the api function takes in a request: an HTTP API request to
-// Lambda carries at most 6 MB. Larger bags go straight to S3 under incoming/ (the ingest
-// function takes them from there).
-const MaxUpload = 6 << 20
+// MaxUpload is the largest bag the api function takes in a request body: an HTTP API request
+// to Lambda carries at most 6 MB, about 4.4 MiB of a binary body once base64-encoded. Larger
+// bags go straight to the uploads bucket through POST /v1/uploads (presigned multipart).
+const MaxUpload = 4 << 20
 
-// s3Spooler stores an uploaded bag under incoming/api/ in the evidence bucket and records its
+// s3Spooler stores an uploaded bag under incoming/api/ in the uploads bucket and records its
 // source, so that the bundle is named as every S3 upload is (s3bags.BundleID).
 type s3Spooler struct{ env *awsenv.Env }
 
@@ -30,11 +30,11 @@ func (s s3Spooler) Spool(ctx context.Context, r io.Reader) (string, int64, error
 		return "", 0, err
 	}
 	if len(b) > MaxUpload {
-		return "", 0, fmt.Errorf("upload larger than %d bytes: put it under %s in the evidence bucket", MaxUpload, s3bags.Prefix)
+		return "", 0, fmt.Errorf("upload larger than %d bytes: use POST /v1/uploads (a multipart upload straight to S3)", MaxUpload)
 	}
 	var n [16]byte
 	rand.Read(n[:])
-	bucket, key := s.env.Config.Bucket, s3bags.Prefix+"api/"+hex.EncodeToString(n[:])+".bag"
+	bucket, key := s.env.Config.UploadsBucket, s3bags.Prefix+"api/"+hex.EncodeToString(n[:])+".bag"
 	out, err := s.env.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(b), ContentLength: aws.Int64(int64(len(b)))})
 	if err != nil {
 		return "", 0, fmt.Errorf("store upload: %w", err)

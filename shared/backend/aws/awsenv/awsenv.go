@@ -4,13 +4,15 @@
 // FromEnv reads the configuration once from the environment template.yaml sets; Open builds
 // the SDK clients from the SDK's standard configuration (config.LoadDefaultConfig: AWS_REGION,
 // AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, ..., the shared config files, so the same binary
-// talks to AWS or to an emulator) and the pipeline.Service over them. Open fetches the
-// signing key's public key from KMS: a missing key or missing permission fails Open, not the
-// first invocation.
+// talks to AWS or to an emulator) and the pipeline.Service over them. Given the signing key's
+// public key (EVX_SIGNING_PUBLIC_KEY), Open makes no network call, so a function's cold start
+// does not wait on KMS; without it Open fetches the public key from KMS, and a missing key or
+// permission fails Open rather than the first invocation.
 package awsenv
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -41,13 +43,19 @@ const AcceptedQueue = "evx-accepted"
 
 // Config is what the functions read from their environment.
 type Config struct {
-	Bucket          string // EVX_BUCKET: the evidence bucket
+	Bucket string // EVX_BUCKET: the evidence bucket
+	// UploadsBucket is where bags are uploaded (EVX_UPLOADS_BUCKET): no Object Lock, expiring.
+	// Empty: the evidence bucket (a deployment of one bucket).
+	UploadsBucket   string
 	CustodyTable    string // EVX_CUSTODY_TABLE
 	LogTable        string // EVX_LOG_TABLE
 	DeliveriesTable string // EVX_DELIVERIES_TABLE: uploads and deliveries (dynamostate)
 	SentTable       string // EVX_SENT_TABLE: sent dedup ids (sqsqueue.WithSentTable)
 	QueuePrefix     string // EVX_QUEUE_PREFIX
 	SigningKey      string // EVX_SIGNING_KEY: id, ARN or alias of the KMS signing key
+	// SigningPublicKey is the signing key's public key, PKIX DER (EVX_SIGNING_PUBLIC_KEY, in
+	// base64 as `aws kms get-public-key` prints it); nil: fetched from KMS by Open.
+	SigningPublicKey []byte
 	// Directory is the counterpart directory file: EVX_DIRECTORY, else counterparts.yaml
 	// beside the bootstrap ($LAMBDA_TASK_ROOT), else in the working folder.
 	Directory string
@@ -66,6 +74,11 @@ type Config struct {
 // MissingError names the environment variables a function needs but was not given.
 type MissingError struct{ Vars []string }
 
+// InvalidError is an environment variable whose value evx cannot use.
+type InvalidError struct{ Var, Reason string }
+
+func (e *InvalidError) Error() string { return e.Var + ": " + e.Reason }
+
 func (e *MissingError) Error() string {
 	return "missing environment variables: " + strings.Join(e.Vars, ", ")
 }
@@ -77,6 +90,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DeliveriesTable: getenv("EVX_DELIVERIES_TABLE"), SentTable: getenv("EVX_SENT_TABLE"),
 		QueuePrefix: getenv("EVX_QUEUE_PREFIX"), SigningKey: getenv("EVX_SIGNING_KEY"),
 		Directory: getenv("EVX_DIRECTORY"), Fonts: getenv("EVX_FONTS"), Origin: getenv("EVX_ORIGIN"),
+		UploadsBucket: getenv("EVX_UPLOADS_BUCKET"),
 	}
 	var missing []string
 	for _, v := range []struct{ name, val string }{
@@ -89,6 +103,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if missing != nil {
 		return c, &MissingError{Vars: missing}
+	}
+	if v := getenv("EVX_SIGNING_PUBLIC_KEY"); v != "" {
+		der, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
+		if err != nil || len(der) == 0 || len(der) > 1024 {
+			return c, &InvalidError{Var: "EVX_SIGNING_PUBLIC_KEY", Reason: "want the base64 DER public key `aws kms get-public-key` prints"}
+		}
+		c.SigningPublicKey = der
+	}
+	if c.UploadsBucket == "" {
+		c.UploadsBucket = c.Bucket
 	}
 	root := getenv("LAMBDA_TASK_ROOT")
 	if c.Directory == "" {
@@ -137,7 +161,12 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (
 	}
 	e := &Env{Config: c, Directory: dir,
 		S3: s3.NewFromConfig(cfg), DynamoDB: dynamodb.NewFromConfig(cfg), SQS: sqs.NewFromConfig(cfg), KMS: kms.NewFromConfig(cfg)}
-	if e.Signer, err = kmssign.New(ctx, e.KMS, c.SigningKey); err != nil {
+	if c.SigningPublicKey != nil {
+		e.Signer, err = kmssign.NewWithPublicKey(e.KMS, c.SigningKey, c.SigningPublicKey)
+	} else {
+		e.Signer, err = kmssign.New(ctx, e.KMS, c.SigningKey)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", c.SigningKey, err)
 	}
 	e.Blobs = s3blob.New(e.S3, c.Bucket)
@@ -163,8 +192,8 @@ func (e *Env) Submit(ctx context.Context, bucket, key, version, uploader string,
 	if !strings.HasPrefix(key, s3bags.Prefix) {
 		return pipeline.Upload{}, fmt.Errorf("s3://%s/%s: uploads lie under %s", bucket, key, s3bags.Prefix)
 	}
-	if bucket != e.Config.Bucket {
-		return pipeline.Upload{}, fmt.Errorf("s3://%s/%s: not the evidence bucket %s", bucket, key, e.Config.Bucket)
+	if up := e.Config.UploadsBucket; bucket != up && !(up == "" && bucket == e.Config.Bucket) {
+		return pipeline.Upload{}, fmt.Errorf("s3://%s/%s: not the uploads bucket %s", bucket, key, up)
 	}
 	id := s3bags.BundleID(bucket, key, version)
 	if err := e.State.SetSource(ctx, id, dynamostate.Source{Bucket: bucket, Key: key, Version: version}); err != nil {

@@ -16,7 +16,17 @@ func TestFromEnvNamesEveryMissingVariable(t *testing.T) {
 	env := map[string]string{"EVX_BUCKET": "b", "EVX_CUSTODY_TABLE": "c", "EVX_LOG_TABLE": "l", "EVX_DELIVERIES_TABLE": "d",
 		"EVX_SENT_TABLE": "s", "EVX_SIGNING_KEY": "k", "LAMBDA_TASK_ROOT": "/var/task"}
 	c, err := awsenv.FromEnv(func(k string) string { return env[k] })
-	if err != nil || c.Directory != "/var/task/counterparts.yaml" || c.Fonts != "/var/task/fonts" || c.Origin != awsenv.DefaultOrigin {
+	if err != nil || c.Directory != "/var/task/counterparts.yaml" || c.Fonts != "/var/task/fonts" || c.Origin != awsenv.DefaultOrigin ||
+		c.UploadsBucket != "b" || c.SigningPublicKey != nil {
 		t.Errorf("FromEnv = %+v, %v", c, err)
+	}
+	env["EVX_UPLOADS_BUCKET"], env["EVX_SIGNING_PUBLIC_KEY"] = "u", "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQc="
+	if c, err := awsenv.FromEnv(func(k string) string { return env[k] }); err != nil || c.UploadsBucket != "u" || len(c.SigningPublicKey) != 23 {
+		t.Errorf("FromEnv with an uploads bucket and a public key = %+v, %v", c, err)
+	}
+	env["EVX_SIGNING_PUBLIC_KEY"] = "not base64!"
+	var ie *awsenv.InvalidError
+	if _, err := awsenv.FromEnv(func(k string) string { return env[k] }); !errors.As(err, &ie) || ie.Var != "EVX_SIGNING_PUBLIC_KEY" {
+		t.Errorf("FromEnv with a bad public key = %v, want *InvalidError naming EVX_SIGNING_PUBLIC_KEY", err)
 	}
 }

@@ -167,9 +167,12 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 			{Put: l.headPut(size, newRange)},
 		}
 		for _, nd := range nodes {
+			// A tree node is written once, when the log grows past it: conditional like the
+			// event, so no write can replace a node, whatever IAM allows.
 			items = append(items, types.TransactWriteItem{Put: &types.Put{
-				TableName: &l.log,
-				Item:      map[string]types.AttributeValue{"id": s(nodeID(nd.ID)), "hash": &types.AttributeValueMemberB{Value: nd.Hash}},
+				TableName:           &l.log,
+				Item:                map[string]types.AttributeValue{"id": s(nodeID(nd.ID)), "hash": &types.AttributeValueMemberB{Value: nd.Hash}},
+				ConditionExpression: aws.String("attribute_not_exists(id)"),
 			}})
 		}
 		_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})

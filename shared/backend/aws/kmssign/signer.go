@@ -4,8 +4,9 @@
 // usage SIGN_VERIFY (KMS offers no Ed25519 keys). It signs ECDSA_SHA_256, so a signature is
 // ASN.1 DER over SHA-256(message) and custody.VerifySignature checks it with the public key
 // alone: the private key never leaves KMS, and a verifier needs neither KMS nor AWS
-// credentials. The public key is fetched once, when the Signer is made; KeyID is
-// custody.KeyIDOf of it.
+// credentials. The public key is fetched once, when the Signer is made (New), or given
+// (NewWithPublicKey: no KMS call at all until the first signature); KeyID is custody.KeyIDOf
+// of it.
 //
 // Messages of 1 to 4096 bytes go to KMS whole (MessageType RAW); longer (and empty) ones are
 // hashed here and sent as their SHA-256 (MessageType DIGEST), which yields the same signature.
@@ -73,7 +74,23 @@ func New(ctx context.Context, client *kms.Client, key string) (*Signer, error) {
 	if !slices.Contains(out.SigningAlgorithms, types.SigningAlgorithmSpecEcdsaSha256) {
 		return nil, fmt.Errorf("kms key %s: signing algorithms %v lack %s", key, out.SigningAlgorithms, types.SigningAlgorithmSpecEcdsaSha256)
 	}
-	parsed, err := x509.ParsePKIXPublicKey(out.PublicKey)
+	arn := key
+	if out.KeyId != nil {
+		arn = *out.KeyId
+	}
+	return withPublicKey(client, arn, out.PublicKey)
+}
+
+// NewWithPublicKey makes a Signer of key (its ARN) whose public key is der (PKIX DER, as
+// GetPublicKey returns it) without calling KMS: a function given the public key in its
+// configuration starts with no network call. A key that does not match der is found out at
+// the first Sign, whose signature then fails to verify and is refused.
+func NewWithPublicKey(client *kms.Client, key string, der []byte) (*Signer, error) {
+	return withPublicKey(client, key, der)
+}
+
+func withPublicKey(client api, key string, der []byte) (*Signer, error) {
+	parsed, err := x509.ParsePKIXPublicKey(der)
 	if err != nil {
 		return nil, fmt.Errorf("kms key %s: public key: %w", key, err)
 	}
@@ -85,11 +102,7 @@ func New(ctx context.Context, client *kms.Client, key string) (*Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kms key %s: %w", key, err)
 	}
-	arn := key
-	if out.KeyId != nil {
-		arn = *out.KeyId
-	}
-	return &Signer{client: client, keyARN: arn, pub: pub, keyID: id}, nil
+	return &Signer{client: client, keyARN: key, pub: pub, keyID: id}, nil
 }
 
 // KeyID implements custody.Signer.

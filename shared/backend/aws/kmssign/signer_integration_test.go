@@ -90,3 +90,40 @@ func TestIntegrationRefusesOtherKeys(t *testing.T) {
 		}
 	}
 }
+
+// A signer given its public key signs without fetching it; given another key's, its first
+// signature is refused rather than recorded.
+func TestIntegrationNewWithPublicKey(t *testing.T) {
+	c, key := newKey(t, types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify)
+	_, other := newKey(t, types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify)
+	ctx := context.Background()
+	pk, err := c.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: &key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := kmssign.NewWithPublicKey(c, key, pk.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := s.Sign(ctx, []byte("checkpoint"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := custody.VerifySignature(s.Public(), []byte("checkpoint"), sig); err != nil {
+		t.Errorf("signature does not verify: %v", err)
+	}
+	opk, err := c.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: &other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong, err := kmssign.NewWithPublicKey(c, key, opk.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sig, err := wrong.Sign(ctx, []byte("checkpoint")); err == nil {
+		t.Errorf("Sign with a mismatched public key = %x, want an error", sig)
+	}
+	if _, err := kmssign.NewWithPublicKey(c, key, []byte("not DER")); err == nil {
+		t.Error("NewWithPublicKey accepted garbage")
+	}
+}

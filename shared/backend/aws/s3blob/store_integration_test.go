@@ -397,3 +397,45 @@ func TestIntegrationReaderAtZip(t *testing.T) {
 		t.Errorf("NewReaderAt(missing) = %v, want ErrNotFound", err)
 	}
 }
+
+// The bucket as template.yaml now deploys it: Object Lock on, no default retention. A stored
+// document is unlocked until Retain locks it, for as long as asked, and a second, shorter
+// Retain leaves it so.
+func TestIntegrationRetainPerObject(t *testing.T) {
+	if os.Getenv("AWS_ENDPOINT_URL") == "" && os.Getenv("AWS_ENDPOINT_URL_S3") == "" {
+		t.Skip("no emulator endpoint: run through infra/integration.sh")
+	}
+	ctx := context.Background()
+	c, err := s3blob.NewClient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	bucket := "evx-test-" + hex.EncodeToString(b[:])
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket, ObjectLockEnabledForBucket: aws.Bool(true),
+		CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(os.Getenv("AWS_REGION"))}}); err != nil {
+		t.Fatalf("create bucket: %v", err)
+	}
+	store := s3blob.New(c, bucket)
+	body, sum := randomBytes(t, 1000)
+	if err := store.Put(ctx, sum, int64(len(body)), bytes.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	key := s3blob.Prefix + sum
+	if r, err := c.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: &bucket, Key: &key}); err == nil && r.Retention != nil && r.Retention.RetainUntilDate != nil {
+		t.Fatalf("a stored document is locked before Retain: %+v", r.Retention)
+	}
+	until := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	ret := s3blob.NewRetainer(c, bucket, types.ObjectLockRetentionModeGovernance)
+	if err := ret.Retain(ctx, sum, until); err != nil {
+		t.Fatal(err)
+	}
+	if err := ret.Retain(ctx, sum, until.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: &bucket, Key: &key})
+	if err != nil || r.Retention.Mode != types.ObjectLockRetentionModeGovernance || !r.Retention.RetainUntilDate.Equal(until) {
+		t.Errorf("retention = %+v, %v; want GOVERNANCE until %v", r, err, until)
+	}
+}
