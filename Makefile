@@ -6,7 +6,7 @@ BIN := bin
 EVX_CACHE ?= $(HOME)/.cache/evx
 export EVX_CACHE
 
-.PHONY: all demo test unit vet integration bench build evx lint cfn-lint fuzz clean corpus pdftotext
+.PHONY: all demo test unit vet integration bench build evx lint cfn-lint fuzz clean corpus pdftotext generate generate-check
 
 all: evx
 
@@ -17,8 +17,8 @@ evx:
 demo: evx
 	./infra/demo.sh
 
-## test: vet, unit tests with the race detector, integration tests against emulators
-test: vet unit cfn-lint integration
+## test: vet, generated files current, unit tests with the race detector, integration tests against emulators
+test: vet generate-check unit cfn-lint integration
 
 vet:
 	$(GO) vet ./...
@@ -29,6 +29,14 @@ unit:
 
 integration:
 	./infra/integration.sh
+
+## generate: rewrite every generated file (go generate ./...: tables, test data, sample evidence, template)
+generate:
+	$(GO) generate ./...
+
+## generate-check: fail when a checked-in generated file is stale (it is regenerated in place)
+generate-check:
+	./infra/generate-check.sh
 
 ## bench: speed and memory figures, printed as ratios against references measured in the same run
 bench: pdftotext
