@@ -6,7 +6,7 @@ BIN := bin
 EVX_CACHE ?= $(HOME)/.cache/evx
 export EVX_CACHE
 
-.PHONY: all demo test unit vet integration bench build evx lint cfn-lint fuzz clean corpus pdftotext generate generate-check
+.PHONY: all demo test unit vet integration chromium bench build evx lint cfn-lint fuzz clean corpus pdftotext mutation corpus-identifiers generate generate-check
 
 all: evx
 
@@ -27,8 +27,12 @@ vet:
 unit:
 	$(GO) test -race -count=1 ./...
 
-integration:
+integration: chromium
 	./infra/integration.sh
+
+# Headless Chromium (Debian's chromium) runs the browser tests; installed only when missing.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }
 
 ## generate: rewrite every generated file (go generate ./...: tables, test data, sample evidence, template)
 generate:
@@ -44,8 +48,16 @@ bench: pdftotext
 
 ## corpus: text extraction measured against pdftotext on a folder of PDFs (CORPUS=dir)
 CORPUS ?= $(firstword $(wildcard ../shared/corpus/pdf ../../shared/corpus/pdf) ../shared/corpus/pdf)
-corpus: pdftotext
+corpus: pdftotext corpus-identifiers
 	$(GO) test -count=1 -run '^TestCorpus$$' -v ./shared/extract -corpus $(abspath $(CORPUS))
+
+## corpus-identifiers: precision and recall of shared/identify on its generated corpus
+## (IDCORPUS_DOCS documents; IDCORPUS_OUT=dir also writes them with their truth)
+IDCORPUS_DOCS ?= 2000
+corpus-identifiers:
+	@set -o pipefail; $(GO) test -count=1 -run '^TestCorpusIdentifiers$$' -v ./shared/identify \
+		-identify.corpus-docs $(IDCORPUS_DOCS) $(if $(IDCORPUS_OUT),-identify.corpus-out $(abspath $(IDCORPUS_OUT))) \
+		| sed -n '/identifier corpus:/,/goals:/p;/^--- FAIL/p;/below the goals/p'
 
 # pdftotext (poppler-utils) is the reference for corpus and bench; installed only when missing.
 pdftotext:
@@ -70,6 +82,10 @@ cfn-lint:
 FUZZTIME ?= 10s
 fuzz:
 	./infra/fuzz.sh $(FUZZTIME)
+
+## mutation: mutation score of custody, bagit and pipeline (receipt, route); slow, not in test
+mutation:
+	./infra/mutation.sh $(PACKAGES)
 
 clean:
 	rm -rf $(BIN) build

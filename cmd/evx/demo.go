@@ -18,9 +18,9 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/local"
 )
 
 func init() {

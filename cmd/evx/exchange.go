@@ -16,8 +16,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 

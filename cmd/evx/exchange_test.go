@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 

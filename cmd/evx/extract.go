@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/evx-project/evx/shared/extract"
 )
@@ -18,14 +19,18 @@ func init() {
 	})
 }
 
-// runExtract is `evx extract [--json] FILE`. Exit codes: 0 text or metadata extracted,
-// 1 the file cannot be read (reason on stderr), 2 usage error.
+// runExtract is `evx extract [--json] [--ocr [--ocr-lang LANGS]] FILE`. Exit codes: 0 text extracted, 1 the file cannot
+// be read or evx reads no text of its type (reason on stderr; --json still prints the
+// result with its "unsupported" outcome), 2 usage error.
 func runExtract(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("extract", stderr,
-		"Usage: evx extract [--json] FILE\n"+
+		"Usage: evx extract [--json] [--ocr [--ocr-lang LANGS]] FILE\n"+
 			"Prints the text of FILE; with --json also its media type, metadata and limits reached.\n"+
-			"Exit codes: 0 extracted, 1 the file cannot be read, 2 usage error.\n")
+			"With --ocr, images and scanned PDF pages are read by tesseract when it is installed.\n"+
+			"Exit codes: 0 extracted, 1 the file cannot be read or evx reads no text of its type, 2 usage error.\n")
 	asJSON := fs.Bool("json", false, "print JSON: media type, metadata, text, and the limit that stopped extraction if any")
+	useOCR := fs.Bool("ocr", false, "read images and PDF pages without a text layer with tesseract (and pdftoppm for PDFs)")
+	ocrLang := fs.String("ocr-lang", "", "tesseract languages, joined by + (e.g. deu+fra); default: tesseract's")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -46,10 +51,21 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "evx extract: %s: not a regular file\n", name)
 		return exitInvalid
 	}
-	res, err := extract.Extract(context.Background(), f, fi.Size(), name, extract.DefaultLimits())
+	lim := extract.DefaultLimits()
+	res, err := extract.Extract(context.Background(), f, fi.Size(), name, lim)
 	if err != nil {
 		fmt.Fprintf(stderr, "evx extract: %s: %v\n", name, err)
 		return exitInvalid
+	}
+	if *useOCR && res.NeedsOCR {
+		ocr := extract.OCR{}
+		if *ocrLang != "" {
+			ocr.Languages = strings.Split(*ocrLang, "+")
+		}
+		if err := ocr.Apply(context.Background(), f, fi.Size(), res, lim); err != nil {
+			fmt.Fprintf(stderr, "evx extract: %s: OCR: %v\n", name, err)
+			return exitInvalid
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -58,11 +74,21 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "evx extract: %v\n", err)
 			return exitInvalid
 		}
-		return exitOK
+	} else {
+		io.WriteString(stdout, res.Text)
 	}
-	io.WriteString(stdout, res.Text)
 	if res.Partial {
 		fmt.Fprintf(stderr, "evx extract: %s: partial text: %s\n", name, res.StopReason)
+	}
+	if u := res.Unsupported; u != nil {
+		fmt.Fprintf(stderr, "evx extract: %s: %s: %v\n", name, u.MediaType, u)
+		return exitInvalid
+	}
+	if res.NeedsOCR {
+		fmt.Fprintf(stderr, "evx extract: %s: pages %v have no text layer, only images: they need OCR (--ocr)\n", name, res.ImagePages)
+		if strings.TrimSpace(res.Text) == "" {
+			return exitInvalid
+		}
 	}
 	return exitOK
 }

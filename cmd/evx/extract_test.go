@@ -10,10 +10,13 @@ import (
 )
 
 func TestExtractCommand(t *testing.T) {
-	pdf := filepath.Join("..", "..", "shared", "extract", "testdata", "helvetica.pdf")
+	pdf := filepath.Join("..", "..", "shared", "extract", "pdf", "testdata", "helvetica.pdf")
 	bad := filepath.Join(t.TempDir(), "bad.pdf")
 	os.WriteFile(bad, []byte("%PDF-1.7\nnothing here\n"), 0o644)
-	partial := filepath.Join("..", "..", "shared", "extract", "testdata", "bad-page2.pdf")
+	archive := filepath.Join(t.TempDir(), "evidence.gz")
+	os.WriteFile(archive, []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"), 0o644)
+	scanned := filepath.Join("..", "..", "shared", "extract", "pdf", "testdata", "scanned.pdf")
+	partial := filepath.Join("..", "..", "shared", "extract", "pdf", "testdata", "bad-page2.pdf")
 
 	cases := []struct {
 		name     string
@@ -27,6 +30,9 @@ func TestExtractCommand(t *testing.T) {
 		{"json", []string{"extract", "--json", pdf}, exitOK, `"title": "Request for assistance"`, "", "application/pdf"},
 		{"partial", []string{"extract", partial}, exitOK, "Rotterdam", "partial text: page 2", ""},
 		{"unreadable", []string{"extract", bad}, exitInvalid, "", "cannot read application/pdf", ""},
+		{"unsupported", []string{"extract", archive}, exitInvalid, "", "application/gzip: no text: an archive", ""},
+		{"unsupported json", []string{"extract", "--json", archive}, exitInvalid, `"unsupported": {`, "no text", ""},
+		{"needs ocr", []string{"extract", scanned}, exitOK, "Cover page", "pages [2] have no text layer", ""},
 		{"missing", []string{"extract", "no/such/file.pdf"}, exitInvalid, "", "no such file", ""},
 		{"no file", []string{"extract"}, exitUsage, "", "Usage: evx extract", ""},
 		{"two files", []string{"extract", pdf, pdf}, exitUsage, "", "Usage", ""},

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/evx-project/evx/shared/api"
-	"github.com/evx-project/evx/shared/local"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/report"
 )
 

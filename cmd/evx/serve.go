@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/api"
-	"github.com/evx-project/evx/shared/local"
+	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/pipeline"
 )
 
 func init() {
@@ -24,7 +25,7 @@ func init() {
 
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx serve", stderr,
-		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT] [--json]\n"+
+		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT] [--agency ID] [--json]\n"+
 			"Opens the data folder (creating it and the signing key on first run), finishes any work a\n"+
 			"previous run left pending, and serves the API until interrupted (SIGINT, SIGTERM).\n")
 	data := fs.String("data", "", "data folder (default $EVX_DATA, else ./.evx)")
@@ -35,6 +36,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	window := fs.Duration("receipt-window", 14*24*time.Hour, "time a counterpart has to post its receipt")
 	expireEvery := fs.Duration("expire-every", time.Minute, "how often overdue deliveries are expired")
 	asJSON := fs.Bool("json", false, "announce the address, data folder and key id as one line of JSON")
+	agency := fs.String("agency", defaultAgency, "this deployment's agency: the holder, for the identifier index, of what its uploaders send")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -63,6 +65,19 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	} else if n > 0 {
 		log.Info("resumed pending uploads", "uploads", n)
 	}
+	matcher, _, err := node.OpenMatcher(ctx, *agency, nil, pipeline.MatchLimits{})
+	if err != nil {
+		fmt.Fprintln(stderr, "evx serve:", err)
+		return exitUsage
+	}
+	backfill := func() {
+		if n, err := node.BackfillIndex(ctx, matcher); err != nil && ctx.Err() == nil {
+			log.Error("identifier index", "err", err)
+		} else if n > 0 {
+			log.Info("indexed identifiers", "bundles", n)
+		}
+	}
+	backfill()
 	fnt, err := embeddedFonts()
 	if err != nil {
 		fmt.Fprintln(stderr, "evx serve:", err)
@@ -74,7 +89,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	srv := &http.Server{
-		Handler:           api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt),
+		Handler:           api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -89,6 +104,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 				if _, err := node.Service.Resume(ctx); err != nil && ctx.Err() == nil {
 					log.Error("resume", "err", err)
 				}
+				backfill()
 			}
 		}
 	}()

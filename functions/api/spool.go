@@ -10,9 +10,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/evx-project/evx/shared/awsenv"
-	"github.com/evx-project/evx/shared/dynamostate"
-	"github.com/evx-project/evx/shared/s3bags"
+	"github.com/evx-project/evx/shared/backend/aws/awsenv"
+	"github.com/evx-project/evx/shared/backend/aws/dynamostate"
+	"github.com/evx-project/evx/shared/backend/aws/s3bags"
 )
 
 // MaxUpload is the largest bag the api function takes in a request: an HTTP API request to

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/functions/internal/fntest"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 

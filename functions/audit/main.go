@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/evx-project/evx/shared/awsenv"
+	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 )
 
 func main() {

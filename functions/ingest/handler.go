@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/evx-project/evx/shared/backend/aws/s3bags"
 	"github.com/evx-project/evx/shared/pipeline"
-	"github.com/evx-project/evx/shared/s3bags"
 )
 
 // Submitter records the bag an S3 event names as an upload (awsenv.Env.Submit on AWS).

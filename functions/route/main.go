@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/evx-project/evx/shared/awsenv"
+	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"

@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/awslabs/goformation/v7"
+	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
 	"github.com/evx-project/evx/shared/pipeline"
-	"github.com/evx-project/evx/shared/sqsqueue"
 	"go.yaml.in/yaml/v3"
 )
 

@@ -11,6 +11,7 @@
 // Endpoints (all under /v1):
 //
 //	POST /v1/bundles                         uploader      body: the bag (zip, tar, tar.gz); 201 accepted, 422 rejected
+//	GET  /v1/bundles?q=&case=&counterpart=&state=&from=&to=&limit=  every role  search, scoped to the caller (search.go)
 //	GET  /v1/bundles/{id}                    uploader, legal   status: upload state, ingest outcome, deliveries
 //	GET  /v1/bundles/{id}/trail              legal         the custody trail (evx-custody-trail/1)
 //	GET  /v1/bundles/{id}/verification       legal         custody.Verify's report with evx's key
@@ -46,7 +47,7 @@ import (
 	"github.com/evx-project/evx/shared/report"
 )
 
-// Spooler stores an uploaded bag durably and names it by its content (local.Uploads.Spool).
+// Spooler stores an uploaded bag durably and names it by its content (sqlitestate.Uploads.Spool).
 type Spooler interface {
 	Spool(ctx context.Context, r io.Reader) (bundleID string, size int64, err error)
 }
@@ -90,6 +91,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	}
 	h := &Handler{svc: svc, up: up, auth: auth, lim: lim, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("POST /v1/bundles", h.as(h.postBundle, RoleUploader))
+	h.mux.HandleFunc("GET /v1/bundles", h.as(h.listBundles, RoleUploader, RoleCounterpart, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}", h.as(h.getBundle, RoleUploader, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/trail", h.as(h.getTrail, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/verification", h.as(h.getVerification, RoleLegal))

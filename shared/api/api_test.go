@@ -15,11 +15,11 @@ import (
 	"testing"
 
 	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/bagit/bagittest"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/extract"
-	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/report"
 	"github.com/evx-project/evx/shared/report/fonts"

@@ -31,6 +31,9 @@ func TestVerifyEd25519Batch(t *testing.T) {
 			t.Fatalf("batch of %d valid signatures rejected", n)
 		}
 		for i := 0; i < n; i++ {
+			if testing.Short() && i != 0 && i != n/2 && i != n-1 {
+				continue // first, middle and last only
+			}
 			for _, bit := range []int{0, 7, 100, 255, 256, 300, 511} {
 				bad := append([][]byte(nil), sigs...)
 				bad[i] = append([]byte(nil), sigs[i]...)

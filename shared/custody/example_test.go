@@ -19,7 +19,7 @@ func Example() {
 	signer, _ := custody.NewEd25519Signer(ed25519.NewKeyFromSeed(seed[:]))
 	clock := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	k := &custody.Keeper{
-		Ledger: custody.NewMemLedger(), // local.NewLedger(ctx, db) in the embedded mode
+		Ledger: custody.NewMemLedger(), // sqliteledger.New(ctx, db) in the embedded mode
 		Signer: signer,
 		Origin: "evx.example/custody",
 		Now:    func() time.Time { clock = clock.Add(time.Second); return clock },

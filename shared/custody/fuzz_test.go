@@ -96,7 +96,10 @@ func FuzzVerifyTrail(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	older, _ := os.ReadFile(filepath.Join(dir, "older.txt"))
+	older, err := os.ReadFile(filepath.Join(dir, "older.txt"))
+	if err != nil || len(older) == 0 {
+		f.Fatalf("older checkpoint fixture: %v (%d bytes)", err, len(older))
+	}
 	// Small seeds keep the fuzzer's minimisation quick: a valid two-event trail signed with
 	// the vectors' trusted key, and a broken copy.
 	small := smallTrail(f)
@@ -225,7 +228,10 @@ func smallTrail(tb testing.TB) []byte {
 
 // TestSmallTrailVerifies: the fuzz seed is a valid trail (so the fuzzer starts from one).
 func TestSmallTrailVerifies(t *testing.T) {
-	keyPEM, _ := os.ReadFile(filepath.Join("testdata", "tamper", "key.pem"))
+	keyPEM, err := os.ReadFile(filepath.Join("testdata", "tamper", "key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	pub, err := ParsePublicKeyPEM(keyPEM)
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +268,10 @@ func TestScanJSONEvents(t *testing.T) {
 // flips, insertions and deletions of the small trail never panic, and whatever is not JSON is a
 // *FormatError.
 func TestRandomMutationsOfSmallTrail(t *testing.T) {
-	keyPEM, _ := os.ReadFile(filepath.Join("testdata", "tamper", "key.pem"))
+	keyPEM, err := os.ReadFile(filepath.Join("testdata", "tamper", "key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	pub, err := ParsePublicKeyPEM(keyPEM)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package custody_test
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -15,16 +14,9 @@ import (
 // older checkpoint) must fail. Nothing in a trail escapes verification.
 func TestEveryMutationIsCaught(t *testing.T) {
 	dir := filepath.Join("testdata", "tamper")
-	good, err := os.ReadFile(filepath.Join(dir, "good.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM, _ := os.ReadFile(filepath.Join(dir, "key.pem"))
-	pub, err := custody.ParsePublicKeyPEM(keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	older, _ := os.ReadFile(filepath.Join(dir, "older.txt"))
+	good := fixture(t, "good.json")
+	pub := fixtureKey(t, "key.pem")
+	older := fixture(t, "older.txt")
 	opt := custody.VerifyOptions{Documents: filepath.Join(dir, "documents"), Older: older}
 	var want any
 	if err := json.Unmarshal(good, &want); err != nil {

@@ -223,11 +223,7 @@ func TestECDSA(t *testing.T) {
 // note package from its standard key string.
 func TestEd25519CheckpointInterop(t *testing.T) {
 	tr := goodTrail(t)
-	keyPEM, _ := os.ReadFile(filepath.Join("testdata", "tamper", "key.pem"))
-	pub, err := custody.ParsePublicKeyPEM(keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub := fixtureKey(t, "key.pem")
 	vkey, err := custody.NoteVerifierKey("evx.example/custody", pub)
 	if err != nil {
 		t.Fatal(err)

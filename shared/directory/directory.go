@@ -75,6 +75,7 @@ type counterpartEntry struct {
 	HandlingCodes []string `yaml:"handling_codes"`
 	PublicKey     string   `yaml:"public_key"`
 	Active        *bool    `yaml:"active"`
+	Matching      bool     `yaml:"matching"` // may ask the identifier index (hit/no-hit); default false
 }
 
 // Load reads the counterpart directory at path.
@@ -124,7 +125,7 @@ func Parse(r io.Reader) (*Directory, error) {
 	reported := map[key]bool{}
 	cps := make([]pipeline.Counterpart, 0, len(file.Counterparts))
 	for i, e := range file.Counterparts {
-		cp := pipeline.Counterpart{LegalBases: e.LegalBases, HandlingCodes: e.HandlingCodes, PublicKey: e.PublicKey}
+		cp := pipeline.Counterpart{LegalBases: e.LegalBases, HandlingCodes: e.HandlingCodes, PublicKey: e.PublicKey, Matching: e.Matching}
 		missing := func(field string) {
 			reported[key{i, field}] = true
 			problems = append(problems, &InvalidCounterpartError{Index: i, ID: deref(e.ID), Field: field, Reason: "missing"})

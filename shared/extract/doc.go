@@ -3,9 +3,12 @@
 //
 // [Extract] detects the media type from the content (magic bytes, the layout of OOXML and
 // ODF zip archives, MIME headers), never from the file name alone, and records the type the
-// name implies when the two disagree. It reads PDF, plain text (UTF-8, UTF-16 with a byte
-// order mark, Latin-1), CSV, HTML (visible text only), DOCX, XLSX, PPTX, ODT and e-mail
-// messages (.eml); images and other files yield metadata only.
+// name implies when the two disagree. It then hands the file to the reader of that format:
+// package pdf (PDF), office (DOCX, XLSX, PPTX, ODT), mail (e-mail messages, .eml), html
+// (visible text only) and plain (plain text in UTF-8, UTF-16 with a byte order mark or
+// Latin-1, and CSV); images yield their dimensions, other files metadata only. The format
+// packages share only what package extract re-exports here ([Limits], [Result] and the
+// error types, defined once in internal/extractor), so none sees another's internals.
 //
 // Extraction runs on hostile input. Every call is bounded by [Limits] (a deadline, a page
 // cap, a cap on text bytes, caps on decoded streams, objects and archive members); reaching
@@ -13,15 +16,4 @@
 // limit as a *[LimitError]. A file that cannot be read at all gives an *[UnreadableError].
 // Extract never panics: a panic inside a parser is recovered and reported as a
 // *[PanicError], wrapped like any other failure.
-//
-// PDF text is rebuilt from glyph positions by an own text-state interpreter on top of
-// github.com/ledongthuc/pdf's object access: fonts are decoded once per document
-// (ToUnicode maps, simple encodings with Differences, CID fonts with /W widths, metrics of
-// the standard 14 fonts when /Widths is missing), a space is inserted where the gap between
-// glyphs exceeds 0.15 x the font size, lines are grouped by baseline, ligatures U+FB00-FB06
-// are expanded and end-of-line hyphens joined. Files with damaged cross-reference tables
-// are read again after the objects have been located by a scan, and PDF 2.0 headers are
-// accepted.
 package extract
-
-//go:generate go run gen_tables.go

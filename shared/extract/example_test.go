@@ -9,7 +9,7 @@ import (
 )
 
 func ExampleExtract() {
-	f, err := os.Open("testdata/helvetica.pdf")
+	f, err := os.Open("pdf/testdata/helvetica.pdf")
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,232 +1,137 @@
 package extract
 
 import (
+	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"time"
+
+	"github.com/evx-project/evx/shared/extract/html"
+	"github.com/evx-project/evx/shared/extract/internal/extractor"
+	"github.com/evx-project/evx/shared/extract/mail"
+	"github.com/evx-project/evx/shared/extract/office"
+	"github.com/evx-project/evx/shared/extract/pdf"
+	"github.com/evx-project/evx/shared/extract/plain"
 )
 
 // Media types that Extract reports.
 const (
-	TypePDF      = "application/pdf"
-	TypeText     = "text/plain"
-	TypeCSV      = "text/csv"
-	TypeHTML     = "text/html"
-	TypeDOCX     = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-	TypeXLSX     = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	TypePPTX     = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-	TypeODT      = "application/vnd.oasis.opendocument.text"
-	TypeEML      = "message/rfc822"
-	TypePNG      = "image/png"
-	TypeJPEG     = "image/jpeg"
-	TypeGIF      = "image/gif"
-	TypeZip      = "application/zip"
-	TypeUnknown  = "application/octet-stream"
-	typeTIFF     = "image/tiff"
-	typeWebP     = "image/webp"
-	typeBMP      = "image/bmp"
-	typeGzip     = "application/gzip"
-	typeOpenDocX = "application/vnd.oasis.opendocument"
+	TypePDF     = extractor.TypePDF
+	TypeText    = extractor.TypeText
+	TypeCSV     = extractor.TypeCSV
+	TypeHTML    = extractor.TypeHTML
+	TypeDOCX    = extractor.TypeDOCX
+	TypeXLSX    = extractor.TypeXLSX
+	TypePPTX    = extractor.TypePPTX
+	TypeODT     = extractor.TypeODT
+	TypeEML     = extractor.TypeEML
+	TypePNG     = extractor.TypePNG
+	TypeJPEG    = extractor.TypeJPEG
+	TypeGIF     = extractor.TypeGIF
+	TypeZip     = extractor.TypeZip
+	TypeUnknown = extractor.TypeUnknown
 )
 
 // Limits bound the work and memory of one Extract call. A zero field means "no limit"
 // except where noted; use [DefaultLimits] as a starting point.
-type Limits struct {
-	// Timeout bounds the call when ctx has no earlier deadline.
-	Timeout time.Duration
-	// MaxPages caps the pages (PDF) or slides (PPTX) or sheets (XLSX) read.
-	MaxPages int
-	// MaxTextBytes caps the UTF-8 bytes of Result.Text.
-	MaxTextBytes int
-	// MaxStreamBytes caps the decoded size of one stream: a PDF content stream, font map
-	// or object stream, an archive member, an e-mail part.
-	MaxStreamBytes int64
-	// MaxObjects caps memory-heavy objects: PDF fonts, form XObjects and operators per
-	// document, archive members, e-mail parts.
-	MaxObjects int
-	// MaxArchiveBytes caps the total decompressed bytes read from a zip-based document.
-	MaxArchiveBytes int64
-	// MaxRatio caps the compression ratio of an archive member (zip bombs).
-	MaxRatio int64
-	// MaxInMemory is the largest file read into memory at once; larger files are read in
-	// place through the io.ReaderAt.
-	MaxInMemory int64
-}
+type Limits = extractor.Limits
 
 // DefaultLimits fit one call in a 128 MiB Lambda: 60 s, 5,000 pages, 16 MiB of text,
 // 16 MiB per stream, 100,000 objects, 256 MiB decompressed per archive, ratio 200, files
 // up to 32 MiB read into memory.
-func DefaultLimits() Limits {
-	return Limits{
-		Timeout:         60 * time.Second,
-		MaxPages:        5000,
-		MaxTextBytes:    16 << 20,
-		MaxStreamBytes:  16 << 20,
-		MaxObjects:      100000,
-		MaxArchiveBytes: 256 << 20,
-		MaxRatio:        200,
-		MaxInMemory:     32 << 20,
-	}
-}
+func DefaultLimits() Limits { return extractor.DefaultLimits() }
 
 // Limit names the limit that stopped an extraction.
-type Limit string
+type Limit = extractor.Limit
 
 // The limits Extract enforces.
 const (
-	LimitDeadline Limit = "deadline"
-	LimitPages    Limit = "pages"
-	LimitText     Limit = "text-bytes"
-	LimitStream   Limit = "stream-bytes"
-	LimitObjects  Limit = "objects"
-	LimitArchive  Limit = "archive-bytes"
-	LimitRatio    Limit = "compression-ratio"
+	LimitDeadline = extractor.LimitDeadline
+	LimitPages    = extractor.LimitPages
+	LimitText     = extractor.LimitText
+	LimitStream   = extractor.LimitStream
+	LimitObjects  = extractor.LimitObjects
+	LimitArchive  = extractor.LimitArchive
+	LimitRatio    = extractor.LimitRatio
 )
 
 // LimitError says which limit stopped an extraction and its value.
-type LimitError struct {
-	Limit Limit
-	Max   int64 // the configured maximum (nanoseconds for the deadline)
-}
-
-func (e *LimitError) Error() string {
-	if e.Limit == LimitDeadline {
-		return "limit reached: deadline"
-	}
-	return fmt.Sprintf("limit reached: %s (max %d)", e.Limit, e.Max)
-}
+type LimitError = extractor.LimitError
 
 // PageError is a page (or sheet, slide, part) that could not be read.
-type PageError struct {
-	Page int
-	Err  error
-}
-
-func (e *PageError) Error() string { return fmt.Sprintf("page %d: %v", e.Page, e.Err) }
-func (e *PageError) Unwrap() error { return e.Err }
+type PageError = extractor.PageError
 
 // UnreadableError reports a file that could not be read at all.
-type UnreadableError struct {
-	MediaType string
-	Err       error
-}
-
-func (e *UnreadableError) Error() string {
-	return fmt.Sprintf("cannot read %s: %v", e.MediaType, e.Err)
-}
-func (e *UnreadableError) Unwrap() error { return e.Err }
+type UnreadableError = extractor.UnreadableError
 
 // PanicError is a panic raised while parsing, recovered so that the caller survives.
-type PanicError struct {
-	Value any
-	Stack string
-}
-
-func (e *PanicError) Error() string {
-	return fmt.Sprintf("malformed input (recovered panic: %v)", e.Value)
-}
+type PanicError = extractor.PanicError
 
 // ErrEncrypted is wrapped by the error for documents that need a password.
-var ErrEncrypted = errors.New("encrypted document")
+var ErrEncrypted = extractor.ErrEncrypted
 
 // Meta is the metadata a format carries. Empty fields were absent.
-type Meta struct {
-	Pages    int       `json:"pages,omitempty"`
-	Title    string    `json:"title,omitempty"`
-	Author   string    `json:"author,omitempty"`
-	Subject  string    `json:"subject,omitempty"`
-	Creator  string    `json:"creator,omitempty"`
-	Producer string    `json:"producer,omitempty"`
-	Created  time.Time `json:"created,omitzero"`
-	Modified time.Time `json:"modified,omitzero"`
-	Width    int       `json:"width,omitempty"`  // images, pixels
-	Height   int       `json:"height,omitempty"` // images, pixels
-	Version  string    `json:"version,omitempty"`
-	Encoding string    `json:"encoding,omitempty"` // plain text: the character encoding read
-	// E-mail headers.
-	From    string   `json:"from,omitempty"`
-	To      []string `json:"to,omitempty"`
-	Cc      []string `json:"cc,omitempty"`
-	Date    string   `json:"date,omitempty"`
-	Message string   `json:"message_id,omitempty"`
-}
+type Meta = extractor.Meta
 
 // Attachment is a file carried inside a document (e-mail attachments).
-type Attachment struct {
-	Name      string `json:"name"`
-	MediaType string `json:"media_type"`
-	Size      int64  `json:"size"`
-	SHA256    string `json:"sha256"`
-}
+type Attachment = extractor.Attachment
 
 // Result is what Extract read from one file.
-type Result struct {
-	// MediaType is detected from the content.
-	MediaType string `json:"media_type"`
-	// NameType is the type the file name implies, set only when it differs from MediaType.
-	NameType string `json:"name_type,omitempty"`
-	Size     int64  `json:"size"`
-	Meta     Meta   `json:"meta"`
-	Text     string `json:"text"`
-	// Partial is true when a limit or a failure stopped the extraction early; Stop says
-	// which: a *LimitError, a *PageError (PDF pages, slides, sheets), a *PanicError, or
-	// an error naming the damaged part of an archive or message.
-	Partial       bool         `json:"partial"`
-	Stop          error        `json:"-"`
-	StopReason    string       `json:"stop,omitempty"`
-	PageErrors    []PageError  `json:"-"`
-	PageErrorText []string     `json:"page_errors,omitempty"` // PageErrors as text, for JSON
-	Attach        []Attachment `json:"attachments,omitempty"`
-}
+type Result = extractor.Result
 
-// stop records the first reason an extraction ended early.
-func (r *Result) stop(err error) {
-	if r.Stop == nil {
-		r.Stop = err
-		r.StopReason = err.Error()
-	}
-	r.Partial = true
-}
+// Unsupported says that evx cannot read the text of a detected type ([Result.Unsupported]).
+type Unsupported = extractor.Unsupported
 
-func (r *Result) pageError(page int, err error) {
-	r.PageErrors = append(r.PageErrors, PageError{Page: page, Err: err})
-	r.PageErrorText = append(r.PageErrorText, (&PageError{Page: page, Err: err}).Error())
+// readers maps a detected media type to the package that reads it. Types without an
+// entry yield metadata only.
+var readers = map[string]extractor.Reader{
+	TypePDF:  pdf.Read,
+	TypeText: plain.Read,
+	TypeCSV:  plain.Read,
+	TypeHTML: html.Read,
+	TypeDOCX: office.Read,
+	TypeXLSX: office.Read,
+	TypePPTX: office.Read,
+	TypeODT:  office.Read,
+
+	extractor.TypeODS:  office.Read,
+	extractor.TypeODP:  office.Read,
+	extractor.TypeEPUB: office.Read,
+	TypeEML:            mail.Read,
+
+	extractor.TypeMbox: mail.ReadMbox,
+	extractor.TypeRTF:  office.ReadRTF,
+	TypePNG:            readImage,
+	TypeJPEG:           readImage,
+	TypeGIF:            readImage,
+
+	extractor.TypeTIFF: readImage,
+	extractor.TypeWebP: readImage,
+	extractor.TypeBMP:  readImage,
 }
 
 // Extract reads the text and metadata of the size bytes in r. name is used only to report
 // the type it implies; detection uses the content. The error is non-nil only when nothing
 // could be read (an *UnreadableError, possibly wrapping ErrEncrypted or a *PanicError) or
 // when ctx was already done.
-func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, lim Limits) (res *Result, err error) {
+func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, lim Limits) (*Result, error) {
+	return extractAt(ctx, r, size, name, lim, 0)
+}
+
+// maxNesting bounds documents inside documents: a message's attachment (1), a forwarded
+// message's attachment read as its own document (2), and so on.
+const maxNesting = 3
+
+// extractAt is Extract of a document found at the given depth inside others.
+func extractAt(ctx context.Context, r io.ReaderAt, size int64, name string, lim Limits, depth int) (res *Result, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if lim.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, lim.Timeout)
-		defer cancel()
-	}
-	res = &Result{Size: size}
-	x := &job{ctx: ctx, lim: lim, res: res, r: r, size: size}
-	defer func() {
+	defer func() { // detection reads zip directories; the format readers recover their own
 		if v := recover(); v != nil {
-			pe := &PanicError{Value: v, Stack: string(debug.Stack())}
-			res.Text = x.text.String()
-			if res.Text != "" || res.Meta.Pages > 0 {
-				res.stop(pe)
-				err = nil
-				return
-			}
-			mt := TypeUnknown
-			if res.MediaType != "" {
-				mt = res.MediaType
-			}
-			res, err = nil, &UnreadableError{MediaType: mt, Err: pe}
+			res, err = nil, &UnreadableError{MediaType: TypeUnknown, Err: &PanicError{Value: v, Stack: string(debug.Stack())}}
 		}
 	}()
 	head := make([]byte, 4096)
@@ -234,103 +139,40 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, lim Li
 	if rerr != nil && rerr != io.EOF && n == 0 && size > 0 {
 		return nil, &UnreadableError{MediaType: TypeUnknown, Err: rerr}
 	}
-	head = head[:n]
-	res.MediaType = detect(head, r, size)
+	mediaType := detect(head[:n], r, size)
+	var nested extractor.Nested
+	if depth < maxNesting {
+		nested = func(ctx context.Context, data []byte, name string) (*Result, error) {
+			return extractAt(ctx, bytes.NewReader(data), int64(len(data)), name, lim, depth+1)
+		}
+	}
+	res, err = extractor.RunNested(ctx, r, size, mediaType, lim, readers[mediaType], nested)
+	if err != nil {
+		return nil, err
+	}
 	if nt := typeFromName(name); nt != "" && nt != res.MediaType {
 		res.NameType = nt
 	}
-	switch res.MediaType {
-	case TypePDF:
-		err = x.pdf()
-	case TypeText, TypeCSV:
-		err = x.plain()
-	case TypeHTML:
-		err = x.html()
-	case TypeDOCX, TypeXLSX, TypePPTX, TypeODT:
-		err = x.office()
-	case TypeEML:
-		err = x.mail()
-	case TypePNG, TypeJPEG, TypeGIF:
-		err = x.image()
+	if readers[mediaType] == nil && res.Unsupported == nil {
+		res.Unsupported = &Unsupported{MediaType: mediaType, Reason: unsupportedReason(mediaType)}
 	}
-	if err != nil {
-		var ue *UnreadableError
-		if errors.As(err, &ue) {
-			return nil, err
-		}
-		return nil, &UnreadableError{MediaType: res.MediaType, Err: err}
-	}
-	res.Text = x.text.String()
 	return res, nil
 }
 
-// job carries one call's state through the format readers.
-type job struct {
-	ctx     context.Context
-	lim     Limits
-	res     *Result
-	r       io.ReaderAt
-	size    int64
-	text    strings.Builder
-	objects int
-	full    bool // the text cap was reached
-}
-
-// deadline reports whether the context is done, recording it as the stop reason.
-func (j *job) deadline() bool {
-	if j.ctx.Err() != nil {
-		j.res.stop(&LimitError{Limit: LimitDeadline})
-		return true
+// unsupportedReason says in a few words why evx reads no text of a type.
+func unsupportedReason(mediaType string) string {
+	switch mediaType {
+	case TypeZip, extractor.TypeGzip, extractor.TypeTar, extractor.Type7z, extractor.TypeRar,
+		extractor.TypeBzip2, extractor.TypeXz:
+		return "an archive: its members are not opened"
+	case extractor.TypeTIFF, extractor.TypeWebP, extractor.TypeBMP, TypePNG, TypeJPEG, TypeGIF:
+		return "an image: its text would need OCR"
+	case extractor.TypeMP4:
+		return "audio or video"
+	case TypeUnknown:
+		return "binary content of no known type"
 	}
-	return false
-}
-
-// object counts one memory-heavy object and reports whether the cap was reached.
-func (j *job) object() bool {
-	j.objects++
-	if j.lim.MaxObjects > 0 && j.objects > j.lim.MaxObjects {
-		j.res.stop(&LimitError{Limit: LimitObjects, Max: int64(j.lim.MaxObjects)})
-		return true
-	}
-	return false
-}
-
-// write appends text, honouring the text cap; it reports false once the cap is reached.
-func (j *job) write(s string) bool {
-	if j.full {
-		return false
-	}
-	if max := j.lim.MaxTextBytes; max > 0 && j.text.Len()+len(s) > max {
-		room := max - j.text.Len()
-		for room > 0 && room < len(s) && !utf8Start(s[room]) {
-			room--
-		}
-		if room > 0 {
-			j.text.WriteString(s[:room])
-		}
-		j.full = true
-		j.res.stop(&LimitError{Limit: LimitText, Max: int64(max)})
-		return false
-	}
-	j.text.WriteString(s)
-	return true
-}
-
-func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
-
-// readAll reads the whole input, up to MaxInMemory (or MaxStreamBytes for text formats).
-func (j *job) readAll(max int64) ([]byte, error) {
-	n := j.size
-	if max > 0 && n > max {
-		n = max
-		j.res.stop(&LimitError{Limit: LimitStream, Max: max})
-	}
-	buf := make([]byte, n)
-	m, err := j.r.ReadAt(buf, 0)
-	if err != nil && err != io.EOF && int64(m) < n {
-		return nil, err
-	}
-	return buf[:m], nil
+	return "no text reader for " + mediaType
 }
 
 func typeFromName(name string) string {
@@ -361,6 +203,36 @@ func typeFromName(name string) string {
 		return TypeGIF
 	case ".zip":
 		return TypeZip
+	case ".doc":
+		return extractor.TypeDOC
+	case ".xls":
+		return extractor.TypeXLS
+	case ".ppt":
+		return extractor.TypePPT
+	case ".msg":
+		return extractor.TypeMSG
+	case ".rtf":
+		return extractor.TypeRTF
+	case ".epub":
+		return extractor.TypeEPUB
+	case ".ods":
+		return extractor.TypeODS
+	case ".odp":
+		return extractor.TypeODP
+	case ".mbox":
+		return extractor.TypeMbox
+	case ".tif", ".tiff":
+		return extractor.TypeTIFF
+	case ".webp":
+		return extractor.TypeWebP
+	case ".bmp":
+		return extractor.TypeBMP
+	case ".gz", ".tgz":
+		return extractor.TypeGzip
+	case ".tar":
+		return extractor.TypeTar
+	case ".7z":
+		return extractor.Type7z
 	}
 	return ""
 }

@@ -8,10 +8,12 @@ import (
 )
 
 // Record returns the extractor evx's pipeline runs on each document of an accepted bundle
-// (pipeline.Config.Extract): it extracts under lim and returns the media type and the result
+// (a pipeline.Extractor, given to pipeline.BagIntake): it extracts under lim and returns the media type and the result
 // as the JSON the pipeline stores content-addressed. A document it cannot read is not an
 // error: the JSON then holds its media type (TypeUnknown unless detection named one), its size
-// and the reason. The error is ctx's when ctx ended, or the JSON encoder's.
+// and the reason. A document of a type evx reads no text of keeps its "unsupported" outcome
+// in the JSON, so a counterpart sees which documents have no text and why. The error is
+// ctx's when ctx ended, or the JSON encoder's.
 //
 // It is a function rather than a method of the pipeline so that hosts which never ingest
 // (evx's api and audit functions) do not link text extraction at all.

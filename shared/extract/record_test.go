@@ -12,7 +12,7 @@ import (
 // Record stores what Extract found, or for a document it cannot read, its media type, size
 // and the reason; only an ended context is an error.
 func TestRecord(t *testing.T) {
-	pdf, err := os.ReadFile("testdata/helvetica.pdf")
+	pdf, err := os.ReadFile("pdf/testdata/helvetica.pdf")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +35,16 @@ func TestRecord(t *testing.T) {
 	}
 	if err != nil || json.Unmarshal(body, &got) != nil || got.MediaType != mt || got.Size != int64(len(broken)) || got.Error == "" {
 		t.Errorf("Record(broken) = %q, %s, %v; want its media type, size and the reason", mt, body, err)
+	}
+
+	// A type evx reads no text of is kept per document with its outcome.
+	gz := []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03")
+	mt, body, err = rec(ctx, bytes.NewReader(gz), int64(len(gz)), "c.gz")
+	var unsup struct {
+		Unsupported *Unsupported `json:"unsupported"`
+	}
+	if err != nil || mt != "application/gzip" || json.Unmarshal(body, &unsup) != nil || unsup.Unsupported == nil || unsup.Unsupported.MediaType != mt {
+		t.Errorf("Record(c.gz) = %q, %s, %v; want the unsupported outcome with its type", mt, body, err)
 	}
 
 	cctx, cancel := context.WithCancel(ctx)

@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/backend/local/fileblob"
+	"github.com/evx-project/evx/shared/backend/local/sqlitestate"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/extract"
-	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/transparency-dev/merkle/compact"
 )
@@ -39,7 +41,7 @@ func (f *faults) call(do func() error) error {
 }
 
 type faultyBlobs struct {
-	b *local.Blobs
+	b *fileblob.Store
 	f *faults
 }
 
@@ -135,7 +137,7 @@ func (x faultyDeliveries) Due(ctx context.Context, t time.Time) (out []pipeline.
 }
 
 type faultyUploads struct {
-	u *local.Uploads
+	u *sqlitestate.Uploads
 	f *faults
 }
 

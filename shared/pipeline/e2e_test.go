@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/directory"
-	"github.com/evx-project/evx/shared/local"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 

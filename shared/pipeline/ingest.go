@@ -103,6 +103,13 @@ func (s *Service) Ingest(ctx context.Context, bundleID string) (*IngestResult, e
 	}
 	res := resultOf(en)
 	s.c.Log.Info("ingest", "bundle", bundleID, "accepted", res.Accepted, "documents", len(res.Documents), "reasons", len(res.Reasons))
+	if s.search != nil && res.Accepted {
+		// The index is a projection of the trail: a failure here is logged, and Reindex
+		// catches up at the next start.
+		if err := s.IndexBundle(ctx, bundleID); err != nil {
+			s.c.Log.Warn("search index", "bundle", bundleID, "err", err)
+		}
+	}
 	return res, nil
 }
 

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/bagit"
-	"github.com/evx-project/evx/shared/local"
 )
 
 const killHelperEnv = "EVX_KILL_HELPER_DATA"

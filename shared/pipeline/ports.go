@@ -141,6 +141,8 @@ type Counterpart struct {
 	// PublicKey verifies the counterpart's signed receipts: PEM of a PKIX public key.
 	PublicKey string `json:"public_key,omitempty" yaml:"public_key,omitempty"`
 	Active    bool   `json:"active" yaml:"active"`
+	// Matching allows the agency to ask the identifier index for hits (Matcher.Match).
+	Matching bool `json:"matching,omitempty" yaml:"matching,omitempty"`
 }
 
 // Directory looks up counterparts by id; an unknown id is an error wrapping ErrNotFound.

@@ -46,6 +46,7 @@ type Config struct {
 type Service struct {
 	c      Config
 	keeper *custody.Keeper
+	search SearchIndex // nil without WithSearch
 }
 
 // New checks c and returns the Service.

@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
-	"github.com/evx-project/evx/shared/awsenv"
+	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"

@@ -34,10 +34,10 @@ import (
 	qtypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/evx-project/evx/functions/internal/fntest"
 	"github.com/evx-project/evx/functions/internal/lambdatest"
-	"github.com/evx-project/evx/shared/awsenv"
+	"github.com/evx-project/evx/shared/backend/aws/awsenv"
+	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
-	"github.com/evx-project/evx/shared/sqsqueue"
 )
 
 // moduleRoot is the folder holding go.mod.

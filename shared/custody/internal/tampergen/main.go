@@ -1,16 +1,23 @@
 // Command tampergen writes the custody tamper vectors: a good trail of a realistic bundle and
-// named copies of it, each broken in one way, with the error Verify must report for it.
+// named copies of it, each broken in one way, with the error Verify must report for it. The
+// trail exists twice, signed with Ed25519 (embedded mode, cases.tsv, key.pem) and with ECDSA
+// P-256 (KMS on AWS, ecdsa-cases.tsv, ecdsa-key.pem); each list names, for each case, the error
+// it must give, its documents folder and the older checkpoint it is verified with.
 //
 //	go run ./shared/custody/internal/tampergen [-out shared/custody/testdata/tamper]
+//	go generate ./shared/custody
 //
-// Output is deterministic (keys from fixed seeds, a fixed clock, deterministic Ed25519), so a
-// test regenerates it and compares with the checked-in files.
+// Output is deterministic (keys from fixed seeds, a fixed clock, deterministic Ed25519 and
+// RFC 6979 ECDSA), so a test regenerates it and compares with the checked-in files.
 package main
 
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -51,9 +58,48 @@ func signer(seed string) *custody.Ed25519Signer {
 	return sg
 }
 
+// ecdsaSigner signs as a KMS ECDSA_SHA_256 key does: ASN.1 DER over SHA-256(message).
+// crypto/ecdsa signs deterministically (RFC 6979) when given no random source.
+type ecdsaSigner struct {
+	key *ecdsa.PrivateKey
+	id  string
+}
+
+func ecdsaKey(seed string) *ecdsaSigner {
+	s := sha256.Sum256([]byte(seed))
+	k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), s[:])
+	if err != nil {
+		panic(err)
+	}
+	id, err := custody.KeyIDOf(&k.PublicKey)
+	if err != nil {
+		panic(err)
+	}
+	return &ecdsaSigner{key: k, id: id}
+}
+
+func (s *ecdsaSigner) KeyID() string            { return s.id }
+func (s *ecdsaSigner) Public() crypto.PublicKey { return &s.key.PublicKey }
+func (s *ecdsaSigner) Sign(_ context.Context, m []byte) ([]byte, error) {
+	h := sha256.Sum256(m)
+	return s.key.Sign(nil, h[:], crypto.SHA256)
+}
+
+// impostor signs with one key while naming another: what a thief of the name, not of the
+// key, would produce.
+type impostor struct {
+	custody.Signer
+	claims string
+}
+
+func (s impostor) KeyID() string { return s.claims }
+
 var (
 	trusted = signer("evx tamper vectors: trusted key")
 	other   = signer("evx tamper vectors: other key")
+	// The same bundle's trail as evx on AWS writes it, signed by a KMS ECDSA P-256 key.
+	trustedEC = ecdsaKey("evx tamper vectors: trusted P-256 key")
+	otherEC   = ecdsaKey("evx tamper vectors: other P-256 key")
 )
 
 // documents are the bundle's payload files, written to documents/ (and, one of them changed,
@@ -117,9 +163,9 @@ func scenario(rewrite bool) ([]step, int) {
 
 // build records the scenario and returns the trail (with a consistency proof from the older
 // checkpoint) and the older checkpoint.
-func build(rewrite bool) (*custody.Trail, []byte, *custody.Keeper, error) {
+func build(s custody.Signer, rewrite bool) (*custody.Trail, []byte, *custody.Keeper, error) {
 	ctx := context.Background()
-	k := &custody.Keeper{Ledger: custody.NewMemLedger(), Signer: trusted, Origin: Origin, Now: clock()}
+	k := &custody.Keeper{Ledger: custody.NewMemLedger(), Signer: s, Origin: Origin, Now: clock()}
 	steps, olderAfter := scenario(rewrite)
 	var older []byte
 	var olderSize uint64
@@ -139,14 +185,16 @@ func build(rewrite bool) (*custody.Trail, []byte, *custody.Keeper, error) {
 	return t, older, k, err
 }
 
-// tcase is one vector: the trail bytes and what verification must report.
+// tcase is one vector: the trail, the files it is verified with (trusted key, documents
+// folder, older checkpoint), and what verification must report.
 type tcase struct {
-	name, want, documents, checkpoint string
-	data                              []byte
+	name, want                 string
+	key, documents, checkpoint string
+	data                       []byte
 }
 
 func generate(dir string) error {
-	good, older, k, err := build(false)
+	good, older, k, err := build(trusted, false)
 	if err != nil {
 		return err
 	}
@@ -155,6 +203,7 @@ func generate(dir string) error {
 	add := func(name, want string, t *custody.Trail) {
 		cases = append(cases, tcase{name: name, want: want, data: marshal(t)})
 	}
+	files := map[string][]byte{}
 	add("good", "ok", good)
 
 	for i, te := range good.Events {
@@ -281,7 +330,7 @@ func generate(dir string) error {
 
 	// History rewritten by someone holding the key: a new log, valid on its own, whose first
 	// leaves differ from those the older checkpoint commits to.
-	rewritten, _, _, err := build(true)
+	rewritten, _, rk, err := build(trusted, true)
 	if err != nil {
 		return err
 	}
@@ -289,6 +338,17 @@ func generate(dir string) error {
 
 	add("document-modified", "DocumentHashError", good)
 	cases[len(cases)-1].documents = "documents-modified"
+
+	more, err := malformed(ctx, good, older, rk, files)
+	if err != nil {
+		return err
+	}
+	cases = append(cases, more...)
+	ec, err := ecdsaCases(ctx, files)
+	if err != nil {
+		return err
+	}
+	cases = append(cases, ec...)
 
 	// Write everything.
 	if err := os.RemoveAll(dir); err != nil {
@@ -309,22 +369,35 @@ func generate(dir string) error {
 			}
 		}
 	}
-	files := map[string][]byte{
-		"key.pem":       pubPEM(trusted),
-		"other-key.pem": pubPEM(other),
-		"older.txt":     older,
+	files["key.pem"] = pubPEM(trusted)
+	files["other-key.pem"] = pubPEM(other)
+	files["older.txt"] = older
+	// cases.tsv lists the Ed25519 cases (trusted key key.pem), ecdsa-cases.tsv the ECDSA P-256
+	// ones (ecdsa-key.pem); each case's trail is <name>.json.
+	tsv := map[string]*strings.Builder{"key.pem": {}, "ecdsa-key.pem": {}}
+	lists := map[string]string{"key.pem": "cases.tsv", "ecdsa-key.pem": "ecdsa-cases.tsv"}
+	for _, b := range tsv {
+		b.WriteString("# name\twant\tdocuments\tcheckpoint (generated by go run ./shared/custody/internal/tampergen)\n")
 	}
-	var tsv strings.Builder
-	tsv.WriteString("# name\twant\tdocuments\tcheckpoint (generated by go run ./shared/custody/internal/tampergen)\n")
 	for _, c := range cases {
 		if c.documents == "" {
 			c.documents = "documents"
 		}
-		c.checkpoint = "older.txt"
+		if c.checkpoint == "" {
+			c.checkpoint = "older.txt"
+		}
+		if c.key == "" {
+			c.key = "key.pem"
+		}
+		if _, dup := files[c.name+".json"]; dup {
+			return fmt.Errorf("two cases named %s", c.name)
+		}
 		files[c.name+".json"] = c.data
-		fmt.Fprintf(&tsv, "%s\t%s\t%s\t%s\n", c.name, c.want, c.documents, c.checkpoint)
+		fmt.Fprintf(tsv[c.key], "%s\t%s\t%s\t%s\n", c.name, c.want, c.documents, c.checkpoint)
 	}
-	files["cases.tsv"] = []byte(tsv.String())
+	for key, b := range tsv {
+		files[lists[key]] = []byte(b.String())
+	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
@@ -406,4 +479,198 @@ func pubPEM(s custody.Signer) []byte {
 		panic(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+// malformed makes the trails that only someone holding the signing key can make: every
+// event correctly hashed and signed, yet the trail breaks a rule the verifier checks before
+// or besides the signatures. rk is the keeper of the rewritten history (a fork of the log).
+func malformed(ctx context.Context, good *custody.Trail, older []byte, rk *custody.Keeper, files map[string][]byte) ([]tcase, error) {
+	var cases []tcase
+	add := func(name, want string, t *custody.Trail) {
+		cases = append(cases, tcase{name: name, want: want, data: marshal(t)})
+	}
+
+	// A seq that skips: event 3 says it is event 5.
+	t := clone(good)
+	if err := resealFrom(t, 2, trusted, func(e *custody.Event) { e.Seq = 5 }); err != nil {
+		return nil, err
+	}
+	add("seq-skipped", "SequenceError", t)
+
+	// A field the canonical form refuses (an upper-case hex digest), hashed and signed
+	// anyway, as a verifier with a laxer reader would see it.
+	t = clone(good)
+	if err := rawResealFrom(t, 2, trusted, func(e *custody.Event) {
+		e.Details.Documents = append([]custody.Document(nil), e.Details.Documents...)
+		e.Details.Documents[0].SHA256 = strings.ToUpper(e.Details.Documents[0].SHA256)
+	}); err != nil {
+		return nil, err
+	}
+	add("field-upper-case-sha256", "FormatError", t)
+
+	// Signed by the trusted key, but naming another key as its signer.
+	otherID := other.KeyID()
+	t = clone(good)
+	if err := resealFrom(t, 2, impostor{trusted, otherID}, func(*custody.Event) {}); err != nil {
+		return nil, err
+	}
+	add("key-id-of-other-key", "SignatureError", t)
+
+	// Naming the trusted key, signed by another one.
+	t = clone(good)
+	if err := resealFrom(t, 2, impostor{other, trusted.KeyID()}, func(*custody.Event) {}); err != nil {
+		return nil, err
+	}
+	add("signed-by-other-key", "SignatureError", t)
+
+	// A consistency proof whose hashes are not hex.
+	t = clone(good)
+	t.Consistency.Proof = append([]string(nil), t.Consistency.Proof...)
+	t.Consistency.Proof[0] = "not hex: " + t.Consistency.Proof[0][9:]
+	add("consistency-proof-not-hex", "FormatError", t)
+
+	// Older checkpoints, signed by the trusted key, that the trail cannot extend.
+	body, _, _ := strings.Cut(string(older), "\n\n")
+	olderRoot := checkpointRoot(body)
+	for _, o := range []struct {
+		name, origin string
+		size         uint64
+		root         []byte
+	}{
+		{"older-of-other-origin", "evx.example/other-log", checkpointSize(body), olderRoot},
+		{"older-larger-than-trail", Origin, uint64(len(good.Events)) + 100, olderRoot},
+	} {
+		cp, err := custody.SignCheckpoint(ctx, trusted, o.origin, o.size, o.root)
+		if err != nil {
+			return nil, err
+		}
+		files[o.name+".txt"] = cp
+		cases = append(cases, tcase{name: o.name, want: "ConsistencyError", data: marshal(good), checkpoint: o.name + ".txt"})
+	}
+	// A fork at equal size: the rewritten log's checkpoint has the trail's size, not its root.
+	fork, err := rk.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if checkpointSize(string(fork)) != checkpointSize(good.Checkpoint) {
+		return nil, fmt.Errorf("fork checkpoint of another size than the trail's")
+	}
+	files["fork-at-equal-size.txt"] = fork
+	cases = append(cases, tcase{name: "fork-at-equal-size", want: "ConsistencyError", data: marshal(good), checkpoint: "fork-at-equal-size.txt"})
+
+	// A document recorded under a name that leaves the documents folder, in a log of its own
+	// (so that everything else verifies). testdata/tamper/outside.txt is the file the name
+	// points at, with the recorded hash: only the name check stops it.
+	const outside = "data outside the documents folder\n"
+	files["outside.txt"] = []byte(outside)
+	sum := sha256.Sum256([]byte(outside))
+	k := &custody.Keeper{Ledger: custody.NewMemLedger(), Signer: trusted, Origin: Origin, Now: clock()}
+	if _, err := k.Record(ctx, Bundle, custody.Hashed, custody.Actor{Kind: custody.ActorSystem, ID: "ingest"},
+		custody.Details{Documents: []custody.Document{{Name: "../outside.txt", Size: int64(len(outside)), SHA256: hex.EncodeToString(sum[:])}}}); err != nil {
+		return nil, err
+	}
+	t, err = k.Export(ctx, Bundle, custody.ExportOptions{})
+	if err != nil {
+		return nil, err
+	}
+	cp, err := k.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	files["document-outside-bundle-older.txt"] = cp
+	cases = append(cases, tcase{name: "document-outside-bundle", want: "DocumentHashError", data: marshal(t), checkpoint: "document-outside-bundle-older.txt"})
+	return cases, nil
+}
+
+// ecdsaCases are the vectors of a trail signed with ECDSA P-256, as evx on AWS signs with a
+// KMS key: the good trail, a flipped bit in each event signature, in the checkpoint's text and
+// in its signature, and signatures by another P-256 key.
+func ecdsaCases(ctx context.Context, files map[string][]byte) ([]tcase, error) {
+	good, older, _, err := build(trustedEC, false)
+	if err != nil {
+		return nil, err
+	}
+	files["ecdsa-key.pem"] = pubPEM(trustedEC)
+	files["ecdsa-other-key.pem"] = pubPEM(otherEC)
+	files["ecdsa-older.txt"] = older
+	var cases []tcase
+	add := func(name, want string, t *custody.Trail) {
+		cases = append(cases, tcase{name: "ecdsa-" + name, want: want, data: marshal(t), key: "ecdsa-key.pem", checkpoint: "ecdsa-older.txt"})
+	}
+	add("good", "ok", good)
+	for i, te := range good.Events {
+		t := clone(good)
+		t.Events[i].Event.Signature = flipBase64(te.Event.Signature)
+		add(fmt.Sprintf("bit-flip-@%d-signature", te.Event.Seq), "SignatureError", t)
+	}
+
+	// Naming the trusted key, signed by another P-256 key.
+	t := clone(good)
+	if err := resealFrom(t, 3, impostor{otherEC, trustedEC.KeyID()}, func(*custody.Event) {}); err != nil {
+		return nil, err
+	}
+	add("signed-by-other-key", "SignatureError", t)
+
+	// Every event and the checkpoint re-made with another P-256 key.
+	t = clone(good)
+	if err := resealFrom(t, 0, otherEC, func(*custody.Event) {}); err != nil {
+		return nil, err
+	}
+	add("wrong-key", "SignatureError", t)
+
+	body, sigs, _ := strings.Cut(good.Checkpoint, "\n\n")
+	t = clone(good)
+	cp, err := custody.SignCheckpoint(ctx, otherEC, Origin, checkpointSize(body), checkpointRoot(body))
+	if err != nil {
+		return nil, err
+	}
+	t.Checkpoint = string(cp)
+	add("wrong-key-checkpoint", "CheckpointError", t)
+
+	// One bit of the root flipped, the signature kept.
+	root := checkpointRoot(body)
+	root[len(root)/2] ^= 1
+	lines := strings.Split(body, "\n")
+	lines[2] = base64.StdEncoding.EncodeToString(root)
+	t = clone(good)
+	t.Checkpoint = strings.Join(lines, "\n") + "\n\n" + sigs
+	add("bit-flip-checkpoint-text", "CheckpointError", t)
+
+	// One bit of the signature flipped (after the 4-byte key hash), the text kept.
+	name, b64, _ := strings.Cut(strings.TrimPrefix(strings.TrimSuffix(sigs, "\n"), "\u2014 "), " ")
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, err
+	}
+	t = clone(good)
+	t.Checkpoint = body + "\n\n\u2014 " + name + " " + base64.StdEncoding.EncodeToString(flipByte(raw)) + "\n"
+	add("bit-flip-checkpoint-signature", "CheckpointError", t)
+	return cases, nil
+}
+
+// rawResealFrom is resealFrom for an event whose fields custody.Seal refuses: the hash is
+// SHA-256(0x00 || RFC 8785 form of the event's JSON without hash and signature), computed
+// with custody.Canonicalize, and signed by s; later events are re-linked and re-sealed.
+func rawResealFrom(t *custody.Trail, i int, s custody.Signer, change func(*custody.Event)) error {
+	e := &t.Events[i].Event
+	change(e)
+	e.KeyID, e.Hash, e.Signature = s.KeyID(), "", ""
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	c, err := custody.Canonicalize(raw)
+	if err != nil {
+		return err
+	}
+	h := custody.LeafHash(c)
+	sig, err := s.Sign(context.Background(), h[:])
+	if err != nil {
+		return err
+	}
+	e.Hash, e.Signature = hex.EncodeToString(h[:]), base64.StdEncoding.EncodeToString(sig)
+	if i+1 < len(t.Events) {
+		return resealFrom(t, i+1, s, func(*custody.Event) {})
+	}
+	return nil
 }

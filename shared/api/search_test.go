@@ -1,0 +1,87 @@
+package api_test
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+// TestSearchRoles: GET /v1/bundles finds bundles by their documents' text and references,
+// each role seeing only what it may: an uploader its own, a counterpart what was delivered
+// to it (without the uploader or the other counterparts), legal staff every bundle.
+func TestSearchRoles(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	upload := func(who string, cps ...string) string {
+		code, body, _ := e.do(who, "POST", "/v1/bundles", bag(t, cps...))
+		if code != http.StatusCreated {
+			t.Fatalf("upload = %d %s", code, body)
+		}
+		return decode[pipeline.Status](t, body).Upload.BundleID
+	}
+	a := upload("alice", "nl-om", "es-fge")
+	b := upload("bob", "es-fge")
+	search := func(who, query string) (int, api.SearchResult) {
+		code, body, _ := e.do(who, "GET", "/v1/bundles?"+query, nil)
+		if code != http.StatusOK {
+			return code, api.SearchResult{}
+		}
+		return code, decode[api.SearchResult](t, body)
+	}
+	found := func(r api.SearchResult) []string {
+		var out []string
+		for _, x := range r.Bundles {
+			out = append(out, x.BundleID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	both := []string{a, b}
+	slices.Sort(both)
+	q := "q=" + url.QueryEscape("cocaine hydrochloride")
+	for _, tc := range []struct {
+		who, query string
+		want       []string
+	}{
+		{"legal", q, both},
+		{"legal", "q=nothing-like-this", nil},
+		{"alice", q, []string{a}},
+		{"bob", q, []string{b}},
+		{"nl-om", q, []string{a}},
+		{"es-fge", q, both},
+		{"nl-om", "counterpart=es-fge", nil}, // another counterpart's scope: nothing
+		{"legal", "counterpart=nl-om", []string{a}},
+		{"legal", "state=delivered", both},
+		{"legal", "state=answered", nil},
+		{"legal", "from=2000-01-01&to=2000-01-02", nil},
+	} {
+		code, r := search(tc.who, tc.query)
+		if code != http.StatusOK || !slices.Equal(found(r), tc.want) {
+			t.Errorf("GET /v1/bundles?%s as %s = %d %v, want %v", tc.query, tc.who, code, found(r), tc.want)
+		}
+	}
+	// What a counterpart sees of a bundle: its own delivery, not the uploader or the others.
+	_, r := search("nl-om", q)
+	if len(r.Bundles) != 1 || r.Bundles[0].Uploader != "" || !slices.Equal(r.Bundles[0].Counterparts, []string{"nl-om"}) ||
+		r.Bundles[0].Delivery != pipeline.DeliveryID(a, "nl-om") {
+		t.Errorf("counterpart's hit = %+v", r.Bundles)
+	}
+	_, r = search("legal", q)
+	for _, h := range r.Bundles {
+		if len(h.Documents) == 0 || !strings.Contains(h.Snippet, "[cocaine]") || h.State != pipeline.BundleDelivered {
+			t.Errorf("legal hit = %+v", h)
+		}
+	}
+	for _, bad := range []string{"state=lost", "limit=0", "limit=9999", "from=yesterday", "q=" + strings.Repeat("x", 1001)} {
+		if code, body, _ := e.do("legal", "GET", "/v1/bundles?"+bad, nil); code != http.StatusBadRequest {
+			t.Errorf("GET /v1/bundles?%.40s = %d %s, want 400", bad, code, body)
+		}
+	}
+	if code, _, _ := e.do("anon", "GET", "/v1/bundles", nil); code != http.StatusUnauthorized {
+		t.Errorf("anonymous search = %d, want 401", code)
+	}
+}

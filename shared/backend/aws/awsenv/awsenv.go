@@ -1,0 +1,174 @@
+// Package awsenv wires evx's pipeline over its AWS backends, for the Lambda functions and
+// for evx in AWS mode: the AWS counterpart of local.OpenNode.
+//
+// FromEnv reads the configuration once from the environment template.yaml sets; Open builds
+// the SDK clients from the SDK's standard configuration (config.LoadDefaultConfig: AWS_REGION,
+// AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, ..., the shared config files, so the same binary
+// talks to AWS or to an emulator) and the pipeline.Service over them. Open fetches the
+// signing key's public key from KMS: a missing key or missing permission fails Open, not the
+// first invocation.
+package awsenv
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/evx-project/evx/shared/backend/aws/dynamoledger"
+	"github.com/evx-project/evx/shared/backend/aws/dynamostate"
+	"github.com/evx-project/evx/shared/backend/aws/kmssign"
+	"github.com/evx-project/evx/shared/backend/aws/s3bags"
+	"github.com/evx-project/evx/shared/backend/aws/s3blob"
+	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
+	"github.com/evx-project/evx/shared/directory"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+// DefaultOrigin names the custody log of an AWS deployment in its checkpoints.
+const DefaultOrigin = "evx.aws/custody"
+
+// AcceptedQueue is the logical name of the queue between ingest and route (SQS name
+// <prefix>evx-accepted.fifo).
+const AcceptedQueue = "evx-accepted"
+
+// Config is what the functions read from their environment.
+type Config struct {
+	Bucket          string // EVX_BUCKET: the evidence bucket
+	CustodyTable    string // EVX_CUSTODY_TABLE
+	LogTable        string // EVX_LOG_TABLE
+	DeliveriesTable string // EVX_DELIVERIES_TABLE: uploads and deliveries (dynamostate)
+	SentTable       string // EVX_SENT_TABLE: sent dedup ids (sqsqueue.WithSentTable)
+	QueuePrefix     string // EVX_QUEUE_PREFIX
+	SigningKey      string // EVX_SIGNING_KEY: id, ARN or alias of the KMS signing key
+	// Directory is the counterpart directory file: EVX_DIRECTORY, else counterparts.yaml
+	// beside the bootstrap ($LAMBDA_TASK_ROOT), else in the working folder.
+	Directory string
+	// Fonts is the folder of the report fonts (report.LoadFonts), which the api function's
+	// deployment package ships beside the bootstrap: EVX_FONTS, else fonts/ beside the
+	// bootstrap ($LAMBDA_TASK_ROOT), else in the working folder.
+	Fonts  string
+	Origin string // EVX_ORIGIN; DefaultOrigin when unset
+	// Intake is set by the host, not read from the environment: the functions that ingest
+	// (ingest, and route for a bundle it finds not yet ingested) set
+	// pipeline.BagIntake(extract.Record(...), ...); the others leave it nil and so link
+	// neither bag validation nor text extraction (see pipeline.Config.Intake).
+	Intake *pipeline.Intake
+}
+
+// MissingError names the environment variables a function needs but was not given.
+type MissingError struct{ Vars []string }
+
+func (e *MissingError) Error() string {
+	return "missing environment variables: " + strings.Join(e.Vars, ", ")
+}
+
+// FromEnv reads the configuration with getenv (os.Getenv in the functions).
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		Bucket: getenv("EVX_BUCKET"), CustodyTable: getenv("EVX_CUSTODY_TABLE"), LogTable: getenv("EVX_LOG_TABLE"),
+		DeliveriesTable: getenv("EVX_DELIVERIES_TABLE"), SentTable: getenv("EVX_SENT_TABLE"),
+		QueuePrefix: getenv("EVX_QUEUE_PREFIX"), SigningKey: getenv("EVX_SIGNING_KEY"),
+		Directory: getenv("EVX_DIRECTORY"), Fonts: getenv("EVX_FONTS"), Origin: getenv("EVX_ORIGIN"),
+	}
+	var missing []string
+	for _, v := range []struct{ name, val string }{
+		{"EVX_BUCKET", c.Bucket}, {"EVX_CUSTODY_TABLE", c.CustodyTable}, {"EVX_LOG_TABLE", c.LogTable},
+		{"EVX_DELIVERIES_TABLE", c.DeliveriesTable}, {"EVX_SENT_TABLE", c.SentTable}, {"EVX_SIGNING_KEY", c.SigningKey},
+	} {
+		if v.val == "" {
+			missing = append(missing, v.name)
+		}
+	}
+	if missing != nil {
+		return c, &MissingError{Vars: missing}
+	}
+	root := getenv("LAMBDA_TASK_ROOT")
+	if c.Directory == "" {
+		c.Directory = filepath.Join(root, "counterparts.yaml")
+	}
+	if c.Fonts == "" {
+		c.Fonts = filepath.Join(root, "fonts")
+	}
+	if c.Origin == "" {
+		c.Origin = DefaultOrigin
+	}
+	return c, nil
+}
+
+// Env is evx on AWS: the clients, the backends and the service over them.
+type Env struct {
+	Config    Config
+	S3        *s3.Client
+	DynamoDB  *dynamodb.Client
+	SQS       *sqs.Client
+	KMS       *kms.Client
+	Blobs     *s3blob.Store
+	Ledger    *dynamoledger.Ledger
+	Signer    *kmssign.Signer
+	Queue     *sqsqueue.Queue
+	State     *dynamostate.Table // uploads, deliveries and upload sources
+	Bags      *s3bags.Bags
+	Directory *directory.Directory
+	Service   *pipeline.Service
+}
+
+// Open builds the clients and the service. log may be nil.
+func Open(ctx context.Context, c Config, log *slog.Logger) (*Env, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aws config: %w", err)
+	}
+	return OpenWith(ctx, c, cfg, log)
+}
+
+// OpenWith is Open with a given SDK configuration.
+func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (*Env, error) {
+	dir, err := directory.Load(c.Directory)
+	if err != nil {
+		return nil, fmt.Errorf("counterpart directory: %w", err)
+	}
+	e := &Env{Config: c, Directory: dir,
+		S3: s3.NewFromConfig(cfg), DynamoDB: dynamodb.NewFromConfig(cfg), SQS: sqs.NewFromConfig(cfg), KMS: kms.NewFromConfig(cfg)}
+	if e.Signer, err = kmssign.New(ctx, e.KMS, c.SigningKey); err != nil {
+		return nil, fmt.Errorf("signing key %s: %w", c.SigningKey, err)
+	}
+	e.Blobs = s3blob.New(e.S3, c.Bucket)
+	e.Ledger = dynamoledger.New(e.DynamoDB, c.CustodyTable, c.LogTable)
+	e.Queue = sqsqueue.New(e.SQS, sqsqueue.WithPrefix(c.QueuePrefix), sqsqueue.WithSentTable(e.DynamoDB, c.SentTable, sqsqueue.DefaultKeepSent))
+	e.State = dynamostate.New(e.DynamoDB, c.DeliveriesTable)
+	e.Bags = s3bags.New(e.S3, e.State)
+	e.Service, err = pipeline.New(pipeline.Config{
+		Blobs: e.Blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
+		Deliveries: e.State, Uploads: e.State, Bags: e.Bags, Origin: c.Origin, Log: log,
+		Intake: c.Intake,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Submit records the bag at bucket/key (version) as an upload: its source, then the upload
+// itself through Service.Submit. It returns the stored upload (an upload already known keeps
+// its state).
+func (e *Env) Submit(ctx context.Context, bucket, key, version, uploader string, size int64) (pipeline.Upload, error) {
+	if !strings.HasPrefix(key, s3bags.Prefix) {
+		return pipeline.Upload{}, fmt.Errorf("s3://%s/%s: uploads lie under %s", bucket, key, s3bags.Prefix)
+	}
+	if bucket != e.Config.Bucket {
+		return pipeline.Upload{}, fmt.Errorf("s3://%s/%s: not the evidence bucket %s", bucket, key, e.Config.Bucket)
+	}
+	id := s3bags.BundleID(bucket, key, version)
+	if err := e.State.SetSource(ctx, id, dynamostate.Source{Bucket: bucket, Key: key, Version: version}); err != nil {
+		return pipeline.Upload{}, err
+	}
+	return e.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: uploader, Size: size})
+}

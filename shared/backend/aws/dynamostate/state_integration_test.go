@@ -1,0 +1,74 @@
+//go:build integration
+
+package dynamostate_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/evx-project/evx/shared/backend/aws/dynamostate"
+	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/pipeline/statetest"
+)
+
+// newTable makes a fresh table with the keys template.yaml gives DeliveriesTable.
+func newTable(t *testing.T, endpoint string) *dynamostate.Table {
+	t.Helper()
+	ctx := context.Background()
+	db, err := dynamostate.NewClient(ctx, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	name := "t" + hex.EncodeToString(b[:]) + "-deliveries"
+	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: &name, BillingMode: types.BillingModePayPerRequest,
+		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("counterpart"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("delivery"), KeyType: types.KeyTypeRange}},
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("counterpart"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("delivery"), AttributeType: types.ScalarAttributeTypeS}},
+	}); err != nil {
+		t.Fatalf("create table: %v", err)
+	}
+	t.Cleanup(func() { db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &name}) })
+	return dynamostate.New(db, name)
+}
+
+func run(t *testing.T, endpoint string) {
+	if endpoint == "" {
+		t.Skip("no emulator endpoint: run through infra/integration.sh")
+	}
+	t.Run("uploads", func(t *testing.T) {
+		statetest.RunUploads(t, func(t *testing.T) pipeline.Uploads { return newTable(t, endpoint) })
+	})
+	t.Run("deliveries", func(t *testing.T) {
+		statetest.RunDeliveries(t, func(t *testing.T) pipeline.Deliveries { return newTable(t, endpoint) })
+	})
+	t.Run("source", func(t *testing.T) {
+		tb, ctx := newTable(t, endpoint), context.Background()
+		if _, err := tb.Source(ctx, "b1"); err == nil {
+			t.Fatal("Source of an unrecorded bundle: no error")
+		}
+		want := dynamostate.Source{Bucket: "bk", Key: "incoming/a.zip", Version: "v1"}
+		if err := tb.SetSource(ctx, "b1", want); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := tb.Source(ctx, "b1"); err != nil || got != want {
+			t.Errorf("Source = %+v, %v; want %+v", got, err, want)
+		}
+		if ds, err := tb.ListDeliveries(ctx, "#source"); err != nil || len(ds) != 0 {
+			t.Errorf("ListDeliveries(#source) = %v, %v; want none", ds, err)
+		}
+	})
+}
+
+func TestIntegrationStateMoto(t *testing.T) { run(t, os.Getenv("AWS_ENDPOINT_URL")) }
+
+func TestIntegrationStateDynamoDBLocal(t *testing.T) { run(t, os.Getenv("EVX_DYNAMODB_LOCAL_URL")) }

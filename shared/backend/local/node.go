@@ -1,0 +1,181 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/evx-project/evx/shared/backend/local/fileblob"
+	"github.com/evx-project/evx/shared/backend/local/keyfile"
+	"github.com/evx-project/evx/shared/backend/local/sqlitedb"
+	"github.com/evx-project/evx/shared/backend/local/sqliteledger"
+	"github.com/evx-project/evx/shared/backend/local/sqlitequeue"
+	"github.com/evx-project/evx/shared/backend/local/sqlitesearch"
+	"github.com/evx-project/evx/shared/backend/local/sqlitestate"
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/directory"
+	"github.com/evx-project/evx/shared/extract"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+// DefaultDataDir is the data folder used when none is given.
+const DefaultDataDir = ".evx"
+
+// DataDirEnv names the environment variable that overrides DefaultDataDir.
+const DataDirEnv = "EVX_DATA"
+
+// DefaultOrigin names the embedded custody log in its checkpoints.
+const DefaultOrigin = "evx.local/custody"
+
+// Layout of the data folder.
+const (
+	DatabaseFile = "evx.db"      // ledger, queues, uploads and deliveries tables
+	KeyFile      = "signing.key" // Ed25519 private key, PEM PKCS #8, mode 0600
+	BlobsDir     = "blobs"       // content-addressed documents and extraction results
+	UploadsDir   = "uploads"     // uploaded bags awaiting (or kept after) ingest
+)
+
+// NodeOptions configure OpenNode; zero values mean the defaults.
+type NodeOptions struct {
+	// Directory is the counterpart directory file (YAML, see directory.Load); required unless
+	// Counterparts is set.
+	Directory string
+	// Counterparts, if not nil, is used instead of loading Directory.
+	Counterparts *directory.Directory
+	// Origin names the custody log; DefaultOrigin when empty.
+	Origin string
+	// Clock stamps events, deadlines and queue times; time.Now when nil.
+	Clock pipeline.Clock
+	// ReceiptWindow: see pipeline.Config.
+	ReceiptWindow time.Duration
+	// MaxUploadSize bounds one upload's bytes; 0 means no bound.
+	MaxUploadSize int64
+	Log           *slog.Logger
+}
+
+// Node is evx's embedded single-machine deployment: one data folder holding the blobs, the
+// uploaded bags, the signing key and one SQLite database (custody ledger, queues, uploads and
+// deliveries), and the pipeline service wired over them. Close releases the database.
+type Node struct {
+	Dir        string
+	DB         *sql.DB
+	Blobs      *fileblob.Store
+	Ledger     *sqliteledger.Ledger
+	Queue      *sqlitequeue.Queue
+	Uploads    *sqlitestate.Uploads
+	Deliveries *sqlitestate.Deliveries
+	Search     *sqlitesearch.Index
+	Directory  *directory.Directory
+	Signer     *keyfile.Signer
+	// Service runs the use cases; everything above is its ports.
+	Service *pipeline.Service
+}
+
+// DefaultMaxReceives is how often the node's queue hands a message out before moving it to
+// the dead-letter queue.
+const DefaultMaxReceives = 5
+
+// DataDir returns the data folder to use: flag if not empty, else $EVX_DATA, else ".evx".
+func DataDir(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if env := os.Getenv(DataDirEnv); env != "" {
+		return env
+	}
+	return DefaultDataDir
+}
+
+// OpenNode opens (creating on first run) the data folder dir: the folder itself with mode
+// 0700, the signing key (created 0600 on first run; a key readable by others is refused with a
+// *KeyPermissionError), the database, the blob store and the uploads folder, from which it
+// removes what an interrupted write left behind. It does not resume pending work: call
+// Service.Resume.
+func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	dirs := opt.Counterparts
+	if dirs == nil {
+		if opt.Directory == "" {
+			return nil, errors.New("no counterpart directory given")
+		}
+		if dirs, err = directory.Load(opt.Directory); err != nil {
+			return nil, err
+		}
+	}
+	signer, err := keyfile.LoadOrCreate(filepath.Join(dir, KeyFile))
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlitedb.Open(ctx, filepath.Join(dir, DatabaseFile))
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+	n = &Node{Dir: dir, DB: db, Directory: dirs, Signer: signer}
+	if n.Blobs, err = fileblob.New(filepath.Join(dir, BlobsDir)); err != nil {
+		return nil, err
+	}
+	if _, err = n.Blobs.RemoveTemp(); err != nil {
+		return nil, err
+	}
+	if n.Ledger, err = sqliteledger.New(ctx, db); err != nil {
+		return nil, err
+	}
+	q, err := sqlitequeue.New(ctx, db, opt.Clock)
+	if err != nil {
+		return nil, err
+	}
+	n.Queue = q.WithDeadLetter(DefaultMaxReceives)
+	if n.Uploads, err = sqlitestate.NewUploads(ctx, db, filepath.Join(dir, UploadsDir)); err != nil {
+		return nil, err
+	}
+	n.Uploads.MaxSize = opt.MaxUploadSize
+	if _, err = n.Uploads.RemoveTemp(); err != nil {
+		return nil, err
+	}
+	if n.Deliveries, err = sqlitestate.NewDeliveries(ctx, db); err != nil {
+		return nil, err
+	}
+	origin := opt.Origin
+	if origin == "" {
+		origin = DefaultOrigin
+	}
+	n.Service, err = pipeline.New(pipeline.Config{
+		Blobs: n.Blobs, Ledger: n.Ledger, Signer: signer, Queue: n.Queue, Directory: dirs,
+		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Origin: origin,
+		Intake: pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}),
+		Clock:  opt.Clock, ReceiptWindow: opt.ReceiptWindow, Log: opt.Log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if n.Search, err = sqlitesearch.New(ctx, db); err != nil {
+		return nil, err
+	}
+	n.Service.WithSearch(n.Search)
+	return n, nil
+}
+
+// Reindex adds to the search index every accepted bundle it lacks (bundles accepted before
+// the index existed, or whose indexing failed), and returns how many.
+func (n *Node) Reindex(ctx context.Context) (int, error) {
+	ups, err := n.Uploads.Accepted(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return n.Service.Reindex(ctx, ups)
+}
+
+// Close closes the database.
+func (n *Node) Close() error { return n.DB.Close() }

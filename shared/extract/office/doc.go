@@ -1,0 +1,3 @@
+package office
+
+//go:generate go run gen_testdata.go

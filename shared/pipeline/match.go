@@ -1,0 +1,580 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/identify"
+)
+
+// The custody events of the identifier index. They use only fields every trail reader
+// knows (actor, counterpart, reference, reasons), so adding them changes no event's
+// canonical form; Reasons hold "name=value" members, listed in docs/identifiers.md.
+const (
+	// IdentifiersIndexed, on a bundle's trail: its identifiers entered the index; reasons
+	// identifiers=N, look_alikes=N, matching=allowed|none, matching_source=bag-info|handling-code.
+	IdentifiersIndexed custody.EventType = "IdentifiersIndexed"
+	// IdentifierQuery, on the asking agency's matching subject: one identifier asked for;
+	// reasons type=, keyed_hash=, outcome=hit|no-hit, holders=N.
+	IdentifierQuery custody.EventType = "IdentifierQuery"
+	// IdentifierMatched, on the holding agency's matching subject: another agency's query hit
+	// one of its identifiers; Counterpart names the asker, Reference the match reference.
+	IdentifierMatched custody.EventType = "IdentifierMatched"
+)
+
+// BagInfoMatching is the bag-info.txt field by which the sending agency allows its
+// evidence to be matched: "allowed" or "none".
+const BagInfoMatching = "EVX-Matching"
+
+// MatchingDefault is what a bundle without EVX-Matching gets: allowed for handling codes H0
+// and H1, none for H2, H3 and a bundle without a handling code.
+func MatchingDefault(handlingCode string) bool { return handlingCode == "H0" || handlingCode == "H1" }
+
+// IndexedBundle is the index's record of one bundle.
+type IndexedBundle struct {
+	BundleID string
+	// Agency holds the bundle's evidence: the agency that sent it.
+	Agency string
+	// Matching: other agencies' queries may hit it (EVX-Matching, or its default).
+	Matching    bool
+	Identifiers int
+}
+
+// IndexEntry is one identifier of a bundle as the index stores it: no value, only its
+// keyed hash (identify.Key) and type.
+type IndexEntry struct {
+	Key  [32]byte
+	Type identify.Type
+}
+
+// Holding is one bundle holding a keyed hash.
+type Holding struct {
+	BundleID string
+	Agency   string
+	Matching bool
+}
+
+// IdentifierIndex is the keyed hit/no-hit index.
+//
+// AddBundle records b and its entries (each key once per bundle) in one transaction;
+// adding a bundle already there changes nothing and returns nil. Lookup returns at most max
+// holdings of key, in no order. Bundle returns the record of a bundle or an error wrapping
+// ErrNotFound.
+type IdentifierIndex interface {
+	AddBundle(ctx context.Context, b IndexedBundle, entries []IndexEntry) error
+	Lookup(ctx context.Context, key [32]byte, max int) ([]Holding, error)
+	Bundle(ctx context.Context, bundleID string) (IndexedBundle, error)
+}
+
+// MatchLimits bound matching. Zero fields take the defaults.
+type MatchLimits struct {
+	PerHour  int // queries of one agency per hour; default 100
+	PerDay   int // queries of one agency per UTC day; default 500
+	MaxBatch int // identifiers in one Match call; default 50
+	// MaxRecord caps an extraction record read for indexing; default 17 MiB.
+	MaxRecord int64
+}
+
+func (l MatchLimits) withDefaults() MatchLimits {
+	if l.PerHour <= 0 {
+		l.PerHour = 100
+	}
+	if l.PerDay <= 0 {
+		l.PerDay = 500
+	}
+	if l.MaxBatch <= 0 {
+		l.MaxBatch = 50
+	}
+	if l.MaxRecord <= 0 {
+		l.MaxRecord = 17 << 20
+	}
+	return l
+}
+
+// MatchConfig holds the ports of a Matcher.
+type MatchConfig struct {
+	Index     IdentifierIndex
+	Ledger    custody.Ledger
+	Signer    custody.Signer
+	Blobs     BlobStore
+	Bags      Bags
+	Queue     Queue
+	Directory Directory
+	// Secret keys the index (identify.Key); at least identify.MinSecret bytes, kept like
+	// the signing key.
+	Secret []byte
+	// Agency is the deployment's own agency: the holder of the bundles its uploaders send.
+	Agency string
+	Origin string
+	Clock  Clock
+	Limits MatchLimits
+}
+
+// Matcher indexes accepted bundles' identifiers and answers hit/no-hit queries.
+type Matcher struct {
+	c      MatchConfig
+	keeper *custody.Keeper
+}
+
+// NewMatcher checks c and returns the Matcher.
+func NewMatcher(c MatchConfig) (*Matcher, error) {
+	switch {
+	case c.Index == nil || c.Ledger == nil || c.Signer == nil || c.Blobs == nil || c.Bags == nil || c.Queue == nil || c.Directory == nil:
+		return nil, errors.New("match config: every port is required")
+	case len(c.Secret) < identify.MinSecret:
+		return nil, fmt.Errorf("match config: index secret of %d bytes, want at least %d", len(c.Secret), identify.MinSecret)
+	case c.Agency == "" || c.Origin == "":
+		return nil, errors.New("match config: Agency and Origin are required")
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	c.Limits = c.Limits.withDefaults()
+	return &Matcher{c: c, keeper: &custody.Keeper{Ledger: c.Ledger, Signer: c.Signer, Origin: c.Origin, Now: c.Clock}}, nil
+}
+
+// NotAcceptedError: only accepted bundles are indexed.
+type NotAcceptedError struct{ BundleID string }
+
+func (e *NotAcceptedError) Error() string {
+	return fmt.Sprintf("bundle %s is not accepted: nothing to index", e.BundleID)
+}
+
+// IndexBundle puts the identifiers of an accepted bundle's documents into the index and
+// records IdentifiersIndexed on its trail; a bundle whose trail already records it is left
+// as it is. It reads each document's stored extraction record (identify.FromRecord, phone
+// regions from the requesting and requested states) and the bag's EVX-Matching field.
+// Running it again after a crash completes what the first run began.
+func (m *Matcher) IndexBundle(ctx context.Context, bundleID string) (IndexedBundle, error) {
+	trail, err := m.c.Ledger.Events(ctx, bundleID)
+	if err != nil {
+		return IndexedBundle{}, fmt.Errorf("read trail of %s: %w", bundleID, err)
+	}
+	acc, ok := find(trail, ofType(custody.SubmissionAcceptance))
+	if !ok {
+		return IndexedBundle{}, &NotAcceptedError{BundleID: bundleID}
+	}
+	if _, done := find(trail, ofType(IdentifiersIndexed)); done {
+		return m.c.Index.Bundle(ctx, bundleID)
+	}
+	req := acc.Event.Details.Request
+	if req == nil {
+		req = &custody.Request{}
+	}
+	matching, source, err := m.matching(ctx, bundleID, req.HandlingCode)
+	if err != nil {
+		return IndexedBundle{}, err
+	}
+	var regions []string
+	for _, s := range []string{req.RequestingState, req.RequestedState} {
+		if len(s) == 2 {
+			regions = append(regions, strings.ToUpper(s))
+		}
+	}
+	seen := map[[32]byte]bool{}
+	var entries []IndexEntry
+	looks := 0
+	for _, d := range acc.Event.Details.Documents {
+		if d.Extraction == "" {
+			continue
+		}
+		res, err := m.scanRecord(ctx, d.Extraction, regions)
+		if err != nil {
+			return IndexedBundle{}, fmt.Errorf("index %s: %s: %w", bundleID, d.Name, err)
+		}
+		looks += len(res.LookAlikes)
+		for _, f := range res.Identifiers {
+			k := identify.Key(m.c.Secret, f.Type, f.Value)
+			if !seen[k] {
+				seen[k] = true
+				entries = append(entries, IndexEntry{Key: k, Type: f.Type})
+			}
+		}
+	}
+	b := IndexedBundle{BundleID: bundleID, Agency: m.c.Agency, Matching: matching, Identifiers: len(entries)}
+	if err := m.c.Index.AddBundle(ctx, b, entries); err != nil {
+		return IndexedBundle{}, fmt.Errorf("index %s: %w", bundleID, err)
+	}
+	allowed := "none"
+	if matching {
+		allowed = "allowed"
+	}
+	_, err = m.keeper.Record(ctx, bundleID, IdentifiersIndexed, system("index"), custody.Details{Reasons: []string{
+		"identifiers=" + strconv.Itoa(len(entries)), "look_alikes=" + strconv.Itoa(looks),
+		"matching=" + allowed, "matching_source=" + source,
+	}})
+	if err != nil {
+		return IndexedBundle{}, err
+	}
+	return b, nil
+}
+
+// matching reads EVX-Matching from the stored bag; without it the handling code decides.
+func (m *Matcher) matching(ctx context.Context, bundleID, handlingCode string) (bool, string, error) {
+	bag, err := m.c.Bags.OpenBag(ctx, bundleID, bagit.Limits{})
+	if err != nil {
+		return false, "", fmt.Errorf("open bag of %s: %w", bundleID, err)
+	}
+	defer bag.Close()
+	rep, err := bag.Validate(bagit.Options{Mode: bagit.ModeEVX})
+	if err != nil {
+		return false, "", fmt.Errorf("read bag of %s: %w", bundleID, err)
+	}
+	switch v := strings.ToLower(strings.TrimSpace(rep.Info.First(BagInfoMatching))); v {
+	case "allowed":
+		return true, "bag-info", nil
+	case "none":
+		return false, "bag-info", nil
+	case "":
+		return MatchingDefault(handlingCode), "handling-code", nil
+	default:
+		// A value evx does not know allows nothing.
+		return false, "bag-info", nil
+	}
+}
+
+func (m *Matcher) scanRecord(ctx context.Context, sum string, regions []string) (*identify.Result, error) {
+	rc, err := m.c.Blobs.Open(ctx, sum)
+	if err != nil {
+		return nil, fmt.Errorf("open extraction %s: %w", sum, err)
+	}
+	defer rc.Close()
+	rec, err := io.ReadAll(io.LimitReader(rc, m.c.Limits.MaxRecord+1))
+	if err != nil {
+		return nil, fmt.Errorf("read extraction %s: %w", sum, err)
+	}
+	if int64(len(rec)) > m.c.Limits.MaxRecord {
+		return nil, fmt.Errorf("extraction %s larger than %d bytes", sum, m.c.Limits.MaxRecord)
+	}
+	opt := identify.Options{Regions: regions, MaxInput: int(m.c.Limits.MaxRecord) - 1<<20}
+	return identify.FromRecord(rec, opt)
+}
+
+// Asker is who asks the index.
+type Asker struct {
+	// Agency asking: a counterpart's directory id, or the deployment's own Agency.
+	Agency string
+	// Person: the user or counterpart identity that sent the query.
+	Person string
+}
+
+// Query is one identifier asked for.
+type Query struct {
+	Type  identify.Type `json:"type"`
+	Value string        `json:"value"`
+}
+
+// Outcome is the answer to one query.
+type Outcome struct {
+	Type identify.Type `json:"type"`
+	// Value is the normalised value asked for; empty when it is no identifier.
+	Value string `json:"value,omitempty"`
+	// Result is "hit", "no-hit" or "invalid" (Reason says why; nothing is looked up).
+	Result string `json:"result"`
+	Reason string `json:"reason,omitempty"`
+	// Holders: for a hit, which agency holds the identifier and the reference to request it
+	// under (never a bundle id or a document).
+	Holders []MatchHolder `json:"holders,omitempty"`
+	// Own lists the asker's own bundles holding it: shown to the agency's legal staff and
+	// uploaders only.
+	Own []string `json:"own_bundles,omitempty"`
+}
+
+// MatchHolder is an agency that holds a queried identifier.
+type MatchHolder struct {
+	Agency    string `json:"agency"`
+	Reference string `json:"reference"`
+}
+
+// MatchRefusedError: the agency may not match (unknown, inactive, or without the
+// directory's matching flag).
+type MatchRefusedError struct {
+	Agency string
+	Reason string
+}
+
+func (e *MatchRefusedError) Error() string {
+	return fmt.Sprintf("agency %q may not match identifiers: %s", e.Agency, e.Reason)
+}
+
+// RateLimitError: the agency asked more than its limit allows.
+type RateLimitError struct {
+	Agency string
+	Window string // "hour" or "day"
+	Limit  int
+	Used   int
+	// RetryAfter is when the window has room again.
+	RetryAfter time.Time
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("agency %q has used %d of its %d identifier queries per %s; try again after %s",
+		e.Agency, e.Used, e.Limit, e.Window, e.RetryAfter.UTC().Format(time.RFC3339))
+}
+
+// BatchError: more identifiers in one call than MatchLimits.MaxBatch.
+type BatchError struct{ Got, Max int }
+
+func (e *BatchError) Error() string {
+	return fmt.Sprintf("%d identifiers in one query, at most %d", e.Got, e.Max)
+}
+
+// MatchSubject is the custody subject of an agency's matching on one UTC day: its queries
+// and the hits on its identifiers are events there, not on any bundle, and one day's trail
+// is bounded by the daily limit.
+func MatchSubject(agency string, day time.Time) string {
+	return "match:" + agency + ":" + day.UTC().Format("2006-01-02")
+}
+
+// NoticeQueue is the queue on which the holding agency is told of a hit: a counterpart's
+// own queue, or "match-notices" for the deployment's agency.
+func (m *Matcher) NoticeQueue(agency string) string {
+	if agency == m.c.Agency {
+		return "match-notices"
+	}
+	return QueueName(agency)
+}
+
+// Match answers queries for asker: hit or no hit, and for a hit the holding agencies with
+// a reference to request under; the asker's own bundles only when the asker is the
+// deployment's own agency. Each identifier asked is an IdentifierQuery event on the asker's
+// matching subject; each hit an IdentifierMatched event on the holder's and a notice on its
+// queue. Invalid identifiers are answered "invalid" and neither looked up nor counted.
+// Errors: *MatchRefusedError, *RateLimitError, *BatchError, or a port's.
+func (m *Matcher) Match(ctx context.Context, asker Asker, queries []Query) ([]Outcome, error) {
+	if len(queries) > m.c.Limits.MaxBatch {
+		return nil, &BatchError{Got: len(queries), Max: m.c.Limits.MaxBatch}
+	}
+	home := asker.Agency == m.c.Agency
+	kind := custody.ActorUser
+	if !home {
+		kind = custody.ActorCounterpart
+		cp, err := m.c.Directory.Counterpart(ctx, asker.Agency)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return nil, &MatchRefusedError{Agency: asker.Agency, Reason: "not in the directory"}
+		case err != nil:
+			return nil, err
+		case !cp.Active:
+			return nil, &MatchRefusedError{Agency: asker.Agency, Reason: "inactive in the directory"}
+		case !cp.Matching:
+			return nil, &MatchRefusedError{Agency: asker.Agency, Reason: "the directory does not allow it to match (matching: true)"}
+		}
+	}
+	outcomes := make([]Outcome, len(queries))
+	var valid []int
+	for i, q := range queries {
+		f, err := identify.Parse(q.Type, q.Value)
+		outcomes[i] = Outcome{Type: q.Type}
+		if err != nil {
+			outcomes[i].Result, outcomes[i].Reason = "invalid", err.Error()
+			continue
+		}
+		outcomes[i].Value = f.Value
+		valid = append(valid, i)
+	}
+	if len(valid) == 0 {
+		return outcomes, nil
+	}
+	now := m.c.Clock().UTC()
+	subject := MatchSubject(asker.Agency, now)
+	if err := m.checkRate(ctx, asker.Agency, subject, now, len(valid)); err != nil {
+		return nil, err
+	}
+	actor := custody.Actor{Kind: kind, ID: asker.Person}
+	for _, i := range valid {
+		o := &outcomes[i]
+		key := identify.Key(m.c.Secret, o.Type, o.Value)
+		hs, err := m.c.Index.Lookup(ctx, key, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("look up: %w", err)
+		}
+		holders := map[string]bool{}
+		for _, h := range hs {
+			switch {
+			case home && h.Agency == m.c.Agency:
+				o.Own = append(o.Own, h.BundleID)
+			case h.Matching && h.Agency != asker.Agency:
+				holders[h.Agency] = true
+			}
+		}
+		for _, a := range slices.Sorted(mapsKeys(holders)) {
+			o.Holders = append(o.Holders, MatchHolder{Agency: a, Reference: m.reference(a, key)})
+		}
+		slices.Sort(o.Own)
+		o.Result = "no-hit"
+		if len(o.Holders) > 0 {
+			o.Result = "hit"
+		}
+		hash := hex.EncodeToString(key[:])
+		_, err = m.keeper.Record(ctx, subject, IdentifierQuery, actor, custody.Details{
+			Counterpart: asker.Agency,
+			Reasons: []string{"type=" + string(o.Type), "keyed_hash=" + hash, "outcome=" + o.Result,
+				"holders=" + strconv.Itoa(len(o.Holders))},
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range o.Holders {
+			if err := m.notify(ctx, asker, actor, h, o.Type, hash, now); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return outcomes, nil
+}
+
+func mapsKeys(m map[string]bool) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// reference is what the asker quotes to request a hit: per holder and identifier, opaque
+// to anyone without the secret; the holder finds its bundles by asking for the identifier.
+func (m *Matcher) reference(agency string, key [32]byte) string {
+	mac := hmac.New(sha256.New, m.c.Secret)
+	mac.Write([]byte("evx match reference v1\x00" + agency + "\x00"))
+	mac.Write(key[:])
+	return "evx-hit-" + hex.EncodeToString(mac.Sum(nil)[:10])
+}
+
+// MatchNotice is the message a holding agency receives on a hit.
+type MatchNotice struct {
+	Type      string        `json:"type"` // "identifier-matched"
+	Asker     string        `json:"asking_agency"`
+	Person    string        `json:"asked_by"`
+	Kind      identify.Type `json:"identifier_type"`
+	KeyedHash string        `json:"keyed_hash"`
+	Reference string        `json:"reference"`
+	Time      string        `json:"time"`
+	Event     string        `json:"event"` // hash of the IdentifierMatched event
+}
+
+func (m *Matcher) notify(ctx context.Context, asker Asker, actor custody.Actor, h MatchHolder, t identify.Type, hash string, now time.Time) error {
+	en, err := m.keeper.Record(ctx, MatchSubject(h.Agency, now), IdentifierMatched, actor, custody.Details{
+		Counterpart: asker.Agency, Reference: h.Reference,
+		Reasons: []string{"type=" + string(t), "keyed_hash=" + hash, "outcome=hit"},
+	})
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(MatchNotice{Type: "identifier-matched", Asker: asker.Agency, Person: asker.Person, Kind: t,
+		KeyedHash: hash, Reference: h.Reference, Time: en.Event.Time.Format(custody.TimeFormat), Event: en.Event.Hash})
+	if err != nil {
+		return err
+	}
+	if err := m.c.Queue.Send(ctx, m.NoticeQueue(h.Agency), en.Event.Hash, body); err != nil {
+		return fmt.Errorf("notify %s: %w", h.Agency, err)
+	}
+	return nil
+}
+
+// checkRate counts the agency's queries today (its matching subject's trail) and in the
+// last hour (today's and, before 01:00, yesterday's) against the limits.
+func (m *Matcher) checkRate(ctx context.Context, agency, subject string, now time.Time, n int) error {
+	lim := m.c.Limits
+	count := func(subject string, since time.Time) (int, time.Time, error) {
+		es, err := m.c.Ledger.Events(ctx, subject)
+		if err != nil {
+			return 0, time.Time{}, err
+		}
+		c := 0
+		var oldest time.Time
+		for _, e := range es {
+			if e.Event.Type == IdentifierQuery && !e.Event.Time.Before(since) {
+				if c == 0 {
+					oldest = e.Event.Time
+				}
+				c++
+			}
+		}
+		return c, oldest, nil
+	}
+	day := now.Truncate(24 * time.Hour)
+	today, _, err := count(subject, day)
+	if err != nil {
+		return err
+	}
+	if today+n > lim.PerDay {
+		return &RateLimitError{Agency: agency, Window: "day", Limit: lim.PerDay, Used: today, RetryAfter: day.Add(24 * time.Hour)}
+	}
+	hourAgo := now.Add(-time.Hour)
+	hour, oldest, err := count(subject, hourAgo)
+	if err != nil {
+		return err
+	}
+	if hourAgo.Before(day) {
+		y, yo, err := count(MatchSubject(agency, hourAgo), hourAgo)
+		if err != nil {
+			return err
+		}
+		if y > 0 {
+			oldest = yo
+		}
+		hour += y
+	}
+	if hour+n > lim.PerHour {
+		return &RateLimitError{Agency: agency, Window: "hour", Limit: lim.PerHour, Used: hour, RetryAfter: oldest.Add(time.Hour)}
+	}
+	return nil
+}
+
+// Backfill indexes every bundle of ids not yet indexed (bundles accepted before the index
+// existed) and returns how many it indexed; bundles that are not accepted are skipped.
+func (m *Matcher) Backfill(ctx context.Context, ids []string) (int, error) {
+	n := 0
+	for _, id := range ids {
+		trail, err := m.c.Ledger.Events(ctx, id)
+		if err != nil {
+			return n, err
+		}
+		if _, done := find(trail, ofType(IdentifiersIndexed)); done {
+			continue
+		}
+		if _, err := m.IndexBundle(ctx, id); err != nil {
+			var na *NotAcceptedError
+			if errors.As(err, &na) {
+				continue
+			}
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Notices returns the hits on agency's identifiers recorded on the given UTC day: the
+// IdentifierMatched events of its matching subject.
+func (m *Matcher) Notices(ctx context.Context, agency string, day time.Time) ([]custody.Event, error) {
+	es, err := m.c.Ledger.Events(ctx, MatchSubject(agency, day))
+	if err != nil {
+		return nil, err
+	}
+	var out []custody.Event
+	for _, e := range es {
+		if e.Event.Type == IdentifierMatched {
+			out = append(out, e.Event)
+		}
+	}
+	return out, nil
+}
+
+// Agency is the deployment's own agency.
+func (m *Matcher) Agency() string { return m.c.Agency }

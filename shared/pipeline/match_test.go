@@ -1,0 +1,179 @@
+package pipeline_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/directory"
+	"github.com/evx-project/evx/shared/identify"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+const homeAgency = "nl-politie"
+
+func matchDirectory(t testing.TB) *directory.Directory {
+	d, err := directory.New([]pipeline.Counterpart{
+		{ID: "nl-om", Name: "Openbaar Ministerie", Country: "NL", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1", "H2", "H3"}, Active: true},
+		{ID: "co-fgn", Name: "Fiscalía General de la Nación", Country: "CO", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1", "H2", "H3"}, Active: true, Matching: true},
+		{ID: "es-fge", Name: "Fiscalía Especial Antidroga", Country: "ES", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0"}, Active: false, Matching: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// matchBundle uploads and processes a bag holding one document with text and returns its id.
+func matchBundle(t *testing.T, n *local.Node, text, code, matching string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "report.txt")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := bagit.Info{
+		{Label: bagit.LabelCounterpart, Value: "nl-om"},
+		{Label: bagit.LabelRequestingState, Value: "NL"},
+		{Label: bagit.LabelRequestedState, Value: "CO"},
+		{Label: bagit.LabelLegalBasis, Value: "EU-EIO"},
+		{Label: bagit.LabelHandlingCode, Value: code},
+	}
+	if matching != "" {
+		in = append(in, bagit.Field{Label: pipeline.BagInfoMatching, Value: matching})
+	}
+	id := upload(t, n, makeBag(t, []string{p}, in))
+	if st, err := n.Service.Process(context.Background(), id); err != nil || st.Ingest == nil || !st.Ingest.Accepted {
+		t.Fatalf("Process(%s) = %+v, %v", id, st, err)
+	}
+	return id
+}
+
+func TestMatch(t *testing.T) {
+	ctx := context.Background()
+	clock := newClock()
+	n, err := local.OpenNode(ctx, t.TempDir(), local.NodeOptions{Counterparts: matchDirectory(t), Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	// Bundles accepted before the index exists are backfilled.
+	h1 := matchBundle(t, n, "Seizure report: container CSQU 305438 3, tel. 06 1234 5678\n", "H1", "")
+	h3 := matchBundle(t, n, "Container CSQU3054383 again; MSCU1234566 too\n", "H3", "")
+	h2 := matchBundle(t, n, "Payment from IBAN NL91 ABNA 0417 1643 00\n", "H2", "allowed")
+	h0 := matchBundle(t, n, "Container MSCU1234566\n", "H0", "none")
+
+	m, idx, err := n.OpenMatcher(ctx, homeAgency, clock.Now, pipeline.MatchLimits{PerHour: 6, PerDay: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := n.BackfillIndex(ctx, m); err != nil || got != 4 {
+		t.Fatalf("BackfillIndex = %d, %v; want 4", got, err)
+	}
+	if got, err := n.BackfillIndex(ctx, m); err != nil || got != 0 {
+		t.Fatalf("second BackfillIndex = %d, %v; want 0", got, err)
+	}
+	wantMatching := map[string]bool{h1: true, h3: false, h2: true, h0: false}
+	for id, want := range wantMatching {
+		b, err := idx.Bundle(ctx, id)
+		if err != nil || b.Matching != want || b.Agency != homeAgency {
+			t.Errorf("index bundle %s = %+v, %v; want matching %v", id, b, err, want)
+		}
+		es, _ := n.Ledger.Events(ctx, id)
+		if last := es[len(es)-1].Event; last.Type != pipeline.IdentifiersIndexed {
+			t.Errorf("trail of %s ends with %s, want IdentifiersIndexed", id, last.Type)
+		}
+	}
+	if entries, _, _ := idx.Count(ctx); entries != 6 {
+		t.Errorf("index entries = %d, want 6 (2 + 2 + 1 + 1)", entries)
+	}
+
+	co := pipeline.Asker{Agency: "co-fgn", Person: "fiscal-7"}
+	out, err := m.Match(ctx, co, []pipeline.Query{
+		{Type: identify.Container, Value: "CSQU 305438-3"}, // H1 (allowed) and H3 (none): a hit
+		{Type: identify.Container, Value: "MSCU1234566"},   // H3 and H0 with EVX-Matching none: no hit
+		{Type: identify.IBAN, Value: "NL91ABNA0417164300"}, // H2 with EVX-Matching allowed: a hit
+		{Type: identify.Phone, Value: "+31612345678"},      // national number, region from the states
+		{Type: identify.Container, Value: "CSQU3054384"},   // check digit fails
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"hit", "no-hit", "hit", "hit", "invalid"}
+	for i, o := range out {
+		if o.Result != want[i] {
+			t.Errorf("Match[%d] %s %s = %s, want %s", i, o.Type, o.Value, o.Result, want[i])
+		}
+		if len(o.Own) != 0 {
+			t.Errorf("Match[%d] shows own bundles %v to another agency", i, o.Own)
+		}
+		for _, h := range o.Holders {
+			if h.Agency != homeAgency || !strings.HasPrefix(h.Reference, "evx-hit-") || strings.Contains(h.Reference, h1) {
+				t.Errorf("Match[%d] holder %+v", i, h)
+			}
+		}
+	}
+	// Every identifier asked (four valid ones) is an event on the asker's subject; every hit
+	// one on the holder's, with a notice on its queue.
+	subject := pipeline.MatchSubject("co-fgn", clock.Now())
+	es, err := n.Ledger.Events(ctx, subject)
+	if err != nil || len(es) != 4 {
+		t.Fatalf("events of %s = %d, %v; want 4", subject, len(es), err)
+	}
+	for _, e := range es {
+		ev := e.Event
+		if ev.Type != pipeline.IdentifierQuery || ev.Actor.ID != "fiscal-7" || ev.Details.Counterpart != "co-fgn" ||
+			!strings.HasPrefix(ev.Details.Reasons[1], "keyed_hash=") || strings.Contains(strings.Join(ev.Details.Reasons, " "), "CSQU") {
+			t.Errorf("query event %+v", ev)
+		}
+	}
+	// The matching subject's trail verifies like a bundle's: chain, signatures, log proofs.
+	if rep, err := n.Service.Verify(ctx, subject, custody.VerifyOptions{}); err != nil || rep.Events != 4 {
+		t.Fatalf("Verify(%s) = %+v, %v", subject, rep, err)
+	}
+	hits, _ := n.Ledger.Events(ctx, pipeline.MatchSubject(homeAgency, clock.Now()))
+	if len(hits) != 3 || hits[0].Event.Type != pipeline.IdentifierMatched || hits[0].Event.Details.Counterpart != "co-fgn" {
+		t.Fatalf("holder's subject = %d events: %+v", len(hits), hits)
+	}
+	msgs, err := n.Queue.Receive(ctx, m.NoticeQueue(homeAgency), 10, time.Minute)
+	if err != nil || len(msgs) != 3 || !strings.Contains(string(msgs[0].Body), `"asking_agency":"co-fgn"`) {
+		t.Fatalf("notices = %d, %v", len(msgs), err)
+	}
+
+	// Within the agency, its own bundles are shown, whatever their matching setting.
+	own, err := m.Match(ctx, pipeline.Asker{Agency: homeAgency, Person: "analyst-1"}, []pipeline.Query{{Type: identify.Container, Value: "MSCU1234566"}})
+	if err != nil || len(own[0].Own) != 2 || own[0].Result != "no-hit" {
+		t.Fatalf("own Match = %+v, %v; want bundles %s and %s", own, err, h3, h0)
+	}
+
+	// Refusals.
+	for _, a := range []pipeline.Asker{{Agency: "nl-om"}, {Agency: "es-fge"}, {Agency: "xx-none"}} {
+		var re *pipeline.MatchRefusedError
+		if _, err := m.Match(ctx, a, []pipeline.Query{{Type: identify.Container, Value: "CSQU3054383"}}); !errors.As(err, &re) {
+			t.Errorf("Match as %s = %v, want *MatchRefusedError", a.Agency, err)
+		}
+	}
+	// Rate limit: 4 used of 6 per hour; 3 more are refused, and nothing is recorded.
+	var rl *pipeline.RateLimitError
+	three := []pipeline.Query{{Type: identify.Container, Value: "CSQU3054383"}, {Type: identify.IMO, Value: "9074729"}, {Type: identify.Email, Value: "a@example.org"}}
+	if _, err := m.Match(ctx, co, three); !errors.As(err, &rl) || rl.Window != "hour" || rl.Used != 4 {
+		t.Fatalf("Match over the hourly limit = %v, want *RateLimitError (hour, 4 used)", err)
+	}
+	if _, err := m.Match(ctx, co, three[:2]); err != nil {
+		t.Fatalf("Match within the limit = %v", err)
+	}
+	clock.Advance(2 * time.Hour)
+	if _, err := m.Match(ctx, co, three); !errors.As(err, &rl) || rl.Window != "day" || rl.Used != 6 {
+		t.Fatalf("Match over the daily limit = %v, want *RateLimitError (day, 6 used)", err)
+	}
+	var be *pipeline.BatchError
+	if _, err := m.Match(ctx, co, make([]pipeline.Query, 51)); !errors.As(err, &be) {
+		t.Fatalf("Match of 51 = %v, want *BatchError", err)
+	}
+}

@@ -1,0 +1,123 @@
+"use strict";
+// Builds an evidence bundle in the browser: a BagIt 1.0 bag (RFC 8493) in a zip of stored
+// members, from files the person chose. Every document's SHA-256 is computed here, in a
+// worker (hashworker.js), before anything leaves the machine, so custody starts on the
+// uploader's machine in the browser as it does with evx bag create; evx checks the bag's
+// manifest against what arrives. The zip is a Blob of the files themselves between headers:
+// nothing is copied into memory. Limits: 65,535 members and 4 GiB in all (no ZIP64 here;
+// evx bag create has no such limit).
+window.evxBag = (function () {
+  const enc = new TextEncoder();
+  const MAX_ZIP = 0xffffffff, MAX_MEMBERS = 0xffff;
+
+  // A payload path: the file's path below the chosen folder (or its name), forward slashes,
+  // no empty, "." or ".." component, no control character.
+  function payloadPath(f) {
+    const p = (f.webkitRelativePath || f.name).replace(/\\/g, "/");
+    const parts = p.split("/").filter((x) => x !== "");
+    if (!parts.length || parts.some((x) => x === "." || x === ".." || /[\u0000-\u001f\u007f]/.test(x))) throw new Error("unsafe file name: " + p);
+    return "data/" + parts.join("/");
+  }
+  // Manifest paths percent-encode CR, LF and % (RFC 8493 section 2.1.3).
+  const manifestPath = (p) => p.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+
+  async function sha256hex(bytes) {
+    return Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (x) => x.toString(16).padStart(2, "0")).join("");
+  }
+  const CRC = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; CRC[n] = c >>> 0; }
+  function crc32(b) { let crc = 0xffffffff; for (let i = 0; i < b.length; i++) crc = CRC[(crc ^ b[i]) & 0xff] ^ (crc >>> 8); return ~crc >>> 0; }
+
+  function hashFiles(files, onProgress) {
+    return new Promise((resolve, reject) => {
+      const w = new Worker("/app/hashworker.js");
+      w.onmessage = (ev) => {
+        if (ev.data.progress !== undefined) onProgress(ev.data.progress);
+        else if (ev.data.done) { w.terminate(); resolve(ev.data.done); }
+        else { w.terminate(); reject(new Error(ev.data.error)); }
+      };
+      w.onerror = (e) => { w.terminate(); reject(new Error(e.message || "hashing failed")); };
+      w.postMessage({ files });
+    });
+  }
+
+  function dosTime(d) {
+    return { time: (d.getHours() << 11) | (d.getMinutes() << 5) | (d.getSeconds() >> 1), date: ((d.getFullYear() - 1980) << 9) | ((d.getMonth() + 1) << 5) | d.getDate() };
+  }
+  function localHeader(name, crc, size, t) {
+    const h = new DataView(new ArrayBuffer(30));
+    h.setUint32(0, 0x04034b50, true); h.setUint16(4, 20, true); h.setUint16(6, 0x0800, true); h.setUint16(8, 0, true);
+    h.setUint16(10, t.time, true); h.setUint16(12, t.date, true); h.setUint32(14, crc, true); h.setUint32(18, size, true); h.setUint32(22, size, true);
+    h.setUint16(26, name.length, true); h.setUint16(28, 0, true);
+    return [new Uint8Array(h.buffer), name];
+  }
+  function centralHeader(name, crc, size, offset, t) {
+    const h = new DataView(new ArrayBuffer(46));
+    h.setUint32(0, 0x02014b50, true); h.setUint16(4, 20, true); h.setUint16(6, 20, true); h.setUint16(8, 0x0800, true); h.setUint16(10, 0, true);
+    h.setUint16(12, t.time, true); h.setUint16(14, t.date, true); h.setUint32(16, crc, true); h.setUint32(20, size, true); h.setUint32(24, size, true);
+    h.setUint16(28, name.length, true); h.setUint32(42, offset, true);
+    return [new Uint8Array(h.buffer), name];
+  }
+
+  // build returns {blob, documents: [{name, size, sha256}]} for files and the bag-info fields
+  // (an array of [label, value]); onProgress(bytesHashed, totalBytes).
+  async function build(files, fields, onProgress) {
+    files = Array.from(files);
+    if (!files.length) throw new Error("choose at least one file");
+    const paths = files.map(payloadPath);
+    const seen = new Set();
+    for (const p of paths) { const k = p.normalize("NFC").toLowerCase(); if (seen.has(k)) throw new Error("two files would be " + p); seen.add(k); }
+    const total = files.reduce((n, f) => n + f.size, 0);
+    if (files.length + 4 > MAX_MEMBERS) throw new Error("more than " + (MAX_MEMBERS - 4) + " files: use evx bag create");
+    const sums = await hashFiles(files, (n) => onProgress && onProgress(n, total));
+    const today = new Date().toISOString().slice(0, 10);
+    const info = fields.filter(([, v]) => v !== "").map(([k, v]) => k + ": " + v.replace(/[\r\n]+/g, " ")).concat(
+      ["Bagging-Date: " + today, "Payload-Oxum: " + total + "." + files.length, "Bag-Software-Agent: evx web"]).join("\n") + "\n";
+    const tags = [
+      ["bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"],
+      ["bag-info.txt", info],
+      ["manifest-sha256.txt", paths.map((p, i) => sums[i].sha256 + "  " + manifestPath(p)).join("\n") + "\n"],
+    ].map(([n, s]) => [n, enc.encode(s)]);
+    const tagLines = [];
+    for (const [n, b] of tags) tagLines.push((await sha256hex(b)) + "  " + n);
+    tags.push(["tagmanifest-sha256.txt", enc.encode(tagLines.join("\n") + "\n")]);
+
+    const t = dosTime(new Date());
+    const parts = [], central = [];
+    let offset = 0;
+    const add = (name, crc, size, data) => {
+      const nb = enc.encode(name);
+      const [lh] = localHeader(nb, crc, size, t);
+      central.push(...centralHeader(nb, crc, size, offset, t));
+      parts.push(lh, nb, data);
+      offset += lh.length + nb.length + size;
+      if (offset > MAX_ZIP) throw new Error("the bag would pass 4 GiB: use evx bag create");
+    };
+    for (const [n, b] of tags) add(n, crc32(b), b.length, b);
+    files.forEach((f, i) => add(paths[i], sums[i].crc32, f.size, f));
+    const cdSize = central.reduce((n, b) => n + b.length, 0);
+    const end = new DataView(new ArrayBuffer(22));
+    end.setUint32(0, 0x06054b50, true); end.setUint16(8, tags.length + files.length, true); end.setUint16(10, tags.length + files.length, true);
+    end.setUint32(12, cdSize, true); end.setUint32(16, offset, true);
+    if (offset + cdSize > MAX_ZIP) throw new Error("the bag would pass 4 GiB: use evx bag create");
+    return {
+      blob: new Blob([...parts, ...central, new Uint8Array(end.buffer)], { type: "application/zip" }),
+      documents: paths.map((p, i) => ({ name: p, size: files[i].size, sha256: sums[i].sha256 })),
+    };
+  }
+
+  // send posts the bag with the session's CSRF token, reporting upload progress.
+  function send(blob, csrf, onProgress) {
+    return new Promise((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open("POST", "/v1/bundles");
+      x.setRequestHeader("X-Evx-CSRF", csrf);
+      x.setRequestHeader("Content-Type", "application/zip");
+      x.upload.onprogress = (e) => onProgress && onProgress(e.loaded, e.total);
+      x.onload = () => { let d; try { d = JSON.parse(x.responseText); } catch (e) { d = { error: x.responseText }; } resolve({ status: x.status, data: d }); };
+      x.onerror = () => reject(new Error("the connection to evx failed"));
+      x.send(blob);
+    });
+  }
+  return { build, send };
+})();

@@ -1,0 +1,251 @@
+//go:build integration
+
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+const appTokens = `
+uploader-token-00000001 uploader inspector-vries
+nl-om-token-00000000001 counterpart nl-om
+legal-token-00000000001 legal clerk-rotterdam
+`
+
+// appServer runs a real embedded node with the API (sessions on) and the pages on one TLS
+// origin, as evx serve does, and uploads one bundle for nl-om and es-fge.
+func appServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: filepath.Join("..", "..", "infra", "counterparts.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	toks, err := api.ParseTokens(strings.NewReader(appTokens))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithSessions(api.NewSessions(nil)))
+	mux.Handle("/", App())
+	srv := httptest.NewTLSServer(mux)
+	t.Cleanup(srv.Close)
+
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "seizure-report.txt")
+	os.WriteFile(doc, []byte("Acta de incautación: 312 kg de cocaína en el contenedor MSCU1234566, puerto de Algeciras.\n"), 0o644)
+	out := filepath.Join(dir, "bundle.zip")
+	info := bagit.Info{{Label: bagit.LabelCounterpart, Value: "nl-om"}, {Label: bagit.LabelCounterpart, Value: "es-fge"},
+		{Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: "H1"}, {Label: "External-Identifier", Value: "CASE-2026-114"}}
+	if _, err := bagit.Create(out, []string{doc}, bagit.CreateOptions{Info: info}); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := os.ReadFile(out)
+	req, _ := http.NewRequest("POST", srv.URL+"/v1/bundles", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer uploader-token-00000001")
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("upload = %d", res.StatusCode)
+	}
+	return srv
+}
+
+func appBrowser(t *testing.T) context.Context {
+	bin := "/usr/bin/chromium"
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatal("chromium not found: make test installs it (apt-get install chromium)")
+	}
+	actx, cancelA := chromedp.NewExecAllocator(t.Context(), chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1200, 1000), chromedp.IgnoreCertErrors,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
+	ctx, cancelB := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelB(); cancelA() })
+	return ctx
+}
+
+func shot(t *testing.T, ctx context.Context, name string) {
+	if out := os.Getenv("EVX_SCREENSHOTS"); out != "" {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(out, name+".png"), png, 0o644)
+	}
+}
+
+func signIn(t *testing.T, ctx context.Context, url, token string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), token), chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#signout"))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitText(t *testing.T, ctx context.Context, sel, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(`+"`"+sel+"`"+`) || {}).textContent || ""`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(got, want) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s shows %q, want it to contain %q", sel, got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestIntegrationAppRoles walks the pages as legal staff (search by a word of a document,
+// open the bundle, see its verified timeline) and as a counterpart (inbox, check every hash
+// in the browser, accept), against a real node.
+func TestIntegrationAppRoles(t *testing.T) {
+	srv := appServer(t)
+	ctx := appBrowser(t)
+
+	signIn(t, ctx, srv.URL, "legal-token-00000000001")
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#q"), "cocaina"), chromedp.Click(chromedp.CSS("#search"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#results", "CASE-2026-114")
+	waitText(t, ctx, "#results mark", "cocaína")
+	shot(t, ctx, "app-legal-search")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#results a"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#verdict h2", "VERIFIED")
+	waitText(t, ctx, "#timeline", "made available to nl-om")
+	waitText(t, ctx, "#title", "CASE-2026-114")
+	shot(t, ctx, "app-legal-bundle")
+	// Token never reaches storage or the URL.
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + location.href + document.cookie`)); strings.Contains(got, "legal-token") {
+		t.Errorf("the token is kept by the page: %s", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#token"))); err != nil {
+		t.Fatal(err)
+	}
+
+	signIn(t, ctx, srv.URL, "nl-om-token-00000000001")
+	waitText(t, ctx, "#inbox", "consigned")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#inbox a"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#documents", "data/seizure-report.txt")
+	// Accepting before checking is refused by the page.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#accept"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#answer", "Check the documents")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#check"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#documents .hash-result", "matches")
+	shot(t, ctx, "app-counterpart-delivery")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#accept"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#answered", "accepted")
+	// In Spanish.
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#lang"), "es"), chromedp.Evaluate[chromedp.Void](`document.getElementById("lang").dispatchEvent(new Event("change"))`)); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#signout", "Cerrar sesión")
+}
+
+// TestIntegrationAppUploader makes a bag in the browser (every SHA-256 computed in the page,
+// in a worker) and sends it: evx validates it under its intake policy as any bag, and the
+// hashes it records are those of the files on disk.
+func TestIntegrationAppUploader(t *testing.T) {
+	srv := appServer(t)
+	ctx := appBrowser(t)
+	dir := t.TempDir()
+	want := map[string]string{}
+	for name, body := range map[string]string{"statement.txt": "Declaración del testigo: el contenedor MSCU1234566 llegó el 2 de octubre.\n",
+		"ledger.csv": "date,amount\n2026-10-01,25000\n", "empty.txt": ""} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		sum := sha256.Sum256([]byte(body))
+		want["data/"+name] = hex.EncodeToString(sum[:])
+	}
+	// A larger file, hashed across several worker slices.
+	big := make([]byte, 9<<20+123)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	os.WriteFile(filepath.Join(dir, "image.bin"), big, 0o644)
+	sum := sha256.Sum256(big)
+	want["data/image.bin"] = hex.EncodeToString(sum[:])
+	var paths []string
+	for n := range want {
+		paths = append(paths, filepath.Join(dir, strings.TrimPrefix(n, "data/")))
+	}
+	signIn(t, ctx, srv.URL, "uploader-token-00000001")
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#files"), paths),
+		chromedp.SendKeys(chromedp.CSS("#counterparts"), "nl-om"), chromedp.SendKeys(chromedp.CSS("#basis"), "EU-EIO"),
+		chromedp.SetValue(chromedp.CSS("#hcode"), "H1"), chromedp.SendKeys(chromedp.CSS("#caseref"), "CASE-2026-301"),
+		chromedp.Click(chromedp.CSS("#bagsend"))); err != nil {
+		t.Fatal(err)
+	}
+	got := waitText(t, ctx, "#sent", "accepted")
+	shot(t, ctx, "app-uploader")
+	// The bundle as evx recorded it: found by its case reference, its documents' hashes
+	// those computed from the files here.
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/bundles?case=CASE-2026-301", nil)
+	req.Header.Set("Authorization", "Bearer legal-token-00000000001")
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found api.SearchResult
+	json.NewDecoder(res.Body).Decode(&found)
+	res.Body.Close()
+	if len(found.Bundles) != 1 {
+		t.Fatalf("bundles with case CASE-2026-301: %+v (page said %q)", found.Bundles, got)
+	}
+	req, _ = http.NewRequest("GET", srv.URL+"/v1/bundles/"+found.Bundles[0].BundleID, nil)
+	req.Header.Set("Authorization", "Bearer legal-token-00000000001")
+	res, err = srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st pipeline.Status
+	json.NewDecoder(res.Body).Decode(&st)
+	res.Body.Close()
+	if st.Ingest == nil || !st.Ingest.Accepted || len(st.Ingest.Documents) != len(want) {
+		t.Fatalf("status = %+v", st)
+	}
+	for _, d := range st.Ingest.Documents {
+		if want[d.Name] != d.SHA256 {
+			t.Errorf("%s: recorded %s, want %s", d.Name, d.SHA256, want[d.Name])
+		}
+	}
+	if st.Upload.Uploader != "inspector-vries" {
+		t.Errorf("uploader = %q", st.Upload.Uploader)
+	}
+}
