@@ -6,7 +6,7 @@ BIN := bin
 EVX_CACHE ?= $(HOME)/.cache/evx
 export EVX_CACHE
 
-.PHONY: all demo test unit vet integration chromium bench build evx lint cfn-lint fuzz clean corpus pdftotext mutation corpus-identifiers
+.PHONY: all demo test unit vet integration chromium bench build evx lint cfn-lint fuzz clean corpus pdftotext mutation corpus-identifiers generate generate-check
 
 all: evx
 
@@ -17,8 +17,8 @@ evx:
 demo: evx
 	./infra/demo.sh
 
-## test: vet, unit tests with the race detector, integration tests against emulators
-test: vet unit cfn-lint integration
+## test: vet, generated files current, unit tests with the race detector, integration tests against emulators
+test: vet generate-check unit cfn-lint integration
 
 vet:
 	$(GO) vet ./...
@@ -33,6 +33,14 @@ integration: chromium
 # Headless Chromium (Debian's chromium) runs the browser tests; installed only when missing.
 chromium:
 	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }
+
+## generate: rewrite every generated file (go generate ./...: tables, test data, sample evidence, template)
+generate:
+	$(GO) generate ./...
+
+## generate-check: fail when a checked-in generated file is stale (it is regenerated in place)
+generate-check:
+	./infra/generate-check.sh
 
 ## bench: speed and memory figures, printed as ratios against references measured in the same run
 bench: pdftotext

@@ -8,7 +8,7 @@ import (
 )
 
 // Ed25519Signer signs with an Ed25519 private key held in memory (the embedded mode; the key
-// file itself is shared/local's business).
+// file itself is shared/backend/local/keyfile's business).
 type Ed25519Signer struct {
 	key   ed25519.PrivateKey
 	keyID string

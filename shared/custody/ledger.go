@@ -14,8 +14,9 @@ import (
 )
 
 // Ledger stores custody events and the global log over them. Implementations: the reference
-// [MemLedger] here, the SQLite ledger in shared/local, the DynamoDB ledger on AWS; every one
-// runs the conformance suite in package ledgertest.
+// [MemLedger] here, the SQLite ledger in shared/backend/local/sqliteledger, the DynamoDB
+// ledger in shared/backend/aws/dynamoledger; every one runs the conformance suite in package
+// ledgertest.
 //
 // The ledger neither signs nor trusts: it stores sealed events and the node hashes of the
 // RFC 6962 tree over their leaf hashes. Proofs are built from those nodes by [InclusionProof],

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/google/uuid"
+
 	"github.com/evx-project/evx/shared/custody"
 )
 
@@ -23,6 +25,11 @@ const (
 	nsEVX           = "urn:evx:custody:"
 )
 
+// nodeNamespace is the UUID namespace of the node IRIs: a node's IRI ends with the name-based
+// (SHA-1, version 5) UUID of its bundle and local name, as UCO 1.4 advises (an IRI ending in a
+// UUID), and the same trail always gives the same IRIs.
+var nodeNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte(nsEVX))
+
 // node is one JSON-LD node; members are written in the order json.Marshal sorts map keys,
 // which keeps the output deterministic.
 type node map[string]any
@@ -31,14 +38,18 @@ func typed(typ, value string) node { return node{"@type": typ, "@value": value} 
 
 func ref(id string) node { return node{"@id": id} }
 
-// JSONLD returns the trail as a CASE/UCO JSON-LD graph: the bundle as a
+// JSONLD returns the trail as a CASE 1.4 / UCO 1.4 JSON-LD graph: the bundle as a
 // case-investigation:ProvenanceRecord of uco-observable:File objects (name, size, SHA-256),
-// each custody event as a case-investigation:InvestigativeAction with its performer, time
-// and the files it concerns, the request as a case-investigation:Investigation, and the
-// verification itself as a final action whose result is the verdict. The custody fields
-// CASE has no term for (sequence, event hash, previous hash, key id, signature) are in the
-// evx namespace (urn:evx:custody:). The context is inline: reading the graph loads nothing
-// from the network.
+// each custody event as a case-investigation:InvestigativeAction with its time, the files it
+// concerns, its performer (a person or an agency) or instrument (an evx component, a
+// uco-tool:Tool), linked to the event before it by case-investigation:wasInformedBy; the
+// request as a case-investigation:Investigation whose legal basis is a
+// case-investigation:Authorization; and the verification itself as a final action whose
+// result is the verdict. The graph conforms to the CASE 1.4.0 and UCO 1.4.0 SHACL shapes with
+// no violation, warning or info (testdata/caseuco holds them and the check). The custody
+// fields CASE has no term for (sequence, event hash, previous hash, key id, signature, ...)
+// are in the evx namespace (urn:evx:custody:), listed in docs/case-uco.md. The context is
+// inline: reading the graph loads nothing from the network.
 func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 	if t == nil {
 		t = &custody.Trail{}
@@ -58,6 +69,10 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 		"kb":                 kb,
 	}
 	var graph []node
+	// nodeID is the IRI of the node named local: kb:LOCAL-UUID.
+	nodeID := func(local string) string {
+		return "kb:" + local + "-" + uuid.NewSHA1(nodeNamespace, []byte(t.BundleID+"\x00"+local)).String()
+	}
 
 	// Files, one per distinct SHA-256 and name, in the order events first record them.
 	fileID := map[string]string{}
@@ -67,14 +82,15 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 		if id, ok := fileID[key]; ok {
 			return id
 		}
-		id := fmt.Sprintf("kb:file-%d", len(fileID)+1)
+		local := fmt.Sprintf("file-%d", len(fileID)+1)
+		id := nodeID(local)
 		fileID[key] = id
 		fileRefs = append(fileRefs, ref(id))
 		content := node{
-			"@id":                        id + "-content-facet",
+			"@id":                        nodeID(local + "-content-facet"),
 			"@type":                      "uco-observable:ContentDataFacet",
 			"uco-observable:sizeInBytes": typed("xsd:integer", strconv.FormatInt(doc.Size, 10)),
-			"uco-observable:hash":        hashes(id, doc),
+			"uco-observable:hash":        hashes(nodeID, local, doc),
 		}
 		if doc.MediaType != "" { // detected from the content at ingest
 			content["uco-observable:mimeType"] = doc.MediaType
@@ -85,7 +101,7 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 			"uco-core:name": doc.Name,
 			"uco-core:hasFacet": []node{
 				{
-					"@id":                        id + "-file-facet",
+					"@id":                        nodeID(local + "-file-facet"),
 					"@type":                      "uco-observable:FileFacet",
 					"uco-observable:fileName":    doc.Name,
 					"uco-observable:sizeInBytes": typed("xsd:integer", strconv.FormatInt(doc.Size, 10)),
@@ -102,7 +118,7 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 		if id, ok := actorID[a]; ok {
 			return id
 		}
-		id := fmt.Sprintf("kb:actor-%d", len(actorID)+1)
+		id := nodeID(fmt.Sprintf("actor-%d", len(actorID)+1))
 		actorID[a] = id
 		typ := "uco-identity:Identity"
 		switch a.Kind {
@@ -117,10 +133,17 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 		return id
 	}
 
+	eventID := func(seq uint64) string { return nodeID(fmt.Sprintf("event-%d", seq)) }
+	recordID, investigationID := nodeID("provenance-record"), nodeID("investigation")
 	var actions []node
-	for _, te := range t.Events {
+	for i, te := range t.Events {
 		e := te.Event
-		id := fmt.Sprintf("kb:event-%d", e.Seq)
+		id := eventID(e.Seq)
+		// An evx component is the instrument of what it did; a person or an agency performs.
+		role := "uco-action:performer"
+		if e.Actor.Kind == custody.ActorSystem {
+			role = "uco-action:instrument"
+		}
 		n := node{
 			"@id":                  id,
 			"@type":                "case-investigation:InvestigativeAction",
@@ -128,7 +151,7 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 			"uco-core:description": Explain(e.Type),
 			"uco-action:startTime": typed("xsd:dateTime", e.Time.UTC().Format(custody.TimeFormat)),
 			"uco-action:endTime":   typed("xsd:dateTime", e.Time.UTC().Format(custody.TimeFormat)),
-			"uco-action:performer": ref(actorOf(e.Actor)),
+			role:                   ref(actorOf(e.Actor)),
 			"evx:sequence":         typed("xsd:integer", strconv.FormatUint(e.Seq, 10)),
 			"evx:eventHash":        typed("xsd:hexBinary", e.Hash),
 			"evx:keyId":            e.KeyID,
@@ -137,7 +160,9 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 		}
 		if e.Prev != "" {
 			n["evx:previousEventHash"] = typed("xsd:hexBinary", e.Prev)
-			n["evx:previousEvent"] = ref(fmt.Sprintf("kb:event-%d", e.Seq-1))
+		}
+		if i > 0 { // as the trail orders them: the chain of hashes says the same
+			n["case-investigation:wasInformedBy"] = []node{ref(eventID(t.Events[i-1].Event.Seq))}
 		}
 		if len(e.Details.Documents) > 0 {
 			var objs []node
@@ -147,7 +172,7 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 			n["uco-action:object"] = objs
 		}
 		if e.Type == custody.SubmissionAcceptance {
-			n["uco-action:result"] = ref("kb:provenance-record")
+			n["uco-action:result"] = ref(recordID)
 		}
 		if e.Details.Counterpart != "" {
 			n["evx:counterpart"] = e.Details.Counterpart
@@ -163,7 +188,7 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 	graph = append(graph, actions...)
 
 	record := node{
-		"@id":                              "kb:provenance-record",
+		"@id":                              recordID,
 		"@type":                            "case-investigation:ProvenanceRecord",
 		"case-investigation:exhibitNumber": t.BundleID,
 		"uco-core:description":             "The documents of evidence bundle " + t.BundleID + " as evx recorded them.",
@@ -174,11 +199,12 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 	graph = append(graph, record)
 
 	inv := node{
-		"@id":                      "kb:investigation",
+		"@id":                      investigationID,
 		"@type":                    "case-investigation:Investigation",
 		"case-investigation:focus": "mutual legal assistance",
-		"uco-core:object":          []node{ref("kb:provenance-record")},
+		"uco-core:object":          []node{ref(recordID)},
 	}
+	var authorization node
 	for _, te := range t.Events {
 		if te.Event.Type == custody.SubmissionAcceptance {
 			if r := te.Event.Details.Request; r != nil {
@@ -186,11 +212,27 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 				for k, val := range map[string]string{
 					"evx:caseReference": r.CaseReference, "evx:requestReference": r.RequestReference,
 					"evx:requestingState": r.RequestingState, "evx:requestedState": r.RequestedState,
-					"evx:legalBasis": r.LegalBasis, "evx:handlingCode": r.HandlingCode,
+					"evx:handlingCode": r.HandlingCode,
 				} {
 					if val != "" {
 						inv[k] = val
 					}
+				}
+				// The legal basis of the request is the authority for the exchange.
+				if r.LegalBasis != "" || r.RequestReference != "" {
+					authorization = node{
+						"@id":                                  nodeID("authorization"),
+						"@type":                                "case-investigation:Authorization",
+						"case-investigation:authorizationType": "legal basis of a mutual legal assistance request",
+					}
+					if r.LegalBasis != "" {
+						authorization["uco-core:name"] = r.LegalBasis
+						authorization["evx:legalBasis"] = r.LegalBasis
+					}
+					if r.RequestReference != "" {
+						authorization["case-investigation:authorizationIdentifier"] = []string{r.RequestReference}
+					}
+					inv["case-investigation:relevantAuthorization"] = []node{ref(authorization["@id"].(string))}
 				}
 			}
 			break
@@ -210,18 +252,19 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 	} else if v.Failure != nil {
 		desc += " First failure: " + v.Failure.Summary
 	}
-	verifier := node{"@id": "kb:verifier", "@type": "uco-tool:Tool", "uco-core:name": "evx report"}
+	verifierID := nodeID("verifier")
+	verifier := node{"@id": verifierID, "@type": "uco-tool:Tool", "uco-core:name": "evx report"}
 	check := node{
-		"@id":                  "kb:verification",
-		"@type":                "case-investigation:InvestigativeAction",
-		"uco-core:name":        "Verification",
-		"uco-core:description": desc,
-		"uco-action:startTime": typed("xsd:dateTime", gen),
-		"uco-action:endTime":   typed("xsd:dateTime", gen),
-		"uco-action:performer": ref("kb:verifier"),
-		"uco-action:object":    acts,
-		"evx:verdict":          verdict,
-		"evx:trustedKeyId":     v.TrustedKeyID,
+		"@id":                   nodeID("verification"),
+		"@type":                 "case-investigation:InvestigativeAction",
+		"uco-core:name":         "Verification",
+		"uco-core:description":  desc,
+		"uco-action:startTime":  typed("xsd:dateTime", gen),
+		"uco-action:endTime":    typed("xsd:dateTime", gen),
+		"uco-action:instrument": ref(verifierID),
+		"uco-action:object":     acts,
+		"evx:verdict":           verdict,
+		"evx:trustedKeyId":      v.TrustedKeyID,
 	}
 	if v.Failure != nil {
 		check["evx:failureType"] = v.Failure.Kind
@@ -238,23 +281,29 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 		check["evx:logSize"] = typed("xsd:integer", size)
 		check["evx:logRootHash"] = typed("xsd:hexBinary", root)
 	}
-	graph = append(graph, inv, verifier, check)
+	graph = append(graph, inv)
+	if authorization != nil {
+		graph = append(graph, authorization)
+	}
+	graph = append(graph, verifier, check)
 
 	return json.MarshalIndent(node{"@context": ctx, "@graph": graph}, "", "  ")
 }
 
-func hashes(id string, doc custody.Document) []node {
+// hashes are the uco-types:Hash nodes of a document. UCO 1.4 wants the method as an
+// xsd:string (one of uco-vocabulary:HashNameVocab's values), not typed with the vocabulary.
+func hashes(nodeID func(string) string, local string, doc custody.Document) []node {
 	hs := []node{{
-		"@id":                  id + "-sha256",
+		"@id":                  nodeID(local + "-sha256"),
 		"@type":                "uco-types:Hash",
-		"uco-types:hashMethod": typed("uco-vocabulary:HashNameVocab", "SHA256"),
+		"uco-types:hashMethod": "SHA256",
 		"uco-types:hashValue":  typed("xsd:hexBinary", doc.SHA256),
 	}}
 	if doc.SHA512 != "" {
 		hs = append(hs, node{
-			"@id":                  id + "-sha512",
+			"@id":                  nodeID(local + "-sha512"),
 			"@type":                "uco-types:Hash",
-			"uco-types:hashMethod": typed("uco-vocabulary:HashNameVocab", "SHA512"),
+			"uco-types:hashMethod": "SHA512",
 			"uco-types:hashValue":  typed("xsd:hexBinary", doc.SHA512),
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/piprate/json-gold/ld"
 
 	"github.com/evx-project/evx/shared/report"
@@ -35,6 +36,14 @@ func nquads(t *testing.T, doc []byte) string {
 	return out.(string)
 }
 
+// nodeIRI is the IRI of a node of bundle's graph, as docs/case-uco.md describes it: the
+// bundle's prefix, the local name, and the version 5 UUID of bundle NUL local in the
+// namespace uuid.NewSHA1(uuid.NameSpaceURL, "urn:evx:custody:").
+func nodeIRI(bundle, local string) string {
+	ns := uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:evx:custody:"))
+	return "<urn:evx:bundle:" + bundle + ":" + local + "-" + uuid.NewSHA1(ns, []byte(bundle+"\x00"+local)).String() + ">"
+}
+
 func TestJSONLD(t *testing.T) {
 	tr, _, s := fixture(t)
 	v := verdictOf(t, tr, s)
@@ -48,8 +57,8 @@ func TestJSONLD(t *testing.T) {
 	}
 	golden(t, "verified.golden.jsonld", string(doc))
 	q := nquads(t, doc)
+	kb := func(local string) string { return nodeIRI("case-2026-114", local) }
 	const (
-		kb   = "<urn:evx:bundle:case-2026-114:"
 		inv  = "<https://ontology.caseontology.org/case/investigation/"
 		core = "<https://ontology.unifiedcyberontology.org/uco/core/"
 		obs  = "<https://ontology.unifiedcyberontology.org/uco/observable/"
@@ -63,16 +72,20 @@ func TestJSONLD(t *testing.T) {
 		t.Errorf("File nodes = %d, want 3", got)
 	}
 	for _, want := range []string{
-		kb + "file-3-sha256> <https://ontology.unifiedcyberontology.org/uco/types/hashValue> \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"^^<http://www.w3.org/2001/XMLSchema#hexBinary>",
-		kb + "file-2-file-facet> " + obs + "fileName> \"data/phone-extraction/summary of extraction (Łódź lab) – handset 2 of 2 with a long name.pdf\"",
-		kb + "event-1> " + core + "name> \"SubmissionAcceptance\"",
-		kb + "event-1> <https://ontology.unifiedcyberontology.org/uco/action/result> " + kb + "provenance-record>",
-		kb + "provenance-record> " + core + "object> " + kb + "file-2>",
-		kb + "event-2> <urn:evx:custody:previousEvent> " + kb + "event-1>",
-		kb + "investigation> <urn:evx:custody:legalBasis> \"1959 European Convention on Mutual Assistance in Criminal Matters, art. 3\"",
-		kb + "investigation> " + core + "name> \"OM-2026-114\"",
-		kb + "verification> <urn:evx:custody:verdict> \"VERIFIED\"",
-		kb + "event-7> <urn:evx:custody:counterpart> \"GR-ΕΛΑΣ\"",
+		kb("file-3-sha256") + " <https://ontology.unifiedcyberontology.org/uco/types/hashValue> \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"^^<http://www.w3.org/2001/XMLSchema#hexBinary>",
+		kb("file-3-sha256") + " <https://ontology.unifiedcyberontology.org/uco/types/hashMethod> \"SHA256\" .",
+		kb("file-2-file-facet") + " " + obs + "fileName> \"data/phone-extraction/summary of extraction (Łódź lab) – handset 2 of 2 with a long name.pdf\"",
+		kb("event-1") + " " + core + "name> \"SubmissionAcceptance\"",
+		kb("event-1") + " <https://ontology.unifiedcyberontology.org/uco/action/result> " + kb("provenance-record"),
+		kb("provenance-record") + " " + core + "object> " + kb("file-2"),
+		kb("event-2") + " " + inv + "wasInformedBy> " + kb("event-1"),
+		kb("investigation") + " " + inv + "relevantAuthorization> " + kb("authorization"),
+		kb("authorization") + typ + inv + "Authorization>",
+		kb("authorization") + " " + core + "name> \"1959 European Convention on Mutual Assistance in Criminal Matters, art. 3\"",
+		kb("investigation") + " " + core + "name> \"OM-2026-114\"",
+		kb("verification") + " <urn:evx:custody:verdict> \"VERIFIED\"",
+		kb("verification") + " <https://ontology.unifiedcyberontology.org/uco/action/instrument> " + kb("verifier"),
+		kb("event-7") + " <urn:evx:custody:counterpart> \"GR-ΕΛΑΣ\"",
 		"\"2026-03-15T09:07:03.123456789Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime>",
 	} {
 		if !strings.Contains(q, want) {
@@ -88,8 +101,8 @@ func TestJSONLD(t *testing.T) {
 	}
 	q = nquads(t, doc)
 	for _, want := range []string{
-		kb + "verification> <urn:evx:custody:verdict> \"FAILED\"",
-		kb + "verification> <urn:evx:custody:failureType> \"EventHashError\"",
+		kb("verification") + " <urn:evx:custody:verdict> \"FAILED\"",
+		kb("verification") + " <urn:evx:custody:failureType> \"EventHashError\"",
 	} {
 		if !strings.Contains(q, want) {
 			t.Errorf("N-Quads of a failed trail lack %s", want)

@@ -34,11 +34,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	qtypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/evx-project/evx/functions/internal/fntest"
+	"github.com/evx-project/evx/functions/internal/lambdatest"
 	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 	"github.com/evx-project/evx/shared/backend/aws/s3bags"
 	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/lambdatest"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 

@@ -75,6 +75,9 @@ type Node struct {
 	Search      *sqlitesearch.Index
 	Directory   *directory.Directory
 	Signer      *keyfile.Signer
+	// SchemaFrom is the schema version the database had when opened: below
+	// sqlitedb.SchemaVersion when OpenNode migrated a data folder of an earlier release.
+	SchemaFrom int
 	// Service runs the use cases; everything above is its ports.
 	Service *pipeline.Service
 }
@@ -97,8 +100,10 @@ func DataDir(flag string) string {
 // OpenNode opens (creating on first run) the data folder dir: the folder itself with mode
 // 0700, the signing key (created 0600 on first run; a key readable by others is refused with a
 // *KeyPermissionError), the database, the blob store and the uploads folder, from which it
-// removes what an interrupted write left behind. It does not resume pending work: call
-// Service.Resume.
+// removes what an interrupted write left behind. A database written by an earlier release is
+// migrated to sqlitedb.SchemaVersion first (Node.SchemaFrom says from which), and one written
+// by a later release is refused with a *sqlitedb.NewerSchemaError, the folder untouched. It
+// does not resume pending work: call Service.Resume.
 func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
@@ -121,7 +126,14 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 			db.Close()
 		}
 	}()
-	n = &Node{Dir: dir, DB: db, Directory: dirs}
+	from, err := sqlitedb.Migrate(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("data folder %s: %w", dir, err)
+	}
+	if from < sqlitedb.SchemaVersion && opt.Log != nil {
+		opt.Log.Info("data folder migrated", "dir", dir, "from", from, "to", sqlitedb.SchemaVersion)
+	}
+	n = &Node{Dir: dir, DB: db, Directory: dirs, SchemaFrom: from}
 	if n.Blobs, err = fileblob.New(filepath.Join(dir, BlobsDir)); err != nil {
 		return nil, err
 	}

@@ -95,6 +95,9 @@ func (l *Ledger) head(ctx context.Context) (uint64, [][]byte, error) {
 	if out.Item == nil {
 		return 0, nil, nil
 	}
+	if _, err := itemVersion(out.Item, "log head"); err != nil {
+		return 0, nil, err
+	}
 	size, err := num(out.Item["size"])
 	if err != nil {
 		return 0, nil, fmt.Errorf("log head: size: %w", err)
@@ -159,9 +162,9 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 		items := []types.TransactWriteItem{
 			{Put: &types.Put{
 				TableName: &l.custody,
-				Item: map[string]types.AttributeValue{
+				Item: withVersion(map[string]types.AttributeValue{
 					"bundle": s(e.BundleID), "seq": n(e.Seq), "event": s(string(body)), "leaf": n(size),
-				},
+				}),
 				ConditionExpression: aws.String("attribute_not_exists(bundle)"),
 			}},
 			{Put: l.headPut(size, newRange)},
@@ -171,7 +174,7 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 			// event, so no write can replace a node, whatever IAM allows.
 			items = append(items, types.TransactWriteItem{Put: &types.Put{
 				TableName:           &l.log,
-				Item:                map[string]types.AttributeValue{"id": s(nodeID(nd.ID)), "hash": &types.AttributeValueMemberB{Value: nd.Hash}},
+				Item:                withVersion(map[string]types.AttributeValue{"id": s(nodeID(nd.ID)), "hash": &types.AttributeValueMemberB{Value: nd.Hash}}),
 				ConditionExpression: aws.String("attribute_not_exists(id)"),
 			}})
 		}
@@ -218,7 +221,7 @@ func (l *Ledger) headPut(size uint64, rng [][]byte) *types.Put {
 	}
 	p := &types.Put{
 		TableName: &l.log,
-		Item:      map[string]types.AttributeValue{"id": s(headID), "size": n(size + 1), "range": &types.AttributeValueMemberL{Value: hs}},
+		Item:      withVersion(map[string]types.AttributeValue{"id": s(headID), "size": n(size + 1), "range": &types.AttributeValueMemberL{Value: hs}}),
 	}
 	if size == 0 {
 		p.ConditionExpression = aws.String("attribute_not_exists(id)")
@@ -297,6 +300,9 @@ func (l *Ledger) Last(ctx context.Context, bundleID string) (custody.Entry, bool
 
 func entry(it map[string]types.AttributeValue) (custody.Entry, error) {
 	var en custody.Entry
+	if _, err := itemVersion(it, "stored event"); err != nil {
+		return en, err
+	}
 	body, ok := it["event"].(*types.AttributeValueMemberS)
 	if !ok {
 		return en, errors.New("stored event has no event attribute")
@@ -346,6 +352,9 @@ func (l *Ledger) Nodes(ctx context.Context, ids []compact.NodeID) ([][]byte, err
 				h, _ := it["hash"].(*types.AttributeValueMemberB)
 				if id == nil || h == nil {
 					return nil, errors.New("log nodes: malformed node item")
+				}
+				if _, err := itemVersion(it, "log node "+id.Value); err != nil {
+					return nil, err
 				}
 				found[id.Value] = h.Value
 			}

@@ -153,11 +153,14 @@ func (t *Table) query(ctx context.Context, part string) ([]map[string]types.Attr
 func uploadItem(u pipeline.Upload) map[string]types.AttributeValue {
 	item := key(uploadPartition, u.BundleID)
 	item["uploader"], item["size"], item["state"], item["received"] = s(u.Uploader), n(u.Size), s(string(u.State)), n(u.Received.UnixNano())
-	return item
+	return withVersion(item)
 }
 
 func parseUpload(item map[string]types.AttributeValue) (pipeline.Upload, error) {
 	u := pipeline.Upload{BundleID: getS(item, "delivery"), Uploader: getS(item, "uploader"), State: pipeline.UploadState(getS(item, "state"))}
+	if _, err := itemVersion(item, "upload "+u.BundleID); err != nil {
+		return u, err
+	}
 	var err error
 	if u.Size, err = getN(item, "size"); err != nil {
 		return u, fmt.Errorf("upload %s: %w", u.BundleID, err)
@@ -248,7 +251,7 @@ type Source struct {
 func (t *Table) SetSource(ctx context.Context, bundleID string, src Source) error {
 	item := key(sourcePartition, bundleID)
 	item["bucket"], item["key"], item["version"] = s(src.Bucket), s(src.Key), s(src.Version)
-	if _, err := t.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &t.name, Item: item}); err != nil {
+	if _, err := t.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &t.name, Item: withVersion(item)}); err != nil {
 		return fmt.Errorf("record source of %s: %w", bundleID, err)
 	}
 	return nil
@@ -261,6 +264,9 @@ func (t *Table) Source(ctx context.Context, bundleID string) (Source, error) {
 	if err != nil {
 		return Source{}, fmt.Errorf("source of upload %s: %w", bundleID, err)
 	}
+	if _, err := itemVersion(item, "source of upload "+bundleID); err != nil {
+		return Source{}, err
+	}
 	return Source{Bucket: getS(item, "bucket"), Key: getS(item, "key"), Version: getS(item, "version")}, nil
 }
 
@@ -269,11 +275,14 @@ func (t *Table) Source(ctx context.Context, bundleID string) (Source, error) {
 func deliveryItem(d pipeline.Delivery) map[string]types.AttributeValue {
 	item := key(d.Counterpart, d.ID)
 	item["bundle"], item["created"], item["deadline"], item["state"] = s(d.BundleID), n(d.Created.UnixNano()), n(d.Deadline.UnixNano()), s(string(d.State))
-	return item
+	return withVersion(item)
 }
 
 func parseDelivery(item map[string]types.AttributeValue) (pipeline.Delivery, error) {
 	d := pipeline.Delivery{ID: getS(item, "delivery"), Counterpart: getS(item, "counterpart"), BundleID: getS(item, "bundle"), State: pipeline.DeliveryState(getS(item, "state"))}
+	if _, err := itemVersion(item, "delivery "+d.ID); err != nil {
+		return d, err
+	}
 	created, err := getN(item, "created")
 	if err != nil {
 		return d, fmt.Errorf("delivery %s: %w", d.ID, err)
@@ -304,7 +313,7 @@ func (t *Table) AddDelivery(ctx context.Context, d pipeline.Delivery) (pipeline.
 	cond := aws.String("attribute_not_exists(delivery)")
 	_, err := t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &t.name, Item: deliveryItem(d), ConditionExpression: cond}},
-		{Put: &types.Put{TableName: &t.name, Item: idItem, ConditionExpression: cond}},
+		{Put: &types.Put{TableName: &t.name, Item: withVersion(idItem), ConditionExpression: cond}},
 	}})
 	if err != nil && !isConditionFailed(err) {
 		return pipeline.Delivery{}, fmt.Errorf("add delivery %s: %w", d.ID, err)

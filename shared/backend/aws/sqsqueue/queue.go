@@ -187,6 +187,9 @@ func (q *Queue) Send(ctx context.Context, queue, dedupID string, body []byte) er
 			"id":      id["id"],
 			"sent":    &dbtypes.AttributeValueMemberS{Value: now.Format(time.RFC3339Nano)},
 			"expires": &dbtypes.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(q.keepFor).Unix(), 10)},
+			// The item layout's version, as every evx item carries one (see dynamostate's
+			// ItemVersion); only the item's existence is ever read.
+			"v": &dbtypes.AttributeValueMemberN{Value: "1"},
 		}
 		if _, err := q.sent.PutItem(ctx, &dynamodb.PutItemInput{TableName: &q.table, Item: item}); err != nil {
 			// Sent but not recorded: a retry within SQS's window is still dropped by SQS.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evx-project/evx/shared/lambdatest"
+	"github.com/evx-project/evx/functions/internal/lambdatest"
 )
 
 // A real bootstrap (the echo function in testdata) answers through aws-lambda-rie, and the

@@ -1,8 +1,8 @@
 // Package lambdatest runs a real Lambda bootstrap under the AWS Lambda runtime interface
 // emulator (aws-lambda-rie), for the functions' integration tests and cold-start figures.
 //
-// [Build] compiles a function the way it is deployed (CGO_ENABLED=0, -tags lambda.norpc,
-// -trimpath, -ldflags '-s -w'), for the machine's own architecture so it runs here. [Start]
+// [Build] compiles a function the way it is deployed (CGO_ENABLED=0 and the go build flags of
+// functions/lambda.mk, see [BuildFlags]), for the machine's own architecture so it runs here. [Start]
 // runs it under aws-lambda-rie with both of the emulator's ports on 127.0.0.1 at free ports
 // (never 9001, the emulator's default runtime API port, so several functions can run side by
 // side), [Function.Invoke] posts an event as the Lambda service would, and [Function.Stop]
@@ -21,24 +21,79 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 )
 
 // Build compiles the main package pkg (a path like ./functions/ingest, relative to dir) into
-// out as a Lambda bootstrap, for GOOS=linux and the machine's GOARCH.
+// out as a Lambda bootstrap, for GOOS=linux and the machine's GOARCH, with the flags of
+// functions/lambda.mk in the module that holds dir.
 func Build(ctx context.Context, dir, pkg, out string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
+	gomod, err := exec.CommandContext(ctx, "go", "env", "-C", dir, "GOMOD").Output()
+	if err != nil || len(bytes.TrimSpace(gomod)) == 0 {
+		return fmt.Errorf("build %s: no Go module holds %s: %v", pkg, dir, err)
+	}
+	flags, err := BuildFlags(filepath.Dir(string(bytes.TrimSpace(gomod))))
+	if err != nil {
+		return fmt.Errorf("build %s: %w", pkg, err)
+	}
+	args := append(append([]string{"build"}, flags...), "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("build %s: %w\n%s", pkg, err, b)
 	}
 	return nil
+}
+
+// BuildFlags returns the go build flags every Lambda bootstrap is built with: the value of
+// LAMBDA_GOFLAGS in root/functions/lambda.mk, the one place that holds them, split into
+// arguments as sh would split it (single quotes group, as in -ldflags '-s -w').
+func BuildFlags(root string) ([]string, error) {
+	path := filepath.Join(root, "functions", "lambda.mk")
+	mk, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range strings.Split(string(mk), "\n") {
+		name, value, ok := strings.Cut(line, ":=")
+		if !ok || strings.TrimSpace(name) != "LAMBDA_GOFLAGS" {
+			continue
+		}
+		var args []string
+		var cur strings.Builder
+		inArg, quoted := false, false
+		for _, r := range strings.TrimSpace(value) {
+			switch {
+			case r == '\'':
+				quoted, inArg = !quoted, true
+			case (r == ' ' || r == '\t') && !quoted:
+				if inArg {
+					args = append(args, cur.String())
+					cur.Reset()
+					inArg = false
+				}
+			default:
+				cur.WriteRune(r)
+				inArg = true
+			}
+		}
+		if quoted {
+			return nil, fmt.Errorf("%s: LAMBDA_GOFLAGS: unclosed quote", path)
+		}
+		if inArg {
+			args = append(args, cur.String())
+		}
+		return args, nil
+	}
+	return nil, fmt.Errorf("%s: no LAMBDA_GOFLAGS := line", path)
 }
 
 // Function is a bootstrap running under aws-lambda-rie.
