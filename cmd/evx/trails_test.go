@@ -22,7 +22,7 @@ func TestVerifyGoldenTrails(t *testing.T) {
 				args = append(args, "--checkpoint", base+".older.txt")
 			}
 			var stdout, stderr strings.Builder
-			if code := run(append(args, p), &stdout, &stderr); code != exitOK {
+			if code := run(t.Context(), append(args, p), &stdout, &stderr); code != exitOK {
 				t.Errorf("evx %s = exit %d, want 0\n%s%s", strings.Join(append(args, p), " "), code, stdout.String(), stderr.String())
 			}
 		})
