@@ -114,7 +114,7 @@ func TestIntegrationCallsPerBundle(t *testing.T) {
 	defer f.Close()
 	fi, _ := f.Stat()
 	key := "incoming/big.zip"
-	put, err := env.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: &st.cfg.Bucket, Key: &key, Body: f, ContentLength: ptr(fi.Size())})
+	put, err := env.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: &st.uploads, Key: &key, Body: f, ContentLength: ptr(fi.Size())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestIntegrationCallsPerBundle(t *testing.T) {
 	}
 	var id string
 	step("ingest", func() error {
-		u, err := env.Submit(ctx, st.cfg.Bucket, key, *put.VersionId, "s3:test", fi.Size())
+		u, err := env.Submit(ctx, st.uploads, key, *put.VersionId, "s3:test", fi.Size())
 		if err != nil {
 			return err
 		}

@@ -2,18 +2,16 @@ package s3blob
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 )
 
 type retentionAPI interface {
-	GetObjectRetention(ctx context.Context, params *s3.GetObjectRetentionInput, optFns ...func(*s3.Options)) (*s3.GetObjectRetentionOutput, error)
+	HeadObject(ctx context.Context, params *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 	PutObjectRetention(ctx context.Context, params *s3.PutObjectRetentionInput, optFns ...func(*s3.Options)) (*s3.PutObjectRetentionOutput, error)
 }
 
@@ -50,18 +48,15 @@ func (r *Retainer) Retain(ctx context.Context, sum string, until time.Time) erro
 	if err != nil {
 		return err
 	}
-	cur, err := r.client.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: &r.bucket, Key: &key})
-	var ae smithy.APIError
-	switch {
-	case err == nil:
-		if ret := cur.Retention; ret != nil && ret.RetainUntilDate != nil && !ret.RetainUntilDate.Before(until) &&
-			(ret.Mode == r.mode || ret.Mode == types.ObjectLockRetentionModeCompliance) {
-			return nil // locked as long or longer already
-		}
-	case errors.As(err, &ae) && (ae.ErrorCode() == "NoSuchObjectLockConfiguration" || ae.ErrorCode() == "ObjectLockConfigurationNotFoundError"):
-		// Not locked yet.
-	default:
+	// The object's lock as HeadObject reports it (with s3:GetObjectRetention allowed), which
+	// also serves emulators whose GetObjectRetention answers are unreadable.
+	cur, err := r.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &r.bucket, Key: &key})
+	if err != nil {
 		return fmt.Errorf("retention of %s: %w", key, err)
+	}
+	if cur.ObjectLockRetainUntilDate != nil && !cur.ObjectLockRetainUntilDate.Before(until) &&
+		(string(cur.ObjectLockMode) == string(r.mode) || cur.ObjectLockMode == types.ObjectLockModeCompliance) {
+		return nil // locked as long or longer already
 	}
 	_, err = r.client.PutObjectRetention(ctx, &s3.PutObjectRetentionInput{Bucket: &r.bucket, Key: &key,
 		Retention: &types.ObjectLockRetention{Mode: r.mode, RetainUntilDate: aws.Time(until.UTC())}})

@@ -16,12 +16,12 @@ type fakeRetention struct {
 	puts  int
 }
 
-func (f *fakeRetention) GetObjectRetention(_ context.Context, in *s3.GetObjectRetentionInput, _ ...func(*s3.Options)) (*s3.GetObjectRetentionOutput, error) {
+func (f *fakeRetention) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
 	r, ok := f.locks[*in.Key]
 	if !ok {
-		return nil, &smithy.GenericAPIError{Code: "NoSuchObjectLockConfiguration"}
+		return &s3.HeadObjectOutput{}, nil
 	}
-	return &s3.GetObjectRetentionOutput{Retention: &r}, nil
+	return &s3.HeadObjectOutput{ObjectLockMode: types.ObjectLockMode(r.Mode), ObjectLockRetainUntilDate: r.RetainUntilDate}, nil
 }
 
 func (f *fakeRetention) PutObjectRetention(_ context.Context, in *s3.PutObjectRetentionInput, _ ...func(*s3.Options)) (*s3.PutObjectRetentionOutput, error) {

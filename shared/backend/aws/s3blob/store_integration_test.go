@@ -423,8 +423,10 @@ func TestIntegrationRetainPerObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := s3blob.Prefix + sum
-	if r, err := c.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: &bucket, Key: &key}); err == nil && r.Retention != nil && r.Retention.RetainUntilDate != nil {
-		t.Fatalf("a stored document is locked before Retain: %+v", r.Retention)
+	// HeadObject rather than GetObjectRetention: moto 5.2.1 answers the latter with XML the
+	// SDK cannot parse.
+	if r, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key}); err != nil || r.ObjectLockRetainUntilDate != nil {
+		t.Fatalf("a stored document before Retain: %v, %v", r, err)
 	}
 	until := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
 	ret := s3blob.NewRetainer(c, bucket, types.ObjectLockRetentionModeGovernance)
@@ -434,8 +436,8 @@ func TestIntegrationRetainPerObject(t *testing.T) {
 	if err := ret.Retain(ctx, sum, until.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	r, err := c.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: &bucket, Key: &key})
-	if err != nil || r.Retention.Mode != types.ObjectLockRetentionModeGovernance || !r.Retention.RetainUntilDate.Equal(until) {
-		t.Errorf("retention = %+v, %v; want GOVERNANCE until %v", r, err, until)
+	r, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil || r.ObjectLockMode != types.ObjectLockModeGovernance || r.ObjectLockRetainUntilDate == nil || !r.ObjectLockRetainUntilDate.Equal(until) {
+		t.Errorf("retention = %v, %v; want GOVERNANCE until %v", r, err, until)
 	}
 }

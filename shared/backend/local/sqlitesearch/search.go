@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS search_counterparts (
 );
 CREATE INDEX IF NOT EXISTS search_counterparts_cp ON search_counterparts (counterpart, bundle);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_text USING fts5(
-	bundle UNINDEXED, name, text, tokenize = 'unicode61 remove_diacritics 2'
+	bundle, name, text, tokenize = 'unicode61 remove_diacritics 2'
 );
 `
 
@@ -123,6 +123,7 @@ func (x *Index) Search(ctx context.Context, q pipeline.SearchQuery) ([]pipeline.
 	var where []string
 	var args []any
 	if match != "" {
+		match = "{name text}: (" + match + ")" // the words, never the bundle column
 		where = append(where, `b.bundle IN (SELECT bundle FROM search_text WHERE search_text MATCH ?)`)
 		args = append(args, match)
 	}
@@ -177,8 +178,10 @@ func (x *Index) Search(ctx context.Context, q pipeline.SearchQuery) ([]pipeline.
 		if match == "" {
 			continue
 		}
+		// The bundle column is indexed too, so that this reads the hit's own rows, not every
+		// row the words match.
 		rows, err := x.db.QueryContext(ctx, `SELECT name, snippet(search_text, 2, '[', ']', '…', 12) FROM search_text
-			WHERE search_text MATCH ? AND bundle = ? ORDER BY rank LIMIT 20`, match, h.BundleID)
+			WHERE search_text MATCH ? AND bundle = ? ORDER BY rank LIMIT 20`, `{bundle}: "`+h.BundleID+`" AND (`+match+`)`, h.BundleID)
 		if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
