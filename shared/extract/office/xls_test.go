@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 	"github.com/evx-project/evx/shared/extract/internal/extractor"
+	"github.com/evx-project/evx/shared/extract/internal/extracttest"
 )
 
 // TestXLS reads an Excel 97-2003 workbook (testdata/NOTICE) and compares it with
