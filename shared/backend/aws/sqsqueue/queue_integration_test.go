@@ -168,7 +168,8 @@ func TestIntegrationDeadLetterRedrive(t *testing.T) {
 		t.Fatal(err)
 	}
 	receives := 0
-	deadline := time.Now().Add(15 * time.Second)
+	// A bound for a loaded machine (moto under the race-enabled suite), not a speed goal.
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		ms, err := q.Receive(ctx, "cp", 10, time.Second)
 		if err != nil {
