@@ -1,54 +1,17 @@
 package dynamoledger
 
-import (
-	"fmt"
-	"strconv"
+import "github.com/evx-project/evx/shared/backend/aws/internal/dynamoitem"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+// Item layout versions follow the one rule of package dynamoitem.
+const (
+	ItemVersion = dynamoitem.Version
+	versionAttr = dynamoitem.Attr
 )
 
-// ItemVersion is the layout of the items this release writes, kept in each item's "v"
-// attribute. An item without one was written before items carried a version, in the layout
-// of version 1, and reads as version 0. A change to an item's layout raises ItemVersion and
-// keeps reading every earlier one.
-const ItemVersion = 1
-
-// versionAttr names the attribute that holds an item's layout version.
-const versionAttr = "v"
-
 // NewerItemError: an item was written by a later evx, in a layout this one does not know.
-type NewerItemError struct {
-	Item             string // which item, for the message
-	Found, Supported int
-}
+type NewerItemError = dynamoitem.NewerItemError
 
-func (e *NewerItemError) Error() string {
-	return fmt.Sprintf("%s: item layout version %d is newer than this evx supports (%d): run the evx that wrote it, or a later one", e.Item, e.Found, e.Supported)
-}
-
-// withVersion stamps item with ItemVersion and returns it.
-func withVersion(item map[string]types.AttributeValue) map[string]types.AttributeValue {
-	item[versionAttr] = &types.AttributeValueMemberN{Value: strconv.Itoa(ItemVersion)}
-	return item
-}
-
-// itemVersion returns the layout version of item (0 when it has none) or an error when it is
-// malformed or newer than ItemVersion; what names the item in errors.
-func itemVersion(item map[string]types.AttributeValue, what string) (int, error) {
-	a, ok := item[versionAttr]
-	if !ok {
-		return 0, nil
-	}
-	nv, ok := a.(*types.AttributeValueMemberN)
-	if !ok {
-		return 0, fmt.Errorf("%s: version attribute is not a number", what)
-	}
-	v, err := strconv.Atoi(nv.Value)
-	if err != nil || v < 0 {
-		return 0, fmt.Errorf("%s: version %q is not a layout version", what, nv.Value)
-	}
-	if v > ItemVersion {
-		return v, &NewerItemError{Item: what, Found: v, Supported: ItemVersion}
-	}
-	return v, nil
-}
+var (
+	withVersion = dynamoitem.WithVersion
+	itemVersion = dynamoitem.VersionOf
+)

@@ -37,6 +37,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
+	"github.com/evx-project/evx/shared/backend/aws/internal/dynamoitem"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -183,14 +184,13 @@ func (q *Queue) Send(ctx context.Context, queue, dedupID string, body []byte) er
 	}
 	if q.sent != nil {
 		now := time.Now().UTC()
-		item := map[string]dbtypes.AttributeValue{
+		// The item carries its layout version, as every evx item does; only its existence is
+		// ever read.
+		item := dynamoitem.WithVersion(map[string]dbtypes.AttributeValue{
 			"id":      id["id"],
 			"sent":    &dbtypes.AttributeValueMemberS{Value: now.Format(time.RFC3339Nano)},
 			"expires": &dbtypes.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(q.keepFor).Unix(), 10)},
-			// The item layout's version, as every evx item carries one (see dynamostate's
-			// ItemVersion); only the item's existence is ever read.
-			"v": &dbtypes.AttributeValueMemberN{Value: "1"},
-		}
+		})
 		if _, err := q.sent.PutItem(ctx, &dynamodb.PutItemInput{TableName: &q.table, Item: item}); err != nil {
 			// Sent but not recorded: a retry within SQS's window is still dropped by SQS.
 			return fmt.Errorf("send to %s: record dedup id: %w", queue, err)
