@@ -11,12 +11,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 
-	"github.com/evx-project/evx/shared/backend/local/internal/fsync"
+	"github.com/evx-project/evx/shared/backend/local/internal/privfile"
 	"github.com/evx-project/evx/shared/custody"
 )
 
@@ -57,24 +54,13 @@ func LoadOrCreate(path string) (*Signer, error) {
 }
 
 func loadKey(path string) (*Signer, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	data, err := privfile.Read(path, 16<<10)
+	var me *privfile.ModeError
+	switch {
+	case errors.As(err, &me):
+		return nil, &PermissionError{Path: path, Mode: me.Mode}
+	case err != nil:
 		return nil, fmt.Errorf("signing key: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("signing key %s: not a regular file", path)
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return nil, &PermissionError{Path: path, Mode: fi.Mode()}
-	}
-	data, err := io.ReadAll(io.LimitReader(f, 16<<10))
-	if err != nil {
-		return nil, fmt.Errorf("signing key %s: %w", path, err)
 	}
 	block, _ := pem.Decode(data)
 	if block == nil || block.Type != "PRIVATE KEY" {
@@ -104,30 +90,11 @@ func createKey(path string) error {
 	if err != nil {
 		return fmt.Errorf("signing key: %w", err)
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// Create never replaces: if another process created the key meanwhile, its key stands.
+	if err := privfile.Create(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
 		return fmt.Errorf("signing key: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".tmp-key-*") // mode 0600
-	if err != nil {
-		return fmt.Errorf("signing key: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	err = pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("signing key: %w", err)
-	}
-	// Link never replaces: if another process created the key meanwhile, its key stands.
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("signing key: %w", err)
-	}
-	return fsync.Dir(dir)
+	return nil
 }
 
 // KeyID names the key; see [custody.KeyIDOf].

@@ -5,13 +5,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
-	"github.com/evx-project/evx/shared/backend/local/internal/fsync"
+	"github.com/evx-project/evx/shared/backend/local/internal/privfile"
 	"github.com/evx-project/evx/shared/identify"
 )
 
@@ -45,24 +42,13 @@ func LoadOrCreateSecret(path string) ([]byte, error) {
 }
 
 func loadSecret(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	data, err := privfile.Read(path, 1024)
+	var me *privfile.ModeError
+	switch {
+	case errors.As(err, &me):
+		return nil, &SecretPermissionError{Path: path, Mode: me.Mode}
+	case err != nil:
 		return nil, fmt.Errorf("index secret: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("index secret: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("index secret %s: not a regular file", path)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, &SecretPermissionError{Path: path, Mode: fi.Mode()}
-	}
-	data, err := io.ReadAll(io.LimitReader(f, 1024))
-	if err != nil {
-		return nil, fmt.Errorf("index secret %s: %w", path, err)
 	}
 	s, err := hex.DecodeString(strings.TrimSpace(string(data)))
 	if err != nil || len(s) < identify.MinSecret {
@@ -76,27 +62,8 @@ func createSecret(path string) error {
 	if _, err := rand.Read(s); err != nil {
 		return fmt.Errorf("index secret: %w", err)
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := privfile.Create(path, []byte(hex.EncodeToString(s)+"\n")); err != nil {
 		return fmt.Errorf("index secret: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".tmp-secret-*") // mode 0600
-	if err != nil {
-		return fmt.Errorf("index secret: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.WriteString(hex.EncodeToString(s) + "\n")
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("index secret: %w", err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("index secret: %w", err)
-	}
-	return fsync.Dir(dir)
+	return nil
 }
