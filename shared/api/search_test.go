@@ -84,4 +84,21 @@ func TestSearchRoles(t *testing.T) {
 	if code, _, _ := e.do("anon", "GET", "/v1/bundles", nil); code != http.StatusUnauthorized {
 		t.Errorf("anonymous search = %d, want 401", code)
 	}
+
+	// An index that lost a bundle (or predates it) catches up from the trail.
+	if _, err := e.node.DB.Exec(`DELETE FROM search_bundles WHERE bundle = ?`, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, r := search("legal", q); !slices.Equal(found(r), []string{a}) {
+		t.Fatalf("after losing %s: found %v", b, found(r))
+	}
+	if n, err := e.node.Reindex(t.Context()); n != 1 || err != nil {
+		t.Errorf("Reindex = %d, %v; want 1", n, err)
+	}
+	if n, err := e.node.Reindex(t.Context()); n != 0 || err != nil {
+		t.Errorf("second Reindex = %d, %v; want 0", n, err)
+	}
+	if _, r := search("legal", q); !slices.Equal(found(r), both) {
+		t.Errorf("after Reindex: found %v, want %v", found(r), both)
+	}
 }

@@ -116,16 +116,23 @@ func (s *Service) WithSearch(ix SearchIndex) *Service {
 // IndexBundle indexes an accepted bundle from its custody trail and stored extraction
 // results. A bundle not (yet) accepted is left out, without error.
 func (s *Service) IndexBundle(ctx context.Context, bundleID string) error {
+	_, err := s.indexBundle(ctx, bundleID)
+	return err
+}
+
+// indexBundle is IndexBundle, reporting whether the bundle was indexed (it is left out
+// until accepted).
+func (s *Service) indexBundle(ctx context.Context, bundleID string) (bool, error) {
 	if s.search == nil {
-		return ErrNoSearch
+		return false, ErrNoSearch
 	}
 	trail, err := s.c.Ledger.Events(ctx, bundleID)
 	if err != nil {
-		return fmt.Errorf("index %s: %w", bundleID, err)
+		return false, fmt.Errorf("index %s: %w", bundleID, err)
 	}
 	en, ok := find(trail, isSubmission)
 	if !ok || en.Event.Type != custody.SubmissionAcceptance {
-		return nil
+		return false, nil
 	}
 	e := en.Event
 	rec := SearchRecord{BundleID: bundleID, Counterparts: e.Details.Counterparts, Received: e.Time, Uploader: e.Actor.ID}
@@ -139,15 +146,15 @@ func (s *Service) IndexBundle(ctx context.Context, bundleID string) error {
 		doc := SearchDocument{Name: d.Name, SHA256: d.SHA256, MediaType: d.MediaType}
 		if d.Extraction != "" {
 			if doc.Text, err = s.extractedText(ctx, d.Extraction); err != nil {
-				return fmt.Errorf("index %s: %s: %w", bundleID, d.Name, err)
+				return false, fmt.Errorf("index %s: %s: %w", bundleID, d.Name, err)
 			}
 		}
 		rec.Documents = append(rec.Documents, doc)
 	}
 	if err := s.search.IndexBundle(ctx, rec); err != nil {
-		return fmt.Errorf("index %s: %w", bundleID, err)
+		return false, fmt.Errorf("index %s: %w", bundleID, err)
 	}
-	return nil
+	return true, nil
 }
 
 // extractedText reads the text member of a stored extraction result.
@@ -188,11 +195,12 @@ func (s *Service) Reindex(ctx context.Context, uploads []Upload) (int, error) {
 		if ok {
 			continue
 		}
-		if err := s.IndexBundle(ctx, u.BundleID); err != nil {
+		indexed, err := s.indexBundle(ctx, u.BundleID)
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if ok, _ := s.search.Indexed(ctx, u.BundleID); ok {
+		if indexed {
 			n++
 		}
 	}
