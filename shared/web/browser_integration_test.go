@@ -122,52 +122,55 @@ func TestIntegrationVerifierPageAgreesWithVerify(t *testing.T) {
 	ctx := browser(t)
 	openVerifier(t, ctx)
 	dir := filepath.Join("..", "custody", "testdata", "tamper")
-	cases, err := os.ReadFile(filepath.Join(dir, "cases.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := 0
-	for _, line := range strings.Split(strings.TrimSpace(string(cases)), "\n") {
-		if strings.HasPrefix(line, "#") {
-			continue
+	// cases.tsv holds the Ed25519 vectors (key.pem), ecdsa-cases.tsv the ECDSA P-256 ones.
+	for _, list := range []struct{ file, key string }{{"cases.tsv", "key.pem"}, {"ecdsa-cases.tsv", "ecdsa-key.pem"}} {
+		cases, err := os.ReadFile(filepath.Join(dir, list.file))
+		if err != nil {
+			t.Fatal(err)
 		}
-		f := strings.Split(line, "\t")
-		if len(f) < 4 {
-			t.Fatalf("cases.tsv line %q: want at least 4 fields", line)
-		}
-		name, want, docsDir, olderFile := f[0], f[1], f[2], f[3]
-		keyFile := "key.pem"
-		if len(f) > 4 && f[4] != "" {
-			keyFile = f[4]
-		}
-		t.Run(name, func(t *testing.T) {
-			trail := mustRead(t, filepath.Join(dir, name+".json"))
-			key := mustRead(t, filepath.Join(dir, keyFile))
-			older := mustRead(t, filepath.Join(dir, olderFile))
-			pub, err := custody.ParsePublicKeyPEM(key)
-			if err != nil {
-				t.Fatal(err)
+		for _, line := range strings.Split(strings.TrimSpace(string(cases)), "\n") {
+			if strings.HasPrefix(line, "#") {
+				continue
 			}
-			_, goErr := custody.VerifyTrail(trail, pub, custody.VerifyOptions{Documents: filepath.Join(dir, docsDir), Older: older})
-			goType := "ok"
-			if goErr != nil {
-				fail, _ := custody.FailureOf(goErr)
-				goType = fail.Kind
+			f := strings.Split(line, "\t")
+			if len(f) < 4 {
+				t.Fatalf("cases.tsv line %q: want at least 4 fields", line)
 			}
-			res := verifyInPage(t, ctx, trail, key, older, readTree(t, filepath.Join(dir, docsDir)))
-			pageType := "ok"
-			if !res.OK {
-				pageType = res.Error.Type
+			name, want, docsDir, olderFile := f[0], f[1], f[2], f[3]
+			keyFile := list.key
+			if len(f) > 4 && f[4] != "" {
+				keyFile = f[4]
 			}
-			if pageType != want || goType != want {
-				msg := ""
-				if res.Error != nil {
-					msg = res.Error.Message
+			t.Run(name, func(t *testing.T) {
+				trail := mustRead(t, filepath.Join(dir, name+".json"))
+				key := mustRead(t, filepath.Join(dir, keyFile))
+				older := mustRead(t, filepath.Join(dir, olderFile))
+				pub, err := custody.ParsePublicKeyPEM(key)
+				if err != nil {
+					t.Fatal(err)
 				}
-				t.Errorf("%s: page %s (%s), evx verify %s (%v); want %s", name, pageType, msg, goType, goErr, want)
-			}
-		})
-		n++
+				_, goErr := custody.VerifyTrail(trail, pub, custody.VerifyOptions{Documents: filepath.Join(dir, docsDir), Older: older})
+				goType := "ok"
+				if goErr != nil {
+					fail, _ := custody.FailureOf(goErr)
+					goType = fail.Kind
+				}
+				res := verifyInPage(t, ctx, trail, key, older, readTree(t, filepath.Join(dir, docsDir)))
+				pageType := "ok"
+				if !res.OK {
+					pageType = res.Error.Type
+				}
+				if pageType != want || goType != want {
+					msg := ""
+					if res.Error != nil {
+						msg = res.Error.Message
+					}
+					t.Errorf("%s: page %s (%s), evx verify %s (%v); want %s", name, pageType, msg, goType, goErr, want)
+				}
+			})
+			n++
+		}
 	}
 	if n < 30 {
 		t.Fatalf("%d tamper cases, want at least 30", n)
