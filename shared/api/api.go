@@ -172,7 +172,11 @@ func (h *Handler) as(next http.HandlerFunc, roles ...Role) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, fmt.Sprintf("this endpoint is for %s; your token is for the %s role", joinRoles(roles), id.Role))
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+		ctx := context.WithValue(r.Context(), identityKey{}, id)
+		if id.Person != "" {
+			ctx = pipeline.ActingAs(ctx, id.Party())
+		}
+		next(w, r.WithContext(ctx))
 	}
 }
 

@@ -121,6 +121,10 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		if e.Seq != uint64(i)+1 {
 			return nil, &SequenceError{Position: i, Want: uint64(i) + 1, Got: e.Seq}
 		}
+		var ve *VersionError
+		if errors.As(c.fieldErr, &ve) {
+			return nil, ve
+		}
 		if c.fieldErr != nil {
 			return nil, &FormatError{Err: fmt.Errorf("event seq %d: %w", e.Seq, c.fieldErr)}
 		}

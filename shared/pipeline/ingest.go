@@ -138,6 +138,11 @@ func BagIntake(extract Extractor, lim bagit.Limits) *Intake {
 // assess validates, stores and extracts, and returns the event to record.
 func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor, lim bagit.Limits) (*decision, error) {
 	actor := system("ingest")
+	if u, err := s.c.Uploads.Upload(ctx, bundleID); err == nil {
+		actor = submitter(u.Uploader, actor)
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("upload %s: %w", bundleID, err)
+	}
 	reject := func(reasons []string) *decision {
 		return &decision{typ: custody.SubmissionRejection, actor: actor, details: custody.Details{Reasons: capReasons(reasons)}}
 	}

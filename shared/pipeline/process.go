@@ -48,7 +48,7 @@ func (s *Service) ProcessFor(ctx context.Context, bundleID, uploader string) (*S
 			}); ok {
 				return nil, nil
 			}
-			return &decision{typ: custody.Resubmission, actor: custody.Actor{Kind: custody.ActorUser, ID: uploader}}, nil
+			return &decision{typ: custody.Resubmission, actor: submitter(uploader, custody.Actor{Kind: custody.ActorUser, ID: uploader})}, nil
 		}); err != nil {
 			return nil, err
 		}

@@ -156,7 +156,7 @@ func (s *Service) PostReceipt(ctx context.Context, counterpart, deliveryID strin
 		if en, ok := find(trail, forCounterpart(counterpart, isOutcome...)); ok {
 			return nil, &ReceiptConflictError{Delivery: deliveryID, Recorded: en.Event.Type}
 		}
-		return &decision{typ: typ, actor: custody.Actor{Kind: custody.ActorCounterpart, ID: counterpart},
+		return &decision{typ: typ, actor: counterpartActor(ctx, counterpart),
 			details: custody.Details{Counterpart: counterpart, Documents: confirmed, Reasons: capReasons(reasons), Reference: con.Details.Reference}}, nil
 	})
 	var conflict *ReceiptConflictError
