@@ -82,11 +82,11 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	defer node.Close()
-	known := func(id string) bool {
-		_, err := node.Directory.Counterpart(context.Background(), id)
-		return err == nil
+	lookup := func(id string) (pipeline.Agency, bool) {
+		a, err := node.Directory.Counterpart(context.Background(), id)
+		return a, err == nil
 	}
-	toks, err := api.OpenTokenFile(*tokens, known, log)
+	toks, err := api.OpenAgencyTokenFile(*tokens, lookup, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx serve:", err)
 		return exitUsage

@@ -214,6 +214,36 @@ func validPerson(s string) bool {
 	return true
 }
 
+// CheckAgencies checks every token that names an agency against the agency directory
+// (lookup returns an agency and whether it is there): an uploader's agency must be one that
+// sends, a counterpart's one that receives, any other named agency must be listed. The first
+// failing line is the error.
+func (t *Tokens) CheckAgencies(lookup func(id string) (pipeline.Agency, bool)) error {
+	first, msg := 0, ""
+	for h, id := range t.byHash {
+		var bad string
+		switch a, ok := lookup(id.Agency); {
+		case id.Agency == "":
+			continue
+		case !ok:
+			bad = fmt.Sprintf("agency %q is not in the agency directory", id.Agency)
+		case id.Role == RoleUploader && !a.Sends():
+			bad = fmt.Sprintf("agency %s is an uploader's, but the agency directory does not let it send (role: send or both)", id.Agency)
+		case id.Role == RoleCounterpart && !a.Receives():
+			bad = fmt.Sprintf("agency %s is a counterpart's, but the agency directory does not let it receive", id.Agency)
+		default:
+			continue
+		}
+		if l := t.lines[h]; first == 0 || l < first {
+			first, msg = l, bad
+		}
+	}
+	if first > 0 {
+		return fmt.Errorf("line %d: %s", first, msg)
+	}
+	return nil
+}
+
 // Len is the number of tokens.
 func (t *Tokens) Len() int { return len(t.byHash) }
 
@@ -222,13 +252,14 @@ func (t *Tokens) Len() int { return len(t.byHash) }
 // file. A file that no longer loads leaves the tokens last loaded in force, and says so
 // loudly in the log.
 type TokenFile struct {
-	path  string
-	known func(string) bool
-	log   *slog.Logger
-	cur   atomic.Pointer[Tokens]
-	mu    sync.Mutex
-	sum   [32]byte
-	stamp string // size and modification time of the file last read
+	path     string
+	known    func(string) bool
+	agencies func(string) (pipeline.Agency, bool)
+	log      *slog.Logger
+	cur      atomic.Pointer[Tokens]
+	mu       sync.Mutex
+	sum      [32]byte
+	stamp    string // size and modification time of the file last read
 }
 
 // OpenTokenFile loads the tokens file at path; known, when not nil, checks counterpart ids
@@ -237,7 +268,21 @@ func OpenTokenFile(path string, known func(string) bool, log *slog.Logger) (*Tok
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	f := &TokenFile{path: path, known: known, log: log}
+	return openTokenFile(&TokenFile{path: path, known: known, log: log})
+}
+
+// OpenAgencyTokenFile is OpenTokenFile that also holds the tokens to the agency directory
+// (lookup; see CheckAgencies): counterparts must be agencies that receive, uploaders'
+// agencies agencies that send.
+func OpenAgencyTokenFile(path string, lookup func(string) (pipeline.Agency, bool), log *slog.Logger) (*TokenFile, error) {
+	known := func(id string) bool { a, ok := lookup(id); return ok && a.Receives() }
+	return openTokenFile(&TokenFile{path: path, known: known, agencies: lookup, log: log})
+}
+
+func openTokenFile(f *TokenFile) (*TokenFile, error) {
+	if f.log == nil {
+		f.log = slog.New(slog.DiscardHandler)
+	}
 	t, sum, err := f.load()
 	if err != nil {
 		return nil, err
@@ -254,6 +299,11 @@ func (f *TokenFile) load() (*Tokens, [32]byte, error) {
 	}
 	if f.known != nil {
 		if err := t.CheckCounterparts(f.known); err != nil {
+			return nil, sum, fmt.Errorf("tokens file %s: %w", f.path, err)
+		}
+	}
+	if f.agencies != nil {
+		if err := t.CheckAgencies(f.agencies); err != nil {
 			return nil, sum, fmt.Errorf("tokens file %s: %w", f.path, err)
 		}
 	}

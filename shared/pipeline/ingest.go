@@ -240,6 +240,8 @@ func (s *Service) admit(ctx context.Context, f bagit.Fields) (allowed, refused [
 		switch {
 		case !cp.Active:
 			refused = append(refused, fmt.Sprintf("counterpart %s (%s) is inactive in the counterpart directory", id, cp.Name))
+		case !cp.Receives():
+			refused = append(refused, fmt.Sprintf("agency %s (%s) only sends: the agency directory does not list it as receiving", id, cp.Name))
 		case len(cp.LegalBases) > 0 && !slices.Contains(cp.LegalBases, f.LegalBasis):
 			if f.LegalBasis == "" {
 				refused = append(refused, fmt.Sprintf("counterpart %s requires EVX-Legal-Basis, one of %v; the bag names none", id, cp.LegalBases))
