@@ -13,7 +13,7 @@ import (
 
 func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx upload", stderr,
-		"Usage: evx upload --counterpart ID... [--field Label=Value]... [--server URL --token-file F | --data DIR] [--json] FILE|FOLDER|BAG.zip...\n"+
+		"Usage: evx upload --counterpart ID... [--field Label=Value]... [--seal-key FILE --agency ID --person NAME] [--server URL --token-file F | --data DIR] [--json] FILE|FOLDER|BAG.zip...\n"+
 			"Bags the files and folders (or sends one existing .zip/.tar/.tar.gz bag as is) and uploads it.\n"+
 			"Exit status: 0 accepted, 1 rejected (the reasons are printed), 2 usage or unreadable input.\n")
 	var ex exchangeFlags
@@ -22,6 +22,8 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.Var(&counterparts, "counterpart", "receiving counterpart id (repeatable; at least one)")
 	fs.Var(&fields, "field", "bag-info.txt field Label=Value, e.g. EVX-Legal-Basis=EU-EIO (repeatable)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	var seal sealFlags
+	seal.register(fs)
 	srcs, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -33,12 +35,21 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	bagPath := ""
 	if len(srcs) == 1 && len(counterparts) == 0 && len(fields) == 0 && bagit.KindOf(srcs[0]) != "folder" {
 		bagPath = srcs[0] // an existing bag archive
+		if *seal.key != "" {
+			fmt.Fprintln(stderr, "evx upload: --seal-key seals a bag as evx makes it; an existing bag is sent as is (seal it with evx bag create --seal-key)")
+			return exitUsage
+		}
 	} else {
 		if len(counterparts) == 0 {
 			fmt.Fprintln(stderr, "evx upload: name at least one --counterpart to send the bundle to")
 			return exitUsage
 		}
 		info, err := bagInfo(counterparts, fields)
+		if err != nil {
+			fmt.Fprintln(stderr, "evx upload:", err)
+			return exitUsage
+		}
+		hook, err := seal.hook(ctx)
 		if err != nil {
 			fmt.Fprintln(stderr, "evx upload:", err)
 			return exitUsage
@@ -53,7 +64,7 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		total := sourceBytes(srcs)
 		p := newMeter(stderr, *asJSON, "bagging", total)
 		err, done := interruptible(ctx, func() error {
-			_, err := bagit.Create(bagPath, srcs, bagit.CreateOptions{Info: info,
+			_, err := bagit.Create(bagPath, srcs, bagit.CreateOptions{Info: info, Seal: hook,
 				Reading: func(stage, path string, n int) {
 					p.stage("bagging: "+stage, total)
 					p.file(path)

@@ -112,6 +112,12 @@ type Details struct {
 	// set on SubmissionAcceptance. Absent (nil) in events recorded without it, so their
 	// canonical form is unchanged.
 	Request *Request `json:"request,omitempty"`
+	// Findings (version 2) are evx's own findings on a party's act, apart from what the party
+	// stated: on a consignment outcome, a document whose hash the counterpart reported
+	// differently from the record, or did not report. Never the counterpart's words.
+	Findings []string `json:"findings,omitempty"`
+	// Seal (version 2), on SubmissionAcceptance: the sending agency's seal over the bag.
+	Seal *SealRecord `json:"seal,omitempty"`
 }
 
 // Request describes the mutual legal assistance request a bundle belongs to, as the evx
@@ -299,6 +305,12 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 		b = append(b, ']')
 		sep = ","
 	}
+	if len(d.Findings) > 0 {
+		b = append(b, sep+`"findings":[`...)
+		b = appendCanonicalStrings(b, d.Findings)
+		b = append(b, ']')
+		sep = ","
+	}
 	if len(d.Reasons) > 0 {
 		b = append(b, sep+`"reasons":[`...)
 		b = appendCanonicalStrings(b, d.Reasons)
@@ -330,6 +342,15 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 			rsep = ","
 		}
 		b = append(b, '}')
+		sep = ","
+	}
+	if d.Seal != nil {
+		c, err := canonicalOf(d.Seal)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, sep+`"seal":`...)
+		b = append(b, c...)
 	}
 	b = append(b, `},"key_id":`...)
 	b = appendCanonicalString(b, e.KeyID)
@@ -492,6 +513,12 @@ func validStrings(e Event) bool {
 		ss = append(ss, r.CaseReference, r.HandlingCode, r.LegalBasis, r.RequestReference, r.RequestedState, r.RequestingState)
 	}
 	ss = append(ss, e.Details.Reasons...)
+	ss = append(ss, e.Details.Findings...)
+	if sl := e.Details.Seal; sl != nil {
+		k := sl.Key
+		ss = append(ss, sl.KeyID, sl.Statement, sl.Signature, sl.Manifest, k.KeyID, k.Algorithm, k.PEM, k.NotBefore, k.NotAfter, k.Revoked)
+		ss = append(ss, k.X509Chain...)
+	}
 	for _, d := range e.Details.Documents {
 		ss = append(ss, d.Name, d.SHA256, d.SHA512, d.MediaType, d.Extraction)
 	}

@@ -108,6 +108,12 @@ func peekVersion(b []byte) error {
 
 // v2Member names the first version 2 member of d, "" when none.
 func (d Details) v2Member() string {
+	switch {
+	case len(d.Findings) > 0:
+		return "details.findings"
+	case d.Seal != nil:
+		return "details.seal"
+	}
 	return ""
 }
 

@@ -138,8 +138,10 @@ func BagIntake(extract Extractor, lim bagit.Limits) *Intake {
 // assess validates, stores and extracts, and returns the event to record.
 func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor, lim bagit.Limits) (*decision, error) {
 	actor := system("ingest")
+	var uploader Party
 	if u, err := s.c.Uploads.Upload(ctx, bundleID); err == nil {
 		actor = submitter(u.Uploader, actor)
+		uploader = UploaderParty(u.Uploader)
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("upload %s: %w", bundleID, err)
 	}
@@ -185,6 +187,13 @@ func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor
 		}
 		return reject(reasons), nil
 	}
+	seal, sealReasons, err := s.checkSeal(ctx, bag, uploader, s.c.Clock())
+	if err != nil {
+		return nil, err
+	}
+	if len(sealReasons) > 0 {
+		return reject(sealReasons), nil
+	}
 	fields := bagit.Fields{}
 	if rep.Fields != nil {
 		fields = *rep.Fields
@@ -215,7 +224,7 @@ func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor
 		ref = fields.ExternalIdentifier
 	}
 	return &decision{typ: custody.SubmissionAcceptance, actor: actor, details: custody.Details{
-		Counterparts: allowed, Documents: docs, Reasons: capReasons(refused), Reference: ref, Request: req,
+		Counterparts: allowed, Documents: docs, Reasons: capReasons(refused), Reference: ref, Request: req, Seal: seal,
 	}}, nil
 }
 
