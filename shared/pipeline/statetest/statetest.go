@@ -3,6 +3,7 @@
 package statetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -154,6 +155,23 @@ func RunReceipts(t *testing.T, newReceipts func(t *testing.T) pipeline.Receipts)
 		}
 		if _, err := r.Receipt(ctx, "d2"); !errors.Is(err, pipeline.ErrNotFound) {
 			t.Fatalf("Receipt(other delivery) = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("large", func(t *testing.T) {
+		// 1 MiB: a receipt listing thousands of documents, past DynamoDB's 400 KB item.
+		r := newReceipts(t)
+		big := make([]byte, 1<<20)
+		for i := range big {
+			big[i] = byte(i * 7 % 251)
+		}
+		if got, err := r.PutReceipt(ctx, "d1", big); err != nil || !bytes.Equal(got, big) {
+			t.Fatalf("PutReceipt(1 MiB) = %d bytes, %v; want the bytes put", len(got), err)
+		}
+		if got, err := r.PutReceipt(ctx, "d1", []byte("other")); err != nil || !bytes.Equal(got, big) {
+			t.Fatalf("PutReceipt(again) = %d bytes, %v; want the first receipt", len(got), err)
+		}
+		if got, err := r.Receipt(ctx, "d1"); err != nil || !bytes.Equal(got, big) {
+			t.Fatalf("Receipt = %d bytes, %v; want the 1 MiB put", len(got), err)
 		}
 	})
 	t.Run("concurrent-writers-agree", func(t *testing.T) {
