@@ -45,6 +45,7 @@ func commands() []command {
 		{"match", "ask whether any agency holds an identifier (hit or no hit, never the evidence)", runMatch},
 		{"serve", "run the embedded pipeline and its HTTP API on this machine", runServe},
 		{"audit", "re-hash every stored document against its recorded SHA-256 and record FixityCheck events", runAudit},
+		{"key", "rotate the data folder's signing key: the old key signs a statement introducing the new one", runKey},
 		{"demo", "run the whole exchange on this machine with sample evidence and show the result", runDemo},
 		{"version", "print evx's version, the commit it was built from and the Go version", runVersion},
 	}

@@ -423,3 +423,9 @@ func exportRotations(ctx context.Context, l Ledger, t *Trail, rots []Entry, size
 	}
 	return nil
 }
+
+// Failure of a KeyRotationError names the rotation and the reason; the check it wraps, if
+// any, is in the message.
+func (e *KeyRotationError) Failure() Failure {
+	return Failure{Kind: "KeyRotationError", Seq: e.Seq, HasSeq: e.Seq != 0, Facts: []Fact{{"reason", e.Reason}}}
+}

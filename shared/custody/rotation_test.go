@@ -245,3 +245,12 @@ func TestSmallRotatedTrailVerifies(t *testing.T) {
 		t.Errorf("VerifyTrail(small rotated trail) = %v, want nil", err)
 	}
 }
+
+// A rotation failure is described as such, not as the check it wraps.
+func TestKeyRotationFailure(t *testing.T) {
+	err := error(&KeyRotationError{Seq: 2, Reason: "not in the checkpoint's log", Err: &InclusionError{Seq: 2}})
+	f, ok := FailureOf(err)
+	if !ok || f.Kind != "KeyRotationError" || f.Seq != 2 || f.Fact("reason") != "not in the checkpoint's log" {
+		t.Errorf("FailureOf = %+v, %v; want KeyRotationError seq 2 with its reason", f, ok)
+	}
+}

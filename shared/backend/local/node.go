@@ -146,7 +146,7 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	// The signing key must be the one the ledger is signed with: a key created afresh for a
 	// ledger of events (signing.key deleted or replaced) would leave every trail unverifiable.
 	keyPath := filepath.Join(dir, KeyFile)
-	want, used, err := n.Ledger.LatestKeyID(ctx)
+	want, used, err := ledgerKey(ctx, dir, n.Ledger)
 	if err != nil {
 		return nil, err
 	}
