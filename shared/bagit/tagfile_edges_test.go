@@ -1,0 +1,90 @@
+package bagit
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestParseInfoLimitEdges: a tag line of exactly MaxTagLineLen bytes and a bag-info.txt of
+// exactly MaxManifestLines lines are accepted; one byte or one line more is a *LimitError
+// naming the limit.
+func TestParseInfoLimitEdges(t *testing.T) {
+	lim := Limits{MaxTagLineLen: 12, MaxManifestLines: 3}
+	for _, tc := range []struct {
+		name, text string
+		limit      string // "" when accepted
+	}{
+		{"line-at-limit", "Label: 12345\n", ""}, // 12 bytes
+		{"line-over-limit", "Label: 123456\n", "MaxTagLineLen"},
+		{"lines-at-limit", "A: 1\nB: 2\nC: 3\n", ""},
+		{"lines-over-limit", "A: 1\nB: 2\nC: 3\nD: 4\n", "MaxManifestLines"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseInfo("bag-info.txt", tc.text, lim)
+			var le *LimitError
+			switch {
+			case tc.limit == "" && err != nil:
+				t.Errorf("ParseInfo = %v, want accepted", err)
+			case tc.limit != "" && (!errors.As(err, &le) || le.Limit != tc.limit):
+				t.Errorf("ParseInfo = %v, want a *LimitError on %s", err, tc.limit)
+			}
+		})
+	}
+}
+
+// TestParseInfoErrorLines: each malformed bag-info.txt line is reported on its own line
+// number (1-based), with a reason that says what is wrong with it.
+func TestParseInfoErrorLines(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		line       int
+		reason     string // a word the reason must hold
+	}{
+		{"continuation-first", "\n\n  continued\n", 3, "continuation"},
+		{"no-colon", "A: 1\nB: 2\nno colon here\n", 3, "colon"},
+		{"empty-label", "A: 1\n: no label\n", 2, "is empty"},
+		{"label-with-space", "A: 1\nB: 2\nC: 3\ntwo words: x\n", 4, "label"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseInfo("bag-info.txt", tc.text, DefaultLimits())
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("ParseInfo = %v, want a *FormatError", err)
+			}
+			if fe.Line != tc.line || !strings.Contains(fe.Reason, tc.reason) {
+				t.Errorf("ParseInfo = line %d %q, want line %d, a reason about %q", fe.Line, fe.Reason, tc.line, tc.reason)
+			}
+		})
+	}
+}
+
+// TestPackageInfoBeforeBagIt096: a bag declared before BagIt 0.96 keeps its metadata in
+// package-info.txt, read as bag-info.txt is; from 0.96 on that file is an ordinary tag file
+// and its fields are not the bag's.
+func TestPackageInfoBeforeBagIt096(t *testing.T) {
+	payload := []member{{Name: "data/a.txt", Data: []byte("a")}}
+	for _, tc := range []struct {
+		version string
+		read    bool
+	}{
+		{"0.95", true},
+		{"0.96", false},
+		{"0.97", false},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			ms := []member{
+				{Name: "bagit.txt", Data: []byte("BagIt-Version: " + tc.version + "\nTag-File-Character-Encoding: UTF-8\n")},
+				{Name: "package-info.txt", Data: []byte("Source-Organization: old style\n")},
+				{Name: "manifest-sha256.txt", Data: []byte(manifestOf(payload, nil))},
+			}
+			rep, err := streamSpec(t, append(ms, payload...), DefaultLimits(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rep.Info.First("Source-Organization") != ""; got != tc.read {
+				t.Errorf("BagIt %s: package-info.txt read = %v, want %v (errors %v)", tc.version, got, tc.read, rep.Errors)
+			}
+		})
+	}
+}
