@@ -88,3 +88,67 @@ func TestPackageInfoBeforeBagIt096(t *testing.T) {
 		})
 	}
 }
+
+// TestReasonQuotesClipped: a malformed line is quoted whole in the error up to 80 bytes, and
+// clipped with "..." beyond.
+func TestReasonQuotesClipped(t *testing.T) {
+	for _, n := range []int{79, 80, 81} {
+		line := strings.Repeat("x", n)
+		_, err := ParseInfo("bag-info.txt", line+"\n", DefaultLimits())
+		var fe *FormatError
+		if !errors.As(err, &fe) {
+			t.Fatalf("ParseInfo(%d bytes without a colon) = %v, want a *FormatError", n, err)
+		}
+		clipped := strings.Contains(fe.Reason, "...")
+		if want := n > 80; clipped != want || !strings.Contains(fe.Reason, strings.Repeat("x", min(n, 80))) {
+			t.Errorf("reason for a %d-byte line: %q; want it quoted, clipped %v", n, fe.Reason, want)
+		}
+	}
+}
+
+// TestParseManifestEdges: the line limit at its edge, and each malformed line reported on its
+// own line with what is wrong with it.
+func TestParseManifestEdges(t *testing.T) {
+	sum := strings.Repeat("ab", 32)
+	lim := DefaultLimits()
+	lim.MaxManifestLines = 3
+	three := sum + "  data/a\n" + sum + "  data/b\n" + sum + "  data/c\n"
+	if es, _, err := ParseManifest("manifest-sha256.txt", "sha256", three, lim); err != nil || len(es) != 3 {
+		t.Errorf("ParseManifest(3 lines, limit 3) = %d entries, %v; want 3, accepted", len(es), err)
+	}
+	var le *LimitError
+	if _, _, err := ParseManifest("manifest-sha256.txt", "sha256", three+sum+"  data/d\n", lim); !errors.As(err, &le) || le.Limit != "MaxManifestLines" {
+		t.Errorf("ParseManifest(4 lines, limit 3) = %v, want a *LimitError on MaxManifestLines", err)
+	}
+	lim = DefaultLimits()
+	lim.MaxPathLen = 16
+	at := "data/" + strings.Repeat("p", 11) // 16 bytes
+	if es, _, err := ParseManifest("manifest-sha256.txt", "sha256", sum+"  "+at+"\n", lim); err != nil || len(es) != 1 || es[0].Path != at {
+		t.Errorf("ParseManifest(a path of MaxPathLen bytes) = %v, %v; want it accepted", es, err)
+	}
+	if _, _, err := ParseManifest("manifest-sha256.txt", "sha256", sum+"  "+at+"p\n", lim); !errors.As(err, &le) || le.Limit != "MaxPathLen" {
+		t.Errorf("ParseManifest(a path of MaxPathLen+1 bytes) = %v, want a *LimitError on MaxPathLen", err)
+	}
+	for _, tc := range []struct {
+		name, text string
+		line       int
+		reason     string
+	}{
+		{"leading-space", sum + "  data/a\n  " + sum + "  data/b\n", 2, `want "CHECKSUM PATH"`},
+		{"no-separator", sum + "  data/a\n" + sum + "\n", 2, `want "CHECKSUM PATH"`},
+		{"no-path", sum + "  data/a\n\n" + sum + "  \n", 3, "without a path"},
+		{"not-hex", sum + "  data/a\n" + strings.Repeat("g", 64) + "  data/b\n", 2, "not hexadecimal"},
+		{"short", "abcd  data/a\n", 1, "hex digits"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := ParseManifest("manifest-sha256.txt", "sha256", tc.text, DefaultLimits())
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("ParseManifest = %v, want a *FormatError", err)
+			}
+			if fe.Line != tc.line || !strings.Contains(fe.Reason, tc.reason) {
+				t.Errorf("ParseManifest = line %d %q, want line %d, a reason holding %q", fe.Line, fe.Reason, tc.line, tc.reason)
+			}
+		})
+	}
+}
