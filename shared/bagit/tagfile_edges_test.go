@@ -152,3 +152,39 @@ func TestParseManifestEdges(t *testing.T) {
 		})
 	}
 }
+
+// TestParseFetchEdges: fetch.txt's line limit at its edge, and each malformed line reported on
+// its own line.
+func TestParseFetchEdges(t *testing.T) {
+	lim := DefaultLimits()
+	lim.MaxManifestLines = 2
+	two := "https://example.org/a 1 data/a\nhttps://example.org/b - data/b\n"
+	if es, err := ParseFetch(two, lim); err != nil || len(es) != 2 {
+		t.Errorf("ParseFetch(2 lines, limit 2) = %v, %v; want 2 entries", es, err)
+	}
+	var le *LimitError
+	if _, err := ParseFetch(two+"https://example.org/c 1 data/c\n", lim); !errors.As(err, &le) || le.Limit != "MaxManifestLines" {
+		t.Errorf("ParseFetch(3 lines, limit 2) = %v, want a *LimitError on MaxManifestLines", err)
+	}
+	ok := "https://example.org/a 1 data/a\n"
+	for _, tc := range []struct {
+		name, text string
+		line       int
+		reason     string
+	}{
+		{"two-fields", ok + "https://example.org/b 1\n", 2, `want "URL LENGTH PATH"`},
+		{"bad-length", ok + "\n" + "https://example.org/b x data/b\n", 3, "neither - nor a number"},
+		{"tag-path", ok + "https://example.org/b 1 bag-info.txt\n", 2, "not a payload path"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseFetch(tc.text, DefaultLimits())
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("ParseFetch = %v, want a *FormatError", err)
+			}
+			if fe.Line != tc.line || !strings.Contains(fe.Reason, tc.reason) {
+				t.Errorf("ParseFetch = line %d %q, want line %d, a reason holding %q", fe.Line, fe.Reason, tc.line, tc.reason)
+			}
+		})
+	}
+}
