@@ -218,7 +218,7 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 		return nil, err
 	}
 	// The API and the pages, as evx serve has them.
-	h := api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithReportFonts(fnt).WithSessions(api.NewSessions(nil))
+	h := api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithReportFonts(fnt).WithDirectory(n.Directory).WithSessions(api.NewSessions(nil))
 	srv := &http.Server{Handler: serveMux(h), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()

@@ -97,7 +97,7 @@ func TestForgedClaimsOnEveryRoute(t *testing.T) {
 	}
 	delivery := pipeline.DeliveryID(id, "nl-om")
 	claims := Claims{Issuer: fntest.Issuer, Directory: fntest.Directory(t)}
-	h := &Handler{API: api.New(n.Service, n.Uploads, claims, api.Limits{}, nil).WithReportFonts(shippedFonts(t)), Claims: claims}
+	h := &Handler{API: api.New(n.Service, n.Uploads, claims, api.Limits{}, nil).WithReportFonts(shippedFonts(t)).WithDirectory(fntest.Directory(t)), Claims: claims}
 
 	type token struct {
 		claims map[string]string
