@@ -49,7 +49,13 @@ func appServer(t *testing.T) *httptest.Server {
 	mux.Handle("/", App())
 	srv := httptest.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
+	uploadSample(t, srv, "uploader-token-00000001")
+	return srv
+}
 
+// uploadSample uploads one bundle for nl-om and es-fge, case CASE-2026-114, with token.
+func uploadSample(t *testing.T, srv *httptest.Server, token string) {
+	t.Helper()
 	dir := t.TempDir()
 	doc := filepath.Join(dir, "seizure-report.txt")
 	os.WriteFile(doc, []byte("Acta de incautación: 312 kg de cocaína en el contenedor MSCU1234566, puerto de Algeciras.\n"), 0o644)
@@ -61,7 +67,7 @@ func appServer(t *testing.T) *httptest.Server {
 	}
 	body, _ := os.ReadFile(out)
 	req, _ := http.NewRequest("POST", srv.URL+"/v1/bundles", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer uploader-token-00000001")
+	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +76,6 @@ func appServer(t *testing.T) *httptest.Server {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("upload = %d", res.StatusCode)
 	}
-	return srv
 }
 
 func appBrowser(t *testing.T) context.Context {

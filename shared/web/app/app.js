@@ -6,7 +6,9 @@
 (function () {
   const S = window.EVX_STRINGS;
   let lang = (navigator.language || "en").slice(0, 2) in S ? (navigator.language || "en").slice(0, 2) : "en";
-  let session = null; // {role, subject, counterpart, csrf, expires}
+  let session = null; // {role, subject, counterpart, csrf, expires}; with an identity provider {role, subject, bearer, expires}
+  let oidc = null; // /app/config.json when the deployment signs in through an identity provider
+  let signInError = "";
   const main = document.getElementById("main");
 
   function t(key, args) {
@@ -33,18 +35,44 @@
   const human = (n) => n < 1024 ? n + " B" : n < 1 << 20 ? (n / 1024).toFixed(1) + " KiB" : n < 1 << 30 ? (n / 1048576).toFixed(1) + " MiB" : (n / 1073741824).toFixed(2) + " GiB";
   const when = (s) => s ? s.replace("T", " ").replace(/\.\d+Z$/, "").replace(/Z$/, "") : "";
 
+  // auth returns the request options that authenticate: the session cookie and, for a change,
+  // its CSRF token; or the identity provider's access token, and no cookie.
+  function auth(method) {
+    if (session && session.bearer) return { headers: { Authorization: "Bearer " + session.bearer }, credentials: "omit" };
+    const headers = {};
+    if (method !== "GET" && method !== "HEAD" && session) headers["X-Evx-CSRF"] = session.csrf;
+    return { headers, credentials: "same-origin" };
+  }
+  const apiURL = (path) => ((oidc && oidc.api) || "") + path;
   async function api(method, path, body, raw) {
-    const opt = { method, headers: {}, credentials: "same-origin" };
-    if (method !== "GET" && method !== "HEAD" && session) opt.headers["X-Evx-CSRF"] = session.csrf;
+    const opt = Object.assign({ method }, auth(method));
     if (body !== undefined) {
       if (raw) opt.body = body; else { opt.body = JSON.stringify(body); opt.headers["Content-Type"] = "application/json"; }
     }
-    const res = await fetch(path, opt);
+    const res = await fetch(apiURL(path), opt);
     if (res.status === 401 && path !== "/v1/session") { session = null; render(); throw new Error("not signed in"); }
     const ct = res.headers.get("Content-Type") || "";
     const data = ct.startsWith("application/json") ? await res.json() : await res.text();
     if (!res.ok && res.status !== 422) throw new Error((data && data.error) || res.status + " " + res.statusText);
     return { status: res.status, data };
+  }
+  // fileLink is a link to download an API file. With a session cookie the browser fetches it;
+  // with an access token the page fetches it with the token and hands the browser the bytes.
+  function fileLink(attrs, path, name) {
+    const a = el("a", Object.assign({ href: apiURL(path), download: name }, attrs));
+    a.addEventListener("click", async (e) => {
+      if (!session || !session.bearer) return;
+      e.preventDefault();
+      try {
+        const res = await fetch(apiURL(path), auth("GET"));
+        if (!res.ok) throw new Error(res.status + " " + res.statusText);
+        const u = URL.createObjectURL(await res.blob());
+        const tmp = el("a", { href: u, download: name });
+        document.body.append(tmp); tmp.click(); tmp.remove();
+        setTimeout(() => URL.revokeObjectURL(u), 60000);
+      } catch (err) { alert(t("error", { msg: err.message })); }
+    });
+    return a;
   }
   function showError(where, err) {
     where.replaceChildren(el("p", { class: "error", role: "alert", text: t("error", { msg: err.message }) }));
@@ -52,6 +80,7 @@
 
   // ---- sign in --------------------------------------------------------------------------
   function signInView() {
+    if (oidc) { providerSignInView(); return; }
     const msg = el("p", { role: "alert", class: "error" });
     const tok = el("input", { id: "token", type: "password", autocomplete: "off", required: true });
     const file = el("input", { id: "tokenfile", type: "file" });
@@ -69,6 +98,18 @@
       el("div", { class: "actions" }, el("button", { type: "submit", id: "signin", text: t("signIn") })), msg);
     main.replaceChildren(form);
     tok.focus();
+  }
+
+  // With an identity provider: one button per role, each asking for that role's scope.
+  function providerSignInView() {
+    const msg = el("p", { role: "alert", class: "error", text: signInError ? t("error", { msg: signInError }) : "" });
+    const roles = ["uploader", "counterpart", "legal"].filter((r) => oidc.scopes && oidc.scopes[r]);
+    main.replaceChildren(el("section", { class: "signin" }, el("h1", { text: t("signInTitle") }),
+      el("p", { class: "hint", text: t("providerHelp", { provider: oidc.provider_name || new URL(oidc.authorization_endpoint).host }) }),
+      el("div", { class: "actions" }, ...roles.map((r, i) => el("button", { type: "button", id: "signin-" + r, class: i ? "secondary" : "",
+        text: t("signInAs", { role: t("role_" + r) }), onclick: () => window.evxOIDC.begin(oidc, r).catch((err) => { msg.textContent = t("error", { msg: err.message }); }) }))), msg));
+    const first = main.querySelector("button");
+    if (first) first.focus();
   }
 
   // ---- search (legal staff and uploaders) -------------------------------------------------
@@ -144,8 +185,8 @@
         ok ? "" : el("p", { text: ver.data.error }),
         el("p", { class: "mono", text: t("bundle") + " " + id }),
         el("div", { class: "actions" },
-          el("a", { class: "button", href: "/v1/bundles/" + id + "/report", text: t("report") }),
-          el("a", { class: "button secondary", href: "/v1/bundles/" + id + "/trail", download: "trail-" + id.slice(0, 12) + ".json", text: t("trailFile") }),
+          fileLink({ class: "button", text: t("report") }, "/v1/bundles/" + id + "/report", "report-" + id.slice(0, 12) + ".pdf"),
+          fileLink({ class: "button secondary", text: t("trailFile") }, "/v1/bundles/" + id + "/trail", "trail-" + id.slice(0, 12) + ".json"),
           el("a", { class: "button secondary", href: "/verify.html", target: "_blank", rel: "noopener", text: t("verifier") })));
       const words = EVENT_TEXT[lang] || EVENT_TEXT.en;
       const rows = trail.data.events.map(({ event: e }) => {
@@ -195,7 +236,7 @@
     const rows = docs.map((d) => {
       const c = el("td", { class: "hash-result", text: "" });
       cells.set(d.name, c);
-      return el("tr", {}, el("td", {}, el("a", { href: "/v1/deliveries/" + id + "/documents/" + docPath(d.name), download: d.name.split("/").pop(), text: d.name })),
+      return el("tr", {}, el("td", {}, fileLink({ text: d.name }, "/v1/deliveries/" + id + "/documents/" + docPath(d.name), d.name.split("/").pop())),
         el("td", { text: human(d.size) }), el("td", { text: d.media_type || "" }), el("td", { class: "mono", text: d.sha256 }), c,
         el("td", {}, el("button", { type: "button", class: "secondary small preview", "aria-label": t("previewOf", { name: d.name }), text: t("preview"), onclick: () => showText(d) })));
     });
@@ -204,7 +245,8 @@
       for (const d of docs) {
         const c = cells.get(d.name); c.textContent = t("checking");
         try {
-          const res = await fetch("/v1/deliveries/" + id + "/documents/" + docPath(d.name), { credentials: "same-origin" });
+          const res = await fetch(apiURL("/v1/deliveries/" + id + "/documents/" + docPath(d.name)), auth("GET"));
+          if (!res.ok) throw new Error(res.status + " " + res.statusText);
           const buf = await res.arrayBuffer();
           const sum = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", buf)), (x) => x.toString(16).padStart(2, "0")).join("");
           computed.set(d.name, sum);
@@ -343,7 +385,7 @@
           cells[i].textContent = sum || t("hashingFile", { pct: chosen[i].size ? Math.floor((100 * n) / chosen[i].size) : 100 });
         });
         out.textContent = t("sending", { n: bag.documents.length });
-        const r = await window.evxBag.send(bag.blob, session.csrf, showProgress("sendProgress"));
+        const r = await window.evxBag.send(bag.blob, apiURL("/v1/bundles"), auth("POST").headers, showProgress("sendProgress"));
         out.replaceChildren(report(r.data), " ", sentLink(r.data));
         list.refresh();
       } catch (err) { out.textContent = t("error", { msg: err.message }); }
@@ -360,7 +402,7 @@
       e.preventDefault(); out.textContent = "";
       if (!bagFile.files[0]) return;
       try {
-        const r = await window.evxBag.send(bagFile.files[0], session.csrf, showProgress("sendProgress"));
+        const r = await window.evxBag.send(bagFile.files[0], apiURL("/v1/bundles"), auth("POST").headers, showProgress("sendProgress"));
         out.replaceChildren(report(r.data), " ", sentLink(r.data));
         list.refresh();
       } catch (err) { out.textContent = t("error", { msg: err.message }); }
@@ -422,12 +464,29 @@
   }
   document.getElementById("lang").addEventListener("change", (e) => { lang = e.target.value; render(); });
   document.getElementById("signout").addEventListener("click", async () => {
-    try { await api("DELETE", "/v1/session"); } catch (e) { /* already ended */ }
-    session = null; directory = undefined; location.hash = ""; render();
+    const wasBearer = session && session.bearer;
+    if (!wasBearer) { try { await api("DELETE", "/v1/session"); } catch (e) { /* already ended */ } }
+    session = null; directory = undefined; location.hash = ""; signInError = "";
+    if (wasBearer && oidc.logout_endpoint) {
+      const u = new URL(oidc.logout_endpoint);
+      u.searchParams.set("client_id", oidc.client_id);
+      u.searchParams.set("logout_uri", oidc.redirect_uri);
+      location.assign(u.toString());
+      return;
+    }
+    render();
   });
   window.addEventListener("hashchange", render);
   (async () => {
-    try { const r = await fetch("/v1/session", { credentials: "same-origin" }); if (r.ok) session = await r.json(); } catch (e) { /* offline */ }
+    try { const r = await fetch("/app/config.json", { credentials: "same-origin" }); if (r.ok) { const c = await r.json(); if (c.signin === "oidc") oidc = c; } } catch (e) { /* none */ }
+    if (oidc) {
+      try {
+        const got = await window.evxOIDC.finish(oidc);
+        if (got) session = { role: got.role, subject: got.subject || t("role_" + got.role), bearer: got.token, expires: got.expires };
+      } catch (err) { signInError = err.message; }
+    } else {
+      try { const r = await fetch("/v1/session", { credentials: "same-origin" }); if (r.ok) session = await r.json(); } catch (e) { /* offline */ }
+    }
     render();
   })();
 })();

@@ -108,12 +108,14 @@ window.evxBag = (function () {
     };
   }
 
-  // send posts the bag with the session's CSRF token, reporting upload progress.
-  function send(blob, csrf, onProgress) {
+  // send posts the bag to url with the headers that authenticate it (the session's CSRF token,
+  // or an access token), reporting upload progress.
+  function send(blob, url, headers, onProgress) {
     return new Promise((resolve, reject) => {
       const x = new XMLHttpRequest();
-      x.open("POST", "/v1/bundles");
-      x.setRequestHeader("X-Evx-CSRF", csrf);
+      x.open("POST", url);
+      x.withCredentials = !headers.Authorization;
+      for (const [k, v] of Object.entries(headers)) x.setRequestHeader(k, v);
       x.setRequestHeader("Content-Type", "application/zip");
       x.upload.onprogress = (e) => onProgress && onProgress(e.loaded, e.total);
       x.onload = () => { let d; try { d = JSON.parse(x.responseText); } catch (e) { d = { error: x.responseText }; } resolve({ status: x.status, data: d }); };
