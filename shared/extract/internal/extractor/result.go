@@ -164,7 +164,9 @@ type Meta struct {
 	Width    int       `json:"width,omitempty"`  // images, pixels
 	Height   int       `json:"height,omitempty"` // images, pixels
 	Version  string    `json:"version,omitempty"`
-	Encoding string    `json:"encoding,omitempty"` // text: the character encoding read
+	// Encryption names how the document is encrypted ("AES-256 (R6)"), when it is.
+	Encryption string `json:"encryption,omitempty"`
+	Encoding   string `json:"encoding,omitempty"` // text: the character encoding read
 	// EncodingConfidence (0-1) says how sure the detector was of Encoding when no byte order
 	// mark, label or valid UTF-8 named it; below 0.5 the encoding is a guess and
 	// EncodingOthers lists the encodings that would read the bytes as a different text.
@@ -220,6 +222,9 @@ type Result struct {
 	// Unsupported is set when evx cannot read the text of this type: Text is then empty (or
 	// holds only what evx could read) because of evx, not because the document has none.
 	Unsupported *Unsupported `json:"unsupported,omitempty"`
+	// PasswordRequired says that the document is encrypted and the empty password does not
+	// open it: no text was read, and the file is not damaged. Unsupported is set too.
+	PasswordRequired bool `json:"password_required,omitempty"`
 }
 
 // Unsupported says that evx has no reader for the text of a detected type.
