@@ -163,6 +163,14 @@ type Meta struct {
 	Modified time.Time `json:"modified,omitzero"`
 	Width    int       `json:"width,omitempty"`  // images, pixels
 	Height   int       `json:"height,omitempty"` // images, pixels
+	// Taken is when a photo was taken (EXIF DateTimeOriginal, else DateTime), RFC 3339
+	// with the offset when the image records one (OffsetTimeOriginal), else without a zone:
+	// "2024-05-01T14:03:22" is the camera's local time.
+	Taken string `json:"taken,omitempty"`
+	// Device is the camera or phone (EXIF Make and Model).
+	Device string `json:"device,omitempty"`
+	// GPS is where a photo was taken (EXIF GPS latitude, longitude, altitude).
+	GPS *GPS `json:"gps,omitempty"`
 	Version  string    `json:"version,omitempty"`
 	// Encryption names how the document is encrypted ("AES-256 (R6)"), when it is.
 	Encryption string `json:"encryption,omitempty"`
@@ -178,6 +186,14 @@ type Meta struct {
 	Cc      []string `json:"cc,omitempty"`
 	Date    string   `json:"date,omitempty"`
 	Message string   `json:"message_id,omitempty"`
+}
+
+// GPS is a position in decimal degrees (WGS 84, as EXIF records it): north and east are
+// positive. Altitude is in metres above sea level, when recorded.
+type GPS struct {
+	Latitude  float64  `json:"latitude"`
+	Longitude float64  `json:"longitude"`
+	Altitude  *float64 `json:"altitude,omitempty"`
 }
 
 // Attachment is a file carried inside a document (e-mail attachments, also those of
