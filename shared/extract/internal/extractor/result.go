@@ -170,8 +170,8 @@ type Meta struct {
 	// Device is the camera or phone (EXIF Make and Model).
 	Device string `json:"device,omitempty"`
 	// GPS is where a photo was taken (EXIF GPS latitude, longitude, altitude).
-	GPS *GPS `json:"gps,omitempty"`
-	Version  string    `json:"version,omitempty"`
+	GPS     *GPS   `json:"gps,omitempty"`
+	Version string `json:"version,omitempty"`
 	// Encryption names how the document is encrypted ("AES-256 (R6)"), when it is.
 	Encryption string `json:"encryption,omitempty"`
 	Encoding   string `json:"encoding,omitempty"` // text: the character encoding read
