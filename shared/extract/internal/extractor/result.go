@@ -235,6 +235,11 @@ type Result struct {
 	ImagePages []int  `json:"image_only_pages,omitempty"`
 	NeedsOCR   bool   `json:"needs_ocr,omitempty"`
 	OCR        string `json:"ocr,omitempty"`
+	// OCRLanguages are the engine's languages that read it (empty: the engine's default);
+	// OCRError says why OCR was asked for but did not run or failed (the engine is not
+	// installed, an image too large, a time-out).
+	OCRLanguages []string `json:"ocr_languages,omitempty"`
+	OCRError     string   `json:"ocr_error,omitempty"`
 	// Unsupported is set when evx cannot read the text of this type: Text is then empty (or
 	// holds only what evx could read) because of evx, not because the document has none.
 	Unsupported *Unsupported `json:"unsupported,omitempty"`
