@@ -57,6 +57,10 @@ type NodeOptions struct {
 	// MaxUploadSize bounds one upload's bytes; 0 means no bound.
 	MaxUploadSize int64
 	Log           *slog.Logger
+	// OCR, when not nil, reads the images and scanned PDF pages of accepted bundles with
+	// the engine, in the languages of the bundle's states unless OCR.Languages names some
+	// (extract.RecordWith); nil: no OCR, such documents are recorded as needing it.
+	OCR *extract.OCR
 }
 
 // Node is evx's embedded single-machine deployment: one data folder holding the blobs, the
@@ -189,7 +193,7 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	n.Service, err = pipeline.New(pipeline.Config{
 		Blobs: n.Blobs, Ledger: n.Ledger, Signer: signer, Queue: n.Queue, Directory: dirs,
 		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Receipts: n.Receipts, Submissions: n.Submissions, Origin: origin,
-		Intake: pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}),
+		Intake: pipeline.BagIntake(extract.RecordWith(extract.DefaultLimits(), extract.RecordOptions{OCR: opt.OCR, States: pipeline.BundleStates}), bagit.Limits{}),
 		Clock:  opt.Clock, ReceiptWindow: opt.ReceiptWindow, Log: opt.Log,
 	})
 	if err != nil {
