@@ -356,11 +356,13 @@ func (d *Desk) sweepOne(ctx context.Context, id string, res *SweepResult) error 
 	}
 	now := d.now()
 	for _, dl := range s.Deadlines {
-		if dl.Status != ClockOpen {
+		// A missed duty stays here for its overdue reminder, should a failure have come
+		// between recording DeadlineMissed and sending it.
+		if dl.Status != ClockOpen && dl.Status != ClockMissed {
 			continue
 		}
 		due := dl.Due.Format(custody.TimeFormat)
-		if !now.Before(dl.Due) {
+		if dl.Status == ClockOpen && !now.Before(dl.Due) {
 			typ := custody.DeadlineMissed
 			if dl.Kind == Period {
 				typ = custody.PeriodEnded
