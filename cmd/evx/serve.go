@@ -141,7 +141,7 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	srv := &http.Server{
-		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher).WithSessions(api.NewSessions(nil))),
+		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher).WithSessions(api.NewSessions(nil)).WithRequests(node.Requests)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

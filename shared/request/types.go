@@ -3,6 +3,8 @@ package request
 import (
 	"fmt"
 	"slices"
+
+	"github.com/evx-project/evx/shared/custody"
 )
 
 // Type is the kind of a request, by the instrument it is made under.
@@ -134,4 +136,13 @@ func ValidID(id string) bool {
 		}
 	}
 	return true
+}
+
+// Actions name the events a party records, as the command line and the API spell them.
+// RequestAnswered is not among them: ingest records it for a bundle that names the request.
+var Actions = map[string]custody.EventType{
+	"ack": custody.RequestReceived, "notify": custody.RequestNotified, "accept": custody.RequestAccepted,
+	"refuse": custody.RequestRefused, "suspend": custody.RequestSuspended, "resume": custody.RequestResumed,
+	"extend": custody.RequestExtended, "confirm": custody.RequestConfirmed,
+	"fulfil": custody.RequestFulfilled, "partly-fulfil": custody.RequestPartlyFulfilled, "withdraw": custody.RequestWithdrawn,
 }
