@@ -40,6 +40,9 @@ type Desk struct {
 	Home  string
 	// Clock stamps events and decides what is due; time.Now when nil.
 	Clock func() time.Time
+	// Directory, when set, holds the agencies other than Home: a request's parties must be
+	// Home or in it (the counterpart directory, until the directory of agencies replaces it).
+	Directory pipeline.Directory
 }
 
 // HomeQueue is the queue of reminders to the deployment's own agency.
@@ -95,6 +98,20 @@ func (d *Desk) Issue(ctx context.Context, r Request) (*State, error) {
 	}
 	if r.Enforcing == "" && r.NeedsNotification() {
 		return nil, &InvalidError{ID: r.ID, Field: "enforcing", Reason: "an EPOC for traffic or content data of a person who does not reside in the issuing state is notified to the enforcing state's authority (Regulation (EU) 2023/1543 art. 8): name it"}
+	}
+	if d.Directory != nil {
+		for field, id := range map[string]string{"issuer": r.Issuer, "addressee": r.Addressee, "enforcing": r.Enforcing} {
+			if id == "" || id == d.Home {
+				continue
+			}
+			_, err := d.Directory.Counterpart(ctx, id)
+			if errors.Is(err, pipeline.ErrNotFound) {
+				return nil, &InvalidError{ID: r.ID, Field: field, Reason: fmt.Sprintf("agency %q is neither this deployment's (%s) nor in the directory", id, d.Home)}
+			}
+			if err != nil {
+				return nil, fmt.Errorf("look up %s %q: %w", field, id, err)
+			}
+		}
 	}
 	subject := custody.RequestSubject(r.ID)
 	actor := Actor{Agency: r.Issuer, Person: r.IssuerPerson}

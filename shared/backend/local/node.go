@@ -199,7 +199,7 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	if agency == "" {
 		agency = DefaultAgency
 	}
-	n.Requests = &request.Desk{Ledger: n.Ledger, Signer: signer, Lister: n.Ledger, Queue: n.Queue, Home: agency, Clock: opt.Clock}
+	n.Requests = &request.Desk{Ledger: n.Ledger, Signer: signer, Lister: n.Ledger, Queue: n.Queue, Home: agency, Clock: opt.Clock, Directory: dirs}
 	n.Service, err = pipeline.New(pipeline.Config{
 		Requests: request.Book{Desk: n.Requests},
 		Blobs:    n.Blobs, Ledger: n.Ledger, Signer: signer, Queue: n.Queue, Directory: dirs,
