@@ -46,8 +46,8 @@ func runRequest(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
-	case "-h", "--help", "help":
-		io.WriteString(stdout, requestUsage)
+	case "-h", "-help", "--help", "help":
+		io.WriteString(stderr, requestUsage) // as the flag package prints every command's usage
 		return exitOK
 	case "create", "show", "list", "ack", "notify", "accept", "refuse", "suspend", "resume", "extend", "confirm", "fulfil", "withdraw":
 		return runRequestSub(ctx, sub, rest, stdout, stderr)

@@ -86,11 +86,6 @@ func (s *Service) Process(ctx context.Context, bundleID string) (*Status, error)
 	if err := s.setState(ctx, &st.Upload, UploadAccepted); err != nil {
 		return nil, err
 	}
-	if r := res.Request; s.c.Requests != nil && r != nil && r.RequestReference != "" {
-		if err := s.c.Requests.Answered(ctx, r.RequestReference, bundleID, u.Uploader); err != nil {
-			return nil, fmt.Errorf("bundle %s answers request %s: %w", bundleID, r.RequestReference, err)
-		}
-	}
 	if st.Deliveries, err = s.Route(ctx, bundleID); err != nil {
 		return nil, err
 	}
