@@ -43,6 +43,7 @@ func commands() []command {
 		{"report", "write the court report of a bundle or an exported custody trail: PDF, JSON trail, CASE/UCO JSON-LD", runReport},
 		{"extract", "print the text and metadata of a document (PDF, text, HTML, office, e-mail)", runExtract},
 		{"identify", "list the identifiers in a document (containers, vessels, accounts, phones, wallets, ...)", runIdentify},
+		{"request", "create, show, list and act on requests (MLA, EIO, EPOC, EPOC-PR, JIT) and their legal clocks", runRequest},
 		{"match", "ask whether any agency holds an identifier (hit or no hit, never the evidence)", runMatch},
 		{"serve", "run the embedded pipeline and its HTTP API on this machine", runServe},
 		{"audit", "re-hash every stored document against its recorded SHA-256 and record FixityCheck events", runAudit},

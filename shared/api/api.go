@@ -48,6 +48,7 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/report"
+	"github.com/evx-project/evx/shared/request"
 )
 
 // Spooler stores an uploaded bag durably and names it by its content (sqlitestate.Uploads.Spool).
@@ -82,6 +83,8 @@ type Handler struct {
 	uploads chan struct{} // one token per upload being received
 	// fonts set the PDF of GET /v1/bundles/{id}/report; nil answers that route with 503.
 	fonts *report.Fonts
+	// requests serves the request endpoints (requests.go); nil: they are not routed.
+	requests *request.Desk
 }
 
 // WithReportFonts gives h the fonts GET /v1/bundles/{id}/report renders with
