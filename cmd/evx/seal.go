@@ -23,11 +23,18 @@ func (s *sealFlags) register(fs *flag.FlagSet) {
 	s.person = fs.String("person", "", "with --seal-key: the `PERSON` of the agency who seals and sends")
 }
 
+// registerFor registers --seal-key and --person; agency is the command's own --agency.
+func (s *sealFlags) registerFor(fs *flag.FlagSet, agency *string) {
+	s.key = fs.String("seal-key", "", "seal the bag with the sending agency's private key `FILE` (PEM, Ed25519 or ECDSA P-256; docs/seals.md)")
+	s.agency = agency
+	s.person = fs.String("person", "", "with --seal-key: the `PERSON` of the agency who seals and sends")
+}
+
 // hook returns the bagit.CreateOptions.Seal function, nil without --seal-key.
 func (s *sealFlags) hook(ctx context.Context) (func(map[string][]byte) (string, []byte, error), error) {
 	if *s.key == "" {
-		if *s.agency != "" || *s.person != "" {
-			return nil, errors.New("--agency and --person name who seals: give --seal-key too")
+		if *s.person != "" {
+			return nil, errors.New("--person names who seals: give --seal-key too")
 		}
 		return nil, nil
 	}

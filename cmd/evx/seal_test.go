@@ -74,9 +74,9 @@ func TestBagCreateSealed(t *testing.T) {
 			t.Errorf("p256 %v: CheckBagSeal = %+v, %v", p256, st, err)
 		}
 	}
-	// --seal-key without the agency and person is a usage error; so is --agency alone.
+	// --seal-key without the agency and person is a usage error; so is --person alone.
 	key, _ := writeSealKey(t, false)
-	for _, extra := range [][]string{{"--seal-key", key}, {"--agency", "nl-pol"}} {
+	for _, extra := range [][]string{{"--seal-key", key}, {"--person", "j.devries"}} {
 		args := append([]string{"bag", "create", "--counterpart", "nl-om", "-o", filepath.Join(t.TempDir(), "x.zip")}, extra...)
 		args = append(args, filepath.Join(sampleDir, "seizure-report.txt"))
 		if code, _, errOut := evx(t, args...); code != exitUsage || !strings.Contains(errOut, "--seal-key") {
