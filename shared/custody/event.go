@@ -121,6 +121,9 @@ type Details struct {
 	Findings []string `json:"findings,omitempty"`
 	// Seal (version 2), on SubmissionAcceptance: the sending agency's seal over the bag.
 	Seal *SealRecord `json:"seal,omitempty"`
+	// Receipt (version 2), on ConsignmentAcceptance and ConsignmentRejection: the
+	// counterpart's sealed receipt statement, unchanged.
+	Receipt *ReceiptRecord `json:"receipt,omitempty"`
 }
 
 // Request describes the mutual legal assistance request a bundle belongs to, as the evx
@@ -328,6 +331,15 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 		b = append(b, ']')
 		sep = ","
 	}
+	if d.Receipt != nil {
+		c, err := canonicalOf(d.Receipt)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, sep+`"receipt":`...)
+		b = append(b, c...)
+		sep = ","
+	}
 	if d.Reference != "" {
 		b = append(b, sep+`"reference":`...)
 		b = appendCanonicalString(b, d.Reference)
@@ -527,6 +539,11 @@ func validStrings(e Event) bool {
 	}
 	ss = append(ss, e.Details.Reasons...)
 	ss = append(ss, e.Details.Findings...)
+	if rc := e.Details.Receipt; rc != nil {
+		k := rc.Key
+		ss = append(ss, rc.KeyID, rc.Statement, rc.Signature, k.KeyID, k.Algorithm, k.PEM, k.NotBefore, k.NotAfter, k.Revoked)
+		ss = append(ss, k.X509Chain...)
+	}
 	if sl := e.Details.Seal; sl != nil {
 		k := sl.Key
 		ss = append(ss, sl.KeyID, sl.Statement, sl.Signature, sl.Manifest, k.KeyID, k.Algorithm, k.PEM, k.NotBefore, k.NotAfter, k.Revoked)

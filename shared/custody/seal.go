@@ -171,8 +171,8 @@ func ParseBagSealTag(data []byte) (*BagSealTag, error) {
 // BagStatementOf decodes and checks a seal's statement (base64 of its RFC 8785 bytes): the
 // bytes must be canonical (so that one statement has one spelling), and name keyID.
 func BagStatementOf(statement, keyID string) (*BagStatement, []byte, error) {
-	stmt, err := base64.StdEncoding.Strict().DecodeString(statement)
-	if err != nil || len(stmt) > MaxSealBytes {
+	stmt, err := decodeStatement(statement)
+	if err != nil {
 		return nil, nil, &SealError{KeyID: keyID, Reason: "the statement is not base64 of at most 64 KiB", Err: err}
 	}
 	var st BagStatement
@@ -245,4 +245,12 @@ func verifyStatement(pub crypto.PublicKey, stmt []byte, signature string) error 
 		return fmt.Errorf("signature is not base64: %w", err)
 	}
 	return VerifySignature(pub, stmt, sig)
+}
+
+// decodeStatement decodes a sealed statement's base64, at most MaxSealBytes.
+func decodeStatement(statement string) ([]byte, error) {
+	if len(statement) > MaxSealBytes*4/3+4 {
+		return nil, fmt.Errorf("statement larger than %d bytes", MaxSealBytes)
+	}
+	return base64.StdEncoding.Strict().DecodeString(statement)
 }

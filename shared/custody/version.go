@@ -113,6 +113,8 @@ func (d Details) v2Member() string {
 		return "details.findings"
 	case d.Seal != nil:
 		return "details.seal"
+	case d.Receipt != nil:
+		return "details.receipt"
 	}
 	return ""
 }

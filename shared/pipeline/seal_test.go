@@ -9,8 +9,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -61,7 +63,8 @@ func pemKey(t testing.TB, s custody.Signer) string {
 func sealNode(t testing.TB, sender, revoked custody.Signer) *local.Node {
 	t.Helper()
 	cps := []pipeline.Counterpart{
-		{ID: "nl-om", Name: "Openbaar Ministerie", Country: "NL", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1"}, Active: true},
+		{ID: "nl-om", Name: "Openbaar Ministerie", Country: "NL", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1"}, Active: true,
+			PublicKey: pemKey(t, sealSigner(t, "nl-om")), RequireSignedReceipts: true},
 		{ID: "nl-pol", Name: "Politie, Landelijke Eenheid", Country: "NL", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1"}, Active: true,
 			Role: pipeline.RoleSend, RequireSeal: true, PublicKey: pemKey(t, sender),
 			SealKeys: []custody.AgencyKey{{PEM: pemKey(t, revoked), Revoked: "2026-11-01T00:00:00Z"}}},
@@ -206,5 +209,117 @@ func TestSenderSeal(t *testing.T) {
 	rep, err := bag.Validate(bagit.Options{Mode: bagit.ModeSpec})
 	if err != nil || !rep.Valid() {
 		t.Errorf("sealed bag under RFC 8493 alone: %v, %v", rep.Err(), err)
+	}
+}
+
+// signStatement seals st with s for the delivery, as evx pull --seal-key does.
+func signStatement(t testing.TB, s custody.Signer, st custody.ReceiptStatement) pipeline.ReceiptRequest {
+	t.Helper()
+	stmt, sig, err := custody.SignReceiptStatement(func(m []byte) ([]byte, error) { return s.Sign(context.Background(), m) }, s.KeyID(), &st, time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pipeline.ReceiptRequest{Statement: base64.StdEncoding.EncodeToString(stmt), Signature: base64.StdEncoding.EncodeToString(sig), KeyID: s.KeyID()}
+}
+
+// TestSealedReceipts: nl-om must seal its receipts; a sealed acceptance or refusal is recorded
+// with the statement unchanged, the event agreeing with it (outcome, person, documents the
+// counterpart accepted); evx's findings stay apart; a statement altered after signing, made
+// by a key that is not nl-om's, about another delivery, or missing, is refused and nothing
+// is recorded.
+func TestSealedReceipts(t *testing.T) {
+	sender := sealSigner(t, "nl-pol")
+	om, intruder := sealSigner(t, "nl-om"), sealSigner(t, "intruder")
+	n := sealNode(t, sender, p256Signer(t))
+	ctx := context.Background()
+	delivery := func() (pipeline.Delivery, []custody.Document) {
+		st, _ := submitAs(t, n, sealedBag(t, sender, "nl-pol", "j.devries", nil), "nl-pol/j.devries")
+		if len(st.Deliveries) != 1 {
+			t.Fatalf("deliveries %+v", st.Deliveries)
+		}
+		m, err := n.Service.Manifest(ctx, "nl-om", st.Deliveries[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Deliveries[0], m.Documents
+	}
+	statement := func(d pipeline.Delivery, docs []custody.Document, outcome string) custody.ReceiptStatement {
+		st := custody.ReceiptStatement{Agency: "nl-om", Person: "p.bakker", Delivery: d.ID, Bundle: d.BundleID, Outcome: outcome}
+		for _, doc := range docs {
+			st.Documents = append(st.Documents, custody.StatementDocument{Name: doc.Name, SHA256: doc.SHA256, Outcome: custody.OutcomeAccepted})
+		}
+		return st
+	}
+
+	// An acceptance that refuses one document (partial acceptance).
+	d, docs := delivery()
+	st := statement(d, docs, custody.OutcomeAccepted)
+	st.Documents[0].Outcome, st.Documents[0].Reason = custody.OutcomeRefused, "unreadable"
+	st.Note = "the first file does not open"
+	req := signStatement(t, om, st)
+	rc, err := n.Service.PostReceipt(ctx, "nl-om", d.ID, req)
+	if err != nil {
+		t.Fatalf("sealed acceptance = %v", err)
+	}
+	es, _ := n.Service.Events(ctx, d.BundleID)
+	e := es[len(es)-1].Event
+	if e.Type != custody.ConsignmentAcceptance || rc.Outcome != e.Type || e.Details.Receipt == nil || e.Details.Receipt.Statement != req.Statement || e.Details.Receipt.Signature != req.Signature {
+		t.Fatalf("recorded %s with receipt %+v, want the acceptance with the statement unchanged", e.Type, e.Details.Receipt)
+	}
+	if e.Actor.Person != "p.bakker" || e.Actor.Agency != "nl-om" || len(e.Details.Documents) != len(docs)-1 || len(e.Details.Findings) != 0 {
+		t.Errorf("event %+v: want p.bakker of nl-om, %d confirmed documents, no findings", e, len(docs)-1)
+	}
+	if want := []string{"the first file does not open"}; !slices.Equal(e.Details.Reasons, want) {
+		t.Errorf("reasons %q, want the counterpart's note alone %q", e.Details.Reasons, want)
+	}
+	verifyTrail(t, n, d.BundleID)
+
+	// A sealed refusal with a reason code; a hash the counterpart computed differently is
+	// evx's finding, apart.
+	d2, docs2 := delivery()
+	st2 := statement(d2, docs2, custody.OutcomeRefused)
+	st2.ReasonCodes = []string{"legal-basis-insufficient"}
+	st2.Documents[1].SHA256 = strings.Repeat("ab", 32)
+	if _, err := n.Service.PostReceipt(ctx, "nl-om", d2.ID, signStatement(t, om, st2)); err != nil {
+		t.Fatalf("sealed refusal = %v", err)
+	}
+	es, _ = n.Service.Events(ctx, d2.BundleID)
+	e = es[len(es)-1].Event
+	if e.Type != custody.ConsignmentRejection || !slices.Equal(e.Details.Reasons, []string{"legal-basis-insufficient"}) || len(e.Details.Findings) != 1 || !strings.Contains(e.Details.Findings[0], docs2[1].Name) {
+		t.Errorf("refusal %+v: want reason legal-basis-insufficient and one finding of evx's about %s", e.Details, docs2[1].Name)
+	}
+
+	d3, docs3 := delivery()
+	good := signStatement(t, om, statement(d3, docs3, custody.OutcomeAccepted))
+	altered := good
+	{
+		b, _ := base64.StdEncoding.DecodeString(good.Statement)
+		b = bytes.Replace(b, []byte(`"outcome":"accepted"}`), []byte(`"outcome":"refused"}`), 1)
+		b = bytes.Replace(b, []byte(`"outcome":"accepted","person"`), []byte(`"outcome":"refused","person"`), 1)
+		altered.Statement = base64.StdEncoding.EncodeToString(b)
+	}
+	otherDelivery := signStatement(t, om, statement(d2, docs2, custody.OutcomeAccepted))
+	for _, tc := range []struct {
+		name string
+		req  pipeline.ReceiptRequest
+		want string
+	}{
+		{"altered after signing", altered, ""},
+		{"wrong key", signStatement(t, intruder, statement(d3, docs3, custody.OutcomeAccepted)), "not one of the agency's seal keys"},
+		{"wrong key claiming nl-om's id", pipeline.ReceiptRequest{Statement: signStatement(t, intruder, statement(d3, docs3, custody.OutcomeAccepted)).Statement, Signature: good.Signature, KeyID: om.KeyID()}, "names key"},
+		{"other delivery", otherDelivery, "is about delivery"},
+		{"unsealed", pipeline.ReceiptRequest{Accepted: true, Documents: nil}, "must seal its receipts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before, _ := n.Service.Events(ctx, d3.BundleID)
+			_, err := n.Service.PostReceipt(ctx, "nl-om", d3.ID, tc.req)
+			var ie *pipeline.InvalidReceiptError
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("PostReceipt = %v, want *InvalidReceiptError naming %q", err, tc.want)
+			}
+			if after, _ := n.Service.Events(ctx, d3.BundleID); len(after) != len(before) {
+				t.Errorf("a refused receipt recorded %s", after[len(after)-1].Event.Type)
+			}
+		})
 	}
 }
