@@ -5,16 +5,20 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/pipeline"
 )
 
 // writeSealKey writes a private seal key as openssl writes it and returns its path and the
@@ -82,5 +86,69 @@ func TestBagCreateSealed(t *testing.T) {
 		if code, _, errOut := evx(t, args...); code != exitUsage || !strings.Contains(errOut, "--seal-key") {
 			t.Errorf("bag create %v = %d %q, want a usage error", extra, code, errOut)
 		}
+	}
+}
+
+// sampleSealKey writes the private key of a sample agency of infra/counterparts.yaml (derived
+// from SHA-256("evx sample counterpart " + id), Ed25519) as openssl writes it.
+func sampleSealKey(t *testing.T, id string) string {
+	t.Helper()
+	seed := sha256.Sum256([]byte("evx sample counterpart " + id))
+	der, err := x509.MarshalPKCS8PrivateKey(ed25519.NewKeyFromSeed(seed[:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), id+".key")
+	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestSealedExchangeOnDataFolder: nl-pol's j.devries uploads a sealed bag; nl-om reviews it
+// (evx pull --review answers nothing), then p.bakker refuses it with a reason code, sealed
+// with nl-om's key (evx receipt reject); the trail carries both seals and verifies.
+func TestSealedExchangeOnDataFolder(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "evx")
+	code, out, errs := runCmd(t, "upload", "--data", data, "--directory", testDirectory, "--counterpart", "nl-om",
+		"--field", "EVX-Legal-Basis=EU-EIO", "--field", "EVX-Handling-Code=H1", "--seal-key", sampleSealKey(t, "nl-pol"),
+		"--agency", "nl-pol", "--person", "j.devries", "--json", filepath.Join(sampleDir, "seizure-report.txt"))
+	if code != exitOK {
+		t.Fatalf("upload = %d\n%s\n%s", code, out, errs)
+	}
+	var st pipeline.Status
+	if err := json.Unmarshal([]byte(out), &st); err != nil || !st.Ingest.Accepted || len(st.Deliveries) != 1 {
+		t.Fatalf("upload result %s (%v)", out, err)
+	}
+	id := st.Deliveries[0].ID
+	dl := t.TempDir()
+	pull := []string{"pull", "--data", data, "--directory", testDirectory, "--counterpart", "nl-om", "--out", dl}
+	if code, out, errs := runCmd(t, append(pull, "--review")...); code != exitOK || !strings.Contains(out, "reviewing") {
+		t.Fatalf("pull --review = %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = runCmd(t, "receipt", "reject", id, "--reason", "legal-basis-insufficient", "--note", "EIO not validated by a judge",
+		"--data", data, "--directory", testDirectory, "--counterpart", "nl-om", "--out", dl,
+		"--seal-key", sampleSealKey(t, "nl-om"), "--person", "p.bakker")
+	if code != exitOK || !strings.Contains(out, "rejected, sealed by sha256:") {
+		t.Fatalf("receipt reject = %d\n%s\n%s", code, out, errs)
+	}
+	trail := filepath.Join(t.TempDir(), "trail.json")
+	if code, out, errs := runCmd(t, "trail", "--data", data, "--directory", testDirectory, "--out", trail, st.Upload.BundleID); code != exitOK {
+		t.Fatalf("trail = %d\n%s\n%s", code, out, errs)
+	}
+	raw, err := os.ReadFile(trail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := custody.ParseTrail(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, last := tr.Events[0].Event, tr.Events[len(tr.Events)-1].Event
+	if first.Details.Seal == nil || first.Actor.Agency != "nl-pol" || first.Actor.Person != "j.devries" {
+		t.Errorf("event 1 = %+v, want nl-pol's j.devries with the seal", first)
+	}
+	if last.Type != custody.ConsignmentRejection || last.Details.Receipt == nil || last.Actor.Person != "p.bakker" || !slices.Equal(last.Details.Reasons, []string{"legal-basis-insufficient", "EIO not validated by a judge"}) {
+		t.Errorf("last event = %+v, want p.bakker's sealed rejection", last)
 	}
 }

@@ -69,6 +69,10 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			fmt.Fprintln(stderr, "evx upload:", err)
 			return exitUsage
 		}
+		if hook != nil && ex.uploader == "" {
+			// With --data, the sealing person is the uploader, of the sealing agency.
+			ex.uploader = pipeline.UploaderName(pipeline.Party{Agency: *seal.agency, Person: *seal.person})
+		}
 		tmp, err := os.MkdirTemp("", "evx-upload-")
 		if err != nil {
 			fmt.Fprintln(stderr, "evx upload:", err)
