@@ -52,6 +52,7 @@ func (k AgencyKey) Public() (crypto.PublicKey, error) {
 // ("not yet valid"), at or after NotAfter ("expired") or at or after Revoked ("revoked").
 // Since is the bound it crossed.
 type KeyValidityError struct {
+	Seq           uint64 // the event carrying the seal, when Verify found it; 0 at intake
 	Agency, KeyID string
 	At            string
 	Reason        string // "not yet valid", "expired", "revoked"

@@ -75,14 +75,19 @@ type SealRecord struct {
 // SealError: a seal is missing, malformed, made by a key the agency does not hold, or does not
 // verify, or what it covers is not what evx holds. Reason says which, in words.
 type SealError struct {
-	Agency string
-	KeyID  string
-	Reason string
-	Err    error
+	Seq       uint64 // the event carrying the seal, when Verify found it; 0 at intake
+	Agency    string
+	KeyID     string
+	WantKeyID string // the key(s) the seal should have been made with, when that is the failure
+	Reason    string
+	Err       error
 }
 
 func (e *SealError) Error() string {
 	msg := "seal"
+	if e.Seq > 0 {
+		msg = fmt.Sprintf("event seq %d: seal", e.Seq)
+	}
 	if e.Agency != "" {
 		msg += " of " + e.Agency
 	}
@@ -90,6 +95,9 @@ func (e *SealError) Error() string {
 		msg += " (key " + e.KeyID + ")"
 	}
 	msg += ": " + e.Reason
+	if e.WantKeyID != "" {
+		msg += " (want " + e.WantKeyID + ")"
+	}
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}

@@ -39,6 +39,11 @@ type VerifyOptions struct {
 	// Tolerance is how far ahead of Now an event may be stamped (clocks differ between
 	// machines); DefaultClockTolerance when zero.
 	Tolerance time.Duration
+	// AgencyKeys pins agencies' seal keys obtained out of band (evx verify --agency-key):
+	// a seal of a pinned agency must be made with one of its keys, and every submission and
+	// receipt of a pinned agency must be sealed. Seals of other agencies are checked with the
+	// key records the trail carries (Report.Seals says which).
+	AgencyKeys map[string][]crypto.PublicKey
 }
 
 // DefaultClockTolerance is the tolerance of VerifyOptions.Now when none is stated.
@@ -57,6 +62,8 @@ type Report struct {
 	// Rotation, for a trail spanning key rotations, lists the chain of keys with the events
 	// each signed (see rotation.go); KeyID is then the trusted key. Nil otherwise.
 	Rotation *RotationReport `json:"rotation,omitempty"`
+	// Seals lists every party's seal checked (sender's and counterparts'), in event order.
+	Seals []SealCheck `json:"seals,omitempty"`
 }
 
 // VerifyTrail parses a trail file and verifies it; see Verify.
@@ -82,8 +89,11 @@ func VerifyTrail(data []byte, pub crypto.PublicKey, opt VerifyOptions) (*Report,
 //     nor after the export time its checkpoint states (SignCheckpointAt) or, with opt.Now, after opt.Now plus the tolerance
 //     (*FutureEventError), and its inclusion proof leads to the checkpoint's root (*InclusionError);
 //  3. the list of keys names pub (*FormatError);
-//  4. with opt.Documents, every recorded document's SHA-256 (*DocumentHashError);
-//  5. with opt.Older, the consistency of the checkpoint's log with the older one
+//  4. every party's seal the events carry, and that each event agrees with the sealed
+//     statement it carries (*SealError, *KeyValidityError, *SealMismatchError; see
+//     VerifyOptions.AgencyKeys and Report.Seals);
+//  5. with opt.Documents, every recorded document's SHA-256 (*DocumentHashError);
+//  6. with opt.Older, the consistency of the checkpoint's log with the older one
 //     (*CheckpointError for the older note, *ConsistencyError).
 //
 // A malformed trail is a *FormatError. Hash and signature checks run on every core.
@@ -176,6 +186,9 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 	}
 	rep := &Report{BundleID: t.BundleID, Events: len(t.Events), KeyID: keyID, Origin: cp.Origin,
 		LogSize: cp.Size, Root: hex.EncodeToString(cp.Hash), Rotation: chain.report(t.Events)}
+	if rep.Seals, err = checkSeals(t, opt.AgencyKeys); err != nil {
+		return nil, err
+	}
 	if opt.Documents != "" {
 		n, err := checkDocuments(t, opt.Documents)
 		if err != nil {

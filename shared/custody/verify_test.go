@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -34,7 +35,7 @@ func TestVerifyReport(t *testing.T) {
 		}
 		want := custody.Report{BundleID: "EVX-2026-0001", Events: 8, KeyID: keyID, Origin: "evx.example/custody",
 			LogSize: 10, Root: hex.EncodeToString(cp.Hash), DocumentsCheck: 3, OlderSize: 6}
-		if *rep != want {
+		if !reflect.DeepEqual(*rep, want) {
 			t.Errorf("VerifyTrail(%s) report %+v, want %+v", tc.trail, *rep, want)
 		}
 		// Without the documents and the older checkpoint, neither is reported.
