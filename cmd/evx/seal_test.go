@@ -152,3 +152,55 @@ func TestSealedExchangeOnDataFolder(t *testing.T) {
 		t.Errorf("last event = %+v, want p.bakker's sealed rejection", last)
 	}
 }
+
+// TestVerifySealVectors: evx verify passes the sealed trail of shared/custody/testdata/seals
+// and says whose seals it checked with which key, and fails each tampered one with the typed
+// error custody names (exit 1), with the agencies' keys pinned where the case says so.
+func TestVerifySealVectors(t *testing.T) {
+	dir := filepath.Join("..", "..", "shared", "custody", "testdata", "seals")
+	tsv, err := os.ReadFile(filepath.Join(dir, "cases.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(tsv), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		n++
+		name, pinned, want := f[0], f[1] == "true", f[2]
+		args := []string{"verify", "--json", "--key", filepath.Join(dir, "evx.pem"), filepath.Join(dir, name+".json")}
+		if pinned {
+			args = append(args, "--agency-key", "nl-pol="+filepath.Join(dir, "nl-pol.pem"), "--agency-key", "es-fge="+filepath.Join(dir, "es-fge.pem"))
+		}
+		code, out, errOut := runCmd(t, args...)
+		var res struct {
+			Verified bool `json:"verified"`
+			Failure  struct {
+				Type string `json:"type"`
+			} `json:"failure"`
+			Report struct {
+				Seals []custody.SealCheck `json:"seals"`
+			} `json:"report"`
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("%s: %v\n%s\n%s", name, err, out, errOut)
+		}
+		switch {
+		case want == "" && (code != exitOK || len(res.Report.Seals) != 2):
+			t.Errorf("%s: evx verify = %d %s, want verified with two seals", name, code, out)
+		case want != "" && (code != exitInvalid || res.Failure.Type != want):
+			t.Errorf("%s: evx verify = %d, failure %q, want exit 1 with %s\n%s", name, code, res.Failure.Type, want, out)
+		}
+	}
+	if n < 8 {
+		t.Fatalf("cases.tsv has %d cases", n)
+	}
+	// In words: the seals and where their keys came from.
+	_, out, _ := runCmd(t, "verify", "--key", filepath.Join(dir, "evx.pem"), filepath.Join(dir, "good.json"), "--agency-key", "nl-pol="+filepath.Join(dir, "nl-pol.pem"))
+	if !strings.Contains(out, "sender's seal by j.devries of nl-pol") || !strings.Contains(out, "with the agency's key you pinned") ||
+		!strings.Contains(out, "receipt sealed (refused) by m.garcia of es-fge") || !strings.Contains(out, "only as trustworthy as evx's own log") {
+		t.Errorf("evx verify says:\n%s\nwant both seals, nl-pol's pinned, es-fge's from the trail", out)
+	}
+}

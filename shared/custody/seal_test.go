@@ -1,6 +1,7 @@
 package custody_test
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ed25519"
@@ -8,6 +9,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +133,8 @@ func TestSealTampering(t *testing.T) {
 		b, _ := base64.StdEncoding.DecodeString(b64)
 		return base64.StdEncoding.EncodeToString([]byte(strings.Replace(string(b), old, new, 1)))
 	}
+	vectors := []sealVector{{"good", false, "", sc.trail(t, nil)}}
+	defer func() { checkSealVectors(t, sc, vectors) }()
 	for _, tc := range []struct {
 		name   string
 		change func(evs []custody.Event)
@@ -164,7 +170,9 @@ func TestSealTampering(t *testing.T) {
 			if tc.pin {
 				opt.AgencyKeys = pinned
 			}
-			_, err := custody.VerifyTrail(sc.trail(t, tc.change), sc.evx.Public(), opt)
+			raw := sc.trail(t, tc.change)
+			vectors = append(vectors, sealVector{tc.name, tc.pin, tc.want, raw})
+			_, err := custody.VerifyTrail(raw, sc.evx.Public(), opt)
 			f, ok := custody.FailureOf(err)
 			if !ok || f.Kind != tc.want {
 				t.Fatalf("VerifyTrail = %v (%T), want *%s", err, err, tc.want)
@@ -179,5 +187,48 @@ func TestSealTampering(t *testing.T) {
 	later := sc.trail(t, func(evs []custody.Event) { evs[0].Details.Seal.Key.Revoked = "2026-12-01T00:00:00.000000000Z" })
 	if _, err := custody.VerifyTrail(later, sc.evx.Public(), custody.VerifyOptions{}); err != nil {
 		t.Errorf("VerifyTrail(key revoked after the seal) = %v, want valid", err)
+	}
+}
+
+// sealVector is one trail of testdata/seals, for evx verify's and the report's tests.
+type sealVector struct {
+	name string
+	pin  bool   // verified with the agencies' keys pinned
+	want string // the failure's type; "" for a valid trail
+	raw  []byte
+}
+
+const sealVectorsDir = "testdata/seals"
+
+// checkSealVectors holds testdata/seals to the trails built here (rewritten with -update):
+// NAME.json, cases.tsv (name, pinned, expected failure), and the keys: evx.pem, nl-pol.pem,
+// es-fge.pem.
+func checkSealVectors(t *testing.T, sc *sealedScene, vs []sealVector) {
+	t.Helper()
+	files := map[string][]byte{}
+	var tsv strings.Builder
+	tsv.WriteString("# name\tpinned\tfailure (go test ./shared/custody -run TestSealTampering -update rewrites this folder)\n")
+	for _, v := range vs {
+		files[v.name+".json"] = v.raw
+		fmt.Fprintf(&tsv, "%s\t%v\t%s\n", v.name, v.pin, v.want)
+	}
+	files["cases.tsv"] = []byte(tsv.String())
+	for name, s := range map[string]custody.Signer{"evx.pem": sc.evx, "nl-pol.pem": sc.sender, "es-fge.pem": sc.counterpart} {
+		pk, _ := custody.PublicKeyOf(s.Public())
+		files[name] = []byte(pk.PEM)
+	}
+	for name, want := range files {
+		p := filepath.Join(sealVectorsDir, name)
+		if *update {
+			os.MkdirAll(sealVectorsDir, 0o755)
+			if err := os.WriteFile(p, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(p)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s is not current (%v): go test ./shared/custody -run TestSealTampering -update", p, err)
+		}
 	}
 }

@@ -1,0 +1,58 @@
+package report_test
+
+import (
+	"crypto"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/report"
+)
+
+// TestSealVectorsVerdict: the report's verdict on each trail of shared/custody/testdata/seals
+// names custody's failure type, in plain words of its own.
+func TestSealVectorsVerdict(t *testing.T) {
+	dir := filepath.Join("..", "custody", "testdata", "seals")
+	key := func(name string) crypto.PublicKey {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, err := custody.ParsePublicKeyPEM(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pub
+	}
+	tsv, err := os.ReadFile(filepath.Join(dir, "cases.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := map[string][]crypto.PublicKey{"nl-pol": {key("nl-pol.pem")}, "es-fge": {key("es-fge.pem")}}
+	for _, line := range strings.Split(string(tsv), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, f[0]+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt := custody.VerifyOptions{}
+		if f[1] == "true" {
+			opt.AgencyKeys = pinned
+		}
+		_, v, err := report.CheckFile(raw, key("evx.pem"), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case f[2] == "" && (!v.Verified || len(v.Summary.Seals) != 2):
+			t.Errorf("%s: verdict %+v, want verified with two seals", f[0], v)
+		case f[2] != "" && (v.Verified || v.Failure.Kind != f[2] || strings.HasPrefix(v.Failure.Summary, "Verification failed")):
+			t.Errorf("%s: verdict %+v, want a %s in plain words", f[0], v.Failure, f[2])
+		}
+	}
+}
