@@ -71,6 +71,7 @@ type Node struct {
 	Uploads     *sqlitestate.Uploads
 	Deliveries  *sqlitestate.Deliveries
 	Receipts    *sqlitestate.Receipts
+	Checkpoints *sqlitestate.Checkpoints
 	Submissions *sqlitestate.Submissions
 	Search      *sqlitesearch.Index
 	Directory   *directory.Directory
@@ -182,13 +183,16 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	if n.Submissions, err = sqlitestate.NewSubmissions(ctx, db); err != nil {
 		return nil, err
 	}
+	if n.Checkpoints, err = sqlitestate.NewCheckpoints(ctx, db); err != nil {
+		return nil, err
+	}
 	origin := opt.Origin
 	if origin == "" {
 		origin = DefaultOrigin
 	}
 	n.Service, err = pipeline.New(pipeline.Config{
 		Blobs: n.Blobs, Ledger: n.Ledger, Signer: signer, Queue: n.Queue, Directory: dirs,
-		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Receipts: n.Receipts, Submissions: n.Submissions, Origin: origin,
+		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Receipts: n.Receipts, Submissions: n.Submissions, Checkpoints: n.Checkpoints, Origin: origin,
 		Intake: pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}),
 		Clock:  opt.Clock, ReceiptWindow: opt.ReceiptWindow, Log: opt.Log,
 	})

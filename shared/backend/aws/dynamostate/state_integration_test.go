@@ -51,6 +51,9 @@ func run(t *testing.T, endpoint string) {
 	t.Run("deliveries", func(t *testing.T) {
 		statetest.RunDeliveries(t, func(t *testing.T) pipeline.Deliveries { return newTable(t, endpoint) })
 	})
+	t.Run("checkpoints", func(t *testing.T) {
+		statetest.RunCheckpoints(t, func(t *testing.T) pipeline.Checkpoints { return newTable(t, endpoint) })
+	})
 	t.Run("source", func(t *testing.T) {
 		tb, ctx := newTable(t, endpoint), context.Background()
 		if _, err := tb.Source(ctx, "b1"); err == nil {
