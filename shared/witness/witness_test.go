@@ -16,7 +16,7 @@ import (
 
 const origin = "evx.test/custody"
 
-func keeper(t *testing.T, seed string) *custody.Keeper {
+func keeper(t testing.TB, seed string) *custody.Keeper {
 	t.Helper()
 	s := sha256.Sum256([]byte(seed))
 	sg, err := custody.NewEd25519Signer(ed25519.NewKeyFromSeed(s[:]))
