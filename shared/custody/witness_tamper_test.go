@@ -81,3 +81,22 @@ func TestCompletenessReported(t *testing.T) {
 		t.Fatalf("VerifyTrail(cut-at-end) = %v, want *TruncatedError seq 8 of size 10, trail ending at 7", err)
 	}
 }
+
+// TestCutByKeyHolderWithoutWitnesses holds docs/witnesses.md's limit to the code: someone
+// holding evx's key who cuts a trail and re-signs its checkpoint with heads that end the
+// bundle there is caught only by a cosigned checkpoint; without one the cut trail verifies.
+func TestCutByKeyHolderWithoutWitnesses(t *testing.T) {
+	pub := fixtureKey(t, "key.pem")
+	tr, err := custody.ParseTrail(fixture(t, "witnessed-cut-at-end.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Witnessed = nil
+	rep, err := custody.Verify(tr, pub, custody.VerifyOptions{})
+	if err != nil || rep.Complete == nil || rep.Complete.Witnessed {
+		t.Fatalf("Verify(cut, re-signed, no cosigned checkpoint) = %+v, %v; want it to pass on evx's word", rep, err)
+	}
+	if _, err := custody.Verify(tr, pub, custody.VerifyOptions{Witnesses: []string{string(fixture(t, "witness-nl.vkey"))}, Quorum: 1}); errorType(err) != "QuorumError" {
+		t.Fatalf("Verify(cut, re-signed, quorum 1) = %v, want QuorumError", err)
+	}
+}
