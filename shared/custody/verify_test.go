@@ -34,7 +34,8 @@ func TestVerifyReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := custody.Report{BundleID: "EVX-2026-0001", Events: 8, KeyID: keyID, Origin: "evx.example/custody",
-			LogSize: 10, Root: hex.EncodeToString(cp.Hash), DocumentsCheck: 3, OlderSize: 6}
+			LogSize: 10, Root: hex.EncodeToString(cp.Hash), DocumentsCheck: 3, OlderSize: 6,
+			Complete: &custody.Completeness{Size: 10}}
 		if !reflect.DeepEqual(*rep, want) {
 			t.Errorf("VerifyTrail(%s) report %+v, want %+v", tc.trail, *rep, want)
 		}
