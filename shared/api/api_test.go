@@ -3,7 +3,9 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -595,5 +597,53 @@ func TestEventsNamePersons(t *testing.T) {
 	}
 	if want := (custody.Actor{Kind: custody.ActorCounterpart, ID: "nl-om", Agency: "nl-om", Person: "p.bakker"}); access == nil || access.Actor != want {
 		t.Errorf("access event = %+v, want actor %+v", access, want)
+	}
+}
+
+// TestSealedReceiptOverHTTP: the API takes a counterpart's sealed receipt statement; the
+// officer it names must be the caller; the event carries it unchanged; a statement by
+// another person than the caller is refused (422) and nothing is recorded.
+func TestSealedReceiptOverHTTP(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	code, body, _ := e.do("carol", "POST", "/v1/bundles", bag(t, "nl-om"))
+	if code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", code, body)
+	}
+	st := decode[pipeline.Status](t, body)
+	d := st.Deliveries[0]
+	docs := manifestHashes(t, e, "nl-om-officer", d.ID)
+	seed := sha256.Sum256([]byte("evx sample counterpart nl-om")) // infra/counterparts.yaml's sample key
+	signer, err := custody.NewEd25519Signer(ed25519.NewKeyFromSeed(seed[:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(person string) (int, []byte) {
+		s := custody.ReceiptStatement{Agency: "nl-om", Person: person, Delivery: d.ID, Bundle: d.BundleID, Outcome: custody.OutcomeAccepted}
+		for _, doc := range docs {
+			s.Documents = append(s.Documents, custody.StatementDocument{Name: doc.Name, SHA256: doc.SHA256, Outcome: custody.OutcomeAccepted})
+		}
+		stmt, sig, err := custody.SignReceiptStatement(func(m []byte) ([]byte, error) { return signer.Sign(t.Context(), m) }, signer.KeyID(), &s, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rq, _ := json.Marshal(pipeline.ReceiptRequest{Statement: base64.StdEncoding.EncodeToString(stmt), Signature: base64.StdEncoding.EncodeToString(sig), KeyID: signer.KeyID()})
+		code, body, _ := e.do("nl-om-officer", "POST", "/v1/deliveries/"+d.ID+"/receipt", rq)
+		return code, body
+	}
+	if code, body := post("someone.else"); code != http.StatusUnprocessableEntity && code != http.StatusBadRequest {
+		t.Errorf("statement by another person = %d %s, want refused", code, body)
+	}
+	code, body = post("p.bakker")
+	if code != http.StatusCreated {
+		t.Fatalf("sealed receipt = %d %s, want 201", code, body)
+	}
+	_, raw, _ := e.do("legal", "GET", "/v1/bundles/"+d.BundleID+"/trail", nil)
+	tr, err := custody.ParseTrail(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := tr.Events[len(tr.Events)-1].Event
+	if last.Type != custody.ConsignmentAcceptance || last.Details.Receipt == nil || last.Actor.Person != "p.bakker" {
+		t.Errorf("last event %+v, want p.bakker's sealed acceptance", last)
 	}
 }
