@@ -139,6 +139,12 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 			log.Info("indexed identifiers", "bundles", n)
 		}
 	}
+	// Every change to the agencies' seal keys in the directory becomes an event of the log.
+	if evs, err := node.Service.SyncAgencyKeys(ctx, node.Directory.Counterparts(), time.Now()); err != nil {
+		log.Error("agency keys", "err", err)
+	} else if len(evs) > 0 {
+		log.Info("agency key changes recorded", "events", len(evs))
+	}
 	if n, err := node.Service.Resume(ctx); err != nil {
 		log.Error("resume", "uploads", n, "err", err)
 	} else if n > 0 {

@@ -21,6 +21,11 @@ type AgencyKey struct {
 	NotAfter  string   `json:"not_after,omitempty" yaml:"not_after,omitempty"`
 	Revoked   string   `json:"revoked,omitempty" yaml:"revoked,omitempty"`
 	X509Chain []string `json:"x509_chain,omitempty" yaml:"x509_chain,omitempty"`
+	// RotatedFrom and RotationSignature, for a key that replaces an earlier one: the earlier
+	// key's id and its signature (base64) over RotationStatement. Kept in the directory, and
+	// in the log's KeyChange; not part of a seal's key record.
+	RotatedFrom       string `json:"-" yaml:"-"`
+	RotationSignature string `json:"-" yaml:"-"`
 }
 
 // NewAgencyKey describes pub as an AgencyKey without bounds.

@@ -58,7 +58,7 @@ var EventTypes = append([]EventType{
 	SubmissionAcceptance, SubmissionRejection, ContentConsignment, ContentAccessTracking,
 	ConsignmentAcceptance, ConsignmentRejection, AcceptanceRejectionExpiry,
 	Hashed, Stored, Extracted, FixityCheck, Resubmission,
-}, RequestEventTypes...)
+}, append(append([]EventType(nil), RequestEventTypes...), AgencyKeyAdded, AgencyKeyRotated, AgencyKeyRevoked, AgencyKeyExpired)...)
 
 // Actor kinds.
 const (
@@ -124,6 +124,8 @@ type Details struct {
 	// Receipt (version 2), on ConsignmentAcceptance and ConsignmentRejection: the
 	// counterpart's sealed receipt statement, unchanged.
 	Receipt *ReceiptRecord `json:"receipt,omitempty"`
+	// KeyChange (version 2), on AgencyKey* events: the change to an agency's seal keys.
+	KeyChange *KeyChange `json:"key_change,omitempty"`
 }
 
 // Request describes the mutual legal assistance request a bundle belongs to, as the evx
@@ -315,6 +317,15 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 		b = append(b, sep+`"findings":[`...)
 		b = appendCanonicalStrings(b, d.Findings)
 		b = append(b, ']')
+		sep = ","
+	}
+	if d.KeyChange != nil {
+		c, err := canonicalOf(d.KeyChange)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, sep+`"key_change":`...)
+		b = append(b, c...)
 		sep = ","
 	}
 	if d.LegalRequest != nil {
@@ -539,6 +550,11 @@ func validStrings(e Event) bool {
 	}
 	ss = append(ss, e.Details.Reasons...)
 	ss = append(ss, e.Details.Findings...)
+	if kc := e.Details.KeyChange; kc != nil {
+		k := kc.Key
+		ss = append(ss, kc.Agency, kc.PreviousKeyID, kc.RotationSignature, k.KeyID, k.Algorithm, k.PEM, k.NotBefore, k.NotAfter, k.Revoked)
+		ss = append(ss, k.X509Chain...)
+	}
 	if rc := e.Details.Receipt; rc != nil {
 		k := rc.Key
 		ss = append(ss, rc.KeyID, rc.Statement, rc.Signature, k.KeyID, k.Algorithm, k.PEM, k.NotBefore, k.NotAfter, k.Revoked)

@@ -115,6 +115,8 @@ func (d Details) v2Member() string {
 		return "details.seal"
 	case d.Receipt != nil:
 		return "details.receipt"
+	case d.KeyChange != nil:
+		return "details.key_change"
 	}
 	return ""
 }

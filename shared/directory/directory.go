@@ -78,11 +78,15 @@ type directoryFile struct {
 
 // keyEntry is one seal key in the file.
 type keyEntry struct {
-	PEM       string   `yaml:"pem"`
-	NotBefore string   `yaml:"not_before"`
-	NotAfter  string   `yaml:"not_after"`
-	Revoked   string   `yaml:"revoked"`
-	X509Chain []string `yaml:"x509_chain"`
+	PEM string `yaml:"pem"`
+	// RotatedFrom names the earlier key (its id) this one replaces; RotationSignature is the
+	// earlier key's signature over custody.RotationStatement, base64.
+	RotatedFrom       string   `yaml:"rotated_from"`
+	RotationSignature string   `yaml:"rotation_signature"`
+	NotBefore         string   `yaml:"not_before"`
+	NotAfter          string   `yaml:"not_after"`
+	Revoked           string   `yaml:"revoked"`
+	X509Chain         []string `yaml:"x509_chain"`
 }
 
 type counterpartEntry struct {
@@ -161,7 +165,8 @@ func Parse(r io.Reader) (*Directory, error) {
 			Issuer: e.Issuer, ClientID: e.ClientID, AWSAccount: e.AWSAccount, Role: e.Role, WitnessKey: e.WitnessKey,
 			RequireSeal: e.RequireSeal, RequireSignedReceipts: e.RequireSigned}
 		for _, k := range e.SealKeys {
-			cp.SealKeys = append(cp.SealKeys, custody.AgencyKey{PEM: k.PEM, NotBefore: k.NotBefore, NotAfter: k.NotAfter, Revoked: k.Revoked, X509Chain: k.X509Chain})
+			cp.SealKeys = append(cp.SealKeys, custody.AgencyKey{PEM: k.PEM, NotBefore: k.NotBefore, NotAfter: k.NotAfter, Revoked: k.Revoked, X509Chain: k.X509Chain,
+				RotatedFrom: k.RotatedFrom, RotationSignature: k.RotationSignature})
 		}
 		missing := func(field string) {
 			reported[key{i, field}] = true
@@ -285,6 +290,9 @@ func newDirectory(cps []pipeline.Counterpart) (*Directory, []error) {
 			bad(i, cp, "seal_keys", "%v", p)
 		}
 		cp.SealKeys = keys
+		for _, p := range checkRotations(cp) {
+			bad(i, cp, "seal_keys", "%v", p)
+		}
 		if _, ok := d.keys[cp.ID]; !ok && len(keys) > 0 {
 			if pub, err := keys[0].Public(); err == nil {
 				d.keys[cp.ID] = pub
@@ -523,9 +531,31 @@ func checkSealKeys(keys []custody.AgencyKey, legacy crypto.PublicKey) ([]custody
 			}
 		}
 		rec.NotBefore, rec.NotAfter, rec.Revoked, rec.X509Chain = k.NotBefore, k.NotAfter, k.Revoked, slices.Clone(k.X509Chain)
+		rec.RotatedFrom, rec.RotationSignature = k.RotatedFrom, k.RotationSignature
 		out = append(out, rec)
 	}
 	return out, problems
+}
+
+// checkRotations holds each rotated key to its rotation: rotated_from names an earlier key
+// of the agency, and rotation_signature is that key's signature introducing this one.
+func checkRotations(cp pipeline.Counterpart) []error {
+	var problems []error
+	all := cp.AllSealKeys()
+	for j, k := range all {
+		if k.RotatedFrom == "" && k.RotationSignature == "" {
+			continue
+		}
+		i := slices.IndexFunc(all[:j], func(p custody.AgencyKey) bool { return p.KeyID == k.RotatedFrom })
+		if i < 0 {
+			problems = append(problems, fmt.Errorf("key %s: rotated_from %q is not an earlier seal key of the agency", k.KeyID, k.RotatedFrom))
+			continue
+		}
+		if err := custody.CheckRotation(cp.ID, all[i], k, k.RotationSignature); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return problems
 }
 
 // SealKey returns agency's seal key with id keyID and the key itself, or an error wrapping

@@ -323,3 +323,54 @@ func TestSealedReceipts(t *testing.T) {
 		})
 	}
 }
+
+// TestSyncAgencyKeys: every key change of the directory is an event of the log, once: keys
+// added, a rotation with the previous key's signature, a revocation, an expiry.
+func TestSyncAgencyKeys(t *testing.T) {
+	old, next := sealSigner(t, "old"), sealSigner(t, "next")
+	oldRec, _ := custody.NewAgencyKey(old.Public())
+	nextRec, _ := custody.NewAgencyKey(next.Public())
+	sig, _ := old.Sign(context.Background(), custody.RotationStatement("nl-pol", oldRec.KeyID, nextRec.KeyID))
+	cps := []pipeline.Counterpart{{ID: "nl-pol", Name: "Politie", Country: "NL", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0"}, Active: true, Role: pipeline.RoleSend,
+		SealKeys: []custody.AgencyKey{
+			{PEM: oldRec.PEM, Revoked: "2026-11-01T00:00:00Z", NotAfter: "2026-11-20T00:00:00Z"},
+			{PEM: nextRec.PEM, RotatedFrom: oldRec.KeyID, RotationSignature: base64.StdEncoding.EncodeToString(sig)},
+		}}}
+	d, err := directory.New(cps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := cps[0]
+	bad.SealKeys = append([]custody.AgencyKey(nil), cps[0].SealKeys...)
+	bad.SealKeys[1].RotationSignature = base64.StdEncoding.EncodeToString(make([]byte, 64))
+	if _, err := directory.New([]pipeline.Counterpart{bad}); err == nil || !strings.Contains(err.Error(), "not signed by the previous key") {
+		t.Errorf("directory with a forged rotation = %v, want refused", err)
+	}
+	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Counterparts: d, Clock: newClock().Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	ctx := context.Background()
+	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	got, err := n.Service.SyncAgencyKeys(ctx, d.Counterparts(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []custody.EventType
+	for _, en := range got {
+		types = append(types, en.Event.Type)
+	}
+	want := []custody.EventType{custody.AgencyKeyAdded, custody.AgencyKeyRevoked, custody.AgencyKeyExpired, custody.AgencyKeyRotated}
+	if !slices.Equal(types, want) {
+		t.Fatalf("recorded %v, want %v", types, want)
+	}
+	rot := got[3].Event.Details.KeyChange
+	if err := custody.CheckRotation("nl-pol", oldRec, rot.Key, rot.RotationSignature); err != nil || rot.PreviousKeyID != oldRec.KeyID {
+		t.Errorf("rotation event %+v: %v", rot, err)
+	}
+	if again, err := n.Service.SyncAgencyKeys(ctx, d.Counterparts(), now); err != nil || len(again) != 0 {
+		t.Errorf("second sync recorded %d events (%v), want none", len(again), err)
+	}
+	verifyTrail(t, n, custody.AgencySubject("nl-pol"))
+}
