@@ -48,10 +48,15 @@ func (s *Service) checkSeal(ctx context.Context, bag *bagit.Bag, uploader Party,
 		return nil, []string{err.Error()}, nil
 	}
 	var reasons []string
-	if uploader.Agency != "" && st.Agency != uploader.Agency {
+	if uploader.Agency == "" {
+		// The event names the submitter as evx authenticated them; a seal can only be held to
+		// a submitter who belongs to an agency.
+		return nil, []string{fmt.Sprintf("the bag is sealed by agency %s, but the submitter %q belongs to no agency in evx's identities (a tokens line \"TOKEN uploader AGENCY PERSON\" names one)", st.Agency, uploader.Person)}, nil
+	}
+	if st.Agency != uploader.Agency {
 		reasons = append(reasons, fmt.Sprintf("the seal is agency %s's, the bundle was submitted by a person of %s", st.Agency, uploader.Agency))
 	}
-	if uploader.Agency != "" && uploader.Person != "" && st.Person != uploader.Person {
+	if st.Person != uploader.Person {
 		reasons = append(reasons, fmt.Sprintf("the seal names %s of %s as the sender, the bundle was submitted by %s", st.Person, st.Agency, uploader.Person))
 	}
 	a, ok, err := lookup(st.Agency)

@@ -189,6 +189,7 @@ func TestSenderSeal(t *testing.T) {
 		{"other person", "nl-pol/a.smit", sealedBag(t, sender, "nl-pol", "j.devries", nil), "submitted by a.smit"},
 		{"other agency", "de-bka/k.muller", sealedBag(t, sender, "nl-pol", "j.devries", nil), "submitted by a person of de-bka"},
 		{"garbage seal file", "nl-pol/j.devries", garbage, "is not a seal file"},
+		{"submitter of no agency", "inspector", sealedBag(t, sender, "nl-pol", "j.devries", nil), "belongs to no agency"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, first := submitAs(t, n, tc.bag, tc.uploader)
