@@ -56,3 +56,38 @@ func TestSealVectorsVerdict(t *testing.T) {
 		}
 	}
 }
+
+// TestReportNamesTheParties: the report of the sealed trail names the sender (person and
+// agency) and each counterpart's answer with its reasons, and says which seals were verified
+// with keys the verifier holds.
+func TestReportNamesTheParties(t *testing.T) {
+	dir := filepath.Join("..", "custody", "testdata", "seals")
+	raw, err := os.ReadFile(filepath.Join(dir, "good.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) crypto.PublicKey {
+		b, _ := os.ReadFile(filepath.Join(dir, name))
+		pub, err := custody.ParsePublicKeyPEM(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pub
+	}
+	tr, v, err := report.CheckFile(raw, read("evx.pem"), custody.VerifyOptions{AgencyKeys: map[string][]crypto.PublicKey{"nl-pol": {read("nl-pol.pem")}}})
+	if err != nil || !v.Verified {
+		t.Fatalf("CheckFile = %+v, %v", v.Failure, err)
+	}
+	text := strings.Join(strings.Fields(pdfText(t, render(t, tr, v)).Text), " ")
+	for _, want := range []string{
+		"The parties", "Sent by j.devries of nl-pol",
+		"sealed by the agency; seal verified with the agency's key given to the verifier",
+		"es-fge refused by m.garcia", "reasons: not-competent; corresponde a otra fiscalía",
+		"sealed by the agency; seal verified with the key record the trail carries",
+		"Bundle B-1 · VERIFIED",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the report does not say %q:\n%s", want, text)
+		}
+	}
+}
