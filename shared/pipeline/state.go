@@ -68,7 +68,8 @@ type Bags interface {
 // and named name in its bag. It returns the document's media type and the result to store
 // (JSON, stored content-addressed and its hash recorded with the document). A document it
 // cannot read is no error: the result says why. An error (ctx ended) fails the step, which
-// may be run again. extract.Record is the implementation, given to BagIntake.
+// may be run again. extract.Record is the implementation, given to BagIntake. ctx carries
+// the bundle's states ([BundleStates]).
 type Extractor func(ctx context.Context, r io.ReaderAt, size int64, name string) (mediaType string, result []byte, err error)
 
 // ErrNoIntake is returned (wrapped) by Ingest on a Service built without Config.Intake for a

@@ -33,6 +33,7 @@ import (
 	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
 	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/request"
 )
 
 // DefaultOrigin names the custody log of an AWS deployment in its checkpoints.
@@ -68,6 +69,9 @@ type Config struct {
 	// bootstrap ($LAMBDA_TASK_ROOT), else in the working folder.
 	Fonts  string
 	Origin string // EVX_ORIGIN; DefaultOrigin when unset
+	// Agency is the deployment's own agency (EVX_AGENCY; "home" when unset): its uploaders
+	// answer requests for it, and its request reminders go to request.HomeQueue.
+	Agency string
 	// Intake is set by the host, not read from the environment: the functions that ingest
 	// (ingest, and route for a bundle it finds not yet ingested) set
 	// pipeline.BagIntake(extract.Record(...), ...); the others leave it nil and so link
@@ -94,7 +98,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DeliveriesTable: getenv("EVX_DELIVERIES_TABLE"), SentTable: getenv("EVX_SENT_TABLE"),
 		QueuePrefix: getenv("EVX_QUEUE_PREFIX"), SigningKey: getenv("EVX_SIGNING_KEY"),
 		Directory: getenv("EVX_DIRECTORY"), Fonts: getenv("EVX_FONTS"), Origin: getenv("EVX_ORIGIN"),
-		UploadsBucket: getenv("EVX_UPLOADS_BUCKET"), RetiredSigningKey: getenv("EVX_RETIRED_SIGNING_KEY"),
+		UploadsBucket: getenv("EVX_UPLOADS_BUCKET"), Agency: getenv("EVX_AGENCY"),
+		RetiredSigningKey: getenv("EVX_RETIRED_SIGNING_KEY"),
+	}
+	if c.Agency == "" {
+		c.Agency = "home"
 	}
 	var missing []string
 	for _, v := range []struct{ name, val string }{
@@ -146,6 +154,8 @@ type Env struct {
 	Bags      *s3bags.Bags
 	Directory *directory.Directory
 	Service   *pipeline.Service
+	// Requests records requests and runs their clocks over the same ledger and queue.
+	Requests *request.Desk
 }
 
 // Open builds the clients and the service. log may be nil.
@@ -178,8 +188,10 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (
 	e.Queue = sqsqueue.New(e.SQS, sqsqueue.WithPrefix(c.QueuePrefix), sqsqueue.WithSentTable(e.DynamoDB, c.SentTable, sqsqueue.DefaultKeepSent))
 	e.State = dynamostate.New(e.DynamoDB, c.DeliveriesTable)
 	e.Bags = s3bags.New(e.S3, e.State)
+	e.Requests = &request.Desk{Ledger: e.Ledger, Signer: e.Signer, Lister: e.Ledger, Queue: e.Queue, Home: c.Agency, Directory: dir}
 	e.Service, err = pipeline.New(pipeline.Config{
-		Blobs: e.Blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
+		Requests: request.Book{Desk: e.Requests},
+		Blobs:    e.Blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
 		Deliveries: e.State, Uploads: e.State, Bags: e.Bags, Receipts: e.State, Submissions: e.State,
 		Origin: c.Origin, Log: log,
 		Intake: c.Intake,
