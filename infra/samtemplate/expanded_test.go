@@ -737,3 +737,22 @@ func TestExpandedCheckpointSchedule(t *testing.T) {
 		}
 	}
 }
+
+// A counterpart whose answer to its receipt was lost fetches the stored receipt: the API
+// deploys GET beside POST /v1/deliveries/{id}/receipt, both for the counterpart scope alone.
+func TestExpandedReceiptRoutes(t *testing.T) {
+	tpl := expanded(t)
+	paths := sub(props(sub(sub(tpl, "Resources"), "HttpApi"))["Body"].(map[string]any), "paths")
+	ops, _ := paths["/v1/deliveries/{id}/receipt"].(map[string]any)
+	for _, method := range []string{"get", "post"} {
+		op, ok := ops[method].(map[string]any)
+		if !ok {
+			t.Errorf("%s /v1/deliveries/{id}/receipt is not deployed", method)
+			continue
+		}
+		sec, _ := op["security"].([]any)
+		if len(sec) != 1 || sec[0].(map[string]any)["Jwt"] == nil || strings.Join(strs(sec[0].(map[string]any)["Jwt"]), ",") != "evx/counterpart" {
+			t.Errorf("%s /v1/deliveries/{id}/receipt: security %v, want the Jwt authorizer with evx/counterpart", method, sec)
+		}
+	}
+}
