@@ -13,9 +13,9 @@ all: evx
 evx:
 	$(GO) build -o $(BIN)/evx ./cmd/evx
 
-## demo: run the embedded pipeline on a sample bundle
+## demo: run the embedded pipeline on a sample bundle (DEMO_ARGS=--serve keeps its pages served until Ctrl-C)
 demo: evx
-	./infra/demo.sh
+	./infra/demo.sh $(DEMO_ARGS)
 
 ## test: vet, generated files current, unit tests with the race detector, integration tests against emulators
 test: vet generate-check unit cfn-lint integration

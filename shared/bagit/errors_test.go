@@ -8,7 +8,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/evx-project/evx/internal/decls"
+	"github.com/evx-project/evx/shared/internal/decls"
 	"github.com/evx-project/evx/shared/bagit"
 )
 

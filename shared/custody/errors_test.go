@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evx-project/evx/internal/decls"
+	"github.com/evx-project/evx/shared/internal/decls"
 	"github.com/evx-project/evx/shared/custody"
 )
 
