@@ -756,3 +756,23 @@ func TestExpandedReceiptRoutes(t *testing.T) {
 		}
 	}
 }
+
+// The one JWT authorizer, as SAM writes it into the HTTP API: API Gateway checks a token's
+// signature against the issuer's keys, its expiry, that its issuer is the stack's JwtIssuer
+// and its audience JwtAudience, from the Authorization header; a token of another issuer never
+// reaches the function. Which counterpart a token is, the function decides from the directory
+// (TestIntegrationForgedClaimsOnEveryRoute in functions/internal/e2e).
+func TestExpandedJwtAuthorizer(t *testing.T) {
+	tpl := expanded(t)
+	body := props(sub(sub(tpl, "Resources"), "HttpApi"))["Body"].(map[string]any)
+	schemes := sub(sub(body, "components"), "securitySchemes")
+	if len(schemes) != 1 || schemes["Jwt"] == nil {
+		t.Fatalf("security schemes %v, want the Jwt authorizer alone", schemes)
+	}
+	az := sub(schemes["Jwt"].(map[string]any), "x-amazon-apigateway-authorizer")
+	jc := sub(az, "jwtConfiguration")
+	if az["type"] != "jwt" || az["identitySource"] != "$request.header.Authorization" ||
+		target(jc["issuer"]) != "JwtIssuer" || !slices.Equal(strs(jc["audience"]), []string{"JwtAudience"}) {
+		t.Errorf("authorizer %v, want a jwt authorizer on the Authorization header with the stack's issuer and audience", az)
+	}
+}
