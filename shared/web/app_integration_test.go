@@ -148,7 +148,26 @@ func TestIntegrationAppRoles(t *testing.T) {
 	waitText(t, ctx, "#verdict h2", "VERIFIED")
 	waitText(t, ctx, "#timeline", "made available to nl-om")
 	waitText(t, ctx, "#title", "CASE-2026-114")
+	// Against a checkpoint kept from before: consistent.
+	res, err := srv.Client().Get(srv.URL + "/v1/checkpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cp bytes.Buffer
+	cp.ReadFrom(res.Body)
+	res.Body.Close()
+	keptFile := filepath.Join(t.TempDir(), "checkpoint.txt")
+	os.WriteFile(keptFile, cp.Bytes(), 0o644)
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#kept"), []string{keptFile}), chromedp.Click(chromedp.CSS("#checkkept"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#consistency", "CONSISTENT: the log of size")
 	shot(t, ctx, "app-legal-bundle")
+	setLang(t, ctx, "es")
+	waitText(t, ctx, "#timeline", "puesto a disposición de nl-om")
+	shot(t, ctx, "app-legal-bundle-es")
+	setLang(t, ctx, "en")
+	waitText(t, ctx, "#timeline", "made available to nl-om")
 	// Token never reaches storage or the URL.
 	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + location.href + document.cookie`)); strings.Contains(got, "legal-token") {
 		t.Errorf("the token is kept by the page: %s", got)

@@ -188,6 +188,19 @@
           fileLink({ class: "button", text: t("report") }, "/v1/bundles/" + id + "/report", "report-" + id.slice(0, 12) + ".pdf"),
           fileLink({ class: "button secondary", text: t("trailFile") }, "/v1/bundles/" + id + "/trail", "trail-" + id.slice(0, 12) + ".json"),
           el("a", { class: "button secondary", href: "/verify.html", target: "_blank", rel: "noopener", text: t("verifier") })));
+      // Against a checkpoint the person kept: the log must extend it.
+      const kept = el("input", { id: "kept", type: "file", accept: ".txt,text/plain" });
+      const keptOut = el("div", { id: "consistency", role: "status" });
+      box.append(el("form", { class: "kept", onsubmit: async (e) => {
+        e.preventDefault();
+        if (!kept.files[0]) return;
+        keptOut.replaceChildren(el("p", { text: t("checking") }));
+        try {
+          const r = (await api("POST", "/v1/bundles/" + id + "/verification", await kept.files[0].text(), true)).data;
+          keptOut.replaceChildren(el("p", { class: r.verified ? "ok-text" : "error", text: r.verified ? t("consistent", { size: r.checkpoint_size }) : t("inconsistent", { msg: r.error }) }));
+        } catch (err) { showError(keptOut, err); }
+      } }, el("div", { class: "field" }, el("label", { for: "kept", text: t("keptCheckpoint") }), kept),
+        el("div", { class: "actions" }, el("button", { type: "submit", id: "checkkept", class: "secondary", text: t("checkKept") })), keptOut));
       const words = EVENT_TEXT[lang] || EVENT_TEXT.en;
       const rows = trail.data.events.map(({ event: e }) => {
         let what = words[e.type] || e.type;
