@@ -2,6 +2,8 @@ package sqlitesearch
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -58,7 +60,9 @@ func BenchmarkSearch100kDocuments(b *testing.B) {
 	var indexTimes []time.Duration
 	var batch []pipeline.SearchRecord
 	for i := range bundles {
-		rec := pipeline.SearchRecord{BundleID: fmt.Sprintf("bundle-%05d", i), CaseReference: fmt.Sprintf("CASE-2026-%05d", i),
+		// Bundle ids as evx makes them: 64 hex digits (the SHA-256 of the bag), one token.
+		id := sha256.Sum256(fmt.Appendf(nil, "bundle-%05d", i))
+		rec := pipeline.SearchRecord{BundleID: hex.EncodeToString(id[:]), CaseReference: fmt.Sprintf("CASE-2026-%05d", i),
 			Uploader: "inspector-" + fmt.Sprint(i%20), Counterparts: []string{[]string{"nl-om", "es-fge", "be-fpp"}[i%3]},
 			Received: start.Add(time.Duration(i) * time.Minute)}
 		for d := range docsPer {
