@@ -219,45 +219,69 @@ func (x *Index) Search(ctx context.Context, q pipeline.SearchQuery) ([]pipeline.
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
+	byID := map[string]*pipeline.SearchHit{}
 	for i := range hits {
 		h := &hits[i]
+		byID[h.BundleID] = h
 		if h.Counterparts, err = sqlitedb.QueryAll(ctx, x.db, func(s sqlitedb.Scanner) (string, error) {
 			var cp string
 			return cp, s.Scan(&cp)
 		}, `SELECT counterpart FROM search_counterparts WHERE bundle = ? ORDER BY counterpart`, h.BundleID); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-		if match == "" {
-			continue
-		}
-		// The bundle column is indexed too, so that this reads the hit's own rows, not every
-		// row the words match. Not ORDER BY rank: bm25 counts, for every phrase, the rows of the
-		// whole index that hold it, which made this the slowest part of a search.
-		rows, err := x.db.QueryContext(ctx, `SELECT name, snippet(search_text, 2, '[', ']', '…', 12) FROM search_text
-			WHERE search_text MATCH ? AND bundle = ? ORDER BY name LIMIT 20`, `{bundle}: "`+h.BundleID+`" AND (`+match+`)`, h.BundleID)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		for rows.Next() {
-			var name, snip string
-			if err := rows.Scan(&name, &snip); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if name != "" {
-				h.Documents = append(h.Documents, name)
-			}
-			if h.Snippet == "" && strings.Contains(snip, "[") {
-				h.Snippet = snip
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+	}
+	if match == "" || len(hits) == 0 {
+		return hits, nil
+	}
+	if err := x.snippets(ctx, match, byID); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
 	}
 	return hits, nil
 }
+
+// snippets fills in, for the hits, the documents that match and the first snippet. A
+// bundle's rows have consecutive rowids (indexOne adds them together), so one query over the
+// rowid range of the hits reads only their rows of the words' posting lists; it does not rank
+// them (bm25 counts every phrase over the whole index).
+func (x *Index) snippets(ctx context.Context, match string, hits map[string]*pipeline.SearchHit) error {
+	ph := strings.Repeat(",?", len(hits))[1:]
+	args := make([]any, 0, len(hits)+3)
+	for id := range hits {
+		args = append(args, id)
+	}
+	var lo, hi sql.NullInt64
+	if err := x.db.QueryRowContext(ctx, `SELECT min(docid), max(docid) FROM search_docs WHERE bundle IN (`+ph+`)`, args...).Scan(&lo, &hi); err != nil {
+		return err
+	}
+	if !lo.Valid {
+		return nil
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT d.bundle, t.name, snippet(search_text, 2, '[', ']', '…', 12)
+		FROM search_text t JOIN search_docs d ON d.docid = t.rowid
+		WHERE search_text MATCH ? AND t.rowid BETWEEN ? AND ? AND d.bundle IN (`+ph+`) ORDER BY t.rowid`,
+		append([]any{match, lo.Int64, hi.Int64}, args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var bundle, name, snip string
+		if err := rows.Scan(&bundle, &name, &snip); err != nil {
+			return err
+		}
+		h := hits[bundle]
+		if name != "" && len(h.Documents) < maxDocumentsPerHit {
+			h.Documents = append(h.Documents, name)
+		}
+		if h.Snippet == "" && strings.Contains(snip, "[") {
+			h.Snippet = snip
+		}
+	}
+	return rows.Err()
+}
+
+// maxDocumentsPerHit bounds the names of matching documents a hit lists.
+const maxDocumentsPerHit = 20
 
 // MatchExpression turns what a person typed into an FTS5 query that cannot be read as FTS5
 // syntax: each whitespace-separated field becomes a quoted phrase of its words (so
