@@ -6,7 +6,7 @@ BIN := bin
 EVX_CACHE ?= $(HOME)/.cache/evx
 export EVX_CACHE
 
-.PHONY: all demo test unit vet integration chromium bench build evx lint cfn-lint fuzz clean corpus pdftotext mutation corpus-identifiers generate generate-check
+.PHONY: all demo test unit vet integration chromium bench bench-aws build evx lint cfn-lint fuzz clean corpus pdftotext mutation corpus-identifiers generate generate-check
 
 all: evx
 
@@ -45,6 +45,10 @@ generate-check:
 ## bench: speed and memory figures, printed as ratios against references measured in the same run
 bench: pdftotext
 	./infra/bench.sh
+
+## bench-aws: the Lambda bootstraps' sizes (at most 16 MiB) and INIT under aws-lambda-rie (no AWS call at init)
+bench-aws:
+	./infra/bench-aws.sh
 
 ## corpus: text extraction measured against pdftotext on a folder of PDFs (CORPUS=dir)
 CORPUS ?= $(firstword $(wildcard ../shared/corpus/pdf ../../shared/corpus/pdf) ../shared/corpus/pdf)
