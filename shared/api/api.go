@@ -15,6 +15,7 @@
 //	GET  /v1/bundles/{id}                    uploader, legal   status: upload state, ingest outcome, deliveries
 //	GET  /v1/bundles/{id}/trail              legal         the custody trail (evx-custody-trail/1)
 //	GET  /v1/bundles/{id}/verification       legal         custody.Verify's report with evx's key
+//	POST /v1/bundles/{id}/verification       legal         body: a kept checkpoint; the same, and the log's consistency with it (consistency.go)
 //	GET  /v1/bundles/{id}/report             legal         the report PDF of the trail exported now (header X-Evx-Trail-Sha256)
 //	GET  /v1/deliveries                      counterpart   its deliveries
 //	GET  /v1/deliveries/{id}                 counterpart   manifest: documents with their hashes, consignment event
@@ -128,6 +129,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/bundles/{id}/trail", h.as(h.getTrail, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/verification", h.as(h.getVerification, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/report", h.as(h.getReport, RoleLegal))
+	h.mux.HandleFunc("POST /v1/bundles/{id}/verification", h.as(h.postVerification, RoleLegal))
 	h.mux.HandleFunc("GET /v1/deliveries", h.as(h.listDeliveries, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}", h.as(h.getDelivery, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/documents/{name...}", h.as(h.getDocument, RoleCounterpart))
