@@ -46,10 +46,15 @@ generate-check:
 bench: pdftotext
 	./infra/bench.sh
 
-## corpus: text extraction measured against pdftotext on a folder of PDFs (CORPUS=dir)
+## corpus: text extraction measured against pdftotext on a folder of PDFs (CORPUS=dir), and
+## every other format against its reference tool (iconv, pandoc, catdoc, exiftool; LibreOffice
+## when installed), per format: files read, word agreement, time per MB, peak memory
 CORPUS ?= $(firstword $(wildcard ../shared/corpus/pdf ../../shared/corpus/pdf) ../shared/corpus/pdf)
 corpus: pdftotext corpus-identifiers
 	$(GO) test -count=1 -run '^TestCorpus$$' -v ./shared/extract -corpus $(abspath $(CORPUS))
+	@set -o pipefail; $(GO) test -count=1 -timeout 30m -run '^TestFormatCorpus$$' -v ./shared/extract -formatcorpus \
+		| sed '/^per file:/,/^time:/{/^per file:/d;/^time:/!d}'
+
 
 ## corpus-identifiers: precision and recall of shared/identify on its generated corpus
 ## (IDCORPUS_DOCS documents; IDCORPUS_OUT=dir also writes them with their truth)
