@@ -173,7 +173,7 @@ func checkedInCorpus(t *testing.T) []corpusCase {
 				want = strings.TrimSuffix(filepath.Base(f), k.ext) + "\n2026-01-02\n" + want
 			}
 			cs = append(cs, corpusCase{format: strings.ToUpper(k.from) + " (pandoc)", path: f, want: want,
-				ref:  []string{"pandoc", "-f", k.from, "-t", "plain", "--wrap=none", f}})
+				ref: []string{"pandoc", "-f", k.from, "-t", "plain", "--wrap=none", f}})
 		}
 	}
 	doc := filepath.Join("office", "testdata", "mscfb-novpapplan.doc")
