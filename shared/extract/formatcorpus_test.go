@@ -332,6 +332,62 @@ func libreOfficeCorpus(t *testing.T) []corpusCase {
 			cs = append(cs, corpusCase{format: strings.ToUpper(f.ext) + " (LibreOffice)", path: m, want: sheet + csvWords(string(b)), refSec: each})
 		}
 	}
+	return append(cs, presentationCorpus(t, dir, soffice)...)
+}
+
+// presentationCorpus has pandoc write each sample as slides (PPTX, five lines a slide under a
+// numbered heading) and LibreOffice convert those to ODP; the reference is pandoc's plain text
+// of the same source (LibreOffice writes no text of slides, pandoc 2.17 reads no PPTX: no
+// reference time).
+func presentationCorpus(t *testing.T, dir string, soffice func(...string) error) []corpusCase {
+	if _, err := exec.LookPath("pandoc"); err != nil {
+		return nil
+	}
+	esc := strings.NewReplacer("<", "\\<", ">", "\\>", "*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]", "#", "\\#")
+	out := filepath.Join(dir, "slides")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var cs []corpusCase
+	var pptx []string
+	for _, name := range loSources {
+		src := readText(t, filepath.Join("plain", "testdata", "encodings", name+".utf-8"))
+		var md strings.Builder
+		for i, l := range strings.Split(strings.TrimSpace(src), "\n") {
+			if i%5 == 0 {
+				fmt.Fprintf(&md, "# Slide %d\n\n", i/5+1)
+			}
+			md.WriteString(esc.Replace(l) + "\n\n")
+		}
+		in := filepath.Join(out, name+".md")
+		if err := os.WriteFile(in, []byte(md.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		deck := filepath.Join(out, name+".pptx")
+		if o, err := exec.Command("pandoc", "-f", "markdown-smart", "-t", "pptx", in, "-o", deck).CombinedOutput(); err != nil {
+			t.Logf("pandoc pptx %s: %v: %s", name, err, o)
+			continue
+		}
+		ref, err := exec.Command("pandoc", "-f", "markdown-smart", "-t", "plain", "--wrap=none", in).Output()
+		if err != nil {
+			continue
+		}
+		cs = append(cs, corpusCase{format: "PPTX (pandoc)", path: deck, want: string(ref)})
+		pptx = append(pptx, deck)
+	}
+	if len(pptx) == 0 {
+		return cs
+	}
+	if err := soffice(append([]string{"--convert-to", "odp", "--outdir", out}, pptx...)...); err != nil {
+		t.Log(err)
+		return cs
+	}
+	for _, c := range cs[:len(pptx)] {
+		odp := strings.TrimSuffix(c.path, ".pptx") + ".odp"
+		if _, err := os.Stat(odp); err == nil {
+			cs = append(cs, corpusCase{format: "ODP (LibreOffice, pandoc)", path: odp, want: c.want})
+		}
+	}
 	return cs
 }
 
@@ -373,8 +429,12 @@ func formatReport(t *testing.T, rows []formatRow) {
 			refSec += r.refSec
 			peak = max(peak, r.ours.HWMKiB)
 		}
-		fmt.Printf("%-28s %5d %7d %7d %6.3f %6.3f %9.1f %9.1f %7.2f %8.1f\n", f, len(rs), read, exact, median(agrees), percentile(agrees, 0.10),
-			1000*oursSec/mb, 1000*refSec/mb, oursSec/refSec, float64(peak)/1024)
+		refMS, ratio := "-", "-" // no reference reader of the format to time
+		if refSec > 0 {
+			refMS, ratio = fmt.Sprintf("%.1f", 1000*refSec/mb), fmt.Sprintf("%.2f", oursSec/refSec)
+		}
+		fmt.Printf("%-28s %5d %7d %7d %6.3f %6.3f %9.1f %9s %7s %8.1f\n", f, len(rs), read, exact, median(agrees), percentile(agrees, 0.10),
+			1000*oursSec/mb, refMS, ratio, float64(peak)/1024)
 	}
 	if testing.Verbose() {
 		fmt.Println("\nper file: format name size agreement exact ours_ms ref_ms")
