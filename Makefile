@@ -6,16 +6,16 @@ BIN := bin
 EVX_CACHE ?= $(HOME)/.cache/evx
 export EVX_CACHE
 
-.PHONY: all demo test unit vet integration chromium bench build evx lint cfn-lint fuzz clean corpus pdftotext mutation corpus-identifiers generate generate-check
+.PHONY: all demo test unit vet integration chromium bench bench-aws build evx lint cfn-lint fuzz clean corpus pdftotext mutation corpus-identifiers generate generate-check
 
 all: evx
 
 evx:
 	$(GO) build -o $(BIN)/evx ./cmd/evx
 
-## demo: run the embedded pipeline on a sample bundle
+## demo: run the embedded pipeline on a sample bundle (DEMO_ARGS=--serve keeps its pages served until Ctrl-C)
 demo: evx
-	./infra/demo.sh
+	./infra/demo.sh $(DEMO_ARGS)
 
 ## test: vet, generated files current, unit tests with the race detector, integration tests against emulators
 test: vet generate-check unit cfn-lint integration
@@ -46,6 +46,10 @@ generate-check:
 bench: pdftotext
 	./infra/bench.sh
 
+## bench-aws: the Lambda bootstraps' sizes (at most 16 MiB) and INIT under aws-lambda-rie (no AWS call at init)
+bench-aws:
+	./infra/bench-aws.sh
+
 ## corpus: text extraction measured against pdftotext on a folder of PDFs (CORPUS=dir), and
 ## every other format against its reference tool (iconv, pandoc, catdoc, exiftool; LibreOffice
 ## when installed), per format: files read, word agreement, time per MB, peak memory
@@ -56,7 +60,6 @@ corpus: pdftotext corpus-identifiers
 	@set -o pipefail; $(GO) test -count=1 -timeout 30m -run '^TestFormatCorpus$$' -v ./shared/extract -formatcorpus \
 		| sed '/^per file:/,/^time:/{/^per file:/d;/^time:/!d}'
 	$(if $(MAILCORPUS),@set -o pipefail; $(GO) test -count=1 -run '^TestMailCorpus$$' -v ./shared/extract -mailcorpus $(MAILCORPUS) | grep -E 'mail:|^(ok|FAIL|---)',@echo "no MAILCORPUS (Python's test_email/data: Debian's libpython3.11-testsuite): e-mail corpus left out")
-
 
 ## corpus-identifiers: precision and recall of shared/identify on its generated corpus
 ## (IDCORPUS_DOCS documents; IDCORPUS_OUT=dir also writes them with their truth)

@@ -188,6 +188,15 @@ func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor
 	if err != nil {
 		return nil, err
 	}
+	if s.c.Requests != nil && fields.RequestReference != "" && len(allowed) > 0 {
+		ok, no, known, err := s.c.Requests.CheckAnswer(ctx, fields.RequestReference, allowed)
+		if err != nil {
+			return nil, fmt.Errorf("check request %s: %w", fields.RequestReference, err)
+		}
+		if known {
+			allowed, refused = ok, append(refused, no...)
+		}
+	}
 	if len(allowed) == 0 {
 		return reject(append([]string{"no counterpart named in bag-info.txt can receive this bundle"}, refused...)), nil
 	}

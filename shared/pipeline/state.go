@@ -174,10 +174,12 @@ type Submission struct {
 //
 // AddSubmission inserts s if its (BundleID, Uploader) is new and returns the stored record
 // either way; it must be durable when it returns. Submission returns the record, or an error
-// wrapping ErrNotFound.
+// wrapping ErrNotFound. BundleSubmissions returns every submission of a bundle (none for an
+// unknown bundle), in no stated order.
 //
 // The conformance suite is statetest.RunSubmissions.
 type Submissions interface {
 	AddSubmission(ctx context.Context, s Submission) (Submission, error)
 	Submission(ctx context.Context, bundleID, uploader string) (Submission, error)
+	BundleSubmissions(ctx context.Context, bundleID string) ([]Submission, error)
 }

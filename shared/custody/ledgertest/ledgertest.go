@@ -39,6 +39,7 @@ func Run(t *testing.T, newLedger func(t *testing.T) custody.Ledger) {
 		{"ExportVerifies", testExportVerifies},
 		{"ReadsAreCopies", testReadsAreCopies},
 		{"RecordAll", testRecordAll},
+		{"Heads", testHeads},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newLedger(t)) })
