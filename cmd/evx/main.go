@@ -39,6 +39,7 @@ func commands() []command {
 		{"pull", "as a counterpart: fetch new deliveries, check every hash, post the receipts", runPull},
 		{"trail", "export a bundle's custody trail (and evx's public key) for offline verification", runTrail},
 		{"verify", "verify a custody trail offline: chain, signatures, log proofs, documents", runVerify},
+		{"search", "find bundles by the words of their documents, case reference, counterpart, state, dates", runSearch},
 		{"report", "write the court report of a bundle or an exported custody trail: PDF, JSON trail, CASE/UCO JSON-LD", runReport},
 		{"extract", "print the text and metadata of a document (PDF, text, HTML, office, e-mail)", runExtract},
 		{"identify", "list the identifiers in a document (containers, vessels, accounts, phones, wallets, ...)", runIdentify},
@@ -46,6 +47,7 @@ func commands() []command {
 		{"match", "ask whether any agency holds an identifier (hit or no hit, never the evidence)", runMatch},
 		{"serve", "run the embedded pipeline and its HTTP API on this machine", runServe},
 		{"audit", "re-hash every stored document against its recorded SHA-256 and record FixityCheck events", runAudit},
+		{"key", "rotate the data folder's signing key: the old key signs a statement introducing the new one", runKey},
 		{"demo", "run the whole exchange on this machine with sample evidence and show the result", runDemo},
 		{"version", "print evx's version, the commit it was built from and the Go version", runVersion},
 	}

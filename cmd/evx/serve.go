@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/schedule"
 	"github.com/evx-project/evx/shared/web"
@@ -23,7 +25,7 @@ import (
 
 func runServe(parent context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx serve", stderr,
-		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--agency ID] [--json]\n"+
+		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--agency ID] [--ocr [--ocr-lang LANGS]] [--json]\n"+
 			"Opens the data folder (creating it and the signing key on first run), finishes any work a\n"+
 			"previous run left pending, and serves the API until interrupted (SIGINT, SIGTERM). One evx\n"+
 			"serve at a time per data folder. The tokens file is read again when it changes and on SIGHUP.\n"+
@@ -43,6 +45,8 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 	tlsKey := fs.String("tls-key", "", "TLS private key (PEM) of --tls-cert")
 	insecure := fs.Bool("insecure-http", false, "allow plain HTTP on a non-loopback address (tokens and evidence then cross the network in clear)")
 	agency := fs.String("agency", defaultAgency, "this deployment's agency: the holder, for the identifier index, of what its uploaders send")
+	useOCR := fs.Bool("ocr", false, "read the images and scanned PDF pages of accepted bundles with tesseract (and pdftoppm), in the languages of the bundle's states")
+	ocrLang := fs.String("ocr-lang", "", "with --ocr: tesseract languages joined by + for every bundle (e.g. deu+fra) instead of the states' languages")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -78,7 +82,23 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	defer lock.Close()
-	node, err := openNode(ctx, dataDir, local.NodeOptions{Directory: *dir, ReceiptWindow: *window, MaxUploadSize: *maxUpload, Agency: *agency, Log: log})
+	nodeOpts := local.NodeOptions{Directory: *dir, ReceiptWindow: *window, MaxUploadSize: *maxUpload, Agency: *agency, Log: log}
+	if *useOCR {
+		ocr := &extract.OCR{}
+		if *ocrLang != "" {
+			ocr.Languages = strings.Split(*ocrLang, "+")
+		}
+		if v, err := ocr.Version(ctx); err != nil {
+			log.Warn("OCR asked for but not available: documents needing it are recorded with the reason", "err", err)
+		} else {
+			log.Info("OCR on", "engine", v, "languages", *ocrLang)
+		}
+		nodeOpts.OCR = ocr
+	} else if *ocrLang != "" {
+		fmt.Fprintln(stderr, "evx serve: --ocr-lang needs --ocr")
+		return exitUsage
+	}
+	node, err := openNode(ctx, dataDir, nodeOpts)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx serve:", err)
 		return exitUsage
@@ -141,7 +161,7 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	srv := &http.Server{
-		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher).WithSessions(api.NewSessions(nil)).WithRequests(node.Requests)),
+		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher).WithDirectory(node.Directory).WithSessions(api.NewSessions(nil)).WithRequests(node.Requests)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -201,9 +201,10 @@ func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor
 		return reject(append([]string{"no counterpart named in bag-info.txt can receive this bundle"}, refused...)), nil
 	}
 	docs := make([]custody.Document, 0, len(rep.Files))
+	xctx := withBundleStates(ctx, fields.RequestingState, fields.RequestedState)
 	for _, f := range rep.Files {
 		doc := custody.Document{Name: f.Path, Size: f.Size, SHA256: f.Digests[digestSHA256], SHA512: f.Digests["sha512"]}
-		doc.MediaType, doc.Extraction, err = s.extractDoc(ctx, doc, extract)
+		doc.MediaType, doc.Extraction, err = s.extractDoc(xctx, doc, extract)
 		if err != nil {
 			return nil, err
 		}

@@ -50,7 +50,7 @@ type Config struct {
 	UploadsBucket   string
 	CustodyTable    string // EVX_CUSTODY_TABLE
 	LogTable        string // EVX_LOG_TABLE
-	DeliveriesTable string // EVX_DELIVERIES_TABLE: uploads and deliveries (dynamostate)
+	DeliveriesTable string // EVX_DELIVERIES_TABLE: uploads, deliveries, receipts, submissions (dynamostate)
 	SentTable       string // EVX_SENT_TABLE: sent dedup ids (sqsqueue.WithSentTable)
 	QueuePrefix     string // EVX_QUEUE_PREFIX
 	SigningKey      string // EVX_SIGNING_KEY: id, ARN or alias of the KMS signing key
@@ -187,7 +187,8 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (
 	e.Service, err = pipeline.New(pipeline.Config{
 		Requests: request.Book{Desk: e.Requests},
 		Blobs:    e.Blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
-		Deliveries: e.State, Uploads: e.State, Bags: e.Bags, Origin: c.Origin, Log: log,
+		Deliveries: e.State, Uploads: e.State, Bags: e.Bags, Receipts: e.State, Submissions: e.State,
+		Origin: c.Origin, Log: log,
 		Intake: c.Intake,
 	})
 	if err != nil {
