@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/request"
 )
 
@@ -99,4 +101,30 @@ func TestRequestCommands(t *testing.T) {
 	if err != nil || folded.Status != request.Fulfilled || folded.Events != s.Events {
 		t.Errorf("state from the exported trail = %+v, %v; want fulfilled after %d events", folded, err, s.Events)
 	}
+	// The court report of the answering bundle shows the request and its deadlines.
+	reportDir := filepath.Join(dir, "report")
+	if code, out, errOut := evx(t, "report", "--data", data, "--directory", testDirectory, "--out", reportDir, "--generated", "2026-12-01T00:00:00Z", s.Bundles[0]); code != exitOK {
+		t.Fatalf("report = %d %s %s", code, out, errOut)
+	}
+	text := pdfText(t, filepath.Join(reportDir, "report.pdf"))
+	for _, want := range []string{"The request this bundle answers", "EIO-NL-7 (EIO), fulfilled", "Directive 2014/41/EU", "art. 12(3)", "Recognition", "Execution", "met on"} {
+		if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
+			t.Errorf("report text lacks %q", want)
+		}
+	}
+}
+
+// pdfText is the text of a PDF as evx's own extractor reads it, spaces removed (the extractor
+// may run words together or apart).
+func pdfText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := extract.Extract(t.Context(), bytes.NewReader(b), int64(len(b)), "report.pdf", extract.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(strings.Fields(res.Text), "")
 }

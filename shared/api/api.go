@@ -403,6 +403,7 @@ func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	opt.Request = h.answeredRequest(r, tr)
 	var pdf bytes.Buffer
 	if err := report.PDF(&pdf, tr, v, opt); err != nil {
 		h.fail(w, r, err)
