@@ -172,4 +172,8 @@ type Requests interface {
 	// Answered records that bundle, uploaded by uploader, answers request id; once however
 	// often it is called. An unknown id records nothing.
 	Answered(ctx context.Context, id, bundle, uploader string) error
+	// Restricted says whether the data answering request id may no longer be accessed (an
+	// enforcing authority refused the order, Regulation (EU) 2023/1543 art. 12), and why;
+	// false for an unknown id.
+	Restricted(ctx context.Context, id string) (restricted bool, why string, err error)
 }

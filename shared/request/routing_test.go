@@ -1,6 +1,7 @@
 package request_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -134,5 +135,49 @@ func TestRouting(t *testing.T) {
 	// A free-text reference that names no request is not checked.
 	if st := upload(t, n, "MLA-FREE-TEXT", "pt-pj"); !st.Ingest.Accepted {
 		t.Errorf("free-text reference: rejected %v, want accepted", st.Ingest.Reasons)
+	}
+}
+
+// TestRestriction: an enforcing authority's refusal within its window restricts the data
+// already delivered: the counterpart's next fetch is refused with a *RestrictedError.
+func TestRestriction(t *testing.T) {
+	c := &fakeClock{t: t0}
+	n := openNode(t, c)
+	ctx := t.Context()
+	q := request.Request{ID: "EPOC-NL-9", Type: request.EPOC, Issuer: "nl-om", IssuerPerson: "jan", IssuingState: "NL",
+		Addressee: "es-fge", Enforcing: "pt-pj", Residence: "PT", DataCategory: "content", LegalBasis: "EU-EPOC"}
+	if _, err := n.Requests.Issue(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct {
+		who request.Actor
+		typ custody.EventType
+	}{{request.Actor{Agency: "nl-om", Person: "jan"}, custody.RequestNotified}, {request.Actor{Agency: "es-fge", Person: "lr"}, custody.RequestReceived}} {
+		if _, err := n.Requests.Act(ctx, q.ID, s.who, request.Action{Type: s.typ}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := upload(t, n, q.ID, "nl-om")
+	if !st.Ingest.Accepted || len(st.Deliveries) != 1 {
+		t.Fatalf("answer: %+v", st.Ingest)
+	}
+	d := st.Deliveries[0]
+	doc := st.Ingest.Documents[0].Name
+	rc, _, err := n.Service.FetchDocument(ctx, "nl-om", d.ID, doc)
+	if err != nil {
+		t.Fatalf("fetch before the refusal = %v", err)
+	}
+	rc.Close()
+	c.Advance(48 * time.Hour)
+	if _, err := n.Requests.Act(ctx, q.ID, request.Actor{Agency: "pt-pj", Person: "judge"},
+		request.Action{Type: custody.RequestRefused, Grounds: []string{"art. 12(1)(b): fundamental rights"}}); err != nil {
+		t.Fatal(err)
+	}
+	var re *pipeline.RestrictedError
+	if _, _, err := n.Service.FetchDocument(ctx, "nl-om", d.ID, doc); !errors.As(err, &re) || re.Request != q.ID {
+		t.Fatalf("fetch after the enforcing authority's refusal = %v, want a *RestrictedError", err)
+	}
+	if _, err := n.Service.DocumentText(ctx, "nl-om", d.ID, doc); !errors.As(err, &re) {
+		t.Errorf("text preview after the refusal = %v, want a *RestrictedError", err)
 	}
 }
