@@ -40,7 +40,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"Usage: evx demo [--out DIR] [--directory FILE] [--samples DIR] [--json] [--serve [--addr HOST:PORT]]\n"+
 			"Starts the embedded pipeline and its API, uploads sample evidence for nl-om and es-fge,\n"+
 			"lets nl-om pull and accept and es-fge pull a copy altered in transit and reject it,\n"+
-			"exports and verifies the custody trail, and prints where everything is. Exit 0 on success.\n"+
+			"lets both witness evx's log (cosign its checkpoint), exports the custody trail and verifies\n"+
+			"it complete under a quorum of both witnesses, and prints where everything is. Exit 0 on success.\n"+
 			"The sample evidence and the counterpart directory are built into evx: the demo runs from\n"+
 			"any folder. With --serve, evx then sends a second bundle left waiting for both counterparts'\n"+
 			"answers and keeps serving the pages for the three roles until Ctrl-C, printing their address\n"+
@@ -310,7 +311,17 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 	res.Pulls = append(res.Pulls, p)
 	say("4. es-fge pulled a copy altered in transit: %s; rejected; signed receipt %s in %s", p.Mismatches[0], p.Receipt, p.Folder)
 
-	// 5. Legal staff export the trail and verify it with evx's public key alone.
+	// 5. Both counterparts witness evx's log: each checks the checkpoint and cosigns it.
+	vkeys, said, err := demoWitnesses(ctx, out, []string{"nl-om", "es-fge"}, func(who string) exchange {
+		return &remoteExchange{c: newClient(who, http.DefaultClient)}
+	}, n.Signer.Public())
+	if err != nil {
+		return nil, err
+	}
+	say("5. nl-om and es-fge witnessed evx's log (keys in %s):\n   %s", filepath.Join(out, "witness"), strings.Join(said, "\n   "))
+
+	// 6. Legal staff export the trail and verify it with evx's public key alone, and a quorum
+	// of both witnesses.
 	legal := &remoteExchange{c: newClient("clerk", http.DefaultClient)}
 	exp, err := exportTrail(ctx, legal, bundle, custody.ExportOptions{})
 	if err != nil {
@@ -329,37 +340,42 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 	if err != nil {
 		return nil, err
 	}
-	rep, err := custody.VerifyTrail(trail, pub, custody.VerifyOptions{Documents: filepath.Join(out, "evidence")})
+	rep, err := custody.VerifyTrail(trail, pub, custody.VerifyOptions{Documents: filepath.Join(out, "evidence"), Witnesses: vkeys, Quorum: len(vkeys)})
 	if err != nil {
 		return nil, fmt.Errorf("the trail does not verify: %w", err)
 	}
+	if rep.Complete == nil || !rep.Complete.Witnessed {
+		return nil, fmt.Errorf("the trail is not proven complete by the witnesses: %+v", rep.Complete)
+	}
 	res.Trail, res.Key, res.Events, res.Verified = trailPath, keyPath, rep.Events, true
-	say("5. trail %s: %s, verified with %s alone (log size %d, %s re-hashed)", trailPath, count(int64(rep.Events), "event"), keyPath, rep.LogSize, count(int64(rep.DocumentsCheck), "document"))
+	say("6. trail %s: %s, verified with %s alone (log size %d, %s re-hashed);\n   complete as of checkpoint %d, cosigned by %s", trailPath, count(int64(rep.Events), "event"), keyPath, rep.LogSize, count(int64(rep.DocumentsCheck), "document"),
+		rep.Complete.Size, strings.Join(rep.Complete.Cosigners, ", "))
 
-	// 6. The court report.
+	// 7. The court report.
 	reportDir := filepath.Join(out, "report")
 	var rout, rerr bytes.Buffer
 	if code := runReport(ctx, []string{"--out", reportDir, "--key", keyPath, trailPath}, &rout, &rerr); code != exitOK {
 		return nil, fmt.Errorf("report exited %d: %s", code, strings.TrimSpace(rerr.String()))
 	}
 	res.Report = reportDir
-	say("6. report for legal staff written to %s", reportDir)
+	say("7. report for legal staff written to %s", reportDir)
 	if res.Requests, err = demoRequests(ctx, out, srcs, say); err != nil {
 		return nil, fmt.Errorf("requests scene: %w", err)
 	}
-	say("\nEverything is in %s. Verify again by hand:\n  %s verify --key %s %s", out, selfName(), keyPath, trailPath)
+	say("\nEverything is in %s. Verify again by hand:\n  %s verify --key %s --witness %s --witness %s --quorum 2 %s", out, selfName(), keyPath,
+		filepath.Join(out, "witness", "nl-om.key.vkey"), filepath.Join(out, "witness", "es-fge.key.vkey"), trailPath)
 	if opt.hold == nil {
 		say("The pages for the three roles were at %s/ while the demo ran; evx demo --serve keeps them.", base)
 		return res, nil
 	}
 
-	// 7. A second bundle, left waiting for both counterparts to answer in the pages.
+	// 8. A second bundle, left waiting for both counterparts to answer in the pages.
 	waiting, err := demoWaitingBundle(ctx, newClient("inspector", http.DefaultClient), filepath.Join(out, "evidence"), filepath.Join(out, "waiting.zip"))
 	if err != nil {
 		return nil, err
 	}
 	res.Waiting = waiting
-	say("8. uploaded bundle %s for nl-om and es-fge, left waiting for their answers", waiting)
+	say("9. uploaded bundle %s for nl-om and es-fge, left waiting for their answers", waiting)
 	cancel() // the demo's time limit ends here; serving lasts until parent ends
 	opt.hold(res)
 	return res, nil

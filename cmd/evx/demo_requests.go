@@ -101,7 +101,7 @@ func demoRequests(ctx context.Context, out string, evidence []string, say func(s
 			return nil, err
 		}
 	}
-	say("7. requests (fake clock from %s): es-fge issued %s to %s, notified to nl-om (art. 8), and %s to nl-om", clock.now().Format(time.RFC3339), epoc.ID, demoProvider, eio.ID)
+	say("8. requests (fake clock from %s): es-fge issued %s to %s, notified to nl-om (art. 8), and %s to nl-om", clock.now().Format(time.RFC3339), epoc.ID, demoProvider, eio.ID)
 
 	// Six days on: the provider answers with a bundle naming the order.
 	clock.advance(6 * 24 * time.Hour)

@@ -40,6 +40,7 @@ func commands() []command {
 		{"trail", "export a bundle's custody trail (and evx's public key) for offline verification", runTrail},
 		{"verify", "verify a custody trail offline: chain, signatures, log proofs, documents", runVerify},
 		{"search", "find bundles by the words of their documents, case reference, counterpart, state, dates", runSearch},
+		{"witness", "witness evx's custody log: check its checkpoint extends the one held, cosign it (a fork is an alert)", runWitness},
 		{"report", "write the court report of a bundle or an exported custody trail: PDF, JSON trail, CASE/UCO JSON-LD", runReport},
 		{"extract", "print the text and metadata of a document (PDF, text, HTML, office, e-mail)", runExtract},
 		{"identify", "list the identifiers in a document (containers, vessels, accounts, phones, wallets, ...)", runIdentify},

@@ -69,7 +69,7 @@ const (
 
 func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx pull", stderr,
-		"Usage: evx pull [--server URL --token-file F | --data DIR --counterpart ID] [--key EVX-PUBLIC.pem] [--out DIR] [--reject-on-mismatch] [--json]\n"+
+		"Usage: evx pull [--server URL --token-file F | --data DIR --counterpart ID] [--key EVX-PUBLIC.pem] [--out DIR] [--reject-on-mismatch] [--witness-key FILE [--witness-state DIR]] [--json]\n"+
 			"Fetches every delivery still awaiting your receipt into DIR/DELIVERY-ID/, checks each document\n"+
 			"against its recorded size and SHA-256 and posts the receipt: accepted when all match; on a\n"+
 			"mismatch (altered, short or longer) rejected with --reject-on-mismatch, else left unanswered.\n"+
@@ -78,6 +78,7 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			unverifiedReceipt+" when its signature does not verify. A delivery answered before whose\n"+
 			"folder lacks its receipt gets it fetched from the server. manifest.json records the\n"+
 			"delivery's state after the receipt. Every write stays inside DIR (links included).\n"+
+			"With --witness-key, pull then witnesses evx's log as evx witness does (a fork exits 1).\n"+
 			"Exit status: 0 every delivery accepted (or none waiting), 1 a mismatch, an unverified receipt\n"+
 			"or a failure, 2 usage or an unreadable key.\n")
 	var ex exchangeFlags
@@ -86,6 +87,8 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	rejectMismatch := fs.Bool("reject-on-mismatch", false, "reject a delivery whose documents do not match their recorded SHA-256 (else leave it unanswered)")
 	keyFile := fs.String("key", "", "evx's public key (PEM) you trust, to check the receipts with (default: the key the server gives)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	var wf witnessFlags
+	wf.register(fs, "witness-") // --witness-key, --witness-state: one witness round after the pull (evx witness)
 	if pos, code, ok := parseArgs(fs, args); !ok {
 		return code
 	} else if len(pos) != 0 {
@@ -164,6 +167,9 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		writeJSON(stdout, map[string]any{"deliveries": results})
 	} else if code == exitOK && len(results) == 0 {
 		fmt.Fprintln(stdout, "no deliveries awaiting a receipt")
+	}
+	if wf.key != "" {
+		code = max(code, pullWitness(ctx, x, wf, pub, *asJSON, stdout, stderr))
 	}
 	return code
 }

@@ -16,13 +16,16 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 )
 
-const verifyUsage = `Usage: evx verify [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt] [--clock-tolerance 5m]
+const verifyUsage = `Usage: evx verify [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt] [--witness VKEY... --quorum N] [--clock-tolerance 5m]
 
 Checks a bundle's exported custody trail with the public key alone: the hash chain of its
 events, every signature, every inclusion proof against the signed checkpoint, and, when asked,
 every document's SHA-256 and the consistency of the log with a checkpoint you kept earlier.
 No event may be dated after the export time the trail's checkpoint states, nor after this
 computer's clock by more than --clock-tolerance.
+The trail must hold every event of its bundle that its checkpoint commits to; with
+--witness keys it must carry a checkpoint cosigned by --quorum of them, and is then stated
+complete as of that checkpoint (docs/witnesses.md).
 
 Exit codes: 0 verified; 1 invalid (the first failure is named, with expected and computed
 values); 2 usage error, unreadable input, a file that is not a trail, or a trail that lacks
@@ -36,6 +39,8 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	var in checkInputs
 	in.register(fs)
+	var wi witnessInputs
+	wi.register(fs)
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -53,6 +58,9 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	trailPath := pos[0]
 	pub, data, opt, err := in.load(trailPath)
+	if err == nil {
+		err = wi.apply(&opt)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "evx verify:", err)
 		return exitUsage
@@ -107,6 +115,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if in.checkpoint != "" {
 			fmt.Fprintf(stdout, "  the log extends the older checkpoint of size %d: no history was rewritten\n", rep.OlderSize)
 		}
+		printCompleteness(stdout, rep)
 	} else if missing != nil {
 		fmt.Fprintf(stdout, "NOT CHECKED: %s\n  every other check passed; export the trail with the proof and verify again:\n    %s\n", missing.message(in.checkpoint), missing.export)
 	} else {

@@ -23,6 +23,9 @@
 //	POST /v1/deliveries/{id}/receipt         counterpart   pipeline.ReceiptRequest → signed pipeline.Receipt (201; 200 with the stored receipt for an identical retry)
 //	GET  /v1/deliveries/{id}/receipt         counterpart   the signed pipeline.Receipt of the delivery's posted receipt
 //	GET  /v1/directory                       every role    counterparts to choose from, scoped to the caller (directory.go)
+//	GET  /v1/log/witness?from=N              every role    checkpoint to cosign, with the consistency proof from N (witness.go)
+//	POST /v1/log/cosignatures                every role    a witness's cosignature of a checkpoint it was shown; 201
+//	GET  /v1/log/checkpoints/{size}          every role    that checkpoint with every cosignature kept ("latest")
 //	GET  /v1/checkpoint                      anyone        latest signed checkpoint (text)
 //	GET  /v1/public-key                      anyone        evx's public key (PEM)
 package api
@@ -131,6 +134,9 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/text/{name...}", h.as(h.getDocumentText, RoleCounterpart))
 	h.mux.HandleFunc("POST /v1/deliveries/{id}/receipt", h.as(h.postReceipt, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/receipt", h.as(h.getReceipt, RoleCounterpart))
+	h.mux.HandleFunc("GET /v1/log/witness", h.as(h.getWitnessOffer, RoleUploader, RoleCounterpart, RoleLegal))
+	h.mux.HandleFunc("POST /v1/log/cosignatures", h.as(h.postCosignature, RoleUploader, RoleCounterpart, RoleLegal))
+	h.mux.HandleFunc("GET /v1/log/checkpoints/{size}", h.as(h.getCosignedCheckpoint, RoleUploader, RoleCounterpart, RoleLegal))
 	h.mux.HandleFunc("GET /v1/checkpoint", h.getCheckpoint)
 	h.mux.HandleFunc("GET /v1/public-key", h.getPublicKey)
 	return h

@@ -21,6 +21,7 @@ func TestMirror(t *testing.T) {
 		{"statetest.RunDeliveries(", "local/sqlitestate", "aws/dynamostate"},
 		{"statetest.RunReceipts(", "local/sqlitestate", "aws/dynamostate"},
 		{"statetest.RunSubmissions(", "local/sqlitestate", "aws/dynamostate"},
+		{"statetest.RunCheckpoints(", "local/sqlitestate", "aws/dynamostate"},
 	}
 	for _, s := range suites {
 		for _, dir := range []string{s.local, s.aws} {

@@ -141,12 +141,30 @@ func SignCheckpoint(ctx context.Context, s Signer, origin string, size uint64, r
 // the checkpoint can be stamped later ([CheckpointTime], [FutureEventError]). Readers of
 // the checkpoint format that know no extensions skip the line.
 func SignCheckpointAt(ctx context.Context, s Signer, origin string, size uint64, root []byte, at time.Time) ([]byte, error) {
+	return signCheckpoint(ctx, s, origin, size, root, at, nil)
+}
+
+// SignCheckpointHeads is SignCheckpointAt with one more extension line, the heads line of
+// heads (see HeadsTree): the checkpoint then also commits to every bundle's last event at size.
+func SignCheckpointHeads(ctx context.Context, s Signer, origin string, size uint64, root []byte, at time.Time, heads *HeadsTree) ([]byte, error) {
+	return signCheckpoint(ctx, s, origin, size, root, at, heads)
+}
+
+// signCheckpoint writes the body "<origin>\n<size>\n<base64 root>\n", then the extension lines
+// "time <TimeFormat>" (when at is not zero) and "heads <count> <base64 root>" (when heads is
+// not nil), in that order, and signs it.
+func signCheckpoint(ctx context.Context, s Signer, origin string, size uint64, root []byte, at time.Time, heads *HeadsTree) ([]byte, error) {
 	ns, err := NewNoteSigner(ctx, origin, s)
 	if err != nil {
 		return nil, err
 	}
 	body := log.Checkpoint{Origin: origin, Size: size, Hash: root}.Marshal()
-	body = append(body, checkpointTimePrefix+at.UTC().Format(TimeFormat)+"\n"...)
+	if !at.IsZero() {
+		body = append(body, checkpointTimePrefix+at.UTC().Format(TimeFormat)+"\n"...)
+	}
+	if heads != nil {
+		body = append(body, heads.Line()+"\n"...)
+	}
 	return note.Sign(&note.Note{Text: string(body)}, ns)
 }
 
@@ -169,17 +187,31 @@ func CheckpointTime(ext []byte) (time.Time, bool, error) {
 	return time.Time{}, false, nil
 }
 
-// Checkpoint returns a signed checkpoint of the log's current state.
+// Checkpoint returns a signed checkpoint of the log's current state, stating the time it was
+// signed (the keeper's clock) and, when the ledger is a HeadLister, every bundle's head.
 func (k *Keeper) Checkpoint(ctx context.Context) ([]byte, error) {
 	size, err := k.Ledger.LogSize(ctx)
 	if err != nil {
 		return nil, err
 	}
+	return k.CheckpointAt(ctx, size)
+}
+
+// CheckpointAt is Checkpoint of the log's first size leaves. Requires size <= LogSize.
+func (k *Keeper) CheckpointAt(ctx context.Context, size uint64) ([]byte, error) {
 	root, err := RootAt(ctx, k.Ledger, size)
 	if err != nil {
 		return nil, err
 	}
-	return SignCheckpoint(ctx, k.Signer, k.Origin, size, root)
+	heads, err := headsAt(ctx, k.Ledger, size)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now
+	if k.Now != nil {
+		now = k.Now
+	}
+	return signCheckpoint(ctx, k.Signer, k.Origin, size, root, now(), heads)
 }
 
 // maxCheckpoint bounds a checkpoint note's size (the note package allows 1 MB).

@@ -33,6 +33,10 @@ type Trail struct {
 	// Rotations are every KeyRotation of the log (subject KeyLogSubject), with their proofs,
 	// when its key was ever rotated (see rotation.go); absent otherwise.
 	Rotations []TrailEvent `json:"key_rotations,omitempty"`
+	// Head is the bundle's head record in the checkpoint's heads tree, when the checkpoint
+	// has a heads line (completeness.go); Witnessed a cosigned checkpoint, when evx has one.
+	Head      *HeadProof       `json:"head,omitempty"`
+	Witnessed *WitnessedRecord `json:"witnessed,omitempty"`
 }
 
 // PublicKey is a signing key as a trail lists it, for people checking by hand. Verification
@@ -67,6 +71,9 @@ type ExportOptions struct {
 	// Keeper's clock, or
 	// time.Now, when zero. It is never stated before the last event's time.
 	Time time.Time
+	// Witnessed, when set, is a checkpoint of this log cosigned by witnesses (the note with
+	// its cosignature lines); the trail carries it with the proofs that tie it to the trail.
+	Witnessed []byte
 }
 
 // Export builds the trail of bundleID: its events, read from l, proven against a checkpoint
@@ -97,7 +104,11 @@ func Export(ctx context.Context, l Ledger, s Signer, origin, bundleID string, op
 	if now.IsZero() {
 		now = time.Now()
 	}
-	cp, err := SignCheckpointAt(ctx, s, origin, size, root, now)
+	heads, err := headsAt(ctx, l, size)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", bundleID, err)
+	}
+	cp, err := signCheckpoint(ctx, s, origin, size, root, now, heads)
 	if err != nil {
 		return nil, fmt.Errorf("export %s: checkpoint: %w", bundleID, err)
 	}
@@ -125,6 +136,16 @@ func Export(ctx context.Context, l Ledger, s Signer, origin, bundleID string, op
 			return nil, fmt.Errorf("export %s: consistency: %w", bundleID, err)
 		}
 		t.Consistency = &ConsistencyRecord{FromSize: opt.ConsistencyFrom, Proof: hexList(p)}
+	}
+	if heads != nil {
+		if t.Head, _, err = heads.Proof(bundleID); err != nil {
+			return nil, fmt.Errorf("export %s: head: %w", bundleID, err)
+		}
+	}
+	if opt.Witnessed != nil {
+		if t.Witnessed, err = witnessedRecord(ctx, l, origin, bundleID, size, opt.Witnessed); err != nil {
+			return nil, fmt.Errorf("export %s: witnessed checkpoint: %w", bundleID, err)
+		}
 	}
 	return t, nil
 }
@@ -196,6 +217,8 @@ func ParseTrail(data []byte) (*Trail, error) {
 		Events      []json.RawMessage  `json:"events"`
 		Consistency *ConsistencyRecord `json:"consistency,omitempty"`
 		Rotations   []TrailEvent       `json:"key_rotations,omitempty"`
+		Head        *HeadProof         `json:"head,omitempty"`
+		Witnessed   *WitnessedRecord   `json:"witnessed,omitempty"`
 	}
 	head := data
 	if lay.events[1] > lay.events[0] {
@@ -216,7 +239,7 @@ func ParseTrail(data []byte) (*Trail, error) {
 		}
 	}
 	t := Trail{Format: raw.Format, BundleID: raw.BundleID, Keys: raw.Keys, Checkpoint: raw.Checkpoint,
-		Consistency: raw.Consistency, Rotations: raw.Rotations, Events: make([]TrailEvent, len(lay.elems))}
+		Consistency: raw.Consistency, Rotations: raw.Rotations, Head: raw.Head, Witnessed: raw.Witnessed, Events: make([]TrailEvent, len(lay.elems))}
 	errs := make([]error, len(lay.elems))
 	parallel(len(lay.elems), 128, func(i int) {
 		el := lay.elems[i]

@@ -39,6 +39,12 @@ type VerifyOptions struct {
 	// Tolerance is how far ahead of Now an event may be stamped (clocks differ between
 	// machines); DefaultClockTolerance when zero.
 	Tolerance time.Duration
+	// Witnesses are the verifier keys of the witnesses trusted (C2SP vkeys, see
+	// CosignatureVerifier); Quorum, when more than zero, is how many distinct ones must have
+	// cosigned the trail's checkpoint, or the later or earlier one it carries and proves
+	// consistent (*QuorumError). See checkCompleteness.
+	Witnesses []string
+	Quorum    int
 }
 
 // DefaultClockTolerance is the tolerance of VerifyOptions.Now when none is stated.
@@ -57,6 +63,8 @@ type Report struct {
 	// Rotation, for a trail spanning key rotations, lists the chain of keys with the events
 	// each signed (see rotation.go); KeyID is then the trusted key. Nil otherwise.
 	Rotation *RotationReport `json:"rotation,omitempty"`
+	// Complete, when set, says as of which checkpoint the trail is proven complete.
+	Complete *Completeness `json:"complete,omitempty"`
 }
 
 // VerifyTrail parses a trail file and verifies it; see Verify.
@@ -84,7 +92,11 @@ func VerifyTrail(data []byte, pub crypto.PublicKey, opt VerifyOptions) (*Report,
 //  3. the list of keys names pub (*FormatError);
 //  4. with opt.Documents, every recorded document's SHA-256 (*DocumentHashError);
 //  5. with opt.Older, the consistency of the checkpoint's log with the older one
-//     (*CheckpointError for the older note, *ConsistencyError).
+//     (*CheckpointError for the older note, *ConsistencyError);
+//  6. completeness: when the checkpoint commits to every bundle's head, that the trail ends
+//     with its bundle's (*HeadError, *TruncatedError); the cosigned checkpoint the trail
+//     carries, its consistency with the trail's and its head likewise; with opt.Quorum, that
+//     many cosignatures by distinct opt.Witnesses keys (*QuorumError). See checkCompleteness.
 //
 // A malformed trail is a *FormatError. Hash and signature checks run on every core.
 func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) {
@@ -191,6 +203,9 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 			return nil, err
 		}
 		rep.OlderSize = old.Size
+	}
+	if rep.Complete, err = checkCompleteness(t, chain.current().pub, opt); err != nil {
+		return nil, err
 	}
 	return rep, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -33,8 +34,9 @@ func TestVerifyReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := custody.Report{BundleID: "EVX-2026-0001", Events: 8, KeyID: keyID, Origin: "evx.example/custody",
-			LogSize: 10, Root: hex.EncodeToString(cp.Hash), DocumentsCheck: 3, OlderSize: 6}
-		if *rep != want {
+			LogSize: 10, Root: hex.EncodeToString(cp.Hash), DocumentsCheck: 3, OlderSize: 6,
+			Complete: &custody.Completeness{Size: 10}}
+		if !reflect.DeepEqual(*rep, want) {
 			t.Errorf("VerifyTrail(%s) report %+v, want %+v", tc.trail, *rep, want)
 		}
 		// Without the documents and the older checkpoint, neither is reported.

@@ -36,6 +36,9 @@ type Config struct {
 	// request's parties, and records that it answers it. Optional: without it the reference
 	// is free text.
 	Requests Requests
+	// Checkpoints keeps the checkpoints shown to witnesses and their cosignatures. Optional:
+	// without it evx serves no witnesses and exports trails without a cosigned checkpoint.
+	Checkpoints Checkpoints
 	// Origin names the custody log in checkpoints, e.g. "evx.example.org/custody".
 	Origin string
 	// Clock stamps events and deadlines; time.Now when nil.

@@ -21,10 +21,18 @@ func (s *Service) Events(ctx context.Context, bundleID string) ([]custody.Entry,
 }
 
 // Export returns the bundle's trail for offline verification (custody.Export): every event
-// with its inclusion proof against a freshly signed checkpoint.
+// with its inclusion proof against a freshly signed checkpoint, and the most cosigned of the
+// recent checkpoints shown to witnesses, when there is one.
 func (s *Service) Export(ctx context.Context, bundleID string, opt custody.ExportOptions) (*custody.Trail, error) {
 	if _, err := s.Events(ctx, bundleID); err != nil {
 		return nil, err
+	}
+	if opt.Witnessed == nil {
+		w, err := s.bestWitnessed(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("export %s: cosigned checkpoint: %w", bundleID, err)
+		}
+		opt.Witnessed = w
 	}
 	return s.keeper.Export(ctx, bundleID, opt)
 }

@@ -98,6 +98,14 @@ func Describe(err error) *Failure {
 		f.Expected = want
 	case "ConsistencyError":
 		f.Summary = fmt.Sprintf("The log of size %v does not extend the older checkpoint of size %v: history was rewritten, or the proof is missing.", cf.Fact("size"), cf.Fact("older_size"))
+	case "TruncatedError":
+		f.Summary = fmt.Sprintf("The trail is incomplete: the %v (log size %v) shows that the bundle's history goes on to event %s, but the trail ends at event %s. Events were removed from its end.", cf.Fact("checkpoint"), cf.Fact("log_size"), want, got)
+		f.Expected, f.Computed = "events up to "+want, "trail ends at "+got
+	case "HeadError":
+		f.Summary = fmt.Sprintf("The %v's record of the bundle's last event does not match the trail: %v.", cf.Fact("checkpoint"), cf.Fact("reason"))
+	case "QuorumError":
+		f.Summary = fmt.Sprintf("Too few of the trusted witnesses cosigned the log checkpoint: %s asked, %s found.", want, got)
+		f.Expected, f.Computed = want+" cosignatures", got+" cosignatures"
 	default:
 		f.Summary = "Verification failed: " + err.Error()
 	}

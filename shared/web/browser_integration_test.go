@@ -175,6 +175,43 @@ func TestIntegrationVerifierPageAgreesWithVerify(t *testing.T) {
 	if n < 30 {
 		t.Fatalf("%d tamper cases, want at least 30", n)
 	}
+	// The witness vectors, without witness keys (the page counts no cosignatures): page and
+	// custody.VerifyTrail agree on each, and the forked and the cut ones fail.
+	cases, err := os.ReadFile(filepath.Join(dir, "witness-cases.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := mustRead(t, filepath.Join(dir, "key.pem"))
+	older := mustRead(t, filepath.Join(dir, "older.txt"))
+	pub, err := custody.ParsePublicKeyPEM(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(cases)), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		name := strings.Split(line, "\t")[0]
+		t.Run("witness/"+name, func(t *testing.T) {
+			trail := mustRead(t, filepath.Join(dir, name+".json"))
+			_, goErr := custody.VerifyTrail(trail, pub, custody.VerifyOptions{Documents: filepath.Join(dir, "documents"), Older: older})
+			goType := "ok"
+			if f, ok := custody.FailureOf(goErr); ok {
+				goType = f.Kind
+			}
+			res := verifyInPage(t, ctx, trail, key, older, readTree(t, filepath.Join(dir, "documents")))
+			pageType := "ok"
+			if !res.OK {
+				pageType = res.Error.Type
+			}
+			if pageType != goType {
+				t.Errorf("%s: page %s, evx verify %s (%v)", name, pageType, goType, goErr)
+			}
+			if strings.Contains(name, "forked") && goType != "ConsistencyError" || strings.Contains(name, "cut") && goType != "TruncatedError" {
+				t.Errorf("%s: %s, want the fork or the cut found without witness keys", name, goType)
+			}
+		})
+	}
 }
 
 // TestIntegrationVerifierPageSHA256 holds the page's own SHA-256 to Go's on lengths around

@@ -79,6 +79,7 @@ type Node struct {
 	Uploads     *sqlitestate.Uploads
 	Deliveries  *sqlitestate.Deliveries
 	Receipts    *sqlitestate.Receipts
+	Checkpoints *sqlitestate.Checkpoints
 	Submissions *sqlitestate.Submissions
 	Search      *sqlitesearch.Index
 	Directory   *directory.Directory
@@ -195,6 +196,9 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	if n.Submissions, err = sqlitestate.NewSubmissions(ctx, db); err != nil {
 		return nil, err
 	}
+	if n.Checkpoints, err = sqlitestate.NewCheckpoints(ctx, db); err != nil {
+		return nil, err
+	}
 	origin := opt.Origin
 	if origin == "" {
 		origin = DefaultOrigin
@@ -207,7 +211,7 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	n.Service, err = pipeline.New(pipeline.Config{
 		Requests: request.Book{Desk: n.Requests},
 		Blobs:    n.Blobs, Ledger: n.Ledger, Signer: signer, Queue: n.Queue, Directory: dirs,
-		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Receipts: n.Receipts, Submissions: n.Submissions, Origin: origin,
+		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Receipts: n.Receipts, Submissions: n.Submissions, Checkpoints: n.Checkpoints, Origin: origin,
 		Intake: pipeline.BagIntake(extract.RecordWith(extract.DefaultLimits(), extract.RecordOptions{OCR: opt.OCR, States: pipeline.BundleStates}), bagit.Limits{}),
 		Clock:  opt.Clock, ReceiptWindow: opt.ReceiptWindow, Log: opt.Log,
 	})

@@ -40,6 +40,7 @@ func Run(t *testing.T, newLedger func(t *testing.T) custody.Ledger) {
 		{"ReadsAreCopies", testReadsAreCopies},
 		{"RecordAll", testRecordAll},
 		{"Subjects", testSubjects},
+		{"Heads", testHeads},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newLedger(t)) })

@@ -54,7 +54,7 @@ func run(t *testing.T, endpoint string) {
 	}
 	ledgertest.Run(t, func(t *testing.T) custody.Ledger {
 		c, l := createTables(t, db)
-		return dynamoledger.New(db, c, l)
+		return dynamoledger.New(db, c, l).WithHeads()
 	})
 }
 

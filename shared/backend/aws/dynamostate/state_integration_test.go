@@ -66,6 +66,9 @@ func run(t *testing.T, endpoint string) {
 			t.Fatalf("PutReceipt(%d bytes) = %v, want *ReceiptTooLargeError", dynamostate.MaxReceiptBytes+1, err)
 		}
 	})
+	t.Run("checkpoints", func(t *testing.T) {
+		statetest.RunCheckpoints(t, func(t *testing.T) pipeline.Checkpoints { return newTable(t, endpoint) })
+	})
 	t.Run("source", func(t *testing.T) {
 		tb, ctx := newTable(t, endpoint), context.Background()
 		if _, err := tb.Source(ctx, "b1"); err == nil {

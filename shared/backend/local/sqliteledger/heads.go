@@ -1,0 +1,27 @@
+package sqliteledger
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/evx-project/evx/shared/backend/local/sqlitedb"
+	"github.com/evx-project/evx/shared/custody"
+)
+
+var _ custody.HeadLister = (*Ledger)(nil)
+
+// Heads implements custody.HeadLister: one query over the events below size, the last of each
+// bundle (seq and leaf grow together within a bundle, so the row with the largest leaf).
+func (l *Ledger) Heads(ctx context.Context, size uint64) ([]custody.Head, error) {
+	out, err := sqlitedb.QueryAll(ctx, l.db, func(r sqlitedb.Scanner) (custody.Head, error) {
+		var h custody.Head
+		var leaf int64
+		err := r.Scan(&h.BundleID, &h.Seq, &h.Hash, &leaf)
+		h.Leaf = uint64(leaf)
+		return h, err
+	}, `SELECT bundle, seq, hash, MAX(leaf) FROM custody_events WHERE leaf < ? GROUP BY bundle`, int64(size))
+	if err != nil {
+		return nil, fmt.Errorf("heads at %d: %w", size, err)
+	}
+	return out, nil
+}
