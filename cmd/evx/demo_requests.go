@@ -16,14 +16,22 @@ import (
 )
 
 // demoProvider is the service provider of the demo's requests scene: the Dutch legal
-// representative of a telecom provider, on whose deployment the scene runs. Until the
-// directory has service providers of its own, it is a party of the counterpart directory.
+// representative of a telecom provider (a directory party with service_provider set), on
+// whose deployment the scene runs.
 const demoProvider = "nl-telco-lr"
 
 // demoRequestsDirectory is the scene's directory: the sample counterparts the scene names.
 const demoRequestsDirectory = `# The requests scene of evx demo: the Spanish issuing authority, the Dutch enforcing
 # authority, and (this deployment) the Dutch legal representative of a telecom provider.
 counterparts:
+  - id: nl-telco-lr
+    name: Telco B.V., legal representative in the Netherlands
+    country: NL
+    legal_bases: [EU-EPOC]
+    handling_codes: [H0, H1, H2]
+    service_provider: Telco B.V.
+    representation: legal-representative
+    active: true
   - id: es-fge
     name: Fiscalia General del Estado
     country: ES

@@ -35,7 +35,8 @@ func openNode(t *testing.T, c *fakeClock) *local.Node {
 const testDirectory = `counterparts:
   - {id: nl-om, name: Openbaar Ministerie, country: NL, legal_bases: [EU-EIO, EU-EPOC], handling_codes: [H0, H1, H2, H3], active: true}
   - {id: pt-pj, name: Policia Judiciaria, country: PT, legal_bases: [EU-EIO, EU-EPOC], handling_codes: [H0, H1, H2, H3], active: true}
-  - {id: nl-telco-lr, name: Telco legal representative, country: NL, legal_bases: [EU-EIO, EU-EPOC], handling_codes: [H0, H1, H2, H3], active: true}
+  - {id: nl-telco-lr, name: Telco legal representative, country: NL, legal_bases: [EU-EIO, EU-EPOC], handling_codes: [H0, H1, H2, H3], active: true,
+     service_provider: Telco B.V., representation: legal-representative}
 `
 
 // upload bags one file for counterparts with the request reference ref and runs it through
@@ -179,5 +180,32 @@ func TestRestriction(t *testing.T) {
 	}
 	if _, err := n.Service.DocumentText(ctx, "nl-om", d.ID, doc); !errors.As(err, &re) {
 		t.Errorf("text preview after the refusal = %v, want a *RestrictedError", err)
+	}
+}
+
+// TestServiceProviders: an EPOC or EPOC-PR goes to a service provider's designated
+// establishment or legal representative (a directory party with service_provider), every
+// other type to an authority; a provider is never the issuer or the enforcing authority.
+func TestServiceProviders(t *testing.T) {
+	n := openNode(t, &fakeClock{t: t0})
+	ctx := t.Context()
+	base := request.Request{Type: request.EPOC, Issuer: "es-fge", IssuerPerson: "ana", LegalBasis: "EU-EPOC", DataCategory: "subscriber"}
+	for _, tc := range []struct {
+		id, typ, addressee, enforcing string
+		field                         string // "" when accepted
+	}{
+		{"P1", "EPOC", "nl-telco-lr", "", ""},
+		{"P2", "EPOC-PR", "nl-telco-lr", "", ""},
+		{"P3", "EPOC", "nl-om", "", "addressee"},
+		{"P4", "EIO", "nl-telco-lr", "", "addressee"},
+		{"P5", "EPOC", "nl-telco-lr", "nl-telco-lr", "enforcing"},
+		{"P6", "EPOC", "nobody", "", "addressee"},
+	} {
+		q := base
+		q.ID, q.Type, q.Addressee, q.Enforcing = tc.id, request.Type(tc.typ), tc.addressee, tc.enforcing
+		_, err := n.Requests.Issue(ctx, q)
+		if tc.field == "" && err != nil || tc.field != "" && !isInvalid(err, tc.field) {
+			t.Errorf("Issue %s %s to %s = %v, want field %q refused (none: accepted)", tc.id, tc.typ, tc.addressee, err, tc.field)
+		}
 	}
 }
