@@ -242,6 +242,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error()+"; post the receipt with \"accepted\": false to reject the delivery")
 	case errors.As(err, &invalid):
 		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.As(err, new(*pipeline.RestrictedError)):
+		writeError(w, http.StatusForbidden, err.Error())
 	case errors.As(err, &tooBig):
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", tooBig.Limit))
 	case errors.Is(err, pipeline.ErrNotFound):
@@ -411,6 +413,7 @@ func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	opt.Request = h.answeredRequest(r, tr)
 	var pdf bytes.Buffer
 	if err := report.PDF(&pdf, tr, v, opt); err != nil {
 		h.fail(w, r, err)
