@@ -88,20 +88,20 @@ func TestWitnessCommand(t *testing.T) {
 	nlKey, esKey := filepath.Join(dir, "nl.key"), filepath.Join(dir, "es.key")
 	nlState, esState := filepath.Join(dir, "nl-state"), filepath.Join(dir, "es-state")
 
-	code, out, errs := runCmd(t, "witness", "--server", url, "--token", "es-fge-token-000001", "--key", esKey, "--new-key", "es-fge.example/witness", "--state", esState, "--log-key", keyFile)
-	if code != exitOK || !strings.Contains(out, "trusted on first use") || !strings.Contains(errs, esKey+".vkey") {
+	code, out, errs := runCmd(t, "witness", "--server", url, "--token", "es-fge-token-000001", "--key", esKey, "--new-key", "es-fge.example/witness", "--audit", "--state", esState, "--log-key", keyFile)
+	if code != exitOK || !strings.Contains(out, "bundle heads are true") || !strings.Contains(errs, esKey+".vkey") {
 		t.Fatalf("witness (first) = %d\n%s\n%s", code, out, errs)
 	}
 	if code, out, errs := runCmd(t, "witness", "--server", url, "--token", "nl-om-token-0000001", "--key", nlKey, "--new-key", "nl-om.example/witness", "--state", t.TempDir(), "--log-key", keyFile, "--json"); code != exitOK || !strings.Contains(out, `"cosigned": true`) {
 		t.Fatalf("witness (nl-om, creating its key) = %d\n%s\n%s", code, out, errs)
 	}
 	// nl-om pulls its delivery and witnesses in the same run.
-	code, out, errs = runCmd(t, "pull", "--server", url, "--token", "nl-om-token-0000001", "--key", keyFile, "--out", filepath.Join(dir, "in"), "--witness-key", nlKey, "--witness-state", nlState)
+	code, out, errs = runCmd(t, "pull", "--server", url, "--token", "nl-om-token-0000001", "--key", keyFile, "--out", filepath.Join(dir, "in"), "--witness-key", nlKey, "--witness-state", nlState, "--witness-audit")
 	if code != exitOK || !strings.Contains(out, "accepted") || !strings.Contains(out, "witness nl-om.example/witness: cosigned") {
 		t.Fatalf("pull --witness-key = %d\n%s\n%s", code, out, errs)
 	}
 	// The pull's receipt grew the log: es-fge witnesses the new checkpoint, consistent with its own.
-	code, out, errs = runCmd(t, "witness", "--server", url, "--token", "es-fge-token-000001", "--key", esKey, "--state", esState, "--log-key", keyFile)
+	code, out, errs = runCmd(t, "witness", "--server", url, "--token", "es-fge-token-000001", "--key", esKey, "--audit", "--state", esState, "--log-key", keyFile)
 	if code != exitOK || !strings.Contains(out, "consistent with size") {
 		t.Fatalf("witness (second round) = %d\n%s\n%s", code, out, errs)
 	}

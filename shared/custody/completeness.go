@@ -258,3 +258,61 @@ func (m *MemLedger) Heads(ctx context.Context, size uint64) ([]Head, error) {
 	defer m.mu.Unlock()
 	return HeadsOf(m.bundles, size), nil
 }
+
+// LeafLister is implemented by ledgers that list the log's leaves with the bundle and seq of
+// their events: the feed a witness replays to check a checkpoint's heads line itself
+// (package witness). Leaves returns the leaves from (inclusive) to to (exclusive), in order,
+// each as the Head its event made; requires from <= to <= LogSize.
+type LeafLister interface {
+	Leaves(ctx context.Context, from, to uint64) ([]Head, error)
+}
+
+var _ LeafLister = (*MemLedger)(nil)
+
+// Leaves implements LeafLister.
+func (m *MemLedger) Leaves(ctx context.Context, from, to uint64) ([]Head, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if from > to || to > m.size {
+		return nil, fmt.Errorf("leaves [%d, %d) of a log of size %d", from, to, m.size)
+	}
+	out := make([]Head, to-from)
+	for id, es := range m.bundles {
+		for _, e := range es {
+			if e.Leaf >= from && e.Leaf < to {
+				out[e.Leaf-from] = Head{BundleID: id, Seq: e.Event.Seq, Hash: e.Event.Hash, Leaf: e.Leaf}
+			}
+		}
+	}
+	return out, nil
+}
+
+// ReplayHeads applies the leaves of a log, in order from leaf len(...) of the state, to heads
+// (bundle id -> head) and returns an error when a leaf does not follow its bundle's head (a
+// seq that is not the next, a leaf index out of order). It is the check a replaying witness
+// makes of the feed before rebuilding the heads tree.
+func ReplayHeads(heads map[string]Head, next uint64, leaves []Head) error {
+	for i, l := range leaves {
+		if l.Leaf != next+uint64(i) {
+			return fmt.Errorf("leaf %d listed as leaf %d", next+uint64(i), l.Leaf)
+		}
+		want := uint64(1)
+		if h, ok := heads[l.BundleID]; ok {
+			want = h.Seq + 1
+		}
+		if l.Seq != want || !isHex(l.Hash, 64) || !validBundleID(l.BundleID) {
+			return fmt.Errorf("leaf %d: bundle %q seq %d, want seq %d after the bundle's head (and a 64-digit hash)", l.Leaf, l.BundleID, l.Seq, want)
+		}
+		heads[l.BundleID] = l
+	}
+	return nil
+}
+
+// RangeRoot returns the root of a log of size leaves from its compact range (the hashes of
+// RangeIDs(size), as AppendLeaves returns them).
+func RangeRoot(size uint64, rangeHashes [][]byte) ([]byte, error) {
+	return rootFromRange(size, rangeHashes)
+}

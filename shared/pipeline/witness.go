@@ -191,3 +191,29 @@ func (s *Service) bestWitnessed(ctx context.Context) ([]byte, error) {
 	}
 	return s.CosignedCheckpoint(ctx, best)
 }
+
+// MaxLeavesPage is the most leaves one Leaves call returns.
+const MaxLeavesPage = 1000
+
+// ErrNoLeafFeed is returned by Leaves when the ledger cannot list its leaves.
+var ErrNoLeafFeed = errors.New("this evx's ledger lists no leaves: witnesses cannot replay the log")
+
+// Leaves returns the log's leaves from (inclusive) to to (exclusive, at most MaxLeavesPage
+// after from and at most the log's size), each with the bundle and seq of its event: the feed
+// a witness replays to check a checkpoint's heads line (witness.Witness.Audit). It reveals
+// every bundle's id and how many events it has, not their content.
+func (s *Service) Leaves(ctx context.Context, from, to uint64) ([]custody.Head, error) {
+	ll, ok := s.c.Ledger.(custody.LeafLister)
+	if !ok {
+		return nil, ErrNoLeafFeed
+	}
+	size, err := s.c.Ledger.LogSize(ctx)
+	if err != nil {
+		return nil, err
+	}
+	to = min(to, size, from+MaxLeavesPage)
+	if from > to {
+		return nil, fmt.Errorf("leaves from %d: the log has %d: %w", from, size, ErrNotFound)
+	}
+	return ll.Leaves(ctx, from, to)
+}

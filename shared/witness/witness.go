@@ -18,6 +18,7 @@ package witness
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ed25519"
 	"encoding/base64"
@@ -61,6 +62,9 @@ type Witness struct {
 	logKey crypto.PublicKey
 	// Now names evidence folders; time.Now when nil.
 	Now func() time.Time
+	// Feed, when set, makes the witness replay the log's leaves and check the checkpoint's
+	// heads line before cosigning (audit.go).
+	Feed Feed
 }
 
 // New returns the witness with signer key skey (see GenerateKey), keeping its state in the
@@ -159,6 +163,12 @@ func (e *ForkError) Error() string {
 // the log's key is a *custody.CheckpointError; one inconsistent with the one held, a *ForkError
 // (evidence kept); a smaller one, a *RollbackError; a proof from another size, ErrStaleProof.
 func (w *Witness) Cosign(o Offer) (*Result, error) {
+	return w.CosignContext(context.Background(), o)
+}
+
+// CosignContext is Cosign with ctx for the feed of an auditing witness (*AuditError when the
+// replay does not hold up).
+func (w *Witness) CosignContext(ctx context.Context, o Offer) (*Result, error) {
 	cp, err := custody.OpenCheckpoint(o.Checkpoint, w.logKey)
 	if err != nil {
 		return nil, err
@@ -187,7 +197,7 @@ func (w *Witness) Cosign(o Offer) (*Result, error) {
 		}
 		res.HeldSize = old.Size
 		fork := func(reason string) error {
-			ev, err := w.keepEvidence(dir, held, o)
+			ev, err := w.keepEvidence(dir, held, o, nil)
 			if err != nil {
 				return fmt.Errorf("%s; keeping the evidence failed: %w", reason, err)
 			}
@@ -208,6 +218,12 @@ func (w *Witness) Cosign(o Offer) (*Result, error) {
 			}
 		}
 	}
+	var audited *auditState
+	if w.Feed != nil {
+		if audited, err = w.audit(ctx, dir, o.Checkpoint); err != nil {
+			return nil, err
+		}
+	}
 	n, err := note.Open(o.Checkpoint, note.VerifierList(mustVerifier(cp.Origin, w.logKey)))
 	if err != nil {
 		return nil, err
@@ -225,6 +241,11 @@ func (w *Witness) Cosign(o Offer) (*Result, error) {
 			return nil, fmt.Errorf("keep checkpoint: %w", err)
 		}
 	}
+	if audited != nil {
+		if err := audited.save(dir); err != nil {
+			return nil, fmt.Errorf("keep the replay: %w", err)
+		}
+	}
 	return res, nil
 }
 
@@ -236,9 +257,9 @@ func mustVerifier(origin string, pub crypto.PublicKey) note.Verifier {
 	return v
 }
 
-// keepEvidence writes the held and the shown checkpoint and the proof into a new fork-<time>
-// folder of dir and returns its path.
-func (w *Witness) keepEvidence(dir string, held []byte, o Offer) (string, error) {
+// keepEvidence writes the held and the shown checkpoint, the proof and any extra files into a
+// new fork-<time> folder of dir and returns its path. held may be nil (an audit's evidence).
+func (w *Witness) keepEvidence(dir string, held []byte, o Offer, extra map[string][]byte) (string, error) {
 	now := time.Now
 	if w.Now != nil {
 		now = w.Now
@@ -256,9 +277,19 @@ func (w *Witness) keepEvidence(dir string, held []byte, o Offer) (string, error)
 		"held.checkpoint was cosigned by this witness earlier; shown.checkpoint was shown later and\n" +
 		"does not extend it. Check both signatures with the log's public key, and the proof, with\n" +
 		"any RFC 6962 tool (evx verify --checkpoint held.checkpoint on a trail of shown.checkpoint).\n"
-	for name, data := range map[string][]byte{
-		"held.checkpoint": held, "shown.checkpoint": o.Checkpoint, "proof.txt": []byte(p.String()), "README.txt": []byte(readme),
-	} {
+	files := map[string][]byte{"shown.checkpoint": o.Checkpoint, "proof.txt": []byte(p.String())}
+	if held != nil {
+		files["held.checkpoint"] = held
+	} else {
+		readme = "shown.checkpoint, signed by the log's key, commits to bundle heads (its \"heads\" line) that the\n" +
+			"log's own leaves, replayed by this witness, do not make: heads-computed.txt lists the heads the\n" +
+			"replay found (bundle, seq, event hash, leaf index). The leaves came from the log's feed.\n"
+	}
+	files["README.txt"] = []byte(readme)
+	for name, data := range extra {
+		files[name] = data
+	}
+	for name, data := range files {
 		if err := writeAtomic(filepath.Join(ev, name), data); err != nil {
 			return "", err
 		}
