@@ -6,16 +6,16 @@ BIN := bin
 EVX_CACHE ?= $(HOME)/.cache/evx
 export EVX_CACHE
 
-.PHONY: all demo test unit vet integration chromium bench build evx lint cfn-lint fuzz clean corpus pdftotext mutation corpus-identifiers generate generate-check
+.PHONY: all demo test unit vet integration chromium bench bench-aws build evx lint cfn-lint fuzz clean corpus pdftotext mutation corpus-identifiers generate generate-check
 
 all: evx
 
 evx:
 	$(GO) build -o $(BIN)/evx ./cmd/evx
 
-## demo: run the embedded pipeline on a sample bundle
+## demo: run the embedded pipeline on a sample bundle (DEMO_ARGS=--serve keeps its pages served until Ctrl-C)
 demo: evx
-	./infra/demo.sh
+	./infra/demo.sh $(DEMO_ARGS)
 
 ## test: vet, generated files current, unit tests with the race detector, integration tests against emulators
 test: vet generate-check unit cfn-lint integration
@@ -45,6 +45,10 @@ generate-check:
 ## bench: speed and memory figures, printed as ratios against references measured in the same run
 bench: pdftotext
 	./infra/bench.sh
+
+## bench-aws: the Lambda bootstraps' sizes (at most 16 MiB) and INIT under aws-lambda-rie (no AWS call at init)
+bench-aws:
+	./infra/bench-aws.sh
 
 ## corpus: text extraction measured against pdftotext on a folder of PDFs (CORPUS=dir)
 CORPUS ?= $(firstword $(wildcard ../shared/corpus/pdf ../../shared/corpus/pdf) ../shared/corpus/pdf)

@@ -49,15 +49,8 @@ for c in ../shared/corpus/pdf ../../shared/corpus/pdf; do
   fi
 done
 
-# The Lambda bootstraps: sizes (at most 16 MiB each) and INIT measured under aws-lambda-rie
-# against the emulators (first invocation less the warm one, per function), when the emulators
-# can be installed here; EVX_BENCH_LAMBDA=0 skips this part.
+# The Lambda bootstraps: sizes and INIT (infra/bench-aws.sh, also `make bench-aws`);
+# EVX_BENCH_LAMBDA=0 skips this part.
 if [ "${EVX_BENCH_LAMBDA:-1}" != 0 ]; then
-  ./infra/build-lambdas.sh
-  if ./infra/emulators.sh install >/dev/null 2>&1; then
-    ./infra/emulators.sh run go test -count=1 -tags integration -run '^TestIntegrationColdStart$' -v ./functions/internal/e2e |
-      grep -o 'cold start .*'
-  else
-    echo "lambda INIT not measured: the emulators could not be installed (infra/emulators.sh install)"
-  fi
+  ./infra/bench-aws.sh
 fi

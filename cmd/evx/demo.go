@@ -36,17 +36,21 @@ var demoData embed.FS
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx demo", stderr,
-		"Usage: evx demo [--out DIR] [--directory FILE] [--samples DIR] [--json]\n"+
+		"Usage: evx demo [--out DIR] [--directory FILE] [--samples DIR] [--json] [--serve [--addr HOST:PORT]]\n"+
 			"Starts the embedded pipeline and its API, uploads sample evidence for nl-om and es-fge,\n"+
 			"lets nl-om pull and accept and es-fge pull a copy altered in transit and reject it,\n"+
 			"lets both witness evx's log (cosign its checkpoint), exports the custody trail and verifies\n"+
 			"it complete under a quorum of both witnesses, and prints where everything is. Exit 0 on success.\n"+
 			"The sample evidence and the counterpart directory are built into evx: the demo runs from\n"+
-			"any folder.\n")
+			"any folder. With --serve, evx then sends a second bundle left waiting for both counterparts'\n"+
+			"answers and keeps serving the pages for the three roles until Ctrl-C, printing their address\n"+
+			"and the token file of each demo identity to sign in with.\n")
 	out := fs.String("out", "", "folder for everything the demo makes (default: a new temporary folder)")
 	dir := fs.String("directory", "", "counterpart directory (default: the sample one built into evx, written to DIR/counterparts.yaml)")
 	samples := fs.String("samples", "", "folder of evidence to send instead of the sample built into evx")
 	asJSON := fs.Bool("json", false, "print what the demo made as JSON instead of its steps")
+	serve := fs.Bool("serve", false, "keep serving the pages and the API after the demo, until Ctrl-C")
+	addr := fs.String("addr", "127.0.0.1:0", "address to serve on (loopback only; port 0 picks a free one)")
 	if pos, code, ok := parseArgs(fs, args); !ok {
 		return code
 	} else if len(pos) != 0 {
@@ -70,19 +74,61 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "evx demo: %s is not empty; name a new folder with --out\n", *out)
 		return exitUsage
 	}
+	if err := checkListen(*addr, false, false); err != nil {
+		fmt.Fprintln(stderr, "evx demo:", err)
+		return exitUsage
+	}
 	steps := stdout
 	if *asJSON {
 		steps = io.Discard
 	}
-	res, err := demo(ctx, *out, *dir, *samples, steps, stderr)
+	opt := demoOptions{out: *out, directory: *dir, samples: *samples, addr: *addr}
+	if *serve {
+		opt.hold = func(res *demoResult) {
+			if *asJSON {
+				writeJSON(stdout, res)
+			} else {
+				printServing(stdout, res)
+			}
+			<-ctx.Done()
+		}
+	}
+	res, err := demo(ctx, opt, steps, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx demo:", err)
 		return exitInvalid
 	}
-	if *asJSON {
+	if *asJSON && !*serve {
 		writeJSON(stdout, res)
 	}
 	return exitOK
+}
+
+// demoOptions choose what the demo uses; hold, when set, is called once the demo is done,
+// with its server still serving, and the server stops when hold returns.
+type demoOptions struct {
+	out, directory, samples, addr string
+	hold                          func(*demoResult)
+}
+
+// demoIdentity is one person of the demo, with the file holding their token.
+type demoIdentity struct {
+	Role      string `json:"role"`
+	Subject   string `json:"subject"`
+	TokenFile string `json:"token_file"`
+}
+
+// printServing says where the pages are and how to sign in.
+func printServing(w io.Writer, res *demoResult) {
+	fmt.Fprintf(w, "\nThe pages for the three roles are at %s/ (the independent verifier at %s/verify.html).\n", res.URL, res.URL)
+	if res.Waiting != "" {
+		fmt.Fprintf(w, "Bundle %s waits for the answers of nl-om and es-fge.\n", res.Waiting)
+	}
+	fmt.Fprintln(w, "Sign in with one of these token files (the page loads the file; nothing is kept):")
+	for _, id := range res.Identities {
+		fmt.Fprintf(w, "  %-12s %-10s %s\n", id.Role, id.Subject, id.TokenFile)
+	}
+	fmt.Fprintln(w, "evx serves until Ctrl-C.")
 }
 
 // demoResult is what the demo made, for --json.
@@ -101,10 +147,14 @@ type demoResult struct {
 	Events    int       `json:"events"`
 	Verified  bool      `json:"verified"`
 	Report    string    `json:"report,omitempty"` // the report folder
+	// With --serve: the demo's identities and the bundle left waiting for answers.
+	Identities []demoIdentity `json:"identities,omitempty"`
+	Waiting    string         `json:"waiting,omitempty"`
 }
 
-func demo(ctx context.Context, out, directory, samples string, stdout, stderr io.Writer) (*demoResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*demoResult, error) {
+	out, directory, samples := opt.out, opt.directory, opt.samples
+	ctx, cancel := context.WithTimeout(parent, 5*time.Minute)
 	defer cancel()
 	say := func(format string, a ...any) { fmt.Fprintf(stdout, format+"\n", a...) }
 	res := &demoResult{Folder: out, Data: filepath.Join(out, "data")}
@@ -131,12 +181,23 @@ func demo(ctx context.Context, out, directory, samples string, stdout, stderr io
 	defer n.Close()
 	tok := map[string]string{}
 	var lines strings.Builder
+	tokenDir := filepath.Join(out, "token")
+	if err := os.MkdirAll(tokenDir, 0o700); err != nil {
+		return nil, err
+	}
 	for _, who := range []string{"uploader inspector", "counterpart nl-om", "counterpart es-fge", "legal clerk"} {
 		b := make([]byte, 16)
 		rand.Read(b)
 		t := hex.EncodeToString(b)
-		tok[strings.Fields(who)[1]] = t
+		role, subject, _ := strings.Cut(who, " ")
+		tok[subject] = t
 		fmt.Fprintf(&lines, "%s %s\n", t, who)
+		// One file per person, for the sign-in page to load.
+		f := filepath.Join(tokenDir, subject)
+		if err := os.WriteFile(f, []byte(t+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		res.Identities = append(res.Identities, demoIdentity{Role: role, Subject: subject, TokenFile: f})
 	}
 	tokensPath := filepath.Join(out, "tokens")
 	if err := os.WriteFile(tokensPath, []byte(lines.String()), 0o600); err != nil {
@@ -150,11 +211,16 @@ func demo(ctx context.Context, out, directory, samples string, stdout, stderr io
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if opt.addr == "" {
+		opt.addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", opt.addr)
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithReportFonts(fnt), ReadHeaderTimeout: 10 * time.Second}
+	// The API and the pages, as evx serve has them.
+	h := api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithReportFonts(fnt).WithDirectory(n.Directory).WithSessions(api.NewSessions(nil))
+	srv := &http.Server{Handler: serveMux(h), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
@@ -292,7 +358,72 @@ func demo(ctx context.Context, out, directory, samples string, stdout, stderr io
 	say("7. report for legal staff written to %s", reportDir)
 	say("\nEverything is in %s. Verify again by hand:\n  %s verify --key %s --witness %s --witness %s --quorum 2 %s", out, selfName(), keyPath,
 		filepath.Join(out, "witness", "nl-om.key.vkey"), filepath.Join(out, "witness", "es-fge.key.vkey"), trailPath)
+	if opt.hold == nil {
+		say("The pages for the three roles were at %s/ while the demo ran; evx demo --serve keeps them.", base)
+		return res, nil
+	}
+
+	// 8. A second bundle, left waiting for both counterparts to answer in the pages.
+	waiting, err := demoWaitingBundle(ctx, newClient("inspector", http.DefaultClient), filepath.Join(out, "evidence"), filepath.Join(out, "waiting.zip"))
+	if err != nil {
+		return nil, err
+	}
+	res.Waiting = waiting
+	say("8. uploaded bundle %s for nl-om and es-fge, left waiting for their answers", waiting)
+	cancel() // the demo's time limit ends here; serving lasts until parent ends
+	opt.hold(res)
 	return res, nil
+}
+
+// demoWaitingBundle sends the evidence's text and CSV files (all of it when it has none)
+// as a second case for nl-om and es-fge and returns its bundle id.
+func demoWaitingBundle(ctx context.Context, c *client.Client, evidence, bagPath string) (string, error) {
+	ents, err := os.ReadDir(evidence)
+	if err != nil {
+		return "", err
+	}
+	var srcs, all []string
+	for _, e := range ents {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		p := filepath.Join(evidence, e.Name())
+		all = append(all, p)
+		if ext := filepath.Ext(e.Name()); ext == ".txt" || ext == ".csv" {
+			srcs = append(srcs, p)
+		}
+	}
+	if len(srcs) == 0 {
+		srcs = all
+	}
+	if len(srcs) == 0 {
+		return "", fmt.Errorf("no evidence for the second bundle in %s", evidence)
+	}
+	if _, err := bagit.Create(bagPath, srcs, bagit.CreateOptions{Info: bagit.Info{
+		{Label: bagit.LabelCounterpart, Value: "nl-om"}, {Label: bagit.LabelCounterpart, Value: "es-fge"},
+		{Label: bagit.LabelRequestReference, Value: "EIO-2026-0057"}, {Label: bagit.LabelExternalIdentifier, Value: "RTM-2026-131"},
+		{Label: bagit.LabelRequestingState, Value: "ES"}, {Label: bagit.LabelRequestedState, Value: "NL"},
+		{Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: "H2"},
+	}}); err != nil {
+		return "", err
+	}
+	f, err := os.Open(bagPath)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	st, err := c.Upload(ctx, f, fi.Size())
+	if err != nil {
+		return "", err
+	}
+	if st.Ingest == nil || !st.Ingest.Accepted {
+		return "", fmt.Errorf("the second sample bundle was not accepted: %+v", st)
+	}
+	return st.Upload.BundleID, nil
 }
 
 // tamperTransport alters the first byte of one document it carries, as an attacker on the

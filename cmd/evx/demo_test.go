@@ -2,13 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evx-project/evx/shared/custody"
 )
@@ -178,5 +182,94 @@ func TestInstalledDemo(t *testing.T) {
 	out, err = run("--version")
 	if err != nil || !strings.Contains(out, "github.com/evx-project/evx") || !strings.Contains(out, "go1.") {
 		t.Errorf("evx --version: %v\n%s", err, out)
+	}
+}
+
+// TestDemoServe: evx demo --serve leaves its server running with the pages, a bundle waiting
+// for both counterparts' answers and a token file for each identity, which signs in at
+// POST /v1/session; Ctrl-C (the context's end) stops it with exit 0.
+func TestDemoServe(t *testing.T) {
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	pr, pw := io.Pipe()
+	var errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"demo", "--serve", "--json", "--out", filepath.Join(t.TempDir(), "demo")}, pw, &errb)
+		pw.Close()
+	}()
+	var res demoResult
+	if err := json.NewDecoder(pr).Decode(&res); err != nil {
+		t.Fatalf("demo --serve --json: %v\n%s", err, errb.String())
+	}
+	go io.Copy(io.Discard, pr)
+	if !res.Verified || len(res.Waiting) != 64 || len(res.Identities) != 4 {
+		t.Fatalf("demo --serve = %+v: want a verified run, a waiting bundle and four identities", res)
+	}
+	resp, err := http.Get(res.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("GET / = %d, CSP %q: want the pages", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
+	}
+	for _, id := range res.Identities {
+		tok, err := os.ReadFile(id.TokenFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi, _ := os.Stat(id.TokenFile); fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", id.TokenFile, fi.Mode().Perm())
+		}
+		body, _ := json.Marshal(map[string]string{"token": strings.TrimSpace(string(tok))})
+		resp, err := http.Post(res.URL+"/v1/session", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s struct{ Role, Subject string }
+		json.NewDecoder(resp.Body).Decode(&s)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated || s.Role != id.Role || s.Subject != id.Subject {
+			t.Errorf("sign in as %s %s = %d %+v", id.Role, id.Subject, resp.StatusCode, s)
+		}
+		if id.Role != "counterpart" {
+			continue
+		}
+		// Each counterpart has the waiting bundle's delivery to answer.
+		req, _ := http.NewRequest(http.MethodGet, res.URL+"/v1/deliveries", nil)
+		for _, c := range resp.Cookies() {
+			req.AddCookie(c)
+		}
+		dr, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ds struct {
+			Deliveries []struct{ Bundle, State string }
+		}
+		json.NewDecoder(dr.Body).Decode(&ds)
+		dr.Body.Close()
+		waiting := 0
+		for _, d := range ds.Deliveries {
+			if d.Bundle == res.Waiting && d.State == "consigned" {
+				waiting++
+			}
+		}
+		if len(ds.Deliveries) != 2 || waiting != 1 {
+			t.Errorf("%s's deliveries %+v: want two, one of %s waiting", id.Subject, ds.Deliveries, res.Waiting)
+		}
+	}
+	stop()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("demo --serve stopped with %d, want 0\n%s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo --serve did not stop when its context ended")
+	}
+	if _, err := http.Get(res.URL + "/"); err == nil {
+		t.Error("the demo's server still answers after it stopped")
 	}
 }

@@ -84,6 +84,9 @@ const (
 // else its environment variable, else the configuration file's profile.
 type exchangeFlags struct {
 	server, token, tokenFile, data, directory, counterpart, uploader, profile string
+	// agency is the deployment's own agency for a data folder opened in-process (evx serve's
+	// --agency); the default agency when empty.
+	agency string
 }
 
 func (f *exchangeFlags) register(fs *flag.FlagSet, role string) {
@@ -205,7 +208,7 @@ func (f *exchangeFlags) open(ctx context.Context, stderr io.Writer) (exchange, e
 		}
 		return &remoteExchange{c: c}, nil
 	}
-	n, err := openNode(ctx, s.data, local.NodeOptions{Directory: s.directory})
+	n, err := openNode(ctx, s.data, local.NodeOptions{Directory: s.directory, Agency: f.agency})
 	if err != nil {
 		return nil, err
 	}

@@ -11,18 +11,21 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/schedule"
 	"github.com/evx-project/evx/shared/web"
 )
 
 func runServe(parent context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx serve", stderr,
-		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--agency ID] [--json]\n"+
+		"Usage: evx serve --tokens FILE [--data DIR] [--directory FILE] [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--agency ID] [--ocr [--ocr-lang LANGS]] [--json]\n"+
 			"Opens the data folder (creating it and the signing key on first run), finishes any work a\n"+
 			"previous run left pending, and serves the API until interrupted (SIGINT, SIGTERM). One evx\n"+
 			"serve at a time per data folder. The tokens file is read again when it changes and on SIGHUP.\n"+
@@ -36,11 +39,14 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 	window := fs.Duration("receipt-window", 14*24*time.Hour, "time a counterpart has to post its receipt")
 	expireEvery := fs.Duration("expire-every", time.Minute, "how often overdue deliveries are expired")
 	auditEvery := fs.Duration("audit-every", 24*time.Hour, "how often every stored document is re-hashed (evx audit); 0 turns it off")
+	requestsEvery := fs.Duration("requests-every", time.Minute, "how often the request clocks are swept: DeadlineMissed, PeriodEnded and reminders recorded (docs/requests.md); 0 turns it off")
 	asJSON := fs.Bool("json", false, "announce the address, data folder and key id as one line of JSON")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate chain (PEM) to serve HTTPS with")
 	tlsKey := fs.String("tls-key", "", "TLS private key (PEM) of --tls-cert")
 	insecure := fs.Bool("insecure-http", false, "allow plain HTTP on a non-loopback address (tokens and evidence then cross the network in clear)")
 	agency := fs.String("agency", defaultAgency, "this deployment's agency: the holder, for the identifier index, of what its uploaders send")
+	useOCR := fs.Bool("ocr", false, "read the images and scanned PDF pages of accepted bundles with tesseract (and pdftoppm), in the languages of the bundle's states")
+	ocrLang := fs.String("ocr-lang", "", "with --ocr: tesseract languages joined by + for every bundle (e.g. deu+fra) instead of the states' languages")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -76,7 +82,23 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	defer lock.Close()
-	node, err := openNode(ctx, dataDir, local.NodeOptions{Directory: *dir, ReceiptWindow: *window, MaxUploadSize: *maxUpload, Log: log})
+	nodeOpts := local.NodeOptions{Directory: *dir, ReceiptWindow: *window, MaxUploadSize: *maxUpload, Agency: *agency, Log: log}
+	if *useOCR {
+		ocr := &extract.OCR{}
+		if *ocrLang != "" {
+			ocr.Languages = strings.Split(*ocrLang, "+")
+		}
+		if v, err := ocr.Version(ctx); err != nil {
+			log.Warn("OCR asked for but not available: documents needing it are recorded with the reason", "err", err)
+		} else {
+			log.Info("OCR on", "engine", v, "languages", *ocrLang)
+		}
+		nodeOpts.OCR = ocr
+	} else if *ocrLang != "" {
+		fmt.Fprintln(stderr, "evx serve: --ocr-lang needs --ocr")
+		return exitUsage
+	}
+	node, err := openNode(ctx, dataDir, nodeOpts)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx serve:", err)
 		return exitUsage
@@ -139,50 +161,37 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	srv := &http.Server{
-		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher).WithSessions(api.NewSessions(nil))),
+		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher).WithDirectory(node.Directory).WithSessions(api.NewSessions(nil)).WithRequests(node.Requests)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go func() {
-		t := time.NewTicker(*expireEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if _, err := node.Service.Resume(ctx); err != nil && ctx.Err() == nil {
-					log.Error("resume", "err", err)
-				}
-				backfill()
+	sched := &schedule.Scheduler{Log: log, Tasks: []schedule.Task{
+		{Name: "resume", Every: *expireEvery, Run: func(ctx context.Context) error {
+			_, err := node.Service.Resume(ctx)
+			backfill()
+			return err
+		}},
+		{Name: "requests", Every: *requestsEvery, Run: func(ctx context.Context) error {
+			res, err := node.Requests.Sweep(ctx)
+			if res.Missed+res.Ended+res.Reminders > 0 {
+				log.Info("request clocks", "requests", res.Requests, "deadlines_missed", res.Missed, "periods_ended", res.Ended, "reminders", res.Reminders)
 			}
-		}
-	}()
-	if *auditEvery > 0 {
-		go func() {
-			t := time.NewTicker(*auditEvery)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					res, err := auditNode(ctx, node)
-					if err != nil && ctx.Err() == nil {
-						log.Error("audit", "err", err)
-					}
-					bad := 0
-					for _, r := range res {
-						if len(r.Reasons) > 0 {
-							bad++
-						}
-					}
-					log.Info("audit done", "bundles", len(res), "with_mismatch", bad)
+			return err
+		}},
+		{Name: "audit", Every: *auditEvery, Run: func(ctx context.Context) error {
+			res, err := auditNode(ctx, node)
+			bad := 0
+			for _, r := range res {
+				if len(r.Reasons) > 0 {
+					bad++
 				}
 			}
-		}()
-	}
+			log.Info("audit done", "bundles", len(res), "with_mismatch", bad)
+			return err
+		}},
+	}}
+	go sched.Run(ctx)
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -6,15 +6,19 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/request"
 )
 
 func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx upload", stderr,
-		"Usage: evx upload --counterpart ID... [--field Label=Value]... [--server URL --token-file F | --data DIR] [--json] FILE|FOLDER|BAG.zip...\n"+
+		"Usage: evx upload --counterpart ID... [--request ID] [--field Label=Value]... [--server URL --token-file F | --data DIR] [--json] FILE|FOLDER|BAG.zip...\n"+
 			"Bags the files and folders (or sends one existing .zip/.tar/.tar.gz bag as is) and uploads it.\n"+
+			"With --request the bundle answers that request (EVX-Request-Reference): it goes only to the\n"+
+			"request's parties, while the request takes answers (received or accepted).\n"+
 			"Exit status: 0 accepted, 1 rejected (the reasons are printed), 2 usage or unreadable input.\n")
 	var ex exchangeFlags
 	ex.register(fs, "uploader")
@@ -22,9 +26,20 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.Var(&counterparts, "counterpart", "receiving counterpart id (repeatable; at least one)")
 	fs.Var(&fields, "field", "bag-info.txt field Label=Value, e.g. EVX-Legal-Basis=EU-EIO (repeatable)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	reqID := fs.String("request", "", "the request `ID` the bundle answers (sets EVX-Request-Reference; see evx request)")
+	fs.StringVar(&ex.agency, "agency", "", "the agency you upload for, with --data (as evx serve --agency; default "+defaultAgency+")")
 	srcs, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
+	}
+	if *reqID != "" {
+		for _, f := range fields {
+			if l, _, _ := strings.Cut(f, "="); strings.EqualFold(strings.TrimSpace(l), bagit.LabelRequestReference) {
+				fmt.Fprintln(stderr, "evx upload: give the request with --request or with --field "+bagit.LabelRequestReference+"=..., not both")
+				return exitUsage
+			}
+		}
+		fields = append(fields, bagit.LabelRequestReference+"="+*reqID)
 	}
 	if len(srcs) == 0 {
 		fmt.Fprintln(stderr, "evx upload: missing argument FILE|FOLDER|BAG.zip: name the files or folders to send (or one bag archive)")
@@ -76,6 +91,12 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitUsage
 	}
 	defer x.close()
+	if *reqID != "" {
+		if err := checkRequest(ctx, x, *reqID); err != nil {
+			fmt.Fprintln(stderr, "evx upload:", err)
+			return exitInvalid
+		}
+	}
 	f, err := os.Open(bagPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx upload:", err)
@@ -132,4 +153,26 @@ func printStatus(w io.Writer, st *pipeline.Status) {
 	for _, r := range st.Ingest.Reasons {
 		fmt.Fprintf(w, "note: %s\n", r)
 	}
+}
+
+// checkRequest makes sure the request a bundle is to answer exists and takes answers, before
+// the bag is sent; ingest checks its parties again.
+func checkRequest(ctx context.Context, x exchange, id string) error {
+	var s *request.State
+	var err error
+	switch v := x.(type) {
+	case *localExchange:
+		s, err = v.n.Requests.State(ctx, id)
+	case *remoteExchange:
+		s, err = v.c.Request(ctx, id)
+	default:
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("--request %s: %w", id, err)
+	}
+	if s.Status != request.Received && s.Status != request.Accepted {
+		return fmt.Errorf("--request %s: the request is %s and takes no answer", id, s.Status)
+	}
+	return nil
 }

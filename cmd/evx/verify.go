@@ -102,7 +102,12 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		out["valid"] = verr == nil
 		writeJSON(stdout, out)
 	} else if verr == nil {
-		fmt.Fprintf(stdout, "verified: bundle %s, %s, signed by %s\n", rep.BundleID, count(int64(rep.Events), "event"), rep.KeyID)
+		if rep.Rotation == nil {
+			fmt.Fprintf(stdout, "verified: bundle %s, %s, signed by %s\n", rep.BundleID, count(int64(rep.Events), "event"), rep.KeyID)
+		} else {
+			fmt.Fprintf(stdout, "verified: bundle %s, %s, signed by %d keys in turn (key rotations), trusted key %s\n", rep.BundleID, count(int64(rep.Events), "event"), len(rep.Rotation.Keys), rep.KeyID)
+			printKeyChain(stdout, rep.Rotation.Keys)
+		}
 		fmt.Fprintf(stdout, "  every event is in log %s of size %d, root %s\n", rep.Origin, rep.LogSize, rep.Root)
 		if in.documents != "" {
 			fmt.Fprintf(stdout, "  %s match their recorded SHA-256\n", count(int64(rep.DocumentsCheck), "document"))
@@ -312,4 +317,25 @@ func describeFailure(err error) map[string]any {
 		d[x.Name] = x.Value
 	}
 	return d
+}
+
+// printKeyChain lists the keys of a trail that spans key rotations, oldest first, with the
+// events each signed.
+func printKeyChain(w io.Writer, keys []custody.KeyUse) {
+	for i, k := range keys {
+		signed := "signed no event of this trail"
+		if k.Events > 0 {
+			signed = fmt.Sprintf("signed %s, seq %d-%d", count(int64(k.Events), "event"), k.FirstSeq, k.LastSeq)
+		}
+		var when []string
+		if k.Introduced != "" {
+			when = append(when, "introduced "+k.Introduced)
+		}
+		if k.Retired != "" {
+			when = append(when, "retired "+k.Retired)
+		} else if i == len(keys)-1 {
+			when = append(when, "current: signs the checkpoint")
+		}
+		fmt.Fprintf(w, "  key %d %s: %s (%s)\n", i+1, k.KeyID, signed, strings.Join(when, ", "))
+	}
 }

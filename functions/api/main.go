@@ -36,7 +36,7 @@ func main() {
 		os.Exit(1)
 	}
 	claims := Claims{Issuer: os.Getenv("EVX_JWT_ISSUER"), Directory: env.Directory}
-	h := &Handler{API: api.New(env.Service, s3Spooler{env}, claims, api.Limits{MaxUpload: MaxUpload}, log).WithReportFonts(fonts),
+	h := &Handler{API: api.New(env.Service, s3Spooler{env}, claims, api.Limits{MaxUpload: MaxUpload}, log).WithReportFonts(fonts).WithDirectory(env.Directory),
 		Claims: claims, Service: env.Service, Presign: env.Blobs.PresignGet,
 		Checkpoint: func(ctx context.Context) ([]byte, error) { return published.Latest(ctx, env.S3, cfg.Bucket) },
 		Uploads:    &Multipart{S3: env.S3, Presign: s3.NewPresignClient(env.S3), Bucket: cfg.UploadsBucket, Submit: env.Submit, Clock: time.Now}}

@@ -216,6 +216,11 @@ func (m *Multipart) Complete(ctx context.Context, subject, id string, body []byt
 	if err != nil {
 		return nil, fmt.Errorf("complete multipart upload: %w", err)
 	}
+	if got := aws.ToString(out.Key); got != "" && got != k {
+		// S3 completes an upload only under the key it was started for; a store that does not
+		// check (moto) must not let one uploader's completion become another's bag.
+		return nil, fmt.Errorf("completed upload lies at %s, not %s: %w", got, k, &types.NoSuchUpload{})
+	}
 	u, err := m.Submit(ctx, m.Bucket, k, aws.ToString(out.VersionId), subject, 0)
 	if err != nil {
 		return nil, err

@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/request"
 )
 
-// Task is the scheduled input: {"task":"expiry"} runs only Expire; {"task":"checkpoint"}
+// Task is the scheduled input: {"task":"expiry"} runs only Expire (and the request clocks); {"task":"checkpoint"}
 // signs a checkpoint of the custody log and publishes it for the API to serve; anything else
 // (the daily schedule's empty input) runs the fixity check and then Expire.
 type Task struct {
@@ -34,7 +35,15 @@ type Handler struct {
 	// Publish stores a signed checkpoint where the api function reads the latest from
 	// (checkpoints/latest in the evidence bucket on AWS): the API never signs on request.
 	Publish func(ctx context.Context, checkpoint []byte) error
-	Log     *slog.Logger
+	// Requests, when set, sweeps the request clocks on every run but the checkpoint task:
+	// DeadlineMissed, PeriodEnded and reminders to the parties' queues (request.Desk.Sweep).
+	Requests RequestSweeper
+	Log      *slog.Logger
+}
+
+// RequestSweeper is the request clocks' scheduled task (*request.Desk).
+type RequestSweeper interface {
+	Sweep(ctx context.Context) (request.SweepResult, error)
 }
 
 // Result is what one run did.
@@ -43,6 +52,8 @@ type Result struct {
 	Mismatched []string `json:"mismatched"`           // bundles with a document missing or changed
 	Expired    []string `json:"expired"`              // deliveries expired now
 	Checkpoint string   `json:"checkpoint,omitempty"` // the checkpoint published, for the checkpoint task
+	// Requests counts what the sweep of the request clocks recorded (with Handler.Requests).
+	Requests *request.SweepResult `json:"requests,omitempty"`
 }
 
 // Handle implements the function.
@@ -95,6 +106,13 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 	}
 	if err != nil {
 		errs = append(errs, err)
+	}
+	if h.Requests != nil {
+		sw, err := h.Requests.Sweep(ctx)
+		res.Requests = &sw
+		if err != nil {
+			errs = append(errs, fmt.Errorf("request clocks: %w", err))
+		}
 	}
 	if h.Log != nil {
 		h.Log.InfoContext(ctx, "audit", "checked", res.Checked, "mismatched", len(res.Mismatched), "expired", len(res.Expired))

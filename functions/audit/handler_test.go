@@ -14,6 +14,7 @@ import (
 	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/request"
 )
 
 func TestAudit(t *testing.T) {
@@ -133,5 +134,52 @@ func TestAuditPublishesCheckpoint(t *testing.T) {
 	h.Publish = nil
 	if _, err := h.Handle(ctx, Task{Task: "checkpoint"}); err == nil {
 		t.Error("checkpoint task without Publish = nil error")
+	}
+}
+
+// TestAuditSweepsRequestClocks: the scheduled run records DeadlineMissed for an EPOC not
+// answered in 10 days and sends the overdue reminder to the addressee's queue, once.
+func TestAuditSweepsRequestClocks(t *testing.T) {
+	clock := &fntest.Clock{T: fntest.T0}
+	n := fntest.Node(t, clock)
+	ctx := context.Background()
+	q := request.Request{ID: "EPOC-HOME-1", Type: request.EPOC, Issuer: n.Requests.Home, IssuerPerson: "ana",
+		Addressee: "nl-om", LegalBasis: "Regulation (EU) 2023/1543 art. 5", DataCategory: "subscriber"}
+	if _, err := n.Requests.Issue(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Requests.Act(ctx, q.ID, request.Actor{Agency: "nl-om", Person: "x"}, request.Action{Type: custody.RequestReceived}); err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Service: n.Service, Clock: clock.Now, Requests: n.Requests}
+	clock.T = clock.T.Add(10*24*time.Hour + time.Minute)
+	for run, want := range []int{1, 0} {
+		res, err := h.Handle(ctx, Task{Task: "expiry"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Requests == nil || res.Requests.Missed != want {
+			t.Errorf("run %d: requests %+v, want %d DeadlineMissed", run, res.Requests, want)
+		}
+	}
+	s, err := n.Requests.State(ctx, q.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := s.Deadline("production"); d.Status != request.ClockMissed || len(d.Reminders) != 1 || d.Reminders[0] != "overdue" {
+		t.Errorf("production = %s, reminders %v; want missed, [overdue]", d.Status, d.Reminders)
+	}
+	msgs, err := n.Queue.Receive(ctx, pipeline.QueueName("nl-om"), 10, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reminders := 0
+	for _, m := range msgs {
+		if strings.Contains(string(m.Body), `"request-reminder"`) {
+			reminders++
+		}
+	}
+	if reminders != 1 {
+		t.Errorf("reminders on nl-om's queue = %d, want 1", reminders)
 	}
 }

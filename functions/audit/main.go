@@ -1,5 +1,7 @@
 // Command audit is evx's scheduled audit function: daily, a fixity check of the bundles
 // received in the last EVX_FIXITY_DAYS days (default 30) and expiry; hourly, expiry alone.
+// Every run but the checkpoint task also sweeps the request clocks (DeadlineMissed,
+// PeriodEnded, reminders; docs/requests.md).
 package main
 
 import (
@@ -35,7 +37,7 @@ func main() {
 		os.Exit(1)
 	}
 	h := &Handler{Service: env.Service, Recent: env.State.Uploads, Window: time.Duration(days) * 24 * time.Hour,
-		Clock: time.Now, Metrics: os.Stdout, Log: log,
+		Clock: time.Now, Metrics: os.Stdout, Log: log, Requests: env.Requests,
 		Publish: func(ctx context.Context, cp []byte) error { return published.Put(ctx, env.S3, cfg.Bucket, cp) }}
 	lambda.Start(h.Handle)
 }

@@ -649,3 +649,91 @@ func TestExpandedUploadsBucketAndTrail(t *testing.T) {
 		t.Error("trail log file validation is off")
 	}
 }
+
+// rateMinutes is the period of an EventBridge Scheduler "rate(N minute[s]|hour[s]|day[s])"
+// expression, in minutes; 0 for anything else.
+func rateMinutes(expr string) int {
+	var n int
+	var unit string
+	if _, err := fmt.Sscanf(strings.TrimSuffix(strings.TrimPrefix(expr, "rate("), ")"), "%d %s", &n, &unit); err != nil {
+		return 0
+	}
+	switch strings.TrimSuffix(unit, "s") {
+	case "minute":
+		return n
+	case "hour":
+		return 60 * n
+	case "day":
+		return 24 * 60 * n
+	}
+	return 0
+}
+
+// Checkpoints are signed on a schedule, never on request: a schedule invokes the audit
+// function with {"task":"checkpoint"} at least every five minutes; only the audit role may
+// write under checkpoints/ of the evidence bucket, and the api role may only read there; the
+// anonymous checkpoint route is throttled (TestExpandedApiScopesAndThrottling), and the audit
+// function's reserved concurrency leaves a checkpoint run room beside a long fixity run.
+func TestExpandedCheckpointSchedule(t *testing.T) {
+	tpl := expanded(t)
+	res := sub(tpl, "Resources")
+	var period int
+	for name, r := range resourcesOf(tpl, "AWS::Scheduler::Schedule") {
+		tg := sub(props(r), "Target")
+		if target(tg["Arn"]) != "AuditFunction" {
+			continue
+		}
+		var in struct{ Task string }
+		if s, _ := tg["Input"].(string); s != "" {
+			if err := json.Unmarshal([]byte(s), &in); err != nil {
+				t.Errorf("%s: input %q: %v", name, s, err)
+			}
+		}
+		if in.Task != "checkpoint" {
+			continue
+		}
+		if sub(props(r), "FlexibleTimeWindow")["Mode"] != "OFF" && sub(props(r), "FlexibleTimeWindow")["Mode"] != nil {
+			t.Errorf("%s: a flexible time window delays checkpoints", name)
+		}
+		m, _ := props(r)["ScheduleExpression"].(string)
+		if p := rateMinutes(m); p > 0 && (period == 0 || p < period) {
+			period = p
+		}
+	}
+	if period == 0 || period > 5 {
+		t.Errorf("the checkpoint is signed every %d minutes by schedule (0: never), want every 5 at most", period)
+	}
+	if c := num(props(sub(res, "AuditFunction"))["ReservedConcurrentExecutions"]); c < 2 {
+		t.Errorf("AuditFunction reserved concurrency %v: a fixity run would hold back the checkpoint", c)
+	}
+	writes := func(a string) bool {
+		for _, w := range []string{"s3:PutObject", "s3:DeleteObject", "s3:PutObjectAcl"} {
+			if actionMatches(a, w) {
+				return true
+			}
+		}
+		return false
+	}
+	for fname, f := range resourcesOf(tpl, "AWS::Lambda::Function") {
+		rname := target(props(f)["Role"])
+		for _, st := range rolePolicies(sub(res, rname)) {
+			if st["Effect"] != "Allow" {
+				continue
+			}
+			var onCheckpoints bool
+			for _, r := range strs(st["Resource"]) {
+				if strings.Contains(r, "/checkpoints/") || strings.HasSuffix(r, "EvidenceBucket.Arn}/*") {
+					onCheckpoints = true
+				}
+			}
+			if !onCheckpoints {
+				continue
+			}
+			for _, a := range strs(st["Action"]) {
+				if writes(a) && fname != "AuditFunction" {
+					t.Errorf("%s (%s): statement %v may %s the published checkpoints", fname, rname, st["Sid"], a)
+				}
+			}
+		}
+	}
+}

@@ -19,8 +19,10 @@
 //	GET  /v1/deliveries                      counterpart   its deliveries
 //	GET  /v1/deliveries/{id}                 counterpart   manifest: documents with their hashes, consignment event
 //	GET  /v1/deliveries/{id}/documents/{name...} counterpart  the document's bytes (records ContentAccessTracking)
+//	GET  /v1/deliveries/{id}/text/{name...}  counterpart   the start of the document's extracted text (records ContentAccessTracking)
 //	POST /v1/deliveries/{id}/receipt         counterpart   pipeline.ReceiptRequest → signed pipeline.Receipt (201; 200 with the stored receipt for an identical retry)
 //	GET  /v1/deliveries/{id}/receipt         counterpart   the signed pipeline.Receipt of the delivery's posted receipt
+//	GET  /v1/directory                       every role    counterparts to choose from, scoped to the caller (directory.go)
 //	GET  /v1/log/witness?from=N              every role    checkpoint to cosign, with the consistency proof from N (witness.go)
 //	POST /v1/log/cosignatures                every role    a witness's cosignature of a checkpoint it was shown; 201
 //	GET  /v1/log/checkpoints/{size}          every role    that checkpoint with every cosignature kept ("latest")
@@ -50,6 +52,7 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/report"
+	"github.com/evx-project/evx/shared/request"
 )
 
 // Spooler stores an uploaded bag durably and names it by its content (sqlitestate.Uploads.Spool).
@@ -84,6 +87,8 @@ type Handler struct {
 	uploads chan struct{} // one token per upload being received
 	// fonts set the PDF of GET /v1/bundles/{id}/report; nil answers that route with 503.
 	fonts *report.Fonts
+	// requests serves the request endpoints (requests.go); nil: they are not routed.
+	requests *request.Desk
 }
 
 // WithReportFonts gives h the fonts GET /v1/bundles/{id}/report renders with
@@ -127,6 +132,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/deliveries", h.as(h.listDeliveries, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}", h.as(h.getDelivery, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/documents/{name...}", h.as(h.getDocument, RoleCounterpart))
+	h.mux.HandleFunc("GET /v1/deliveries/{id}/text/{name...}", h.as(h.getDocumentText, RoleCounterpart))
 	h.mux.HandleFunc("POST /v1/deliveries/{id}/receipt", h.as(h.postReceipt, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/receipt", h.as(h.getReceipt, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/log/witness", h.as(h.getWitnessOffer, RoleUploader, RoleCounterpart, RoleLegal))

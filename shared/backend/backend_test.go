@@ -19,6 +19,8 @@ func TestMirror(t *testing.T) {
 		{"queuetest.Run(", "local/sqlitequeue", "aws/sqsqueue"},
 		{"statetest.RunUploads(", "local/sqlitestate", "aws/dynamostate"},
 		{"statetest.RunDeliveries(", "local/sqlitestate", "aws/dynamostate"},
+		{"statetest.RunReceipts(", "local/sqlitestate", "aws/dynamostate"},
+		{"statetest.RunSubmissions(", "local/sqlitestate", "aws/dynamostate"},
 		{"statetest.RunCheckpoints(", "local/sqlitestate", "aws/dynamostate"},
 	}
 	for _, s := range suites {

@@ -8,6 +8,7 @@
 //	custody.Ledger             sqliteledger             dynamoledger     custody/ledgertest
 //	pipeline.Queue             sqlitequeue              sqsqueue (SQS)   pipeline/queuetest
 //	pipeline.Uploads, Deliveries sqlitestate            dynamostate      pipeline/statetest
+//	pipeline.Receipts, Submissions sqlitestate          dynamostate      pipeline/statetest
 //	pipeline.Checkpoints       sqlitestate              dynamostate      pipeline/statetest
 //	pipeline.Bags              sqlitestate (spool)      s3bags (S3)      (pipeline's tests)
 //	custody.Signer             keyfile (Ed25519 PEM)    kmssign (KMS)    custody's signature tests

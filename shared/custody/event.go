@@ -53,12 +53,12 @@ const (
 	Resubmission EventType = "Resubmission"
 )
 
-// EventTypes lists every known type, party-boundary events first.
-var EventTypes = []EventType{
+// EventTypes lists every known type, party-boundary events first, request events last.
+var EventTypes = append([]EventType{
 	SubmissionAcceptance, SubmissionRejection, ContentConsignment, ContentAccessTracking,
 	ConsignmentAcceptance, ConsignmentRejection, AcceptanceRejectionExpiry,
 	Hashed, Stored, Extracted, FixityCheck, Resubmission,
-}
+}, RequestEventTypes...)
 
 // Actor kinds.
 const (
@@ -102,6 +102,9 @@ type Details struct {
 	// set on SubmissionAcceptance. Absent (nil) in events recorded without it, so their
 	// canonical form is unchanged.
 	Request *Request `json:"request,omitempty"`
+	// LegalRequest, on request lifecycle events (request_events.go), says what the event does
+	// to which request. Absent (nil) on every other event, so their canonical form is unchanged.
+	LegalRequest *LegalRequest `json:"legal_request,omitempty"`
 }
 
 // Request describes the mutual legal assistance request a bundle belongs to, as the evx
@@ -260,6 +263,14 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 		b = append(b, ']')
 		sep = ","
 	}
+	if d.LegalRequest != nil {
+		b = append(b, sep+`"legal_request":`...)
+		var err error
+		if b, err = appendLegalRequest(b, d.LegalRequest); err != nil {
+			return nil, err
+		}
+		sep = ","
+	}
 	if len(d.Reasons) > 0 {
 		b = append(b, sep+`"reasons":[`...)
 		b = appendCanonicalStrings(b, d.Reasons)
@@ -407,6 +418,8 @@ func (e Event) checkFields() error {
 		return fmt.Errorf("event seq %d: want 1..2^53-1", e.Seq)
 	case !validStrings(e):
 		return errors.New("event holds a string that is not valid UTF-8")
+	case checkLegalRequest(e.Details.LegalRequest) != nil:
+		return checkLegalRequest(e.Details.LegalRequest)
 	case e.Type == "":
 		return errors.New("event type is empty")
 	case e.Time.IsZero():

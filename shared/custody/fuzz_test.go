@@ -105,6 +105,10 @@ func FuzzVerifyTrail(f *testing.F) {
 	small := smallTrail(f)
 	f.Add(small)
 	f.Add(bytes.Replace(small, []byte(`"seq":2`), []byte(`"seq":3`), 1))
+	// A trail spanning a key rotation from the trusted key, and one whose rotation is broken.
+	rotated := smallRotatedTrail(f)
+	f.Add(rotated)
+	f.Add(bytes.Replace(rotated, []byte(`"retires ed25519 `), []byte(`"retires ecdsa-p256 `), 1))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := VerifyTrail(data, pub, VerifyOptions{Older: older})
 		if _, bad := err.(*FormatError); !bad && !json.Valid(data) {
@@ -112,7 +116,7 @@ func FuzzVerifyTrail(f *testing.F) {
 		}
 		switch err.(type) {
 		case nil, *FormatError, *BundleError, *BreakError, *SequenceError, *EventHashError, *SignatureError,
-			*TimeOrderError, *CheckpointError, *InclusionError, *ConsistencyError, *TruncatedError, *HeadError, *QuorumError, *FutureEventError:
+			*TimeOrderError, *CheckpointError, *InclusionError, *ConsistencyError, *KeyRotationError, *TruncatedError, *HeadError, *QuorumError, *FutureEventError:
 		default:
 			t.Fatalf("VerifyTrail: untyped error %T: %v", err, err)
 		}

@@ -3,6 +3,8 @@ package custody
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/transparency-dev/merkle/compact"
@@ -145,4 +147,18 @@ func cloneEvent(e Event) Event {
 	e.Details.Documents = append([]Document(nil), e.Details.Documents...)
 	e.Details.Reasons = append([]string(nil), e.Details.Reasons...)
 	return e
+}
+
+// Subjects returns the ids of the bundles (and other custody subjects) that start with prefix.
+func (m *MemLedger) Subjects(ctx context.Context, prefix string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for id := range m.bundles {
+		if strings.HasPrefix(id, prefix) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }

@@ -30,6 +30,9 @@ type Trail struct {
 	Exported    string             `json:"exported,omitempty"`
 	Events      []TrailEvent       `json:"events"`
 	Consistency *ConsistencyRecord `json:"consistency,omitempty"`
+	// Rotations are every KeyRotation of the log (subject KeyLogSubject), with their proofs,
+	// when its key was ever rotated (see rotation.go); absent otherwise.
+	Rotations []TrailEvent `json:"key_rotations,omitempty"`
 	// Head is the bundle's head record in the checkpoint's heads tree, when the checkpoint
 	// has a heads line (completeness.go); Witnessed a cosigned checkpoint, when evx has one.
 	Head      *HeadProof       `json:"head,omitempty"`
@@ -84,6 +87,10 @@ func Export(ctx context.Context, l Ledger, s Signer, origin, bundleID string, op
 	if len(entries) == 0 {
 		return nil, fmt.Errorf("export %s: no such bundle", bundleID)
 	}
+	rots, err := l.Events(ctx, KeyLogSubject)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: key rotations: %w", bundleID, err)
+	}
 	// Read the size after the events: appends are atomic, so every leaf read is below it.
 	size, err := l.LogSize(ctx)
 	if err != nil {
@@ -110,6 +117,9 @@ func Export(ctx context.Context, l Ledger, s Signer, origin, bundleID string, op
 		return nil, err
 	}
 	t := &Trail{Format: TrailFormat, BundleID: bundleID, Keys: []PublicKey{pk}, Checkpoint: string(cp)}
+	if err := exportRotations(ctx, l, t, rots, size); err != nil {
+		return nil, fmt.Errorf("export %s: %w", bundleID, err)
+	}
 	for _, en := range entries {
 		p, err := InclusionProof(ctx, l, en.Leaf, size)
 		if err != nil {
@@ -206,6 +216,7 @@ func ParseTrail(data []byte) (*Trail, error) {
 		Checkpoint  string             `json:"checkpoint"`
 		Events      []json.RawMessage  `json:"events"`
 		Consistency *ConsistencyRecord `json:"consistency,omitempty"`
+		Rotations   []TrailEvent       `json:"key_rotations,omitempty"`
 		Head        *HeadProof         `json:"head,omitempty"`
 		Witnessed   *WitnessedRecord   `json:"witnessed,omitempty"`
 	}
@@ -228,7 +239,7 @@ func ParseTrail(data []byte) (*Trail, error) {
 		}
 	}
 	t := Trail{Format: raw.Format, BundleID: raw.BundleID, Keys: raw.Keys, Checkpoint: raw.Checkpoint,
-		Consistency: raw.Consistency, Head: raw.Head, Witnessed: raw.Witnessed, Events: make([]TrailEvent, len(lay.elems))}
+		Consistency: raw.Consistency, Rotations: raw.Rotations, Head: raw.Head, Witnessed: raw.Witnessed, Events: make([]TrailEvent, len(lay.elems))}
 	errs := make([]error, len(lay.elems))
 	parallel(len(lay.elems), 128, func(i int) {
 		el := lay.elems[i]

@@ -60,6 +60,9 @@ type Report struct {
 	Root           string `json:"root"`
 	DocumentsCheck int    `json:"documents_checked"`
 	OlderSize      uint64 `json:"older_checkpoint_size,omitempty"`
+	// Rotation, for a trail spanning key rotations, lists the chain of keys with the events
+	// each signed (see rotation.go); KeyID is then the trusted key. Nil otherwise.
+	Rotation *RotationReport `json:"rotation,omitempty"`
 	// Complete, when set, says as of which checkpoint the trail is proven complete.
 	Complete *Completeness `json:"complete,omitempty"`
 }
@@ -76,12 +79,14 @@ func VerifyTrail(data []byte, pub crypto.PublicKey, opt VerifyOptions) (*Report,
 // Verify checks a trail with the trusted public key pub alone, in this order, and returns the
 // first failure as a typed error carrying the expected and the computed value:
 //
-//  1. the trail's list of keys is well formed (*FormatError) and the checkpoint is signed by
-//     pub (*CheckpointError);
+//  1. the trail's list of keys is well formed (*FormatError); its key rotations, if any, form
+//     one chain of statements each signed by the key the one before introduced, pub among its
+//     keys (*KeyRotationError; see rotation.go); the checkpoint is signed by pub, or by the
+//     chain's last key (*CheckpointError);
 //  2. for each event in order: it belongs to the trail's bundle (*BundleError), its prev is
 //     the hash of the event before it (*BreakError), its seq follows (*SequenceError), its
-//     content hashes to its hash (*EventHashError), it names pub's key id and its signature
-//     verifies (*SignatureError), its time is not before its predecessor's (*TimeOrderError),
+//     content hashes to its hash (*EventHashError), it names the key id of pub (or of the
+//     chain's key for its leaf index) and its signature verifies (*SignatureError), its time is not before its predecessor's (*TimeOrderError),
 //     nor after the export time its checkpoint states (SignCheckpointAt) or, with opt.Now, after opt.Now plus the tolerance
 //     (*FutureEventError), and its inclusion proof leads to the checkpoint's root (*InclusionError);
 //  3. the list of keys names pub (*FormatError);
@@ -106,7 +111,11 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 	if err != nil {
 		return nil, err
 	}
-	cp, exported, err := OpenCheckpointTime([]byte(t.Checkpoint), pub)
+	chain, err := newKeyChain(t.Rotations, pub, keyID)
+	if err != nil {
+		return nil, err
+	}
+	cp, exported, err := OpenCheckpointTime([]byte(t.Checkpoint), chain.current().pub)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +124,10 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		tol = DefaultClockTolerance
 	}
 	clockLimit := opt.Now.Add(tol)
-	checks := checkEvents(t.Events, pub, cp.Size, cp.Hash)
+	if err := chain.checkIncluded(t.Rotations, cp.Size, cp.Hash, exported, opt.Now, clockLimit); err != nil {
+		return nil, err
+	}
+	checks := chain.checkEvents(t.Events, cp.Size, cp.Hash)
 	var prev *Event
 	for i := range t.Events {
 		e := &t.Events[i].Event
@@ -139,11 +151,11 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		if c.hash != e.Hash {
 			return nil, &EventHashError{Seq: e.Seq, Want: e.Hash, Got: c.hash}
 		}
-		if e.KeyID != keyID {
-			return nil, &SignatureError{Seq: e.Seq, WantKeyID: keyID, GotKeyID: e.KeyID}
+		if want := chain.at(t.Events[i].Leaf).id; e.KeyID != want {
+			return nil, &SignatureError{Seq: e.Seq, WantKeyID: want, GotKeyID: e.KeyID}
 		}
 		if c.sigErr != nil {
-			return nil, &SignatureError{Seq: e.Seq, WantKeyID: keyID, GotKeyID: e.KeyID, Err: c.sigErr}
+			return nil, &SignatureError{Seq: e.Seq, WantKeyID: e.KeyID, GotKeyID: e.KeyID, Err: c.sigErr}
 		}
 		if prev != nil && e.Time.Before(prev.Time) {
 			return nil, &TimeOrderError{Seq: e.Seq, Previous: prev.Time.Format(TimeFormat), Got: e.Time.Format(TimeFormat)}
@@ -171,7 +183,7 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		return nil, &FormatError{Err: fmt.Errorf("trail does not list the key that signed it (%s) among its keys", keyID)}
 	}
 	rep := &Report{BundleID: t.BundleID, Events: len(t.Events), KeyID: keyID, Origin: cp.Origin,
-		LogSize: cp.Size, Root: hex.EncodeToString(cp.Hash)}
+		LogSize: cp.Size, Root: hex.EncodeToString(cp.Hash), Rotation: chain.report(t.Events)}
 	if opt.Documents != "" {
 		n, err := checkDocuments(t, opt.Documents)
 		if err != nil {
@@ -180,7 +192,7 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		rep.DocumentsCheck = n
 	}
 	if opt.Older != nil {
-		old, err := OpenCheckpoint(opt.Older, pub)
+		old, err := chain.openOlder(opt.Older)
 		if err != nil {
 			if ce, ok := err.(*CheckpointError); ok {
 				ce.Reason = "older checkpoint: " + ce.Reason
@@ -192,7 +204,7 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		}
 		rep.OlderSize = old.Size
 	}
-	if rep.Complete, err = checkCompleteness(t, pub, opt); err != nil {
+	if rep.Complete, err = checkCompleteness(t, chain, opt); err != nil {
 		return nil, err
 	}
 	return rep, nil

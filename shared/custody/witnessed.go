@@ -3,7 +3,6 @@ package custody
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -150,8 +149,8 @@ func (e *HeadError) Failure() Failure {
 
 // checkCompleteness is the last step of Verify: the trail checkpoint's heads line (when it has
 // one), the witnessed checkpoint (when the trail carries one) and the quorum asked.
-func checkCompleteness(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Completeness, error) {
-	cp, ext, err := openCheckpoint([]byte(t.Checkpoint), pub)
+func checkCompleteness(t *Trail, chain *keyChain, opt VerifyOptions) (*Completeness, error) {
+	cp, ext, err := openCheckpoint([]byte(t.Checkpoint), chain.current().pub)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +187,7 @@ func checkCompleteness(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Comp
 		}
 		return done, nil
 	}
-	wcp, wext, err := openCheckpoint([]byte(w.Checkpoint), pub)
+	wcp, wext, err := openWithChain(chain, []byte(w.Checkpoint))
 	if err != nil {
 		if ce, ok := err.(*CheckpointError); ok {
 			ce.Reason = "witnessed checkpoint: " + ce.Reason
@@ -232,6 +231,22 @@ func checkCompleteness(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Comp
 		return done, nil
 	}
 	return &Completeness{Size: wcp.Size, Witnessed: len(cos) > 0 && len(cos) >= opt.Quorum, Cosigners: cos}, nil
+}
+
+// openWithChain opens a checkpoint signed by any key of the chain (a cosigned checkpoint may
+// predate the trail's last rotation), newest key first.
+func openWithChain(c *keyChain, text []byte) (*log.Checkpoint, []byte, error) {
+	var firstErr error
+	for i := len(c.keys) - 1; i >= 0; i-- {
+		cp, ext, err := openCheckpoint(text, c.keys[i].pub)
+		if err == nil {
+			return cp, ext, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, nil, firstErr
 }
 
 // witnessedRecord ties the cosigned checkpoint w to a trail of bundleID proven at size.

@@ -17,3 +17,5 @@
 // Extract never panics: a panic inside a parser is recovered and reported as a
 // *[PanicError], wrapped like any other failure.
 package extract
+
+//go:generate go run gen_images.go

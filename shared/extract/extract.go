@@ -76,6 +76,9 @@ var ErrEncrypted = extractor.ErrEncrypted
 // Meta is the metadata a format carries. Empty fields were absent.
 type Meta = extractor.Meta
 
+// GPS is the position where a photo was taken, from its EXIF.
+type GPS = extractor.GPS
+
 // Attachment is a file carried inside a document (e-mail attachments).
 type Attachment = extractor.Attachment
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,8 +24,92 @@ type OCR struct {
 	// Languages are Tesseract language codes ("eng", "deu", "fra"); empty: Tesseract's
 	// default. A language whose data is not installed makes Tesseract fail.
 	Languages []string
-	// Timeout bounds each run of the engine; zero: two minutes.
+	// Timeout bounds each run of the engine (and of the page renderer); zero: two minutes.
 	Timeout time.Duration
+	// MaxPages caps the PDF pages read per document; zero: 100. Pages past it stay listed
+	// in ImagePages, NeedsOCR stays set and the result is partial (LimitPages).
+	MaxPages int
+	// MaxPixels caps the size of an image given to the engine (width times height, from
+	// the image's header); zero: 100 million. A larger one is not read (ErrOCRTooLarge).
+	MaxPixels int64
+}
+
+// ErrOCRTooLarge says that an image is larger than OCR.MaxPixels.
+var ErrOCRTooLarge = errors.New("image too large for OCR")
+
+func (o OCR) maxPages() int {
+	if o.MaxPages > 0 {
+		return o.MaxPages
+	}
+	return 100
+}
+
+func (o OCR) maxPixels() int64 {
+	if o.MaxPixels > 0 {
+		return o.MaxPixels
+	}
+	return 100_000_000
+}
+
+// Installed lists the languages the engine has data for (tesseract --list-langs), or
+// wraps ErrNoOCR.
+func (o OCR) Installed(ctx context.Context) ([]string, error) {
+	cmd, err := o.command()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout())
+	defer cancel()
+	out, err := exec.CommandContext(ctx, cmd, "--list-langs").Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s --list-langs: %w", cmd, err)
+	}
+	var langs []string
+	for i, line := range strings.Split(string(out), "\n") {
+		if l := strings.TrimSpace(line); i > 0 && l != "" && l != "osd" {
+			langs = append(langs, l)
+		}
+	}
+	return langs, nil
+}
+
+// stateLanguages maps a state (ISO 3166-1 alpha-2) to the Tesseract languages of its
+// official languages, most used first.
+var stateLanguages = map[string][]string{
+	"AT": {"deu"}, "BE": {"nld", "fra", "deu"}, "BG": {"bul"}, "HR": {"hrv"}, "CY": {"ell", "tur"},
+	"CZ": {"ces"}, "DK": {"dan"}, "EE": {"est"}, "FI": {"fin", "swe"}, "FR": {"fra"}, "DE": {"deu"},
+	"GR": {"ell"}, "HU": {"hun"}, "IE": {"eng", "gle"}, "IT": {"ita"}, "LV": {"lav"}, "LT": {"lit"},
+	"LU": {"fra", "deu", "ltz"}, "MT": {"mlt", "eng"}, "NL": {"nld"}, "PL": {"pol"}, "PT": {"por"},
+	"RO": {"ron"}, "SK": {"slk"}, "SI": {"slv"}, "ES": {"spa", "cat", "glg", "eus"}, "SE": {"swe"},
+	"GB": {"eng"}, "UK": {"eng"}, "US": {"eng"}, "CA": {"eng", "fra"}, "AU": {"eng"}, "CH": {"deu", "fra", "ita"},
+	"NO": {"nor"}, "IS": {"isl"}, "UA": {"ukr"}, "RU": {"rus"}, "BY": {"bel", "rus"}, "MD": {"ron"},
+	"TR": {"tur"}, "RS": {"srp", "srp_latn"}, "ME": {"srp_latn"}, "BA": {"bos", "hrv", "srp"},
+	"MK": {"mkd"}, "AL": {"sqi"}, "XK": {"sqi", "srp"}, "GE": {"kat"}, "AM": {"hye"}, "AZ": {"aze"},
+	"IL": {"heb"}, "MA": {"ara", "fra"}, "DZ": {"ara", "fra"}, "TN": {"ara", "fra"}, "EG": {"ara"},
+	"CO": {"spa"}, "MX": {"spa"}, "AR": {"spa"}, "PE": {"spa"}, "EC": {"spa"}, "VE": {"spa"},
+	"BO": {"spa"}, "CL": {"spa"}, "PY": {"spa"}, "UY": {"spa"}, "BR": {"por"}, "CN": {"chi_sim"},
+	"HK": {"chi_tra", "eng"}, "TW": {"chi_tra"}, "JP": {"jpn"}, "KR": {"kor"}, "TH": {"tha"},
+	"VN": {"vie"}, "ID": {"ind"}, "MY": {"msa"}, "PH": {"eng"}, "IN": {"hin", "eng"}, "PK": {"urd", "eng"},
+	"IR": {"fas"}, "AF": {"pus", "fas"}, "NG": {"eng"}, "ZA": {"eng", "afr"},
+}
+
+// LanguagesFor returns the Tesseract languages to read a bundle's scans in: those of the
+// given states (the requesting and requested states), then English, kept only when
+// installed lists them (nil installed keeps all). Unknown states add nothing.
+func LanguagesFor(installed []string, states ...string) []string {
+	var out []string
+	add := func(l string) {
+		if !slices.Contains(out, l) && (installed == nil || slices.Contains(installed, l)) {
+			out = append(out, l)
+		}
+	}
+	for _, s := range states {
+		for _, l := range stateLanguages[strings.ToUpper(strings.TrimSpace(s))] {
+			add(l)
+		}
+	}
+	add("eng")
+	return out
 }
 
 // ErrNoOCR says that the OCR engine (or, for PDF pages, the page renderer) is not installed.
@@ -83,7 +168,11 @@ func (o OCR) Apply(ctx context.Context, r io.ReaderAt, size int64, res *Result, 
 			return fmt.Errorf("%w: pdftoppm renders PDF pages for OCR: %v", ErrNoOCR, err)
 		}
 		pages := strings.Split(res.Text, "\f")
-		for _, n := range res.ImagePages {
+		todo := res.ImagePages
+		if len(todo) > o.maxPages() {
+			todo = todo[:o.maxPages()]
+		}
+		for _, n := range todo {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -101,7 +190,13 @@ func (o OCR) Apply(ctx context.Context, r io.ReaderAt, size int64, res *Result, 
 			pages[n-1] = text
 		}
 		res.Text = strings.Join(pages, "\f")
+		if len(todo) < len(res.ImagePages) {
+			res.Halt(&LimitError{Limit: LimitPages, Max: int64(o.maxPages())})
+		}
 	} else {
+		if px := int64(res.Meta.Width) * int64(res.Meta.Height); px > o.maxPixels() {
+			return fmt.Errorf("%w: %dx%d pixels, at most %d", ErrOCRTooLarge, res.Meta.Width, res.Meta.Height, o.maxPixels())
+		}
 		text, err := o.read(ctx, src)
 		if err != nil {
 			return err
@@ -122,7 +217,8 @@ func (o OCR) Apply(ctx context.Context, r io.ReaderAt, size int64, res *Result, 
 		}
 	}
 	res.OCR = engine
-	res.NeedsOCR = false
+	res.OCRLanguages = o.Languages
+	res.NeedsOCR = res.MediaType == TypePDF && len(res.ImagePages) > o.maxPages()
 	return nil
 }
 

@@ -3,8 +3,12 @@ package extract
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,5 +55,89 @@ func TestOCR(t *testing.T) {
 	}
 	if _, err := (OCR{Command: "no-such-ocr-engine"}).Version(context.Background()); !errors.Is(err, ErrNoOCR) {
 		t.Errorf("missing engine: %v, want ErrNoOCR", err)
+	}
+}
+
+// fakeEngine writes a stand-in for tesseract that answers --version and --list-langs like
+// it and "reads" an image as the languages it was given, so that the wiring of languages,
+// limits and outcomes is tested where tesseract is not installed.
+func fakeEngine(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "fake-tesseract")
+	script := `#!/bin/sh
+case "$1" in
+--version) echo "fake-tesseract 1.0"; exit 0;;
+--list-langs) echo 'List of available languages in "/x/" (4):'; echo eng; echo nld; echo osd; echo spa; exit 0;;
+esac
+echo "read in $4"
+`
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLanguagesFor(t *testing.T) {
+	for _, tc := range []struct {
+		installed, states, want []string
+	}{
+		{nil, []string{"NL", "ES"}, []string{"nld", "spa", "cat", "glg", "eus", "eng"}},
+		{[]string{"eng", "nld", "spa"}, []string{"nl", " ES "}, []string{"nld", "spa", "eng"}},
+		{[]string{"eng", "deu", "fra"}, []string{"BE", "LU"}, []string{"fra", "deu", "eng"}},
+		{[]string{"eng"}, []string{"", "ZZ"}, []string{"eng"}},
+		{[]string{"deu"}, []string{"GB"}, nil},
+	} {
+		if got := LanguagesFor(tc.installed, tc.states...); !slices.Equal(got, tc.want) {
+			t.Errorf("LanguagesFor(%v, %v) = %v, want %v", tc.installed, tc.states, got, tc.want)
+		}
+	}
+}
+
+// TestRecordOCR: with OCR, the stored JSON says which engine and languages (from the
+// bundle's states) read an image; with no engine, or an image past the size cap, it says
+// why not and keeps needs_ocr.
+func TestRecordOCR(t *testing.T) {
+	png := readTestdata(t, "scanned.png")
+	states := func(context.Context) (string, string) { return "NL", "ES" }
+	var got struct {
+		Text         string   `json:"text"`
+		NeedsOCR     bool     `json:"needs_ocr"`
+		OCR          string   `json:"ocr"`
+		OCRLanguages []string `json:"ocr_languages"`
+		OCRError     string   `json:"ocr_error"`
+		Unsupported  *Unsupported
+	}
+	for _, tc := range []struct {
+		name     string
+		ocr      OCR
+		text     string
+		langs    []string
+		errorHas string
+	}{
+		{"states", OCR{Command: fakeEngine(t)}, "read in nld+spa+eng\n", []string{"nld", "spa", "eng"}, ""},
+		{"set languages", OCR{Command: fakeEngine(t), Languages: []string{"deu"}}, "read in deu\n", []string{"deu"}, ""},
+		{"no engine", OCR{Command: "no-such-ocr-engine"}, "", nil, "OCR engine not installed"},
+		{"too large", OCR{Command: fakeEngine(t), MaxPixels: 100}, "", nil, "too large"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := RecordWith(DefaultLimits(), RecordOptions{OCR: &tc.ocr, States: states})
+			_, body, err := rec(context.Background(), bytes.NewReader(png), int64(len(png)), "scan.png")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.OCRLanguages, got.OCRError, got.OCR = nil, "", ""
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Text != tc.text || !slices.Equal(got.OCRLanguages, tc.langs) || !strings.Contains(got.OCRError, tc.errorHas) {
+				t.Errorf("Record = text %q, languages %v, error %q; want %q, %v, %q", got.Text, got.OCRLanguages, got.OCRError, tc.text, tc.langs, tc.errorHas)
+			}
+			if read := tc.errorHas == ""; read == got.NeedsOCR || read != (got.OCR == "fake-tesseract 1.0") || read != (got.Unsupported == nil) {
+				t.Errorf("Record = needs_ocr %v, ocr %q, unsupported %v; read %v", got.NeedsOCR, got.OCR, got.Unsupported, read)
+			}
+			if tc.errorHas != "" && got.OCRError == "" {
+				t.Errorf("no ocr_error")
+			}
+		})
 	}
 }

@@ -18,8 +18,33 @@ import (
 // It is a function rather than a method of the pipeline so that hosts which never ingest
 // (evx's api and audit functions) do not link text extraction at all.
 func Record(lim Limits) func(ctx context.Context, r io.ReaderAt, size int64, name string) (mediaType string, result []byte, err error) {
+	return RecordWith(lim, RecordOptions{})
+}
+
+// RecordOptions are what a host adds to the extraction of each document.
+type RecordOptions struct {
+	// OCR, when not nil, reads images and scanned PDF pages with the engine (see
+	// [OCR.Apply]); the stored JSON then says which engine and languages read them, or in
+	// ocr_error why OCR did not run (the engine is not installed, say), with needs_ocr kept.
+	OCR *OCR
+	// States, when not nil and OCR.Languages is empty, gives the requesting and requested
+	// states of the document's bundle (pipeline.BundleStates): OCR then reads in their
+	// languages and English, as far as the engine has them ([LanguagesFor]).
+	States func(ctx context.Context) (requesting, requested string)
+}
+
+// RecordWith is [Record] with OCR and language hints.
+func RecordWith(lim Limits, opt RecordOptions) func(ctx context.Context, r io.ReaderAt, size int64, name string) (mediaType string, result []byte, err error) {
 	return func(ctx context.Context, r io.ReaderAt, size int64, name string) (string, []byte, error) {
 		res, xerr := Extract(ctx, r, size, name, lim)
+		if xerr == nil && opt.OCR != nil && res.NeedsOCR {
+			if err := opt.applyOCR(ctx, r, size, res, lim); err != nil {
+				if ctx.Err() != nil {
+					return "", nil, ctx.Err()
+				}
+				res.OCRError = err.Error()
+			}
+		}
 		switch {
 		case xerr == nil:
 			body, err := json.Marshal(res)
@@ -35,4 +60,24 @@ func Record(lim Limits) func(ctx context.Context, r io.ReaderAt, size int64, nam
 		body, err := json.Marshal(map[string]any{"media_type": mediaType, "size": size, "error": xerr.Error()})
 		return mediaType, body, err
 	}
+}
+
+// applyOCR runs the OCR of opt on res, with the bundle's languages when none are set, within
+// the extraction's time limit.
+func (opt RecordOptions) applyOCR(ctx context.Context, r io.ReaderAt, size int64, res *Result, lim Limits) error {
+	o := *opt.OCR
+	if len(o.Languages) == 0 && opt.States != nil {
+		a, b := opt.States(ctx)
+		installed, err := o.Installed(ctx)
+		if err != nil {
+			return err
+		}
+		o.Languages = LanguagesFor(installed, a, b)
+	}
+	if lim.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, lim.Timeout)
+		defer cancel()
+	}
+	return o.Apply(ctx, r, size, res, lim)
 }

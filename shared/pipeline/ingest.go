@@ -188,13 +188,23 @@ func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor
 	if err != nil {
 		return nil, err
 	}
+	if s.c.Requests != nil && fields.RequestReference != "" && len(allowed) > 0 {
+		ok, no, known, err := s.c.Requests.CheckAnswer(ctx, fields.RequestReference, allowed)
+		if err != nil {
+			return nil, fmt.Errorf("check request %s: %w", fields.RequestReference, err)
+		}
+		if known {
+			allowed, refused = ok, append(refused, no...)
+		}
+	}
 	if len(allowed) == 0 {
 		return reject(append([]string{"no counterpart named in bag-info.txt can receive this bundle"}, refused...)), nil
 	}
 	docs := make([]custody.Document, 0, len(rep.Files))
+	xctx := withBundleStates(ctx, fields.RequestingState, fields.RequestedState)
 	for _, f := range rep.Files {
 		doc := custody.Document{Name: f.Path, Size: f.Size, SHA256: f.Digests[digestSHA256], SHA512: f.Digests["sha512"]}
-		doc.MediaType, doc.Extraction, err = s.extractDoc(ctx, doc, extract)
+		doc.MediaType, doc.Extraction, err = s.extractDoc(xctx, doc, extract)
 		if err != nil {
 			return nil, err
 		}

@@ -162,3 +162,14 @@ type Directory interface {
 
 // Clock tells the time; tests pass a fixed one.
 type Clock func() time.Time
+
+// Requests is what ingest asks of the requests bundles answer (package request's Book).
+type Requests interface {
+	// CheckAnswer splits counterparts, to whom a bundle answering request id is addressed,
+	// into those it may go to and the reasons the others may not; known is false when no
+	// request has the id (the reference is then free text and nothing is checked).
+	CheckAnswer(ctx context.Context, id string, counterparts []string) (allowed, refused []string, known bool, err error)
+	// Answered records that bundle, uploaded by uploader, answers request id; once however
+	// often it is called. An unknown id records nothing.
+	Answered(ctx context.Context, id, bundle, uploader string) error
+}

@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/evx-project/evx/shared/custody"
 )
@@ -34,27 +36,49 @@ func (s *Service) Submit(ctx context.Context, u Upload) (Upload, error) {
 
 // ProcessFor is Process for an upload by uploader, and returns the status as that uploader
 // may see it (BundleStatusFor). When uploader is not the bundle's first uploader (it sent the
-// exact bytes of a bundle another sent), its submission is recorded on the bundle's trail as
-// a Resubmission event, once per uploader, after the bundle's own outcome.
+// exact bytes of a bundle another sent), Process records its submission on the trail.
 func (s *Service) ProcessFor(ctx context.Context, bundleID, uploader string) (*Status, error) {
-	st, err := s.Process(ctx, bundleID)
-	if err != nil {
+	if _, err := s.Process(ctx, bundleID); err != nil {
 		return nil, err
 	}
-	if uploader != "" && st.Upload.Uploader != uploader {
-		if _, _, err := s.appendOnce(ctx, bundleID, func(trail []custody.Entry) (*decision, error) {
+	return s.BundleStatusFor(ctx, bundleID, uploader)
+}
+
+// recordResubmissions appends a Resubmission event, once per uploader, for every submission
+// of the bundle by an uploader other than its first, after the bundle's own outcome. Process
+// calls it whatever run finishes the bundle (the uploader's own, or Resume's after a failed
+// one), so that no submission is left off the trail.
+func (s *Service) recordResubmissions(ctx context.Context, u Upload) error {
+	if s.c.Submissions == nil {
+		return nil
+	}
+	subs, err := s.c.Submissions.BundleSubmissions(ctx, u.BundleID)
+	if err != nil {
+		return fmt.Errorf("submissions of %s: %w", u.BundleID, err)
+	}
+	slices.SortFunc(subs, func(a, b Submission) int {
+		return cmp.Or(a.Received.Compare(b.Received), cmp.Compare(a.Uploader, b.Uploader))
+	})
+	for _, sub := range subs {
+		if sub.Uploader == "" || sub.Uploader == u.Uploader {
+			continue
+		}
+		_, added, err := s.appendOnce(ctx, u.BundleID, func(trail []custody.Entry) (*decision, error) {
 			if _, ok := find(trail, func(e custody.Event) bool {
-				return e.Type == custody.Resubmission && e.Actor.ID == uploader
+				return e.Type == custody.Resubmission && e.Actor.ID == sub.Uploader
 			}); ok {
 				return nil, nil
 			}
-			return &decision{typ: custody.Resubmission, actor: custody.Actor{Kind: custody.ActorUser, ID: uploader}}, nil
-		}); err != nil {
-			return nil, err
+			return &decision{typ: custody.Resubmission, actor: custody.Actor{Kind: custody.ActorUser, ID: sub.Uploader}}, nil
+		})
+		if err != nil {
+			return err
 		}
-		s.c.Log.Info("resubmission", "bundle", bundleID, "uploader", uploader, "first_uploader", st.Upload.Uploader)
+		if added {
+			s.c.Log.Info("resubmission", "bundle", u.BundleID, "uploader", sub.Uploader, "first_uploader", u.Uploader)
+		}
 	}
-	return s.BundleStatusFor(ctx, bundleID, uploader)
+	return nil
 }
 
 // Status is where a bundle stands, for its uploader.
@@ -65,9 +89,21 @@ type Status struct {
 }
 
 // Process runs every step an upload still needs: Ingest, then Route for an accepted bundle,
-// moving its state to rejected or routed. Each step is idempotent, so Process may be repeated
+// moving its state to rejected or routed, then records the submissions of later uploaders
+// of the same bytes (Resubmission). Each step is idempotent, so Process may be repeated
 // after any failure.
 func (s *Service) Process(ctx context.Context, bundleID string) (*Status, error) {
+	st, err := s.process(ctx, bundleID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.recordResubmissions(ctx, st.Upload); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func (s *Service) process(ctx context.Context, bundleID string) (*Status, error) {
 	u, err := s.c.Uploads.Upload(ctx, bundleID)
 	if err != nil {
 		return nil, fmt.Errorf("upload %s: %w", bundleID, err)

@@ -42,6 +42,15 @@ func (s *Service) Route(ctx context.Context, bundleID string) ([]Delivery, error
 	if !ok {
 		return nil, &BundleNotFoundError{BundleID: bundleID, Reason: "no accepted submission to route"}
 	}
+	if r := acc.Event.Details.Request; s.c.Requests != nil && r != nil && r.RequestReference != "" {
+		u, err := s.c.Uploads.Upload(ctx, bundleID)
+		if err != nil {
+			return nil, fmt.Errorf("upload %s: %w", bundleID, err)
+		}
+		if err := s.c.Requests.Answered(ctx, r.RequestReference, bundleID, u.Uploader); err != nil {
+			return nil, fmt.Errorf("bundle %s answers request %s: %w", bundleID, r.RequestReference, err)
+		}
+	}
 	var out []Delivery
 	for _, cp := range acc.Event.Details.Counterparts {
 		now := s.c.Clock().UTC()

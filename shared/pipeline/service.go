@@ -32,6 +32,10 @@ type Config struct {
 	// second uploader of the same bytes is shown nothing (404) and recorded only by the
 	// custody event Resubmission.
 	Submissions Submissions
+	// Requests checks that a bundle naming a request (EVX-Request-Reference) goes to the
+	// request's parties, and records that it answers it. Optional: without it the reference
+	// is free text.
+	Requests Requests
 	// Checkpoints keeps the checkpoints shown to witnesses and their cosignatures. Optional:
 	// without it evx serves no witnesses and exports trails without a cosigned checkpoint.
 	Checkpoints Checkpoints

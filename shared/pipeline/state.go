@@ -68,7 +68,8 @@ type Bags interface {
 // and named name in its bag. It returns the document's media type and the result to store
 // (JSON, stored content-addressed and its hash recorded with the document). A document it
 // cannot read is no error: the result says why. An error (ctx ended) fails the step, which
-// may be run again. extract.Record is the implementation, given to BagIntake.
+// may be run again. extract.Record is the implementation, given to BagIntake. ctx carries
+// the bundle's states ([BundleStates]).
 type Extractor func(ctx context.Context, r io.ReaderAt, size int64, name string) (mediaType string, result []byte, err error)
 
 // ErrNoIntake is returned (wrapped) by Ingest on a Service built without Config.Intake for a
@@ -173,10 +174,12 @@ type Submission struct {
 //
 // AddSubmission inserts s if its (BundleID, Uploader) is new and returns the stored record
 // either way; it must be durable when it returns. Submission returns the record, or an error
-// wrapping ErrNotFound.
+// wrapping ErrNotFound. BundleSubmissions returns every submission of a bundle (none for an
+// unknown bundle), in no stated order.
 //
 // The conformance suite is statetest.RunSubmissions.
 type Submissions interface {
 	AddSubmission(ctx context.Context, s Submission) (Submission, error)
 	Submission(ctx context.Context, bundleID, uploader string) (Submission, error)
+	BundleSubmissions(ctx context.Context, bundleID string) ([]Submission, error)
 }

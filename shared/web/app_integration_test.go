@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -44,11 +45,17 @@ func appServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithSessions(api.NewSessions(nil)))
+	mux.Handle("/v1/", api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithDirectory(n.Directory).WithSessions(api.NewSessions(nil)))
 	mux.Handle("/", App())
 	srv := httptest.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
+	uploadSample(t, srv, "uploader-token-00000001")
+	return srv
+}
 
+// uploadSample uploads one bundle for nl-om and es-fge, case CASE-2026-114, with token.
+func uploadSample(t *testing.T, srv *httptest.Server, token string) {
+	t.Helper()
 	dir := t.TempDir()
 	doc := filepath.Join(dir, "seizure-report.txt")
 	os.WriteFile(doc, []byte("Acta de incautación: 312 kg de cocaína en el contenedor MSCU1234566, puerto de Algeciras.\n"), 0o644)
@@ -60,7 +67,7 @@ func appServer(t *testing.T) *httptest.Server {
 	}
 	body, _ := os.ReadFile(out)
 	req, _ := http.NewRequest("POST", srv.URL+"/v1/bundles", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer uploader-token-00000001")
+	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +76,6 @@ func appServer(t *testing.T) *httptest.Server {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("upload = %d", res.StatusCode)
 	}
-	return srv
 }
 
 func appBrowser(t *testing.T) context.Context {
@@ -157,6 +163,12 @@ func TestIntegrationAppRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, "#documents", "data/seizure-report.txt")
+	// The extracted text, before anything is downloaded.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#documents button.preview"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#preview pre", "312 kg de cocaína")
+	waitText(t, ctx, "#preview", "whole")
 	// Accepting before checking is refused by the page.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#accept"))); err != nil {
 		t.Fatal(err)
@@ -167,15 +179,66 @@ func TestIntegrationAppRoles(t *testing.T) {
 	}
 	waitText(t, ctx, "#documents .hash-result", "matches")
 	shot(t, ctx, "app-counterpart-delivery")
+	setLang(t, ctx, "es")
+	waitText(t, ctx, "#documents", "Texto extraído")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#documents button.preview"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#preview", "completo")
+	shot(t, ctx, "app-counterpart-delivery-es")
+	setLang(t, ctx, "en")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#check"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#documents .hash-result", "matches")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#accept"))); err != nil {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, "#answered", "accepted")
 	// In Spanish.
-	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#lang"), "es"), chromedp.Evaluate[chromedp.Void](`document.getElementById("lang").dispatchEvent(new Event("change"))`)); err != nil {
+	setLang(t, ctx, "es")
+	waitText(t, ctx, "#signout", "Cerrar sesión")
+}
+
+func setLang(t *testing.T, ctx context.Context, lang string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#lang"), lang), chromedp.Evaluate[chromedp.Void](`document.getElementById("lang").dispatchEvent(new Event("change"))`)); err != nil {
 		t.Fatal(err)
 	}
-	waitText(t, ctx, "#signout", "Cerrar sesión")
+}
+
+// TestIntegrationAppStrings: every string of the pages has its Spanish translation, and
+// every key app.js asks for exists in English.
+func TestIntegrationAppStrings(t *testing.T) {
+	srv := appServer(t)
+	ctx := appBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#token"))); err != nil {
+		t.Fatal(err)
+	}
+	missing, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Object.keys(EVX_STRINGS.en).filter((k) => !(k in EVX_STRINGS.es))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Errorf("strings without a Spanish translation: %v", missing)
+	}
+	js, err := appFiles.ReadFile("app/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Object.keys(EVX_STRINGS.en)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, k := range keys {
+		have[k] = true
+	}
+	for _, m := range regexp.MustCompile(`\bt\("([A-Za-z_]+)"[,)]`).FindAllStringSubmatch(string(js), -1) {
+		if !have[m[1]] {
+			t.Errorf("app.js asks for %q, which strings.js lacks", m[1])
+		}
+	}
 }
 
 // TestIntegrationAppUploader makes a bag in the browser (every SHA-256 computed in the page,
@@ -206,14 +269,76 @@ func TestIntegrationAppUploader(t *testing.T) {
 		paths = append(paths, filepath.Join(dir, strings.TrimPrefix(n, "data/")))
 	}
 	signIn(t, ctx, srv.URL, "uploader-token-00000001")
-	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#files"), paths),
-		chromedp.SendKeys(chromedp.CSS("#counterparts"), "nl-om"), chromedp.SendKeys(chromedp.CSS("#basis"), "EU-EIO"),
+	// The counterparts come from the directory: the active ones, never pt-pj (inactive).
+	waitText(t, ctx, "#counterparts", "Openbaar Ministerie")
+	if got := waitText(t, ctx, "#counterparts", "es-fge"); strings.Contains(got, "pt-pj") {
+		t.Errorf("the inactive counterpart is offered: %s", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#files"), paths), chromedp.Click(chromedp.CSS("#cp-nl-om")), chromedp.Click(chromedp.CSS("#cp-co-fgn"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#filelist", "image.bin")
+	// Only what both nl-om and co-fgn accept is offered; the requested state is theirs only
+	// when they share one.
+	opts := func(sel string) string {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("`+sel+` option")].map((o) => o.value).join(" ")`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := opts("#basis"); strings.Contains(got, "EU-EIO") || !strings.Contains(got, "UN-1988-Art7") {
+		t.Errorf("legal bases for nl-om and co-fgn: %q, want UN-1988-Art7 and not EU-EIO (co-fgn does not take it)", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#cp-co-fgn"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := opts("#basis"); !strings.Contains(got, "EU-EIO") {
+		t.Errorf("legal bases for nl-om: %q, want EU-EIO", got)
+	}
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("requested").value`)); got != "NL" {
+		t.Errorf("requested state for nl-om = %q, want NL", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#basis"), "EU-EIO"),
 		chromedp.SetValue(chromedp.CSS("#hcode"), "H1"), chromedp.SendKeys(chromedp.CSS("#caseref"), "CASE-2026-301"),
 		chromedp.Click(chromedp.CSS("#bagsend"))); err != nil {
 		t.Fatal(err)
 	}
 	got := waitText(t, ctx, "#sent", "accepted")
+	waitText(t, ctx, "#results", "CASE-2026-301")
+	// Each file's SHA-256 as the page computed it, shown before anything was sent.
+	list := waitText(t, ctx, "#filelist", want["data/image.bin"])
+	for name, sum := range want {
+		if !strings.Contains(list, sum) {
+			t.Errorf("the file list does not show %s's SHA-256 %s: %s", name, sum, list)
+		}
+	}
 	shot(t, ctx, "app-uploader")
+	// The bundle's own page: the outcome, the documents as evx recorded them, nl-om's delivery.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#sentlink"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#title", "CASE-2026-301")
+	if got := waitText(t, ctx, "#verdict h2", "Accepted by evx"); strings.Contains(waitText(t, ctx, "#verdict", "EU-EIO"), "null") {
+		t.Errorf("the bundle page shows %q", got)
+	}
+	page := waitText(t, ctx, "#documents", want["data/statement.txt"])
+	if !strings.Contains(page, "data/image.bin") {
+		t.Errorf("documents: %s", page)
+	}
+	waitText(t, ctx, "#deliveries", "nl-om")
+	waitText(t, ctx, "#deliveries", "awaiting its answer")
+	shot(t, ctx, "app-uploader-bundle")
+	setLang(t, ctx, "es")
+	waitText(t, ctx, "#deliveries", "pendiente de respuesta")
+	waitText(t, ctx, "#verdict h2", "Aceptado por evx")
+	shot(t, ctx, "app-uploader-bundle-es")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("main p a"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#counterparts", "Destinatarios")
+	shot(t, ctx, "app-uploader-es")
+	setLang(t, ctx, "en")
 	// The bundle as evx recorded it: found by its case reference, its documents' hashes
 	// those computed from the files here.
 	req, _ := http.NewRequest("GET", srv.URL+"/v1/bundles?case=CASE-2026-301", nil)

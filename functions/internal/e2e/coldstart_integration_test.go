@@ -6,14 +6,18 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 	"time"
 )
 
-// Cold start of each function under aws-lambda-rie: the emulator starts the bootstrap on the
-// first invocation, so its REPORT "Init Duration" leaves out the function's own init (SDK
-// configuration, the counterpart directory, the KMS public key). The figure here is the wall
-// time of a first invocation that does almost nothing, less that of the second (warm) one.
+// Cold start of each function under aws-lambda-rie, configured as template.yaml deploys it
+// (the signing public key given): the emulator starts the bootstrap on the first invocation,
+// so its REPORT "Init Duration" leaves out the function's own init (SDK configuration, the
+// counterpart directory). The figure here is the wall time of a first invocation that does
+// almost nothing, less that of the second (warm) one. Every AWS call goes through a wire in
+// front of the emulator: the cold invocation must make exactly the calls the warm one makes,
+// so init itself makes none (no GetPublicKey, no queue URL lookup, no credential fetch).
 func TestIntegrationColdStart(t *testing.T) {
 	if os.Getenv("AWS_ENDPOINT_URL") == "" || os.Getenv("EVX_LAMBDA_RIE") == "" {
 		t.Skip("no emulators: run through infra/integration.sh")
@@ -21,6 +25,7 @@ func TestIntegrationColdStart(t *testing.T) {
 	ctx := context.Background()
 	root := moduleRoot(t)
 	st := newStack(t, ctx, root)
+	w := newWire(t, os.Getenv("AWS_ENDPOINT_URL"))
 	trivial := map[string]any{
 		"ingest": map[string]any{"Records": []any{}},
 		"route":  map[string]any{"Records": []any{}},
@@ -28,23 +33,29 @@ func TestIntegrationColdStart(t *testing.T) {
 		"audit":  map[string]any{"task": "expiry"},
 		"sweep":  map[string]any{"detail-type": "CloudWatch Alarm State Change", "detail": map[string]any{"alarmName": "other", "state": map[string]string{"value": "OK"}}},
 	}
-	fns := startFunctions(t, ctx, root, st.environ(), "ingest", "route", "api", "audit", "sweep")
+	fns := startFunctions(t, ctx, root, append(st.environ(), "AWS_ENDPOINT_URL="+w.URL), "ingest", "route", "api", "audit", "sweep")
 	for _, name := range []string{"ingest", "route", "api", "audit", "sweep"} {
 		ev, _ := json.Marshal(trivial[name])
 		var walls [2]time.Duration
+		var calls [2][]string
+		w.take()
 		for i := range walls {
 			t0 := time.Now()
 			if _, err := fns[name].Invoke(ctx, ev); err != nil {
 				t.Fatal(err)
 			}
 			walls[i] = time.Since(t0)
+			calls[i] = w.take()
+		}
+		if !slices.Equal(calls[0], calls[1]) {
+			t.Errorf("%s: the cold invocation made the calls %q, the warm one %q: want none at init", name, calls[0], calls[1])
 		}
 		var init time.Duration
 		for _, r := range fns[name].Reports() {
 			init += r.InitDuration
 		}
-		t.Logf("cold start %-6s first invoke %7.1f ms, warm %5.1f ms, function init ~%6.1f ms (RIE Init Duration %v)", name,
-			ms(walls[0]), ms(walls[1]), ms(walls[0]-walls[1]), init)
+		t.Logf("cold start %-6s first invoke %7.1f ms, warm %5.1f ms, function init ~%6.1f ms (RIE Init Duration %v), AWS calls at init: %d", name,
+			ms(walls[0]), ms(walls[1]), ms(walls[0]-walls[1]), init, len(calls[0])-len(calls[1]))
 	}
 }
 

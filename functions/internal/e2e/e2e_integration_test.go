@@ -169,6 +169,13 @@ func newStack(t *testing.T, ctx context.Context, root string) *stack {
 		t.Fatalf("create key: %v", err)
 	}
 	s.cfg.SigningKey = *key.KeyMetadata.Arn
+	// As the runbook deploys it: the public key in the configuration, so no function asks
+	// KMS for it at cold start.
+	pk, err := s.kms.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: key.KeyMetadata.Arn})
+	if err != nil {
+		t.Fatalf("get public key: %v", err)
+	}
+	s.cfg.SigningPublicKey = pk.PublicKey
 	return s
 }
 
@@ -178,7 +185,8 @@ func (s *stack) environ() []string {
 		"EVX_DELIVERIES_TABLE=" + c.DeliveriesTable, "EVX_SENT_TABLE=" + c.SentTable, "EVX_QUEUE_PREFIX=" + c.QueuePrefix,
 		"EVX_SIGNING_KEY=" + c.SigningKey, "EVX_DIRECTORY=" + c.Directory, "EVX_FONTS=" + c.Fonts, "AWS_LAMBDA_LOG_FORMAT=JSON",
 		"EVX_UPLOADS_BUCKET=" + s.uploads, "EVX_INGEST_QUEUE=" + c.QueuePrefix + "evx-ingest", "EVX_SWEEP_GRACE=0s",
-		"EVX_JWT_ISSUER=" + issuer, "EVX_RETENTION_MODE=GOVERNANCE", "EVX_RETENTION_DAYS=1", "EVX_NOTICE_ALARM_PREFIX=e2e-notice-age-"}
+		"EVX_JWT_ISSUER=" + issuer, "EVX_RETENTION_MODE=GOVERNANCE", "EVX_RETENTION_DAYS=1", "EVX_NOTICE_ALARM_PREFIX=e2e-notice-age-",
+		"EVX_SIGNING_PUBLIC_KEY=" + base64.StdEncoding.EncodeToString(c.SigningPublicKey)}
 }
 
 // startFunctions builds the bootstraps of fns and starts each under aws-lambda-rie.

@@ -65,14 +65,21 @@ func Node(t testing.TB, clock *Clock) *local.Node {
 // Bag builds a zip bag of three small documents for counterparts and returns its bytes.
 func Bag(t testing.TB, counterparts ...string) []byte {
 	t.Helper()
+	return BagOf(t, map[string][]byte{
+		"seizure-report.txt": []byte("Seizure report 2026/114\nPort of Rotterdam, container MSCU 123456-7\n"),
+		"ledger.csv":         []byte("date,amount,currency\n2026-10-01,25000,EUR\n"),
+	}, counterparts...)
+}
+
+// BagOf builds a zip bag of docs (name to content) for counterparts, with Bag's request
+// fields, and returns its bytes.
+func BagOf(t testing.TB, docs map[string][]byte, counterparts ...string) []byte {
+	t.Helper()
 	dir := t.TempDir()
 	var srcs []string
-	for name, body := range map[string]string{
-		"seizure-report.txt": "Seizure report 2026/114\nPort of Rotterdam, container MSCU 123456-7\n",
-		"ledger.csv":         "date,amount,currency\n2026-10-01,25000,EUR\n",
-	} {
+	for name, body := range docs {
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		if err := os.WriteFile(p, body, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		srcs = append(srcs, p)

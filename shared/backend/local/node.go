@@ -22,6 +22,7 @@ import (
 	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/request"
 )
 
 // DefaultDataDir is the data folder used when none is given.
@@ -54,9 +55,16 @@ type NodeOptions struct {
 	Clock pipeline.Clock
 	// ReceiptWindow: see pipeline.Config.
 	ReceiptWindow time.Duration
+	// Agency is the deployment's own agency: its uploaders answer requests for it, and its
+	// request reminders go to request.HomeQueue. DefaultAgency when empty.
+	Agency string
 	// MaxUploadSize bounds one upload's bytes; 0 means no bound.
 	MaxUploadSize int64
 	Log           *slog.Logger
+	// OCR, when not nil, reads the images and scanned PDF pages of accepted bundles with
+	// the engine, in the languages of the bundle's states unless OCR.Languages names some
+	// (extract.RecordWith); nil: no OCR, such documents are recorded as needing it.
+	OCR *extract.OCR
 }
 
 // Node is evx's embedded single-machine deployment: one data folder holding the blobs, the
@@ -81,7 +89,12 @@ type Node struct {
 	SchemaFrom int
 	// Service runs the use cases; everything above is its ports.
 	Service *pipeline.Service
+	// Requests records requests and runs their clocks, over the same ledger and queue.
+	Requests *request.Desk
 }
+
+// DefaultAgency names the deployment's own agency when NodeOptions.Agency is empty.
+const DefaultAgency = "home"
 
 // DefaultMaxReceives is how often the node's queue hands a message out before moving it to
 // the dead-letter queue.
@@ -147,7 +160,7 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	// The signing key must be the one the ledger is signed with: a key created afresh for a
 	// ledger of events (signing.key deleted or replaced) would leave every trail unverifiable.
 	keyPath := filepath.Join(dir, KeyFile)
-	want, used, err := n.Ledger.LatestKeyID(ctx)
+	want, used, err := ledgerKey(ctx, dir, n.Ledger)
 	if err != nil {
 		return nil, err
 	}
@@ -190,10 +203,16 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	if origin == "" {
 		origin = DefaultOrigin
 	}
+	agency := opt.Agency
+	if agency == "" {
+		agency = DefaultAgency
+	}
+	n.Requests = &request.Desk{Ledger: n.Ledger, Signer: signer, Lister: n.Ledger, Queue: n.Queue, Home: agency, Clock: opt.Clock, Directory: dirs}
 	n.Service, err = pipeline.New(pipeline.Config{
-		Blobs: n.Blobs, Ledger: n.Ledger, Signer: signer, Queue: n.Queue, Directory: dirs,
+		Requests: request.Book{Desk: n.Requests},
+		Blobs:    n.Blobs, Ledger: n.Ledger, Signer: signer, Queue: n.Queue, Directory: dirs,
 		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Receipts: n.Receipts, Submissions: n.Submissions, Checkpoints: n.Checkpoints, Origin: origin,
-		Intake: pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}),
+		Intake: pipeline.BagIntake(extract.RecordWith(extract.DefaultLimits(), extract.RecordOptions{OCR: opt.OCR, States: pipeline.BundleStates}), bagit.Limits{}),
 		Clock:  opt.Clock, ReceiptWindow: opt.ReceiptWindow, Log: opt.Log,
 	})
 	if err != nil {

@@ -7,16 +7,28 @@
 // (Debian's catdoc package, the reference reader) reads from that Word 97-2003 file, and
 // testdata/mscfb-test.xls.csv, what xls2csv (same package) reads from the Excel 97-2003 one.
 //
+// pandoc's EPUBs are made reproducible: a fixed identifier, SOURCE_DATE_EPOCH for the
+// modification date, and the zip entries rewritten in their order with a fixed time (pandoc
+// 2.17 stamps them with the current one); the entries' bytes are pandoc's.
+//
 // Run with: go generate ./shared/extract/office (needs pandoc and catdoc).
 package main
 
 import (
+	"archive/zip"
+	"bytes"
+	"io"
 	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
+
+// when is the time recorded in the generated files.
+var when = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 var sources = []string{"ru-apt", "cs-apt", "pl-apt", "de-apt", "fr-candide", "el-apt", "ja-rashomon", "zh-sunzi", "ko-unsu"}
 
@@ -43,8 +55,10 @@ func main() {
 		}
 		run("pandoc", "-f", "markdown-smart", "-t", "rtf", "-s", in, "-o", filepath.Join(dir, name+".rtf"))
 		run("pandoc", "-f", "markdown-smart", "-t", "plain", "--wrap=none", in, "-o", filepath.Join(dir, name+".txt"))
+		book := filepath.Join(epub, name+".epub")
 		run("pandoc", "-f", "markdown-smart", "-t", "epub3", "--metadata", "title="+name, "--metadata", "date=2026-01-02",
-			in, "-o", filepath.Join(epub, name+".epub"))
+			"--metadata", "identifier=urn:evx:testdata:"+name, in, "-o", book)
+		restamp(book)
 		run("cp", filepath.Join(dir, name+".txt"), filepath.Join(epub, name+".txt"))
 		os.Remove(in)
 	}
@@ -64,8 +78,46 @@ func main() {
 	}
 }
 
+// restamp rewrites the zip at path with every entry dated when, in the same order, the
+// "mimetype" entry stored as EPUB requires, the others deflated.
+func restamp(path string) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		h := &zip.FileHeader{Name: f.Name, Method: zip.Deflate, Modified: when}
+		if f.Name == "mimetype" {
+			h.Method = zip.Store
+		}
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			log.Fatal(err)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			log.Fatal(err)
+		}
+		if _, err := io.Copy(w, rc); err != nil {
+			log.Fatal(err)
+		}
+		rc.Close()
+	}
+	zr.Close()
+	if err := zw.Close(); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
 func run(name string, args ...string) {
-	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+strconv.FormatInt(when.Unix(), 10))
+	if out, err := cmd.CombinedOutput(); err != nil {
 		log.Fatalf("%s %v: %v: %s", name, args, err, out)
 	}
 }

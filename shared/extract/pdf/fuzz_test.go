@@ -38,7 +38,7 @@ func FuzzPDFContent(f *testing.F) {
 
 // FuzzRead feeds whole files to the PDF reader (seeds: the PDFs of testdata/).
 func FuzzRead(f *testing.F) {
-	for _, name := range []string{"helvetica.pdf", "cid.pdf", "broken-xref.pdf", "filters.pdf"} {
+	for _, name := range []string{"helvetica.pdf", "cid.pdf", "broken-xref.pdf", "filters.pdf", "enc-rc4-40.pdf", "enc-aes-256.pdf"} {
 		f.Add(extracttest.Testdata(f, name))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -13,19 +13,35 @@
 //	scanned.pdf         a page of text, then a page that is only scanned.png
 //	filters.pdf         written by hand: page 1 LZW-encoded (EarlyChange 0), page 2 raw
 //	                    deflate data without the zlib header, page 3 RunLength then ASCIIHex
+//	enc-rc4-40.pdf      helvetica.pdf encrypted by qpdf, the reference writer, with an empty
+//	enc-rc4-128.pdf     user password and the owner password "owner": RC4 40-bit (R2),
+//	enc-aes-128.pdf     RC4 128-bit (R3), AES-128 (R4); qpdf's --static-id and
+//	                    --static-aes-iv make its output the same on every run
+//	enc-rc4-40-user.pdf the same with the user password "secret" (a password is required)
+//	enc-aes-256.pdf     AES-256 (R6) written here, since qpdf draws R6's salts and key at
+//	enc-aes-256-user.pdf random: empty user password, then "secret"; pdftotext (poppler, the
+//	                    reference reader) must read each file written here as
+//	                    helvetica.pdf or encText, and refuse the "-user" files without
+//	                    their password
 //
-// Run with: go generate ./shared/extract/pdf
+// Run with: go generate ./shared/extract/pdf (needs qpdf and pdftotext).
 package main
 
 import (
 	"bytes"
 	"compress/flate"
 	"compress/lzw"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
+	"fmt"
 	"image"
 	"image/draw"
 	"image/png"
 	"log"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,6 +71,139 @@ func main() {
 	img := scan()
 	write("scanned.png", img)
 	write("scanned.pdf", scannedPDF(img))
+	encrypted()
+}
+
+// encText is the text of the AES-256 files written here.
+const encText = "Sealed request: AES-256 protects this page"
+
+func encrypted() {
+	src := filepath.Join("testdata", "helvetica.pdf")
+	for _, c := range []struct{ name, user, bits, aes string }{
+		{"enc-rc4-40.pdf", "", "40", ""},
+		{"enc-rc4-128.pdf", "", "128", "n"},
+		{"enc-aes-128.pdf", "", "128", "y"},
+		{"enc-rc4-40-user.pdf", "secret", "40", ""},
+	} {
+		args := []string{"--static-id", "--static-aes-iv", "--allow-weak-crypto", "--encrypt", c.user, "owner", c.bits}
+		if c.aes != "" {
+			args = append(args, "--use-aes="+c.aes)
+		}
+		args = append(args, "--", src, filepath.Join("testdata", c.name))
+		if o, err := exec.Command("qpdf", args...).CombinedOutput(); err != nil {
+			log.Fatalf("qpdf %v: %v: %s", args, err, o)
+		}
+	}
+	want := pdftotext(src, "")
+	for _, name := range []string{"enc-rc4-40.pdf", "enc-rc4-128.pdf", "enc-aes-128.pdf"} {
+		if got := pdftotext(filepath.Join("testdata", name), ""); got != want {
+			log.Fatalf("pdftotext %s = %q, want %q", name, got, want)
+		}
+	}
+	write("enc-aes-256.pdf", aes256PDF(""))
+	write("enc-aes-256-user.pdf", aes256PDF("secret"))
+	if got := pdftotext(filepath.Join("testdata", "enc-aes-256.pdf"), ""); !strings.Contains(got, encText) {
+		log.Fatalf("pdftotext enc-aes-256.pdf = %q, want %q", got, encText)
+	}
+	for _, name := range []string{"enc-aes-256-user.pdf", "enc-rc4-40-user.pdf"} {
+		p := filepath.Join("testdata", name)
+		if err := exec.Command("pdftotext", p, "-").Run(); err == nil {
+			log.Fatalf("pdftotext read %s without its password", name)
+		}
+		if got := pdftotext(p, "secret"); !strings.Contains(got, "Mutual legal") && !strings.Contains(got, encText) {
+			log.Fatalf("pdftotext -upw secret %s = %q", name, got)
+		}
+	}
+}
+
+func pdftotext(path, password string) string {
+	args := []string{"-layout", path, "-"}
+	if password != "" {
+		args = append([]string{"-upw", password}, args...)
+	}
+	o, err := exec.Command("pdftotext", args...).Output()
+	if err != nil {
+		log.Fatalf("pdftotext %s: %v", path, err)
+	}
+	return string(o)
+}
+
+// aes256PDF writes a one-page PDF encrypted with AES-256 (ISO 32000-2, 7.6.4.4, revision
+// 6) under user password user and owner password "owner". The file key, salts and IVs are
+// derived from fixed labels, so the file is the same on every run.
+func aes256PDF(user string) []byte {
+	seed := func(label string, n int) []byte {
+		h := sha256.Sum256([]byte("evx test data: " + user + ": " + label))
+		return h[:n]
+	}
+	key := seed("file key", 32)
+	uvs, uks, ovs, oks := seed("user validation salt", 8), seed("user key salt", 8), seed("owner validation salt", 8), seed("owner key salt", 8)
+	wrap := func(k, data []byte) []byte { // AES-256, CBC, zero IV, no padding
+		b, _ := aes.NewCipher(k)
+		out := make([]byte, len(data))
+		cipher.NewCBCEncrypter(b, make([]byte, 16)).CryptBlocks(out, data)
+		return out
+	}
+	u := append(append(hash2B([]byte(user), uvs, nil), uvs...), uks...)
+	ue := wrap(hash2B([]byte(user), uks, nil), key)
+	o := append(append(hash2B([]byte("owner"), ovs, u), ovs...), oks...)
+	oe := wrap(hash2B([]byte("owner"), oks, u), key)
+	const p = -4
+	perms := []byte{byte(p & 0xff), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 'T', 'a', 'd', 'b'}
+	perms = append(perms, seed("perms", 4)...)
+	pb, _ := aes.NewCipher(key)
+	pb.Encrypt(perms, perms)
+	// Strings and streams: IV then AES-256-CBC with PKCS#7 padding, under the file key.
+	encrypt := func(label string, data []byte) []byte {
+		iv := seed("iv "+label, 16)
+		pad := 16 - len(data)%16
+		data = append(bytes.Clone(data), bytes.Repeat([]byte{byte(pad)}, pad)...)
+		b, _ := aes.NewCipher(key)
+		out := make([]byte, len(data))
+		cipher.NewCBCEncrypter(b, iv).CryptBlocks(out, data)
+		return append(iv, out...)
+	}
+	str := func(label, s string) string { return "<" + hex.EncodeToString(encrypt(label, []byte(s))) + ">" }
+	content := encrypt("content", []byte("BT /F1 14 Tf 72 720 Td ("+encText+") Tj ET"))
+	id := hex.EncodeToString(seed("id", 16))
+	return rawpdf.WithTrailer(fmt.Sprintf(" /Info 6 0 R /Encrypt 7 0 R /ID [<%s><%s>]", id, id),
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+		rawpdf.Stream("", content),
+		"<< /Title "+str("title", "Sealed request")+" /Author "+str("author", "Central Authority")+" >>",
+		fmt.Sprintf("<< /Filter /Standard /V 5 /R 6 /Length 256 /P %d /CF << /StdCF << /AuthEvent /DocOpen /CFM /AESV3 /Length 32 >> >> /StmF /StdCF /StrF /StdCF /O <%x> /U <%x> /OE <%x> /UE <%x> /Perms <%x> >>",
+			p, o, u, oe, ue, perms),
+	)
+}
+
+// hash2B is Algorithm 2.B of ISO 32000-2 (7.6.4.3.4), written out again here so that the
+// test data does not depend on the code it tests.
+func hash2B(pw, salt, udata []byte) []byte {
+	k0 := sha256.Sum256(append(append(append([]byte{}, pw...), salt...), udata...))
+	k := k0[:]
+	for round := 1; ; round++ {
+		k1 := bytes.Repeat(append(append(append([]byte{}, pw...), k...), udata...), 64)
+		b, _ := aes.NewCipher(k[:16])
+		e := make([]byte, len(k1))
+		cipher.NewCBCEncrypter(b, k[16:32]).CryptBlocks(e, k1)
+		n := new(big.Int).SetBytes(e[:16])
+		switch new(big.Int).Mod(n, big.NewInt(3)).Int64() {
+		case 0:
+			h := sha256.Sum256(e)
+			k = h[:]
+		case 1:
+			h := sha512.Sum384(e)
+			k = h[:]
+		default:
+			h := sha512.Sum512(e)
+			k = h[:]
+		}
+		if round >= 64 && int(e[len(e)-1]) <= round-32 {
+			return k[:32]
+		}
+	}
 }
 
 // scan draws a page of typewritten text as a picture: Go's 7x13 bitmap font, enlarged
@@ -138,6 +287,7 @@ func runLengthEncode(p []byte) []byte {
 
 func newDoc() *fpdf.Fpdf {
 	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCatalogSort(true) // fonts and images in name order, not map order
 	pdf.SetCreationDate(when)
 	pdf.SetModificationDate(when)
 	pdf.SetCompression(true)
@@ -175,6 +325,7 @@ func helvetica() []byte {
 func cid() []byte {
 	dir := moduleDir("github.com/go-pdf/fpdf")
 	pdf := fpdf.New("P", "mm", "A4", filepath.Join(dir, "font"))
+	pdf.SetCatalogSort(true)
 	pdf.SetCreationDate(when)
 	pdf.SetModificationDate(when)
 	pdf.SetTitle("Übersetzung", true)

@@ -29,16 +29,47 @@ type pdfDoc struct {
 
 func Read(j *extractor.Job) error {
 	src := j.R
+	var buf []byte
 	if j.Lim.MaxInMemory <= 0 || j.Size <= j.Lim.MaxInMemory {
-		buf := make([]byte, j.Size)
+		buf = make([]byte, j.Size)
 		if n, err := j.R.ReadAt(buf, 0); int64(n) < j.Size {
 			return fmt.Errorf("reading: %w", err)
 		}
 		src = bytes.NewReader(buf)
 	}
-	r, ov, version, err := openPDF(src, j.Size, j.Lim)
-	if err != nil {
-		return err
+	var (
+		r       *pdf.Reader
+		ov      *overlay
+		version string
+		err     error
+	)
+	plain, method, derr := decryptFile(buf, j.Lim.MaxObjects)
+	j.Res.Meta.Encryption = method
+	var ue *UnsupportedEncryptionError
+	switch {
+	case errors.Is(derr, ErrPasswordRequired):
+		j.Res.PasswordRequired = true
+		j.Res.Unsupported = &extractor.Unsupported{MediaType: extractor.TypePDF,
+			Reason: "encrypted (" + method + "): a password is required to read it"}
+		j.Res.Meta.Version = headerVersionOf(buf)
+		return nil
+	case errors.As(derr, &ue):
+		j.Res.Unsupported = &extractor.Unsupported{MediaType: extractor.TypePDF, Reason: "encrypted: " + ue.Error()}
+		j.Res.Meta.Version = headerVersionOf(buf)
+		return nil
+	case derr != nil:
+		return fmt.Errorf("%w: %v", extractor.ErrEncrypted, derr)
+	case plain != nil:
+		version = headerVersionOf(buf)
+		r, ov, err = repair(bytes.NewReader(plain), int64(len(plain)), nil, j.Lim)
+		if err != nil {
+			return fmt.Errorf("decrypted (%s): %w", method, err)
+		}
+	default:
+		r, ov, version, err = openPDF(src, j.Size, j.Lim)
+		if err != nil {
+			return err
+		}
 	}
 	d := &pdfDoc{j: j, r: r, lim: j.Lim, fonts: map[string]*font{}, fontDicts: map[string]map[string]string{},
 		src: ov, srcSize: ov.Size()}
@@ -47,6 +78,17 @@ func Read(j *extractor.Job) error {
 	d.meta()
 	d.pages()
 	return nil
+}
+
+// headerVersionOf is the version of the "%PDF-" header in the first KiB of data.
+func headerVersionOf(data []byte) string {
+	head := data[:min(len(data), 1024)]
+	if k := HeaderOffset(head); k >= 0 {
+		if m := headerVersion.FindSubmatch(head[k:]); m != nil {
+			return string(m[1])
+		}
+	}
+	return ""
 }
 
 // readStreamValue decodes a stream, keeping what was decoded before an error (a

@@ -1,10 +1,13 @@
-// Package statetest is the conformance suite of the pipeline's Uploads and Deliveries ports:
-// every backend (SQLite here, DynamoDB on AWS) runs it.
+// Package statetest is the conformance suite of the pipeline's Uploads, Deliveries, Receipts
+// and Submissions ports: every backend (SQLite here, DynamoDB on AWS) runs it.
 package statetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,6 +157,23 @@ func RunReceipts(t *testing.T, newReceipts func(t *testing.T) pipeline.Receipts)
 			t.Fatalf("Receipt(other delivery) = %v, want ErrNotFound", err)
 		}
 	})
+	t.Run("large", func(t *testing.T) {
+		// 1 MiB: a receipt listing thousands of documents, past DynamoDB's 400 KB item.
+		r := newReceipts(t)
+		big := make([]byte, 1<<20)
+		for i := range big {
+			big[i] = byte(i * 7 % 251)
+		}
+		if got, err := r.PutReceipt(ctx, "d1", big); err != nil || !bytes.Equal(got, big) {
+			t.Fatalf("PutReceipt(1 MiB) = %d bytes, %v; want the bytes put", len(got), err)
+		}
+		if got, err := r.PutReceipt(ctx, "d1", []byte("other")); err != nil || !bytes.Equal(got, big) {
+			t.Fatalf("PutReceipt(again) = %d bytes, %v; want the first receipt", len(got), err)
+		}
+		if got, err := r.Receipt(ctx, "d1"); err != nil || !bytes.Equal(got, big) {
+			t.Fatalf("Receipt = %d bytes, %v; want the 1 MiB put", len(got), err)
+		}
+	})
 	t.Run("concurrent-writers-agree", func(t *testing.T) {
 		r := newReceipts(t)
 		const n = 8
@@ -203,5 +223,21 @@ func RunSubmissions(t *testing.T, newSubmissions func(t *testing.T) pipeline.Sub
 		if _, err := s.Submission(ctx, k[0], k[1]); !errors.Is(err, pipeline.ErrNotFound) {
 			t.Errorf("Submission(%s, %s) = %v, want ErrNotFound", k[0], k[1], err)
 		}
+	}
+	// A bundle whose id is a prefix of b1's keeps its submissions apart.
+	c := pipeline.Submission{BundleID: "b", Uploader: "carol", Size: 3, Received: t0}
+	if _, err := s.AddSubmission(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.BundleSubmissions(ctx, "b1")
+	if err != nil {
+		t.Fatalf("BundleSubmissions(b1): %v", err)
+	}
+	slices.SortFunc(all, func(x, y pipeline.Submission) int { return strings.Compare(x.Uploader, y.Uploader) })
+	if len(all) != 2 || all[0] != a || all[1] != b {
+		t.Errorf("BundleSubmissions(b1) = %+v, want %+v and %+v", all, a, b)
+	}
+	if all, err := s.BundleSubmissions(ctx, "b2"); err != nil || len(all) != 0 {
+		t.Errorf("BundleSubmissions(unknown) = %+v, %v; want none", all, err)
 	}
 }

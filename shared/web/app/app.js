@@ -6,7 +6,9 @@
 (function () {
   const S = window.EVX_STRINGS;
   let lang = (navigator.language || "en").slice(0, 2) in S ? (navigator.language || "en").slice(0, 2) : "en";
-  let session = null; // {role, subject, counterpart, csrf, expires}
+  let session = null; // {role, subject, counterpart, csrf, expires}; with an identity provider {role, subject, bearer, expires}
+  let oidc = null; // /app/config.json when the deployment signs in through an identity provider
+  let signInError = "";
   const main = document.getElementById("main");
 
   function t(key, args) {
@@ -33,18 +35,44 @@
   const human = (n) => n < 1024 ? n + " B" : n < 1 << 20 ? (n / 1024).toFixed(1) + " KiB" : n < 1 << 30 ? (n / 1048576).toFixed(1) + " MiB" : (n / 1073741824).toFixed(2) + " GiB";
   const when = (s) => s ? s.replace("T", " ").replace(/\.\d+Z$/, "").replace(/Z$/, "") : "";
 
+  // auth returns the request options that authenticate: the session cookie and, for a change,
+  // its CSRF token; or the identity provider's access token, and no cookie.
+  function auth(method) {
+    if (session && session.bearer) return { headers: { Authorization: "Bearer " + session.bearer }, credentials: "omit" };
+    const headers = {};
+    if (method !== "GET" && method !== "HEAD" && session) headers["X-Evx-CSRF"] = session.csrf;
+    return { headers, credentials: "same-origin" };
+  }
+  const apiURL = (path) => ((oidc && oidc.api) || "") + path;
   async function api(method, path, body, raw) {
-    const opt = { method, headers: {}, credentials: "same-origin" };
-    if (method !== "GET" && method !== "HEAD" && session) opt.headers["X-Evx-CSRF"] = session.csrf;
+    const opt = Object.assign({ method }, auth(method));
     if (body !== undefined) {
       if (raw) opt.body = body; else { opt.body = JSON.stringify(body); opt.headers["Content-Type"] = "application/json"; }
     }
-    const res = await fetch(path, opt);
+    const res = await fetch(apiURL(path), opt);
     if (res.status === 401 && path !== "/v1/session") { session = null; render(); throw new Error("not signed in"); }
     const ct = res.headers.get("Content-Type") || "";
     const data = ct.startsWith("application/json") ? await res.json() : await res.text();
     if (!res.ok && res.status !== 422) throw new Error((data && data.error) || res.status + " " + res.statusText);
     return { status: res.status, data };
+  }
+  // fileLink is a link to download an API file. With a session cookie the browser fetches it;
+  // with an access token the page fetches it with the token and hands the browser the bytes.
+  function fileLink(attrs, path, name) {
+    const a = el("a", Object.assign({ href: apiURL(path), download: name }, attrs));
+    a.addEventListener("click", async (e) => {
+      if (!session || !session.bearer) return;
+      e.preventDefault();
+      try {
+        const res = await fetch(apiURL(path), auth("GET"));
+        if (!res.ok) throw new Error(res.status + " " + res.statusText);
+        const u = URL.createObjectURL(await res.blob());
+        const tmp = el("a", { href: u, download: name });
+        document.body.append(tmp); tmp.click(); tmp.remove();
+        setTimeout(() => URL.revokeObjectURL(u), 60000);
+      } catch (err) { alert(t("error", { msg: err.message })); }
+    });
+    return a;
   }
   function showError(where, err) {
     where.replaceChildren(el("p", { class: "error", role: "alert", text: t("error", { msg: err.message }) }));
@@ -52,6 +80,7 @@
 
   // ---- sign in --------------------------------------------------------------------------
   function signInView() {
+    if (oidc) { providerSignInView(); return; }
     const msg = el("p", { role: "alert", class: "error" });
     const tok = el("input", { id: "token", type: "password", autocomplete: "off", required: true });
     const file = el("input", { id: "tokenfile", type: "file" });
@@ -60,7 +89,7 @@
       e.preventDefault(); msg.textContent = "";
       try {
         const r = await api("POST", "/v1/session", { token: tok.value.trim() });
-        tok.value = ""; session = r.data; render();
+        tok.value = ""; session = r.data; directory = undefined; render();
       } catch (err) { msg.textContent = t("error", { msg: err.message }); }
     } },
       el("h1", { text: t("signInTitle") }), el("p", { class: "hint", text: t("signInHelp") }),
@@ -69,6 +98,18 @@
       el("div", { class: "actions" }, el("button", { type: "submit", id: "signin", text: t("signIn") })), msg);
     main.replaceChildren(form);
     tok.focus();
+  }
+
+  // With an identity provider: one button per role, each asking for that role's scope.
+  function providerSignInView() {
+    const msg = el("p", { role: "alert", class: "error", text: signInError ? t("error", { msg: signInError }) : "" });
+    const roles = ["uploader", "counterpart", "legal"].filter((r) => oidc.scopes && oidc.scopes[r]);
+    main.replaceChildren(el("section", { class: "signin" }, el("h1", { text: t("signInTitle") }),
+      el("p", { class: "hint", text: t("providerHelp", { provider: oidc.provider_name || new URL(oidc.authorization_endpoint).host }) }),
+      el("div", { class: "actions" }, ...roles.map((r, i) => el("button", { type: "button", id: "signin-" + r, class: i ? "secondary" : "",
+        text: t("signInAs", { role: t("role_" + r) }), onclick: () => window.evxOIDC.begin(oidc, r).catch((err) => { msg.textContent = t("error", { msg: err.message }); }) }))), msg));
+    const first = main.querySelector("button");
+    if (first) first.focus();
   }
 
   // ---- search (legal staff and uploaders) -------------------------------------------------
@@ -81,9 +122,13 @@
     const state = el("select", { id: "state", name: "state" }, el("option", { value: "", text: t("any") }),
       ...["accepted", "delivered", "answered"].map((s) => el("option", { value: s, text: t("state_" + s) })));
     const results = el("section", { id: "results", "aria-live": "polite" });
+    // Legal staff pick the counterpart from the directory (or type it).
+    const cpList = el("datalist", { id: "cplist" });
+    if (session.role === "legal") loadDirectory().then((d) => d && cpList.replaceChildren(...d.counterparts.map((c) => el("option", { value: c.id, text: c.name + " (" + c.country + ")" }))));
     const form = el("form", { class: "grid", role: "search", onsubmit: (e) => { e.preventDefault(); run(); } },
       f("q", t("searchWords"), "search"), f("case", t("caseRef")),
-      session.role === "legal" ? f("counterpart", t("counterpart")) : null,
+      session.role === "legal" ? f("counterpart", t("counterpart"), "text", { list: "cplist", autocomplete: "off" }) : null,
+      session.role === "legal" ? cpList : null,
       el("div", { class: "field" }, el("label", { for: "state", text: t("state") }), state),
       f("from", t("from"), "date"), f("to", t("to"), "date"),
       el("div", {}, el("button", { type: "submit", id: "search", text: t("search") })));
@@ -140,8 +185,8 @@
         ok ? "" : el("p", { text: ver.data.error }),
         el("p", { class: "mono", text: t("bundle") + " " + id }),
         el("div", { class: "actions" },
-          el("a", { class: "button", href: "/v1/bundles/" + id + "/report", text: t("report") }),
-          el("a", { class: "button secondary", href: "/v1/bundles/" + id + "/trail", download: "trail-" + id.slice(0, 12) + ".json", text: t("trailFile") }),
+          fileLink({ class: "button", text: t("report") }, "/v1/bundles/" + id + "/report", "report-" + id.slice(0, 12) + ".pdf"),
+          fileLink({ class: "button secondary", text: t("trailFile") }, "/v1/bundles/" + id + "/trail", "trail-" + id.slice(0, 12) + ".json"),
           el("a", { class: "button secondary", href: "/verify.html", target: "_blank", rel: "noopener", text: t("verifier") })));
       const words = EVENT_TEXT[lang] || EVENT_TEXT.en;
       const rows = trail.data.events.map(({ event: e }) => {
@@ -170,7 +215,18 @@
   }
   async function deliveryView(id) {
     const docsSec = el("section", { id: "documents" }), answer = el("section", { id: "answer" });
-    main.replaceChildren(el("p", {}, el("a", { href: "#", text: t("back") })), el("h1", { text: t("delivery") + " " + id.slice(0, 16) + "…" }), docsSec, answer);
+    const preview = el("section", { id: "preview", "aria-live": "polite" });
+    main.replaceChildren(el("p", {}, el("a", { href: "#", text: t("back") })), el("h1", { text: t("delivery") + " " + id.slice(0, 16) + "…" }), docsSec, preview, answer);
+    const docPath = (name) => name.split("/").map(encodeURIComponent).join("/");
+    async function showText(d) {
+      preview.replaceChildren(el("p", { text: t("loading") }));
+      try {
+        const p = (await api("GET", "/v1/deliveries/" + id + "/text/" + docPath(d.name))).data;
+        preview.replaceChildren(el("h2", { text: t("previewOf", { name: p.name }) }),
+          el("p", { class: "hint", text: !p.extracted ? t("noText") : p.truncated ? t("textCut") : t("textWhole") }),
+          p.extracted ? el("pre", { class: "text", tabindex: "0", "aria-label": t("previewOf", { name: p.name }), text: p.text }) : "");
+      } catch (err) { showError(preview, err); }
+    }
     let m;
     try { m = (await api("GET", "/v1/deliveries/" + id)).data; } catch (err) { showError(docsSec, err); return; }
     const docs = m.documents || [];
@@ -180,15 +236,17 @@
     const rows = docs.map((d) => {
       const c = el("td", { class: "hash-result", text: "" });
       cells.set(d.name, c);
-      return el("tr", {}, el("td", {}, el("a", { href: "/v1/deliveries/" + id + "/documents/" + d.name.split("/").map(encodeURIComponent).join("/"), download: d.name.split("/").pop(), text: d.name })),
-        el("td", { text: human(d.size) }), el("td", { text: d.media_type || "" }), el("td", { class: "mono", text: d.sha256 }), c);
+      return el("tr", {}, el("td", {}, fileLink({ text: d.name }, "/v1/deliveries/" + id + "/documents/" + docPath(d.name), d.name.split("/").pop())),
+        el("td", { text: human(d.size) }), el("td", { text: d.media_type || "" }), el("td", { class: "mono", text: d.sha256 }), c,
+        el("td", {}, el("button", { type: "button", class: "secondary small preview", "aria-label": t("previewOf", { name: d.name }), text: t("preview"), onclick: () => showText(d) })));
     });
     const check = el("button", { type: "button", id: "check", class: "secondary", text: t("checkHashes"), onclick: async () => {
       check.disabled = true;
       for (const d of docs) {
         const c = cells.get(d.name); c.textContent = t("checking");
         try {
-          const res = await fetch("/v1/deliveries/" + id + "/documents/" + d.name.split("/").map(encodeURIComponent).join("/"), { credentials: "same-origin" });
+          const res = await fetch(apiURL("/v1/deliveries/" + id + "/documents/" + docPath(d.name)), auth("GET"));
+          if (!res.ok) throw new Error(res.status + " " + res.statusText);
           const buf = await res.arrayBuffer();
           const sum = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", buf)), (x) => x.toString(16).padStart(2, "0")).join("");
           computed.set(d.name, sum);
@@ -199,7 +257,7 @@
       msg.textContent = "";
     } });
     docsSec.replaceChildren(el("h2", { text: t("documents") }),
-      el("table", {}, el("thead", {}, el("tr", {}, ...[t("name"), t("size"), t("type"), "SHA-256", ""].map((h) => el("th", { scope: "col", text: h })))), el("tbody", {}, ...rows)),
+      el("table", {}, el("thead", {}, el("tr", {}, ...[t("name"), t("size"), t("type"), "SHA-256", t("check"), t("text")].map((h) => el("th", { scope: "col", text: h })))), el("tbody", {}, ...rows)),
       el("div", { class: "actions" }, check));
     const state = (m.delivery && m.delivery.state) || m.state;
     if (state && state !== "consigned") { answer.replaceChildren(el("p", { id: "answered", text: t("answered", { state }) })); return; }
@@ -227,42 +285,115 @@
         el("button", { type: "button", id: "refuse", class: "danger", text: t("refuse"), onclick: () => post(false) })), msg);
   }
 
+  // ---- the directory (every role) -----------------------------------------------------------
+  // The counterparts the caller may choose from (GET /v1/directory), fetched once a session;
+  // null when this server has no directory to offer (the pages then take typed ids).
+  let directory;
+  async function loadDirectory() {
+    if (directory !== undefined) return directory;
+    try { directory = (await api("GET", "/v1/directory")).data; } catch (e) { directory = null; }
+    return directory;
+  }
+  const basisName = (b) => { const n = t("basis_" + b); return n === "basis_" + b ? b : b + " · " + n; };
+  // common returns what every list has (all of the first when there is one list).
+  const common = (lists) => lists.length ? lists.reduce((a, l) => a.filter((x) => l.includes(x))) : [];
+
   // ---- upload (uploaders) --------------------------------------------------------------------
-  function uploadView() {
+  async function uploadView() {
     const out = el("p", { id: "sent", role: "status" });
     const prog = el("progress", { id: "progress", max: "1", value: "0", hidden: true, "aria-label": t("progress") });
+    const progText = el("span", { id: "progresstext", class: "hint" });
     const field = (id, label, node) => el("div", { class: "field" }, el("label", { for: id, text: label }), node);
     const files = el("input", { id: "files", type: "file", multiple: true });
     const folder = el("input", { id: "folder", type: "file", webkitdirectory: true });
-    const cps = el("input", { id: "counterparts", type: "text", required: true, placeholder: "nl-om, es-fge" });
-    const basis = el("input", { id: "basis", type: "text", placeholder: "EU-EIO" });
-    const code = el("select", { id: "hcode" }, ...["", "H0", "H1", "H2", "H3"].map((c) => el("option", { value: c, text: c || "—" })));
+    const fileList = el("section", { id: "filelist", "aria-live": "polite" });
+    const basis = el("select", { id: "basis" });
+    const code = el("select", { id: "hcode" });
     const caseRef = el("input", { id: "caseref", type: "text" });
     const reqRef = el("input", { id: "reqref", type: "text" });
-    const from = el("input", { id: "requesting", type: "text", maxlength: "2", placeholder: "ES" });
-    const to = el("input", { id: "requested", type: "text", maxlength: "2", placeholder: "NL" });
+    const from = el("input", { id: "requesting", type: "text", maxlength: "2", placeholder: "ES", autocomplete: "off" });
+    const to = el("input", { id: "requested", type: "text", maxlength: "2", placeholder: "NL", autocomplete: "off" });
+    let toAuto = "";
+    main.replaceChildren(el("p", { text: t("loading") }));
+    const dir = await loadDirectory();
+    // Counterparts: one checkbox each from the directory, or typed ids without one.
+    let cpBox, chosenCounterparts;
+    if (dir && dir.counterparts.length) {
+      const boxes = dir.counterparts.map((c) => el("input", { type: "checkbox", name: "cp", value: c.id, id: "cp-" + c.id }));
+      cpBox = el("fieldset", { id: "counterparts", class: "choices" }, el("legend", { text: t("counterpartsPick") }),
+        ...dir.counterparts.map((c, i) => el("div", { class: "choice" }, boxes[i],
+          el("label", { for: "cp-" + c.id }, el("span", { text: c.name }), el("span", { class: "hint sub", text: c.country + " · " + c.id })))));
+      chosenCounterparts = () => boxes.filter((b) => b.checked).map((b) => b.value);
+      cpBox.addEventListener("change", refine);
+    } else {
+      const cps = el("input", { id: "counterparts", type: "text", required: true, placeholder: "nl-om, es-fge" });
+      cpBox = field("counterparts", t("counterpartsLabel"), cps);
+      chosenCounterparts = () => cps.value.split(/[\s,]+/).filter(Boolean);
+    }
+    // Legal bases and handling codes that every chosen counterpart accepts.
+    function refine() {
+      const chosen = dir ? dir.counterparts.filter((c) => chosenCounterparts().includes(c.id)) : [];
+      const pool = chosen.length ? chosen : (dir ? dir.counterparts : []);
+      const bases = chosen.length ? common(chosen.map((c) => c.legal_bases)) : [...new Set(pool.flatMap((c) => c.legal_bases))].sort();
+      const codes = dir ? (chosen.length ? common(chosen.map((c) => c.handling_codes)) : dir.handling_codes) : ["H0", "H1", "H2", "H3"];
+      const keep = (sel, values, label) => {
+        const was = sel.value;
+        sel.replaceChildren(el("option", { value: "", text: values.length || !chosen.length ? t("choose") : t("noneCommon") }),
+          ...values.map((v) => el("option", { value: v, text: label(v) })));
+        if (values.includes(was)) sel.value = was;
+      };
+      keep(basis, dir ? bases : ["EU-EIO", "CoE-MLA-1959", "UN-1988-Art7", "JIT"], basisName);
+      keep(code, codes, (c) => c + " · " + t("hcode_" + c));
+      const countries = [...new Set(chosen.map((c) => c.country))];
+      if (countries.length === 1 && (!to.value || to.value === toAuto)) { to.value = toAuto = countries[0]; }
+      else if (to.value === toAuto) { to.value = toAuto = ""; }
+    }
+    refine();
+    // The chosen files, each with its size and, once hashed, its SHA-256.
+    let cells = [];
+    function listFiles() {
+      const chosen = [...files.files, ...folder.files];
+      cells = chosen.map(() => el("td", { class: "mono", text: t("waiting") }));
+      if (!chosen.length) { fileList.replaceChildren(); return; }
+      let name;
+      fileList.replaceChildren(el("h3", { text: t("chosenFiles", { n: chosen.length, size: human(chosen.reduce((n, f) => n + f.size, 0)) }) }),
+        el("table", {}, el("thead", {}, el("tr", {}, ...[t("name"), t("size"), "SHA-256"].map((h) => el("th", { scope: "col", text: h })))),
+          el("tbody", {}, ...chosen.map((f, i) => { try { name = window.evxBag.payloadPath(f); } catch (e) { name = f.name; } return el("tr", {}, el("td", { text: name }), el("td", { text: human(f.size) }), cells[i]); }))));
+    }
+    files.addEventListener("change", listFiles);
+    folder.addEventListener("change", listFiles);
+    const showProgress = (label) => (n, total) => {
+      prog.hidden = false; prog.max = total || 1; prog.value = n;
+      progText.textContent = t(label, { pct: total ? Math.floor((100 * n) / total) : 100, done: human(n), total: human(total || 0) });
+    };
     const report = (st) => st.ingest
       ? t("sent", { id: st.upload.bundle.slice(0, 12) + "…", outcome: st.ingest.accepted ? t("state_accepted") : t("rejected") + ": " + (st.ingest.reasons || []).join("; ") })
       : t("error", { msg: st.error || "" });
+    const sentLink = (st) => st.upload && st.ingest ? el("a", { href: "#bundle/" + st.upload.bundle, id: "sentlink", text: t("openBundle") }) : "";
     const make = el("form", { id: "make", onsubmit: async (e) => {
       e.preventDefault(); out.textContent = "";
       const chosen = [...files.files, ...folder.files];
-      const fields = cps.value.split(/[\s,]+/).filter(Boolean).map((c) => ["EVX-Counterpart", c]).concat([
-        ["EVX-Legal-Basis", basis.value.trim()], ["EVX-Handling-Code", code.value], ["External-Identifier", caseRef.value.trim()],
+      const cps = chosenCounterparts();
+      if (!cps.length) { out.textContent = t("needCounterpart"); return; }
+      const fields = cps.map((c) => ["EVX-Counterpart", c]).concat([
+        ["EVX-Legal-Basis", basis.value], ["EVX-Handling-Code", code.value], ["External-Identifier", caseRef.value.trim()],
         ["EVX-Request-Reference", reqRef.value.trim()], ["EVX-Requesting-State", from.value.trim().toUpperCase()], ["EVX-Requested-State", to.value.trim().toUpperCase()]]);
       try {
-        prog.hidden = false; prog.value = 0;
         out.textContent = t("hashing");
-        const bag = await window.evxBag.build(chosen, fields, (n, total) => { prog.max = total || 1; prog.value = n; });
+        const bag = await window.evxBag.build(chosen, fields, showProgress("hashProgress"), (i, n, sum) => {
+          if (!cells[i]) return;
+          cells[i].textContent = sum || t("hashingFile", { pct: chosen[i].size ? Math.floor((100 * n) / chosen[i].size) : 100 });
+        });
         out.textContent = t("sending", { n: bag.documents.length });
-        const r = await window.evxBag.send(bag.blob, session.csrf, (n, total) => { prog.max = total || 1; prog.value = n; });
-        out.textContent = report(r.data);
+        const r = await window.evxBag.send(bag.blob, apiURL("/v1/bundles"), auth("POST").headers, showProgress("sendProgress"));
+        out.replaceChildren(report(r.data), " ", sentLink(r.data));
         list.refresh();
       } catch (err) { out.textContent = t("error", { msg: err.message }); }
     } },
       el("h2", { text: t("makeTitle") }), el("p", { class: "hint", text: t("makeHelp") }),
-      el("div", { class: "grid" }, field("files", t("filesLabel"), files), field("folder", t("folderLabel"), folder),
-        field("counterparts", t("counterpartsLabel"), cps), field("basis", t("legalBasis"), basis), field("hcode", t("handlingCode"), code),
+      el("div", { class: "grid" }, field("files", t("filesLabel"), files), field("folder", t("folderLabel"), folder)),
+      fileList, cpBox,
+      el("div", { class: "grid" }, field("basis", t("legalBasis"), basis), field("hcode", t("handlingCode"), code),
         field("caseref", t("caseRef"), caseRef), field("reqref", t("requestRef"), reqRef), field("requesting", t("requestingState"), from),
         field("requested", t("requestedState"), to)),
       el("div", { class: "actions" }, el("button", { type: "submit", id: "bagsend", text: t("bagAndSend") })));
@@ -271,9 +402,8 @@
       e.preventDefault(); out.textContent = "";
       if (!bagFile.files[0]) return;
       try {
-        prog.hidden = false;
-        const r = await window.evxBag.send(bagFile.files[0], session.csrf, (n, total) => { prog.max = total || 1; prog.value = n; });
-        out.textContent = report(r.data);
+        const r = await window.evxBag.send(bagFile.files[0], apiURL("/v1/bundles"), auth("POST").headers, showProgress("sendProgress"));
+        out.replaceChildren(report(r.data), " ", sentLink(r.data));
         list.refresh();
       } catch (err) { out.textContent = t("error", { msg: err.message }); }
     } },
@@ -282,7 +412,40 @@
     const list = { refresh: () => {} };
     const form = searchView(t("myBundles"));
     list.refresh = () => form.requestSubmit();
-    main.prepend(make, prog, out, sendBag);
+    main.prepend(make, el("div", { class: "progress" }, prog, progText), out, sendBag);
+  }
+
+  // ---- a bundle (uploaders) -------------------------------------------------------------------
+  // What the uploader may know of its own bundle (GET /v1/bundles/{id}): the outcome, the
+  // request, the documents as evx recorded them, and each counterpart's delivery.
+  async function uploaderBundleView(id) {
+    const box = el("section", { class: "box", id: "verdict" }), docs = el("section", { id: "documents" }), dels = el("section", { id: "deliveries" });
+    main.replaceChildren(el("p", {}, el("a", { href: "#", text: t("back") })), el("h1", { id: "title", text: t("bundleTitle", { case: id.slice(0, 12) + "…" }) }), box, docs, dels);
+    let st;
+    try { st = (await api("GET", "/v1/bundles/" + id)).data; } catch (err) { showError(box, err); return; }
+    const ing = st.ingest, req = (ing && ing.request) || {};
+    if (req.external_identifier) document.getElementById("title").textContent = t("bundleTitle", { case: req.external_identifier });
+    const row = (k, v) => v ? el("div", { class: "kv" }, el("dt", { text: k }), el("dd", { text: v })) : null;
+    const outcome = !ing ? t("processing") : ing.accepted ? t("outcomeAccepted") : t("outcomeRejected");
+    box.className = "box " + (!ing ? "" : ing.accepted ? "ok" : "bad");
+    box.replaceChildren(el("h2", { text: outcome }),
+      ing && ing.reasons && ing.reasons.length ? el("ul", {}, ...ing.reasons.map((r) => el("li", { text: r }))) : "",
+      el("dl", { class: "facts" }, row(t("bundle"), id), row(t("received"), when(st.upload.received) + " UTC"), row(t("size"), human(st.upload.size)),
+        row(t("requestRef"), req.request_reference), row(t("legalBasis"), req.legal_basis && basisName(req.legal_basis)),
+        row(t("handlingCode"), req.handling_code && req.handling_code + " · " + t("hcode_" + req.handling_code)),
+        row(t("requestingState"), req.requesting_state), row(t("requestedState"), req.requested_state)));
+    if (ing && ing.documents && ing.documents.length) {
+      docs.replaceChildren(el("h2", { text: t("documents") }), el("p", { class: "hint", text: t("docsRecorded") }),
+        el("table", {}, el("thead", {}, el("tr", {}, ...[t("name"), t("size"), t("type"), "SHA-256"].map((h) => el("th", { scope: "col", text: h })))),
+          el("tbody", {}, ...ing.documents.map((d) => el("tr", {}, el("td", { text: d.name }), el("td", { text: human(d.size) }), el("td", { text: d.media_type || "" }), el("td", { class: "mono", text: d.sha256 }))))));
+    }
+    const ds = st.deliveries || [];
+    if (ds.length) {
+      const badge = (s) => el("span", { class: "badge " + (s === "accepted" ? "ok" : s === "consigned" ? "wait" : "bad"), text: t("delivery_" + s) });
+      dels.replaceChildren(el("h2", { text: t("deliveries") }),
+        el("table", {}, el("thead", {}, el("tr", {}, ...[t("counterpart"), t("madeAvailable"), t("deadline"), t("state")].map((h) => el("th", { scope: "col", text: h })))),
+          el("tbody", {}, ...ds.map((d) => el("tr", {}, el("td", { text: d.counterpart }), el("td", { class: "mono", text: when(d.created) }), el("td", { class: "mono", text: when(d.deadline) }), el("td", {}, badge(d.state)))))));
+    }
   }
 
   // ---- routing ------------------------------------------------------------------------------
@@ -295,17 +458,35 @@
     const [view, arg] = location.hash.slice(1).split("/");
     if (session.role === "legal") { if (view === "bundle" && arg) bundleView(arg); else searchView(t("searchTitle")); }
     else if (session.role === "counterpart") { if (view === "delivery" && arg) deliveryView(arg); else inboxView(); }
+    else if (view === "bundle" && arg) uploaderBundleView(arg);
     else uploadView();
     main.focus();
   }
   document.getElementById("lang").addEventListener("change", (e) => { lang = e.target.value; render(); });
   document.getElementById("signout").addEventListener("click", async () => {
-    try { await api("DELETE", "/v1/session"); } catch (e) { /* already ended */ }
-    session = null; location.hash = ""; render();
+    const wasBearer = session && session.bearer;
+    if (!wasBearer) { try { await api("DELETE", "/v1/session"); } catch (e) { /* already ended */ } }
+    session = null; directory = undefined; location.hash = ""; signInError = "";
+    if (wasBearer && oidc.logout_endpoint) {
+      const u = new URL(oidc.logout_endpoint);
+      u.searchParams.set("client_id", oidc.client_id);
+      u.searchParams.set("logout_uri", oidc.redirect_uri);
+      location.assign(u.toString());
+      return;
+    }
+    render();
   });
   window.addEventListener("hashchange", render);
   (async () => {
-    try { const r = await fetch("/v1/session", { credentials: "same-origin" }); if (r.ok) session = await r.json(); } catch (e) { /* offline */ }
+    try { const r = await fetch("/app/config.json", { credentials: "same-origin" }); if (r.ok) { const c = await r.json(); if (c.signin === "oidc") oidc = c; } } catch (e) { /* none */ }
+    if (oidc) {
+      try {
+        const got = await window.evxOIDC.finish(oidc);
+        if (got) session = { role: got.role, subject: got.subject || t("role_" + got.role), bearer: got.token, expires: got.expires };
+      } catch (err) { signInError = err.message; }
+    } else {
+      try { const r = await fetch("/v1/session", { credentials: "same-origin" }); if (r.ok) session = await r.json(); } catch (e) { /* offline */ }
+    }
     render();
   })();
 })();

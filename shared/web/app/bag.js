@@ -28,11 +28,12 @@ window.evxBag = (function () {
   for (let n = 0; n < 256; n++) { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; CRC[n] = c >>> 0; }
   function crc32(b) { let crc = 0xffffffff; for (let i = 0; i < b.length; i++) crc = CRC[(crc ^ b[i]) & 0xff] ^ (crc >>> 8); return ~crc >>> 0; }
 
-  function hashFiles(files, onProgress) {
+  function hashFiles(files, onProgress, onFile) {
     return new Promise((resolve, reject) => {
       const w = new Worker("/app/hashworker.js");
       w.onmessage = (ev) => {
-        if (ev.data.progress !== undefined) onProgress(ev.data.progress);
+        if (ev.data.progress !== undefined) { onProgress(ev.data.progress); if (ev.data.file !== undefined) onFile(ev.data.file, ev.data.fileBytes, null); }
+        else if (ev.data.hashed !== undefined) onFile(ev.data.hashed, files[ev.data.hashed].size, ev.data.sha256);
         else if (ev.data.done) { w.terminate(); resolve(ev.data.done); }
         else { w.terminate(); reject(new Error(ev.data.error)); }
       };
@@ -60,8 +61,9 @@ window.evxBag = (function () {
   }
 
   // build returns {blob, documents: [{name, size, sha256}]} for files and the bag-info fields
-  // (an array of [label, value]); onProgress(bytesHashed, totalBytes).
-  async function build(files, fields, onProgress) {
+  // (an array of [label, value]); onProgress(bytesHashed, totalBytes) for all the files, and
+  // onFile(index, bytesHashed, sha256) for each, sha256 null until that file is done.
+  async function build(files, fields, onProgress, onFile) {
     files = Array.from(files);
     if (!files.length) throw new Error("choose at least one file");
     const paths = files.map(payloadPath);
@@ -69,7 +71,7 @@ window.evxBag = (function () {
     for (const p of paths) { const k = p.normalize("NFC").toLowerCase(); if (seen.has(k)) throw new Error("two files would be " + p); seen.add(k); }
     const total = files.reduce((n, f) => n + f.size, 0);
     if (files.length + 4 > MAX_MEMBERS) throw new Error("more than " + (MAX_MEMBERS - 4) + " files: use evx bag create");
-    const sums = await hashFiles(files, (n) => onProgress && onProgress(n, total));
+    const sums = await hashFiles(files, (n) => onProgress && onProgress(n, total), (i, n, sum) => onFile && onFile(i, n, sum));
     const today = new Date().toISOString().slice(0, 10);
     const info = fields.filter(([, v]) => v !== "").map(([k, v]) => k + ": " + v.replace(/[\r\n]+/g, " ")).concat(
       ["Bagging-Date: " + today, "Payload-Oxum: " + total + "." + files.length, "Bag-Software-Agent: evx web"]).join("\n") + "\n";
@@ -106,12 +108,14 @@ window.evxBag = (function () {
     };
   }
 
-  // send posts the bag with the session's CSRF token, reporting upload progress.
-  function send(blob, csrf, onProgress) {
+  // send posts the bag to url with the headers that authenticate it (the session's CSRF token,
+  // or an access token), reporting upload progress.
+  function send(blob, url, headers, onProgress) {
     return new Promise((resolve, reject) => {
       const x = new XMLHttpRequest();
-      x.open("POST", "/v1/bundles");
-      x.setRequestHeader("X-Evx-CSRF", csrf);
+      x.open("POST", url);
+      x.withCredentials = !headers.Authorization;
+      for (const [k, v] of Object.entries(headers)) x.setRequestHeader(k, v);
       x.setRequestHeader("Content-Type", "application/zip");
       x.upload.onprogress = (e) => onProgress && onProgress(e.loaded, e.total);
       x.onload = () => { let d; try { d = JSON.parse(x.responseText); } catch (e) { d = { error: x.responseText }; } resolve({ status: x.status, data: d }); };
@@ -119,5 +123,5 @@ window.evxBag = (function () {
       x.send(blob);
     });
   }
-  return { build, send };
+  return { build, send, payloadPath };
 })();

@@ -1,8 +1,7 @@
 "use strict";
 // Hashes files for the bag the page builds, off the page's thread so that large files do not
 // freeze it: SHA-256 (FIPS 180-4) and the zip's CRC-32, in one streaming pass of 4 MiB slices.
-// Messages in: {files: [File]}. Out: {progress: bytes} now and then, {done: [{sha256, crc32}]}
-// or {error}.
+// Messages in: {files: [File]}. Out: {done: [{sha256, crc32}]} or {error} at the end.
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -63,18 +62,21 @@ for (let n = 0; n < 256; n++) { let c = n; for (let k = 0; k < 8; k++) c = c & 1
 function crc32(crc, b) { crc = ~crc >>> 0; for (let i = 0; i < b.length; i++) crc = CRC[(crc ^ b[i]) & 0xff] ^ (crc >>> 8); return ~crc >>> 0; }
 
 const SLICE = 4 << 20;
+// Messages out, besides done and error: {progress: bytes of all files, file: index,
+// fileBytes: bytes of that file} now and then, and {hashed: index, sha256} as each file ends.
 self.onmessage = async (ev) => {
   try {
     const out = [];
     let done = 0, last = 0;
-    for (const f of ev.data.files) {
+    for (const [i, f] of ev.data.files.entries()) {
       const h = new SHA256(); let crc = 0;
       for (let off = 0; off < f.size; off += SLICE) {
         const b = new Uint8Array(await f.slice(off, off + SLICE).arrayBuffer());
         h.update(b); crc = crc32(crc, b); done += b.length;
-        if (done - last >= SLICE) { self.postMessage({ progress: done }); last = done; }
+        if (done - last >= SLICE) { self.postMessage({ progress: done, file: i, fileBytes: off + b.length }); last = done; }
       }
       out.push({ sha256: h.digest(), crc32: crc });
+      self.postMessage({ hashed: i, sha256: out[i].sha256 });
     }
     self.postMessage({ progress: done });
     self.postMessage({ done: out });

@@ -32,6 +32,7 @@ import (
 	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
 	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/request"
 )
 
 // DefaultOrigin names the custody log of an AWS deployment in its checkpoints.
@@ -49,7 +50,7 @@ type Config struct {
 	UploadsBucket   string
 	CustodyTable    string // EVX_CUSTODY_TABLE
 	LogTable        string // EVX_LOG_TABLE
-	DeliveriesTable string // EVX_DELIVERIES_TABLE: uploads and deliveries (dynamostate)
+	DeliveriesTable string // EVX_DELIVERIES_TABLE: uploads, deliveries, receipts, submissions (dynamostate)
 	SentTable       string // EVX_SENT_TABLE: sent dedup ids (sqsqueue.WithSentTable)
 	QueuePrefix     string // EVX_QUEUE_PREFIX
 	SigningKey      string // EVX_SIGNING_KEY: id, ARN or alias of the KMS signing key
@@ -64,6 +65,9 @@ type Config struct {
 	// bootstrap ($LAMBDA_TASK_ROOT), else in the working folder.
 	Fonts  string
 	Origin string // EVX_ORIGIN; DefaultOrigin when unset
+	// Agency is the deployment's own agency (EVX_AGENCY; "home" when unset): its uploaders
+	// answer requests for it, and its request reminders go to request.HomeQueue.
+	Agency string
 	// Intake is set by the host, not read from the environment: the functions that ingest
 	// (ingest, and route for a bundle it finds not yet ingested) set
 	// pipeline.BagIntake(extract.Record(...), ...); the others leave it nil and so link
@@ -90,7 +94,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DeliveriesTable: getenv("EVX_DELIVERIES_TABLE"), SentTable: getenv("EVX_SENT_TABLE"),
 		QueuePrefix: getenv("EVX_QUEUE_PREFIX"), SigningKey: getenv("EVX_SIGNING_KEY"),
 		Directory: getenv("EVX_DIRECTORY"), Fonts: getenv("EVX_FONTS"), Origin: getenv("EVX_ORIGIN"),
-		UploadsBucket: getenv("EVX_UPLOADS_BUCKET"),
+		UploadsBucket: getenv("EVX_UPLOADS_BUCKET"), Agency: getenv("EVX_AGENCY"),
+	}
+	if c.Agency == "" {
+		c.Agency = "home"
 	}
 	var missing []string
 	for _, v := range []struct{ name, val string }{
@@ -142,6 +149,8 @@ type Env struct {
 	Bags      *s3bags.Bags
 	Directory *directory.Directory
 	Service   *pipeline.Service
+	// Requests records requests and runs their clocks over the same ledger and queue.
+	Requests *request.Desk
 }
 
 // Open builds the clients and the service. log may be nil.
@@ -174,9 +183,12 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (
 	e.Queue = sqsqueue.New(e.SQS, sqsqueue.WithPrefix(c.QueuePrefix), sqsqueue.WithSentTable(e.DynamoDB, c.SentTable, sqsqueue.DefaultKeepSent))
 	e.State = dynamostate.New(e.DynamoDB, c.DeliveriesTable)
 	e.Bags = s3bags.New(e.S3, e.State)
+	e.Requests = &request.Desk{Ledger: e.Ledger, Signer: e.Signer, Lister: e.Ledger, Queue: e.Queue, Home: c.Agency, Directory: dir}
 	e.Service, err = pipeline.New(pipeline.Config{
-		Blobs: e.Blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
-		Deliveries: e.State, Uploads: e.State, Bags: e.Bags, Origin: c.Origin, Log: log,
+		Requests: request.Book{Desk: e.Requests},
+		Blobs:    e.Blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
+		Deliveries: e.State, Uploads: e.State, Bags: e.Bags, Receipts: e.State, Submissions: e.State,
+		Origin: c.Origin, Log: log,
 		Intake: c.Intake,
 	})
 	if err != nil {

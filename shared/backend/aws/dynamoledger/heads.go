@@ -10,15 +10,7 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 )
 
-// scanner is the SDK call Heads needs besides api's; *dynamodb.Client has it.
-type scanner interface {
-	Scan(ctx context.Context, params *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
-}
-
-var (
-	_ scanner            = (*dynamodb.Client)(nil)
-	_ custody.HeadLister = (*HeadsLedger)(nil)
-)
+var _ custody.HeadLister = (*HeadsLedger)(nil)
 
 // HeadsLedger is the ledger with custody.HeadLister, so that the checkpoints signed over it
 // commit to every bundle's head. It needs dynamodb:Scan on the custody table, which the

@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -273,6 +274,54 @@ func (l *Ledger) Events(ctx context.Context, bundleID string) ([]custody.Entry, 
 		}
 		start = page.LastEvaluatedKey
 	}
+}
+
+// scanner is the part of *dynamodb.Client Subjects uses, asserted where it is needed so that
+// the ledger's own seam stays as small as its appends and reads.
+type scanner interface {
+	Scan(ctx context.Context, params *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+}
+
+var _ scanner = (*dynamodb.Client)(nil)
+
+// Subjects returns the ids of the subjects (bundles, requests) that start with prefix, in
+// order. The custody table has no index on a prefix of its key, so this scans the table for
+// first events (seq 1) and reads only their ids: a cost that grows with the table, paid by the
+// scheduled sweep of the request clocks (the audit function), never on a request's path.
+func (l *Ledger) Subjects(ctx context.Context, prefix string) ([]string, error) {
+	sc, ok := l.db.(scanner)
+	if !ok {
+		return nil, errors.New("subjects: this DynamoDB client cannot scan")
+	}
+	var out []string
+	var start map[string]types.AttributeValue
+	for {
+		page, err := sc.Scan(ctx, &dynamodb.ScanInput{
+			TableName:                &l.custody,
+			FilterExpression:         aws.String("begins_with(#b, :p) AND seq = :one"),
+			ProjectionExpression:     aws.String("#b"),
+			ExpressionAttributeNames: map[string]string{"#b": "bundle"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":p": s(prefix), ":one": n(1),
+			},
+			ConsistentRead:    aws.Bool(true),
+			ExclusiveStartKey: start,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("subjects %q: %w", prefix, err)
+		}
+		for _, it := range page.Items {
+			if v, ok := it["bundle"].(*types.AttributeValueMemberS); ok {
+				out = append(out, v.Value)
+			}
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = page.LastEvaluatedKey
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // Last implements custody.Ledger.

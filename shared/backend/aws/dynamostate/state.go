@@ -1,8 +1,8 @@
-// Package dynamostate keeps the pipeline's uploads and deliveries tables in one DynamoDB
-// table, for evx on AWS.
+// Package dynamostate keeps the pipeline's uploads, deliveries, receipts and submissions in
+// one DynamoDB table, for evx on AWS.
 //
-// Table implements pipeline.Uploads and pipeline.Deliveries and passes their conformance
-// suite (statetest). It also records where each upload's bag lies in S3 (Table.SetSource,
+// Table implements pipeline.Uploads, Deliveries, Receipts and Submissions and passes their
+// conformance suites (statetest). It also records where each upload's bag lies in S3 (Table.SetSource,
 // Table.Source), which package s3bags reads.
 //
 // Layout (a compatibility promise; template.yaml declares the keys, counterpart S and
@@ -12,6 +12,9 @@
 //	counterpart "#id"      delivery <id>      cp S: the counterpart of delivery <id>
 //	counterpart "#upload"  delivery <bundle>  uploader S, size N, state S, received N
 //	counterpart "#source"  delivery <bundle>  bucket S, key S, version S
+//	counterpart "#receipt" delivery <id>      receipt B, chunks N (chunk 0; see receipts.go)
+//	counterpart "#receipt" delivery <id>#<k>  receipt B: chunk k of a receipt over 300 KiB
+//	counterpart "#submission" delivery <bundle>/<uploader>  bundle S, uploader S, size N, received N
 //
 // Counterpart ids never start with '#', so the bookkeeping partitions never mix with a
 // counterpart's deliveries. Times are Unix nanoseconds. A delivery and its "#id" item are

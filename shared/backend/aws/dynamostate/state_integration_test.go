@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"os"
 	"testing"
 
@@ -53,6 +54,20 @@ func run(t *testing.T, endpoint string) {
 	})
 	t.Run("checkpoints", func(t *testing.T) {
 		statetest.RunCheckpoints(t, func(t *testing.T) pipeline.Checkpoints { return newTable(t, endpoint) })
+	})
+	t.Run("receipts", func(t *testing.T) {
+		statetest.RunReceipts(t, func(t *testing.T) pipeline.Receipts { return newTable(t, endpoint) })
+	})
+	t.Run("submissions", func(t *testing.T) {
+		statetest.RunSubmissions(t, func(t *testing.T) pipeline.Submissions { return newTable(t, endpoint) })
+	})
+	t.Run("receipt-too-large", func(t *testing.T) {
+		tb := newTable(t, endpoint)
+		_, err := tb.PutReceipt(context.Background(), "d1", make([]byte, dynamostate.MaxReceiptBytes+1))
+		var tl *dynamostate.ReceiptTooLargeError
+		if !errors.As(err, &tl) {
+			t.Fatalf("PutReceipt(%d bytes) = %v, want *ReceiptTooLargeError", dynamostate.MaxReceiptBytes+1, err)
+		}
 	})
 	t.Run("source", func(t *testing.T) {
 		tb, ctx := newTable(t, endpoint), context.Background()

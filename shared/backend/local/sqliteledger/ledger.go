@@ -386,6 +386,26 @@ func (l *Ledger) Events(ctx context.Context, bundleID string) ([]custody.Entry, 
 	return out, nil
 }
 
+// Subjects returns the ids of the bundles (and other custody subjects, such as requests) that
+// start with prefix, in order. It reads the primary key's range, no other table.
+func (l *Ledger) Subjects(ctx context.Context, prefix string) ([]string, error) {
+	q := `SELECT bundle FROM custody_events WHERE seq = 1 AND bundle >= ? ORDER BY bundle`
+	args := []any{prefix}
+	if n := len(prefix); n > 0 && prefix[n-1] < 0xff {
+		q = `SELECT bundle FROM custody_events WHERE seq = 1 AND bundle >= ? AND bundle < ? ORDER BY bundle`
+		args = append(args, prefix[:n-1]+string([]byte{prefix[n-1] + 1}))
+	}
+	out, err := sqlitedb.QueryAll(ctx, l.db, func(s sqlitedb.Scanner) (string, error) {
+		var id string
+		err := s.Scan(&id)
+		return id, err
+	}, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("subjects %q: %w", prefix, err)
+	}
+	return out, nil
+}
+
 // Last implements custody.Ledger.
 func (l *Ledger) Last(ctx context.Context, bundleID string) (custody.Entry, bool, error) {
 	row := l.lastEntry.QueryRowContext(ctx, bundleID)

@@ -57,3 +57,26 @@ func (s *Submissions) Submission(ctx context.Context, bundleID, uploader string)
 	sub.Received = time.Unix(0, at).UTC()
 	return sub, nil
 }
+
+// BundleSubmissions implements pipeline.Submissions.
+func (s *Submissions) BundleSubmissions(ctx context.Context, bundleID string) ([]pipeline.Submission, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT uploader, size, received_at FROM submissions WHERE bundle = ?`, bundleID)
+	if err != nil {
+		return nil, fmt.Errorf("submissions of %s: %w", bundleID, err)
+	}
+	defer rows.Close()
+	var out []pipeline.Submission
+	for rows.Next() {
+		sub := pipeline.Submission{BundleID: bundleID}
+		var at int64
+		if err := rows.Scan(&sub.Uploader, &sub.Size, &at); err != nil {
+			return nil, fmt.Errorf("submissions of %s: %w", bundleID, err)
+		}
+		sub.Received = time.Unix(0, at).UTC()
+		out = append(out, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("submissions of %s: %w", bundleID, err)
+	}
+	return out, nil
+}

@@ -163,8 +163,18 @@ type Meta struct {
 	Modified time.Time `json:"modified,omitzero"`
 	Width    int       `json:"width,omitempty"`  // images, pixels
 	Height   int       `json:"height,omitempty"` // images, pixels
-	Version  string    `json:"version,omitempty"`
-	Encoding string    `json:"encoding,omitempty"` // text: the character encoding read
+	// Taken is when a photo was taken (EXIF DateTimeOriginal, else DateTime), RFC 3339
+	// with the offset when the image records one (OffsetTimeOriginal), else without a zone:
+	// "2024-05-01T14:03:22" is the camera's local time.
+	Taken string `json:"taken,omitempty"`
+	// Device is the camera or phone (EXIF Make and Model).
+	Device string `json:"device,omitempty"`
+	// GPS is where a photo was taken (EXIF GPS latitude, longitude, altitude).
+	GPS     *GPS   `json:"gps,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Encryption names how the document is encrypted ("AES-256 (R6)"), when it is.
+	Encryption string `json:"encryption,omitempty"`
+	Encoding   string `json:"encoding,omitempty"` // text: the character encoding read
 	// EncodingConfidence (0-1) says how sure the detector was of Encoding when no byte order
 	// mark, label or valid UTF-8 named it; below 0.5 the encoding is a guess and
 	// EncodingOthers lists the encodings that would read the bytes as a different text.
@@ -176,6 +186,14 @@ type Meta struct {
 	Cc      []string `json:"cc,omitempty"`
 	Date    string   `json:"date,omitempty"`
 	Message string   `json:"message_id,omitempty"`
+}
+
+// GPS is a position in decimal degrees (WGS 84, as EXIF records it): north and east are
+// positive. Altitude is in metres above sea level, when recorded.
+type GPS struct {
+	Latitude  float64  `json:"latitude"`
+	Longitude float64  `json:"longitude"`
+	Altitude  *float64 `json:"altitude,omitempty"`
 }
 
 // Attachment is a file carried inside a document (e-mail attachments, also those of
@@ -217,9 +235,17 @@ type Result struct {
 	ImagePages []int  `json:"image_only_pages,omitempty"`
 	NeedsOCR   bool   `json:"needs_ocr,omitempty"`
 	OCR        string `json:"ocr,omitempty"`
+	// OCRLanguages are the engine's languages that read it (empty: the engine's default);
+	// OCRError says why OCR was asked for but did not run or failed (the engine is not
+	// installed, an image too large, a time-out).
+	OCRLanguages []string `json:"ocr_languages,omitempty"`
+	OCRError     string   `json:"ocr_error,omitempty"`
 	// Unsupported is set when evx cannot read the text of this type: Text is then empty (or
 	// holds only what evx could read) because of evx, not because the document has none.
 	Unsupported *Unsupported `json:"unsupported,omitempty"`
+	// PasswordRequired says that the document is encrypted and the empty password does not
+	// open it: no text was read, and the file is not damaged. Unsupported is set too.
+	PasswordRequired bool `json:"password_required,omitempty"`
 }
 
 // Unsupported says that evx has no reader for the text of a detected type.

@@ -10,7 +10,10 @@ import (
 
 // Of writes objs as objects 1..n of a PDF 1.4 file with a correct cross-reference table.
 // Object 1 must be the catalog.
-func Of(objs ...string) []byte {
+func Of(objs ...string) []byte { return WithTrailer("", objs...) }
+
+// WithTrailer is Of with extra entries in the trailer dictionary ("/Encrypt 7 0 R /ID [...]").
+func WithTrailer(extra string, objs ...string) []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.4\n")
 	offs := make([]int, len(objs))
@@ -23,7 +26,7 @@ func Of(objs ...string) []byte {
 	for _, o := range offs {
 		fmt.Fprintf(&b, "%010d 00000 n \n", o)
 	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, extra, x)
 	return b.Bytes()
 }
 

@@ -1,0 +1,135 @@
+//go:build integration
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/evx-project/evx/functions/internal/fntest"
+	"github.com/evx-project/evx/shared/backend/aws/awsenv"
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/extract"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+// The checkpoint is signed by the audit function (on its schedule, or on demand with
+// {"task":"checkpoint"}) and served by the api from the evidence bucket: a flood of anonymous
+// GET /v1/checkpoint costs one S3 GetObject each and never a KMS Sign or a read of the log,
+// so it cannot spend the signing quota every custody append needs. Counted on the wire
+// between the real bootstraps and the emulator.
+func TestIntegrationCheckpointServedNotSigned(t *testing.T) {
+	if os.Getenv("AWS_ENDPOINT_URL") == "" || os.Getenv("EVX_LAMBDA_RIE") == "" {
+		t.Skip("no emulators: run through infra/integration.sh")
+	}
+	ctx := context.Background()
+	root := moduleRoot(t)
+	st := newStack(t, ctx, root)
+	w := newWire(t, os.Getenv("AWS_ENDPOINT_URL"))
+	fns := startFunctions(t, ctx, root, append(st.environ(), "AWS_ENDPOINT_URL="+w.URL), "api", "audit")
+	srv := apiAdapter(t, fns["api"], nil)
+	get := func() (int, string) {
+		t.Helper()
+		resp, err := http.Get(srv.URL + "/v1/checkpoint")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+
+	// Before the first scheduled run there is nothing to serve, and nothing is signed for it.
+	w.take()
+	if code, body := get(); code != http.StatusServiceUnavailable {
+		t.Errorf("GET /v1/checkpoint before any was published = %d %s, want 503", code, body)
+	}
+	if calls := w.take(); !slices.Equal(calls, []string{"S3 GetObject"}) {
+		t.Errorf("GET /v1/checkpoint before any was published made %q, want one S3 GetObject", calls)
+	}
+
+	// One custody event in the log, then the scheduled task: one KMS Sign, one S3 PutObject.
+	c := st.cfg
+	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}) // the ingest function's wiring
+	// In this process, straight to the emulator, not on the wire.
+	env, err := awsenv.Open(ctx, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	putAndAccept(t, ctx, st, env, "s3:test", fntest.Bag(t, "nl-om"))
+	w.take()
+	var published struct {
+		Checkpoint string `json:"checkpoint"`
+	}
+	json.Unmarshal(invoke(t, fns["audit"], map[string]string{"task": "checkpoint"}), &published)
+	calls := w.take()
+	if n := count(calls, "KMS Sign"); n != 1 || count(calls, "S3 PutObject") != 1 {
+		t.Errorf("the checkpoint task made %q, want one KMS Sign and one S3 PutObject", calls)
+	}
+	pub, err := x509.ParsePKIXPublicKey(st.cfg.SigningPublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := custody.OpenCheckpoint([]byte(published.Checkpoint), pub)
+	if err != nil || cp.Size < 1 {
+		t.Fatalf("published checkpoint %q: %+v, %v; want one signed by the stack's key over the log", published.Checkpoint, cp, err)
+	}
+
+	// A flood: each request is one S3 GetObject and answers the published note.
+	const flood = 25
+	for range flood {
+		if code, body := get(); code != http.StatusOK || body != published.Checkpoint {
+			t.Fatalf("GET /v1/checkpoint = %d %q, want 200 and the published checkpoint", code, body)
+		}
+	}
+	calls = w.take()
+	if len(calls) != flood || count(calls, "S3 GetObject") != flood {
+		t.Errorf("%d GET /v1/checkpoint made %q, want %d S3 GetObject and nothing else", flood, calls, flood)
+	}
+}
+
+// putAndAccept puts bag in the uploads bucket, records it as uploader's, ingests and routes
+// it with env (given an intake), and returns its bundle id.
+func putAndAccept(t *testing.T, ctx context.Context, st *stack, env *awsenv.Env, uploader string, bag []byte) string {
+	t.Helper()
+	var rb [6]byte
+	rand.Read(rb[:])
+	key := "incoming/" + hex.EncodeToString(rb[:]) + ".zip"
+	put, err := st.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: &st.uploads, Key: &key, Body: bytes.NewReader(bag)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := env.Submit(ctx, st.uploads, key, aws.ToString(put.VersionId), uploader, int64(len(bag)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Service.Process(ctx, up.BundleID); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := env.State.Upload(ctx, up.BundleID); err != nil || u.State != pipeline.UploadRouted {
+		t.Fatalf("upload %s = %+v, %v; want accepted and routed", up.BundleID, u, err)
+	}
+	return up.BundleID
+}
+
+func count(calls []string, name string) int {
+	n := 0
+	for _, c := range calls {
+		if c == name {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,74 @@
+package request
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+// Book is the pipeline's view of the requests (pipeline.Requests): a bundle that names a
+// request in EVX-Request-Reference goes only to the request's parties, only while the request
+// takes answers (received or accepted), and only from a party; once accepted it is recorded
+// as answering the request (RequestAnswered, by the deployment's agency, Desk.Home).
+type Book struct{ Desk *Desk }
+
+var _ pipeline.Requests = Book{}
+
+// CheckAnswer implements pipeline.Requests.
+func (b Book) CheckAnswer(ctx context.Context, id string, counterparts []string) (allowed, refused []string, known bool, err error) {
+	s, err := b.Desk.State(ctx, id)
+	var nf *NotFoundError
+	if errors.As(err, &nf) {
+		return counterparts, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	refuseAll := func(why string) ([]string, []string, bool, error) {
+		for _, cp := range counterparts {
+			refused = append(refused, fmt.Sprintf("counterpart %s: %s", cp, why))
+		}
+		return nil, refused, true, nil
+	}
+	if s.Status != Received && s.Status != Accepted {
+		return refuseAll(fmt.Sprintf("request %s is %s and takes no answer", id, s.Status))
+	}
+	if s.PartyOf(b.Desk.Home) == "" {
+		return refuseAll(fmt.Sprintf("this agency (%s) is not a party to request %s", b.Desk.Home, id))
+	}
+	for _, cp := range counterparts {
+		if cp == b.Desk.Home || s.PartyOf(cp) == "" {
+			refused = append(refused, fmt.Sprintf("counterpart %s is not a party to request %s (parties: %v)", cp, id, s.Parties()))
+			continue
+		}
+		allowed = append(allowed, cp)
+	}
+	return allowed, refused, true, nil
+}
+
+// Answered implements pipeline.Requests.
+func (b Book) Answered(ctx context.Context, id, bundle, uploader string) error {
+	s, err := b.Desk.State(ctx, id)
+	var nf *NotFoundError
+	if errors.As(err, &nf) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if slices.Contains(s.Bundles, bundle) {
+		return nil
+	}
+	_, err = b.Desk.Act(ctx, id, Actor{Agency: b.Desk.Home, Person: uploader}, Action{Type: custody.RequestAnswered, Bundle: bundle})
+	var te *TransitionError
+	if errors.As(err, &te) {
+		// The request stopped taking answers between ingest and now (withdrawn, refused):
+		// the bundle stays accepted, and is not recorded as an answer.
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,138 @@
+package request_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/request"
+)
+
+// openNode opens a data folder of the embedded deployment for agency es-fge with the sample
+// counterpart directory and clock c.
+func openNode(t *testing.T, c *fakeClock) *local.Node {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "counterparts.yaml")
+	if err := os.WriteFile(dir, []byte(testDirectory), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n, err := local.OpenNode(t.Context(), t.TempDir(), local.NodeOptions{Directory: dir, Agency: "es-fge", Clock: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+const testDirectory = `counterparts:
+  - {id: nl-om, name: Openbaar Ministerie, country: NL, legal_bases: [EU-EIO, EU-EPOC], handling_codes: [H0, H1, H2, H3], active: true}
+  - {id: pt-pj, name: Policia Judiciaria, country: PT, legal_bases: [EU-EIO, EU-EPOC], handling_codes: [H0, H1, H2, H3], active: true}
+  - {id: nl-telco-lr, name: Telco legal representative, country: NL, legal_bases: [EU-EIO, EU-EPOC], handling_codes: [H0, H1, H2, H3], active: true}
+`
+
+// upload bags one file for counterparts with the request reference ref and runs it through
+// the pipeline as uploader "ana".
+func upload(t *testing.T, n *local.Node, ref string, counterparts ...string) *pipeline.Status {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "statement.txt")
+	if err := os.WriteFile(src, []byte("bank statement for "+ref+" "+strings.Join(counterparts, ",")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	info := bagit.Info{{Label: bagit.LabelRequestReference, Value: ref}, {Label: bagit.LabelLegalBasis, Value: "EU-EIO"}}
+	for _, cp := range counterparts {
+		info = append(info, bagit.Field{Label: bagit.LabelCounterpart, Value: cp})
+	}
+	bag := filepath.Join(dir, "b.zip")
+	if _, err := bagit.Create(bag, []string{src}, bagit.CreateOptions{Info: info}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(bag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	id, size, err := n.Uploads.Spool(t.Context(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Service.Submit(t.Context(), pipeline.Upload{BundleID: id, Uploader: "ana", Size: size}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := n.Service.Process(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestRouting: a bundle naming a request in EVX-Request-Reference goes only to the request's
+// parties, only while the request takes answers, and is recorded as its answer.
+func TestRouting(t *testing.T) {
+	c := &fakeClock{t: t0}
+	n := openNode(t, c)
+	ctx := t.Context()
+	// nl-om issued an EIO to this deployment's agency, es-fge.
+	q := request.Request{ID: "EIO-NL-2026-0031", Type: request.EIO, Issuer: "nl-om", IssuerPerson: "jan.devries",
+		IssuingState: "NL", Addressee: "es-fge", LegalBasis: "EU-EIO", CaseReference: "NL-OM-2026-114"}
+	if _, err := n.Requests.Issue(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	// Not received yet: it takes no answer.
+	if st := upload(t, n, q.ID, "nl-om"); st.Ingest.Accepted {
+		t.Fatalf("answer to a request not yet received: accepted, want rejected")
+	}
+	home := request.Actor{Agency: "es-fge", Person: "maria"}
+	for _, a := range []custody.EventType{custody.RequestReceived, custody.RequestAccepted} {
+		if _, err := n.Requests.Act(ctx, q.ID, home, request.Action{Type: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Advance(time.Hour)
+	st := upload(t, n, q.ID, "nl-om", "pt-pj")
+	if !st.Ingest.Accepted || !slices.Equal(st.Ingest.Counterparts, []string{"nl-om"}) {
+		t.Fatalf("answer to nl-om and pt-pj: accepted %v for %v, want accepted for nl-om only", st.Ingest.Accepted, st.Ingest.Counterparts)
+	}
+	if len(st.Ingest.Reasons) != 1 || !strings.Contains(st.Ingest.Reasons[0], "pt-pj is not a party") {
+		t.Errorf("reasons = %q, want pt-pj refused as no party", st.Ingest.Reasons)
+	}
+	s, err := n.Requests.State(ctx, q.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.Bundles, []string{st.Upload.BundleID}) {
+		t.Errorf("request bundles = %v, want [%s]", s.Bundles, st.Upload.BundleID)
+	}
+	// Processing again records the answer once.
+	if _, err := n.Service.Process(ctx, st.Upload.BundleID); err != nil {
+		t.Fatal(err)
+	}
+	es, _ := n.Requests.Events(ctx, q.ID)
+	answered := 0
+	for _, e := range es {
+		if e.Event.Type == custody.RequestAnswered {
+			answered++
+			if l := e.Event.Details.LegalRequest; l.Agency != "es-fge" || l.Person != "ana" {
+				t.Errorf("answered by %s/%s, want es-fge/ana", l.Agency, l.Person)
+			}
+		}
+	}
+	if answered != 1 {
+		t.Errorf("RequestAnswered events = %d, want 1", answered)
+	}
+	// Only to a party.
+	if st := upload(t, n, q.ID, "pt-pj"); st.Ingest.Accepted {
+		t.Error("answer to pt-pj only: accepted, want rejected")
+	}
+	// A free-text reference that names no request is not checked.
+	if st := upload(t, n, "MLA-FREE-TEXT", "pt-pj"); !st.Ingest.Accepted {
+		t.Errorf("free-text reference: rejected %v, want accepted", st.Ingest.Reasons)
+	}
+}
