@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
 )
 
@@ -80,15 +81,28 @@ func NewHeadsTree(heads []Head) (*HeadsTree, error) {
 		l := LeafHash(h.Record())
 		leaves[i] = l[:]
 	}
-	rng, _, err := AppendLeaves(0, nil, leaves)
-	if err != nil {
-		return nil, err
-	}
-	root, err := rootFromRange(uint64(len(leaves)), rng)
+	root, err := treeRoot(leaves)
 	if err != nil {
 		return nil, err
 	}
 	return &HeadsTree{heads: hs, leaves: leaves, root: root}, nil
+}
+
+// fastRanges hashes nodes with nodeHasher (one allocation a node).
+var fastRanges = &compact.RangeFactory{Hash: nodeHasher{hasher}.HashChildren}
+
+// treeRoot is the RFC 6962 root of the tree over leaves (leaf hashes).
+func treeRoot(leaves [][]byte) ([]byte, error) {
+	if len(leaves) == 0 {
+		return hasher.EmptyRoot(), nil
+	}
+	r := fastRanges.NewEmptyRange(0)
+	for _, l := range leaves {
+		if err := r.Append(l, nil); err != nil {
+			return nil, err
+		}
+	}
+	return r.GetRootHash(nil)
 }
 
 // Size is the number of heads; Root the tree's root hash.
@@ -115,11 +129,8 @@ func (t *HeadsTree) Proof(bundleID string) (*HeadProof, bool, error) {
 	for j, id := range n.IDs {
 		// A perfect subtree's hash from the sorted leaves it spans.
 		begin, end := id.Coverage()
-		rng, _, err := AppendLeaves(0, nil, t.leaves[begin:end])
-		if err != nil {
-			return nil, false, err
-		}
-		if hs[j], err = rootFromRange(end-begin, rng); err != nil {
+		var err error
+		if hs[j], err = treeRoot(t.leaves[begin:end]); err != nil {
 			return nil, false, err
 		}
 	}
