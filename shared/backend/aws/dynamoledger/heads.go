@@ -10,6 +10,7 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 )
 
+// Heads uses the same scanner seam as Subjects (ledger.go).
 var _ custody.HeadLister = (*HeadsLedger)(nil)
 
 // HeadsLedger is the ledger with custody.HeadLister, so that the checkpoints signed over it
