@@ -150,18 +150,16 @@ func witnessRound(ctx context.Context, x exchange, wf witnessFlags, logPub crypt
 	offer, err := wx.witnessOffer(ctx, 0)
 	if err == nil {
 		origin, _, _ := strings.Cut(offer.Checkpoint, "\n")
-		var held []byte
-		if held, err = w.Held(origin); err == nil && held != nil {
-			if from, err = heldSize(held, logPub); err == nil && from != 0 && from != offer.Size {
-				offer, err = wx.witnessOffer(ctx, from)
-			}
+		var held bool
+		if from, held, err = w.HeldSize(origin); err == nil && held && from != 0 && from != offer.Size {
+			offer, err = wx.witnessOffer(ctx, from)
 		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
 		return exitInvalid
 	}
-	res, err := w.CosignContext(ctx, witness.Offer{Checkpoint: []byte(offer.Checkpoint), FromSize: offer.FromSize, Proof: offer.Proof})
+	res, err := w.CosignContext(ctx, witness.Offer{Checkpoint: []byte(offer.Checkpoint), FromSize: offer.FromSize, Proof: offer.Proof, Rotations: offer.Rotations})
 	if err != nil {
 		var fe *witness.ForkError
 		var ae *witness.AuditError
@@ -184,6 +182,9 @@ func witnessRound(ctx context.Context, x exchange, wf witnessFlags, logPub crypt
 		fmt.Fprintf(stderr, "%s: checkpoint of size %d cosigned and kept, but evx did not take the cosignature: %v\n", cmd, res.Size, err)
 		return exitInvalid
 	}
+	if res.NewKeys > 0 {
+		fmt.Fprintf(stderr, "%s: note: evx's log key was rotated; this witness now follows the new key, introduced by a statement signed by the key it held\n", cmd)
+	}
 	if asJSON {
 		writeJSON(stdout, map[string]any{"cosigned": true, "witness": w.Name(), "size": res.Size, "held_size": res.HeldSize, "first": res.First})
 		return exitOK
@@ -199,15 +200,6 @@ func witnessRound(ctx context.Context, x exchange, wf witnessFlags, logPub crypt
 		fmt.Fprintf(stdout, "witness %s: cosigned evx's log at size %d: consistent with size %d held before, no history rewritten\n", w.Name(), res.Size, res.HeldSize)
 	}
 	return exitOK
-}
-
-// heldSize reads the size of the checkpoint the witness holds (checked with the log's key).
-func heldSize(held []byte, pub crypto.PublicKey) (uint64, error) {
-	cp, err := custody.OpenCheckpoint(held, pub)
-	if err != nil {
-		return 0, fmt.Errorf("the checkpoint this witness holds: %w", err)
-	}
-	return cp.Size, nil
 }
 
 // readWitnessKey reads a witness signer key file, refusing one others may read.

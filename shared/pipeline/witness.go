@@ -40,6 +40,9 @@ type WitnessOffer struct {
 	Size       uint64   `json:"size"`
 	FromSize   uint64   `json:"from_size"`
 	Proof      [][]byte `json:"proof"`
+	// Rotations are the log's key rotations with their inclusion proofs in the checkpoint's
+	// log, when its key was ever rotated: a witness follows them to the key that signs it.
+	Rotations []custody.TrailEvent `json:"key_rotations,omitempty"`
 }
 
 // WitnessAheadError: the witness holds a checkpoint larger than any evx has: evx lost history,
@@ -87,6 +90,9 @@ func (s *Service) WitnessOffer(ctx context.Context, from uint64) (*WitnessOffer,
 		return nil, &WitnessAheadError{Held: from, Size: size}
 	}
 	o := &WitnessOffer{Checkpoint: string(cp), Size: size, FromSize: from, Proof: [][]byte{}}
+	if o.Rotations, err = custody.RotationsAt(ctx, s.c.Ledger, size); err != nil {
+		return nil, err
+	}
 	if from > 0 && from < size {
 		if o.Proof, err = custody.ConsistencyProof(ctx, s.c.Ledger, from, size); err != nil {
 			return nil, err

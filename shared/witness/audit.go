@@ -3,6 +3,7 @@ package witness
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -79,8 +80,8 @@ func loadAudit(path string) (*auditState, error) {
 
 // audit replays the leaves of cp beyond the state in dir and checks cp's root and heads line.
 // It returns the state to keep once cp is cosigned.
-func (w *Witness) audit(ctx context.Context, dir string, cp []byte) (*auditState, error) {
-	c, ext, err := custody.OpenCheckpointExtensions(cp, w.logKey)
+func (w *Witness) audit(ctx context.Context, dir string, cp []byte, key crypto.PublicKey) (*auditState, error) {
+	c, ext, err := custody.OpenCheckpointExtensions(cp, key)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 	"crypto"
 	"crypto/ed25519"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -33,6 +34,7 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/transparency-dev/formats/log"
 	fnote "github.com/transparency-dev/formats/note"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -113,6 +115,10 @@ type Offer struct {
 	Checkpoint []byte
 	FromSize   uint64
 	Proof      [][]byte
+	// Rotations are the log's key rotations with their inclusion proofs in the checkpoint's
+	// log: a checkpoint signed by a key the witness does not hold yet is accepted if they
+	// lead to it from the key it holds (custody.FollowRotations).
+	Rotations []custody.TrailEvent
 }
 
 // Result is a round's outcome: the checkpoint cosigned, the witness's cosignature line
@@ -123,6 +129,7 @@ type Result struct {
 	Cosigned    []byte // the checkpoint note with the cosignature appended
 	HeldSize    uint64
 	First       bool // no checkpoint was held: the witness trusts this one on first use
+	NewKeys     int  // keys of the log the witness learnt from the offer's rotations
 }
 
 // Errors of Cosign besides a fork.
@@ -169,11 +176,12 @@ func (w *Witness) Cosign(o Offer) (*Result, error) {
 // CosignContext is Cosign with ctx for the feed of an auditing witness (*AuditError when the
 // replay does not hold up).
 func (w *Witness) CosignContext(ctx context.Context, o Offer) (*Result, error) {
-	cp, err := custody.OpenCheckpoint(o.Checkpoint, w.logKey)
-	if err != nil {
-		return nil, err
+	origin, _, _ := strings.Cut(string(o.Checkpoint), "\n")
+	if origin == "" || len(origin) > 256 || strings.ContainsAny(origin, " +\t") {
+		_, err := custody.OpenCheckpoint(o.Checkpoint, w.logKey)
+		return nil, err // a *custody.CheckpointError naming the origin line
 	}
-	dir := filepath.Join(w.state, url.PathEscape(cp.Origin))
+	dir := filepath.Join(w.state, url.PathEscape(origin))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -182,7 +190,24 @@ func (w *Witness) CosignContext(ctx context.Context, o Offer) (*Result, error) {
 		return nil, err
 	}
 	defer unlock()
-	res := &Result{Size: cp.Size}
+	keys, err := loadLogKeys(dir, w.logKey)
+	if err != nil {
+		return nil, err
+	}
+	// The checkpoint is signed by the log's current key, or by a successor that the offered
+	// key rotations introduce (each signed by the key it retires, all in this checkpoint's log).
+	signKey := keys[len(keys)-1]
+	cp, err := custody.OpenCheckpoint(o.Checkpoint, signKey)
+	var successors []crypto.PublicKey
+	if err != nil && len(o.Rotations) > 0 {
+		if c, _, after, ferr := custody.FollowRotations(o.Checkpoint, signKey, o.Rotations); ferr == nil && len(after) > 0 {
+			cp, err, successors, signKey = c, nil, after, after[len(after)-1]
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Size: cp.Size, NewKeys: len(successors)}
 	heldPath := filepath.Join(dir, "latest.checkpoint")
 	held, err := os.ReadFile(heldPath)
 	switch {
@@ -191,7 +216,7 @@ func (w *Witness) CosignContext(ctx context.Context, o Offer) (*Result, error) {
 	case err != nil:
 		return nil, err
 	default:
-		old, err := custody.OpenCheckpoint(held, w.logKey)
+		old, err := openAny(held, keys)
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint held in %s: %w", heldPath, err)
 		}
@@ -220,11 +245,11 @@ func (w *Witness) CosignContext(ctx context.Context, o Offer) (*Result, error) {
 	}
 	var audited *auditState
 	if w.Feed != nil {
-		if audited, err = w.audit(ctx, dir, o.Checkpoint); err != nil {
+		if audited, err = w.audit(ctx, dir, o.Checkpoint, signKey); err != nil {
 			return nil, err
 		}
 	}
-	n, err := note.Open(o.Checkpoint, note.VerifierList(mustVerifier(cp.Origin, w.logKey)))
+	n, err := note.Open(o.Checkpoint, note.VerifierList(mustVerifier(cp.Origin, signKey)))
 	if err != nil {
 		return nil, err
 	}
@@ -239,6 +264,11 @@ func (w *Witness) CosignContext(ctx context.Context, o Offer) (*Result, error) {
 	if res.First || cp.Size > res.HeldSize {
 		if err := writeAtomic(heldPath, o.Checkpoint); err != nil {
 			return nil, fmt.Errorf("keep checkpoint: %w", err)
+		}
+	}
+	if len(successors) > 0 {
+		if err := saveLogKeys(dir, append(keys[1:], successors...)); err != nil {
+			return nil, fmt.Errorf("keep the log's new key: %w", err)
 		}
 	}
 	if audited != nil {
@@ -295,6 +325,77 @@ func (w *Witness) keepEvidence(dir string, held []byte, o Offer, extra map[strin
 		}
 	}
 	return ev, nil
+}
+
+// The log's keys the witness follows, per origin: the one it was given, then the successors
+// rotations introduced, kept in log-keys.pem (PEM public keys, oldest first).
+func loadLogKeys(dir string, given crypto.PublicKey) ([]crypto.PublicKey, error) {
+	keys := []crypto.PublicKey{given}
+	b, err := os.ReadFile(filepath.Join(dir, "log-keys.pem"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return keys, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for len(bytes.TrimSpace(b)) > 0 {
+		var blk *pem.Block
+		if blk, b = pem.Decode(b); blk == nil {
+			return nil, fmt.Errorf("%s: not PEM public keys", filepath.Join(dir, "log-keys.pem"))
+		}
+		pub, err := custody.ParsePublicKeyPEM(pem.EncodeToMemory(blk))
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, pub)
+	}
+	return keys, nil
+}
+
+func saveLogKeys(dir string, successors []crypto.PublicKey) error {
+	var b []byte
+	for _, k := range successors {
+		pk, err := custody.PublicKeyOf(k)
+		if err != nil {
+			return err
+		}
+		b = append(b, pk.PEM...)
+	}
+	return writeAtomic(filepath.Join(dir, "log-keys.pem"), b)
+}
+
+// openAny opens a checkpoint signed by any of keys, newest first.
+func openAny(text []byte, keys []crypto.PublicKey) (*log.Checkpoint, error) {
+	var first error
+	for i := len(keys) - 1; i >= 0; i-- {
+		cp, err := custody.OpenCheckpoint(text, keys[i])
+		if err == nil {
+			return cp, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return nil, first
+}
+
+// HeldSize returns the size of the checkpoint the witness holds for origin (0, false when it
+// holds none), checked with the log's keys it follows.
+func (w *Witness) HeldSize(origin string) (uint64, bool, error) {
+	dir := filepath.Join(w.state, url.PathEscape(origin))
+	held, err := w.Held(origin)
+	if err != nil || held == nil {
+		return 0, false, err
+	}
+	keys, err := loadLogKeys(dir, w.logKey)
+	if err != nil {
+		return 0, false, err
+	}
+	cp, err := openAny(held, keys)
+	if err != nil {
+		return 0, false, fmt.Errorf("the checkpoint this witness holds: %w", err)
+	}
+	return cp.Size, true, nil
 }
 
 // Held returns the checkpoint the witness holds for origin, nil when none.
