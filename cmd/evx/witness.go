@@ -23,7 +23,7 @@ from the checkpoint this witness holds, checks the proof, cosigns the checkpoint
 tlog-cosignature) and gives the cosignature back to evx, which serves it with the checkpoint
 and puts it in the trails it exports. The checkpoint cosigned is kept in the state folder.
 
-With --audit the witness also replays every leaf of the log (each one's bundle, seq and
+With --audit the witness also replays every leaf of the log (each one's bundle key, seq and
 event hash, GET /v1/log/leaves), checks they make the checkpoint's root, and cosigns only if
 the checkpoint's heads line commits to the last event of every bundle as the leaves show.
 
@@ -49,7 +49,7 @@ type witnessFlags struct {
 
 func (f *witnessFlags) register(fs *flag.FlagSet, prefix string) {
 	fs.StringVar(&f.key, prefix+"key", "", "the witness's signer key file (C2SP note signer key, Ed25519)")
-	fs.BoolVar(&f.audit, prefix+"audit", false, "also replay every leaf of the log (its bundle and seq) and cosign only if the checkpoint's heads line is true (docs/witnesses.md)")
+	fs.BoolVar(&f.audit, prefix+"audit", false, "also replay every leaf of the log (its bundle key and seq) and cosign only if the checkpoint's heads line is true (docs/witnesses.md)")
 	fs.StringVar(&f.state, prefix+"state", "", "folder keeping the checkpoint last cosigned and any fork evidence (default: the user's configuration folder, evx/witness)")
 	if prefix == "" {
 		fs.StringVar(&f.newKey, "new-key", "", "create --key FILE (and FILE.vkey) under this witness name if it does not exist, e.g. nl-om.example/witness")

@@ -26,7 +26,7 @@
 //	GET  /v1/log/witness?from=N              every role    checkpoint to cosign, with the consistency proof from N (witness.go)
 //	POST /v1/log/cosignatures                every role    a witness's cosignature of a checkpoint it was shown; 201
 //	GET  /v1/log/checkpoints/{size}          every role    that checkpoint with every cosignature kept ("latest")
-//	GET  /v1/log/leaves?from=A&to=B          every role    each leaf's bundle, seq and hash: the feed witnesses replay
+//	GET  /v1/log/leaves?from=A&to=B          every role    each leaf's bundle key, seq and hash: the feed witnesses replay
 //	GET  /v1/checkpoint                      anyone        latest signed checkpoint (text)
 //	GET  /v1/public-key                      anyone        evx's public key (PEM)
 package api

@@ -17,7 +17,7 @@ import (
 //	GET  /v1/log/witness?from=N           every role  pipeline.WitnessOffer (JSON)
 //	POST /v1/log/cosignatures             every role  {"size": N, "vkey": "...", "cosignature": "— name base64"}; 201
 //	GET  /v1/log/checkpoints/{size}       every role  the checkpoint note with its cosignatures ("latest" for the newest)
-//	GET  /v1/log/leaves?from=A&to=B       every role  {"leaves": [{"bundle","seq","hash","leaf_index"}]}, at most 1000: the replay feed
+//	GET  /v1/log/leaves?from=A&to=B       every role  {"leaves": [{"key","seq","hash","leaf_index"}]}, at most 1000: the replay feed
 
 // maxCosignatureBody bounds a posted cosignature.
 const maxCosignatureBody = 8 << 10
@@ -86,7 +86,7 @@ func (h *Handler) getCosignedCheckpoint(w http.ResponseWriter, r *http.Request) 
 
 // LeafEntry is one leaf of GET /v1/log/leaves.
 type LeafEntry struct {
-	Bundle string `json:"bundle"`
+	Key    string `json:"key"` // custody.BundleKey of the event's bundle
 	Seq    uint64 `json:"seq"`
 	Hash   string `json:"hash"`
 	Leaf   uint64 `json:"leaf_index"`
@@ -107,7 +107,7 @@ func (h *Handler) getLeaves(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]LeafEntry, len(ls))
 	for i, l := range ls {
-		out[i] = LeafEntry{Bundle: l.BundleID, Seq: l.Seq, Hash: l.Hash, Leaf: l.Leaf}
+		out[i] = LeafEntry{Key: l.Key, Seq: l.Seq, Hash: l.Hash, Leaf: l.Leaf}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"leaves": out})
 }

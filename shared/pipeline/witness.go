@@ -205,9 +205,10 @@ const MaxLeavesPage = 1000
 var ErrNoLeafFeed = errors.New("this evx's ledger lists no leaves: witnesses cannot replay the log")
 
 // Leaves returns the log's leaves from (inclusive) to to (exclusive, at most MaxLeavesPage
-// after from and at most the log's size), each with the bundle and seq of its event: the feed
-// a witness replays to check a checkpoint's heads line (witness.Witness.Audit). It reveals
-// every bundle's id and how many events it has, not their content.
+// after from and at most the log's size), each with the bundle key (custody.BundleKey, a
+// SHA-256 of the id: never the id itself) and seq of its event: the feed a witness replays to
+// check a checkpoint's heads line (package witness). It reveals how many bundles there are
+// and how many events each has, not which bundles nor their content.
 func (s *Service) Leaves(ctx context.Context, from, to uint64) ([]custody.Head, error) {
 	ll, ok := s.c.Ledger.(custody.LeafLister)
 	if !ok {
@@ -221,5 +222,12 @@ func (s *Service) Leaves(ctx context.Context, from, to uint64) ([]custody.Head, 
 	if from > to {
 		return nil, fmt.Errorf("leaves from %d: the log has %d: %w", from, size, ErrNotFound)
 	}
-	return ll.Leaves(ctx, from, to)
+	ls, err := ll.Leaves(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ls {
+		ls[i].Key, ls[i].BundleID = custody.BundleKey(ls[i].BundleID), ""
+	}
+	return ls, nil
 }

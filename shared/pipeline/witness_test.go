@@ -110,7 +110,7 @@ func TestWitnessOffersAndExports(t *testing.T) {
 	}
 	// Leaves: paged, and refused beyond the log.
 	ls, err := svc.Leaves(ctx, 1, 100)
-	if err != nil || len(ls) != 2 || ls[0].Leaf != 1 || ls[1].BundleID != "W-1" || ls[1].Seq != 2 {
+	if err != nil || len(ls) != 2 || ls[0].Leaf != 1 || ls[1].Key != custody.BundleKey("W-1") || ls[1].BundleID != "" || ls[1].Seq != 2 {
 		t.Fatalf("Leaves(1, 100) = %+v, %v", ls, err)
 	}
 	if _, err := svc.Leaves(ctx, 5, 6); !errors.Is(err, pipeline.ErrNotFound) {

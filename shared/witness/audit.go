@@ -17,7 +17,7 @@ import (
 )
 
 // Auditing. A witness with a Feed does more than check consistency: it replays every leaf of
-// the log (each leaf's bundle, seq and event hash, as the feed lists them), checks that the
+// the log (each leaf's bundle key, seq and event hash, as the feed lists them), checks that the
 // leaves make the root the checkpoint signs and that each bundle's seqs follow one another,
 // rebuilds the heads tree and cosigns only if the checkpoint's heads line commits to that
 // tree. The replay state (the log's compact range and every bundle's head) is kept in
@@ -54,7 +54,7 @@ type auditState struct {
 }
 
 type auditHead struct {
-	Bundle string `json:"bundle"`
+	Key    string `json:"key"`
 	Seq    uint64 `json:"seq"`
 	Hash   string `json:"hash"`
 	Leaf   uint64 `json:"leaf_index"`
@@ -73,7 +73,7 @@ func loadAudit(path string) (*auditState, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	for _, h := range st.Heads {
-		st.index[h.Bundle] = custody.Head{BundleID: h.Bundle, Seq: h.Seq, Hash: h.Hash, Leaf: h.Leaf}
+		st.index[h.Key] = custody.Head{Key: h.Key, Seq: h.Seq, Hash: h.Hash, Leaf: h.Leaf}
 	}
 	return st, nil
 }
@@ -133,15 +133,15 @@ func (w *Witness) audit(ctx context.Context, dir string, cp []byte, key crypto.P
 	}
 	st.Heads = st.Heads[:0]
 	heads := make([]custody.Head, 0, len(st.index))
-	for _, h := range st.index {
-		heads = append(heads, h)
+	for k, h := range st.index {
+		heads = append(heads, custody.Head{Key: k, Seq: h.Seq, Hash: h.Hash, Leaf: h.Leaf})
 	}
 	tree, err := custody.NewHeadsTree(heads)
 	if err != nil {
 		return nil, fail(err.Error())
 	}
 	for _, h := range heads {
-		st.Heads = append(st.Heads, auditHead{Bundle: h.BundleID, Seq: h.Seq, Hash: h.Hash, Leaf: h.Leaf})
+		st.Heads = append(st.Heads, auditHead{Key: h.Key, Seq: h.Seq, Hash: h.Hash, Leaf: h.Leaf})
 	}
 	hc, has, err := custody.CheckpointHeads(ext)
 	if err != nil {
@@ -151,7 +151,7 @@ func (w *Witness) audit(ctx context.Context, dir string, cp []byte, key crypto.P
 		e := &AuditError{Origin: c.Origin, Size: c.Size, Reason: fmt.Sprintf("its checkpoint commits to %d bundle heads (root %x), the log's own leaves make %d (root %x): the heads line is false", hc.Size, hc.Root, tree.Size(), tree.Root())}
 		var b strings.Builder
 		for _, h := range st.Heads {
-			fmt.Fprintf(&b, "%s %d %s %d\n", h.Bundle, h.Seq, h.Hash, h.Leaf)
+			fmt.Fprintf(&b, "%s %d %s %d\n", h.Key, h.Seq, h.Hash, h.Leaf)
 		}
 		if ev, err := w.keepEvidence(dir, nil, Offer{Checkpoint: cp}, map[string][]byte{"heads-computed.txt": []byte(b.String())}); err == nil {
 			e.Evidence = ev

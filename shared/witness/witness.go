@@ -313,7 +313,7 @@ func (w *Witness) keepEvidence(dir string, held []byte, o Offer, extra map[strin
 	} else {
 		readme = "shown.checkpoint, signed by the log's key, commits to bundle heads (its \"heads\" line) that the\n" +
 			"log's own leaves, replayed by this witness, do not make: heads-computed.txt lists the heads the\n" +
-			"replay found (bundle, seq, event hash, leaf index). The leaves came from the log's feed.\n"
+			"replay found (bundle key, seq, event hash, leaf index). The leaves came from the log's feed.\n"
 	}
 	files["README.txt"] = []byte(readme)
 	for name, data := range extra {

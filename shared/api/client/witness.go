@@ -56,11 +56,11 @@ func (c *Client) CosignedCheckpoint(ctx context.Context, size uint64) ([]byte, e
 }
 
 // Leaves returns the log's leaves from (inclusive) to to (exclusive), as many as the server
-// gives in one page (GET /v1/log/leaves): each leaf's bundle, seq and event hash.
+// gives in one page (GET /v1/log/leaves): each leaf's bundle key, seq and event hash.
 func (c *Client) Leaves(ctx context.Context, from, to uint64) ([]custody.Head, error) {
 	var out struct {
 		Leaves []struct {
-			Bundle string `json:"bundle"`
+			Key    string `json:"key"`
 			Seq    uint64 `json:"seq"`
 			Hash   string `json:"hash"`
 			Leaf   uint64 `json:"leaf_index"`
@@ -71,7 +71,7 @@ func (c *Client) Leaves(ctx context.Context, from, to uint64) ([]custody.Head, e
 	}
 	hs := make([]custody.Head, len(out.Leaves))
 	for i, l := range out.Leaves {
-		hs[i] = custody.Head{BundleID: l.Bundle, Seq: l.Seq, Hash: l.Hash, Leaf: l.Leaf}
+		hs[i] = custody.Head{Key: l.Key, Seq: l.Seq, Hash: l.Hash, Leaf: l.Leaf}
 	}
 	return hs, nil
 }
