@@ -86,10 +86,10 @@ func (h *Handler) getCosignedCheckpoint(w http.ResponseWriter, r *http.Request) 
 
 // LeafEntry is one leaf of GET /v1/log/leaves.
 type LeafEntry struct {
-	Key    string `json:"key"` // custody.BundleKey of the event's bundle
-	Seq    uint64 `json:"seq"`
-	Hash   string `json:"hash"`
-	Leaf   uint64 `json:"leaf_index"`
+	Key  string `json:"key"` // custody.BundleKey of the event's bundle
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+	Leaf uint64 `json:"leaf_index"`
 }
 
 func (h *Handler) getLeaves(w http.ResponseWriter, r *http.Request) {

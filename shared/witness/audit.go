@@ -54,10 +54,10 @@ type auditState struct {
 }
 
 type auditHead struct {
-	Key    string `json:"key"`
-	Seq    uint64 `json:"seq"`
-	Hash   string `json:"hash"`
-	Leaf   uint64 `json:"leaf_index"`
+	Key  string `json:"key"`
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+	Leaf uint64 `json:"leaf_index"`
 }
 
 func loadAudit(path string) (*auditState, error) {

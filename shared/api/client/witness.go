@@ -60,10 +60,10 @@ func (c *Client) CosignedCheckpoint(ctx context.Context, size uint64) ([]byte, e
 func (c *Client) Leaves(ctx context.Context, from, to uint64) ([]custody.Head, error) {
 	var out struct {
 		Leaves []struct {
-			Key    string `json:"key"`
-			Seq    uint64 `json:"seq"`
-			Hash   string `json:"hash"`
-			Leaf   uint64 `json:"leaf_index"`
+			Key  string `json:"key"`
+			Seq  uint64 `json:"seq"`
+			Hash string `json:"hash"`
+			Leaf uint64 `json:"leaf_index"`
 		} `json:"leaves"`
 	}
 	if err := c.getJSON(ctx, fmt.Sprintf("/v1/log/leaves?from=%d&to=%d", from, to), &out); err != nil {
