@@ -29,6 +29,9 @@ func Explain(t custody.EventType) string {
 	if s, ok := explanations[t]; ok {
 		return s
 	}
+	if s, ok := requestExplanations[t]; ok {
+		return s
+	}
 	return "An event type this version of evx does not know; it is shown as recorded."
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/request"
 )
 
 // Limits on what the PDF renders; the JSON trail beside it always holds everything.
@@ -40,6 +41,9 @@ type Options struct {
 	TrailSHA256 string
 	// Fonts the PDF is set in (LoadFonts); required by PDF and Write, unused by JSONLD.
 	Fonts *Fonts
+	// Request, when set, is the state of the request the bundle answers, folded from the
+	// request's own verified trail; the PDF shows it with each deadline and whether it was met.
+	Request *request.State
 }
 
 func (o Options) generated() time.Time {
@@ -151,6 +155,7 @@ func (d *doc) render() {
 	d.title()
 	d.verdict()
 	d.caseBlock()
+	d.requestBlock()
 	d.documents()
 	d.events()
 	d.checkpoint()
