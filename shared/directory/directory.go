@@ -106,6 +106,10 @@ type counterpartEntry struct {
 	WitnessKey    string     `yaml:"witness_key"`
 	RequireSeal   bool       `yaml:"require_seal"`
 	RequireSigned bool       `yaml:"require_signed_receipts"`
+	// ServiceProvider and Representation: the agency is a service provider's designated
+	// establishment or legal representative (pipeline.Counterpart).
+	ServiceProvider string `yaml:"service_provider"`
+	Representation  string `yaml:"representation"`
 }
 
 // Load reads the counterpart directory at path.
@@ -163,7 +167,8 @@ func Parse(r io.Reader) (*Directory, error) {
 	for i, e := range file.Counterparts {
 		cp := pipeline.Counterpart{LegalBases: e.LegalBases, HandlingCodes: e.HandlingCodes, PublicKey: e.PublicKey, Matching: e.Matching,
 			Issuer: e.Issuer, ClientID: e.ClientID, AWSAccount: e.AWSAccount, Role: e.Role, WitnessKey: e.WitnessKey,
-			RequireSeal: e.RequireSeal, RequireSignedReceipts: e.RequireSigned}
+			RequireSeal: e.RequireSeal, RequireSignedReceipts: e.RequireSigned,
+			ServiceProvider: e.ServiceProvider, Representation: e.Representation}
 		for _, k := range e.SealKeys {
 			cp.SealKeys = append(cp.SealKeys, custody.AgencyKey{PEM: k.PEM, NotBefore: k.NotBefore, NotAfter: k.NotAfter, Revoked: k.Revoked, X509Chain: k.X509Chain,
 				RotatedFrom: k.RotatedFrom, RotationSignature: k.RotationSignature})
@@ -326,6 +331,14 @@ func newDirectory(cps []pipeline.Counterpart) (*Directory, []error) {
 		}
 		if cp.AWSAccount != "" && !validAccount(cp.AWSAccount) {
 			bad(i, cp, "aws_account", "%q: want 12 digits", cp.AWSAccount)
+		}
+		switch {
+		case cp.ServiceProvider == "" && cp.Representation != "":
+			bad(i, cp, "representation", "only with service_provider")
+		case cp.ServiceProvider != "" && !slices.Contains(pipeline.Representations, cp.Representation):
+			bad(i, cp, "representation", "%q: want one of %v (Directive (EU) 2023/1544 arts. 3 and 4)", cp.Representation, pipeline.Representations)
+		case len(cp.ServiceProvider) > 200 || strings.ContainsFunc(cp.ServiceProvider, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+			bad(i, cp, "service_provider", "want at most 200 printable characters")
 		}
 		if _, dup := d.byID[cp.ID]; !dup {
 			cp.LegalBases = slices.Clone(cp.LegalBases)

@@ -176,6 +176,12 @@ type Counterpart struct {
 	// receipts must be signed statements.
 	RequireSeal           bool `json:"require_seal,omitempty" yaml:"require_seal,omitempty"`
 	RequireSignedReceipts bool `json:"require_signed_receipts,omitempty" yaml:"require_signed_receipts,omitempty"`
+	// ServiceProvider, when set, names the service provider (a telecom operator, a platform)
+	// whose designated establishment or legal representative (Representation) the agency is:
+	// it receives European Production and Preservation Orders (Regulation (EU) 2023/1543) and
+	// answers them with bundles.
+	ServiceProvider string `json:"service_provider,omitempty" yaml:"service_provider,omitempty"`
+	Representation  string `json:"representation,omitempty" yaml:"representation,omitempty"`
 }
 
 // Receives reports whether the agency may receive deliveries.
@@ -211,6 +217,10 @@ func (c Counterpart) SealKey(keyID string) (custody.AgencyKey, bool) {
 	return custody.AgencyKey{}, false
 }
 
+// Representations are how an agency of the directory stands for a service provider
+// (Directive (EU) 2023/1544: designated establishment art. 3, legal representative art. 3).
+var Representations = []string{"designated-establishment", "legal-representative"}
+
 // Directory looks up counterparts by id; an unknown id is an error wrapping ErrNotFound.
 // An inactive counterpart is returned with Active false, so the caller can say why it
 // refuses to deliver.
@@ -230,4 +240,8 @@ type Requests interface {
 	// Answered records that bundle, uploaded by uploader, answers request id; once however
 	// often it is called. An unknown id records nothing.
 	Answered(ctx context.Context, id, bundle, uploader string) error
+	// Restricted says whether the data answering request id may no longer be accessed (an
+	// enforcing authority refused the order, Regulation (EU) 2023/1543 art. 12), and why;
+	// false for an unknown id.
+	Restricted(ctx context.Context, id string) (restricted bool, why string, err error)
 }
