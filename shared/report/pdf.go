@@ -44,6 +44,19 @@ type Options struct {
 	// Request, when set, is the state of the request the bundle answers, folded from the
 	// request's own verified trail; the PDF shows it with each deadline and whether it was met.
 	Request *request.State
+	// AgencyName, when set, gives an agency's name in full from its directory id ("" when
+	// unknown), for the parties the report names; without it the report gives ids alone.
+	AgencyName func(id string) string
+}
+
+// agency is an agency as the report names it: its full name and id, or its id alone.
+func (o Options) agency(id string) string {
+	if o.AgencyName != nil {
+		if n := o.AgencyName(id); n != "" {
+			return n + " (" + id + ")"
+		}
+	}
+	return id
 }
 
 func (o Options) generated() time.Time {
@@ -499,7 +512,7 @@ func (d *doc) parties() {
 	d.heading("The parties", 40)
 	sender := acc.Actor.Person
 	if acc.Actor.Agency != "" {
-		sender += " of " + acc.Actor.Agency
+		sender += " of " + d.opt.agency(acc.Actor.Agency)
 	}
 	if sender == "" {
 		sender = actorText(acc.Actor)
@@ -524,7 +537,7 @@ func (d *doc) parties() {
 	for _, c := range order {
 		e := outcome[c]
 		if e == nil {
-			d.kv(clean(c), "pending: no answer recorded yet", false)
+			d.kv(clean(d.opt.agency(c)), "pending: no answer recorded yet", false)
 			continue
 		}
 		text := map[custody.EventType]string{custody.ConsignmentAcceptance: "accepted", custody.ConsignmentRejection: "refused",
@@ -536,7 +549,7 @@ func (d *doc) parties() {
 		if len(e.Details.Reasons) > 0 {
 			text += "; reasons: " + strings.Join(e.Details.Reasons, "; ")
 		}
-		d.kv(clean(c), clean(text), false)
+		d.kv(clean(d.opt.agency(c)), clean(text), false)
 		if e.Type != custody.AcceptanceRejectionExpiry {
 			d.kv("", clean(sealNote(e, e.Details.Receipt != nil)), false)
 		}

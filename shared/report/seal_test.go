@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"bytes"
 	"crypto"
 	"os"
 	"path/filepath"
@@ -78,11 +79,16 @@ func TestReportNamesTheParties(t *testing.T) {
 	if err != nil || !v.Verified {
 		t.Fatalf("CheckFile = %+v, %v", v.Failure, err)
 	}
-	text := strings.Join(strings.Fields(pdfText(t, render(t, tr, v)).Text), " ")
+	var b bytes.Buffer
+	names := map[string]string{"nl-pol": "Politie, Landelijke Eenheid", "es-fge": "Fiscalía Especial Antidroga"}
+	if err := report.PDF(&b, tr, v, report.Options{Fonts: testFonts, Generated: genTime, AgencyName: func(id string) string { return names[id] }}); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(pdfText(t, b.Bytes()).Text), " ")
 	for _, want := range []string{
-		"The parties", "Sent by j.devries of nl-pol",
+		"The parties", "Sent by j.devries of Politie, Landelijke Eenheid (nl-pol)",
 		"sealed by the agency; seal verified with the agency's key given to the verifier",
-		"es-fge refused by m.garcia", "reasons: not-competent; corresponde a otra fiscalía",
+		"Fiscalía Especial Antidroga (es-fge) refused by m.garcia", "reasons: not-competent; corresponde a otra fiscalía",
 		"sealed by the agency; seal verified with the key record the trail carries",
 		"Bundle B-1 · VERIFIED",
 	} {
