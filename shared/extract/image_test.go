@@ -102,7 +102,7 @@ func TestEXIFDamaged(t *testing.T) {
 }
 
 // TestEXIFBounds: counts, offsets and IFD links that point past the block or loop are
-// refused before go-exif sees them (it would allocate what a count claims: 2 GiB here).
+// refused before anything is read (a reader trusting a count would allocate 2 GiB here).
 func TestEXIFBounds(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("testdata", "images", "photo.jpg"))
 	if err != nil {
