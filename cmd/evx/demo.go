@@ -22,6 +22,7 @@ import (
 	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/request"
 )
 
 // The demo carries its own counterpart directory and sample evidence, so that an evx built
@@ -147,6 +148,8 @@ type demoResult struct {
 	Events    int       `json:"events"`
 	Verified  bool      `json:"verified"`
 	Report    string    `json:"report,omitempty"` // the report folder
+	// Requests are the requests scene's two requests (demo_requests.go).
+	Requests []*request.State `json:"requests,omitempty"`
 	// With --serve: the demo's identities and the bundle left waiting for answers.
 	Identities []demoIdentity `json:"identities,omitempty"`
 	Waiting    string         `json:"waiting,omitempty"`
@@ -356,6 +359,9 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 	}
 	res.Report = reportDir
 	say("7. report for legal staff written to %s", reportDir)
+	if res.Requests, err = demoRequests(ctx, out, srcs, say); err != nil {
+		return nil, fmt.Errorf("requests scene: %w", err)
+	}
 	say("\nEverything is in %s. Verify again by hand:\n  %s verify --key %s --witness %s --witness %s --quorum 2 %s", out, selfName(), keyPath,
 		filepath.Join(out, "witness", "nl-om.key.vkey"), filepath.Join(out, "witness", "es-fge.key.vkey"), trailPath)
 	if opt.hold == nil {
@@ -369,7 +375,7 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 		return nil, err
 	}
 	res.Waiting = waiting
-	say("8. uploaded bundle %s for nl-om and es-fge, left waiting for their answers", waiting)
+	say("9. uploaded bundle %s for nl-om and es-fge, left waiting for their answers", waiting)
 	cancel() // the demo's time limit ends here; serving lasts until parent ends
 	opt.hold(res)
 	return res, nil

@@ -15,6 +15,7 @@
 //	GET  /v1/bundles/{id}                    uploader, legal   status: upload state, ingest outcome, deliveries
 //	GET  /v1/bundles/{id}/trail              legal         the custody trail (evx-custody-trail/1)
 //	GET  /v1/bundles/{id}/verification       legal         custody.Verify's report with evx's key
+//	POST /v1/bundles/{id}/verification       legal         body: a kept checkpoint; the same, and the log's consistency with it (consistency.go)
 //	GET  /v1/bundles/{id}/report             legal         the report PDF of the trail exported now (header X-Evx-Trail-Sha256)
 //	GET  /v1/deliveries                      counterpart   its deliveries
 //	GET  /v1/deliveries/{id}                 counterpart   manifest: documents with their hashes, consignment event
@@ -128,6 +129,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/bundles/{id}/trail", h.as(h.getTrail, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/verification", h.as(h.getVerification, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/report", h.as(h.getReport, RoleLegal))
+	h.mux.HandleFunc("POST /v1/bundles/{id}/verification", h.as(h.postVerification, RoleLegal))
 	h.mux.HandleFunc("GET /v1/deliveries", h.as(h.listDeliveries, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}", h.as(h.getDelivery, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/documents/{name...}", h.as(h.getDocument, RoleCounterpart))
@@ -240,6 +242,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error()+"; post the receipt with \"accepted\": false to reject the delivery")
 	case errors.As(err, &invalid):
 		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.As(err, new(*pipeline.RestrictedError)):
+		writeError(w, http.StatusForbidden, err.Error())
 	case errors.As(err, &tooBig):
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", tooBig.Limit))
 	case errors.Is(err, pipeline.ErrNotFound):
@@ -409,6 +413,7 @@ func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	opt.Request = h.answeredRequest(r, tr)
 	var pdf bytes.Buffer
 	if err := report.PDF(&pdf, tr, v, opt); err != nil {
 		h.fail(w, r, err)

@@ -82,6 +82,10 @@ type counterpartEntry struct {
 	Issuer        string   `yaml:"issuer"`
 	ClientID      string   `yaml:"client_id"`
 	AWSAccount    string   `yaml:"aws_account"`
+	// ServiceProvider and Representation: the agency is a service provider's designated
+	// establishment or legal representative (pipeline.Counterpart).
+	ServiceProvider string `yaml:"service_provider"`
+	Representation  string `yaml:"representation"`
 }
 
 // Load reads the counterpart directory at path.
@@ -132,7 +136,8 @@ func Parse(r io.Reader) (*Directory, error) {
 	cps := make([]pipeline.Counterpart, 0, len(file.Counterparts))
 	for i, e := range file.Counterparts {
 		cp := pipeline.Counterpart{LegalBases: e.LegalBases, HandlingCodes: e.HandlingCodes, PublicKey: e.PublicKey, Matching: e.Matching,
-			Issuer: e.Issuer, ClientID: e.ClientID, AWSAccount: e.AWSAccount}
+			Issuer: e.Issuer, ClientID: e.ClientID, AWSAccount: e.AWSAccount,
+			ServiceProvider: e.ServiceProvider, Representation: e.Representation}
 		missing := func(field string) {
 			reported[key{i, field}] = true
 			problems = append(problems, &InvalidCounterpartError{Index: i, ID: deref(e.ID), Field: field, Reason: "missing"})
@@ -261,6 +266,14 @@ func newDirectory(cps []pipeline.Counterpart) (*Directory, []error) {
 		}
 		if cp.AWSAccount != "" && !validAccount(cp.AWSAccount) {
 			bad(i, cp, "aws_account", "%q: want 12 digits", cp.AWSAccount)
+		}
+		switch {
+		case cp.ServiceProvider == "" && cp.Representation != "":
+			bad(i, cp, "representation", "only with service_provider")
+		case cp.ServiceProvider != "" && !slices.Contains(pipeline.Representations, cp.Representation):
+			bad(i, cp, "representation", "%q: want one of %v (Directive (EU) 2023/1544 arts. 3 and 4)", cp.Representation, pipeline.Representations)
+		case len(cp.ServiceProvider) > 200 || strings.ContainsFunc(cp.ServiceProvider, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+			bad(i, cp, "service_provider", "want at most 200 printable characters")
 		}
 		if _, dup := d.byID[cp.ID]; !dup {
 			cp.LegalBases = slices.Clone(cp.LegalBases)

@@ -151,7 +151,17 @@ type Counterpart struct {
 	// AWSAccount is the counterpart's own AWS account (12 digits), which may read its queue
 	// directly; empty for a counterpart that pulls through the API only.
 	AWSAccount string `json:"aws_account,omitempty" yaml:"aws_account,omitempty"`
+	// ServiceProvider, when set, names the service provider (a telecom operator, a platform)
+	// whose designated establishment or legal representative (Representation) the agency is:
+	// it receives European Production and Preservation Orders (Regulation (EU) 2023/1543) and
+	// answers them with bundles.
+	ServiceProvider string `json:"service_provider,omitempty" yaml:"service_provider,omitempty"`
+	Representation  string `json:"representation,omitempty" yaml:"representation,omitempty"`
 }
+
+// Representations are how an agency of the directory stands for a service provider
+// (Directive (EU) 2023/1544: designated establishment art. 3, legal representative art. 3).
+var Representations = []string{"designated-establishment", "legal-representative"}
 
 // Directory looks up counterparts by id; an unknown id is an error wrapping ErrNotFound.
 // An inactive counterpart is returned with Active false, so the caller can say why it
@@ -172,4 +182,8 @@ type Requests interface {
 	// Answered records that bundle, uploaded by uploader, answers request id; once however
 	// often it is called. An unknown id records nothing.
 	Answered(ctx context.Context, id, bundle, uploader string) error
+	// Restricted says whether the data answering request id may no longer be accessed (an
+	// enforcing authority refused the order, Regulation (EU) 2023/1543 art. 12), and why;
+	// false for an unknown id.
+	Restricted(ctx context.Context, id string) (restricted bool, why string, err error)
 }

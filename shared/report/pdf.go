@@ -16,6 +16,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/request"
 )
 
 // Limits on what the PDF renders; the JSON trail beside it always holds everything.
@@ -40,6 +41,9 @@ type Options struct {
 	TrailSHA256 string
 	// Fonts the PDF is set in (LoadFonts); required by PDF and Write, unused by JSONLD.
 	Fonts *Fonts
+	// Request, when set, is the state of the request the bundle answers, folded from the
+	// request's own verified trail; the PDF shows it with each deadline and whether it was met.
+	Request *request.State
 }
 
 func (o Options) generated() time.Time {
@@ -151,6 +155,7 @@ func (d *doc) render() {
 	d.title()
 	d.verdict()
 	d.caseBlock()
+	d.requestBlock()
 	d.documents()
 	d.events()
 	d.checkpoint()
@@ -659,6 +664,12 @@ func (d *doc) checkpoint() {
 	if len(d.t.Keys) == 0 {
 		d.kv("Keys listed", "none", false)
 	}
+	uses := map[string]custody.KeyUse{}
+	if d.v.Summary != nil && d.v.Summary.Rotation != nil {
+		for _, u := range d.v.Summary.Rotation.Keys {
+			uses[u.KeyID] = u
+		}
+	}
 	for i, k := range d.t.Keys {
 		label := "Key listed in the trail"
 		if len(d.t.Keys) > 1 {
@@ -667,10 +678,17 @@ func (d *doc) checkpoint() {
 		v := k.KeyID
 		d.kv(label, v, true)
 		note := clean(k.Algorithm)
-		if k.KeyID == d.v.TrustedKeyID && d.v.TrustedKeyID != "" {
+		u, inChain := uses[k.KeyID]
+		switch {
+		case k.KeyID == d.v.TrustedKeyID && d.v.TrustedKeyID != "":
 			note += "; this is the trusted key the trail was checked with"
-		} else {
+		case inChain:
+			note += "; a key of the rotation chain that starts or ends at the trusted key"
+		default:
 			note += "; not the key the trail was checked with"
+		}
+		if inChain {
+			note += keyUseNote(u)
 		}
 		d.kv("", note, false)
 	}
@@ -767,4 +785,20 @@ func thousands(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// keyUseNote says, for a key of a trail spanning key rotations, which events it signed and
+// when it was introduced and retired.
+func keyUseNote(u custody.KeyUse) string {
+	note := "; signed no event of this trail"
+	if u.Events > 0 {
+		note = fmt.Sprintf("; signed events %d to %d", u.FirstSeq, u.LastSeq)
+	}
+	if u.Introduced != "" {
+		note += "; introduced by a key rotation on " + u.Introduced
+	}
+	if u.Retired != "" {
+		note += "; retired by a key rotation on " + u.Retired
+	}
+	return note
 }

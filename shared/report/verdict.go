@@ -91,6 +91,9 @@ func Describe(err error) *Failure {
 	case "CheckpointError":
 		f.Summary = "The log checkpoint is not signed by the trusted key (or is malformed), so the log state the trail claims cannot be trusted."
 		f.Expected, f.Computed = "a checkpoint signed by the trusted key", text(cf.Fact("reason"))
+	case "KeyRotationError":
+		f.Summary = "The trail's key rotations do not form an unbroken chain of statements, each signed by the key before it, from the trusted key to the key that signs the log: " + text(cf.Fact("reason")) + "."
+		f.Expected, f.Computed = "", ""
 	case "InclusionError":
 		f.Summary = fmt.Sprintf("Event %d cannot be proven to be in the signed log: its inclusion proof leads to another root hash.", cf.Seq)
 	case "DocumentHashError":

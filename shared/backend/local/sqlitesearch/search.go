@@ -37,6 +37,20 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_text USING fts5(
 );
 `
 
+// docsSchema maps each row of search_text (by its rowid) to its bundle, so that a search
+// learns the bundles of the rows its words match from the full-text index and this table
+// alone, and a bundle's rows are found without reading search_text's content: FTS5 reads a
+// row's columns from its stored content, and cannot look a column up by value. An index
+// made before the table existed gets it filled from search_text once.
+const docsSchema = `
+CREATE TABLE search_docs (
+	docid  INTEGER PRIMARY KEY,
+	bundle TEXT NOT NULL
+);
+CREATE INDEX search_docs_bundle ON search_docs (bundle);
+INSERT INTO search_docs (docid, bundle) SELECT rowid, bundle FROM search_text;
+`
+
 // Index is the FTS5 index. Safe for concurrent use.
 type Index struct{ db *sql.DB }
 
@@ -46,6 +60,23 @@ var _ pipeline.SearchIndex = (*Index)(nil)
 func New(ctx context.Context, db *sql.DB) (*Index, error) {
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		return nil, fmt.Errorf("search index schema: %w", err)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'search_docs'`).Scan(&n); err != nil {
+		return nil, fmt.Errorf("search index schema: %w", err)
+	}
+	if n == 0 {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, fmt.Errorf("search index schema: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, docsSchema); err != nil {
+			tx.Rollback()
+			return nil, fmt.Errorf("search index schema: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, fmt.Errorf("search index schema: %w", err)
+		}
 	}
 	return &Index{db: db}, nil
 }
@@ -77,7 +108,11 @@ func (x *Index) indexAll(ctx context.Context, recs []pipeline.SearchRecord) (err
 }
 
 func indexOne(ctx context.Context, tx *sql.Tx, rec pipeline.SearchRecord) (err error) {
-	for _, q := range []string{`DELETE FROM search_text WHERE bundle = ?`, `DELETE FROM search_counterparts WHERE bundle = ?`} {
+	for _, q := range []string{
+		`DELETE FROM search_text WHERE rowid IN (SELECT docid FROM search_docs WHERE bundle = ?)`,
+		`DELETE FROM search_docs WHERE bundle = ?`,
+		`DELETE FROM search_counterparts WHERE bundle = ?`,
+	} {
 		if _, err = tx.ExecContext(ctx, q, rec.BundleID); err != nil {
 			return err
 		}
@@ -91,16 +126,33 @@ func indexOne(ctx context.Context, tx *sql.Tx, rec pipeline.SearchRecord) (err e
 			return err
 		}
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO search_text (bundle, name, text) VALUES (?, ?, ?)`)
+	doc, err := tx.PrepareContext(ctx, `INSERT INTO search_docs (bundle) VALUES (?)`)
+	if err != nil {
+		return err
+	}
+	defer doc.Close()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO search_text (rowid, bundle, name, text) VALUES (?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
 	defer ins.Close()
-	if _, err = ins.ExecContext(ctx, rec.BundleID, "", strings.TrimSpace(rec.CaseReference+" "+rec.RequestReference)); err != nil {
+	add := func(name, text string) error {
+		r, err := doc.ExecContext(ctx, rec.BundleID)
+		if err != nil {
+			return err
+		}
+		id, err := r.LastInsertId()
+		if err != nil {
+			return err
+		}
+		_, err = ins.ExecContext(ctx, id, rec.BundleID, name, text)
+		return err
+	}
+	if err = add("", strings.TrimSpace(rec.CaseReference+" "+rec.RequestReference)); err != nil {
 		return err
 	}
 	for _, d := range rec.Documents {
-		if _, err = ins.ExecContext(ctx, rec.BundleID, d.Name, d.Text); err != nil {
+		if err = add(d.Name, d.Text); err != nil {
 			return err
 		}
 	}
@@ -124,7 +176,7 @@ func (x *Index) Search(ctx context.Context, q pipeline.SearchQuery) ([]pipeline.
 	var args []any
 	if match != "" {
 		match = "{name text}: (" + match + ")" // the words, never the bundle column
-		where = append(where, `b.bundle IN (SELECT bundle FROM search_text WHERE search_text MATCH ?)`)
+		where = append(where, `b.bundle IN (SELECT d.bundle FROM search_docs d WHERE d.docid IN (SELECT rowid FROM search_text WHERE search_text MATCH ?))`)
 		args = append(args, match)
 	}
 	if q.Case != "" {
@@ -167,44 +219,69 @@ func (x *Index) Search(ctx context.Context, q pipeline.SearchQuery) ([]pipeline.
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
+	byID := map[string]*pipeline.SearchHit{}
 	for i := range hits {
 		h := &hits[i]
+		byID[h.BundleID] = h
 		if h.Counterparts, err = sqlitedb.QueryAll(ctx, x.db, func(s sqlitedb.Scanner) (string, error) {
 			var cp string
 			return cp, s.Scan(&cp)
 		}, `SELECT counterpart FROM search_counterparts WHERE bundle = ? ORDER BY counterpart`, h.BundleID); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-		if match == "" {
-			continue
-		}
-		// The bundle column is indexed too, so that this reads the hit's own rows, not every
-		// row the words match.
-		rows, err := x.db.QueryContext(ctx, `SELECT name, snippet(search_text, 2, '[', ']', '…', 12) FROM search_text
-			WHERE search_text MATCH ? AND bundle = ? ORDER BY rank LIMIT 20`, `{bundle}: "`+h.BundleID+`" AND (`+match+`)`, h.BundleID)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		for rows.Next() {
-			var name, snip string
-			if err := rows.Scan(&name, &snip); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if name != "" {
-				h.Documents = append(h.Documents, name)
-			}
-			if h.Snippet == "" && strings.Contains(snip, "[") {
-				h.Snippet = snip
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+	}
+	if match == "" || len(hits) == 0 {
+		return hits, nil
+	}
+	if err := x.snippets(ctx, match, byID); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
 	}
 	return hits, nil
 }
+
+// snippets fills in, for the hits, the documents that match and the first snippet. A
+// bundle's rows have consecutive rowids (indexOne adds them together), so one query over the
+// rowid range of the hits reads only their rows of the words' posting lists; it does not rank
+// them (bm25 counts every phrase over the whole index).
+func (x *Index) snippets(ctx context.Context, match string, hits map[string]*pipeline.SearchHit) error {
+	ph := strings.Repeat(",?", len(hits))[1:]
+	args := make([]any, 0, len(hits)+3)
+	for id := range hits {
+		args = append(args, id)
+	}
+	var lo, hi sql.NullInt64
+	if err := x.db.QueryRowContext(ctx, `SELECT min(docid), max(docid) FROM search_docs WHERE bundle IN (`+ph+`)`, args...).Scan(&lo, &hi); err != nil {
+		return err
+	}
+	if !lo.Valid {
+		return nil
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT d.bundle, t.name, snippet(search_text, 2, '[', ']', '…', 12)
+		FROM search_text t JOIN search_docs d ON d.docid = t.rowid
+		WHERE search_text MATCH ? AND t.rowid BETWEEN ? AND ? AND d.bundle IN (`+ph+`) ORDER BY t.rowid`,
+		append([]any{match, lo.Int64, hi.Int64}, args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var bundle, name, snip string
+		if err := rows.Scan(&bundle, &name, &snip); err != nil {
+			return err
+		}
+		h := hits[bundle]
+		if name != "" && len(h.Documents) < maxDocumentsPerHit {
+			h.Documents = append(h.Documents, name)
+		}
+		if h.Snippet == "" && strings.Contains(snip, "[") {
+			h.Snippet = snip
+		}
+	}
+	return rows.Err()
+}
+
+// maxDocumentsPerHit bounds the names of matching documents a hit lists.
+const maxDocumentsPerHit = 20
 
 // MatchExpression turns what a person typed into an FTS5 query that cannot be read as FTS5
 // syntax: each whitespace-separated field becomes a quoted phrase of its words (so
