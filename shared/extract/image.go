@@ -105,31 +105,25 @@ func jpegEXIF(r io.ReaderAt) ([]byte, error) {
 	return nil, nil
 }
 
-// exifTags are the tags flatEXIF reads, by IFD: the key it files each under ("IFD-PATH/TagName",
-// as exiftool and go-exif name them) and the TIFF field type it accepts (2 ASCII, 5 RATIONAL,
-// 1 BYTE). Sub-IFDs are reached through their pointer tags.
-var exifTags = map[string]map[uint16]struct {
-	name string
-	typ  uint16
-}{
-	"IFD": {0x010F: {"Make", 2}, 0x0110: {"Model", 2}, 0x0132: {"DateTime", 2}},
-	"IFD/Exif": {0x9003: {"DateTimeOriginal", 2}, 0x9010: {"OffsetTime", 2},
-		0x9011: {"OffsetTimeOriginal", 2}},
-	"IFD/GPSInfo": {0x0001: {"GPSLatitudeRef", 2}, 0x0002: {"GPSLatitude", 5}, 0x0003: {"GPSLongitudeRef", 2},
-		0x0004: {"GPSLongitude", 5}, 0x0005: {"GPSAltitudeRef", 1}, 0x0006: {"GPSAltitude", 5}},
+// exifTags are the tags read, by IFD and number, under the names exiftool and the EXIF
+// standard give them (keys "IFD-PATH/Name").
+var exifTags = map[string]map[uint16]string{
+	"IFD":         {0x010F: "Make", 0x0110: "Model", 0x0132: "DateTime"},
+	"IFD/Exif":    {0x9003: "DateTimeOriginal", 0x9010: "OffsetTime", 0x9011: "OffsetTimeOriginal"},
+	"IFD/GPSInfo": {1: "GPSLatitudeRef", 2: "GPSLatitude", 3: "GPSLongitudeRef", 4: "GPSLongitude", 5: "GPSAltitudeRef", 6: "GPSAltitude"},
 }
 
-// exifPointers are the tags of IFD0 that point to the sub-IFDs flatEXIF reads.
-var exifPointers = map[uint16]string{0x8769: "IFD/Exif", 0x8825: "IFD/GPSInfo"}
-
-// flatEXIF reads the photo tags of raw (a TIFF header and its IFDs: IFD0 and its EXIF and GPS
-// IFDs), keyed "IFD-PATH/TagName": ASCII values up to their NUL, trimmed; rationals as
-// "num/den" separated by spaces; a BYTE as its decimal value. A tag of another type than its
-// own is skipped. The structure is checked first (checkTIFF), so every read below lies inside
-// raw. (A library read EXIF before; the one used, go-exif, reached text/template through its
-// logger, which keeps every exported method of a program linked: 10 MiB more in the ingest
-// function.)
-func flatEXIF(raw []byte) (map[string]string, error) {
+// flatEXIF reads the photo tags of raw (a TIFF header and its IFDs: IFD0, its EXIF and GPS
+// IFDs), keyed "IFD-PATH/Name": ASCII values as text, rationals as "num/den" lists, bytes
+// and shorts as numbers. The structure is checked first (checkTIFF), so every read below is
+// in bounds. (evx reads these few tags itself: go-exif, the library once used, brings
+// text/template into the ingest function and its size past Lambda's budget.)
+func flatEXIF(raw []byte) (tags map[string]string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			tags, err = nil, &extractor.PanicError{Value: v}
+		}
+	}()
 	if err := checkTIFF(raw); err != nil {
 		return nil, err
 	}
@@ -137,59 +131,62 @@ func flatEXIF(raw []byte) (map[string]string, error) {
 	if raw[0] == 'M' {
 		bo = binary.BigEndian
 	}
-	tags := map[string]string{}
-	ifd := func(off uint32, path string) map[string]uint32 {
-		pointers := map[string]uint32{}
-		n := int(bo.Uint16(raw[off:]))
-		for i := 0; i < n; i++ {
-			e := raw[int(off)+2+12*i:]
-			tag, typ, count := bo.Uint16(e), bo.Uint16(e[2:]), int(bo.Uint32(e[4:]))
-			if path == "IFD" && exifPointers[tag] != "" {
-				pointers[exifPointers[tag]] = bo.Uint32(e[8:])
+	tags = map[string]string{}
+	var walk func(path string, off uint32, depth int)
+	walk = func(path string, off uint32, depth int) {
+		if off == 0 || depth > 2 {
+			return
+		}
+		n := uint32(bo.Uint16(raw[off:]))
+		for i := uint32(0); i < n; i++ {
+			e := raw[off+2+12*i:]
+			tag, typ, count := bo.Uint16(e), bo.Uint16(e[2:]), bo.Uint32(e[4:])
+			switch {
+			case path == "IFD" && tag == 0x8769:
+				walk("IFD/Exif", bo.Uint32(e[8:]), depth+1)
+				continue
+			case path == "IFD" && tag == 0x8825:
+				walk("IFD/GPSInfo", bo.Uint32(e[8:]), depth+1)
 				continue
 			}
-			want, ok := exifTags[path][tag]
-			if !ok || typ != want.typ || count == 0 {
+			name := exifTags[path][tag]
+			if name == "" || int(typ) >= len(tiffTypeSize) || tiffTypeSize[typ] == 0 {
 				continue
 			}
-			key := path + "/" + want.name
+			size := int64(count) * tiffTypeSize[typ]
+			val := e[8:12]
+			if size > 4 {
+				at := bo.Uint32(e[8:])
+				val = raw[at : int64(at)+size]
+			} else {
+				val = val[:size]
+			}
+			key := path + "/" + name
 			if _, seen := tags[key]; seen {
 				continue
 			}
-			size := count * int(tiffTypeSize[typ])
-			v := e[8:12]
-			if size > 4 {
-				o := int(bo.Uint32(e[8:]))
-				v = raw[o : o+size]
-			}
-			v = v[:size]
 			switch typ {
-			case 2:
-				if i := bytes.IndexByte(v, 0); i >= 0 {
-					v = v[:i]
-				}
-				tags[key] = strings.TrimSpace(string(v))
-			case 5:
-				parts := make([]string, count)
-				for k := range parts {
-					parts[k] = fmt.Sprintf("%d/%d", bo.Uint32(v[8*k:]), bo.Uint32(v[8*k+4:]))
+			case 2: // ASCII
+				s, _, _ := strings.Cut(string(val), "\x00")
+				tags[key] = strings.TrimSpace(s)
+			case 5: // RATIONAL
+				parts := make([]string, 0, count)
+				for k := uint32(0); k < count && k < 8; k++ {
+					parts = append(parts, fmt.Sprintf("%d/%d", bo.Uint32(val[8*k:]), bo.Uint32(val[8*k+4:])))
 				}
 				tags[key] = strings.Join(parts, " ")
-			case 1:
-				tags[key] = fmt.Sprint(v[0])
+			case 1, 7: // BYTE, UNDEFINED
+				if count > 0 {
+					tags[key] = fmt.Sprint(val[0])
+				}
+			case 3: // SHORT
+				if count > 0 {
+					tags[key] = fmt.Sprint(bo.Uint16(val))
+				}
 			}
 		}
-		return pointers
 	}
-	ifd0 := bo.Uint32(raw[4:8])
-	if ifd0 == 0 { // no IFD at all (checkTIFF checked every other offset read here)
-		return tags, nil
-	}
-	for path, off := range ifd(ifd0, "IFD") {
-		if off != 0 {
-			ifd(off, path)
-		}
-	}
+	walk("IFD", bo.Uint32(raw[4:8]), 0)
 	return tags, nil
 }
 
