@@ -13,10 +13,16 @@
 //	POST /v1/bundles                         uploader      body: the bag (zip, tar, tar.gz); 201 accepted, 422 rejected
 //	GET  /v1/bundles?q=&case=&counterpart=&state=&from=&to=&limit=  every role  search, scoped to the caller (search.go)
 //	GET  /v1/bundles/{id}                    uploader, legal   status: upload state, ingest outcome, deliveries
-//	GET  /v1/bundles/{id}/trail              legal         the custody trail (evx-custody-trail/1)
+//	GET  /v1/bundles/{id}/trail[?size=N]     legal         the custody trail (evx-custody-trail/1), at log size N if asked (header X-Evx-Log-Size)
+//	GET  /v1/bundles/reads:{id}/trail        legal         the trail of the legal reads of bundle id (pipeline.LegalAccess events)
 //	GET  /v1/bundles/{id}/verification       legal         custody.Verify's report with evx's key
 //	POST /v1/bundles/{id}/verification       legal         body: a kept checkpoint; the same, and the log's consistency with it (consistency.go)
-//	GET  /v1/bundles/{id}/report             legal         the report PDF of the trail exported now (header X-Evx-Trail-Sha256)
+//	GET  /v1/bundles/{id}/report             legal         the report PDF of the trail exported now (headers X-Evx-Trail-Sha256, X-Evx-Log-Size)
+//
+// Every read by legal staff (status, trail, verification, report) is recorded before it is
+// served, as a pipeline.LegalAccess event on the bundle's reads subject ("reads:BUNDLE"),
+// never on the bundle's own chain; a read whose record fails is refused (503).
+//
 //	GET  /v1/deliveries                      counterpart   its deliveries
 //	GET  /v1/deliveries/{id}                 counterpart   manifest: documents with their hashes, consignment event
 //	GET  /v1/deliveries/{id}/documents/{name...} counterpart  the document's bytes (records ContentAccessTracking)
@@ -252,6 +258,12 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.As(err, new(*pipeline.RestrictedError)):
 		writeError(w, http.StatusForbidden, err.Error())
+	case errors.As(err, new(*pipeline.ReadRecordError)):
+		h.log.Error("read refused: record failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, "the read is refused: evx records every read before serving it, and could not record this one; retry later")
+	case errors.As(err, new(*custody.LogSizeError)):
+		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.As(err, &tooBig):
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", tooBig.Limit))
 	case errors.Is(err, pipeline.ErrNotFound):
@@ -337,7 +349,8 @@ func (h *Handler) getBundle(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if id.Role == RoleUploader {
 		st, err = h.svc.BundleStatusFor(r.Context(), bundle, id.Subject)
-	} else {
+	} else if _, err = h.svc.RecordRead(r.Context(), bundle, pipeline.ReadStatus); err == nil {
+		// Legal staff: record, then serve (the status lists the bundle's documents).
 		st, err = h.svc.BundleStatus(r.Context(), bundle)
 	}
 	if err != nil {
@@ -352,23 +365,56 @@ func (h *Handler) getBundle(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) getTrail(w http.ResponseWriter, r *http.Request) {
 	var opt custody.ExportOptions
-	if v := r.URL.Query().Get("consistency_from"); v != "" {
+	var extra []string
+	for _, q := range []struct {
+		name, want string
+		to         *uint64
+	}{
+		{"consistency_from", "the log size of a checkpoint you hold", &opt.ConsistencyFrom},
+		{"size", "the log size of the trail to serve (a report's " + HeaderLogSize + ")", &opt.Size},
+	} {
+		v := r.URL.Query().Get(q.name)
+		if v == "" {
+			continue
+		}
 		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "consistency_from: want the log size of a checkpoint you hold, a whole number")
+		if err != nil || n == 0 {
+			writeError(w, http.StatusBadRequest, q.name+": want "+q.want+", a whole number above 0")
 			return
 		}
-		opt.ConsistencyFrom = n
+		*q.to = n
+		extra = append(extra, q.name+"="+v)
 	}
-	t, err := h.svc.Export(r.Context(), r.PathValue("id"), opt)
+	bundle := r.PathValue("id")
+	// Record, then serve: a read that cannot be recorded is refused.
+	if _, err := h.svc.RecordRead(r.Context(), bundle, pipeline.ReadTrail, extra...); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	t, err := h.svc.Export(r.Context(), bundle, opt)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	w.Header().Set(HeaderLogSize, strconv.FormatUint(logSizeOf(t), 10))
 	writeJSON(w, http.StatusOK, t)
 }
 
+// logSizeOf is the log size of the trail's checkpoint (0 when it cannot be read).
+func logSizeOf(t *custody.Trail) uint64 {
+	lines := strings.SplitN(t.Checkpoint, "\n", 3)
+	if len(lines) < 2 {
+		return 0
+	}
+	n, _ := strconv.ParseUint(lines[1], 10, 64)
+	return n
+}
+
 func (h *Handler) getVerification(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.svc.RecordRead(r.Context(), r.PathValue("id"), pipeline.ReadVerification); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	rep, err := h.svc.Verify(r.Context(), r.PathValue("id"), custody.VerifyOptions{})
 	if err != nil && errors.Is(err, pipeline.ErrNotFound) {
 		h.fail(w, r, err)
@@ -391,6 +437,10 @@ const (
 	// HeaderVerified is "true" when the trail verified with evx's key, else "false" (the PDF
 	// is then marked FAILED).
 	HeaderVerified = "X-Evx-Verified"
+	// HeaderLogSize carries the log size of the checkpoint the served trail (or the report's
+	// trail) is proven against: GET /v1/bundles/{id}/trail?size=N serves that trail again,
+	// however many events (reads among them) the log has gained since.
+	HeaderLogSize = "X-Evx-Log-Size"
 )
 
 // getReport renders the report of the bundle's trail as exported at this moment, checked
@@ -400,6 +450,11 @@ func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
 	bundle := r.PathValue("id")
 	if h.fonts == nil {
 		writeError(w, http.StatusServiceUnavailable, "this server renders no reports (no fonts configured); GET /v1/bundles/"+bundle+"/trail serves the trail")
+		return
+	}
+	// Record, then serve: a read that cannot be recorded is refused.
+	if _, err := h.svc.RecordRead(r.Context(), bundle, pipeline.ReadReport); err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	t, err := h.svc.Export(r.Context(), bundle, custody.ExportOptions{})
@@ -436,6 +491,7 @@ func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", strconv.Itoa(pdf.Len()))
 	w.Header().Set(HeaderTrailSHA256, opt.TrailSHA256)
 	w.Header().Set(HeaderVerified, strconv.FormatBool(v.Verified))
+	w.Header().Set(HeaderLogSize, strconv.FormatUint(logSizeOf(t), 10))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
@@ -30,6 +31,11 @@ func (h *Handler) postVerification(w http.ResponseWriter, r *http.Request) {
 	cp, err := custody.OpenCheckpoint(body, pub)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "the body is not a checkpoint signed by this evx's key: "+err.Error())
+		return
+	}
+	// Record, then serve: a read that cannot be recorded is refused.
+	if _, err := h.svc.RecordRead(r.Context(), bundle, pipeline.ReadVerification, "consistency_from="+strconv.FormatUint(cp.Size, 10)); err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	res := map[string]any{"bundle": bundle, "checkpoint_size": cp.Size}

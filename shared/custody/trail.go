@@ -74,6 +74,11 @@ type ExportOptions struct {
 	// Witnessed, when set, is a checkpoint of this log cosigned by witnesses (the note with
 	// its cosignature lines); the trail carries it with the proofs that tie it to the trail.
 	Witnessed []byte
+	// Size, when not zero, exports the trail against the checkpoint of the log at that size
+	// (an earlier state of the log, at most its current size) instead of its current state:
+	// only the bundle's events below it, with proofs to its root. It is how a trail is
+	// served again exactly as an earlier export (a report's) proved it.
+	Size uint64
 }
 
 // Export builds the trail of bundleID: its events, read from l, proven against a checkpoint
@@ -95,6 +100,21 @@ func Export(ctx context.Context, l Ledger, s Signer, origin, bundleID string, op
 	size, err := l.LogSize(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", bundleID, err)
+	}
+	if opt.Size > 0 {
+		if opt.Size > size {
+			return nil, &LogSizeError{Want: opt.Size, Size: size}
+		}
+		size = opt.Size
+		for len(entries) > 0 && entries[len(entries)-1].Leaf >= size {
+			entries = entries[:len(entries)-1]
+		}
+		if len(entries) == 0 {
+			return nil, fmt.Errorf("export %s: no such bundle at log size %d", bundleID, size)
+		}
+		for len(rots) > 0 && rots[len(rots)-1].Leaf >= size {
+			rots = rots[:len(rots)-1]
+		}
 	}
 	root, err := RootAt(ctx, l, size)
 	if err != nil {
@@ -156,6 +176,15 @@ func (k *Keeper) Export(ctx context.Context, bundleID string, opt ExportOptions)
 		opt.Time = k.Now()
 	}
 	return Export(ctx, k.Ledger, k.Signer, k.Origin, bundleID, opt)
+}
+
+// LogSizeError is an export asked for at a log size the log has not reached.
+type LogSizeError struct {
+	Want, Size uint64
+}
+
+func (e *LogSizeError) Error() string {
+	return fmt.Sprintf("log size %d asked for, the log holds %d leaves", e.Want, e.Size)
 }
 
 // PublicKeyOf describes pub as a trail lists it.

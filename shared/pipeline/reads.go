@@ -1,0 +1,76 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/evx-project/evx/shared/custody"
+)
+
+// LegalAccess, on a bundle's reads subject (ReadsSubject): a person with the legal role read
+// the bundle's trail, its verification or its report. Actor names the reader (kind user,
+// agency and person); reasons "read=status|trail|verification|report", and for a trail read of an
+// older checkpoint "consistency_from=N". Recorded before anything is served, so that no read
+// goes unrecorded; recorded on a subject of its own so that the bundle's own chain, and the
+// report that renders it, never change because somebody read them.
+const LegalAccess custody.EventType = "LegalAccess"
+
+// ReadsPrefix begins every reads subject.
+const ReadsPrefix = "reads:"
+
+// What a legal read reads (the "read=" reason of a LegalAccess event).
+const (
+	ReadTrail        = "trail"
+	ReadVerification = "verification"
+	ReadReport       = "report"
+	ReadStatus       = "status" // the bundle's status, which lists its documents
+)
+
+// ReadsSubject is the custody subject on which reads of bundleID are recorded:
+// "reads:BUNDLE". Reads of a reads subject are recorded on that subject itself, so that
+// reading the record of reads adds to it rather than to a subject of its own.
+func ReadsSubject(bundleID string) string {
+	if strings.HasPrefix(bundleID, ReadsPrefix) {
+		return bundleID
+	}
+	return ReadsPrefix + bundleID
+}
+
+// ReadRecordError is a legal read that was refused because its record could not be written.
+type ReadRecordError struct {
+	BundleID string
+	Err      error
+}
+
+func (e *ReadRecordError) Error() string {
+	return fmt.Sprintf("the read of %s was not served: its record could not be written: %v", e.BundleID, e.Err)
+}
+
+func (e *ReadRecordError) Unwrap() error { return e.Err }
+
+// RecordRead records that the caller acting in ctx (ActingAs) reads what of bundleID, as a
+// LegalAccess event on ReadsSubject(bundleID). The bundle must exist (a *BundleNotFoundError
+// otherwise, and nothing is recorded); a record that cannot be written is a
+// *ReadRecordError, and the host must then refuse the read. extra reasons ("key=value")
+// follow "read=what".
+func (s *Service) RecordRead(ctx context.Context, bundleID, what string, extra ...string) (custody.Entry, error) {
+	if _, err := s.Events(ctx, bundleID); err != nil {
+		return custody.Entry{}, err
+	}
+	subject := ReadsSubject(bundleID)
+	if len(subject) > 128 {
+		return custody.Entry{}, &ReadRecordError{BundleID: bundleID, Err: fmt.Errorf("reads subject of %d characters, at most 128", len(subject))}
+	}
+	p, _ := ActingParty(ctx)
+	actor := partyActor(custody.ActorUser, UploaderName(p), p)
+	if actor.ID == "" {
+		actor.ID = "legal"
+	}
+	reasons := append([]string{"read=" + what}, extra...)
+	en, err := s.keeper.Record(ctx, subject, LegalAccess, actor, custody.Details{Reasons: reasons})
+	if err != nil {
+		return custody.Entry{}, &ReadRecordError{BundleID: bundleID, Err: err}
+	}
+	return en, nil
+}
