@@ -36,12 +36,14 @@ es-fge-token-000001 counterpart es-fge
 legal-token-0000001 legal clerk
 carol-token-0000001 uploader nl-pol c.jansen
 nl-om-officer-tok01 counterpart nl-om p.bakker
+judge-token-0000001 legal nl-om r.visser
 `
 
 var tokens = map[string]string{
 	"alice": "alice-token-0000001", "bob": "bob-token-000000001", "nl-om": "nl-om-token-0000001",
 	"es-fge": "es-fge-token-000001", "legal": "legal-token-0000001", "anon": "", "forged": "forged-token-00000001",
 	"carol": "carol-token-0000001", "nl-om-officer": "nl-om-officer-tok01",
+	"judge": "judge-token-0000001",
 }
 
 const secret = "Seizure report 2026/114: 412 kg cocaine hydrochloride, container MSCU 123456-7\n"
@@ -409,10 +411,15 @@ func TestReport(t *testing.T) {
 	if code != 200 || hdr.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Fatalf("report = %d %s %.40q, want 200 and a PDF", code, hdr.Get("Content-Type"), pdf)
 	}
-	_, trail, _ := e.do("legal", "GET", "/v1/bundles/"+id+"/trail", nil)
+	// Reads are recorded in the log (on reads:BUNDLE), so the log grows with every read: the
+	// report's trail is served again at the log size the report names.
+	_, trail, thdr := e.do("legal", "GET", "/v1/bundles/"+id+"/trail?size="+hdr.Get(api.HeaderLogSize), nil)
 	sum := sha256.Sum256(trail)
 	if got, want := hdr.Get(api.HeaderTrailSHA256), hex.EncodeToString(sum[:]); got != want {
-		t.Errorf("%s = %q, want the SHA-256 of the trail served now, %s", api.HeaderTrailSHA256, got, want)
+		t.Errorf("%s = %q, want the SHA-256 of the trail served at log size %s, %s", api.HeaderTrailSHA256, got, hdr.Get(api.HeaderLogSize), want)
+	}
+	if thdr.Get(api.HeaderLogSize) != hdr.Get(api.HeaderLogSize) {
+		t.Errorf("trail?size=%s served at log size %s", hdr.Get(api.HeaderLogSize), thdr.Get(api.HeaderLogSize))
 	}
 	if got := hdr.Get(api.HeaderVerified); got != "true" {
 		t.Errorf("%s = %q, want true", api.HeaderVerified, got)
@@ -439,7 +446,7 @@ func TestReport(t *testing.T) {
 		t.Fatalf("receipt = %d %s", code, body)
 	}
 	_, _, hdr2 := e.do("legal", "GET", path, nil)
-	_, trail2, _ := e.do("legal", "GET", "/v1/bundles/"+id+"/trail", nil)
+	_, trail2, _ := e.do("legal", "GET", "/v1/bundles/"+id+"/trail?size="+hdr2.Get(api.HeaderLogSize), nil)
 	sum2 := sha256.Sum256(trail2)
 	if got := hdr2.Get(api.HeaderTrailSHA256); got != hex.EncodeToString(sum2[:]) || got == hdr.Get(api.HeaderTrailSHA256) {
 		t.Errorf("after a receipt, %s = %q, want the new trail's %x (not the old %s)", api.HeaderTrailSHA256, got, sum2, hdr.Get(api.HeaderTrailSHA256))

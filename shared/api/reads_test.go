@@ -1,0 +1,147 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+// legalReads are the reads of legal staff, each with what its LegalAccess event says it read.
+func legalReads(t *testing.T, e *env, id string) []struct {
+	method, path, what string
+	body               []byte
+} {
+	_, cp, _ := e.do("judge", "GET", "/v1/checkpoint", nil)
+	return []struct {
+		method, path, what string
+		body               []byte
+	}{
+		{"GET", "/v1/bundles/" + id, pipeline.ReadStatus, nil},
+		{"GET", "/v1/bundles/" + id + "/trail", pipeline.ReadTrail, nil},
+		{"GET", "/v1/bundles/" + id + "/verification", pipeline.ReadVerification, nil},
+		{"POST", "/v1/bundles/" + id + "/verification", pipeline.ReadVerification, cp},
+		{"GET", "/v1/bundles/" + id + "/report", pipeline.ReadReport, nil},
+	}
+}
+
+func hashes(t *testing.T, e *env, subject string) []string {
+	t.Helper()
+	es, err := e.node.Ledger.Events(context.Background(), subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hs []string
+	for _, en := range es {
+		hs = append(hs, en.Event.Hash)
+	}
+	return hs
+}
+
+// TestLegalReadsRecorded: every read by legal staff is one LegalAccess event on reads:BUNDLE
+// naming the reader's agency and person and what was read; the bundle's own chain is
+// unchanged by them; the reads trail is served like any trail and verifies; a refused read
+// (wrong role, unknown bundle) records nothing.
+func TestLegalReadsRecorded(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	code, body, _ := e.do("alice", "POST", "/v1/bundles", bag(t, "nl-om"))
+	if code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", code, body)
+	}
+	id := decode[pipeline.Status](t, body).Upload.BundleID
+	subject := pipeline.ReadsSubject(id)
+	chain := hashes(t, e, id)
+	ctx := context.Background()
+	for _, rd := range legalReads(t, e, id) {
+		before := len(hashes(t, e, subject))
+		if code, body, _ := e.do("judge", rd.method, rd.path, rd.body); code != http.StatusOK {
+			t.Fatalf("%s %s = %d %.200s, want 200", rd.method, rd.path, code, body)
+		}
+		es, err := e.node.Ledger.Events(ctx, subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) != before+1 {
+			t.Fatalf("%s %s recorded %d events, want 1", rd.method, rd.path, len(es)-before)
+		}
+		ev := es[len(es)-1].Event
+		if ev.Type != pipeline.LegalAccess || ev.Actor.Kind != custody.ActorUser || ev.Actor.Agency != "nl-om" || ev.Actor.Person != "r.visser" ||
+			len(ev.Details.Reasons) == 0 || ev.Details.Reasons[0] != "read="+rd.what {
+			t.Errorf("%s %s recorded %s by %+v %q, want LegalAccess by nl-om/r.visser, read=%s", rd.method, rd.path, ev.Type, ev.Actor, ev.Details.Reasons, rd.what)
+		}
+	}
+	if got := hashes(t, e, id); !slices.Equal(got, chain) {
+		t.Errorf("the bundle's chain changed under reads: %d events, was %d", len(got), len(chain))
+	}
+
+	// Refused reads record nothing.
+	n := len(hashes(t, e, subject))
+	for who, want := range map[string]int{"alice": 403, "nl-om": 403, "anon": 401, "forged": 401} {
+		if code, _, _ := e.do(who, "GET", "/v1/bundles/"+id+"/trail", nil); code != want {
+			t.Errorf("trail as %s = %d, want %d", who, code, want)
+		}
+	}
+	if code, _, _ := e.do("judge", "GET", "/v1/bundles/"+id+"/trail?size=x", nil); code != 400 {
+		t.Errorf("trail?size=x = %d, want 400", code)
+	}
+	if got := len(hashes(t, e, subject)); got != n {
+		t.Errorf("refused reads recorded %d events", got-n)
+	}
+	unknown := "0000000000000000000000000000000000000000000000000000000000000000"
+	if code, _, _ := e.do("judge", "GET", "/v1/bundles/"+unknown+"/trail", nil); code != 404 {
+		t.Errorf("trail of an unknown bundle = %d, want 404", code)
+	}
+	if hs := hashes(t, e, pipeline.ReadsSubject(unknown)); len(hs) != 0 {
+		t.Errorf("a read of an unknown bundle recorded %d events", len(hs))
+	}
+
+	// The reads trail: exported on request, verified like any trail (its own read included).
+	code, raw, _ := e.do("judge", "GET", "/v1/bundles/"+subject+"/trail", nil)
+	if code != 200 {
+		t.Fatalf("reads trail = %d %.200s", code, raw)
+	}
+	tr, err := custody.ParseTrail(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := custody.Verify(tr, e.node.Signer.Public(), custody.VerifyOptions{}); err != nil {
+		t.Fatalf("reads trail does not verify: %v", err)
+	}
+	if got := len(tr.Events); got != n+1 {
+		t.Errorf("reads trail holds %d events, want %d (its own read recorded before it was served)", got, n+1)
+	}
+	if got := hashes(t, e, id); !slices.Equal(got, chain) {
+		t.Errorf("the bundle's chain changed under reads")
+	}
+}
+
+// TestLegalReadRefusedWhenRecordFails: a read whose record the ledger refuses is not served.
+func TestLegalReadRefusedWhenRecordFails(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	code, body, _ := e.do("alice", "POST", "/v1/bundles", bag(t, "nl-om"))
+	if code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", code, body)
+	}
+	id := decode[pipeline.Status](t, body).Upload.BundleID
+	reads := legalReads(t, e, id)
+	// The real ledger, made to refuse every append to a reads subject.
+	if _, err := e.node.DB.Exec(`CREATE TRIGGER refuse_reads BEFORE INSERT ON custody_events
+		WHEN NEW.bundle LIKE 'reads:%' BEGIN SELECT RAISE(ABORT, 'disk full'); END`); err != nil {
+		t.Fatal(err)
+	}
+	for _, rd := range reads {
+		code, body, hdr := e.do("judge", rd.method, rd.path, rd.body)
+		if code != http.StatusServiceUnavailable || bytes.Contains(body, []byte("%PDF")) || bytes.Contains(body, []byte(`"checkpoint"`)) ||
+			bytes.Contains(body, []byte(`"ingest"`)) || hdr.Get("Content-Type") != "application/json" {
+			t.Errorf("%s %s with the record refused = %d %.120q, want 503 and a JSON error only", rd.method, rd.path, code, body)
+		}
+	}
+	if hs := hashes(t, e, pipeline.ReadsSubject(id)); len(hs) != 0 {
+		t.Errorf("%d reads recorded", len(hs))
+	}
+}
