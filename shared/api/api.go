@@ -386,10 +386,16 @@ func (h *Handler) getTrail(w http.ResponseWriter, r *http.Request) {
 		extra = append(extra, q.name+"="+v)
 	}
 	bundle := r.PathValue("id")
-	// Record, then serve: a read that cannot be recorded is refused.
-	if _, err := h.svc.RecordRead(r.Context(), bundle, pipeline.ReadTrail, extra...); err != nil {
+	// Record, then serve: a read that cannot be recorded is refused. What is served is the
+	// log as it stood when the read was recorded (its leaf is the log's size before it), so
+	// the read's own record changes nothing in what it serves.
+	rd, err := h.svc.RecordRead(r.Context(), bundle, pipeline.ReadTrail, extra...)
+	if err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	if opt.Size == 0 {
+		opt.Size = rd.Leaf
 	}
 	t, err := h.svc.Export(r.Context(), bundle, opt)
 	if err != nil {
@@ -411,11 +417,12 @@ func logSizeOf(t *custody.Trail) uint64 {
 }
 
 func (h *Handler) getVerification(w http.ResponseWriter, r *http.Request) {
-	if _, err := h.svc.RecordRead(r.Context(), r.PathValue("id"), pipeline.ReadVerification); err != nil {
+	rd, err := h.svc.RecordRead(r.Context(), r.PathValue("id"), pipeline.ReadVerification)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	rep, err := h.svc.Verify(r.Context(), r.PathValue("id"), custody.VerifyOptions{})
+	rep, err := h.svc.VerifyAt(r.Context(), r.PathValue("id"), rd.Leaf, custody.VerifyOptions{})
 	if err != nil && errors.Is(err, pipeline.ErrNotFound) {
 		h.fail(w, r, err)
 		return
@@ -452,12 +459,14 @@ func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "this server renders no reports (no fonts configured); GET /v1/bundles/"+bundle+"/trail serves the trail")
 		return
 	}
-	// Record, then serve: a read that cannot be recorded is refused.
-	if _, err := h.svc.RecordRead(r.Context(), bundle, pipeline.ReadReport); err != nil {
+	// Record, then serve, as getTrail: the report renders the log as it stood when its read
+	// was recorded.
+	rd, err := h.svc.RecordRead(r.Context(), bundle, pipeline.ReadReport)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	t, err := h.svc.Export(r.Context(), bundle, custody.ExportOptions{})
+	t, err := h.svc.Export(r.Context(), bundle, custody.ExportOptions{Size: rd.Leaf})
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -34,12 +34,15 @@ func (h *Handler) postVerification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Record, then serve: a read that cannot be recorded is refused.
-	if _, err := h.svc.RecordRead(r.Context(), bundle, pipeline.ReadVerification, "consistency_from="+strconv.FormatUint(cp.Size, 10)); err != nil {
+	rd, err := h.svc.RecordRead(r.Context(), bundle, pipeline.ReadVerification, "consistency_from="+strconv.FormatUint(cp.Size, 10))
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	res := map[string]any{"bundle": bundle, "checkpoint_size": cp.Size}
-	t, err := h.svc.Export(r.Context(), bundle, custody.ExportOptions{ConsistencyFrom: cp.Size})
+	// The log as it stood when the read was recorded, or the kept checkpoint's size if
+	// that is later (a checkpoint signed after the read was recorded).
+	t, err := h.svc.Export(r.Context(), bundle, custody.ExportOptions{ConsistencyFrom: cp.Size, Size: max(rd.Leaf, cp.Size)})
 	if err == nil {
 		var rep *custody.Report
 		rep, err = custody.Verify(t, pub, custody.VerifyOptions{Older: body})

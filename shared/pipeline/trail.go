@@ -41,7 +41,13 @@ func (s *Service) Export(ctx context.Context, bundleID string, opt custody.Expor
 // the exported trail would (custody.Verify). opt may name a folder of documents or an older
 // checkpoint.
 func (s *Service) Verify(ctx context.Context, bundleID string, opt custody.VerifyOptions) (*custody.Report, error) {
-	t, err := s.Export(ctx, bundleID, custody.ExportOptions{})
+	return s.VerifyAt(ctx, bundleID, 0, opt)
+}
+
+// VerifyAt is Verify of the trail exported at log size size (custody.ExportOptions.Size; the
+// current size when 0).
+func (s *Service) VerifyAt(ctx context.Context, bundleID string, size uint64, opt custody.VerifyOptions) (*custody.Report, error) {
+	t, err := s.Export(ctx, bundleID, custody.ExportOptions{Size: size})
 	if err != nil {
 		return nil, err
 	}
