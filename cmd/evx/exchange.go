@@ -359,7 +359,7 @@ func (r *remoteExchange) storedReceipt(ctx context.Context, id string) (*pipelin
 }
 
 func (r *remoteExchange) trail(ctx context.Context, bundle string, opt custody.ExportOptions) ([]byte, error) {
-	b, err := r.c.Trail(ctx, bundle, client.TrailOptions{ConsistencyFrom: opt.ConsistencyFrom})
+	b, err := r.c.Trail(ctx, bundle, client.TrailOptions{ConsistencyFrom: opt.ConsistencyFrom, Size: opt.Size})
 	return b, r.explain(err)
 }
 

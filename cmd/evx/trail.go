@@ -12,17 +12,21 @@ import (
 	"strings"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/pipeline"
 )
 
 func runTrail(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx trail", stderr,
 		"Usage: evx trail [--server URL --token-file F | --data DIR] [--out TRAIL.json] [--key-out KEY.pem]\n"+
-			"                 [--checkpoint OLDER.txt | --consistency-from N] [--json] BUNDLE\n"+
+			"                 [--checkpoint OLDER.txt | --consistency-from N] [--size N] [--reads] [--json] BUNDLE\n"+
 			"Exports every custody event of the bundle with its log proofs and a signed checkpoint;\n"+
 			"check it anywhere with: evx verify --key KEY.pem TRAIL.json\n"+
 			"With --checkpoint (a checkpoint you kept, e.g. from a receipt) or --consistency-from N (its\n"+
 			"log size), the trail also carries the consistency proof from that checkpoint, which\n"+
 			"evx verify --checkpoint OLDER.txt checks: the log was extended, never rewritten.\n"+
+			"With --reads, the trail of the reads of the bundle by legal staff (reads:BUNDLE), which\n"+
+			"the server records before serving each; with --size N, the trail at log size N (a report's\n"+
+			"X-Evx-Log-Size: the trail that report rendered).\n"+
 			"Exit status: 0 exported and verified with evx's key, 1 not found or does not verify, 2 usage.\n")
 	var ex exchangeFlags
 	ex.register(fs, "legal")
@@ -31,6 +35,8 @@ func runTrail(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	older := fs.String("checkpoint", "", "an older signed checkpoint (OLDER.txt): export the consistency proof from it")
 	from := fs.Uint64("consistency-from", 0, "export the consistency proof from the log of this size (a checkpoint's size)")
 	asJSON := fs.Bool("json", false, "with --out, print a JSON summary instead of text")
+	reads := fs.Bool("reads", false, "export the record of legal staff's reads of the bundle (reads:BUNDLE)")
+	size := fs.Uint64("size", 0, "export the trail at this log size (a report's X-Evx-Log-Size)")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -66,7 +72,11 @@ func runTrail(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	defer x.close()
-	exp, err := exportTrail(ctx, x, pos[0], custody.ExportOptions{ConsistencyFrom: *from})
+	bundle := pos[0]
+	if *reads {
+		bundle = pipeline.ReadsSubject(bundle)
+	}
+	exp, err := exportTrail(ctx, x, bundle, custody.ExportOptions{ConsistencyFrom: *from, Size: *size})
 	if err != nil {
 		fmt.Fprintln(stderr, "evx trail:", err)
 		return exitInvalid

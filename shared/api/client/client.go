@@ -340,14 +340,24 @@ type TrailOptions struct {
 	// ConsistencyFrom, when not 0, asks for the consistency proof from the log of that size
 	// (the size of a checkpoint the caller holds) to the trail's checkpoint.
 	ConsistencyFrom uint64
+	// Size, when not 0, asks for the trail at that log size (a report's X-Evx-Log-Size):
+	// the trail the report rendered.
+	Size uint64
 }
 
 // Trail returns a bundle's custody trail file (GET /v1/bundles/{id}/trail), byte for byte as
 // the server sends it: evx-custody-trail/1 JSON, to check with custody.VerifyTrail.
 func (c *Client) Trail(ctx context.Context, bundle string, opt TrailOptions) ([]byte, error) {
 	path := "/v1/bundles/" + url.PathEscape(bundle) + "/trail"
+	q := url.Values{}
 	if opt.ConsistencyFrom != 0 {
-		path += "?consistency_from=" + strconv.FormatUint(opt.ConsistencyFrom, 10)
+		q.Set("consistency_from", strconv.FormatUint(opt.ConsistencyFrom, 10))
+	}
+	if opt.Size != 0 {
+		q.Set("size", strconv.FormatUint(opt.Size, 10))
+	}
+	if len(q) > 0 {
+		path += "?" + q.Encode()
 	}
 	return c.getBytes(ctx, path, custody.MaxTrailBytes)
 }
