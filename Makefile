@@ -50,10 +50,16 @@ bench: pdftotext
 bench-aws:
 	./infra/bench-aws.sh
 
-## corpus: text extraction measured against pdftotext on a folder of PDFs (CORPUS=dir)
+## corpus: text extraction measured against pdftotext on a folder of PDFs (CORPUS=dir), and
+## every other format against its reference tool (iconv, pandoc, catdoc, exiftool; LibreOffice
+## when installed), per format: files read, word agreement, time per MB, peak memory
 CORPUS ?= $(firstword $(wildcard ../shared/corpus/pdf ../../shared/corpus/pdf) ../shared/corpus/pdf)
+MAILCORPUS ?= $(firstword $(wildcard /usr/lib/python3*/test/test_email/data))
 corpus: pdftotext corpus-identifiers
 	$(GO) test -count=1 -run '^TestCorpus$$' -v ./shared/extract -corpus $(abspath $(CORPUS))
+	@set -o pipefail; $(GO) test -count=1 -timeout 30m -run '^TestFormatCorpus$$' -v ./shared/extract -formatcorpus \
+		| sed '/^per file:/,/^time:/{/^per file:/d;/^time:/!d}'
+	$(if $(MAILCORPUS),@set -o pipefail; $(GO) test -count=1 -run '^TestMailCorpus$$' -v ./shared/extract -mailcorpus $(MAILCORPUS) | grep -E 'mail:|^(ok|FAIL|---)',@echo "no MAILCORPUS (Python's test_email/data: Debian's libpython3.11-testsuite): e-mail corpus left out")
 
 ## corpus-identifiers: precision and recall of shared/identify on its generated corpus
 ## (IDCORPUS_DOCS documents; IDCORPUS_OUT=dir also writes them with their truth)

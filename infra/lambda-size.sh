@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the Lambda bootstraps are made of (arm64, CGO_ENABLED=0, -tags lambda.norpc -trimpath,
+# What the Lambda bootstraps are made of (arm64, CGO_ENABLED=0, -tags lambda.norpc,evx.nophone -trimpath,
 # as infra/build-lambdas.sh builds them).
 #
 #   infra/lambda-size.sh floor     sizes of two reference bootstraps: lambda.Start with the S3,
@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOOS=linux GOARCH=arm64 CGO_ENABLED=0
-flags=(-tags lambda.norpc -trimpath)
+flags=(-tags lambda.norpc,evx.nophone -trimpath)
 mib() { awk '{printf "%.2f MiB", $1 / 1048576}' <<<"$(stat -c %s "$1")"; }
 
 floor() {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/request"
 )
 
 func TestDemo(t *testing.T) {
@@ -104,6 +105,18 @@ func TestDemoJSON(t *testing.T) {
 		if _, err := os.Stat(f); err != nil {
 			t.Error(err)
 		}
+	}
+	// The requests scene: the EPOC answered in time, the EIO overdue.
+	if len(res.Requests) != 2 {
+		t.Fatalf("demo requests = %d, want the EPOC and the EIO", len(res.Requests))
+	}
+	epoc, eio := res.Requests[0], res.Requests[1]
+	if epoc.Type != request.EPOC || epoc.Status != request.Fulfilled || len(epoc.Bundles) != 1 || epoc.Deadline("production").Status != request.ClockMet ||
+		epoc.Deadline("refusal-window").Status != request.ClockEnded || !epoc.Notified {
+		t.Errorf("demo EPOC = %+v, want notified, answered by one bundle, production met, refusal window ended", epoc)
+	}
+	if eio.Type != request.EIO || eio.Deadline("recognition").Status != request.ClockMissed {
+		t.Errorf("demo EIO = %+v, want recognition missed", eio)
 	}
 	// The inbox's manifest.json shows each delivery's state after its receipt.
 	for _, p := range res.Pulls {

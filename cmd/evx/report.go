@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/report"
 	"github.com/evx-project/evx/shared/report/fonts"
+	"github.com/evx-project/evx/shared/request"
 )
 
 const reportUsage = `Usage: evx report [--out DIR] [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt]
@@ -48,6 +50,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	var ex exchangeFlags
 	ex.register(fs, "legal")
 	generated := fs.String("generated", "", "generation time to print, RFC 3339 (default: now); for reproducible reports")
+	requestTrail := fs.String("request-trail", "", "with --key: the exported trail of the request the bundle answers (request:ID), verified with the same key; the report shows the request, its legal basis and each deadline (with a bundle id it is fetched)")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -83,6 +86,19 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return fail(exitInvalid, "%v", ferr)
 	}
 	opt := report.Options{Generated: time.Now().UTC(), Fonts: fnt}
+	if ex.directory != "" {
+		// With --directory, the report names the agencies in full.
+		d, err := directory.Load(ex.directory)
+		if err != nil {
+			return fail(exitUsage, "%v", err)
+		}
+		opt.AgencyName = func(id string) string {
+			if a, err := d.Counterpart(ctx, id); err == nil {
+				return a.Name
+			}
+			return ""
+		}
+	}
 	if *generated != "" {
 		t, err := time.Parse(time.RFC3339, *generated)
 		if err != nil {
@@ -92,11 +108,12 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 
 	var (
-		pub    crypto.PublicKey
-		raw    []byte
-		keyPEM []byte // with a bundle: evx's key, written beside the report
-		vopt   custody.VerifyOptions
-		err    error
+		pub        crypto.PublicKey
+		raw        []byte
+		requestRaw []byte // the trail of the request the bundle answers, if any
+		keyPEM     []byte // with a bundle: evx's key, written beside the report
+		vopt       custody.VerifyOptions
+		err        error
 	)
 	if fromBundle {
 		if vopt, err = in.options(); err != nil {
@@ -107,15 +124,34 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return fail(exitUsage, "%v", err)
 		}
 		exp, err := exportTrail(ctx, x, pos[0], custody.ExportOptions{})
-		x.close()
 		if err != nil {
+			x.close()
 			return fail(exitInvalid, "%v", err)
 		}
 		pub, raw, keyPEM = exp.pub, exp.raw, exp.keyPEM
+		if ref := answeredRequest(raw); ref != "" && *requestTrail == "" {
+			// The request's own trail, when the exchange has it (a free-text reference has none).
+			if rexp, err := exportTrail(ctx, x, custody.RequestSubject(ref), custody.ExportOptions{}); err == nil {
+				requestRaw = rexp.raw
+			}
+		}
+		x.close()
 	} else if pub, raw, vopt, err = in.load(pos[0]); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
 
+	if *requestTrail != "" {
+		if requestRaw, err = os.ReadFile(*requestTrail); err != nil {
+			return fail(exitUsage, "--request-trail: %v", err)
+		}
+	}
+	if requestRaw != nil {
+		st, err := requestState(requestRaw, pub)
+		if err != nil {
+			return fail(exitInvalid, "the request's trail: %v", err)
+		}
+		opt.Request = st
+	}
 	// A trail that does not parse is a failed verification: its report says so.
 	tr, v, err := report.CheckFile(raw, pub, vopt)
 	if err != nil {
@@ -205,3 +241,29 @@ var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 // embeddedFonts are the report fonts compiled into evx (package report/fonts), read once.
 var embeddedFonts = sync.OnceValues(func() (*report.Fonts, error) { return report.LoadFonts(fonts.FS) })
+
+// answeredRequest is the request reference the bundle's acceptance records, or "".
+func answeredRequest(raw []byte) string {
+	tr, err := custody.ParseTrail(raw)
+	if err != nil {
+		return ""
+	}
+	for _, te := range tr.Events {
+		if e := te.Event; e.Type == custody.SubmissionAcceptance && e.Details.Request != nil && request.ValidID(e.Details.Request.RequestReference) {
+			return e.Details.Request.RequestReference
+		}
+	}
+	return ""
+}
+
+// requestState verifies a request's trail with pub and folds it into the request's state.
+func requestState(raw []byte, pub crypto.PublicKey) (*request.State, error) {
+	if _, err := custody.VerifyTrail(raw, pub, custody.VerifyOptions{}); err != nil {
+		return nil, err
+	}
+	tr, err := custody.ParseTrail(raw)
+	if err != nil {
+		return nil, err
+	}
+	return request.FoldTrail(tr)
+}

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/request"
 )
 
@@ -98,5 +103,81 @@ func TestRequestCommands(t *testing.T) {
 	folded, err := request.FoldTrail(tr)
 	if err != nil || folded.Status != request.Fulfilled || folded.Events != s.Events {
 		t.Errorf("state from the exported trail = %+v, %v; want fulfilled after %d events", folded, err, s.Events)
+	}
+	// The court report of the answering bundle shows the request and its deadlines.
+	reportDir := filepath.Join(dir, "report")
+	if code, out, errOut := evx(t, "report", "--data", data, "--directory", testDirectory, "--out", reportDir, "--generated", "2026-12-01T00:00:00Z", s.Bundles[0]); code != exitOK {
+		t.Fatalf("report = %d %s %s", code, out, errOut)
+	}
+	text := pdfText(t, filepath.Join(reportDir, "report.pdf"))
+	for _, want := range []string{"The request this bundle answers", "EIO-NL-7 (EIO), fulfilled", "Directive 2014/41/EU", "art. 12(3)", "Recognition", "Execution", "met on"} {
+		if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
+			t.Errorf("report text lacks %q", want)
+		}
+	}
+}
+
+// pdfText is the text of a PDF as evx's own extractor reads it, spaces removed (the extractor
+// may run words together or apart).
+func pdfText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := extract.Extract(t.Context(), bytes.NewReader(b), int64(len(b)), "report.pdf", extract.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(strings.Fields(res.Text), "")
+}
+
+// TestRequestCommandsOnServer: evx request and evx upload --request against a server, where
+// the token says who acts: nl-om issues, this deployment's uploader (agency home) acknowledges,
+// accepts and answers; es-fge, no party, sees nothing.
+func TestRequestCommandsOnServer(t *testing.T) {
+	n, err := local.OpenNode(t.Context(), t.TempDir(), local.NodeOptions{Directory: testDirectory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	toks, _ := api.ParseTokens(strings.NewReader("alice-token-0000001 uploader alice\nnl-om-token-0000001 counterpart nl-om\nes-fge-token-000001 counterpart es-fge\n"))
+	srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithRequests(n.Requests))
+	defer srv.Close()
+	as := func(token string, args ...string) (int, string, string) {
+		t.Helper()
+		return runCmd(t, append(args, "--server", srv.URL, "--token", token)...)
+	}
+	const nlom, alice, esfge = "nl-om-token-0000001", "alice-token-0000001", "es-fge-token-000001"
+	for _, tc := range []struct {
+		token string
+		args  []string
+		code  int
+		say   string
+	}{
+		{nlom, []string{"request", "create", "--id", "MLA-NL-3", "--type", "MLA", "--to", "home", "--legal-basis", "CoE-MLA-1959",
+			"--due", "2030-01-01T00:00:00Z"}, exitOK, "issued by nl-om (nl-om)"},
+		{esfge, []string{"request", "show", "MLA-NL-3"}, exitInvalid, "no such request"},
+		{esfge, []string{"request", "list"}, exitOK, "no requests"},
+		{nlom, []string{"request", "ack", "MLA-NL-3"}, exitInvalid, "want the [addressee]"},
+		{alice, []string{"request", "ack", "MLA-NL-3"}, exitOK, "requested: open"},
+		{alice, []string{"request", "list", "--due-within", "87600h", "--json"}, exitOK, `"id": "MLA-NL-3"`},
+		{alice, []string{"request", "extend", "MLA-NL-3", "--deadline", "requested", "--by", "24h"}, exitOK, "2030-01-02"},
+	} {
+		code, out, errOut := as(tc.token, tc.args...)
+		if code != tc.code || !strings.Contains(out+errOut, tc.say) {
+			t.Errorf("%s = %d\n%s%s\nwant %d saying %q", strings.Join(tc.args, " "), code, out, errOut, tc.code, tc.say)
+		}
+	}
+	code, out, errOut := as(alice, "upload", "--request", "MLA-NL-3", "--counterpart", "nl-om", "--field", "EVX-Legal-Basis=CoE-MLA-1959",
+		filepath.Join(sampleDir, "seizure-report.txt"))
+	if code != exitOK || !strings.Contains(out, "delivered to nl-om") {
+		t.Fatalf("upload --request on the server = %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = as(alice, "request", "fulfil", "MLA-NL-3", "--json")
+	var s request.State
+	if err := json.Unmarshal([]byte(out), &s); code != exitOK || err != nil || s.Status != request.Fulfilled || len(s.Bundles) != 1 ||
+		s.Bundles[0] == "" || s.Deadline("requested").Status != request.ClockMet {
+		t.Errorf("fulfil on the server = %d %+v, want fulfilled, answered once, requested date met", code, s)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/pipeline"
 )
@@ -228,6 +229,15 @@ func (m *Multipart) Complete(ctx context.Context, subject, id string, body []byt
 	return map[string]any{"bundle": u.BundleID}, nil
 }
 
+// noSuchUpload reports whether err is S3's NoSuchUpload: an upload id unknown under that key
+// (another uploader's, completed or aborted). CompleteMultipartUpload does not model the
+// error, so the SDK returns it as a generic API error with its code.
+func noSuchUpload(err error) bool {
+	var nu *types.NoSuchUpload
+	var ae smithy.APIError
+	return errors.As(err, &nu) || errors.As(err, &ae) && ae.ErrorCode() == "NoSuchUpload"
+}
+
 // upload serves POST /v1/uploads and POST /v1/uploads/{id}/complete for an uploader.
 func (h *Handler) upload(req *http.Request, body []byte) (events.APIGatewayV2HTTPResponse, bool) {
 	p := req.URL.Path
@@ -257,11 +267,10 @@ func (h *Handler) upload(req *http.Request, body []byte) (events.APIGatewayV2HTT
 		return jsonError(http.StatusNotFound, "no such upload route"), true
 	}
 	var ue *UploadRequestError
-	var nu *types.NoSuchUpload
 	switch {
 	case errors.As(err, &ue):
 		return jsonError(http.StatusBadRequest, ue.Error()), true
-	case errors.As(err, &nu):
+	case noSuchUpload(err):
 		return jsonError(http.StatusNotFound, "no such upload of yours"), true
 	case err != nil:
 		return jsonError(http.StatusBadGateway, "the upload could not be started or completed now; try again"), true

@@ -137,14 +137,14 @@ func TestAuditPublishesCheckpoint(t *testing.T) {
 	}
 }
 
-// TestAuditSweepsRequestClocks: the scheduled run records DeadlineMissed for an EPOC not
-// answered in 10 days and sends the overdue reminder to the addressee's queue, once.
+// TestAuditSweepsRequestClocks: the scheduled run records DeadlineMissed for an EIO not
+// recognised in 30 days and sends the overdue reminder to the addressee's queue, once.
 func TestAuditSweepsRequestClocks(t *testing.T) {
 	clock := &fntest.Clock{T: fntest.T0}
 	n := fntest.Node(t, clock)
 	ctx := context.Background()
-	q := request.Request{ID: "EPOC-HOME-1", Type: request.EPOC, Issuer: n.Requests.Home, IssuerPerson: "ana",
-		Addressee: "nl-om", LegalBasis: "Regulation (EU) 2023/1543 art. 5", DataCategory: "subscriber"}
+	q := request.Request{ID: "EIO-HOME-1", Type: request.EIO, Issuer: n.Requests.Home, IssuerPerson: "ana",
+		Addressee: "nl-om", LegalBasis: "Directive 2014/41/EU"}
 	if _, err := n.Requests.Issue(ctx, q); err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestAuditSweepsRequestClocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := &Handler{Service: n.Service, Clock: clock.Now, Requests: n.Requests}
-	clock.T = clock.T.Add(10*24*time.Hour + time.Minute)
+	clock.T = clock.T.Add(30*24*time.Hour + time.Minute)
 	for run, want := range []int{1, 0} {
 		res, err := h.Handle(ctx, Task{Task: "expiry"})
 		if err != nil {
@@ -166,8 +166,8 @@ func TestAuditSweepsRequestClocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := s.Deadline("production"); d.Status != request.ClockMissed || len(d.Reminders) != 1 || d.Reminders[0] != "overdue" {
-		t.Errorf("production = %s, reminders %v; want missed, [overdue]", d.Status, d.Reminders)
+	if d := s.Deadline("recognition"); d.Status != request.ClockMissed || len(d.Reminders) != 1 || d.Reminders[0] != "overdue" {
+		t.Errorf("recognition = %s, reminders %v; want missed, [overdue]", d.Status, d.Reminders)
 	}
 	msgs, err := n.Queue.Receive(ctx, pipeline.QueueName("nl-om"), 10, time.Minute)
 	if err != nil {

@@ -39,7 +39,8 @@ func main() {
 		log.Error("configuration", "err", "EVX_RETENTION_DAYS: want 1 to 36500 days")
 		os.Exit(1)
 	}
-	cfg.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
+	// The bundle's states are the encoding detector's hint; OCR is not deployed (docs/extraction.md).
+	cfg.Intake = pipeline.BagIntake(extract.RecordWith(extract.DefaultLimits(), extract.RecordOptions{States: pipeline.BundleStates}), bagit.Limits{})
 	env, err := awsenv.Open(context.Background(), cfg, log)
 	if err != nil {
 		log.Error("init", "err", err)

@@ -417,8 +417,8 @@ func TestExpandedRolesLeastPrivilege(t *testing.T) {
 			}
 		}
 	}
-	// The counterpart queues: only the route role sends to a queue, only the sweep role to a
-	// dead-letter queue.
+	// The counterpart queues: only the route role (notices) and the audit role (request
+	// reminders) send to a queue, only the sweep role to a dead-letter queue.
 	for name, qp := range resourcesOf(tpl, "AWS::SQS::QueuePolicy") {
 		if !strings.HasPrefix(name, "CounterpartQueuePolicy") {
 			continue
@@ -430,7 +430,7 @@ func TestExpandedRolesLeastPrivilege(t *testing.T) {
 			}
 			who := target(sub(st, "Principal")["AWS"])
 			for _, r := range strs(st["Resource"]) {
-				if strings.HasPrefix(r, "CounterpartQueue") && who != "RouteRole" || strings.HasPrefix(r, "CounterpartDeadLetterQueue") && who != "SweepRole" {
+				if strings.HasPrefix(r, "CounterpartQueue") && who != "RouteRole" && who != "AuditRole" || strings.HasPrefix(r, "CounterpartDeadLetterQueue") && who != "SweepRole" {
 					t.Errorf("%s: %s may send to %s", name, who, r)
 				}
 			}
@@ -735,5 +735,44 @@ func TestExpandedCheckpointSchedule(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A counterpart whose answer to its receipt was lost fetches the stored receipt: the API
+// deploys GET beside POST /v1/deliveries/{id}/receipt, both for the counterpart scope alone.
+func TestExpandedReceiptRoutes(t *testing.T) {
+	tpl := expanded(t)
+	paths := sub(props(sub(sub(tpl, "Resources"), "HttpApi"))["Body"].(map[string]any), "paths")
+	ops, _ := paths["/v1/deliveries/{id}/receipt"].(map[string]any)
+	for _, method := range []string{"get", "post"} {
+		op, ok := ops[method].(map[string]any)
+		if !ok {
+			t.Errorf("%s /v1/deliveries/{id}/receipt is not deployed", method)
+			continue
+		}
+		sec, _ := op["security"].([]any)
+		if len(sec) != 1 || sec[0].(map[string]any)["Jwt"] == nil || strings.Join(strs(sec[0].(map[string]any)["Jwt"]), ",") != "evx/counterpart" {
+			t.Errorf("%s /v1/deliveries/{id}/receipt: security %v, want the Jwt authorizer with evx/counterpart", method, sec)
+		}
+	}
+}
+
+// The one JWT authorizer, as SAM writes it into the HTTP API: API Gateway checks a token's
+// signature against the issuer's keys, its expiry, that its issuer is the stack's JwtIssuer
+// and its audience JwtAudience, from the Authorization header; a token of another issuer never
+// reaches the function. Which counterpart a token is, the function decides from the directory
+// (TestIntegrationForgedClaimsOnEveryRoute in functions/internal/e2e).
+func TestExpandedJwtAuthorizer(t *testing.T) {
+	tpl := expanded(t)
+	body := props(sub(sub(tpl, "Resources"), "HttpApi"))["Body"].(map[string]any)
+	schemes := sub(sub(body, "components"), "securitySchemes")
+	if len(schemes) != 1 || schemes["Jwt"] == nil {
+		t.Fatalf("security schemes %v, want the Jwt authorizer alone", schemes)
+	}
+	az := sub(schemes["Jwt"].(map[string]any), "x-amazon-apigateway-authorizer")
+	jc := sub(az, "jwtConfiguration")
+	if az["type"] != "jwt" || az["identitySource"] != "$request.header.Authorization" ||
+		target(jc["issuer"]) != "JwtIssuer" || !slices.Equal(strs(jc["audience"]), []string{"JwtAudience"}) {
+		t.Errorf("authorizer %v, want a jwt authorizer on the Authorization header with the stack's issuer and audience", az)
 	}
 }

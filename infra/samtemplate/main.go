@@ -2,7 +2,7 @@
 // infra/counterparts.yaml, for each counterpart: a FIFO queue <Prefix>cp-<id>.fifo (the SQS
 // name of pipeline.QueueName(id) as package sqsqueue spells it) and its dead-letter queue
 // <Prefix>cp-<id>-dlq.fifo, both retained; their queue policy (the route function sends, the
-// sweep function moves notices about to expire unread, the counterpart's own AWS account
+// audit function sends request reminders, the sweep function moves notices about to expire unread, the counterpart's own AWS account
 // reads when the directory names one); an alarm on the dead-letter queue and one on notice
 // age. From the template's own functions: alarms on errors, throttles and durations near the
 // timeout. CloudFormation has no
@@ -213,6 +213,11 @@ func section(cps []pipeline.Counterpart) string {
             Effect: Allow
             Principal: {AWS: !GetAtt RouteRole.Arn}
             Action: [sqs:SendMessage, sqs:GetQueueUrl, sqs:GetQueueAttributes]
+            Resource: !GetAtt CounterpartQueue%[1]s.Arn
+          - Sid: AuditReminds
+            Effect: Allow
+            Principal: {AWS: !GetAtt AuditRole.Arn}
+            Action: [sqs:SendMessage, sqs:GetQueueUrl]
             Resource: !GetAtt CounterpartQueue%[1]s.Arn
           - Sid: SweepTakesUnread
             Effect: Allow

@@ -706,7 +706,8 @@ func TestFunctionFolders(t *testing.T) {
 	}
 }
 
-// Every function folder has the Makefile target SAM's makefile build method calls.
+// Every function folder has the Makefile target SAM's makefile build method calls, and builds
+// through functions/lambda.mk.
 func TestFunctionMakefiles(t *testing.T) {
 	for name, fn := range functions(t, raw(t)) {
 		uri, _ := sub(fn, "Properties")["CodeUri"].(string)
@@ -717,6 +718,10 @@ func TestFunctionMakefiles(t *testing.T) {
 		}
 		if !strings.Contains(string(mk), "\nbuild-"+name+":") {
 			t.Errorf("%s: %s/Makefile has no target build-%s", name, uri, name)
+		}
+		// The build flags (and so the bootstrap's size) come from one place.
+		if !strings.Contains(string(mk), "\ninclude ../lambda.mk\n") || strings.Contains(string(mk), "go build") {
+			t.Errorf("%s: %s/Makefile builds on its own instead of through functions/lambda.mk", name, uri)
 		}
 	}
 }

@@ -15,6 +15,7 @@
 //	GET  /v1/bundles/{id}                    uploader, legal   status: upload state, ingest outcome, deliveries
 //	GET  /v1/bundles/{id}/trail              legal         the custody trail (evx-custody-trail/1)
 //	GET  /v1/bundles/{id}/verification       legal         custody.Verify's report with evx's key
+//	POST /v1/bundles/{id}/verification       legal         body: a kept checkpoint; the same, and the log's consistency with it (consistency.go)
 //	GET  /v1/bundles/{id}/report             legal         the report PDF of the trail exported now (header X-Evx-Trail-Sha256)
 //	GET  /v1/deliveries                      counterpart   its deliveries
 //	GET  /v1/deliveries/{id}                 counterpart   manifest: documents with their hashes, consignment event
@@ -26,6 +27,7 @@
 //	GET  /v1/log/witness?from=N              every role    checkpoint to cosign, with the consistency proof from N (witness.go)
 //	POST /v1/log/cosignatures                every role    a witness's cosignature of a checkpoint it was shown; 201
 //	GET  /v1/log/checkpoints/{size}          every role    that checkpoint with every cosignature kept ("latest")
+//	GET  /v1/log/leaves?from=A&to=B          every role    each leaf's bundle key, seq and hash: the feed witnesses replay
 //	GET  /v1/checkpoint                      anyone        latest signed checkpoint (text)
 //	GET  /v1/public-key                      anyone        evx's public key (PEM)
 package api
@@ -88,6 +90,8 @@ type Handler struct {
 	fonts *report.Fonts
 	// requests serves the request endpoints (requests.go); nil: they are not routed.
 	requests *request.Desk
+	// agencyName names agencies in full in reports (WithDirectory); nil: ids alone.
+	agencyName func(id string) string
 }
 
 // WithReportFonts gives h the fonts GET /v1/bundles/{id}/report renders with
@@ -128,6 +132,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/bundles/{id}/trail", h.as(h.getTrail, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/verification", h.as(h.getVerification, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/report", h.as(h.getReport, RoleLegal))
+	h.mux.HandleFunc("POST /v1/bundles/{id}/verification", h.as(h.postVerification, RoleLegal))
 	h.mux.HandleFunc("GET /v1/deliveries", h.as(h.listDeliveries, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}", h.as(h.getDelivery, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/documents/{name...}", h.as(h.getDocument, RoleCounterpart))
@@ -137,6 +142,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/log/witness", h.as(h.getWitnessOffer, RoleUploader, RoleCounterpart, RoleLegal))
 	h.mux.HandleFunc("POST /v1/log/cosignatures", h.as(h.postCosignature, RoleUploader, RoleCounterpart, RoleLegal))
 	h.mux.HandleFunc("GET /v1/log/checkpoints/{size}", h.as(h.getCosignedCheckpoint, RoleUploader, RoleCounterpart, RoleLegal))
+	h.mux.HandleFunc("GET /v1/log/leaves", h.as(h.getLeaves, RoleUploader, RoleCounterpart, RoleLegal))
 	h.mux.HandleFunc("GET /v1/checkpoint", h.getCheckpoint)
 	h.mux.HandleFunc("GET /v1/public-key", h.getPublicKey)
 	return h
@@ -184,7 +190,11 @@ func (h *Handler) as(next http.HandlerFunc, roles ...Role) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, fmt.Sprintf("this endpoint is for %s; your token is for the %s role", joinRoles(roles), id.Role))
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+		ctx := context.WithValue(r.Context(), identityKey{}, id)
+		if id.Person != "" {
+			ctx = pipeline.ActingAs(ctx, id.Party())
+		}
+		next(w, r.WithContext(ctx))
 	}
 }
 
@@ -240,6 +250,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error()+"; post the receipt with \"accepted\": false to reject the delivery")
 	case errors.As(err, &invalid):
 		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.As(err, new(*pipeline.RestrictedError)):
+		writeError(w, http.StatusForbidden, err.Error())
 	case errors.As(err, &tooBig):
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", tooBig.Limit))
 	case errors.Is(err, pipeline.ErrNotFound):
@@ -402,13 +414,14 @@ func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
 	}
 	raw = append(raw, '\n')
 	sum := sha256.Sum256(raw)
-	opt := report.Options{Generated: time.Now().UTC(), TrailSHA256: hex.EncodeToString(sum[:]), Fonts: h.fonts}
+	opt := report.Options{Generated: time.Now().UTC(), TrailSHA256: hex.EncodeToString(sum[:]), Fonts: h.fonts, AgencyName: h.agencyName}
 	// Check the bytes, as a clerk checking the downloaded trail offline would.
 	tr, v, err := report.CheckFile(raw, h.svc.Signer().Public(), custody.VerifyOptions{})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	opt.Request = h.answeredRequest(r, tr)
 	var pdf bytes.Buffer
 	if err := report.PDF(&pdf, tr, v, opt); err != nil {
 		h.fail(w, r, err)

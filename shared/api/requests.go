@@ -224,3 +224,19 @@ func (h *Handler) postRequestAction(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, s)
 }
+
+// answeredRequest is the state of the request the bundle's acceptance names, for its report;
+// nil without request endpoints, for a free-text reference, or when it cannot be read.
+func (h *Handler) answeredRequest(r *http.Request, tr *custody.Trail) *request.State {
+	if h.requests == nil || tr == nil {
+		return nil
+	}
+	for _, te := range tr.Events {
+		if e := te.Event; e.Type == custody.SubmissionAcceptance && e.Details.Request != nil {
+			if s, err := h.requests.State(r.Context(), e.Details.Request.RequestReference); err == nil {
+				return s
+			}
+		}
+	}
+	return nil
+}

@@ -8,8 +8,8 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/evx-project/evx/shared/internal/decls"
 	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/internal/decls"
 )
 
 func TestProblemOf(t *testing.T) {

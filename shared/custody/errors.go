@@ -72,7 +72,7 @@ type SignatureError struct {
 
 func (e *SignatureError) Error() string {
 	if e.WantKeyID != e.GotKeyID {
-		return fmt.Sprintf("event seq %d is signed by key %s, want trusted key %s", e.Seq, orNone(e.GotKeyID), e.WantKeyID)
+		return fmt.Sprintf("event seq %d is signed by key %s, want key %s (the trusted key, or the key of its rotation chain that signs at that place in the log)", e.Seq, orNone(e.GotKeyID), e.WantKeyID)
 	}
 	return fmt.Sprintf("event seq %d: signature by key %s: %v", e.Seq, e.WantKeyID, e.Err)
 }

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evx-project/evx/shared/internal/decls"
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/internal/decls"
 )
 
 func TestFailureOf(t *testing.T) {

@@ -38,6 +38,7 @@ type childResult struct {
 	Partial   bool    `json:"partial"`
 	Text      string  `json:"text"`
 	HWMKiB    int64   `json:"hwm_kib"` // VmHWM: this process's peak resident set
+	Meta      Meta    `json:"meta"`
 }
 
 // vmHWM reads the peak resident set size of this process. (The rusage of a child is no
@@ -77,7 +78,13 @@ func childExtract(path string) int {
 		out.Err = err.Error()
 		_, out.Recovered = asPanic(err)
 	} else {
-		out.OK = res.MediaType == TypePDF // a file of the PDF corpus read as something else is no success
+		// A file of the PDF corpus read as something else is no success; in the format
+		// corpus (EVX_EXTRACT_ANY), a result without text for a reason is none either.
+		out.OK = res.MediaType == TypePDF
+		if os.Getenv("EVX_EXTRACT_ANY") != "" {
+			out.OK = res.Unsupported == nil || res.MediaType == TypeJPEG || res.MediaType == "image/tiff"
+		}
+		out.Meta = res.Meta
 		out.Text = res.Text
 		out.Partial = res.Partial
 		_, out.Recovered = asPanic(res.Stop)

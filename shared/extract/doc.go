@@ -4,9 +4,12 @@
 // [Extract] detects the media type from the content (magic bytes, the layout of OOXML and
 // ODF zip archives, MIME headers), never from the file name alone, and records the type the
 // name implies when the two disagree. It then hands the file to the reader of that format:
-// package pdf (PDF), office (DOCX, XLSX, PPTX, ODT), mail (e-mail messages, .eml), html
-// (visible text only) and plain (plain text in UTF-8, UTF-16 with a byte order mark or
-// Latin-1, and CSV); images yield their dimensions, other files metadata only. The format
+// package pdf (PDF, encrypted ones too), office (DOCX, XLSX, PPTX, ODT, ODS, ODP, EPUB, RTF,
+// Word and Excel 97-2003), mail (e-mail, mbox, Outlook .msg), archive (zip, tar, gzip
+// members), html (visible text only) and plain (text and CSV in any encoding it detects);
+// images yield their dimensions and, for JPEG and TIFF, their EXIF time, device and
+// position; a type evx reads no text of is reported as [Unsupported]. [OCR] reads images
+// and scanned pages with Tesseract when asked, [RecordWith] does so in the pipeline. The format
 // packages share only what package extract re-exports here ([Limits], [Result] and the
 // error types, defined once in internal/extractor), so none sees another's internals.
 //

@@ -32,6 +32,9 @@ type OCR struct {
 	// MaxPixels caps the size of an image given to the engine (width times height, from
 	// the image's header); zero: 100 million. A larger one is not read (ErrOCRTooLarge).
 	MaxPixels int64
+	// MaxMemory caps the address space of each engine and renderer process, in bytes,
+	// where prlimit (util-linux) is installed; zero: 2 GiB. A run past it fails.
+	MaxMemory int64
 }
 
 // ErrOCRTooLarge says that an image is larger than OCR.MaxPixels.
@@ -234,7 +237,7 @@ func (o OCR) read(ctx context.Context, image string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout())
 	defer cancel()
-	c := exec.CommandContext(ctx, cmd, args...)
+	c := o.limited(ctx, cmd, args...)
 	var out, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &out, &stderr
 	if err := c.Run(); err != nil {
@@ -246,10 +249,31 @@ func (o OCR) read(ctx context.Context, image string) (string, error) {
 func (o OCR) run(ctx context.Context, name string, args ...string) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout())
 	defer cancel()
-	if out, err := exec.CommandContext(ctx, name, args...).CombinedOutput(); err != nil {
+	if out, err := o.limited(ctx, name, args...).CombinedOutput(); err != nil {
 		return fmt.Errorf("%s: %w: %s", name, err, strings.TrimSpace(string(out)))
 	}
 	return nil
+}
+
+// limited builds the command of an engine or renderer run: its address space bounded by
+// MaxMemory through prlimit (util-linux) when installed, one thread (OMP_THREAD_LIMIT: the
+// machine is shared with the rest of the pipeline), killed when ctx ends.
+func (o OCR) limited(ctx context.Context, name string, args ...string) *exec.Cmd {
+	var c *exec.Cmd
+	if p, err := exec.LookPath("prlimit"); err == nil {
+		c = exec.CommandContext(ctx, p, append([]string{"--as=" + strconv.FormatInt(o.maxMemory(), 10), "--", name}, args...)...)
+	} else {
+		c = exec.CommandContext(ctx, name, args...)
+	}
+	c.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+	return c
+}
+
+func (o OCR) maxMemory() int64 {
+	if o.MaxMemory > 0 {
+		return o.MaxMemory
+	}
+	return 2 << 30
 }
 
 func (o OCR) timeout() time.Duration {

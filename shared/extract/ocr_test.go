@@ -53,6 +53,14 @@ func TestOCR(t *testing.T) {
 			t.Errorf("OCR(scanned.pdf): the text layer of page 1 was lost: %q", res.Text)
 		}
 	}
+	// The engine's address space is bounded: 16 MiB is too little for Tesseract to start.
+	if _, err := exec.LookPath("prlimit"); err == nil {
+		b := readTestdata(t, "scanned.png")
+		res, _ := extractBytes(t, b, "scanned.png", DefaultLimits())
+		if err := (OCR{MaxMemory: 16 << 20}).Apply(context.Background(), bytes.NewReader(b), int64(len(b)), res, DefaultLimits()); err == nil {
+			t.Errorf("OCR within 16 MiB succeeded (%q); want the memory cap to stop it", res.Text)
+		}
+	}
 	if _, err := (OCR{Command: "no-such-ocr-engine"}).Version(context.Background()); !errors.Is(err, ErrNoOCR) {
 		t.Errorf("missing engine: %v, want ErrNoOCR", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+
+	"github.com/evx-project/evx/shared/extract/internal/extractor"
 )
 
 // Record returns the extractor evx's pipeline runs on each document of an accepted bundle
@@ -27,15 +29,20 @@ type RecordOptions struct {
 	// [OCR.Apply]); the stored JSON then says which engine and languages read them, or in
 	// ocr_error why OCR did not run (the engine is not installed, say), with needs_ocr kept.
 	OCR *OCR
-	// States, when not nil and OCR.Languages is empty, gives the requesting and requested
-	// states of the document's bundle (pipeline.BundleStates): OCR then reads in their
-	// languages and English, as far as the engine has them ([LanguagesFor]).
+	// States, when not nil, gives the requesting and requested states of the document's
+	// bundle (pipeline.BundleStates): their languages are the hint of the encoding detector
+	// ([WithStates]) and, when OCR.Languages is empty, the languages OCR reads in, with
+	// English, as far as the engine has them ([LanguagesFor]).
 	States func(ctx context.Context) (requesting, requested string)
 }
 
 // RecordWith is [Record] with OCR and language hints.
 func RecordWith(lim Limits, opt RecordOptions) func(ctx context.Context, r io.ReaderAt, size int64, name string) (mediaType string, result []byte, err error) {
 	return func(ctx context.Context, r io.ReaderAt, size int64, name string) (string, []byte, error) {
+		if opt.States != nil {
+			a, b := opt.States(ctx)
+			ctx = WithStates(ctx, a, b)
+		}
 		res, xerr := Extract(ctx, r, size, name, lim)
 		if xerr == nil && opt.OCR != nil && res.NeedsOCR {
 			if err := opt.applyOCR(ctx, r, size, res, lim); err != nil {
@@ -80,4 +87,20 @@ func (opt RecordOptions) applyOCR(ctx context.Context, r io.ReaderAt, size int64
 		defer cancel()
 	}
 	return o.Apply(ctx, r, size, res, lim)
+}
+
+// WithStates returns ctx carrying the states (ISO 3166-1 alpha-2) a document's bundle passes
+// between: Extract with it weighs their languages when it must guess a legacy encoding (text,
+// CSV, HTML, e-mail parts without a usable charset), and records them as encoding_hint.
+func WithStates(ctx context.Context, states ...string) context.Context {
+	var langs []string
+	for _, l := range LanguagesFor(nil, states...) {
+		if l != "eng" {
+			langs = append(langs, l)
+		}
+	}
+	if len(langs) == 0 {
+		return ctx
+	}
+	return extractor.WithLanguages(ctx, langs)
 }

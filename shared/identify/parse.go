@@ -58,6 +58,9 @@ func Parse(t Type, s string, regions ...string) (Finding, error) {
 	case BIC:
 		vd, ok = checkBIC(squeeze(s))
 	case Phone:
+		if !phoneChecks {
+			break // built without numbering plans: see phone_nocheck.go
+		}
 		if v, good := checkPhone(s, regions); good {
 			vd, ok = verdict{value: v, check: CheckNone}, true
 		} else if phoneRE.FindString(s) == s {

@@ -74,12 +74,36 @@ func (s *Service) request(ctx context.Context, bundleID string) *custody.Request
 	return nil
 }
 
+// checkRestricted returns a *RestrictedError when the bundle answers a request whose data is
+// restricted (Config.Requests).
+func (s *Service) checkRestricted(ctx context.Context, bundleID string, trail []custody.Entry) error {
+	if s.c.Requests == nil {
+		return nil
+	}
+	acc, ok := find(trail, ofType(custody.SubmissionAcceptance))
+	if !ok || acc.Event.Details.Request == nil || acc.Event.Details.Request.RequestReference == "" {
+		return nil
+	}
+	ref := acc.Event.Details.Request.RequestReference
+	restricted, why, err := s.c.Requests.Restricted(ctx, ref)
+	if err != nil {
+		return fmt.Errorf("request %s of %s: %w", ref, bundleID, err)
+	}
+	if restricted {
+		return &RestrictedError{BundleID: bundleID, Request: ref, Reason: why}
+	}
+	return nil
+}
+
 // FetchDocument opens a document of the counterpart's delivery by its name in the bag
 // ("data/..."), after recording ContentAccessTracking: no byte leaves without its record. The
 // caller closes the reader.
 func (s *Service) FetchDocument(ctx context.Context, counterpart, deliveryID, name string) (io.ReadCloser, custody.Document, error) {
-	d, _, con, err := s.ownDelivery(ctx, counterpart, deliveryID)
+	d, trail, con, err := s.ownDelivery(ctx, counterpart, deliveryID)
 	if err != nil {
+		return nil, custody.Document{}, err
+	}
+	if err := s.checkRestricted(ctx, d.BundleID, trail); err != nil {
 		return nil, custody.Document{}, err
 	}
 	var doc custody.Document
@@ -98,7 +122,7 @@ func (s *Service) FetchDocument(ctx context.Context, counterpart, deliveryID, na
 		return nil, custody.Document{}, fmt.Errorf("open %s of %s: %w", name, d.BundleID, err)
 	}
 	_, _, err = s.appendOnce(ctx, d.BundleID, func([]custody.Entry) (*decision, error) {
-		return &decision{typ: custody.ContentAccessTracking, actor: custody.Actor{Kind: custody.ActorCounterpart, ID: counterpart},
+		return &decision{typ: custody.ContentAccessTracking, actor: counterpartActor(ctx, counterpart),
 			details: custody.Details{Counterpart: counterpart, Documents: []custody.Document{doc}}}, nil
 	})
 	if err != nil {

@@ -115,3 +115,14 @@ type InvalidReceiptError struct {
 }
 
 func (e *InvalidReceiptError) Error() string { return "invalid receipt: " + e.Reason }
+
+// RestrictedError: the bundle answers a request whose data may no longer be accessed (an
+// enforcing authority refused the order after the data was delivered). The refusal is on the
+// request's trail; no document is served.
+type RestrictedError struct {
+	BundleID, Request, Reason string
+}
+
+func (e *RestrictedError) Error() string {
+	return fmt.Sprintf("bundle %s answers request %s, whose data is restricted: %s", e.BundleID, e.Request, e.Reason)
+}

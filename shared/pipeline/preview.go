@@ -31,8 +31,11 @@ type DocumentPreview struct {
 // so it is recorded as a ContentAccessTracking event, as FetchDocument is. Another
 // counterpart's delivery, or a name not in it, is not found.
 func (s *Service) DocumentText(ctx context.Context, counterpart, deliveryID, name string) (*DocumentPreview, error) {
-	d, _, con, err := s.ownDelivery(ctx, counterpart, deliveryID)
+	d, trail, con, err := s.ownDelivery(ctx, counterpart, deliveryID)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkRestricted(ctx, d.BundleID, trail); err != nil {
 		return nil, err
 	}
 	var doc custody.Document

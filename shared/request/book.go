@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
@@ -71,4 +72,21 @@ func (b Book) Answered(ctx context.Context, id, bundle, uploader string) error {
 		return nil
 	}
 	return err
+}
+
+// Restricted implements pipeline.Requests: an enforcing authority's refusal restricts the data
+// already delivered (Regulation (EU) 2023/1543 art. 12).
+func (b Book) Restricted(ctx context.Context, id string) (bool, string, error) {
+	s, err := b.Desk.State(ctx, id)
+	var nf *NotFoundError
+	if errors.As(err, &nf) {
+		return false, "", nil
+	}
+	if err != nil {
+		return false, "", err
+	}
+	if !s.Restricted {
+		return false, "", nil
+	}
+	return true, fmt.Sprintf("the enforcing authority %s refused the order (%s): no further access", s.Enforcing, strings.Join(s.Grounds, "; ")), nil
 }

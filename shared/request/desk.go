@@ -104,12 +104,21 @@ func (d *Desk) Issue(ctx context.Context, r Request) (*State, error) {
 			if id == "" || id == d.Home {
 				continue
 			}
-			_, err := d.Directory.Counterpart(ctx, id)
+			cp, err := d.Directory.Counterpart(ctx, id)
 			if errors.Is(err, pipeline.ErrNotFound) {
 				return nil, &InvalidError{ID: r.ID, Field: field, Reason: fmt.Sprintf("agency %q is neither this deployment's (%s) nor in the directory", id, d.Home)}
 			}
 			if err != nil {
 				return nil, fmt.Errorf("look up %s %q: %w", field, id, err)
+			}
+			order := r.Type == EPOC || r.Type == EPOCPR
+			switch {
+			case field == "addressee" && order && cp.ServiceProvider == "":
+				return nil, &InvalidError{ID: r.ID, Field: field, Reason: fmt.Sprintf("an %s is addressed to a service provider's designated establishment or legal representative (Regulation (EU) 2023/1543 art. 7); %s is not one in the directory", r.Type, id)}
+			case field == "addressee" && !order && cp.ServiceProvider != "":
+				return nil, &InvalidError{ID: r.ID, Field: field, Reason: fmt.Sprintf("%s represents the service provider %s: it receives EPOCs and EPOC-PRs, not an %s", id, cp.ServiceProvider, r.Type)}
+			case field != "addressee" && cp.ServiceProvider != "":
+				return nil, &InvalidError{ID: r.ID, Field: field, Reason: fmt.Sprintf("%s represents a service provider and cannot be the %s", id, field)}
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package request_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,7 +35,8 @@ func openNode(t *testing.T, c *fakeClock) *local.Node {
 const testDirectory = `counterparts:
   - {id: nl-om, name: Openbaar Ministerie, country: NL, legal_bases: [EU-EIO, EU-EPOC], handling_codes: [H0, H1, H2, H3], active: true}
   - {id: pt-pj, name: Policia Judiciaria, country: PT, legal_bases: [EU-EIO, EU-EPOC], handling_codes: [H0, H1, H2, H3], active: true}
-  - {id: nl-telco-lr, name: Telco legal representative, country: NL, legal_bases: [EU-EIO, EU-EPOC], handling_codes: [H0, H1, H2, H3], active: true}
+  - {id: nl-telco-lr, name: Telco legal representative, country: NL, legal_bases: [EU-EIO, EU-EPOC], handling_codes: [H0, H1, H2, H3], active: true,
+     service_provider: Telco B.V., representation: legal-representative}
 `
 
 // upload bags one file for counterparts with the request reference ref and runs it through
@@ -134,5 +136,76 @@ func TestRouting(t *testing.T) {
 	// A free-text reference that names no request is not checked.
 	if st := upload(t, n, "MLA-FREE-TEXT", "pt-pj"); !st.Ingest.Accepted {
 		t.Errorf("free-text reference: rejected %v, want accepted", st.Ingest.Reasons)
+	}
+}
+
+// TestRestriction: an enforcing authority's refusal within its window restricts the data
+// already delivered: the counterpart's next fetch is refused with a *RestrictedError.
+func TestRestriction(t *testing.T) {
+	c := &fakeClock{t: t0}
+	n := openNode(t, c)
+	ctx := t.Context()
+	q := request.Request{ID: "EPOC-NL-9", Type: request.EPOC, Issuer: "nl-om", IssuerPerson: "jan", IssuingState: "NL",
+		Addressee: "es-fge", Enforcing: "pt-pj", Residence: "PT", DataCategory: "content", LegalBasis: "EU-EPOC"}
+	if _, err := n.Requests.Issue(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct {
+		who request.Actor
+		typ custody.EventType
+	}{{request.Actor{Agency: "nl-om", Person: "jan"}, custody.RequestNotified}, {request.Actor{Agency: "es-fge", Person: "lr"}, custody.RequestReceived}} {
+		if _, err := n.Requests.Act(ctx, q.ID, s.who, request.Action{Type: s.typ}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := upload(t, n, q.ID, "nl-om")
+	if !st.Ingest.Accepted || len(st.Deliveries) != 1 {
+		t.Fatalf("answer: %+v", st.Ingest)
+	}
+	d := st.Deliveries[0]
+	doc := st.Ingest.Documents[0].Name
+	rc, _, err := n.Service.FetchDocument(ctx, "nl-om", d.ID, doc)
+	if err != nil {
+		t.Fatalf("fetch before the refusal = %v", err)
+	}
+	rc.Close()
+	c.Advance(48 * time.Hour)
+	if _, err := n.Requests.Act(ctx, q.ID, request.Actor{Agency: "pt-pj", Person: "judge"},
+		request.Action{Type: custody.RequestRefused, Grounds: []string{"art. 12(1)(b): fundamental rights"}}); err != nil {
+		t.Fatal(err)
+	}
+	var re *pipeline.RestrictedError
+	if _, _, err := n.Service.FetchDocument(ctx, "nl-om", d.ID, doc); !errors.As(err, &re) || re.Request != q.ID {
+		t.Fatalf("fetch after the enforcing authority's refusal = %v, want a *RestrictedError", err)
+	}
+	if _, err := n.Service.DocumentText(ctx, "nl-om", d.ID, doc); !errors.As(err, &re) {
+		t.Errorf("text preview after the refusal = %v, want a *RestrictedError", err)
+	}
+}
+
+// TestServiceProviders: an EPOC or EPOC-PR goes to a service provider's designated
+// establishment or legal representative (a directory party with service_provider), every
+// other type to an authority; a provider is never the issuer or the enforcing authority.
+func TestServiceProviders(t *testing.T) {
+	n := openNode(t, &fakeClock{t: t0})
+	ctx := t.Context()
+	base := request.Request{Type: request.EPOC, Issuer: "es-fge", IssuerPerson: "ana", LegalBasis: "EU-EPOC", DataCategory: "subscriber"}
+	for _, tc := range []struct {
+		id, typ, addressee, enforcing string
+		field                         string // "" when accepted
+	}{
+		{"P1", "EPOC", "nl-telco-lr", "", ""},
+		{"P2", "EPOC-PR", "nl-telco-lr", "", ""},
+		{"P3", "EPOC", "nl-om", "", "addressee"},
+		{"P4", "EIO", "nl-telco-lr", "", "addressee"},
+		{"P5", "EPOC", "nl-telco-lr", "nl-telco-lr", "enforcing"},
+		{"P6", "EPOC", "nobody", "", "addressee"},
+	} {
+		q := base
+		q.ID, q.Type, q.Addressee, q.Enforcing = tc.id, request.Type(tc.typ), tc.addressee, tc.enforcing
+		_, err := n.Requests.Issue(ctx, q)
+		if tc.field == "" && err != nil || tc.field != "" && !isInvalid(err, tc.field) {
+			t.Errorf("Issue %s %s to %s = %v, want field %q refused (none: accepted)", tc.id, tc.typ, tc.addressee, err, tc.field)
+		}
 	}
 }

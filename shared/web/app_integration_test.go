@@ -28,6 +28,7 @@ import (
 const appTokens = `
 uploader-token-00000001 uploader inspector-vries
 nl-om-token-00000000001 counterpart nl-om
+es-fge-token-0000000001 counterpart es-fge
 legal-token-00000000001 legal clerk-rotterdam
 `
 
@@ -148,7 +149,26 @@ func TestIntegrationAppRoles(t *testing.T) {
 	waitText(t, ctx, "#verdict h2", "VERIFIED")
 	waitText(t, ctx, "#timeline", "made available to nl-om")
 	waitText(t, ctx, "#title", "CASE-2026-114")
+	// Against a checkpoint kept from before: consistent.
+	res, err := srv.Client().Get(srv.URL + "/v1/checkpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cp bytes.Buffer
+	cp.ReadFrom(res.Body)
+	res.Body.Close()
+	keptFile := filepath.Join(t.TempDir(), "checkpoint.txt")
+	os.WriteFile(keptFile, cp.Bytes(), 0o644)
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#kept"), []string{keptFile}), chromedp.Click(chromedp.CSS("#checkkept"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#consistency", "CONSISTENT: the log of size")
 	shot(t, ctx, "app-legal-bundle")
+	setLang(t, ctx, "es")
+	waitText(t, ctx, "#timeline", "puesto a disposición de nl-om")
+	shot(t, ctx, "app-legal-bundle-es")
+	setLang(t, ctx, "en")
+	waitText(t, ctx, "#timeline", "made available to nl-om")
 	// Token never reaches storage or the URL.
 	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + location.href + document.cookie`)); strings.Contains(got, "legal-token") {
 		t.Errorf("the token is kept by the page: %s", got)
@@ -372,5 +392,64 @@ func TestIntegrationAppUploader(t *testing.T) {
 	}
 	if st.Upload.Uploader != "inspector-vries" {
 		t.Errorf("uploader = %q", st.Upload.Uploader)
+	}
+}
+
+// TestIntegrationAppRefuse refuses a delivery with a reason code and a note: both are in the
+// trail, the code in English whatever the page's language.
+func TestIntegrationAppRefuse(t *testing.T) {
+	srv := appServer(t)
+	ctx := appBrowser(t)
+	signIn(t, ctx, srv.URL, "es-fge-token-0000000001")
+	setLang(t, ctx, "es")
+	waitText(t, ctx, "#inbox", "consigned")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#inbox a"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#reasons", "Faltan documentos")
+	// Refusing with nothing ticked or written is refused by the page; accepting with a code
+	// ticked too.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#refuse"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#answer", "al menos un motivo")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#check"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#documents .hash-result", "coincide")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#reason-not-competent")), chromedp.Click(chromedp.CSS("#accept"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#answer", "desmárquelos")
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#note"), "Remitir a la Fiscalía Provincial de Cádiz."), chromedp.Click(chromedp.CSS("#refuse"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#answered", "rejected")
+	shot(t, ctx, "app-counterpart-refused-es")
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/bundles?case=CASE-2026-114", nil)
+	req.Header.Set("Authorization", "Bearer legal-token-00000000001")
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found api.SearchResult
+	json.NewDecoder(res.Body).Decode(&found)
+	res.Body.Close()
+	if len(found.Bundles) != 1 {
+		t.Fatalf("found %+v", found.Bundles)
+	}
+	req, _ = http.NewRequest("GET", srv.URL+"/v1/bundles/"+found.Bundles[0].BundleID+"/trail", nil)
+	req.Header.Set("Authorization", "Bearer legal-token-00000000001")
+	res, err = srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trail bytes.Buffer
+	trail.ReadFrom(res.Body)
+	res.Body.Close()
+	for _, want := range []string{`"ConsignmentRejection"`, `"not-competent: This authority is not competent for the request"`, `"Remitir a la Fiscalía Provincial de Cádiz."`} {
+		if !strings.Contains(trail.String(), want) {
+			t.Errorf("the trail lacks %s", want)
+		}
 	}
 }

@@ -15,7 +15,7 @@ func TestBuildFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w"}; strings.Join(got, "|") != strings.Join(want, "|") {
+	if want := []string{"-tags", "lambda.norpc,evx.nophone", "-trimpath", "-ldflags", "-s -w"}; strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("BuildFlags = %q, want %q", got, want)
 	}
 }

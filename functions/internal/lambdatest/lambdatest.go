@@ -98,7 +98,8 @@ func BuildFlags(root string) ([]string, error) {
 
 // Function is a bootstrap running under aws-lambda-rie.
 type Function struct {
-	URL string // the emulator's invoke endpoint
+	URL       string // the emulator's invoke endpoint
+	Bootstrap string // the path of the bootstrap it runs
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -138,7 +139,7 @@ func Start(rie, bootstrap string, env []string, timeout time.Duration) (*Functio
 		}
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", invokePort)
-	f := &Function{URL: "http://" + addr + "/2015-03-31/functions/function/invocations", done: make(chan struct{})}
+	f := &Function{URL: "http://" + addr + "/2015-03-31/functions/function/invocations", Bootstrap: bootstrap, done: make(chan struct{})}
 	f.cmd = exec.Command(rie,
 		"--runtime-interface-emulator-address", addr,
 		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", apiPort),

@@ -39,6 +39,7 @@ func Run(t *testing.T, newLedger func(t *testing.T) custody.Ledger) {
 		{"ExportVerifies", testExportVerifies},
 		{"ReadsAreCopies", testReadsAreCopies},
 		{"RecordAll", testRecordAll},
+		{"Subjects", testSubjects},
 		{"Heads", testHeads},
 	}
 	for _, tc := range tests {
@@ -485,5 +486,33 @@ func testRecordAll(t *testing.T, l custody.Ledger) {
 	}
 	if n, _ := l.LogSize(ctx); n != size+uint64(want-3) {
 		t.Errorf("LogSize after the race = %d, want %d", n, size+uint64(want-3))
+	}
+}
+
+// testSubjects: a ledger that lists subjects by prefix (request.Lister) lists each subject
+// once, in order, and only those with the prefix. Ledgers without Subjects skip it.
+func testSubjects(t *testing.T, l custody.Ledger) {
+	lister, ok := l.(interface {
+		Subjects(ctx context.Context, prefix string) ([]string, error)
+	})
+	if !ok {
+		t.Skip("the ledger does not list subjects")
+	}
+	ctx := context.Background()
+	k := keeper(l)
+	for _, id := range []string{"request:b", "bundle-1", "request:a", "request_z", "request0", "requesT:c", "request:b"} {
+		if _, err := k.Record(ctx, id, custody.Hashed, system, custody.Details{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := lister.Subjects(ctx, "request:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"request:a", "request:b"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Subjects(request:) = %q, want %q", got, want)
+	}
+	if got, err := lister.Subjects(ctx, "none:"); err != nil || len(got) != 0 {
+		t.Errorf("Subjects(none:) = %q, %v, want none", got, err)
 	}
 }

@@ -21,12 +21,13 @@ func Read(j *extractor.Job) error {
 	if err != nil {
 		return err
 	}
-	text, title, enc := decodeText(raw, "")
+	text, title, enc := decodeText(raw, "", j.Languages())
 	j.Res.Meta.Title = title
 	j.Res.Meta.Encoding = enc.Encoding
 	if enc.Confidence < 1 {
 		j.Res.Meta.EncodingConfidence = enc.Confidence
 		j.Res.Meta.EncodingOthers = enc.Others
+		j.Res.Meta.EncodingHint = enc.Hint
 	}
 	j.Write(text)
 	return nil
@@ -47,14 +48,19 @@ var hiddenTags = map[string]bool{
 // Text returns the visible text and the title. contentType, when known (e-mail
 // parts), names the character set.
 func Text(raw []byte, contentType string) (string, string) {
-	text, title, _ := decodeText(raw, contentType)
+	return TextHint(raw, contentType, nil)
+}
+
+// TextHint is Text for a document expected in one of langs (see plain.DecodeHint).
+func TextHint(raw []byte, contentType string, langs []string) (string, string) {
+	text, title, _ := decodeText(raw, contentType, langs)
 	return text, title
 }
 
 // decodeText finds the character set as a browser does (byte order mark, the charset of
 // contentType, a <meta> declaration); when none names it, the statistics of plain.Decode
 // do, and the detection says how sure they are.
-func decodeText(raw []byte, contentType string) (string, string, plain.Detection) {
+func decodeText(raw []byte, contentType string, langs []string) (string, string, plain.Detection) {
 	var r io.Reader
 	enc, name, certain := charset.DetermineEncoding(raw[:min(len(raw), 1024)], contentType)
 	var d plain.Detection
@@ -63,7 +69,7 @@ func decodeText(raw []byte, contentType string) (string, string, plain.Detection
 		d = plain.Detection{Encoding: name, Confidence: 1}
 	} else {
 		var s string
-		s, d = plain.Decode(raw)
+		s, d = plain.DecodeHint(raw, langs)
 		r = strings.NewReader(s)
 	}
 	text, title := visibleText(r)

@@ -179,10 +179,10 @@ func mimePart(j *extractor.Job, h textproto.MIMEHeader, body io.Reader, depth in
 		j.Res.Halt(err)
 	}
 	if mt == "text/html" {
-		text, _ := html.Text(raw, ct)
+		text, _ := html.TextHint(raw, ct, j.Languages())
 		j.Write(text)
 	} else {
-		j.Write(charsetText(raw, params["charset"]))
+		j.Write(charsetText(raw, params["charset"], j.Languages()))
 	}
 	if !strings.HasSuffix(j.Text(), "\n") {
 		j.Write("\n")
@@ -264,7 +264,7 @@ func readMultipart(j *extractor.Job, mt, boundary string, body io.Reader, depth 
 		boundary = findBoundary(raw)
 		if boundary == "" { // no part at all: the body is the text
 			j.Res.Halt(fmt.Errorf("%s without boundary: body read as text", mt))
-			j.Write(charsetText(raw, ""))
+			j.Write(charsetText(raw, "", j.Languages()))
 			return nil
 		}
 		body = bytes.NewReader(raw)
@@ -429,9 +429,9 @@ func (b *base64Clean) Read(p []byte) (int, error) {
 // it leaves undefined bytes or control characters (a wrong label), or when it is a default
 // that mail programs write without looking (ISO-8859-1, Windows-1252) and the detector is
 // sure of another encoding.
-func charsetText(b []byte, cs string) string {
+func charsetText(b []byte, cs string, langs []string) string {
 	if isDefaultLabel(cs) {
-		if s, d := plain.Decode(b); d.Confidence >= 0.9 {
+		if s, d := plain.DecodeHint(b, langs); d.Confidence >= 0.9 {
 			return s
 		}
 	}
@@ -442,7 +442,7 @@ func charsetText(b []byte, cs string) string {
 			}
 		}
 	}
-	s, _ := plain.Decode(b)
+	s, _ := plain.DecodeHint(b, langs)
 	return s
 }
 

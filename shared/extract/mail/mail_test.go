@@ -47,3 +47,14 @@ func FuzzRead(f *testing.F) {
 		extracttest.CheckFuzz(t, res, err)
 	})
 }
+
+// FuzzMbox feeds mbox files (seeds: two messages with quoted From lines, a message saved
+// with its envelope line).
+func FuzzMbox(f *testing.F) {
+	f.Add([]byte("From a@b Mon Nov  2 10:00:00 2026\n" + extracttest.EML + "\n>From the start\n\nFrom c@d Tue Nov  3 10:00:00 2026\nSubject: two\n\nsecond\n"))
+	f.Add([]byte("From MAILER-DAEMON Thu Jan  1 00:00:00 1970\nContent-Type: multipart/mixed; boundary=\"x\"\n\n--x\n\nbody\n--x--\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := extracttest.Read(t, data, extractor.TypeMbox, extracttest.FuzzLimits(), ReadMbox)
+		extracttest.CheckFuzz(t, res, err)
+	})
+}

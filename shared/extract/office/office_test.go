@@ -3,6 +3,7 @@ package office
 import (
 	"errors"
 	"flag"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,6 +71,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(extracttest.ODS(f), 4)
 	f.Add(extracttest.ODP(f), 5)
 	f.Add(extracttest.EPUB(f), 6)
+	f.Add(extracttest.Testdata(f, filepath.Join("epub", "el-apt.epub")), 6) // pandoc's, from the corpus
 	types := []string{extractor.TypeDOCX, extractor.TypeXLSX, extractor.TypePPTX, extractor.TypeODT, extractor.TypeODS, extractor.TypeODP, extractor.TypeEPUB}
 	f.Fuzz(func(t *testing.T, data []byte, kind int) {
 		mt := types[uint(kind)%uint(len(types))]

@@ -91,6 +91,9 @@ func TestRTFCorpus(t *testing.T) {
 func FuzzRTF(f *testing.F) {
 	f.Add([]byte(`{\rtf1\ansi\ansicpg1251{\fonttbl{\f0\fcharset204 T;}}\f0 \'cf\u1055?{\*\x y}\bin2 ab\par}`))
 	f.Add([]byte(`{\rtf1{\info{\title T}{\creatim\yr2026\mo13\dy40}}\uc2\u-1?? x}`))
+	for _, name := range []string{"ru-apt", "ja-rashomon"} { // pandoc's, from the corpus
+		f.Add(extracttest.Testdata(f, filepath.Join("rtf", name+".rtf")))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := extracttest.Read(t, data, extractor.TypeRTF, extracttest.FuzzLimits(), ReadRTF)
 		extracttest.CheckFuzz(t, res, err)

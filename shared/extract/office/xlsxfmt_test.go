@@ -68,3 +68,19 @@ func TestSerialTime(t *testing.T) {
 		t.Errorf("formatNumber(1e400) = %q", s)
 	}
 }
+
+// FuzzNumberFormat shows numbers through arbitrary format codes (seeds: the built-in codes
+// and the custom ones of the tests): no panic, and a result of bounded length.
+func FuzzNumberFormat(f *testing.F) {
+	f.Add("44927.5", "dd/mm/yyyy\\ hh:mm", false)
+	f.Add("-1500", `"EUR "#,##0.00`, true)
+	f.Add("0.125", "0.00%", false)
+	f.Add("1e308", "[$-409]mmmm d, yyyy;@", false)
+	f.Add("2958466", "yyyy-mm-dd [h]:mm:ss.000 AM/PM", true)
+	f.Fuzz(func(t *testing.T, v, code string, date1904 bool) {
+		wb := &workbook{date1904: date1904, xfFormat: []int{164}, formats: map[int]string{164: code}}
+		if out := wb.formatNumber(v, 0); len(out) > 4*len(code)+len(v)+400 {
+			t.Fatalf("formatNumber(%q, %q) = %d bytes", v, code, len(out))
+		}
+	})
+}

@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"errors"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/evx-project/evx/shared/extract/internal/extractor"
 	"github.com/evx-project/evx/shared/extract/internal/extracttest"
+	"github.com/evx-project/evx/shared/extract/pdf/internal/rawpdf"
 )
 
 // TestEncrypted reads the encrypted files of gen_testdata.go: qpdf's (RC4 and AES-128)
@@ -67,6 +69,18 @@ func TestEncryptedDamage(t *testing.T) {
 	res, err = readPDF(t, pubsec, extractor.DefaultLimits())
 	if err != nil || res.Unsupported == nil || res.PasswordRequired || !strings.Contains(res.Unsupported.Reason, "Adobe.PubSec") {
 		t.Errorf("public-key handler: %+v, %v; want an unsupported outcome naming it", res, err)
+	}
+	// An unencrypted file whose page shows the words of an encryption entry is read as it is.
+	about := rawpdf.Of(
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Filter /Standard /V 5 /R 6 >>",
+		rawpdf.Stream("", []byte("BT /F1 12 Tf 72 700 Td (The trailer names /Encrypt 4 0 R here) Tj ET")),
+	)
+	res, err = readPDF(t, about, extractor.DefaultLimits())
+	if err != nil || res.Unsupported != nil || res.Meta.Encryption != "" || !strings.Contains(res.Text, "/Encrypt 4 0 R") {
+		t.Errorf("unencrypted file about encryption: %+v, %v; want its text", res, err)
 	}
 	// A flipped bit in U: the empty password no longer matches.
 	flipped := bytes.Replace(good, []byte("/U <"), []byte("/U <0"), 1)
@@ -126,4 +140,33 @@ func FuzzDecrypt(f *testing.F) {
 			t.Fatalf("decrypted copy of %d bytes from %d", len(out), len(data))
 		}
 	})
+}
+
+// TestDecryptMutations damages the encrypted test files at random (a fixed seed: the same
+// cases each run) and reads them through the whole reader: no panic escapes, and every
+// outcome is a result or a typed error.
+func TestDecryptMutations(t *testing.T) {
+	rng := rand.New(rand.NewSource(16))
+	panics := 0
+	for _, name := range []string{"enc-rc4-40.pdf", "enc-aes-128.pdf", "enc-aes-256.pdf", "enc-aes-256-user.pdf"} {
+		orig := extracttest.Testdata(t, name)
+		for i := 0; i < 200; i++ {
+			b := bytes.Clone(orig)
+			for k := 0; k < 1+rng.Intn(8); k++ {
+				b[rng.Intn(len(b))] = byte(rng.Intn(256))
+			}
+			if rng.Intn(4) == 0 {
+				b = b[:rng.Intn(len(b))]
+			}
+			res, err := readPDF(t, b, extracttest.FuzzLimits())
+			extracttest.CheckFuzz(t, res, err)
+			if err == nil {
+				err = res.Stop
+			}
+			if _, ok := extracttest.AsPanic(err); ok {
+				panics++ // the PDF library's parse errors are panics, recovered by the reader
+			}
+		}
+	}
+	t.Logf("%d of 800 damaged files: a recovered panic of the library", panics)
 }

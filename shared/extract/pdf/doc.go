@@ -10,6 +10,13 @@
 // accepted; cross-reference data that would make the library allocate huge tables is
 // refused before the library sees it.
 //
+// Encrypted files of the standard security handler (RC4 40-128, AES-128, AES-256 of
+// revisions 5 and 6) are decrypted here with the empty password, into an unencrypted copy
+// the library then reads (decrypt.go): the library reads only some of these, and RC4-40
+// wrongly. A file the empty password does not open is reported as needing a password
+// (Result.PasswordRequired), not as damaged. The copy is made in memory, so files larger
+// than Limits.MaxInMemory are left to the library.
+//
 // [Read] runs under the limits of its extractor.Job: pages, objects (fonts, forms,
 // operators), stream bytes, text bytes and the deadline. A page that fails is a page
 // error and reading goes on.

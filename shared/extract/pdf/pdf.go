@@ -37,39 +37,38 @@ func Read(j *extractor.Job) error {
 		}
 		src = bytes.NewReader(buf)
 	}
-	var (
-		r       *pdf.Reader
-		ov      *overlay
-		version string
-		err     error
-	)
-	plain, method, derr := decryptFile(buf, j.Lim.MaxObjects)
-	j.Res.Meta.Encryption = method
-	var ue *UnsupportedEncryptionError
-	switch {
-	case errors.Is(derr, ErrPasswordRequired):
-		j.Res.PasswordRequired = true
-		j.Res.Unsupported = &extractor.Unsupported{MediaType: extractor.TypePDF,
-			Reason: "encrypted (" + method + "): a password is required to read it"}
-		j.Res.Meta.Version = headerVersionOf(buf)
-		return nil
-	case errors.As(derr, &ue):
-		j.Res.Unsupported = &extractor.Unsupported{MediaType: extractor.TypePDF, Reason: "encrypted: " + ue.Error()}
-		j.Res.Meta.Version = headerVersionOf(buf)
-		return nil
-	case derr != nil:
-		return fmt.Errorf("%w: %v", extractor.ErrEncrypted, derr)
-	case plain != nil:
-		version = headerVersionOf(buf)
-		r, ov, err = repair(bytes.NewReader(plain), int64(len(plain)), nil, j.Lim)
-		if err != nil {
-			return fmt.Errorf("decrypted (%s): %w", method, err)
+	// The library opens the file first: its trailer says whether the file is encrypted
+	// (the text "/Encrypt" elsewhere, in a page about PDFs, does not count), or it fails
+	// (on encryptions it does not read, or damage). It reads RC4-40 wrongly, so an encrypted
+	// file in memory, or one the library could not open, is decrypted here.
+	r, ov, version, err := openPDF(src, j.Size, j.Lim)
+	if buf != nil && (err != nil || hasEncrypt(r)) {
+		plain, method, derr := decryptFile(buf, j.Lim.MaxObjects)
+		j.Res.Meta.Encryption = method
+		var ue *UnsupportedEncryptionError
+		switch {
+		case errors.Is(derr, ErrPasswordRequired):
+			j.Res.PasswordRequired = true
+			j.Res.Unsupported = &extractor.Unsupported{MediaType: extractor.TypePDF,
+				Reason: "encrypted (" + method + "): a password is required to read it"}
+			j.Res.Meta.Version = headerVersionOf(buf)
+			return nil
+		case errors.As(derr, &ue):
+			j.Res.Unsupported = &extractor.Unsupported{MediaType: extractor.TypePDF, Reason: "encrypted: " + ue.Error()}
+			j.Res.Meta.Version = headerVersionOf(buf)
+			return nil
+		case derr != nil:
+			return fmt.Errorf("%w: %v", extractor.ErrEncrypted, derr)
+		case plain != nil:
+			version = headerVersionOf(buf)
+			r, ov, err = repair(bytes.NewReader(plain), int64(len(plain)), nil, j.Lim)
+			if err != nil {
+				return fmt.Errorf("decrypted (%s): %w", method, err)
+			}
 		}
-	default:
-		r, ov, version, err = openPDF(src, j.Size, j.Lim)
-		if err != nil {
-			return err
-		}
+	}
+	if err != nil {
+		return err
 	}
 	d := &pdfDoc{j: j, r: r, lim: j.Lim, fonts: map[string]*font{}, fontDicts: map[string]map[string]string{},
 		src: ov, srcSize: ov.Size()}
@@ -78,6 +77,12 @@ func Read(j *extractor.Job) error {
 	d.meta()
 	d.pages()
 	return nil
+}
+
+// hasEncrypt reports whether the trailer has an /Encrypt entry.
+func hasEncrypt(r *pdf.Reader) (ok bool) {
+	safely(func() { ok = r.Trailer().Key("Encrypt").Kind() != pdf.Null })
+	return ok
 }
 
 // headerVersionOf is the version of the "%PDF-" header in the first KiB of data.

@@ -17,6 +17,13 @@ import (
 	xunicode "golang.org/x/text/encoding/unicode"
 )
 
+// reading is the text of a sample decoded with one candidate encoding, and its score.
+type reading struct {
+	name  string
+	text  string
+	score float64
+}
+
 // Detection is the character encoding found for some bytes and how sure the detector is.
 type Detection struct {
 	// Encoding is the name of the encoding read, lower case as the WHATWG and IANA
@@ -29,6 +36,8 @@ type Detection struct {
 	// Others are the encodings that scored close to the best one and read the bytes as a
 	// different text; set only when Confidence is below [LowConfidence].
 	Others []string
+	// Hint are the languages the statistics weighed ([DetectHint]), when any.
+	Hint []string
 }
 
 // LowConfidence is the confidence below which a detection is a guess: the text is decoded
@@ -84,7 +93,12 @@ func Encodings() []string {
 
 // Decode decodes text in any encoding Detect finds and returns it as UTF-8 with the
 // detection. Bytes that the chosen encoding cannot map become U+FFFD.
-func Decode(b []byte) (string, Detection) {
+func Decode(b []byte) (string, Detection) { return DecodeHint(b, nil) }
+
+// DecodeHint is Decode for a text expected in one of langs (ISO 639-2/T codes: "ces",
+// "nld"), the languages of the states a bundle passes between: readings whose letters
+// belong to those languages score higher ([DetectHint]).
+func DecodeHint(b []byte, langs []string) (string, Detection) {
 	switch {
 	case bytes.HasPrefix(b, []byte{0xef, 0xbb, 0xbf}):
 		return strings.ToValidUTF8(string(b[3:]), "\ufffd"), Detection{Encoding: "utf-8", Confidence: 1}
@@ -96,7 +110,7 @@ func Decode(b []byte) (string, Detection) {
 	if s, ok := utf8Prefix(b); ok && !maybeNotUTF8(b) {
 		return s, Detection{Encoding: "utf-8", Confidence: 1}
 	}
-	d := Detect(b)
+	d := DetectHint(b, langs)
 	if d.Encoding == "utf-8" {
 		s, _ := utf8Prefix(b)
 		return s, d
@@ -163,7 +177,16 @@ func utf8Prefix(b []byte) (string, bool) {
 // ISO-2022-JP and the legacy code pages of [Encodings]. It decodes a sample with every
 // candidate, drops readings with undefined bytes or control characters, and scores the rest
 // by how common their letters and characters are in the candidate's languages.
-func Detect(b []byte) Detection {
+func Detect(b []byte) Detection { return DetectHint(b, nil) }
+
+// DetectHint is Detect for a text expected in one of langs. When the statistics alone are
+// unsure (confidence below LowConfidence), a reading's score gains up to 1.5 as its letters
+// beyond ASCII belong to those languages, which decides between the readings the
+// statistics leave close (a short Slovak text: š in
+// ISO-8859-2 or ą in Windows-1250); the confidence stays below LowConfidence and
+// Detection.Hint names the languages. A sure detection is left as it is, so a wrong hint
+// cannot overrule clear evidence.
+func DetectHint(b []byte, langs []string) Detection {
 	if len(b) > sampleBytes {
 		b = b[:sampleBytes]
 	}
@@ -172,11 +195,6 @@ func Detect(b []byte) Detection {
 	}
 	if _, ok := utf8Prefix(b); ok && !bytes.Contains(b, []byte{0}) {
 		return Detection{Encoding: "utf-8", Confidence: 1}
-	}
-	type reading struct {
-		name  string
-		text  string
-		score float64
 	}
 	var rs []reading
 	try := func(name string, enc encoding.Encoding, sample []byte) {
@@ -207,6 +225,23 @@ func Detect(b []byte) Detection {
 	if len(rs) == 0 {
 		return Detection{Encoding: "windows-1252", Confidence: 0}
 	}
+	d := decide(rs)
+	if d.Confidence >= LowConfidence || len(langs) == 0 {
+		return d
+	}
+	// The statistics leave the choice open: the languages decide, and the detection says
+	// so (Hint) without claiming more confidence than a guess.
+	for i := range rs {
+		rs[i].score += hintBonus(rs[i].text, langs)
+	}
+	h := decide(rs)
+	h.Confidence = min(h.Confidence, LowConfidence-0.01)
+	h.Hint = langs
+	return h
+}
+
+// decide picks the best-scoring reading and says how sure it is.
+func decide(rs []reading) Detection {
 	sort.SliceStable(rs, func(i, k int) bool { return rs[i].score > rs[k].score })
 	best := rs[0]
 	d := Detection{Encoding: best.name, Confidence: 1}

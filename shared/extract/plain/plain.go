@@ -16,11 +16,12 @@ func Read(j *extractor.Job) error {
 	if err != nil {
 		return err
 	}
-	s, d := Decode(raw)
+	s, d := DecodeHint(raw, j.Languages())
 	j.Res.Meta.Encoding = d.Encoding
 	if d.Confidence < 1 {
 		j.Res.Meta.EncodingConfidence = d.Confidence
 		j.Res.Meta.EncodingOthers = d.Others
+		j.Res.Meta.EncodingHint = d.Hint
 	}
 	if j.Res.MediaType == extractor.TypeCSV {
 		if t, ok := csvText(s); ok {

@@ -188,6 +188,19 @@
           fileLink({ class: "button", text: t("report") }, "/v1/bundles/" + id + "/report", "report-" + id.slice(0, 12) + ".pdf"),
           fileLink({ class: "button secondary", text: t("trailFile") }, "/v1/bundles/" + id + "/trail", "trail-" + id.slice(0, 12) + ".json"),
           el("a", { class: "button secondary", href: "/verify.html", target: "_blank", rel: "noopener", text: t("verifier") })));
+      // Against a checkpoint the person kept: the log must extend it.
+      const kept = el("input", { id: "kept", type: "file", accept: ".txt,text/plain" });
+      const keptOut = el("div", { id: "consistency", role: "status" });
+      box.append(el("form", { class: "kept", onsubmit: async (e) => {
+        e.preventDefault();
+        if (!kept.files[0]) return;
+        keptOut.replaceChildren(el("p", { text: t("checking") }));
+        try {
+          const r = (await api("POST", "/v1/bundles/" + id + "/verification", await kept.files[0].text(), true)).data;
+          keptOut.replaceChildren(el("p", { class: r.verified ? "ok-text" : "error", text: r.verified ? t("consistent", { size: r.checkpoint_size }) : t("inconsistent", { msg: r.error }) }));
+        } catch (err) { showError(keptOut, err); }
+      } }, el("div", { class: "field" }, el("label", { for: "kept", text: t("keptCheckpoint") }), kept),
+        el("div", { class: "actions" }, el("button", { type: "submit", id: "checkkept", class: "secondary", text: t("checkKept") })), keptOut));
       const words = EVENT_TEXT[lang] || EVENT_TEXT.en;
       const rows = trail.data.events.map(({ event: e }) => {
         let what = words[e.type] || e.type;
@@ -261,15 +274,21 @@
       el("div", { class: "actions" }, check));
     const state = (m.delivery && m.delivery.state) || m.state;
     if (state && state !== "consigned") { answer.replaceChildren(el("p", { id: "answered", text: t("answered", { state }) })); return; }
-    const reasons = el("textarea", { id: "reasons" });
+    // Reasons: codes to tick (recorded as "code: the English text", so every party reads the
+    // same record) and a note in the person's own words.
+    const boxes = REASON_CODES.map((c) => el("input", { type: "checkbox", name: "reason", value: c, id: "reason-" + c }));
+    const note = el("textarea", { id: "note" });
     const post = async (accepted) => {
       msg.textContent = "";
+      const notes = note.value.split("\n").map((s) => s.trim()).filter(Boolean);
+      const codes = boxes.filter((b) => b.checked).map((b) => b.value + ": " + S.en["reason_" + b.value]);
       let body;
       if (accepted) {
         if (computed.size !== docs.length) { msg.textContent = t("mustCheck"); return; }
-        body = { accepted: true, documents: docs.map((d) => ({ name: d.name, sha256: computed.get(d.name) })) };
+        if (codes.length) { msg.textContent = t("codesAreForRefusing"); return; }
+        body = { accepted: true, documents: docs.map((d) => ({ name: d.name, sha256: computed.get(d.name) })), reasons: notes };
       } else {
-        const rs = reasons.value.split("\n").map((s) => s.trim()).filter(Boolean);
+        const rs = codes.concat(notes);
         if (!rs.length) { msg.textContent = t("refuseNeedsReason"); return; }
         body = { accepted: false, reasons: rs };
       }
@@ -280,10 +299,14 @@
       } catch (err) { msg.textContent = t("error", { msg: err.message }); }
     };
     answer.replaceChildren(el("h2", { text: t("answerTitle") }),
-      el("div", { class: "field" }, el("label", { for: "reasons", text: t("reasons") }), reasons),
+      el("fieldset", { id: "reasons", class: "choices" }, el("legend", { text: t("reasonsPick") }),
+        ...REASON_CODES.map((c, i) => el("div", { class: "choice" }, boxes[i], el("label", { for: "reason-" + c }, el("span", { text: t("reason_" + c) }), el("span", { class: "hint sub", text: c }))))),
+      el("div", { class: "field" }, el("label", { for: "note", text: t("note") }), note),
       el("div", { class: "actions" }, el("button", { type: "button", id: "accept", text: t("accept"), onclick: () => post(true) }),
         el("button", { type: "button", id: "refuse", class: "danger", text: t("refuse"), onclick: () => post(false) })), msg);
   }
+  // The reason codes a counterpart refuses a delivery with (docs/operating.md).
+  const REASON_CODES = ["hash-mismatch", "incomplete", "unreadable", "not-competent", "legal-basis", "handling-code", "other"];
 
   // ---- the directory (every role) -----------------------------------------------------------
   // The counterparts the caller may choose from (GET /v1/directory), fetched once a session;

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -54,6 +55,9 @@ type Config struct {
 	SentTable       string // EVX_SENT_TABLE: sent dedup ids (sqsqueue.WithSentTable)
 	QueuePrefix     string // EVX_QUEUE_PREFIX
 	SigningKey      string // EVX_SIGNING_KEY: id, ARN or alias of the KMS signing key
+	// RetiredSigningKey (EVX_RETIRED_SIGNING_KEY) names the KMS key a rotation retires, when
+	// EVX_SIGNING_KEY names its successor: Open records the rotation (RecordRotation).
+	RetiredSigningKey string
 	// SigningPublicKey is the signing key's public key, PKIX DER (EVX_SIGNING_PUBLIC_KEY, in
 	// base64 as `aws kms get-public-key` prints it); nil: fetched from KMS by Open.
 	SigningPublicKey []byte
@@ -95,6 +99,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		QueuePrefix: getenv("EVX_QUEUE_PREFIX"), SigningKey: getenv("EVX_SIGNING_KEY"),
 		Directory: getenv("EVX_DIRECTORY"), Fonts: getenv("EVX_FONTS"), Origin: getenv("EVX_ORIGIN"),
 		UploadsBucket: getenv("EVX_UPLOADS_BUCKET"), Agency: getenv("EVX_AGENCY"),
+		RetiredSigningKey: getenv("EVX_RETIRED_SIGNING_KEY"),
 	}
 	if c.Agency == "" {
 		c.Agency = "home"
@@ -193,6 +198,19 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (
 	})
 	if err != nil {
 		return nil, err
+	}
+	if c.RetiredSigningKey != "" {
+		retired, err := kmssign.New(ctx, e.KMS, c.RetiredSigningKey)
+		if err != nil {
+			return nil, fmt.Errorf("retired signing key %s: %w", c.RetiredSigningKey, err)
+		}
+		recorded, err := RecordRotation(ctx, e.Ledger, retired, e.Signer, c.Origin, time.Now)
+		if err != nil {
+			return nil, err
+		}
+		if recorded && log != nil {
+			log.Info("key rotation recorded", "retired", retired.KeyID(), "introduced", e.Signer.KeyID())
+		}
 	}
 	return e, nil
 }

@@ -79,7 +79,7 @@ func TestEveryCustodyWriteIsConditional(t *testing.T) {
 				t.Errorf("event put with condition %q, want attribute_not_exists(bundle)", cond)
 			}
 		case id != nil && id.Value == headID:
-			if cond != "attribute_not_exists(id)" && cond != "#size = :size" {
+			if cond != "attribute_not_exists(id)" && cond != "#size = :size AND #key = :key" {
 				t.Errorf("head put with condition %q", cond)
 			}
 		case id != nil && strings.HasPrefix(id.Value, "n/"):

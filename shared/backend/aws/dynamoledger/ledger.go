@@ -9,7 +9,9 @@
 //
 //	custody table  key (bundle S, seq N)   attributes: event S (the event's JSON), leaf N
 //	log table      key id S                "head": size N, range L of B (the compact range
-//	                                       [0, size) of the RFC 6962 tree, left to right)
+//	                                       [0, size) of the RFC 6962 tree, left to right),
+//	                                       key S (the key id that signs the log: the latest
+//	                                       event's, or the key its latest KeyRotation introduced)
 //	                                       "n/<level>/<index>": hash B (a perfect subtree)
 //
 // Append reads the bundle's last event and the log head, then writes in one transaction: the
@@ -17,7 +19,10 @@
 // and the tree nodes the leaf completes. Because events are immutable and the sequence has no
 // gaps, "seq is free and seq-1 has hash prev" is exactly "e follows the bundle's last event".
 // A lost race for the sequence is a *custody.ConflictError; a lost race for the head (another
-// bundle appended meanwhile) is retried here.
+// bundle appended meanwhile) is retried here. The head also names the key that signs the log,
+// and an event signed by another key is refused (*KeyError), so that after a key rotation
+// (custody.KeyRotation, which moves the head to the new key in its own transaction) no
+// function still holding the retired key can append.
 package dynamoledger
 
 import (
@@ -86,38 +91,47 @@ func n(v uint64) types.AttributeValue {
 }
 
 // head reads the log's size and compact range.
-func (l *Ledger) head(ctx context.Context) (uint64, [][]byte, error) {
+// head reads the log head: its size, compact range and the key that signs the log ("" in a
+// head written before heads carried it).
+func (l *Ledger) head(ctx context.Context) (uint64, [][]byte, string, error) {
 	out, err := l.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &l.log, Key: map[string]types.AttributeValue{"id": s(headID)}, ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return 0, nil, fmt.Errorf("log head: %w", err)
+		return 0, nil, "", fmt.Errorf("log head: %w", err)
 	}
 	if out.Item == nil {
-		return 0, nil, nil
+		return 0, nil, "", nil
 	}
 	if _, err := itemVersion(out.Item, "log head"); err != nil {
-		return 0, nil, err
+		return 0, nil, "", err
 	}
 	size, err := num(out.Item["size"])
 	if err != nil {
-		return 0, nil, fmt.Errorf("log head: size: %w", err)
+		return 0, nil, "", fmt.Errorf("log head: size: %w", err)
 	}
 	var rng [][]byte
 	if l, ok := out.Item["range"].(*types.AttributeValueMemberL); ok {
 		for _, v := range l.Value {
 			b, ok := v.(*types.AttributeValueMemberB)
 			if !ok {
-				return 0, nil, errors.New("log head: range holds a non-binary value")
+				return 0, nil, "", errors.New("log head: range holds a non-binary value")
 			}
 			rng = append(rng, b.Value)
 		}
 	}
 	if want := len(custody.RangeIDs(size)); len(rng) != want {
-		return 0, nil, fmt.Errorf("log head: %d range hashes for size %d, want %d", len(rng), size, want)
+		return 0, nil, "", fmt.Errorf("log head: %d range hashes for size %d, want %d", len(rng), size, want)
 	}
-	return size, rng, nil
+	key := ""
+	if k, ok := out.Item["key"].(*types.AttributeValueMemberS); ok {
+		key = k.Value
+	}
+	return size, rng, key, nil
 }
+
+// KeyError is custody's *LogKeyError: an append signed by a key other than the log's.
+type KeyError = custody.LogKeyError
 
 func num(v types.AttributeValue) (uint64, error) {
 	nv, ok := v.(*types.AttributeValueMemberN)
@@ -152,9 +166,12 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 		if err := custody.CheckNext(e, last, ok); err != nil {
 			return 0, err
 		}
-		size, rng, err := l.head(ctx)
+		size, rng, key, err := l.head(ctx)
 		if err != nil {
 			return 0, err
+		}
+		if key != "" && e.KeyID != key {
+			return 0, &KeyError{Bundle: e.BundleID, Seq: e.Seq, Want: key, Got: e.KeyID}
 		}
 		newRange, nodes, err := custody.AppendLeaves(size, rng, [][]byte{leaf})
 		if err != nil {
@@ -168,7 +185,7 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 				}),
 				ConditionExpression: aws.String("attribute_not_exists(bundle)"),
 			}},
-			{Put: l.headPut(size, newRange)},
+			{Put: l.headPut(size, newRange, key, custody.NextLogKey(e))},
 		}
 		for _, nd := range nodes {
 			// A tree node is written once, when the log grows past it: conditional like the
@@ -213,23 +230,29 @@ func retryable(tc *types.TransactionCanceledException) bool {
 	return true
 }
 
-// headPut writes the head for the log grown from size to size+1, on condition that the
-// stored head still says size.
-func (l *Ledger) headPut(size uint64, rng [][]byte) *types.Put {
+// headPut writes the head for the log grown from size to size+1, signed from then on by
+// next, on condition that the stored head still says size and key (no key: a head written
+// before heads carried one).
+func (l *Ledger) headPut(size uint64, rng [][]byte, key, next string) *types.Put {
 	hs := make([]types.AttributeValue, len(rng))
 	for i, h := range rng {
 		hs[i] = &types.AttributeValueMemberB{Value: h}
 	}
 	p := &types.Put{
 		TableName: &l.log,
-		Item:      withVersion(map[string]types.AttributeValue{"id": s(headID), "size": n(size + 1), "range": &types.AttributeValueMemberL{Value: hs}}),
+		Item:      withVersion(map[string]types.AttributeValue{"id": s(headID), "size": n(size + 1), "range": &types.AttributeValueMemberL{Value: hs}, "key": s(next)}),
 	}
-	if size == 0 {
+	switch {
+	case size == 0:
 		p.ConditionExpression = aws.String("attribute_not_exists(id)")
-	} else {
-		p.ConditionExpression = aws.String("#size = :size")
-		p.ExpressionAttributeNames = map[string]string{"#size": "size"}
+	case key == "":
+		p.ConditionExpression = aws.String("#size = :size AND attribute_not_exists(#key)")
+		p.ExpressionAttributeNames = map[string]string{"#size": "size", "#key": "key"}
 		p.ExpressionAttributeValues = map[string]types.AttributeValue{":size": n(size)}
+	default:
+		p.ConditionExpression = aws.String("#size = :size AND #key = :key")
+		p.ExpressionAttributeNames = map[string]string{"#size": "size", "#key": "key"}
+		p.ExpressionAttributeValues = map[string]types.AttributeValue{":size": n(size), ":key": s(key)}
 	}
 	return p
 }
@@ -369,7 +392,7 @@ func entry(it map[string]types.AttributeValue) (custody.Entry, error) {
 
 // LogSize implements custody.LogReader.
 func (l *Ledger) LogSize(ctx context.Context) (uint64, error) {
-	size, _, err := l.head(ctx)
+	size, _, _, err := l.head(ctx)
 	return size, err
 }
 

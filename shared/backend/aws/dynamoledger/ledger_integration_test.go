@@ -56,6 +56,10 @@ func run(t *testing.T, endpoint string) {
 		c, l := createTables(t, db)
 		return dynamoledger.New(db, c, l).WithHeads()
 	})
+	t.Run("only-the-logs-key-appends", func(t *testing.T) {
+		c, l := createTables(t, db)
+		dynamoledger.TestKeyRule(t, dynamoledger.New(db, c, l))
+	})
 }
 
 // The ledger conformance suite on AWS's own emulator, DynamoDB Local. It does not run on

@@ -174,3 +174,17 @@ func CleanMeta(s string) string {
 	}
 	return strings.TrimSpace(s)
 }
+
+type languagesKey struct{}
+
+// WithLanguages returns ctx carrying the languages a document is expected in (ISO 639-2/T
+// codes, from its bundle's states): readers weigh them when they must guess an encoding.
+func WithLanguages(ctx context.Context, langs []string) context.Context {
+	return context.WithValue(ctx, languagesKey{}, langs)
+}
+
+// Languages returns the languages of WithLanguages, or nil.
+func (j *Job) Languages() []string {
+	l, _ := j.Ctx.Value(languagesKey{}).([]string)
+	return l
+}

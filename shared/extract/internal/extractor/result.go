@@ -180,6 +180,9 @@ type Meta struct {
 	// EncodingOthers lists the encodings that would read the bytes as a different text.
 	EncodingConfidence float64  `json:"encoding_confidence,omitempty"`
 	EncodingOthers     []string `json:"encoding_alternatives,omitempty"`
+	// EncodingHint are the languages (ISO 639-2/T, from the bundle's states) the detector
+	// weighed, when it had to weigh and was given some.
+	EncodingHint []string `json:"encoding_hint,omitempty"`
 	// E-mail headers.
 	From    string   `json:"from,omitempty"`
 	To      []string `json:"to,omitempty"`

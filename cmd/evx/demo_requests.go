@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/request"
+)
+
+// demoProvider is the service provider of the demo's requests scene: the Dutch legal
+// representative of a telecom provider (a directory party with service_provider set), on
+// whose deployment the scene runs.
+const demoProvider = "nl-telco-lr"
+
+// demoRequestsDirectory is the scene's directory: the sample counterparts the scene names.
+const demoRequestsDirectory = `# The requests scene of evx demo: the Spanish issuing authority, the Dutch enforcing
+# authority, and (this deployment) the Dutch legal representative of a telecom provider.
+counterparts:
+  - id: nl-telco-lr
+    name: Telco B.V., legal representative in the Netherlands
+    country: NL
+    legal_bases: [EU-EPOC]
+    handling_codes: [H0, H1, H2]
+    service_provider: Telco B.V.
+    representation: legal-representative
+    active: true
+  - id: es-fge
+    name: Fiscalia General del Estado
+    country: ES
+    legal_bases: [EU-EIO, EU-EPOC]
+    handling_codes: [H0, H1, H2]
+    active: true
+  - id: nl-om
+    name: Openbaar Ministerie
+    country: NL
+    legal_bases: [EU-EIO, EU-EPOC]
+    handling_codes: [H0, H1, H2, H3]
+    active: true
+`
+
+// demoClock is the scene's fake clock: the requests' legal clocks run days in a moment.
+type demoClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *demoClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *demoClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// demoRequests plays the requests scene on a data folder of its own under out, with a fake
+// clock: an EPOC from es-fge for content data of a person residing in the Netherlands, to the
+// provider's legal representative, notified to nl-om and answered in time with a bundle; and
+// an EIO from es-fge to nl-om, acknowledged but not recognised, that runs overdue and is
+// recorded as DeadlineMissed by the scheduled sweep. It returns both requests' states.
+func demoRequests(ctx context.Context, out string, evidence []string, say func(string, ...any)) ([]*request.State, error) {
+	dir := filepath.Join(out, "requests")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	dirFile := filepath.Join(dir, "counterparts.yaml")
+	if err := os.WriteFile(dirFile, []byte(demoRequestsDirectory), 0o644); err != nil {
+		return nil, err
+	}
+	clock := &demoClock{t: time.Now().UTC().Truncate(time.Second)}
+	n, err := local.OpenNode(ctx, filepath.Join(dir, "data"), local.NodeOptions{Directory: dirFile, Agency: demoProvider, Clock: clock.now})
+	if err != nil {
+		return nil, err
+	}
+	defer n.Close()
+	d := n.Requests
+	ana := request.Actor{Agency: "es-fge", Person: "ana.garcia"}
+	lr := request.Actor{Agency: demoProvider, Person: "legal.rep"}
+	om := request.Actor{Agency: "nl-om", Person: "officer.jansen"}
+	epoc := request.Request{ID: "EPOC-ES-2026-0007", Type: request.EPOC, Issuer: ana.Agency, IssuerPerson: ana.Person,
+		IssuingState: "ES", Addressee: demoProvider, Enforcing: "nl-om", Residence: "NL", DataCategory: "content",
+		LegalBasis: "Regulation (EU) 2023/1543 art. 5(4)", CaseReference: "RTM-2026-114",
+		Subject: "content of the account using +34 600 000 001, 1-31 October 2026"}
+	eio := request.Request{ID: "EIO-ES-2026-0031", Type: request.EIO, Issuer: ana.Agency, IssuerPerson: ana.Person,
+		IssuingState: "ES", Addressee: "nl-om", LegalBasis: "Directive 2014/41/EU", CaseReference: "RTM-2026-114",
+		Subject: "bank records of account NL91ABNA0417164300"}
+	steps := []struct {
+		id  string
+		who request.Actor
+		typ custody.EventType
+	}{
+		{epoc.ID, ana, custody.RequestNotified},
+		{epoc.ID, lr, custody.RequestReceived},
+		{eio.ID, om, custody.RequestReceived},
+	}
+	for _, r := range []request.Request{epoc, eio} {
+		if _, err := d.Issue(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range steps {
+		if _, err := d.Act(ctx, s.id, s.who, request.Action{Type: s.typ}); err != nil {
+			return nil, err
+		}
+	}
+	say("8. requests (fake clock from %s): es-fge issued %s to %s, notified to nl-om (art. 8), and %s to nl-om", clock.now().Format(time.RFC3339), epoc.ID, demoProvider, eio.ID)
+
+	// Six days on: the provider answers with a bundle naming the order.
+	clock.advance(6 * 24 * time.Hour)
+	if _, err := d.Sweep(ctx); err != nil {
+		return nil, err
+	}
+	bag := filepath.Join(dir, "produced.zip")
+	if _, err := bagit.Create(bag, evidence[:1], bagit.CreateOptions{Info: bagit.Info{
+		{Label: bagit.LabelCounterpart, Value: "es-fge"}, {Label: bagit.LabelRequestReference, Value: epoc.ID},
+		{Label: bagit.LabelLegalBasis, Value: "EU-EPOC"}, {Label: bagit.LabelExternalIdentifier, Value: epoc.CaseReference},
+	}}); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(bag)
+	if err != nil {
+		return nil, err
+	}
+	id, size, err := n.Uploads.Spool(ctx, f)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: lr.Person, Size: size}); err != nil {
+		return nil, err
+	}
+	st, err := n.Service.Process(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Ingest.Accepted {
+		return nil, fmt.Errorf("the provider's answer was not accepted: %v", st.Ingest.Reasons)
+	}
+	if _, err := d.Act(ctx, epoc.ID, lr, request.Action{Type: custody.RequestFulfilled}); err != nil {
+		return nil, err
+	}
+	// Thirty days on: the EIO's recognition is overdue; the sweep records it.
+	clock.advance(25 * 24 * time.Hour)
+	sw, err := d.Sweep(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var states []*request.State
+	for _, r := range []string{epoc.ID, eio.ID} {
+		s, err := d.State(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		states = append(states, s)
+	}
+	prod, rec := states[0].Deadline("production"), states[1].Deadline("recognition")
+	if prod.Status != request.ClockMet || rec.Status != request.ClockMissed {
+		return nil, fmt.Errorf("requests scene: production %s, recognition %s; want met and missed", prod.Status, rec.Status)
+	}
+	say("   %s answered by bundle %s after 6 days: production deadline %s (%s)", epoc.ID, id, prod.Status, prod.Citation)
+	reminders := 0
+	for _, s := range states {
+		for _, dl := range s.Deadlines {
+			reminders += len(dl.Reminders)
+		}
+	}
+	say("   %s not recognised after 31 days: recognition deadline %s, DeadlineMissed recorded by the sweep (%d this run); %d reminders in all went to the parties' queues (%s)", eio.ID, rec.Status, sw.Missed, reminders, rec.Citation)
+	say("   see them with: %s request list --data %s --directory %s --overdue", selfName(), filepath.Join(dir, "data"), dirFile)
+	return states, nil
+}
