@@ -143,14 +143,14 @@ func Plan(size int64, sha string, partSize int64, l Limits) (int, error) {
 	if size > l.MaxSize {
 		return 0, &LimitError{Field: "size", Got: size, Limit: l.MaxSize}
 	}
+	if partSize <= 0 {
+		return 0, &InvalidError{Reason: "part_size: want more than 0"}
+	}
 	if partSize > l.MaxPartSize {
 		return 0, &LimitError{Field: "part_size", Got: partSize, Limit: l.MaxPartSize}
 	}
 	if partSize < l.MinPartSize && partSize < size {
 		return 0, &LimitError{Field: "part_size", Got: partSize, Limit: l.MinPartSize}
-	}
-	if partSize <= 0 {
-		return 0, &InvalidError{Reason: "part_size: want more than 0"}
 	}
 	n := (size + partSize - 1) / partSize
 	if n > int64(l.MaxParts) {

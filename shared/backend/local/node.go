@@ -18,10 +18,10 @@ import (
 	"github.com/evx-project/evx/shared/backend/local/sqlitequeue"
 	"github.com/evx-project/evx/shared/backend/local/sqlitesearch"
 	"github.com/evx-project/evx/shared/backend/local/sqlitestate"
-	"github.com/evx-project/evx/shared/multipart"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/extract"
+	"github.com/evx-project/evx/shared/multipart"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/request"
 )
@@ -65,7 +65,7 @@ type NodeOptions struct {
 	// Resumable bounds resumable uploads (multipart.Limits; MaxSize defaults to
 	// MaxUploadSize when that is set).
 	Resumable multipart.Limits
-	Log           *slog.Logger
+	Log       *slog.Logger
 	// OCR, when not nil, reads the images and scanned PDF pages of accepted bundles with
 	// the engine, in the languages of the bundle's states unless OCR.Languages names some
 	// (extract.RecordWith); nil: no OCR, such documents are recorded as needing it.
