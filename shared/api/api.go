@@ -28,6 +28,7 @@
 //	GET  /v1/log/witness?from=N              every role    checkpoint to cosign, with the consistency proof from N (witness.go)
 //	POST /v1/log/cosignatures                every role    a witness's cosignature of a checkpoint it was shown; 201
 //	GET  /v1/log/checkpoints/{size}          every role    that checkpoint with every cosignature kept ("latest")
+//	GET  /v1/log/leaves?from=A&to=B          every role    each leaf's bundle key, seq and hash: the feed witnesses replay
 //	GET  /v1/checkpoint                      anyone        latest signed checkpoint (text)
 //	GET  /v1/public-key                      anyone        evx's public key (PEM)
 package api
@@ -92,6 +93,8 @@ type Handler struct {
 	requests *request.Desk
 	// resumable keeps resumable uploads (resumable.go); nil: they are not routed.
 	resumable Resumable
+	// agencyName names agencies in full in reports (WithDirectory); nil: ids alone.
+	agencyName func(id string) string
 }
 
 // WithReportFonts gives h the fonts GET /v1/bundles/{id}/report renders with
@@ -142,6 +145,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/log/witness", h.as(h.getWitnessOffer, RoleUploader, RoleCounterpart, RoleLegal))
 	h.mux.HandleFunc("POST /v1/log/cosignatures", h.as(h.postCosignature, RoleUploader, RoleCounterpart, RoleLegal))
 	h.mux.HandleFunc("GET /v1/log/checkpoints/{size}", h.as(h.getCosignedCheckpoint, RoleUploader, RoleCounterpart, RoleLegal))
+	h.mux.HandleFunc("GET /v1/log/leaves", h.as(h.getLeaves, RoleUploader, RoleCounterpart, RoleLegal))
 	h.mux.HandleFunc("GET /v1/checkpoint", h.getCheckpoint)
 	h.mux.HandleFunc("GET /v1/public-key", h.getPublicKey)
 	return h
@@ -189,7 +193,11 @@ func (h *Handler) as(next http.HandlerFunc, roles ...Role) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, fmt.Sprintf("this endpoint is for %s; your token is for the %s role", joinRoles(roles), id.Role))
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+		ctx := context.WithValue(r.Context(), identityKey{}, id)
+		if id.Person != "" {
+			ctx = pipeline.ActingAs(ctx, id.Party())
+		}
+		next(w, r.WithContext(ctx))
 	}
 }
 
@@ -414,7 +422,7 @@ func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
 	}
 	raw = append(raw, '\n')
 	sum := sha256.Sum256(raw)
-	opt := report.Options{Generated: time.Now().UTC(), TrailSHA256: hex.EncodeToString(sum[:]), Fonts: h.fonts}
+	opt := report.Options{Generated: time.Now().UTC(), TrailSHA256: hex.EncodeToString(sum[:]), Fonts: h.fonts, AgencyName: h.agencyName}
 	// Check the bytes, as a clerk checking the downloaded trail offline would.
 	tr, v, err := report.CheckFile(raw, h.svc.Signer().Public(), custody.VerifyOptions{})
 	if err != nil {
