@@ -354,3 +354,63 @@ func TestClientResume(t *testing.T) {
 		t.Errorf("deliveries to nl-om = %d, %v, want 1", len(ds), err)
 	}
 }
+
+// dropOnce closes the connection, unanswered, on the first PUT of part 2.
+type dropOnce struct {
+	h       http.Handler
+	mu      sync.Mutex
+	dropped bool
+	puts    map[string]int
+}
+
+func (d *dropOnce) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut {
+		d.mu.Lock()
+		d.puts[r.URL.Path]++
+		drop := !d.dropped && strings.HasSuffix(r.URL.Path, "/parts/2")
+		d.dropped = d.dropped || drop
+		d.mu.Unlock()
+		if drop {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+	}
+	d.h.ServeHTTP(w, r)
+}
+
+// TestClientDroppedConnection: a part whose connection drops is sent again within the same
+// run; every other part goes once and the bundle is ingested once.
+func TestClientDroppedConnection(t *testing.T) {
+	e := newResumableEnv(t, nil)
+	d := &dropOnce{h: e.srv.Config.Handler, puts: map[string]int{}}
+	e.srv.Config.Handler = d
+	b := bag(t, "nl-om")
+	c, err := client.New(e.srv.URL, client.WithToken(tokens["alice"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.UploadResumable(t.Context(), bytes.NewReader(b), int64(len(b)), hexSum(b), client.ResumeOptions{PartSize: testPart, Backoff: 10 * time.Millisecond})
+	if err != nil || !st.Ingest.Accepted {
+		t.Fatalf("UploadResumable = %+v, %v", st, err)
+	}
+	parts := (len(b) + testPart - 1) / testPart
+	if !d.dropped || len(d.puts) != parts {
+		t.Fatalf("dropped %v, parts put %v, want a drop and %d parts", d.dropped, d.puts, parts)
+	}
+	for path, k := range d.puts {
+		want := 1
+		if strings.HasSuffix(path, "/parts/2") {
+			want = 2
+		}
+		if k != want {
+			t.Errorf("%s put %d times, want %d", path, k, want)
+		}
+	}
+	ds, _ := e.node.Service.ListDeliveries(t.Context(), "nl-om")
+	if len(ds) != 1 {
+		t.Errorf("deliveries to nl-om = %d, want 1", len(ds))
+	}
+}
