@@ -38,12 +38,17 @@ func (c *fakeClock) add(d time.Duration) {
 }
 
 func newResumableEnv(t *testing.T, clock *fakeClock) *env {
+	return newResumableEnvLimits(t, clock, multipart.Limits{MinPartSize: 64, MaxPartSize: 4096, MaxParts: 64, MaxSize: 64 * 4096, MaxOpen: 2, TTL: time.Hour})
+}
+
+// newResumableEnvLimits serves the API with resumable uploads under lim.
+func newResumableEnvLimits(t testing.TB, clock *fakeClock, lim multipart.Limits) *env {
 	var clk pipeline.Clock
 	if clock != nil {
 		clk = clock.now
 	}
 	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: "../../infra/counterparts.yaml", Clock: clk,
-		Resumable: multipart.Limits{MinPartSize: 64, MaxPartSize: 4096, MaxParts: 64, MaxSize: 64 * 4096, MaxOpen: 2, TTL: time.Hour}})
+		Resumable: lim})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +59,8 @@ func newResumableEnv(t *testing.T, clock *fakeClock) *env {
 	}
 	srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithResumable(n.Parts))
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, node: n}
+	tt, _ := t.(*testing.T)
+	return &env{t: tt, srv: srv, node: n}
 }
 
 func hexSum(b []byte) string {
