@@ -31,7 +31,6 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	cfg.Heads = true // the scheduled checkpoints commit to every bundle's head (docs/witnesses.md)
 	env, err := awsenv.Open(context.Background(), cfg, log)
 	if err != nil {
 		log.Error("init", "err", err)

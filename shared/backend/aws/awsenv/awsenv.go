@@ -31,7 +31,6 @@ import (
 	"github.com/evx-project/evx/shared/backend/aws/s3bags"
 	"github.com/evx-project/evx/shared/backend/aws/s3blob"
 	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
-	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/request"
@@ -78,11 +77,6 @@ type Config struct {
 	// pipeline.BagIntake(extract.Record(...), ...); the others leave it nil and so link
 	// neither bag validation nor text extraction (see pipeline.Config.Intake).
 	Intake *pipeline.Intake
-	// Heads is set by the host, not read from the environment: the audit function, which
-	// signs the scheduled checkpoints, sets it so that they carry the heads line
-	// (dynamoledger.Ledger.WithHeads: a Scan of the custody table at every checkpoint). The
-	// others leave it false and never scan the custody table for heads.
-	Heads bool
 }
 
 // MissingError names the environment variables a function needs but was not given.
@@ -195,15 +189,13 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (
 	e.State = dynamostate.New(e.DynamoDB, c.DeliveriesTable)
 	e.Bags = s3bags.New(e.S3, e.State)
 	e.Requests = &request.Desk{Ledger: e.Ledger, Signer: e.Signer, Lister: e.Ledger, Queue: e.Queue, Home: c.Agency, Directory: dir}
-	var ledger custody.Ledger = e.Ledger
-	if c.Heads {
-		ledger = e.Ledger.WithHeads()
-	}
+	// The ledger lists no heads (dynamoledger.Ledger.WithHeads is not used): the checkpoints
+	// and the trails exported here commit to no heads, docs/witnesses.md says why.
 	// Witnesses are offered only the checkpoints the audit function signs on its schedule
 	// (PublishCheckpoint) and keeps in the deliveries table: serving them signs nothing.
 	e.Service, err = pipeline.New(pipeline.Config{
 		Requests: request.Book{Desk: e.Requests},
-		Blobs:    e.Blobs, Ledger: ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
+		Blobs:    e.Blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
 		Deliveries: e.State, Uploads: e.State, Bags: e.Bags, Receipts: e.State, Submissions: e.State,
 		Checkpoints: e.State, OfferStoredOnly: true,
 		Origin: c.Origin, Log: log,
