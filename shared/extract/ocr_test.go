@@ -26,12 +26,13 @@ Please return the evidence through the secure channel.
 
 // TestOCR reads the scans of pdf/testdata with Tesseract, when it is installed, and
 // compares the words with the text drawn. scanned.* is Go's 7x13 bitmap font enlarged four
-// times, which Tesseract 5.3 itself reads with 0.65 word agreement from the PNG (0.56 from
-// pdftoppm's 300 dpi page with the default threshold, 0.65 with Sauvola's), so its bar is
-// 0.5. shaded.* is an unevenly lit
-// page of Go Regular at 300 dpi: with Tesseract's default global Otsu threshold its dark
-// half is lost (0.31 from the PNG, 0.06 from the PDF page), with Sauvola's local threshold it
-// reads in full (1.00 both), so its bar is 0.9.
+// times, which Tesseract 5.3 itself reads with 0.65 word agreement from the PNG and 0.56 from
+// pdftoppm's 300 dpi page (run by hand, as evx runs it), so its bar is 0.5. shaded.* is an
+// unevenly lit page of Go Regular at 300 dpi: with Tesseract's default, one Otsu threshold,
+// its dark half is lost (0.31 from the PNG, 0.06 from the PDF page), with Sauvola's local
+// threshold it reads in full (1.00 both), so its bar is 0.9. negative.png is the same text
+// white on black, which Otsu's threshold reads in full and Sauvola's badly (0.23): evx keeps
+// the better reading of the two, and must read both at 0.9 or more.
 func TestOCR(t *testing.T) {
 	if _, err := (OCR{}).Version(context.Background()); err != nil {
 		if !errors.Is(err, ErrNoOCR) {
@@ -49,6 +50,7 @@ func TestOCR(t *testing.T) {
 		{"scanned.pdf", scanned, 2, 0.5},
 		{"shaded.png", shadedText, 0, 0.9},
 		{"shaded.pdf", shadedText, 1, 0.9},
+		{"negative.png", shadedText, 0, 0.9},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.page > 0 {
@@ -96,8 +98,9 @@ func TestOCR(t *testing.T) {
 }
 
 // fakeEngine writes a stand-in for tesseract that answers --version and --list-langs like
-// it and "reads" an image as the languages it was given, so that the wiring of languages,
-// limits and outcomes is tested where tesseract is not installed.
+// it and "reads" an image as the languages and thresholding method it was given, surer of
+// its reading with method 2 than with 0, so that the wiring of languages, limits, outcomes
+// and the choice between readings is tested where tesseract is not installed.
 func fakeEngine(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "fake-tesseract")
@@ -106,12 +109,41 @@ case "$1" in
 --version) echo "fake-tesseract 1.0"; exit 0;;
 --list-langs) echo 'List of available languages in "/x/" (4):'; echo eng; echo nld; echo osd; echo spa; exit 0;;
 esac
-echo "read in $4"
+base=$2; shift 2
+langs=; method=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-l) langs=$2; shift;;
+	-c) method=${2#thresholding_method=}; shift;;
+	esac
+	shift
+done
+echo "read in $langs by $method" >"$base.txt"
+printf 'level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n' >"$base.tsv"
+printf '5\t1\t1\t1\t1\t1\t0\t0\t9\t9\t%s\tread\n' "$((40 + 20 * method))" >>"$base.tsv"
 `
 	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func TestScore(t *testing.T) {
+	const head = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+	for _, tc := range []struct {
+		name, tsv string
+		want      float64
+	}{
+		{"empty", "", 0},
+		{"header only", head, 0},
+		{"words", head + "5\t1\t1\t1\t1\t1\t0\t0\t9\t9\t50\tphone,\n5\t1\t1\t1\t1\t2\t0\t0\t9\t9\t100.000000\t2026\r\n", 0.5*5 + 4},
+		{"not words", head + "4\t1\t1\t1\t1\t0\t0\t0\t9\t9\t-1\t\n5\t1\t1\t1\t1\t1\t0\t0\t9\t9\t-1\t \n", 0},
+		{"garbled", head + "5\t1\t1\t1\t1\t1\t0\t0\t9\t9\tNaN\tword\n5\t1\t1\t1\t1\t1\t0\t0\t9\t9\t1e9\tword\n5\tshort\n", 0},
+	} {
+		if got := score([]byte(tc.tsv)); got != tc.want {
+			t.Errorf("score(%s) = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }
 
 func TestLanguagesFor(t *testing.T) {
@@ -151,8 +183,8 @@ func TestRecordOCR(t *testing.T) {
 		langs    []string
 		errorHas string
 	}{
-		{"states", OCR{Command: fakeEngine(t)}, "read in nld+spa+eng\n", []string{"nld", "spa", "eng"}, ""},
-		{"set languages", OCR{Command: fakeEngine(t), Languages: []string{"deu"}}, "read in deu\n", []string{"deu"}, ""},
+		{"states", OCR{Command: fakeEngine(t)}, "read in nld+spa+eng by 2\n", []string{"nld", "spa", "eng"}, ""},
+		{"set languages", OCR{Command: fakeEngine(t), Languages: []string{"deu"}}, "read in deu by 2\n", []string{"deu"}, ""},
 		{"no engine", OCR{Command: "no-such-ocr-engine"}, "", nil, "OCR engine not installed"},
 		{"too large", OCR{Command: fakeEngine(t), MaxPixels: 100}, "", nil, "too large"},
 	} {

@@ -15,6 +15,8 @@
 //	                    whose brightness falls from white to 35% towards the left edge (a
 //	                    shadow, a photographed page); its words are shadedText
 //	shaded.pdf          a page that is only shaded.png, 300 dpi
+//	negative.png        shadedText evenly lit, white on black (a microfilm negative, a
+//	                    screenshot in a dark theme)
 //	filters.pdf         written by hand: page 1 LZW-encoded (EarlyChange 0), page 2 raw
 //	                    deflate data without the zlib header, page 3 RunLength then ASCIIHex
 //	enc-rc4-40.pdf      helvetica.pdf encrypted by qpdf, the reference writer, with an empty
@@ -80,6 +82,7 @@ func main() {
 	sh := shaded()
 	write("shaded.png", sh)
 	write("shaded.pdf", shadedPDF(sh))
+	write("negative.png", letter(false, true))
 	encrypted()
 }
 
@@ -252,7 +255,12 @@ var shadedText = []string{
 
 // shaded draws shadedText in Go Regular, 11 pt at 300 dpi, on a 6.2 x 2.4 inch page whose
 // brightness falls linearly from 100% at the right edge to 35% at the left.
-func shaded() []byte {
+func shaded() []byte { return letter(true, false) }
+
+// letter draws shadedText in Go Regular, 11 pt at 300 dpi, on a 6.2 x 2.4 inch page, black
+// on white or (negative) white on black; shade darkens it linearly from 100% at the right
+// edge to 35% at the left.
+func letter(shade, negative bool) []byte {
 	const dpi = 300
 	f, err := opentype.Parse(goregular.TTF)
 	if err != nil {
@@ -271,12 +279,17 @@ func shaded() []byte {
 		d.Dot = fixed.P(dpi/3, dpi/4+lh*(i+1))
 		d.DrawString(l)
 	}
-	for x := 0; x < w; x++ {
+	for x := 0; shade && x < w; x++ {
 		k := 35 + 65*x/w // percent
 		for y := 0; y < h; y++ {
 			px := img.GrayAt(x, y)
 			px.Y = uint8(int(px.Y) * k / 100)
 			img.SetGray(x, y, px)
+		}
+	}
+	if negative {
+		for i, v := range img.Pix {
+			img.Pix[i] = 255 - v
 		}
 	}
 	var buf bytes.Buffer
