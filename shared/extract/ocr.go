@@ -231,8 +231,9 @@ func (o OCR) Apply(ctx context.Context, r io.ReaderAt, size int64, res *Result, 
 // local threshold. Neither is right for every page: a page lit unevenly (a shadow, a
 // photographed page) loses its dark side to a global threshold (pdf/testdata/shaded.png:
 // word agreement 0.31 with Otsu, 1.00 with Sauvola), and light text on a dark ground is lost
-// to Sauvola's (negative.png: 1.00 with Otsu, 0.23 with Sauvola). read keeps the reading with the more
-// confidently recognised text.
+// to Sauvola's (negative.png: 1.00 with Otsu, 0.23 with Sauvola). read keeps the reading
+// with the more confidently recognised text. The engine runs once per method, each run
+// bounded by Timeout and MaxMemory.
 var thresholds = []string{"0", "2"}
 
 // read runs the engine on one image file, once per threshold, and returns the text of the
