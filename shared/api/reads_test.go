@@ -92,6 +92,15 @@ func TestLegalReadsRecorded(t *testing.T) {
 	if got := len(hashes(t, e, subject)); got != n {
 		t.Errorf("refused reads recorded %d events", got-n)
 	}
+	// A size beyond the log: the read is recorded (it was asked for), and refused with 400.
+	if code, body, _ := e.do("judge", "GET", "/v1/bundles/"+id+"/trail?size=9007199254740991", nil); code != 400 || !bytes.Contains(body, []byte("log size")) {
+		t.Errorf("trail?size beyond the log = %d %s, want 400", code, body)
+	}
+	es, _ := e.node.Ledger.Events(ctx, subject)
+	if r := es[len(es)-1].Event.Details.Reasons; len(es) != n+1 || !slices.Equal(r, []string{"read=trail", "size=9007199254740991"}) {
+		t.Errorf("the read at a size recorded %d events, the last %q", len(es)-n, r)
+	}
+	n++
 	unknown := "0000000000000000000000000000000000000000000000000000000000000000"
 	if code, _, _ := e.do("judge", "GET", "/v1/bundles/"+unknown+"/trail", nil); code != 404 {
 		t.Errorf("trail of an unknown bundle = %d, want 404", code)
