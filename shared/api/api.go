@@ -18,9 +18,10 @@
 //	GET  /v1/bundles/reads:{id}/trail        legal         the trail of the legal reads of bundle id (pipeline.LegalAccess events)
 //	GET  /v1/bundles/{id}/verification       legal         custody.Verify's report with evx's key
 //	POST /v1/bundles/{id}/verification       legal         body: a kept checkpoint; the same, and the log's consistency with it (consistency.go)
+//	GET  /v1/bundles/{id}/documents/{name...} legal        a document's bytes (header X-Evx-Sha256), its read recorded first
 //	GET  /v1/bundles/{id}/report             legal         the report PDF of the trail exported now (headers X-Evx-Trail-Sha256, X-Evx-Log-Size)
 //
-// Every read by legal staff (status, trail, verification, report) is recorded before it is
+// Every read by legal staff (status, trail, verification, report, document) is recorded before it is
 // served, as a pipeline.LegalAccess event on the bundle's reads subject ("reads:BUNDLE"),
 // never on the bundle's own chain; a read whose record fails is refused (503).
 //
@@ -142,6 +143,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/bundles/{id}/verification", h.as(h.getVerification, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/report", h.as(h.getReport, RoleLegal))
 	h.mux.HandleFunc("POST /v1/bundles/{id}/verification", h.as(h.postVerification, RoleLegal))
+	h.mux.HandleFunc("GET /v1/bundles/{id}/documents/{name...}", h.as(h.getBundleDocument, RoleLegal))
 	h.mux.HandleFunc("GET /v1/deliveries", h.as(h.listDeliveries, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}", h.as(h.getDelivery, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/documents/{name...}", h.as(h.getDocument, RoleCounterpart))
@@ -283,10 +285,11 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 // for) and hides anything else.
 func notFoundMessage(err error) string {
 	var (
-		d   *pipeline.DeliveryNotFoundError
-		doc *pipeline.DocumentNotFoundError
-		b   *pipeline.BundleNotFoundError
-		nr  *pipeline.NoReceiptError
+		d    *pipeline.DeliveryNotFoundError
+		doc  *pipeline.DocumentNotFoundError
+		bdoc *pipeline.BundleDocumentNotFoundError
+		b    *pipeline.BundleNotFoundError
+		nr   *pipeline.NoReceiptError
 	)
 	switch {
 	case errors.As(err, &nr):
@@ -295,6 +298,8 @@ func notFoundMessage(err error) string {
 		return fmt.Sprintf("no delivery %s for you; list yours at /v1/deliveries", d.Delivery)
 	case errors.As(err, &doc):
 		return doc.Error() + "; the delivery's manifest lists its documents"
+	case errors.As(err, &bdoc):
+		return bdoc.Error()
 	case errors.As(err, &b):
 		return fmt.Sprintf("no bundle %s", b.BundleID)
 	}
@@ -541,6 +546,18 @@ func (h *Handler) getDelivery(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) getDocument(w http.ResponseWriter, r *http.Request) {
 	rc, doc, err := h.svc.FetchDocument(r.Context(), identity(r).Counterpart, r.PathValue("id"), r.PathValue("name"))
+	h.serveDocument(w, r, rc, doc, err)
+}
+
+// getBundleDocument serves a document of a bundle to legal staff, recorded first as a
+// LegalAccess read (pipeline.LegalDocument).
+func (h *Handler) getBundleDocument(w http.ResponseWriter, r *http.Request) {
+	rc, doc, err := h.svc.LegalDocument(r.Context(), r.PathValue("id"), r.PathValue("name"))
+	h.serveDocument(w, r, rc, doc, err)
+}
+
+// serveDocument sends a document opened by the pipeline (its read already recorded).
+func (h *Handler) serveDocument(w http.ResponseWriter, r *http.Request, rc io.ReadCloser, doc custody.Document, err error) {
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -27,6 +27,7 @@ func legalReads(t *testing.T, e *env, id string) []struct {
 		{"GET", "/v1/bundles/" + id + "/verification", pipeline.ReadVerification, nil},
 		{"POST", "/v1/bundles/" + id + "/verification", pipeline.ReadVerification, cp},
 		{"GET", "/v1/bundles/" + id + "/report", pipeline.ReadReport, nil},
+		{"GET", "/v1/bundles/" + id + "/documents/data/seizure-report.txt", pipeline.ReadDocument, nil},
 	}
 }
 
@@ -74,6 +75,9 @@ func TestLegalReadsRecorded(t *testing.T) {
 			len(ev.Details.Reasons) == 0 || ev.Details.Reasons[0] != "read="+rd.what {
 			t.Errorf("%s %s recorded %s by %+v %q, want LegalAccess by nl-om/r.visser, read=%s", rd.method, rd.path, ev.Type, ev.Actor, ev.Details.Reasons, rd.what)
 		}
+		if docs := ev.Details.Documents; (rd.what == pipeline.ReadDocument) != (len(docs) == 1 && docs[0].Name == "data/seizure-report.txt" && len(docs[0].SHA256) == 64) {
+			t.Errorf("%s %s recorded documents %+v", rd.method, rd.path, docs)
+		}
 	}
 	if got := hashes(t, e, id); !slices.Equal(got, chain) {
 		t.Errorf("the bundle's chain changed under reads: %d events, was %d", len(got), len(chain))
@@ -101,6 +105,22 @@ func TestLegalReadsRecorded(t *testing.T) {
 		t.Errorf("the read at a size recorded %d events, the last %q", len(es)-n, r)
 	}
 	n++
+	// The document's bytes as sent; others' roles are refused and unknown names are 404.
+	if code, body, hdr := e.do("judge", "GET", "/v1/bundles/"+id+"/documents/data/seizure-report.txt", nil); code != 200 || string(body) != secret || len(hdr.Get("X-Evx-Sha256")) != 64 {
+		t.Errorf("document = %d %q", code, body)
+	}
+	n++
+	for who, want := range map[string]int{"alice": 403, "nl-om": 403, "anon": 401} {
+		if code, _, _ := e.do(who, "GET", "/v1/bundles/"+id+"/documents/data/seizure-report.txt", nil); code != want {
+			t.Errorf("document as %s = %d, want %d", who, code, want)
+		}
+	}
+	if code, body, _ := e.do("judge", "GET", "/v1/bundles/"+id+"/documents/data/nothing.txt", nil); code != 404 || !bytes.Contains(body, []byte("no document")) {
+		t.Errorf("unknown document = %d %s, want 404", code, body)
+	}
+	if got := len(hashes(t, e, subject)); got != n {
+		t.Errorf("refused document reads recorded %d events", got-n)
+	}
 	unknown := "0000000000000000000000000000000000000000000000000000000000000000"
 	if code, _, _ := e.do("judge", "GET", "/v1/bundles/"+unknown+"/trail", nil); code != 404 {
 		t.Errorf("trail of an unknown bundle = %d, want 404", code)
@@ -152,7 +172,7 @@ func TestLegalReadRefusedWhenRecordFails(t *testing.T) {
 	for _, rd := range reads {
 		code, body, hdr := e.do("judge", rd.method, rd.path, rd.body)
 		if code != http.StatusServiceUnavailable || bytes.Contains(body, []byte("%PDF")) || bytes.Contains(body, []byte(`"checkpoint"`)) ||
-			bytes.Contains(body, []byte(`"ingest"`)) || hdr.Get("Content-Type") != "application/json" {
+			bytes.Contains(body, []byte(`"ingest"`)) || bytes.Contains(body, []byte(secret)) || hdr.Get("Content-Type") != "application/json" {
 			t.Errorf("%s %s with the record refused = %d %.120q, want 503 and a JSON error only", rd.method, rd.path, code, body)
 		}
 	}
