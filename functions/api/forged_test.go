@@ -172,13 +172,27 @@ func TestForgedClaimsOnEveryRoute(t *testing.T) {
 	}
 	// The genuine nl-om token read the document once per route that serves its content (its
 	// bytes, its extracted text); nothing else was recorded.
-	reads := 0
+	reads, legalReads := 0, 0
 	for _, r := range templateRoutes(t) {
-		if strings.HasSuffix(r.Path, "{name+}") {
+		if strings.HasPrefix(r.Path, "/v1/deliveries/") && strings.HasSuffix(r.Path, "{name+}") {
 			reads++
+		}
+		// The genuine legal token's reads of the bundle (status, trail, verification, report,
+		// a document) are recorded on its reads subject, and no forged token's.
+		if r.Method == http.MethodGet && len(r.Scopes) > 0 && r.Scopes[0] == "evx/legal" && strings.HasPrefix(r.Path, "/v1/bundles/{id}") {
+			legalReads++
 		}
 	}
 	if got := accesses() - before; got != reads {
 		t.Errorf("%d ContentAccessTracking events recorded, want %d (the genuine reads)", got, reads)
+	}
+	lr, _ := n.Ledger.Events(ctx, pipeline.ReadsSubject(id))
+	for _, e := range lr {
+		if e.Event.Type != pipeline.LegalAccess || e.Event.Actor.Person != "clerk-1" {
+			t.Errorf("read recorded as %s by %+v, want LegalAccess by the genuine clerk-1", e.Event.Type, e.Event.Actor)
+		}
+	}
+	if len(lr) != legalReads {
+		t.Errorf("%d legal reads recorded, want %d (the genuine legal token's)", len(lr), legalReads)
 	}
 }
