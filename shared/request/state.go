@@ -3,6 +3,7 @@ package request
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
@@ -101,7 +102,22 @@ func (s *State) PartyOf(agency string) Party {
 	case s.Enforcing:
 		return EnforcingParty
 	}
+	if s.Type == JIT && slices.Contains(s.MemberList(), agency) {
+		return MemberParty
+	}
 	return ""
+}
+
+// MemberList is a JIT's member agencies (Members, comma-separated), issuer and addressee
+// aside.
+func (s *State) MemberList() []string {
+	var out []string
+	for _, m := range strings.Split(s.Members, ",") {
+		if m = strings.TrimSpace(m); m != "" && m != s.Issuer && m != s.Addressee {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Parties are the request's agencies: issuer, addressee and, if any, enforcing authority.
@@ -110,7 +126,7 @@ func (s *State) Parties() []string {
 	if s.Enforcing != "" {
 		p = append(p, s.Enforcing)
 	}
-	return p
+	return append(p, s.MemberList()...)
 }
 
 // TransitionError: an event that cannot follow the request's events so far (a request
@@ -411,7 +427,7 @@ func (s *State) Apply(e custody.Event) error {
 			d.Status, d.Due = ClockContinuing, time.Time{}
 		}
 	case custody.RequestAnswered:
-		if err = want(IssuerParty, AddresseeParty, EnforcingParty); err == nil && s.Status != Received && s.Status != Accepted {
+		if err = want(IssuerParty, AddresseeParty, EnforcingParty, MemberParty); err == nil && s.Status != Received && s.Status != Accepted {
 			err = s.deny(e, "only a received or accepted request is answered")
 		}
 		if err == nil && (l.Bundle == "" || slices.Contains(s.Bundles, l.Bundle)) {
