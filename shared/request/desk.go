@@ -130,7 +130,7 @@ func (d *Desk) Issue(ctx context.Context, r Request) (*State, error) {
 			return nil, fmt.Errorf("read request %s: %w", r.ID, err)
 		}
 		if len(es) > 0 {
-			if *FromLegal(es[0].Event.Details.LegalRequest).Legal() != *r.Legal() {
+			if l := es[0].Event.Details.LegalRequest; l == nil || *FromLegal(l).Legal() != *r.Legal() {
 				return nil, &ExistsError{ID: r.ID}
 			}
 			return FoldEntries(es)
