@@ -210,6 +210,18 @@ func (d *Desk) Act(ctx context.Context, id string, actor Actor, a Action) (*Stat
 	if len(a.Grounds) > 32 {
 		return nil, &InvalidError{ID: id, Field: "grounds", Reason: "more than 32"}
 	}
+	// Each action records only what it concerns, so nothing else rides along into the log.
+	switch {
+	case a.Type != custody.RequestExtended && (a.Deadline != "" || a.Extension != 0):
+		return nil, &InvalidError{ID: id, Field: "deadline", Reason: "only an extension names a deadline"}
+	case a.Type != custody.RequestAnswered && a.Bundle != "":
+		return nil, &InvalidError{ID: id, Field: "bundle", Reason: "only an answer names a bundle"}
+	case len(a.Grounds) > 0 && !slices.Contains([]custody.EventType{custody.RequestRefused, custody.RequestSuspended,
+		custody.RequestWithdrawn, custody.RequestPartlyFulfilled, custody.RequestExtended}, a.Type):
+		return nil, &InvalidError{ID: id, Field: "grounds", Reason: "this action states no grounds"}
+	case len(a.Deadline) > 64 || len(a.Bundle) > 128:
+		return nil, &InvalidError{ID: id, Field: "deadline", Reason: "too long"}
+	}
 	l := &custody.LegalRequest{ID: id, Agency: actor.Agency, Person: actor.Person, Deadline: a.Deadline, Bundle: a.Bundle}
 	if a.Extension != 0 {
 		l.Extension = a.Extension.String()

@@ -425,3 +425,28 @@ func TestStateFromTrail(t *testing.T) {
 		t.Error("Verify of a trail with an accept backdated = nil, want an error")
 	}
 }
+
+// TestActionFields: an action records only what it concerns; anything else is refused.
+func TestActionFields(t *testing.T) {
+	r := newRig(t)
+	if _, err := r.desk.Issue(t.Context(), eio("E9")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		a     request.Action
+		field string
+	}{
+		{request.Action{Type: custody.RequestReceived, Deadline: "recognition"}, "deadline"},
+		{request.Action{Type: custody.RequestReceived, Bundle: "b"}, "bundle"},
+		{request.Action{Type: custody.RequestReceived, Grounds: []string{"x"}}, "grounds"},
+		{request.Action{Type: custody.RequestExtended, Deadline: strings.Repeat("d", 65), Extension: time.Hour}, "deadline"},
+		{request.Action{Type: custody.RequestRefused, Grounds: make([]string, 33)}, "grounds"},
+	} {
+		if _, err := r.desk.Act(t.Context(), "E9", addressee, tc.a); !isInvalid(err, tc.field) {
+			t.Errorf("Act(%+v) = %v, want an *InvalidError on %s", tc.a.Type, err, tc.field)
+		}
+	}
+	if es, _ := r.desk.Events(t.Context(), "E9"); len(es) != 1 {
+		t.Errorf("events = %d, want only the issue", len(es))
+	}
+}
