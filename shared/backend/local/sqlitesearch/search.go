@@ -8,6 +8,7 @@ package sqlitesearch
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -32,6 +33,10 @@ CREATE TABLE IF NOT EXISTS search_counterparts (
 	PRIMARY KEY (bundle, counterpart)
 );
 CREATE INDEX IF NOT EXISTS search_counterparts_cp ON search_counterparts (counterpart, bundle);
+CREATE TABLE IF NOT EXISTS search_meta (
+	key   TEXT PRIMARY KEY,
+	value INTEGER NOT NULL
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_text USING fts5(
 	bundle, name, text, tokenize = 'unicode61 remove_diacritics 2'
 );
@@ -49,10 +54,23 @@ CREATE TABLE search_docs (
 );
 CREATE INDEX search_docs_bundle ON search_docs (bundle);
 INSERT INTO search_docs (docid, bundle) SELECT rowid, bundle FROM search_text;
+INSERT OR REPLACE INTO search_meta (key, value) SELECT 'unordered', 1 WHERE EXISTS (SELECT 1 FROM search_text);
 `
 
+// Rows are "in order" while every bundle's rows have higher rowids than those of every bundle
+// that arrived before it, as when bundles are indexed as they arrive. Then a search walks the
+// words' rows from the newest and stops at the bundles it needs (searchNewest). Indexing a
+// bundle that arrived no later than one already indexed (Reindex after a loss) records
+// 'unordered' in search_meta for good, and searches take the general way.
+
 // Index is the FTS5 index. Safe for concurrent use.
-type Index struct{ db *sql.DB }
+type Index struct {
+	db *sql.DB
+	// forceGeneral makes every search take the general way, and budget, when not 0, replaces
+	// searchNewest's least budget (tests compare the ways).
+	forceGeneral bool
+	budget       int
+}
 
 var _ pipeline.SearchIndex = (*Index)(nil)
 
@@ -108,6 +126,15 @@ func (x *Index) indexAll(ctx context.Context, recs []pipeline.SearchRecord) (err
 }
 
 func indexOne(ctx context.Context, tx *sql.Tx, rec pipeline.SearchRecord) (err error) {
+	var later int
+	if err = tx.QueryRowContext(ctx, `SELECT count(*) FROM search_bundles WHERE received >= ? AND bundle <> ?`, rec.Received.UnixNano(), rec.BundleID).Scan(&later); err != nil {
+		return err
+	}
+	if later > 0 {
+		if _, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO search_meta (key, value) VALUES ('unordered', 1)`); err != nil {
+			return err
+		}
+	}
 	for _, q := range []string{
 		`DELETE FROM search_text WHERE rowid IN (SELECT docid FROM search_docs WHERE bundle = ?)`,
 		`DELETE FROM search_docs WHERE bundle = ?`,
@@ -174,11 +201,6 @@ func (x *Index) Search(ctx context.Context, q pipeline.SearchQuery) ([]pipeline.
 	}
 	var where []string
 	var args []any
-	if match != "" {
-		match = "{name text}: (" + match + ")" // the words, never the bundle column
-		where = append(where, `b.bundle IN (SELECT d.bundle FROM search_docs d WHERE d.docid IN (SELECT rowid FROM search_text WHERE search_text MATCH ?))`)
-		args = append(args, match)
-	}
 	if q.Case != "" {
 		where = append(where, `b.case_ref LIKE ? ESCAPE '\'`)
 		args = append(args, likePrefix(q.Case))
@@ -199,23 +221,44 @@ func (x *Index) Search(ctx context.Context, q pipeline.SearchQuery) ([]pipeline.
 		where = append(where, `b.received < ?`)
 		args = append(args, q.To.UnixNano())
 	}
-	query := `SELECT b.bundle, b.case_ref, b.request_ref, b.uploader, b.received FROM search_bundles b`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, ` AND `)
-	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = pipeline.DefaultSearchLimit
 	}
-	query += ` ORDER BY b.received DESC, b.bundle LIMIT ?`
-	args = append(args, limit)
-	hits, err := sqlitedb.QueryAll(ctx, x.db, func(s sqlitedb.Scanner) (pipeline.SearchHit, error) {
-		var h pipeline.SearchHit
-		var received int64
-		err := s.Scan(&h.BundleID, &h.CaseReference, &h.RequestReference, &h.Uploader, &received)
-		h.Received = time.Unix(0, received).UTC()
-		return h, err
-	}, query, args...)
+	var hits []pipeline.SearchHit
+	var err error
+	if match != "" {
+		match = "{name text}: (" + match + ")" // the words, never the bundle column
+	}
+	ordered := false
+	// The walk from the newest pays when most bundles pass the filters; an uploader's own
+	// bundles or a date range may be few among many, and go the general way at once.
+	if match != "" && !x.forceGeneral && q.Uploader == "" && q.From.IsZero() && q.To.IsZero() {
+		var n int
+		if err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM search_meta WHERE key = 'unordered'`).Scan(&n); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		ordered = n == 0
+	}
+	done := false
+	if ordered {
+		hits, done, err = x.searchNewest(ctx, match, where, args, limit)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+	}
+	if !done {
+		if match != "" {
+			where = append(where, `b.bundle IN (SELECT d.bundle FROM search_docs d WHERE d.docid IN (SELECT rowid FROM search_text WHERE search_text MATCH ?))`)
+			args = append(args, match)
+		}
+		query := `SELECT b.bundle, b.case_ref, b.request_ref, b.uploader, b.received FROM search_bundles b`
+		if len(where) > 0 {
+			query += ` WHERE ` + strings.Join(where, ` AND `)
+		}
+		query += ` ORDER BY b.received DESC, b.bundle LIMIT ?`
+		hits, err = sqlitedb.QueryAll(ctx, x.db, scanHit, query, append(args, limit)...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -238,6 +281,84 @@ func (x *Index) Search(ctx context.Context, q pipeline.SearchQuery) ([]pipeline.
 	}
 	return hits, nil
 }
+
+func scanHit(s sqlitedb.Scanner) (pipeline.SearchHit, error) {
+	var h pipeline.SearchHit
+	var received int64
+	err := s.Scan(&h.BundleID, &h.CaseReference, &h.RequestReference, &h.Uploader, &received)
+	h.Received = time.Unix(0, received).UTC()
+	return h, err
+}
+
+// searchNewest answers a search with words on an index in order: it walks the rows the words
+// match from the highest rowid down (FTS5 reads its posting lists in that order, without
+// sorting), takes each new bundle that passes the other filters, and stops at limit. All on
+// one connection, so that every read sees the same state of the index. It gives up (done
+// false) after newestBudget rows per hit asked for, when the filters pass too few bundles
+// for the walk to pay (a narrow date range long ago, an uploader with few bundles): the
+// general way answers those.
+func (x *Index) searchNewest(ctx context.Context, match string, where []string, args []any, limit int) (_ []pipeline.SearchHit, done bool, _ error) {
+	conn, err := x.db.Conn(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	defer conn.Close()
+	bundleOf, err := conn.PrepareContext(ctx, `SELECT bundle FROM search_docs WHERE docid = ?`)
+	if err != nil {
+		return nil, false, err
+	}
+	defer bundleOf.Close()
+	one, err := conn.PrepareContext(ctx, `SELECT b.bundle, b.case_ref, b.request_ref, b.uploader, b.received FROM search_bundles b WHERE `+
+		strings.Join(append([]string{`b.bundle = ?`}, where...), ` AND `))
+	if err != nil {
+		return nil, false, err
+	}
+	defer one.Close()
+	rows, err := conn.QueryContext(ctx, `SELECT rowid FROM search_text WHERE search_text MATCH ? ORDER BY rowid DESC`, match)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var hits []pipeline.SearchHit
+	seen := map[string]bool{}
+	budget := max(200, newestBudget*limit)
+	if x.budget > 0 {
+		budget = x.budget
+	}
+	for n := 0; len(hits) < limit; n++ {
+		if n == budget {
+			return nil, false, nil
+		}
+		if !rows.Next() {
+			break
+		}
+		var docid int64
+		if err := rows.Scan(&docid); err != nil {
+			return nil, false, err
+		}
+		var bundle string
+		if err := bundleOf.QueryRowContext(ctx, docid).Scan(&bundle); err != nil {
+			return nil, false, fmt.Errorf("row %d: %w", docid, err)
+		}
+		if seen[bundle] {
+			continue
+		}
+		seen[bundle] = true
+		h, err := scanHit(one.QueryRowContext(ctx, append([]any{bundle}, args...)...))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			continue // filtered out
+		case err != nil:
+			return nil, false, err
+		}
+		hits = append(hits, h)
+	}
+	return hits, true, rows.Err()
+}
+
+// newestBudget is how many of the words' rows searchNewest reads per hit asked for before it
+// leaves the search to the general way.
+const newestBudget = 4
 
 // snippets fills in, for the hits, the documents that match and the first snippet. A
 // bundle's rows have consecutive rowids (indexOne adds them together), so one query over the
