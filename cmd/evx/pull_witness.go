@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"io"
 
+	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -13,6 +14,7 @@ import (
 type witnessExchange interface {
 	witnessOffer(ctx context.Context, from uint64) (*pipeline.WitnessOffer, error)
 	postCosignature(ctx context.Context, size uint64, vkey, line string) error
+	leaves(ctx context.Context, from, to uint64) ([]custody.Head, error)
 }
 
 var (
@@ -26,6 +28,15 @@ func (l *localExchange) witnessOffer(ctx context.Context, from uint64) (*pipelin
 
 func (l *localExchange) postCosignature(ctx context.Context, size uint64, vkey, line string) error {
 	return l.n.Service.AddCosignature(ctx, size, vkey, line)
+}
+
+func (l *localExchange) leaves(ctx context.Context, from, to uint64) ([]custody.Head, error) {
+	return l.n.Service.Leaves(ctx, from, to)
+}
+
+func (r *remoteExchange) leaves(ctx context.Context, from, to uint64) ([]custody.Head, error) {
+	ls, err := r.c.Leaves(ctx, from, to)
+	return ls, r.explain(err)
 }
 
 func (r *remoteExchange) witnessOffer(ctx context.Context, from uint64) (*pipeline.WitnessOffer, error) {

@@ -16,12 +16,16 @@ import (
 	"github.com/evx-project/evx/shared/witness"
 )
 
-const witnessUsage = `Usage: evx witness [--server URL --token-file F | --data DIR] --key FILE [--new-key NAME] [--state DIR] [--log-key EVX-PUBLIC.pem] [--json]
+const witnessUsage = `Usage: evx witness [--server URL --token-file F | --data DIR] --key FILE [--new-key NAME] [--audit] [--state DIR] [--log-key EVX-PUBLIC.pem] [--json]
 
 Witnesses evx's custody log: asks evx for its latest checkpoint with the consistency proof
 from the checkpoint this witness holds, checks the proof, cosigns the checkpoint (C2SP
 tlog-cosignature) and gives the cosignature back to evx, which serves it with the checkpoint
 and puts it in the trails it exports. The checkpoint cosigned is kept in the state folder.
+
+With --audit the witness also replays every leaf of the log (each one's bundle key, seq and
+event hash, GET /v1/log/leaves), checks they make the checkpoint's root, and cosigns only if
+the checkpoint's heads line commits to the last event of every bundle as the leaves show.
 
 A checkpoint that does not extend the one held is a fork: evx showed two histories. Nothing
 is cosigned, both checkpoints and the proof are kept in the state folder as evidence, and the
@@ -40,10 +44,12 @@ Options:
 // witnessFlags are the flags a witness round needs, shared by evx witness and evx pull.
 type witnessFlags struct {
 	key, newKey, state, logKey string
+	audit                      bool
 }
 
 func (f *witnessFlags) register(fs *flag.FlagSet, prefix string) {
 	fs.StringVar(&f.key, prefix+"key", "", "the witness's signer key file (C2SP note signer key, Ed25519)")
+	fs.BoolVar(&f.audit, prefix+"audit", false, "also replay every leaf of the log (its bundle key and seq) and cosign only if the checkpoint's heads line is true (docs/witnesses.md)")
 	fs.StringVar(&f.state, prefix+"state", "", "folder keeping the checkpoint last cosigned and any fork evidence (default: the user's configuration folder, evx/witness)")
 	if prefix == "" {
 		fs.StringVar(&f.newKey, "new-key", "", "create --key FILE (and FILE.vkey) under this witness name if it does not exist, e.g. nl-om.example/witness")
@@ -136,29 +142,35 @@ func witnessRound(ctx context.Context, x exchange, wf witnessFlags, logPub crypt
 		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
 		return exitUsage
 	}
+	if wf.audit {
+		w.Feed = wx.leaves
+	}
 	// The size held decides the proof asked for.
 	var from uint64
 	offer, err := wx.witnessOffer(ctx, 0)
 	if err == nil {
 		origin, _, _ := strings.Cut(offer.Checkpoint, "\n")
-		var held []byte
-		if held, err = w.Held(origin); err == nil && held != nil {
-			if from, err = heldSize(held, logPub); err == nil && from != 0 && from != offer.Size {
-				offer, err = wx.witnessOffer(ctx, from)
-			}
+		var held bool
+		if from, held, err = w.HeldSize(origin); err == nil && held && from != 0 && from != offer.Size {
+			offer, err = wx.witnessOffer(ctx, from)
 		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
 		return exitInvalid
 	}
-	res, err := w.Cosign(witness.Offer{Checkpoint: []byte(offer.Checkpoint), FromSize: offer.FromSize, Proof: offer.Proof})
+	res, err := w.CosignContext(ctx, witness.Offer{Checkpoint: []byte(offer.Checkpoint), FromSize: offer.FromSize, Proof: offer.Proof, Rotations: offer.Rotations})
 	if err != nil {
 		var fe *witness.ForkError
+		var ae *witness.AuditError
 		out := map[string]any{"cosigned": false, "witness": w.Name(), "error": err.Error()}
 		if errors.As(err, &fe) {
 			out["fork"] = true
 			out["evidence"] = fe.Evidence
+		}
+		if errors.As(err, &ae) {
+			out["audit_failed"] = true
+			out["evidence"] = ae.Evidence
 		}
 		if asJSON {
 			writeJSON(stdout, out)
@@ -170,11 +182,16 @@ func witnessRound(ctx context.Context, x exchange, wf witnessFlags, logPub crypt
 		fmt.Fprintf(stderr, "%s: checkpoint of size %d cosigned and kept, but evx did not take the cosignature: %v\n", cmd, res.Size, err)
 		return exitInvalid
 	}
+	if res.NewKeys > 0 {
+		fmt.Fprintf(stderr, "%s: note: evx's log key was rotated; this witness now follows the new key, introduced by a statement signed by the key it held\n", cmd)
+	}
 	if asJSON {
 		writeJSON(stdout, map[string]any{"cosigned": true, "witness": w.Name(), "size": res.Size, "held_size": res.HeldSize, "first": res.First})
 		return exitOK
 	}
 	switch {
+	case wf.audit:
+		fmt.Fprintf(stdout, "witness %s: cosigned evx's log at size %d after replaying its leaves: consistent with size %d held before, and its bundle heads are true\n", w.Name(), res.Size, res.HeldSize)
 	case res.First:
 		fmt.Fprintf(stdout, "witness %s: cosigned evx's log at size %d (the first checkpoint this witness holds: trusted on first use)\n", w.Name(), res.Size)
 	case res.HeldSize == res.Size:
@@ -183,15 +200,6 @@ func witnessRound(ctx context.Context, x exchange, wf witnessFlags, logPub crypt
 		fmt.Fprintf(stdout, "witness %s: cosigned evx's log at size %d: consistent with size %d held before, no history rewritten\n", w.Name(), res.Size, res.HeldSize)
 	}
 	return exitOK
-}
-
-// heldSize reads the size of the checkpoint the witness holds (checked with the log's key).
-func heldSize(held []byte, pub crypto.PublicKey) (uint64, error) {
-	cp, err := custody.OpenCheckpoint(held, pub)
-	if err != nil {
-		return 0, fmt.Errorf("the checkpoint this witness holds: %w", err)
-	}
-	return cp.Size, nil
 }
 
 // readWitnessKey reads a witness signer key file, refusing one others may read.

@@ -88,20 +88,20 @@ func TestWitnessCommand(t *testing.T) {
 	nlKey, esKey := filepath.Join(dir, "nl.key"), filepath.Join(dir, "es.key")
 	nlState, esState := filepath.Join(dir, "nl-state"), filepath.Join(dir, "es-state")
 
-	code, out, errs := runCmd(t, "witness", "--server", url, "--token", "es-fge-token-000001", "--key", esKey, "--new-key", "es-fge.example/witness", "--state", esState, "--log-key", keyFile)
-	if code != exitOK || !strings.Contains(out, "trusted on first use") || !strings.Contains(errs, esKey+".vkey") {
+	code, out, errs := runCmd(t, "witness", "--server", url, "--token", "es-fge-token-000001", "--key", esKey, "--new-key", "es-fge.example/witness", "--audit", "--state", esState, "--log-key", keyFile)
+	if code != exitOK || !strings.Contains(out, "bundle heads are true") || !strings.Contains(errs, esKey+".vkey") {
 		t.Fatalf("witness (first) = %d\n%s\n%s", code, out, errs)
 	}
 	if code, out, errs := runCmd(t, "witness", "--server", url, "--token", "nl-om-token-0000001", "--key", nlKey, "--new-key", "nl-om.example/witness", "--state", t.TempDir(), "--log-key", keyFile, "--json"); code != exitOK || !strings.Contains(out, `"cosigned": true`) {
 		t.Fatalf("witness (nl-om, creating its key) = %d\n%s\n%s", code, out, errs)
 	}
 	// nl-om pulls its delivery and witnesses in the same run.
-	code, out, errs = runCmd(t, "pull", "--server", url, "--token", "nl-om-token-0000001", "--key", keyFile, "--out", filepath.Join(dir, "in"), "--witness-key", nlKey, "--witness-state", nlState)
+	code, out, errs = runCmd(t, "pull", "--server", url, "--token", "nl-om-token-0000001", "--key", keyFile, "--out", filepath.Join(dir, "in"), "--witness-key", nlKey, "--witness-state", nlState, "--witness-audit")
 	if code != exitOK || !strings.Contains(out, "accepted") || !strings.Contains(out, "witness nl-om.example/witness: cosigned") {
 		t.Fatalf("pull --witness-key = %d\n%s\n%s", code, out, errs)
 	}
 	// The pull's receipt grew the log: es-fge witnesses the new checkpoint, consistent with its own.
-	code, out, errs = runCmd(t, "witness", "--server", url, "--token", "es-fge-token-000001", "--key", esKey, "--state", esState, "--log-key", keyFile)
+	code, out, errs = runCmd(t, "witness", "--server", url, "--token", "es-fge-token-000001", "--key", esKey, "--audit", "--state", esState, "--log-key", keyFile)
 	if code != exitOK || !strings.Contains(out, "consistent with size") {
 		t.Fatalf("witness (second round) = %d\n%s\n%s", code, out, errs)
 	}
@@ -186,5 +186,44 @@ func TestVerifyWitnessVectors(t *testing.T) {
 	}
 	if n < 6 {
 		t.Fatalf("%d witness vectors, want at least 6", n)
+	}
+}
+
+// TestWitnessAcrossKeyRotation: on a data folder, a witness cosigns, evx's key is rotated,
+// and the next round follows the new key through the rotation statement, then verifies a
+// trail spanning the rotation under a quorum of that witness.
+func TestWitnessAcrossKeyRotation(t *testing.T) {
+	tmp := t.TempDir()
+	data := filepath.Join(tmp, "evx")
+	code, out, errs := runCmd(t, uploadArgs(data, sampleFiles(t))...)
+	if code != exitOK {
+		t.Fatalf("upload = %d\n%s\n%s", code, out, errs)
+	}
+	bundle := strings.Fields(out)[1]
+	oldKey, key, state := filepath.Join(tmp, "old.pem"), filepath.Join(tmp, "w.key"), filepath.Join(tmp, "state")
+	if code, out, errs := runCmd(t, "trail", "--data", data, "--directory", testDirectory, "--out", filepath.Join(tmp, "t0.json"), "--key-out", oldKey, bundle); code != exitOK {
+		t.Fatalf("trail = %d\n%s\n%s", code, out, errs)
+	}
+	witness := []string{"witness", "--data", data, "--directory", testDirectory, "--key", key, "--state", state, "--log-key", oldKey, "--audit"}
+	if code, out, errs := runCmd(t, append(witness, "--new-key", "court.example/witness")...); code != exitOK {
+		t.Fatalf("witness before the rotation = %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := runCmd(t, "key", "rotate", "--data", data, "--directory", testDirectory, "--reason", "yearly"); code != exitOK {
+		t.Fatalf("key rotate = %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := runCmd(t, "audit", "--data", data, "--directory", testDirectory); code != exitOK {
+		t.Fatalf("audit = %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = runCmd(t, witness...)
+	if code != exitOK || !strings.Contains(errs, "now follows the new key") || !strings.Contains(out, "bundle heads are true") {
+		t.Fatalf("witness after the rotation = %d\n%s\n%s", code, out, errs)
+	}
+	trail := filepath.Join(tmp, "t1.json")
+	if code, out, errs := runCmd(t, "trail", "--data", data, "--directory", testDirectory, "--out", trail, bundle); code != exitOK {
+		t.Fatalf("trail = %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = runCmd(t, "verify", "--key", oldKey, "--witness", key+".vkey", "--quorum", "1", trail)
+	if code != exitOK || !strings.Contains(out, "witnessed: cosigned by court.example/witness") {
+		t.Fatalf("verify across the rotation = %d\n%s\n%s", code, out, errs)
 	}
 }

@@ -27,6 +27,7 @@
 //	GET  /v1/log/witness?from=N              every role    checkpoint to cosign, with the consistency proof from N (witness.go)
 //	POST /v1/log/cosignatures                every role    a witness's cosignature of a checkpoint it was shown; 201
 //	GET  /v1/log/checkpoints/{size}          every role    that checkpoint with every cosignature kept ("latest")
+//	GET  /v1/log/leaves?from=A&to=B          every role    each leaf's bundle key, seq and hash: the feed witnesses replay
 //	GET  /v1/checkpoint                      anyone        latest signed checkpoint (text)
 //	GET  /v1/public-key                      anyone        evx's public key (PEM)
 package api
@@ -139,6 +140,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/log/witness", h.as(h.getWitnessOffer, RoleUploader, RoleCounterpart, RoleLegal))
 	h.mux.HandleFunc("POST /v1/log/cosignatures", h.as(h.postCosignature, RoleUploader, RoleCounterpart, RoleLegal))
 	h.mux.HandleFunc("GET /v1/log/checkpoints/{size}", h.as(h.getCosignedCheckpoint, RoleUploader, RoleCounterpart, RoleLegal))
+	h.mux.HandleFunc("GET /v1/log/leaves", h.as(h.getLeaves, RoleUploader, RoleCounterpart, RoleLegal))
 	h.mux.HandleFunc("GET /v1/checkpoint", h.getCheckpoint)
 	h.mux.HandleFunc("GET /v1/public-key", h.getPublicKey)
 	return h

@@ -17,6 +17,7 @@ import (
 //	GET  /v1/log/witness?from=N           every role  pipeline.WitnessOffer (JSON)
 //	POST /v1/log/cosignatures             every role  {"size": N, "vkey": "...", "cosignature": "— name base64"}; 201
 //	GET  /v1/log/checkpoints/{size}       every role  the checkpoint note with its cosignatures ("latest" for the newest)
+//	GET  /v1/log/leaves?from=A&to=B       every role  {"leaves": [{"key","seq","hash","leaf_index"}]}, at most 1000: the replay feed
 
 // maxCosignatureBody bounds a posted cosignature.
 const maxCosignatureBody = 8 << 10
@@ -83,20 +84,48 @@ func (h *Handler) getCosignedCheckpoint(w http.ResponseWriter, r *http.Request) 
 	w.Write(cp)
 }
 
+// LeafEntry is one leaf of GET /v1/log/leaves.
+type LeafEntry struct {
+	Key  string `json:"key"` // custody.BundleKey of the event's bundle
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+	Leaf uint64 `json:"leaf_index"`
+}
+
+func (h *Handler) getLeaves(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	from, err1 := strconv.ParseUint(q.Get("from"), 10, 64)
+	to, err2 := strconv.ParseUint(q.Get("to"), 10, 64)
+	if err1 != nil || err2 != nil || to < from {
+		writeError(w, http.StatusBadRequest, "want ?from=A&to=B, leaf indexes with A <= B")
+		return
+	}
+	ls, err := h.svc.Leaves(r.Context(), from, to)
+	if err != nil {
+		h.failWitness(w, r, err)
+		return
+	}
+	out := make([]LeafEntry, len(ls))
+	for i, l := range ls {
+		out[i] = LeafEntry{Key: l.Key, Seq: l.Seq, Hash: l.Hash, Leaf: l.Leaf}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"leaves": out})
+}
+
 func (h *Handler) failWitness(w http.ResponseWriter, r *http.Request, err error) {
 	var (
 		ahead *pipeline.WitnessAheadError
 		bad   *pipeline.CosignatureError
 	)
 	switch {
-	case errors.Is(err, pipeline.ErrNoWitnessing):
+	case errors.Is(err, pipeline.ErrNoWitnessing), errors.Is(err, pipeline.ErrNoLeafFeed):
 		writeError(w, http.StatusNotImplemented, err.Error())
 	case errors.As(err, &ahead):
 		writeError(w, http.StatusConflict, err.Error())
 	case errors.As(err, &bad):
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 	case errors.Is(err, pipeline.ErrNotFound):
-		writeError(w, http.StatusNotFound, "no such checkpoint shown to witnesses")
+		writeError(w, http.StatusNotFound, "no such checkpoint shown to witnesses, or leaves beyond the log")
 	default:
 		h.fail(w, r, err)
 	}

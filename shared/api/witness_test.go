@@ -80,12 +80,24 @@ func TestWitnessing(t *testing.T) {
 	if code, body, _ := e.do("nl-om", "GET", "/v1/log/witness?from=99999", nil); code != http.StatusConflict {
 		t.Errorf("offer from a size beyond the log = %d %s, want 409", code, body)
 	}
+	if code, body, _ := e.do("anon", "GET", "/v1/log/leaves?from=0&to=5", nil); code != http.StatusUnauthorized {
+		t.Errorf("leaves as anon = %d %s, want 401", code, body)
+	}
+	if code, body, _ := e.do("nl-om", "GET", "/v1/log/leaves?from=3&to=1", nil); code != http.StatusBadRequest {
+		t.Errorf("leaves 3..1 = %d %s, want 400", code, body)
+	}
+	code, body, _ := e.do("es-fge", "GET", "/v1/log/leaves?from=0&to=100000", nil)
+	leaves := decode[struct{ Leaves []api.LeafEntry }](t, body).Leaves
+	size, _ := e.node.Ledger.LogSize(t.Context())
+	if code != 200 || uint64(len(leaves)) != size || leaves[0].Seq != 1 || leaves[0].Leaf != 0 {
+		t.Fatalf("leaves = %d %s, want the %d leaves of the log", code, body, size)
+	}
 	nl, es := newTestWitness(t, e, "nl-om.example/witness"), newTestWitness(t, e, "es-fge.example/witness")
 	res := witnessRound(t, e, "nl-om", nl, 0)
 
 	// es-fge posts nl-om's line under its own key, and its own line under nl-om's key.
 	post(t, e, "es-fge", api.CosignatureRequest{Size: res.Size, VKey: es.VerifierKey(), Cosignature: string(res.Cosignature)}, http.StatusUnprocessableEntity)
-	code, body, _ := e.do("es-fge", "GET", "/v1/log/witness?from=0", nil)
+	code, body, _ = e.do("es-fge", "GET", "/v1/log/witness?from=0", nil)
 	if code != 200 {
 		t.Fatal(code, string(body))
 	}

@@ -286,3 +286,9 @@ func noteSigners(text []byte) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// OpenCheckpointExtensions is OpenCheckpoint that also returns the extension lines of the
+// checkpoint body (the time and heads lines; CheckpointTime, CheckpointHeads read them).
+func OpenCheckpointExtensions(text []byte, pub crypto.PublicKey) (*log.Checkpoint, []byte, error) {
+	return openCheckpoint(text, pub)
+}

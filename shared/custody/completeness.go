@@ -3,25 +3,31 @@ package custody
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
 )
 
 // Completeness. A checkpoint of size N also commits to the head of every bundle at N: for each
 // bundle with an event among the first N leaves, its last such event. The heads are the leaves
-// of a second RFC 6962 tree, the heads tree, sorted by bundle id (byte order, each bundle
+// of a second RFC 6962 tree, the heads tree, sorted by bundle key (byte order, each bundle
 // once); its size and root are the checkpoint's extension line
 //
 //	heads <count> <base64 root>
 //
 // A head's leaf is the RFC 6962 leaf hash, SHA-256(0x00 || record), of its record, the text
 //
-//	evx-head/1\n<bundle id>\n<seq, decimal>\n<event hash, lowercase hex>\n<leaf index, decimal>\n
+//	evx-head/1\n<bundle key>\n<seq, decimal>\n<event hash, lowercase hex>\n<leaf index, decimal>\n
+//
+// where the bundle key is the lowercase hex SHA-256 of the bundle id ([BundleKey]); the tree is
+// sorted by key. Keys, not ids, so that the feed a witness replays names no bundle.
 //
 // A trail carries its bundle's head record with its inclusion proof in the heads tree ([HeadProof]);
 // Verify holds the trail's events to it: the trail must end with that event, so a trail with
@@ -29,12 +35,28 @@ import (
 // with the checkpoint; a witness's cosignature says the log is append-only, and the heads line
 // inherits no more from it than that (docs/witnesses.md says what that guarantees and what not).
 
-// Head is the last event of a bundle at some log size.
+// Head is the last event of a bundle at some log size. A ledger fills BundleID; the feed a
+// witness replays fills Key alone (BundleKey of the id).
 type Head struct {
 	BundleID string
+	Key      string // BundleKey(BundleID); computed from BundleID when empty
 	Seq      uint64
 	Hash     string // the event's hash, lowercase hex
 	Leaf     uint64 // its leaf index in the log
+}
+
+// BundleKey is the key of a bundle in the heads tree: the lowercase hex SHA-256 of its id.
+func BundleKey(bundleID string) string {
+	h := sha256.Sum256([]byte(bundleID))
+	return hex.EncodeToString(h[:])
+}
+
+// key is h's bundle key.
+func (h Head) key() string {
+	if h.Key != "" {
+		return h.Key
+	}
+	return BundleKey(h.BundleID)
 }
 
 // HeadLister is implemented by ledgers that can list every bundle's head at a log size: for each
@@ -48,9 +70,9 @@ const headRecordPrefix = "evx-head/1\n"
 
 // Record is the head's record, the bytes its heads-tree leaf hashes.
 func (h Head) Record() []byte {
-	b := make([]byte, 0, len(headRecordPrefix)+len(h.BundleID)+64+48)
+	b := make([]byte, 0, len(headRecordPrefix)+64+64+48)
 	b = append(b, headRecordPrefix...)
-	b = append(b, h.BundleID...)
+	b = append(b, h.key()...)
 	b = append(b, '\n')
 	b = strconv.AppendUint(b, h.Seq, 10)
 	b = append(b, '\n')
@@ -67,28 +89,44 @@ type HeadsTree struct {
 	root   []byte
 }
 
-// NewHeadsTree sorts heads by bundle id and builds their tree. Two heads of one bundle are an
-// error.
+// NewHeadsTree sorts heads by bundle key and builds their tree. Two heads of one bundle are
+// an error.
 func NewHeadsTree(heads []Head) (*HeadsTree, error) {
 	hs := slices.Clone(heads)
-	slices.SortFunc(hs, func(a, b Head) int { return strings.Compare(a.BundleID, b.BundleID) })
+	for i := range hs {
+		hs[i].Key = hs[i].key()
+	}
+	slices.SortFunc(hs, func(a, b Head) int { return strings.Compare(a.Key, b.Key) })
 	leaves := make([][]byte, len(hs))
 	for i, h := range hs {
-		if i > 0 && hs[i-1].BundleID == h.BundleID {
-			return nil, fmt.Errorf("heads: bundle %s listed twice", h.BundleID)
+		if i > 0 && hs[i-1].Key == h.Key {
+			return nil, fmt.Errorf("heads: bundle %s listed twice", h.Key)
 		}
 		l := LeafHash(h.Record())
 		leaves[i] = l[:]
 	}
-	rng, _, err := AppendLeaves(0, nil, leaves)
-	if err != nil {
-		return nil, err
-	}
-	root, err := rootFromRange(uint64(len(leaves)), rng)
+	root, err := treeRoot(leaves)
 	if err != nil {
 		return nil, err
 	}
 	return &HeadsTree{heads: hs, leaves: leaves, root: root}, nil
+}
+
+// fastRanges hashes nodes with nodeHasher (one allocation a node).
+var fastRanges = &compact.RangeFactory{Hash: nodeHasher{hasher}.HashChildren}
+
+// treeRoot is the RFC 6962 root of the tree over leaves (leaf hashes).
+func treeRoot(leaves [][]byte) ([]byte, error) {
+	if len(leaves) == 0 {
+		return hasher.EmptyRoot(), nil
+	}
+	r := fastRanges.NewEmptyRange(0)
+	for _, l := range leaves {
+		if err := r.Append(l, nil); err != nil {
+			return nil, err
+		}
+	}
+	return r.GetRootHash(nil)
 }
 
 // Size is the number of heads; Root the tree's root hash.
@@ -103,7 +141,7 @@ func (t *HeadsTree) Line() string {
 // Proof returns the head of bundleID and its inclusion proof; ok is false when the tree has no
 // head of that bundle.
 func (t *HeadsTree) Proof(bundleID string) (*HeadProof, bool, error) {
-	i, found := slices.BinarySearchFunc(t.heads, bundleID, func(h Head, id string) int { return strings.Compare(h.BundleID, id) })
+	i, found := slices.BinarySearchFunc(t.heads, BundleKey(bundleID), func(h Head, k string) int { return strings.Compare(h.Key, k) })
 	if !found {
 		return nil, false, nil
 	}
@@ -115,11 +153,8 @@ func (t *HeadsTree) Proof(bundleID string) (*HeadProof, bool, error) {
 	for j, id := range n.IDs {
 		// A perfect subtree's hash from the sorted leaves it spans.
 		begin, end := id.Coverage()
-		rng, _, err := AppendLeaves(0, nil, t.leaves[begin:end])
-		if err != nil {
-			return nil, false, err
-		}
-		if hs[j], err = rootFromRange(end-begin, rng); err != nil {
+		var err error
+		if hs[j], err = treeRoot(t.leaves[begin:end]); err != nil {
 			return nil, false, err
 		}
 	}
@@ -257,4 +292,63 @@ func (m *MemLedger) Heads(ctx context.Context, size uint64) ([]Head, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return HeadsOf(m.bundles, size), nil
+}
+
+// LeafLister is implemented by ledgers that list the log's leaves with the bundle and seq of
+// their events: the feed a witness replays to check a checkpoint's heads line itself
+// (package witness). Leaves returns the leaves from (inclusive) to to (exclusive), in order,
+// each as the Head its event made; requires from <= to <= LogSize.
+type LeafLister interface {
+	Leaves(ctx context.Context, from, to uint64) ([]Head, error)
+}
+
+var _ LeafLister = (*MemLedger)(nil)
+
+// Leaves implements LeafLister.
+func (m *MemLedger) Leaves(ctx context.Context, from, to uint64) ([]Head, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if from > to || to > m.size {
+		return nil, fmt.Errorf("leaves [%d, %d) of a log of size %d", from, to, m.size)
+	}
+	out := make([]Head, to-from)
+	for id, es := range m.bundles {
+		for _, e := range es {
+			if e.Leaf >= from && e.Leaf < to {
+				out[e.Leaf-from] = Head{BundleID: id, Seq: e.Event.Seq, Hash: e.Event.Hash, Leaf: e.Leaf}
+			}
+		}
+	}
+	return out, nil
+}
+
+// ReplayHeads applies the leaves of a log, in order from leaf next, to heads (bundle key ->
+// head) and returns an error when a leaf does not follow its bundle's head (a
+// seq that is not the next, a leaf index out of order). It is the check a replaying witness
+// makes of the feed before rebuilding the heads tree.
+func ReplayHeads(heads map[string]Head, next uint64, leaves []Head) error {
+	for i, l := range leaves {
+		if l.Leaf != next+uint64(i) {
+			return fmt.Errorf("leaf %d listed as leaf %d", next+uint64(i), l.Leaf)
+		}
+		want := uint64(1)
+		k := l.key()
+		if h, ok := heads[k]; ok {
+			want = h.Seq + 1
+		}
+		if l.Seq != want || !isHex(l.Hash, 64) || !isHex(k, 64) {
+			return fmt.Errorf("leaf %d: bundle key %.64q seq %d, want seq %d after the bundle's head (and 64-digit hashes)", l.Leaf, k, l.Seq, want)
+		}
+		heads[k] = l
+	}
+	return nil
+}
+
+// RangeRoot returns the root of a log of size leaves from its compact range (the hashes of
+// RangeIDs(size), as AppendLeaves returns them).
+func RangeRoot(size uint64, rangeHashes [][]byte) ([]byte, error) {
+	return rootFromRange(size, rangeHashes)
 }

@@ -429,3 +429,26 @@ func exportRotations(ctx context.Context, l Ledger, t *Trail, rots []Entry, size
 func (e *KeyRotationError) Failure() Failure {
 	return Failure{Kind: "KeyRotationError", Seq: e.Seq, HasSeq: e.Seq != 0, Facts: []Fact{{"reason", e.Reason}}}
 }
+
+// LogKeyError: a ledger refused an event signed by a key other than the one that signs the
+// log (the key of its latest event, or the key its latest rotation introduced), so that after
+// a rotation nothing still holding the retired key appends. Ledgers shared by several
+// writers (SQLite, DynamoDB) enforce it inside the append.
+type LogKeyError struct {
+	Bundle    string
+	Seq       uint64
+	Want, Got string
+}
+
+func (e *LogKeyError) Error() string {
+	return fmt.Sprintf("append %s/%d: signed by key %s, but the log is signed by %s (after a key rotation, only the new key appends)", e.Bundle, e.Seq, e.Got, e.Want)
+}
+
+// NextLogKey is the key that signs the log once e is appended: the key e introduces if it is
+// a rotation (on KeyLogSubject), else e's own.
+func NextLogKey(e Event) string {
+	if e.BundleID == KeyLogSubject && e.Type == KeyRotation && e.Details.Reference != "" {
+		return e.Details.Reference
+	}
+	return e.KeyID
+}

@@ -204,7 +204,7 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		}
 		rep.OlderSize = old.Size
 	}
-	if rep.Complete, err = checkCompleteness(t, chain.current().pub, opt); err != nil {
+	if rep.Complete, err = checkCompleteness(t, chain, opt); err != nil {
 		return nil, err
 	}
 	return rep, nil

@@ -1,12 +1,15 @@
 package custody_test
 
 import (
+	"fmt"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/internal/decls"
 )
 
 // witnessCase is one line of testdata/tamper/witness-cases.tsv.
@@ -99,4 +102,33 @@ func TestCutByKeyHolderWithoutWitnesses(t *testing.T) {
 	if _, err := custody.Verify(tr, pub, custody.VerifyOptions{Witnesses: []string{string(fixture(t, "witness-nl.vkey"))}, Quorum: 1}); errorType(err) != "QuorumError" {
 		t.Fatalf("Verify(cut, re-signed, quorum 1) = %v, want QuorumError", err)
 	}
+}
+
+// TestWitnessFailureOf: the completeness and quorum errors taken apart, as evx verify --json
+// and the report show them; every error type of witnessed.go is described.
+func TestWitnessFailureOf(t *testing.T) {
+	cases := []struct {
+		err  error
+		want custody.Failure
+	}{
+		{&custody.QuorumError{Want: 2, Got: []string{"w1+01"}, Keys: 3},
+			custody.Failure{Kind: "QuorumError", Want: "2", Got: "1", Facts: []custody.Fact{{Name: "cosigners", Value: "w1+01"}, {Name: "reason", Value: ""}}}},
+		{&custody.TruncatedError{At: "trail checkpoint", Size: 10, WantSeq: 8, WantHash: "h8", GotSeq: 7},
+			custody.Failure{Kind: "TruncatedError", Seq: 7, HasSeq: true, Want: uint64(8), Got: uint64(7),
+				Facts: []custody.Fact{{Name: "checkpoint", Value: "trail checkpoint"}, {Name: "log_size", Value: uint64(10)}, {Name: "head", Value: "h8"}}}},
+		{&custody.HeadError{At: "witnessed checkpoint", Reason: "r"},
+			custody.Failure{Kind: "HeadError", Facts: []custody.Fact{{Name: "checkpoint", Value: "witnessed checkpoint"}, {Name: "reason", Value: "r"}}}},
+	}
+	described := map[string]bool{}
+	for _, tc := range cases {
+		got, ok := custody.FailureOf(fmt.Errorf("verify: %w", tc.err))
+		if !ok || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("FailureOf(%T) = %+v, %v, want %+v", tc.err, got, ok, tc.want)
+		}
+		if tc.err.Error() == "" {
+			t.Errorf("%T: empty message", tc.err)
+		}
+		described[got.Kind] = true
+	}
+	decls.CheckErrorTypes(t, "witnessed.go", described)
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/transparency-dev/formats/log"
 	fnote "github.com/transparency-dev/formats/note"
@@ -150,8 +151,8 @@ func (e *HeadError) Failure() Failure {
 
 // checkCompleteness is the last step of Verify: the trail checkpoint's heads line (when it has
 // one), the witnessed checkpoint (when the trail carries one) and the quorum asked.
-func checkCompleteness(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Completeness, error) {
-	cp, ext, err := openCheckpoint([]byte(t.Checkpoint), pub)
+func checkCompleteness(t *Trail, chain *keyChain, opt VerifyOptions) (*Completeness, error) {
+	cp, ext, err := openCheckpoint([]byte(t.Checkpoint), chain.current().pub)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +189,7 @@ func checkCompleteness(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Comp
 		}
 		return done, nil
 	}
-	wcp, wext, err := openCheckpoint([]byte(w.Checkpoint), pub)
+	wcp, wext, err := openWithChain(chain, []byte(w.Checkpoint))
 	if err != nil {
 		if ce, ok := err.(*CheckpointError); ok {
 			ce.Reason = "witnessed checkpoint: " + ce.Reason
@@ -234,6 +235,22 @@ func checkCompleteness(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Comp
 	return &Completeness{Size: wcp.Size, Witnessed: len(cos) > 0 && len(cos) >= opt.Quorum, Cosigners: cos}, nil
 }
 
+// openWithChain opens a checkpoint signed by any key of the chain (a cosigned checkpoint may
+// predate the trail's last rotation), newest key first.
+func openWithChain(c *keyChain, text []byte) (*log.Checkpoint, []byte, error) {
+	var firstErr error
+	for i := len(c.keys) - 1; i >= 0; i-- {
+		cp, ext, err := openCheckpoint(text, c.keys[i].pub)
+		if err == nil {
+			return cp, ext, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, nil, firstErr
+}
+
 // witnessedRecord ties the cosigned checkpoint w to a trail of bundleID proven at size.
 func witnessedRecord(ctx context.Context, l LogReader, origin, bundleID string, size uint64, w []byte) (*WitnessedRecord, error) {
 	body, _, ok := bytes.Cut(w, []byte("\n\n"))
@@ -272,4 +289,59 @@ func witnessedRecord(ctx context.Context, l LogReader, origin, bundleID string, 
 		}
 	}
 	return rec, nil
+}
+
+// FollowRotations opens the checkpoint cp for someone who trusts key trusted and is shown the
+// log's key rotations rots (KeyRotation events with their inclusion proofs in cp's log, as a
+// trail carries them): the rotations must form one chain of statements signed by the keys
+// they retire, through trusted, to the key that signs cp, and each must be in cp's log. It
+// returns the checkpoint, its extension lines and the keys of the chain after trusted (none
+// when trusted signs cp). A witness uses it to follow evx's key across rotations.
+func FollowRotations(cp []byte, trusted crypto.PublicKey, rots []TrailEvent) (*log.Checkpoint, []byte, []crypto.PublicKey, error) {
+	id, err := KeyIDOf(trusted)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	chain, err := newKeyChain(rots, trusted, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, ext, err := openCheckpoint(cp, chain.current().pub)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := chain.checkIncluded(rots, c.Size, c.Hash, time.Time{}, time.Time{}, time.Time{}); err != nil {
+		return nil, nil, nil, err
+	}
+	var after []crypto.PublicKey
+	for i, k := range chain.keys {
+		if k.id == id {
+			for _, n := range chain.keys[i+1:] {
+				after = append(after, n.pub)
+			}
+			break
+		}
+	}
+	return c, ext, after, nil
+}
+
+// RotationsAt returns the log's key rotations among its first size leaves, each with its
+// inclusion proof in the log of that size: what FollowRotations takes.
+func RotationsAt(ctx context.Context, l Ledger, size uint64) ([]TrailEvent, error) {
+	es, err := l.Events(ctx, KeyLogSubject)
+	if err != nil {
+		return nil, err
+	}
+	var out []TrailEvent
+	for _, en := range es {
+		if en.Leaf >= size {
+			break
+		}
+		p, err := InclusionProof(ctx, l, en.Leaf, size)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, TrailEvent{Event: en.Event, Leaf: en.Leaf, Proof: hexList(p)})
+	}
+	return out, nil
 }

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	exif "github.com/dsoprea/go-exif/v3"
-	exifcommon "github.com/dsoprea/go-exif/v3/common"
 	_ "golang.org/x/image/bmp"  // register BMP for DecodeConfig
 	_ "golang.org/x/image/tiff" // register TIFF for DecodeConfig
 	_ "golang.org/x/image/webp" // register WebP for DecodeConfig
@@ -107,48 +105,88 @@ func jpegEXIF(r io.ReaderAt) ([]byte, error) {
 	return nil, nil
 }
 
-// flatEXIF parses raw (a TIFF header and its IFDs) with go-exif, keyed "IFD-PATH/TagName"
-// (the first of each), values as go-exif formats them except GPS rationals, kept as
-// "num/den" triples. Panics of the library come back as errors.
+// exifTags are the tags read, by IFD and number, under the names exiftool and the EXIF
+// standard give them (keys "IFD-PATH/Name").
+var exifTags = map[string]map[uint16]string{
+	"IFD":         {0x010F: "Make", 0x0110: "Model", 0x0132: "DateTime"},
+	"IFD/Exif":    {0x9003: "DateTimeOriginal", 0x9010: "OffsetTime", 0x9011: "OffsetTimeOriginal"},
+	"IFD/GPSInfo": {1: "GPSLatitudeRef", 2: "GPSLatitude", 3: "GPSLongitudeRef", 4: "GPSLongitude", 5: "GPSAltitudeRef", 6: "GPSAltitude"},
+}
+
+// flatEXIF reads the photo tags of raw (a TIFF header and its IFDs: IFD0, its EXIF and GPS
+// IFDs), keyed "IFD-PATH/Name": ASCII values as text, rationals as "num/den" lists, bytes
+// and shorts as numbers. The structure is checked first (checkTIFF), so every read below is
+// in bounds. (evx reads these few tags itself: go-exif, the library once used, brings
+// text/template into the ingest function and its size past Lambda's budget.)
 func flatEXIF(raw []byte) (tags map[string]string, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			tags, err = nil, &extractor.PanicError{Value: v}
 		}
 	}()
-	// go-exif allocates what a tag's count claims and follows IFD links without a bound:
-	// the structure is checked first.
 	if err := checkTIFF(raw); err != nil {
 		return nil, err
 	}
-	list, _, err := exif.GetFlatExifData(raw, nil)
-	if err != nil && len(list) == 0 {
-		return nil, err
+	bo := binary.ByteOrder(binary.LittleEndian)
+	if raw[0] == 'M' {
+		bo = binary.BigEndian
 	}
-	tags = make(map[string]string, len(list))
-	for _, t := range list {
-		key := t.IfdPath + "/" + t.TagName
-		if _, seen := tags[key]; seen {
-			continue
+	tags = map[string]string{}
+	var walk func(path string, off uint32, depth int)
+	walk = func(path string, off uint32, depth int) {
+		if off == 0 || depth > 2 {
+			return
 		}
-		switch v := t.Value.(type) {
-		case []exifcommon.Rational:
-			parts := make([]string, len(v))
-			for i, r := range v {
-				parts[i] = fmt.Sprintf("%d/%d", r.Numerator, r.Denominator)
+		n := uint32(bo.Uint16(raw[off:]))
+		for i := uint32(0); i < n; i++ {
+			e := raw[off+2+12*i:]
+			tag, typ, count := bo.Uint16(e), bo.Uint16(e[2:]), bo.Uint32(e[4:])
+			switch {
+			case path == "IFD" && tag == 0x8769:
+				walk("IFD/Exif", bo.Uint32(e[8:]), depth+1)
+				continue
+			case path == "IFD" && tag == 0x8825:
+				walk("IFD/GPSInfo", bo.Uint32(e[8:]), depth+1)
+				continue
 			}
-			tags[key] = strings.Join(parts, " ")
-		case string:
-			tags[key] = strings.TrimRight(strings.TrimSpace(v), "\x00")
-		case []byte:
-			if len(v) > 0 {
-				tags[key] = fmt.Sprint(v[0])
+			name := exifTags[path][tag]
+			if name == "" || int(typ) >= len(tiffTypeSize) || tiffTypeSize[typ] == 0 {
+				continue
 			}
-		case nil:
-		default:
-			tags[key] = t.FormattedFirst
+			size := int64(count) * tiffTypeSize[typ]
+			val := e[8:12]
+			if size > 4 {
+				at := bo.Uint32(e[8:])
+				val = raw[at : int64(at)+size]
+			} else {
+				val = val[:size]
+			}
+			key := path + "/" + name
+			if _, seen := tags[key]; seen {
+				continue
+			}
+			switch typ {
+			case 2: // ASCII
+				s, _, _ := strings.Cut(string(val), "\x00")
+				tags[key] = strings.TrimSpace(s)
+			case 5: // RATIONAL
+				parts := make([]string, 0, count)
+				for k := uint32(0); k < count && k < 8; k++ {
+					parts = append(parts, fmt.Sprintf("%d/%d", bo.Uint32(val[8*k:]), bo.Uint32(val[8*k+4:])))
+				}
+				tags[key] = strings.Join(parts, " ")
+			case 1, 7: // BYTE, UNDEFINED
+				if count > 0 {
+					tags[key] = fmt.Sprint(val[0])
+				}
+			case 3: // SHORT
+				if count > 0 {
+					tags[key] = fmt.Sprint(bo.Uint16(val))
+				}
+			}
 		}
 	}
+	walk("IFD", bo.Uint32(raw[4:8]), 0)
 	return tags, nil
 }
 

@@ -102,7 +102,8 @@ func TestEXIFDamaged(t *testing.T) {
 }
 
 // TestEXIFBounds: counts, offsets and IFD links that point past the block or loop are
-// refused before go-exif sees them (it would allocate what a count claims: 2 GiB here).
+// refused before a value is read (a reader that trusts the count allocates 2 GiB here, as
+// go-exif did).
 func TestEXIFBounds(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("testdata", "images", "photo.jpg"))
 	if err != nil {

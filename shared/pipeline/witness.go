@@ -40,6 +40,9 @@ type WitnessOffer struct {
 	Size       uint64   `json:"size"`
 	FromSize   uint64   `json:"from_size"`
 	Proof      [][]byte `json:"proof"`
+	// Rotations are the log's key rotations with their inclusion proofs in the checkpoint's
+	// log, when its key was ever rotated: a witness follows them to the key that signs it.
+	Rotations []custody.TrailEvent `json:"key_rotations,omitempty"`
 }
 
 // WitnessAheadError: the witness holds a checkpoint larger than any evx has: evx lost history,
@@ -87,6 +90,9 @@ func (s *Service) WitnessOffer(ctx context.Context, from uint64) (*WitnessOffer,
 		return nil, &WitnessAheadError{Held: from, Size: size}
 	}
 	o := &WitnessOffer{Checkpoint: string(cp), Size: size, FromSize: from, Proof: [][]byte{}}
+	if o.Rotations, err = custody.RotationsAt(ctx, s.c.Ledger, size); err != nil {
+		return nil, err
+	}
 	if from > 0 && from < size {
 		if o.Proof, err = custody.ConsistencyProof(ctx, s.c.Ledger, from, size); err != nil {
 			return nil, err
@@ -190,4 +196,38 @@ func (s *Service) bestWitnessed(ctx context.Context) ([]byte, error) {
 		return nil, nil
 	}
 	return s.CosignedCheckpoint(ctx, best)
+}
+
+// MaxLeavesPage is the most leaves one Leaves call returns.
+const MaxLeavesPage = 1000
+
+// ErrNoLeafFeed is returned by Leaves when the ledger cannot list its leaves.
+var ErrNoLeafFeed = errors.New("this evx's ledger lists no leaves: witnesses cannot replay the log")
+
+// Leaves returns the log's leaves from (inclusive) to to (exclusive, at most MaxLeavesPage
+// after from and at most the log's size), each with the bundle key (custody.BundleKey, a
+// SHA-256 of the id: never the id itself) and seq of its event: the feed a witness replays to
+// check a checkpoint's heads line (package witness). It reveals how many bundles there are
+// and how many events each has, not which bundles nor their content.
+func (s *Service) Leaves(ctx context.Context, from, to uint64) ([]custody.Head, error) {
+	ll, ok := s.c.Ledger.(custody.LeafLister)
+	if !ok {
+		return nil, ErrNoLeafFeed
+	}
+	size, err := s.c.Ledger.LogSize(ctx)
+	if err != nil {
+		return nil, err
+	}
+	to = min(to, size, from+MaxLeavesPage)
+	if from > to {
+		return nil, fmt.Errorf("leaves from %d: the log has %d: %w", from, size, ErrNotFound)
+	}
+	ls, err := ll.Leaves(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ls {
+		ls[i].Key, ls[i].BundleID = custody.BundleKey(ls[i].BundleID), ""
+	}
+	return ls, nil
 }

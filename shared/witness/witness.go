@@ -18,9 +18,11 @@ package witness
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ed25519"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -32,6 +34,7 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/transparency-dev/formats/log"
 	fnote "github.com/transparency-dev/formats/note"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -61,6 +64,9 @@ type Witness struct {
 	logKey crypto.PublicKey
 	// Now names evidence folders; time.Now when nil.
 	Now func() time.Time
+	// Feed, when set, makes the witness replay the log's leaves and check the checkpoint's
+	// heads line before cosigning (audit.go).
+	Feed Feed
 }
 
 // New returns the witness with signer key skey (see GenerateKey), keeping its state in the
@@ -109,6 +115,10 @@ type Offer struct {
 	Checkpoint []byte
 	FromSize   uint64
 	Proof      [][]byte
+	// Rotations are the log's key rotations with their inclusion proofs in the checkpoint's
+	// log: a checkpoint signed by a key the witness does not hold yet is accepted if they
+	// lead to it from the key it holds (custody.FollowRotations).
+	Rotations []custody.TrailEvent
 }
 
 // Result is a round's outcome: the checkpoint cosigned, the witness's cosignature line
@@ -119,6 +129,7 @@ type Result struct {
 	Cosigned    []byte // the checkpoint note with the cosignature appended
 	HeldSize    uint64
 	First       bool // no checkpoint was held: the witness trusts this one on first use
+	NewKeys     int  // keys of the log the witness learnt from the offer's rotations
 }
 
 // Errors of Cosign besides a fork.
@@ -159,11 +170,18 @@ func (e *ForkError) Error() string {
 // the log's key is a *custody.CheckpointError; one inconsistent with the one held, a *ForkError
 // (evidence kept); a smaller one, a *RollbackError; a proof from another size, ErrStaleProof.
 func (w *Witness) Cosign(o Offer) (*Result, error) {
-	cp, err := custody.OpenCheckpoint(o.Checkpoint, w.logKey)
-	if err != nil {
-		return nil, err
+	return w.CosignContext(context.Background(), o)
+}
+
+// CosignContext is Cosign with ctx for the feed of an auditing witness (*AuditError when the
+// replay does not hold up).
+func (w *Witness) CosignContext(ctx context.Context, o Offer) (*Result, error) {
+	origin, _, _ := strings.Cut(string(o.Checkpoint), "\n")
+	if origin == "" || len(origin) > 256 || strings.ContainsAny(origin, " +\t") {
+		_, err := custody.OpenCheckpoint(o.Checkpoint, w.logKey)
+		return nil, err // a *custody.CheckpointError naming the origin line
 	}
-	dir := filepath.Join(w.state, url.PathEscape(cp.Origin))
+	dir := filepath.Join(w.state, url.PathEscape(origin))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -172,7 +190,24 @@ func (w *Witness) Cosign(o Offer) (*Result, error) {
 		return nil, err
 	}
 	defer unlock()
-	res := &Result{Size: cp.Size}
+	keys, err := loadLogKeys(dir, w.logKey)
+	if err != nil {
+		return nil, err
+	}
+	// The checkpoint is signed by the log's current key, or by a successor that the offered
+	// key rotations introduce (each signed by the key it retires, all in this checkpoint's log).
+	signKey := keys[len(keys)-1]
+	cp, err := custody.OpenCheckpoint(o.Checkpoint, signKey)
+	var successors []crypto.PublicKey
+	if err != nil && len(o.Rotations) > 0 {
+		if c, _, after, ferr := custody.FollowRotations(o.Checkpoint, signKey, o.Rotations); ferr == nil && len(after) > 0 {
+			cp, err, successors, signKey = c, nil, after, after[len(after)-1]
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Size: cp.Size, NewKeys: len(successors)}
 	heldPath := filepath.Join(dir, "latest.checkpoint")
 	held, err := os.ReadFile(heldPath)
 	switch {
@@ -181,13 +216,13 @@ func (w *Witness) Cosign(o Offer) (*Result, error) {
 	case err != nil:
 		return nil, err
 	default:
-		old, err := custody.OpenCheckpoint(held, w.logKey)
+		old, err := openAny(held, keys)
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint held in %s: %w", heldPath, err)
 		}
 		res.HeldSize = old.Size
 		fork := func(reason string) error {
-			ev, err := w.keepEvidence(dir, held, o)
+			ev, err := w.keepEvidence(dir, held, o, nil)
 			if err != nil {
 				return fmt.Errorf("%s; keeping the evidence failed: %w", reason, err)
 			}
@@ -208,7 +243,13 @@ func (w *Witness) Cosign(o Offer) (*Result, error) {
 			}
 		}
 	}
-	n, err := note.Open(o.Checkpoint, note.VerifierList(mustVerifier(cp.Origin, w.logKey)))
+	var audited *auditState
+	if w.Feed != nil {
+		if audited, err = w.audit(ctx, dir, o.Checkpoint, signKey); err != nil {
+			return nil, err
+		}
+	}
+	n, err := note.Open(o.Checkpoint, note.VerifierList(mustVerifier(cp.Origin, signKey)))
 	if err != nil {
 		return nil, err
 	}
@@ -225,6 +266,16 @@ func (w *Witness) Cosign(o Offer) (*Result, error) {
 			return nil, fmt.Errorf("keep checkpoint: %w", err)
 		}
 	}
+	if len(successors) > 0 {
+		if err := saveLogKeys(dir, append(keys[1:], successors...)); err != nil {
+			return nil, fmt.Errorf("keep the log's new key: %w", err)
+		}
+	}
+	if audited != nil {
+		if err := audited.save(dir); err != nil {
+			return nil, fmt.Errorf("keep the replay: %w", err)
+		}
+	}
 	return res, nil
 }
 
@@ -236,9 +287,9 @@ func mustVerifier(origin string, pub crypto.PublicKey) note.Verifier {
 	return v
 }
 
-// keepEvidence writes the held and the shown checkpoint and the proof into a new fork-<time>
-// folder of dir and returns its path.
-func (w *Witness) keepEvidence(dir string, held []byte, o Offer) (string, error) {
+// keepEvidence writes the held and the shown checkpoint, the proof and any extra files into a
+// new fork-<time> folder of dir and returns its path. held may be nil (an audit's evidence).
+func (w *Witness) keepEvidence(dir string, held []byte, o Offer, extra map[string][]byte) (string, error) {
 	now := time.Now
 	if w.Now != nil {
 		now = w.Now
@@ -256,14 +307,95 @@ func (w *Witness) keepEvidence(dir string, held []byte, o Offer) (string, error)
 		"held.checkpoint was cosigned by this witness earlier; shown.checkpoint was shown later and\n" +
 		"does not extend it. Check both signatures with the log's public key, and the proof, with\n" +
 		"any RFC 6962 tool (evx verify --checkpoint held.checkpoint on a trail of shown.checkpoint).\n"
-	for name, data := range map[string][]byte{
-		"held.checkpoint": held, "shown.checkpoint": o.Checkpoint, "proof.txt": []byte(p.String()), "README.txt": []byte(readme),
-	} {
+	files := map[string][]byte{"shown.checkpoint": o.Checkpoint, "proof.txt": []byte(p.String())}
+	if held != nil {
+		files["held.checkpoint"] = held
+	} else {
+		readme = "shown.checkpoint, signed by the log's key, commits to bundle heads (its \"heads\" line) that the\n" +
+			"log's own leaves, replayed by this witness, do not make: heads-computed.txt lists the heads the\n" +
+			"replay found (bundle key, seq, event hash, leaf index). The leaves came from the log's feed.\n"
+	}
+	files["README.txt"] = []byte(readme)
+	for name, data := range extra {
+		files[name] = data
+	}
+	for name, data := range files {
 		if err := writeAtomic(filepath.Join(ev, name), data); err != nil {
 			return "", err
 		}
 	}
 	return ev, nil
+}
+
+// The log's keys the witness follows, per origin: the one it was given, then the successors
+// rotations introduced, kept in log-keys.pem (PEM public keys, oldest first).
+func loadLogKeys(dir string, given crypto.PublicKey) ([]crypto.PublicKey, error) {
+	keys := []crypto.PublicKey{given}
+	b, err := os.ReadFile(filepath.Join(dir, "log-keys.pem"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return keys, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for len(bytes.TrimSpace(b)) > 0 {
+		var blk *pem.Block
+		if blk, b = pem.Decode(b); blk == nil {
+			return nil, fmt.Errorf("%s: not PEM public keys", filepath.Join(dir, "log-keys.pem"))
+		}
+		pub, err := custody.ParsePublicKeyPEM(pem.EncodeToMemory(blk))
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, pub)
+	}
+	return keys, nil
+}
+
+func saveLogKeys(dir string, successors []crypto.PublicKey) error {
+	var b []byte
+	for _, k := range successors {
+		pk, err := custody.PublicKeyOf(k)
+		if err != nil {
+			return err
+		}
+		b = append(b, pk.PEM...)
+	}
+	return writeAtomic(filepath.Join(dir, "log-keys.pem"), b)
+}
+
+// openAny opens a checkpoint signed by any of keys, newest first.
+func openAny(text []byte, keys []crypto.PublicKey) (*log.Checkpoint, error) {
+	var first error
+	for i := len(keys) - 1; i >= 0; i-- {
+		cp, err := custody.OpenCheckpoint(text, keys[i])
+		if err == nil {
+			return cp, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return nil, first
+}
+
+// HeldSize returns the size of the checkpoint the witness holds for origin (0, false when it
+// holds none), checked with the log's keys it follows.
+func (w *Witness) HeldSize(origin string) (uint64, bool, error) {
+	dir := filepath.Join(w.state, url.PathEscape(origin))
+	held, err := w.Held(origin)
+	if err != nil || held == nil {
+		return 0, false, err
+	}
+	keys, err := loadLogKeys(dir, w.logKey)
+	if err != nil {
+		return 0, false, err
+	}
+	cp, err := openAny(held, keys)
+	if err != nil {
+		return 0, false, fmt.Errorf("the checkpoint this witness holds: %w", err)
+	}
+	return cp.Size, true, nil
 }
 
 // Held returns the checkpoint the witness holds for origin, nil when none.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -52,4 +53,25 @@ func (c *Client) CosignedCheckpoint(ctx context.Context, size uint64) ([]byte, e
 		p = strconv.FormatUint(size, 10)
 	}
 	return c.getBytes(ctx, "/v1/log/checkpoints/"+p, 1<<20)
+}
+
+// Leaves returns the log's leaves from (inclusive) to to (exclusive), as many as the server
+// gives in one page (GET /v1/log/leaves): each leaf's bundle key, seq and event hash.
+func (c *Client) Leaves(ctx context.Context, from, to uint64) ([]custody.Head, error) {
+	var out struct {
+		Leaves []struct {
+			Key  string `json:"key"`
+			Seq  uint64 `json:"seq"`
+			Hash string `json:"hash"`
+			Leaf uint64 `json:"leaf_index"`
+		} `json:"leaves"`
+	}
+	if err := c.getJSON(ctx, fmt.Sprintf("/v1/log/leaves?from=%d&to=%d", from, to), &out); err != nil {
+		return nil, err
+	}
+	hs := make([]custody.Head, len(out.Leaves))
+	for i, l := range out.Leaves {
+		hs[i] = custody.Head{Key: l.Key, Seq: l.Seq, Hash: l.Hash, Leaf: l.Leaf}
+	}
+	return hs, nil
 }

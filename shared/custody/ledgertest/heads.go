@@ -55,6 +55,38 @@ func testHeads(t *testing.T, l custody.Ledger) {
 			t.Fatalf("Heads(%d) = %+v, want %+v", s, got, want)
 		}
 	}
+	// A ledger that lists its leaves lists each event at its leaf, and replaying them gives
+	// the heads it lists.
+	if ll, ok := l.(custody.LeafLister); ok {
+		leaves, err := ll.Leaves(ctx, 0, size)
+		if err != nil || uint64(len(leaves)) != size {
+			t.Fatalf("Leaves(0, %d) = %d leaves, %v", size, len(leaves), err)
+		}
+		for _, es := range all {
+			for _, e := range es {
+				if got := leaves[e.Leaf]; got != (custody.Head{BundleID: e.Event.BundleID, Seq: e.Event.Seq, Hash: e.Event.Hash, Leaf: e.Leaf}) {
+					t.Fatalf("Leaves: leaf %d is %+v, want %s/%d", e.Leaf, got, e.Event.BundleID, e.Event.Seq)
+				}
+			}
+		}
+		replayed := map[string]custody.Head{}
+		if err := custody.ReplayHeads(replayed, 0, leaves[:4]); err != nil {
+			t.Fatal(err)
+		}
+		if err := custody.ReplayHeads(replayed, 4, leaves[4:]); err != nil {
+			t.Fatal(err)
+		}
+		var got []custody.Head
+		for _, h := range replayed {
+			got = append(got, h)
+		}
+		if want := sortHeads(custody.HeadsOf(all, size)); !slices.Equal(sortHeads(got), want) {
+			t.Fatalf("replayed heads %+v, want %+v", got, want)
+		}
+		if part, err := ll.Leaves(ctx, 3, 5); err != nil || len(part) != 2 || part[0].Leaf != 3 {
+			t.Fatalf("Leaves(3, 5) = %+v, %v", part, err)
+		}
+	}
 	tr, err := k.Export(ctx, "H-a", custody.ExportOptions{})
 	if err != nil {
 		t.Fatal(err)

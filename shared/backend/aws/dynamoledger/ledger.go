@@ -130,27 +130,8 @@ func (l *Ledger) head(ctx context.Context) (uint64, [][]byte, string, error) {
 	return size, rng, key, nil
 }
 
-// KeyError: an event is signed by a key other than the one that signs the log (the key of
-// its latest event, or the key its latest rotation introduced): a function still running with
-// a retired key, after a rotation, cannot append.
-type KeyError struct {
-	Bundle    string
-	Seq       uint64
-	Want, Got string
-}
-
-func (e *KeyError) Error() string {
-	return fmt.Sprintf("append %s/%d: signed by key %s, but the log is signed by %s (after a key rotation, only the new key appends)", e.Bundle, e.Seq, e.Got, e.Want)
-}
-
-// nextKey is the key that signs the log after e: the key e introduces if it is a rotation,
-// else e's own.
-func nextKey(e custody.Event) string {
-	if e.BundleID == custody.KeyLogSubject && e.Type == custody.KeyRotation && e.Details.Reference != "" {
-		return e.Details.Reference
-	}
-	return e.KeyID
-}
+// KeyError is custody's *LogKeyError: an append signed by a key other than the log's.
+type KeyError = custody.LogKeyError
 
 func num(v types.AttributeValue) (uint64, error) {
 	nv, ok := v.(*types.AttributeValueMemberN)
@@ -204,7 +185,7 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 				}),
 				ConditionExpression: aws.String("attribute_not_exists(bundle)"),
 			}},
-			{Put: l.headPut(size, newRange, key, nextKey(e))},
+			{Put: l.headPut(size, newRange, key, custody.NextLogKey(e))},
 		}
 		for _, nd := range nodes {
 			// A tree node is written once, when the log grows past it: conditional like the

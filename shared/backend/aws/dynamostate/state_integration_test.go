@@ -52,6 +52,9 @@ func run(t *testing.T, endpoint string) {
 	t.Run("deliveries", func(t *testing.T) {
 		statetest.RunDeliveries(t, func(t *testing.T) pipeline.Deliveries { return newTable(t, endpoint) })
 	})
+	t.Run("checkpoints", func(t *testing.T) {
+		statetest.RunCheckpoints(t, func(t *testing.T) pipeline.Checkpoints { return newTable(t, endpoint) })
+	})
 	t.Run("receipts", func(t *testing.T) {
 		statetest.RunReceipts(t, func(t *testing.T) pipeline.Receipts { return newTable(t, endpoint) })
 	})
@@ -65,9 +68,6 @@ func run(t *testing.T, endpoint string) {
 		if !errors.As(err, &tl) {
 			t.Fatalf("PutReceipt(%d bytes) = %v, want *ReceiptTooLargeError", dynamostate.MaxReceiptBytes+1, err)
 		}
-	})
-	t.Run("checkpoints", func(t *testing.T) {
-		statetest.RunCheckpoints(t, func(t *testing.T) pipeline.Checkpoints { return newTable(t, endpoint) })
 	})
 	t.Run("source", func(t *testing.T) {
 		tb, ctx := newTable(t, endpoint), context.Background()

@@ -25,3 +25,26 @@ func (l *Ledger) Heads(ctx context.Context, size uint64) ([]custody.Head, error)
 	}
 	return out, nil
 }
+
+var _ custody.LeafLister = (*Ledger)(nil)
+
+// Leaves implements custody.LeafLister over the events' unique leaf column.
+func (l *Ledger) Leaves(ctx context.Context, from, to uint64) ([]custody.Head, error) {
+	if from > to || to >= 1<<63 {
+		return nil, fmt.Errorf("leaves [%d, %d): bad range", from, to)
+	}
+	out, err := sqlitedb.QueryAll(ctx, l.db, func(r sqlitedb.Scanner) (custody.Head, error) {
+		var h custody.Head
+		var leaf int64
+		err := r.Scan(&h.BundleID, &h.Seq, &h.Hash, &leaf)
+		h.Leaf = uint64(leaf)
+		return h, err
+	}, `SELECT bundle, seq, hash, leaf FROM custody_events WHERE leaf >= ? AND leaf < ? ORDER BY leaf`, int64(from), int64(to))
+	if err != nil {
+		return nil, fmt.Errorf("leaves [%d, %d): %w", from, to, err)
+	}
+	if uint64(len(out)) != to-from {
+		return nil, fmt.Errorf("leaves [%d, %d): %d stored", from, to, len(out))
+	}
+	return out, nil
+}

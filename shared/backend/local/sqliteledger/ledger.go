@@ -1,6 +1,9 @@
 // Package sqliteledger is the embedded custody ledger: per-bundle chains and the RFC 6962
 // log in SQLite, appended in transactions shared by concurrent callers (group commit). Its
-// AWS mirror is dynamoledger.
+// AWS mirror is dynamoledger. Like it, it appends only events signed by the key that signs
+// the log (the latest event's, or the key a latest custody.KeyRotation introduced); another
+// key gets a *custody.LogKeyError, so that a command that opened the data folder before
+// evx key rotate cannot append with the retired key after it.
 package sqliteledger
 
 import (
@@ -33,9 +36,10 @@ type Ledger struct {
 	lastHead, lastEntry, insertEvent, logSize *sql.Stmt
 	insertNode, setSize                       *sql.Stmt
 
-	mu        sync.Mutex // guards the cached compact range
+	mu        sync.Mutex // guards the cached compact range and log key
 	cacheSize uint64
 	cacheRng  [][]byte
+	cacheKey  string // the key that signs the log at cacheSize (see logKey)
 	cacheOK   bool
 
 	qmu        sync.Mutex // guards the group-commit queue
@@ -184,10 +188,10 @@ type result struct {
 // commit writes a batch in one transaction. An append that is not its bundle's next event gets
 // a *ConflictError and writes nothing; any other failure fails the whole batch.
 func (l *Ledger) commit(ctx context.Context, batch []*pending) {
-	results, newSize, newRng, err := l.writeBatch(ctx, batch)
+	results, newSize, newRng, newKey, err := l.writeBatch(ctx, batch)
 	if err == nil {
 		l.mu.Lock()
-		l.cacheSize, l.cacheRng, l.cacheOK = newSize, newRng, true
+		l.cacheSize, l.cacheRng, l.cacheKey, l.cacheOK = newSize, newRng, newKey, true
 		l.mu.Unlock()
 	}
 	for i, p := range batch {
@@ -199,20 +203,41 @@ func (l *Ledger) commit(ctx context.Context, batch []*pending) {
 	}
 }
 
-func (l *Ledger) writeBatch(ctx context.Context, batch []*pending) ([]result, uint64, [][]byte, error) {
+// logKey is the key that signs the log of size (custody.NextLogKey of its latest event; ""
+// for an empty log), from the cache when it is of that size: the latest event of a given
+// size never changes.
+func (l *Ledger) logKey(ctx context.Context, tx *sql.Tx, size uint64) (string, error) {
+	if size == 0 {
+		return "", nil
+	}
+	l.mu.Lock()
+	if l.cacheOK && l.cacheSize == size && l.cacheKey != "" {
+		key := l.cacheKey
+		l.mu.Unlock()
+		return key, nil
+	}
+	l.mu.Unlock()
+	last, err := scanEntry(tx.QueryRowContext(ctx, `SELECT leaf, body FROM custody_events ORDER BY leaf DESC LIMIT 1`))
+	if err != nil {
+		return "", fmt.Errorf("latest event: %w", err)
+	}
+	return custody.NextLogKey(last.Event), nil
+}
+
+func (l *Ledger) writeBatch(ctx context.Context, batch []*pending) ([]result, uint64, [][]byte, string, error) {
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, nil, "", err
 	}
 	defer tx.Rollback()
 	var size uint64
 	if err := tx.StmtContext(ctx, l.logSize).QueryRowContext(ctx).Scan(&size); err != nil {
-		return nil, 0, nil, fmt.Errorf("log size: %w", err)
+		return nil, 0, nil, "", fmt.Errorf("log size: %w", err)
 	}
 	lastHead, insertEvent := tx.StmtContext(ctx, l.lastHead), tx.StmtContext(ctx, l.insertEvent)
 	rng, err := l.rangeAt(ctx, tx, size)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, nil, "", err
 	}
 	type head struct {
 		seq  uint64
@@ -221,13 +246,22 @@ func (l *Ledger) writeBatch(ctx context.Context, batch []*pending) ([]result, ui
 	heads := map[string]head{} // bundles' last events, as this batch leaves them
 	results := make([]result, len(batch))
 	var nodes []custody.Node
+	// The key that signs the log: only it appends (custody.LogKeyError).
+	key, err := l.logKey(ctx, tx, size)
+	if err != nil {
+		return nil, 0, nil, "", err
+	}
 	for i, p := range batch {
 		first := p.evs[0]
+		if kerr := checkLogKey(p.evs, key); kerr != nil {
+			results[i].err = kerr
+			continue
+		}
 		h, seen := heads[first.BundleID]
 		if !seen {
 			err := lastHead.QueryRowContext(ctx, first.BundleID).Scan(&h.seq, &h.hash)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return nil, 0, nil, err
+				return nil, 0, nil, "", err
 			}
 		}
 		// CheckBatch made the events a chain: only the first needs checking here.
@@ -239,18 +273,19 @@ func (l *Ledger) writeBatch(ctx context.Context, batch []*pending) ([]result, ui
 		var nn []custody.Node
 		rng, nn, err = custody.AppendLeaves(size, rng, p.leaves)
 		if err != nil {
-			return nil, 0, nil, err
+			return nil, 0, nil, "", err
 		}
 		nodes = append(nodes, nn...)
 		for j, e := range p.evs {
 			if _, err := insertEvent.ExecContext(ctx, e.BundleID, e.Seq, size, e.Hash, p.bodies[j]); err != nil {
-				return nil, 0, nil, err
+				return nil, 0, nil, "", err
 			}
 			results[i].leaves = append(results[i].leaves, size)
 			size++
 		}
 		lastEv := p.evs[len(p.evs)-1]
 		heads[first.BundleID] = head{lastEv.Seq, lastEv.Hash}
+		key = custody.NextLogKey(lastEv)
 	}
 	if len(nodes) <= smallNodeBatch {
 		// A commit of a few events completes about as many nodes: the prepared one-row
@@ -258,19 +293,19 @@ func (l *Ledger) writeBatch(ctx context.Context, batch []*pending) ([]result, ui
 		insertNode := tx.StmtContext(ctx, l.insertNode)
 		for _, n := range nodes {
 			if _, err := insertNode.ExecContext(ctx, n.ID.Level, n.ID.Index, n.Hash); err != nil {
-				return nil, 0, nil, fmt.Errorf("append: log nodes: %w", err)
+				return nil, 0, nil, "", fmt.Errorf("append: log nodes: %w", err)
 			}
 		}
 	} else if err := insertNodes(ctx, tx, nodes); err != nil {
-		return nil, 0, nil, err
+		return nil, 0, nil, "", err
 	}
 	if _, err := tx.StmtContext(ctx, l.setSize).ExecContext(ctx, size); err != nil {
-		return nil, 0, nil, fmt.Errorf("log size: %w", err)
+		return nil, 0, nil, "", fmt.Errorf("log size: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, 0, nil, fmt.Errorf("commit: %w", err)
+		return nil, 0, nil, "", fmt.Errorf("commit: %w", err)
 	}
-	return results, size, rng, nil
+	return results, size, rng, key, nil
 }
 
 // smallNodeBatch is the most nodes a commit inserts one prepared row at a time.
@@ -465,4 +500,16 @@ func hexHash(s string) ([]byte, error) {
 		b[i] = v
 	}
 	return b[:], nil
+}
+
+// checkLogKey refuses a batch with an event signed by another key than the log's (key; ""
+// for an empty log), following the rotations inside the batch.
+func checkLogKey(evs []custody.Event, key string) error {
+	for _, e := range evs {
+		if key != "" && e.KeyID != key {
+			return &custody.LogKeyError{Bundle: e.BundleID, Seq: e.Seq, Want: key, Got: e.KeyID}
+		}
+		key = custody.NextLogKey(e)
+	}
+	return nil
 }
