@@ -118,6 +118,9 @@ func TestDeadlines(t *testing.T) {
 			"production", custody.RequestReceived, 8 * time.Hour, "Regulation (EU) 2023/1543 art. 10(4)"},
 		{"EPOC-PR preservation: 60 days of receipt", preservation("R1"), []custody.EventType{custody.RequestReceived},
 			"preservation", custody.RequestReceived, 60 * 24 * time.Hour, "Regulation (EU) 2023/1543 art. 11(1)"},
+		// Issued at t0, received an hour later: the stated due is t0 + 5 days, 5 days less an hour after receipt.
+		{"EIO urgent: the shorter deadline stated", urgentEIO("E8", t0.Add(5*24*time.Hour)), []custody.EventType{custody.RequestReceived},
+			"recognition", custody.RequestReceived, 5*24*time.Hour - time.Hour, "Directive 2014/41/EU art. 12(2)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,6 +149,12 @@ func TestDeadlines(t *testing.T) {
 			}
 		})
 	}
+}
+
+func urgentEIO(id string, due time.Time) request.Request {
+	r := eio(id)
+	r.Urgency, r.Due = request.Urgent, due.Format(custody.TimeFormat)
+	return r
 }
 
 func epoc(id, urgency string) request.Request {

@@ -216,11 +216,10 @@ func issued(e custody.Event) (*State, error) {
 		return nil, &TransitionError{ID: r.ID, Event: e.Type, Reason: fmt.Sprintf("issued by %q, not the issuing agency %q", l.Agency, r.Issuer)}
 	}
 	s := &State{Request: r, Status: Issued, IssuedAt: e.Time, Updated: e.Time, Events: 1}
-	due, _ := time.Parse(custody.TimeFormat, r.Due)
 	for _, rule := range Rules(r.Type, r.Urgency, false, r.Due != "") {
 		s.Deadlines = append(s.Deadlines, Deadline{Rule: rule, Status: ClockPending})
 	}
-	s.startClocks(e, due)
+	s.startClocks(e)
 	return s, nil
 }
 
@@ -291,8 +290,10 @@ func (r Request) NeedsNotification() bool {
 		r.Residence != "" && r.IssuingState != "" && r.Residence != r.IssuingState
 }
 
-// startClocks starts the pending clocks whose start event e is; stated is the issuer's due.
-func (s *State) startClocks(e custody.Event, stated time.Time) {
+// startClocks starts the pending clocks whose start event e is; a clock without a length
+// runs to the due time the issuer stated (Request.Due).
+func (s *State) startClocks(e custody.Event) {
+	stated, _ := time.Parse(custody.TimeFormat, s.Due)
 	for i := range s.Deadlines {
 		d := &s.Deadlines[i]
 		if d.Status != ClockPending || d.StartEvent != e.Type {
@@ -489,7 +490,7 @@ func (s *State) Apply(e custody.Event) error {
 		return err
 	}
 	next.settle(e)
-	next.startClocks(e, time.Time{})
+	next.startClocks(e)
 	next.Updated = e.Time
 	next.Events++
 	*s = next
