@@ -104,11 +104,11 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	defer node.Close()
-	known := func(id string) bool {
-		_, err := node.Directory.Counterpart(context.Background(), id)
-		return err == nil
+	lookup := func(id string) (pipeline.Agency, bool) {
+		a, err := node.Directory.Counterpart(context.Background(), id)
+		return a, err == nil
 	}
-	toks, err := api.OpenTokenFile(*tokens, known, log)
+	toks, err := api.OpenAgencyTokenFile(*tokens, lookup, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx serve:", err)
 		return exitUsage
@@ -138,6 +138,12 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		} else if n > 0 {
 			log.Info("indexed identifiers", "bundles", n)
 		}
+	}
+	// Every change to the agencies' seal keys in the directory becomes an event of the log.
+	if evs, err := node.Service.SyncAgencyKeys(ctx, node.Directory.Counterparts(), time.Now()); err != nil {
+		log.Error("agency keys", "err", err)
+	} else if len(evs) > 0 {
+		log.Info("agency key changes recorded", "events", len(evs))
 	}
 	if n, err := node.Service.Resume(ctx); err != nil {
 		log.Error("resume", "uploads", n, "err", err)

@@ -90,6 +90,8 @@ type Handler struct {
 	fonts *report.Fonts
 	// requests serves the request endpoints (requests.go); nil: they are not routed.
 	requests *request.Desk
+	// agencyName names agencies in full in reports (WithDirectory); nil: ids alone.
+	agencyName func(id string) string
 }
 
 // WithReportFonts gives h the fonts GET /v1/bundles/{id}/report renders with
@@ -188,7 +190,11 @@ func (h *Handler) as(next http.HandlerFunc, roles ...Role) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, fmt.Sprintf("this endpoint is for %s; your token is for the %s role", joinRoles(roles), id.Role))
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+		ctx := context.WithValue(r.Context(), identityKey{}, id)
+		if id.Person != "" {
+			ctx = pipeline.ActingAs(ctx, id.Party())
+		}
+		next(w, r.WithContext(ctx))
 	}
 }
 
@@ -408,7 +414,7 @@ func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
 	}
 	raw = append(raw, '\n')
 	sum := sha256.Sum256(raw)
-	opt := report.Options{Generated: time.Now().UTC(), TrailSHA256: hex.EncodeToString(sum[:]), Fonts: h.fonts}
+	opt := report.Options{Generated: time.Now().UTC(), TrailSHA256: hex.EncodeToString(sum[:]), Fonts: h.fonts, AgencyName: h.agencyName}
 	// Check the bytes, as a clerk checking the downloaded trail offline would.
 	tr, v, err := report.CheckFile(raw, h.svc.Signer().Public(), custody.VerifyOptions{})
 	if err != nil {
