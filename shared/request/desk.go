@@ -78,7 +78,7 @@ func (a Actor) custody() custody.Actor {
 	if a.System != "" {
 		return custody.Actor{Kind: custody.ActorSystem, ID: a.System}
 	}
-	return custody.Actor{Kind: custody.ActorUser, ID: a.Agency + "/" + a.Person}
+	return custody.Actor{Kind: custody.ActorUser, ID: a.Agency + "/" + a.Person, Agency: a.Agency, Person: a.Person}
 }
 
 // Action is one lifecycle step to record.

@@ -422,6 +422,17 @@ func TestStateFromTrail(t *testing.T) {
 	if string(gj) != string(wj) {
 		t.Fatalf("state from the trail = %s\nwant %s", gj, wj)
 	}
+	// Request events are version 2 (details.legal_request is a version 2 member) and name the
+	// acting agency and person in the actor; the scheduler's name neither.
+	for _, te := range back.Events {
+		e := te.Event
+		if e.FormatVersion() != custody.Version2 {
+			t.Errorf("%s: version %d, want 2", e.Type, e.FormatVersion())
+		}
+		if sys := e.Actor.Kind == custody.ActorSystem; sys != (e.Actor.Agency == "") || e.Actor.Agency != e.Details.LegalRequest.Agency && !sys {
+			t.Errorf("%s: actor %+v, legal_request agency %q; want the acting agency in both (none for the scheduler)", e.Type, e.Actor, e.Details.LegalRequest.Agency)
+		}
+	}
 	if d := got.Deadline("recognition"); d.Status != request.ClockMet {
 		t.Errorf("recognition = %s, want met", d.Status)
 	}
