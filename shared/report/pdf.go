@@ -394,10 +394,7 @@ func (d *doc) verdict() {
 	} else {
 		fg, bg = colFail, colFailBg
 		add("sans", "B", 22, fg, d.tr("failed"), 0)
-		fl := d.v.Failure
-		if d.v.err != nil && d.opt.Lang != English {
-			fl = DescribeIn(d.v.err, d.opt.Lang)
-		}
+		fl := d.v.In(d.opt.Lang).Failure
 		if fl == nil {
 			fl = &Failure{Summary: d.tr("v.notverified")}
 		}
@@ -663,6 +660,8 @@ func (d *doc) witnessLines() []string {
 		out = append(out, d.tr("v.cosigned", len(c.Cosigners), strings.Join(c.Cosigners, ", ")))
 	case d.t.Witnessed != nil:
 		out = append(out, d.tr("v.nowitness"))
+	default:
+		out = append(out, d.tr("v.unwitnessed"))
 	}
 	return out
 }

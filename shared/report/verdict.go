@@ -145,6 +145,15 @@ func orNone(s string, l Lang) string {
 	return s
 }
 
+// In returns v with its failure described in language l (DescribeIn); a verdict made by
+// Check or CheckFile keeps custody's error for that.
+func (v Verdict) In(l Lang) Verdict {
+	if v.err != nil {
+		v.Failure = DescribeIn(v.err, l)
+	}
+	return v
+}
+
 // CheckFile parses a trail file and verifies it with pub. A file that is not a well-formed
 // trail is a failed verification, not an error: the verdict's Failure says so and the trail
 // is nil (PDF and JSONLD accept a nil trail). The error is non-nil only when pub is not a
