@@ -19,7 +19,7 @@ import (
 	"github.com/evx-project/evx/shared/request"
 )
 
-const reportUsage = `Usage: evx report [--out DIR] [--json] [--lang en|es] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt]
+const reportUsage = `Usage: evx report [--out DIR] [--json] [--lang en|es] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt] [--witness VKEY... --quorum N]
        evx report [--out DIR] [--json] [--lang en|es] [--server URL --token T | --data DIR] BUNDLE [--documents DIR] [--checkpoint OLDER.txt]
 
 Verifies a bundle's custody trail and writes, into DIR:
@@ -28,6 +28,8 @@ Verifies a bundle's custody trail and writes, into DIR:
   trail.json      the trail exactly as given or exported: the evidence of record
   trail.jsonld    the trail as CASE/UCO JSON-LD
 A trail that fails verification still gets its report, marked FAILED with the first failure.
+With --witness, the trail's cosigned checkpoint must carry a quorum of those witnesses'
+cosignatures (as evx verify checks), and the report's first page names the witnesses verified.
 The PDF is written in the language of the court that receives it (--lang: en, the default,
 or es); trail.json and trail.jsonld are the same in every language.
 
@@ -49,6 +51,8 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	out := fs.String("out", "", "folder to write the report into (default: report-BUNDLE in the current folder)")
 	var in checkInputs
 	in.register(fs)
+	var wi witnessInputs
+	wi.register(fs)
 	var ex exchangeFlags
 	ex.register(fs, "legal")
 	generated := fs.String("generated", "", "generation time to print, RFC 3339 (default: now); for reproducible reports")
@@ -145,6 +149,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		x.close()
 	} else if pub, raw, vopt, err = in.load(pos[0]); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	if err := wi.apply(&vopt); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
 
