@@ -167,7 +167,7 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	srv := &http.Server{
-		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher).WithDirectory(node.Directory).WithSessions(api.NewSessions(nil)).WithRequests(node.Requests)),
+		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher).WithDirectory(node.Directory).WithSessions(api.NewSessions(nil)).WithRequests(node.Requests).WithResumable(node.Parts)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -176,6 +176,13 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		{Name: "resume", Every: *expireEvery, Run: func(ctx context.Context) error {
 			_, err := node.Service.Resume(ctx)
 			backfill()
+			return err
+		}},
+		{Name: "uploads", Every: *expireEvery, Run: func(ctx context.Context) error {
+			n, err := node.Parts.Sweep(ctx)
+			if n > 0 {
+				log.Info("resumable uploads expired", "removed", n)
+			}
 			return err
 		}},
 		{Name: "requests", Every: *requestsEvery, Run: func(ctx context.Context) error {

@@ -15,7 +15,7 @@ import (
 
 func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx upload", stderr,
-		"Usage: evx upload --counterpart ID... [--request ID] [--field Label=Value]... [--seal-key FILE --agency ID --person NAME] [--server URL --token-file F | --data DIR] [--json] FILE|FOLDER|BAG.zip...\n"+
+		"Usage: evx upload --counterpart ID... [--request ID] [--field Label=Value]... [--seal-key FILE --agency ID --person NAME] [--server URL --token-file F [--part-size BYTES] | --data DIR] [--json] FILE|FOLDER|BAG.zip...\n"+
 			"Bags the files and folders (or sends one existing .zip/.tar/.tar.gz bag as is) and uploads it.\n"+
 			"With --request the bundle answers that request (EVX-Request-Reference): it goes only to the\n"+
 			"request's parties, while the request takes answers (received or accepted).\n"+
@@ -27,6 +27,7 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.Var(&fields, "field", "bag-info.txt field Label=Value, e.g. EVX-Legal-Basis=EU-EIO (repeatable)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	reqID := fs.String("request", "", "the request `ID` the bundle answers (sets EVX-Request-Reference; see evx request)")
+	partSize := fs.Int64("part-size", DefaultPartSize, "with --server, a bag larger than this many `BYTES` is sent in parts of this size, resumably: run the same command again to continue an interrupted upload")
 	fs.StringVar(&ex.agency, "agency", "", "the agency you upload for: with --data, as evx serve --agency (default "+defaultAgency+"); with --seal-key, the sending agency the seal names")
 	var seal sealFlags
 	seal.registerFor(fs, &ex.agency)
@@ -123,9 +124,15 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "evx upload: %s is not a readable bag archive\n", bagPath)
 		return exitUsage
 	}
-	p := newMeter(stderr, *asJSON, "uploading", fi.Size())
-	st, err := x.upload(ctx, countingReader{f, p}, fi.Size())
-	p.finish()
+	var st *pipeline.Status
+	if rx, ok := x.(*remoteExchange); ok && *partSize > 0 && fi.Size() > *partSize {
+		st, err = uploadResumable(ctx, rx.c, f, fi.Size(), *partSize, *asJSON, stderr)
+		err = rx.explain(err)
+	} else {
+		p := newMeter(stderr, *asJSON, "uploading", fi.Size())
+		st, err = x.upload(ctx, countingReader{f, p}, fi.Size())
+		p.finish()
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "evx upload:", err)
 		return exitInvalid

@@ -189,10 +189,15 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (
 	e.State = dynamostate.New(e.DynamoDB, c.DeliveriesTable)
 	e.Bags = s3bags.New(e.S3, e.State)
 	e.Requests = &request.Desk{Ledger: e.Ledger, Signer: e.Signer, Lister: e.Ledger, Queue: e.Queue, Home: c.Agency, Directory: dir}
+	// The ledger lists no heads (dynamoledger.Ledger.WithHeads is not used): the checkpoints
+	// and the trails exported here commit to no heads, docs/witnesses.md says why.
+	// Witnesses are offered only the checkpoints the audit function signs on its schedule
+	// (PublishCheckpoint) and keeps in the deliveries table: serving them signs nothing.
 	e.Service, err = pipeline.New(pipeline.Config{
 		Requests: request.Book{Desk: e.Requests},
 		Blobs:    e.Blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
 		Deliveries: e.State, Uploads: e.State, Bags: e.Bags, Receipts: e.State, Submissions: e.State,
+		Checkpoints: e.State, OfferStoredOnly: true,
 		Origin: c.Origin, Log: log,
 		Intake: c.Intake,
 	})
