@@ -213,6 +213,8 @@ var phrases = map[string]phrase{
 	"f.keyvalidity":     {"Event %d carries a seal of agency %s made with key %s when that key could no longer seal (%s): the seal is not valid.", "El evento %d lleva un sello de la autoridad %s hecho con la clave %s cuando esa clave ya no podía sellar (%s): el sello no es válido."},
 	"f.sealmismatch":    {"Event %d does not agree with the statement the party sealed: its %s differs. The event was rewritten after the party sealed its act (by someone holding evx's key).", "El evento %d no concuerda con la declaración que selló la parte: difiere su campo %s. El evento se reescribió después de que la parte sellara su acto (por alguien que dispone de la clave de evx)."},
 	"f.version":         {"Event %d is written in a version of the trail format this program does not know (%s): use a newer evx to check it.", "El evento %d está escrito en una versión del formato de registro que este programa no conoce (%s): utilice una versión más reciente de evx para comprobarlo."},
+	"cp.trail":          {"trail checkpoint", "punto de control del registro de custodia"},
+	"cp.witnessed":      {"witnessed checkpoint", "punto de control cofirmado por testigos"},
 	"f.truncated":       {"The trail is incomplete: the %v (log size %v) shows that the bundle's history goes on to event %s, but the trail ends at event %s. Events were removed from its end.", "El registro está incompleto: el %v (tamaño del registro %v) muestra que la historia del lote continúa hasta el evento %s, pero el registro termina en el evento %s. Se suprimieron eventos del final."},
 	"f.truncated.want":  {"events up to %s", "eventos hasta el %s"},
 	"f.truncated.got":   {"trail ends at %s", "el registro termina en el %s"},

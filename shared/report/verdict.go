@@ -117,10 +117,10 @@ func DescribeIn(err error, l Lang) *Failure {
 	case "VersionError":
 		f.Summary = l.tr("f.version", cf.Seq, got)
 	case "TruncatedError":
-		f.Summary = l.tr("f.truncated", cf.Fact("checkpoint"), cf.Fact("log_size"), want, got)
+		f.Summary = l.tr("f.truncated", checkpointName(cf.Fact("checkpoint"), l), cf.Fact("log_size"), want, got)
 		f.Expected, f.Computed = l.tr("f.truncated.want", want), l.tr("f.truncated.got", got)
 	case "HeadError":
-		f.Summary = l.tr("f.head", cf.Fact("checkpoint"), cf.Fact("reason"))
+		f.Summary = l.tr("f.head", checkpointName(cf.Fact("checkpoint"), l), cf.Fact("reason"))
 	case "QuorumError":
 		f.Summary = l.tr("f.quorum", want, got)
 		f.Expected, f.Computed = l.tr("f.quorum.val", want), l.tr("f.quorum.val", got)
@@ -128,6 +128,19 @@ func DescribeIn(err error, l Lang) *Failure {
 		f.Summary = l.tr("f.generic", err.Error())
 	}
 	return f
+}
+
+// checkpointName names the checkpoint a completeness failure concerns ("trail checkpoint" or
+// "witnessed checkpoint", as custody states it) in language l; anything else as it is.
+func checkpointName(v any, l Lang) string {
+	switch at := text(v); at {
+	case "trail checkpoint":
+		return l.tr("cp.trail")
+	case "witnessed checkpoint":
+		return l.tr("cp.witnessed")
+	default:
+		return at
+	}
 }
 
 // text is a value of a custody.Failure as text, "" for nil.
