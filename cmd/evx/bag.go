@@ -16,13 +16,14 @@ import (
 )
 
 const bagUsage = `Usage:
-  evx bag create [--counterpart ID]... [--field Label=Value]... [--date YYYY-MM-DD|none] -o OUT SRC...
+  evx bag create [--counterpart ID]... [--field Label=Value]... [--date YYYY-MM-DD|none] [--seal-key FILE --agency ID --person NAME] -o OUT SRC...
   evx bag validate [--spec] [--json] PATH
 
 create   puts the files and folders SRC... into a new bag OUT: a folder, or an archive
          chosen by OUT's extension (.zip, .tar, .tar.gz). SHA-256 and SHA-512 manifests,
          tag manifests and bag-info.txt (with Payload-Oxum and your evx fields) are written;
-         the same input gives the same bytes.
+         the same input gives the same bytes. With --seal-key, the sending agency seals the
+         bag: evx-seal.json, a signature over bag-info.txt and the manifests (docs/seals.md).
 validate checks the bag in PATH (a folder, zip, tar or tar.gz) against RFC 8493 and, unless
          --spec is given, evx's intake policy (what ingest accepts).
 
@@ -55,6 +56,8 @@ func runBagCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fset.Var(&counterparts, "counterpart", "EVX-Counterpart `ID` of an agency to receive the bundle (repeatable)")
 	fset.Var(&fields, "field", "a bag-info.txt field `Label=Value` (repeatable), e.g. EVX-Handling-Code=H2")
 	asJSON := fset.Bool("json", false, "print the result as JSON")
+	var seal sealFlags
+	seal.register(fset)
 	srcs, code, ok := parseArgs(fset, args)
 	if !ok {
 		return code
@@ -64,6 +67,12 @@ func runBagCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitUsage
 	}
 	opts := bagit.CreateOptions{}
+	hook, err := seal.hook(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx bag create:", err)
+		return exitUsage
+	}
+	opts.Seal = hook
 	if *date != "none" {
 		d, err := time.Parse("2006-01-02", *date)
 		if err != nil {

@@ -3,7 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"fmt"
@@ -188,19 +193,47 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 	if err := os.MkdirAll(tokenDir, 0o700); err != nil {
 		return nil, err
 	}
-	for _, who := range []string{"uploader inspector", "counterpart nl-om", "counterpart es-fge", "legal clerk"} {
+	// Every identity is a person within an agency: nl-pol's investigator who sends, the
+	// counterparts' officers who answer; the clerk of the court reads.
+	for _, who := range []struct{ name, line, subject string }{
+		{"inspector", "uploader nl-pol j.devries", "nl-pol/j.devries"},
+		{"nl-om", "counterpart nl-om p.bakker", "nl-om"},
+		{"es-fge", "counterpart es-fge m.garcia", "es-fge"},
+		{"clerk", "legal clerk", "clerk"},
+	} {
 		b := make([]byte, 16)
 		rand.Read(b)
 		t := hex.EncodeToString(b)
-		role, subject, _ := strings.Cut(who, " ")
-		tok[subject] = t
-		fmt.Fprintf(&lines, "%s %s\n", t, who)
+		role, _, _ := strings.Cut(who.line, " ")
+		tok[who.name] = t
+		fmt.Fprintf(&lines, "%s %s\n", t, who.line)
 		// One file per person, for the sign-in page to load.
-		f := filepath.Join(tokenDir, subject)
+		f := filepath.Join(tokenDir, who.name)
 		if err := os.WriteFile(f, []byte(t+"\n"), 0o600); err != nil {
 			return nil, err
 		}
-		res.Identities = append(res.Identities, demoIdentity{Role: role, Subject: subject, TokenFile: f})
+		res.Identities = append(res.Identities, demoIdentity{Role: role, Subject: who.subject, TokenFile: f})
+	}
+	// The sample agencies' seal keys, derived as infra/counterparts.yaml says (sample keys
+	// anyone can recreate: never for real exchanges).
+	sealer := func(id string) (custody.Signer, error) {
+		seed := sha256.Sum256([]byte("evx sample counterpart " + id))
+		if id == "es-fge" {
+			k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), seed[:])
+			if err != nil {
+				return nil, err
+			}
+			return custody.NewECDSASigner(k)
+		}
+		return custody.NewEd25519Signer(ed25519.NewKeyFromSeed(seed[:]))
+	}
+	seals := map[string]custody.Signer{}
+	pinned := map[string][]crypto.PublicKey{}
+	for _, id := range []string{"nl-pol", "nl-om", "es-fge"} {
+		if seals[id], err = sealer(id); err != nil {
+			return nil, err
+		}
+		pinned[id] = []crypto.PublicKey{seals[id].Public()}
 	}
 	tokensPath := filepath.Join(out, "tokens")
 	if err := os.WriteFile(tokensPath, []byte(lines.String()), 0o600); err != nil {
@@ -245,6 +278,9 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 		{Label: bagit.LabelRequestReference, Value: "EIO-2026-0042"}, {Label: bagit.LabelExternalIdentifier, Value: "RTM-2026-114"},
 		{Label: bagit.LabelRequestingState, Value: "ES"}, {Label: bagit.LabelRequestedState, Value: "NL"},
 		{Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: "H1"},
+	}, Seal: func(tags map[string][]byte) (string, []byte, error) {
+		b, err := custody.SealBag(ctx, seals["nl-pol"], "nl-pol", "j.devries", tags, time.Now())
+		return custody.BagSealFile, b, err
 	}}); err != nil {
 		return nil, err
 	}
@@ -263,7 +299,7 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 	}
 	bundle := st.Upload.BundleID
 	res.Bag, res.Bundle, res.Documents = bagPath, bundle, len(st.Ingest.Documents)
-	say("2. uploaded %s: bundle %s accepted, %s, delivered to %s", bagPath, bundle, count(int64(len(st.Ingest.Documents)), "document"), count(int64(len(st.Deliveries)), "counterpart"))
+	say("2. j.devries of nl-pol sealed %s with nl-pol's key and uploaded it: bundle %s accepted, seal checked, %s, delivered to %s", bagPath, bundle, count(int64(len(st.Ingest.Documents)), "document"), count(int64(len(st.Deliveries)), "counterpart"))
 
 	// 3. nl-om pulls, checks every hash and accepts; 4. es-fge receives a copy altered in
 	// transit, sees the mismatch and rejects. The demo runs the node itself, so its key is the
@@ -284,7 +320,9 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 			return nil, err
 		}
 		defer root.Close()
-		pl := &puller{x: x, pub: n.Signer.Public(), inbox: root, out: folder, rejectMismatch: true, stderr: stderr, quiet: true}
+		person := map[string]string{"nl-om": "p.bakker", "es-fge": "m.garcia"}[who]
+		pl := &puller{x: x, pub: n.Signer.Public(), inbox: root, out: folder, rejectMismatch: true, stderr: stderr, quiet: true,
+			signer: seals[who], agency: who, person: person}
 		return pl.pull(ctx, ds[0])
 	}
 	p, err := pullAs("nl-om", http.DefaultClient)
@@ -295,7 +333,7 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 		return nil, fmt.Errorf("nl-om: %s, want accepted", p.Outcome)
 	}
 	res.Pulls = append(res.Pulls, p)
-	say("3. nl-om pulled %s into %s, every SHA-256 matched: accepted; signed receipt %s", count(int64(p.Documents), "document"), p.Folder, p.Receipt)
+	say("3. p.bakker of nl-om pulled %s into %s, every SHA-256 matched: accepted, sealed with nl-om's key; evx's signed receipt %s", count(int64(p.Documents), "document"), p.Folder, p.Receipt)
 
 	target := ""
 	if m, _ := filepath.Glob(filepath.Join(out, "evidence", "seizure-report*")); len(m) > 0 {
@@ -309,7 +347,7 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 		return nil, fmt.Errorf("es-fge: %s, want rejected", p.Outcome)
 	}
 	res.Pulls = append(res.Pulls, p)
-	say("4. es-fge pulled a copy altered in transit: %s; rejected; signed receipt %s in %s", p.Mismatches[0], p.Receipt, p.Folder)
+	say("4. m.garcia of es-fge pulled a copy altered in transit: %s; rejected with reason code hash-mismatch, sealed with es-fge's key; evx's signed receipt %s in %s", p.Mismatches[0], p.Receipt, p.Folder)
 
 	// 5. Both counterparts witness evx's log: each checks the checkpoint and cosigns it.
 	vkeys, said, err := demoWitnesses(ctx, out, []string{"nl-om", "es-fge"}, func(who string) exchange {
@@ -340,7 +378,7 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 	if err != nil {
 		return nil, err
 	}
-	rep, err := custody.VerifyTrail(trail, pub, custody.VerifyOptions{Documents: filepath.Join(out, "evidence"), Witnesses: vkeys, Quorum: len(vkeys)})
+	rep, err := custody.VerifyTrail(trail, pub, custody.VerifyOptions{Documents: filepath.Join(out, "evidence"), Witnesses: vkeys, Quorum: len(vkeys), AgencyKeys: pinned})
 	if err != nil {
 		return nil, fmt.Errorf("the trail does not verify: %w", err)
 	}
@@ -350,6 +388,12 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 	res.Trail, res.Key, res.Events, res.Verified = trailPath, keyPath, rep.Events, true
 	say("6. trail %s: %s, verified with %s alone (log size %d, %s re-hashed);\n   complete as of checkpoint %d, cosigned by %s", trailPath, count(int64(rep.Events), "event"), keyPath, rep.LogSize, count(int64(rep.DocumentsCheck), "document"),
 		rep.Complete.Size, strings.Join(rep.Complete.Cosigners, ", "))
+	for _, sc := range rep.Seals {
+		say("   seal of %s (%s), key %s, checked with the agency's own key: %s", sc.Agency, sc.Person, sc.KeyID, map[string]string{"sender": "sender's seal on the bag", "receipt": "receipt " + sc.Outcome}[sc.Kind])
+	}
+	if len(rep.Seals) != 3 {
+		return nil, fmt.Errorf("the trail carries %d seals, want the sender's and both counterparts'", len(rep.Seals))
+	}
 
 	// 7. The court report.
 	reportDir := filepath.Join(out, "report")

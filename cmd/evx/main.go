@@ -37,6 +37,7 @@ func commands() []command {
 		{"bag", "create or validate an evidence bundle (a BagIt bag)", runBag},
 		{"upload", "bag files or folders and send them to counterparts; prints the bundle id", runUpload},
 		{"pull", "as a counterpart: fetch new deliveries, check every hash, post the receipts", runPull},
+		{"receipt", "as a counterpart: accept or reject a delivery fetched with pull --review, with reason codes", runReceipt},
 		{"trail", "export a bundle's custody trail (and evx's public key) for offline verification", runTrail},
 		{"verify", "verify a custody trail offline: chain, signatures, log proofs, documents", runVerify},
 		{"search", "find bundles by the words of their documents, case reference, counterpart, state, dates", runSearch},

@@ -32,7 +32,7 @@ type pulled struct {
 	Documents  int        `json:"documents"`
 	Bytes      int64      `json:"bytes"` // bytes of the documents as recorded
 	Mismatches []mismatch `json:"mismatches,omitempty"`
-	Outcome    string     `json:"outcome"` // accepted, rejected, unanswered, failed
+	Outcome    string     `json:"outcome"` // accepted, rejected, unanswered, reviewing (--review), failed
 	// Error says why the delivery failed (outcome failed): a name the server sent that evx
 	// refuses, a request refused, a folder it may not write.
 	Error string `json:"error,omitempty"`
@@ -69,7 +69,7 @@ const (
 
 func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx pull", stderr,
-		"Usage: evx pull [--server URL --token-file F | --data DIR --counterpart ID] [--key EVX-PUBLIC.pem] [--out DIR] [--reject-on-mismatch] [--witness-key FILE [--witness-state DIR]] [--json]\n"+
+		"Usage: evx pull [--server URL --token-file F | --data DIR --counterpart ID] [--key EVX-PUBLIC.pem] [--out DIR] [--reject-on-mismatch] [--review] [--seal-key FILE --person NAME [--agency ID]] [--witness-key FILE [--witness-state DIR]] [--json]\n"+
 			"Fetches every delivery still awaiting your receipt into DIR/DELIVERY-ID/, checks each document\n"+
 			"against its recorded size and SHA-256 and posts the receipt: accepted when all match; on a\n"+
 			"mismatch (altered, short or longer) rejected with --reject-on-mismatch, else left unanswered.\n"+
@@ -87,6 +87,9 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	rejectMismatch := fs.Bool("reject-on-mismatch", false, "reject a delivery whose documents do not match their recorded SHA-256 (else leave it unanswered)")
 	keyFile := fs.String("key", "", "evx's public key (PEM) you trust, to check the receipts with (default: the key the server gives)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	review := fs.Bool("review", false, "fetch and check every delivery, answer none: answer later with evx receipt accept|reject")
+	var seal receiptSeal
+	seal.register(fs, &ex.counterpart)
 	var wf witnessFlags
 	wf.register(fs, "witness-") // --witness-key, --witness-state: one witness round after the pull (evx witness)
 	if pos, code, ok := parseArgs(fs, args); !ok {
@@ -109,6 +112,11 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code != exitOK {
 		return code
 	}
+	signer, err := seal.signer()
+	if err != nil {
+		fmt.Fprintln(stderr, "evx pull:", err)
+		return exitUsage
+	}
 	if err := os.MkdirAll(*out, 0o700); err != nil {
 		fmt.Fprintln(stderr, "evx pull:", err)
 		return exitUsage
@@ -124,7 +132,8 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "evx pull:", err)
 		return exitInvalid
 	}
-	pl := &puller{x: x, pub: pub, inbox: inbox, out: *out, rejectMismatch: *rejectMismatch, stderr: stderr, quiet: *asJSON}
+	pl := &puller{x: x, pub: pub, inbox: inbox, out: *out, rejectMismatch: *rejectMismatch, stderr: stderr, quiet: *asJSON,
+		review: *review, signer: signer, agency: *seal.agency, person: *seal.person}
 	results := []pulled{}
 	for _, d := range ds {
 		if ctx.Err() != nil {
@@ -155,7 +164,7 @@ func runPull(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if p == nil {
 			continue
 		}
-		if p.Outcome != "accepted" || p.ReceiptError != "" {
+		if p.Outcome != "accepted" && (p.Outcome != "reviewing" || len(p.Mismatches) > 0) || p.ReceiptError != "" {
 			code = exitInvalid
 		}
 		results = append(results, *p)
@@ -234,6 +243,9 @@ type puller struct {
 	rejectMismatch bool
 	stderr         io.Writer
 	quiet          bool // --json: no progress
+	review         bool // --review: answer nothing
+	signer         custody.Signer
+	agency, person string // who seals, with signer
 }
 
 // deliveryFolder opens (creating it if needed) the folder of a delivery inside the inbox. The
@@ -300,17 +312,27 @@ func (pl *puller) pull(ctx context.Context, d pipeline.Delivery) (*pulled, error
 		}
 	}
 	meter.finish()
+	var a answer
 	switch {
+	case pl.review:
+		p.Outcome = "reviewing"
+		return p, nil
 	case len(p.Mismatches) == 0:
-		req.Accepted = true
+		a.accept = true
 	case pl.rejectMismatch:
-		req.Reasons = []string{fmt.Sprintf("%s did not arrive as recorded (size and SHA-256)", count(int64(len(p.Mismatches)), "document"))}
+		a.codes = []string{"hash-mismatch"}
+		a.note = fmt.Sprintf("%s did not arrive as recorded (size and SHA-256)", count(int64(len(p.Mismatches)), "document"))
+		a.refuse = map[string]string{}
 		for _, mm := range p.Mismatches {
-			req.Reasons = append(req.Reasons, mm.String())
+			a.refuse[mm.Name] = "hash-mismatch"
 		}
 	default:
 		p.Outcome = "unanswered"
 		return p, nil
+	}
+	computed := req.Documents
+	if req, err = receiptRequest(ctx, pl.signer, pl.agency, pl.person, d, computed, a); err != nil {
+		return nil, err
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -325,7 +347,7 @@ func (pl *puller) pull(ctx context.Context, d pipeline.Delivery) (*pulled, error
 	if err != nil {
 		return nil, err
 	}
-	p.Outcome = map[bool]string{true: "accepted", false: "rejected"}[req.Accepted]
+	p.Outcome = map[bool]string{true: "accepted", false: "rejected"}[a.accept]
 	if rc.Outcome == custody.ConsignmentAcceptance || rc.Outcome == custody.ConsignmentRejection {
 		p.Outcome = outcomeName(rc.Outcome)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/report"
 	"github.com/evx-project/evx/shared/report/fonts"
 	"github.com/evx-project/evx/shared/request"
@@ -85,6 +86,19 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return fail(exitInvalid, "%v", ferr)
 	}
 	opt := report.Options{Generated: time.Now().UTC(), Fonts: fnt}
+	if ex.directory != "" {
+		// With --directory, the report names the agencies in full.
+		d, err := directory.Load(ex.directory)
+		if err != nil {
+			return fail(exitUsage, "%v", err)
+		}
+		opt.AgencyName = func(id string) string {
+			if a, err := d.Counterpart(ctx, id); err == nil {
+				return a.Name
+			}
+			return ""
+		}
+	}
 	if *generated != "" {
 		t, err := time.Parse(time.RFC3339, *generated)
 		if err != nil {

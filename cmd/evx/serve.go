@@ -104,11 +104,11 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	defer node.Close()
-	known := func(id string) bool {
-		_, err := node.Directory.Counterpart(context.Background(), id)
-		return err == nil
+	lookup := func(id string) (pipeline.Agency, bool) {
+		a, err := node.Directory.Counterpart(context.Background(), id)
+		return a, err == nil
 	}
-	toks, err := api.OpenTokenFile(*tokens, known, log)
+	toks, err := api.OpenAgencyTokenFile(*tokens, lookup, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "evx serve:", err)
 		return exitUsage
@@ -139,6 +139,12 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 			log.Info("indexed identifiers", "bundles", n)
 		}
 	}
+	// Every change to the agencies' seal keys in the directory becomes an event of the log.
+	if evs, err := node.Service.SyncAgencyKeys(ctx, node.Directory.Counterparts(), time.Now()); err != nil {
+		log.Error("agency keys", "err", err)
+	} else if len(evs) > 0 {
+		log.Info("agency key changes recorded", "events", len(evs))
+	}
 	if n, err := node.Service.Resume(ctx); err != nil {
 		log.Error("resume", "uploads", n, "err", err)
 	} else if n > 0 {
@@ -161,7 +167,7 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	srv := &http.Server{
-		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher).WithDirectory(node.Directory).WithSessions(api.NewSessions(nil)).WithRequests(node.Requests)),
+		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher).WithDirectory(node.Directory).WithSessions(api.NewSessions(nil)).WithRequests(node.Requests).WithResumable(node.Parts)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -170,6 +176,13 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		{Name: "resume", Every: *expireEvery, Run: func(ctx context.Context) error {
 			_, err := node.Service.Resume(ctx)
 			backfill()
+			return err
+		}},
+		{Name: "uploads", Every: *expireEvery, Run: func(ctx context.Context) error {
+			n, err := node.Parts.Sweep(ctx)
+			if n > 0 {
+				log.Info("resumable uploads expired", "removed", n)
+			}
 			return err
 		}},
 		{Name: "requests", Every: *requestsEvery, Run: func(ctx context.Context) error {

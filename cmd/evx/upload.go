@@ -15,7 +15,7 @@ import (
 
 func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evx upload", stderr,
-		"Usage: evx upload --counterpart ID... [--request ID] [--field Label=Value]... [--server URL --token-file F | --data DIR] [--json] FILE|FOLDER|BAG.zip...\n"+
+		"Usage: evx upload --counterpart ID... [--request ID] [--field Label=Value]... [--seal-key FILE --agency ID --person NAME] [--server URL --token-file F [--part-size BYTES] | --data DIR] [--json] FILE|FOLDER|BAG.zip...\n"+
 			"Bags the files and folders (or sends one existing .zip/.tar/.tar.gz bag as is) and uploads it.\n"+
 			"With --request the bundle answers that request (EVX-Request-Reference): it goes only to the\n"+
 			"request's parties, while the request takes answers (received or accepted).\n"+
@@ -27,7 +27,10 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.Var(&fields, "field", "bag-info.txt field Label=Value, e.g. EVX-Legal-Basis=EU-EIO (repeatable)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	reqID := fs.String("request", "", "the request `ID` the bundle answers (sets EVX-Request-Reference; see evx request)")
-	fs.StringVar(&ex.agency, "agency", "", "the agency you upload for, with --data (as evx serve --agency; default "+defaultAgency+")")
+	partSize := fs.Int64("part-size", DefaultPartSize, "with --server, a bag larger than this many `BYTES` is sent in parts of this size, resumably: run the same command again to continue an interrupted upload")
+	fs.StringVar(&ex.agency, "agency", "", "the agency you upload for: with --data, as evx serve --agency (default "+defaultAgency+"); with --seal-key, the sending agency the seal names")
+	var seal sealFlags
+	seal.registerFor(fs, &ex.agency)
 	srcs, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -48,6 +51,10 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	bagPath := ""
 	if len(srcs) == 1 && len(counterparts) == 0 && len(fields) == 0 && bagit.KindOf(srcs[0]) != "folder" {
 		bagPath = srcs[0] // an existing bag archive
+		if *seal.key != "" {
+			fmt.Fprintln(stderr, "evx upload: --seal-key seals a bag as evx makes it; an existing bag is sent as is (seal it with evx bag create --seal-key)")
+			return exitUsage
+		}
 	} else {
 		if len(counterparts) == 0 {
 			fmt.Fprintln(stderr, "evx upload: name at least one --counterpart to send the bundle to")
@@ -57,6 +64,15 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if err != nil {
 			fmt.Fprintln(stderr, "evx upload:", err)
 			return exitUsage
+		}
+		hook, err := seal.hook(ctx)
+		if err != nil {
+			fmt.Fprintln(stderr, "evx upload:", err)
+			return exitUsage
+		}
+		if hook != nil && ex.uploader == "" {
+			// With --data, the sealing person is the uploader, of the sealing agency.
+			ex.uploader = pipeline.UploaderName(pipeline.Party{Agency: *seal.agency, Person: *seal.person})
 		}
 		tmp, err := os.MkdirTemp("", "evx-upload-")
 		if err != nil {
@@ -68,7 +84,7 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		total := sourceBytes(srcs)
 		p := newMeter(stderr, *asJSON, "bagging", total)
 		err, done := interruptible(ctx, func() error {
-			_, err := bagit.Create(bagPath, srcs, bagit.CreateOptions{Info: info,
+			_, err := bagit.Create(bagPath, srcs, bagit.CreateOptions{Info: info, Seal: hook,
 				Reading: func(stage, path string, n int) {
 					p.stage("bagging: "+stage, total)
 					p.file(path)
@@ -108,9 +124,15 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "evx upload: %s is not a readable bag archive\n", bagPath)
 		return exitUsage
 	}
-	p := newMeter(stderr, *asJSON, "uploading", fi.Size())
-	st, err := x.upload(ctx, countingReader{f, p}, fi.Size())
-	p.finish()
+	var st *pipeline.Status
+	if rx, ok := x.(*remoteExchange); ok && *partSize > 0 && fi.Size() > *partSize {
+		st, err = uploadResumable(ctx, rx.c, f, fi.Size(), *partSize, *asJSON, stderr)
+		err = rx.explain(err)
+	} else {
+		p := newMeter(stderr, *asJSON, "uploading", fi.Size())
+		st, err = x.upload(ctx, countingReader{f, p}, fi.Size())
+		p.finish()
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "evx upload:", err)
 		return exitInvalid

@@ -16,11 +16,14 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 )
 
-const verifyUsage = `Usage: evx verify [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt] [--witness VKEY... --quorum N] [--clock-tolerance 5m]
+const verifyUsage = `Usage: evx verify [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt] [--agency-key ID=FILE]... [--witness VKEY... --quorum N] [--clock-tolerance 5m]
 
 Checks a bundle's exported custody trail with the public key alone: the hash chain of its
 events, every signature, every inclusion proof against the signed checkpoint, and, when asked,
 every document's SHA-256 and the consistency of the log with a checkpoint you kept earlier.
+Every party's seal the trail carries (the sender's on the bag, a counterpart's on its receipt)
+is checked, with the agency key you pin with --agency-key, else with the key record the trail
+carries, and every event must agree with the sealed statement it carries (docs/seals.md).
 No event may be dated after the export time the trail's checkpoint states, nor after this
 computer's clock by more than --clock-tolerance.
 The trail must hold every event of its bundle that its checkpoint commits to; with
@@ -115,6 +118,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if in.checkpoint != "" {
 			fmt.Fprintf(stdout, "  the log extends the older checkpoint of size %d: no history was rewritten\n", rep.OlderSize)
 		}
+		printSeals(stdout, rep.Seals)
 		printCompleteness(stdout, rep)
 	} else if missing != nil {
 		fmt.Fprintf(stdout, "NOT CHECKED: %s\n  every other check passed; export the trail with the proof and verify again:\n    %s\n", missing.message(in.checkpoint), missing.export)
@@ -228,6 +232,7 @@ func verifyTicker(w io.Writer, off bool, path string, size int64) func() {
 type checkInputs struct {
 	key, documents, checkpoint string
 	tolerance                  time.Duration
+	agencyKeys                 repeated // ID=FILE
 }
 
 func (in *checkInputs) register(fs *flag.FlagSet) {
@@ -235,6 +240,7 @@ func (in *checkInputs) register(fs *flag.FlagSet) {
 	fs.StringVar(&in.documents, "documents", "", "folder with the bundle's documents, to check their SHA-256")
 	fs.StringVar(&in.checkpoint, "checkpoint", "", "an older signed checkpoint the log must be consistent with")
 	fs.DurationVar(&in.tolerance, "clock-tolerance", custody.DefaultClockTolerance, "how far ahead of this computer's clock an event may be dated")
+	fs.Var(&in.agencyKeys, "agency-key", "pin an agency's seal key obtained from it: `ID=FILE` (PEM public key; repeatable); its seals must be made with it, and its acts sealed")
 }
 
 // load reads the trusted key, the trail file and the optional inputs. Its errors are
@@ -274,7 +280,40 @@ func (in *checkInputs) options() (opt custody.VerifyOptions, err error) {
 			return opt, err
 		}
 	}
+	for _, ak := range in.agencyKeys {
+		id, file, ok := strings.Cut(ak, "=")
+		if !ok || id == "" || file == "" {
+			return opt, fmt.Errorf("--agency-key %q: want ID=FILE, e.g. nl-om=nl-om-seal.pem", ak)
+		}
+		b, err := readLimited(file, 1<<16)
+		if err != nil {
+			return opt, err
+		}
+		pub, err := custody.ParsePublicKeyPEM(b)
+		if err != nil {
+			return opt, fmt.Errorf("--agency-key %s: %w", ak, err)
+		}
+		if opt.AgencyKeys == nil {
+			opt.AgencyKeys = map[string][]crypto.PublicKey{}
+		}
+		opt.AgencyKeys[id] = append(opt.AgencyKeys[id], pub)
+	}
 	return opt, nil
+}
+
+// printSeals says which parties' seals were checked, and with which key.
+func printSeals(w io.Writer, seals []custody.SealCheck) {
+	for _, s := range seals {
+		what := "sender's seal"
+		if s.Kind == "receipt" {
+			what = "receipt sealed (" + s.Outcome + ")"
+		}
+		src := "with the agency's key you pinned (--agency-key)"
+		if s.KeySource != "pinned" {
+			src = "with the key record the trail carries: only as trustworthy as evx's own log; pin the agency's key with --agency-key " + s.Agency + "=FILE"
+		}
+		fmt.Fprintf(w, "  event %d: %s by %s of %s, key %s, recorded %s, verified %s\n", s.Seq, what, s.Person, s.Agency, s.KeyID, s.Time, src)
+	}
 }
 
 func readLimited(path string, limit int64) ([]byte, error) {

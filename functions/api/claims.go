@@ -38,9 +38,16 @@ type Clients interface {
 //     make a counterpart's user legal staff.
 //
 // Custom claims (evx_role, evx_counterpart) are ignored.
+//
+// The person is the token's "sub" at the issuer the agency registered: a counterpart's officer
+// is (counterpart id, sub); an uploader or legal staff is (Agency, sub) when Agency is set, and
+// then the uploader's id is "AGENCY/sub" (pipeline.UploaderName).
 type Claims struct {
 	Issuer    string // EVX_JWT_ISSUER
 	Directory Clients
+	// Agency is the deployment's own agency, whose people evx's identity provider (Issuer)
+	// vouches for (EVX_AGENCY); empty names none.
+	Agency string
 }
 
 type jwtKey struct{}
@@ -105,12 +112,17 @@ func (c Claims) Authenticate(r *http.Request) (api.Identity, bool) {
 		if !isCounterpart {
 			return api.Identity{}, false
 		}
-		return api.Identity{Role: role, Subject: cp.ID, Counterpart: cp.ID}, true
+		return api.Identity{Role: role, Subject: cp.ID, Counterpart: cp.ID, Agency: cp.ID, Person: sub}, true
 	case api.RoleUploader, api.RoleLegal:
 		if isCounterpart || iss != c.Issuer || c.Issuer == "" || sub == "" {
 			return api.Identity{}, false
 		}
-		return api.Identity{Role: role, Subject: sub}, true
+		id := api.Identity{Role: role, Subject: sub, Person: sub}
+		if c.Agency != "" {
+			id.Agency = c.Agency
+			id.Subject = pipeline.UploaderName(id.Party())
+		}
+		return id, true
 	}
 	return api.Identity{}, false
 }

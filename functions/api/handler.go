@@ -56,7 +56,7 @@ func (h *Handler) redirect(req *http.Request) (events.APIGatewayV2HTTPResponse, 
 	if !ok || id.Role != api.RoleCounterpart {
 		return events.APIGatewayV2HTTPResponse{}, false
 	}
-	rc, doc, err := h.Service.FetchDocument(req.Context(), id.Counterpart, m[1], m[2])
+	rc, doc, err := h.Service.FetchDocument(pipeline.ActingAs(req.Context(), id.Party()), id.Counterpart, m[1], m[2])
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, false
 	}

@@ -35,7 +35,7 @@ func main() {
 		log.Error("init", "err", err)
 		os.Exit(1)
 	}
-	claims := Claims{Issuer: os.Getenv("EVX_JWT_ISSUER"), Directory: env.Directory}
+	claims := Claims{Issuer: os.Getenv("EVX_JWT_ISSUER"), Directory: env.Directory, Agency: os.Getenv("EVX_AGENCY")}
 	h := &Handler{API: api.New(env.Service, s3Spooler{env}, claims, api.Limits{MaxUpload: MaxUpload}, log).WithReportFonts(fonts).WithDirectory(env.Directory),
 		Claims: claims, Service: env.Service, Presign: env.Blobs.PresignGet,
 		Checkpoint: func(ctx context.Context) ([]byte, error) { return published.Latest(ctx, env.S3, cfg.Bucket) },

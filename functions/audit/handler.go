@@ -14,7 +14,8 @@ import (
 )
 
 // Task is the scheduled input: {"task":"expiry"} runs only Expire (and the request clocks); {"task":"checkpoint"}
-// signs a checkpoint of the custody log and publishes it for the API to serve; anything else
+// signs a checkpoint of the custody log, keeps it for witnesses and publishes it for the API to
+// serve (pipeline.Service.PublishCheckpoint); anything else
 // (the daily schedule's empty input) runs the fixity check and then Expire.
 type Task struct {
 	Task string `json:"task"`
@@ -63,7 +64,7 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 		if h.Publish == nil {
 			return nil, errors.New("checkpoint task: no place to publish checkpoints")
 		}
-		cp, err := h.Service.Checkpoint(ctx)
+		cp, err := h.Service.PublishCheckpoint(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("sign checkpoint: %w", err)
 		}

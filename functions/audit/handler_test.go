@@ -97,8 +97,8 @@ func TestAudit(t *testing.T) {
 	}
 }
 
-// The checkpoint task signs the log's state and publishes it; the next run publishes the
-// grown log's.
+// The checkpoint task signs the log's state, keeps it for witnesses and publishes it; the
+// next run publishes the grown log's.
 func TestAuditPublishesCheckpoint(t *testing.T) {
 	clock := &fntest.Clock{T: fntest.T0}
 	n := fntest.Node(t, clock)
@@ -130,6 +130,9 @@ func TestAuditPublishesCheckpoint(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(published[1]), n.Service.Origin()+"\n") {
 		t.Errorf("checkpoint %q does not start with the log's origin %q", published[1], n.Service.Origin())
+	}
+	if o, err := n.Service.WitnessOffer(ctx, 0); err != nil || o.Checkpoint != string(published[1]) {
+		t.Errorf("witness offer = %+v, %v; want the checkpoint published, kept for witnesses", o, err)
 	}
 	h.Publish = nil
 	if _, err := h.Handle(ctx, Task{Task: "checkpoint"}); err == nil {

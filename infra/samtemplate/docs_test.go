@@ -28,7 +28,8 @@ var s3Prefix = regexp.MustCompile(`Bucket\.Arn\}/(.+)$`)
 
 // docs/aws-threat-model.md has a section per function of the template as SAM expands it,
 // saying what triggers it, what it can touch and what a compromise of it could do; the section
-// names every S3 prefix its role reaches, says that it signs exactly when its role may sign,
+// names every S3 prefix its role reaches and every partition key a statement confines it to,
+// says that it signs exactly when its role may sign,
 // and speaks of retention when its role may set it. The page names every function role.
 func TestThreatModelCoversEveryFunction(t *testing.T) {
 	tpl := expanded(t)
@@ -62,6 +63,11 @@ func TestThreatModelCoversEveryFunction(t *testing.T) {
 			for _, a := range strs(st["Action"]) {
 				signs = signs || actionMatches(a, "kms:Sign")
 				retains = retains || actionMatches(a, "s3:PutObjectRetention")
+			}
+			for _, k := range strs(sub(sub(st, "Condition"), "ForAllValues:StringEquals")["dynamodb:LeadingKeys"]) {
+				if !strings.Contains(sec, "`"+k+"`") {
+					t.Errorf("## %s does not say that %s writes only the %s partition (statement %v)", name, rname, k, st["Sid"])
+				}
 			}
 			for _, r := range strs(st["Resource"]) {
 				if m := s3Prefix.FindStringSubmatch(r); m != nil && !strings.Contains(sec, m[1]) {

@@ -776,3 +776,67 @@ func TestExpandedJwtAuthorizer(t *testing.T) {
 		t.Errorf("authorizer %v, want a jwt authorizer on the Authorization header with the stack's issuer and audience", az)
 	}
 }
+
+// Witnesses reach the API on AWS: the offer, the cosignatures and the cosigned checkpoints
+// are deployed for every evx scope. The checkpoints offered to witnesses (the "#checkpoint"
+// partition of the deliveries table) are written by the audit role alone, and only there:
+// every other role that may write the table is denied writes to that partition, so that the
+// api, which serves witnesses, never needs to sign or store a checkpoint.
+func TestExpandedWitnessRoutesAndCheckpointWriters(t *testing.T) {
+	tpl := expanded(t)
+	res := sub(tpl, "Resources")
+	paths := sub(props(sub(res, "HttpApi"))["Body"].(map[string]any), "paths")
+	for _, r := range []struct{ method, path string }{
+		{"get", "/v1/log/witness"}, {"post", "/v1/log/cosignatures"}, {"get", "/v1/log/checkpoints/{size}"},
+	} {
+		op, ok := sub(paths, r.path)[r.method].(map[string]any)
+		if !ok {
+			t.Errorf("%s %s is not deployed", r.method, r.path)
+			continue
+		}
+		sec, _ := op["security"].([]any)
+		if len(sec) != 1 || sec[0].(map[string]any)["Jwt"] == nil {
+			t.Errorf("%s %s: security %v, want the Jwt authorizer", r.method, r.path, sec)
+			continue
+		}
+		if got := strs(sec[0].(map[string]any)["Jwt"]); !slices.Equal(got, []string{"evx/upload", "evx/counterpart", "evx/legal"}) {
+			t.Errorf("%s %s: scopes %v, want every evx scope", r.method, r.path, got)
+		}
+	}
+	writes := []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate"}
+	leading := func(st map[string]any, op string) []string {
+		return strs(sub(sub(st, "Condition"), op)["dynamodb:LeadingKeys"])
+	}
+	auditKeeps := false
+	for fname, f := range resourcesOf(tpl, "AWS::Lambda::Function") {
+		rname := target(props(f)["Role"])
+		var mayWrite, denied bool
+		for _, st := range rolePolicies(sub(res, rname)) {
+			if !slices.Contains(strs(st["Resource"]), "DeliveriesTable") {
+				continue
+			}
+			acts := strs(st["Action"])
+			w := slices.ContainsFunc(acts, func(a string) bool {
+				return slices.ContainsFunc(writes, func(x string) bool { return actionMatches(a, x) })
+			})
+			switch {
+			case st["Effect"] == "Deny" && slices.Contains(leading(st, "ForAnyValue:StringEquals"), "#checkpoint") &&
+				slices.Contains(acts, "dynamodb:PutItem") && slices.Contains(acts, "dynamodb:UpdateItem"):
+				denied = true
+			case st["Effect"] == "Allow" && w && slices.Equal(leading(st, "ForAllValues:StringEquals"), []string{"#checkpoint"}):
+				if rname != "AuditRole" || !slices.Equal(acts, []string{"dynamodb:PutItem"}) {
+					t.Errorf("%s (%s): statement %v may write the checkpoints offered to witnesses: %v", fname, rname, st["Sid"], acts)
+				}
+				auditKeeps = true
+			case st["Effect"] == "Allow" && w:
+				mayWrite = true
+			}
+		}
+		if mayWrite && !denied && rname != "AuditRole" {
+			t.Errorf("%s (%s) may write the deliveries table and is not denied its #checkpoint partition", fname, rname)
+		}
+	}
+	if !auditKeeps {
+		t.Error("no statement lets the audit role keep checkpoints for witnesses")
+	}
+}

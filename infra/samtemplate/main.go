@@ -101,8 +101,9 @@ func counterpartIDs(dir []byte) ([]string, error) {
 	return ids, nil
 }
 
-// counterparts reads the counterpart directory, sorted by id. It accepts a top-level list of
-// counterparts or a map with a "counterparts" list.
+// counterparts reads the counterpart directory and returns the agencies evx delivers to (role
+// receive or both: a sending-only agency has no queue), sorted by id. It accepts a top-level
+// list of counterparts or a map with a "counterparts" list.
 func counterparts(dir []byte) ([]pipeline.Counterpart, error) {
 	var doc struct {
 		Counterparts []pipeline.Counterpart `yaml:"counterparts"`
@@ -117,6 +118,9 @@ func counterparts(dir []byte) ([]pipeline.Counterpart, error) {
 	seen := map[string]string{} // logical id -> counterpart id
 	var cps []pipeline.Counterpart
 	for _, c := range doc.Counterparts {
+		if !c.Receives() {
+			continue
+		}
 		if err := pipeline.CheckQueueName(c.ID); err != nil {
 			return nil, fmt.Errorf("counterpart %q: %w", c.ID, err)
 		}

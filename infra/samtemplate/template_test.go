@@ -740,3 +740,19 @@ func TestCounterpartQueueNamesMatchTheRouter(t *testing.T) {
 		}
 	}
 }
+
+// A sending-only agency (role: send) is in the directory for its seal keys and its uploaders;
+// evx never delivers to it, so it gets no queue.
+func TestCounterpartsOnlyReceivers(t *testing.T) {
+	cps, err := counterparts([]byte("counterparts:\n  - {id: nl-pol, role: send}\n  - {id: nl-om}\n  - {id: es-fge, role: both}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range cps {
+		ids = append(ids, c.ID)
+	}
+	if strings.Join(ids, " ") != "es-fge nl-om" {
+		t.Errorf("queues for %v, want es-fge nl-om", ids)
+	}
+}

@@ -11,6 +11,7 @@
 // Endpoints (all under /v1):
 //
 //	POST /v1/bundles                         uploader      body: the bag (zip, tar, tar.gz); 201 accepted, 422 rejected
+//	POST /v1/uploads                         uploader      resumable upload: create, PUT parts, complete (resumable.go, docs/uploads.md)
 //	GET  /v1/bundles?q=&case=&counterpart=&state=&from=&to=&limit=  every role  search, scoped to the caller (search.go)
 //	GET  /v1/bundles/{id}                    uploader, legal   status: upload state, ingest outcome, deliveries
 //	GET  /v1/bundles/{id}/trail              legal         the custody trail (evx-custody-trail/1)
@@ -90,6 +91,10 @@ type Handler struct {
 	fonts *report.Fonts
 	// requests serves the request endpoints (requests.go); nil: they are not routed.
 	requests *request.Desk
+	// resumable keeps resumable uploads (resumable.go); nil: they are not routed.
+	resumable Resumable
+	// agencyName names agencies in full in reports (WithDirectory); nil: ids alone.
+	agencyName func(id string) string
 }
 
 // WithReportFonts gives h the fonts GET /v1/bundles/{id}/report renders with
@@ -151,7 +156,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, pattern := h.mux.Handler(r)
 	if pattern == "" {
 		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
 			c := r.Clone(r.Context())
 			c.Method = m
 			if _, p := h.mux.Handler(c); p != "" {
@@ -188,7 +193,11 @@ func (h *Handler) as(next http.HandlerFunc, roles ...Role) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, fmt.Sprintf("this endpoint is for %s; your token is for the %s role", joinRoles(roles), id.Role))
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+		ctx := context.WithValue(r.Context(), identityKey{}, id)
+		if id.Person != "" {
+			ctx = pipeline.ActingAs(ctx, id.Party())
+		}
+		next(w, r.WithContext(ctx))
 	}
 }
 
@@ -308,8 +317,13 @@ func (h *Handler) postBundle(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	// The upload is durable from here: if processing fails now, Resume finishes it.
-	st, err := h.svc.ProcessFor(r.Context(), bundle, id.Subject)
+	h.process(w, r, bundle, id.Subject)
+}
+
+// process ingests a stored, submitted bag and answers with its status. The upload is durable
+// from here: if processing fails now, Resume finishes it.
+func (h *Handler) process(w http.ResponseWriter, r *http.Request, bundle, uploader string) {
+	st, err := h.svc.ProcessFor(r.Context(), bundle, uploader)
 	if err != nil {
 		h.log.Error("process upload", "bundle", bundle, "err", err)
 		writeJSON(w, http.StatusAccepted, map[string]any{"bundle": bundle, "state": pipeline.UploadReceived,
@@ -408,7 +422,7 @@ func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
 	}
 	raw = append(raw, '\n')
 	sum := sha256.Sum256(raw)
-	opt := report.Options{Generated: time.Now().UTC(), TrailSHA256: hex.EncodeToString(sum[:]), Fonts: h.fonts}
+	opt := report.Options{Generated: time.Now().UTC(), TrailSHA256: hex.EncodeToString(sum[:]), Fonts: h.fonts, AgencyName: h.agencyName}
 	// Check the bytes, as a clerk checking the downloaded trail offline would.
 	tr, v, err := report.CheckFile(raw, h.svc.Signer().Public(), custody.VerifyOptions{})
 	if err != nil {

@@ -3,7 +3,9 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -32,11 +34,14 @@ bob-token-000000001 uploader bob
 nl-om-token-0000001 counterpart nl-om
 es-fge-token-000001 counterpart es-fge
 legal-token-0000001 legal clerk
+carol-token-0000001 uploader nl-pol c.jansen
+nl-om-officer-tok01 counterpart nl-om p.bakker
 `
 
 var tokens = map[string]string{
 	"alice": "alice-token-0000001", "bob": "bob-token-000000001", "nl-om": "nl-om-token-0000001",
 	"es-fge": "es-fge-token-000001", "legal": "legal-token-0000001", "anon": "", "forged": "forged-token-00000001",
+	"carol": "carol-token-0000001", "nl-om-officer": "nl-om-officer-tok01",
 }
 
 const secret = "Seizure report 2026/114: 412 kg cocaine hydrochloride, container MSCU 123456-7\n"
@@ -340,11 +345,38 @@ func TestParseTokens(t *testing.T) {
 		"short uploader",
 		"long-enough-token-1 admin",
 		"long-enough-token-1 counterpart",
-		"long-enough-token-1 uploader a b",
+		"long-enough-token-1 uploader a b c",
+		"long-enough-token-1 uploader NL-POL j.devries",
+		"long-enough-token-1 uploader nl-pol j/devries",
+		"long-enough-token-1 uploader nl-pol " + strings.Repeat("p", 129),
 		"long-enough-token-1 legal\nlong-enough-token-1 legal x",
 	} {
 		if _, err := api.ParseTokens(strings.NewReader(bad)); err == nil {
 			t.Errorf("ParseTokens(%q) = nil, want an error", bad)
+		}
+	}
+	// TOKEN ROLE AGENCY PERSON: every identity is a person within an agency; the older
+	// "TOKEN ROLE [SUBJECT]" form names no agency (and, for a counterpart, no person).
+	toks, err := api.ParseTokens(strings.NewReader("" +
+		"long-enough-token-1 uploader nl-pol j.devries\n" +
+		"long-enough-token-2 counterpart es-fge m.garcia@fge.es\n" +
+		"long-enough-token-3 legal nl-om clerk-7\n" +
+		"long-enough-token-4 uploader alice\n" +
+		"long-enough-token-5 counterpart nl-om\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tok, want := range map[string]api.Identity{
+		"long-enough-token-1": {Role: api.RoleUploader, Subject: "nl-pol/j.devries", Agency: "nl-pol", Person: "j.devries"},
+		"long-enough-token-2": {Role: api.RoleCounterpart, Subject: "es-fge", Counterpart: "es-fge", Agency: "es-fge", Person: "m.garcia@fge.es"},
+		"long-enough-token-3": {Role: api.RoleLegal, Subject: "nl-om/clerk-7", Agency: "nl-om", Person: "clerk-7"},
+		"long-enough-token-4": {Role: api.RoleUploader, Subject: "alice", Person: "alice"},
+		"long-enough-token-5": {Role: api.RoleCounterpart, Subject: "nl-om", Counterpart: "nl-om"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		if got, ok := toks.Authenticate(r); !ok || got != want {
+			t.Errorf("Authenticate(%s) = %+v, %v; want %+v", tok, got, ok, want)
 		}
 	}
 	p := filepath.Join(t.TempDir(), "tokens")
@@ -521,5 +553,97 @@ func TestReportWithoutFontsIs503(t *testing.T) {
 		if rec.Code != want {
 			t.Errorf("GET %s without fonts = %d %s, want %d", path, rec.Code, rec.Body, want)
 		}
+	}
+}
+
+// TestEventsNamePersons: a person of an agency who submits is event 1's actor (agency and
+// person, a version 2 event), and a counterpart's officer who fetches a document is named in
+// the access event; the trail verifies with evx's key.
+func TestEventsNamePersons(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	code, body, _ := e.do("carol", "POST", "/v1/bundles", bag(t, "nl-om"))
+	if code != http.StatusCreated {
+		t.Fatalf("upload = %d %s, want 201", code, body)
+	}
+	st := decode[pipeline.Status](t, body)
+	if len(st.Deliveries) != 1 {
+		t.Fatalf("deliveries = %+v, want one", st.Deliveries)
+	}
+	if code, b, _ := e.do("nl-om-officer", "GET", "/v1/deliveries/"+st.Deliveries[0].ID+"/documents/data/ledger.csv", nil); code != 200 {
+		t.Fatalf("fetch = %d %s", code, b)
+	}
+	_, raw, _ := e.do("legal", "GET", "/v1/bundles/"+st.Upload.BundleID+"/trail", nil)
+	_, pemKey, _ := e.do("anon", "GET", "/v1/public-key", nil)
+	pub, err := custody.ParsePublicKeyPEM(pemKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := custody.VerifyTrail(raw, pub, custody.VerifyOptions{}); err != nil {
+		t.Fatalf("VerifyTrail = %v", err)
+	}
+	tr, err := custody.ParseTrail(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := tr.Events[0].Event
+	if want := (custody.Actor{Kind: custody.ActorUser, ID: "nl-pol/c.jansen", Agency: "nl-pol", Person: "c.jansen"}); first.Actor != want || first.Version != custody.Version2 {
+		t.Errorf("event 1 actor %+v version %d, want %+v version 2", first.Actor, first.Version, want)
+	}
+	var access *custody.Event
+	for i := range tr.Events {
+		if tr.Events[i].Event.Type == custody.ContentAccessTracking {
+			access = &tr.Events[i].Event
+		}
+	}
+	if want := (custody.Actor{Kind: custody.ActorCounterpart, ID: "nl-om", Agency: "nl-om", Person: "p.bakker"}); access == nil || access.Actor != want {
+		t.Errorf("access event = %+v, want actor %+v", access, want)
+	}
+}
+
+// TestSealedReceiptOverHTTP: the API takes a counterpart's sealed receipt statement; the
+// officer it names must be the caller; the event carries it unchanged; a statement by
+// another person than the caller is refused (422) and nothing is recorded.
+func TestSealedReceiptOverHTTP(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	code, body, _ := e.do("carol", "POST", "/v1/bundles", bag(t, "nl-om"))
+	if code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", code, body)
+	}
+	st := decode[pipeline.Status](t, body)
+	d := st.Deliveries[0]
+	docs := manifestHashes(t, e, "nl-om-officer", d.ID)
+	seed := sha256.Sum256([]byte("evx sample counterpart nl-om")) // infra/counterparts.yaml's sample key
+	signer, err := custody.NewEd25519Signer(ed25519.NewKeyFromSeed(seed[:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(person string) (int, []byte) {
+		s := custody.ReceiptStatement{Agency: "nl-om", Person: person, Delivery: d.ID, Bundle: d.BundleID, Outcome: custody.OutcomeAccepted}
+		for _, doc := range docs {
+			s.Documents = append(s.Documents, custody.StatementDocument{Name: doc.Name, SHA256: doc.SHA256, Outcome: custody.OutcomeAccepted})
+		}
+		stmt, sig, err := custody.SignReceiptStatement(func(m []byte) ([]byte, error) { return signer.Sign(t.Context(), m) }, signer.KeyID(), &s, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rq, _ := json.Marshal(pipeline.ReceiptRequest{Statement: base64.StdEncoding.EncodeToString(stmt), Signature: base64.StdEncoding.EncodeToString(sig), KeyID: signer.KeyID()})
+		code, body, _ := e.do("nl-om-officer", "POST", "/v1/deliveries/"+d.ID+"/receipt", rq)
+		return code, body
+	}
+	if code, body := post("someone.else"); code != http.StatusUnprocessableEntity && code != http.StatusBadRequest {
+		t.Errorf("statement by another person = %d %s, want refused", code, body)
+	}
+	code, body = post("p.bakker")
+	if code != http.StatusCreated {
+		t.Fatalf("sealed receipt = %d %s, want 201", code, body)
+	}
+	_, raw, _ := e.do("legal", "GET", "/v1/bundles/"+d.BundleID+"/trail", nil)
+	tr, err := custody.ParseTrail(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := tr.Events[len(tr.Events)-1].Event
+	if last.Type != custody.ConsignmentAcceptance || last.Details.Receipt == nil || last.Actor.Person != "p.bakker" {
+		t.Errorf("last event %+v, want p.bakker's sealed acceptance", last)
 	}
 }

@@ -39,7 +39,17 @@ var handlingCodes = []string{"H0", "H1", "H2", "H3"}
 // an uploader the active counterparts it can send to; legal staff every counterpart,
 // inactive ones too (bundles were sent to them); a counterpart only its own entry. It
 // returns h.
+//
+// The report (GET /v1/bundles/{id}/report) then names agencies in full.
 func (h *Handler) WithDirectory(d CounterpartLister) *Handler {
+	h.agencyName = func(id string) string {
+		for _, c := range d.Counterparts() {
+			if c.ID == id {
+				return c.Name
+			}
+		}
+		return ""
+	}
 	h.mux.HandleFunc("GET /v1/directory", h.as(func(w http.ResponseWriter, r *http.Request) { h.getDirectory(w, r, d) }, RoleUploader, RoleCounterpart, RoleLegal))
 	return h
 }
@@ -49,6 +59,8 @@ func (h *Handler) getDirectory(w http.ResponseWriter, r *http.Request, d Counter
 	out := DirectoryResult{Counterparts: []DirectoryEntry{}, HandlingCodes: handlingCodes}
 	for _, c := range d.Counterparts() {
 		switch {
+		case !c.Receives():
+			continue // an agency that only sends is no one's recipient
 		case id.Role == RoleCounterpart && c.ID != id.Counterpart:
 			continue
 		case id.Role == RoleUploader && !c.Active:

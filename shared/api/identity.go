@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/evx-project/evx/shared/pipeline"
 )
 
 // Role is what a caller may do.
@@ -29,8 +31,19 @@ const (
 // Identity is the caller as the host established it.
 type Identity struct {
 	Role        Role
-	Subject     string // who: a user id, or the counterpart id
+	Subject     string // who: a user id ("AGENCY/PERSON" for a person of an agency), or the counterpart id
 	Counterpart string // for RoleCounterpart: its directory id
+	// Agency and Person name the person acting and the agency they act for (the agency's
+	// directory id; for RoleCounterpart, Counterpart). Every event recorded for the call
+	// names both (pipeline.ActingAs). Empty for identities given without them (a tokens
+	// line of the older "TOKEN ROLE [SUBJECT]" form names a person but no agency).
+	Agency string
+	Person string
+}
+
+// Party is the identity as the pipeline records it.
+func (id Identity) Party() pipeline.Party {
+	return pipeline.Party{Agency: id.Agency, Person: id.Person}
 }
 
 // Authenticator establishes the caller's identity from a request; ok false means no valid
@@ -49,10 +62,13 @@ type Tokens struct {
 // MaxTokensFile bounds the tokens file.
 const MaxTokensFile = 1 << 20
 
-// LoadTokens reads a tokens file: one "TOKEN ROLE [SUBJECT]" line per caller, '#' starting a
-// comment. ROLE is uploader, counterpart or legal; for a counterpart SUBJECT is its id in the
-// counterpart directory (required), for the others the user's name (default: the role). Tokens
-// must be at least 16 characters. The file must not be readable by others (mode 0600).
+// LoadTokens reads a tokens file: one "TOKEN ROLE AGENCY PERSON" line per caller, '#' starting
+// a comment. ROLE is uploader, counterpart or legal; AGENCY is the agency's id in the agency
+// directory (for a counterpart, the counterpart's), PERSON the person within it (1 to 128 of
+// letters, digits and . _ @ + -). The older form "TOKEN ROLE [SUBJECT]" still loads: for a
+// counterpart SUBJECT is its id (required) and the person is unnamed, for the others SUBJECT
+// is the user's name (default: the role) and the agency unnamed. Tokens must be at least 16
+// characters. The file must not be readable by others (mode 0600).
 // A file over MaxTokensFile bytes is an error, never cut.
 func LoadTokens(path string) (*Tokens, error) {
 	t, _, err := loadTokens(path)
@@ -99,8 +115,8 @@ func ParseTokens(r io.Reader) (*Tokens, error) {
 		if len(f) == 0 {
 			continue
 		}
-		if len(f) < 2 || len(f) > 3 {
-			return nil, fmt.Errorf("line %d: want TOKEN ROLE [SUBJECT]", n)
+		if len(f) < 2 || len(f) > 4 {
+			return nil, fmt.Errorf("line %d: want TOKEN ROLE AGENCY PERSON", n)
 		}
 		if len(f[0]) < 16 {
 			return nil, fmt.Errorf("line %d: token shorter than 16 characters", n)
@@ -111,13 +127,29 @@ func ParseTokens(r io.Reader) (*Tokens, error) {
 		}
 		id.Subject = string(id.Role)
 		if len(f) == 3 {
-			id.Subject = f[2]
+			id.Subject, id.Person = f[2], f[2]
+		}
+		if len(f) == 4 {
+			if !validAgencyID(f[2]) {
+				return nil, fmt.Errorf("line %d: agency %q: want 1 to 63 lowercase letters, digits and '-'", n, f[2])
+			}
+			if !validPerson(f[3]) {
+				return nil, fmt.Errorf("line %d: person %q: want 1 to 128 letters, digits and . _ @ + -", n, f[3])
+			}
+			id.Agency, id.Person = f[2], f[3]
+			id.Subject = pipeline.UploaderName(id.Party())
+			if id.Role == RoleCounterpart {
+				id.Subject = f[2]
+			}
 		}
 		if id.Role == RoleCounterpart {
-			if len(f) != 3 {
+			if len(f) < 3 {
 				return nil, fmt.Errorf("line %d: a counterpart token needs the counterpart id", n)
 			}
 			id.Counterpart = f[2]
+			if len(f) == 3 {
+				id.Person = ""
+			}
 		}
 		h := sha256.Sum256([]byte(f[0]))
 		if _, dup := t.byHash[h]; dup {
@@ -154,6 +186,64 @@ func (t *Tokens) CheckCounterparts(known func(id string) bool) error {
 	return nil
 }
 
+// validAgencyID: the directory's id rule (1 to 63 lowercase letters, digits and '-', not
+// starting with '-').
+func validAgencyID(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// validPerson: 1 to 128 of letters, digits and . _ @ + - (no '/': see pipeline.UploaderName).
+func validPerson(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && !strings.ContainsRune("._@+-", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckAgencies checks every token that names an agency against the agency directory
+// (lookup returns an agency and whether it is there): an uploader's agency must be one that
+// sends, a counterpart's one that receives, any other named agency must be listed. The first
+// failing line is the error.
+func (t *Tokens) CheckAgencies(lookup func(id string) (pipeline.Agency, bool)) error {
+	first, msg := 0, ""
+	for h, id := range t.byHash {
+		var bad string
+		switch a, ok := lookup(id.Agency); {
+		case id.Agency == "":
+			continue
+		case !ok:
+			bad = fmt.Sprintf("agency %q is not in the agency directory", id.Agency)
+		case id.Role == RoleUploader && !a.Sends():
+			bad = fmt.Sprintf("agency %s is an uploader's, but the agency directory does not let it send (role: send or both)", id.Agency)
+		case id.Role == RoleCounterpart && !a.Receives():
+			bad = fmt.Sprintf("agency %s is a counterpart's, but the agency directory does not let it receive", id.Agency)
+		default:
+			continue
+		}
+		if l := t.lines[h]; first == 0 || l < first {
+			first, msg = l, bad
+		}
+	}
+	if first > 0 {
+		return fmt.Errorf("line %d: %s", first, msg)
+	}
+	return nil
+}
+
 // Len is the number of tokens.
 func (t *Tokens) Len() int { return len(t.byHash) }
 
@@ -162,13 +252,14 @@ func (t *Tokens) Len() int { return len(t.byHash) }
 // file. A file that no longer loads leaves the tokens last loaded in force, and says so
 // loudly in the log.
 type TokenFile struct {
-	path  string
-	known func(string) bool
-	log   *slog.Logger
-	cur   atomic.Pointer[Tokens]
-	mu    sync.Mutex
-	sum   [32]byte
-	stamp string // size and modification time of the file last read
+	path     string
+	known    func(string) bool
+	agencies func(string) (pipeline.Agency, bool)
+	log      *slog.Logger
+	cur      atomic.Pointer[Tokens]
+	mu       sync.Mutex
+	sum      [32]byte
+	stamp    string // size and modification time of the file last read
 }
 
 // OpenTokenFile loads the tokens file at path; known, when not nil, checks counterpart ids
@@ -177,7 +268,21 @@ func OpenTokenFile(path string, known func(string) bool, log *slog.Logger) (*Tok
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	f := &TokenFile{path: path, known: known, log: log}
+	return openTokenFile(&TokenFile{path: path, known: known, log: log})
+}
+
+// OpenAgencyTokenFile is OpenTokenFile that also holds the tokens to the agency directory
+// (lookup; see CheckAgencies): counterparts must be agencies that receive, uploaders'
+// agencies agencies that send.
+func OpenAgencyTokenFile(path string, lookup func(string) (pipeline.Agency, bool), log *slog.Logger) (*TokenFile, error) {
+	known := func(id string) bool { a, ok := lookup(id); return ok && a.Receives() }
+	return openTokenFile(&TokenFile{path: path, known: known, agencies: lookup, log: log})
+}
+
+func openTokenFile(f *TokenFile) (*TokenFile, error) {
+	if f.log == nil {
+		f.log = slog.New(slog.DiscardHandler)
+	}
 	t, sum, err := f.load()
 	if err != nil {
 		return nil, err
@@ -194,6 +299,11 @@ func (f *TokenFile) load() (*Tokens, [32]byte, error) {
 	}
 	if f.known != nil {
 		if err := t.CheckCounterparts(f.known); err != nil {
+			return nil, sum, fmt.Errorf("tokens file %s: %w", f.path, err)
+		}
+	}
+	if f.agencies != nil {
+		if err := t.CheckAgencies(f.agencies); err != nil {
 			return nil, sum, fmt.Errorf("tokens file %s: %w", f.path, err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/pipeline"
 )
 
 func writeTokens(t *testing.T, path, content string) {
@@ -52,6 +53,27 @@ func TestTokensUnknownCounterpart(t *testing.T) {
 	_, err := api.OpenTokenFile(p, known, nil)
 	if err == nil || !strings.Contains(err.Error(), "line 4") || !strings.Contains(err.Error(), "xx-nowhere") {
 		t.Fatalf("OpenTokenFile(unknown counterpart) = %v, want an error naming line 4 and xx-nowhere", err)
+	}
+}
+
+// Uploaders belong to an agency that sends, counterparts to one that receives: a tokens line
+// naming an agency the directory lacks, or one in the wrong role, is a startup error naming
+// the line.
+func TestTokensAgencies(t *testing.T) {
+	dir := map[string]pipeline.Agency{"nl-pol": {ID: "nl-pol", Role: pipeline.RoleSend}, "nl-om": {ID: "nl-om"}}
+	lookup := func(id string) (pipeline.Agency, bool) { a, ok := dir[id]; return a, ok }
+	for _, tc := range []struct{ file, want string }{
+		{"a-token-00000000001 uploader nl-pol j.devries\nb-token-00000000001 counterpart nl-om p.bakker\nc-token-00000000001 legal nl-om clerk\n", ""},
+		{"a-token-00000000001 uploader nl-pol j.devries\nb-token-00000000001 uploader nl-om p.bakker\n", "line 2: agency nl-om is an uploader's"},
+		{"a-token-00000000001 counterpart nl-pol j.devries\n", "line 1: counterpart \"nl-pol\" is not in the counterpart directory"},
+		{"a-token-00000000001 legal de-bka k.muller\n", "line 1: agency \"de-bka\" is not in the agency directory"},
+	} {
+		p := filepath.Join(t.TempDir(), "tokens")
+		writeTokens(t, p, tc.file)
+		_, err := api.OpenAgencyTokenFile(p, lookup, nil)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("OpenAgencyTokenFile(%q) = %v, want %q", tc.file, err, tc.want)
+		}
 	}
 }
 

@@ -33,6 +33,11 @@ type CreateOptions struct {
 	// Reading, if set, is called as payload bytes are read, in both stages, with the bytes of
 	// that read: progress within a file. It must not block for long.
 	Reading func(stage, path string, n int)
+	// Seal, if set, is called with the tag files made so far (bagit.txt, bag-info.txt and
+	// the payload manifests, by name) and returns a further tag file (custody.SealBag's
+	// evx-seal.json): it is written after them and before the tag manifests, which list it,
+	// so the bag stays a plain BagIt bag to any tool.
+	Seal func(tags map[string][]byte) (name string, data []byte, err error)
 }
 
 // readCounter reports the bytes written to it to a CreateOptions.Reading.
@@ -261,6 +266,20 @@ func tagFiles(files []*payloadFile, opts CreateOptions) ([]tagFile, error) {
 		}
 		tags = append(tags, tagFile{"manifest-" + alg + ".txt", m.Bytes()})
 	}
+	if opts.Seal != nil {
+		made := map[string][]byte{}
+		for _, t := range tags {
+			made[t.name] = t.data
+		}
+		name, data, err := opts.Seal(made)
+		if err != nil {
+			return nil, fmt.Errorf("create: %w", err)
+		}
+		if _, dup := made[name]; dup || checkTagName(name) != "" {
+			return nil, fmt.Errorf("create: seal tag file %q: want a new file name in the bag's top folder", name)
+		}
+		tags = append(tags, tagFile{name, data})
+	}
 	listed := append([]tagFile(nil), tags...)
 	for _, alg := range createAlgorithms {
 		var m bytes.Buffer
@@ -390,4 +409,16 @@ func writeArchive(path, kind, top string, tags []tagFile, files []*payloadFile, 
 		}
 	}
 	return out.Close()
+}
+
+// checkTagName says why name cannot be an extra tag file in the bag's top folder, "" when it
+// can.
+func checkTagName(name string) string {
+	switch {
+	case name == "" || strings.ContainsAny(name, "/\\") || name == "." || name == "..":
+		return "not a file name in the top folder"
+	case name == "data" || manifestName.MatchString(name) || tagManifestName.MatchString(name) || name == "fetch.txt":
+		return "a name BagIt reserves"
+	}
+	return ""
 }

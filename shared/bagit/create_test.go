@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -181,5 +182,61 @@ func TestCreateRefuses(t *testing.T) {
 	must(t, os.Symlink(file, link))
 	if _, err := Create(out, []string{dir}, CreateOptions{}); err == nil {
 		t.Error("Create with a symlink in a source folder succeeded")
+	}
+}
+
+// TestCreateSealHook: the seal hook sees bagit.txt, bag-info.txt and the manifests; its tag
+// file is written before the tag manifests, which list it, so the bag stays valid under RFC
+// 8493 and evx's policy, and the file is readable from the opened bag (every container).
+// Names BagIt reserves are refused.
+func TestCreateSealHook(t *testing.T) {
+	dir, file := sampleTree(t)
+	out := t.TempDir()
+	for _, name := range []string{"case", "case.zip", "case.tar", "case.tar.gz"} {
+		t.Run(name, func(t *testing.T) {
+			var seen []string
+			p := filepath.Join(out, "sealed-"+name)
+			_, err := Create(p, []string{dir, file}, CreateOptions{Info: evxInfo(), Seal: func(tags map[string][]byte) (string, []byte, error) {
+				for n := range tags {
+					seen = append(seen, n)
+				}
+				return "evx-seal.json", []byte(`{"sealed":true}`), nil
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(seen)
+			if got := strings.Join(seen, " "); got != "bag-info.txt bagit.txt manifest-sha256.txt manifest-sha512.txt" {
+				t.Errorf("the hook saw %s", got)
+			}
+			b, err := Open(p, DefaultLimits())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			if data, ok := b.TagFile("evx-seal.json"); !ok || string(data) != `{"sealed":true}` {
+				t.Errorf("TagFile(evx-seal.json) = %q, %v", data, ok)
+			}
+			tm, _ := b.TagFile("tagmanifest-sha256.txt")
+			if !strings.Contains(string(tm), "  evx-seal.json\n") {
+				t.Errorf("tagmanifest-sha256.txt does not list the seal:\n%s", tm)
+			}
+			for _, mode := range []Mode{ModeSpec, ModeEVX} {
+				b, _ := Open(p, DefaultLimits())
+				rep, err := b.Validate(Options{Mode: mode})
+				b.Close()
+				if err != nil || !rep.Valid() {
+					t.Errorf("mode %v: %v %v", mode, rep.Err(), err)
+				}
+			}
+		})
+	}
+	for _, bad := range []string{"data", "manifest-md5.txt", "tagmanifest-sha256.txt", "bag-info.txt", "x/y.json", ""} {
+		_, err := Create(filepath.Join(out, "bad.zip"), []string{file}, CreateOptions{Info: evxInfo(), Seal: func(map[string][]byte) (string, []byte, error) {
+			return bad, []byte("x"), nil
+		}})
+		if err == nil {
+			t.Errorf("Create with a seal named %q = nil, want an error", bad)
+		}
 	}
 }

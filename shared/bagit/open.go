@@ -31,6 +31,16 @@ func (b *Bag) addTag(rel string, data []byte) {
 	b.tags[rel] = data
 }
 
+// TagFile returns the bytes of a tag file read when the bag was opened (every tag file of a
+// folder or zip; those before the first payload file of a tar stream), and whether it was.
+func (b *Bag) TagFile(name string) ([]byte, bool) {
+	data, ok := b.tags[name]
+	return data, ok
+}
+
+// TagFiles names the tag files TagFile returns, in the order they were read.
+func (b *Bag) TagFiles() []string { return append([]string(nil), b.tagOrder...) }
+
 // Kind names the container: "folder", "zip", "tar" or "tar.gz".
 func (b *Bag) Kind() string { return b.kind }
 

@@ -58,7 +58,7 @@ var EventTypes = append([]EventType{
 	SubmissionAcceptance, SubmissionRejection, ContentConsignment, ContentAccessTracking,
 	ConsignmentAcceptance, ConsignmentRejection, AcceptanceRejectionExpiry,
 	Hashed, Stored, Extracted, FixityCheck, Resubmission,
-}, RequestEventTypes...)
+}, append(append([]EventType(nil), RequestEventTypes...), AgencyKeyAdded, AgencyKeyRotated, AgencyKeyRevoked, AgencyKeyExpired)...)
 
 // Actor kinds.
 const (
@@ -68,9 +68,19 @@ const (
 )
 
 // Actor is who caused an event.
+//
+// In a version 1 event only Kind and ID exist. A version 2 event names, for every act of a
+// party (Kind user or counterpart), the agency (its id in the agency directory) and the person
+// within it who acted; evx's own steps (Kind system) name the component in ID and leave Agency
+// and Person empty.
 type Actor struct {
 	Kind string `json:"kind"`
 	ID   string `json:"id"`
+	// Agency is the acting agency's directory id (version 2).
+	Agency string `json:"agency,omitempty"`
+	// Person is the person within Agency who acted, as the agency's identity provider or
+	// evx's tokens file names them (version 2).
+	Person string `json:"person,omitempty"`
 }
 
 // Document is one payload file of a bundle as an event records it.
@@ -105,6 +115,17 @@ type Details struct {
 	// LegalRequest, on request lifecycle events (request_events.go), says what the event does
 	// to which request. Absent (nil) on every other event, so their canonical form is unchanged.
 	LegalRequest *LegalRequest `json:"legal_request,omitempty"`
+	// Findings (version 2) are evx's own findings on a party's act, apart from what the party
+	// stated: on a consignment outcome, a document whose hash the counterpart reported
+	// differently from the record, or did not report. Never the counterpart's words.
+	Findings []string `json:"findings,omitempty"`
+	// Seal (version 2), on SubmissionAcceptance: the sending agency's seal over the bag.
+	Seal *SealRecord `json:"seal,omitempty"`
+	// Receipt (version 2), on ConsignmentAcceptance and ConsignmentRejection: the
+	// counterpart's sealed receipt statement, unchanged.
+	Receipt *ReceiptRecord `json:"receipt,omitempty"`
+	// KeyChange (version 2), on AgencyKey* events: the change to an agency's seal keys.
+	KeyChange *KeyChange `json:"key_change,omitempty"`
 }
 
 // Request describes the mutual legal assistance request a bundle belongs to, as the evx
@@ -123,7 +144,13 @@ type Request struct {
 //
 // Seq counts a bundle's events from 1; Prev is the Hash of event Seq-1 of the same bundle, the
 // empty string for Seq 1.
+//
+// Version is the trail format version the event is written in (docs/trail-format.md): 0 in Go
+// for an event without a "version" member, which is version 1 and keeps its version 1
+// canonical form and hash; [Version2] for events that carry version 2 members. Any other
+// value is refused by Verify with a *VersionError.
 type Event struct {
+	Version   int       `json:"version,omitempty"`
 	BundleID  string    `json:"bundle"`
 	Seq       uint64    `json:"seq"`
 	Type      EventType `json:"type"`
@@ -144,6 +171,7 @@ const MaxSafeInteger = 1<<53 - 1
 
 // wireEvent is the JSON form of an Event. Field names are part of the hash: never rename them.
 type wireEvent struct {
+	Version   *int      `json:"version,omitempty"` // nil for version 1; "version": 0 is refused
 	BundleID  string    `json:"bundle"`
 	Seq       uint64    `json:"seq"`
 	Type      EventType `json:"type"`
@@ -157,8 +185,12 @@ type wireEvent struct {
 }
 
 func (e Event) wire() wireEvent {
+	var v *int
+	if e.Version != 0 {
+		v = &e.Version
+	}
 	return wireEvent{
-		BundleID: e.BundleID, Seq: e.Seq, Type: e.Type, Time: e.Time.UTC().Format(TimeFormat),
+		Version: v, BundleID: e.BundleID, Seq: e.Seq, Type: e.Type, Time: e.Time.UTC().Format(TimeFormat),
 		Actor: e.Actor, Details: e.Details, Prev: e.Prev, KeyID: e.KeyID,
 		Hash: e.Hash, Signature: e.Signature,
 	}
@@ -174,17 +206,25 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	type plain Event // the same fields, without this method
 	var w struct {
 		plain
-		Time string `json:"time"`
+		Version *int   `json:"version"`
+		Time    string `json:"time"`
 	}
 	if err := strictUnmarshal(b, &w); err != nil {
+		if ve := peekVersion([]byte(`{"event":` + string(b) + `}`)); ve != nil {
+			return ve
+		}
 		return err
 	}
 	t, err := parseEventTime(w.Time)
 	if err != nil {
 		return err
 	}
+	v, err := wireVersion(w.Version)
+	if err != nil {
+		return err
+	}
 	*e = Event(w.plain)
-	e.Time = t
+	e.Time, e.Version = t, v
 	return nil
 }
 
@@ -206,10 +246,20 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 		return nil, err
 	}
 	b := make([]byte, 0, 512)
-	b = append(b, `{"actor":{"id":`...)
+	b = append(b, `{"actor":{`...)
+	if e.Actor.Agency != "" {
+		b = append(b, `"agency":`...)
+		b = appendCanonicalString(b, e.Actor.Agency)
+		b = append(b, ',')
+	}
+	b = append(b, `"id":`...)
 	b = appendCanonicalString(b, e.Actor.ID)
 	b = append(b, `,"kind":`...)
 	b = appendCanonicalString(b, e.Actor.Kind)
+	if e.Actor.Person != "" {
+		b = append(b, `,"person":`...)
+		b = appendCanonicalString(b, e.Actor.Person)
+	}
 	b = append(b, `},"bundle":`...)
 	b = appendCanonicalString(b, e.BundleID)
 	b = append(b, `,"details":{`...)
@@ -263,6 +313,21 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 		b = append(b, ']')
 		sep = ","
 	}
+	if len(d.Findings) > 0 {
+		b = append(b, sep+`"findings":[`...)
+		b = appendCanonicalStrings(b, d.Findings)
+		b = append(b, ']')
+		sep = ","
+	}
+	if d.KeyChange != nil {
+		c, err := canonicalOf(d.KeyChange)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, sep+`"key_change":`...)
+		b = append(b, c...)
+		sep = ","
+	}
 	if d.LegalRequest != nil {
 		b = append(b, sep+`"legal_request":`...)
 		var err error
@@ -275,6 +340,15 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 		b = append(b, sep+`"reasons":[`...)
 		b = appendCanonicalStrings(b, d.Reasons)
 		b = append(b, ']')
+		sep = ","
+	}
+	if d.Receipt != nil {
+		c, err := canonicalOf(d.Receipt)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, sep+`"receipt":`...)
+		b = append(b, c...)
 		sep = ","
 	}
 	if d.Reference != "" {
@@ -302,6 +376,15 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 			rsep = ","
 		}
 		b = append(b, '}')
+		sep = ","
+	}
+	if d.Seal != nil {
+		c, err := canonicalOf(d.Seal)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, sep+`"seal":`...)
+		b = append(b, c...)
 	}
 	b = append(b, `},"key_id":`...)
 	b = appendCanonicalString(b, e.KeyID)
@@ -313,6 +396,10 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 	b = e.Time.UTC().AppendFormat(b, TimeFormat)
 	b = append(b, `","type":`...)
 	b = appendCanonicalString(b, string(e.Type))
+	if e.Version != 0 {
+		b = append(b, `,"version":`...)
+		b = strconv.AppendInt(b, int64(e.Version), 10)
+	}
 	return append(b, '}'), nil
 }
 
@@ -364,8 +451,14 @@ func LeafHash(data []byte) [32]byte {
 // Seal sets e.KeyID from s, computes e.Hash and signs it. The signed message is the 32 raw
 // bytes of the event hash (not its hex form): for Ed25519 a plain Ed25519 signature over
 // those 32 bytes; for ECDSA P-256 an ASN.1 DER signature over SHA-256 of those 32 bytes.
+//
+// An event carrying a version 2 member (see [Event.FormatVersion]) whose Version is unset is
+// written as version 2; an event with none stays version 1, with its version 1 form.
 func Seal(ctx context.Context, s Signer, e *Event) error {
 	e.KeyID = s.KeyID()
+	if e.Version == 0 && e.v2Member() != "" {
+		e.Version = Version2
+	}
 	h, err := e.ComputeHash()
 	if err != nil {
 		return err
@@ -411,6 +504,9 @@ func validBundleID(s string) bool {
 // checkFields refuses events whose canonical form could be ambiguous or whose fields are
 // malformed. It does not check the hash or the signature.
 func (e Event) checkFields() error {
+	if err := e.checkVersion(); err != nil {
+		return err
+	}
 	switch {
 	case !validBundleID(e.BundleID):
 		return fmt.Errorf("event bundle id %q: want 1-128 of [A-Za-z0-9._:-]", e.BundleID)
@@ -447,12 +543,28 @@ func (e Event) checkFields() error {
 }
 
 func validStrings(e Event) bool {
-	ss := []string{e.BundleID, string(e.Type), e.Actor.Kind, e.Actor.ID, e.Details.Counterpart, e.Details.Reference, e.Details.Deadline, e.KeyID, e.Prev}
+	ss := []string{e.BundleID, string(e.Type), e.Actor.Kind, e.Actor.ID, e.Actor.Agency, e.Actor.Person, e.Details.Counterpart, e.Details.Reference, e.Details.Deadline, e.KeyID, e.Prev}
 	ss = append(ss, e.Details.Counterparts...)
 	if r := e.Details.Request; r != nil {
 		ss = append(ss, r.CaseReference, r.HandlingCode, r.LegalBasis, r.RequestReference, r.RequestedState, r.RequestingState)
 	}
 	ss = append(ss, e.Details.Reasons...)
+	ss = append(ss, e.Details.Findings...)
+	if kc := e.Details.KeyChange; kc != nil {
+		k := kc.Key
+		ss = append(ss, kc.Agency, kc.PreviousKeyID, kc.RotationSignature, k.KeyID, k.Algorithm, k.PEM, k.NotBefore, k.NotAfter, k.Revoked)
+		ss = append(ss, k.X509Chain...)
+	}
+	if rc := e.Details.Receipt; rc != nil {
+		k := rc.Key
+		ss = append(ss, rc.KeyID, rc.Statement, rc.Signature, k.KeyID, k.Algorithm, k.PEM, k.NotBefore, k.NotAfter, k.Revoked)
+		ss = append(ss, k.X509Chain...)
+	}
+	if sl := e.Details.Seal; sl != nil {
+		k := sl.Key
+		ss = append(ss, sl.KeyID, sl.Statement, sl.Signature, sl.Manifest, k.KeyID, k.Algorithm, k.PEM, k.NotBefore, k.NotAfter, k.Revoked)
+		ss = append(ss, k.X509Chain...)
+	}
 	for _, d := range e.Details.Documents {
 		ss = append(ss, d.Name, d.SHA256, d.SHA512, d.MediaType, d.Extraction)
 	}

@@ -30,7 +30,11 @@ func fastDecodeTrailEvent(b []byte, te *TrailEvent) bool {
 	if err != nil {
 		return false
 	}
-	out.Event = Event{BundleID: w.BundleID, Seq: w.Seq, Type: w.Type, Time: t, Actor: w.Actor, Details: w.Details,
+	var version int
+	if w.Version != nil {
+		version = *w.Version
+	}
+	out.Event = Event{Version: version, BundleID: w.BundleID, Seq: w.Seq, Type: w.Type, Time: t, Actor: w.Actor, Details: w.Details,
 		Prev: w.Prev, KeyID: w.KeyID, Hash: w.Hash, Signature: w.Signature}
 	*te = out
 	return true
@@ -196,6 +200,14 @@ func (d *fastDec) eventMember(name string, w *wireEvent) bool {
 	switch name {
 	case "bundle":
 		return d.str(&w.BundleID)
+	case "version":
+		var v int64
+		if !d.int(&v) || v == 0 || v > MaxSafeInteger {
+			return false // "version": 0 and the out of range: encoding/json's path names the error
+		}
+		n := int(v)
+		w.Version = &n
+		return true
 	case "seq":
 		return d.uint(&w.Seq)
 	case "type":
@@ -212,6 +224,10 @@ func (d *fastDec) eventMember(name string, w *wireEvent) bool {
 				return d.str(&w.Actor.Kind)
 			case "id":
 				return d.str(&w.Actor.ID)
+			case "agency":
+				return d.str(&w.Actor.Agency)
+			case "person":
+				return d.str(&w.Actor.Person)
 			}
 			return false
 		})

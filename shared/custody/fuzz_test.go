@@ -159,7 +159,7 @@ func TestCanonicalJSONCoversEveryField(t *testing.T) {
 	fill(reflect.ValueOf(&e).Elem())
 	// Give the checked fields values checkFields accepts.
 	hex64 := strings.Repeat("ab", 32)
-	e.BundleID, e.Seq, e.Prev = "B-1", 2, hex64
+	e.BundleID, e.Seq, e.Prev, e.Version = "B-1", 2, hex64, Version2
 	for i := range e.Details.Documents {
 		e.Details.Documents[i].SHA256 = hex64
 		e.Details.Documents[i].SHA512 = hex64 + hex64

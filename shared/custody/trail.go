@@ -246,6 +246,10 @@ func ParseTrail(data []byte) (*Trail, error) {
 		errs[i] = decodeTrailEvent(data[el[0]:el[1]+1], &t.Events[i])
 	})
 	for i, err := range errs {
+		var ve *VersionError
+		if errors.As(err, &ve) {
+			return nil, ve
+		}
 		if err != nil {
 			return nil, &FormatError{Err: fmt.Errorf("event at position %d: %w", i, err)}
 		}
@@ -304,6 +308,9 @@ func jsonDecodeTrailEvent(b []byte, te *TrailEvent) error {
 		Proof []string  `json:"inclusion_proof"`
 	}
 	if err := strictUnmarshal(b, &w); err != nil {
+		if ve := peekVersion(b); ve != nil {
+			return ve
+		}
 		return err
 	}
 	t, err := parseEventTime(w.Event.Time)
@@ -311,8 +318,12 @@ func jsonDecodeTrailEvent(b []byte, te *TrailEvent) error {
 		return err
 	}
 	e := w.Event
+	v, err := wireVersion(e.Version)
+	if err != nil {
+		return err
+	}
 	*te = TrailEvent{Leaf: w.Leaf, Proof: w.Proof, Event: Event{
-		BundleID: e.BundleID, Seq: e.Seq, Type: e.Type, Time: t, Actor: e.Actor, Details: e.Details,
+		Version: v, BundleID: e.BundleID, Seq: e.Seq, Type: e.Type, Time: t, Actor: e.Actor, Details: e.Details,
 		Prev: e.Prev, KeyID: e.KeyID, Hash: e.Hash, Signature: e.Signature,
 	}}
 	return nil

@@ -39,6 +39,11 @@ type VerifyOptions struct {
 	// Tolerance is how far ahead of Now an event may be stamped (clocks differ between
 	// machines); DefaultClockTolerance when zero.
 	Tolerance time.Duration
+	// AgencyKeys pins agencies' seal keys obtained out of band (evx verify --agency-key):
+	// a seal of a pinned agency must be made with one of its keys, and every submission and
+	// receipt of a pinned agency must be sealed. Seals of other agencies are checked with the
+	// key records the trail carries (Report.Seals says which).
+	AgencyKeys map[string][]crypto.PublicKey
 	// Witnesses are the verifier keys of the witnesses trusted (C2SP vkeys, see
 	// CosignatureVerifier); Quorum, when more than zero, is how many distinct ones must have
 	// cosigned the trail's checkpoint, or the later or earlier one it carries and proves
@@ -63,6 +68,8 @@ type Report struct {
 	// Rotation, for a trail spanning key rotations, lists the chain of keys with the events
 	// each signed (see rotation.go); KeyID is then the trusted key. Nil otherwise.
 	Rotation *RotationReport `json:"rotation,omitempty"`
+	// Seals lists every party's seal checked (sender's and counterparts'), in event order.
+	Seals []SealCheck `json:"seals,omitempty"`
 	// Complete, when set, says as of which checkpoint the trail is proven complete.
 	Complete *Completeness `json:"complete,omitempty"`
 }
@@ -90,10 +97,13 @@ func VerifyTrail(data []byte, pub crypto.PublicKey, opt VerifyOptions) (*Report,
 //     nor after the export time its checkpoint states (SignCheckpointAt) or, with opt.Now, after opt.Now plus the tolerance
 //     (*FutureEventError), and its inclusion proof leads to the checkpoint's root (*InclusionError);
 //  3. the list of keys names pub (*FormatError);
-//  4. with opt.Documents, every recorded document's SHA-256 (*DocumentHashError);
-//  5. with opt.Older, the consistency of the checkpoint's log with the older one
+//  4. every party's seal the events carry, and that each event agrees with the sealed
+//     statement it carries (*SealError, *KeyValidityError, *SealMismatchError; see
+//     VerifyOptions.AgencyKeys and Report.Seals);
+//  5. with opt.Documents, every recorded document's SHA-256 (*DocumentHashError);
+//  6. with opt.Older, the consistency of the checkpoint's log with the older one
 //     (*CheckpointError for the older note, *ConsistencyError);
-//  6. completeness: when the checkpoint commits to every bundle's head, that the trail ends
+//  7. completeness: when the checkpoint commits to every bundle's head, that the trail ends
 //     with its bundle's (*HeadError, *TruncatedError); the cosigned checkpoint the trail
 //     carries, its consistency with the trail's and its head likewise; with opt.Quorum, that
 //     many cosignatures by distinct opt.Witnesses keys (*QuorumError). See checkCompleteness.
@@ -145,6 +155,10 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 		if e.Seq != uint64(i)+1 {
 			return nil, &SequenceError{Position: i, Want: uint64(i) + 1, Got: e.Seq}
 		}
+		var ve *VersionError
+		if errors.As(c.fieldErr, &ve) {
+			return nil, ve
+		}
 		if c.fieldErr != nil {
 			return nil, &FormatError{Err: fmt.Errorf("event seq %d: %w", e.Seq, c.fieldErr)}
 		}
@@ -184,6 +198,9 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 	}
 	rep := &Report{BundleID: t.BundleID, Events: len(t.Events), KeyID: keyID, Origin: cp.Origin,
 		LogSize: cp.Size, Root: hex.EncodeToString(cp.Hash), Rotation: chain.report(t.Events)}
+	if rep.Seals, err = checkSeals(t, opt.AgencyKeys); err != nil {
+		return nil, err
+	}
 	if opt.Documents != "" {
 		n, err := checkDocuments(t, opt.Documents)
 		if err != nil {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/ed25519"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -67,21 +70,42 @@ func (e *InvalidCounterpartError) Error() string {
 
 // directoryFile is the YAML document; pointers tell a missing field from a zero one.
 type directoryFile struct {
+	// Agencies is the list's name since agencies may send as well as receive; Counterparts,
+	// its earlier name, still loads (every entry of it receives unless its role says otherwise).
+	Agencies     []counterpartEntry `yaml:"agencies"`
 	Counterparts []counterpartEntry `yaml:"counterparts"`
 }
 
+// keyEntry is one seal key in the file.
+type keyEntry struct {
+	PEM string `yaml:"pem"`
+	// RotatedFrom names the earlier key (its id) this one replaces; RotationSignature is the
+	// earlier key's signature over custody.RotationStatement, base64.
+	RotatedFrom       string   `yaml:"rotated_from"`
+	RotationSignature string   `yaml:"rotation_signature"`
+	NotBefore         string   `yaml:"not_before"`
+	NotAfter          string   `yaml:"not_after"`
+	Revoked           string   `yaml:"revoked"`
+	X509Chain         []string `yaml:"x509_chain"`
+}
+
 type counterpartEntry struct {
-	ID            *string  `yaml:"id"`
-	Name          *string  `yaml:"name"`
-	Country       *string  `yaml:"country"`
-	LegalBases    []string `yaml:"legal_bases"`
-	HandlingCodes []string `yaml:"handling_codes"`
-	PublicKey     string   `yaml:"public_key"`
-	Active        *bool    `yaml:"active"`
-	Matching      bool     `yaml:"matching"` // may ask the identifier index (hit/no-hit); default false
-	Issuer        string   `yaml:"issuer"`
-	ClientID      string   `yaml:"client_id"`
-	AWSAccount    string   `yaml:"aws_account"`
+	ID            *string    `yaml:"id"`
+	Name          *string    `yaml:"name"`
+	Country       *string    `yaml:"country"`
+	LegalBases    []string   `yaml:"legal_bases"`
+	HandlingCodes []string   `yaml:"handling_codes"`
+	PublicKey     string     `yaml:"public_key"`
+	Active        *bool      `yaml:"active"`
+	Matching      bool       `yaml:"matching"` // may ask the identifier index (hit/no-hit); default false
+	Issuer        string     `yaml:"issuer"`
+	ClientID      string     `yaml:"client_id"`
+	AWSAccount    string     `yaml:"aws_account"`
+	Role          string     `yaml:"role"`
+	SealKeys      []keyEntry `yaml:"seal_keys"`
+	WitnessKey    string     `yaml:"witness_key"`
+	RequireSeal   bool       `yaml:"require_seal"`
+	RequireSigned bool       `yaml:"require_signed_receipts"`
 	// ServiceProvider and Representation: the agency is a service provider's designated
 	// establishment or legal representative (pipeline.Counterpart).
 	ServiceProvider string `yaml:"service_provider"`
@@ -124,8 +148,14 @@ func Parse(r io.Reader) (*Directory, error) {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, errors.New("more than one YAML document")
 	}
+	if len(file.Agencies) > 0 && len(file.Counterparts) > 0 {
+		return nil, errors.New("both agencies and counterparts: the list is called agencies now; move the counterparts entries under it")
+	}
+	if len(file.Agencies) > 0 {
+		file.Counterparts = file.Agencies
+	}
 	if len(file.Counterparts) == 0 {
-		return nil, errors.New("no counterparts")
+		return nil, errors.New("no counterparts and no agencies: want an agencies list (or, as before, a counterparts list)")
 	}
 	var problems []error
 	type key struct {
@@ -136,8 +166,13 @@ func Parse(r io.Reader) (*Directory, error) {
 	cps := make([]pipeline.Counterpart, 0, len(file.Counterparts))
 	for i, e := range file.Counterparts {
 		cp := pipeline.Counterpart{LegalBases: e.LegalBases, HandlingCodes: e.HandlingCodes, PublicKey: e.PublicKey, Matching: e.Matching,
-			Issuer: e.Issuer, ClientID: e.ClientID, AWSAccount: e.AWSAccount,
+			Issuer: e.Issuer, ClientID: e.ClientID, AWSAccount: e.AWSAccount, Role: e.Role, WitnessKey: e.WitnessKey,
+			RequireSeal: e.RequireSeal, RequireSignedReceipts: e.RequireSigned,
 			ServiceProvider: e.ServiceProvider, Representation: e.Representation}
+		for _, k := range e.SealKeys {
+			cp.SealKeys = append(cp.SealKeys, custody.AgencyKey{PEM: k.PEM, NotBefore: k.NotBefore, NotAfter: k.NotAfter, Revoked: k.Revoked, X509Chain: k.X509Chain,
+				RotatedFrom: k.RotatedFrom, RotationSignature: k.RotationSignature})
+		}
 		missing := func(field string) {
 			reported[key{i, field}] = true
 			problems = append(problems, &InvalidCounterpartError{Index: i, ID: deref(e.ID), Field: field, Reason: "missing"})
@@ -250,6 +285,36 @@ func newDirectory(cps []pipeline.Counterpart) (*Directory, []error) {
 				d.keys[cp.ID] = pub
 			}
 		}
+		switch cp.Role {
+		case "", pipeline.RoleReceive, pipeline.RoleSend, pipeline.RoleBoth:
+		default:
+			bad(i, cp, "role", "%q: want send, receive or both (default receive)", cp.Role)
+		}
+		keys, problems := checkSealKeys(cp.SealKeys, d.keys[cp.ID])
+		for _, p := range problems {
+			bad(i, cp, "seal_keys", "%v", p)
+		}
+		cp.SealKeys = keys
+		for _, p := range checkRotations(cp) {
+			bad(i, cp, "seal_keys", "%v", p)
+		}
+		if _, ok := d.keys[cp.ID]; !ok && len(keys) > 0 {
+			if pub, err := keys[0].Public(); err == nil {
+				d.keys[cp.ID] = pub
+			}
+		}
+		if cp.WitnessKey != "" {
+			pub, err := parsePublicKey(cp.WitnessKey)
+			if _, ed := pub.(ed25519.PublicKey); err == nil && !ed {
+				err = errors.New("a witness key is Ed25519 (C2SP cosignatures are)")
+			}
+			if err != nil {
+				bad(i, cp, "witness_key", "%v", err)
+			}
+		}
+		if (cp.RequireSeal || cp.RequireSignedReceipts) && len(cp.AllSealKeys()) == 0 {
+			bad(i, cp, "seal_keys", "require_seal and require_signed_receipts need at least one seal key")
+		}
 		if (cp.Issuer == "") != (cp.ClientID == "") {
 			bad(i, cp, "issuer", "issuer and client_id go together: both or neither")
 		} else if cp.Issuer != "" {
@@ -278,6 +343,7 @@ func newDirectory(cps []pipeline.Counterpart) (*Directory, []error) {
 		if _, dup := d.byID[cp.ID]; !dup {
 			cp.LegalBases = slices.Clone(cp.LegalBases)
 			cp.HandlingCodes = slices.Clone(cp.HandlingCodes)
+			cp.SealKeys = slices.Clone(cp.SealKeys)
 			d.byID[cp.ID] = cp
 			d.ids = append(d.ids, cp.ID)
 		}
@@ -416,6 +482,113 @@ func parsePublicKey(s string) (crypto.PublicKey, error) {
 	return pub, nil
 }
 
+// checkSealKeys completes and checks seal keys: each a PEM key custody accepts, its bounds
+// RFC 3339 times (written back as custody.TimeFormat), not_before before not_after, no key
+// twice, and each certificate of its x509_chain a DER certificate (base64), the first
+// holding the key itself. legacy is the agency's public_key (nil when none), its first seal
+// key, which the list must not repeat.
+func checkSealKeys(keys []custody.AgencyKey, legacy crypto.PublicKey) ([]custody.AgencyKey, []error) {
+	var problems []error
+	var out []custody.AgencyKey
+	seen := map[string]bool{}
+	if legacy != nil {
+		id, _ := custody.KeyIDOf(legacy)
+		seen[id] = true
+	}
+	for j, k := range keys {
+		n := j + 1
+		pub, err := parsePublicKey(k.PEM)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("key %d: %v", n, err))
+			continue
+		}
+		rec, _ := custody.NewAgencyKey(pub)
+		if seen[rec.KeyID] {
+			problems = append(problems, fmt.Errorf("key %d (%s) listed twice (public_key is the first seal key)", n, rec.KeyID))
+			continue
+		}
+		seen[rec.KeyID] = true
+		var nb, na time.Time
+		for _, b := range []struct {
+			name string
+			v    *string
+			t    *time.Time
+		}{{"not_before", &k.NotBefore, &nb}, {"not_after", &k.NotAfter, &na}, {"revoked", &k.Revoked, new(time.Time)}} {
+			if *b.v == "" {
+				continue
+			}
+			t, err := time.Parse(time.RFC3339Nano, *b.v)
+			if err != nil {
+				problems = append(problems, fmt.Errorf("key %d %s %q: want an RFC 3339 time like 2027-01-01T00:00:00Z", n, b.name, *b.v))
+				continue
+			}
+			*b.t, *b.v = t, t.UTC().Format(custody.TimeFormat)
+		}
+		if !nb.IsZero() && !na.IsZero() && !nb.Before(na) {
+			problems = append(problems, fmt.Errorf("key %d: not_before is not before not_after", n))
+		}
+		for c, b64 := range k.X509Chain {
+			der, err := base64.StdEncoding.DecodeString(b64)
+			var cert *x509.Certificate
+			if err == nil {
+				cert, err = x509.ParseCertificate(der)
+			}
+			if err != nil {
+				problems = append(problems, fmt.Errorf("key %d x509_chain[%d]: want a base64 DER certificate: %v", n, c, err))
+				continue
+			}
+			if c == 0 {
+				if id, err := custody.KeyIDOf(cert.PublicKey); err != nil || id != rec.KeyID {
+					problems = append(problems, fmt.Errorf("key %d x509_chain[0]: the certificate is not for this key", n))
+				}
+			}
+		}
+		rec.NotBefore, rec.NotAfter, rec.Revoked, rec.X509Chain = k.NotBefore, k.NotAfter, k.Revoked, slices.Clone(k.X509Chain)
+		rec.RotatedFrom, rec.RotationSignature = k.RotatedFrom, k.RotationSignature
+		out = append(out, rec)
+	}
+	return out, problems
+}
+
+// checkRotations holds each rotated key to its rotation: rotated_from names an earlier key
+// of the agency, and rotation_signature is that key's signature introducing this one.
+func checkRotations(cp pipeline.Counterpart) []error {
+	var problems []error
+	all := cp.AllSealKeys()
+	for j, k := range all {
+		if k.RotatedFrom == "" && k.RotationSignature == "" {
+			continue
+		}
+		i := slices.IndexFunc(all[:j], func(p custody.AgencyKey) bool { return p.KeyID == k.RotatedFrom })
+		if i < 0 {
+			problems = append(problems, fmt.Errorf("key %s: rotated_from %q is not an earlier seal key of the agency", k.KeyID, k.RotatedFrom))
+			continue
+		}
+		if err := custody.CheckRotation(cp.ID, all[i], k, k.RotationSignature); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return problems
+}
+
+// SealKey returns agency's seal key with id keyID and the key itself, or an error wrapping
+// pipeline.ErrNotFound when the agency is unknown or has no such key.
+func (d *Directory) SealKey(agency, keyID string) (custody.AgencyKey, crypto.PublicKey, error) {
+	cp, ok := d.byID[agency]
+	if !ok {
+		return custody.AgencyKey{}, nil, fmt.Errorf("agency %.80q: %w", agency, pipeline.ErrNotFound)
+	}
+	k, ok := cp.SealKey(keyID)
+	if !ok || k.PEM == "" {
+		return custody.AgencyKey{}, nil, fmt.Errorf("seal key %.80s of agency %s: %w", keyID, agency, pipeline.ErrNotFound)
+	}
+	pub, err := k.Public()
+	if err != nil {
+		return custody.AgencyKey{}, nil, err
+	}
+	return k, pub, nil
+}
+
 // Counterpart returns the counterpart with id, active or not; see [pipeline.Directory].
 func (d *Directory) Counterpart(ctx context.Context, id string) (pipeline.Counterpart, error) {
 	if err := ctx.Err(); err != nil {
@@ -427,6 +600,7 @@ func (d *Directory) Counterpart(ctx context.Context, id string) (pipeline.Counte
 	}
 	cp.LegalBases = slices.Clone(cp.LegalBases)
 	cp.HandlingCodes = slices.Clone(cp.HandlingCodes)
+	cp.SealKeys = slices.Clone(cp.SealKeys)
 	return cp, nil
 }
 

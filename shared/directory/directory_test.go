@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
@@ -58,7 +59,7 @@ func TestLoadSampleDirectory(t *testing.T) {
 	for _, cp := range d.Counterparts() {
 		ids = append(ids, cp.ID)
 	}
-	if got, want := strings.Join(ids, " "), "co-fgn es-fge nl-om pt-pj"; got != want {
+	if got, want := strings.Join(ids, " "), "co-fgn es-fge nl-om nl-pol pt-pj"; got != want {
 		t.Errorf("Counterparts() ids = %s, want %s", got, want)
 	}
 	ctx := context.Background()
@@ -100,6 +101,11 @@ func pemOf(t *testing.T, pub any) string {
 
 func indent(s string) string {
 	return "      " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n      ")
+}
+
+// indent10 indents a PEM block for a seal_keys entry's pem.
+func indent10(s string) string {
+	return "          " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n          ")
 }
 
 // entry is one valid YAML counterpart with field replaced (or removed, when value is "-").
@@ -196,6 +202,15 @@ func TestParseDirectoryRefuses(t *testing.T) {
 			entry("b", map[string]string{"issuer": "https://idp.example.org", "client_id": "abc"}), "same issuer and client id"},
 		{"aws-account-short", "counterparts:\n" + entry("a", map[string]string{"aws_account": `"12345"`}), "aws_account"},
 		{"aws-account-letters", "counterparts:\n" + entry("a", map[string]string{"aws_account": "12345678901x"}), "want 12 digits"},
+		{"both-lists", "agencies:\n" + entry("a", nil) + "counterparts:\n" + entry("b", nil), "the list is called agencies now"},
+		{"role-unknown", "agencies:\n" + entry("a", map[string]string{"role": "relay"}), "want send, receive or both"},
+		{"seal-key-garbage", "agencies:\n" + entry("a", map[string]string{"seal_keys": "\n      - pem: nonsense"}), "seal_keys: key 1: not PEM"},
+		{"seal-key-twice", "agencies:\n" + entry("a", map[string]string{"public_key": "|\n" + indent(ed), "seal_keys": "\n      - pem: |\n" + indent10(ed)}), "listed twice"},
+		{"seal-key-bad-time", "agencies:\n" + entry("a", map[string]string{"seal_keys": "\n      - not_after: next year\n        pem: |\n" + indent10(ed)}), "want an RFC 3339 time"},
+		{"seal-key-bounds-reversed", "agencies:\n" + entry("a", map[string]string{"seal_keys": "\n      - not_before: 2027-01-01T00:00:00Z\n        not_after: 2026-01-01T00:00:00Z\n        pem: |\n" + indent10(ed)}), "not_before is not before not_after"},
+		{"seal-key-chain-garbage", "agencies:\n" + entry("a", map[string]string{"seal_keys": "\n      - x509_chain: [AAAA]\n        pem: |\n" + indent10(ed)}), "want a base64 DER certificate"},
+		{"witness-not-ed25519", "agencies:\n" + entry("a", map[string]string{"witness_key": "|\n" + indent(pemOf(t, sampleKey(t, "x", true)))}), "a witness key is Ed25519"},
+		{"require-seal-without-key", "agencies:\n" + entry("a", map[string]string{"require_seal": "true"}), "need at least one seal key"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -222,6 +237,60 @@ func TestParseDirectoryAccepts(t *testing.T) {
 	}
 	if _, err := d.PublicKey("b"); !errors.Is(err, pipeline.ErrNotFound) {
 		t.Errorf("PublicKey(no key) = %v, want ErrNotFound", err)
+	}
+}
+
+// TestAgencies: the list may be called agencies; an agency sends, receives or both; its seal
+// keys (public_key first, then seal_keys) are found by key id with their bounds, written back
+// in custody.TimeFormat, and judged at a time: before the bound valid, after it not.
+func TestAgencies(t *testing.T) {
+	ed := pemOf(t, sampleKey(t, "x", false))
+	p256 := pemOf(t, sampleKey(t, "y", true))
+	yaml := "agencies:\n" +
+		entry("nl-pol", map[string]string{"role": "send", "public_key": "|\n" + indent(ed), "require_seal": "true",
+			"seal_keys": "\n      - not_before: 2026-06-01T00:00:00Z\n        revoked: 2026-09-01T12:00:00+02:00\n        pem: |\n" + indent10(p256)}) +
+		entry("nl-om", map[string]string{"witness_key": "|\n" + indent(ed)}) +
+		entry("de-bka", map[string]string{"role": "both"})
+	d, err := Parse(strings.NewReader(yaml))
+	if err != nil {
+		t.Fatalf("Parse = %v\n%s", err, yaml)
+	}
+	ctx := context.Background()
+	for id, want := range map[string][2]bool{"nl-pol": {true, false}, "nl-om": {false, true}, "de-bka": {true, true}} {
+		a, err := d.Counterpart(ctx, id)
+		if err != nil || a.Sends() != want[0] || a.Receives() != want[1] {
+			t.Errorf("%s: Sends %v Receives %v (%v), want %v", id, a.Sends(), a.Receives(), err, want)
+		}
+	}
+	pol, _ := d.Counterpart(ctx, "nl-pol")
+	if len(pol.AllSealKeys()) != 2 || !pol.RequireSeal {
+		t.Fatalf("nl-pol seal keys %+v, require_seal %v; want 2 and true", pol.AllSealKeys(), pol.RequireSeal)
+	}
+	second := pol.AllSealKeys()[1]
+	if second.Algorithm != "ecdsa-p256" || second.NotBefore != "2026-06-01T00:00:00.000000000Z" || second.Revoked != "2026-09-01T10:00:00.000000000Z" {
+		t.Errorf("second seal key = %+v, want ecdsa-p256 with its bounds in UTC", second)
+	}
+	k, pub, err := d.SealKey("nl-pol", second.KeyID)
+	if err != nil || pub == nil || k.KeyID != second.KeyID {
+		t.Fatalf("SealKey(nl-pol, %s) = %+v, %v", second.KeyID, k, err)
+	}
+	for _, tc := range []struct {
+		at     string
+		reason string
+	}{
+		{"2026-05-31T23:59:59Z", "not yet valid"},
+		{"2026-07-01T00:00:00Z", ""},
+		{"2026-09-01T10:00:00Z", "revoked"},
+	} {
+		at, _ := time.Parse(time.RFC3339, tc.at)
+		err := k.CheckAt("nl-pol", at)
+		var ve *custody.KeyValidityError
+		if tc.reason == "" && err != nil || tc.reason != "" && (!errors.As(err, &ve) || ve.Reason != tc.reason) {
+			t.Errorf("CheckAt(%s) = %v, want %q", tc.at, err, tc.reason)
+		}
+	}
+	if _, _, err := d.SealKey("nl-pol", "sha256:00"); !errors.Is(err, pipeline.ErrNotFound) {
+		t.Errorf("SealKey(unknown key) = %v, want ErrNotFound", err)
 	}
 }
 

@@ -18,5 +18,6 @@ func ExampleLoad() {
 	// co-fgn CO true [H0 H1]
 	// es-fge ES true [H0 H1 H2]
 	// nl-om NL true [H0 H1 H2 H3]
+	// nl-pol NL true [H0 H1 H2 H3]
 	// pt-pj PT false [H0 H1]
 }

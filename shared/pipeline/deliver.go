@@ -122,7 +122,7 @@ func (s *Service) FetchDocument(ctx context.Context, counterpart, deliveryID, na
 		return nil, custody.Document{}, fmt.Errorf("open %s of %s: %w", name, d.BundleID, err)
 	}
 	_, _, err = s.appendOnce(ctx, d.BundleID, func([]custody.Entry) (*decision, error) {
-		return &decision{typ: custody.ContentAccessTracking, actor: custody.Actor{Kind: custody.ActorCounterpart, ID: counterpart},
+		return &decision{typ: custody.ContentAccessTracking, actor: counterpartActor(ctx, counterpart),
 			details: custody.Details{Counterpart: counterpart, Documents: []custody.Document{doc}}}, nil
 	})
 	if err != nil {

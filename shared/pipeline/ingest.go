@@ -138,6 +138,13 @@ func BagIntake(extract Extractor, lim bagit.Limits) *Intake {
 // assess validates, stores and extracts, and returns the event to record.
 func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor, lim bagit.Limits) (*decision, error) {
 	actor := system("ingest")
+	var uploader Party
+	if u, err := s.c.Uploads.Upload(ctx, bundleID); err == nil {
+		actor = submitter(u.Uploader, actor)
+		uploader = UploaderParty(u.Uploader)
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("upload %s: %w", bundleID, err)
+	}
 	reject := func(reasons []string) *decision {
 		return &decision{typ: custody.SubmissionRejection, actor: actor, details: custody.Details{Reasons: capReasons(reasons)}}
 	}
@@ -180,6 +187,13 @@ func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor
 		}
 		return reject(reasons), nil
 	}
+	seal, sealReasons, err := s.checkSeal(ctx, bag, uploader, s.c.Clock())
+	if err != nil {
+		return nil, err
+	}
+	if len(sealReasons) > 0 {
+		return reject(sealReasons), nil
+	}
 	fields := bagit.Fields{}
 	if rep.Fields != nil {
 		fields = *rep.Fields
@@ -220,7 +234,7 @@ func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor
 		ref = fields.ExternalIdentifier
 	}
 	return &decision{typ: custody.SubmissionAcceptance, actor: actor, details: custody.Details{
-		Counterparts: allowed, Documents: docs, Reasons: capReasons(refused), Reference: ref, Request: req,
+		Counterparts: allowed, Documents: docs, Reasons: capReasons(refused), Reference: ref, Request: req, Seal: seal,
 	}}, nil
 }
 
@@ -245,6 +259,8 @@ func (s *Service) admit(ctx context.Context, f bagit.Fields) (allowed, refused [
 		switch {
 		case !cp.Active:
 			refused = append(refused, fmt.Sprintf("counterpart %s (%s) is inactive in the counterpart directory", id, cp.Name))
+		case !cp.Receives():
+			refused = append(refused, fmt.Sprintf("agency %s (%s) only sends: the agency directory does not list it as receiving", id, cp.Name))
 		case len(cp.LegalBases) > 0 && !slices.Contains(cp.LegalBases, f.LegalBasis):
 			if f.LegalBasis == "" {
 				refused = append(refused, fmt.Sprintf("counterpart %s requires EVX-Legal-Basis, one of %v; the bag names none", id, cp.LegalBases))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/evx-project/evx/shared/custody"
 )
 
 // ErrNotFound is returned (wrapped) by every port when the named item does not exist.
@@ -131,7 +133,18 @@ type Queue interface {
 	Ack(ctx context.Context, queue, handle string) error
 }
 
-// Counterpart is one foreign agency evx may deliver to, from the counterpart directory.
+// Agency is one agency of the directory: one that may send bundles, receive them, or both.
+type Agency = Counterpart
+
+// Agency roles (Counterpart.Role).
+const (
+	RoleReceive = "receive" // the default: a counterpart evx delivers to
+	RoleSend    = "send"    // an agency whose people upload bundles
+	RoleBoth    = "both"
+)
+
+// Counterpart is one agency of the agency directory (historically: the foreign agencies evx
+// may deliver to, hence the name; see Agency).
 type Counterpart struct {
 	ID            string   `json:"id" yaml:"id"`
 	Name          string   `json:"name" yaml:"name"`
@@ -151,12 +164,57 @@ type Counterpart struct {
 	// AWSAccount is the counterpart's own AWS account (12 digits), which may read its queue
 	// directly; empty for a counterpart that pulls through the API only.
 	AWSAccount string `json:"aws_account,omitempty" yaml:"aws_account,omitempty"`
+	// Role is RoleReceive (also when empty), RoleSend or RoleBoth.
+	Role string `json:"role,omitempty" yaml:"role,omitempty"`
+	// SealKeys are the agency's seal keys, oldest first: they verify the seals on the bags it
+	// sends and on the receipts it signs. PublicKey, when set, is the first of them.
+	SealKeys []custody.AgencyKey `json:"seal_keys,omitempty" yaml:"seal_keys,omitempty"`
+	// WitnessKey is the agency's Ed25519 witness key (PKIX PEM), for cosigning checkpoints;
+	// a key apart from its seal keys.
+	WitnessKey string `json:"witness_key,omitempty" yaml:"witness_key,omitempty"`
+	// RequireSeal: bags the agency sends must carry its seal; RequireSignedReceipts: its
+	// receipts must be signed statements.
+	RequireSeal           bool `json:"require_seal,omitempty" yaml:"require_seal,omitempty"`
+	RequireSignedReceipts bool `json:"require_signed_receipts,omitempty" yaml:"require_signed_receipts,omitempty"`
 	// ServiceProvider, when set, names the service provider (a telecom operator, a platform)
 	// whose designated establishment or legal representative (Representation) the agency is:
 	// it receives European Production and Preservation Orders (Regulation (EU) 2023/1543) and
 	// answers them with bundles.
 	ServiceProvider string `json:"service_provider,omitempty" yaml:"service_provider,omitempty"`
 	Representation  string `json:"representation,omitempty" yaml:"representation,omitempty"`
+}
+
+// Receives reports whether the agency may receive deliveries.
+func (c Counterpart) Receives() bool {
+	return c.Role == "" || c.Role == RoleReceive || c.Role == RoleBoth
+}
+
+// Sends reports whether the agency's people may send bundles.
+func (c Counterpart) Sends() bool { return c.Role == RoleSend || c.Role == RoleBoth }
+
+// AllSealKeys are the agency's seal keys: PublicKey first (without bounds), when it is set
+// and parses, then SealKeys.
+func (c Counterpart) AllSealKeys() []custody.AgencyKey {
+	var out []custody.AgencyKey
+	if c.PublicKey != "" {
+		if pub, err := custody.ParsePublicKeyPEM([]byte(c.PublicKey)); err == nil {
+			if k, err := custody.NewAgencyKey(pub); err == nil {
+				out = append(out, k)
+			}
+		}
+	}
+	return append(out, c.SealKeys...)
+}
+
+// SealKey returns the agency's seal key with id keyID (see AllSealKeys); ok false when it
+// has none such.
+func (c Counterpart) SealKey(keyID string) (custody.AgencyKey, bool) {
+	for _, k := range c.AllSealKeys() {
+		if k.KeyID == keyID {
+			return k, true
+		}
+	}
+	return custody.AgencyKey{}, false
 }
 
 // Representations are how an agency of the directory stands for a service provider

@@ -69,7 +69,7 @@ func (s *Service) recordResubmissions(ctx context.Context, u Upload) error {
 			}); ok {
 				return nil, nil
 			}
-			return &decision{typ: custody.Resubmission, actor: custody.Actor{Kind: custody.ActorUser, ID: sub.Uploader}}, nil
+			return &decision{typ: custody.Resubmission, actor: submitter(sub.Uploader, custody.Actor{Kind: custody.ActorUser, ID: sub.Uploader})}, nil
 		})
 		if err != nil {
 			return err

@@ -27,6 +27,13 @@ type ReceiptRequest struct {
 	Reasons  []string `json:"reasons,omitempty"` // why it rejects (or notes on acceptance)
 	// Documents are the hashes the counterpart computed over what it fetched.
 	Documents []ReceiptDocument `json:"documents"`
+	// Statement, Signature and KeyID, when given, are the counterpart's sealed receipt
+	// statement (base64 of the RFC 8785 bytes of a custody.ReceiptStatement), its signature
+	// (base64) and the id of the agency seal key that made it (docs/seals.md). The statement
+	// then says everything: Accepted, Reasons and Documents are left out.
+	Statement string `json:"statement,omitempty"`
+	Signature string `json:"signature,omitempty"`
+	KeyID     string `json:"key_id,omitempty"`
 }
 
 // Receipt is evx's signed answer to a posted receipt. It verifies with evx's public key alone
@@ -39,6 +46,9 @@ type Receipt struct {
 	Counterpart string            `json:"counterpart"`
 	Outcome     custody.EventType `json:"outcome"` // ConsignmentAcceptance or ConsignmentRejection
 	Reasons     []string          `json:"reasons,omitempty"`
+	// Findings are evx's own findings (a document whose reported hash differs from the
+	// record, or was not reported), recorded apart from the counterpart's reasons.
+	Findings []string `json:"findings,omitempty"`
 	// Mismatches are documents whose reported hash differs from the record (rejections only).
 	Mismatches []HashMismatch     `json:"mismatches,omitempty"`
 	Documents  []custody.Document `json:"documents"` // as recorded at ingest
@@ -117,6 +127,10 @@ func (s *Service) PostReceipt(ctx context.Context, counterpart, deliveryID strin
 		return nil, &ReceiptConflictError{Delivery: deliveryID, Recorded: typ}
 	}
 	recorded := con.Details.Documents
+	sealed, actor, err := s.openStatement(ctx, counterpart, d, &req)
+	if err != nil {
+		return nil, err
+	}
 	mismatches, err := compareHashes(recorded, req.Documents)
 	if err != nil {
 		return nil, err
@@ -125,39 +139,54 @@ func (s *Service) PostReceipt(ctx context.Context, counterpart, deliveryID strin
 	if err != nil {
 		return nil, err
 	}
+	// Documents the counterpart itself refuses (in its sealed statement) are not confirmed,
+	// whatever their hash.
+	refused := map[string]bool{}
+	if sealed != nil {
+		for _, sd := range sealed.statement.Documents {
+			refused[sd.Name] = sd.Outcome == custody.OutcomeRefused
+		}
+	}
 	typ := custody.ConsignmentAcceptance
 	if req.Accepted {
-		if len(mismatches) > 0 {
-			return nil, &ReceiptMismatchError{Delivery: deliveryID, Mismatches: mismatches}
+		for _, m := range mismatches {
+			if !refused[m.Name] {
+				return nil, &ReceiptMismatchError{Delivery: deliveryID, Mismatches: mismatches}
+			}
 		}
 	} else {
 		typ = custody.ConsignmentRejection
 		if len(reasons) == 0 && len(mismatches) == 0 {
 			return nil, &InvalidReceiptError{Reason: "a rejection needs at least one reason"}
 		}
-		for _, m := range mismatches {
-			reasons = append(reasons, m.String())
-		}
 	}
-	// The event lists the documents whose hashes the counterpart confirmed; a mismatch is
-	// recorded in Reasons with both hashes, so that checking the trail against the documents
-	// (custody.VerifyOptions.Documents) checks evx's record, not the counterpart's copy.
+	// The event lists the documents whose hashes the counterpart confirmed. A mismatch is
+	// evx's own finding, recorded in Findings with both hashes, never in the counterpart's
+	// Reasons; checking the trail against the documents (custody.VerifyOptions.Documents)
+	// checks evx's record, not the counterpart's copy.
+	var findings []string
 	bad := map[string]bool{}
 	for _, m := range mismatches {
 		bad[m.Name] = true
+		findings = append(findings, m.String())
 	}
 	var confirmed []custody.Document
 	for _, r := range recorded {
-		if !bad[r.Name] {
+		if !bad[r.Name] && !refused[r.Name] {
 			confirmed = append(confirmed, custody.Document{Name: r.Name, Size: r.Size, SHA256: r.SHA256, SHA512: r.SHA512})
 		}
+	}
+	var receipt *custody.ReceiptRecord
+	if sealed != nil {
+		receipt = &sealed.record
 	}
 	en, _, err := s.appendOnce(ctx, d.BundleID, func(trail []custody.Entry) (*decision, error) {
 		if en, ok := find(trail, forCounterpart(counterpart, isOutcome...)); ok {
 			return nil, &ReceiptConflictError{Delivery: deliveryID, Recorded: en.Event.Type}
 		}
-		return &decision{typ: typ, actor: custody.Actor{Kind: custody.ActorCounterpart, ID: counterpart},
-			details: custody.Details{Counterpart: counterpart, Documents: confirmed, Reasons: capReasons(reasons), Reference: con.Details.Reference}}, nil
+		return &decision{typ: typ, actor: actor,
+			details: custody.Details{Counterpart: counterpart, Documents: confirmed, Reasons: capReasons(reasons), Reference: con.Details.Reference,
+				Findings: capReasons(findings), Receipt: receipt}}, nil
 	})
 	var conflict *ReceiptConflictError
 	if errors.As(err, &conflict) {
@@ -192,7 +221,7 @@ func (s *Service) signReceipt(ctx context.Context, d Delivery, en custody.Entry,
 	}
 	rc := &Receipt{
 		Format: ReceiptFormat, Delivery: d.ID, Bundle: d.BundleID, Counterpart: d.Counterpart,
-		Outcome: en.Event.Type, Reasons: en.Event.Details.Reasons, Mismatches: mismatches, Documents: recorded,
+		Outcome: en.Event.Type, Reasons: en.Event.Details.Reasons, Findings: en.Event.Details.Findings, Mismatches: mismatches, Documents: recorded,
 		EventSeq: en.Event.Seq, EventHash: en.Event.Hash, LeafIndex: en.Leaf,
 		Time: en.Event.Time.UTC().Format(custody.TimeFormat), Checkpoint: string(cp), KeyID: s.c.Signer.KeyID(),
 	}
@@ -429,4 +458,64 @@ func (s *Service) syncState(ctx context.Context, d Delivery, outcome custody.Eve
 	if err := s.c.Deliveries.SetDeliveryState(ctx, d.ID, DeliveryConsigned, to); err != nil && !errors.Is(err, ErrStateConflict) {
 		s.c.Log.Warn("delivery state", "delivery", d.ID, "state", to, "err", err)
 	}
+}
+
+// sealedReceipt is a counterpart's receipt statement opened and checked.
+type sealedReceipt struct {
+	statement *custody.ReceiptStatement
+	record    custody.ReceiptRecord
+}
+
+// openStatement checks the sealed statement req carries, if any, against the directory: the
+// statement must be by a seal key of the counterpart valid now, verify, and be about this
+// delivery of this bundle, by this counterpart; its person must be the one acting (when the
+// host names one). It then fills req's outcome, reasons (its reason codes, then its note)
+// and documents from the statement, which must not be given besides. Without a statement,
+// a counterpart the directory marks require_signed_receipts is refused. It returns the actor
+// of the receipt event. Failures are *InvalidReceiptError.
+func (s *Service) openStatement(ctx context.Context, counterpart string, d Delivery, req *ReceiptRequest) (*sealedReceipt, custody.Actor, error) {
+	actor := counterpartActor(ctx, counterpart)
+	cp, err := s.c.Directory.Counterpart(ctx, counterpart)
+	if err != nil {
+		return nil, actor, fmt.Errorf("look up counterpart %s: %w", counterpart, err)
+	}
+	if req.Statement == "" {
+		if req.Signature != "" || req.KeyID != "" {
+			return nil, actor, &InvalidReceiptError{Reason: "a signature and key id without the statement they sign"}
+		}
+		if cp.RequireSignedReceipts {
+			return nil, actor, &InvalidReceiptError{Reason: fmt.Sprintf("counterpart %s must seal its receipts (require_signed_receipts in the agency directory): send a signed receipt statement (docs/seals.md)", counterpart)}
+		}
+		return nil, actor, nil
+	}
+	if req.Accepted || len(req.Reasons) > 0 || len(req.Documents) > 0 {
+		return nil, actor, &InvalidReceiptError{Reason: "a sealed receipt statement says everything: leave accepted, reasons and documents out"}
+	}
+	key, ok := cp.SealKey(req.KeyID)
+	if !ok {
+		return nil, actor, &InvalidReceiptError{Reason: (&custody.SealError{Agency: counterpart, KeyID: req.KeyID, Reason: "the key is not one of the agency's seal keys in the agency directory"}).Error()}
+	}
+	st, err := custody.OpenReceiptStatement(req.Statement, req.Signature, key, s.c.Clock())
+	if err != nil {
+		return nil, actor, &InvalidReceiptError{Reason: err.Error()}
+	}
+	switch {
+	case st.Agency != counterpart:
+		return nil, actor, &InvalidReceiptError{Reason: fmt.Sprintf("the statement is agency %s's, the receipt is posted by %s", st.Agency, counterpart)}
+	case st.Delivery != d.ID || st.Bundle != d.BundleID:
+		return nil, actor, &InvalidReceiptError{Reason: fmt.Sprintf("the statement is about delivery %s of bundle %s, not %s of %s", st.Delivery, st.Bundle, d.ID, d.BundleID)}
+	}
+	if p, ok := ActingParty(ctx); ok && p.Agency == counterpart && p.Person != st.Person {
+		return nil, actor, &InvalidReceiptError{Reason: fmt.Sprintf("the statement names %s, the receipt is posted by %s", st.Person, p.Person)}
+	}
+	req.Accepted = st.Outcome == custody.OutcomeAccepted
+	req.Reasons = append([]string(nil), st.ReasonCodes...)
+	if st.Note != "" {
+		req.Reasons = append(req.Reasons, st.Note)
+	}
+	for _, sd := range st.Documents {
+		req.Documents = append(req.Documents, ReceiptDocument{Name: sd.Name, SHA256: sd.SHA256})
+	}
+	actor = partyActor(custody.ActorCounterpart, counterpart, Party{Agency: counterpart, Person: st.Person})
+	return &sealedReceipt{statement: st, record: custody.ReceiptRecord{KeyID: req.KeyID, Statement: req.Statement, Signature: req.Signature, Key: key}}, actor, nil
 }

@@ -97,6 +97,7 @@ func TestPostReceiptRules(t *testing.T) {
 		outcome   custody.EventType
 		confirmed func(f receiptFixture) []string
 		reasons   func(f receiptFixture) []string
+		findings  func(f receiptFixture) []string // evx's own; nil: none
 	}{
 		{name: "accept-matching", req: func(f receiptFixture) pipeline.ReceiptRequest {
 			return pipeline.ReceiptRequest{Accepted: true, Documents: f.right}
@@ -162,15 +163,17 @@ func TestPostReceiptRules(t *testing.T) {
 			return pipeline.ReceiptRequest{Accepted: false, Documents: withSum(f.right, 2, otherSum)}
 		}, outcome: custody.ConsignmentRejection,
 			confirmed: func(f receiptFixture) []string { return names(without(f.recorded, f.right[2].Name)) },
-			reasons: func(f receiptFixture) []string {
+			reasons:   func(f receiptFixture) []string { return nil },
+			findings: func(f receiptFixture) []string {
 				return []string{f.right[2].Name + ": counterpart computed sha256 " + otherSum + ", recorded " + f.right[2].SHA256}
 			}},
 		{name: "reject-leaving-a-document-out", req: func(f receiptFixture) pipeline.ReceiptRequest {
 			return pipeline.ReceiptRequest{Accepted: false, Reasons: []string{"one file did not arrive"}, Documents: f.right[:3]}
 		}, outcome: custody.ConsignmentRejection,
 			confirmed: func(f receiptFixture) []string { return names(without(f.recorded, f.right[3].Name)) },
-			reasons: func(f receiptFixture) []string {
-				return []string{"one file did not arrive", f.right[3].Name + ": no sha256 reported, recorded " + f.right[3].SHA256}
+			reasons:   func(f receiptFixture) []string { return []string{"one file did not arrive"} },
+			findings: func(f receiptFixture) []string {
+				return []string{f.right[3].Name + ": no sha256 reported, recorded " + f.right[3].SHA256}
 			}},
 		{name: "reject-all-matching", req: func(f receiptFixture) pipeline.ReceiptRequest {
 			return pipeline.ReceiptRequest{Accepted: false, Reasons: []string{"not the evidence requested"}, Documents: f.right}
@@ -217,6 +220,14 @@ func TestPostReceiptRules(t *testing.T) {
 			}
 			if got, want := e.Details.Reasons, tc.reasons(f); !slices.Equal(got, want) || !slices.Equal(rc.Reasons, want) {
 				t.Errorf("reasons recorded %q, in the receipt %q; want %q", got, rc.Reasons, want)
+			}
+			// evx's own findings are apart from the counterpart's reasons, never credited to it.
+			var wantFindings []string
+			if tc.findings != nil {
+				wantFindings = tc.findings(f)
+			}
+			if got := e.Details.Findings; !slices.Equal(got, wantFindings) || !slices.Equal(rc.Findings, wantFindings) {
+				t.Errorf("findings recorded %q, in the receipt %q; want %q", got, rc.Findings, wantFindings)
 			}
 			checkMismatches(t, rc.Mismatches, f, req)
 			if rc.EventHash != e.Hash || rc.EventSeq != e.Seq || rc.Bundle != f.bundle || rc.Delivery != f.delivery ||

@@ -39,6 +39,11 @@ type Config struct {
 	// Checkpoints keeps the checkpoints shown to witnesses and their cosignatures. Optional:
 	// without it evx serves no witnesses and exports trails without a cosigned checkpoint.
 	Checkpoints Checkpoints
+	// OfferStoredOnly makes WitnessOffer serve the latest checkpoint stored in Checkpoints and
+	// never sign one on request: a host whose checkpoints are signed on a schedule
+	// (PublishCheckpoint; the audit function on AWS) sets it where witnesses are served (the
+	// api function), so that serving witnesses needs no signing.
+	OfferStoredOnly bool
 	// Origin names the custody log in checkpoints, e.g. "evx.example.org/custody".
 	Origin string
 	// Clock stamps events and deadlines; time.Now when nil.

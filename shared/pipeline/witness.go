@@ -59,8 +59,10 @@ type CosignatureError struct{ Reason string }
 func (e *CosignatureError) Error() string { return "cosignature refused: " + e.Reason }
 
 // WitnessOffer returns the checkpoint a witness holding size from should cosign: the latest
-// stored one, or a new one signed now when the log has grown since. Every witness asking
-// while the log does not grow gets the same checkpoint, so that their cosignatures meet.
+// stored one, or a new one signed now when the log has grown since (never with
+// Config.OfferStoredOnly: then the latest stored one, ErrNotFound while none is). Every
+// witness asking while the log does not grow gets the same checkpoint, so that their
+// cosignatures meet.
 func (s *Service) WitnessOffer(ctx context.Context, from uint64) (*WitnessOffer, error) {
 	cs := s.c.Checkpoints
 	if cs == nil {
@@ -73,6 +75,20 @@ func (s *Service) WitnessOffer(ctx context.Context, from uint64) (*WitnessOffer,
 	var cp []byte
 	if recent, err := cs.RecentCheckpoints(ctx, 1); err != nil {
 		return nil, err
+	} else if s.c.OfferStoredOnly {
+		if len(recent) == 0 {
+			return nil, fmt.Errorf("no checkpoint published for witnesses yet: %w", ErrNotFound)
+		}
+		if recent[0] > size {
+			return nil, fmt.Errorf("stored checkpoint of size %d, beyond the log's %d", recent[0], size)
+		}
+		if from > recent[0] && from <= size {
+			return nil, fmt.Errorf("the witness holds a checkpoint of size %d, later than the latest published (%d): %w", from, recent[0], ErrNotFound)
+		}
+		size = recent[0]
+		if cp, err = cs.Checkpoint(ctx, size); err != nil {
+			return nil, err
+		}
 	} else if len(recent) == 1 && recent[0] == size {
 		if cp, err = cs.Checkpoint(ctx, size); err != nil {
 			return nil, err
@@ -99,6 +115,28 @@ func (s *Service) WitnessOffer(ctx context.Context, from uint64) (*WitnessOffer,
 		}
 	}
 	return o, nil
+}
+
+// PublishCheckpoint signs a checkpoint of the log as it is now and, with Checkpoints, keeps it
+// as the checkpoint witnesses are offered for its size, unless one is kept for that size
+// already (the first stays: witnesses asking while the log does not grow all cosign it). It
+// returns the checkpoint just signed. A host serving witnesses with Config.OfferStoredOnly
+// calls it on a schedule (the audit function on AWS).
+func (s *Service) PublishCheckpoint(ctx context.Context) ([]byte, error) {
+	size, err := s.c.Ledger.LogSize(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := s.keeper.CheckpointAt(ctx, size)
+	if err != nil {
+		return nil, err
+	}
+	if cs := s.c.Checkpoints; cs != nil {
+		if _, err := cs.PutCheckpoint(ctx, size, cp); err != nil {
+			return nil, fmt.Errorf("keep checkpoint of size %d for witnesses: %w", size, err)
+		}
+	}
+	return cp, nil
 }
 
 // AddCosignature keeps a witness's cosignature of the stored checkpoint of size. vkey is the

@@ -117,3 +117,73 @@ func TestWitnessOffersAndExports(t *testing.T) {
 		t.Fatalf("Leaves beyond the log = %v, want ErrNotFound", err)
 	}
 }
+
+// TestWitnessOfferStoredOnly: with OfferStoredOnly the offer never signs: it serves the
+// latest checkpoint PublishCheckpoint kept (ErrNotFound before the first), with the
+// consistency proof to it, also while the log has grown past it; a second publication at the
+// same size keeps the first, so every witness cosigns one checkpoint.
+func TestWitnessOfferStoredOnly(t *testing.T) {
+	ctx := context.Background()
+	clock := &testClock{t: time.Date(2026, 10, 2, 9, 0, 0, 0, time.UTC)}
+	n := openNode(t, t.TempDir(), clock)
+	svc, err := pipeline.New(pipeline.Config{
+		Blobs: n.Blobs, Ledger: n.Ledger, Signer: n.Signer, Queue: n.Queue, Directory: n.Directory,
+		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Checkpoints: n.Checkpoints,
+		Origin: n.Service.Origin(), Clock: clock.Now, OfferStoredOnly: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &custody.Keeper{Ledger: n.Ledger, Signer: n.Signer, Origin: svc.Origin(), Now: clock.Now}
+	recordOne(t, k, "S-1")
+	if o, err := svc.WitnessOffer(ctx, 0); !errors.Is(err, pipeline.ErrNotFound) {
+		t.Fatalf("offer before any publication = %+v, %v; want ErrNotFound", o, err)
+	}
+	if sizes, _ := n.Checkpoints.RecentCheckpoints(ctx, 1); len(sizes) != 0 {
+		t.Fatalf("the offer stored checkpoints %v, want none", sizes)
+	}
+	first, err := svc.PublishCheckpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	again, err := svc.PublishCheckpoint(ctx)
+	if err != nil || string(again) == string(first) {
+		t.Fatalf("second publication = %q, %v; want a checkpoint signed afresh", again, err)
+	}
+	recordOne(t, k, "S-2")
+	recordOne(t, k, "S-1")
+	o, err := svc.WitnessOffer(ctx, 0)
+	if err != nil || o.Checkpoint != string(first) || o.Size != 1 {
+		t.Fatalf("offer of a grown log = %+v, %v; want the first checkpoint published, of size 1", o, err)
+	}
+	if _, err := svc.PublishCheckpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o, err = svc.WitnessOffer(ctx, 1)
+	if err != nil || o.Size != 3 || o.FromSize != 1 || len(o.Proof) == 0 {
+		t.Fatalf("offer from 1 after publication at 3 = %+v, %v; want size 3 with a proof", o, err)
+	}
+	skey, vkey, err := witness.GenerateKey("ws.example/witness")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := witness.New(skey, t.TempDir(), n.Signer.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.Cosign(witness.Offer{Checkpoint: []byte(o.Checkpoint)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AddCosignature(ctx, res.Size, vkey, string(res.Cosignature)); err != nil {
+		t.Fatal(err)
+	}
+	if cp, err := svc.CosignedCheckpoint(ctx, 0); err != nil || !strings.HasPrefix(string(cp), o.Checkpoint) || len(cp) == len(o.Checkpoint) {
+		t.Fatalf("CosignedCheckpoint(latest) = %q, %v; want the published checkpoint with its cosignature", cp, err)
+	}
+	recordOne(t, k, "S-3")
+	if o, err := svc.WitnessOffer(ctx, 4); !errors.Is(err, pipeline.ErrNotFound) {
+		t.Fatalf("offer from a size past the latest publication = %+v, %v; want ErrNotFound", o, err)
+	}
+}

@@ -17,6 +17,10 @@ var explanations = map[custody.EventType]string{
 	custody.Extracted:                 "Internal step (CASE/UCO action): evx extracted text and metadata from the documents listed, for search; the originals are unchanged.",
 	custody.Resubmission:              "Internal step: another person of the sending side submitted exactly the same bundle again; it was recorded, and nothing else changed.",
 	custody.FixityCheck:               "Internal step (CASE/UCO action): a scheduled re-check of the stored documents against their recorded fingerprints; any mismatch is listed.",
+	custody.AgencyKeyAdded:            "Agency directory: a seal key was added to the agency named; its id, validity and record are listed.",
+	custody.AgencyKeyRotated:          "Agency directory: the agency's seal key was replaced by a new one, and the previous key signed the change.",
+	custody.AgencyKeyRevoked:          "Agency directory: the agency's seal key was revoked; seals recorded before the revocation stay valid, later ones do not.",
+	custody.AgencyKeyExpired:          "Agency directory: the agency's seal key reached the end of its validity.",
 	custody.KeyRotation:               "Key rotation (an event of the log itself, on no bundle): the key that signed evx's records until then signed this statement introducing its successor; later records are signed by the new key.",
 	// The identifier index's events (pipeline.IdentifiersIndexed, IdentifierQuery, IdentifierMatched).
 	"IdentifiersIndexed": "Internal step: evx entered the check-digit-valid identifiers found in the documents' text (containers, vessels, accounts, phones, wallets, ...) into its hit/no-hit index as keyed hashes, not values; the counts and whether other agencies may match them are listed.",

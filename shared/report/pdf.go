@@ -44,6 +44,19 @@ type Options struct {
 	// Request, when set, is the state of the request the bundle answers, folded from the
 	// request's own verified trail; the PDF shows it with each deadline and whether it was met.
 	Request *request.State
+	// AgencyName, when set, gives an agency's name in full from its directory id ("" when
+	// unknown), for the parties the report names; without it the report gives ids alone.
+	AgencyName func(id string) string
+}
+
+// agency is an agency as the report names it: its full name and id, or its id alone.
+func (o Options) agency(id string) string {
+	if o.AgencyName != nil {
+		if n := o.AgencyName(id); n != "" {
+			return n + " (" + id + ")"
+		}
+	}
+	return id
 }
 
 func (o Options) generated() time.Time {
@@ -131,7 +144,35 @@ func newDoc(t *custody.Trail, v Verdict, opt Options) *doc {
 	f.AliasNbPages("{nb}")
 	d := &doc{f: f, t: t, v: v, opt: opt, gen: gen}
 	f.SetFooterFunc(d.footer)
+	f.SetHeaderFunc(d.header)
 	return d
+}
+
+// caseReference is the case reference the submission records, "" when none.
+func (d *doc) caseReference() string {
+	if acc := d.acceptance(); acc != nil && acc.Details.Request != nil {
+		return acc.Details.Request.CaseReference
+	}
+	return ""
+}
+
+// header puts on every page the bundle, the case reference and the verdict, so that a loose
+// page can be placed.
+func (d *doc) header() {
+	f := d.f
+	verdict := "FAILED"
+	if d.v.Verified {
+		verdict = "VERIFIED"
+	}
+	line := "Bundle " + orUnknown(d.t.BundleID)
+	if c := d.caseReference(); c != "" {
+		line += "  ·  Case " + c
+	}
+	line += "  ·  " + verdict
+	d.font("sans", "", 7.5, colMuted)
+	f.SetXY(margin, margin-7)
+	f.CellFormat(contentW, 3.4, clean(line), "", 0, "R", false, 0, "")
+	f.SetXY(margin, margin)
 }
 
 func (d *doc) footer() {
@@ -154,6 +195,7 @@ func (d *doc) render() {
 	d.f.AddPage()
 	d.title()
 	d.verdict()
+	d.parties()
 	d.caseBlock()
 	d.requestBlock()
 	d.documents()
@@ -291,7 +333,13 @@ func (d *doc) kv(label, value string, mono bool) {
 func (d *doc) title() {
 	d.f.Bookmark("Verdict", 0, -1)
 	d.font("sans", "B", 19, colText)
-	d.f.CellFormat(contentW, 10, "Chain-of-custody report", "", 1, "L", false, 0, "")
+	if c := d.caseReference(); c != "" {
+		d.f.MultiCell(contentW, 10, clean("Case "+c), "", "L", false)
+		d.font("sans", "B", 12, colText)
+		d.f.CellFormat(contentW, 7, "Chain-of-custody report", "", 1, "L", false, 0, "")
+	} else {
+		d.f.CellFormat(contentW, 10, "Chain-of-custody report", "", 1, "L", false, 0, "")
+	}
 	d.font("sans", "", 10.5, colMuted)
 	d.f.MultiCell(contentW, 5.2, clean("Evidence bundle "+orUnknown(d.t.BundleID)+", exchanged through evx"), "", "L", false)
 	d.f.Ln(3)
@@ -433,6 +481,81 @@ func (d *doc) caseBlock() {
 	if d.opt.TrailSHA256 != "" {
 		d.kv("Trail file", d.opt.trailName()+" (the evidence of record), SHA-256:", false)
 		d.kv("", d.opt.TrailSHA256, true)
+	}
+}
+
+// parties names who sent the bundle and how each counterpart answered, and which of those
+// acts are sealed by the party itself (and checked, when the trail verified).
+func (d *doc) parties() {
+	acc := d.acceptance()
+	if acc == nil {
+		return
+	}
+	seals := map[uint64]custody.SealCheck{}
+	if d.v.Summary != nil {
+		for _, s := range d.v.Summary.Seals {
+			seals[s.Seq] = s
+		}
+	}
+	sealNote := func(e *custody.Event, sealed bool) string {
+		s, ok := seals[e.Seq]
+		switch {
+		case ok && s.KeySource == "pinned":
+			return "sealed by the agency; seal verified with the agency's key given to the verifier (" + s.KeyID + ")"
+		case ok:
+			return "sealed by the agency; seal verified with the key record the trail carries (" + s.KeyID + ")"
+		case sealed:
+			return "sealed by the agency; seal not checked (the trail did not verify)"
+		}
+		return "not sealed by the agency: evx's record alone"
+	}
+	d.heading("The parties", 40)
+	sender := acc.Actor.Person
+	if acc.Actor.Agency != "" {
+		sender += " of " + d.opt.agency(acc.Actor.Agency)
+	}
+	if sender == "" {
+		sender = actorText(acc.Actor)
+	}
+	d.kv("Sent by", clean(sender), false)
+	d.kv("", clean(sealNote(acc, acc.Details.Seal != nil)), false)
+	var order []string
+	outcome := map[string]*custody.Event{}
+	for i := range d.t.Events {
+		e := &d.t.Events[i].Event
+		c := e.Details.Counterpart
+		switch e.Type {
+		case custody.ContentConsignment:
+			if _, ok := outcome[c]; !ok {
+				order = append(order, c)
+				outcome[c] = nil
+			}
+		case custody.ConsignmentAcceptance, custody.ConsignmentRejection, custody.AcceptanceRejectionExpiry:
+			outcome[c] = e
+		}
+	}
+	for _, c := range order {
+		e := outcome[c]
+		if e == nil {
+			d.kv(clean(d.opt.agency(c)), "pending: no answer recorded yet", false)
+			continue
+		}
+		text := map[custody.EventType]string{custody.ConsignmentAcceptance: "accepted", custody.ConsignmentRejection: "refused",
+			custody.AcceptanceRejectionExpiry: "expired: no answer before the deadline"}[e.Type]
+		if e.Actor.Person != "" {
+			text += " by " + e.Actor.Person
+		}
+		text += ", " + formatTime(e.Time)
+		if len(e.Details.Reasons) > 0 {
+			text += "; reasons: " + strings.Join(e.Details.Reasons, "; ")
+		}
+		d.kv(clean(d.opt.agency(c)), clean(text), false)
+		if e.Type != custody.AcceptanceRejectionExpiry {
+			d.kv("", clean(sealNote(e, e.Details.Receipt != nil)), false)
+		}
+		if len(e.Details.Findings) > 0 {
+			d.kv("", clean("evx's own findings: "+strings.Join(e.Details.Findings, "; ")), false)
+		}
 	}
 }
 

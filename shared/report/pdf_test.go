@@ -162,8 +162,8 @@ func TestPDFDeterministic(t *testing.T) {
 	if !bytes.HasPrefix(a, []byte("%PDF-1.")) || !bytes.HasSuffix(bytes.TrimSpace(a), []byte("%%EOF")) {
 		t.Fatal("output is not framed as a PDF file")
 	}
-	if n := bytes.Count(a, []byte("/Title (")); n != 7 {
-		t.Errorf("%d titles (6 section bookmarks and the document title), want 7", n)
+	if n := bytes.Count(a, []byte("/Title (")); n != 8 {
+		t.Errorf("%d titles (7 section bookmarks, The parties among them, and the document title), want 8", n)
 	}
 	if !bytes.Contains(a, []byte("/CreationDate (D:20260320103000")) {
 		t.Error("creation date is not the fixed generation time")

@@ -101,6 +101,15 @@ func Describe(err error) *Failure {
 		f.Expected = want
 	case "ConsistencyError":
 		f.Summary = fmt.Sprintf("The log of size %v does not extend the older checkpoint of size %v: history was rewritten, or the proof is missing.", cf.Fact("size"), cf.Fact("older_size"))
+	case "SealError":
+		f.Summary = fmt.Sprintf("The seal of agency %s on event %d does not hold: %s. That agency's own act cannot be proven.", text(cf.Fact("agency")), cf.Seq, text(cf.Fact("reason")))
+	case "KeyValidityError":
+		f.Summary = fmt.Sprintf("Event %d carries a seal of agency %s made with key %s when that key could no longer seal (%s): the seal is not valid.", cf.Seq, text(cf.Fact("agency")), text(cf.Fact("key_id")), want)
+	case "SealMismatchError":
+		f.Summary = fmt.Sprintf("Event %d does not agree with the statement the party sealed: its %s differs. The event was rewritten after the party sealed its act (by someone holding evx's key).", cf.Seq, text(cf.Fact("field")))
+		f.Expected = want
+	case "VersionError":
+		f.Summary = fmt.Sprintf("Event %d is written in a version of the trail format this program does not know (%s): use a newer evx to check it.", cf.Seq, got)
 	case "TruncatedError":
 		f.Summary = fmt.Sprintf("The trail is incomplete: the %v (log size %v) shows that the bundle's history goes on to event %s, but the trail ends at event %s. Events were removed from its end.", cf.Fact("checkpoint"), cf.Fact("log_size"), want, got)
 		f.Expected, f.Computed = "events up to "+want, "trail ends at "+got

@@ -286,3 +286,32 @@ func mustRead(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+// TestIntegrationVerifierPageSealedTrails runs the page over the sealed trails of
+// shared/custody/testdata/seals (version 2 events: agency and person, seals, receipts). The
+// page checks their chain, hashes, signatures by evx and inclusion proofs, as evx verify
+// does, and accepts each (every one is signed by evx: the tampering is in the seals); it does
+// not check the parties' seals themselves, which evx verify does (TestVerifySealVectors in
+// cmd/evx): a trail the page passes may still fail there.
+func TestIntegrationVerifierPageSealedTrails(t *testing.T) {
+	ctx := browser(t)
+	openVerifier(t, ctx)
+	dir := filepath.Join("..", "custody", "testdata", "seals")
+	cases, err := os.ReadFile(filepath.Join(dir, "cases.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := mustRead(t, filepath.Join(dir, "evx.pem"))
+	for _, line := range strings.Split(strings.TrimSpace(string(cases)), "\n") {
+		f := strings.Split(line, "\t")
+		if strings.HasPrefix(line, "#") || len(f) != 3 {
+			continue
+		}
+		t.Run(f[0], func(t *testing.T) {
+			res := verifyInPage(t, ctx, mustRead(t, filepath.Join(dir, f[0]+".json")), key, nil, nil)
+			if !res.OK {
+				t.Errorf("page: %s %s, want the evx-signed chain accepted", res.Error.Type, res.Error.Message)
+			}
+		})
+	}
+}

@@ -178,10 +178,18 @@ func escapePath(p string) string {
 // do sends a request to the API path (already escaped) and returns the response of a
 // success status; any other status is an *APIError.
 func (c *Client) do(ctx context.Context, method, path string, body io.Reader, size int64) (*http.Response, error) {
+	return c.doWith(ctx, method, path, body, size, nil)
+}
+
+// doWith is do with extra request headers.
+func (c *Client) doWith(ctx context.Context, method, path string, body io.Reader, size int64, hdr http.Header) (*http.Response, error) {
 	u := c.base.String() + path
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return nil, err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	if body != nil {
 		req.ContentLength = size
@@ -263,6 +271,12 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 // received with no Ingest. Any other answer is an error.
 func (c *Client) Upload(ctx context.Context, r io.Reader, size int64) (*pipeline.Status, error) {
 	resp, err := c.do(ctx, http.MethodPost, "/v1/bundles", r, size)
+	return uploadStatus(resp, err)
+}
+
+// uploadStatus reads the answer of an upload (POST /v1/bundles, or the completion of a
+// resumable upload) as Upload documents.
+func uploadStatus(resp *http.Response, err error) (*pipeline.Status, error) {
 	var ae *APIError
 	if errors.As(err, &ae) && ae.StatusCode == http.StatusUnprocessableEntity && ae.Status != nil && ae.Status.Ingest != nil {
 		return ae.Status, nil

@@ -21,6 +21,7 @@ import (
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/extract"
+	"github.com/evx-project/evx/shared/multipart"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/request"
 )
@@ -40,6 +41,7 @@ const (
 	KeyFile      = "signing.key" // Ed25519 private key, PEM PKCS #8, mode 0600
 	BlobsDir     = "blobs"       // content-addressed documents and extraction results
 	UploadsDir   = "uploads"     // uploaded bags awaiting (or kept after) ingest
+	PartsDir     = "parts"       // parts of resumable uploads not yet completed
 )
 
 // NodeOptions configure OpenNode; zero values mean the defaults.
@@ -60,7 +62,10 @@ type NodeOptions struct {
 	Agency string
 	// MaxUploadSize bounds one upload's bytes; 0 means no bound.
 	MaxUploadSize int64
-	Log           *slog.Logger
+	// Resumable bounds resumable uploads (multipart.Limits; MaxSize defaults to
+	// MaxUploadSize when that is set).
+	Resumable multipart.Limits
+	Log       *slog.Logger
 	// OCR, when not nil, reads the images and scanned PDF pages of accepted bundles with
 	// the engine, in the languages of the bundle's states unless OCR.Languages names some
 	// (extract.RecordWith); nil: no OCR, such documents are recorded as needing it.
@@ -77,6 +82,7 @@ type Node struct {
 	Ledger      *sqliteledger.Ledger
 	Queue       *sqlitequeue.Queue
 	Uploads     *sqlitestate.Uploads
+	Parts       *sqlitestate.Parts // resumable uploads in progress
 	Deliveries  *sqlitestate.Deliveries
 	Receipts    *sqlitestate.Receipts
 	Checkpoints *sqlitestate.Checkpoints
@@ -185,6 +191,13 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	}
 	n.Uploads.MaxSize = opt.MaxUploadSize
 	if _, err = n.Uploads.RemoveTemp(); err != nil {
+		return nil, err
+	}
+	rl := opt.Resumable
+	if rl.MaxSize <= 0 && opt.MaxUploadSize > 0 {
+		rl.MaxSize = opt.MaxUploadSize
+	}
+	if n.Parts, err = sqlitestate.NewParts(ctx, db, filepath.Join(dir, PartsDir), rl, opt.Clock); err != nil {
 		return nil, err
 	}
 	if n.Deliveries, err = sqlitestate.NewDeliveries(ctx, db); err != nil {

@@ -2,9 +2,10 @@
 // for evx in AWS mode: the AWS counterpart of local.OpenNode.
 //
 // FromEnv reads the configuration once from the environment template.yaml sets; Open builds
-// the SDK clients a function calls (DynamoDB, SQS and KMS always, S3 with WithS3) from the SDK's standard configuration (config.LoadDefaultConfig: AWS_REGION,
-// AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, ..., the shared config files, so the same binary
-// talks to AWS or to an emulator) and the pipeline.Service over them. Given the signing key's
+// the SDK clients a function calls (DynamoDB, SQS and KMS always, S3 with WithS3) from the
+// SDK's standard configuration (config.LoadDefaultConfig: AWS_REGION, AWS_ENDPOINT_URL,
+// AWS_ENDPOINT_URL_S3, ..., the shared config files, so the same binary talks to AWS or to an
+// emulator) and the pipeline.Service over them. Given the signing key's
 // public key (EVX_SIGNING_PUBLIC_KEY), Open makes no network call, so a function's cold start
 // does not wait on KMS; without it Open fetches the public key from KMS, and a missing key or
 // permission fails Open rather than the first invocation.
@@ -235,10 +236,15 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, o
 		blobs, bags = e.Blobs, e.Bags
 	}
 	e.Requests = &request.Desk{Ledger: e.Ledger, Signer: e.Signer, Lister: e.Ledger, Queue: e.Queue, Home: c.Agency, Directory: dir}
+	// The ledger lists no heads (dynamoledger.Ledger.WithHeads is not used): the checkpoints
+	// and the trails exported here commit to no heads, docs/witnesses.md says why.
+	// Witnesses are offered only the checkpoints the audit function signs on its schedule
+	// (PublishCheckpoint) and keeps in the deliveries table: serving them signs nothing.
 	e.Service, err = pipeline.New(pipeline.Config{
 		Requests: request.Book{Desk: e.Requests},
 		Blobs:    blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
 		Deliveries: e.State, Uploads: e.State, Bags: bags, Receipts: e.State, Submissions: e.State,
+		Checkpoints: e.State, OfferStoredOnly: true,
 		Origin: c.Origin, Log: log,
 		Intake: c.Intake,
 	})
