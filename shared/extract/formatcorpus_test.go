@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,7 @@ type corpusCase struct {
 	ref          []string
 	refSec       float64   // the reference's time when measured beforehand (ref nil)
 	exif         *exifWant // images: fields to compare instead of words
+	ocr          bool      // scans: read with OCR (tesseract)
 }
 
 type exifWant struct {
@@ -78,6 +80,9 @@ func TestFormatCorpus(t *testing.T) {
 		r := formatRow{corpusCase: c, size: fi.Size()}
 		cmd := exec.Command(self)
 		cmd.Env = append(os.Environ(), "EVX_EXTRACT_CHILD="+c.path, "EVX_EXTRACT_ANY=1")
+		if c.ocr {
+			cmd.Env = append(cmd.Env, "EVX_EXTRACT_OCR=1")
+		}
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, io.Discard
 		if err := cmd.Run(); err != nil || json.Unmarshal(out.Bytes(), &r.ours) != nil {
@@ -139,6 +144,41 @@ func timeCommand(args []string) (float64, bool) {
 	return best, failed
 }
 
+// scanCorpus: the generated scans of pdf/testdata (see TestOCR) read with OCR, against the
+// text drawn; the reference is tesseract run by hand on the image, or on pdftoppm's 300 dpi
+// rendering of the scanned page. Left out when tesseract or pdftoppm is not installed.
+func scanCorpus() []corpusCase {
+	_, errT := exec.LookPath("tesseract")
+	_, errP := exec.LookPath("pdftoppm")
+	if errT != nil || errP != nil {
+		fmt.Println("tesseract or pdftoppm not installed: the scans are left out")
+		return nil
+	}
+	scanned := "MUTUAL LEGAL ASSISTANCE REQUEST\nReference EVX 2026 017\nSeized items: two phones, one ledger\n"
+	var cs []corpusCase
+	for _, s := range []struct {
+		name, want string
+		page       int // of the scan, in a PDF
+	}{
+		{"scanned.png", scanned, 0},
+		{"shaded.png", shadedText, 0},
+		{"negative.png", shadedText, 0},
+		{"scanned.pdf", "Cover page with a text layer\n" + scanned, 2},
+		{"shaded.pdf", shadedText, 1},
+	} {
+		f := filepath.Join("pdf", "testdata", s.name)
+		c := corpusCase{format: "scan PNG (tesseract)", path: f, want: s.want, ocr: true,
+			ref: []string{"tesseract", f, "stdout", "-l", "eng"}}
+		if s.page > 0 {
+			n := strconv.Itoa(s.page)
+			c.format = "scan PDF (tesseract)"
+			c.ref = []string{"sh", "-c", "pdftoppm -r 300 -gray -png -singlefile -f " + n + " -l " + n + ` "$0" | tesseract stdin stdout -l eng`, f}
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}
+
 func readText(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -198,6 +238,7 @@ func checkedInCorpus(t *testing.T) []corpusCase {
 				ref: []string{"pdftotext", f, "-"}})
 		}
 	}
+	cs = append(cs, scanCorpus()...)
 	imgs, _ := filepath.Glob(filepath.Join("testdata", "images", "*.exiftool.json"))
 	for _, j := range imgs {
 		var ws []struct {

@@ -16,7 +16,8 @@ import (
 // TestIngestOCRLanguages: a node with OCR reads a bundle's scan in the languages of the
 // bundle's requesting and requested states (NL, ES) as far as the engine has them, and the
 // stored extraction says so. The engine is a stand-in that answers like tesseract and
-// "reads" the languages it was given.
+// "reads" the languages it was given, writing its text and word table as tesseract does
+// (OUTBASE.txt, OUTBASE.tsv).
 func TestIngestOCRLanguages(t *testing.T) {
 	dir := t.TempDir()
 	engine := filepath.Join(dir, "fake-tesseract")
@@ -25,7 +26,13 @@ case "$1" in
 --version) echo "fake-tesseract 1.0"; exit 0;;
 --list-langs) echo 'List of available languages in "/x/" (3):'; echo eng; echo nld; echo spa; exit 0;;
 esac
-echo "read in $4"
+base=$2; shift 2
+while [ $# -gt 0 ]; do
+	if [ "$1" = -l ]; then langs=$2; fi
+	shift
+done
+echo "read in $langs" >"$base.txt"
+: >"$base.tsv"
 `
 	if err := os.WriteFile(engine, []byte(script), 0o755); err != nil {
 		t.Fatal(err)

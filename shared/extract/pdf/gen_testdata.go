@@ -11,6 +11,12 @@
 //	bad-page2.pdf       helvetica.pdf whose second page's stream names an unsupported filter
 //	scanned.png         a picture of typewritten text (Go's bitmap font, enlarged)
 //	scanned.pdf         a page of text, then a page that is only scanned.png
+//	shaded.png          a scanned letter lit unevenly: Go Regular 11 pt at 300 dpi on a page
+//	                    whose brightness falls from white to 35% towards the left edge (a
+//	                    shadow, a photographed page); its words are shadedText
+//	shaded.pdf          a page that is only shaded.png, 300 dpi
+//	negative.png        shadedText evenly lit, white on black (a microfilm negative, a
+//	                    screenshot in a dark theme)
 //	filters.pdf         written by hand: page 1 LZW-encoded (EarlyChange 0), page 2 raw
 //	                    deflate data without the zlib header, page 3 RunLength then ASCIIHex
 //	enc-rc4-40.pdf      helvetica.pdf encrypted by qpdf, the reference writer, with an empty
@@ -52,6 +58,8 @@ import (
 	"github.com/go-pdf/fpdf"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 
 	"github.com/evx-project/evx/shared/extract/pdf/internal/rawpdf"
@@ -71,6 +79,10 @@ func main() {
 	img := scan()
 	write("scanned.png", img)
 	write("scanned.pdf", scannedPDF(img))
+	sh := shaded()
+	write("shaded.png", sh)
+	write("shaded.pdf", shadedPDF(sh))
+	write("negative.png", letter(false, true))
 	encrypted()
 }
 
@@ -229,6 +241,71 @@ func scan() []byte {
 		log.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// shadedText is the text drawn in shaded.png, one line a line; the OCR tests compare with it.
+var shadedText = []string{
+	"MUTUAL LEGAL ASSISTANCE REQUEST",
+	"Reference EVX 2026 017, Rotterdam public prosecution office",
+	"The requesting authority asks for the records of two phones",
+	"seized on 14 March 2026, one ledger of payments and the",
+	"bank statements of the account named in annex three.",
+	"Please return the evidence through the secure channel.",
+}
+
+// shaded draws shadedText in Go Regular, 11 pt at 300 dpi, on a 6.2 x 2.4 inch page whose
+// brightness falls linearly from 100% at the right edge to 35% at the left.
+func shaded() []byte { return letter(true, false) }
+
+// letter draws shadedText in Go Regular, 11 pt at 300 dpi, on a 6.2 x 2.4 inch page, black
+// on white or (negative) white on black; shade darkens it linearly from 100% at the right
+// edge to 35% at the left.
+func letter(shade, negative bool) []byte {
+	const dpi = 300
+	f, err := opentype.Parse(goregular.TTF)
+	if err != nil {
+		log.Fatal(err)
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: 11, DPI: dpi, Hinting: font.HintingNone})
+	if err != nil {
+		log.Fatal(err)
+	}
+	w, h := int(6.2*dpi), int(2.4*dpi)
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	d := &font.Drawer{Dst: img, Src: image.Black, Face: face}
+	lh := 11 * 3 / 2 * dpi / 72
+	for i, l := range shadedText {
+		d.Dot = fixed.P(dpi/3, dpi/4+lh*(i+1))
+		d.DrawString(l)
+	}
+	for x := 0; shade && x < w; x++ {
+		k := 35 + 65*x/w // percent
+		for y := 0; y < h; y++ {
+			px := img.GrayAt(x, y)
+			px.Y = uint8(int(px.Y) * k / 100)
+			img.SetGray(x, y, px)
+		}
+	}
+	if negative {
+		for i, v := range img.Pix {
+			img.Pix[i] = 255 - v
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		log.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// shadedPDF writes a one-page PDF that is only the shaded scan, at its 300 dpi.
+func shadedPDF(img []byte) []byte {
+	pdf := newDoc()
+	pdf.AddPage()
+	pdf.RegisterImageOptionsReader("scan", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(img))
+	pdf.ImageOptions("scan", 10, 10, 6.2*25.4, 0, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	return out(pdf)
 }
 
 // scannedPDF writes a two-page PDF: a page of text, then a page that is only the scan.
