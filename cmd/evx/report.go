@@ -19,8 +19,8 @@ import (
 	"github.com/evx-project/evx/shared/request"
 )
 
-const reportUsage = `Usage: evx report [--out DIR] [--json] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt]
-       evx report [--out DIR] [--json] [--server URL --token T | --data DIR] BUNDLE [--documents DIR] [--checkpoint OLDER.txt]
+const reportUsage = `Usage: evx report [--out DIR] [--json] [--lang en|es] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt] [--witness VKEY... --quorum N]
+       evx report [--out DIR] [--json] [--lang en|es] [--server URL --token T | --data DIR] BUNDLE [--documents DIR] [--checkpoint OLDER.txt]
 
 Verifies a bundle's custody trail and writes, into DIR:
   report.pdf      the report for legal staff: bundle, request, documents with SHA-256, every
@@ -28,6 +28,10 @@ Verifies a bundle's custody trail and writes, into DIR:
   trail.json      the trail exactly as given or exported: the evidence of record
   trail.jsonld    the trail as CASE/UCO JSON-LD
 A trail that fails verification still gets its report, marked FAILED with the first failure.
+With --witness, the trail's cosigned checkpoint must carry a quorum of those witnesses'
+cosignatures (as evx verify checks), and the report's first page names the witnesses verified.
+The PDF is written in the language of the court that receives it (--lang: en, the default,
+or es); trail.json and trail.jsonld are the same in every language.
 
 With --key, the argument is an exported trail file, checked offline with that public key
 alone (as evx verify does). Without --key, the argument is a bundle id: its trail and evx's
@@ -47,9 +51,12 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	out := fs.String("out", "", "folder to write the report into (default: report-BUNDLE in the current folder)")
 	var in checkInputs
 	in.register(fs)
+	var wi witnessInputs
+	wi.register(fs)
 	var ex exchangeFlags
 	ex.register(fs, "legal")
 	generated := fs.String("generated", "", "generation time to print, RFC 3339 (default: now); for reproducible reports")
+	lang := fs.String("lang", "en", "language of report.pdf, that of the court receiving it: en or es")
 	requestTrail := fs.String("request-trail", "", "with --key: the exported trail of the request the bundle answers (request:ID), verified with the same key; the report shows the request, its legal basis and each deadline (with a bundle id it is fetched)")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
@@ -99,6 +106,11 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return ""
 		}
 	}
+	l, lerr := report.ParseLang(*lang)
+	if lerr != nil {
+		return fail(exitUsage, "--lang: %v", lerr)
+	}
+	opt.Lang = l
 	if *generated != "" {
 		t, err := time.Parse(time.RFC3339, *generated)
 		if err != nil {
@@ -137,6 +149,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		x.close()
 	} else if pub, raw, vopt, err = in.load(pos[0]); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	if err := wi.apply(&vopt); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
 

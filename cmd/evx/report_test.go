@@ -110,6 +110,35 @@ func TestReportText(t *testing.T) {
 	}
 }
 
+// TestReportLang: --lang es writes report.pdf for a Spanish court, with the witnesses whose
+// cosignatures were verified on its first page; trail.json is the same bytes in either language.
+func TestReportLang(t *testing.T) {
+	key := mustAbs(t, filepath.Join(tamperDir, "key.pem"))
+	good := mustAbs(t, filepath.Join(tamperDir, "witnessed-good.json"))
+	nl, es := mustAbs(t, filepath.Join(tamperDir, "witness-nl.vkey")), mustAbs(t, filepath.Join(tamperDir, "witness-es.vkey"))
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct{ lang, want, not string }{
+		{"es", "Testigos cuyas cofirmas de ese punto de control se han verificado (2)", "The parties"},
+		{"en", "Witnesses whose cosignatures on that checkpoint were verified (2)", "Las partes"},
+	} {
+		var out, errb bytes.Buffer
+		args := []string{"report", "--lang", tc.lang, "--out", tc.lang, "--key", key, "--witness", nl, "--witness", es, "--quorum", "2", good}
+		if code := run(t.Context(), args, &out, &errb); code != exitOK {
+			t.Fatalf("evx %s = exit %d; stderr %s", strings.Join(args, " "), code, errb.String())
+		}
+		// pdfText drops spaces: compare without them.
+		text, nospace := pdfText(t, filepath.Join(tc.lang, "report.pdf")), func(s string) string { return strings.ReplaceAll(s, " ", "") }
+		if !strings.Contains(text, nospace(tc.want)) || strings.Contains(text, nospace(tc.not)) {
+			t.Errorf("--lang %s: report.pdf lacks %q or says %q:\n%s", tc.lang, tc.want, tc.not, text)
+		}
+	}
+	a, _ := os.ReadFile(filepath.Join("en", "trail.json"))
+	b, _ := os.ReadFile(filepath.Join("es", "trail.json"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Error("trail.json differs between the languages")
+	}
+}
+
 func mustAbs(t *testing.T, p string) string {
 	t.Helper()
 	a, err := filepath.Abs(p)
@@ -132,6 +161,7 @@ func TestReportUsage(t *testing.T) {
 		{"report", "--key", key, filepath.Join(tamperDir, "missing.json")},
 		{"report", "--key", key, good, "--generated", "yesterday"},
 		{"report", "--key", key, good, "--documents", good},
+		{"report", "--key", key, good, "--lang", "fr"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(t.Context(), args, &out, &errb); code != exitUsage {

@@ -115,6 +115,17 @@ func TestRequestCommands(t *testing.T) {
 			t.Errorf("report text lacks %q", want)
 		}
 	}
+	// The same for a Spanish court: the request section in Spanish, the parties' words as given.
+	esDir := filepath.Join(dir, "informe")
+	if code, out, errOut := evx(t, "report", "--lang", "es", "--data", data, "--directory", testDirectory, "--out", esDir, "--generated", "2026-12-01T00:00:00Z", s.Bundles[0]); code != exitOK {
+		t.Fatalf("report --lang es = %d %s %s", code, out, errOut)
+	}
+	text = pdfText(t, filepath.Join(esDir, "report.pdf"))
+	for _, want := range []string{"La solicitud a la que responde este lote", "EIO-NL-7 (EIO), fulfilled", "Directive 2014/41/EU", "Norma:", "cumplido el", "Estado de la solicitud"} {
+		if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
+			t.Errorf("Spanish report text lacks %q", want)
+		}
+	}
 }
 
 // pdfText is the text of a PDF as evx's own extractor reads it, spaces removed (the extractor

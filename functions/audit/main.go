@@ -31,7 +31,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	env, err := awsenv.Open(context.Background(), cfg, log)
+	env, err := awsenv.Open(context.Background(), cfg, log, awsenv.WithS3())
 	if err != nil {
 		log.Error("init", "err", err)
 		os.Exit(1)

@@ -41,7 +41,7 @@ func main() {
 	}
 	// The bundle's states are the encoding detector's hint; OCR is not deployed (docs/extraction.md).
 	cfg.Intake = pipeline.BagIntake(extract.RecordWith(extract.DefaultLimits(), extract.RecordOptions{States: pipeline.BundleStates}), bagit.Limits{})
-	env, err := awsenv.Open(context.Background(), cfg, log)
+	env, err := awsenv.Open(context.Background(), cfg, log, awsenv.WithS3())
 	if err != nil {
 		log.Error("init", "err", err)
 		os.Exit(1)

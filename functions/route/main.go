@@ -1,6 +1,7 @@
 // Command route is evx's route function: SQS batches from the accepted-bundles queue; each
 // accepted bundle is consigned to its counterparts' queues, failing messages one by one. It
-// never ingests, so it links neither bag validation nor text extraction.
+// never ingests, so it links neither bag validation nor text extraction, and never reads or
+// writes objects, so it is opened without awsenv.WithS3 and links no S3 client.
 package main
 
 import (

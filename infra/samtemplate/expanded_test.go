@@ -290,8 +290,8 @@ var (
 func TestExpandedKeyPolicies(t *testing.T) {
 	tpl := expanded(t)
 	keys := resourcesOf(tpl, "AWS::KMS::Key")
-	if len(keys) != 2 {
-		t.Fatalf("%d keys, want the data key and the signing key", len(keys))
+	if len(keys) != 3 {
+		t.Fatalf("%d keys, want the data key, the signing key and the (optional) multi-Region signing key", len(keys))
 	}
 	for name, k := range keys {
 		var breakGlass, adminsDenied bool

@@ -117,6 +117,8 @@ func (d Details) v2Member() string {
 		return "details.receipt"
 	case d.KeyChange != nil:
 		return "details.key_change"
+	case d.LegalRequest != nil:
+		return "details.legal_request"
 	}
 	return ""
 }

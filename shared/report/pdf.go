@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -47,6 +48,8 @@ type Options struct {
 	// AgencyName, when set, gives an agency's name in full from its directory id ("" when
 	// unknown), for the parties the report names; without it the report gives ids alone.
 	AgencyName func(id string) string
+	// Lang is the language the report is written in (English when empty).
+	Lang Lang
 }
 
 // agency is an agency as the report names it: its full name and id, or its id alone.
@@ -137,8 +140,8 @@ func newDoc(t *custody.Trail, v Verdict, opt Options) *doc {
 	f.SetCreationDate(gen)
 	f.SetModificationDate(gen)
 	f.SetCatalogSort(true)
-	f.SetTitle(clean("Chain-of-custody report, evidence bundle "+t.BundleID), true)
-	f.SetSubject("Custody trail of an evidence bundle, with its verification verdict", true)
+	f.SetTitle(clean(opt.Lang.tr("pdf.title", t.BundleID)), true)
+	f.SetSubject(opt.Lang.tr("pdf.subject"), true)
 	f.SetCreator("evx report", true)
 	f.SetProducer("evx", true)
 	f.AliasNbPages("{nb}")
@@ -160,13 +163,13 @@ func (d *doc) caseReference() string {
 // page can be placed.
 func (d *doc) header() {
 	f := d.f
-	verdict := "FAILED"
+	verdict := d.tr("failed")
 	if d.v.Verified {
-		verdict = "VERIFIED"
+		verdict = d.tr("verified")
 	}
-	line := "Bundle " + orUnknown(d.t.BundleID)
+	line := d.tr("hdr.bundle", d.orUnknown(d.t.BundleID))
 	if c := d.caseReference(); c != "" {
-		line += "  ·  Case " + c
+		line += "  ·  " + d.tr("hdr.case", c)
 	}
 	line += "  ·  " + verdict
 	d.font("sans", "", 7.5, colMuted)
@@ -183,12 +186,11 @@ func (d *doc) footer() {
 	f.Line(margin, f.GetY(), pageW-margin, f.GetY())
 	f.Ln(1.5)
 	d.font("sans", "", 7.5, colMuted)
-	note := fmt.Sprintf("Generated %s by evx. This PDF is a rendering of the custody trail; the JSON trail (%s) is the evidence of record.",
-		d.gen.Format("2006-01-02 15:04:05 UTC"), clean(d.opt.trailName()))
+	note := d.tr("footer", d.gen.Format("2006-01-02 15:04:05 UTC"), clean(d.opt.trailName()))
 	y := f.GetY()
 	f.MultiCell(contentW-30, 3.4, note, "", "L", false)
 	f.SetXY(pageW-margin-30, y)
-	f.CellFormat(30, 3.4, fmt.Sprintf("Page %d of {nb}", f.PageNo()), "", 0, "R", false, 0, "")
+	f.CellFormat(30, 3.4, d.tr("footer.page", f.PageNo()), "", 0, "R", false, 0, "")
 }
 
 func (d *doc) render() {
@@ -205,6 +207,11 @@ func (d *doc) render() {
 }
 
 // --- primitives -------------------------------------------------------------------------
+
+// tr is the phrase key in the report's language (lang.go).
+func (d *doc) tr(key string, a ...any) string { return d.opt.Lang.tr(key, a...) }
+
+func (d *doc) orUnknown(s string) string { return or(s, d.tr("unknown")) }
 
 func (d *doc) color(c [3]int) { d.f.SetTextColor(c[0], c[1], c[2]) }
 
@@ -331,17 +338,17 @@ func (d *doc) kv(label, value string, mono bool) {
 // --- sections ---------------------------------------------------------------------------
 
 func (d *doc) title() {
-	d.f.Bookmark("Verdict", 0, -1)
+	d.f.Bookmark(d.tr("bm.verdict"), 0, -1)
 	d.font("sans", "B", 19, colText)
 	if c := d.caseReference(); c != "" {
-		d.f.MultiCell(contentW, 10, clean("Case "+c), "", "L", false)
+		d.f.MultiCell(contentW, 10, clean(d.tr("hdr.case", c)), "", "L", false)
 		d.font("sans", "B", 12, colText)
-		d.f.CellFormat(contentW, 7, "Chain-of-custody report", "", 1, "L", false, 0, "")
+		d.f.CellFormat(contentW, 7, d.tr("title"), "", 1, "L", false, 0, "")
 	} else {
-		d.f.CellFormat(contentW, 10, "Chain-of-custody report", "", 1, "L", false, 0, "")
+		d.f.CellFormat(contentW, 10, d.tr("title"), "", 1, "L", false, 0, "")
 	}
 	d.font("sans", "", 10.5, colMuted)
-	d.f.MultiCell(contentW, 5.2, clean("Evidence bundle "+orUnknown(d.t.BundleID)+", exchanged through evx"), "", "L", false)
+	d.f.MultiCell(contentW, 5.2, clean(d.tr("title.bundle", d.orUnknown(d.t.BundleID))), "", "L", false)
 	d.f.Ln(3)
 }
 
@@ -370,41 +377,47 @@ func (d *doc) verdict() {
 	fg, bg := colOK, colOKBg
 	n := len(d.t.Events)
 	if d.v.Verified {
-		add("sans", "B", 22, fg, "VERIFIED", 0)
-		s := fmt.Sprintf("The custody trail was checked with the trusted public key below. All %d events form an unbroken chain, each is signed by that key, and each is included in the signed log checkpoint shown in this report.", n)
+		add("sans", "B", 22, fg, d.tr("verified"), 0)
+		s := d.tr("v.ok", n)
 		if d.v.Summary != nil && d.v.Summary.DocumentsCheck > 0 {
-			s += fmt.Sprintf(" The %d documents supplied were compared with their recorded SHA-256 and match.", d.v.Summary.DocumentsCheck)
+			s += d.tr("v.docs", d.v.Summary.DocumentsCheck)
 		} else {
-			s += " The documents themselves were not part of this check: compare a copy with the SHA-256 listed below."
+			s += d.tr("v.nodocs")
 		}
 		if d.v.Summary != nil && d.v.Summary.OlderSize > 0 {
-			s += fmt.Sprintf(" The log extends the earlier checkpoint of size %d: no history was rewritten.", d.v.Summary.OlderSize)
+			s += d.tr("v.older", d.v.Summary.OlderSize)
 		}
 		add("sans", "", 9.5, colText, s, 0)
+		for _, w := range d.witnessLines() {
+			add("sans", "", 9, colText, w, 0)
+		}
 	} else {
 		fg, bg = colFail, colFailBg
-		add("sans", "B", 22, fg, "FAILED", 0)
-		fl := d.v.Failure
+		add("sans", "B", 22, fg, d.tr("failed"), 0)
+		fl := d.v.In(d.opt.Lang).Failure
 		if fl == nil {
-			fl = &Failure{Summary: "The trail was not verified."}
+			fl = &Failure{Summary: d.tr("v.notverified")}
 		}
 		add("sans", "B", 10, colText, fl.Summary, 0)
 		if fl.Expected != "" || fl.Computed != "" {
-			add("sans", "B", 8.5, colMuted, "Expected (as recorded or trusted):", 0)
+			add("sans", "B", 8.5, colMuted, d.tr("v.expected"), 0)
 			add("mono", "", 8, colText, fl.Expected, 4)
-			add("sans", "B", 8.5, colMuted, "Computed (by this verification):", 0)
+			add("sans", "B", 8.5, colMuted, d.tr("v.computed"), 0)
 			add("mono", "", 8, colText, fl.Computed, 4)
 		}
 		switch {
 		case fl.Kind != "" && fl.Expected == "" && fl.Computed == "":
-			add("sans", "", 8, colMuted, "Check that failed: "+fl.Kind+". Technical detail: "+fl.Detail, 0)
+			add("sans", "", 8, colMuted, d.tr("v.kinddetail", fl.Kind, fl.Detail), 0)
 		case fl.Kind != "":
-			add("sans", "", 8, colMuted, "Check that failed: "+fl.Kind+".", 0)
+			add("sans", "", 8, colMuted, d.tr("v.kind", fl.Kind), 0)
 		}
-		add("sans", "", 9, colText, "Everything below is shown as the trail states it. It could not be verified and must not be relied on without further inquiry.", 0)
+		add("sans", "", 9, colText, d.tr("v.unreliable"), 0)
+		if d.t.Witnessed != nil {
+			add("sans", "", 9, colText, d.tr("v.witnessunchecked"), 0)
+		}
 	}
 	if d.v.TrustedKeyID != "" {
-		add("sans", "", 8, colMuted, "Trusted public key (key id):", 0)
+		add("sans", "", 8, colMuted, d.tr("v.trustedkey"), 0)
 		add("mono", "", 8, colText, d.v.TrustedKeyID, 4)
 	}
 	h := 6.0
@@ -438,10 +451,9 @@ func (d *doc) acceptance() *custody.Event {
 	return nil
 }
 
-const notRecorded = "not recorded in the trail"
-
 func (d *doc) caseBlock() {
-	d.heading("The bundle and the request", 60)
+	d.heading(d.tr("c.heading"), 60)
+	notRecorded := d.tr("notrecorded")
 	acc := d.acceptance()
 	var req custody.Request
 	reference := ""
@@ -454,17 +466,17 @@ func (d *doc) caseBlock() {
 	if req.RequestReference == "" {
 		req.RequestReference = reference
 	}
-	d.kv("Bundle id", orUnknown(d.t.BundleID), false)
-	d.kv("Case reference", or(req.CaseReference, notRecorded), false)
-	d.kv("Request reference", or(req.RequestReference, notRecorded), false)
-	d.kv("Legal basis", or(req.LegalBasis, notRecorded), false)
-	d.kv("Requesting state", or(req.RequestingState, notRecorded), false)
-	d.kv("Requested state", or(req.RequestedState, notRecorded), false)
-	d.kv("Handling code", or(req.HandlingCode, notRecorded), false)
+	d.kv(d.tr("c.bundle"), d.orUnknown(d.t.BundleID), false)
+	d.kv(d.tr("c.case"), or(req.CaseReference, notRecorded), false)
+	d.kv(d.tr("c.request"), or(req.RequestReference, notRecorded), false)
+	d.kv(d.tr("c.legal"), or(req.LegalBasis, notRecorded), false)
+	d.kv(d.tr("c.requesting"), or(req.RequestingState, notRecorded), false)
+	d.kv(d.tr("c.requested"), or(req.RequestedState, notRecorded), false)
+	d.kv(d.tr("c.handling"), or(req.HandlingCode, notRecorded), false)
 	if acc != nil {
-		d.kv("Accepted by evx", formatTime(acc.Time), false)
+		d.kv(d.tr("c.accepted"), d.formatTime(acc.Time), false)
 	} else {
-		d.kv("Accepted by evx", "the trail records no SubmissionAcceptance", false)
+		d.kv(d.tr("c.accepted"), d.tr("c.noaccept"), false)
 	}
 	var to []string
 	seen := map[string]bool{}
@@ -475,17 +487,18 @@ func (d *doc) caseBlock() {
 		}
 	}
 	if len(to) > 0 {
-		d.kv("Delivered to", strings.Join(to, ", "), false)
+		d.kv(d.tr("c.delivered"), strings.Join(to, ", "), false)
 	}
-	d.kv("Events in the trail", strconv.Itoa(len(d.t.Events)), false)
+	d.kv(d.tr("c.events"), strconv.Itoa(len(d.t.Events)), false)
 	if d.opt.TrailSHA256 != "" {
-		d.kv("Trail file", d.opt.trailName()+" (the evidence of record), SHA-256:", false)
+		d.kv(d.tr("c.trailfile"), d.tr("c.trailrecord", d.opt.trailName()), false)
 		d.kv("", d.opt.TrailSHA256, true)
 	}
 }
 
-// parties names who sent the bundle and how each counterpart answered, and which of those
-// acts are sealed by the party itself (and checked, when the trail verified).
+// parties names who sent the bundle and how each counterpart answered, document by document
+// where its sealed receipt says, and which of those acts are sealed by the party itself (and
+// checked, when the trail verified).
 func (d *doc) parties() {
 	acc := d.acceptance()
 	if acc == nil {
@@ -501,23 +514,23 @@ func (d *doc) parties() {
 		s, ok := seals[e.Seq]
 		switch {
 		case ok && s.KeySource == "pinned":
-			return "sealed by the agency; seal verified with the agency's key given to the verifier (" + s.KeyID + ")"
+			return d.tr("p.seal.pinned", s.KeyID)
 		case ok:
-			return "sealed by the agency; seal verified with the key record the trail carries (" + s.KeyID + ")"
+			return d.tr("p.seal.log", s.KeyID)
 		case sealed:
-			return "sealed by the agency; seal not checked (the trail did not verify)"
+			return d.tr("p.seal.unchecked")
 		}
-		return "not sealed by the agency: evx's record alone"
+		return d.tr("p.seal.none")
 	}
-	d.heading("The parties", 40)
+	d.heading(d.tr("p.heading"), 40)
 	sender := acc.Actor.Person
 	if acc.Actor.Agency != "" {
-		sender += " of " + d.opt.agency(acc.Actor.Agency)
+		sender = d.tr("p.of", sender, d.opt.agency(acc.Actor.Agency))
 	}
-	if sender == "" {
-		sender = actorText(acc.Actor)
+	if acc.Actor.Person == "" {
+		sender = d.actorText(acc.Actor)
 	}
-	d.kv("Sent by", clean(sender), false)
+	d.kv(d.tr("p.sentby"), clean(sender), false)
 	d.kv("", clean(sealNote(acc, acc.Details.Seal != nil)), false)
 	var order []string
 	outcome := map[string]*custody.Event{}
@@ -537,56 +550,150 @@ func (d *doc) parties() {
 	for _, c := range order {
 		e := outcome[c]
 		if e == nil {
-			d.kv(clean(d.opt.agency(c)), "pending: no answer recorded yet", false)
+			d.kv(clean(d.opt.agency(c)), d.tr("p.pending"), false)
 			continue
 		}
-		text := map[custody.EventType]string{custody.ConsignmentAcceptance: "accepted", custody.ConsignmentRejection: "refused",
-			custody.AcceptanceRejectionExpiry: "expired: no answer before the deadline"}[e.Type]
+		text := d.tr(map[custody.EventType]string{custody.ConsignmentAcceptance: "p.accepted", custody.ConsignmentRejection: "p.refused",
+			custody.AcceptanceRejectionExpiry: "p.expired"}[e.Type])
 		if e.Actor.Person != "" {
-			text += " by " + e.Actor.Person
+			text = d.tr("p.by", text, e.Actor.Person)
 		}
-		text += ", " + formatTime(e.Time)
+		text += ", " + d.formatTime(e.Time)
 		if len(e.Details.Reasons) > 0 {
-			text += "; reasons: " + strings.Join(e.Details.Reasons, "; ")
+			text += d.tr("p.reasons", strings.Join(d.reasons(e.Details.Reasons), "; "))
 		}
 		d.kv(clean(d.opt.agency(c)), clean(text), false)
 		if e.Type != custody.AcceptanceRejectionExpiry {
 			d.kv("", clean(sealNote(e, e.Details.Receipt != nil)), false)
 		}
+		if r := e.Details.Receipt; r != nil {
+			_, checked := seals[e.Seq]
+			d.receipt(r, checked)
+		}
 		if len(e.Details.Findings) > 0 {
-			d.kv("", clean("evx's own findings: "+strings.Join(e.Details.Findings, "; ")), false)
+			d.kv("", clean(d.tr("p.findings", strings.Join(e.Details.Findings, "; "))), false)
 		}
 	}
+}
+
+// reasons gives reason codes (custody.ReasonCodes) in plain words with the code; any other
+// text as it is.
+func (d *doc) reasons(codes []string) []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = c
+		if _, ok := phrases["reason."+c]; ok {
+			out[i] = d.tr("reason."+c) + " [" + c + "]"
+		}
+	}
+	return out
+}
+
+// receipt lists each document as the counterpart's sealed statement judged it, and its
+// note. The statement is read as the trail carries it; whether its seal holds is the seal
+// line's and the verdict's to say (checked).
+func (d *doc) receipt(r *custody.ReceiptRecord, checked bool) {
+	st, err := readStatement(r.Statement)
+	if err != nil {
+		d.kv("", clean(d.tr("p.receipt.bad", err.Error())), false)
+		return
+	}
+	if len(st.Documents) > 0 {
+		if checked {
+			d.kv("", d.tr("p.receipt"), false)
+		} else {
+			d.kv("", d.tr("p.receipt.unsealed"), false)
+		}
+	}
+	for i, doc := range st.Documents {
+		if i == maxDocuments {
+			d.kv("", d.tr("d.more", len(st.Documents)-maxDocuments), false)
+			break
+		}
+		line := d.tr("p.doc.accepted", doc.Name)
+		if doc.Outcome != custody.OutcomeAccepted {
+			line = d.tr("p.doc.refused", doc.Name, strings.Join(d.reasons([]string{doc.Reason}), ""))
+		}
+		d.kv("", clean("• "+line), false)
+		if doc.SHA256 != "" {
+			d.kv("", d.tr("p.doc.hash", doc.SHA256), true)
+		} else {
+			d.kv("", "   "+d.tr("p.doc.nohash"), false)
+		}
+	}
+	if st.Note != "" {
+		d.kv("", clean(d.tr("p.note", st.Note)), false)
+	}
+}
+
+// readStatement decodes a receipt statement as a trail carries it (base64 of its JSON), bounded
+// like custody's own reading of it; it does not check the seal.
+func readStatement(b64 string) (*custody.ReceiptStatement, error) {
+	if len(b64) > 96<<10 {
+		return nil, errors.New("longer than 64 KiB")
+	}
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, fmt.Errorf("not base64: %w", err)
+	}
+	var st custody.ReceiptStatement
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, fmt.Errorf("not JSON: %w", err)
+	}
+	return &st, nil
+}
+
+// witnessLines say, for the first page, whether the trail was proven complete and which
+// witnesses' cosignatures on the checkpoint were verified.
+func (d *doc) witnessLines() []string {
+	var out []string
+	c := d.v.Summary.Complete
+	if c == nil {
+		if d.t.Witnessed != nil {
+			out = append(out, d.tr("v.nowitness"))
+		}
+		return out
+	}
+	out = append(out, d.tr("v.complete", c.Size))
+	switch {
+	case len(c.Cosigners) > 0:
+		out = append(out, d.tr("v.cosigned", len(c.Cosigners), strings.Join(c.Cosigners, ", ")))
+	case d.t.Witnessed != nil:
+		out = append(out, d.tr("v.nowitness"))
+	default:
+		out = append(out, d.tr("v.unwitnessed"))
+	}
+	return out
 }
 
 // documentsOf returns the documents the acceptance records, or those of the first event
 // that records any.
 func (d *doc) documentsOf() (docs []custody.Document, from string) {
 	if acc := d.acceptance(); acc != nil && len(acc.Details.Documents) > 0 {
-		return acc.Details.Documents, fmt.Sprintf("as recorded by event %d (SubmissionAcceptance)", acc.Seq)
+		return acc.Details.Documents, d.tr("d.from.acc", acc.Seq)
 	}
 	for _, te := range d.t.Events {
 		if len(te.Event.Details.Documents) > 0 {
-			return te.Event.Details.Documents, fmt.Sprintf("as recorded by event %d (%s)", te.Event.Seq, clean(string(te.Event.Type)))
+			return te.Event.Details.Documents, d.tr("d.from", te.Event.Seq, clean(string(te.Event.Type)))
 		}
 	}
 	return nil, ""
 }
 
 func (d *doc) documents() {
-	d.heading("Documents", 45)
+	d.heading(d.tr("d.heading"), 45)
 	docs, from := d.documentsOf()
 	if len(docs) == 0 {
-		d.para("The trail records no documents.", 9, colMuted)
+		d.para(d.tr("d.none"), 9, colMuted)
 		return
 	}
-	d.para(fmt.Sprintf("%d documents, %s. SHA-256 is the document's fingerprint: any change to the file, however small, changes it. Compare with the output of sha256sum (Linux), shasum -a 256 (macOS) or Get-FileHash (Windows).", len(docs), from), 8.5, colMuted)
+	d.para(d.tr("d.intro", len(docs), from), 8.5, colMuted)
 	d.f.Ln(2)
 	cols := []float64{9, 68, 27, contentW - 9 - 68 - 27}
 	header := func() {
 		d.font("sans", "B", 8.5, colText)
 		d.f.SetFillColor(colShade[0], colShade[1], colShade[2])
-		for i, h := range []string{"#", "Name, media type", "Size (bytes)", "SHA-256"} {
+		for i, h := range []string{"#", d.tr("d.col.name"), d.tr("d.col.size"), "SHA-256"} {
 			align := "L"
 			if i == 2 {
 				align = "R"
@@ -599,7 +706,7 @@ func (d *doc) documents() {
 	const lh = 4.0
 	for i, doc := range docs {
 		if i == maxDocuments {
-			d.para(fmt.Sprintf("%d more documents are listed in the JSON trail.", len(docs)-maxDocuments), 8.5, colMuted)
+			d.para(d.tr("d.more", len(docs)-maxDocuments), 8.5, colMuted)
 			break
 		}
 		d.f.SetFont("sans", "", 8.5)
@@ -632,7 +739,7 @@ func (d *doc) documents() {
 		}
 		d.font("sans", "", 8.5, colText)
 		d.f.SetXY(margin+cols[0]+cols[1], y)
-		size := thousands(doc.Size)
+		size := d.thousands(doc.Size)
 		for fs := 8.5; d.f.GetStringWidth(size) > cols[2]-2 && fs > 5; fs -= 0.5 {
 			d.f.SetFont("sans", "", fs)
 		}
@@ -649,19 +756,19 @@ func (d *doc) documents() {
 }
 
 func (d *doc) events() {
-	d.heading("Custody events, in order", 50)
-	d.para("Each event is one step in the chain of custody, recorded and signed when it happened. Times are UTC. Each event's fingerprint covers its content and the fingerprint of the event before it, so no event can be changed, removed or reordered without breaking the chain.", 8.5, colMuted)
+	d.heading(d.tr("e.heading"), 50)
+	d.para(d.tr("e.intro"), 8.5, colMuted)
 	d.f.Ln(1)
 	cols := []float64{10, 47, 52, contentW - 10 - 47 - 52}
 	for i, te := range d.t.Events {
 		if i == maxEvents {
-			d.para(fmt.Sprintf("%d more events are listed in the JSON trail.", len(d.t.Events)-maxEvents), 8.5, colMuted)
+			d.para(d.tr("e.more", len(d.t.Events)-maxEvents), 8.5, colMuted)
 			break
 		}
 		d.event(te, cols)
 	}
 	if len(d.t.Events) == 0 {
-		d.para("The trail holds no events.", 9, colMuted)
+		d.para(d.tr("e.none"), 9, colMuted)
 	}
 }
 
@@ -669,7 +776,7 @@ func (d *doc) event(te custody.TrailEvent, cols []float64) {
 	e := te.Event
 	const lh = 4.2
 	d.f.SetFont("sans", "", 8.5)
-	actor := d.lines(clean(actorText(e.Actor)), cols[3])
+	actor := d.lines(clean(d.actorText(e.Actor)), cols[3])
 	typ := clean(string(e.Type))
 	// Detail lines below the row, with their fonts.
 	type line struct {
@@ -683,20 +790,20 @@ func (d *doc) event(te custody.TrailEvent, cols []float64) {
 			below = append(below, line{false, l})
 		}
 	}
-	addText(Explain(e.Type))
+	addText(ExplainIn(e.Type, d.opt.Lang))
 	if e.Details.Counterpart != "" {
-		addText("Receiving agency: " + e.Details.Counterpart)
+		addText(d.tr("e.receiving", e.Details.Counterpart))
 	}
 	if e.Details.Reference != "" {
-		addText("Reference: " + e.Details.Reference)
+		addText(d.tr("e.reference", e.Details.Reference))
 	}
 	if n := len(e.Details.Documents); n > 0 {
-		addText(fmt.Sprintf("Documents concerned: %d (%s).", n, docNames(e.Details.Documents)))
+		addText(d.tr("e.docs", n, d.docNames(e.Details.Documents)))
 	}
-	for _, r := range e.Details.Reasons {
-		addText("Reason: " + r)
+	for _, r := range d.reasons(e.Details.Reasons) {
+		addText(d.tr("e.reason", r))
 	}
-	for _, l := range d.monoLines("Event fingerprint: "+e.Hash, 7, contentW-cols[0]) {
+	for _, l := range d.monoLines(d.tr("e.fingerprint", e.Hash), 7, contentW-cols[0]) {
 		below = append(below, line{true, l})
 	}
 	rowH := float64(max(1, len(actor)))*lh + 1.5
@@ -710,7 +817,7 @@ func (d *doc) event(te custody.TrailEvent, cols []float64) {
 	d.f.SetXY(margin, y0)
 	d.f.CellFormat(cols[0], lh, strconv.FormatUint(e.Seq, 10), "", 0, "L", false, 0, "")
 	d.font("sans", "", 8.5, colText)
-	d.f.CellFormat(cols[1], lh, formatTime(e.Time), "", 0, "L", false, 0, "")
+	d.f.CellFormat(cols[1], lh, d.formatTime(e.Time), "", 0, "L", false, 0, "")
 	d.font("sans", "B", 8.5, colText)
 	d.f.CellFormat(cols[2], lh, typ, "", 0, "L", false, 0, "")
 	d.font("sans", "", 8.5, colText)
@@ -732,11 +839,11 @@ func (d *doc) event(te custody.TrailEvent, cols []float64) {
 	d.f.SetXY(margin, y+2)
 }
 
-func docNames(docs []custody.Document) string {
+func (d *doc) docNames(docs []custody.Document) string {
 	var names []string
 	for i, doc := range docs {
 		if i == 3 {
-			names = append(names, fmt.Sprintf("and %d more", len(docs)-3))
+			names = append(names, d.tr("e.andmore", len(docs)-3))
 			break
 		}
 		names = append(names, doc.Name)
@@ -768,24 +875,25 @@ func (d *doc) checkpointChecked() bool {
 }
 
 func (d *doc) checkpoint() {
-	d.heading("Log checkpoint and signing keys", 75)
-	d.para("Every event is also a leaf of one append-only public log (RFC 6962 Merkle tree). The checkpoint is the log's signed state; a receiving agency that kept an earlier checkpoint can prove the log was only ever extended.", 8.5, colMuted)
+	d.heading(d.tr("k.heading"), 75)
+	notRecorded := d.tr("notrecorded")
+	d.para(d.tr("k.intro"), 8.5, colMuted)
 	d.f.Ln(1.5)
 	origin, size, root := checkpointBody(d.t.Checkpoint)
-	d.kv("Log (origin)", or(origin, notRecorded), false)
-	d.kv("Log size", or(size, notRecorded)+" events, all bundles", false)
-	d.kv("Root hash", or(root, notRecorded), true)
-	status := "signed by the trusted key (checked)"
+	d.kv(d.tr("k.origin"), or(origin, notRecorded), false)
+	d.kv(d.tr("k.size"), d.tr("k.sizeval", or(size, notRecorded)), false)
+	d.kv(d.tr("k.root"), or(root, notRecorded), true)
+	status := d.tr("k.sig.ok")
 	if !d.checkpointChecked() {
-		status = "NOT verified: see the verdict"
+		status = d.tr("k.sig.bad")
 	}
-	d.kv("Checkpoint signature", status, false)
+	d.kv(d.tr("k.sig"), status, false)
 	if d.t.Consistency != nil {
-		d.kv("Consistency proof", fmt.Sprintf("from log size %d", d.t.Consistency.FromSize), false)
+		d.kv(d.tr("k.consistency"), d.tr("k.from", d.t.Consistency.FromSize), false)
 	}
 	d.f.Ln(1)
 	if len(d.t.Keys) == 0 {
-		d.kv("Keys listed", "none", false)
+		d.kv(d.tr("k.listed"), d.tr("k.nokeys"), false)
 	}
 	uses := map[string]custody.KeyUse{}
 	if d.v.Summary != nil && d.v.Summary.Rotation != nil {
@@ -794,9 +902,9 @@ func (d *doc) checkpoint() {
 		}
 	}
 	for i, k := range d.t.Keys {
-		label := "Key listed in the trail"
+		label := d.tr("k.key")
 		if len(d.t.Keys) > 1 {
-			label = fmt.Sprintf("Key %d listed", i+1)
+			label = d.tr("k.keyn", i+1)
 		}
 		v := k.KeyID
 		d.kv(label, v, true)
@@ -804,27 +912,27 @@ func (d *doc) checkpoint() {
 		u, inChain := uses[k.KeyID]
 		switch {
 		case k.KeyID == d.v.TrustedKeyID && d.v.TrustedKeyID != "":
-			note += "; this is the trusted key the trail was checked with"
+			note += d.tr("k.trusted")
 		case inChain:
-			note += "; a key of the rotation chain that starts or ends at the trusted key"
+			note += d.tr("k.chain")
 		default:
-			note += "; not the key the trail was checked with"
+			note += d.tr("k.other")
 		}
 		if inChain {
-			note += keyUseNote(u)
+			note += d.keyUseNote(u)
 		}
 		d.kv("", note, false)
 	}
 }
 
 func (d *doc) howToCheck() {
-	d.heading("How to check this yourself", 40)
-	d.para(fmt.Sprintf("The verdict above can be repeated by anyone holding the JSON trail (%s) and the public key of the sending evx service, without access to evx's servers:", d.opt.trailName()), 8.5, colText)
+	d.heading(d.tr("h.heading"), 40)
+	d.para(d.tr("h.intro", d.opt.trailName()), 8.5, colText)
 	d.f.Ln(1)
 	d.font("mono", "", 8, colText)
 	d.f.MultiCell(contentW, 4, clean(fmt.Sprintf("evx verify --key evx-public.pem %s [--documents FOLDER]", d.opt.trailName())), "", "L", false)
 	d.f.Ln(1)
-	d.para("An event's fingerprint is SHA-256 over the byte 0x00 followed by the event's RFC 8785 canonical JSON (without its hash and signature); its signature is over those 32 bytes. The key id is sha256: and the SHA-256 of the public key in DER form (openssl pkey -pubin -in evx-public.pem -outform DER | sha256sum).", 8.5, colMuted)
+	d.para(d.tr("h.howto"), 8.5, colMuted)
 }
 
 // --- text helpers -----------------------------------------------------------------------
@@ -865,9 +973,9 @@ func or(s, alt string) string {
 
 func orUnknown(s string) string { return or(s, "(unknown)") }
 
-func formatTime(t time.Time) string {
+func (d *doc) formatTime(t time.Time) string {
 	if t.IsZero() {
-		return "(no time)"
+		return d.tr("time.none")
 	}
 	return t.UTC().Format("2006-01-02 15:04:05.000") + " UTC"
 }
@@ -893,14 +1001,19 @@ func groupedHash(h string) []string {
 	return out
 }
 
-func thousands(n int64) string {
+// thousands groups digits as the report's language does: 1,234,567 or 1.234.567.
+func (d *doc) thousands(n int64) string {
+	sep := byte(',')
+	if d.opt.Lang == Spanish {
+		sep = '.'
+	}
 	s := strconv.FormatInt(n, 10)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	var b bytes.Buffer
 	for i, c := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
+			b.WriteByte(sep)
 		}
 		b.WriteRune(c)
 	}
@@ -912,16 +1025,16 @@ func thousands(n int64) string {
 
 // keyUseNote says, for a key of a trail spanning key rotations, which events it signed and
 // when it was introduced and retired.
-func keyUseNote(u custody.KeyUse) string {
-	note := "; signed no event of this trail"
+func (d *doc) keyUseNote(u custody.KeyUse) string {
+	note := d.tr("k.noevents")
 	if u.Events > 0 {
-		note = fmt.Sprintf("; signed events %d to %d", u.FirstSeq, u.LastSeq)
+		note = d.tr("k.signed", u.FirstSeq, u.LastSeq)
 	}
 	if u.Introduced != "" {
-		note += "; introduced by a key rotation on " + u.Introduced
+		note += d.tr("k.introduced", u.Introduced)
 	}
 	if u.Retired != "" {
-		note += "; retired by a key rotation on " + u.Retired
+		note += d.tr("k.retired", u.Retired)
 	}
 	return note
 }

@@ -78,7 +78,7 @@ func (a Actor) custody() custody.Actor {
 	if a.System != "" {
 		return custody.Actor{Kind: custody.ActorSystem, ID: a.System}
 	}
-	return custody.Actor{Kind: custody.ActorUser, ID: a.Agency + "/" + a.Person}
+	return custody.Actor{Kind: custody.ActorUser, ID: a.Agency + "/" + a.Person, Agency: a.Agency, Person: a.Person}
 }
 
 // Action is one lifecycle step to record.
@@ -130,7 +130,7 @@ func (d *Desk) Issue(ctx context.Context, r Request) (*State, error) {
 			return nil, fmt.Errorf("read request %s: %w", r.ID, err)
 		}
 		if len(es) > 0 {
-			if *FromLegal(es[0].Event.Details.LegalRequest).Legal() != *r.Legal() {
+			if l := es[0].Event.Details.LegalRequest; l == nil || *FromLegal(l).Legal() != *r.Legal() {
 				return nil, &ExistsError{ID: r.ID}
 			}
 			return FoldEntries(es)
@@ -209,6 +209,18 @@ func (d *Desk) Act(ctx context.Context, id string, actor Actor, a Action) (*Stat
 	}
 	if len(a.Grounds) > 32 {
 		return nil, &InvalidError{ID: id, Field: "grounds", Reason: "more than 32"}
+	}
+	// Each action records only what it concerns, so nothing else rides along into the log.
+	switch {
+	case a.Type != custody.RequestExtended && (a.Deadline != "" || a.Extension != 0):
+		return nil, &InvalidError{ID: id, Field: "deadline", Reason: "only an extension names a deadline"}
+	case a.Type != custody.RequestAnswered && a.Bundle != "":
+		return nil, &InvalidError{ID: id, Field: "bundle", Reason: "only an answer names a bundle"}
+	case len(a.Grounds) > 0 && !slices.Contains([]custody.EventType{custody.RequestRefused, custody.RequestSuspended,
+		custody.RequestWithdrawn, custody.RequestPartlyFulfilled, custody.RequestExtended}, a.Type):
+		return nil, &InvalidError{ID: id, Field: "grounds", Reason: "this action states no grounds"}
+	case len(a.Deadline) > 64 || len(a.Bundle) > 128:
+		return nil, &InvalidError{ID: id, Field: "deadline", Reason: "too long"}
 	}
 	l := &custody.LegalRequest{ID: id, Agency: actor.Agency, Person: actor.Person, Deadline: a.Deadline, Bundle: a.Bundle}
 	if a.Extension != 0 {

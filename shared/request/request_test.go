@@ -118,6 +118,9 @@ func TestDeadlines(t *testing.T) {
 			"production", custody.RequestReceived, 8 * time.Hour, "Regulation (EU) 2023/1543 art. 10(4)"},
 		{"EPOC-PR preservation: 60 days of receipt", preservation("R1"), []custody.EventType{custody.RequestReceived},
 			"preservation", custody.RequestReceived, 60 * 24 * time.Hour, "Regulation (EU) 2023/1543 art. 11(1)"},
+		// Issued at t0, received an hour later: the stated due is t0 + 5 days, 5 days less an hour after receipt.
+		{"EIO urgent: the shorter deadline stated", urgentEIO("E8", t0.Add(5*24*time.Hour)), []custody.EventType{custody.RequestReceived},
+			"recognition", custody.RequestReceived, 5*24*time.Hour - time.Hour, "Directive 2014/41/EU art. 12(2)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,6 +149,12 @@ func TestDeadlines(t *testing.T) {
 			}
 		})
 	}
+}
+
+func urgentEIO(id string, due time.Time) request.Request {
+	r := eio(id)
+	r.Urgency, r.Due = request.Urgent, due.Format(custody.TimeFormat)
+	return r
 }
 
 func epoc(id, urgency string) request.Request {
@@ -413,6 +422,17 @@ func TestStateFromTrail(t *testing.T) {
 	if string(gj) != string(wj) {
 		t.Fatalf("state from the trail = %s\nwant %s", gj, wj)
 	}
+	// Request events are version 2 (details.legal_request is a version 2 member) and name the
+	// acting agency and person in the actor; the scheduler's name neither.
+	for _, te := range back.Events {
+		e := te.Event
+		if e.FormatVersion() != custody.Version2 {
+			t.Errorf("%s: version %d, want 2", e.Type, e.FormatVersion())
+		}
+		if sys := e.Actor.Kind == custody.ActorSystem; sys != (e.Actor.Agency == "") || e.Actor.Agency != e.Details.LegalRequest.Agency && !sys {
+			t.Errorf("%s: actor %+v, legal_request agency %q; want the acting agency in both (none for the scheduler)", e.Type, e.Actor, e.Details.LegalRequest.Agency)
+		}
+	}
 	if d := got.Deadline("recognition"); d.Status != request.ClockMet {
 		t.Errorf("recognition = %s, want met", d.Status)
 	}
@@ -423,5 +443,30 @@ func TestStateFromTrail(t *testing.T) {
 	back.Events[2].Event.Time = back.Events[2].Event.Time.Add(-48 * time.Hour)
 	if _, err := custody.Verify(back, r.signer.Public(), custody.VerifyOptions{Now: r.clock.Now()}); err == nil {
 		t.Error("Verify of a trail with an accept backdated = nil, want an error")
+	}
+}
+
+// TestActionFields: an action records only what it concerns; anything else is refused.
+func TestActionFields(t *testing.T) {
+	r := newRig(t)
+	if _, err := r.desk.Issue(t.Context(), eio("E9")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		a     request.Action
+		field string
+	}{
+		{request.Action{Type: custody.RequestReceived, Deadline: "recognition"}, "deadline"},
+		{request.Action{Type: custody.RequestReceived, Bundle: "b"}, "bundle"},
+		{request.Action{Type: custody.RequestReceived, Grounds: []string{"x"}}, "grounds"},
+		{request.Action{Type: custody.RequestExtended, Deadline: strings.Repeat("d", 65), Extension: time.Hour}, "deadline"},
+		{request.Action{Type: custody.RequestRefused, Grounds: make([]string, 33)}, "grounds"},
+	} {
+		if _, err := r.desk.Act(t.Context(), "E9", addressee, tc.a); !isInvalid(err, tc.field) {
+			t.Errorf("Act(%+v) = %v, want an *InvalidError on %s", tc.a.Type, err, tc.field)
+		}
+	}
+	if es, _ := r.desk.Events(t.Context(), "E9"); len(es) != 1 {
+		t.Errorf("events = %d, want only the issue", len(es))
 	}
 }

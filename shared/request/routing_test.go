@@ -209,3 +209,30 @@ func TestServiceProviders(t *testing.T) {
 		}
 	}
 }
+
+// TestJITMembers: the members of a JIT agreement are its parties too: a bundle of the
+// exchange goes to any of them, and to no one else.
+func TestJITMembers(t *testing.T) {
+	c := &fakeClock{t: t0}
+	n := openNode(t, c)
+	ctx := t.Context()
+	q := request.Request{ID: "JIT-2026-1", Type: request.JIT, Issuer: "nl-om", IssuerPerson: "jan", Addressee: "es-fge",
+		Members: "pt-pj, nl-om", LegalBasis: "EU-EIO", Due: t0.Add(365 * 24 * time.Hour).Format(custody.TimeFormat)}
+	if _, err := n.Requests.Issue(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Requests.Act(ctx, q.ID, request.Actor{Agency: "es-fge", Person: "maria"}, request.Action{Type: custody.RequestReceived}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := n.Requests.State(ctx, q.ID)
+	if got := s.Parties(); !slices.Equal(got, []string{"nl-om", "es-fge", "pt-pj"}) || s.PartyOf("pt-pj") != request.MemberParty {
+		t.Errorf("JIT parties = %v (pt-pj: %q), want nl-om es-fge pt-pj, pt-pj a member", got, s.PartyOf("pt-pj"))
+	}
+	st := upload(t, n, q.ID, "pt-pj", "nl-om", "nl-telco-lr")
+	if !slices.Equal(st.Ingest.Counterparts, []string{"pt-pj", "nl-om"}) {
+		t.Errorf("JIT exchange to pt-pj, nl-om, nl-telco-lr went to %v, want the members pt-pj and nl-om", st.Ingest.Counterparts)
+	}
+	if d := s.Deadline("agreement"); d == nil || d.Kind != request.Period || !d.Due.Equal(t0.Add(365*24*time.Hour)) {
+		t.Errorf("JIT agreement clock = %+v, want a period ending when the agreement says", d)
+	}
+}

@@ -25,6 +25,8 @@ const (
 	AddresseeParty Party = "addressee"
 	EnforcingParty Party = "enforcing"
 	EitherParty    Party = "issuer or addressee"
+	// MemberParty: another member agency of a JIT agreement (Request.Members).
+	MemberParty Party = "member"
 )
 
 // Rule is one legal clock: what starts it, how long it runs, what meets it, and the article

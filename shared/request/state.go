@@ -3,6 +3,7 @@ package request
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
@@ -101,7 +102,22 @@ func (s *State) PartyOf(agency string) Party {
 	case s.Enforcing:
 		return EnforcingParty
 	}
+	if s.Type == JIT && slices.Contains(s.MemberList(), agency) {
+		return MemberParty
+	}
 	return ""
+}
+
+// MemberList is a JIT's member agencies (Members, comma-separated), issuer and addressee
+// aside.
+func (s *State) MemberList() []string {
+	var out []string
+	for _, m := range strings.Split(s.Members, ",") {
+		if m = strings.TrimSpace(m); m != "" && m != s.Issuer && m != s.Addressee {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Parties are the request's agencies: issuer, addressee and, if any, enforcing authority.
@@ -110,7 +126,7 @@ func (s *State) Parties() []string {
 	if s.Enforcing != "" {
 		p = append(p, s.Enforcing)
 	}
-	return p
+	return append(p, s.MemberList()...)
 }
 
 // TransitionError: an event that cannot follow the request's events so far (a request
@@ -200,11 +216,10 @@ func issued(e custody.Event) (*State, error) {
 		return nil, &TransitionError{ID: r.ID, Event: e.Type, Reason: fmt.Sprintf("issued by %q, not the issuing agency %q", l.Agency, r.Issuer)}
 	}
 	s := &State{Request: r, Status: Issued, IssuedAt: e.Time, Updated: e.Time, Events: 1}
-	due, _ := time.Parse(custody.TimeFormat, r.Due)
 	for _, rule := range Rules(r.Type, r.Urgency, false, r.Due != "") {
 		s.Deadlines = append(s.Deadlines, Deadline{Rule: rule, Status: ClockPending})
 	}
-	s.startClocks(e, due)
+	s.startClocks(e)
 	return s, nil
 }
 
@@ -275,8 +290,10 @@ func (r Request) NeedsNotification() bool {
 		r.Residence != "" && r.IssuingState != "" && r.Residence != r.IssuingState
 }
 
-// startClocks starts the pending clocks whose start event e is; stated is the issuer's due.
-func (s *State) startClocks(e custody.Event, stated time.Time) {
+// startClocks starts the pending clocks whose start event e is; a clock without a length
+// runs to the due time the issuer stated (Request.Due).
+func (s *State) startClocks(e custody.Event) {
+	stated, _ := time.Parse(custody.TimeFormat, s.Due)
 	for i := range s.Deadlines {
 		d := &s.Deadlines[i]
 		if d.Status != ClockPending || d.StartEvent != e.Type {
@@ -411,7 +428,7 @@ func (s *State) Apply(e custody.Event) error {
 			d.Status, d.Due = ClockContinuing, time.Time{}
 		}
 	case custody.RequestAnswered:
-		if err = want(IssuerParty, AddresseeParty, EnforcingParty); err == nil && s.Status != Received && s.Status != Accepted {
+		if err = want(IssuerParty, AddresseeParty, EnforcingParty, MemberParty); err == nil && s.Status != Received && s.Status != Accepted {
 			err = s.deny(e, "only a received or accepted request is answered")
 		}
 		if err == nil && (l.Bundle == "" || slices.Contains(s.Bundles, l.Bundle)) {
@@ -473,7 +490,7 @@ func (s *State) Apply(e custody.Event) error {
 		return err
 	}
 	next.settle(e)
-	next.startClocks(e, time.Time{})
+	next.startClocks(e)
 	next.Updated = e.Time
 	next.Events++
 	*s = next

@@ -81,7 +81,7 @@ func TestIntegrationCallsPerBundle(t *testing.T) {
 	cfg.APIOptions = append(cfg.APIOptions, cnt.middleware)
 	c := st.cfg
 	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}) // the ingest function's wiring
-	env, err := awsenv.OpenWith(ctx, c, cfg, nil)
+	env, err := awsenv.OpenWith(ctx, c, cfg, nil, awsenv.WithS3())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,7 @@ func TestIntegrationCheckpointServedNotSigned(t *testing.T) {
 	c := st.cfg
 	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}) // the ingest function's wiring
 	// In this process, straight to the emulator, not on the wire.
-	env, err := awsenv.Open(ctx, c, nil)
+	env, err := awsenv.Open(ctx, c, nil, awsenv.WithS3())
 	if err != nil {
 		t.Fatal(err)
 	}

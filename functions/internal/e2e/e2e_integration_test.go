@@ -374,7 +374,7 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	root := moduleRoot(t)
 	st := newStack(t, ctx, root)
 	fns := startFunctions(t, ctx, root, st.environ(), "ingest", "route", "api", "audit", "sweep")
-	env, err := awsenv.Open(ctx, st.cfg, nil)
+	env, err := awsenv.Open(ctx, st.cfg, nil, awsenv.WithS3())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func TestIntegrationForgedClaimsOnEveryRoute(t *testing.T) {
 	// One bundle for nl-om, accepted and routed in this process over the emulator.
 	c := st.cfg
 	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
-	env, err := awsenv.Open(ctx, c, nil)
+	env, err := awsenv.Open(ctx, c, nil, awsenv.WithS3())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,7 +154,7 @@ func TestIntegrationMultipartUpload(t *testing.T) {
 	if err := json.Unmarshal(out, &completed); code != http.StatusCreated || err != nil || completed.Bundle == "" {
 		t.Fatalf("complete = %d %s, want 201 and the bundle", code, out)
 	}
-	env, err := awsenv.Open(ctx, st.cfg, nil)
+	env, err := awsenv.Open(ctx, st.cfg, nil, awsenv.WithS3())
 	if err != nil {
 		t.Fatal(err)
 	}

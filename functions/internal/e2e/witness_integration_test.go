@@ -62,7 +62,7 @@ func TestIntegrationWitnessOnAWS(t *testing.T) {
 	}
 	c := st.cfg
 	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
-	env, err := awsenv.Open(ctx, c, nil) // in this process, straight to the emulator
+	env, err := awsenv.Open(ctx, c, nil, awsenv.WithS3()) // in this process, straight to the emulator
 	if err != nil {
 		t.Fatal(err)
 	}

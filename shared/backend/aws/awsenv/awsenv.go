@@ -2,9 +2,10 @@
 // for evx in AWS mode: the AWS counterpart of local.OpenNode.
 //
 // FromEnv reads the configuration once from the environment template.yaml sets; Open builds
-// the SDK clients from the SDK's standard configuration (config.LoadDefaultConfig: AWS_REGION,
-// AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, ..., the shared config files, so the same binary
-// talks to AWS or to an emulator) and the pipeline.Service over them. Given the signing key's
+// the SDK clients a function calls (DynamoDB, SQS and KMS always, S3 with WithS3) from the
+// SDK's standard configuration (config.LoadDefaultConfig: AWS_REGION, AWS_ENDPOINT_URL,
+// AWS_ENDPOINT_URL_S3, ..., the shared config files, so the same binary talks to AWS or to an
+// emulator) and the pipeline.Service over them. Given the signing key's
 // public key (EVX_SIGNING_PUBLIC_KEY), Open makes no network call, so a function's cold start
 // does not wait on KMS; without it Open fetches the public key from KMS, and a missing key or
 // permission fails Open rather than the first invocation.
@@ -14,6 +15,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -31,6 +33,7 @@ import (
 	"github.com/evx-project/evx/shared/backend/aws/s3bags"
 	"github.com/evx-project/evx/shared/backend/aws/s3blob"
 	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
+	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/request"
@@ -158,23 +161,61 @@ type Env struct {
 	Requests *request.Desk
 }
 
-// Open builds the clients and the service. log may be nil.
-func Open(ctx context.Context, c Config, log *slog.Logger) (*Env, error) {
+// An Option adds a client, and the backends over it, to what Open builds.
+type Option func(e *Env, cfg aws.Config)
+
+// WithS3 builds the S3 client and the stores over it, Blobs and Bags: ingest, api and audit
+// pass it. Without it Env.S3, Blobs and Bags are nil and the service's blob store and bags
+// refuse every call with a *NotLinkedError, so a function that never calls S3 (route, whose
+// role has no S3 access) does not link the S3 client's operations: the linker keeps only
+// what some call reaches, and only WithS3 reaches s3.NewFromConfig.
+func WithS3() Option {
+	return func(e *Env, cfg aws.Config) {
+		e.S3 = s3.NewFromConfig(cfg)
+		e.Blobs = s3blob.New(e.S3, e.Config.Bucket)
+		e.Bags = s3bags.New(e.S3, e.State)
+	}
+}
+
+// NotLinkedError is a call to a backend whose client the function was opened without.
+type NotLinkedError struct{ Client, Op string }
+
+func (e *NotLinkedError) Error() string {
+	return e.Op + ": this function is opened without the " + e.Client + " client (awsenv.With" + e.Client + ")"
+}
+
+// noObjects stands for Blobs and Bags in a function opened without WithS3.
+type noObjects struct{}
+
+func (noObjects) Put(context.Context, string, int64, io.Reader) error {
+	return &NotLinkedError{Client: "S3", Op: "put blob"}
+}
+
+func (noObjects) Open(context.Context, string) (io.ReadCloser, error) {
+	return nil, &NotLinkedError{Client: "S3", Op: "open blob"}
+}
+
+func (noObjects) OpenBag(context.Context, string, bagit.Limits) (*bagit.Bag, error) {
+	return nil, &NotLinkedError{Client: "S3", Op: "open bag"}
+}
+
+// Open builds the DynamoDB, SQS and KMS clients, those opts add, and the service over them.
+// log may be nil.
+func Open(ctx context.Context, c Config, log *slog.Logger, opts ...Option) (*Env, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("aws config: %w", err)
 	}
-	return OpenWith(ctx, c, cfg, log)
+	return OpenWith(ctx, c, cfg, log, opts...)
 }
 
 // OpenWith is Open with a given SDK configuration.
-func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (*Env, error) {
+func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, opts ...Option) (*Env, error) {
 	dir, err := directory.Load(c.Directory)
 	if err != nil {
 		return nil, fmt.Errorf("counterpart directory: %w", err)
 	}
-	e := &Env{Config: c, Directory: dir,
-		S3: s3.NewFromConfig(cfg), DynamoDB: dynamodb.NewFromConfig(cfg), SQS: sqs.NewFromConfig(cfg), KMS: kms.NewFromConfig(cfg)}
+	e := &Env{Config: c, Directory: dir, DynamoDB: dynamodb.NewFromConfig(cfg), SQS: sqs.NewFromConfig(cfg), KMS: kms.NewFromConfig(cfg)}
 	if c.SigningPublicKey != nil {
 		e.Signer, err = kmssign.NewWithPublicKey(e.KMS, c.SigningKey, c.SigningPublicKey)
 	} else {
@@ -183,11 +224,17 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", c.SigningKey, err)
 	}
-	e.Blobs = s3blob.New(e.S3, c.Bucket)
 	e.Ledger = dynamoledger.New(e.DynamoDB, c.CustodyTable, c.LogTable)
 	e.Queue = sqsqueue.New(e.SQS, sqsqueue.WithPrefix(c.QueuePrefix), sqsqueue.WithSentTable(e.DynamoDB, c.SentTable, sqsqueue.DefaultKeepSent))
 	e.State = dynamostate.New(e.DynamoDB, c.DeliveriesTable)
-	e.Bags = s3bags.New(e.S3, e.State)
+	for _, o := range opts {
+		o(e, cfg)
+	}
+	var blobs pipeline.BlobStore = noObjects{}
+	var bags pipeline.Bags = noObjects{}
+	if e.Blobs != nil {
+		blobs, bags = e.Blobs, e.Bags
+	}
 	e.Requests = &request.Desk{Ledger: e.Ledger, Signer: e.Signer, Lister: e.Ledger, Queue: e.Queue, Home: c.Agency, Directory: dir}
 	// The ledger lists no heads (dynamoledger.Ledger.WithHeads is not used): the checkpoints
 	// and the trails exported here commit to no heads, docs/witnesses.md says why.
@@ -195,8 +242,8 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger) (
 	// (PublishCheckpoint) and keeps in the deliveries table: serving them signs nothing.
 	e.Service, err = pipeline.New(pipeline.Config{
 		Requests: request.Book{Desk: e.Requests},
-		Blobs:    e.Blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
-		Deliveries: e.State, Uploads: e.State, Bags: e.Bags, Receipts: e.State, Submissions: e.State,
+		Blobs:    blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
+		Deliveries: e.State, Uploads: e.State, Bags: bags, Receipts: e.State, Submissions: e.State,
 		Checkpoints: e.State, OfferStoredOnly: true,
 		Origin: c.Origin, Log: log,
 		Intake: c.Intake,
