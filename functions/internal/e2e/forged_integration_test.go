@@ -166,7 +166,9 @@ func TestIntegrationForgedClaimsOnEveryRoute(t *testing.T) {
 			continue // anonymous: the checkpoint and the public key
 		}
 		routes++
-		if strings.Contains(r.Path, "/documents/") || strings.Contains(r.Path, "/text/") {
+		// A counterpart's reads are ContentAccessTracking on the bundle's chain; legal staff's
+		// are LegalAccess on its reads subject (checked below).
+		if strings.HasPrefix(r.Path, "/v1/deliveries/") && (strings.Contains(r.Path, "/documents/") || strings.Contains(r.Path, "/text/")) {
 			reads++
 		}
 		w.take()
@@ -195,5 +197,18 @@ func TestIntegrationForgedClaimsOnEveryRoute(t *testing.T) {
 	// recorded.
 	if got := accesses() - before; got != reads {
 		t.Errorf("%d ContentAccessTracking events recorded, want %d (the genuine reads)", got, reads)
+	}
+	// Every legal read recorded was the genuine clerk's.
+	legal, err := env.Service.Events(ctx, pipeline.ReadsPrefix+id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range legal {
+		if e.Event.Type != pipeline.LegalAccess || !strings.Contains(e.Event.Actor.ID, "clerk-1") {
+			t.Errorf("reads subject: %s by %+v, want LegalAccess by the genuine clerk only", e.Event.Type, e.Event.Actor)
+		}
+	}
+	if len(legal) == 0 {
+		t.Error("no legal read was recorded on the reads subject")
 	}
 }
