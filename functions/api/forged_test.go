@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,66 +13,7 @@ import (
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
-	"go.yaml.in/yaml/v3"
 )
-
-// route is one HTTP API route of template.yaml's ApiFunction, with the scopes it requires
-// (none: anonymous).
-type route struct {
-	Method, Path string
-	Scopes       []string
-}
-
-// templateRoutes reads the api function's routes from template.yaml, so that a route added
-// there is tested here.
-func templateRoutes(t *testing.T) []route {
-	t.Helper()
-	b, err := os.ReadFile("../../template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Resources struct {
-			ApiFunction struct {
-				Properties struct {
-					Events map[string]struct {
-						Type       string `yaml:"Type"`
-						Properties struct {
-							Method string `yaml:"Method"`
-							Path   string `yaml:"Path"`
-							Auth   struct {
-								Authorizer          string   `yaml:"Authorizer"`
-								AuthorizationScopes []string `yaml:"AuthorizationScopes"`
-							} `yaml:"Auth"`
-						} `yaml:"Properties"`
-					} `yaml:"Events"`
-				} `yaml:"Properties"`
-			} `yaml:"ApiFunction"`
-		} `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	var rs []route
-	for name, ev := range doc.Resources.ApiFunction.Properties.Events {
-		p := ev.Properties
-		if ev.Type != "HttpApi" {
-			t.Errorf("event %s: type %s, want HttpApi", name, ev.Type)
-			continue
-		}
-		if p.Auth.Authorizer != "NONE" && len(p.Auth.AuthorizationScopes) == 0 {
-			t.Errorf("route %s %s: authorized but with no scopes", p.Method, p.Path)
-		}
-		if p.Auth.Authorizer == "NONE" && p.Method+" "+p.Path != "GET /v1/checkpoint" && p.Method+" "+p.Path != "GET /v1/public-key" {
-			t.Errorf("route %s %s is anonymous", p.Method, p.Path)
-		}
-		rs = append(rs, route{Method: p.Method, Path: p.Path, Scopes: p.Auth.AuthorizationScopes})
-	}
-	if len(rs) < 13 {
-		t.Fatalf("template.yaml has %d api routes, want at least 13", len(rs))
-	}
-	return rs
-}
 
 // Against every route of the template, tokens that claim more than they are: custom role and
 // counterpart claims without a scope, a counterpart's client with the legal or upload scope, a
@@ -120,7 +60,7 @@ func TestForgedClaimsOnEveryRoute(t *testing.T) {
 		"evx/legal":       {map[string]string{"sub": "clerk-1", "iss": fntest.Issuer, "client_id": "evx-web"}, []string{"evx/legal"}},
 		"evx/counterpart": {map[string]string{"sub": "x", "iss": fntest.Issuer, "client_id": "client-nl-om"}, []string{"evx/counterpart"}},
 	}
-	call := func(r route, tok token) events.APIGatewayV2HTTPResponse {
+	call := func(r fntest.Route, tok token) events.APIGatewayV2HTTPResponse {
 		path := strings.NewReplacer("{id}", id, "{name+}", "data/ledger.csv").Replace(r.Path)
 		if strings.HasPrefix(r.Path, "/v1/deliveries/") {
 			path = strings.NewReplacer("{id}", delivery, "{name+}", "data/ledger.csv").Replace(r.Path)
@@ -154,7 +94,7 @@ func TestForgedClaimsOnEveryRoute(t *testing.T) {
 		return k
 	}
 	before := accesses()
-	for _, r := range templateRoutes(t) {
+	for _, r := range fntest.TemplateRoutes(t, "../..") {
 		if len(r.Scopes) == 0 {
 			continue // anonymous: the checkpoint and the public key
 		}
@@ -173,7 +113,7 @@ func TestForgedClaimsOnEveryRoute(t *testing.T) {
 	// The genuine nl-om token read the document once per route that serves its content (its
 	// bytes, its extracted text); nothing else was recorded.
 	reads, legalReads := 0, 0
-	for _, r := range templateRoutes(t) {
+	for _, r := range fntest.TemplateRoutes(t, "../..") {
 		if strings.HasPrefix(r.Path, "/v1/deliveries/") && strings.HasSuffix(r.Path, "{name+}") {
 			reads++
 		}

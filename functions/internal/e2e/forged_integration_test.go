@@ -6,7 +6,6 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,56 +15,7 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
-	"go.yaml.in/yaml/v3"
 )
-
-// apiRoute is one HTTP API route of template.yaml's ApiFunction and the scopes it requires.
-type apiRoute struct {
-	Method, Path string
-	Scopes       []string
-}
-
-// templateAPIRoutes reads the api function's routes from template.yaml, so that a route
-// added there is tried here.
-func templateAPIRoutes(t *testing.T, root string) []apiRoute {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "template.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Resources struct {
-			ApiFunction struct {
-				Properties struct {
-					Events map[string]struct {
-						Properties struct {
-							Method string `yaml:"Method"`
-							Path   string `yaml:"Path"`
-							Auth   struct {
-								AuthorizationScopes []string `yaml:"AuthorizationScopes"`
-							} `yaml:"Auth"`
-						} `yaml:"Properties"`
-					} `yaml:"Events"`
-				} `yaml:"Properties"`
-			} `yaml:"ApiFunction"`
-		} `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	var rs []apiRoute
-	for name, ev := range doc.Resources.ApiFunction.Properties.Events {
-		p := ev.Properties
-		if p.Method == "" || !strings.HasPrefix(p.Path, "/v1/") {
-			t.Fatalf("template.yaml ApiFunction event %s: method %q path %q", name, p.Method, p.Path)
-		}
-		rs = append(rs, apiRoute{Method: p.Method, Path: p.Path, Scopes: p.Auth.AuthorizationScopes})
-	}
-	if len(rs) < 13 {
-		t.Fatalf("template.yaml has %d api routes, want at least 13", len(rs))
-	}
-	return rs
-}
 
 // Every authorized route of template.yaml, on the api bootstrap over the emulator, refuses
 // tokens that claim more than they are: custom role and counterpart claims without a scope, a
@@ -120,7 +70,7 @@ func TestIntegrationForgedClaimsOnEveryRoute(t *testing.T) {
 		tokens[name] = tok
 	}
 	srv := apiAdapter(t, fns["api"], tokens)
-	call := func(r apiRoute, tok string) (int, string) {
+	call := func(r fntest.Route, tok string) (int, string) {
 		t.Helper()
 		p := strings.NewReplacer("{id}", id, "{name+}", "data/ledger.csv", "{size}", "latest").Replace(r.Path)
 		if strings.HasPrefix(r.Path, "/v1/deliveries/") {
@@ -161,7 +111,7 @@ func TestIntegrationForgedClaimsOnEveryRoute(t *testing.T) {
 	}
 	before := accesses()
 	routes, reads := 0, 0
-	for _, r := range templateAPIRoutes(t, root) {
+	for _, r := range fntest.TemplateRoutes(t, root) {
 		if len(r.Scopes) == 0 {
 			continue // anonymous: the checkpoint and the public key
 		}
