@@ -54,11 +54,7 @@ func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitInvalid
 	}
 	if *useOCR && res.NeedsOCR {
-		ocr := extract.OCR{}
-		if *ocrLang != "" {
-			ocr.Languages = strings.Split(*ocrLang, "+")
-		}
-		if err := ocr.Apply(ctx, f, fi.Size(), res, lim); err != nil {
+		if err := ocrEngine(*ocrLang).Apply(ctx, f, fi.Size(), res, lim); err != nil {
 			fmt.Fprintf(stderr, "evx extract: %s: OCR: %v\n", name, err)
 			return exitInvalid
 		}
@@ -87,4 +83,14 @@ func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 	}
 	return exitOK
+}
+
+// ocrEngine is the tesseract engine --ocr-lang asks for: its languages joined by "+" (e.g.
+// "deu+fra"), tesseract's default when empty. evx extract and evx serve both read it so.
+func ocrEngine(langs string) *extract.OCR {
+	ocr := &extract.OCR{}
+	if langs != "" {
+		ocr.Languages = strings.Split(langs, "+")
+	}
+	return ocr
 }

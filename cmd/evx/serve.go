@@ -11,13 +11,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/backend/local"
-	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/schedule"
 	"github.com/evx-project/evx/shared/web"
@@ -84,10 +82,7 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 	defer lock.Close()
 	nodeOpts := local.NodeOptions{Directory: *dir, ReceiptWindow: *window, MaxUploadSize: *maxUpload, Agency: *agency, Log: log}
 	if *useOCR {
-		ocr := &extract.OCR{}
-		if *ocrLang != "" {
-			ocr.Languages = strings.Split(*ocrLang, "+")
-		}
+		ocr := ocrEngine(*ocrLang)
 		if v, err := ocr.Version(ctx); err != nil {
 			log.Warn("OCR asked for but not available: documents needing it are recorded with the reason", "err", err)
 		} else {
