@@ -200,7 +200,18 @@ func TestVerifySealVectors(t *testing.T) {
 	// In words: the seals and where their keys came from.
 	_, out, _ := runCmd(t, "verify", "--key", filepath.Join(dir, "evx.pem"), filepath.Join(dir, "good.json"), "--agency-key", "nl-pol="+filepath.Join(dir, "nl-pol.pem"))
 	if !strings.Contains(out, "sender's seal by j.devries of nl-pol") || !strings.Contains(out, "with the agency's key you pinned") ||
-		!strings.Contains(out, "receipt sealed (refused) by m.garcia of es-fge") || !strings.Contains(out, "only as trustworthy as evx's own log") {
-		t.Errorf("evx verify says:\n%s\nwant both seals, nl-pol's pinned, es-fge's from the trail", out)
+		!strings.Contains(out, "receipt sealed (refused) by m.garcia of es-fge") || !strings.Contains(out, "with the agency's key history the trail carries") ||
+		!strings.Contains(out, "only as trustworthy as evx's own log") || !strings.Contains(out, "valid from 2026-11-27T08:00:00.000000000Z") {
+		t.Errorf("evx verify says:\n%s\nwant both seals, nl-pol's pinned, es-fge's from the log's key history, with the key's window", out)
+	}
+	// A key the log revoked after the seal: the seal stands, and evx verify says when.
+	code, out, _ := runCmd(t, "verify", "--key", filepath.Join(dir, "evx.pem"), filepath.Join(dir, "sender-key-revoked-after-seal.json"))
+	if code != exitOK || !strings.Contains(out, "revoked 2026-11-27T20:00:00.000000000Z, after this seal") {
+		t.Errorf("evx verify (key revoked after the seal) = %d:\n%s\nwant verified, naming the revocation", code, out)
+	}
+	// One revoked before: exit 1, naming the key and its revocation.
+	code, out, errOut := runCmd(t, "verify", "--key", filepath.Join(dir, "evx.pem"), filepath.Join(dir, "sender-key-revoked-in-log.json"))
+	if code != exitInvalid || !strings.Contains(out+errOut, "revoked since 2026-11-27T09:30:00.000000000Z") {
+		t.Errorf("evx verify (key revoked before the seal) = %d:\n%s%s\nwant exit 1 naming the revocation", code, out, errOut)
 	}
 }

@@ -308,12 +308,34 @@ func printSeals(w io.Writer, seals []custody.SealCheck) {
 		if s.Kind == "receipt" {
 			what = "receipt sealed (" + s.Outcome + ")"
 		}
-		src := "with the agency's key you pinned (--agency-key)"
-		if s.KeySource != "pinned" {
+		var src string
+		switch s.KeySource {
+		case "pinned":
+			src = "with the agency's key you pinned (--agency-key)"
+		case "log":
+			src = "with the agency's key history the trail carries (its key changes in evx's log): only as trustworthy as evx's own log; pin the agency's key with --agency-key " + s.Agency + "=FILE"
+		default:
 			src = "with the key record the trail carries: only as trustworthy as evx's own log; pin the agency's key with --agency-key " + s.Agency + "=FILE"
 		}
-		fmt.Fprintf(w, "  event %d: %s by %s of %s, key %s, recorded %s, verified %s\n", s.Seq, what, s.Person, s.Agency, s.KeyID, s.Time, src)
+		fmt.Fprintf(w, "  event %d: %s by %s of %s, key %s (%s), recorded %s, verified %s\n", s.Seq, what, s.Person, s.Agency, s.KeyID, keyWindow(s), s.Time, src)
 	}
+}
+
+// keyWindow says when the key of a checked seal could seal.
+func keyWindow(s custody.SealCheck) string {
+	from, until := "valid", ""
+	if s.ValidFrom != "" {
+		from = "valid from " + s.ValidFrom
+	}
+	switch {
+	case s.ValidUntil != "" && s.Revoked:
+		until = ", revoked " + s.ValidUntil + ", after this seal"
+	case s.ValidUntil != "":
+		until = " until " + s.ValidUntil
+	case s.ValidFrom == "":
+		until = ", unbounded"
+	}
+	return from + until
 }
 
 func readLimited(path string, limit int64) ([]byte, error) {

@@ -2,6 +2,8 @@ package custody
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -161,4 +163,13 @@ func OpenReceiptStatement(statement, signature string, key AgencyKey, t time.Tim
 		return nil, err
 	}
 	return &st, nil
+}
+
+// DeliveryID names the delivery of a bundle to a counterpart: "d-" and 32 hex digits of
+// SHA-256(bundle id, NUL, counterpart id). A receipt statement names its delivery so; Verify
+// holds a consignment outcome's sealed statement to the delivery of the event's bundle and
+// counterpart.
+func DeliveryID(bundleID, counterpart string) string {
+	h := sha256.Sum256([]byte(bundleID + "\x00" + counterpart))
+	return "d-" + hex.EncodeToString(h[:16])
 }

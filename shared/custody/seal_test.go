@@ -51,6 +51,27 @@ const sceneManifest = "" +
 
 func (sc *sealedScene) trail(t *testing.T, change func(evs []custody.Event)) []byte {
 	t.Helper()
+	return sc.trailWith(t, change, sc.keysAdded)
+}
+
+// keyEvents are the agency key changes of a scene: before are recorded before the bundle's
+// events, after after them (at is the sender's seal time).
+type keyEvents func(at time.Time) (before, after []custody.Event)
+
+func keyChange(typ custody.EventType, agency string, k custody.AgencyKey, at time.Time) custody.Event {
+	return custody.Event{Type: typ, Time: at, Actor: custody.Actor{Kind: custody.ActorSystem, ID: "directory"},
+		Details: custody.Details{Counterpart: agency, KeyChange: &custody.KeyChange{Agency: agency, Key: k}}}
+}
+
+// keysAdded: the directory added both agencies' keys before the exchange.
+func (sc *sealedScene) keysAdded(at time.Time) (before, after []custody.Event) {
+	return []custody.Event{keyChange(custody.AgencyKeyAdded, "nl-pol", sc.senderKey, at.Add(-time.Hour)),
+		keyChange(custody.AgencyKeyAdded, "es-fge", sc.cpKey, at.Add(-time.Hour))}, nil
+}
+
+// trailWith builds the scene's trail with the agency key changes keys gives (none when nil).
+func (sc *sealedScene) trailWith(t *testing.T, change func(evs []custody.Event), keys keyEvents) []byte {
+	t.Helper()
 	ctx := context.Background()
 	files := map[string][]byte{"bag-info.txt": []byte("EVX-Counterpart: es-fge\nPayload-Oxum: 10.2\n"), "manifest-sha256.txt": []byte(sceneManifest)}
 	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
@@ -63,7 +84,7 @@ func (sc *sealedScene) trail(t *testing.T, change func(evs []custody.Event)) []b
 		{Name: "data/ledger.csv", Size: 4, SHA256: "aa2c1f1b1f5c1b2d0e8c8b7a6f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c"},
 		{Name: "data/report.pdf", Size: 6, SHA256: "3b2c1f1b1f5c1b2d0e8c8b7a6f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c"},
 	}
-	st := custody.ReceiptStatement{Agency: "es-fge", Person: "m.garcia", Delivery: "d-1", Bundle: "B-1", Outcome: custody.OutcomeRefused,
+	st := custody.ReceiptStatement{Agency: "es-fge", Person: "m.garcia", Delivery: custody.DeliveryID("B-1", "es-fge"), Bundle: "B-1", Outcome: custody.OutcomeRefused,
 		ReasonCodes: []string{"not-competent"}, Note: "corresponde a otra fiscalía"}
 	for _, d := range docs {
 		st.Documents = append(st.Documents, custody.StatementDocument{Name: d.Name, SHA256: d.SHA256, Outcome: custody.OutcomeAccepted})
@@ -85,17 +106,37 @@ func (sc *sealedScene) trail(t *testing.T, change func(evs []custody.Event)) []b
 		change(evs)
 	}
 	l := custody.NewMemLedger()
-	prev := ""
+	prev := map[string]*custody.Event{}
+	record := func(e custody.Event) {
+		if p := prev[e.BundleID]; p != nil {
+			e.Seq, e.Prev = p.Seq+1, p.Hash
+		} else {
+			e.Seq, e.Prev = 1, ""
+		}
+		if err := custody.Seal(ctx, sc.evx, &e); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Append(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		prev[e.BundleID] = &e
+	}
+	var before, after []custody.Event
+	if keys != nil {
+		before, after = keys(at)
+	}
+	for _, e := range before {
+		e.BundleID = custody.AgencySubject(e.Details.KeyChange.Agency)
+		record(e)
+	}
 	for i := range evs {
-		e := &evs[i]
-		e.BundleID, e.Seq, e.Prev, e.Time = "B-1", uint64(i+1), prev, at.Add(time.Duration(i+1)*time.Hour)
-		if err := custody.Seal(ctx, sc.evx, e); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := l.Append(ctx, *e); err != nil {
-			t.Fatal(err)
-		}
-		prev = e.Hash
+		e := evs[i]
+		e.BundleID, e.Time = "B-1", at.Add(time.Duration(i+1)*time.Hour)
+		record(e)
+	}
+	for _, e := range after {
+		e.BundleID = custody.AgencySubject(e.Details.KeyChange.Agency)
+		record(e)
 	}
 	tr, err := custody.Export(ctx, l, sc.evx, "evx.example/custody", "B-1", custody.ExportOptions{Time: at.Add(24 * time.Hour)})
 	if err != nil {
@@ -115,8 +156,13 @@ func TestSealTampering(t *testing.T) {
 	sc := newScene(t)
 	pinned := map[string][]crypto.PublicKey{"nl-pol": {sc.sender.Public()}, "es-fge": {sc.counterpart.Public()}}
 	rep, err := custody.VerifyTrail(sc.trail(t, nil), sc.evx.Public(), custody.VerifyOptions{})
-	if err != nil || len(rep.Seals) != 2 || rep.Seals[0].KeySource != "trail" || rep.Seals[1].Outcome != custody.OutcomeRefused {
-		t.Fatalf("VerifyTrail(good) = %+v, %v; want two seals checked with the trail's key records", rep, err)
+	if err != nil || len(rep.Seals) != 2 || rep.Seals[0].KeySource != "log" || rep.Seals[1].KeySource != "log" || rep.Seals[1].Outcome != custody.OutcomeRefused ||
+		rep.Seals[0].ValidFrom != "2026-11-27T08:00:00.000000000Z" || rep.Seals[0].ValidUntil != "" {
+		t.Fatalf("VerifyTrail(good) = %+v, %v; want two seals checked with the key history the log carries, valid from the key's addition", rep, err)
+	}
+	rep, err = custody.VerifyTrail(sc.trailWith(t, nil, nil), sc.evx.Public(), custody.VerifyOptions{})
+	if err != nil || len(rep.Seals) != 2 || rep.Seals[0].KeySource != "trail" || rep.Seals[1].KeySource != "trail" {
+		t.Fatalf("VerifyTrail(good, no key history) = %+v, %v; want two seals checked with the trail's key records", rep, err)
 	}
 	rep, err = custody.VerifyTrail(sc.trail(t, nil), sc.evx.Public(), custody.VerifyOptions{AgencyKeys: pinned})
 	if err != nil || rep.Seals[0].KeySource != "pinned" || rep.Seals[1].KeySource != "pinned" {
@@ -135,24 +181,41 @@ func TestSealTampering(t *testing.T) {
 	}
 	vectors := []sealVector{{"good", false, "", sc.trail(t, nil)}}
 	defer func() { checkSealVectors(t, sc, vectors) }()
+	revoke := func(agency string, k custody.AgencyKey, at string) keyEvents {
+		return func(t0 time.Time) (before, after []custody.Event) {
+			before, _ = sc.keysAdded(t0)
+			k.Revoked = at
+			when, _ := time.Parse(custody.TimeFormat, at)
+			return before, []custody.Event{keyChange(custody.AgencyKeyRevoked, agency, k, when)}
+		}
+	}
+	expire := func(agency string, k custody.AgencyKey, at string) keyEvents {
+		return func(t0 time.Time) (before, after []custody.Event) {
+			before, _ = sc.keysAdded(t0)
+			k.NotAfter = at
+			when, _ := time.Parse(custody.TimeFormat, at)
+			return before, []custody.Event{keyChange(custody.AgencyKeyExpired, agency, k, when)}
+		}
+	}
 	for _, tc := range []struct {
 		name   string
 		change func(evs []custody.Event)
+		keys   keyEvents // the agency key changes; sc.keysAdded when nil
 		pin    bool
 		want   string // error type
 		field  string // SealMismatchError.What prefix
 	}{
-		{"forged-sender-seal", func(evs []custody.Event) { evs[0].Details.Seal.Signature = flip(evs[0].Details.Seal.Signature) }, false, "SealError", ""},
+		{"forged-sender-seal", func(evs []custody.Event) { evs[0].Details.Seal.Signature = flip(evs[0].Details.Seal.Signature) }, nil, false, "SealError", ""},
 		{"seal-over-other-manifests", func(evs []custody.Event) {
 			evs[0].Details.Seal.Manifest = base64.StdEncoding.EncodeToString([]byte(strings.Replace(sceneManifest, "3b2c", "3b2d", 1)))
-		}, false, "SealMismatchError", "manifest-sha256.txt"},
-		{"documents-other-than-sealed", func(evs []custody.Event) { evs[0].Details.Documents = evs[0].Details.Documents[:1] }, false, "SealMismatchError", "document data/report.pdf"},
-		{"sender-renamed", func(evs []custody.Event) { evs[0].Actor.Person, evs[0].Actor.ID = "a.smit", "nl-pol/a.smit" }, false, "SealMismatchError", "submitting person"},
+		}, nil, false, "SealMismatchError", "manifest-sha256.txt"},
+		{"documents-other-than-sealed", func(evs []custody.Event) { evs[0].Details.Documents = evs[0].Details.Documents[:1] }, nil, false, "SealMismatchError", "document data/report.pdf"},
+		{"sender-renamed", func(evs []custody.Event) { evs[0].Actor.Person, evs[0].Actor.ID = "a.smit", "nl-pol/a.smit" }, nil, false, "SealMismatchError", "submitting person"},
 		{"receipt-altered-after-signing", func(evs []custody.Event) {
 			evs[2].Details.Receipt.Statement = editStatement(evs[2].Details.Receipt.Statement, `"outcome":"refused","person"`, `"outcome":"accepted","person"`)
-		}, false, "SealError", ""},
-		{"refusal-rewritten-as-acceptance", func(evs []custody.Event) { evs[2].Type = custody.ConsignmentAcceptance }, false, "SealMismatchError", "outcome"},
-		{"refusal-reasons-rewritten", func(evs []custody.Event) { evs[2].Details.Reasons = []string{"other"} }, false, "SealMismatchError", "reasons"},
+		}, nil, false, "SealError", ""},
+		{"refusal-rewritten-as-acceptance", func(evs []custody.Event) { evs[2].Type = custody.ConsignmentAcceptance }, nil, false, "SealMismatchError", "outcome"},
+		{"refusal-reasons-rewritten", func(evs []custody.Event) { evs[2].Details.Reasons = []string{"other"} }, nil, false, "SealMismatchError", "reasons"},
 		{"counterpart-seal-by-wrong-key", func(evs []custody.Event) {
 			r := evs[2].Details.Receipt
 			st, _ := base64.StdEncoding.DecodeString(r.Statement)
@@ -161,16 +224,41 @@ func TestSealTampering(t *testing.T) {
 			s.Time = ""
 			stmt, sig, _ := custody.SignReceiptStatement(func(m []byte) ([]byte, error) { return intruder.Sign(context.Background(), m) }, intruder.KeyID(), &s, time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
 			evs[2].Details.Receipt = &custody.ReceiptRecord{KeyID: intruder.KeyID(), Statement: base64.StdEncoding.EncodeToString(stmt), Signature: base64.StdEncoding.EncodeToString(sig), Key: intruderKey}
-		}, true, "SealError", ""},
-		{"receipt-seal-dropped", func(evs []custody.Event) { evs[2].Details.Receipt = nil }, true, "SealError", ""},
-		{"sender-key-revoked-before", func(evs []custody.Event) { evs[0].Details.Seal.Key.Revoked = "2026-11-27T09:30:00.000000000Z" }, false, "KeyValidityError", ""},
+		}, nil, true, "SealError", ""},
+		{"receipt-seal-dropped", func(evs []custody.Event) { evs[2].Details.Receipt = nil }, nil, true, "SealError", ""},
+		{"sender-key-revoked-before", func(evs []custody.Event) { evs[0].Details.Seal.Key.Revoked = "2026-11-27T09:30:00.000000000Z" }, nil, false, "KeyValidityError", ""},
+		// The seal's own key record says nothing of it: the log's revocation, recorded
+		// before the submission (10:00), is what fails it.
+		{"sender-key-revoked-in-log", nil, revoke("nl-pol", sc.senderKey, "2026-11-27T09:30:00.000000000Z"), false, "KeyValidityError", ""},
+		{"receipt-key-expired-in-log", nil, expire("es-fge", sc.cpKey, "2026-11-27T11:30:00.000000000Z"), false, "KeyValidityError", ""},
+		{"sender-key-not-in-log", nil, func(t0 time.Time) (before, after []custody.Event) {
+			other, _ := custody.NewAgencyKey(seededSigner(t, "nl-pol other").Public())
+			return []custody.Event{keyChange(custody.AgencyKeyAdded, "nl-pol", other, t0.Add(-time.Hour)), keyChange(custody.AgencyKeyAdded, "es-fge", sc.cpKey, t0.Add(-time.Hour))}, nil
+		}, false, "SealError", ""},
+		{"sender-key-added-after-seal", nil, func(t0 time.Time) (before, after []custody.Event) {
+			return []custody.Event{keyChange(custody.AgencyKeyAdded, "es-fge", sc.cpKey, t0.Add(-time.Hour))},
+				[]custody.Event{keyChange(custody.AgencyKeyAdded, "nl-pol", sc.senderKey, t0.Add(20*time.Hour))}
+		}, false, "KeyValidityError", ""},
+		{"receipt-moved-to-other-delivery", func(evs []custody.Event) {
+			r := evs[2].Details.Receipt
+			st, _ := base64.StdEncoding.DecodeString(r.Statement)
+			var s custody.ReceiptStatement
+			json.Unmarshal(st, &s)
+			s.Time, s.Delivery = "", custody.DeliveryID("B-1", "nl-om")
+			stmt, sig, _ := custody.SignReceiptStatement(func(m []byte) ([]byte, error) { return sc.counterpart.Sign(context.Background(), m) }, sc.counterpart.KeyID(), &s, time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
+			r.Statement, r.Signature = base64.StdEncoding.EncodeToString(stmt), base64.StdEncoding.EncodeToString(sig)
+		}, nil, false, "SealMismatchError", "delivery"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opt := custody.VerifyOptions{}
 			if tc.pin {
 				opt.AgencyKeys = pinned
 			}
-			raw := sc.trail(t, tc.change)
+			keys := tc.keys
+			if keys == nil {
+				keys = sc.keysAdded
+			}
+			raw := sc.trailWith(t, tc.change, keys)
 			vectors = append(vectors, sealVector{tc.name, tc.pin, tc.want, raw})
 			_, err := custody.VerifyTrail(raw, sc.evx.Public(), opt)
 			f, ok := custody.FailureOf(err)
@@ -187,6 +275,74 @@ func TestSealTampering(t *testing.T) {
 	later := sc.trail(t, func(evs []custody.Event) { evs[0].Details.Seal.Key.Revoked = "2026-12-01T00:00:00.000000000Z" })
 	if _, err := custody.VerifyTrail(later, sc.evx.Public(), custody.VerifyOptions{}); err != nil {
 		t.Errorf("VerifyTrail(key revoked after the seal) = %v, want valid", err)
+	}
+	// So does a revocation the log records after the seal; the report says until when the
+	// key was valid, and that it was revoked.
+	later = sc.trailWith(t, nil, revoke("nl-pol", sc.senderKey, "2026-11-27T20:00:00.000000000Z"))
+	vectors = append(vectors, sealVector{"sender-key-revoked-after-seal", false, "", later})
+	rep, err = custody.VerifyTrail(later, sc.evx.Public(), custody.VerifyOptions{})
+	if err != nil || rep.Seals[0].KeySource != "log" || rep.Seals[0].ValidUntil != "2026-11-27T20:00:00.000000000Z" || !rep.Seals[0].Revoked {
+		t.Errorf("VerifyTrail(key revoked in the log after the seal) = %+v, %v; want valid, with the key's window", rep, err)
+	}
+	rep, err = custody.VerifyTrail(later, sc.evx.Public(), custody.VerifyOptions{AgencyKeys: pinned})
+	if err != nil || rep.Seals[0].KeySource != "pinned" || rep.Seals[0].ValidUntil != "2026-11-27T20:00:00.000000000Z" {
+		t.Errorf("VerifyTrail(key revoked in the log after the seal, pinned) = %+v, %v; want valid, with the log's window", rep, err)
+	}
+	// With pinned keys, the log's revocation before the seal still fails it.
+	early := sc.trailWith(t, nil, revoke("nl-pol", sc.senderKey, "2026-11-27T09:30:00.000000000Z"))
+	if _, err := custody.VerifyTrail(early, sc.evx.Public(), custody.VerifyOptions{AgencyKeys: pinned}); !isKind(err, "KeyValidityError") {
+		t.Errorf("VerifyTrail(key revoked in the log before the seal, pinned) = %v, want *KeyValidityError", err)
+	}
+}
+
+func isKind(err error, kind string) bool {
+	f, ok := custody.FailureOf(err)
+	return ok && f.Kind == kind
+}
+
+// TestKeyHistoryTampering: the key changes a trail carries are checked as part of the log:
+// one dropped from the middle of an agency's subject, altered, or re-signed without its
+// inclusion, fails with *KeyHistoryError.
+func TestKeyHistoryTampering(t *testing.T) {
+	sc := newScene(t)
+	two := func(t0 time.Time) (before, after []custody.Event) {
+		before, _ = sc.keysAdded(t0)
+		k := sc.cpKey
+		k.NotAfter = "2026-11-30T00:00:00.000000000Z"
+		return before, []custody.Event{keyChange(custody.AgencyKeyRevoked, "nl-pol", sc.senderKey, t0.Add(20*time.Hour)), keyChange(custody.AgencyKeyExpired, "es-fge", k, t0.Add(21*time.Hour))}
+	}
+	raw := sc.trailWith(t, nil, two)
+	if _, err := custody.VerifyTrail(raw, sc.evx.Public(), custody.VerifyOptions{}); err != nil {
+		t.Fatalf("VerifyTrail(good) = %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(tr *custody.Trail)
+	}{
+		{"first-change-dropped", func(tr *custody.Trail) { tr.AgencyKeyChanges = tr.AgencyKeyChanges[1:] }},
+		{"revocation-detached", func(tr *custody.Trail) {
+			for i := range tr.AgencyKeyChanges {
+				if tr.AgencyKeyChanges[i].Event.Type == custody.AgencyKeyRevoked {
+					tr.AgencyKeyChanges[i].Event.Details.KeyChange.Key.Revoked = "2026-12-30T00:00:00.000000000Z"
+				}
+			}
+		}},
+		{"proof-flipped", func(tr *custody.Trail) {
+			p := tr.AgencyKeyChanges[0].Proof
+			p[0] = strings.Repeat("0", 64)
+		}},
+		{"not-a-key-change", func(tr *custody.Trail) { tr.AgencyKeyChanges = append(tr.AgencyKeyChanges, tr.Events[0]) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := custody.ParseTrail(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.edit(tr)
+			if _, err := custody.Verify(tr, sc.evx.Public(), custody.VerifyOptions{}); !isKind(err, "KeyHistoryError") {
+				t.Errorf("Verify = %v (%T), want *KeyHistoryError", err, err)
+			}
+		})
 	}
 }
 

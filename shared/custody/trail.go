@@ -33,6 +33,10 @@ type Trail struct {
 	// Rotations are every KeyRotation of the log (subject KeyLogSubject), with their proofs,
 	// when its key was ever rotated (see rotation.go); absent otherwise.
 	Rotations []TrailEvent `json:"key_rotations,omitempty"`
+	// AgencyKeyChanges are the key changes of every agency whose seal the events carry (the
+	// events of each one's subject AgencySubject, in order), with their proofs; absent when
+	// there are none (keyhistory.go).
+	AgencyKeyChanges []TrailEvent `json:"agency_key_changes,omitempty"`
 	// Head is the bundle's head record in the checkpoint's heads tree, when the checkpoint
 	// has a heads line (completeness.go); Witnessed a cosigned checkpoint, when evx has one.
 	Head      *HeadProof       `json:"head,omitempty"`
@@ -147,6 +151,9 @@ func Export(ctx context.Context, l Ledger, s Signer, origin, bundleID string, op
 		}
 		t.Events = append(t.Events, TrailEvent{Event: en.Event, Leaf: en.Leaf, Proof: hexList(p)})
 	}
+	if err := exportKeyChanges(ctx, l, t, entries, size); err != nil {
+		return nil, fmt.Errorf("export %s: %w", bundleID, err)
+	}
 	if opt.ConsistencyFrom > 0 {
 		if opt.ConsistencyFrom > size {
 			return nil, fmt.Errorf("export %s: consistency from size %d beyond log size %d", bundleID, opt.ConsistencyFrom, size)
@@ -246,6 +253,7 @@ func ParseTrail(data []byte) (*Trail, error) {
 		Events      []json.RawMessage  `json:"events"`
 		Consistency *ConsistencyRecord `json:"consistency,omitempty"`
 		Rotations   []TrailEvent       `json:"key_rotations,omitempty"`
+		KeyChanges  []TrailEvent       `json:"agency_key_changes,omitempty"`
 		Head        *HeadProof         `json:"head,omitempty"`
 		Witnessed   *WitnessedRecord   `json:"witnessed,omitempty"`
 	}
@@ -268,7 +276,7 @@ func ParseTrail(data []byte) (*Trail, error) {
 		}
 	}
 	t := Trail{Format: raw.Format, BundleID: raw.BundleID, Keys: raw.Keys, Checkpoint: raw.Checkpoint,
-		Consistency: raw.Consistency, Rotations: raw.Rotations, Head: raw.Head, Witnessed: raw.Witnessed, Events: make([]TrailEvent, len(lay.elems))}
+		Consistency: raw.Consistency, Rotations: raw.Rotations, AgencyKeyChanges: raw.KeyChanges, Head: raw.Head, Witnessed: raw.Witnessed, Events: make([]TrailEvent, len(lay.elems))}
 	errs := make([]error, len(lay.elems))
 	parallel(len(lay.elems), 128, func(i int) {
 		el := lay.elems[i]

@@ -198,7 +198,11 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 	}
 	rep := &Report{BundleID: t.BundleID, Events: len(t.Events), KeyID: keyID, Origin: cp.Origin,
 		LogSize: cp.Size, Root: hex.EncodeToString(cp.Hash), Rotation: chain.report(t.Events)}
-	if rep.Seals, err = checkSeals(t, opt.AgencyKeys); err != nil {
+	history, err := checkKeyHistory(t, chain, cp.Size, cp.Hash, exported, opt.Now, clockLimit)
+	if err != nil {
+		return nil, err
+	}
+	if rep.Seals, err = checkSeals(t, opt.AgencyKeys, history); err != nil {
 		return nil, err
 	}
 	if opt.Documents != "" {

@@ -8,14 +8,18 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
 
 // SealCheck is one seal Verify checked: the event carrying it, whose seal it is, the key,
-// and where the key came from: "pinned" (VerifyOptions.AgencyKeys, obtained out of band) or
-// "trail" (the key record the event carries, as evx's directory gave it: only as trustworthy
-// as evx's own log).
+// where the key came from: "pinned" (VerifyOptions.AgencyKeys, obtained out of band), "log"
+// (the agency's key changes the trail carries, Trail.AgencyKeyChanges: evx's log, the same
+// to every holder of its checkpoints) or "trail" (only the key record the event carries, as
+// evx's directory gave it: only as trustworthy as evx's own log), and the key's validity
+// window as checked: the seal's time was at or after ValidFrom and before ValidUntil (the
+// earlier of its expiry and revocation; "" when unbounded).
 type SealCheck struct {
 	Seq       uint64 `json:"seq"`
 	Kind      string `json:"kind"` // "sender" (SubmissionAcceptance) or "receipt" (consignment outcome)
@@ -25,6 +29,12 @@ type SealCheck struct {
 	KeySource string `json:"key_source"` // "pinned" or "trail"
 	Time      string `json:"time"`       // the event's time: when evx recorded the seal
 	Outcome   string `json:"outcome,omitempty"`
+	// ValidFrom, ValidUntil: the key's validity window (TimeFormat; with KeySource "log",
+	// ValidFrom is never before the log added the key); Revoked says ValidUntil is the key's
+	// revocation (later than the seal), not its expiry.
+	ValidFrom  string `json:"valid_from,omitempty"`
+	ValidUntil string `json:"valid_until,omitempty"`
+	Revoked    bool   `json:"revoked,omitempty"`
 }
 
 // SealMismatchError: an event does not agree with the sealed statement it carries: What
@@ -62,19 +72,23 @@ func (e *VersionError) Failure() Failure {
 // ConsignmentAcceptance and ConsignmentRejection. pinned maps agency ids to the keys the
 // verifier holds for them; an agency with pinned keys must have sealed its acts (its
 // submission and its receipts), with one of those keys.
-func checkSeals(t *Trail, pinned map[string][]crypto.PublicKey) ([]SealCheck, error) {
+//
+// history holds the agencies' key histories the trail carries (keyhistory.go): a seal of an
+// agency with one must be made with a key the log added, before the log's revocation or
+// expiry of it.
+func checkSeals(t *Trail, pinned map[string][]crypto.PublicKey, history map[string]*keyHistory) ([]SealCheck, error) {
 	var out []SealCheck
 	for _, te := range t.Events {
 		e := te.Event
 		switch {
 		case e.Details.Seal != nil:
-			c, err := checkSenderSeal(e, pinned)
+			c, err := checkSenderSeal(e, pinned, history)
 			if err != nil {
 				return out, err
 			}
 			out = append(out, c)
 		case e.Details.Receipt != nil:
-			c, err := checkReceiptSeal(e, pinned)
+			c, err := checkReceiptSeal(e, pinned, history)
 			if err != nil {
 				return out, err
 			}
@@ -90,16 +104,27 @@ func checkSeals(t *Trail, pinned map[string][]crypto.PublicKey) ([]SealCheck, er
 
 // sealKey returns the key to check a seal with: a pinned key of agency equal to the record's
 // (the record must name it), else the record's own.
-func sealKey(seq uint64, agency string, rec AgencyKey, keyID string, pinned map[string][]crypto.PublicKey) (AgencyKey, string, error) {
+// With a key history of agency, the record's bounds are tightened by the history's, and a
+// key the history lacks is a *SealError.
+func sealKey(seq uint64, agency string, rec AgencyKey, keyID string, pinned map[string][]crypto.PublicKey, history map[string]*keyHistory) (AgencyKey, string, error) {
 	if rec.KeyID != keyID {
 		return rec, "", &SealError{Seq: seq, Agency: agency, KeyID: keyID, WantKeyID: rec.KeyID, Reason: "the seal names another key than its key record"}
 	}
 	if _, err := rec.Public(); err != nil {
 		return rec, "", &SealError{Seq: seq, Agency: agency, KeyID: keyID, Reason: "its key record", Err: err}
 	}
+	source := "trail"
+	if h := history[agency]; h != nil {
+		var ok bool
+		if rec, ok = h.bound(rec); !ok {
+			return rec, "", &SealError{Seq: seq, Agency: agency, KeyID: keyID, WantKeyID: strings.Join(slices.Sorted(maps.Keys(h.keys)), " "),
+				Reason: "the key is not among the agency's keys that evx's log records (agency_key_changes)"}
+		}
+		source = "log"
+	}
 	keys, ok := pinned[agency]
 	if !ok {
-		return rec, "trail", nil
+		return rec, source, nil
 	}
 	var ids []string
 	for _, k := range keys {
@@ -125,13 +150,13 @@ func withSeq(err error, seq uint64) error {
 	return err
 }
 
-func checkSenderSeal(e Event, pinned map[string][]crypto.PublicKey) (SealCheck, error) {
+func checkSenderSeal(e Event, pinned map[string][]crypto.PublicKey, history map[string]*keyHistory) (SealCheck, error) {
 	s := e.Details.Seal
 	st, stmt, err := BagStatementOf(s.Statement, s.KeyID)
 	if err != nil {
 		return SealCheck{}, withSeq(err, e.Seq)
 	}
-	key, source, err := sealKey(e.Seq, st.Agency, s.Key, s.KeyID, pinned)
+	key, source, err := sealKey(e.Seq, st.Agency, s.Key, s.KeyID, pinned, history)
 	if err != nil {
 		return SealCheck{}, err
 	}
@@ -188,7 +213,7 @@ func checkSenderSeal(e Event, pinned map[string][]crypto.PublicKey) (SealCheck, 
 	for name, sum := range listed {
 		return SealCheck{}, mismatch("document "+name+" (in the sealed manifest, not in the event)", sum, "")
 	}
-	return SealCheck{Seq: e.Seq, Kind: "sender", Agency: st.Agency, Person: st.Person, KeyID: s.KeyID, KeySource: source, Time: e.Time.UTC().Format(TimeFormat)}, nil
+	return window(SealCheck{Seq: e.Seq, Kind: "sender", Agency: st.Agency, Person: st.Person, KeyID: s.KeyID, KeySource: source, Time: e.Time.UTC().Format(TimeFormat)}, key), nil
 }
 
 // decodeManifestPath undoes BagIt's percent-encoding of CR, LF and % in manifest paths.
@@ -196,10 +221,10 @@ func decodeManifestPath(p string) string {
 	return strings.NewReplacer("%0D", "\r", "%0d", "\r", "%0A", "\n", "%0a", "\n", "%25", "%").Replace(p)
 }
 
-func checkReceiptSeal(e Event, pinned map[string][]crypto.PublicKey) (SealCheck, error) {
+func checkReceiptSeal(e Event, pinned map[string][]crypto.PublicKey, history map[string]*keyHistory) (SealCheck, error) {
 	r := e.Details.Receipt
 	agency := e.Details.Counterpart
-	key, source, err := sealKey(e.Seq, agency, r.Key, r.KeyID, pinned)
+	key, source, err := sealKey(e.Seq, agency, r.Key, r.KeyID, pinned, history)
 	if err != nil {
 		return SealCheck{}, err
 	}
@@ -220,6 +245,8 @@ func checkReceiptSeal(e Event, pinned map[string][]crypto.PublicKey) (SealCheck,
 		return SealCheck{}, mismatch("acting agency", st.Agency, e.Actor.Agency)
 	case st.Person != e.Actor.Person:
 		return SealCheck{}, mismatch("acting person", st.Person, e.Actor.Person)
+	case st.Delivery != DeliveryID(e.BundleID, agency):
+		return SealCheck{}, mismatch("delivery", st.Delivery, DeliveryID(e.BundleID, agency))
 	case st.Bundle != e.BundleID:
 		return SealCheck{}, mismatch("bundle", st.Bundle, e.BundleID)
 	}
@@ -241,6 +268,14 @@ func checkReceiptSeal(e Event, pinned map[string][]crypto.PublicKey) (SealCheck,
 			return SealCheck{}, mismatch("document "+d.Name+" (SHA-256)", st.Documents[i].SHA256, d.SHA256)
 		}
 	}
-	return SealCheck{Seq: e.Seq, Kind: "receipt", Agency: st.Agency, Person: st.Person, KeyID: r.KeyID, KeySource: source,
-		Time: e.Time.UTC().Format(TimeFormat), Outcome: st.Outcome}, nil
+	return window(SealCheck{Seq: e.Seq, Kind: "receipt", Agency: st.Agency, Person: st.Person, KeyID: r.KeyID, KeySource: source,
+		Time: e.Time.UTC().Format(TimeFormat), Outcome: st.Outcome}, key), nil
+}
+
+// window sets c's validity window from the key record it was checked with.
+func window(c SealCheck, key AgencyKey) SealCheck {
+	c.ValidFrom = key.NotBefore
+	c.ValidUntil = earlier(key.NotAfter, key.Revoked)
+	c.Revoked = c.ValidUntil != "" && c.ValidUntil == key.Revoked
+	return c
 }

@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -13,8 +11,7 @@ import (
 // DeliveryID names the delivery of a bundle to a counterpart: "d-" and 32 hex digits of
 // SHA-256(bundle id, NUL, counterpart id). It is also the delivery's dedup id on the queue.
 func DeliveryID(bundleID, counterpart string) string {
-	h := sha256.Sum256([]byte(bundleID + "\x00" + counterpart))
-	return "d-" + hex.EncodeToString(h[:16])
+	return custody.DeliveryID(bundleID, counterpart)
 }
 
 // Notice is the body of the message a counterpart's queue receives for each delivery. It is a

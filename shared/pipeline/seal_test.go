@@ -375,3 +375,28 @@ func TestSyncAgencyKeys(t *testing.T) {
 	}
 	verifyTrail(t, n, custody.AgencySubject("nl-pol"))
 }
+
+// TestTrailCarriesKeyHistory: once evx recorded the directory's key changes (evx serve does,
+// at every start), a sealed bundle's trail carries its agencies' key histories, and the
+// sender's seal is checked against the log's history, naming the key's validity window.
+func TestTrailCarriesKeyHistory(t *testing.T) {
+	sender := sealSigner(t, "nl-pol")
+	n := sealNode(t, sender, p256Signer(t))
+	ctx := context.Background()
+	if _, err := n.Service.SyncAgencyKeys(ctx, n.Directory.Counterparts(), time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := submitAs(t, n, sealedBag(t, sender, "nl-pol", "j.devries", nil), "nl-pol/j.devries")
+	tr, err := n.Service.Export(ctx, st.Upload.BundleID, custody.ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.AgencyKeyChanges) == 0 {
+		t.Fatal("the trail carries no agency key changes")
+	}
+	raw, _ := json.Marshal(tr)
+	rep, err := custody.VerifyTrail(raw, n.Signer.Public(), custody.VerifyOptions{})
+	if err != nil || len(rep.Seals) != 1 || rep.Seals[0].KeySource != "log" || rep.Seals[0].ValidFrom == "" {
+		t.Fatalf("VerifyTrail = %+v, %v; want the sender's seal checked with the log's key history", rep, err)
+	}
+}

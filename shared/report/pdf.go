@@ -515,6 +515,8 @@ func (d *doc) parties() {
 		switch {
 		case ok && s.KeySource == "pinned":
 			return d.tr("p.seal.pinned", s.KeyID)
+		case ok && s.KeySource == "log":
+			return d.tr("p.seal.history", s.KeyID, keyWindow(d, s))
 		case ok:
 			return d.tr("p.seal.log", s.KeyID)
 		case sealed:
@@ -1037,4 +1039,16 @@ func (d *doc) keyUseNote(u custody.KeyUse) string {
 		note += d.tr("k.retired", u.Retired)
 	}
 	return note
+}
+
+// keyWindow says, in the report's language, when the key of a checked seal could seal.
+func keyWindow(d *doc, s custody.SealCheck) string {
+	w := d.tr("p.key.from", s.ValidFrom)
+	switch {
+	case s.ValidUntil != "" && s.Revoked:
+		w += ", " + d.tr("p.key.revoked", s.ValidUntil)
+	case s.ValidUntil != "":
+		w += " " + d.tr("p.key.until", s.ValidUntil)
+	}
+	return w
 }
