@@ -84,6 +84,8 @@ const (
 // else its environment variable, else the configuration file's profile.
 type exchangeFlags struct {
 	server, token, tokenFile, data, directory, counterpart, uploader, profile string
+	// reader is who reads, for a legal read of a data folder ("AGENCY/PERSON" or "PERSON").
+	reader string
 	// agency is the deployment's own agency for a data folder opened in-process (evx serve's
 	// --agency); the default agency when empty.
 	agency string
@@ -101,6 +103,8 @@ func (f *exchangeFlags) register(fs *flag.FlagSet, role string) {
 		fs.StringVar(&f.counterpart, "counterpart", "", "your counterpart id, with --data")
 	case "uploader":
 		fs.StringVar(&f.uploader, "uploader", "", "your name as the uploader, with --data (default $USER)")
+	case "legal":
+		fs.StringVar(&f.reader, "reader", "", "your name (`AGENCY/PERSON` or PERSON), recorded as the reader of what you read, with --data (default $USER)")
 	}
 }
 
@@ -216,7 +220,11 @@ func (f *exchangeFlags) open(ctx context.Context, stderr io.Writer) (exchange, e
 	if who == "" {
 		who = os.Getenv("USER")
 	}
-	return &localExchange{n: n, counterpart: s.counterpart, uploader: who}, nil
+	reader := f.reader
+	if reader == "" {
+		reader = os.Getenv("USER")
+	}
+	return &localExchange{n: n, counterpart: s.counterpart, uploader: who, reader: reader}, nil
 }
 
 // localExchange works on a data folder in-process, as `evx serve` would.
@@ -224,6 +232,18 @@ type localExchange struct {
 	n           *local.Node
 	counterpart string
 	uploader    string
+	// reader and legalRead: a trail exported while legalRead is set ("trail", "report") is a
+	// read by legal staff of the data folder, recorded as the server records one
+	// (pipeline.RecordRead, a LegalAccess event on reads:BUNDLE) before it is exported.
+	reader, legalRead string
+}
+
+// recordReads makes the trails x exports from now on legal reads of what ("" for none):
+// recorded on a data folder, as on the server, which records every legal read itself.
+func recordReads(x exchange, what string) {
+	if l, ok := x.(*localExchange); ok {
+		l.legalRead = what
+	}
 }
 
 func (l *localExchange) close() error { return l.n.Close() }
@@ -294,6 +314,24 @@ func (l *localExchange) postReceipt(ctx context.Context, id string, req pipeline
 }
 
 func (l *localExchange) trail(ctx context.Context, bundle string, opt custody.ExportOptions) ([]byte, error) {
+	if l.legalRead != "" {
+		// Record, then export the log as it stood before the record, as the server does: the
+		// read's own record changes nothing in what it reads.
+		var extra []string
+		if opt.ConsistencyFrom > 0 {
+			extra = append(extra, fmt.Sprintf("consistency_from=%d", opt.ConsistencyFrom))
+		}
+		if opt.Size > 0 {
+			extra = append(extra, fmt.Sprintf("size=%d", opt.Size))
+		}
+		rd, err := l.n.Service.RecordRead(pipeline.ActingAs(ctx, pipeline.UploaderParty(l.reader)), bundle, l.legalRead, extra...)
+		if err != nil {
+			return nil, err
+		}
+		if opt.Size == 0 {
+			opt.Size = rd.Leaf
+		}
+	}
 	t, err := l.n.Service.Export(ctx, bundle, opt)
 	if err != nil {
 		return nil, err

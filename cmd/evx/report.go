@@ -14,6 +14,7 @@ import (
 
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/directory"
+	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/report"
 	"github.com/evx-project/evx/shared/report/fonts"
 	"github.com/evx-project/evx/shared/request"
@@ -135,7 +136,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if err != nil {
 			return fail(exitUsage, "%v", err)
 		}
+		recordReads(x, pipeline.ReadReport)
 		exp, err := exportTrail(ctx, x, pos[0], custody.ExportOptions{})
+		recordReads(x, "")
 		if err != nil {
 			x.close()
 			return fail(exitInvalid, "%v", err)

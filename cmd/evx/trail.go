@@ -76,6 +76,7 @@ func runTrail(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *reads {
 		bundle = pipeline.ReadsSubject(bundle)
 	}
+	recordReads(x, pipeline.ReadTrail)
 	exp, err := exportTrail(ctx, x, bundle, custody.ExportOptions{ConsistencyFrom: *from, Size: *size})
 	if err != nil {
 		fmt.Fprintln(stderr, "evx trail:", err)

@@ -22,25 +22,29 @@ func TestTrailReads(t *testing.T) {
 	}
 	bundle := strings.Fields(out)[1]
 	dir := t.TempDir()
-	before := filepath.Join(dir, "before.json")
-	if code, out, errs := runCmd(t, "trail", "--data", data, "--directory", testDirectory, "--out", before, bundle); code != exitOK {
-		t.Fatalf("trail = %d\n%s\n%s", code, out, errs)
-	}
-
-	n, err := local.OpenNode(t.Context(), data, local.NodeOptions{Directory: testDirectory})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
 	toks, _ := api.ParseTokens(strings.NewReader("clerk-token-00000001 legal nl-om j.devries\n"))
-	srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, api.Limits{}, nil))
-	defer srv.Close()
-	remote := []string{"--server", srv.URL, "--token", "clerk-token-00000001"}
+	serve := func() (remote []string, stop func()) {
+		n, err := local.OpenNode(t.Context(), data, local.NodeOptions{Directory: testDirectory})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, api.Limits{}, nil))
+		return []string{"--server", srv.URL, "--token", "clerk-token-00000001"}, func() { srv.Close(); n.Close() }
+	}
 
 	// Before any read there is no record of reads.
+	remote, stop := serve()
 	if code, _, errs := runCmd(t, append(append([]string{"trail", "--reads"}, remote...), bundle)...); code != exitInvalid || !strings.Contains(errs, "404") {
 		t.Errorf("trail --reads before any read = %d %s, want 1 and 404", code, errs)
 	}
+	stop()
+	// A read on the data folder is recorded too (TestLocalLegalReads).
+	before := filepath.Join(dir, "before.json")
+	if code, out, errs := runCmd(t, "trail", "--data", data, "--directory", testDirectory, "--reader", "nl-om/a.jansen", "--out", before, bundle); code != exitOK {
+		t.Fatalf("trail = %d\n%s\n%s", code, out, errs)
+	}
+	remote, stop = serve()
+	defer stop()
 	served := filepath.Join(dir, "served.json")
 	if code, out, errs := runCmd(t, append(append([]string{"trail", "--out", served}, remote...), bundle)...); code != exitOK {
 		t.Fatalf("trail from the server = %d\n%s\n%s", code, out, errs)
@@ -53,10 +57,13 @@ func TestTrailReads(t *testing.T) {
 		t.Errorf("evx verify of the reads trail = %d\n%s\n%s", code, out, errs)
 	}
 	tr := readTrailFile(t, reads)
-	if len(tr.Events) != 1 {
-		t.Fatalf("reads trail of %d events, want 1 (the trail read; the reads trail's own read is recorded after it)", len(tr.Events))
+	if len(tr.Events) != 2 {
+		t.Fatalf("reads trail of %d events, want 2 (the data folder's and the server's trail reads; the reads trail's own read is recorded after it)", len(tr.Events))
 	}
-	if ev := tr.Events[0].Event; ev.Type != pipeline.LegalAccess || ev.Actor.Agency != "nl-om" || ev.Actor.Person != "j.devries" || ev.Details.Reasons[0] != "read=trail" {
+	if ev := tr.Events[0].Event; ev.Type != pipeline.LegalAccess || ev.Actor.Agency != "nl-om" || ev.Actor.Person != "a.jansen" || ev.Details.Reasons[0] != "read=trail" {
+		t.Errorf("the data folder's read recorded as %s by %+v %q", ev.Type, ev.Actor, ev.Details.Reasons)
+	}
+	if ev := tr.Events[1].Event; ev.Type != pipeline.LegalAccess || ev.Actor.Agency != "nl-om" || ev.Actor.Person != "j.devries" || ev.Details.Reasons[0] != "read=trail" {
 		t.Errorf("read recorded as %s by %+v %q", ev.Type, ev.Actor, ev.Details.Reasons)
 	}
 	a, b := readTrailFile(t, before), readTrailFile(t, served)

@@ -22,8 +22,10 @@ Checks a bundle's exported custody trail with the public key alone: the hash cha
 events, every signature, every inclusion proof against the signed checkpoint, and, when asked,
 every document's SHA-256 and the consistency of the log with a checkpoint you kept earlier.
 Every party's seal the trail carries (the sender's on the bag, a counterpart's on its receipt)
-is checked, with the agency key you pin with --agency-key, else with the key record the trail
-carries, and every event must agree with the sealed statement it carries (docs/seals.md).
+is checked, with the agency key you pin with --agency-key, else with the agency's key history
+the trail carries (its key changes in evx's log: a seal recorded after its key's revocation or
+expiry fails), else with the key record the seal carries; each seal's key and validity window
+are listed, and every event must agree with the sealed statement it carries (docs/seals.md).
 No event may be dated after the export time the trail's checkpoint states, nor after this
 computer's clock by more than --clock-tolerance.
 The trail must hold every event of its bundle that its checkpoint commits to; with
