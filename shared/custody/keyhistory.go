@@ -3,6 +3,7 @@ package custody
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -42,6 +43,13 @@ func (e *KeyHistoryError) Failure() Failure {
 	return Failure{Kind: "KeyHistoryError", Seq: e.Seq, HasSeq: true, Facts: []Fact{{"agency", e.Agency}, {"reason", e.Reason}}}
 }
 
+// AgencyHead is the head record of an agency's key-change subject (AgencySubject) in the
+// checkpoint's heads tree.
+type AgencyHead struct {
+	Agency string     `json:"agency"`
+	Head   *HeadProof `json:"head"`
+}
+
 // keyHistory is an agency's keys as the log records them: each key's record with the
 // bounds its changes set, and when it was added.
 type keyHistory struct {
@@ -67,7 +75,7 @@ func sealedAgencies(evs []Entry) []string {
 
 // exportKeyChanges adds to t the key changes of the agencies whose seals entries carry,
 // below size.
-func exportKeyChanges(ctx context.Context, l Ledger, t *Trail, entries []Entry, size uint64) error {
+func exportKeyChanges(ctx context.Context, l Ledger, t *Trail, entries []Entry, size uint64, heads *HeadsTree) error {
 	for _, a := range sealedAgencies(entries) {
 		evs, err := l.Events(ctx, AgencySubject(a))
 		if err != nil {
@@ -83,13 +91,65 @@ func exportKeyChanges(ctx context.Context, l Ledger, t *Trail, entries []Entry, 
 			}
 			t.AgencyKeyChanges = append(t.AgencyKeyChanges, TrailEvent{Event: en.Event, Leaf: en.Leaf, Proof: hexList(p)})
 		}
+		if heads == nil {
+			continue
+		}
+		hp, ok, err := heads.Proof(AgencySubject(a))
+		if err != nil {
+			return fmt.Errorf("key changes of %s: head: %w", a, err)
+		}
+		if ok {
+			t.AgencyKeyHeads = append(t.AgencyKeyHeads, AgencyHead{Agency: a, Head: hp})
+		}
+	}
+	return nil
+}
+
+// checkKeyHeads holds each agency's key changes to the head of its subject that the
+// checkpoint's heads line commits to, when it has one: none may be cut off the end.
+func checkKeyHeads(t *Trail, chain *keyChain, size uint64) error {
+	_, ext, err := openCheckpoint([]byte(t.Checkpoint), chain.current().pub)
+	if err != nil {
+		return err
+	}
+	hc, has, err := CheckpointHeads(ext)
+	if err != nil {
+		return &CheckpointError{Reason: err.Error()}
+	}
+	if !has {
+		if len(t.AgencyKeyHeads) > 0 {
+			return &KeyHistoryError{Reason: "the trail carries agency key heads, its checkpoint commits to no heads"}
+		}
+		return nil
+	}
+	byAgency := map[string][]TrailEvent{}
+	for _, te := range t.AgencyKeyChanges {
+		a := te.Event.Details.KeyChange.Agency
+		byAgency[a] = append(byAgency[a], te)
+	}
+	heads := map[string]*HeadProof{}
+	for _, ah := range t.AgencyKeyHeads {
+		if byAgency[ah.Agency] == nil || heads[ah.Agency] != nil {
+			return &KeyHistoryError{Agency: ah.Agency, Reason: "a head record for an agency whose key changes the trail does not carry, or a second one"}
+		}
+		heads[ah.Agency] = ah.Head
+	}
+	for _, a := range slices.Sorted(maps.Keys(byAgency)) {
+		sub := &Trail{BundleID: AgencySubject(a), Events: byAgency[a]}
+		if err := checkHead(sub, heads[a], hc, size, "trail checkpoint"); err != nil {
+			var seq uint64
+			if evs := byAgency[a]; len(evs) > 0 {
+				seq = evs[len(evs)-1].Event.Seq
+			}
+			return &KeyHistoryError{Agency: a, Seq: seq, Reason: "the agency's key changes are not complete to the head the checkpoint commits to", Err: err}
+		}
 	}
 	return nil
 }
 
 // checkKeyHistory checks the key changes the trail carries and returns each agency's history.
 func checkKeyHistory(t *Trail, chain *keyChain, size uint64, root []byte, exported, now, clockLimit time.Time) (map[string]*keyHistory, error) {
-	if len(t.AgencyKeyChanges) == 0 {
+	if len(t.AgencyKeyChanges) == 0 && len(t.AgencyKeyHeads) == 0 {
 		return nil, nil
 	}
 	out := map[string]*keyHistory{}
@@ -191,6 +251,9 @@ func checkKeyHistory(t *Trail, chain *keyChain, size uint64, root []byte, export
 			return nil, fail("key "+id+" changes its PEM", nil)
 		}
 		h.keys[id] = rec
+	}
+	if err := checkKeyHeads(t, chain, size); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

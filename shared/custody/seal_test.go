@@ -315,11 +315,18 @@ func TestKeyHistoryTampering(t *testing.T) {
 	if _, err := custody.VerifyTrail(raw, sc.evx.Public(), custody.VerifyOptions{}); err != nil {
 		t.Fatalf("VerifyTrail(good) = %v", err)
 	}
+	if tr, _ := custody.ParseTrail(raw); len(tr.AgencyKeyHeads) != 2 || tr.AgencyKeyChanges[len(tr.AgencyKeyChanges)-1].Event.Type != custody.AgencyKeyRevoked {
+		t.Fatalf("trail carries heads %v, last change %v; want both agencies' heads, nl-pol's revocation last", tr.AgencyKeyHeads, tr.AgencyKeyChanges[len(tr.AgencyKeyChanges)-1].Event.Type)
+	}
 	for _, tc := range []struct {
 		name string
 		edit func(tr *custody.Trail)
 	}{
 		{"first-change-dropped", func(tr *custody.Trail) { tr.AgencyKeyChanges = tr.AgencyKeyChanges[1:] }},
+		// The revocation, cut off the end of nl-pol's history: the checkpoint's head of
+		// agency:nl-pol names it.
+		{"last-change-cut", func(tr *custody.Trail) { tr.AgencyKeyChanges = tr.AgencyKeyChanges[:len(tr.AgencyKeyChanges)-1] }},
+		{"head-dropped", func(tr *custody.Trail) { tr.AgencyKeyHeads = tr.AgencyKeyHeads[:1] }},
 		{"revocation-detached", func(tr *custody.Trail) {
 			for i := range tr.AgencyKeyChanges {
 				if tr.AgencyKeyChanges[i].Event.Type == custody.AgencyKeyRevoked {

@@ -37,6 +37,10 @@ type Trail struct {
 	// events of each one's subject AgencySubject, in order), with their proofs; absent when
 	// there are none (keyhistory.go).
 	AgencyKeyChanges []TrailEvent `json:"agency_key_changes,omitempty"`
+	// AgencyKeyHeads, when the checkpoint commits to every subject's head, are the head
+	// records of the agency subjects AgencyKeyChanges holds, one an agency, in its order: so that a key change
+	// cut off the end of an agency's history is caught.
+	AgencyKeyHeads []AgencyHead `json:"agency_key_heads,omitempty"`
 	// Head is the bundle's head record in the checkpoint's heads tree, when the checkpoint
 	// has a heads line (completeness.go); Witnessed a cosigned checkpoint, when evx has one.
 	Head      *HeadProof       `json:"head,omitempty"`
@@ -151,7 +155,7 @@ func Export(ctx context.Context, l Ledger, s Signer, origin, bundleID string, op
 		}
 		t.Events = append(t.Events, TrailEvent{Event: en.Event, Leaf: en.Leaf, Proof: hexList(p)})
 	}
-	if err := exportKeyChanges(ctx, l, t, entries, size); err != nil {
+	if err := exportKeyChanges(ctx, l, t, entries, size, heads); err != nil {
 		return nil, fmt.Errorf("export %s: %w", bundleID, err)
 	}
 	if opt.ConsistencyFrom > 0 {
@@ -254,6 +258,7 @@ func ParseTrail(data []byte) (*Trail, error) {
 		Consistency *ConsistencyRecord `json:"consistency,omitempty"`
 		Rotations   []TrailEvent       `json:"key_rotations,omitempty"`
 		KeyChanges  []TrailEvent       `json:"agency_key_changes,omitempty"`
+		KeyHeads    []AgencyHead       `json:"agency_key_heads,omitempty"`
 		Head        *HeadProof         `json:"head,omitempty"`
 		Witnessed   *WitnessedRecord   `json:"witnessed,omitempty"`
 	}
@@ -276,7 +281,7 @@ func ParseTrail(data []byte) (*Trail, error) {
 		}
 	}
 	t := Trail{Format: raw.Format, BundleID: raw.BundleID, Keys: raw.Keys, Checkpoint: raw.Checkpoint,
-		Consistency: raw.Consistency, Rotations: raw.Rotations, AgencyKeyChanges: raw.KeyChanges, Head: raw.Head, Witnessed: raw.Witnessed, Events: make([]TrailEvent, len(lay.elems))}
+		Consistency: raw.Consistency, Rotations: raw.Rotations, AgencyKeyChanges: raw.KeyChanges, AgencyKeyHeads: raw.KeyHeads, Head: raw.Head, Witnessed: raw.Witnessed, Events: make([]TrailEvent, len(lay.elems))}
 	errs := make([]error, len(lay.elems))
 	parallel(len(lay.elems), 128, func(i int) {
 		el := lay.elems[i]
