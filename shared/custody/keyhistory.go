@@ -51,10 +51,9 @@ type AgencyHead struct {
 }
 
 // keyHistory is an agency's keys as the log records them: each key's record with the
-// bounds its changes set, and when it was added.
+// bounds its changes set.
 type keyHistory struct {
-	keys  map[string]AgencyKey
-	added map[string]time.Time
+	keys map[string]AgencyKey
 }
 
 // sealedAgencies lists the agencies whose seals the events carry, sorted.
@@ -212,7 +211,7 @@ func checkKeyHistory(t *Trail, chain *keyChain, size uint64, root []byte, export
 		last[agency] = &e
 		h := out[agency]
 		if h == nil {
-			h = &keyHistory{keys: map[string]AgencyKey{}, added: map[string]time.Time{}}
+			h = &keyHistory{keys: map[string]AgencyKey{}}
 			out[agency] = h
 		}
 		id := kc.Key.KeyID
@@ -234,7 +233,7 @@ func checkKeyHistory(t *Trail, chain *keyChain, size uint64, root []byte, export
 					return nil, fail("the rotation", err)
 				}
 			}
-			h.keys[id], h.added[id] = kc.Key, e.Time
+			h.keys[id] = kc.Key
 			continue
 		case AgencyKeyRevoked:
 			if !known {
@@ -309,8 +308,9 @@ func (h *keyHistory) bound(rec AgencyKey) (AgencyKey, bool) {
 	if !ok || k.PEM != rec.PEM {
 		return rec, false
 	}
+	// When the log added the key does not bound it: seals recorded before evx began to record
+	// key changes (evx serve records them at its start) stay valid.
 	rec.NotBefore = later(rec.NotBefore, k.NotBefore)
-	rec.NotBefore = later(rec.NotBefore, h.added[rec.KeyID].UTC().Format(TimeFormat))
 	rec.NotAfter = earlier(rec.NotAfter, k.NotAfter)
 	rec.Revoked = earlier(rec.Revoked, k.Revoked)
 	return rec, true

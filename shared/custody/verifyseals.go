@@ -29,9 +29,9 @@ type SealCheck struct {
 	KeySource string `json:"key_source"` // "pinned" or "trail"
 	Time      string `json:"time"`       // the event's time: when evx recorded the seal
 	Outcome   string `json:"outcome,omitempty"`
-	// ValidFrom, ValidUntil: the key's validity window (TimeFormat; with KeySource "log",
-	// ValidFrom is never before the log added the key); Revoked says ValidUntil is the key's
-	// revocation (later than the seal), not its expiry.
+	// ValidFrom, ValidUntil: the key's validity window (TimeFormat; "" when unbounded), the
+	// tighter of the key record's and the log's history's; Revoked says ValidUntil is the
+	// key's revocation (later than the seal), not its expiry.
 	ValidFrom  string `json:"valid_from,omitempty"`
 	ValidUntil string `json:"valid_until,omitempty"`
 	Revoked    bool   `json:"revoked,omitempty"`

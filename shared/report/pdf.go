@@ -1043,7 +1043,13 @@ func (d *doc) keyUseNote(u custody.KeyUse) string {
 
 // keyWindow says, in the report's language, when the key of a checked seal could seal.
 func keyWindow(d *doc, s custody.SealCheck) string {
-	w := d.tr("p.key.from", s.ValidFrom)
+	if s.ValidFrom == "" && s.ValidUntil == "" {
+		return d.tr("p.key.unbounded")
+	}
+	w := d.tr("p.key.valid")
+	if s.ValidFrom != "" {
+		w = d.tr("p.key.from", s.ValidFrom)
+	}
 	switch {
 	case s.ValidUntil != "" && s.Revoked:
 		w += ", " + d.tr("p.key.revoked", s.ValidUntil)

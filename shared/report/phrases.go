@@ -57,6 +57,8 @@ var phrases = map[string]phrase{
 	"p.seal.log":         {"sealed by the agency; seal verified with the key record the trail carries (%s)", "sellado por la autoridad; sello verificado con el registro de clave que contiene el registro de custodia (%s)"},
 	"p.seal.history":     {"sealed by the agency; seal verified with the agency's key history in evx's log (%s, %s)", "sellado por la autoridad; sello verificado con el historial de claves de la autoridad en el registro de evx (%s, %s)"},
 	"p.key.from":         {"key valid from %s", "clave válida desde %s"},
+	"p.key.valid":        {"key valid", "clave válida"},
+	"p.key.unbounded":    {"key valid without time limits", "clave válida sin límite temporal"},
 	"p.key.until":        {"until %s", "hasta %s"},
 	"p.key.revoked":      {"revoked %s, after the seal", "revocada el %s, después del sello"},
 	"p.seal.unchecked":   {"sealed by the agency; seal not checked (the trail did not verify)", "sellado por la autoridad; sello no comprobado (el registro no se ha verificado)"},

@@ -91,7 +91,7 @@ func TestReportNamesTheParties(t *testing.T) {
 		"Fiscalía Especial Antidroga (es-fge) refused by m.garcia", "reasons: not competent: the receiving authority is not competent for the matter [not-competent]; corresponde a otra fiscalía",
 		"Documents as judged in the counterpart's sealed acknowledgement of receipt: • data/ledger.csv: accepted",
 		"Note of the counterpart: corresponde a otra fiscalía",
-		"sealed by the agency; seal verified with the agency's key history in evx's log", "key valid from 2026-11-27T08:00:00.000000000Z",
+		"sealed by the agency; seal verified with the agency's key history in evx's log", "key valid without time limits",
 		"Bundle B-1 · VERIFIED",
 	} {
 		if !strings.Contains(text, want) {
