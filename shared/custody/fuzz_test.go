@@ -116,7 +116,8 @@ func FuzzVerifyTrail(f *testing.F) {
 		}
 		switch err.(type) {
 		case nil, *FormatError, *BundleError, *BreakError, *SequenceError, *EventHashError, *SignatureError,
-			*TimeOrderError, *CheckpointError, *InclusionError, *ConsistencyError, *KeyRotationError, *TruncatedError, *HeadError, *QuorumError, *FutureEventError:
+			*TimeOrderError, *CheckpointError, *InclusionError, *ConsistencyError, *KeyRotationError, *TruncatedError, *HeadError, *QuorumError, *FutureEventError,
+			*KeyHistoryError, *SealError, *KeyValidityError, *SealMismatchError, *VersionError:
 		default:
 			t.Fatalf("VerifyTrail: untyped error %T: %v", err, err)
 		}
