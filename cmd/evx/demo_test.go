@@ -108,7 +108,7 @@ func TestDemoJSON(t *testing.T) {
 		}
 	}
 	// The reports, in both languages, name the sender's agency and both counterparts in full,
-	// as the demo's directory names them.
+	// as the demo's directory names them (the parties, and the bundle's "delivered to").
 	dir, err := directory.Load(res.Directory)
 	if err != nil {
 		t.Fatal(err)
@@ -122,6 +122,10 @@ func TestDemoJSON(t *testing.T) {
 			}
 			if want := strings.ReplaceAll(a.Name+" ("+id+")", " ", ""); !strings.Contains(text, want) {
 				t.Errorf("%s/report.pdf does not name %s in full (%s):\n%s", rep, id, a.Name, text)
+			}
+			// A counterpart's answer, in the parties section, under its full name.
+			if want := strings.ReplaceAll(id+a.Name+":", " ", ""); id != "nl-pol" && !strings.Contains(text, want) {
+				t.Errorf("%s/report.pdf does not give %s's answer under its full name (%s):\n%s", rep, id, a.Name, text)
 			}
 		}
 	}

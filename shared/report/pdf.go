@@ -54,6 +54,18 @@ type Options struct {
 	Lang Lang
 }
 
+// party is a counterpart's line in the parties section: its id as the label (short, so that
+// the value is not pushed down by a wrapped label), and its full name, when known, before
+// what it did.
+func (o Options) party(id, what string) (label, value string) {
+	if o.AgencyName != nil {
+		if n := o.AgencyName(id); n != "" {
+			return id, n + ": " + what
+		}
+	}
+	return id, what
+}
+
 // agency is an agency as the report names it: its full name and id, or its id alone.
 func (o Options) agency(id string) string {
 	if o.AgencyName != nil {
@@ -555,7 +567,8 @@ func (d *doc) parties() {
 	for _, c := range order {
 		e := outcome[c]
 		if e == nil {
-			d.kv(clean(d.opt.agency(c)), d.tr("p.pending"), false)
+			l, v := d.opt.party(c, d.tr("p.pending"))
+			d.kv(clean(l), clean(v), false)
 			continue
 		}
 		text := d.tr(map[custody.EventType]string{custody.ConsignmentAcceptance: "p.accepted", custody.ConsignmentRejection: "p.refused",
@@ -567,7 +580,8 @@ func (d *doc) parties() {
 		if rs := d.reasons(e.Details.Reasons, receiptNote(e)); len(rs) > 0 {
 			text += d.tr("p.reasons", strings.Join(rs, "; "))
 		}
-		d.kv(clean(d.opt.agency(c)), clean(text), false)
+		l, v := d.opt.party(c, text)
+		d.kv(clean(l), clean(v), false)
 		if e.Type != custody.AcceptanceRejectionExpiry {
 			d.kv("", clean(sealNote(e, e.Details.Receipt != nil)), false)
 		}

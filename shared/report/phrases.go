@@ -76,7 +76,7 @@ var phrases = map[string]phrase{
 	"p.doc.refused":      {"%s: refused (%s)", "%s: rechazado (%s)"},
 	"p.doc.hash":         {"SHA-256 as the counterpart computed it: %s", "SHA-256 calculado por la contraparte: %s"},
 	"p.doc.nohash":       {"no SHA-256 given by the counterpart", "la contraparte no indicó SHA-256"},
-	"p.note":             {"Note of the counterpart: %s", "Observación de la contraparte: %s"},
+	"p.note":             {"Note of the counterpart: %s", "Observación de la contraparte, en sus propios términos: «%s»"},
 	"p.receipt.bad":      {"the sealed statement cannot be read: %s", "la declaración sellada no puede leerse: %s"},
 
 	// Reason codes (custody.ReasonCodes), as a person reads them.
