@@ -395,19 +395,19 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 		return nil, fmt.Errorf("the trail carries %d seals, want the sender's and both counterparts'", len(rep.Seals))
 	}
 
-	// 7. The court report, with the witnesses' cosignatures checked; in English, and in
-	// Spanish for es-fge's court.
+	// 7. The court report, with the witnesses' cosignatures checked and the agencies named in
+	// full from the directory; in English, and in Spanish for es-fge's court.
 	reportDir := filepath.Join(out, "report")
 	witnessArgs := []string{"--witness", filepath.Join(out, "witness", "nl-om.key.vkey"), "--witness", filepath.Join(out, "witness", "es-fge.key.vkey"), "--quorum", "2"}
 	for _, r := range []struct{ lang, dir string }{{"en", reportDir}, {"es", reportDir + "-es"}} {
 		var rout, rerr bytes.Buffer
-		args := append([]string{"--lang", r.lang, "--out", r.dir, "--key", keyPath}, append(witnessArgs, trailPath)...)
+		args := append([]string{"--lang", r.lang, "--out", r.dir, "--key", keyPath, "--directory", directory}, append(witnessArgs, trailPath)...)
 		if code := runReport(ctx, args, &rout, &rerr); code != exitOK {
 			return nil, fmt.Errorf("report --lang %s exited %d: %s", r.lang, code, strings.TrimSpace(rerr.String()))
 		}
 	}
 	res.Report = reportDir
-	say("7. report for legal staff written to %s (in Spanish: %s-es), naming the witnesses verified", reportDir, reportDir)
+	say("7. report for legal staff written to %s (in Spanish: %s-es), naming the agencies in full and the witnesses verified", reportDir, reportDir)
 	if res.Requests, err = demoRequests(ctx, out, srcs, say); err != nil {
 		return nil, fmt.Errorf("requests scene: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/request"
 )
 
@@ -104,6 +105,28 @@ func TestDemoJSON(t *testing.T) {
 	for _, f := range []string{res.Trail, res.Key, res.Bag, res.Directory, filepath.Join(res.Report, "report.pdf")} {
 		if _, err := os.Stat(f); err != nil {
 			t.Error(err)
+		}
+	}
+	// The reports, in both languages, name the sender's agency and both counterparts in full,
+	// as the demo's directory names them (the parties, and the bundle's "delivered to").
+	dir, err := directory.Load(res.Directory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rep := range []string{res.Report, res.Report + "-es"} {
+		text := pdfText(t, filepath.Join(rep, "report.pdf"))
+		for _, id := range []string{"nl-pol", "nl-om", "es-fge"} {
+			a, err := dir.Counterpart(t.Context(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := strings.ReplaceAll(a.Name+" ("+id+")", " ", ""); !strings.Contains(text, want) {
+				t.Errorf("%s/report.pdf does not name %s in full (%s):\n%s", rep, id, a.Name, text)
+			}
+			// A counterpart's answer, in the parties section, under its full name.
+			if want := strings.ReplaceAll(id+a.Name+":", " ", ""); id != "nl-pol" && !strings.Contains(text, want) {
+				t.Errorf("%s/report.pdf does not give %s's answer under its full name (%s):\n%s", rep, id, a.Name, text)
+			}
 		}
 	}
 	// The requests scene: the EPOC answered in time, the EIO overdue.

@@ -20,7 +20,7 @@ import (
 	"github.com/evx-project/evx/shared/request"
 )
 
-const reportUsage = `Usage: evx report [--out DIR] [--json] [--lang en|es] --key PUBKEY TRAIL.json [--documents DIR] [--checkpoint OLDER.txt] [--witness VKEY... --quorum N]
+const reportUsage = `Usage: evx report [--out DIR] [--json] [--lang en|es] --key PUBKEY [--directory FILE] TRAIL.json [--documents DIR] [--checkpoint OLDER.txt] [--witness VKEY... --quorum N]
        evx report [--out DIR] [--json] [--lang en|es] [--server URL --token T | --data DIR] BUNDLE [--documents DIR] [--checkpoint OLDER.txt]
 
 Verifies a bundle's custody trail and writes, into DIR:
@@ -39,6 +39,8 @@ alone (as evx verify does). Without --key, the argument is a bundle id: its trai
 public key are exported from the server (--server, --token) or the data folder (--data), as
 evx trail does, the trail is checked with that key, and the key is written beside the report
 as evx-public.pem, so that anyone can repeat the check with evx verify.
+With --directory (either way), the report names the sender's and each counterpart's agency in
+full from that agency directory; the directory names them, it is not part of the check.
 
 Exit codes: 0 verified, report written; 1 verification failed (report written, marked FAILED),
 the bundle has no trail, or the report could not be written; 2 usage error or unreadable input.
@@ -78,14 +80,14 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	exchangeSet := false
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "server", "token", "token-file", "data", "directory", "profile":
+		case "server", "token", "token-file", "data", "profile":
 			exchangeSet = true
 		}
 	})
 	fromBundle := in.key == ""
 	switch {
 	case !fromBundle && exchangeSet:
-		return fail(exitUsage, "--key reads a trail file offline; --server, --token, --data and --directory export a bundle's trail with evx's own key: give one or the other")
+		return fail(exitUsage, "--key reads a trail file offline; --server, --token and --data export a bundle's trail with evx's own key: give one or the other")
 	case fromBundle && isFile(pos[0]):
 		return fail(exitUsage, "%s is a file: to report on an exported trail, give the trusted public key with --key; to report on a bundle, give its id", pos[0])
 	}

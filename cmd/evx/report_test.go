@@ -351,3 +351,44 @@ func readTrailFile(t *testing.T, path string) *custody.Trail {
 	}
 	return tr
 }
+
+// evx report --key TRAIL with --directory names the agencies in full, from the directory,
+// offline; without it, by id alone. The directory does not change the verdict or the trail.
+func TestReportKeyWithDirectory(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "evx")
+	code, out, errs := runCmd(t, uploadArgs(data, sampleFiles(t))...)
+	if code != exitOK {
+		t.Fatalf("upload = %d\n%s\n%s", code, out, errs)
+	}
+	bundle := strings.Fields(out)[1]
+	tmp := t.TempDir()
+	trail, key := filepath.Join(tmp, "trail.json"), filepath.Join(tmp, "evx.pem")
+	if code, out, errs := runCmd(t, "trail", "--data", data, "--directory", testDirectory, "--out", trail, "--key-out", key, bundle); code != exitOK {
+		t.Fatalf("trail = %d\n%s\n%s", code, out, errs)
+	}
+	nospace := func(s string) string { return strings.ReplaceAll(s, " ", "") }
+	names := []string{"Openbaar Ministerie, Landelijk Parket, Internationale Rechtshulp (nl-om)", "Fiscalía Especial Antidroga, Fiscalía General del Estado (es-fge)"}
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		named bool
+	}{
+		{"with-directory", []string{"--directory", testDirectory}, true},
+		{"without", nil, false},
+	} {
+		dir := filepath.Join(tmp, tc.name)
+		args := append(append([]string{"report", "--out", dir, "--key", key}, tc.flags...), trail)
+		if code, out, errs := runCmd(t, args...); code != exitOK || !strings.Contains(out, "VERIFIED") {
+			t.Fatalf("evx %v = %d\n%s\n%s", args, code, out, errs)
+		}
+		text := pdfText(t, filepath.Join(dir, "report.pdf"))
+		for _, n := range names {
+			if strings.Contains(text, nospace(n)) != tc.named {
+				t.Errorf("%s: report names %q: %v, want %v:\n%s", tc.name, n, !tc.named, tc.named, text)
+			}
+		}
+	}
+	if code, _, errs := runCmd(t, "report", "--out", filepath.Join(tmp, "bad"), "--key", key, "--directory", filepath.Join(tmp, "none.yaml"), trail); code != exitUsage || errs == "" {
+		t.Errorf("a missing directory = %d %q, want %d", code, errs, exitUsage)
+	}
+}

@@ -121,9 +121,16 @@ func TestRequestCommands(t *testing.T) {
 		t.Fatalf("report --lang es = %d %s %s", code, out, errOut)
 	}
 	text = pdfText(t, filepath.Join(esDir, "report.pdf"))
-	for _, want := range []string{"La solicitud a la que responde este lote", "EIO-NL-7 (EIO), fulfilled", "Directive 2014/41/EU", "Norma:", "cumplido el", "Estado de la solicitud"} {
+	for _, want := range []string{"La solicitud a la que responde este lote", "EIO-NL-7 (EIO), ejecutada", "Directive 2014/41/EU", "Norma:", "cumplido el",
+		"Estado de la solicitud", "Reconocimiento", "Ejecución", "plazo de actuación"} {
 		if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
 			t.Errorf("Spanish report text lacks %q", want)
+		}
+	}
+	// The request's status, deadlines and kinds in Spanish words, not as recorded.
+	for _, english := range []string{"(EIO), fulfilled", "Recognition", "Execution", "deadline,"} {
+		if strings.Contains(text, strings.Join(strings.Fields(english), "")) {
+			t.Errorf("Spanish report text says %q in English", english)
 		}
 	}
 }

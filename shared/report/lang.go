@@ -48,3 +48,28 @@ func (l Lang) tr(key string, a ...any) string {
 	}
 	return fmt.Sprintf(s, a...)
 }
+
+// trn is tr for a phrase that counts n things: the phrase key+".one" when n is one and the
+// table has it, so that one is never said in the plural ("1 documents").
+func (l Lang) trn(key string, n int64, a ...any) string {
+	if n == 1 {
+		if _, ok := phrases[key+".one"]; ok {
+			return l.tr(key+".one", a...)
+		}
+	}
+	return l.tr(key, a...)
+}
+
+// value is a value recorded in a trail or a request (a status, a deadline's name, a party)
+// in words of the report's language: the phrase prefix+value when the table has it, else the
+// value as recorded (a value this version of evx does not know).
+func (l Lang) value(prefix, v string) string {
+	if _, ok := phrases[prefix+v]; ok {
+		return l.tr(prefix + v)
+	}
+	return v
+}
+
+// valuePrefixes are the phrase prefixes of recorded values shown in words (Lang.value): each
+// key under them is a value as evx records it, its phrases what the report says instead.
+var valuePrefixes = []string{"reason.", "rstatus.", "clock.", "kind.", "dl.", "party.", "urgency."}

@@ -212,7 +212,7 @@ func TestReceiptDocumentsListed(t *testing.T) {
 		{report.Spanish, []string{"rechazado por m.garcia", "sellado por la autoridad; sello no comprobado",
 			"Documentos según el acuse de recibo de la contraparte (su sello no se ha comprobado):",
 			"• data/acta.pdf: aceptado", "• data/video.mp4: rechazado (ilegible: el documento no puede abrirse ni leerse [unreadable])",
-			"la contraparte no indicó SHA-256", "Observación de la contraparte: el vídeo no se abre"}},
+			"la contraparte no indicó SHA-256", "Observación de la contraparte, en sus propios términos: «el vídeo no se abre»"}},
 	} {
 		text := strings.Join(strings.Fields(pdfText(t, renderIn(t, tr, v, tc.lang)).Text), " ")
 		for _, w := range tc.want {

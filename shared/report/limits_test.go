@@ -39,7 +39,7 @@ func TestListLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := res.Text
-	for _, want := range []string{"1 more documents are listed in the JSON trail", "2 more events are listed in the JSON trail", "data/b.pdf"} {
+	for _, want := range []string{"1 more document is listed in the JSON trail", "2 more events are listed in the JSON trail", "data/b.pdf"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q", want)
 		}

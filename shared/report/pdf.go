@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +52,18 @@ type Options struct {
 	AgencyName func(id string) string
 	// Lang is the language the report is written in (English when empty).
 	Lang Lang
+}
+
+// party is a counterpart's line in the parties section: its id as the label (short, so that
+// the value is not pushed down by a wrapped label), and its full name, when known, before
+// what it did.
+func (o Options) party(id, what string) (label, value string) {
+	if o.AgencyName != nil {
+		if n := o.AgencyName(id); n != "" {
+			return id, n + ": " + what
+		}
+	}
+	return id, what
 }
 
 // agency is an agency as the report names it: its full name and id, or its id alone.
@@ -210,6 +224,9 @@ func (d *doc) render() {
 
 // tr is the phrase key in the report's language (lang.go).
 func (d *doc) tr(key string, a ...any) string { return d.opt.Lang.tr(key, a...) }
+
+// trn is the phrase key for a count of n things, singular for one (lang.go).
+func (d *doc) trn(key string, n int64, a ...any) string { return d.opt.Lang.trn(key, n, a...) }
 
 func (d *doc) orUnknown(s string) string { return or(s, d.tr("unknown")) }
 
@@ -378,9 +395,9 @@ func (d *doc) verdict() {
 	n := len(d.t.Events)
 	if d.v.Verified {
 		add("sans", "B", 22, fg, d.tr("verified"), 0)
-		s := d.tr("v.ok", n)
+		s := d.trn("v.ok", int64(n), n)
 		if d.v.Summary != nil && d.v.Summary.DocumentsCheck > 0 {
-			s += d.tr("v.docs", d.v.Summary.DocumentsCheck)
+			s += d.trn("v.docs", int64(d.v.Summary.DocumentsCheck), d.v.Summary.DocumentsCheck)
 		} else {
 			s += d.tr("v.nodocs")
 		}
@@ -483,7 +500,7 @@ func (d *doc) caseBlock() {
 	for _, te := range d.t.Events {
 		if c := te.Event.Details.Counterpart; te.Event.Type == custody.ContentConsignment && c != "" && !seen[c] {
 			seen[c] = true
-			to = append(to, c)
+			to = append(to, d.opt.agency(c))
 		}
 	}
 	if len(to) > 0 {
@@ -552,7 +569,8 @@ func (d *doc) parties() {
 	for _, c := range order {
 		e := outcome[c]
 		if e == nil {
-			d.kv(clean(d.opt.agency(c)), d.tr("p.pending"), false)
+			l, v := d.opt.party(c, d.tr("p.pending"))
+			d.kv(clean(l), clean(v), false)
 			continue
 		}
 		text := d.tr(map[custody.EventType]string{custody.ConsignmentAcceptance: "p.accepted", custody.ConsignmentRejection: "p.refused",
@@ -561,10 +579,11 @@ func (d *doc) parties() {
 			text = d.tr("p.by", text, e.Actor.Person)
 		}
 		text += ", " + d.formatTime(e.Time)
-		if len(e.Details.Reasons) > 0 {
-			text += d.tr("p.reasons", strings.Join(d.reasons(e.Details.Reasons), "; "))
+		if rs := d.reasons(e.Details.Reasons, receiptNote(e)); len(rs) > 0 {
+			text += d.tr("p.reasons", strings.Join(rs, "; "))
 		}
-		d.kv(clean(d.opt.agency(c)), clean(text), false)
+		l, v := d.opt.party(c, text)
+		d.kv(clean(l), clean(v), false)
 		if e.Type != custody.AcceptanceRejectionExpiry {
 			d.kv("", clean(sealNote(e, e.Details.Receipt != nil)), false)
 		}
@@ -573,22 +592,71 @@ func (d *doc) parties() {
 			d.receipt(r, checked)
 		}
 		if len(e.Details.Findings) > 0 {
-			d.kv("", clean(d.tr("p.findings", strings.Join(e.Details.Findings, "; "))), false)
+			d.kv("", clean(d.tr("p.findings", strings.Join(d.findings(e.Details.Findings), "; "))), false)
 		}
 	}
 }
 
-// reasons gives reason codes (custody.ReasonCodes) in plain words with the code; any other
-// text as it is.
-func (d *doc) reasons(codes []string) []string {
-	out := make([]string, len(codes))
-	for i, c := range codes {
-		out[i] = c
-		if _, ok := phrases["reason."+c]; ok {
-			out[i] = d.tr("reason."+c) + " [" + c + "]"
+// reasons gives an event's reasons in the report's language, leaving out the counterpart's
+// note (shown apart as its note, in its own words).
+func (d *doc) reasons(rs []string, note string) []string {
+	var out []string
+	for _, r := range rs {
+		if note != "" && r == note {
+			continue
+		}
+		out = append(out, d.reason(r))
+	}
+	return out
+}
+
+// reason gives a reason code (custody.ReasonCodes) in plain words with the code, also after
+// a document's name ("NAME: CODE", as evx receipt records a refusal per document); any other
+// text as it is recorded, marked so in a language it may not be written in.
+func (d *doc) reason(r string) string {
+	if _, ok := phrases["reason."+r]; ok {
+		return d.tr("reason."+r) + " [" + r + "]"
+	}
+	if i := strings.LastIndex(r, ": "); i > 0 {
+		if c := r[i+2:]; slices.Contains(custody.ReasonCodes, c) {
+			return r[:i] + ": " + d.reason(c)
+		}
+	}
+	return d.tr("text.asrecorded", r)
+}
+
+// Findings as shared/pipeline's HashMismatch words them.
+var (
+	findingComputed = regexp.MustCompile(`^(.+): counterpart computed sha256 ([0-9a-f]{64}), recorded ([0-9a-f]{64})$`)
+	findingNoHash   = regexp.MustCompile(`^(.+): no sha256 reported, recorded ([0-9a-f]{64})$`)
+)
+
+// findings gives evx's own findings in the report's language.
+func (d *doc) findings(fs []string) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		if m := findingComputed.FindStringSubmatch(f); m != nil {
+			out[i] = d.tr("finding.computed", m[1], m[2], m[3])
+		} else if m := findingNoHash.FindStringSubmatch(f); m != nil {
+			out[i] = d.tr("finding.nohash", m[1], m[2])
+		} else {
+			out[i] = d.tr("text.asrecorded", f)
 		}
 	}
 	return out
+}
+
+// receiptNote is the note of the counterpart's receipt statement an event carries, "" when
+// none.
+func receiptNote(e *custody.Event) string {
+	if e.Details.Receipt == nil {
+		return ""
+	}
+	st, err := readStatement(e.Details.Receipt.Statement)
+	if err != nil {
+		return ""
+	}
+	return st.Note
 }
 
 // receipt lists each document as the counterpart's sealed statement judged it, and its
@@ -609,12 +677,12 @@ func (d *doc) receipt(r *custody.ReceiptRecord, checked bool) {
 	}
 	for i, doc := range st.Documents {
 		if i == maxDocuments {
-			d.kv("", d.tr("d.more", len(st.Documents)-maxDocuments), false)
+			d.kv("", d.trn("d.more", int64(len(st.Documents)-maxDocuments), len(st.Documents)-maxDocuments), false)
 			break
 		}
 		line := d.tr("p.doc.accepted", doc.Name)
 		if doc.Outcome != custody.OutcomeAccepted {
-			line = d.tr("p.doc.refused", doc.Name, strings.Join(d.reasons([]string{doc.Reason}), ""))
+			line = d.tr("p.doc.refused", doc.Name, d.reason(doc.Reason))
 		}
 		d.kv("", clean("• "+line), false)
 		if doc.SHA256 != "" {
@@ -659,7 +727,7 @@ func (d *doc) witnessLines() []string {
 	out = append(out, d.tr("v.complete", c.Size))
 	switch {
 	case len(c.Cosigners) > 0:
-		out = append(out, d.tr("v.cosigned", len(c.Cosigners), strings.Join(c.Cosigners, ", ")))
+		out = append(out, d.trn("v.cosigned", int64(len(c.Cosigners)), len(c.Cosigners), strings.Join(c.Cosigners, ", ")))
 	case d.t.Witnessed != nil:
 		out = append(out, d.tr("v.nowitness"))
 	default:
@@ -689,7 +757,7 @@ func (d *doc) documents() {
 		d.para(d.tr("d.none"), 9, colMuted)
 		return
 	}
-	d.para(d.tr("d.intro", len(docs), from), 8.5, colMuted)
+	d.para(d.trn("d.intro", int64(len(docs)), len(docs), from), 8.5, colMuted)
 	d.f.Ln(2)
 	cols := []float64{9, 68, 27, contentW - 9 - 68 - 27}
 	header := func() {
@@ -708,7 +776,7 @@ func (d *doc) documents() {
 	const lh = 4.0
 	for i, doc := range docs {
 		if i == maxDocuments {
-			d.para(d.tr("d.more", len(docs)-maxDocuments), 8.5, colMuted)
+			d.para(d.trn("d.more", int64(len(docs)-maxDocuments), len(docs)-maxDocuments), 8.5, colMuted)
 			break
 		}
 		d.f.SetFont("sans", "", 8.5)
@@ -764,7 +832,7 @@ func (d *doc) events() {
 	cols := []float64{10, 47, 52, contentW - 10 - 47 - 52}
 	for i, te := range d.t.Events {
 		if i == maxEvents {
-			d.para(d.tr("e.more", len(d.t.Events)-maxEvents), 8.5, colMuted)
+			d.para(d.trn("e.more", int64(len(d.t.Events)-maxEvents), len(d.t.Events)-maxEvents), 8.5, colMuted)
 			break
 		}
 		d.event(te, cols)
@@ -802,8 +870,12 @@ func (d *doc) event(te custody.TrailEvent, cols []float64) {
 	if n := len(e.Details.Documents); n > 0 {
 		addText(d.tr("e.docs", n, d.docNames(e.Details.Documents)))
 	}
-	for _, r := range d.reasons(e.Details.Reasons) {
+	note := receiptNote(&e)
+	for _, r := range d.reasons(e.Details.Reasons, note) {
 		addText(d.tr("e.reason", r))
+	}
+	if note != "" && slices.Contains(e.Details.Reasons, note) {
+		addText(d.tr("p.note", note))
 	}
 	for _, l := range d.monoLines(d.tr("e.fingerprint", e.Hash), 7, contentW-cols[0]) {
 		below = append(below, line{true, l})
@@ -883,7 +955,8 @@ func (d *doc) checkpoint() {
 	d.f.Ln(1.5)
 	origin, size, root := checkpointBody(d.t.Checkpoint)
 	d.kv(d.tr("k.origin"), or(origin, notRecorded), false)
-	d.kv(d.tr("k.size"), d.tr("k.sizeval", or(size, notRecorded)), false)
+	sizeN, _ := strconv.ParseInt(size, 10, 64)
+	d.kv(d.tr("k.size"), d.trn("k.sizeval", sizeN, or(size, notRecorded)), false)
 	d.kv(d.tr("k.root"), or(root, notRecorded), true)
 	status := d.tr("k.sig.ok")
 	if !d.checkpointChecked() {
@@ -1031,6 +1104,9 @@ func (d *doc) keyUseNote(u custody.KeyUse) string {
 	note := d.tr("k.noevents")
 	if u.Events > 0 {
 		note = d.tr("k.signed", u.FirstSeq, u.LastSeq)
+		if u.FirstSeq == u.LastSeq {
+			note = d.tr("k.signed.one", u.FirstSeq)
+		}
 	}
 	if u.Introduced != "" {
 		note += d.tr("k.introduced", u.Introduced)

@@ -39,7 +39,7 @@ func (d *doc) requestBlock() {
 	}
 	d.heading(d.tr("r.heading"), 60)
 	notRecorded := d.tr("notrecorded")
-	d.kv(d.tr("r.request"), s.ID+" ("+string(s.Type)+"), "+string(s.Status), false)
+	d.kv(d.tr("r.request"), s.ID+" ("+string(s.Type)+"), "+d.opt.Lang.value("rstatus.", string(s.Status)), false)
 	var src []string
 	for _, x := range s.Type.Sources() {
 		src = append(src, x.String())
@@ -52,10 +52,10 @@ func (d *doc) requestBlock() {
 		d.kv(d.tr("r.enforcing"), d.tr("r.notified", s.Enforcing, d.yesNo(s.Notified)), false)
 	}
 	if s.Urgency != "" {
-		d.kv(d.tr("r.urgency"), s.Urgency, false)
+		d.kv(d.tr("r.urgency"), d.opt.Lang.value("urgency.", s.Urgency), false)
 	}
 	if s.Status == request.Refused {
-		d.kv(d.tr("r.refused"), d.tr("r.refusedby", s.RefusedBy, strings.Join(s.Grounds, "; ")), false)
+		d.kv(d.tr("r.refused"), d.tr("r.refusedby", d.opt.Lang.value("party.", string(s.RefusedBy)), strings.Join(s.Grounds, "; ")), false)
 	}
 	if s.Restricted {
 		d.kv(d.tr("r.restriction"), d.tr("r.restricted"), false)
@@ -66,7 +66,7 @@ func (d *doc) requestBlock() {
 		if !dl.Due.IsZero() {
 			due = d.tr("r.due", d.formatTime(dl.Due))
 		}
-		verdict := dl.Status
+		verdict := d.opt.Lang.value("clock.", dl.Status)
 		switch dl.Status {
 		case request.ClockMet:
 			verdict = d.tr("r.met", d.formatTime(dl.Done))
@@ -75,7 +75,11 @@ func (d *doc) requestBlock() {
 		case request.ClockMissed:
 			verdict = d.tr("r.missed")
 		}
-		d.kv(strings.ToUpper(dl.Name[:1])+dl.Name[1:], d.tr("r.deadline", dl.Kind, due, verdict, dl.Citation), false)
+		name := d.opt.Lang.value("dl.", dl.Name)
+		if name == dl.Name && name != "" {
+			name = strings.ToUpper(name[:1]) + name[1:]
+		}
+		d.kv(name, d.tr("r.deadline", d.opt.Lang.value("kind.", string(dl.Kind)), due, verdict, dl.Citation), false)
 	}
 	d.kv(d.tr("r.state"), d.tr("r.stateval", s.ID, s.Updated.Format(time.RFC3339)), false)
 }

@@ -46,7 +46,7 @@ func TestPDFKeyRotation(t *testing.T) {
 		t.Fatalf("Check(rotated trail, old key) = %+v, %v; want verified", v, err)
 	}
 	text := strings.Join(strings.Fields(pdfText(t, render(t, tr, v)).Text), " ")
-	for _, want := range []string{"signed events 1 to 1", "retired by a key rotation", "signed events 2 to 2", "introduced by a key rotation"} {
+	for _, want := range []string{"signed event 1;", "retired by a key rotation", "signed event 2;", "introduced by a key rotation"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report text lacks %q", want)
 		}

@@ -88,9 +88,8 @@ func TestReportNamesTheParties(t *testing.T) {
 	for _, want := range []string{
 		"The parties", "Sent by j.devries of Politie, Landelijke Eenheid (nl-pol)",
 		"sealed by the agency; seal verified with the agency's key given to the verifier",
-		"Fiscalía Especial Antidroga (es-fge) refused by m.garcia", "reasons: not competent: the receiving authority is not competent for the matter [not-competent]; corresponde a otra fiscalía",
+		"es-fge Fiscalía Especial Antidroga: refused by m.garcia", "reasons: not competent: the receiving authority is not competent for the matter [not-competent] sealed by the agency", "Note of the counterpart: corresponde a otra fiscalía",
 		"Documents as judged in the counterpart's sealed acknowledgement of receipt: • data/ledger.csv: accepted",
-		"Note of the counterpart: corresponde a otra fiscalía",
 		"sealed by the agency; seal verified with the agency's key history in evx's log", "key valid without time limits",
 		"Bundle B-1 · VERIFIED",
 	} {

@@ -3,6 +3,7 @@ package report
 import (
 	"crypto"
 	"fmt"
+	"strconv"
 
 	"github.com/evx-project/evx/shared/custody"
 )
@@ -123,7 +124,7 @@ func DescribeIn(err error, l Lang) *Failure {
 		f.Summary = l.tr("f.head", checkpointName(cf.Fact("checkpoint"), l), cf.Fact("reason"))
 	case "QuorumError":
 		f.Summary = l.tr("f.quorum", want, got)
-		f.Expected, f.Computed = l.tr("f.quorum.val", want), l.tr("f.quorum.val", got)
+		f.Expected, f.Computed = l.trn("f.quorum.val", count(want), want), l.trn("f.quorum.val", count(got), got)
 	default:
 		f.Summary = l.tr("f.generic", err.Error())
 	}
@@ -182,4 +183,10 @@ func CheckFile(raw []byte, pub crypto.PublicKey, opt custody.VerifyOptions) (*cu
 	}
 	v, err := Check(t, pub, opt)
 	return t, v, err
+}
+
+// count is the number a fact's text gives, 0 when it gives none.
+func count(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
 }
