@@ -13,9 +13,12 @@
 # that is equivalent to the original (no test can tell them apart) is listed with its reason in
 # shared/<package>/testdata/mutation-equivalent.txt as
 #
-#   file<TAB>MUTATOR<TAB>the source line, trimmed<TAB>why it is equivalent
+#   file<TAB>MUTATOR<TAB>the source line, trimmed<TAB>why it is equivalent[<TAB>column]
 #
-# matched by file, mutator and line text, so entries survive edits elsewhere in the file.
+# matched by file, mutator and line text, so entries survive edits elsewhere in the file. The
+# optional column (gremlins' file:line:column) tells apart two mutants of one mutator on the
+# same line: an entry with a column matches only the mutant at that column, one without
+# matches every mutant of that mutator on the line.
 # Exits 1 when a package scores below MUTATION_THRESHOLD (90) percent.
 #
 # Slow: each mutant rebuilds and tests its package. Measured on 2 shared cores, one worker:
@@ -103,7 +106,9 @@ report() {
       while ((getline line < equiv) > 0) {
         if (line ~ /^#/ || line == "") continue
         split(line, f, "\t")
-        eq[f[1] "\t" f[2] "\t" trim(f[3])] = f[4]
+        k = f[1] "\t" f[2] "\t" trim(f[3])
+        if (trim(f[5]) != "") k = k "\t" trim(f[5])
+        eq[k] = f[4]
       }
       FS = " "
     }
@@ -114,6 +119,7 @@ report() {
       split(where, w, ":")
       text = srcline(w[1], w[2] + 0)
       key = w[1] "\t" mut "\t" text
+      if ((key "\t" w[3]) in eq) key = key "\t" w[3]
       if (key in eq) { equivalent++; eqlist = eqlist sprintf("  equivalent %s %s: %s\n", mut, where, eq[key]) }
       else { lived++; survivors = survivors sprintf("  LIVED %s %s: %s\n", mut, where, text) }
     }

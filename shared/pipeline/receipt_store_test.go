@@ -346,3 +346,32 @@ func TestReceiptStateChangeFailure(t *testing.T) {
 		t.Errorf("trail outcomes %v after the retry, want still one", got)
 	}
 }
+
+// TestReceiptReplayedAndDocumentsCompared: the first post's receipt is not a replay, an
+// identical retry's is, and a retry with the same outcome but other documents is a conflict
+// (the documents are part of what a retry must repeat).
+func TestReceiptReplayedAndDocumentsCompared(t *testing.T) {
+	ctx := context.Background()
+	clock := newClock()
+	n := openNode(t, t.TempDir(), clock)
+	svc, _ := faultyService(t, n, clock)
+	up := func(bag []byte) string { return upload(t, n, bag) }
+
+	a := newDelivery(t, n.Service, up, "replayed")
+	first, err := svc.PostReceipt(ctx, "nl-om", a.delivery, pipeline.ReceiptRequest{Accepted: true, Documents: a.right})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Replayed {
+		t.Errorf("first post's receipt is marked replayed")
+	}
+	again, err := svc.PostReceipt(ctx, "nl-om", a.delivery, pipeline.ReceiptRequest{Accepted: true, Documents: a.right})
+	if err != nil || !again.Replayed || again.Signature != first.Signature {
+		t.Fatalf("identical retry = %+v, %v; want the first receipt, replayed", again, err)
+	}
+	var conflict *pipeline.ReceiptConflictError
+	other := a.right[:len(a.right)-1]
+	if rc, err := svc.PostReceipt(ctx, "nl-om", a.delivery, pipeline.ReceiptRequest{Accepted: true, Documents: other}); !errors.As(err, &conflict) {
+		t.Errorf("retry with documents %v instead of %v = %+v, %v; want *ReceiptConflictError", other, a.right, rc, err)
+	}
+}

@@ -323,6 +323,18 @@ func TestSealedReceipts(t *testing.T) {
 			}
 		})
 	}
+
+	// A statement posted by another person of nl-om than the one it names is refused; posted
+	// by the person it names, it is recorded.
+	var ie *pipeline.InvalidReceiptError
+	impostor := pipeline.ActingAs(ctx, pipeline.Party{Agency: "nl-om", Person: "j.jansen"})
+	if _, err := n.Service.PostReceipt(impostor, "nl-om", d3.ID, good); !errors.As(err, &ie) || !strings.Contains(err.Error(), "the statement names p.bakker") {
+		t.Errorf("statement of p.bakker posted by j.jansen = %v, want *InvalidReceiptError naming p.bakker", err)
+	}
+	named := pipeline.ActingAs(ctx, pipeline.Party{Agency: "nl-om", Person: "p.bakker"})
+	if _, err := n.Service.PostReceipt(named, "nl-om", d3.ID, good); err != nil {
+		t.Errorf("statement of p.bakker posted by p.bakker = %v, want it recorded", err)
+	}
 }
 
 // TestSyncAgencyKeys: every key change of the directory is an event of the log, once: keys
