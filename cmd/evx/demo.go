@@ -27,6 +27,7 @@ import (
 	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/request"
 )
 
@@ -155,6 +156,8 @@ type demoResult struct {
 	Report    string    `json:"report,omitempty"` // the report folder
 	// Requests are the requests scene's two requests (demo_requests.go).
 	Requests []*request.State `json:"requests,omitempty"`
+	// Match is es-fge's answer in the identifier scene (demo_match.go): a hit held by nl-pol.
+	Match *pipeline.Outcome `json:"match,omitempty"`
 	// With --serve: the demo's identities and the bundle left waiting for answers.
 	Identities []demoIdentity `json:"identities,omitempty"`
 	Waiting    string         `json:"waiting,omitempty"`
@@ -199,6 +202,7 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 		{"inspector", "uploader nl-pol j.devries", "nl-pol/j.devries"},
 		{"nl-om", "counterpart nl-om p.bakker", "nl-om"},
 		{"es-fge", "counterpart es-fge m.garcia", "es-fge"},
+		{"es-fge-uploader", "uploader es-fge a.ruiz", "es-fge/a.ruiz"},
 		{"clerk", "legal clerk", "clerk"},
 	} {
 		b := make([]byte, 16)
@@ -255,7 +259,12 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 		return nil, err
 	}
 	// The API and the pages, as evx serve has them.
-	h := api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithReportFonts(fnt).WithDirectory(n.Directory).WithSessions(api.NewSessions(nil))
+	// The identifier index of this deployment, nl-pol's: the holder of what its uploaders send.
+	matcher, _, err := n.OpenMatcher(ctx, "nl-pol", nil, pipeline.MatchLimits{})
+	if err != nil {
+		return nil, err
+	}
+	h := api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithReportFonts(fnt).WithDirectory(n.Directory).WithSessions(api.NewSessions(nil)).WithMatcher(matcher)
 	srv := &http.Server{Handler: serveMux(h), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
@@ -411,6 +420,11 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 	if res.Requests, err = demoRequests(ctx, out, srcs, say); err != nil {
 		return nil, fmt.Errorf("requests scene: %w", err)
 	}
+	if !demoMatchReady(ctx, samples, n.Directory) {
+		say("9. identifier scene left out: it needs the built-in sample and a directory letting es-fge send and match, co-fgn receive")
+	} else if res.Match, err = demoMatchScene(ctx, n, matcher, base, tok, newClient, out, say); err != nil {
+		return nil, fmt.Errorf("identifier scene: %w", err)
+	}
 	say("\nEverything is in %s. Verify again by hand:\n  %s verify --key %s --witness %s --witness %s --quorum 2 %s", out, selfName(), keyPath,
 		filepath.Join(out, "witness", "nl-om.key.vkey"), filepath.Join(out, "witness", "es-fge.key.vkey"), trailPath)
 	if opt.hold == nil {
@@ -424,7 +438,7 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 		return nil, err
 	}
 	res.Waiting = waiting
-	say("9. uploaded bundle %s for nl-om and es-fge, left waiting for their answers", waiting)
+	say("10. uploaded bundle %s for nl-om and es-fge, left waiting for their answers", waiting)
 	cancel() // the demo's time limit ends here; serving lasts until parent ends
 	opt.hold(res)
 	return res, nil

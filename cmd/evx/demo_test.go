@@ -141,6 +141,14 @@ func TestDemoJSON(t *testing.T) {
 	if eio.Type != request.EIO || eio.Deadline("recognition").Status != request.ClockMissed {
 		t.Errorf("demo EIO = %+v, want recognition missed", eio)
 	}
+	// The identifier scene: es-fge's bill of lading names the container of nl-pol's seizure
+	// report; es-fge learns a hit held by nl-pol, with a reference and no bundle id.
+	if m := res.Match; m == nil || m.Result != "hit" || m.Value != "MSKU0000006" || len(m.Holders) != 1 || m.Holders[0].Agency != "nl-pol" ||
+		!strings.HasPrefix(m.Holders[0].Reference, "evx-hit-") || len(m.Own) != 0 {
+		t.Errorf("demo match = %+v, want a hit on MSKU0000006 held by nl-pol, with a reference only", m)
+	} else if raw, _ := json.Marshal(m); strings.Contains(string(raw), res.Bundle) {
+		t.Errorf("demo match %s discloses nl-pol's bundle id %s", raw, res.Bundle)
+	}
 	// The inbox's manifest.json shows each delivery's state after its receipt.
 	for _, p := range res.Pulls {
 		var m struct{ Delivery struct{ State string } }
@@ -239,8 +247,8 @@ func TestDemoServe(t *testing.T) {
 		t.Fatalf("demo --serve --json: %v\n%s", err, errb.String())
 	}
 	go io.Copy(io.Discard, pr)
-	if !res.Verified || len(res.Waiting) != 64 || len(res.Identities) != 4 {
-		t.Fatalf("demo --serve = %+v: want a verified run, a waiting bundle and four identities", res)
+	if !res.Verified || len(res.Waiting) != 64 || len(res.Identities) != 5 {
+		t.Fatalf("demo --serve = %+v: want a verified run, a waiting bundle and five identities", res)
 	}
 	resp, err := http.Get(res.URL + "/")
 	if err != nil {

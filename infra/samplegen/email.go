@@ -44,7 +44,7 @@ func email() []byte {
 		"Dear colleagues,",
 		"",
 		"Following this morning's seizure of 412 kg of cocaine in container",
-		"MSKU 000000-0 at the Port of Rotterdam (case OM-2026-114), please find",
+		"MSKU 000000-6 at the Port of Rotterdam (case OM-2026-114), please find",
 		"attached the seal list. The formal request MLA-2026-0042 for the bank",
 		"records of Sample Fruit Import BV follows through the central authority.",
 		"",

@@ -135,7 +135,7 @@ attachment and a spreadsheet of bank transactions. Every document says SAMPLE DA
 const seizureTXT = `SEIZURE REPORT 2026-114 (SAMPLE DATA, NOT A REAL CASE)
 
 Date:        2026-03-14, 06:10
-Place:       Port of Rotterdam, container terminal 4, container MSKU 000000-0
+Place:       Port of Rotterdam, container terminal 4, container MSKU 000000-6
 Officers:    Insp. A. Example (lead), Sgt. B. Sample
 Found:       412 kg of cocaine hydrochloride in 16 sports bags behind a false wall
 Seized:      the bags (sealed, seals 88301-88316), two phones, the container's

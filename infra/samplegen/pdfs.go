@@ -94,7 +94,7 @@ func seizurePDF() ([]byte, error) {
 	f.AddPage()
 	header(f, "Helvetica", "Seizure report 2026-114", "Case OM-2026-114 - Zeehavenpolitie Rotterdam (fictional unit)")
 	field(f, "Helvetica", "Date and time", "14 March 2026, 06:10 (local time)")
-	field(f, "Helvetica", "Place", "Port of Rotterdam, container terminal 4, container MSKU 000000-0")
+	field(f, "Helvetica", "Place", "Port of Rotterdam, container terminal 4, container MSKU 000000-6")
 	field(f, "Helvetica", "Officers", "Insp. A. Example (lead), Sgt. B. Sample")
 	field(f, "Helvetica", "Authority", "Search under warrant RC-2026-0311 of the examining magistrate (fictional)")
 	f.Ln(3)
@@ -142,7 +142,7 @@ func phonePDF(fonts string) ([]byte, error) {
 			{"PH-1", "Smartphone, model SAMPLE-X1", "5a1f0c3e9b7d2a4c6e8f0a1b3c5d7e9f"},
 			{"PH-2", "Smartphone, model SAMPLE-Y2", "c0ffee00d15ea5e0ba5eba11deadbeef"},
 		})
-	para(f, "dejavu", "Findings (summary). PH-1 holds 214 contacts and 3,180 messages between 1 January and 14 March 2026. The contacts of interest below exchanged messages about the arrival of container MSKU 000000-0. All names are invented for this sample.")
+	para(f, "dejavu", "Findings (summary). PH-1 holds 214 contacts and 3,180 messages between 1 January and 14 March 2026. The contacts of interest below exchanged messages about the arrival of container MSKU 000000-6. All names are invented for this sample.")
 	table(f, "dejavu", []float64{58, 40, 72},
 		[]string{"Contact (as stored)", "Number", "Messages, first - last"},
 		[][]string{

@@ -45,7 +45,8 @@ func MatchingDefault(handlingCode string) bool { return handlingCode == "H0" || 
 // IndexedBundle is the index's record of one bundle.
 type IndexedBundle struct {
 	BundleID string
-	// Agency holds the bundle's evidence: the agency that sent it.
+	// Agency holds the bundle's evidence: the agency that sent it (the submitting uploader's
+	// agency, else the deployment's own).
 	Agency string
 	// Matching: other agencies' queries may hit it (EVX-Matching, or its default).
 	Matching    bool
@@ -203,7 +204,13 @@ func (m *Matcher) IndexBundle(ctx context.Context, bundleID string) (IndexedBund
 			}
 		}
 	}
-	b := IndexedBundle{BundleID: bundleID, Agency: m.c.Agency, Matching: matching, Identifiers: len(entries)}
+	// The holder is the sending agency: the agency of the uploader who submitted the bundle,
+	// else (an uploader named without an agency) the deployment's own.
+	holder := acc.Event.Actor.Agency
+	if holder == "" {
+		holder = m.c.Agency
+	}
+	b := IndexedBundle{BundleID: bundleID, Agency: holder, Matching: matching, Identifiers: len(entries)}
 	if err := m.c.Index.AddBundle(ctx, b, entries); err != nil {
 		return IndexedBundle{}, fmt.Errorf("index %s: %w", bundleID, err)
 	}
