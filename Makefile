@@ -6,7 +6,7 @@ BIN := bin
 EVX_CACHE ?= $(HOME)/.cache/evx
 export EVX_CACHE
 
-.PHONY: all demo test unit vet integration chromium bench bench-aws build evx lint cfn-lint fuzz clean corpus pdftotext mutation corpus-identifiers generate generate-check
+.PHONY: all demo test unit vet integration chromium bench bench-aws build evx lint cfn-lint fuzz clean corpus pdftotext tools mutation corpus-identifiers generate generate-check
 
 all: evx
 
@@ -18,7 +18,7 @@ demo: evx
 	./infra/demo.sh $(DEMO_ARGS)
 
 ## test: vet, generated files current, unit tests with the race detector, integration tests against emulators
-test: vet generate-check unit cfn-lint integration
+test: tools vet generate-check unit cfn-lint integration
 
 vet:
 	$(GO) vet ./...
@@ -29,6 +29,15 @@ unit:
 
 integration: chromium
 	./infra/integration.sh
+
+# The reference tools the generators and tests run (Debian packages), installed only when missing:
+# qpdf (encrypted PDF fixtures), poppler-utils (pdftotext, pdftoppm), exiftool, pandoc, catdoc
+# (catdoc, xls2csv) and tesseract (OCR).
+TOOLS := qpdf:qpdf pdftotext:poppler-utils pdftoppm:poppler-utils exiftool:libimage-exiftool-perl \
+	pandoc:pandoc catdoc:catdoc xls2csv:catdoc tesseract:tesseract-ocr
+tools:
+	@missing=$$(for t in $(TOOLS); do command -v $${t%%:*} >/dev/null || echo $${t#*:}; done | sort -u); \
+	if [ -n "$$missing" ]; then echo "tools: installing $$missing"; apt-get update -qq && apt-get install -y -qq $$missing; fi
 
 # Headless Chromium (Debian's chromium) runs the browser tests; installed only when missing.
 chromium:
