@@ -11,16 +11,18 @@ import (
 	"github.com/evx-project/evx/shared/extract"
 )
 
-// runExtract is `evx extract [--json] [--ocr [--ocr-lang LANGS]] FILE`. Exit codes: 0 text extracted, 1 the file cannot
+// runExtract is `evx extract [--json [--region CC,...]] [--ocr [--ocr-lang LANGS]] FILE`. Exit codes: 0 text extracted, 1 the file cannot
 // be read or evx reads no text of its type (reason on stderr; --json still prints the
 // result with its "unsupported" outcome), 2 usage error.
 func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("extract", stderr,
-		"Usage: evx extract [--json] [--ocr [--ocr-lang LANGS]] FILE\n"+
-			"Prints the text of FILE; with --json also its media type, metadata and limits reached.\n"+
+		"Usage: evx extract [--json [--region CC,...]] [--ocr [--ocr-lang LANGS]] FILE\n"+
+			"Prints the text of FILE; with --json also its media type, metadata, limits reached and the\n"+
+			"identifiers found in it (findings), as evx records them for each document of a bundle.\n"+
 			"With --ocr, images and scanned PDF pages are read by tesseract when it is installed.\n"+
 			"Exit codes: 0 extracted, 1 the file cannot be read or evx reads no text of its type, 2 usage error.\n")
-	asJSON := fs.Bool("json", false, "print JSON: media type, metadata, text, and the limit that stopped extraction if any")
+	asJSON := fs.Bool("json", false, "print JSON: media type, metadata, text, the limit that stopped extraction if any, and the findings")
+	region := fs.String("region", "", "with --json: ISO 3166 country codes, comma-separated, for phone numbers in national form (a bundle's requesting and requested states)")
 	useOCR := fs.Bool("ocr", false, "read images and PDF pages without a text layer with tesseract (and pdftoppm for PDFs)")
 	ocrLang := fs.String("ocr-lang", "", "tesseract languages, joined by + (e.g. deu+fra); default: tesseract's")
 	pos, code, ok := parseArgs(fs, args)
@@ -33,6 +35,11 @@ func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		} else {
 			fmt.Fprintf(stderr, "evx extract: one FILE at a time; got %d arguments\n", len(pos))
 		}
+		return exitUsage
+	}
+	states, err := parseRegions(*region)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx extract:", err)
 		return exitUsage
 	}
 	name := pos[0]
@@ -62,7 +69,7 @@ func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := enc.Encode(extract.Document{Result: res, Findings: extract.Findings(res, states...)}); err != nil {
 			fmt.Fprintf(stderr, "evx extract: %v\n", err)
 			return exitInvalid
 		}

@@ -17,6 +17,7 @@ func TestExtractCommand(t *testing.T) {
 	os.WriteFile(archive, []byte("7z\xbc\xaf\x27\x1c\x00\x04"), 0o644)
 	scanned := filepath.Join("..", "..", "shared", "extract", "pdf", "testdata", "scanned.pdf")
 	partial := filepath.Join("..", "..", "shared", "extract", "pdf", "testdata", "bad-page2.pdf")
+	seizure := filepath.Join("..", "..", "testdata", "sample", "seizure-report.txt") // names container MSKU 000000-6
 
 	cases := []struct {
 		name     string
@@ -37,6 +38,8 @@ func TestExtractCommand(t *testing.T) {
 		{"no file", []string{"extract"}, exitUsage, "", "missing argument FILE", ""},
 		{"two files", []string{"extract", pdf, pdf}, exitUsage, "", "one FILE at a time", ""},
 		{"bad flag", []string{"extract", "--nope", pdf}, exitUsage, "", "flag provided but not defined", ""},
+		{"findings", []string{"extract", "--json", "--region", "NL", seizure}, exitOK, `"value": "MSKU0000006"`, "", ""},
+		{"bad region", []string{"extract", "--json", "--region", "NLD", seizure}, exitUsage, "", "not a two-letter country code", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

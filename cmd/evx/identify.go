@@ -33,15 +33,10 @@ func runIdentify(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fs.Usage()
 		return exitUsage
 	}
-	var regs []string
-	for _, r := range strings.Split(*regions, ",") {
-		if r = strings.ToUpper(strings.TrimSpace(r)); r != "" {
-			if len(r) != 2 {
-				fmt.Fprintf(stderr, "evx identify: --region %q is not a two-letter country code\n", r)
-				return exitUsage
-			}
-			regs = append(regs, r)
-		}
+	regs, err := parseRegions(*regions)
+	if err != nil {
+		fmt.Fprintln(stderr, "evx identify:", err)
+		return exitUsage
 	}
 	name := pos[0]
 	f, err := os.Open(name)
@@ -112,4 +107,18 @@ func printFindings(w io.Writer, res *identify.Result) {
 		}
 	}
 	tw.Flush()
+}
+
+// parseRegions reads --region: ISO 3166 country codes, comma-separated, in capitals.
+func parseRegions(s string) ([]string, error) {
+	var regs []string
+	for _, r := range strings.Split(s, ",") {
+		if r = strings.ToUpper(strings.TrimSpace(r)); r != "" {
+			if len(r) != 2 {
+				return nil, fmt.Errorf("--region %q is not a two-letter country code", r)
+			}
+			regs = append(regs, r)
+		}
+	}
+	return regs, nil
 }

@@ -11,7 +11,8 @@ import (
 
 // Record returns the extractor evx's pipeline runs on each document of an accepted bundle
 // (a pipeline.Extractor, given to pipeline.BagIntake): it extracts under lim and returns the media type and the result
-// as the JSON the pipeline stores content-addressed. A document it cannot read is not an
+// as the JSON the pipeline stores content-addressed (a [Document]: the result and the
+// identifiers found in it). A document it cannot read is not an
 // error: the JSON then holds its media type (TypeUnknown unless detection named one), its size
 // and the reason. A document of a type evx reads no text of keeps its "unsupported" outcome
 // in the JSON, so a counterpart sees which documents have no text and why. The error is
@@ -39,9 +40,11 @@ type RecordOptions struct {
 // RecordWith is [Record] with OCR and language hints.
 func RecordWith(lim Limits, opt RecordOptions) func(ctx context.Context, r io.ReaderAt, size int64, name string) (mediaType string, result []byte, err error) {
 	return func(ctx context.Context, r io.ReaderAt, size int64, name string) (string, []byte, error) {
+		var states []string
 		if opt.States != nil {
 			a, b := opt.States(ctx)
 			ctx = WithStates(ctx, a, b)
+			states = []string{a, b}
 		}
 		res, xerr := Extract(ctx, r, size, name, lim)
 		if xerr == nil && opt.OCR != nil && res.NeedsOCR {
@@ -54,7 +57,7 @@ func RecordWith(lim Limits, opt RecordOptions) func(ctx context.Context, r io.Re
 		}
 		switch {
 		case xerr == nil:
-			body, err := json.Marshal(res)
+			body, err := json.Marshal(Document{Result: res, Findings: Findings(res, states...)})
 			return res.MediaType, body, err
 		case ctx.Err() != nil:
 			return "", nil, ctx.Err()

@@ -22,7 +22,7 @@ func TestRecord(t *testing.T) {
 
 	mt, body, err := rec(ctx, bytes.NewReader(pdf), int64(len(pdf)), "a.pdf")
 	res, xerr := Extract(ctx, bytes.NewReader(pdf), int64(len(pdf)), "a.pdf", DefaultLimits())
-	want, _ := json.Marshal(res)
+	want, _ := json.Marshal(Document{Result: res, Findings: Findings(res)})
 	if err != nil || xerr != nil || mt != TypePDF || !bytes.Equal(body, want) {
 		t.Errorf("Record(helvetica.pdf) = %q, %d bytes, %v; want %q and Extract's result as JSON (%v)", mt, len(body), err, TypePDF, xerr)
 	}
@@ -51,5 +51,44 @@ func TestRecord(t *testing.T) {
 	cancel()
 	if _, _, err := rec(cctx, bytes.NewReader(pdf), int64(len(pdf)), "a.pdf"); !errors.Is(err, context.Canceled) {
 		t.Errorf("Record(cancelled) error = %v, want context.Canceled", err)
+	}
+}
+
+// The record holds the identifiers found in the document's text, the look-alikes apart, and
+// reads phone numbers in national form with the bundle's states as regions.
+func TestRecordFindings(t *testing.T) {
+	text := []byte("Container MSKU 000000-6 (also written MSKU 000000-0), call 06 12345678.\n")
+	scan := func(opt RecordOptions) (identifiers, lookAlikes map[string]string) {
+		t.Helper()
+		_, body, err := RecordWith(DefaultLimits(), opt)(context.Background(), bytes.NewReader(text), int64(len(text)), "note.txt")
+		var rec struct {
+			Text     string `json:"text"`
+			Findings *struct {
+				Identifiers []struct{ Type, Value, Text string } `json:"identifiers"`
+				LookAlikes  []struct{ Type, Text string }        `json:"look_alikes"`
+			} `json:"findings"`
+		}
+		if err != nil || json.Unmarshal(body, &rec) != nil || rec.Findings == nil || rec.Text == "" {
+			t.Fatalf("RecordWith(note.txt) = %s, %v: want the text and its findings", body, err)
+		}
+		identifiers, lookAlikes = map[string]string{}, map[string]string{}
+		for _, f := range rec.Findings.Identifiers {
+			identifiers[f.Type] = f.Value
+		}
+		for _, f := range rec.Findings.LookAlikes {
+			lookAlikes[f.Type] = f.Text
+		}
+		return identifiers, lookAlikes
+	}
+	ids, looks := scan(RecordOptions{})
+	if ids["container"] != "MSKU0000006" || looks["container"] != "MSKU 000000-0" {
+		t.Errorf("findings: identifiers %v, look-alikes %v; want container MSKU0000006, and MSKU 000000-0 apart", ids, looks)
+	}
+	if _, ok := ids["phone"]; ok {
+		t.Errorf("a national phone number was read without a region: %v", ids)
+	}
+	ids, _ = scan(RecordOptions{States: func(context.Context) (string, string) { return "es", "NL" }})
+	if ids["phone"] != "+31612345678" {
+		t.Errorf("findings with states ES, NL: phone %q, want +31612345678", ids["phone"])
 	}
 }

@@ -41,15 +41,22 @@ func FromRecord(rec []byte, opt Options) (*Result, error) {
 	if err := json.Unmarshal(rec, &r); err != nil {
 		return nil, &RecordError{Size: len(rec), Err: err}
 	}
-	parts := []Part{{Name: "text", Text: r.Text, Pages: true}}
-	if r.Meta.From != "" {
-		parts = append(parts, Part{Name: "from", Text: r.Meta.From})
+	return FindParts(DocumentParts(r.Text, r.Meta.From, r.Meta.To, r.Meta.Cc), opt), nil
+}
+
+// DocumentParts are the parts of a document evx scans, as FromRecord reads them from an
+// extraction record: the text (part "text", numbered by page) and the e-mail headers (parts
+// "from", "to", "cc", when present).
+func DocumentParts(text, from string, to, cc []string) []Part {
+	parts := []Part{{Name: "text", Text: text, Pages: true}}
+	if from != "" {
+		parts = append(parts, Part{Name: "from", Text: from})
 	}
-	if len(r.Meta.To) > 0 {
-		parts = append(parts, Part{Name: "to", Text: strings.Join(r.Meta.To, "\n")})
+	if len(to) > 0 {
+		parts = append(parts, Part{Name: "to", Text: strings.Join(to, "\n")})
 	}
-	if len(r.Meta.Cc) > 0 {
-		parts = append(parts, Part{Name: "cc", Text: strings.Join(r.Meta.Cc, "\n")})
+	if len(cc) > 0 {
+		parts = append(parts, Part{Name: "cc", Text: strings.Join(cc, "\n")})
 	}
-	return FindParts(parts, opt), nil
+	return parts
 }

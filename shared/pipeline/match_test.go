@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -175,5 +176,53 @@ func TestMatch(t *testing.T) {
 	var be *pipeline.BatchError
 	if _, err := m.Match(ctx, co, make([]pipeline.Query, 51)); !errors.As(err, &be) {
 		t.Fatalf("Match of 51 = %v, want *BatchError", err)
+	}
+}
+
+// A bundle submitted by an uploader of another agency (AGENCY/person) is held by that
+// agency: the deployment's own staff get a hit naming it, not an own bundle, and that
+// agency's own query does not hit its own evidence.
+func TestMatchHolderIsSendingAgency(t *testing.T) {
+	ctx := context.Background()
+	clock := newClock()
+	n, err := local.OpenNode(ctx, t.TempDir(), local.NodeOptions{Counterparts: matchDirectory(t), Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	p := filepath.Join(t.TempDir(), "bill-of-lading.txt")
+	if err := os.WriteFile(p, []byte("Container MSCU 123456-6, 40' HC\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bag := makeBag(t, []string{p}, bagit.Info{
+		{Label: bagit.LabelCounterpart, Value: "nl-om"}, {Label: bagit.LabelLegalBasis, Value: "EU-EIO"},
+		{Label: bagit.LabelHandlingCode, Value: "H1"},
+	})
+	id, size, err := n.Uploads.Spool(ctx, bytes.NewReader(bag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: "co-fgn/a.ruiz", Size: size}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := n.Service.Process(ctx, id); err != nil || st.Ingest == nil || !st.Ingest.Accepted {
+		t.Fatalf("Process(%s) = %+v, %v", id, st, err)
+	}
+	m, _, err := n.OpenMatcher(ctx, homeAgency, clock.Now, pipeline.MatchLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.IndexBundle(ctx, id)
+	if err != nil || b.Agency != "co-fgn" || b.Identifiers != 1 {
+		t.Fatalf("IndexBundle = %+v, %v; want held by co-fgn, 1 identifier", b, err)
+	}
+	q := []pipeline.Query{{Type: identify.Container, Value: "MSCU1234566"}}
+	out, err := m.Match(ctx, pipeline.Asker{Agency: homeAgency, Person: "analyst-1"}, q)
+	if err != nil || len(out) != 1 || out[0].Result != "hit" || len(out[0].Holders) != 1 || out[0].Holders[0].Agency != "co-fgn" || len(out[0].Own) != 0 {
+		t.Errorf("home's query = %+v, %v; want a hit held by co-fgn, no own bundle", out, err)
+	}
+	out, err = m.Match(ctx, pipeline.Asker{Agency: "co-fgn", Person: "a.ruiz"}, q)
+	if err != nil || len(out) != 1 || out[0].Result != "no-hit" {
+		t.Errorf("co-fgn's query = %+v, %v; want no hit on its own evidence", out, err)
 	}
 }
