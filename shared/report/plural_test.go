@@ -18,13 +18,7 @@ import (
 // every language.
 func TestOneIsSingular(t *testing.T) {
 	ctx := context.Background()
-	s, err := custody.NewEd25519Signer(ed25519.NewKeyFromSeed(make([]byte, 32)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 3, 15, 9, 0, 0, 0, time.UTC)
-	k := &custody.Keeper{Ledger: custody.NewMemLedger(), Signer: s, Origin: "evx.example.org/custody",
-		Now: func() time.Time { now = now.Add(time.Minute); return now }}
+	k, s := tickingKeeper(t)
 	docs := []custody.Document{{Name: "data/acta.pdf", Size: 10, SHA256: strings.Repeat("ab", 32)}}
 	if _, err := k.Record(ctx, "B-1", custody.SubmissionAcceptance, custody.Actor{Kind: custody.ActorUser, ID: "j.devries"}, custody.Details{Documents: docs}); err != nil {
 		t.Fatal(err)
@@ -62,4 +56,17 @@ func TestOneIsSingular(t *testing.T) {
 			}
 		}
 	}
+}
+
+// tickingKeeper is a keeper over an in-memory ledger, signing with the Ed25519 key of seed
+// zero (returned too), whose clock moves a minute on each reading from 2026-03-15 09:00 UTC.
+func tickingKeeper(t *testing.T) (*custody.Keeper, *custody.Ed25519Signer) {
+	t.Helper()
+	s, err := custody.NewEd25519Signer(ed25519.NewKeyFromSeed(make([]byte, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 15, 9, 0, 0, 0, time.UTC)
+	return &custody.Keeper{Ledger: custody.NewMemLedger(), Signer: s, Origin: "evx.example.org/custody",
+		Now: func() time.Time { now = now.Add(time.Minute); return now }}, s
 }

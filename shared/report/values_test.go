@@ -3,7 +3,6 @@ package report_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"regexp"
 	"sort"
 	"strings"
@@ -21,13 +20,7 @@ import (
 func valuesTrail(t *testing.T) (*custody.Trail, report.Verdict) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := custody.NewEd25519Signer(ed25519.NewKeyFromSeed(make([]byte, 32)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 3, 15, 9, 0, 0, 0, time.UTC)
-	k := &custody.Keeper{Ledger: custody.NewMemLedger(), Signer: s, Origin: "evx.example.org/custody",
-		Now: func() time.Time { now = now.Add(time.Minute); return now }}
+	k, s := tickingKeeper(t)
 	docs := []custody.Document{{Name: "data/acta.pdf", Size: 10, SHA256: strings.Repeat("ab", 32), MediaType: "application/pdf"}}
 	rec := func(typ custody.EventType, a custody.Actor, d custody.Details) {
 		t.Helper()
