@@ -37,7 +37,7 @@ func main() {
 		os.Exit(1)
 	}
 	h := &Handler{Service: env.Service, Recent: env.State.Uploads, Window: time.Duration(days) * 24 * time.Hour,
-		Clock: time.Now, Metrics: os.Stdout, Log: log, Requests: env.Requests,
+		Clock: time.Now, Metrics: os.Stdout, Log: log, Requests: env.Requests, Agencies: env.Directory.Counterparts(),
 		Publish: func(ctx context.Context, cp []byte) error { return published.Put(ctx, env.S3, cfg.Bucket, cp) }}
 	lambda.Start(h.Handle)
 }
