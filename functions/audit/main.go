@@ -1,7 +1,8 @@
 // Command audit is evx's scheduled audit function: daily, a fixity check of the bundles
 // received in the last EVX_FIXITY_DAYS days (default 30) and expiry; hourly, expiry alone.
 // Every run but the checkpoint task also sweeps the request clocks (DeadlineMissed,
-// PeriodEnded, reminders; docs/requests.md).
+// PeriodEnded, reminders; docs/requests.md). Every run first records the agencies' key changes
+// the log does not hold yet (docs/aws.md).
 package main
 
 import (
