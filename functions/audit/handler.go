@@ -39,6 +39,13 @@ type Handler struct {
 	// Requests, when set, sweeps the request clocks on every run but the checkpoint task:
 	// DeadlineMissed, PeriodEnded and reminders to the parties' queues (request.Desk.Sweep).
 	Requests RequestSweeper
+	// Agencies, when set, are the directory's agencies (directory.Directory.Counterparts):
+	// every run, first, records the changes to their seal keys that the log does not hold yet
+	// (pipeline.Service.SyncAgencyKeys), so that on AWS, where each function loads the
+	// directory it is deployed with, the key changes are recorded once, by this function alone,
+	// and a revocation or expiry within one schedule period (the checkpoint task runs every five
+	// minutes) of its time; the checkpoint the same run signs covers them.
+	Agencies []pipeline.Agency
 	Log      *slog.Logger
 }
 
@@ -55,26 +62,42 @@ type Result struct {
 	Checkpoint string   `json:"checkpoint,omitempty"` // the checkpoint published, for the checkpoint task
 	// Requests counts what the sweep of the request clocks recorded (with Handler.Requests).
 	Requests *request.SweepResult `json:"requests,omitempty"`
+	// KeyChanges are the agency key changes this run recorded (with Handler.Agencies), each
+	// as "agency:TYPE:KEYID".
+	KeyChanges []string `json:"key_changes,omitempty"`
 }
 
 // Handle implements the function.
 func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 	res := &Result{Mismatched: []string{}, Expired: []string{}}
+	var errs []error
+	if h.Agencies != nil {
+		recorded, err := h.Service.SyncAgencyKeys(ctx, h.Agencies, h.Clock())
+		for _, en := range recorded {
+			kc := en.Event.Details.KeyChange
+			res.KeyChanges = append(res.KeyChanges, kc.Agency+":"+string(en.Event.Type)+":"+kc.Key.KeyID)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("agency keys: %w", err))
+		}
+		if h.Log != nil && len(recorded) > 0 {
+			h.Log.InfoContext(ctx, "agency key changes recorded", "changes", res.KeyChanges)
+		}
+	}
 	if in.Task == "checkpoint" {
 		if h.Publish == nil {
 			return nil, errors.New("checkpoint task: no place to publish checkpoints")
 		}
 		cp, err := h.Service.PublishCheckpoint(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("sign checkpoint: %w", err)
+			return nil, errors.Join(append(errs, fmt.Errorf("sign checkpoint: %w", err))...)
 		}
 		if err := h.Publish(ctx, cp); err != nil {
-			return nil, fmt.Errorf("publish checkpoint: %w", err)
+			return nil, errors.Join(append(errs, fmt.Errorf("publish checkpoint: %w", err))...)
 		}
 		res.Checkpoint = string(cp)
-		return res, nil
+		return res, errors.Join(errs...)
 	}
-	var errs []error
 	if in.Task != "expiry" {
 		ups, err := h.Recent(ctx, h.Clock().Add(-h.Window))
 		if err != nil {

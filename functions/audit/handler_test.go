@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/evx-project/evx/functions/internal/fntest"
 	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/request"
 )
@@ -184,5 +187,70 @@ func TestAuditSweepsRequestClocks(t *testing.T) {
 	}
 	if reminders != 1 {
 		t.Errorf("reminders on nl-om's queue = %d, want 1", reminders)
+	}
+}
+
+// TestAuditRecordsAgencyKeys: every run records the directory's key changes the log does
+// not hold yet, once: the key added on the first run, its expiry on the first run past its
+// not_after, nothing on a later run; the checkpoint the run signs covers them.
+func TestAuditRecordsAgencyKeys(t *testing.T) {
+	clock := &fntest.Clock{T: fntest.T0}
+	n := fntest.Node(t, clock)
+	ctx := context.Background()
+	pub, _, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := custody.NewAgencyKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.NotAfter = fntest.T0.Add(24 * time.Hour).UTC().Format(custody.TimeFormat)
+	cps := fntest.Directory(t).Counterparts()
+	cps[0].SealKeys = []custody.AgencyKey{rec}
+	d, err := directory.New(cps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var published [][]byte
+	h := &Handler{Service: n.Service, Clock: clock.Now, Agencies: d.Counterparts(), Publish: func(_ context.Context, cp []byte) error {
+		published = append(published, cp)
+		return nil
+	}}
+	subject := custody.AgencySubject(cps[0].ID)
+	run := func(want ...custody.EventType) {
+		t.Helper()
+		res, err := h.Handle(ctx, Task{Task: "checkpoint"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.KeyChanges) != len(want) {
+			t.Fatalf("run recorded %v, want %v", res.KeyChanges, want)
+		}
+		for i, typ := range want {
+			if !strings.Contains(res.KeyChanges[i], ":"+string(typ)+":") {
+				t.Errorf("run recorded %v, want %v", res.KeyChanges, want)
+			}
+		}
+		trail, err := n.Service.Events(ctx, subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size, err := strconv.ParseUint(strings.Split(string(published[len(published)-1]), "\n")[1], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := trail[len(trail)-1].Leaf; last >= size {
+			t.Errorf("checkpoint of size %d does not cover the key change at leaf %d", size, last)
+		}
+	}
+	run(custody.AgencyKeyAdded)
+	run()
+	clock.T = clock.T.Add(48 * time.Hour)
+	run(custody.AgencyKeyExpired)
+	run()
+	trail, err := n.Service.Events(ctx, subject)
+	if err != nil || len(trail) != 2 {
+		t.Fatalf("%s holds %d events (%v), want the addition and the expiry", subject, len(trail), err)
 	}
 }

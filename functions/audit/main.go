@@ -1,7 +1,8 @@
 // Command audit is evx's scheduled audit function: daily, a fixity check of the bundles
 // received in the last EVX_FIXITY_DAYS days (default 30) and expiry; hourly, expiry alone.
 // Every run but the checkpoint task also sweeps the request clocks (DeadlineMissed,
-// PeriodEnded, reminders; docs/requests.md).
+// PeriodEnded, reminders; docs/requests.md). Every run first records the agencies' key changes
+// the log does not hold yet (docs/aws.md).
 package main
 
 import (
@@ -37,7 +38,7 @@ func main() {
 		os.Exit(1)
 	}
 	h := &Handler{Service: env.Service, Recent: env.State.Uploads, Window: time.Duration(days) * 24 * time.Hour,
-		Clock: time.Now, Metrics: os.Stdout, Log: log, Requests: env.Requests,
+		Clock: time.Now, Metrics: os.Stdout, Log: log, Requests: env.Requests, Agencies: env.Directory.Counterparts(),
 		Publish: func(ctx context.Context, cp []byte) error { return published.Put(ctx, env.S3, cfg.Bucket, cp) }}
 	lambda.Start(h.Handle)
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -21,6 +22,7 @@ import (
 	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
 )
@@ -51,7 +53,32 @@ func TestIntegrationCheckpointServedNotSigned(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 
-	// Before the first scheduled run there is nothing to serve, and nothing is signed for it.
+	// The agencies' seal keys: the first scheduled run records each key the directory holds
+	// (AgencyKeyAdded on agency:ID), a later run and another function's process record none,
+	// so the key changes are in the log once however many functions load the directory.
+	keys := 0
+	dir, err := directory.Load(st.cfg.Directory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range dir.Counterparts() {
+		keys += len(a.AllSealKeys())
+	}
+	var run struct {
+		KeyChanges []string `json:"key_changes"`
+	}
+	json.Unmarshal(invoke(t, fns["audit"], map[string]string{"task": "expiry"}), &run)
+	if keys == 0 || len(run.KeyChanges) != keys {
+		t.Fatalf("the first audit run recorded the key changes %q, want the %d seal keys of %s", run.KeyChanges, keys, st.cfg.Directory)
+	}
+	w.take()
+	run.KeyChanges = nil
+	json.Unmarshal(invoke(t, fns["audit"], map[string]string{"task": "expiry"}), &run)
+	if calls := w.take(); len(run.KeyChanges) != 0 || count(calls, "KMS Sign") != 0 || count(calls, "DynamoDB PutItem") != 0 {
+		t.Errorf("the second audit run recorded %q with the calls %q, want nothing recorded", run.KeyChanges, calls)
+	}
+
+	// Before the first checkpoint task there is nothing to serve, and nothing is signed for it.
 	w.take()
 	if code, body := get(); code != http.StatusServiceUnavailable {
 		t.Errorf("GET /v1/checkpoint before any was published = %d %s, want 503", code, body)
@@ -67,6 +94,15 @@ func TestIntegrationCheckpointServedNotSigned(t *testing.T) {
 	env, err := awsenv.Open(ctx, c, nil, awsenv.WithS3())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if again, err := env.Service.SyncAgencyKeys(ctx, env.Directory.Counterparts(), time.Now()); err != nil || len(again) != 0 {
+		t.Errorf("another process recorded %d key changes again (%v), want none", len(again), err)
+	}
+	for _, a := range dir.Counterparts() {
+		trail, err := env.Service.Events(ctx, custody.AgencySubject(a.ID))
+		if err != nil || len(trail) != len(a.AllSealKeys()) {
+			t.Errorf("%s holds %d events (%v), want one per seal key: %d", custody.AgencySubject(a.ID), len(trail), err, len(a.AllSealKeys()))
+		}
 	}
 	putAndAccept(t, ctx, st, env, "s3:test", fntest.Bag(t, "nl-om"))
 	w.take()

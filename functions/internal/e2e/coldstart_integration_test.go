@@ -9,6 +9,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 )
 
 // Cold start of each function under aws-lambda-rie, configured as template.yaml deploys it
@@ -34,6 +36,15 @@ func TestIntegrationColdStart(t *testing.T) {
 		"api":    map[string]any{"version": "2.0", "rawPath": "/v1/public-key", "requestContext": map[string]any{"http": map[string]string{"method": "GET"}}},
 		"audit":  map[string]any{"task": "expiry"},
 		"sweep":  map[string]any{"detail-type": "CloudWatch Alarm State Change", "detail": map[string]any{"alarmName": "other", "state": map[string]string{"value": "OK"}}},
+	}
+	// The agencies' key changes recorded beforehand (the audit function's first run records
+	// them, once), so that audit's cold and warm invocations do the same work.
+	env, err := awsenv.Open(ctx, st.cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Service.SyncAgencyKeys(ctx, env.Directory.Counterparts(), time.Now()); err != nil {
+		t.Fatal(err)
 	}
 	fns := startFunctions(t, ctx, root, append(st.environ(), "AWS_ENDPOINT_URL="+w.URL), "ingest", "route", "api", "audit", "sweep")
 	for _, name := range []string{"ingest", "route", "api", "audit", "sweep"} {
