@@ -16,10 +16,13 @@ import (
 func TestConsentBeforeCourtReport(t *testing.T) {
 	tmp := t.TempDir()
 	data := filepath.Join(tmp, "evx")
-	args := uploadArgs(data, sampleFiles(t), "--agency", "nl-pol")
+	args := uploadArgs(data, sampleFiles(t))
 	for i, a := range args {
-		if a == "EVX-Handling-Code=H0" {
+		switch a {
+		case "EVX-Handling-Code=H0":
 			args[i] = "EVX-Handling-Code=H1"
+		case "inspector": // the uploader, of the sending agency nl-pol
+			args[i] = "nl-pol/j.devries"
 		}
 	}
 	code, out, errs := runCmd(t, args...)
