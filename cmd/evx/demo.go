@@ -367,6 +367,17 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 	}
 	say("5. nl-om and es-fge witnessed evx's log (keys in %s):\n   %s", filepath.Join(out, "witness"), strings.Join(said, "\n   "))
 
+	// 5b. The bundle is H1 (not for judicial proceedings without the provider's permission):
+	// nl-om asks nl-pol for consent to use it in court, nl-pol grants it; both are events on
+	// the bundle's trail, and without the grant evx report refuses the court report.
+	if _, err := n.Service.RequestConsent(pipeline.ActingAs(ctx, pipeline.Party{Agency: "nl-om", Person: "p.bakker"}), bundle, custody.UseJudicial, ""); err != nil {
+		return nil, fmt.Errorf("consent request: %w", err)
+	}
+	if _, err := n.Service.GrantConsent(pipeline.ActingAs(ctx, pipeline.Party{Agency: "nl-pol", Person: "j.devries"}), bundle, "nl-om", custody.UseJudicial, ""); err != nil {
+		return nil, fmt.Errorf("consent grant: %w", err)
+	}
+	say("5b. the bundle is H1: p.bakker of nl-om asked nl-pol for consent to judicial use, j.devries of nl-pol granted it (ConsentRequested, ConsentGranted on the trail); without it no court report")
+
 	// 6. Legal staff export the trail and verify it with evx's public key alone, and a quorum
 	// of both witnesses.
 	legal := &remoteExchange{c: newClient("clerk", http.DefaultClient)}

@@ -41,7 +41,7 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 
 func uploadArgs(data string, files []string, extra ...string) []string {
 	args := []string{"upload", "--data", data, "--directory", testDirectory, "--uploader", "inspector",
-		"--counterpart", "nl-om", "--counterpart", "es-fge", "--field", "EVX-Legal-Basis=EU-EIO", "--field", "EVX-Handling-Code=H1"}
+		"--counterpart", "nl-om", "--counterpart", "es-fge", "--field", "EVX-Legal-Basis=EU-EIO", "--field", "EVX-Handling-Code=H0"}
 	return append(append(args, extra...), files...)
 }
 

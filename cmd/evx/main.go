@@ -46,6 +46,7 @@ func commands() []command {
 		{"extract", "print the text and metadata of a document (PDF, text, HTML, office, e-mail)", runExtract},
 		{"identify", "list the identifiers in a document (containers, vessels, accounts, phones, wallets, ...)", runIdentify},
 		{"request", "create, show, list and act on requests (MLA, EIO, EPOC, EPOC-PR, JIT) and their legal clocks", runRequest},
+		{"consent", "ask for or grant consent to a use a bundle's handling code restricts (H1 judicial, H2 dissemination)", runConsent},
 		{"match", "ask whether any agency holds an identifier (hit or no hit, never the evidence)", runMatch},
 		{"serve", "run the embedded pipeline and its HTTP API on this machine", runServe},
 		{"audit", "re-hash every stored document against its recorded SHA-256 and record FixityCheck events", runAudit},

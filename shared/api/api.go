@@ -261,6 +261,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error()+"; post the receipt with \"accepted\": false to reject the delivery")
 	case errors.As(err, &invalid):
 		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.As(err, new(*report.ConsentRequiredError)), errors.As(err, new(*pipeline.ConsentError)):
+		writeError(w, http.StatusForbidden, err.Error())
 	case errors.As(err, new(*pipeline.RestrictedError)):
 		writeError(w, http.StatusForbidden, err.Error())
 	case errors.As(err, new(*pipeline.ReadRecordError)):

@@ -90,13 +90,16 @@ func (e *env) do(who, method, path string, body []byte) (int, []byte, http.Heade
 	return resp.StatusCode, b, resp.Header
 }
 
-func bag(t testing.TB, counterparts ...string) []byte {
+func bag(t testing.TB, counterparts ...string) []byte { return bagCode(t, "H0", counterparts...) }
+
+// bagCode is bag with handling code code.
+func bagCode(t testing.TB, code string, counterparts ...string) []byte {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "seizure-report.txt")
 	os.WriteFile(p, []byte(secret), 0o644)
 	q := filepath.Join(dir, "ledger.csv")
 	os.WriteFile(q, []byte("date,amount\n2026-10-01,25000\n"), 0o644)
-	in := bagit.Info{{Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: "H1"}}
+	in := bagit.Info{{Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: code}}
 	for _, c := range counterparts {
 		in = append(in, bagit.Field{Label: bagit.LabelCounterpart, Value: c})
 	}
@@ -395,6 +398,21 @@ func TestParseTokens(t *testing.T) {
 // TestReport: legal staff get the report PDF of the trail exported at that moment; its
 // SHA-256 header is that of the trail .../trail serves, and the PDF prints it and the verdict.
 // Refusals (uploader of the bundle or another, counterparts, anonymous) never carry a PDF.
+// TestReportRefusedForH1: the court report of an H1 bundle (not for judicial proceedings
+// without the provider's permission) is refused, 403, while its sender has granted no consent.
+func TestReportRefusedForH1(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	code, body, _ := e.do("alice", "POST", "/v1/bundles", bagCode(t, "H1", "nl-om"))
+	if code != http.StatusCreated {
+		t.Fatalf("upload = %d %s, want 201", code, body)
+	}
+	id := decode[pipeline.Status](t, body).Upload.BundleID
+	code, body, _ = e.do("legal", "GET", "/v1/bundles/"+id+"/report", nil)
+	if code != http.StatusForbidden || !strings.Contains(string(body), "H1") {
+		t.Fatalf("report of an H1 bundle without consent = %d %s, want 403 naming H1", code, body)
+	}
+}
+
 func TestReport(t *testing.T) {
 	// A trail states when it was exported (its checkpoint's time line): on a stopped clock the
 	// trail served after the report is the one the report rendered.

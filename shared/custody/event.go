@@ -58,7 +58,7 @@ var EventTypes = append([]EventType{
 	SubmissionAcceptance, SubmissionRejection, ContentConsignment, ContentAccessTracking,
 	ConsignmentAcceptance, ConsignmentRejection, AcceptanceRejectionExpiry,
 	Hashed, Stored, Extracted, FixityCheck, Resubmission,
-}, append(append([]EventType(nil), RequestEventTypes...), AgencyKeyAdded, AgencyKeyRotated, AgencyKeyRevoked, AgencyKeyExpired)...)
+}, append(append([]EventType(nil), RequestEventTypes...), AgencyKeyAdded, AgencyKeyRotated, AgencyKeyRevoked, AgencyKeyExpired, ConsentRequested, ConsentGranted)...)
 
 // Actor kinds.
 const (

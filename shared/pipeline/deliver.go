@@ -123,7 +123,7 @@ func (s *Service) FetchDocument(ctx context.Context, counterpart, deliveryID, na
 	}
 	_, _, err = s.appendOnce(ctx, d.BundleID, func([]custody.Entry) (*decision, error) {
 		return &decision{typ: custody.ContentAccessTracking, actor: counterpartActor(ctx, counterpart),
-			details: custody.Details{Counterpart: counterpart, Documents: []custody.Document{doc}}}, nil
+			details: custody.Details{Counterpart: counterpart, Documents: []custody.Document{doc}, Request: handlingOf(trail)}}, nil
 	})
 	if err != nil {
 		rc.Close()

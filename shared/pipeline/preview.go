@@ -59,7 +59,7 @@ func (s *Service) DocumentText(ctx context.Context, counterpart, deliveryID, nam
 	}
 	_, _, err = s.appendOnce(ctx, d.BundleID, func([]custody.Entry) (*decision, error) {
 		return &decision{typ: custody.ContentAccessTracking, actor: custody.Actor{Kind: custody.ActorCounterpart, ID: counterpart},
-			details: custody.Details{Counterpart: counterpart, Documents: []custody.Document{doc}}}, nil
+			details: custody.Details{Counterpart: counterpart, Documents: []custody.Document{doc}, Request: handlingOf(trail)}}, nil
 	})
 	if err != nil {
 		return nil, err

@@ -124,7 +124,7 @@ func (s *Service) LegalDocument(ctx context.Context, bundleID, name string) (io.
 		actor.ID = "legal"
 	}
 	if _, err := s.keeper.Record(ctx, ReadsSubject(bundleID), LegalAccess, actor, custody.Details{
-		Reasons: []string{"read=" + ReadDocument}, Documents: []custody.Document{doc}}); err != nil {
+		Reasons: []string{"read=" + ReadDocument}, Documents: []custody.Document{doc}, Request: handlingOf(trail)}); err != nil {
 		rc.Close()
 		return nil, custody.Document{}, &ReadRecordError{BundleID: bundleID, Err: err}
 	}

@@ -117,6 +117,9 @@ func PDF(w io.Writer, t *custody.Trail, v Verdict, opt Options) (err error) {
 	if opt.Fonts == nil {
 		return errors.New("render report: no fonts (Options.Fonts: report.LoadFonts)")
 	}
+	if err := CourtUse(t); err != nil {
+		return err
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("render report: %v", r)

@@ -33,6 +33,9 @@ type Files struct {
 // indented JSON. Each file is written to a temporary name and renamed, so a reader never
 // sees half a report.
 func Write(dir string, raw []byte, t *custody.Trail, v Verdict, opt Options) (Files, error) {
+	if err := CourtUse(t); err != nil {
+		return Files{}, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Files{}, fmt.Errorf("report folder: %w", err)
 	}
