@@ -93,7 +93,7 @@ func BagOf(t testing.TB, docs map[string][]byte, counterparts ...string) []byte 
 		bagit.Field{Label: bagit.LabelRequestingState, Value: "NL"},
 		bagit.Field{Label: bagit.LabelRequestedState, Value: "ES"},
 		bagit.Field{Label: bagit.LabelLegalBasis, Value: "EU-EIO"},
-		bagit.Field{Label: bagit.LabelHandlingCode, Value: "H1"},
+		bagit.Field{Label: bagit.LabelHandlingCode, Value: "H0"},
 	)
 	out := filepath.Join(t.TempDir(), "bundle.zip")
 	if _, err := bagit.Create(out, srcs, bagit.CreateOptions{Info: in}); err != nil {
