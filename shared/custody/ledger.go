@@ -232,3 +232,12 @@ func strictUnmarshal(b []byte, v any) error {
 	}
 	return nil
 }
+
+// EntryEvents returns the events of es, in order.
+func EntryEvents(es []Entry) []Event {
+	evs := make([]Event, len(es))
+	for i, e := range es {
+		evs[i] = e.Event
+	}
+	return evs
+}

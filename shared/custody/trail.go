@@ -399,3 +399,12 @@ func decodeLowerHex32(dst []byte, s string) bool {
 	}
 	return bad&0xf0 == 0
 }
+
+// EventList returns the trail's events without their proofs, in order.
+func (t *Trail) EventList() []Event {
+	evs := make([]Event, len(t.Events))
+	for i, e := range t.Events {
+		evs[i] = e.Event
+	}
+	return evs
+}

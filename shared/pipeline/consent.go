@@ -54,11 +54,24 @@ func (s *Service) acceptedTrail(ctx context.Context, bundleID string) ([]custody
 	if trail[0].Event.Type != custody.SubmissionAcceptance {
 		return nil, &BundleNotFoundError{BundleID: bundleID}
 	}
-	evs := make([]custody.Event, len(trail))
-	for i, en := range trail {
-		evs[i] = en.Event
+	return custody.EntryEvents(trail), nil
+}
+
+// consentCaller makes the checks asking and granting share: a known use, a caller that names
+// its agency, an accepted bundle. It returns the caller and the bundle's events.
+func (s *Service) consentCaller(ctx context.Context, bundleID, use, to string) (Party, []custody.Event, error) {
+	if err := validUse(use, to); err != nil {
+		return Party{}, nil, &ConsentError{BundleID: bundleID, Reason: err.Error()}
 	}
-	return evs, nil
+	p, ok := ActingParty(ctx)
+	if !ok || p.Agency == "" {
+		return Party{}, nil, &ConsentError{BundleID: bundleID, Reason: "the caller names no agency"}
+	}
+	evs, err := s.acceptedTrail(ctx, bundleID)
+	if err != nil {
+		return Party{}, nil, err
+	}
+	return p, evs, nil
 }
 
 // RequestConsent records ConsentRequested: the caller's agency (ActingAs) asks the bundle's
@@ -66,14 +79,7 @@ func (s *Service) acceptedTrail(ctx context.Context, bundleID string) ([]custody
 // agency must be one the bundle was consigned to. Asking again when the same consent is
 // already asked or granted records nothing (a zero Entry, nil error).
 func (s *Service) RequestConsent(ctx context.Context, bundleID, use, to string) (custody.Entry, error) {
-	if err := validUse(use, to); err != nil {
-		return custody.Entry{}, &ConsentError{BundleID: bundleID, Reason: err.Error()}
-	}
-	p, ok := ActingParty(ctx)
-	if !ok || p.Agency == "" {
-		return custody.Entry{}, &ConsentError{BundleID: bundleID, Reason: "the caller names no agency"}
-	}
-	evs, err := s.acceptedTrail(ctx, bundleID)
+	p, evs, err := s.consentCaller(ctx, bundleID, use, to)
 	if err != nil {
 		return custody.Entry{}, err
 	}
@@ -99,14 +105,7 @@ func (s *Service) RequestConsent(ctx context.Context, bundleID, use, to string) 
 // consents to use by agency asker (and, for dissemination, to agency to). Only the agency
 // that submitted the bundle may grant; granting what is already granted records nothing.
 func (s *Service) GrantConsent(ctx context.Context, bundleID, asker, use, to string) (custody.Entry, error) {
-	if err := validUse(use, to); err != nil {
-		return custody.Entry{}, &ConsentError{BundleID: bundleID, Reason: err.Error()}
-	}
-	p, ok := ActingParty(ctx)
-	if !ok || p.Agency == "" {
-		return custody.Entry{}, &ConsentError{BundleID: bundleID, Reason: "the caller names no agency"}
-	}
-	evs, err := s.acceptedTrail(ctx, bundleID)
+	p, evs, err := s.consentCaller(ctx, bundleID, use, to)
 	if err != nil {
 		return custody.Entry{}, err
 	}

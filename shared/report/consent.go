@@ -25,10 +25,7 @@ func CourtUse(t *custody.Trail) error {
 	if t == nil || len(t.Events) == 0 {
 		return nil
 	}
-	evs := make([]custody.Event, len(t.Events))
-	for i, te := range t.Events {
-		evs[i] = te.Event
-	}
+	evs := t.EventList()
 	if custody.BundleHandlingCode(evs) != custody.HandlingH1 || custody.Consented(evs, custody.UseJudicial, "") {
 		return nil
 	}

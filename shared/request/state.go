@@ -167,20 +167,12 @@ func Fold(events []custody.Event) (*State, error) {
 
 // FoldEntries is Fold over ledger entries.
 func FoldEntries(es []custody.Entry) (*State, error) {
-	evs := make([]custody.Event, len(es))
-	for i, e := range es {
-		evs[i] = e.Event
-	}
-	return Fold(evs)
+	return Fold(custody.EntryEvents(es))
 }
 
 // FoldTrail is Fold over an exported trail: the request's state as a verifier rebuilds it.
 func FoldTrail(t *custody.Trail) (*State, error) {
-	evs := make([]custody.Event, len(t.Events))
-	for i, e := range t.Events {
-		evs[i] = e.Event
-	}
-	return Fold(evs)
+	return Fold(t.EventList())
 }
 
 // FromLegal is the Request a RequestIssued event's details describe.
