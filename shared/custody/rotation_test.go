@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -255,29 +256,147 @@ func TestKeyRotationFailure(t *testing.T) {
 	}
 }
 
-// An export at an earlier log size carries the rotations recorded below that size and no
-// later one: in rotatedLog, B's events are leaves 0 and 1 and the rotation leaf 2. Those that
-// hold the rotation verify with the older key. (One made at size 2 after the rotation is
-// signed with the newer key and carries no rotation to it: it verifies with neither key, a
-// known limit written up in docs/trail-format.md.)
+// An export at an earlier log size carries the rotations recorded below that size in
+// key_rotations, and those recorded after it in later_key_rotations, proven in a later
+// checkpoint consistent with the trail's: in rotatedLog, B's events are leaves 0 and 1 and the
+// rotation leaf 2, so the export at size 2 has its events signed by the older key and its
+// checkpoint by the newer. Every one verifies with either key, through the file format.
 func TestExportAtSizeCutsRotations(t *testing.T) {
-	k, a, _ := rotatedLog(t)
+	k, a, b := rotatedLog(t)
+	now := VerifyOptions{Now: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}
 	for _, tc := range []struct {
-		size      uint64
-		rotations int
-	}{{2, 0}, {3, 1}, {6, 1}} {
-		tr, err := k.Export(context.Background(), "B", ExportOptions{Size: tc.size})
-		if err != nil {
-			t.Fatalf("Export at size %d: %v", tc.size, err)
+		size             uint64
+		rotations, later int
+	}{{2, 0, 1}, {3, 1, 0}, {6, 1, 0}, {0, 1, 0}} {
+		tr := exportAt(t, k, "B", tc.size)
+		nLater := 0
+		if tr.LaterRotations != nil {
+			nLater = len(tr.LaterRotations.Rotations)
 		}
-		if len(tr.Rotations) != tc.rotations {
-			t.Errorf("export at size %d: %d rotations, want %d", tc.size, len(tr.Rotations), tc.rotations)
+		if len(tr.Rotations) != tc.rotations || nLater != tc.later {
+			t.Errorf("export at size %d: %d rotations and %d later, want %d and %d", tc.size, len(tr.Rotations), nLater, tc.rotations, tc.later)
 		}
-		if tc.rotations == 0 {
-			continue
-		}
-		if _, err := Verify(tr, a.Public(), VerifyOptions{Now: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}); err != nil {
-			t.Errorf("export at size %d: Verify = %v, want verified", tc.size, err)
+		for _, key := range []*Ed25519Signer{a, b} {
+			rep, err := Verify(tr, key.Public(), now)
+			if err != nil {
+				t.Errorf("export at size %d: Verify with key %s = %v, want verified", tc.size, key.KeyID(), err)
+				continue
+			}
+			if rep.Rotation == nil || len(rep.Rotation.Keys) != 2 {
+				t.Errorf("export at size %d: rotation report %+v, want the chain of two keys", tc.size, rep.Rotation)
+			}
 		}
 	}
+}
+
+func exportAt(t *testing.T, k *Keeper, bundle string, size uint64) *Trail {
+	t.Helper()
+	tr, err := k.Export(context.Background(), bundle, ExportOptions{Size: size})
+	if err != nil {
+		t.Fatalf("Export at size %d: %v", size, err)
+	}
+	data, err := json.Marshal(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseTrail(data)
+	if err != nil {
+		t.Fatalf("ParseTrail(export at size %d): %v", size, err)
+	}
+	return back
+}
+
+// The later rotations are held to the trail's checkpoint: each way of breaking them fails.
+func TestLaterRotationsTampered(t *testing.T) {
+	k, a, b := rotatedLog(t)
+	now := VerifyOptions{Now: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}
+	smaller, err := k.Export(context.Background(), "B", ExportOptions{Size: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := k.Ledger.LogSize(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := RootAt(context.Background(), k.Ledger, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherCP, err := SignCheckpoint(context.Background(), a, k.Origin, full, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherLog, err := SignCheckpoint(context.Background(), b, "evx.example/other", full, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		key    *Ed25519Signer
+		size   uint64
+		mutate func(*Trail)
+		want   any
+		msg    string // in the error, when not empty
+	}{
+		{"rotation inside the trail's log listed as later", a, 3, func(tr *Trail) {
+			cur := exportAt(t, k, "B", 0) // the rotation proven in the log of its current size
+			tr.LaterRotations = &LaterRotations{Checkpoint: cur.Checkpoint, Consistency: consistencyProof(t, k, 3), Rotations: cur.Rotations}
+			tr.Rotations = nil
+		}, new(*KeyRotationError), ""},
+		{"dropped, older key", a, 0, func(tr *Trail) { tr.LaterRotations = nil }, new(*CheckpointError), ""},
+		{"dropped, newer key", b, 0, func(tr *Trail) { tr.LaterRotations = nil }, new(*SignatureError), ""},
+		{"none listed", a, 0, func(tr *Trail) { tr.LaterRotations.Rotations = nil }, new(*KeyRotationError), ""},
+		{"consistency proof altered", a, 0, func(tr *Trail) { tr.LaterRotations.Consistency[0] = flipHex(tr.LaterRotations.Consistency[0]) }, new(*KeyRotationError), ""},
+		{"consistency proof too long", a, 0, func(tr *Trail) {
+			tr.LaterRotations.Consistency = slices.Repeat(tr.LaterRotations.Consistency[:1], 2*maxProofLen+1)
+		}, new(*KeyRotationError), "consistency proof of 129 hashes"},
+		{"consistency proof at the bound", a, 0, func(tr *Trail) {
+			tr.LaterRotations.Consistency = slices.Repeat(tr.LaterRotations.Consistency[:1], 2*maxProofLen)
+		}, new(*KeyRotationError), "not consistent with the later one"},
+		{"consistency proof cut", a, 0, func(tr *Trail) { tr.LaterRotations.Consistency = tr.LaterRotations.Consistency[:1] }, new(*KeyRotationError), ""},
+		{"later checkpoint by the older key", a, 0, func(tr *Trail) { tr.LaterRotations.Checkpoint = string(otherCP) }, new(*KeyRotationError), ""},
+		{"later checkpoint of another log", a, 0, func(tr *Trail) { tr.LaterRotations.Checkpoint = string(otherLog) }, new(*KeyRotationError), ""},
+		{"later checkpoint no larger", a, 0, func(tr *Trail) { tr.LaterRotations.Checkpoint = smaller.Checkpoint }, new(*KeyRotationError), ""},
+		{"rotation proof altered", a, 0, func(tr *Trail) {
+			r := &tr.LaterRotations.Rotations[0]
+			r.Proof[0] = flipHex(r.Proof[0])
+		}, new(*KeyRotationError), ""},
+		{"rotation moved into key_rotations", a, 0, func(tr *Trail) {
+			tr.Rotations, tr.LaterRotations.Rotations = tr.LaterRotations.Rotations, []TrailEvent{tr.LaterRotations.Rotations[0]}
+		}, new(*KeyRotationError), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			size := tc.size
+			if size == 0 {
+				size = 2
+			}
+			tr := exportAt(t, k, "B", size)
+			tc.mutate(tr)
+			_, err := Verify(tr, tc.key.Public(), now)
+			if err == nil || !errors.As(err, tc.want) || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("Verify = %v, want %T %q", err, tc.want, tc.msg)
+			}
+		})
+	}
+}
+
+func consistencyProof(t *testing.T, k *Keeper, from uint64) []string {
+	t.Helper()
+	full, err := k.Ledger.LogSize(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ConsistencyProof(context.Background(), k.Ledger, from, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hexList(p)
+}
+
+func flipHex(s string) string {
+	c := byte('0')
+	if s[0] == '0' {
+		c = '1'
+	}
+	return string(c) + s[1:]
 }

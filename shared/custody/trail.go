@@ -45,6 +45,9 @@ type Trail struct {
 	// has a heads line (completeness.go); Witnessed a cosigned checkpoint, when evx has one.
 	Head      *HeadProof       `json:"head,omitempty"`
 	Witnessed *WitnessedRecord `json:"witnessed,omitempty"`
+	// LaterRotations, in a trail exported at an earlier log size, are the rotations of evx's
+	// key recorded after it (laterrotations.go); absent when there are none.
+	LaterRotations *LaterRotations `json:"later_key_rotations,omitempty"`
 }
 
 // PublicKey is a signing key as a trail lists it, for people checking by hand. Verification
@@ -109,6 +112,7 @@ func Export(ctx context.Context, l Ledger, s Signer, origin, bundleID string, op
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", bundleID, err)
 	}
+	full, allRots := size, rots
 	if opt.Size > 0 {
 		if opt.Size > size {
 			return nil, &LogSizeError{Want: opt.Size, Size: size}
@@ -147,6 +151,9 @@ func Export(ctx context.Context, l Ledger, s Signer, origin, bundleID string, op
 	t := &Trail{Format: TrailFormat, BundleID: bundleID, Keys: []PublicKey{pk}, Checkpoint: string(cp)}
 	if err := exportRotations(ctx, l, t, rots, size); err != nil {
 		return nil, fmt.Errorf("export %s: %w", bundleID, err)
+	}
+	if err := exportLaterRotations(ctx, l, s, origin, t, allRots, size, full, now); err != nil {
+		return nil, fmt.Errorf("export %s: later key rotations: %w", bundleID, err)
 	}
 	for _, en := range entries {
 		p, err := InclusionProof(ctx, l, en.Leaf, size)
@@ -261,6 +268,7 @@ func ParseTrail(data []byte) (*Trail, error) {
 		KeyHeads    []AgencyHead       `json:"agency_key_heads,omitempty"`
 		Head        *HeadProof         `json:"head,omitempty"`
 		Witnessed   *WitnessedRecord   `json:"witnessed,omitempty"`
+		Later       *LaterRotations    `json:"later_key_rotations,omitempty"`
 	}
 	head := data
 	if lay.events[1] > lay.events[0] {
@@ -281,7 +289,7 @@ func ParseTrail(data []byte) (*Trail, error) {
 		}
 	}
 	t := Trail{Format: raw.Format, BundleID: raw.BundleID, Keys: raw.Keys, Checkpoint: raw.Checkpoint,
-		Consistency: raw.Consistency, Rotations: raw.Rotations, AgencyKeyChanges: raw.KeyChanges, AgencyKeyHeads: raw.KeyHeads, Head: raw.Head, Witnessed: raw.Witnessed, Events: make([]TrailEvent, len(lay.elems))}
+		Consistency: raw.Consistency, Rotations: raw.Rotations, AgencyKeyChanges: raw.KeyChanges, AgencyKeyHeads: raw.KeyHeads, Head: raw.Head, Witnessed: raw.Witnessed, LaterRotations: raw.Later, Events: make([]TrailEvent, len(lay.elems))}
 	errs := make([]error, len(lay.elems))
 	parallel(len(lay.elems), 128, func(i int) {
 		el := lay.elems[i]

@@ -121,7 +121,11 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 	if err != nil {
 		return nil, err
 	}
-	chain, err := newKeyChain(t.Rotations, pub, keyID)
+	rots, err := t.allRotations()
+	if err != nil {
+		return nil, err
+	}
+	chain, err := newKeyChain(rots, pub, keyID)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +139,9 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 	}
 	clockLimit := opt.Now.Add(tol)
 	if err := chain.checkIncluded(t.Rotations, cp.Size, cp.Hash, exported, opt.Now, clockLimit); err != nil {
+		return nil, err
+	}
+	if err := checkLaterRotations(t, chain, cp, opt.Now, clockLimit); err != nil {
 		return nil, err
 	}
 	checks := chain.checkEvents(t.Events, cp.Size, cp.Hash)

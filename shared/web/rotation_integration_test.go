@@ -30,7 +30,9 @@ func TestIntegrationVerifierPageKeyRotation(t *testing.T) {
 	actor := custody.Actor{Kind: custody.ActorSystem, ID: "x"}
 	// build records an event by a, the rotation to b, two events by b (or, with lateOld, one
 	// by the retired key a after the rotation), and exports the trail.
-	build := func(lateOld bool) *custody.Trail {
+	// With size, the trail is exported at that earlier log size: size 1 holds a's event only,
+	// the rotation (leaf 1) then travels in later_key_rotations.
+	build := func(lateOld bool, size uint64) *custody.Trail {
 		clock := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 		k := &custody.Keeper{Ledger: custody.NewMemLedger(), Signer: a, Origin: "evx.example/custody", Now: func() time.Time { clock = clock.Add(time.Minute); return clock }}
 		if _, err := k.Record(ctx, "B", custody.SubmissionAcceptance, actor, custody.Details{}); err != nil {
@@ -50,7 +52,7 @@ func TestIntegrationVerifierPageKeyRotation(t *testing.T) {
 			t.Fatal(err)
 		}
 		k.Signer = b
-		tr, err := k.Export(ctx, "B", custody.ExportOptions{})
+		tr, err := k.Export(ctx, "B", custody.ExportOptions{Size: size})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,23 +71,35 @@ func TestIntegrationVerifierPageKeyRotation(t *testing.T) {
 		name   string
 		key    crypto.PublicKey
 		late   bool
+		size   uint64
 		modify func(tr *custody.Trail)
 		want   string
 	}{
-		{"older-key", a.Public(), false, nil, "ok"},
-		{"newer-key", b.Public(), false, nil, "ok"},
-		{"untrusted-key", stranger.Public(), false, nil, "KeyRotationError"},
-		{"rotation-dropped-older-key", a.Public(), false, func(tr *custody.Trail) { tr.Rotations = nil }, "CheckpointError"},
-		{"rotation-dropped-newer-key", b.Public(), false, func(tr *custody.Trail) { tr.Rotations = nil }, "SignatureError"},
-		{"rotation-introduces-other-key", a.Public(), false, func(tr *custody.Trail) {
+		{"older-key", a.Public(), false, 0, nil, "ok"},
+		{"newer-key", b.Public(), false, 0, nil, "ok"},
+		{"untrusted-key", stranger.Public(), false, 0, nil, "KeyRotationError"},
+		{"rotation-dropped-older-key", a.Public(), false, 0, func(tr *custody.Trail) { tr.Rotations = nil }, "CheckpointError"},
+		{"rotation-dropped-newer-key", b.Public(), false, 0, func(tr *custody.Trail) { tr.Rotations = nil }, "SignatureError"},
+		{"rotation-introduces-other-key", a.Public(), false, 0, func(tr *custody.Trail) {
 			d, _ := custody.RotationDetails(a.Public(), stranger.Public(), "")
 			tr.Rotations[0].Event.Details = d
 		}, "KeyRotationError"},
-		{"rotation-leaf-wrong", a.Public(), false, func(tr *custody.Trail) { tr.Rotations[0].Leaf++ }, "KeyRotationError"},
-		{"retired-key-signs-after-rotation", a.Public(), true, nil, "SignatureError"},
+		{"rotation-leaf-wrong", a.Public(), false, 0, func(tr *custody.Trail) { tr.Rotations[0].Leaf++ }, "KeyRotationError"},
+		{"retired-key-signs-after-rotation", a.Public(), true, 0, nil, "SignatureError"},
+		{"earlier-size-older-key", a.Public(), false, 1, nil, "ok"},
+		{"earlier-size-newer-key", b.Public(), false, 1, nil, "ok"},
+		{"earlier-size-later-dropped", a.Public(), false, 1, func(tr *custody.Trail) { tr.LaterRotations = nil }, "CheckpointError"},
+		{"earlier-size-later-consistency-altered", a.Public(), false, 1, func(tr *custody.Trail) {
+			c, flip := tr.LaterRotations.Consistency, "00"
+			if c[0][:2] == flip {
+				flip = "ff"
+			}
+			c[0] = flip + c[0][2:]
+		}, "KeyRotationError"},
+		{"earlier-size-later-checkpoint-is-the-trails", a.Public(), false, 1, func(tr *custody.Trail) { tr.LaterRotations.Checkpoint = tr.Checkpoint }, "KeyRotationError"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := build(tc.late)
+			tr := build(tc.late, tc.size)
 			if tc.modify != nil {
 				tc.modify(tr)
 			}

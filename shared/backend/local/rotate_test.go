@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"os"
 	"path/filepath"
@@ -64,6 +65,20 @@ func TestRotateKey(t *testing.T) {
 	}
 	if rep.Rotation == nil || len(rep.Rotation.Keys) != 2 || rep.Rotation.Keys[0].Events != 1 || rep.Rotation.Keys[1].Events != 1 {
 		t.Errorf("report rotation = %+v, want one event by each key", rep.Rotation)
+	}
+	// The trail served again at the log size before the rotation (a report's, a delivery's)
+	// carries the rotation as a later one and verifies with either key.
+	early, err := custody.Export(ctx, n.Ledger, n.Signer, DefaultOrigin, "B1", custody.ExportOptions{Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(early.Events) != 1 || early.LaterRotations == nil || len(early.LaterRotations.Rotations) != 1 {
+		t.Fatalf("export at size 1: %d events, later rotations %+v; want 1 event and the rotation", len(early.Events), early.LaterRotations)
+	}
+	for _, pub := range []crypto.PublicKey{oldPub, n.Signer.Public()} {
+		if _, err := custody.Verify(early, pub, custody.VerifyOptions{}); err != nil {
+			t.Errorf("Verify(trail at size 1 after the rotation) = %v", err)
+		}
 	}
 }
 
