@@ -47,6 +47,7 @@ func commands() []command {
 		{"identify", "list the identifiers in a document (containers, vessels, accounts, phones, wallets, ...)", runIdentify},
 		{"request", "create, show, list and act on requests (MLA, EIO, EPOC, EPOC-PR, JIT) and their legal clocks", runRequest},
 		{"consent", "ask for or grant consent to a use a bundle's handling code restricts (H1 judicial, H2 dissemination)", runConsent},
+		{"retention", "a bundle's retention: review date, preservation orders, legal staff's review, disposal of documents", runRetention},
 		{"match", "ask whether any agency holds an identifier (hit or no hit, never the evidence)", runMatch},
 		{"serve", "run the embedded pipeline and its HTTP API on this machine", runServe},
 		{"audit", "re-hash every stored document against its recorded SHA-256 and record FixityCheck events", runAudit},

@@ -17,6 +17,7 @@ import (
 	"github.com/evx-project/evx/shared/api"
 	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/request"
 	"github.com/evx-project/evx/shared/schedule"
 	"github.com/evx-project/evx/shared/web"
 )
@@ -185,7 +186,11 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 			if res.Missed+res.Ended+res.Reminders > 0 {
 				log.Info("request clocks", "requests", res.Requests, "deadlines_missed", res.Missed, "periods_ended", res.Ended, "reminders", res.Reminders)
 			}
-			return err
+			n, perr := request.SyncPreservations(ctx, node.Requests, node.Service.SyncRetention)
+			if n > 0 {
+				log.Info("preservation periods recorded on bundles", "bundles", n)
+			}
+			return errors.Join(err, perr)
 		}},
 		{Name: "audit", Every: *auditEvery, Run: func(ctx context.Context) error {
 			res, err := auditNode(ctx, node)

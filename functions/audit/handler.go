@@ -137,11 +137,22 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("request clocks: %w", err))
 		}
+		if l, ok := h.Requests.(requestLister); ok {
+			if _, err := request.SyncPreservations(ctx, l, h.Service.SyncRetention); err != nil {
+				errs = append(errs, fmt.Errorf("preservation periods: %w", err))
+			}
+		}
 	}
 	if h.Log != nil {
 		h.Log.InfoContext(ctx, "audit", "checked", res.Checked, "mismatched", len(res.Mismatched), "expired", len(res.Expired))
 	}
 	return res, errors.Join(errs...)
+}
+
+// requestLister is what recording the preservation periods on bundles needs of the requests
+// (request.SyncPreservations); the deployed Desk has it.
+type requestLister interface {
+	List(ctx context.Context, f request.Filter) ([]*request.State, error)
 }
 
 // metric writes one embedded-metric-format line: FixityMismatch and FixityChecked counts.

@@ -58,7 +58,8 @@ var EventTypes = append([]EventType{
 	SubmissionAcceptance, SubmissionRejection, ContentConsignment, ContentAccessTracking,
 	ConsignmentAcceptance, ConsignmentRejection, AcceptanceRejectionExpiry,
 	Hashed, Stored, Extracted, FixityCheck, Resubmission,
-}, append(append([]EventType(nil), RequestEventTypes...), AgencyKeyAdded, AgencyKeyRotated, AgencyKeyRevoked, AgencyKeyExpired, ConsentRequested, ConsentGranted)...)
+}, append(append([]EventType(nil), RequestEventTypes...), AgencyKeyAdded, AgencyKeyRotated, AgencyKeyRevoked, AgencyKeyExpired, ConsentRequested, ConsentGranted,
+	RetentionSet, RetentionReviewed, DocumentsDisposed)...)
 
 // Actor kinds.
 const (

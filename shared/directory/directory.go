@@ -110,7 +110,12 @@ type counterpartEntry struct {
 	// establishment or legal representative (pipeline.Counterpart).
 	ServiceProvider string `yaml:"service_provider"`
 	Representation  string `yaml:"representation"`
+	// ReviewAfterDays: the retention review period of the bundles the agency sends.
+	ReviewAfterDays int `yaml:"review_after_days"`
 }
+
+// MaxReviewAfterDays bounds an agency's retention review period (review_after_days): 100 years.
+const MaxReviewAfterDays = 36500
 
 // Load reads the counterpart directory at path.
 func Load(path string) (*Directory, error) {
@@ -168,7 +173,7 @@ func Parse(r io.Reader) (*Directory, error) {
 		cp := pipeline.Counterpart{LegalBases: e.LegalBases, HandlingCodes: e.HandlingCodes, PublicKey: e.PublicKey, Matching: e.Matching,
 			Issuer: e.Issuer, ClientID: e.ClientID, AWSAccount: e.AWSAccount, Role: e.Role, WitnessKey: e.WitnessKey,
 			RequireSeal: e.RequireSeal, RequireSignedReceipts: e.RequireSigned,
-			ServiceProvider: e.ServiceProvider, Representation: e.Representation}
+			ServiceProvider: e.ServiceProvider, Representation: e.Representation, ReviewAfterDays: e.ReviewAfterDays}
 		for _, k := range e.SealKeys {
 			cp.SealKeys = append(cp.SealKeys, custody.AgencyKey{PEM: k.PEM, NotBefore: k.NotBefore, NotAfter: k.NotAfter, Revoked: k.Revoked, X509Chain: k.X509Chain,
 				RotatedFrom: k.RotatedFrom, RotationSignature: k.RotationSignature})
@@ -339,6 +344,9 @@ func newDirectory(cps []pipeline.Counterpart) (*Directory, []error) {
 			bad(i, cp, "representation", "%q: want one of %v (Directive (EU) 2023/1544 arts. 3 and 4)", cp.Representation, pipeline.Representations)
 		case len(cp.ServiceProvider) > 200 || strings.ContainsFunc(cp.ServiceProvider, func(r rune) bool { return r < 0x20 || r == 0x7f }):
 			bad(i, cp, "service_provider", "want at most 200 printable characters")
+		}
+		if cp.ReviewAfterDays < 0 || cp.ReviewAfterDays > MaxReviewAfterDays {
+			bad(i, cp, "review_after_days", "%d: want 1 to %d days (0 or absent: three years)", cp.ReviewAfterDays, MaxReviewAfterDays)
 		}
 		if _, dup := d.byID[cp.ID]; !dup {
 			cp.LegalBases = slices.Clone(cp.LegalBases)

@@ -74,9 +74,13 @@ func (s *Service) request(ctx context.Context, bundleID string) *custody.Request
 	return nil
 }
 
-// checkRestricted returns a *RestrictedError when the bundle answers a request whose data is
-// restricted (Config.Requests).
+// checkRestricted returns a *DisposedError when the bundle's documents were disposed of, and a
+// *RestrictedError when the bundle answers a request whose data is restricted
+// (Config.Requests).
 func (s *Service) checkRestricted(ctx context.Context, bundleID string, trail []custody.Entry) error {
+	if err := checkDisposed(bundleID, trail); err != nil {
+		return err
+	}
 	if s.c.Requests == nil {
 		return nil
 	}

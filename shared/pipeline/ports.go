@@ -182,6 +182,9 @@ type Counterpart struct {
 	// answers them with bundles.
 	ServiceProvider string `json:"service_provider,omitempty" yaml:"service_provider,omitempty"`
 	Representation  string `json:"representation,omitempty" yaml:"representation,omitempty"`
+	// ReviewAfterDays is the time from the acceptance of a bundle the agency sends to its
+	// first retention review (Directive (EU) 2016/680 art. 5); DefaultReviewAfter when zero.
+	ReviewAfterDays int `json:"review_after_days,omitempty" yaml:"review_after_days,omitempty"`
 }
 
 // Receives reports whether the agency may receive deliveries.
@@ -244,4 +247,8 @@ type Requests interface {
 	// enforcing authority refused the order, Regulation (EU) 2023/1543 art. 12), and why;
 	// false for an unknown id.
 	Restricted(ctx context.Context, id string) (restricted bool, why string, err error)
+	// Preservation says what request id asks of the data answering it (a European
+	// Preservation Order's period); known false for an unknown id or one that preserves
+	// nothing.
+	Preservation(ctx context.Context, id string) (p Preservation, known bool, err error)
 }

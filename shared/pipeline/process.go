@@ -251,6 +251,9 @@ func (s *Service) Fixity(ctx context.Context, bundleID string) (custody.Entry, e
 	if !ok {
 		return custody.Entry{}, &BundleNotFoundError{BundleID: bundleID, Reason: "no accepted submission to check"}
 	}
+	if checkDisposed(bundleID, trail) != nil {
+		return custody.Entry{}, &BundleNotFoundError{BundleID: bundleID, Reason: "its documents were disposed of: nothing to check"}
+	}
 	var reasons []string
 	for _, d := range acc.Event.Details.Documents {
 		got, err := s.rehash(ctx, d.SHA256)

@@ -142,9 +142,12 @@ func (s *Service) indexBundle(ctx context.Context, bundleID string) (bool, error
 	if r := e.Details.Request; r != nil {
 		rec.CaseReference, rec.RequestReference = r.CaseReference, r.RequestReference
 	}
+	// A bundle whose documents were disposed of stays findable by its references and
+	// documents' names; their text is gone.
+	disposed := checkDisposed(bundleID, trail) != nil
 	for _, d := range e.Details.Documents {
 		doc := SearchDocument{Name: d.Name, SHA256: d.SHA256, MediaType: d.MediaType}
-		if d.Extraction != "" {
+		if d.Extraction != "" && !disposed {
 			if doc.Text, err = s.extractedText(ctx, d.Extraction); err != nil {
 				return false, fmt.Errorf("index %s: %s: %w", bundleID, d.Name, err)
 			}

@@ -36,6 +36,9 @@ type Config struct {
 	// request's parties, and records that it answers it. Optional: without it the reference
 	// is free text.
 	Requests Requests
+	// Retainer locks the documents of a bundle a preservation order covers until the
+	// period's end (S3 Object Lock). Optional.
+	Retainer Retainer
 	// Checkpoints keeps the checkpoints shown to witnesses and their cosignatures. Optional:
 	// without it evx serves no witnesses and exports trails without a cosigned checkpoint.
 	Checkpoints Checkpoints

@@ -90,3 +90,65 @@ func (b Book) Restricted(ctx context.Context, id string) (bool, string, error) {
 	}
 	return true, fmt.Sprintf("the enforcing authority %s refused the order (%s): no further access", s.Enforcing, strings.Join(s.Grounds, "; ")), nil
 }
+
+// Preservation implements pipeline.Requests: the preservation period of a European
+// Preservation Order (Regulation (EU) 2023/1543 art. 11), as the request's events leave it.
+// A request of another type, or whose period has not started, preserves nothing.
+func (b Book) Preservation(ctx context.Context, id string) (pipeline.Preservation, bool, error) {
+	s, err := b.Desk.State(ctx, id)
+	var nf *NotFoundError
+	if errors.As(err, &nf) {
+		return pipeline.Preservation{}, false, nil
+	}
+	if err != nil {
+		return pipeline.Preservation{}, false, err
+	}
+	d := s.Deadline("preservation")
+	if d == nil {
+		return pipeline.Preservation{}, false, nil
+	}
+	p := pipeline.Preservation{Rule: d.Citation}
+	switch d.Status {
+	case ClockOpen, ClockSuspended:
+		p.State, p.Until = custody.PreservationRunning, d.Due
+	case ClockContinuing:
+		p.State = custody.PreservationContinuing
+	case ClockPending:
+		return pipeline.Preservation{}, false, nil
+	default: // ended, closed by a withdrawal
+		p.State, p.Until = custody.PreservationEnded, d.Done
+	}
+	return p, true, nil
+}
+
+// SyncPreservations brings the retention recorded on every bundle answering a European
+// Preservation Order up to date with the order's period (sync: pipeline.Service's
+// SyncRetention), and returns how many bundles gained a RetentionSet. The scheduled task of
+// the clocks runs it after Sweep, so that an extension, a confirmation or the end of a period
+// reaches the bundles it covers within one period of the schedule.
+func SyncPreservations(ctx context.Context, d interface {
+	List(ctx context.Context, f Filter) ([]*State, error)
+}, sync func(ctx context.Context, bundle string) (custody.Entry, bool, error)) (int, error) {
+	states, err := d.List(ctx, Filter{})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var errs []error
+	for _, s := range states {
+		if s.Type != EPOCPR {
+			continue
+		}
+		for _, b := range s.Bundles {
+			_, ok, err := sync(ctx, b)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("retention of %s (request %s): %w", b, s.ID, err))
+				continue
+			}
+			if ok {
+				n++
+			}
+		}
+	}
+	return n, errors.Join(errs...)
+}

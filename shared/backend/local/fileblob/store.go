@@ -258,3 +258,20 @@ func (b *Store) OpenReaderAt(ctx context.Context, sum string) (pipeline.ReaderAt
 	}
 	return f, fi.Size(), nil
 }
+
+// Delete removes the stored bytes of sum (pipeline.BlobDeleter: disposal, once no retention
+// forbids it; the pipeline decides that). A blob that is not there is not an error; the
+// folder is synced so that the deletion survives a crash.
+func (b *Store) Delete(ctx context.Context, sum string) error {
+	dir, file, err := b.path("delete", sum)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(file); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("delete blob %s: %w", sum, err)
+	}
+	return fsync.Dir(dir)
+}

@@ -3,7 +3,9 @@ package fileblob
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -255,4 +257,29 @@ func BenchmarkBlobsPutExisting(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed())/float64(hashTime), "ratio-vs-sha256")
+}
+
+// Delete removes a blob, once or twice alike, and refuses a name that is not a SHA-256.
+func TestDelete(t *testing.T) {
+	ctx := context.Background()
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("seizure report")
+	sum := fmt.Sprintf("%x", sha256.Sum256(data))
+	if err := s.Put(ctx, sum, int64(len(data)), bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := s.Delete(ctx, sum); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	}
+	if _, err := s.Open(ctx, sum); !errors.Is(err, pipeline.ErrNotFound) {
+		t.Errorf("Open after Delete: %v, want ErrNotFound", err)
+	}
+	if err := s.Delete(ctx, "../"+sum[3:]); !errors.Is(err, pipeline.ErrInvalidSum) {
+		t.Errorf("Delete(../...) = %v, want ErrInvalidSum", err)
+	}
 }

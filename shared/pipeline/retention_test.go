@@ -1,0 +1,211 @@
+package pipeline_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/request"
+)
+
+// TestRetentionOfPreservedBundle runs a bundle's retention through the embedded deployment's
+// real request book, ledger and document store: a service provider's legal representative
+// answers a European Preservation Order; the order's period (60 days from receipt, extended by
+// 30) is recorded on the bundle and forbids its disposal even once legal staff authorised it;
+// when the period has ended the documents are deleted, except one another bundle still holds,
+// the trail stays and verifies, reads are refused, and the retention is rebuilt from the
+// exported trail alone.
+func TestRetentionOfPreservedBundle(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	dir := filepath.Join(t.TempDir(), "agencies.yaml")
+	if err := os.WriteFile(dir, []byte(`agencies:
+  - {id: es-fge, name: Fiscalía General del Estado, country: ES, legal_bases: [EU-EPOC], handling_codes: [H0], active: true}
+  - {id: nl-telco-lr, name: Telco legal representative, country: NL, legal_bases: [EU-EPOC], handling_codes: [H0], active: true, role: both, service_provider: Telco B.V., representation: legal-representative, review_after_days: 30}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n, err := local.OpenNode(t.Context(), t.TempDir(), local.NodeOptions{Directory: dir, Agency: "nl-telco-lr", Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	ctx := t.Context()
+	svc := n.Service
+	q := request.Request{ID: "EPOC-PR-ES-2026-3", Type: request.EPOCPR, Issuer: "es-fge", IssuerPerson: "ana.garcia", IssuingState: "ES",
+		Addressee: "nl-telco-lr", LegalBasis: "Regulation (EU) 2023/1543 art. 6", DataCategory: "subscriber", Subject: "subscriber of +34 600 000 001"}
+	if _, err := n.Requests.Issue(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	received := clock()
+	if _, err := n.Requests.Act(ctx, q.ID, request.Actor{Agency: "nl-telco-lr", Person: "lr.officer"}, request.Action{Type: custody.RequestReceived}); err != nil {
+		t.Fatal(err)
+	}
+	advance(time.Hour)
+	submit := func(files map[string]string, info bagit.Info) string {
+		t.Helper()
+		d := t.TempDir()
+		var srcs []string
+		for name, body := range files {
+			p := filepath.Join(d, name)
+			if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			srcs = append(srcs, p)
+		}
+		bag := filepath.Join(t.TempDir(), "b.zip")
+		if _, err := bagit.Create(bag, srcs, bagit.CreateOptions{Info: info}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(bag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		id, size, err := n.Uploads.Spool(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: "nl-telco-lr/lr.officer", Size: size}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := svc.Process(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.Ingest.Accepted {
+			t.Fatalf("bundle rejected: %q", st.Ingest.Reasons)
+		}
+		return id
+	}
+	to := bagit.Field{Label: bagit.LabelCounterpart, Value: "es-fge"}
+	basis := bagit.Field{Label: bagit.LabelLegalBasis, Value: "EU-EPOC"}
+	bundle := submit(map[string]string{"subscriber.txt": "subscriber of +34 600 000 001: J. Doe", "shared.txt": "contract terms 2026"},
+		bagit.Info{{Label: bagit.LabelRequestReference, Value: q.ID}, basis, to})
+	other := submit(map[string]string{"terms.txt": "contract terms 2026"}, bagit.Info{basis, to})
+
+	sync := func(want int) {
+		t.Helper()
+		got, err := request.SyncPreservations(ctx, n.Requests, svc.SyncRetention)
+		if err != nil || got != want {
+			t.Fatalf("SyncPreservations = %d, %v; want %d new", got, err, want)
+		}
+	}
+	asLR := pipeline.ActingAs(ctx, pipeline.Party{Agency: "nl-telco-lr", Person: "lr.legal"})
+	retention := func() pipeline.Retention {
+		t.Helper()
+		r, err := svc.Retention(asLR, bundle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	sync(1)
+	sync(0)
+	r := retention()
+	if len(r.Holds) != 1 || r.Holds[0].State != custody.PreservationRunning || !r.Holds[0].Until.Equal(received.Add(60*24*time.Hour)) || r.Holds[0].Request != q.ID {
+		t.Fatalf("holds after the order's receipt: %+v, want running until receipt + 60 days", r.Holds)
+	}
+	if want := r.Accepted.Add(30 * 24 * time.Hour); !r.ReviewDue.Equal(want) {
+		t.Errorf("review due %v, want acceptance + 30 days (review_after_days) = %v", r.ReviewDue, want)
+	}
+
+	// Only the sending agency reviews, with a decision it can keep.
+	var nf *pipeline.BundleNotFoundError
+	if _, err := svc.ReviewRetention(pipeline.ActingAs(ctx, pipeline.Party{Agency: "es-fge", Person: "x"}), bundle, custody.DecisionDispose, time.Time{}, ""); !errors.As(err, &nf) {
+		t.Errorf("review by the receiving agency = %v, want *BundleNotFoundError", err)
+	}
+	var re *pipeline.RetentionError
+	for _, bad := range []struct {
+		decision string
+		next     time.Time
+	}{{"keep", time.Time{}}, {custody.DecisionExtend, clock().Add(-time.Hour)}, {custody.DecisionDispose, clock().Add(time.Hour)}} {
+		if _, err := svc.ReviewRetention(asLR, bundle, bad.decision, bad.next, ""); !errors.As(err, &re) {
+			t.Errorf("review %q next %v = %v, want *RetentionError", bad.decision, bad.next, err)
+		}
+	}
+	if _, err := svc.Dispose(asLR, bundle); !errors.As(err, &re) {
+		t.Fatalf("dispose before a review = %v, want *RetentionError", err)
+	}
+	en, err := svc.ReviewRetention(asLR, bundle, custody.DecisionDispose, time.Time{}, "case closed")
+	if err != nil || en.Event.Type != custody.RetentionReviewed {
+		t.Fatalf("review: %+v, %v", en.Event, err)
+	}
+	if en, err := svc.ReviewRetention(asLR, bundle, custody.DecisionDispose, time.Time{}, "case closed"); err != nil || en.Event.Seq != 0 {
+		t.Errorf("the same review again: seq %d, %v; want nothing recorded", en.Event.Seq, err)
+	}
+	if _, err := svc.Dispose(asLR, bundle); !errors.As(err, &re) {
+		t.Fatalf("dispose while preserved = %v, want *RetentionError", err)
+	}
+
+	// The issuing authority extends the period by 30 days: recorded on the bundle.
+	if _, err := n.Requests.Act(ctx, q.ID, request.Actor{Agency: "es-fge", Person: "ana.garcia"},
+		request.Action{Type: custody.RequestExtended, Deadline: "preservation", Extension: 30 * 24 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	sync(1)
+	if h := retention().Holds[0]; !h.Until.Equal(received.Add(90 * 24 * time.Hour)) {
+		t.Fatalf("after the extension: hold until %v, want receipt + 90 days", h.Until)
+	}
+	advance(89 * 24 * time.Hour)
+	if _, err := svc.Dispose(asLR, bundle); !errors.As(err, &re) {
+		t.Fatalf("dispose a day before the period ends = %v, want *RetentionError", err)
+	}
+	advance(2 * 24 * time.Hour)
+	if _, err := n.Requests.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sync(1)
+	if h := retention().Holds[0]; h.State != custody.PreservationEnded {
+		t.Fatalf("after the period: hold %+v, want ended", h)
+	}
+
+	trailBefore, err := svc.Events(ctx, bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := trailBefore[0].Event.Details.Documents
+	en, err = svc.Dispose(asLR, bundle)
+	if err != nil || en.Event.Type != custody.DocumentsDisposed {
+		t.Fatalf("dispose after the period: %+v, %v", en.Event, err)
+	}
+	if len(en.Event.Details.Documents) != 1 || en.Event.Details.Documents[0].Name != "data/subscriber.txt" || len(en.Event.Details.Reasons) != 1 {
+		t.Errorf("disposed %+v, kept %q; want subscriber.txt deleted and shared.txt kept (held by the other bundle)", en.Event.Details.Documents, en.Event.Details.Reasons)
+	}
+	for _, d := range docs {
+		_, err := n.Blobs.Open(ctx, d.SHA256)
+		if gone := errors.Is(err, pipeline.ErrNotFound); gone != (d.Name == "data/subscriber.txt") {
+			t.Errorf("%s after disposal: open = %v", d.Name, err)
+		}
+	}
+	if en, err := svc.Dispose(asLR, bundle); err != nil || en.Event.Seq != 0 {
+		t.Errorf("dispose again: seq %d, %v; want nothing recorded", en.Event.Seq, err)
+	}
+	var de *pipeline.DisposedError
+	if _, _, err := svc.LegalDocument(ctx, bundle, "data/shared.txt"); !errors.As(err, &de) {
+		t.Errorf("legal read after disposal = %v, want *DisposedError", err)
+	}
+	if res, err := svc.Audit(ctx, []string{bundle, other}); err != nil || len(res) != 1 || res[0].BundleID != other || len(res[0].Reasons) != 0 {
+		t.Errorf("fixity audit after disposal = %+v, %v; want only the other bundle checked, intact", res, err)
+	}
+	if rep, err := svc.Verify(ctx, bundle, custody.VerifyOptions{}); err != nil || rep.Events < 6 {
+		t.Errorf("trail after disposal: %+v, %v; want it verified", rep, err)
+	}
+	tr, err := svc.Export(ctx, bundle, custody.ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := pipeline.RetentionOf(tr.EventList(), 30*24*time.Hour)
+	if got := retention(); !rebuilt.Disposed || rebuilt.Decision != got.Decision || len(rebuilt.Holds) != 1 || rebuilt.Holds[0] != got.Holds[0] || len(rebuilt.Kept) != 1 {
+		t.Errorf("retention rebuilt from the exported trail %+v, want %+v", rebuilt, got)
+	}
+}
