@@ -43,11 +43,11 @@ type BlobDeleter interface {
 // Hold is one preservation order on a bundle, as its last RetentionSet for the order left it.
 type Hold struct {
 	Request string    `json:"request"`
-	State   string    `json:"state"`           // running, continuing or ended
-	Until   time.Time `json:"until,omitzero"`  // zero while continuing
-	Rule    string    `json:"rule,omitempty"`  // the rule that set the period
-	Seq     uint64    `json:"event_seq"`       // of the RetentionSet
-	Since   time.Time `json:"since,omitzero"`  // when it was recorded
+	State   string    `json:"state"`          // running, continuing or ended
+	Until   time.Time `json:"until,omitzero"` // zero while continuing
+	Rule    string    `json:"rule,omitempty"` // the rule that set the period
+	Seq     uint64    `json:"event_seq"`      // of the RetentionSet
+	Since   time.Time `json:"since,omitzero"` // when it was recorded
 }
 
 // Forbids reports whether h forbids deletion at now.
