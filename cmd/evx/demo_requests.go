@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -172,5 +173,81 @@ func demoRequests(ctx context.Context, out string, evidence []string, say func(s
 	}
 	say("   %s not recognised after 31 days: recognition deadline %s, DeadlineMissed recorded by the sweep (%d this run); %d reminders in all went to the parties' queues (%s)", eio.ID, rec.Status, sw.Missed, reminders, rec.Citation)
 	say("   see them with: %s request list --data %s --directory %s --overdue", selfName(), filepath.Join(dir, "data"), dirFile)
+	if err := demoRetention(ctx, n, clock, dir, evidence, say); err != nil {
+		return nil, fmt.Errorf("retention: %w", err)
+	}
 	return states, nil
+}
+
+// demoRetention plays the retention scene on the requests scene's deployment: es-fge orders
+// the provider to preserve data (EPOC-PR, 60 days); the provider's bundle of the preserved data
+// answers it, and its legal staff authorise disposal at once, which the preservation period
+// refuses; 61 days on, the period has ended and the documents are deleted while the trail
+// stays.
+func demoRetention(ctx context.Context, n *local.Node, clock *demoClock, dir string, evidence []string, say func(string, ...any)) error {
+	d := n.Requests
+	ana := request.Actor{Agency: "es-fge", Person: "ana.garcia"}
+	pr := request.Request{ID: "EPOC-PR-ES-2026-0003", Type: request.EPOCPR, Issuer: ana.Agency, IssuerPerson: ana.Person,
+		IssuingState: "ES", Addressee: demoProvider, DataCategory: "traffic", LegalBasis: "Regulation (EU) 2023/1543 art. 6",
+		CaseReference: "RTM-2026-114", Subject: "traffic data of +34 600 000 001, October 2026"}
+	if _, err := d.Issue(ctx, pr); err != nil {
+		return err
+	}
+	if _, err := d.Act(ctx, pr.ID, request.Actor{Agency: demoProvider, Person: "legal.rep"}, request.Action{Type: custody.RequestReceived}); err != nil {
+		return err
+	}
+	bag := filepath.Join(dir, "preserved.zip")
+	if _, err := bagit.Create(bag, evidence[len(evidence)-1:], bagit.CreateOptions{Info: bagit.Info{
+		{Label: bagit.LabelCounterpart, Value: "es-fge"}, {Label: bagit.LabelRequestReference, Value: pr.ID},
+		{Label: bagit.LabelLegalBasis, Value: "EU-EPOC"}, {Label: bagit.LabelExternalIdentifier, Value: pr.CaseReference},
+	}}); err != nil {
+		return err
+	}
+	f, err := os.Open(bag)
+	if err != nil {
+		return err
+	}
+	id, size, err := n.Uploads.Spool(ctx, f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	if _, err := n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: demoProvider + "/legal.rep", Size: size}); err != nil {
+		return err
+	}
+	if st, err := n.Service.Process(ctx, id); err != nil || !st.Ingest.Accepted {
+		return fmt.Errorf("the preserved data was not accepted: %v", err)
+	}
+	if _, err := request.SyncPreservations(ctx, d, n.Service.SyncRetention); err != nil {
+		return err
+	}
+	legal := pipeline.ActingAs(ctx, pipeline.Party{Agency: demoProvider, Person: "legal.counsel"})
+	if _, err := n.Service.ReviewRetention(legal, id, custody.DecisionDispose, time.Time{}, "no longer needed by the provider"); err != nil {
+		return err
+	}
+	_, refused := n.Service.Dispose(legal, id)
+	var re *pipeline.RetentionError
+	if !errors.As(refused, &re) {
+		return fmt.Errorf("disposal during the preservation period: %v, want refused", refused)
+	}
+	say("8b. retention: es-fge ordered %s preserved (%s, 60 days); bundle %s holds the data; its disposal, authorised by the provider's counsel, was refused: %s", demoProvider, pr.ID, id, re.Reason)
+	clock.advance(61 * 24 * time.Hour)
+	if _, err := d.Sweep(ctx); err != nil {
+		return err
+	}
+	if _, err := request.SyncPreservations(ctx, d, n.Service.SyncRetention); err != nil {
+		return err
+	}
+	en, err := n.Service.Dispose(legal, id)
+	if err != nil {
+		return err
+	}
+	if en.Event.Type != custody.DocumentsDisposed {
+		return fmt.Errorf("disposal after the period recorded %q", en.Event.Type)
+	}
+	if _, err := n.Service.Verify(ctx, id, custody.VerifyOptions{}); err != nil {
+		return fmt.Errorf("the trail after disposal: %w", err)
+	}
+	say("    61 days on, the period ended: %d document(s) deleted (DocumentsDisposed, seq %d); the trail, which holds only hashes, still verifies", len(en.Event.Details.Documents), en.Event.Seq)
+	return nil
 }
