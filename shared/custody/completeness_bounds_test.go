@@ -89,3 +89,24 @@ func TestMemLedgerLeavesBounds(t *testing.T) {
 		}
 	}
 }
+
+// earlier and later of two key bounds, "" meaning unbounded, an unparsable one kept.
+func TestEarlierLater(t *testing.T) {
+	const a, b = "2026-01-01T00:00:00.000000000Z", "2026-06-01T00:00:00.000000000Z"
+	for _, tc := range []struct{ x, y, earlier, later string }{
+		{"", "", "", ""},
+		{"", b, b, b},
+		{a, "", a, a},
+		{a, b, a, b},
+		{b, a, a, b},
+		{a, a, a, a},
+		{"never", b, "never", b},
+	} {
+		if got := earlier(tc.x, tc.y); got != tc.earlier {
+			t.Errorf("earlier(%q, %q) = %q, want %q", tc.x, tc.y, got, tc.earlier)
+		}
+		if got := later(tc.x, tc.y); got != tc.later {
+			t.Errorf("later(%q, %q) = %q, want %q", tc.x, tc.y, got, tc.later)
+		}
+	}
+}

@@ -136,11 +136,8 @@ func checkKeyHeads(t *Trail, chain *keyChain, size uint64) error {
 	for _, a := range slices.Sorted(maps.Keys(byAgency)) {
 		sub := &Trail{BundleID: AgencySubject(a), Events: byAgency[a]}
 		if err := checkHead(sub, heads[a], hc, size, "trail checkpoint"); err != nil {
-			var seq uint64
-			if evs := byAgency[a]; len(evs) > 0 {
-				seq = evs[len(evs)-1].Event.Seq
-			}
-			return &KeyHistoryError{Agency: a, Seq: seq, Reason: "the agency's key changes are not complete to the head the checkpoint commits to", Err: err}
+			evs := byAgency[a] // never empty: a is one of its keys
+			return &KeyHistoryError{Agency: a, Seq: evs[len(evs)-1].Event.Seq, Reason: "the agency's key changes are not complete to the head the checkpoint commits to", Err: err}
 		}
 	}
 	return nil

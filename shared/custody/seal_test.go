@@ -36,6 +36,7 @@ func seededSigner(t *testing.T, name string) custody.Signer {
 type sealedScene struct {
 	evx, sender, counterpart custody.Signer
 	senderKey, cpKey         custody.AgencyKey
+	exportSize               uint64 // when not zero, the trail is exported at that log size
 }
 
 func newScene(t *testing.T) *sealedScene {
@@ -138,7 +139,7 @@ func (sc *sealedScene) trailWith(t *testing.T, change func(evs []custody.Event),
 		e.BundleID = custody.AgencySubject(e.Details.KeyChange.Agency)
 		record(e)
 	}
-	tr, err := custody.Export(ctx, l, sc.evx, "evx.example/custody", "B-1", custody.ExportOptions{Time: at.Add(24 * time.Hour)})
+	tr, err := custody.Export(ctx, l, sc.evx, "evx.example/custody", "B-1", custody.ExportOptions{Time: at.Add(24 * time.Hour), Size: sc.exportSize})
 	if err != nil {
 		t.Fatal(err)
 	}
