@@ -88,3 +88,57 @@ func TestConsentBeforeCourtReport(t *testing.T) {
 		}
 	}
 }
+
+// TestH2WithheldUntilConsent: nl-om received a document from nl-pol under H2; when nl-om
+// uploads the same bytes in a bundle for es-fge and co-fgn, routing consigns it to neither third
+// agency , asks nl-pol on the original bundle, and consigns it to
+// es-fge alone once nl-pol consents to that dissemination.
+func TestH2WithheldUntilConsent(t *testing.T) {
+	tmp := t.TempDir()
+	data := filepath.Join(tmp, "evx")
+	files := sampleFiles(t)
+	up := func(uploader, code string, to ...string) string {
+		args := []string{"upload", "--data", data, "--directory", testDirectory, "--uploader", uploader,
+			"--field", "EVX-Legal-Basis=EU-EIO", "--field", "EVX-Handling-Code=" + code}
+		for _, c := range to {
+			args = append(args, "--counterpart", c)
+		}
+		c, out, errs := runCmd(t, append(args, files...)...)
+		if c != exitOK {
+			t.Fatalf("upload by %s = %d\n%s\n%s", uploader, c, out, errs)
+		}
+		return strings.Fields(out)[1]
+	}
+	consigned := func(bundle string) map[string]bool {
+		tp := filepath.Join(tmp, bundle+".json")
+		if c, out, errs := runCmd(t, "trail", "--data", data, "--directory", testDirectory, "--out", tp, bundle); c != exitOK {
+			t.Fatalf("trail = %d\n%s\n%s", c, out, errs)
+		}
+		m := map[string]bool{}
+		for _, te := range readTrailFile(t, tp).Events {
+			if te.Event.Type == custody.ContentConsignment {
+				m[te.Event.Details.Counterpart] = true
+			}
+		}
+		return m
+	}
+	original := up("nl-pol/j.devries", "H2", "nl-om")
+	onward := up("nl-om/p.bakker", "H0", "es-fge", "co-fgn")
+	if original == onward {
+		t.Fatal("two bags of other fields have the same bundle id")
+	}
+	if got := consigned(onward); got["co-fgn"] || got["es-fge"] {
+		t.Fatalf("consigned %v before consent; want none", got)
+	}
+	c, out, errs := runCmd(t, "consent", "list", "--data", data, "--directory", testDirectory, "--json", original)
+	if c != exitOK || !strings.Contains(out, `"use": "dissemination"`) || !strings.Contains(out, `"to": "es-fge"`) {
+		t.Fatalf("consent list of the original = %d %s %s; want route's request for es-fge", c, out, errs)
+	}
+	if c, out, errs := runCmd(t, "consent", "grant", "--data", data, "--directory", testDirectory, "--agency", "nl-pol", "--person", "j.devries",
+		"--asker", "nl-om", "--use", "dissemination", "--to", "es-fge", original); c != exitOK {
+		t.Fatalf("grant = %d\n%s\n%s", c, out, errs)
+	}
+	if got := consigned(onward); got["co-fgn"] || !got["es-fge"] {
+		t.Fatalf("consigned %v after consent; want es-fge only", got)
+	}
+}

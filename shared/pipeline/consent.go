@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/evx-project/evx/shared/custody"
 )
@@ -128,7 +129,16 @@ func (s *Service) GrantConsent(ctx context.Context, bundleID, asker, use, to str
 		return &decision{typ: custody.ConsentGranted, actor: partyActor(custody.ActorUser, UploaderName(p), p),
 			details: custody.Details{Counterpart: asker, Reasons: custody.ConsentReasons(use, to)}}, nil
 	})
-	return en, err
+	if err != nil {
+		return en, err
+	}
+	if use == custody.UseDissemination {
+		// A bundle withheld for want of this consent goes out now.
+		if err := s.rerouteAfterGrant(ctx, bundleID, asker, to); err != nil {
+			return en, err
+		}
+	}
+	return en, nil
 }
 
 // Consents lists the consent events of a bundle, for its sender or one of its recipients
@@ -161,4 +171,110 @@ func handlingOf(trail []custody.Entry) *custody.Request {
 		return nil
 	}
 	return &custody.Request{HandlingCode: trail[0].Event.Details.Request.HandlingCode}
+}
+
+// withheld are the counterparts of bundle acc (its SubmissionAcceptance) that routing must
+// not consign to under H2 (no further dissemination without permission): a document of the
+// bundle is content-addressed, so when the bundle's sending agency received the same document
+// (same SHA-256) in an H2 bundle from another agency, the bundle goes to no third agency
+// that original sender has not consented to (ConsentGranted, use=dissemination, to=AGENCY,
+// on the original bundle's chain). For each such counterpart the consent is asked for on the
+// original bundle (ConsentRequested by route, once, with "for=BUNDLE" naming this one), and
+// GrantConsent routes this bundle again once it is granted. The original sender itself is
+// never withheld.
+func (s *Service) withheld(ctx context.Context, bundleID string, acc custody.Event) (map[string]string, error) {
+	sender := acc.Actor.Agency
+	if sender == "" || len(acc.Details.Documents) == 0 {
+		return nil, nil
+	}
+	mine := map[string]string{}
+	for _, d := range acc.Details.Documents {
+		mine[d.SHA256] = d.Name
+	}
+	received, err := s.c.Deliveries.ListDeliveries(ctx, sender)
+	if err != nil {
+		return nil, fmt.Errorf("deliveries of %s: %w", sender, err)
+	}
+	out := map[string]string{}
+	for _, d := range received {
+		if d.BundleID == bundleID || (d.Handling != "" && d.Handling != custody.HandlingH2) {
+			continue // only H2 bundles, and those indexed before deliveries kept their code, are read
+		}
+		trail, err := s.c.Ledger.Events(ctx, d.BundleID)
+		if err != nil {
+			return nil, fmt.Errorf("read trail of %s: %w", d.BundleID, err)
+		}
+		evs := custody.EntryEvents(trail)
+		if custody.BundleHandlingCode(evs) != custody.HandlingH2 {
+			continue
+		}
+		shared := ""
+		for _, doc := range evs[0].Details.Documents {
+			if n, ok := mine[doc.SHA256]; ok {
+				shared = n
+				break
+			}
+		}
+		if shared == "" {
+			continue
+		}
+		origin := custody.Sender(evs)
+		for _, cp := range acc.Details.Counterparts {
+			if cp == origin || out[cp] != "" || custody.Consented(evs, custody.UseDissemination, cp) {
+				continue
+			}
+			out[cp] = fmt.Sprintf("%s was received under H2 from %s in bundle %s; %s has not consented to its dissemination to %s", shared, or(origin, "its sender"), d.BundleID, or(origin, "the sender"), cp)
+			if err := s.askDissemination(ctx, d.BundleID, sender, cp, bundleID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// askDissemination records, once, on the original bundle, that asker asks to pass its
+// documents on to to in bundle forBundle.
+func (s *Service) askDissemination(ctx context.Context, original, asker, to, forBundle string) error {
+	_, _, err := s.appendOnce(ctx, original, func(trail []custody.Entry) (*decision, error) {
+		for _, x := range trail {
+			u, t := custody.ConsentOf(x.Event.Details)
+			if x.Event.Type == custody.ConsentRequested && x.Event.Details.Counterpart == asker && u == custody.UseDissemination && t == to &&
+				slices.Contains(x.Event.Details.Reasons, "for="+forBundle) {
+				return nil, nil
+			}
+		}
+		return &decision{typ: custody.ConsentRequested, actor: system("route"), details: custody.Details{
+			Counterpart: asker, Reasons: append(custody.ConsentReasons(custody.UseDissemination, to), "for="+forBundle)}}, nil
+	})
+	return err
+}
+
+// rerouteAfterGrant routes again every bundle that route withheld from to for want of this
+// consent on original (the "for=BUNDLE" of its ConsentRequested events).
+func (s *Service) rerouteAfterGrant(ctx context.Context, original, asker, to string) error {
+	trail, err := s.c.Ledger.Events(ctx, original)
+	if err != nil {
+		return fmt.Errorf("read trail of %s: %w", original, err)
+	}
+	for _, x := range trail {
+		u, t := custody.ConsentOf(x.Event.Details)
+		if x.Event.Type != custody.ConsentRequested || x.Event.Details.Counterpart != asker || u != custody.UseDissemination || t != to {
+			continue
+		}
+		for _, r := range x.Event.Details.Reasons {
+			if b, ok := strings.CutPrefix(r, "for="); ok {
+				if _, err := s.Route(ctx, b); err != nil {
+					return fmt.Errorf("route %s after consent: %w", b, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func or(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
 }

@@ -48,12 +48,25 @@ func (s *Service) Route(ctx context.Context, bundleID string) ([]Delivery, error
 			return nil, fmt.Errorf("bundle %s answers request %s: %w", bundleID, r.RequestReference, err)
 		}
 	}
+	withheld, err := s.withheld(ctx, bundleID, acc.Event)
+	if err != nil {
+		return nil, err
+	}
+	handling := custody.BundleHandlingCode(custody.EntryEvents(trail))
+	if handling == "" {
+		handling = HandlingNone
+	}
 	var out []Delivery
 	for _, cp := range acc.Event.Details.Counterparts {
+		if why := withheld[cp]; why != "" {
+			// H2: not consigned until the original sender consents (consent.go).
+			s.c.Log.Info("route withheld", "bundle", bundleID, "counterpart", cp, "why", why)
+			continue
+		}
 		now := s.c.Clock().UTC()
 		d, err := s.c.Deliveries.AddDelivery(ctx, Delivery{
 			ID: DeliveryID(bundleID, cp), BundleID: bundleID, Counterpart: cp,
-			Created: now, Deadline: now.Add(s.c.ReceiptWindow), State: DeliveryConsigned,
+			Created: now, Deadline: now.Add(s.c.ReceiptWindow), State: DeliveryConsigned, Handling: handling,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("index delivery of %s to %s: %w", bundleID, cp, err)

@@ -94,7 +94,15 @@ type Delivery struct {
 	Created     time.Time     `json:"created"`
 	Deadline    time.Time     `json:"deadline"` // the receipt is due by then
 	State       DeliveryState `json:"state"`
+	// Handling is the bundle's EVX-Handling-Code when it was routed (H0..H3, or HandlingNone
+	// for a bundle that carries none), so that routing finds the H2 bundles an agency received
+	// without reading every trail. Empty on a delivery indexed before evx recorded it; its
+	// handling is read from the bundle's trail.
+	Handling string `json:"handling,omitempty"`
 }
+
+// HandlingNone is Delivery.Handling of a bundle that carries no EVX-Handling-Code.
+const HandlingNone = "none"
 
 // Deliveries indexes deliveries by counterpart and deadline. The custody trail is the record
 // of what happened; this index lets a counterpart list its deliveries and expiry find the due

@@ -22,6 +22,7 @@ var releaseFolders = []struct {
 	events int
 }{
 	{"release-unversioned", 0, "80dd0331a4618d06b84114aa7ac41ae69dc2dd3f9e14569c9830087c68437f73", 23},
+	{"release-v1", 1, "baa6a05475c73670238de188041b9a2ec0ae2fd04f358f070108e2793f9a6235", 26},
 }
 
 // copyFolder copies a checked-in data folder to a temporary one with the modes evx gives its

@@ -91,6 +91,28 @@ func RunDeliveries(t *testing.T, newDeliveries func(t *testing.T) pipeline.Deliv
 			t.Errorf("Delivery(unknown) = %v, want ErrNotFound", err)
 		}
 	})
+	t.Run("handling-code-kept", func(t *testing.T) {
+		s := newDeliveries(t)
+		for _, h := range []string{"H2", pipeline.HandlingNone, ""} {
+			d := mk("d-"+h, "nl-om", t0)
+			d.Handling = h
+			if _, err := s.AddDelivery(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.Delivery(ctx, d.ID); err != nil || got.Handling != h {
+				t.Errorf("Delivery(%s).Handling = %q, %v; want %q", d.ID, got.Handling, err, h)
+			}
+		}
+		ds, err := s.ListDeliveries(ctx, "nl-om")
+		if err != nil || len(ds) != 3 {
+			t.Fatalf("ListDeliveries = %+v, %v", ds, err)
+		}
+		for _, d := range ds {
+			if want := strings.TrimPrefix(d.ID, "d-"); d.Handling != want {
+				t.Errorf("listed %s has handling %q, want %q", d.ID, d.Handling, want)
+			}
+		}
+	})
 	t.Run("list-by-counterpart-oldest-first", func(t *testing.T) {
 		s := newDeliveries(t)
 		for _, d := range []pipeline.Delivery{mk("d2", "nl-om", t0.Add(time.Minute)), mk("d1", "nl-om", t0), mk("d3", "es-fge", t0)} {

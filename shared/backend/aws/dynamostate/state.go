@@ -8,7 +8,7 @@
 // Layout (a compatibility promise; template.yaml declares the keys, counterpart S and
 // delivery S):
 //
-//	counterpart <cp>       delivery <id>      bundle S, created N, deadline N, state S
+//	counterpart <cp>       delivery <id>      bundle S, created N, deadline N, state S[, handling S]
 //	counterpart "#id"      delivery <id>      cp S: the counterpart of delivery <id>
 //	counterpart "#upload"  delivery <bundle>  uploader S, size N, state S, received N
 //	counterpart "#source"  delivery <bundle>  bucket S, key S, version S
@@ -278,11 +278,14 @@ func (t *Table) Source(ctx context.Context, bundleID string) (Source, error) {
 func deliveryItem(d pipeline.Delivery) map[string]types.AttributeValue {
 	item := key(d.Counterpart, d.ID)
 	item["bundle"], item["created"], item["deadline"], item["state"] = s(d.BundleID), n(d.Created.UnixNano()), n(d.Deadline.UnixNano()), s(string(d.State))
+	if d.Handling != "" {
+		item["handling"] = s(d.Handling)
+	}
 	return withVersion(item)
 }
 
 func parseDelivery(item map[string]types.AttributeValue) (pipeline.Delivery, error) {
-	d := pipeline.Delivery{ID: getS(item, "delivery"), Counterpart: getS(item, "counterpart"), BundleID: getS(item, "bundle"), State: pipeline.DeliveryState(getS(item, "state"))}
+	d := pipeline.Delivery{ID: getS(item, "delivery"), Counterpart: getS(item, "counterpart"), BundleID: getS(item, "bundle"), State: pipeline.DeliveryState(getS(item, "state")), Handling: getS(item, "handling")}
 	if _, err := itemVersion(item, "delivery "+d.ID); err != nil {
 		return d, err
 	}

@@ -13,13 +13,32 @@ import (
 // A change to any table of the data folder's database adds a step to migrations and raises
 // SchemaVersion; shared/backend/local/testdata holds a data folder written by each earlier
 // release, and a test opens each of them.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations[v] brings a database from version v to v+1, inside the transaction Migrate opens.
 var migrations = []func(ctx context.Context, tx *sql.Tx) error{
 	// 0 → 1: the release before versioning wrote the tables of version 1; stamping the
 	// version is all there is to do.
 	func(context.Context, *sql.Tx) error { return nil },
+	// 1 → 2: deliveries gain the handling code of their bundle (pipeline.Delivery.Handling),
+	// empty on the deliveries indexed before.
+	func(ctx context.Context, tx *sql.Tx) error {
+		return addColumn(ctx, tx, "deliveries", "handling TEXT NOT NULL DEFAULT ''")
+	},
+}
+
+// addColumn adds a column to table, if the table exists (a backend creates its table, with
+// every column, the first time it opens the database).
+func addColumn(ctx context.Context, tx *sql.Tx, table, column string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", table).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", table, column))
+	return err
 }
 
 // NewerSchemaError: the database was written by a later evx than this one, which would not

@@ -27,7 +27,9 @@ func TestMigrate(t *testing.T) {
 	}{
 		{"new database", "", SchemaVersion},
 		{"written before versioning", "CREATE TABLE custody_events (seq INTEGER)", 0},
-		{"current", "CREATE TABLE custody_events (seq INTEGER); PRAGMA user_version = 1", 1},
+		{"version 1", "CREATE TABLE custody_events (seq INTEGER); PRAGMA user_version = 1", 1},
+		{"version 1 with deliveries", "CREATE TABLE deliveries (id TEXT PRIMARY KEY, state TEXT); INSERT INTO deliveries VALUES ('d1', 'consigned'); PRAGMA user_version = 1", 1},
+		{"current", "CREATE TABLE custody_events (seq INTEGER); PRAGMA user_version = 2", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := open(t)
@@ -45,6 +47,15 @@ func TestMigrate(t *testing.T) {
 			}
 			if from, err := Migrate(ctx, db); err != nil || from != SchemaVersion {
 				t.Errorf("second Migrate = %d, %v, want %d, nil", from, err, SchemaVersion)
+			}
+			var deliveries int
+			db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = 'deliveries'").Scan(&deliveries)
+			if deliveries == 1 {
+				// 1 → 2: the rows indexed before have no handling code.
+				var h string
+				if err := db.QueryRowContext(ctx, "SELECT handling FROM deliveries WHERE id = 'd1'").Scan(&h); err != nil || h != "" {
+					t.Errorf("handling of a delivery indexed before = %q, %v; want empty", h, err)
+				}
 			}
 		})
 	}

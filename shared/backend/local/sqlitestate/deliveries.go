@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
 	counterpart TEXT    NOT NULL,
 	created_at  INTEGER NOT NULL,
 	deadline    INTEGER NOT NULL,
-	state       TEXT    NOT NULL
+	state       TEXT    NOT NULL,
+	handling    TEXT    NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS deliveries_by_counterpart ON deliveries (counterpart, created_at);
 CREATE INDEX IF NOT EXISTS deliveries_by_deadline ON deliveries (state, deadline);
@@ -38,13 +39,13 @@ func NewDeliveries(ctx context.Context, db *sql.DB) (*Deliveries, error) {
 	return &Deliveries{db: db}, nil
 }
 
-const deliveryCols = `id, bundle, counterpart, created_at, deadline, state`
+const deliveryCols = `id, bundle, counterpart, created_at, deadline, state, handling`
 
 func scanDelivery(row sqlitedb.Scanner) (pipeline.Delivery, error) {
 	var d pipeline.Delivery
 	var created, deadline int64
 	var state string
-	if err := row.Scan(&d.ID, &d.BundleID, &d.Counterpart, &created, &deadline, &state); err != nil {
+	if err := row.Scan(&d.ID, &d.BundleID, &d.Counterpart, &created, &deadline, &state, &d.Handling); err != nil {
 		return d, err
 	}
 	d.Created, d.Deadline, d.State = time.Unix(0, created).UTC(), time.Unix(0, deadline).UTC(), pipeline.DeliveryState(state)
@@ -53,8 +54,8 @@ func scanDelivery(row sqlitedb.Scanner) (pipeline.Delivery, error) {
 
 // AddDelivery implements pipeline.Deliveries.
 func (s *Deliveries) AddDelivery(ctx context.Context, d pipeline.Delivery) (pipeline.Delivery, error) {
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO deliveries (`+deliveryCols+`) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-		d.ID, d.BundleID, d.Counterpart, d.Created.UnixNano(), d.Deadline.UnixNano(), string(d.State)); err != nil {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO deliveries (`+deliveryCols+`) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		d.ID, d.BundleID, d.Counterpart, d.Created.UnixNano(), d.Deadline.UnixNano(), string(d.State), d.Handling); err != nil {
 		return pipeline.Delivery{}, fmt.Errorf("add delivery %s: %w", d.ID, err)
 	}
 	return s.Delivery(ctx, d.ID)
