@@ -3,6 +3,7 @@ package bagit
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -137,11 +138,24 @@ func TestParseFields(t *testing.T) {
 		{"bad-handling-code", Info{{LabelCounterpart, "BE-FPP"}, {LabelHandlingCode, "H4"}}},
 		{"repeated-single-field", Info{{LabelCounterpart, "BE-FPP"}, {LabelRequestReference, "a"}, {LabelRequestReference, "b"}}},
 		{"empty-counterpart", Info{{LabelCounterpart, ""}}},
+		{"h3-without-restriction", Info{{LabelCounterpart, "BE-FPP"}, {LabelHandlingCode, "H3"}}},
+		{"h3-blank-restriction", Info{{LabelCounterpart, "BE-FPP"}, {LabelHandlingCode, "H3"}, {LabelHandlingRestriction, "  "}}},
+		{"restriction-without-h3", Info{{LabelCounterpart, "BE-FPP"}, {LabelHandlingCode, "H2"}, {LabelHandlingRestriction, "no tax use"}}},
+		{"restriction-without-code", Info{{LabelCounterpart, "BE-FPP"}, {LabelHandlingRestriction, "no tax use"}}},
+		{"restriction-too-long", Info{{LabelCounterpart, "BE-FPP"}, {LabelHandlingCode, "H3"}, {LabelHandlingRestriction, strings.Repeat("ż", MaxHandlingRestriction+1)}}},
+		{"restriction-control", Info{{LabelCounterpart, "BE-FPP"}, {LabelHandlingCode, "H3"}, {LabelHandlingRestriction, "no\x1b[2Jtax"}}},
+		{"restriction-not-utf8", Info{{LabelCounterpart, "BE-FPP"}, {LabelHandlingCode, "H3"}, {LabelHandlingRestriction, "no \xff tax"}}},
+		{"restriction-twice", Info{{LabelCounterpart, "BE-FPP"}, {LabelHandlingCode, "H3"}, {LabelHandlingRestriction, "a"}, {LabelHandlingRestriction, "b"}}},
 	} {
 		_, errs := ParseFields(tc.info)
 		var pe *PolicyError
 		if len(errs) == 0 || !errors.As(errs[0], &pe) {
 			t.Errorf("%s: errors %v, want a *PolicyError", tc.name, errs)
 		}
+	}
+	long := strings.Repeat("ż", MaxHandlingRestriction)
+	f, errs = ParseFields(Info{{LabelCounterpart, "BE-FPP"}, {LabelHandlingCode, "H3"}, {LabelHandlingRestriction, long}})
+	if len(errs) != 0 || f.HandlingRestriction != long {
+		t.Errorf("ParseFields(H3 with a restriction of %d characters) = %q, %v; want it kept", MaxHandlingRestriction, f.HandlingRestriction, errs)
 	}
 }

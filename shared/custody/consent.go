@@ -71,6 +71,15 @@ func BundleHandlingCode(events []Event) string {
 	return events[0].Details.Request.HandlingCode
 }
 
+// BundleRestriction is H3's restriction the bundle's chain records in event 1
+// (details.request.handling_restriction), "" when none.
+func BundleRestriction(events []Event) string {
+	if len(events) == 0 || events[0].Details.Request == nil {
+		return ""
+	}
+	return events[0].Details.Request.HandlingRestriction
+}
+
 // Sender is the agency of the actor of event 1 of a bundle's chain ("" when it names none).
 func Sender(events []Event) string {
 	if len(events) == 0 {

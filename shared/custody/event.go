@@ -138,6 +138,9 @@ type Request struct {
 	RequestedState   string `json:"requested_state,omitempty"`     // EVX-Requested-State
 	LegalBasis       string `json:"legal_basis,omitempty"`         // EVX-Legal-Basis
 	HandlingCode     string `json:"handling_code,omitempty"`       // EVX-Handling-Code: H0-H3
+	// HandlingRestriction is H3's restriction (EVX-Handling-Restriction), printed on every
+	// page of the court report. A version 2 member.
+	HandlingRestriction string `json:"handling_restriction,omitempty"`
 }
 
 // Event is one custody record of a bundle. Hash and Signature are computed by [Seal]; every
@@ -364,6 +367,7 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 		for _, m := range [...]struct{ name, value string }{
 			{"external_identifier", r.CaseReference},
 			{"handling_code", r.HandlingCode},
+			{"handling_restriction", r.HandlingRestriction},
 			{"legal_basis", r.LegalBasis},
 			{"request_reference", r.RequestReference},
 			{"requested_state", r.RequestedState},
@@ -547,7 +551,7 @@ func validStrings(e Event) bool {
 	ss := []string{e.BundleID, string(e.Type), e.Actor.Kind, e.Actor.ID, e.Actor.Agency, e.Actor.Person, e.Details.Counterpart, e.Details.Reference, e.Details.Deadline, e.KeyID, e.Prev}
 	ss = append(ss, e.Details.Counterparts...)
 	if r := e.Details.Request; r != nil {
-		ss = append(ss, r.CaseReference, r.HandlingCode, r.LegalBasis, r.RequestReference, r.RequestedState, r.RequestingState)
+		ss = append(ss, r.CaseReference, r.HandlingCode, r.HandlingRestriction, r.LegalBasis, r.RequestReference, r.RequestedState, r.RequestingState)
 	}
 	ss = append(ss, e.Details.Reasons...)
 	ss = append(ss, e.Details.Findings...)

@@ -286,6 +286,8 @@ func (d *fastDec) detailsMember(name string, x *Details) bool {
 				return d.str(&r.LegalBasis)
 			case "handling_code":
 				return d.str(&r.HandlingCode)
+			case "handling_restriction":
+				return d.str(&r.HandlingRestriction)
 			}
 			return false
 		})

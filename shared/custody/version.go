@@ -119,6 +119,8 @@ func (d Details) v2Member() string {
 		return "details.key_change"
 	case d.LegalRequest != nil:
 		return "details.legal_request"
+	case d.Request != nil && d.Request.HandlingRestriction != "":
+		return "details.request.handling_restriction"
 	}
 	return ""
 }

@@ -227,7 +227,7 @@ func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor
 	req := &custody.Request{
 		CaseReference: fields.ExternalIdentifier, RequestReference: fields.RequestReference,
 		RequestingState: fields.RequestingState, RequestedState: fields.RequestedState,
-		LegalBasis: fields.LegalBasis, HandlingCode: fields.HandlingCode,
+		LegalBasis: fields.LegalBasis, HandlingCode: fields.HandlingCode, HandlingRestriction: fields.HandlingRestriction,
 	}
 	ref := fields.RequestReference
 	if ref == "" {

@@ -49,6 +49,9 @@ func matchBundle(t *testing.T, n *local.Node, text, code, matching string) strin
 	if matching != "" {
 		in = append(in, bagit.Field{Label: pipeline.BagInfoMatching, Value: matching})
 	}
+	if code == "H3" {
+		in = append(in, bagit.Field{Label: bagit.LabelHandlingRestriction, Value: "not for tax authorities"})
+	}
 	id := upload(t, n, makeBag(t, []string{p}, in))
 	if st, err := n.Service.Process(context.Background(), id); err != nil || st.Ingest == nil || !st.Ingest.Accepted {
 		t.Fatalf("Process(%s) = %+v, %v", id, st, err)

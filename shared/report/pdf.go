@@ -193,6 +193,14 @@ func (d *doc) header() {
 	f.SetXY(margin, margin-7)
 	f.CellFormat(contentW, 3.4, clean(line), "", 0, "R", false, 0, "")
 	f.SetXY(margin, margin)
+	if r := custody.BundleRestriction(d.t.EventList()); r != "" {
+		// H3: the sender's restriction on every page, above the page's content.
+		d.font("sans", "B", 8, colFail)
+		f.SetFillColor(colFailBg[0], colFailBg[1], colFailBg[2])
+		f.MultiCell(contentW, 3.8, clean(d.tr("hdr.h3", r)), "", "L", true)
+		f.Ln(2)
+		d.font("sans", "", 9, colText)
+	}
 }
 
 func (d *doc) footer() {

@@ -11,6 +11,7 @@ var phrases = map[string]phrase{
 	"failed":      {"FAILED", "NO VERIFICADO"},
 	"hdr.bundle":  {"Bundle %s", "Lote %s"},
 	"hdr.case":    {"Case %s", "Asunto %s"},
+	"hdr.h3":      {"Handling code H3, restriction of the sending agency: %s", "Código de tratamiento H3, restricción de la autoridad remitente: %s"},
 	"footer": {"Generated %s by evx. This PDF is a rendering of the custody trail; the JSON trail (%s) is the evidence of record.",
 		"Generado el %s por evx. Este PDF es una representación del registro de custodia; el registro JSON (%s) es la prueba que hace fe."},
 	"footer.page": {"Page %d of {nb}", "Página %d de {nb}"},

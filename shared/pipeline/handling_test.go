@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -128,4 +129,32 @@ func mustDeliveries(t *testing.T, n *local.Node, cp string) []pipeline.Delivery 
 		t.Fatal(err)
 	}
 	return ds
+}
+
+// TestH3RestrictionRecorded: an H3 bundle's restriction is recorded on its acceptance (a
+// version 2 event); an H3 bundle without one is rejected with the reason.
+func TestH3RestrictionRecorded(t *testing.T) {
+	ctx := context.Background()
+	n := openNode(t, t.TempDir(), newClock())
+	docs := evidence(t)
+	const restriction = "not to be passed to tax authorities"
+	in := append(withHandling(info("nl-om"), "H3"), bagit.Field{Label: bagit.LabelHandlingRestriction, Value: restriction})
+	id := uploadAs(t, n, "es-fge/a.garcia", makeBag(t, docs, in))
+	tr, err := n.Ledger.Events(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := custody.EntryEvents(tr)
+	if got := custody.BundleRestriction(evs); got != restriction || evs[0].Version != custody.Version2 {
+		t.Errorf("restriction %q in a version %d event 1, want %q in version 2", got, evs[0].Version, restriction)
+	}
+
+	bare := upload(t, n, makeBag(t, docs[:1], withHandling(info("nl-om"), "H3")))
+	st, err := n.Service.Process(ctx, bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Ingest == nil || st.Ingest.Accepted || !strings.Contains(strings.Join(st.Ingest.Reasons, " "), bagit.LabelHandlingRestriction) {
+		t.Errorf("H3 without a restriction: %+v, want rejected naming %s", st.Ingest, bagit.LabelHandlingRestriction)
+	}
 }
