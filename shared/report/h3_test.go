@@ -31,7 +31,7 @@ func h3Trail(t *testing.T, restriction string, fetches int) (*custody.Trail, *cu
 	}
 	rec(custody.SubmissionAcceptance, custody.Actor{Kind: custody.ActorUser, ID: "nl-pol/j.devries", Agency: "nl-pol", Person: "j.devries"}, custody.Details{
 		Documents: docs, Counterparts: []string{"nl-om"},
-		Request:   &custody.Request{CaseReference: "OM-2026-114", LegalBasis: "EU-EIO", HandlingCode: custody.HandlingH3, HandlingRestriction: restriction},
+		Request: &custody.Request{CaseReference: "OM-2026-114", LegalBasis: "EU-EIO", HandlingCode: custody.HandlingH3, HandlingRestriction: restriction},
 	})
 	for range fetches {
 		rec(custody.ContentAccessTracking, custody.Actor{Kind: custody.ActorCounterpart, ID: "nl-om", Agency: "nl-om", Person: "p.bakker"},
