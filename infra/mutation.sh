@@ -48,7 +48,7 @@ export GOFLAGS
 
 # The files each package's tests must guard: verification, validation, receipts and routing.
 declare -A FILES=(
-  [custody]="verify.go checkpoint.go signer.go event.go trail.go batch.go ed25519.go"
+  [custody]="verify.go checkpoint.go signer.go event.go trail.go batch.go ed25519.go verifyseals.go keyhistory.go seal.go receipt.go witnessed.go completeness.go laterrotations.go"
   [bagit]="validate.go tagfile.go paths.go"
   [pipeline]="receipt.go route.go"
 )

@@ -2,6 +2,7 @@ package custody
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 )
@@ -107,6 +108,35 @@ func TestEarlierLater(t *testing.T) {
 		}
 		if got := later(tc.x, tc.y); got != tc.later {
 			t.Errorf("later(%q, %q) = %q, want %q", tc.x, tc.y, got, tc.later)
+		}
+	}
+}
+
+// TestReplayHeadsOrder: a feed of heads must list leaves from next, in order, each the next
+// seq of its bundle; the heads it accepts are the bundles' latest.
+func TestReplayHeadsOrder(t *testing.T) {
+	h := func(bundle string, seq, leaf uint64) Head {
+		return Head{BundleID: bundle, Seq: seq, Hash: strings.Repeat("ab", 32), Leaf: leaf}
+	}
+	heads := map[string]Head{}
+	if err := ReplayHeads(heads, 5, []Head{h("A", 1, 5), h("B", 1, 6), h("A", 2, 7)}); err != nil || heads[BundleKey("A")].Seq != 2 || len(heads) != 2 {
+		t.Fatalf("ReplayHeads(in order) = %v, heads %+v", err, heads)
+	}
+	for _, tc := range []struct {
+		name   string
+		leaves []Head
+		want   string
+	}{
+		{"a leaf skipped", []Head{h("C", 1, 9)}, "leaf 8 listed as leaf 9"},
+		{"a leaf again", []Head{h("C", 1, 7)}, "leaf 8 listed as leaf 7"},
+		{"second out of order", []Head{h("C", 1, 8), h("D", 1, 8)}, "leaf 9 listed as leaf 8"},
+		{"a seq skipped", []Head{h("A", 4, 8)}, "seq 4, want seq 3"},
+		{"a new bundle not from 1", []Head{h("E", 2, 8)}, "seq 2, want seq 1"},
+		{"a short hash", []Head{{BundleID: "F", Seq: 1, Hash: "ab", Leaf: 8}}, "64-digit hashes"},
+	} {
+		cp := maps.Clone(heads)
+		if err := ReplayHeads(cp, 8, tc.leaves); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: ReplayHeads = %v, want %q", tc.name, err, tc.want)
 		}
 	}
 }

@@ -105,3 +105,34 @@ func TestSenderSealManifestCover(t *testing.T) {
 		t.Errorf("another manifest: checkSenderSeal = %v, want a *SealMismatchError naming the sealed hash", err)
 	}
 }
+
+// TestSealErrorMessage: each part of a SealError is named when set, left out when not.
+func TestSealErrorMessage(t *testing.T) {
+	for _, tc := range []struct {
+		e    SealError
+		want string
+	}{
+		{SealError{Reason: "missing"}, "seal: missing"},
+		{SealError{Seq: 1, Reason: "missing"}, "event seq 1: seal: missing"},
+		{SealError{Agency: "nl-pol", Reason: "r"}, "seal of nl-pol: r"},
+		{SealError{KeyID: "k1", Reason: "r"}, "seal (key k1): r"},
+		{SealError{WantKeyID: "k2", Reason: "r"}, "seal: r (want k2)"},
+		{SealError{Reason: "r", Err: errors.New("bad")}, "seal: r: bad"},
+		{SealError{Seq: 7, Agency: "nl-pol", KeyID: "k1", WantKeyID: "k2", Reason: "r", Err: errors.New("bad")}, "event seq 7: seal of nl-pol (key k1): r (want k2): bad"},
+	} {
+		if got := tc.e.Error(); got != tc.want {
+			t.Errorf("%+v.Error() = %q, want %q", tc.e, got, tc.want)
+		}
+	}
+}
+
+// TestOrTime: a key's own revocation or expiry time is kept; without one, the event's time.
+func TestOrTime(t *testing.T) {
+	at := time.Date(2026, 3, 2, 9, 0, 0, 5, time.FixedZone("CET", 3600))
+	if got := orTime("2026-01-01T00:00:00.000000000Z", at); got != "2026-01-01T00:00:00.000000000Z" {
+		t.Errorf("orTime(set) = %q, want the time given", got)
+	}
+	if got, want := orTime("", at), at.UTC().Format(TimeFormat); got != want {
+		t.Errorf("orTime(\"\") = %q, want the event's time in UTC %q", got, want)
+	}
+}

@@ -2,6 +2,7 @@ package custody
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -199,4 +200,25 @@ func repeatHash(n int) []string {
 		out[i] = strings.Repeat("ab", 32)
 	}
 	return out
+}
+
+// TestWitnessedRecordSizeBound: a cosigned checkpoint of exactly maxCheckpoint bytes is read
+// (and here refused for its origin); one byte more is refused unread.
+func TestWitnessedRecordSizeBound(t *testing.T) {
+	body := "other.example/log\n1\n" + base64.StdEncoding.EncodeToString(make([]byte, 32)) + "\n\n"
+	pad := func(n int) []byte {
+		w := []byte(body)
+		for len(w) < n {
+			w = append(w, '-')
+		}
+		return w[:n]
+	}
+	_, err := witnessedRecord(context.Background(), nil, "evx.test/custody", "b", 1, pad(maxCheckpoint))
+	if err == nil || !strings.Contains(err.Error(), "checkpoint of log") {
+		t.Errorf("a checkpoint of %d bytes: %v, want it read and refused for its origin", maxCheckpoint, err)
+	}
+	_, err = witnessedRecord(context.Background(), nil, "evx.test/custody", "b", 1, pad(maxCheckpoint+1))
+	if err == nil || err.Error() != "not a signed checkpoint note" {
+		t.Errorf("a checkpoint of %d bytes: %v, want refused unread", maxCheckpoint+1, err)
+	}
 }
