@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/report"
 	"github.com/evx-project/evx/shared/request"
 )
 
@@ -43,6 +45,12 @@ counterparts:
     name: Openbaar Ministerie
     country: NL
     legal_bases: [EU-EIO, EU-EPOC]
+    handling_codes: [H0, H1, H2, H3]
+    active: true
+  - id: be-fp
+    name: Federaal Parket
+    country: BE
+    legal_bases: [EU-EIO]
     handling_codes: [H0, H1, H2, H3]
     active: true
 `
@@ -176,6 +184,9 @@ func demoRequests(ctx context.Context, out string, evidence []string, say func(s
 	if err := demoRetention(ctx, n, clock, dir, evidence, say); err != nil {
 		return nil, fmt.Errorf("retention: %w", err)
 	}
+	if err := demoHandling(ctx, n, dir, evidence, say); err != nil {
+		return nil, fmt.Errorf("handling codes: %w", err)
+	}
 	return states, nil
 }
 
@@ -249,5 +260,100 @@ func demoRetention(ctx context.Context, n *local.Node, clock *demoClock, dir str
 		return fmt.Errorf("the trail after disposal: %w", err)
 	}
 	say("    61 days on, the period ended: %d document(s) deleted (DocumentsDisposed, seq %d); the trail, which holds only hashes, still verifies", len(en.Event.Details.Documents), en.Event.Seq)
+	return nil
+}
+
+// demoUpload bags files with info, submits the bag as uploader and processes it.
+func demoUpload(ctx context.Context, n *local.Node, bag, uploader string, files []string, info bagit.Info) (*pipeline.Status, error) {
+	if _, err := bagit.Create(bag, files, bagit.CreateOptions{Info: info}); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(bag)
+	if err != nil {
+		return nil, err
+	}
+	id, size, err := n.Uploads.Spool(ctx, f)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: uploader, Size: size}); err != nil {
+		return nil, err
+	}
+	st, err := n.Service.Process(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if st.Ingest == nil || !st.Ingest.Accepted {
+		return nil, fmt.Errorf("bundle %s was not accepted: %+v", id, st.Ingest)
+	}
+	return st, nil
+}
+
+// demoHandling plays the handling codes scene on the requests scene's deployment: es-fge
+// sends nl-om a document under H2 (no further dissemination without permission); nl-om passes
+// the same document on to be-fp under H3 with a restriction; routing withholds it from be-fp
+// and asks es-fge, whose consent lets it go; the court report of nl-om's bundle prints the
+// restriction on every page.
+func demoHandling(ctx context.Context, n *local.Node, dir string, evidence []string, say func(string, ...any)) error {
+	doc := evidence[:1]
+	for _, e := range evidence {
+		if filepath.Base(e) == "lab-analysis.pdf" {
+			doc = []string{e}
+		}
+	}
+	orig, err := demoUpload(ctx, n, filepath.Join(dir, "h2.zip"), "es-fge/ana.garcia", doc, bagit.Info{
+		{Label: bagit.LabelCounterpart, Value: "nl-om"}, {Label: bagit.LabelLegalBasis, Value: "EU-EIO"},
+		{Label: bagit.LabelHandlingCode, Value: "H2"}, {Label: bagit.LabelExternalIdentifier, Value: "RTM-2026-114"},
+	})
+	if err != nil {
+		return err
+	}
+	const restriction = "for the Belgian investigation into RTM-2026-114 only; not to be passed to tax or customs authorities"
+	onward, err := demoUpload(ctx, n, filepath.Join(dir, "h3.zip"), "nl-om/officer.jansen", doc, bagit.Info{
+		{Label: bagit.LabelCounterpart, Value: "be-fp"}, {Label: bagit.LabelLegalBasis, Value: "EU-EIO"},
+		{Label: bagit.LabelHandlingCode, Value: "H3"}, {Label: bagit.LabelHandlingRestriction, Value: restriction},
+		{Label: bagit.LabelExternalIdentifier, Value: "RTM-2026-114"},
+	})
+	if err != nil {
+		return err
+	}
+	if len(onward.Deliveries) != 0 {
+		return fmt.Errorf("bundle %s was consigned to be-fp before es-fge consented: %+v", onward.Upload.BundleID, onward.Deliveries)
+	}
+	say("8c. handling codes: es-fge sent nl-om %s under H2 (bundle %s); nl-om put the same document in bundle %s for be-fp, which routing withheld and asked es-fge for consent (ConsentRequested on es-fge's bundle)",
+		filepath.Base(doc[0]), orig.Upload.BundleID, onward.Upload.BundleID)
+	es := pipeline.ActingAs(ctx, pipeline.Party{Agency: "es-fge", Person: "ana.garcia"})
+	if _, err := n.Service.GrantConsent(es, orig.Upload.BundleID, "nl-om", custody.UseDissemination, "be-fp"); err != nil {
+		return err
+	}
+	st, err := n.Service.BundleStatus(ctx, onward.Upload.BundleID)
+	if err != nil {
+		return err
+	}
+	if len(st.Deliveries) != 1 || st.Deliveries[0].Counterpart != "be-fp" {
+		return fmt.Errorf("after es-fge's consent, bundle %s has deliveries %+v, want be-fp", onward.Upload.BundleID, st.Deliveries)
+	}
+	tr, err := n.Service.Export(ctx, onward.Upload.BundleID, custody.ExportOptions{})
+	if err != nil {
+		return err
+	}
+	v, err := report.Check(tr, n.Signer.Public(), custody.VerifyOptions{})
+	if err != nil {
+		return err
+	}
+	fnt, err := embeddedFonts()
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := report.PDF(&b, tr, v, report.Options{Generated: time.Now().UTC(), Fonts: fnt}); err != nil {
+		return err
+	}
+	pdf := filepath.Join(dir, "report-h3.pdf")
+	if err := os.WriteFile(pdf, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	say("    ana.garcia of es-fge consented (ConsentGranted, use=dissemination, to=be-fp) and the bundle went to be-fp; its court report %s prints the H3 restriction on every page: %q", pdf, restriction)
 	return nil
 }

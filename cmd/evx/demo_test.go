@@ -25,7 +25,7 @@ func TestDemo(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("demo = %d\n%s\n%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"accepted", "rejected", "verified with"} {
+	for _, want := range []string{"accepted", "rejected", "verified with", "8c. handling codes", "prints the H3 restriction on every page"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output does not say %q:\n%s", want, stdout)
 		}
