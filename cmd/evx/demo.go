@@ -342,6 +342,7 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 		return nil, fmt.Errorf("nl-om: %s, want accepted", p.Outcome)
 	}
 	res.Pulls = append(res.Pulls, p)
+	nlomFolder := p.Folder // the documents as nl-om received them: the report reads their identifiers
 	say("3. p.bakker of nl-om pulled %s into %s, every SHA-256 matched: accepted, sealed with nl-om's key; evx's signed receipt %s", count(int64(p.Documents), "document"), p.Folder, p.Receipt)
 
 	target := ""
@@ -421,13 +422,13 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 	witnessArgs := []string{"--witness", filepath.Join(out, "witness", "nl-om.key.vkey"), "--witness", filepath.Join(out, "witness", "es-fge.key.vkey"), "--quorum", "2"}
 	for _, r := range []struct{ lang, dir string }{{"en", reportDir}, {"es", reportDir + "-es"}} {
 		var rout, rerr bytes.Buffer
-		args := append([]string{"--lang", r.lang, "--out", r.dir, "--key", keyPath, "--directory", directory}, append(witnessArgs, trailPath)...)
+		args := append([]string{"--lang", r.lang, "--out", r.dir, "--key", keyPath, "--directory", directory, "--documents", nlomFolder}, append(witnessArgs, trailPath)...)
 		if code := runReport(ctx, args, &rout, &rerr); code != exitOK {
 			return nil, fmt.Errorf("report --lang %s exited %d: %s", r.lang, code, strings.TrimSpace(rerr.String()))
 		}
 	}
 	res.Report = reportDir
-	say("7. report for legal staff written to %s (in Spanish: %s-es), naming the agencies in full and the witnesses verified", reportDir, reportDir)
+	say("7. report for legal staff written to %s (in Spanish: %s-es), naming the agencies in full and the witnesses verified, and listing the identifiers in the documents nl-om received (checked against their SHA-256 first)", reportDir, reportDir)
 	if res.Requests, err = demoRequests(ctx, out, srcs, say); err != nil {
 		return nil, fmt.Errorf("requests scene: %w", err)
 	}

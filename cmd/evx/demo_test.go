@@ -115,6 +115,10 @@ func TestDemoJSON(t *testing.T) {
 	}
 	for _, rep := range []string{res.Report, res.Report + "-es"} {
 		text := pdfText(t, filepath.Join(rep, "report.pdf"))
+		// The identifiers of the documents nl-om received: the container the match scene finds.
+		if !strings.Contains(text, "MSKU0000006") || !strings.Contains(text, "a.example@politie.example") {
+			t.Errorf("%s/report.pdf does not list the documents' identifiers:\n%s", rep, text)
+		}
 		for _, id := range []string{"nl-pol", "nl-om", "es-fge"} {
 			a, err := dir.Counterpart(t.Context(), id)
 			if err != nil {

@@ -9,11 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/directory"
+	"github.com/evx-project/evx/shared/extract"
+	"github.com/evx-project/evx/shared/identify"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/report"
 	"github.com/evx-project/evx/shared/report/fonts"
@@ -24,8 +27,9 @@ const reportUsage = `Usage: evx report [--out DIR] [--json] [--lang en|es] --key
        evx report [--out DIR] [--json] [--lang en|es] [--server URL --token T | --data DIR] BUNDLE [--documents DIR] [--checkpoint OLDER.txt]
 
 Verifies a bundle's custody trail and writes, into DIR:
-  report.pdf      the report for legal staff: bundle, request, documents with SHA-256, every
-                  custody event, the verdict (VERIFIED or FAILED), checkpoint and key ids
+  report.pdf      the report for legal staff: bundle, request, documents with SHA-256, the
+                  identifiers found in them, every custody event, the verdict (VERIFIED or
+                  FAILED), checkpoint and key ids
   trail.json      the trail exactly as given or exported: the evidence of record
   trail.jsonld    the trail as CASE/UCO JSON-LD
 A trail that fails verification still gets its report, marked FAILED with the first failure.
@@ -39,6 +43,9 @@ alone (as evx verify does). Without --key, the argument is a bundle id: its trai
 public key are exported from the server (--server, --token) or the data folder (--data), as
 evx trail does, the trail is checked with that key, and the key is written beside the report
 as evx-public.pem, so that anyone can repeat the check with evx verify.
+The identifiers (containers, vessels, accounts, phones, wallets) are read from evx's stored
+extraction records with a bundle id, and from the documents themselves with --key and
+--documents once each matched its recorded SHA-256; without either there are none to list.
 With --directory (either way), the report names the sender's and each counterpart's agency in
 full from that agency directory; the directory names them, it is not part of the check.
 
@@ -146,6 +153,14 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return fail(exitInvalid, "%v", err)
 		}
 		pub, raw, keyPEM = exp.pub, exp.raw, exp.keyPEM
+		if src, ok := x.(identifierSource); ok {
+			// The identifiers evx found in the documents, from their stored extraction records.
+			if ids, err := src.identifiers(ctx, pos[0]); err == nil {
+				opt.Identifiers, opt.IdentifiersFrom = report.IdentifiersOf(ids), report.IdentifiersFromRecords
+			} else {
+				fmt.Fprintf(stderr, "evx report: the report lists no identifiers: %v\n", err)
+			}
+		}
 		if ref := answeredRequest(raw); ref != "" && *requestTrail == "" {
 			// The request's own trail, when the exchange has it (a free-text reference has none).
 			if rexp, err := exportTrail(ctx, x, custody.RequestSubject(ref), custody.ExportOptions{}); err == nil {
@@ -176,6 +191,14 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	tr, v, err := report.CheckFile(raw, pub, vopt)
 	if err != nil {
 		return fail(exitUsage, "%s: %v", or(in.key, "evx's public key"), err)
+	}
+	if !fromBundle && vopt.Documents != "" && v.Verified {
+		// Offline with the documents: read the identifiers from the documents themselves,
+		// now that each matched its recorded SHA-256.
+		if opt.Identifiers, err = identifyDocuments(ctx, tr, vopt.Documents); err != nil {
+			return fail(exitInvalid, "identifiers of the documents: %v", err)
+		}
+		opt.IdentifiersFrom = report.IdentifiersFromDocuments
 	}
 	dir := *out
 	if dir == "" {
@@ -286,4 +309,75 @@ func requestState(raw []byte, pub crypto.PublicKey) (*request.State, error) {
 		return nil, err
 	}
 	return request.FoldTrail(tr)
+}
+
+// identifierSource is an exchange that serves the identifiers evx found in a bundle's
+// documents (GET /v1/bundles/{id}/identifiers; a data folder's own extraction records).
+type identifierSource interface {
+	identifiers(ctx context.Context, bundle string) ([]pipeline.DocumentIdentifiers, error)
+}
+
+// identifiers, on a data folder, are part of the report read recorded with the trail's export
+// (as GET /v1/bundles/{id}/report includes them in its own read).
+func (l *localExchange) identifiers(ctx context.Context, bundle string) ([]pipeline.DocumentIdentifiers, error) {
+	return l.n.Service.DocumentIdentifiers(ctx, bundle)
+}
+
+func (r *remoteExchange) identifiers(ctx context.Context, bundle string) ([]pipeline.DocumentIdentifiers, error) {
+	ids, err := r.c.Identifiers(ctx, bundle)
+	return ids, r.explain(err)
+}
+
+// identifyDocuments extracts each document the trail's acceptance records from dir (where
+// verification found it, dir/NAME) as ingest extracts it, and scans the text as the index
+// does, phone regions from the requesting and requested states.
+func identifyDocuments(ctx context.Context, tr *custody.Trail, dir string) ([]report.DocumentIdentifiers, error) {
+	var acc *custody.Event
+	for i := range tr.Events {
+		if tr.Events[i].Event.Type == custody.SubmissionAcceptance {
+			acc = &tr.Events[i].Event
+			break
+		}
+	}
+	if acc == nil {
+		return nil, nil
+	}
+	var regions []string
+	if r := acc.Details.Request; r != nil {
+		for _, s := range []string{r.RequestingState, r.RequestedState} {
+			if len(s) == 2 {
+				regions = append(regions, strings.ToUpper(s))
+			}
+		}
+	}
+	lim := extract.DefaultLimits()
+	var out []pipeline.DocumentIdentifiers
+	for _, d := range acc.Details.Documents {
+		di := pipeline.DocumentIdentifiers{Name: d.Name, SHA256: d.SHA256}
+		p, err := custody.DocumentPath(dir, d.Name)
+		if err != nil {
+			return nil, err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		_, rec, err := extract.Record(lim)(ctx, f, fi.Size(), d.Name)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", d.Name, err)
+		}
+		res, err := identify.FromRecord(rec, identify.Options{Regions: regions, MaxInput: lim.MaxTextBytes})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", d.Name, err)
+		}
+		di.Identifiers = res.Identifiers
+		out = append(out, di)
+	}
+	return report.IdentifiersOf(out), nil
 }

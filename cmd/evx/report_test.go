@@ -392,3 +392,41 @@ func TestReportKeyWithDirectory(t *testing.T) {
 		t.Errorf("a missing directory = %d %q, want %d", code, errs, exitUsage)
 	}
 }
+
+// TestReportListsIdentifiers: a report made from a data folder lists the identifiers evx
+// found in the documents (from their extraction records); the same
+// report made offline from the exported trail and the documents reads them from the documents.
+func TestReportListsIdentifiers(t *testing.T) {
+	tmp := t.TempDir()
+	data := filepath.Join(tmp, "evx")
+	src := filepath.Join(tmp, "src")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "bill-of-lading.txt"), []byte("Bill of lading: container CSQU 305438 3, vessel IMO 9074729\n"), 0o644)
+	c, out, errs := runCmd(t, "upload", "--data", data, "--directory", testDirectory, "--uploader", "nl-pol/j.devries",
+		"--counterpart", "nl-om", "--field", "EVX-Legal-Basis=EU-EIO", "--field", "EVX-Handling-Code=H0", filepath.Join(src, "bill-of-lading.txt"))
+	if c != exitOK {
+		t.Fatalf("upload = %d\n%s\n%s", c, out, errs)
+	}
+	bundle := strings.Fields(out)[1]
+	rep := filepath.Join(tmp, "r")
+	if c, out, errs := runCmd(t, "report", "--data", data, "--directory", testDirectory, "--out", rep, bundle); c != exitOK {
+		t.Fatalf("report = %d\n%s\n%s", c, out, errs)
+	}
+	text := pdfText(t, filepath.Join(rep, "report.pdf"))
+	for _, want := range []string{"Identifiersinthedocuments", "2identifiers,readbyevx", "CSQU3054383", "9074729"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report from the data folder lacks %q:\n%s", want, text)
+		}
+	}
+	docs := filepath.Join(tmp, "docs", "data")
+	os.MkdirAll(docs, 0o755)
+	b, _ := os.ReadFile(filepath.Join(src, "bill-of-lading.txt"))
+	os.WriteFile(filepath.Join(docs, "bill-of-lading.txt"), b, 0o644)
+	off := filepath.Join(tmp, "off")
+	if c, out, errs := runCmd(t, "report", "--key", filepath.Join(rep, reportKeyFile), "--out", off, "--documents", filepath.Dir(docs), filepath.Join(rep, "trail.json")); c != exitOK {
+		t.Fatalf("offline report = %d\n%s\n%s", c, out, errs)
+	}
+	if text := pdfText(t, filepath.Join(off, "report.pdf")); !strings.Contains(text, "2identifiers,readfromthedocumentsgivenwiththetrail") || !strings.Contains(text, "CSQU3054383") {
+		t.Errorf("offline report with the documents lacks their identifiers:\n%s", text)
+	}
+}

@@ -144,6 +144,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/bundles/{id}/report", h.as(h.getReport, RoleLegal))
 	h.mux.HandleFunc("POST /v1/bundles/{id}/verification", h.as(h.postVerification, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/documents/{name...}", h.as(h.getBundleDocument, RoleLegal))
+	h.mux.HandleFunc("GET /v1/bundles/{id}/identifiers", h.as(h.getIdentifiers, RoleLegal))
 	h.mux.HandleFunc("GET /v1/deliveries", h.as(h.listDeliveries, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}", h.as(h.getDelivery, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/documents/{name...}", h.as(h.getDocument, RoleCounterpart))
@@ -502,6 +503,10 @@ func (h *Handler) getReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opt.Request = h.answeredRequest(r, tr)
+	if ids, err := h.svc.DocumentIdentifiers(r.Context(), bundle); err == nil {
+		// A rejected bundle has none; its report says nothing of identifiers.
+		opt.Identifiers, opt.IdentifiersFrom = report.IdentifiersOf(ids), report.IdentifiersFromRecords
+	}
 	var pdf bytes.Buffer
 	if err := report.PDF(&pdf, tr, v, opt); err != nil {
 		h.fail(w, r, err)
@@ -639,4 +644,21 @@ func (h *Handler) getPublicKey(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/x-pem-file")
 	w.Header().Set("X-Evx-Key-Id", h.svc.Signer().KeyID())
 	pem.Encode(w, &pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+// getIdentifiers serves the identifiers found in each document of a bundle (valid values and
+// look-alikes, each with its type, value, text as written, page or part and offset), read from
+// the documents' extraction records; the read is recorded first, as every legal read.
+func (h *Handler) getIdentifiers(w http.ResponseWriter, r *http.Request) {
+	bundle := r.PathValue("id")
+	if _, err := h.svc.RecordRead(r.Context(), bundle, pipeline.ReadIdentifiers); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ids, err := h.svc.DocumentIdentifiers(r.Context(), bundle)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"bundle": bundle, "documents": ids})
 }

@@ -28,6 +28,7 @@ func legalReads(t *testing.T, e *env, id string) []struct {
 		{"POST", "/v1/bundles/" + id + "/verification", pipeline.ReadVerification, cp},
 		{"GET", "/v1/bundles/" + id + "/report", pipeline.ReadReport, nil},
 		{"GET", "/v1/bundles/" + id + "/documents/data/seizure-report.txt", pipeline.ReadDocument, nil},
+		{"GET", "/v1/bundles/" + id + "/identifiers", pipeline.ReadIdentifiers, nil},
 	}
 }
 

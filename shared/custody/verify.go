@@ -377,7 +377,7 @@ func checkDocuments(t *Trail, dir string) (int, error) {
 				continue
 			}
 			seen[k] = true
-			p, err := documentPath(dir, d.Name)
+			p, err := DocumentPath(dir, d.Name)
 			if err != nil {
 				return n, &DocumentHashError{Name: d.Name, Want: d.SHA256, Err: err}
 			}
@@ -394,8 +394,9 @@ func checkDocuments(t *Trail, dir string) (int, error) {
 	return n, nil
 }
 
-// documentPath finds a recorded document below dir, refusing names that leave it.
-func documentPath(dir, name string) (string, error) {
+// DocumentPath finds a recorded document below dir (dir/NAME, or dir/REST for a name
+// data/REST), refusing names that leave it: where VerifyOptions.Documents looks.
+func DocumentPath(dir, name string) (string, error) {
 	if !filepath.IsLocal(filepath.FromSlash(name)) || strings.Contains(name, "\\") {
 		return "", fmt.Errorf("name %q is not a relative path inside the bundle", name)
 	}

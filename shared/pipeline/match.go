@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -178,12 +177,7 @@ func (m *Matcher) IndexBundle(ctx context.Context, bundleID string) (IndexedBund
 	if err != nil {
 		return IndexedBundle{}, err
 	}
-	var regions []string
-	for _, s := range []string{req.RequestingState, req.RequestedState} {
-		if len(s) == 2 {
-			regions = append(regions, strings.ToUpper(s))
-		}
-	}
+	regions := phoneRegions(req)
 	seen := map[[32]byte]bool{}
 	var entries []IndexEntry
 	looks := 0
@@ -253,20 +247,7 @@ func (m *Matcher) matching(ctx context.Context, bundleID, handlingCode string) (
 }
 
 func (m *Matcher) scanRecord(ctx context.Context, sum string, regions []string) (*identify.Result, error) {
-	rc, err := m.c.Blobs.Open(ctx, sum)
-	if err != nil {
-		return nil, fmt.Errorf("open extraction %s: %w", sum, err)
-	}
-	defer rc.Close()
-	rec, err := io.ReadAll(io.LimitReader(rc, m.c.Limits.MaxRecord+1))
-	if err != nil {
-		return nil, fmt.Errorf("read extraction %s: %w", sum, err)
-	}
-	if int64(len(rec)) > m.c.Limits.MaxRecord {
-		return nil, fmt.Errorf("extraction %s larger than %d bytes", sum, m.c.Limits.MaxRecord)
-	}
-	opt := identify.Options{Regions: regions, MaxInput: int(m.c.Limits.MaxRecord) - 1<<20}
-	return identify.FromRecord(rec, opt)
+	return readIdentifiers(ctx, m.c.Blobs, sum, regions, m.c.Limits.MaxRecord)
 }
 
 // Asker is who asks the index.

@@ -27,7 +27,8 @@ const (
 	ReadTrail        = "trail"
 	ReadVerification = "verification"
 	ReadReport       = "report"
-	ReadStatus       = "status" // the bundle's status, which lists its documents
+	ReadStatus       = "status"      // the bundle's status, which lists its documents
+	ReadIdentifiers  = "identifiers" // the identifiers found in the bundle's documents
 )
 
 // ReadsSubject is the custody subject on which reads of bundleID are recorded:

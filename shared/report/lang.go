@@ -72,4 +72,4 @@ func (l Lang) value(prefix, v string) string {
 
 // valuePrefixes are the phrase prefixes of recorded values shown in words (Lang.value): each
 // key under them is a value as evx records it, its phrases what the report says instead.
-var valuePrefixes = []string{"reason.", "rstatus.", "clock.", "kind.", "dl.", "party.", "urgency."}
+var valuePrefixes = []string{"reason.", "rstatus.", "clock.", "kind.", "dl.", "party.", "urgency.", "idtype."}

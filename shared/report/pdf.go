@@ -52,6 +52,37 @@ type Options struct {
 	AgencyName func(id string) string
 	// Lang is the language the report is written in (English when empty).
 	Lang Lang
+	// Identifiers, when set, are the identifiers found in each document (containers, vessels,
+	// accounts, phones, wallets: shared/identify), listed after the documents. They are not
+	// part of the trail's check: IdentifiersFrom says where they were read.
+	Identifiers []DocumentIdentifiers
+	// IdentifiersFrom is IdentifiersFromRecords or IdentifiersFromDocuments.
+	IdentifiersFrom string
+}
+
+// Where the identifiers of a report were read.
+const (
+	// IdentifiersFromRecords: from the extraction records evx stored, whose SHA-256 the
+	// acceptance records (extraction_sha256).
+	IdentifiersFromRecords = "records"
+	// IdentifiersFromDocuments: from the documents themselves, extracted by the verifier
+	// after their SHA-256 matched the trail.
+	IdentifiersFromDocuments = "documents"
+)
+
+// DocumentIdentifiers are the valid identifiers found in one document (look-alikes whose
+// check digit fails are not listed: they are no identifiers).
+type DocumentIdentifiers struct {
+	Name        string       `json:"name"`
+	Identifiers []Identifier `json:"identifiers"`
+}
+
+// Identifier is one identifier as the report prints it.
+type Identifier struct {
+	Type  string `json:"type"`  // identify.Type: container, imo, iban, phone, ...
+	Value string `json:"value"` // normalised
+	Page  int    `json:"page,omitempty"`
+	Part  string `json:"part,omitempty"`
 }
 
 // party is a counterpart's line in the parties section: its id as the label (short, so that
@@ -226,6 +257,7 @@ func (d *doc) render() {
 	d.caseBlock()
 	d.requestBlock()
 	d.documents()
+	d.identifiers()
 	d.events()
 	d.checkpoint()
 	d.howToCheck()
@@ -833,6 +865,89 @@ func (d *doc) documents() {
 		d.f.SetY(y - 0.8 + h)
 		d.f.SetDrawColor(colShade[0]-20, colShade[1]-20, colShade[2]-20)
 		d.f.Line(margin, d.f.GetY(), pageW-margin, d.f.GetY())
+	}
+}
+
+// maxIdentifiers bounds the identifiers listed; the rest are counted.
+const maxIdentifiers = 500
+
+// identifiers lists the identifiers found in the documents, one row each: document, type,
+// value, where. Nothing is printed when the host gave none.
+func (d *doc) identifiers() {
+	if d.opt.Identifiers == nil {
+		return
+	}
+	d.heading(d.tr("i.heading"), 40)
+	total := 0
+	for _, di := range d.opt.Identifiers {
+		total += len(di.Identifiers)
+	}
+	from := d.tr("i.from.records")
+	if d.opt.IdentifiersFrom == IdentifiersFromDocuments {
+		from = d.tr("i.from.documents")
+	}
+	if total == 0 {
+		d.para(d.tr("i.none", from), 8.5, colMuted)
+		return
+	}
+	d.para(d.trn("i.intro", int64(total), total, from), 8.5, colMuted)
+	d.f.Ln(2)
+	cols := []float64{64, 34, 56, contentW - 64 - 34 - 56}
+	header := func() {
+		d.font("sans", "B", 8.5, colText)
+		d.f.SetFillColor(colShade[0], colShade[1], colShade[2])
+		for i, h := range []string{d.tr("i.col.doc"), d.tr("i.col.type"), d.tr("i.col.value"), d.tr("i.col.where")} {
+			d.f.CellFormat(cols[i], 6, h, "B", 0, "L", true, 0, "")
+		}
+		d.f.Ln(-1)
+	}
+	header()
+	const lh = 4.0
+	n := 0
+	for _, di := range d.opt.Identifiers {
+		for _, id := range di.Identifiers {
+			if n == maxIdentifiers {
+				d.para(d.trn("i.more", int64(total-n), total-n), 8.5, colMuted)
+				return
+			}
+			n++
+			d.f.SetFont("sans", "", 8.5)
+			name := d.lines(clean(di.Name), cols[0]-1)
+			typ := d.lines(clean(d.opt.Lang.value("idtype.", id.Type)), cols[1]-1)
+			d.f.SetFont("mono", "", 8)
+			value := d.lines(clean(id.Value), cols[2]-1)
+			rows := max(len(name), len(typ), len(value))
+			h := float64(rows)*lh + 1.6
+			if d.f.GetY()+h > pageH-bottomGap {
+				d.f.AddPage()
+				header()
+			}
+			y := d.f.GetY() + 0.8
+			d.font("sans", "", 8.5, colText)
+			for j, l := range name {
+				d.f.SetXY(margin, y+float64(j)*lh)
+				d.f.CellFormat(cols[0], lh, l, "", 0, "L", false, 0, "")
+			}
+			for j, l := range typ {
+				d.f.SetXY(margin+cols[0], y+float64(j)*lh)
+				d.f.CellFormat(cols[1], lh, l, "", 0, "L", false, 0, "")
+			}
+			d.font("mono", "", 8, colText)
+			for j, l := range value {
+				d.f.SetXY(margin+cols[0]+cols[1], y+float64(j)*lh)
+				d.f.CellFormat(cols[2], lh, l, "", 0, "L", false, 0, "")
+			}
+			d.font("sans", "", 8, colMuted)
+			where := id.Part
+			if id.Page > 0 {
+				where = d.tr("i.page", id.Page)
+			}
+			d.f.SetXY(margin+cols[0]+cols[1]+cols[2], y)
+			d.f.CellFormat(cols[3], lh, clean(where), "", 0, "L", false, 0, "")
+			d.f.SetY(y - 0.8 + h)
+			d.f.SetDrawColor(colShade[0]-20, colShade[1]-20, colShade[2]-20)
+			d.f.Line(margin, d.f.GetY(), pageW-margin, d.f.GetY())
+		}
 	}
 }
 

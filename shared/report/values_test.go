@@ -95,7 +95,7 @@ func TestSpanishShowsNoEnglishValue(t *testing.T) {
 	tr, v := valuesTrail(t)
 	render := func(l report.Lang, st *request.State) string {
 		var b bytes.Buffer
-		if err := report.PDF(&b, tr, v, report.Options{Fonts: testFonts, Generated: genTime, Lang: l, Request: st}); err != nil {
+		if err := report.PDF(&b, tr, v, report.Options{Fonts: testFonts, Generated: genTime, Lang: l, Request: st, Identifiers: allIdentifierTypes()}); err != nil {
 			t.Fatal(err)
 		}
 		return strings.Join(strings.Fields(pdfText(t, b.Bytes()).Text), " ")
@@ -119,7 +119,9 @@ func TestSpanishShowsNoEnglishValue(t *testing.T) {
 		}
 		words = append(words, word{k, p[0]})
 		for _, pre := range report.ValuePrefixes {
-			if raw, ok := strings.CutPrefix(k, pre); ok && raw != "" {
+			if raw, ok := strings.CutPrefix(k, pre); ok && raw != "" && !strings.Contains(strings.ToLower(p[1]), strings.ToLower(raw)) {
+				// (A raw value the Spanish phrase itself holds is a name, the same in both
+				// languages: "dirección IPv4".)
 				words = append(words, word{k, strings.ReplaceAll(raw, "-", " ")}, word{k, raw})
 			}
 		}
@@ -161,4 +163,16 @@ func regexpQuote(ss []string) []string {
 		out[i] = regexp.QuoteMeta(s)
 	}
 	return out
+}
+
+// allIdentifierTypes is one identifier of each type the report names in words.
+func allIdentifierTypes() []report.DocumentIdentifiers {
+	var ids []report.Identifier
+	for k := range report.ValuePhrases() {
+		if t, ok := strings.CutPrefix(k, "idtype."); ok {
+			ids = append(ids, report.Identifier{Type: t, Value: "V-" + t, Page: 2})
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i].Type < ids[j].Type })
+	return []report.DocumentIdentifiers{{Name: "data/seizure-report.pdf", Identifiers: ids}}
 }

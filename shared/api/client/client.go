@@ -376,6 +376,18 @@ func (c *Client) Trail(ctx context.Context, bundle string, opt TrailOptions) ([]
 	return c.getBytes(ctx, path, custody.MaxTrailBytes)
 }
 
+// Identifiers fetches the identifiers found in each document of a bundle (legal staff; the
+// server records the read).
+func (c *Client) Identifiers(ctx context.Context, bundle string) ([]pipeline.DocumentIdentifiers, error) {
+	var v struct {
+		Documents []pipeline.DocumentIdentifiers `json:"documents"`
+	}
+	if err := c.getJSON(ctx, "/v1/bundles/"+url.PathEscape(bundle)+"/identifiers", &v); err != nil {
+		return nil, err
+	}
+	return v.Documents, nil
+}
+
 // Verification is the server's own check of a bundle's trail with its key.
 type Verification struct {
 	Bundle   string          `json:"bundle"`
