@@ -30,7 +30,7 @@ func main() {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	env, err := awsenv.Open(context.Background(), cfg, log, awsenv.WithS3())
+	env, err := awsenv.Open(context.Background(), cfg, log, awsenv.WithS3(), awsenv.WithHeadsKept())
 	if err != nil {
 		log.Error("init", "err", err)
 		os.Exit(1)

@@ -32,7 +32,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	env, err := awsenv.Open(context.Background(), cfg, log, awsenv.WithS3())
+	env, err := awsenv.Open(context.Background(), cfg, log, awsenv.WithS3(), awsenv.WithHeadsRecorded())
 	if err != nil {
 		log.Error("init", "err", err)
 		os.Exit(1)

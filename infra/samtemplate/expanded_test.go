@@ -840,3 +840,40 @@ func TestExpandedWitnessRoutesAndCheckpointWriters(t *testing.T) {
 		t.Error("no statement lets the audit role keep checkpoints for witnesses")
 	}
 }
+
+// Heads on AWS (awsenv.WithHeadsRecorded, WithHeadsKept): the audit role scans the custody
+// table and writes and reads the heads it keeps under checkpoints/heads/; the api role reads
+// them and may not scan the custody table (it proves heads from what the audit kept).
+func TestExpandedHeadsRoles(t *testing.T) {
+	tpl := expanded(t)
+	res := sub(tpl, "Resources")
+	allows := func(role, action, resource string) bool {
+		for _, st := range rolePolicies(sub(res, role)) {
+			if st["Effect"] != "Allow" || !slices.ContainsFunc(strs(st["Action"]), func(a string) bool { return actionMatches(a, action) }) {
+				continue
+			}
+			for _, r := range strs(st["Resource"]) {
+				if r == resource || strings.HasSuffix(resource, "/*") && strings.HasPrefix(strings.TrimSuffix(resource, "*"), strings.TrimSuffix(r, "*")) && strings.HasSuffix(r, "*") {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	heads := "${EvidenceBucket.Arn}/checkpoints/heads/*"
+	for _, tc := range []struct {
+		role, action, resource string
+		want                   bool
+	}{
+		{"AuditRole", "dynamodb:Scan", "CustodyTable", true},
+		{"AuditRole", "s3:PutObject", heads, true},
+		{"AuditRole", "s3:GetObject", heads, true},
+		{"ApiRole", "s3:GetObject", heads, true},
+		{"ApiRole", "s3:PutObject", heads, false},
+		{"ApiRole", "dynamodb:Scan", "CustodyTable", false},
+	} {
+		if got := allows(tc.role, tc.action, tc.resource); got != tc.want {
+			t.Errorf("%s may %s on %s: %v, want %v", tc.role, tc.action, tc.resource, got, tc.want)
+		}
+	}
+}

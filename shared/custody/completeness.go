@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -62,9 +63,16 @@ func (h Head) key() string {
 // HeadLister is implemented by ledgers that can list every bundle's head at a log size: for each
 // bundle with an event among the first size leaves, the last such event. Order is free. Keeper
 // signs checkpoints with a heads line when its ledger has it.
+//
+// A ledger that keeps heads only at some sizes (on AWS, those of the checkpoints the audit
+// function signed) returns an error that wraps ErrHeadsUnknown at the others: checkpoints
+// signed at those sizes then carry no heads line, and trails exported there no head record.
 type HeadLister interface {
 	Heads(ctx context.Context, size uint64) ([]Head, error)
 }
+
+// ErrHeadsUnknown is what a HeadLister's Heads wraps when it keeps no heads at that log size.
+var ErrHeadsUnknown = errors.New("no heads kept at this log size")
 
 const headRecordPrefix = "evx-head/1\n"
 
@@ -254,13 +262,16 @@ func checkHead(t *Trail, hp *HeadProof, hc HeadsCommitment, logSize uint64, at s
 }
 
 // headsAt builds the heads tree of the ledger at size, or returns nil when the ledger cannot
-// list heads.
+// list heads, or keeps none at that size.
 func headsAt(ctx context.Context, l LogReader, size uint64) (*HeadsTree, error) {
 	hl, ok := l.(HeadLister)
 	if !ok {
 		return nil, nil
 	}
 	hs, err := hl.Heads(ctx, size)
+	if errors.Is(err, ErrHeadsUnknown) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("heads at %d: %w", size, err)
 	}

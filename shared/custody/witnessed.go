@@ -258,7 +258,8 @@ func witnessedRecord(ctx context.Context, l LogReader, origin, bundleID string, 
 		return nil, errors.New("not a signed checkpoint note")
 	}
 	var cp log.Checkpoint
-	if _, err := cp.Unmarshal(append(body, '\n')); err != nil {
+	rest, err := cp.Unmarshal(append(body, '\n'))
+	if err != nil {
 		return nil, err
 	}
 	if cp.Origin != origin {
@@ -283,10 +284,18 @@ func witnessedRecord(ctx context.Context, l LogReader, origin, bundleID string, 
 	if err != nil {
 		return nil, err
 	}
-	if heads != nil {
-		if rec.Head, _, err = heads.Proof(bundleID); err != nil {
+	if heads == nil {
+		// A checkpoint that commits to heads, in a trail without the bundle's head record,
+		// fails verification: say so now, not in the verifier's hands.
+		if _, has, err := CheckpointHeads(rest); err != nil {
 			return nil, err
+		} else if has {
+			return nil, fmt.Errorf("the checkpoint of size %d commits to every bundle's head, and the ledger keeps them no more: %w", cp.Size, ErrHeadsUnknown)
 		}
+		return rec, nil
+	}
+	if rec.Head, _, err = heads.Proof(bundleID); err != nil {
+		return nil, err
 	}
 	return rec, nil
 }

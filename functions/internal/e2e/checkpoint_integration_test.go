@@ -111,8 +111,9 @@ func TestIntegrationCheckpointServedNotSigned(t *testing.T) {
 	}
 	json.Unmarshal(invoke(t, fns["audit"], map[string]string{"task": "checkpoint"}), &published)
 	calls := w.take()
-	if n := count(calls, "KMS Sign"); n != 1 || count(calls, "S3 PutObject") != 1 {
-		t.Errorf("the checkpoint task made %q, want one KMS Sign and one S3 PutObject", calls)
+	// The heads it commits to are kept beside it (checkpoints/heads/), then it is published.
+	if n := count(calls, "KMS Sign"); n != 1 || count(calls, "S3 PutObject") != 2 || count(calls, "DynamoDB Scan") == 0 {
+		t.Errorf("the checkpoint task made %q, want a Scan of the custody table, one KMS Sign and two S3 PutObject (heads, checkpoint)", calls)
 	}
 	pub, err := x509.ParsePKIXPublicKey(st.cfg.SigningPublicKey)
 	if err != nil {

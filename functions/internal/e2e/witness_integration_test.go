@@ -118,6 +118,12 @@ func TestIntegrationWitnessOnAWS(t *testing.T) {
 		t.Errorf("offer after growth, before the next run = %+v, %v; want the first checkpoint again", o, err)
 	}
 	second := publish()
+	// The next run at the same log size signs again and reads the heads it kept: no Scan.
+	w.take()
+	publish()
+	if calls := w.take(); count(calls, "DynamoDB Scan") != 0 || count(calls, "KMS Sign") != 1 {
+		t.Errorf("a checkpoint run while the log did not grow made %q, want one KMS Sign and no Scan", calls)
+	}
 	o, err = api.WitnessOffer(ctx, res.Size)
 	if err != nil || o.Checkpoint != second || o.FromSize != res.Size || len(o.Proof) == 0 {
 		t.Fatalf("offer after the next run = %+v, %v; want its checkpoint with a proof from %d", o, err, res.Size)
@@ -132,28 +138,37 @@ func TestIntegrationWitnessOnAWS(t *testing.T) {
 		t.Error(err)
 	}
 
-	// A trail exported by the api carries the cosigned checkpoint; it verifies (witnessed, with
-	// no heads: not proven complete), and a quorum is refused for want of heads.
+	// A trail exported by the api carries the cosigned checkpoint with the bundle's head,
+	// proven from the heads the audit function kept beside it (the api scans nothing): with a
+	// quorum of one it is complete as of that checkpoint, and cut at the end it fails.
 	legal, err := client.New(srv.URL, client.WithToken("tok-legal-0123456789"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.take()
 	raw, err := legal.Trail(ctx, bundle, client.TrailOptions{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if calls := w.take(); count(calls, "DynamoDB Scan") != 0 || count(calls, "S3 GetObject") == 0 {
+		t.Errorf("the api's export made %q, want no Scan and the kept heads read from S3", calls)
 	}
 	var trail custody.Trail
 	if err := json.Unmarshal(raw, &trail); err != nil {
 		t.Fatal(err)
 	}
-	if trail.Witnessed == nil || !strings.HasPrefix(trail.Witnessed.Checkpoint, second) {
-		t.Fatalf("exported trail's witnessed checkpoint %+v, want the second kept checkpoint, cosigned", trail.Witnessed)
+	if trail.Witnessed == nil || !strings.HasPrefix(trail.Witnessed.Checkpoint, second) || trail.Witnessed.Head == nil {
+		t.Fatalf("exported trail's witnessed checkpoint %+v, want the second kept checkpoint, cosigned, with the bundle's head", trail.Witnessed)
 	}
-	if _, err := custody.Verify(&trail, pub, custody.VerifyOptions{Witnesses: []string{vkey}}); err != nil {
-		t.Errorf("Verify(exported trail) = %v, want nil", err)
+	rep, err := custody.Verify(&trail, pub, custody.VerifyOptions{Witnesses: []string{vkey}, Quorum: 1})
+	if err != nil || rep.Complete == nil || !rep.Complete.Witnessed || rep.Complete.Size != res.Size {
+		t.Errorf("Verify(exported trail, quorum 1) = %+v, %v; want complete as of the cosigned checkpoint, size %d", rep, err, res.Size)
 	}
-	var qe *custody.QuorumError
-	if _, err := custody.Verify(&trail, pub, custody.VerifyOptions{Witnesses: []string{vkey}, Quorum: 1}); !errors.As(err, &qe) {
-		t.Errorf("Verify(exported trail, quorum 1) = %v, want *QuorumError (no heads on AWS)", err)
+	cut := trail
+	cut.Events = cut.Events[:len(cut.Events)-1]
+	var te *custody.TruncatedError
+	if _, err := custody.Verify(&cut, pub, custody.VerifyOptions{Witnesses: []string{vkey}, Quorum: 1}); !errors.As(err, &te) {
+		t.Errorf("Verify(trail without its last event) = %v, want *TruncatedError", err)
 	}
+
 }

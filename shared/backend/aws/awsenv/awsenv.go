@@ -14,6 +14,7 @@ package awsenv
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,8 +33,10 @@ import (
 	"github.com/evx-project/evx/shared/backend/aws/kmssign"
 	"github.com/evx-project/evx/shared/backend/aws/s3bags"
 	"github.com/evx-project/evx/shared/backend/aws/s3blob"
+	"github.com/evx-project/evx/shared/backend/aws/s3heads"
 	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
 	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/directory"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/request"
@@ -159,6 +162,8 @@ type Env struct {
 	Service   *pipeline.Service
 	// Requests records requests and runs their clocks over the same ledger and queue.
 	Requests *request.Desk
+
+	heads headsMode
 }
 
 // An Option adds a client, and the backends over it, to what Open builds.
@@ -176,6 +181,25 @@ func WithS3() Option {
 		e.Bags = s3bags.New(e.S3, e.State)
 	}
 }
+
+// headsMode is which custody.HeadLister the service's ledger has (heads.go).
+type headsMode int
+
+const (
+	headsNone     headsMode = iota // no heads: checkpoints and trails commit to none
+	headsRecorded                  // the audit function: scanned, kept in S3, signed
+	headsKept                      // the api function: proven from the heads kept in S3
+)
+
+// WithHeadsRecorded is the audit function's: the checkpoints it signs commit to every
+// bundle's head (a Scan of the custody table), which it keeps in the evidence bucket beside
+// them (package s3heads). After WithS3.
+func WithHeadsRecorded() Option { return func(e *Env, _ aws.Config) { e.heads = headsRecorded } }
+
+// WithHeadsKept is the api function's: the trails it exports carry the bundle's head proven
+// from the heads kept at a kept checkpoint's size (its own checkpoint's, when the log did not
+// grow since; the witnessed checkpoint's), and nothing is scanned. After WithS3.
+func WithHeadsKept() Option { return func(e *Env, _ aws.Config) { e.heads = headsKept } }
 
 // NotLinkedError is a call to a backend whose client the function was opened without.
 type NotLinkedError struct{ Client, Op string }
@@ -236,13 +260,25 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, o
 		blobs, bags = e.Blobs, e.Bags
 	}
 	e.Requests = &request.Desk{Ledger: e.Ledger, Signer: e.Signer, Lister: e.Ledger, Queue: e.Queue, Home: c.Agency, Directory: dir}
-	// The ledger lists no heads (dynamoledger.Ledger.WithHeads is not used): the checkpoints
-	// and the trails exported here commit to no heads, docs/witnesses.md says why.
+	// Heads (heads.go): the audit function's checkpoints commit to them, the api function's
+	// trails prove them from what the audit function kept; the other functions sign none.
 	// Witnesses are offered only the checkpoints the audit function signs on its schedule
 	// (PublishCheckpoint) and keeps in the deliveries table: serving them signs nothing.
+	var ledger custody.Ledger = e.Ledger
+	if e.heads != headsNone {
+		if e.S3 == nil {
+			return nil, errors.New("awsenv: WithHeadsRecorded and WithHeadsKept need WithS3 before them")
+		}
+		store := s3heads.New(e.S3, c.Bucket)
+		if e.heads == headsRecorded {
+			ledger = recordingHeadsLedger{HeadsLedger: e.Ledger.WithHeads(), kept: e.State, store: store}
+		} else {
+			ledger = keptHeadsLedger{Ledger: e.Ledger, kept: e.State, store: store}
+		}
+	}
 	e.Service, err = pipeline.New(pipeline.Config{
 		Requests: request.Book{Desk: e.Requests},
-		Blobs:    blobs, Ledger: e.Ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
+		Blobs:    blobs, Ledger: ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
 		Deliveries: e.State, Uploads: e.State, Bags: bags, Receipts: e.State, Submissions: e.State,
 		Checkpoints: e.State, OfferStoredOnly: true,
 		Origin: c.Origin, Log: log,

@@ -14,8 +14,8 @@ import (
 var _ custody.HeadLister = (*HeadsLedger)(nil)
 
 // HeadsLedger is the ledger with custody.HeadLister, so that the checkpoints signed over it
-// commit to every bundle's head. It needs dynamodb:Scan on the custody table, which the
-// deployed functions are not granted yet: the AWS wiring uses the plain Ledger.
+// commit to every bundle's head. It needs dynamodb:Scan on the custody table, which only the
+// audit function's role has (awsenv.WithHeadsRecorded).
 type HeadsLedger struct{ *Ledger }
 
 // WithHeads returns l as a HeadsLedger.
