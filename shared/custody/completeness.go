@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/transparency-dev/formats/log"
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
 )
@@ -209,6 +210,18 @@ func CheckpointHeads(ext []byte) (HeadsCommitment, bool, error) {
 		return HeadsCommitment{Size: size, Root: root}, true, nil
 	}
 	return HeadsCommitment{}, false, nil
+}
+
+// NoteHeads returns the heads commitment of a signed checkpoint note (its signatures are not
+// checked): what a store of checkpoints reads to know whether one commits to heads.
+func NoteHeads(note []byte) (HeadsCommitment, bool, error) {
+	body, _, _ := bytes.Cut(note, []byte("\n\n"))
+	var cp log.Checkpoint
+	ext, err := cp.Unmarshal(append(body[:len(body):len(body)], '\n'))
+	if err != nil {
+		return HeadsCommitment{}, false, err
+	}
+	return CheckpointHeads(ext)
 }
 
 // checkHead verifies that hp is bundleID's record in the heads tree hc commits to, and holds the

@@ -83,6 +83,16 @@ func TestHeadsKeptAtSomeSizes(t *testing.T) {
 		t.Errorf("export witnessed by a checkpoint without heads = %+v, %v", tr, err)
 	}
 
+	if hc, has, err := NoteHeads(cosigned); err != nil || !has || hc.Size != 2 {
+		t.Errorf("NoteHeads(cosigned checkpoint of size 3) = %+v, %v, %v; want 2 heads", hc, has, err)
+	}
+	if _, has, err := NoteHeads(plain); err != nil || has {
+		t.Errorf("NoteHeads(checkpoint without heads) = %v, %v; want none", has, err)
+	}
+	if _, _, err := NoteHeads([]byte("not a checkpoint")); err == nil {
+		t.Error("NoteHeads(garbage) = nil error")
+	}
+
 	// Any other error of the lister is the export's.
 	broken := &Keeper{Ledger: brokenHeads{mem}, Signer: k.Signer, Origin: k.Origin}
 	if _, err := broken.Export(ctx, "B", ExportOptions{}); err == nil || errors.Is(err, ErrHeadsUnknown) {

@@ -258,8 +258,7 @@ func witnessedRecord(ctx context.Context, l LogReader, origin, bundleID string, 
 		return nil, errors.New("not a signed checkpoint note")
 	}
 	var cp log.Checkpoint
-	rest, err := cp.Unmarshal(append(body, '\n'))
-	if err != nil {
+	if _, err := cp.Unmarshal(append(body, '\n')); err != nil {
 		return nil, err
 	}
 	if cp.Origin != origin {
@@ -287,7 +286,7 @@ func witnessedRecord(ctx context.Context, l LogReader, origin, bundleID string, 
 	if heads == nil {
 		// A checkpoint that commits to heads, in a trail without the bundle's head record,
 		// fails verification: say so now, not in the verifier's hands.
-		if _, has, err := CheckpointHeads(rest); err != nil {
+		if _, has, err := NoteHeads(w); err != nil {
 			return nil, err
 		} else if has {
 			return nil, fmt.Errorf("the checkpoint of size %d commits to every bundle's head, and the ledger keeps them no more: %w", cp.Size, ErrHeadsUnknown)

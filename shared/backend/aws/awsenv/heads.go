@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/transparency-dev/formats/log"
-
 	"github.com/evx-project/evx/shared/backend/aws/dynamoledger"
 	"github.com/evx-project/evx/shared/backend/aws/s3heads"
 	"github.com/evx-project/evx/shared/custody"
@@ -37,15 +35,12 @@ func keptHeads(ctx context.Context, cps keptCheckpoints, store *s3heads.Store, s
 	if err != nil {
 		return nil, false, err
 	}
-	body, _, _ := bytes.Cut(note, []byte("\n\n"))
-	var cp log.Checkpoint
-	ext, err := cp.Unmarshal(append(body, '\n'))
+	hc, has, err := custody.NoteHeads(note)
 	if err != nil {
 		return nil, false, fmt.Errorf("kept checkpoint of size %d: %w", size, err)
 	}
-	hc, has, err := custody.CheckpointHeads(ext)
-	if err != nil || !has {
-		return nil, false, err
+	if !has {
+		return nil, false, nil
 	}
 	if hs, err = store.Get(ctx, size); err != nil {
 		return nil, false, err
