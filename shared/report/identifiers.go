@@ -9,7 +9,7 @@ import "github.com/evx-project/evx/shared/pipeline"
 func IdentifiersOf(ds []pipeline.DocumentIdentifiers) []DocumentIdentifiers {
 	out := make([]DocumentIdentifiers, 0, len(ds))
 	for _, d := range ds {
-		di := DocumentIdentifiers{Name: d.Name, Identifiers: []Identifier{}}
+		di := DocumentIdentifiers{Name: d.Name, SHA256: d.SHA256, Identifiers: []Identifier{}}
 		seen := map[[2]string]bool{}
 		for _, f := range d.Identifiers {
 			k := [2]string{string(f.Type), f.Value}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -186,6 +187,7 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 		actions = append(actions, n)
 	}
 	graph = append(graph, actions...)
+	graph = append(graph, observables(nodeID, fileID, opt.Identifiers)...)
 
 	record := node{
 		"@id":                              recordID,
@@ -308,4 +310,76 @@ func hashes(nodeID func(string) string, local string, doc custody.Document) []no
 		})
 	}
 	return hs
+}
+
+// observableKinds are the UCO 1.4 observables of the identifier types UCO has a term for, with
+// the facet and property that carry the value. The others (containers, vessels' IMO and MMSI,
+// BICs, VINs, air waybills) are uco-observable:ObservableObjects, their kind in evx:identifierType.
+var observableKinds = map[string][3]string{
+	"email":    {"uco-observable:EmailAddress", "uco-observable:EmailAddressFacet", "uco-observable:addressValue"},
+	"phone":    {"uco-observable:PhoneAccount", "uco-observable:PhoneAccountFacet", "uco-observable:phoneNumber"},
+	"ipv4":     {"uco-observable:IPv4Address", "uco-observable:IPv4AddressFacet", "uco-observable:addressValue"},
+	"ipv6":     {"uco-observable:IPv6Address", "uco-observable:IPv6AddressFacet", "uco-observable:addressValue"},
+	"iban":     {"uco-observable:Account", "uco-observable:AccountFacet", "uco-observable:accountIdentifier"},
+	"bitcoin":  {"uco-observable:Account", "uco-observable:AccountFacet", "uco-observable:accountIdentifier"},
+	"ethereum": {"uco-observable:Account", "uco-observable:AccountFacet", "uco-observable:accountIdentifier"},
+}
+
+// observables are the identifiers found in the documents (Options.Identifiers) as UCO
+// observables, one per type and value, each linked to every file it was found in by a
+// uco-observable:ObservableRelationship "Contained_Within" (with the page or e-mail header
+// part in evx:page and evx:part). An identifier of a document the trail does not record is
+// left out: the graph describes the trail's files only.
+func observables(nodeID func(string) string, fileID map[string]string, ds []DocumentIdentifiers) []node {
+	var out []node
+	obsID := map[[2]string]string{}
+	links := map[[2]string]bool{}
+	for _, d := range ds {
+		file := ""
+		for k, id := range fileID {
+			name, sum, _ := strings.Cut(k, "\x00")
+			if name == d.Name && (d.SHA256 == "" || d.SHA256 == sum) && (file == "" || id < file) {
+				file = id
+			}
+		}
+		if file == "" {
+			continue
+		}
+		for _, f := range d.Identifiers {
+			k := [2]string{f.Type, f.Value}
+			id, ok := obsID[k]
+			if !ok {
+				local := fmt.Sprintf("identifier-%d", len(obsID)+1)
+				id = nodeID(local)
+				obsID[k] = id
+				n := node{"@id": id, "@type": "uco-observable:ObservableObject", "uco-core:name": f.Value,
+					"evx:identifierType": f.Type, "evx:identifierValue": f.Value}
+				if kind, ok := observableKinds[f.Type]; ok {
+					n["@type"] = kind[0]
+					n["uco-core:hasFacet"] = []node{{"@id": nodeID(local + "-facet"), "@type": kind[1], kind[2]: f.Value}}
+				}
+				out = append(out, n)
+			}
+			if links[[2]string{id, file}] {
+				continue
+			}
+			links[[2]string{id, file}] = true
+			rel := node{
+				"@id":                         nodeID(fmt.Sprintf("identifier-link-%d", len(links))),
+				"@type":                       "uco-observable:ObservableRelationship",
+				"uco-core:source":             ref(id),
+				"uco-core:target":             ref(file),
+				"uco-core:kindOfRelationship": "Contained_Within",
+				"uco-core:isDirectional":      typed("xsd:boolean", "true"),
+			}
+			if f.Page > 0 {
+				rel["evx:page"] = typed("xsd:integer", strconv.Itoa(f.Page))
+			}
+			if f.Part != "" {
+				rel["evx:part"] = f.Part
+			}
+			out = append(out, rel)
+		}
+	}
+	return out
 }

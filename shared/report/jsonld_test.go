@@ -109,3 +109,81 @@ func TestJSONLD(t *testing.T) {
 		}
 	}
 }
+
+// testIdentifiers are identifiers of the fixture's documents, one of them (the IBAN) in two
+// documents, and one of a document the trail does not record.
+func testIdentifiers() []report.DocumentIdentifiers {
+	return []report.DocumentIdentifiers{
+		{Name: "data/seizure-report.pdf", SHA256: "9f2c1a5b0e7d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3", Identifiers: []report.Identifier{
+			{Type: "container", Value: "MSKU0000006", Page: 1},
+			{Type: "email", Value: "dispatch@example.com", Part: "from"},
+			{Type: "phone", Value: "+31612345678", Page: 2},
+			{Type: "iban", Value: "NL91ABNA0417164300", Page: 2},
+			{Type: "ipv4", Value: "192.0.2.7", Page: 3},
+			{Type: "ipv6", Value: "2001:db8::1", Page: 3},
+			{Type: "bitcoin", Value: "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", Page: 3},
+		}},
+		{Name: "data/bank-transactions.xlsx", SHA256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", Identifiers: []report.Identifier{
+			{Type: "iban", Value: "NL91ABNA0417164300", Page: 1},
+		}},
+		{Name: "data/not-in-the-trail.pdf", SHA256: "ab", Identifiers: []report.Identifier{{Type: "imo", Value: "9074729"}}},
+	}
+}
+
+func TestJSONLDIdentifiers(t *testing.T) {
+	tr, _, s := fixture(t)
+	v := verdictOf(t, tr, s)
+	opt := report.Options{Fonts: testFonts, Generated: genTime, Identifiers: testIdentifiers()}
+	doc, err := report.JSONLD(tr, v, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := report.JSONLD(tr, v, opt)
+	if string(doc) != string(again) {
+		t.Fatal("JSON-LD differs between two runs")
+	}
+	q := nquads(t, doc)
+	kb := func(local string) string { return nodeIRI("case-2026-114", local) }
+	const (
+		core = "<https://ontology.unifiedcyberontology.org/uco/core/"
+		obs  = "<https://ontology.unifiedcyberontology.org/uco/observable/"
+		typ  = " <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+	)
+	for _, want := range []string{
+		kb("identifier-1") + typ + obs + "ObservableObject>",
+		kb("identifier-1") + " <urn:evx:custody:identifierType> \"container\"",
+		kb("identifier-1") + " " + core + "name> \"MSKU0000006\"",
+		kb("identifier-2") + typ + obs + "EmailAddress>",
+		kb("identifier-2-facet") + " " + obs + "addressValue> \"dispatch@example.com\"",
+		kb("identifier-3") + typ + obs + "PhoneAccount>",
+		kb("identifier-3-facet") + " " + obs + "phoneNumber> \"+31612345678\"",
+		kb("identifier-4-facet") + " " + obs + "accountIdentifier> \"NL91ABNA0417164300\"",
+		kb("identifier-5") + typ + obs + "IPv4Address>",
+		kb("identifier-6") + typ + obs + "IPv6Address>",
+		kb("identifier-7") + typ + obs + "Account>",
+		kb("identifier-link-1") + " " + core + "source> " + kb("identifier-1"),
+		kb("identifier-link-1") + " " + core + "target> " + kb("file-1"),
+		kb("identifier-link-1") + " " + core + "kindOfRelationship> \"Contained_Within\"",
+		kb("identifier-link-1") + " <urn:evx:custody:page> \"1\"^^<http://www.w3.org/2001/XMLSchema#integer>",
+		kb("identifier-link-2") + " <urn:evx:custody:part> \"from\"",
+		kb("identifier-link-8") + " " + core + "source> " + kb("identifier-4"),
+		kb("identifier-link-8") + " " + core + "target> " + kb("file-3"),
+	} {
+		if !strings.Contains(q, want) {
+			t.Errorf("N-Quads lack %s", want)
+		}
+	}
+	if n := strings.Count(q, typ+obs+"ObservableRelationship>"); n != 8 {
+		t.Errorf("%d identifier links, want 8 (seven in the seizure report, the IBAN again in the statement)", n)
+	}
+	if strings.Contains(q, "9074729") {
+		t.Error("an identifier of a document the trail does not record is in the graph")
+	}
+	// A document of the same name but another hash is another file: not linked.
+	ids := testIdentifiers()
+	ids[0].SHA256 = strings.Repeat("0", 64)
+	doc, _ = report.JSONLD(tr, v, report.Options{Fonts: testFonts, Generated: genTime, Identifiers: ids})
+	if strings.Contains(string(doc), "MSKU0000006") {
+		t.Error("identifiers linked to a file whose hash differs")
+	}
+}

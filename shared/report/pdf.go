@@ -73,7 +73,10 @@ const (
 // DocumentIdentifiers are the valid identifiers found in one document (look-alikes whose
 // check digit fails are not listed: they are no identifiers).
 type DocumentIdentifiers struct {
-	Name        string       `json:"name"`
+	Name string `json:"name"`
+	// SHA256 is the document's, as the acceptance records it: the CASE/UCO export links each
+	// identifier to the file of that name and hash.
+	SHA256      string       `json:"sha256,omitempty"`
 	Identifiers []Identifier `json:"identifiers"`
 }
 

@@ -118,14 +118,15 @@ func shacl(t *testing.T, validator string, docs ...[]byte) shaclReport {
 	return rep
 }
 
-// TestJSONLDConformsToCASEUCO checks what evx report writes, verified and failed, against the
+// TestJSONLDConformsToCASEUCO checks what evx report writes, verified (with identifiers) and failed, against the
 // official CASE 1.4.0 / UCO 1.4.0 shapes: no violation, no warning, no info, and no concept of
 // their namespaces that they do not define. The two graphs are of different bundles, so their
 // nodes differ and one validation checks both.
 func TestJSONLDConformsToCASEUCO(t *testing.T) {
 	validator := shaclValidator(t)
 	tr, _, s := fixture(t)
-	verified, err := report.JSONLD(tr, verdictOf(t, tr, s), report.Options{Fonts: testFonts, Generated: genTime})
+	// The verified graph carries identifiers as observables too.
+	verified, err := report.JSONLD(tr, verdictOf(t, tr, s), report.Options{Fonts: testFonts, Generated: genTime, Identifiers: testIdentifiers()})
 	if err != nil {
 		t.Fatal(err)
 	}
