@@ -112,6 +112,9 @@ type counterpartEntry struct {
 	Representation  string `yaml:"representation"`
 	// ReviewAfterDays: the retention review period of the bundles the agency sends.
 	ReviewAfterDays int `yaml:"review_after_days"`
+	// EvidenceMatching: whether the evidence the agency sends may be hit by other agencies'
+	// queries (pipeline.Counterpart.EvidenceMatching).
+	EvidenceMatching string `yaml:"evidence_matching"`
 }
 
 // MaxReviewAfterDays bounds an agency's retention review period (review_after_days): 100 years.
@@ -173,7 +176,8 @@ func Parse(r io.Reader) (*Directory, error) {
 		cp := pipeline.Counterpart{LegalBases: e.LegalBases, HandlingCodes: e.HandlingCodes, PublicKey: e.PublicKey, Matching: e.Matching,
 			Issuer: e.Issuer, ClientID: e.ClientID, AWSAccount: e.AWSAccount, Role: e.Role, WitnessKey: e.WitnessKey,
 			RequireSeal: e.RequireSeal, RequireSignedReceipts: e.RequireSigned,
-			ServiceProvider: e.ServiceProvider, Representation: e.Representation, ReviewAfterDays: e.ReviewAfterDays}
+			ServiceProvider: e.ServiceProvider, Representation: e.Representation, ReviewAfterDays: e.ReviewAfterDays,
+			EvidenceMatching: e.EvidenceMatching}
 		for _, k := range e.SealKeys {
 			cp.SealKeys = append(cp.SealKeys, custody.AgencyKey{PEM: k.PEM, NotBefore: k.NotBefore, NotAfter: k.NotAfter, Revoked: k.Revoked, X509Chain: k.X509Chain,
 				RotatedFrom: k.RotatedFrom, RotationSignature: k.RotationSignature})
@@ -344,6 +348,11 @@ func newDirectory(cps []pipeline.Counterpart) (*Directory, []error) {
 			bad(i, cp, "representation", "%q: want one of %v (Directive (EU) 2023/1544 arts. 3 and 4)", cp.Representation, pipeline.Representations)
 		case len(cp.ServiceProvider) > 200 || strings.ContainsFunc(cp.ServiceProvider, func(r rune) bool { return r < 0x20 || r == 0x7f }):
 			bad(i, cp, "service_provider", "want at most 200 printable characters")
+		}
+		switch cp.EvidenceMatching {
+		case "", pipeline.EvidenceMatchingByBundle, pipeline.EvidenceMatchingNone, pipeline.EvidenceMatchingAllowed:
+		default:
+			bad(i, cp, "evidence_matching", "%q: want by-bundle (the default), none or allowed", cp.EvidenceMatching)
 		}
 		if cp.ReviewAfterDays < 0 || cp.ReviewAfterDays > MaxReviewAfterDays {
 			bad(i, cp, "review_after_days", "%d: want 1 to %d days (0 or absent: three years)", cp.ReviewAfterDays, MaxReviewAfterDays)

@@ -23,7 +23,7 @@ import (
 // canonical form; Reasons hold "name=value" members, listed in docs/identifiers.md.
 const (
 	// IdentifiersIndexed, on a bundle's trail: its identifiers entered the index; reasons
-	// identifiers=N, look_alikes=N, matching=allowed|none, matching_source=bag-info|handling-code.
+	// identifiers=N, look_alikes=N, matching=allowed|none, matching_source=bag-info|handling-code|agency.
 	IdentifiersIndexed custody.EventType = "IdentifiersIndexed"
 	// IdentifierQuery, on the asking agency's matching subject: one identifier asked for;
 	// reasons type=, keyed_hash=, outcome=hit|no-hit, holders=N.
@@ -173,7 +173,13 @@ func (m *Matcher) IndexBundle(ctx context.Context, bundleID string) (IndexedBund
 	if req == nil {
 		req = &custody.Request{}
 	}
-	matching, source, err := m.matching(ctx, bundleID, req.HandlingCode)
+	// The holder is the sending agency: the agency of the uploader who submitted the bundle,
+	// else (an uploader named without an agency) the deployment's own.
+	holder := acc.Event.Actor.Agency
+	if holder == "" {
+		holder = m.c.Agency
+	}
+	matching, source, err := m.matching(ctx, bundleID, holder, req.HandlingCode)
 	if err != nil {
 		return IndexedBundle{}, err
 	}
@@ -198,12 +204,6 @@ func (m *Matcher) IndexBundle(ctx context.Context, bundleID string) (IndexedBund
 			}
 		}
 	}
-	// The holder is the sending agency: the agency of the uploader who submitted the bundle,
-	// else (an uploader named without an agency) the deployment's own.
-	holder := acc.Event.Actor.Agency
-	if holder == "" {
-		holder = m.c.Agency
-	}
 	b := IndexedBundle{BundleID: bundleID, Agency: holder, Matching: matching, Identifiers: len(entries)}
 	if err := m.c.Index.AddBundle(ctx, b, entries); err != nil {
 		return IndexedBundle{}, fmt.Errorf("index %s: %w", bundleID, err)
@@ -222,8 +222,33 @@ func (m *Matcher) IndexBundle(ctx context.Context, bundleID string) (IndexedBund
 	return b, nil
 }
 
-// matching reads EVX-Matching from the stored bag; without it the handling code decides.
-func (m *Matcher) matching(ctx context.Context, bundleID, handlingCode string) (bool, string, error) {
+// evidenceMatching is the sending agency's setting (Counterpart.EvidenceMatching);
+// EvidenceMatchingByBundle for an agency the directory does not list, such as a
+// deployment's own agency without an entry.
+func (m *Matcher) evidenceMatching(ctx context.Context, agency string) (string, error) {
+	cp, err := m.c.Directory.Counterpart(ctx, agency)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return EvidenceMatchingByBundle, nil
+	case err != nil:
+		return "", err
+	case cp.EvidenceMatching == "":
+		return EvidenceMatchingByBundle, nil
+	}
+	return cp.EvidenceMatching, nil
+}
+
+// matching decides whether others may match a bundle: the sending agency's setting
+// (none: never; source "agency"), then EVX-Matching from the stored bag, then the agency's
+// setting again (allowed: yes; source "agency") or the handling code.
+func (m *Matcher) matching(ctx context.Context, bundleID, holder, handlingCode string) (bool, string, error) {
+	setting, err := m.evidenceMatching(ctx, holder)
+	if err != nil {
+		return false, "", fmt.Errorf("matching setting of %s: %w", holder, err)
+	}
+	if setting == EvidenceMatchingNone {
+		return false, "agency", nil
+	}
 	bag, err := m.c.Bags.OpenBag(ctx, bundleID, bagit.Limits{})
 	if err != nil {
 		return false, "", fmt.Errorf("open bag of %s: %w", bundleID, err)
@@ -239,6 +264,9 @@ func (m *Matcher) matching(ctx context.Context, bundleID, handlingCode string) (
 	case "none":
 		return false, "bag-info", nil
 	case "":
+		if setting == EvidenceMatchingAllowed {
+			return true, "agency", nil
+		}
 		return MatchingDefault(handlingCode), "handling-code", nil
 	default:
 		// A value evx does not know allows nothing.
@@ -382,6 +410,7 @@ func (m *Matcher) Match(ctx context.Context, asker Asker, queries []Query) ([]Ou
 		return nil, err
 	}
 	actor := custody.Actor{Kind: kind, ID: asker.Person}
+	withdrawn := map[string]bool{}
 	for _, i := range valid {
 		o := &outcomes[i]
 		key := identify.Key(m.c.Secret, o.Type, o.Value)
@@ -395,7 +424,20 @@ func (m *Matcher) Match(ctx context.Context, asker Asker, queries []Query) ([]Ou
 			case home && h.Agency == m.c.Agency:
 				o.Own = append(o.Own, h.BundleID)
 			case h.Matching && h.Agency != asker.Agency:
-				holders[h.Agency] = true
+				// An agency that has since withdrawn its evidence from matching
+				// (evidence_matching: none) is no holder, whatever the index says.
+				setting, ok := withdrawn[h.Agency]
+				if !ok {
+					s, err := m.evidenceMatching(ctx, h.Agency)
+					if err != nil {
+						return nil, fmt.Errorf("matching setting of %s: %w", h.Agency, err)
+					}
+					setting = s == EvidenceMatchingNone
+					withdrawn[h.Agency] = setting
+				}
+				if !setting {
+					holders[h.Agency] = true
+				}
 			}
 		}
 		for _, a := range slices.Sorted(mapsKeys(holders)) {

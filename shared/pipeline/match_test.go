@@ -6,11 +6,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/backend/local/sqliteindex"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/directory"
@@ -227,5 +229,118 @@ func TestMatchHolderIsSendingAgency(t *testing.T) {
 	out, err = m.Match(ctx, pipeline.Asker{Agency: "co-fgn", Person: "a.ruiz"}, q)
 	if err != nil || len(out) != 1 || out[0].Result != "no-hit" {
 		t.Errorf("co-fgn's query = %+v, %v; want no hit on its own evidence", out, err)
+	}
+}
+
+// The sending agency's directory setting (evidence_matching) decides before and after the
+// bag: none withdraws all its evidence, allowed opens every bag that does not say none, and
+// a withdrawal made after indexing takes effect at the next query.
+func TestMatchAgencySetting(t *testing.T) {
+	ctx := context.Background()
+	clock := newClock()
+	agency := func(id, country, setting string) pipeline.Counterpart {
+		return pipeline.Counterpart{ID: id, Name: id, Country: country, LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1", "H2", "H3"},
+			Active: true, EvidenceMatching: setting}
+	}
+	dirWith := func(de string) *directory.Directory {
+		d, err := directory.New([]pipeline.Counterpart{
+			{ID: "nl-om", Name: "Openbaar Ministerie", Country: "NL", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0", "H1", "H2", "H3"}, Active: true},
+			{ID: "co-fgn", Name: "Fiscalía General de la Nación", Country: "CO", LegalBases: []string{"EU-EIO"}, HandlingCodes: []string{"H0"}, Active: true, Matching: true},
+			agency("be-fed", "BE", pipeline.EvidenceMatchingNone),
+			agency("de-bka", "DE", de),
+			agency("fr-ofast", "FR", ""),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	n, err := local.OpenNode(ctx, t.TempDir(), local.NodeOptions{Counterparts: dirWith(pipeline.EvidenceMatchingAllowed), Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	submit := func(t *testing.T, uploader, code, matching string) string {
+		t.Helper()
+		p := filepath.Join(t.TempDir(), "report.txt")
+		if err := os.WriteFile(p, []byte("Container MSCU 123456-6\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		in := bagit.Info{{Label: bagit.LabelCounterpart, Value: "nl-om"}, {Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: code}}
+		if matching != "" {
+			in = append(in, bagit.Field{Label: pipeline.BagInfoMatching, Value: matching})
+		}
+		if code == "H3" {
+			in = append(in, bagit.Field{Label: bagit.LabelHandlingRestriction, Value: "not for tax authorities"})
+		}
+		id, size, err := n.Uploads.Spool(ctx, bytes.NewReader(makeBag(t, []string{p}, in)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: uploader, Size: size}); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := n.Service.Process(ctx, id); err != nil || st.Ingest == nil || !st.Ingest.Accepted {
+			t.Fatalf("Process(%s) = %+v, %v", id, st, err)
+		}
+		return id
+	}
+	m, idx, err := n.OpenMatcher(ctx, homeAgency, clock.Now, pipeline.MatchLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, uploader, code, bagInfo string
+		matching                      bool
+		source                        string
+	}{
+		{"agency none over an open bag", "be-fed/a", "H0", "allowed", false, "agency"},
+		{"agency none, no field", "be-fed/a", "H1", "", false, "agency"},
+		{"agency allowed, H3 without a field", "de-bka/b", "H3", "", true, "agency"},
+		{"agency allowed, the bag says none", "de-bka/b", "H1", "none", false, "bag-info"},
+		{"by bundle: the handling code", "fr-ofast/c", "H2", "", false, "handling-code"},
+		{"by bundle: the bag", "fr-ofast/c", "H2", "allowed", true, "bag-info"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := submit(t, tc.uploader, tc.code, tc.bagInfo)
+			b, err := m.IndexBundle(ctx, id)
+			if err != nil || b.Matching != tc.matching {
+				t.Fatalf("IndexBundle = %+v, %v; want matching %v", b, err, tc.matching)
+			}
+			es, _ := n.Ledger.Events(ctx, id)
+			last := es[len(es)-1].Event
+			if !slices.Contains(last.Details.Reasons, "matching_source="+tc.source) {
+				t.Errorf("IdentifiersIndexed reasons %v, want matching_source=%s", last.Details.Reasons, tc.source)
+			}
+		})
+	}
+	q := []pipeline.Query{{Type: identify.Container, Value: "MSCU1234566"}}
+	holders := func(m *pipeline.Matcher) []string {
+		t.Helper()
+		out, err := m.Match(ctx, pipeline.Asker{Agency: "co-fgn", Person: "fiscal-7"}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hs []string
+		for _, h := range out[0].Holders {
+			hs = append(hs, h.Agency)
+		}
+		return hs
+	}
+	if got := holders(m); !slices.Equal(got, []string{"de-bka", "fr-ofast"}) {
+		t.Errorf("holders = %v, want [de-bka fr-ofast]", got)
+	}
+	// de-bka withdraws its evidence: the index is unchanged, the next query does not hit it.
+	secret, err := sqliteindex.LoadOrCreateSecret(filepath.Join(n.Dir, sqliteindex.SecretFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := pipeline.NewMatcher(pipeline.MatchConfig{Index: idx, Ledger: n.Ledger, Signer: n.Signer, Blobs: n.Blobs, Bags: n.Uploads, Queue: n.Queue,
+		Directory: dirWith(pipeline.EvidenceMatchingNone), Secret: secret, Agency: homeAgency, Origin: n.Service.Origin(), Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := holders(m2); !slices.Equal(got, []string{"fr-ofast"}) {
+		t.Errorf("holders after de-bka's withdrawal = %v, want [fr-ofast]", got)
 	}
 }

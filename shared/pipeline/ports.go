@@ -185,7 +185,19 @@ type Counterpart struct {
 	// ReviewAfterDays is the time from the acceptance of a bundle the agency sends to its
 	// first retention review (Directive (EU) 2016/680 art. 5); DefaultReviewAfter when zero.
 	ReviewAfterDays int `json:"review_after_days,omitempty" yaml:"review_after_days,omitempty"`
+	// EvidenceMatching is whether other agencies' queries may hit the evidence the agency
+	// sends: EvidenceMatchingByBundle (empty: each bag's EVX-Matching, else its handling
+	// code), EvidenceMatchingNone (none of it, whatever its bags say) or
+	// EvidenceMatchingAllowed (every bundle whose bag does not say EVX-Matching: none).
+	EvidenceMatching string `json:"evidence_matching,omitempty" yaml:"evidence_matching,omitempty"`
 }
+
+// The values of Counterpart.EvidenceMatching.
+const (
+	EvidenceMatchingByBundle = "by-bundle"
+	EvidenceMatchingNone     = "none"
+	EvidenceMatchingAllowed  = "allowed"
+)
 
 // Receives reports whether the agency may receive deliveries.
 func (c Counterpart) Receives() bool {
