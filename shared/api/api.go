@@ -29,6 +29,7 @@
 //	GET  /v1/deliveries/{id}                 counterpart   manifest: documents with their hashes, consignment event
 //	GET  /v1/deliveries/{id}/documents/{name...} counterpart  the document's bytes (records ContentAccessTracking)
 //	GET  /v1/deliveries/{id}/text/{name...}  counterpart   the start of the document's extracted text (records ContentAccessTracking)
+//	GET  /v1/deliveries/{id}/identifiers     counterpart   the identifiers found in each document (records ContentAccessTracking)
 //	POST /v1/deliveries/{id}/receipt         counterpart   pipeline.ReceiptRequest → signed pipeline.Receipt (201; 200 with the stored receipt for an identical retry)
 //	GET  /v1/deliveries/{id}/receipt         counterpart   the signed pipeline.Receipt of the delivery's posted receipt
 //	GET  /v1/directory                       every role    counterparts to choose from, scoped to the caller (directory.go)
@@ -149,6 +150,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("GET /v1/deliveries/{id}", h.as(h.getDelivery, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/documents/{name...}", h.as(h.getDocument, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/text/{name...}", h.as(h.getDocumentText, RoleCounterpart))
+	h.mux.HandleFunc("GET /v1/deliveries/{id}/identifiers", h.as(h.getDeliveryIdentifiers, RoleCounterpart))
 	h.mux.HandleFunc("POST /v1/deliveries/{id}/receipt", h.as(h.postReceipt, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/receipt", h.as(h.getReceipt, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/log/witness", h.as(h.getWitnessOffer, RoleUploader, RoleCounterpart, RoleLegal))
@@ -661,4 +663,18 @@ func (h *Handler) getIdentifiers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"bundle": bundle, "documents": ids})
+}
+
+// getDeliveryIdentifiers serves a counterpart the identifiers found in each document of its
+// delivery, as getIdentifiers does for legal staff; reading them is recorded first, as an
+// access to the documents' content.
+func (h *Handler) getDeliveryIdentifiers(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ids, err := h.svc.DeliveryIdentifiers(r.Context(), identity(r).Counterpart, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"delivery": id, "documents": ids})
 }

@@ -158,6 +158,7 @@ func TestRoles(t *testing.T) {
 		{"GET", nlDoc, map[string]int{"nl-om": 200, "es-fge": 404, "anon": 401, "forged": 401}, 403},
 		{"GET", "/v1/deliveries/" + delivery["nl-om"] + "/documents/data/none.txt", map[string]int{"nl-om": 404, "es-fge": 404, "anon": 401, "forged": 401}, 403},
 		{"GET", "/v1/deliveries/" + delivery["nl-om"] + "/text/" + doc, map[string]int{"nl-om": 200, "es-fge": 404, "anon": 401, "forged": 401}, 403},
+		{"GET", "/v1/deliveries/" + delivery["nl-om"] + "/identifiers", map[string]int{"nl-om": 200, "es-fge": 404, "anon": 401, "forged": 401}, 403},
 		{"GET", "/v1/deliveries/" + delivery["nl-om"] + "/text/data/none.txt", map[string]int{"nl-om": 404, "es-fge": 404, "anon": 401, "forged": 401}, 403},
 		{"GET", "/v1/checkpoint", nil, 200},
 		{"GET", "/v1/public-key", nil, 200},

@@ -53,3 +53,47 @@ func TestIdentifiersOverHTTP(t *testing.T) {
 		t.Errorf("identifiers of an unknown bundle = %d, want 404", code)
 	}
 }
+
+// TestDeliveryIdentifiersOverHTTP: a counterpart reads the identifiers of the documents of
+// its own delivery, the read is recorded on the bundle's trail as an access to the
+// documents, and another counterpart's delivery is not found.
+func TestDeliveryIdentifiersOverHTTP(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	code, body, _ := e.do("alice", "POST", "/v1/bundles", bag(t, "nl-om", "es-fge"))
+	if code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", code, body)
+	}
+	st := decode[pipeline.Status](t, body)
+	var nl string
+	for _, d := range st.Deliveries {
+		if d.Counterpart == "nl-om" {
+			nl = d.ID
+		}
+	}
+	code, body, hdr := e.do("nl-om", "GET", "/v1/deliveries/"+nl+"/identifiers", nil)
+	got := decode[struct {
+		Delivery  string                         `json:"delivery"`
+		Documents []pipeline.DocumentIdentifiers `json:"documents"`
+	}](t, body)
+	if code != http.StatusOK || got.Delivery != nl || len(got.Documents) != 2 || hdr.Get("Cache-Control") != "no-store" {
+		t.Fatalf("delivery identifiers = %d %s", code, body)
+	}
+	looks := 0
+	for _, d := range got.Documents {
+		for _, f := range d.LookAlikes {
+			if d.Name == "data/seizure-report.txt" && f.Type == identify.Container && f.Value == "MSCU1234567" {
+				looks++
+			}
+		}
+	}
+	if looks != 1 {
+		t.Errorf("documents = %+v; want the seizure report's look-alike container", got.Documents)
+	}
+	_, body, _ = e.do("legal", "GET", "/v1/bundles/"+st.Upload.BundleID+"/trail", nil)
+	if n := strings.Count(string(body), `"read=identifiers"`); n != 1 || !strings.Contains(string(body), `"ContentAccessTracking"`) {
+		t.Errorf("the trail records %d identifier reads, want 1 ContentAccessTracking with read=identifiers", n)
+	}
+	if code, body, _ := e.do("es-fge", "GET", "/v1/deliveries/"+nl+"/identifiers", nil); code != http.StatusNotFound || strings.Contains(string(body), "MSCU") {
+		t.Errorf("es-fge reads nl-om's = %d %s, want 404", code, body)
+	}
+}

@@ -43,15 +43,49 @@ func (s *Service) DocumentIdentifiers(ctx context.Context, bundleID string) ([]D
 		return nil, err
 	}
 	acc := evs[0]
+	return s.identifiersOf(ctx, bundleID, acc.Details.Documents, acc.Details.Request)
+}
+
+// DeliveryIdentifiers lists the identifiers of each document of the counterpart's delivery,
+// as DocumentIdentifiers does for legal staff, in the consignment's order. It is reading the
+// documents' content, so it is recorded first, as a ContentAccessTracking event naming the
+// documents with the reason read=identifiers; a delivery restricted by a refusal of the
+// enforcing state is refused as its documents are. Another counterpart's delivery is not
+// found.
+func (s *Service) DeliveryIdentifiers(ctx context.Context, counterpart, deliveryID string) ([]DocumentIdentifiers, error) {
+	d, trail, con, err := s.ownDelivery(ctx, counterpart, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkRestricted(ctx, d.BundleID, trail); err != nil {
+		return nil, err
+	}
+	var req *custody.Request
+	if acc, ok := find(trail, ofType(custody.SubmissionAcceptance)); ok {
+		req = acc.Event.Details.Request
+	}
+	_, _, err = s.appendOnce(ctx, d.BundleID, func([]custody.Entry) (*decision, error) {
+		return &decision{typ: custody.ContentAccessTracking, actor: counterpartActor(ctx, counterpart),
+			details: custody.Details{Counterpart: counterpart, Documents: con.Details.Documents, Request: handlingOf(trail),
+				Reasons: []string{"read=" + ReadIdentifiers}}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.identifiersOf(ctx, d.BundleID, con.Details.Documents, req)
+}
+
+// identifiersOf reads the identifiers of docs from their extraction records.
+func (s *Service) identifiersOf(ctx context.Context, bundleID string, docs []custody.Document, req *custody.Request) ([]DocumentIdentifiers, error) {
 	out := []DocumentIdentifiers{}
-	for _, d := range acc.Details.Documents {
+	for _, d := range docs {
 		di := DocumentIdentifiers{Name: d.Name, SHA256: d.SHA256, Extraction: d.Extraction, Identifiers: []identify.Finding{}, LookAlikes: []identify.Finding{}}
 		if d.Extraction == "" {
 			di.Missing = "no extraction record"
 			out = append(out, di)
 			continue
 		}
-		res, err := readIdentifiers(ctx, s.c.Blobs, d.Extraction, phoneRegions(acc.Details.Request), maxIdentifyRecord)
+		res, err := readIdentifiers(ctx, s.c.Blobs, d.Extraction, phoneRegions(req), maxIdentifyRecord)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			di.Missing = "the extraction record is no longer stored"
