@@ -264,7 +264,7 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 	if err != nil {
 		return nil, err
 	}
-	h := api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithReportFonts(fnt).WithDirectory(n.Directory).WithSessions(api.NewSessions(nil)).WithMatcher(matcher)
+	h := api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithReportFonts(fnt).WithDirectory(n.Directory).WithSessions(api.NewSessions(nil)).WithMatcher(matcher).WithRequests(n.Requests)
 	srv := &http.Server{Handler: serveMux(h), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()

@@ -15,6 +15,7 @@ import (
 	"github.com/evx-project/evx/shared/api/client"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/request"
 )
 
 // demoBillOfLading is the document of the matching scene's second bundle: a bill of lading
@@ -137,6 +138,19 @@ func demoMatchScene(ctx context.Context, n interface {
 	if !found {
 		return nil, fmt.Errorf("no notice of es-fge's hit for nl-pol: %+v", notes)
 	}
+
+	// m.garcia opens the follow-up: a request to nl-pol naming the hit.
+	rq, err := newClient("es-fge", http.DefaultClient).IssueRequest(ctx, request.Request{ID: "MLA-ES-NL-2026-0311", Type: request.MLA,
+		Addressee: "nl-pol", LegalBasis: "UN-1988-Art7", CaseReference: "FGE-2026-0311", IssuingState: "ES",
+		Subject: "the seizure report that names container " + o.Value, Hit: o.Holders[0].Reference})
+	if err != nil {
+		return nil, fmt.Errorf("follow-up request: %w", err)
+	}
+	if rq.Hit != o.Holders[0].Reference || rq.Addressee != "nl-pol" {
+		return nil, fmt.Errorf("follow-up request: %+v, want one to nl-pol following %s", rq, o.Holders[0].Reference)
+	}
+	say("   %s of es-fge opened request %s (%s) to nl-pol from the hit (evx request create --from-hit %s): evx checked the hit was recorded, and RequestIssued names it",
+		rq.IssuerPerson, rq.ID, rq.Type, rq.Hit)
 	return &o, nil
 }
 

@@ -20,7 +20,8 @@ import (
 const requestUsage = `Usage: evx request SUBCOMMAND [flags] [ID]
 Requests (MLA, EIO, EPOC, EPOC-PR, JIT) with their legal clocks (docs/requests.md).
 
-  create    issue a request: --id ID --type TYPE --to AGENCY --legal-basis TEXT [...]
+  create    issue a request: --id ID --type TYPE --to AGENCY --legal-basis TEXT [...];
+            --from-hit REF follows up an identifier hit (evx match) held by AGENCY
   show      a request's state: its parties, status, bundles and each deadline with its rule
   list      the requests, with --overdue, --due-within 24h, --open
   ack       as the addressee: acknowledge receipt (most clocks start here)
@@ -152,6 +153,7 @@ func runRequestSub(ctx context.Context, sub string, args []string, stdout, stder
 		fs.StringVar(&q.Residence, "residence", "", "EPOC: the person's state of residence (ISO 3166-1 alpha-2)")
 		fs.StringVar(&q.Subject, "subject", "", "what is asked for, in words")
 		fs.StringVar(&q.Members, "members", "", "JIT: the member agencies, comma-separated")
+		fs.StringVar(&q.Hit, "from-hit", "", "the match reference (evx-hit-...) of an identifier hit this request follows up; --to is the holding agency")
 		fs.StringVar(&due, "due", "", "a due time the issuer states, RFC 3339 (urgent EIO, MLA, the end of a JIT agreement)")
 	case "list":
 		fs.BoolVar(&overdue, "overdue", false, "only requests with a deadline past, unmet")
@@ -274,7 +276,8 @@ func writeRequest(w io.Writer, s *request.State, now time.Time) {
 		fmt.Fprintf(w, "  source: %s\n", src)
 	}
 	for _, f := range [][2]string{{"case", s.CaseReference}, {"urgency", s.Urgency}, {"handling code", s.HandlingCode},
-		{"data category", s.DataCategory}, {"residence", s.Residence}, {"subject", s.Subject}, {"members", s.Members}} {
+		{"data category", s.DataCategory}, {"residence", s.Residence}, {"subject", s.Subject}, {"members", s.Members},
+		{"follows the identifier hit", s.Hit}} {
 		if f[1] != "" {
 			fmt.Fprintf(w, "  %s: %s\n", f[0], f[1])
 		}

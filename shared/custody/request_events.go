@@ -94,13 +94,16 @@ type LegalRequest struct {
 	Extension string `json:"extension,omitempty"` // on RequestExtended: a Go duration, e.g. "720h0m0s"
 	Bundle    string `json:"bundle,omitempty"`    // on RequestAnswered
 	Stage     string `json:"stage,omitempty"`     // on RequestReminder: halfway, day-before, overdue
+	// Hit, on RequestIssued, is the match reference (evx-hit-...) of the identifier hit the
+	// request follows up: the addressee held the identifier the issuer asked about.
+	Hit string `json:"hit,omitempty"`
 }
 
 // Strings returns every field of r, for checks that apply to all.
 func (r *LegalRequest) Strings() []string {
 	return []string{r.ID, r.Type, r.Issuer, r.IssuerPerson, r.IssuingState, r.Addressee, r.Enforcing,
 		r.LegalBasis, r.CaseReference, r.Urgency, r.HandlingCode, r.DataCategory, r.Residence,
-		r.Subject, r.Members, r.Due, r.Agency, r.Person, r.Deadline, r.Extension, r.Bundle, r.Stage}
+		r.Subject, r.Members, r.Due, r.Agency, r.Person, r.Deadline, r.Extension, r.Bundle, r.Stage, r.Hit}
 }
 
 // appendLegalRequest appends the RFC 8785 form of r. Its members are strings only, so

@@ -122,6 +122,11 @@ func (d *Desk) Issue(ctx context.Context, r Request) (*State, error) {
 			}
 		}
 	}
+	if r.Hit != "" {
+		if err := d.checkHit(ctx, r); err != nil {
+			return nil, err
+		}
+	}
 	subject := custody.RequestSubject(r.ID)
 	actor := Actor{Agency: r.Issuer, Person: r.IssuerPerson}
 	for range maxAttempts {
@@ -457,4 +462,28 @@ func (d *Desk) sweepOne(ctx context.Context, id string, res *SweepResult) error 
 		}
 	}
 	return nil
+}
+
+// HitWindow is how far back Issue looks for the hit a follow-up request names: the
+// IdentifierMatched events of the addressee's matching subjects of the last 90 UTC days.
+const HitWindow = 90
+
+// checkHit makes sure the hit r follows up was recorded: an IdentifierMatched event on the
+// addressee's matching subject of one of the last HitWindow days (pipeline.MatchSubject), with
+// r's reference, for a query of r's issuer. Otherwise the request is refused naming the hit.
+func (d *Desk) checkHit(ctx context.Context, r Request) error {
+	day := d.now().Truncate(24 * time.Hour)
+	for range HitWindow {
+		es, err := d.Ledger.Events(ctx, pipeline.MatchSubject(r.Addressee, day))
+		if err != nil {
+			return fmt.Errorf("look up hit %s: %w", r.Hit, err)
+		}
+		for _, e := range es {
+			if e.Event.Type == pipeline.IdentifierMatched && e.Event.Details.Reference == r.Hit && e.Event.Details.Counterpart == r.Issuer {
+				return nil
+			}
+		}
+		day = day.Add(-24 * time.Hour)
+	}
+	return &InvalidError{ID: r.ID, Field: "hit", Reason: fmt.Sprintf("no hit %s of a query by %s on identifiers %s holds in the last %d days (the reference a hit names, with the holding agency as the addressee)", r.Hit, r.Issuer, r.Addressee, HitWindow)}
 }

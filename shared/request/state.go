@@ -180,7 +180,7 @@ func FromLegal(l *custody.LegalRequest) Request {
 	return Request{ID: l.ID, Type: Type(l.Type), Issuer: l.Issuer, IssuerPerson: l.IssuerPerson,
 		IssuingState: l.IssuingState, Addressee: l.Addressee, Enforcing: l.Enforcing, LegalBasis: l.LegalBasis,
 		CaseReference: l.CaseReference, Urgency: l.Urgency, HandlingCode: l.HandlingCode,
-		DataCategory: l.DataCategory, Residence: l.Residence, Subject: l.Subject, Members: l.Members, Due: l.Due}
+		DataCategory: l.DataCategory, Residence: l.Residence, Subject: l.Subject, Members: l.Members, Due: l.Due, Hit: l.Hit}
 }
 
 // Legal is the LegalRequest a RequestIssued event records for r.
@@ -189,7 +189,7 @@ func (r Request) Legal() *custody.LegalRequest {
 		IssuingState: r.IssuingState, Addressee: r.Addressee, Enforcing: r.Enforcing, LegalBasis: r.LegalBasis,
 		CaseReference: r.CaseReference, Urgency: r.Urgency, HandlingCode: r.HandlingCode,
 		DataCategory: r.DataCategory, Residence: r.Residence, Subject: r.Subject, Members: r.Members, Due: r.Due,
-		Agency: r.Issuer, Person: r.IssuerPerson}
+		Agency: r.Issuer, Person: r.IssuerPerson, Hit: r.Hit}
 }
 
 func issued(e custody.Event) (*State, error) {
@@ -261,6 +261,9 @@ func (r Request) Check() error {
 		if _, err := time.Parse(custody.TimeFormat, r.Due); err != nil {
 			return bad("due", "want UTC as "+custody.TimeFormat)
 		}
+	}
+	if r.Hit != "" && !validHit(r.Hit) {
+		return bad("hit", "want a match reference: evx-hit- and 20 lowercase hex digits")
 	}
 	if r.HandlingCode != "" && !slices.Contains(HandlingCodes, r.HandlingCode) {
 		return bad("handling_code", "want one of H0-H3")
@@ -556,4 +559,19 @@ func (s *State) extend(e custody.Event, party Party) error {
 	}
 	d.Due, d.Extended, d.Extensions = d.Due.Add(by), d.Extended+by, d.Extensions+1
 	return nil
+}
+
+// validHit reports whether s has the form of a match reference (pipeline.Matcher's
+// reference): "evx-hit-" and 20 lowercase hex digits.
+func validHit(s string) bool {
+	h, ok := strings.CutPrefix(s, "evx-hit-")
+	if !ok || len(h) != 20 {
+		return false
+	}
+	for _, c := range h {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -105,6 +105,10 @@ type Request struct {
 	Members       string `json:"members,omitempty"`
 	// Due is the issuer's stated time (see custody.LegalRequest.Due); TimeFormat or empty.
 	Due string `json:"due,omitempty"`
+	// Hit is the match reference (evx-hit-...) of an identifier hit the request follows up
+	// (docs/identifiers.md): the issuer asked the index, and the addressee holds the
+	// identifier. Issue checks that the hit was recorded.
+	Hit string `json:"hit,omitempty"`
 }
 
 // MaxField bounds every string field of a request, in bytes.

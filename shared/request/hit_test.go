@@ -1,0 +1,69 @@
+package request_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/request"
+)
+
+// TestFollowUpOfAHit: a request may name the identifier hit it follows up; Issue accepts it
+// only when the addressee's matching subject records that hit, of a query by the issuer,
+// within HitWindow days, and the reference is recorded on RequestIssued.
+func TestFollowUpOfAHit(t *testing.T) {
+	r := newRig(t)
+	const ref = "evx-hit-0123456789abcdef0123"
+	keeper := &custody.Keeper{Ledger: r.ledger, Signer: r.signer, Origin: "evx.test/log", Now: r.clock.Now}
+	// nl-om's identifier was hit by es-fiscalia's query ten days ago, and by another agency's
+	// with another reference.
+	hitDay := r.clock.Now().Add(-10 * 24 * time.Hour)
+	for _, h := range []struct{ asker, ref string }{{"es-fiscalia", ref}, {"co-fgn", "evx-hit-ffffffffffffffffffff"}} {
+		if _, err := keeper.Record(t.Context(), pipeline.MatchSubject("nl-om", hitDay), pipeline.IdentifierMatched,
+			custody.Actor{Kind: custody.ActorUser, ID: "analyst"}, custody.Details{Counterpart: h.asker, Reference: h.ref,
+				Reasons: []string{"type=container", "keyed_hash=" + "00", "outcome=hit"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name, hit, to string
+		ok            bool
+	}{
+		{"not a reference", "MSKU0000006", "nl-om", false},
+		{"another asker's hit", "evx-hit-ffffffffffffffffffff", "nl-om", false},
+		{"another holder", ref, "pt-pj", false},
+		{"unknown reference", "evx-hit-00000000000000000000", "nl-om", false},
+		{"the hit", ref, "nl-om", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := eio("F-" + tc.to + tc.hit[len(tc.hit)-3:])
+			q.Hit, q.Addressee = tc.hit, tc.to
+			s, err := r.desk.Issue(t.Context(), q)
+			if !tc.ok {
+				if !isInvalid(err, "hit") {
+					t.Fatalf("Issue = %+v, %v; want an *InvalidError on hit", s, err)
+				}
+				return
+			}
+			if err != nil || s.Hit != ref {
+				t.Fatalf("Issue = %+v, %v; want the request, following %s", s, err, ref)
+			}
+			es, _ := r.ledger.Events(t.Context(), custody.RequestSubject(q.ID))
+			if got := es[0].Event.Details.LegalRequest.Hit; got != ref {
+				t.Errorf("RequestIssued records hit %q, want %q", got, ref)
+			}
+			// The state is folded from the events alone, the hit with it.
+			if f, err := request.FoldEntries(es); err != nil || f.Hit != ref {
+				t.Errorf("FoldEntries = %+v, %v", f, err)
+			}
+		})
+	}
+	// Past the window, the hit is no longer found.
+	r.clock.Advance(request.HitWindow * 24 * time.Hour)
+	q := eio("F-late")
+	q.Hit = ref
+	if _, err := r.desk.Issue(t.Context(), q); !isInvalid(err, "hit") {
+		t.Errorf("Issue %d days after the hit = %v, want refused", request.HitWindow+10, err)
+	}
+}
