@@ -19,11 +19,19 @@ const keyDomain = "evx identifier index v1\x00"
 // and recorded (docs/identifiers.md). The caller guarantees len(secret) >= MinSecret.
 func Key(secret []byte, t Type, value string) [32]byte {
 	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(keyDomain))
-	m.Write([]byte(t))
-	m.Write([]byte{0})
-	m.Write([]byte(value))
+	m.Write(KeyMessage(t, value))
 	var k [32]byte
 	m.Sum(k[:0])
 	return k
+}
+
+// KeyMessage is the message Key authenticates: "evx identifier index v1" 0x00 type 0x00
+// value. A key holder that computes HMAC-SHA-256 itself (a KMS HMAC key, which never leaves
+// KMS) gives the same keyed hash as Key with the same key.
+func KeyMessage(t Type, value string) []byte {
+	b := make([]byte, 0, len(keyDomain)+len(t)+1+len(value))
+	b = append(b, keyDomain...)
+	b = append(b, t...)
+	b = append(b, 0)
+	return append(b, value...)
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/evx-project/evx/shared/bagit"
@@ -103,6 +104,25 @@ func (l MatchLimits) withDefaults() MatchLimits {
 	return l
 }
 
+// IndexKeyer computes the index's keyed hashes: HMAC-SHA-256 of msg under the deployment's
+// index key. SecretKeyer holds the key in memory (one machine: index.secret); on AWS a KMS
+// HMAC key computes it and the key never leaves KMS.
+type IndexKeyer interface {
+	MAC(ctx context.Context, msg []byte) ([32]byte, error)
+}
+
+// SecretKeyer is the IndexKeyer of a secret held in memory (at least identify.MinSecret bytes).
+type SecretKeyer []byte
+
+// MAC implements IndexKeyer.
+func (s SecretKeyer) MAC(_ context.Context, msg []byte) ([32]byte, error) {
+	m := hmac.New(sha256.New, s)
+	m.Write(msg)
+	var k [32]byte
+	m.Sum(k[:0])
+	return k, nil
+}
+
 // MatchConfig holds the ports of a Matcher.
 type MatchConfig struct {
 	Index     IdentifierIndex
@@ -112,8 +132,11 @@ type MatchConfig struct {
 	Bags      Bags
 	Queue     Queue
 	Directory Directory
-	// Secret keys the index (identify.Key); at least identify.MinSecret bytes, kept like
-	// the signing key.
+	// Keyer computes the index's keyed hashes (identify.KeyMessage) and match references;
+	// when nil, Secret does, in memory.
+	Keyer IndexKeyer
+	// Secret keys the index (identify.Key) when Keyer is nil; at least identify.MinSecret
+	// bytes, kept like the signing key.
 	Secret []byte
 	// Agency is the deployment's own agency: the holder of the bundles its uploaders send.
 	Agency string
@@ -133,13 +156,16 @@ func NewMatcher(c MatchConfig) (*Matcher, error) {
 	switch {
 	case c.Index == nil || c.Ledger == nil || c.Signer == nil || c.Blobs == nil || c.Bags == nil || c.Queue == nil || c.Directory == nil:
 		return nil, errors.New("match config: every port is required")
-	case len(c.Secret) < identify.MinSecret:
+	case c.Keyer == nil && len(c.Secret) < identify.MinSecret:
 		return nil, fmt.Errorf("match config: index secret of %d bytes, want at least %d", len(c.Secret), identify.MinSecret)
 	case c.Agency == "" || c.Origin == "":
 		return nil, errors.New("match config: Agency and Origin are required")
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now
+	}
+	if c.Keyer == nil {
+		c.Keyer = SecretKeyer(c.Secret)
 	}
 	c.Limits = c.Limits.withDefaults()
 	return &Matcher{c: c, keeper: &custody.Keeper{Ledger: c.Ledger, Signer: c.Signer, Origin: c.Origin, Now: c.Clock}}, nil
@@ -184,8 +210,12 @@ func (m *Matcher) IndexBundle(ctx context.Context, bundleID string) (IndexedBund
 		return IndexedBundle{}, err
 	}
 	regions := phoneRegions(req)
-	seen := map[[32]byte]bool{}
-	var entries []IndexEntry
+	type tv struct {
+		t identify.Type
+		v string
+	}
+	seen := map[tv]bool{}
+	var values []tv
 	looks := 0
 	for _, d := range acc.Event.Details.Documents {
 		if d.Extraction == "" {
@@ -197,12 +227,19 @@ func (m *Matcher) IndexBundle(ctx context.Context, bundleID string) (IndexedBund
 		}
 		looks += len(res.LookAlikes)
 		for _, f := range res.Identifiers {
-			k := identify.Key(m.c.Secret, f.Type, f.Value)
-			if !seen[k] {
+			if k := (tv{f.Type, f.Value}); !seen[k] {
 				seen[k] = true
-				entries = append(entries, IndexEntry{Key: k, Type: f.Type})
+				values = append(values, k)
 			}
 		}
+	}
+	entries := make([]IndexEntry, len(values))
+	if err := parallel(ctx, len(values), keyers, func(i int) error {
+		k, err := m.c.Keyer.MAC(ctx, identify.KeyMessage(values[i].t, values[i].v))
+		entries[i] = IndexEntry{Key: k, Type: values[i].t}
+		return err
+	}); err != nil {
+		return IndexedBundle{}, fmt.Errorf("index %s: keyed hash: %w", bundleID, err)
 	}
 	b := IndexedBundle{BundleID: bundleID, Agency: holder, Matching: matching, Identifiers: len(entries)}
 	if err := m.c.Index.AddBundle(ctx, b, entries); err != nil {
@@ -413,7 +450,10 @@ func (m *Matcher) Match(ctx context.Context, asker Asker, queries []Query) ([]Ou
 	withdrawn := map[string]bool{}
 	for _, i := range valid {
 		o := &outcomes[i]
-		key := identify.Key(m.c.Secret, o.Type, o.Value)
+		key, err := m.c.Keyer.MAC(ctx, identify.KeyMessage(o.Type, o.Value))
+		if err != nil {
+			return nil, fmt.Errorf("keyed hash: %w", err)
+		}
 		hs, err := m.c.Index.Lookup(ctx, key, 1000)
 		if err != nil {
 			return nil, fmt.Errorf("look up: %w", err)
@@ -441,7 +481,11 @@ func (m *Matcher) Match(ctx context.Context, asker Asker, queries []Query) ([]Ou
 			}
 		}
 		for _, a := range slices.Sorted(mapsKeys(holders)) {
-			o.Holders = append(o.Holders, MatchHolder{Agency: a, Reference: m.reference(a, key)})
+			ref, err := m.reference(ctx, a, key)
+			if err != nil {
+				return nil, err
+			}
+			o.Holders = append(o.Holders, MatchHolder{Agency: a, Reference: ref})
 		}
 		slices.Sort(o.Own)
 		o.Result = "no-hit"
@@ -478,11 +522,55 @@ func mapsKeys(m map[string]bool) func(func(string) bool) {
 
 // reference is what the asker quotes to request a hit: per holder and identifier, opaque
 // to anyone without the secret; the holder finds its bundles by asking for the identifier.
-func (m *Matcher) reference(agency string, key [32]byte) string {
-	mac := hmac.New(sha256.New, m.c.Secret)
-	mac.Write([]byte("evx match reference v1\x00" + agency + "\x00"))
-	mac.Write(key[:])
-	return "evx-hit-" + hex.EncodeToString(mac.Sum(nil)[:10])
+func (m *Matcher) reference(ctx context.Context, agency string, key [32]byte) (string, error) {
+	sum, err := m.c.Keyer.MAC(ctx, append([]byte("evx match reference v1\x00"+agency+"\x00"), key[:]...))
+	if err != nil {
+		return "", fmt.Errorf("match reference: %w", err)
+	}
+	return "evx-hit-" + hex.EncodeToString(sum[:10]), nil
+}
+
+// keyers bounds the keyed hashes IndexBundle computes at once: a remote key (KMS) answers
+// each in milliseconds, and a bundle may hold thousands of identifiers.
+const keyers = 8
+
+// parallel runs f(0..n-1) on at most workers goroutines and returns the first error; after
+// an error no new call starts.
+func parallel(ctx context.Context, n, workers int, f func(int) error) error {
+	var (
+		mu    sync.Mutex
+		first error
+		next  int
+		wg    sync.WaitGroup
+	)
+	for range min(n, workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if first != nil || next >= n || ctx.Err() != nil {
+					if first == nil && ctx.Err() != nil {
+						first = ctx.Err()
+					}
+					mu.Unlock()
+					return
+				}
+				i := next
+				next++
+				mu.Unlock()
+				if err := f(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
 
 // MatchNotice is the message a holding agency receives on a hit.

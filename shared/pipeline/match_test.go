@@ -344,3 +344,13 @@ func TestMatchAgencySetting(t *testing.T) {
 		t.Errorf("holders after de-bka's withdrawal = %v, want [fr-ofast]", got)
 	}
 }
+
+// A keyer that computes HMAC-SHA-256 itself over identify.KeyMessage gives identify.Key's
+// hash: an index keyed in KMS and one keyed by a file agree on the same key.
+func TestSecretKeyerIsKey(t *testing.T) {
+	secret := bytes.Repeat([]byte{7}, identify.MinSecret)
+	got, err := pipeline.SecretKeyer(secret).MAC(t.Context(), identify.KeyMessage(identify.Container, "MSCU1234566"))
+	if want := identify.Key(secret, identify.Container, "MSCU1234566"); err != nil || got != want {
+		t.Fatalf("SecretKeyer.MAC = %x, %v; want identify.Key's %x", got, err, want)
+	}
+}
