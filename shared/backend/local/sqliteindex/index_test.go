@@ -10,6 +10,7 @@ import (
 	"github.com/evx-project/evx/shared/backend/local/sqlitedb"
 	"github.com/evx-project/evx/shared/identify"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/pipeline/indextest"
 )
 
 func openIndex(t testing.TB) *Index {
@@ -24,6 +25,10 @@ func openIndex(t testing.TB) *Index {
 		t.Fatal(err)
 	}
 	return x
+}
+
+func TestConformance(t *testing.T) {
+	indextest.Run(t, func(t *testing.T) pipeline.IdentifierIndex { return openIndex(t) })
 }
 
 func TestIndex(t *testing.T) {
