@@ -30,13 +30,21 @@ func main() {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	env, err := awsenv.Open(context.Background(), cfg, log, awsenv.WithS3(), awsenv.WithHeadsKept())
+	opts := []awsenv.Option{awsenv.WithS3(), awsenv.WithHeadsKept()}
+	if cfg.IndexTable != "" { // the identifier index (template.yaml sets it)
+		opts = append(opts, awsenv.WithMatcher())
+	}
+	env, err := awsenv.Open(context.Background(), cfg, log, opts...)
 	if err != nil {
 		log.Error("init", "err", err)
 		os.Exit(1)
 	}
 	claims := Claims{Issuer: os.Getenv("EVX_JWT_ISSUER"), Directory: env.Directory, Agency: os.Getenv("EVX_AGENCY")}
-	h := &Handler{API: api.New(env.Service, s3Spooler{env}, claims, api.Limits{MaxUpload: MaxUpload}, log).WithReportFonts(fonts).WithDirectory(env.Directory),
+	a := api.New(env.Service, s3Spooler{env}, claims, api.Limits{MaxUpload: MaxUpload}, log).WithReportFonts(fonts).WithDirectory(env.Directory)
+	if env.Matcher != nil {
+		a = a.WithMatcher(env.Matcher)
+	}
+	h := &Handler{API: a,
 		Claims: claims, Service: env.Service, Presign: env.Blobs.PresignGet,
 		Checkpoint: func(ctx context.Context) ([]byte, error) { return published.Latest(ctx, env.S3, cfg.Bucket) },
 		Uploads:    &Multipart{S3: env.S3, Presign: s3.NewPresignClient(env.S3), Bucket: cfg.UploadsBucket, Submit: env.Submit, Clock: time.Now}}

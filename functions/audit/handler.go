@@ -15,8 +15,11 @@ import (
 
 // Task is the scheduled input: {"task":"expiry"} runs only Expire (and the request clocks); {"task":"checkpoint"}
 // signs a checkpoint of the custody log, keeps it for witnesses and publishes it for the API to
-// serve (pipeline.Service.PublishCheckpoint); anything else
-// (the daily schedule's empty input) runs the fixity check and then Expire.
+// serve (pipeline.Service.PublishCheckpoint); {"task":"index-all"} enters every accepted bundle
+// not yet in the identifier index (a backfill, by hand); anything else
+// (the daily schedule's empty input) runs the fixity check and then Expire. With an Index,
+// every run first enters the bundles accepted recently into the identifier index (IndexRecent;
+// the daily run, those of Window), so a checkpoint covers their IdentifiersIndexed events.
 type Task struct {
 	Task string `json:"task"`
 }
@@ -46,7 +49,17 @@ type Handler struct {
 	// and a revocation or expiry within one schedule period (the checkpoint task runs every five
 	// minutes) of its time; the checkpoint the same run signs covers them.
 	Agencies []pipeline.Agency
-	Log      *slog.Logger
+	// Index, when set, is the identifier index (pipeline.Matcher): the accepted bundles
+	// received in the last IndexRecent (default two hours; Window on the daily run, all of them
+	// on the index-all task) that it does not hold yet are indexed, each IdentifiersIndexed.
+	Index       Indexer
+	IndexRecent time.Duration
+	Log         *slog.Logger
+}
+
+// Indexer enters bundles into the identifier index (*pipeline.Matcher).
+type Indexer interface {
+	Backfill(ctx context.Context, ids []string) (int, error)
 }
 
 // RequestSweeper is the request clocks' scheduled task (*request.Desk).
@@ -65,6 +78,8 @@ type Result struct {
 	// KeyChanges are the agency key changes this run recorded (with Handler.Agencies), each
 	// as "agency:TYPE:KEYID".
 	KeyChanges []string `json:"key_changes,omitempty"`
+	// Indexed counts the bundles this run entered into the identifier index.
+	Indexed int `json:"indexed,omitempty"`
 }
 
 // Handle implements the function.
@@ -83,6 +98,28 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 		if h.Log != nil && len(recorded) > 0 {
 			h.Log.InfoContext(ctx, "agency key changes recorded", "changes", res.KeyChanges)
 		}
+	}
+	if h.Index != nil {
+		recent := h.IndexRecent
+		if recent <= 0 {
+			recent = 2 * time.Hour
+		}
+		var since time.Time // index-all: every upload
+		switch in.Task {
+		case "index-all":
+		case "checkpoint", "expiry":
+			since = h.Clock().Add(-recent)
+		default: // the daily run
+			since = h.Clock().Add(-h.Window)
+		}
+		n, err := h.index(ctx, since)
+		res.Indexed = n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("identifier index: %w", err))
+		}
+	}
+	if in.Task == "index-all" {
+		return res, errors.Join(errs...)
 	}
 	if in.Task == "checkpoint" {
 		if h.Publish == nil {
@@ -147,6 +184,25 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 		h.Log.InfoContext(ctx, "audit", "checked", res.Checked, "mismatched", len(res.Mismatched), "expired", len(res.Expired))
 	}
 	return res, errors.Join(errs...)
+}
+
+// index enters the accepted bundles received since into the identifier index.
+func (h *Handler) index(ctx context.Context, since time.Time) (int, error) {
+	ups, err := h.Recent(ctx, since)
+	if err != nil {
+		return 0, err
+	}
+	var ids []string
+	for _, u := range ups {
+		if u.State == pipeline.UploadAccepted || u.State == pipeline.UploadRouted {
+			ids = append(ids, u.BundleID)
+		}
+	}
+	n, err := h.Index.Backfill(ctx, ids)
+	if h.Log != nil && n > 0 {
+		h.Log.InfoContext(ctx, "identifier index", "indexed", n)
+	}
+	return n, err
 }
 
 // requestLister is what recording the preservation periods on bundles needs of the requests

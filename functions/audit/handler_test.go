@@ -254,3 +254,70 @@ func TestAuditRecordsAgencyKeys(t *testing.T) {
 		t.Fatalf("%s holds %d events (%v), want the addition and the expiry", subject, len(trail), err)
 	}
 }
+
+// TestAuditIndexes: every run enters the accepted bundles received recently into the
+// identifier index before it signs a checkpoint (two hours back on the checkpoint and expiry
+// tasks, the fixity window on the daily run, everything on index-all), each once.
+func TestAuditIndexes(t *testing.T) {
+	clock := &fntest.Clock{T: fntest.T0}
+	n := fntest.Node(t, clock)
+	ctx := context.Background()
+	var ups []pipeline.Upload
+	for i, state := range []pipeline.UploadState{pipeline.UploadRouted, pipeline.UploadAccepted} {
+		id, size, err := n.Uploads.Spool(ctx, bytes.NewReader(fntest.Bag(t, []string{"nl-om", "es-fge"}[i])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: "inspector-1", Size: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Service.Process(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		u.State = state
+		ups = append(ups, u)
+	}
+	ups = append(ups, pipeline.Upload{BundleID: strings.Repeat("f", 64), State: pipeline.UploadRejected})
+	m, _, err := n.OpenMatcher(ctx, "home", clock.Now, pipeline.MatchLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []time.Time
+	var published []byte
+	h := &Handler{Service: n.Service, Window: 30 * 24 * time.Hour, Clock: clock.Now, Index: m,
+		Recent: func(_ context.Context, since time.Time) ([]pipeline.Upload, error) {
+			asked = append(asked, since)
+			return ups, nil
+		},
+		Publish: func(_ context.Context, cp []byte) error { published = cp; return nil }}
+	res, err := h.Handle(ctx, Task{Task: "checkpoint"})
+	if err != nil || res.Indexed != 2 {
+		t.Fatalf("checkpoint task = %+v, %v; want 2 bundles indexed", res, err)
+	}
+	// The checkpoint signed after indexing covers the IdentifiersIndexed events.
+	size, err := n.Ledger.LogSize(ctx)
+	if err != nil || !strings.Contains(string(published), "\n"+strconv.FormatUint(size, 10)+"\n") {
+		t.Errorf("checkpoint %q, want the log's size %d after indexing", published, size)
+	}
+	for _, u := range ups[:2] {
+		es, _ := n.Ledger.Events(ctx, u.BundleID)
+		if last := es[len(es)-1].Event.Type; last != pipeline.IdentifiersIndexed {
+			t.Errorf("trail of %s ends with %s, want IdentifiersIndexed", u.BundleID, last)
+		}
+	}
+	for _, task := range []string{"expiry", "", "index-all"} {
+		if res, err := h.Handle(ctx, Task{Task: task}); err != nil || res.Indexed != 0 {
+			t.Errorf("task %q = %+v, %v; want nothing more indexed", task, res, err)
+		}
+	}
+	want := []time.Time{clock.Now().Add(-2 * time.Hour), clock.Now().Add(-2 * time.Hour), clock.Now().Add(-30 * 24 * time.Hour), clock.Now().Add(-30 * 24 * time.Hour), {}}
+	if len(asked) != len(want) {
+		t.Fatalf("Recent asked %d times (%v), want %d", len(asked), asked, len(want))
+	}
+	for i := range want {
+		if !asked[i].Equal(want[i]) {
+			t.Errorf("Recent #%d since %v, want %v", i, asked[i], want[i])
+		}
+	}
+}

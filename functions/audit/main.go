@@ -32,7 +32,11 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	env, err := awsenv.Open(context.Background(), cfg, log, awsenv.WithS3(), awsenv.WithHeadsRecorded())
+	opts := []awsenv.Option{awsenv.WithS3(), awsenv.WithHeadsRecorded()}
+	if cfg.IndexTable != "" { // the identifier index (template.yaml sets it)
+		opts = append(opts, awsenv.WithMatcher())
+	}
+	env, err := awsenv.Open(context.Background(), cfg, log, opts...)
 	if err != nil {
 		log.Error("init", "err", err)
 		os.Exit(1)
@@ -40,5 +44,8 @@ func main() {
 	h := &Handler{Service: env.Service, Recent: env.State.Uploads, Window: time.Duration(days) * 24 * time.Hour,
 		Clock: time.Now, Metrics: os.Stdout, Log: log, Requests: env.Requests, Agencies: env.Directory.Counterparts(),
 		Publish: func(ctx context.Context, cp []byte) error { return published.Put(ctx, env.S3, cfg.Bucket, cp) }}
+	if env.Matcher != nil {
+		h.Index = env.Matcher
+	}
 	lambda.Start(h.Handle)
 }

@@ -28,8 +28,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/evx-project/evx/shared/backend/aws/dynamoindex"
 	"github.com/evx-project/evx/shared/backend/aws/dynamoledger"
 	"github.com/evx-project/evx/shared/backend/aws/dynamostate"
+	"github.com/evx-project/evx/shared/backend/aws/kmsmac"
 	"github.com/evx-project/evx/shared/backend/aws/kmssign"
 	"github.com/evx-project/evx/shared/backend/aws/s3bags"
 	"github.com/evx-project/evx/shared/backend/aws/s3blob"
@@ -78,6 +80,10 @@ type Config struct {
 	// Agency is the deployment's own agency (EVX_AGENCY; "home" when unset): its uploaders
 	// answer requests for it, and its request reminders go to request.HomeQueue.
 	Agency string
+	// IndexTable (EVX_INDEX_TABLE) is the hit/no-hit identifier index's table (dynamoindex)
+	// and IndexKey (EVX_INDEX_KEY) the id, ARN or alias of the KMS HMAC_256 key of its keyed
+	// hashes (kmsmac); the functions opened WithMatcher need both.
+	IndexTable, IndexKey string
 	// Intake is set by the host, not read from the environment: the functions that ingest
 	// (ingest, and route for a bundle it finds not yet ingested) set
 	// pipeline.BagIntake(extract.Record(...), ...); the others leave it nil and so link
@@ -106,6 +112,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Directory: getenv("EVX_DIRECTORY"), Fonts: getenv("EVX_FONTS"), Origin: getenv("EVX_ORIGIN"),
 		UploadsBucket: getenv("EVX_UPLOADS_BUCKET"), Agency: getenv("EVX_AGENCY"),
 		RetiredSigningKey: getenv("EVX_RETIRED_SIGNING_KEY"),
+		IndexTable:        getenv("EVX_INDEX_TABLE"), IndexKey: getenv("EVX_INDEX_KEY"),
 	}
 	if c.Agency == "" {
 		c.Agency = "home"
@@ -162,8 +169,12 @@ type Env struct {
 	Service   *pipeline.Service
 	// Requests records requests and runs their clocks over the same ledger and queue.
 	Requests *request.Desk
+	// Matcher is the hit/no-hit identifier index (WithMatcher), nil without it.
+	Matcher *pipeline.Matcher
+	Index   *dynamoindex.Index
 
-	heads headsMode
+	heads    headsMode
+	matching bool
 }
 
 // An Option adds a client, and the backends over it, to what Open builds.
@@ -200,6 +211,11 @@ func WithHeadsRecorded() Option { return func(e *Env, _ aws.Config) { e.heads = 
 // from the heads kept at a kept checkpoint's size (its own checkpoint's, when the log did not
 // grow since; the witnessed checkpoint's), and nothing is scanned. After WithS3.
 func WithHeadsKept() Option { return func(e *Env, _ aws.Config) { e.heads = headsKept } }
+
+// WithMatcher builds the hit/no-hit identifier index over the table EVX_INDEX_TABLE, keyed
+// by the KMS HMAC key EVX_INDEX_KEY: Env.Matcher, for the api function (queries) and the
+// audit function (indexing, which also needs WithS3 to read the extraction records and bags).
+func WithMatcher() Option { return func(e *Env, _ aws.Config) { e.matching = true } }
 
 // NotLinkedError is a call to a backend whose client the function was opened without.
 type NotLinkedError struct{ Client, Op string }
@@ -286,6 +302,19 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, o
 	})
 	if err != nil {
 		return nil, err
+	}
+	if e.matching {
+		if c.IndexTable == "" || c.IndexKey == "" {
+			return nil, &MissingError{Vars: []string{"EVX_INDEX_TABLE", "EVX_INDEX_KEY"}}
+		}
+		e.Index = dynamoindex.New(e.DynamoDB, c.IndexTable)
+		e.Matcher, err = pipeline.NewMatcher(pipeline.MatchConfig{
+			Index: e.Index, Keyer: kmsmac.New(e.KMS, c.IndexKey), Ledger: ledger, Signer: e.Signer,
+			Blobs: blobs, Bags: bags, Queue: e.Queue, Directory: dir, Agency: c.Agency, Origin: c.Origin,
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	if c.RetiredSigningKey != "" {
 		retired, err := kmssign.New(ctx, e.KMS, c.RetiredSigningKey)

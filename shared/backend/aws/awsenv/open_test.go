@@ -60,3 +60,36 @@ func TestOpenLinksS3OnlyWithS3(t *testing.T) {
 		t.Errorf("OpenBag = %v, want *NotLinkedError", err)
 	}
 }
+
+// TestOpenWithMatcher: WithMatcher builds the identifier index from EVX_INDEX_TABLE and
+// EVX_INDEX_KEY, and refuses to open without them; without it there is no matcher.
+func TestOpenWithMatcher(t *testing.T) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	c := Config{Bucket: "b", CustodyTable: "c", LogTable: "l", DeliveriesTable: "d", SentTable: "s",
+		SigningKey: "alias/evx-signing", SigningPublicKey: der, Directory: "../../../../infra/counterparts.yaml", Origin: DefaultOrigin, Agency: "home"}
+	cfg := aws.Config{Region: "eu-west-1"}
+	ctx := context.Background()
+	if e, err := OpenWith(ctx, c, cfg, nil, WithS3()); err != nil || e.Matcher != nil {
+		t.Fatalf("without WithMatcher: matcher %v, %v", e.Matcher, err)
+	}
+	var me *MissingError
+	if _, err := OpenWith(ctx, c, cfg, nil, WithS3(), WithMatcher()); !errors.As(err, &me) || len(me.Vars) != 2 {
+		t.Fatalf("WithMatcher without the index's table and key = %v, want *MissingError naming both", err)
+	}
+	c.IndexTable, c.IndexKey = "identifiers", "alias/evx-index"
+	e, err := OpenWith(ctx, c, cfg, nil, WithS3(), WithMatcher())
+	if err != nil || e.Matcher == nil || e.Index == nil || e.Matcher.Agency() != "home" {
+		t.Fatalf("WithMatcher = %+v, %v", e, err)
+	}
+	got, err := FromEnv(func(k string) string {
+		return map[string]string{"EVX_BUCKET": "b", "EVX_CUSTODY_TABLE": "c", "EVX_LOG_TABLE": "l", "EVX_DELIVERIES_TABLE": "d",
+			"EVX_SENT_TABLE": "s", "EVX_SIGNING_KEY": "k", "EVX_INDEX_TABLE": "idx", "EVX_INDEX_KEY": "alias/i"}[k]
+	})
+	if err != nil || got.IndexTable != "idx" || got.IndexKey != "alias/i" {
+		t.Errorf("FromEnv = %+v, %v; want the index's table and key", got, err)
+	}
+}
