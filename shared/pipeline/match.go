@@ -24,7 +24,7 @@ import (
 // canonical form; Reasons hold "name=value" members, listed in docs/identifiers.md.
 const (
 	// IdentifiersIndexed, on a bundle's trail: its identifiers entered the index; reasons
-	// identifiers=N, look_alikes=N, matching=allowed|none, matching_source=bag-info|handling-code|agency.
+	// identifiers=N, look_alikes=N, matching=allowed|none, matching_source=bag-info|handling-code|agency|bag-unavailable.
 	IdentifiersIndexed custody.EventType = "IdentifiersIndexed"
 	// IdentifierQuery, on the asking agency's matching subject: one identifier asked for;
 	// reasons type=, keyed_hash=, outcome=hit|no-hit, holders=N.
@@ -277,7 +277,8 @@ func (m *Matcher) evidenceMatching(ctx context.Context, agency string) (string, 
 
 // matching decides whether others may match a bundle: the sending agency's setting
 // (none: never; source "agency"), then EVX-Matching from the stored bag, then the agency's
-// setting again (allowed: yes; source "agency") or the handling code.
+// setting again (allowed: yes; source "agency") or the handling code. A bag no longer stored
+// allows nothing (source "bag-unavailable").
 func (m *Matcher) matching(ctx context.Context, bundleID, holder, handlingCode string) (bool, string, error) {
 	setting, err := m.evidenceMatching(ctx, holder)
 	if err != nil {
@@ -287,6 +288,11 @@ func (m *Matcher) matching(ctx context.Context, bundleID, holder, handlingCode s
 		return false, "agency", nil
 	}
 	bag, err := m.c.Bags.OpenBag(ctx, bundleID, bagit.Limits{})
+	if errors.Is(err, ErrNotFound) {
+		// The bag is no longer stored (on AWS the uploads bucket keeps it UploadExpiryDays):
+		// what it said of matching cannot be read, so nothing is assumed to allow it.
+		return false, "bag-unavailable", nil
+	}
 	if err != nil {
 		return false, "", fmt.Errorf("open bag of %s: %w", bundleID, err)
 	}

@@ -354,3 +354,31 @@ func TestSecretKeyerIsKey(t *testing.T) {
 		t.Fatalf("SecretKeyer.MAC = %x, %v; want identify.Key's %x", got, err, want)
 	}
 }
+
+// A bag no longer stored (on AWS the uploads bucket expires it) says nothing the index can
+// read: its bundle is indexed, and matchable by no one else, even with handling code H0.
+func TestMatchBagUnavailable(t *testing.T) {
+	ctx := context.Background()
+	clock := newClock()
+	n, err := local.OpenNode(ctx, t.TempDir(), local.NodeOptions{Counterparts: matchDirectory(t), Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	id := matchBundle(t, n, "Container MSCU1234566\n", "H0", "")
+	if err := os.Remove(filepath.Join(n.Dir, local.UploadsDir, id+".bag")); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := n.OpenMatcher(ctx, homeAgency, clock.Now, pipeline.MatchLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.IndexBundle(ctx, id)
+	if err != nil || b.Matching || b.Identifiers != 1 {
+		t.Fatalf("IndexBundle = %+v, %v; want indexed, not matchable", b, err)
+	}
+	es, _ := n.Ledger.Events(ctx, id)
+	if r := es[len(es)-1].Event.Details.Reasons; !slices.Contains(r, "matching_source=bag-unavailable") {
+		t.Errorf("IdentifiersIndexed reasons %v, want matching_source=bag-unavailable", r)
+	}
+}
