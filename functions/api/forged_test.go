@@ -37,7 +37,11 @@ func TestForgedClaimsOnEveryRoute(t *testing.T) {
 	}
 	delivery := pipeline.DeliveryID(id, "nl-om")
 	claims := Claims{Issuer: fntest.Issuer, Directory: fntest.Directory(t)}
-	h := &Handler{API: api.New(n.Service, n.Uploads, claims, api.Limits{}, nil).WithReportFonts(shippedFonts(t)).WithDirectory(fntest.Directory(t)), Claims: claims,
+	m, _, err := n.OpenMatcher(ctx, "home", clock.Now, pipeline.MatchLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{API: api.New(n.Service, n.Uploads, claims, api.Limits{}, nil).WithReportFonts(shippedFonts(t)).WithDirectory(fntest.Directory(t)).WithMatcher(m), Claims: claims,
 		Uploads: offlineMultipart(t)}
 
 	type token struct {

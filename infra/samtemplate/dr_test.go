@@ -225,8 +225,8 @@ func TestExpandedDisasterRecovery(t *testing.T) {
 	for _, r := range list(sel["Resources"]) {
 		tables = append(tables, target(r))
 	}
-	if slices.Sort(tables); !slices.Equal(tables, []string{"CustodyTable", "DeliveriesTable", "LogTable", "SentTable"}) {
-		t.Errorf("backed-up tables %v, want all four", tables)
+	if slices.Sort(tables); !slices.Equal(tables, []string{"CustodyTable", "DeliveriesTable", "IdentifierIndexTable", "LogTable", "SentTable"}) {
+		t.Errorf("backed-up tables %v, want all five", tables)
 	}
 	rules := list(sub(props(sub(on, "TableBackupPlan")), "BackupPlan")["BackupPlanRule"])
 	if len(rules) != 1 || len(list(rules[0].(map[string]any)["CopyActions"])) != 1 ||

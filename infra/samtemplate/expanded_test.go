@@ -281,7 +281,7 @@ func TestExpandedRetained(t *testing.T) {
 
 var (
 	destroyKey = []string{"kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"}
-	useKey     = []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:Sign"}
+	useKey     = []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:Sign", "kms:GenerateMac"}
 )
 
 // Both keys: nobody is allowed kms:*; the administrators may neither use nor destroy; every
@@ -290,8 +290,8 @@ var (
 func TestExpandedKeyPolicies(t *testing.T) {
 	tpl := expanded(t)
 	keys := resourcesOf(tpl, "AWS::KMS::Key")
-	if len(keys) != 3 {
-		t.Fatalf("%d keys, want the data key, the signing key and the (optional) multi-Region signing key", len(keys))
+	if len(keys) != 4 {
+		t.Fatalf("%d keys, want the data key, the signing key, the (optional) multi-Region signing key and the identifier index key", len(keys))
 	}
 	for name, k := range keys {
 		var breakGlass, adminsDenied bool
@@ -323,7 +323,7 @@ func TestExpandedKeyPolicies(t *testing.T) {
 					target(sub(sub(st, "Condition"), "ArnNotEquals")["aws:PrincipalArn"]) == "BreakGlassRoleArn" {
 					breakGlass = true
 				}
-				if principal == "KeyAdminRoleArn" && slices.ContainsFunc(acts, func(a string) bool { return actionMatches(a, "kms:Decrypt") || actionMatches(a, "kms:Sign") }) {
+				if principal == "KeyAdminRoleArn" && slices.ContainsFunc(acts, func(a string) bool { return actionMatches(a, "kms:Decrypt") || actionMatches(a, "kms:Sign") || actionMatches(a, "kms:GenerateMac") }) {
 					adminsDenied = true
 				}
 			}
@@ -417,8 +417,9 @@ func TestExpandedRolesLeastPrivilege(t *testing.T) {
 			}
 		}
 	}
-	// The counterpart queues: only the route role (notices) and the audit role (request
-	// reminders) send to a queue, only the sweep role to a dead-letter queue.
+	// The counterpart queues: only the route role (notices), the audit role (request
+	// reminders) and the api role (notices of identifier hits) send to a queue, only the sweep
+	// role to a dead-letter queue.
 	for name, qp := range resourcesOf(tpl, "AWS::SQS::QueuePolicy") {
 		if !strings.HasPrefix(name, "CounterpartQueuePolicy") {
 			continue
@@ -430,7 +431,7 @@ func TestExpandedRolesLeastPrivilege(t *testing.T) {
 			}
 			who := target(sub(st, "Principal")["AWS"])
 			for _, r := range strs(st["Resource"]) {
-				if strings.HasPrefix(r, "CounterpartQueue") && who != "RouteRole" && who != "AuditRole" || strings.HasPrefix(r, "CounterpartDeadLetterQueue") && who != "SweepRole" {
+				if strings.HasPrefix(r, "CounterpartQueue") && who != "RouteRole" && who != "AuditRole" && who != "ApiRole" || strings.HasPrefix(r, "CounterpartDeadLetterQueue") && who != "SweepRole" {
 					t.Errorf("%s: %s may send to %s", name, who, r)
 				}
 			}

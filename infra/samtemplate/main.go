@@ -223,6 +223,11 @@ func section(cps []pipeline.Counterpart) string {
             Principal: {AWS: !GetAtt AuditRole.Arn}
             Action: [sqs:SendMessage, sqs:GetQueueUrl]
             Resource: !GetAtt CounterpartQueue%[1]s.Arn
+          - Sid: ApiNotifiesHits
+            Effect: Allow
+            Principal: {AWS: !GetAtt ApiRole.Arn}
+            Action: [sqs:SendMessage, sqs:GetQueueUrl]
+            Resource: !GetAtt CounterpartQueue%[1]s.Arn
           - Sid: SweepTakesUnread
             Effect: Allow
             Principal: {AWS: !GetAtt SweepRole.Arn}

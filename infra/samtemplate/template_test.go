@@ -620,7 +620,7 @@ func TestTables(t *testing.T) {
 	tpl := cfnTemplate(t)
 	tables := tpl.GetAllDynamoDBTableResources()
 	rawRes := sub(raw(t), "Resources")
-	for _, name := range []string{"CustodyTable", "LogTable", "DeliveriesTable", "SentTable"} {
+	for _, name := range []string{"CustodyTable", "LogTable", "DeliveriesTable", "SentTable", "IdentifierIndexTable"} {
 		tb, ok := tables[name]
 		if !ok {
 			t.Errorf("no %s", name)
