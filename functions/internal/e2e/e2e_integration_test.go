@@ -62,6 +62,7 @@ type stack struct {
 	accepted  string // accepted-bundles queue URL
 	dlq       string // its dead-letter queue URL
 	queues    map[string]string
+	notices   string // the match-notices queue URL (hits on the deployment's identifiers)
 }
 
 // issuer is the identity provider infra/counterparts.yaml registers the sample counterparts'
@@ -129,6 +130,8 @@ func newStack(t *testing.T, ctx context.Context, root string) *stack {
 	table(env.LogTable, "id")
 	table(env.DeliveriesTable, "counterpart", "delivery")
 	table(env.SentTable, "id")
+	s.cfg.IndexTable = p + "-identifiers"
+	table(s.cfg.IndexTable, "key", "bundle")
 	queue := func(name string, attrs map[string]string) string {
 		a := map[string]string{"FifoQueue": "true", "VisibilityTimeout": "30"}
 		for k, v := range attrs {
@@ -160,6 +163,7 @@ func newStack(t *testing.T, ctx context.Context, root string) *stack {
 	s.ingest = standard(env.QueuePrefix+"evx-ingest", map[string]string{"RedrivePolicy": redrive(s.ingestDLQ)})
 	s.dlq = queue(sqsqueue.QueueName(env.QueuePrefix, awsenv.AcceptedQueue+"-dlq"), nil)
 	s.accepted = queue(sqsqueue.QueueName(env.QueuePrefix, awsenv.AcceptedQueue), map[string]string{"RedrivePolicy": redrive(s.dlq)})
+	s.notices = queue(sqsqueue.QueueName(env.QueuePrefix, "match-notices"), nil)
 	for _, cp := range []string{"nl-om", "es-fge", "co-fgn", "pt-pj"} {
 		s.queues[cp] = queue(sqsqueue.QueueName(env.QueuePrefix, pipeline.QueueName(cp)), nil)
 		queue(sqsqueue.QueueName(env.QueuePrefix, pipeline.QueueName(cp)+"-dlq"), nil)
@@ -176,6 +180,12 @@ func newStack(t *testing.T, ctx context.Context, root string) *stack {
 		t.Fatalf("get public key: %v", err)
 	}
 	s.cfg.SigningPublicKey = pk.PublicKey
+	// The identifier index's HMAC key (template.yaml's IndexKey).
+	ik, err := s.kms.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: ktypes.KeySpecHmac256, KeyUsage: ktypes.KeyUsageTypeGenerateVerifyMac})
+	if err != nil {
+		t.Fatalf("create index key: %v", err)
+	}
+	s.cfg.IndexKey = *ik.KeyMetadata.Arn
 	return s
 }
 
@@ -186,7 +196,8 @@ func (s *stack) environ() []string {
 		"EVX_SIGNING_KEY=" + c.SigningKey, "EVX_DIRECTORY=" + c.Directory, "EVX_FONTS=" + c.Fonts, "AWS_LAMBDA_LOG_FORMAT=JSON",
 		"EVX_UPLOADS_BUCKET=" + s.uploads, "EVX_INGEST_QUEUE=" + c.QueuePrefix + "evx-ingest", "EVX_SWEEP_GRACE=0s",
 		"EVX_JWT_ISSUER=" + issuer, "EVX_RETENTION_MODE=GOVERNANCE", "EVX_RETENTION_DAYS=1", "EVX_NOTICE_ALARM_PREFIX=e2e-notice-age-",
-		"EVX_SIGNING_PUBLIC_KEY=" + base64.StdEncoding.EncodeToString(c.SigningPublicKey)}
+		"EVX_SIGNING_PUBLIC_KEY=" + base64.StdEncoding.EncodeToString(c.SigningPublicKey),
+		"EVX_INDEX_TABLE=" + c.IndexTable, "EVX_INDEX_KEY=" + c.IndexKey}
 }
 
 // startFunctions builds the bootstraps of fns and starts each under aws-lambda-rie.

@@ -1,0 +1,125 @@
+//go:build integration
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/evx-project/evx/functions/internal/fntest"
+	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/backend/aws/awsenv"
+	"github.com/evx-project/evx/shared/bagit"
+	"github.com/evx-project/evx/shared/extract"
+	"github.com/evx-project/evx/shared/pipeline"
+)
+
+// The hit/no-hit index on AWS, between the real bootstraps and the emulator: the audit
+// function enters an accepted bundle's identifiers into the DynamoDB index as keyed hashes
+// computed by the KMS HMAC key; a counterpart allowed to match asks the api function and learns
+// a hit held by this deployment's agency, with a reference and no bundle id; the holder's legal
+// staff read the notice, which is also on the match-notices queue; the deployment's own staff
+// see their own bundle; and the table holds no identifier value.
+func TestIntegrationMatchOnAWS(t *testing.T) {
+	if os.Getenv("AWS_ENDPOINT_URL") == "" || os.Getenv("EVX_LAMBDA_RIE") == "" {
+		t.Skip("no emulators: run through infra/integration.sh")
+	}
+	ctx := context.Background()
+	root := moduleRoot(t)
+	st := newStack(t, ctx, root)
+	fns := startFunctions(t, ctx, root, st.environ(), "api", "audit")
+	srv := apiAdapter(t, fns["api"], map[string]token{
+		"tok-es-fge-0123456789": {map[string]string{"sub": "m.garcia", "iss": issuer, "client_id": "evx-sample-es-fge"}, []string{"evx/counterpart"}},
+		"tok-legal-0123456789":  {map[string]string{"sub": "clerk-1", "iss": issuer, "client_id": "evx-web"}, []string{"evx/legal"}},
+	})
+	c := st.cfg
+	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
+	env, err := awsenv.Open(ctx, c, nil, awsenv.WithS3()) // in this process, straight to the emulator
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle := putAndAccept(t, ctx, st, env, "inspector-1",
+		fntest.BagOf(t, map[string][]byte{"seizure-report.txt": []byte("Seizure report 2026/114: container MSKU 000000-6, 412 kg\n")}, "nl-om"))
+
+	match := func(tok string) api.MatchResponse {
+		t.Helper()
+		body, _ := json.Marshal(api.MatchRequest{Identifiers: []pipeline.Query{{Type: "container", Value: "MSKU 000000-6"}}})
+		req, _ := http.NewRequest("POST", srv.URL+"/v1/match", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || strings.Contains(string(b), bundle) && tok != "tok-legal-0123456789" {
+			t.Fatalf("POST /v1/match = %d %s", resp.StatusCode, b)
+		}
+		var out api.MatchResponse
+		if err := json.Unmarshal(b, &out); err != nil || len(out.Results) != 1 {
+			t.Fatalf("POST /v1/match = %s, %v", b, err)
+		}
+		return out
+	}
+	if r := match("tok-es-fge-0123456789").Results[0]; r.Result != "no-hit" {
+		t.Fatalf("before indexing: %+v, want no hit", r)
+	}
+	var run struct {
+		Indexed    int    `json:"indexed"`
+		Checkpoint string `json:"checkpoint"`
+	}
+	if err := json.Unmarshal(invoke(t, fns["audit"], map[string]string{"task": "checkpoint"}), &run); err != nil || run.Indexed != 1 || run.Checkpoint == "" {
+		t.Fatalf("checkpoint task = %+v, %v; want 1 bundle indexed and a checkpoint", run, err)
+	}
+	trail, err := env.Ledger.Events(ctx, bundle)
+	if err != nil || trail[len(trail)-1].Event.Type != pipeline.IdentifiersIndexed {
+		t.Fatalf("trail ends with %+v, %v; want IdentifiersIndexed", trail[len(trail)-1].Event, err)
+	}
+	r := match("tok-es-fge-0123456789").Results[0]
+	if r.Result != "hit" || len(r.Holders) != 1 || r.Holders[0].Agency != "home" || !strings.HasPrefix(r.Holders[0].Reference, "evx-hit-") || len(r.Own) != 0 {
+		t.Fatalf("after indexing: %+v, want a hit held by home", r)
+	}
+	if own := match("tok-legal-0123456789").Results[0]; len(own.Own) != 1 || own.Own[0] != bundle {
+		t.Errorf("the deployment's own query = %+v, want its bundle %s", own, bundle)
+	}
+
+	// The holder's legal staff read the notice; it is on the match-notices queue too.
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/match/notices", nil)
+	req.Header.Set("Authorization", "Bearer tok-legal-0123456789")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"es-fge"`) || !strings.Contains(string(b), r.Holders[0].Reference) {
+		t.Errorf("GET /v1/match/notices = %d %s", resp.StatusCode, b)
+	}
+	msgs := st.receive(t, st.notices)
+	if len(msgs) != 1 || !strings.Contains(*msgs[0].Body, `"asking_agency":"es-fge"`) {
+		t.Errorf("match-notices queue holds %d messages, want the one notice of es-fge's hit", len(msgs))
+	}
+
+	// The table holds keyed hashes, never the value.
+	items, err := st.db.Scan(ctx, &dynamodb.ScanInput{TableName: &st.cfg.IndexTable})
+	if err != nil || len(items.Items) != 2 {
+		t.Fatalf("index table = %d items, %v; want the entry and the bundle's record", len(items.Items), err)
+	}
+	dump, _ := json.Marshal(items.Items)
+	if strings.Contains(string(dump), "MSKU") || strings.Contains(string(dump), "000000") {
+		t.Errorf("the index table holds the identifier's value: %s", dump)
+	}
+	run.Indexed = 0
+	if err := json.Unmarshal(invoke(t, fns["audit"], map[string]string{"task": "expiry"}), &run); err != nil || run.Indexed != 0 {
+		t.Errorf("expiry run = %+v, %v; want nothing more indexed", run, err)
+	}
+}
