@@ -614,11 +614,8 @@ func (m *Matcher) notify(ctx context.Context, asker Asker, actor custody.Actor, 
 // last hour (today's and, before 01:00, yesterday's) against the limits.
 func (m *Matcher) checkRate(ctx context.Context, agency, subject string, now time.Time, n int) error {
 	lim := m.c.Limits
-	count := func(subject string, since time.Time) (int, time.Time, error) {
-		es, err := m.c.Ledger.Events(ctx, subject)
-		if err != nil {
-			return 0, time.Time{}, err
-		}
+	// count counts the queries of es since a time and returns the time of the first.
+	count := func(es []custody.Entry, since time.Time) (int, time.Time) {
 		c := 0
 		var oldest time.Time
 		for _, e := range es {
@@ -629,26 +626,24 @@ func (m *Matcher) checkRate(ctx context.Context, agency, subject string, now tim
 				c++
 			}
 		}
-		return c, oldest, nil
+		return c, oldest
 	}
-	day := now.Truncate(24 * time.Hour)
-	today, _, err := count(subject, day)
+	es, err := m.c.Ledger.Events(ctx, subject) // today's: one read for both windows
 	if err != nil {
 		return err
 	}
-	if today+n > lim.PerDay {
+	day := now.Truncate(24 * time.Hour)
+	if today, _ := count(es, day); today+n > lim.PerDay {
 		return &RateLimitError{Agency: agency, Window: "day", Limit: lim.PerDay, Used: today, RetryAfter: day.Add(24 * time.Hour)}
 	}
 	hourAgo := now.Add(-time.Hour)
-	hour, oldest, err := count(subject, hourAgo)
-	if err != nil {
-		return err
-	}
+	hour, oldest := count(es, hourAgo)
 	if hourAgo.Before(day) {
-		y, yo, err := count(MatchSubject(agency, hourAgo), hourAgo)
+		ys, err := m.c.Ledger.Events(ctx, MatchSubject(agency, hourAgo))
 		if err != nil {
 			return err
 		}
+		y, yo := count(ys, hourAgo)
 		if y > 0 {
 			oldest = yo
 		}

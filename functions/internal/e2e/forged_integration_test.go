@@ -118,7 +118,7 @@ func TestIntegrationForgedClaimsOnEveryRoute(t *testing.T) {
 		routes++
 		// A counterpart's reads are ContentAccessTracking on the bundle's chain; legal staff's
 		// are LegalAccess on its reads subject (checked below).
-		if strings.HasPrefix(r.Path, "/v1/deliveries/") && (strings.Contains(r.Path, "/documents/") || strings.Contains(r.Path, "/text/")) {
+		if strings.HasPrefix(r.Path, "/v1/deliveries/") && (strings.Contains(r.Path, "/documents/") || strings.Contains(r.Path, "/text/") || strings.HasSuffix(r.Path, "/identifiers")) {
 			reads++
 		}
 		w.take()
@@ -143,8 +143,8 @@ func TestIntegrationForgedClaimsOnEveryRoute(t *testing.T) {
 	if routes < 11 {
 		t.Errorf("%d authorized routes tried, want every one of the template's", routes)
 	}
-	// Only the genuine nl-om token's reads of the document (the document, its text) were
-	// recorded.
+	// Only the genuine nl-om token's reads of the documents (a document, its text, the
+	// identifiers found in them) were recorded.
 	if got := accesses() - before; got != reads {
 		t.Errorf("%d ContentAccessTracking events recorded, want %d (the genuine reads)", got, reads)
 	}

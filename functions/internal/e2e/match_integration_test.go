@@ -35,7 +35,8 @@ func TestIntegrationMatchOnAWS(t *testing.T) {
 	ctx := context.Background()
 	root := moduleRoot(t)
 	st := newStack(t, ctx, root)
-	fns := startFunctions(t, ctx, root, st.environ(), "api", "audit")
+	w := newWire(t, os.Getenv("AWS_ENDPOINT_URL"))
+	fns := startFunctions(t, ctx, root, append(st.environ(), "AWS_ENDPOINT_URL="+w.URL), "api", "audit")
 	srv := apiAdapter(t, fns["api"], map[string]token{
 		"tok-es-fge-0123456789": {map[string]string{"sub": "m.garcia", "iss": issuer, "client_id": "evx-sample-es-fge"}, []string{"evx/counterpart"}},
 		"tok-legal-0123456789":  {map[string]string{"sub": "clerk-1", "iss": issuer, "client_id": "evx-web"}, []string{"evx/legal"}},
@@ -70,8 +71,18 @@ func TestIntegrationMatchOnAWS(t *testing.T) {
 		}
 		return out
 	}
+	// One identifier asked, warm: the calls docs/identifiers.md prices. A no hit is one keyed
+	// hash (KMS), one Query of the index, the rate limit's reads of the asker's matching
+	// subject and the IdentifierQuery event's append.
+	match("tok-es-fge-0123456789") // cold start: credentials, the first reads
+	w.take()
 	if r := match("tok-es-fge-0123456789").Results[0]; r.Result != "no-hit" {
 		t.Fatalf("before indexing: %+v, want no hit", r)
+	}
+	noHit := w.take()
+	t.Logf("calls of one identifier asked, no hit: %q", noHit)
+	if count(noHit, "KMS GenerateMac") != 1 || count(noHit, "KMS Sign") != 1 || count(noHit, "DynamoDB Scan") != 0 {
+		t.Errorf("a no-hit query made %q, want one GenerateMac, one Sign (its event) and no Scan", noHit)
 	}
 	var run struct {
 		Indexed    int    `json:"indexed"`
@@ -84,7 +95,15 @@ func TestIntegrationMatchOnAWS(t *testing.T) {
 	if err != nil || trail[len(trail)-1].Event.Type != pipeline.IdentifiersIndexed {
 		t.Fatalf("trail ends with %+v, %v; want IdentifiersIndexed", trail[len(trail)-1].Event, err)
 	}
+	w.take()
 	r := match("tok-es-fge-0123456789").Results[0]
+	hit := w.take()
+	t.Logf("calls of one identifier asked, a hit of one holder: %q", hit)
+	// The hit adds the match reference (a second keyed hash), the holder's IdentifierMatched
+	// event and its notice.
+	if count(hit, "KMS GenerateMac") != 2 || count(hit, "KMS Sign") != 2 || count(hit, "SQS SendMessage") != 1 || count(hit, "DynamoDB Scan") != 0 {
+		t.Errorf("a hit made %q, want two GenerateMac, two Sign, one SendMessage and no Scan", hit)
+	}
 	if r.Result != "hit" || len(r.Holders) != 1 || r.Holders[0].Agency != "home" || !strings.HasPrefix(r.Holders[0].Reference, "evx-hit-") || len(r.Own) != 0 {
 		t.Fatalf("after indexing: %+v, want a hit held by home", r)
 	}
