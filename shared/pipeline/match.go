@@ -656,27 +656,34 @@ func (m *Matcher) checkRate(ctx context.Context, agency, subject string, now tim
 }
 
 // Backfill indexes every bundle of ids not yet indexed (bundles accepted before the index
-// existed) and returns how many it indexed; bundles that are not accepted are skipped.
+// existed, or accepted since the last run) and returns how many it indexed; bundles that are
+// not accepted are skipped. A bundle that fails does not hold up the others: Backfill goes on
+// and returns the failures joined (each naming its bundle), to be tried again on the next run.
 func (m *Matcher) Backfill(ctx context.Context, ids []string) (int, error) {
 	n := 0
+	var errs []error
 	for _, id := range ids {
+		if ctx.Err() != nil {
+			return n, errors.Join(append(errs, ctx.Err())...)
+		}
 		trail, err := m.c.Ledger.Events(ctx, id)
 		if err != nil {
-			return n, err
+			errs = append(errs, fmt.Errorf("trail of %s: %w", id, err))
+			continue
 		}
 		if _, done := find(trail, ofType(IdentifiersIndexed)); done {
 			continue
 		}
 		if _, err := m.IndexBundle(ctx, id); err != nil {
 			var na *NotAcceptedError
-			if errors.As(err, &na) {
-				continue
+			if !errors.As(err, &na) {
+				errs = append(errs, err)
 			}
-			return n, err
+			continue
 		}
 		n++
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
 
 // Notices returns the hits on agency's identifiers recorded on the given UTC day: the

@@ -382,3 +382,35 @@ func TestMatchBagUnavailable(t *testing.T) {
 		t.Errorf("IdentifiersIndexed reasons %v, want matching_source=bag-unavailable", r)
 	}
 }
+
+// A bundle that cannot be indexed (its extraction record is gone) does not hold up the
+// others: Backfill indexes the rest and returns the failure naming it.
+func TestBackfillGoesOn(t *testing.T) {
+	ctx := context.Background()
+	clock := newClock()
+	n, err := local.OpenNode(ctx, t.TempDir(), local.NodeOptions{Counterparts: matchDirectory(t), Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	broken := matchBundle(t, n, "Container MSCU1234566\n", "H0", "")
+	good := matchBundle(t, n, "Container CSQU3054383\n", "H0", "")
+	es, _ := n.Ledger.Events(ctx, broken)
+	sum := es[0].Event.Details.Documents[0].Extraction
+	p := filepath.Join(n.Dir, local.BlobsDir, sum[0:2], sum[2:4], sum)
+	os.Chmod(p, 0o600)
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := n.OpenMatcher(ctx, homeAgency, clock.Now, pipeline.MatchLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Backfill(ctx, []string{broken, good})
+	if got != 1 || err == nil || !strings.Contains(err.Error(), broken) {
+		t.Fatalf("Backfill = %d, %v; want 1 indexed and the failure of %s", got, err, broken)
+	}
+	if es, _ := n.Ledger.Events(ctx, good); es[len(es)-1].Event.Type != pipeline.IdentifiersIndexed {
+		t.Errorf("the good bundle was not indexed")
+	}
+}

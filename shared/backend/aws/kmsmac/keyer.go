@@ -38,18 +38,18 @@ var _ pipeline.IndexKeyer = (*Keyer)(nil)
 // GENERATE_VERIFY_MAC).
 func New(c api, keyID string) *Keyer { return &Keyer{kms: c, keyID: keyID} }
 
-// MessageTooLongError: GenerateMac takes at most MaxMessage bytes.
-type MessageTooLongError struct{ Len int }
+// MessageLengthError: GenerateMac takes 1 to MaxMessage bytes.
+type MessageLengthError struct{ Len int }
 
-func (e *MessageTooLongError) Error() string {
-	return fmt.Sprintf("keyed hash of %d bytes: KMS takes at most %d", e.Len, MaxMessage)
+func (e *MessageLengthError) Error() string {
+	return fmt.Sprintf("keyed hash of %d bytes: KMS takes 1 to %d", e.Len, MaxMessage)
 }
 
 // MAC implements pipeline.IndexKeyer.
 func (k *Keyer) MAC(ctx context.Context, msg []byte) ([32]byte, error) {
 	var out [32]byte
 	if len(msg) == 0 || len(msg) > MaxMessage {
-		return out, &MessageTooLongError{Len: len(msg)}
+		return out, &MessageLengthError{Len: len(msg)}
 	}
 	res, err := k.kms.GenerateMac(ctx, &kms.GenerateMacInput{KeyId: aws.String(k.keyID), Message: msg, MacAlgorithm: types.MacAlgorithmSpecHmacSha256})
 	if err != nil {

@@ -62,8 +62,8 @@ func TestIntegrationKeyer(t *testing.T) {
 	if _, err := kmsmac.New(c, sign).MAC(ctx, msg); err == nil {
 		t.Error("MAC with a signing key: no error")
 	}
-	var tl *kmsmac.MessageTooLongError
+	var tl *kmsmac.MessageLengthError
 	if _, err := kmsmac.New(c, key).MAC(ctx, bytes.Repeat([]byte{1}, kmsmac.MaxMessage+1)); !errors.As(err, &tl) {
-		t.Errorf("MAC of %d bytes = %v, want *MessageTooLongError", kmsmac.MaxMessage+1, err)
+		t.Errorf("MAC of %d bytes = %v, want *MessageLengthError", kmsmac.MaxMessage+1, err)
 	}
 }
