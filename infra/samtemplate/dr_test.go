@@ -296,3 +296,30 @@ func TestExpandedLintsCleanWithDisasterRecovery(t *testing.T) {
 	}
 	cfnLintWith(t, drOn)
 }
+
+// DirectUploads: by default only the api role may put under incoming/ of the uploads bucket
+// (so every upload is a person of an agency and require_seal holds); "true" lifts that.
+func TestExpandedUploadsOnlyThroughTheApi(t *testing.T) {
+	tpl := expanded(t)
+	denies := func(on map[string]any) bool {
+		for _, s := range list(sub(props(sub(on, "UploadsBucketPolicy")), "PolicyDocument")["Statement"]) {
+			st := s.(map[string]any)
+			if st["Effect"] == "Deny" && st["Principal"] == "*" && slices.Equal(strs(st["Action"]), []string{"s3:PutObject"}) &&
+				slices.Contains(strs(st["Resource"]), "${UploadsBucket.Arn}/incoming/*") &&
+				target(sub(sub(st, "Condition"), "ArnNotEquals")["aws:PrincipalArn"]) == "ApiRole" {
+				return true
+			}
+		}
+		return false
+	}
+	if !denies(sub(deployed(t, tpl, drOff), "Resources")) {
+		t.Error("by default the uploads bucket policy does not deny s3:PutObject on incoming/* to all but the api role")
+	}
+	on := map[string]string{"DirectUploads": "true"}
+	for k, v := range drOff {
+		on[k] = v
+	}
+	if denies(sub(deployed(t, tpl, on), "Resources")) {
+		t.Error(`DirectUploads "true" still denies direct uploads`)
+	}
+}
