@@ -214,7 +214,7 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 				for k, val := range map[string]string{
 					"evx:caseReference": r.CaseReference, "evx:requestReference": r.RequestReference,
 					"evx:requestingState": r.RequestingState, "evx:requestedState": r.RequestedState,
-					"evx:handlingCode": r.HandlingCode,
+					"evx:handlingCode": r.HandlingCode, "evx:handlingRestriction": r.HandlingRestriction,
 				} {
 					if val != "" {
 						inv[k] = val

@@ -187,3 +187,24 @@ func TestJSONLDIdentifiers(t *testing.T) {
 		t.Error("identifiers linked to a file whose hash differs")
 	}
 }
+
+// An H3 bundle's restriction travels with the CASE/UCO export, as it does on every page of
+// the court report.
+func TestJSONLDHandlingRestriction(t *testing.T) {
+	tr, _, s := fixture(t)
+	r := tr.Events[0].Event.Details.Request
+	r.HandlingCode, r.HandlingRestriction = "H3", "not to be shared with tax authorities"
+	doc, err := report.JSONLD(tr, verdictOf(t, tr, s), report.Options{Fonts: testFonts, Generated: genTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := nquads(t, doc)
+	for _, want := range []string{
+		nodeIRI("case-2026-114", "investigation") + " <urn:evx:custody:handlingRestriction> \"not to be shared with tax authorities\"",
+		nodeIRI("case-2026-114", "investigation") + " <urn:evx:custody:handlingCode> \"H3\"",
+	} {
+		if !strings.Contains(q, want) {
+			t.Errorf("N-Quads lack %s", want)
+		}
+	}
+}
