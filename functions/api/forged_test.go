@@ -41,7 +41,7 @@ func TestForgedClaimsOnEveryRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &Handler{API: api.New(n.Service, n.Uploads, claims, api.Limits{}, nil).WithReportFonts(shippedFonts(t)).WithDirectory(fntest.Directory(t)).WithMatcher(m), Claims: claims,
+	h := &Handler{API: api.New(n.Service, n.Uploads, claims, api.Limits{}, nil).WithReportFonts(shippedFonts(t)).WithDirectory(fntest.Directory(t)).WithMatcher(m).WithRequests(n.Requests), Claims: claims,
 		Uploads: offlineMultipart(t)}
 
 	type token struct {

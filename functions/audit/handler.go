@@ -54,6 +54,10 @@ type Handler struct {
 	// on the index-all task) that it does not hold yet are indexed, each IdentifiersIndexed.
 	Index       Indexer
 	IndexRecent time.Duration
+	// Reconcile, when set, runs on the daily run before the request clocks are swept: it
+	// registers every request the custody log holds that the request registry lacks
+	// (request.Reconcile from the ledger's scan into dynamostate's "#subject" partition).
+	Reconcile func(ctx context.Context) (int, error)
 	Log         *slog.Logger
 }
 
@@ -167,6 +171,11 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 	}
 	if err != nil {
 		errs = append(errs, err)
+	}
+	if h.Reconcile != nil && in.Task != "expiry" {
+		if _, err := h.Reconcile(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("request registry: %w", err))
+		}
 	}
 	if h.Requests != nil {
 		sw, err := h.Requests.Sweep(ctx)

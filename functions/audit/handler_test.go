@@ -321,3 +321,26 @@ func TestAuditIndexes(t *testing.T) {
 		}
 	}
 }
+
+// The daily run reconciles the request registry before it sweeps the clocks; the hourly
+// expiry run and the checkpoint task do not.
+func TestAuditReconcilesRequests(t *testing.T) {
+	clock := &fntest.Clock{T: fntest.T0}
+	n := fntest.Node(t, clock)
+	calls := 0
+	h := &Handler{Service: n.Service, Window: 24 * time.Hour, Clock: clock.Now,
+		Recent:    func(context.Context, time.Time) ([]pipeline.Upload, error) { return nil, nil },
+		Publish:   func(context.Context, []byte) error { return nil },
+		Reconcile: func(context.Context) (int, error) { calls++; return 0, nil }}
+	for _, task := range []string{"expiry", "checkpoint"} {
+		if _, err := h.Handle(context.Background(), Task{Task: task}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls != 0 {
+		t.Fatalf("expiry and checkpoint runs reconciled %d times, want none", calls)
+	}
+	if _, err := h.Handle(context.Background(), Task{}); err != nil || calls != 1 {
+		t.Fatalf("daily run: %v, reconciled %d times; want once", err, calls)
+	}
+}

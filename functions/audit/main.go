@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/evx-project/evx/functions/internal/published"
 	"github.com/evx-project/evx/shared/backend/aws/awsenv"
+	"github.com/evx-project/evx/shared/request"
 )
 
 func main() {
@@ -47,5 +48,6 @@ func main() {
 	if env.Matcher != nil {
 		h.Index = env.Matcher
 	}
+	h.Reconcile = func(ctx context.Context) (int, error) { return request.Reconcile(ctx, env.Ledger, env.State) }
 	lambda.Start(h.Handle)
 }

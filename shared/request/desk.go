@@ -21,6 +21,13 @@ type Lister interface {
 	Subjects(ctx context.Context, prefix string) ([]string, error)
 }
 
+// Registry records the subjects of requests, for a Lister that does not find them in the
+// ledger itself (on AWS, dynamostate's "#subject" partition: the custody table can only be
+// scanned). AddSubject is idempotent.
+type Registry interface {
+	AddSubject(ctx context.Context, subject string) error
+}
+
 // Sender sends a message to a queue, once per dedup id (pipeline.Queue's Send).
 type Sender interface {
 	Send(ctx context.Context, queue, dedupID string, body []byte) error
@@ -43,6 +50,26 @@ type Desk struct {
 	// Directory, when set, holds the agencies other than Home: a request's parties must be
 	// Home or in it (the counterpart directory, until the directory of agencies replaces it).
 	Directory pipeline.Directory
+	// Registry, when set, is told of every request issued (then Lister is the registry's):
+	// Issue adds the request's subject after its RequestIssued is recorded, and again on an
+	// identical retry, so a crash in between is repaired by the retry or by Reconcile.
+	Registry Registry
+}
+
+// Reconcile adds to reg every request subject from (a Lister over the ledger itself) that
+// reg may not hold yet (a crash between an issue's event and its registration, or requests
+// issued before the registry existed), and returns how many subjects it added or confirmed.
+func Reconcile(ctx context.Context, from Lister, reg Registry) (int, error) {
+	subjects, err := from.Subjects(ctx, custody.RequestSubjectPrefix)
+	if err != nil {
+		return 0, err
+	}
+	for i, s := range subjects {
+		if err := reg.AddSubject(ctx, s); err != nil {
+			return i, fmt.Errorf("register %s: %w", s, err)
+		}
+	}
+	return len(subjects), nil
 }
 
 // HomeQueue is the queue of reminders to the deployment's own agency.
@@ -138,6 +165,9 @@ func (d *Desk) Issue(ctx context.Context, r Request) (*State, error) {
 			if l := es[0].Event.Details.LegalRequest; l == nil || *FromLegal(l).Legal() != *r.Legal() {
 				return nil, &ExistsError{ID: r.ID}
 			}
+			if err := d.register(ctx, subject); err != nil {
+				return nil, err
+			}
 			return FoldEntries(es)
 		}
 		e := custody.Event{BundleID: subject, Seq: 1, Type: custody.RequestIssued, Time: d.now(), Actor: actor.custody(),
@@ -153,9 +183,22 @@ func (d *Desk) Issue(ctx context.Context, r Request) (*State, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := d.register(ctx, subject); err != nil {
+			return nil, err
+		}
 		return d.State(ctx, r.ID)
 	}
 	return nil, fmt.Errorf("issue request %s: lost the race %d times", r.ID, maxAttempts)
+}
+
+func (d *Desk) register(ctx context.Context, subject string) error {
+	if d.Registry == nil {
+		return nil
+	}
+	if err := d.Registry.AddSubject(ctx, subject); err != nil {
+		return fmt.Errorf("register %s: %w", subject, err)
+	}
+	return nil
 }
 
 const maxAttempts = 16

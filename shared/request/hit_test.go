@@ -1,6 +1,9 @@
 package request_test
 
 import (
+	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,5 +68,52 @@ func TestFollowUpOfAHit(t *testing.T) {
 	q.Hit = ref
 	if _, err := r.desk.Issue(t.Context(), q); !isInvalid(err, "hit") {
 		t.Errorf("Issue %d days after the hit = %v, want refused", request.HitWindow+10, err)
+	}
+}
+
+type memRegistry struct{ subjects map[string]int }
+
+func (m *memRegistry) AddSubject(_ context.Context, s string) error { m.subjects[s]++; return nil }
+
+func (m *memRegistry) Subjects(_ context.Context, prefix string) ([]string, error) {
+	var out []string
+	for s := range m.subjects {
+		if strings.HasPrefix(s, prefix) {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// TestRegistry: with a Registry, every request issued is registered (again on an identical
+// retry), List finds it through the registry, and Reconcile registers what the ledger holds
+// and the registry lacks.
+func TestRegistry(t *testing.T) {
+	r := newRig(t)
+	reg := &memRegistry{subjects: map[string]int{}}
+	r.desk.Registry, r.desk.Lister = reg, reg
+	if _, err := r.desk.Issue(t.Context(), eio("R1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.desk.Issue(t.Context(), eio("R1")); err != nil {
+		t.Fatal(err)
+	}
+	if reg.subjects[custody.RequestSubject("R1")] != 2 {
+		t.Errorf("registered %v, want request:R1 twice (issue and identical retry)", reg.subjects)
+	}
+	// A request whose registration was lost (recorded straight in the ledger).
+	lost := &request.Desk{Ledger: r.ledger, Signer: r.signer, Lister: r.ledger, Home: "es-fiscalia", Clock: r.clock.Now}
+	if _, err := lost.Issue(t.Context(), eio("R2")); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := r.desk.List(t.Context(), request.Filter{}); err != nil || len(l) != 1 {
+		t.Fatalf("List before Reconcile = %d, %v; want R1 only", len(l), err)
+	}
+	if n, err := request.Reconcile(t.Context(), r.ledger, reg); err != nil || n != 2 {
+		t.Fatalf("Reconcile = %d, %v", n, err)
+	}
+	if l, err := r.desk.List(t.Context(), request.Filter{}); err != nil || len(l) != 2 {
+		t.Fatalf("List after Reconcile = %d, %v; want R1 and R2", len(l), err)
 	}
 }

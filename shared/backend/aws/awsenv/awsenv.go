@@ -275,7 +275,9 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, o
 	if e.Blobs != nil {
 		blobs, bags = e.Blobs, e.Bags
 	}
-	e.Requests = &request.Desk{Ledger: e.Ledger, Signer: e.Signer, Lister: e.Ledger, Queue: e.Queue, Home: c.Agency, Directory: dir}
+	// Requests are found through the deliveries table's "#subject" partition (a Query), where
+	// the custody table could only be scanned; the audit function reconciles the two.
+	e.Requests = &request.Desk{Ledger: e.Ledger, Signer: e.Signer, Lister: e.State, Registry: e.State, Queue: e.Queue, Home: c.Agency, Directory: dir}
 	// Heads (heads.go): the audit function's checkpoints commit to them, the api function's
 	// trails prove them from what the audit function kept; the other functions sign none.
 	// Witnesses are offered only the checkpoints the audit function signs on its schedule

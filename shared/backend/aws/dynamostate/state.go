@@ -15,6 +15,7 @@
 //	counterpart "#receipt" delivery <id>      receipt B, chunks N (chunk 0; see receipts.go)
 //	counterpart "#receipt" delivery <id>#<k>  receipt B: chunk k of a receipt over 300 KiB
 //	counterpart "#submission" delivery <bundle>/<uploader>  bundle S, uploader S, size N, received N
+//	counterpart "#subject" delivery <subject>  (a request's custody subject, request:ID; subjects.go)
 //
 // Counterpart ids never start with '#', so the bookkeeping partitions never mix with a
 // counterpart's deliveries. Times are Unix nanoseconds. A delivery and its "#id" item are

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,6 +66,23 @@ func run(t *testing.T, endpoint string) {
 	})
 	t.Run("submissions", func(t *testing.T) {
 		statetest.RunSubmissions(t, func(t *testing.T) pipeline.Submissions { return newTable(t, endpoint) })
+	})
+	t.Run("subjects", func(t *testing.T) {
+		tb, ctx := newTable(t, endpoint), context.Background()
+		if got, err := tb.Subjects(ctx, "request:"); err != nil || len(got) != 0 {
+			t.Fatalf("Subjects(empty) = %v, %v", got, err)
+		}
+		for _, s := range []string{"request:b", "request:a", "request:b", "agency:x"} {
+			if err := tb.AddSubject(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := tb.Subjects(ctx, "request:"); err != nil || !slices.Equal(got, []string{"request:a", "request:b"}) {
+			t.Fatalf("Subjects(request:) = %v, %v; want [request:a request:b]", got, err)
+		}
+		if err := tb.AddSubject(ctx, ""); err == nil {
+			t.Error("AddSubject(\"\") = nil")
+		}
 	})
 	t.Run("receipt-too-large", func(t *testing.T) {
 		tb := newTable(t, endpoint)
