@@ -16,10 +16,12 @@ import (
 
 	"github.com/evx-project/evx/functions/internal/fntest"
 	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/api/client"
 	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/request"
 )
 
 // The hit/no-hit index on AWS, between the real bootstraps and the emulator: the audit
@@ -136,6 +138,20 @@ func TestIntegrationMatchOnAWS(t *testing.T) {
 	dump, _ := json.Marshal(items.Items)
 	if strings.Contains(string(dump), "MSKU") || strings.Contains(string(dump), "000000") {
 		t.Errorf("the index table holds the identifier's value: %s", dump)
+	}
+	// es-fge opens the follow-up request from the hit, through the api.
+	cl, err := client.New(srv.URL, client.WithToken("tok-es-fge-0123456789"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rq, err := cl.IssueRequest(ctx, request.Request{ID: "MLA-ES-HOME-1", Type: request.MLA, Addressee: "home",
+		LegalBasis: "UN-1988-Art7", Hit: r.Holders[0].Reference})
+	if err != nil || rq.Hit != r.Holders[0].Reference || rq.Issuer != "es-fge" {
+		t.Errorf("follow-up request = %+v, %v; want one following the hit", rq, err)
+	}
+	if _, err := cl.IssueRequest(ctx, request.Request{ID: "MLA-ES-HOME-2", Type: request.MLA, Addressee: "home",
+		LegalBasis: "UN-1988-Art7", Hit: "evx-hit-00000000000000000000"}); err == nil {
+		t.Error("a follow-up request naming no hit was issued")
 	}
 	run.Indexed = 0
 	if err := json.Unmarshal(invoke(t, fns["audit"], map[string]string{"task": "expiry"}), &run); err != nil || run.Indexed != 0 {
