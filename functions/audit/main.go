@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/evx-project/evx/functions/internal/published"
 	"github.com/evx-project/evx/shared/backend/aws/awsenv"
+	"github.com/evx-project/evx/shared/backend/aws/s3blob"
 	"github.com/evx-project/evx/shared/request"
 )
 
@@ -34,6 +35,14 @@ func main() {
 		}
 	}
 	opts := []awsenv.Option{awsenv.WithS3(), awsenv.WithHeadsRecorded()}
+	if v := os.Getenv("EVX_RETENTION_MODE"); v != "" { // template.yaml sets it: preservation periods lock
+		mode, err := s3blob.ParseMode(v)
+		if err != nil {
+			log.Error("configuration", "err", "EVX_RETENTION_MODE: "+err.Error())
+			os.Exit(1)
+		}
+		opts = append(opts, awsenv.WithRetainer(mode))
+	}
 	if cfg.IndexTable != "" { // the identifier index (template.yaml sets it)
 		opts = append(opts, awsenv.WithMatcher())
 	}

@@ -450,8 +450,9 @@ var (
 )
 
 // retentionSetters are the functions that set Object Lock retention, on evidence/ only: the
-// ingest function, on the documents of a bundle it accepts.
-var retentionSetters = map[string]bool{"IngestFunction": true}
+// ingest function, on the documents of a bundle it accepts, and the audit function, on the
+// documents a preservation order covers (it may only lengthen a lock: no bypass).
+var retentionSetters = map[string]bool{"IngestFunction": true, "AuditFunction": true}
 
 func functions(t *testing.T, tpl map[string]any) map[string]map[string]any {
 	t.Helper()
@@ -605,12 +606,12 @@ func TestEvidenceBucket(t *testing.T) {
 		st := s.(map[string]any)
 		cond := strs(sub(sub(st, "Condition"), "ArnNotEquals")["aws:PrincipalArn"])
 		if st["Effect"] == "Deny" && st["Principal"] == "*" && slices.Contains(strs(st["Action"]), "s3:PutObjectRetention") &&
-			slices.Contains(cond, "IngestRole") && len(cond) == 2 && slices.Contains(cond, "BreakGlassRoleArn") {
+			slices.Contains(cond, "IngestRole") && slices.Contains(cond, "AuditRole") && len(cond) == 3 && slices.Contains(cond, "BreakGlassRoleArn") {
 			retention = true
 		}
 	}
 	if !retention {
-		t.Error("the evidence bucket policy does not deny s3:PutObjectRetention to all but the ingest role (and break glass)")
+		t.Error("the evidence bucket policy does not deny s3:PutObjectRetention to all but the ingest and audit roles (and break glass)")
 	}
 }
 

@@ -27,6 +27,11 @@ type Preservation struct {
 	Rule  string
 }
 
+// ContinuingLock is how far ahead SyncRetention locks the documents of a preservation that
+// continues without an end (an EPOC-PR confirmed by a production order): rolled forward on
+// every run.
+const ContinuingLock = 90 * 24 * time.Hour
+
 // Retainer locks a stored document against deletion until a time (S3 Object Lock on AWS). It
 // never shortens a lock. Optional: the embedded store refuses deletion through the recorded
 // retention alone.
@@ -192,7 +197,8 @@ func (s *Service) Retention(ctx context.Context, bundleID string) (Retention, er
 // SyncRetention records on the bundle the preservation period of the request it answers, when
 // that request preserves (an EPOC-PR) and its period changed since the last RetentionSet:
 // started, extended, continued without an end, or ended. With a Retainer it also locks every
-// document until the period's end. Once however often it runs; ok reports a new event.
+// document until the period's end (ContinuingLock from now while it continues without one),
+// on every run. Once however often it runs; ok reports a new event.
 func (s *Service) SyncRetention(ctx context.Context, bundleID string) (en custody.Entry, ok bool, err error) {
 	if s.c.Requests == nil {
 		return custody.Entry{}, false, nil
@@ -209,9 +215,17 @@ func (s *Service) SyncRetention(ctx context.Context, bundleID string) (en custod
 	if err != nil || !known {
 		return custody.Entry{}, false, err
 	}
-	if s.c.Retainer != nil && p.State == custody.PreservationRunning {
+	if s.c.Retainer != nil && (p.State == custody.PreservationRunning || p.State == custody.PreservationContinuing) {
+		until := p.Until
+		if p.State == custody.PreservationContinuing {
+			// No end: a lock that rolls forward. Every run extends it to ContinuingLock from
+			// now, so it cannot lapse while the order continues (the scheduler runs daily),
+			// needs no legal hold (which evx could then never release), and once the order
+			// ends, it is no longer extended and runs out.
+			until = s.c.Clock().Add(ContinuingLock)
+		}
 		for _, d := range evs[0].Details.Documents {
-			if err := s.c.Retainer.Retain(ctx, d.SHA256, p.Until); err != nil {
+			if err := s.c.Retainer.Retain(ctx, d.SHA256, until); err != nil {
 				return custody.Entry{}, false, fmt.Errorf("retain %s of %s: %w", d.Name, bundleID, err)
 			}
 		}

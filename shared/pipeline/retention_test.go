@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -207,5 +208,102 @@ func TestRetentionOfPreservedBundle(t *testing.T) {
 	rebuilt := pipeline.RetentionOf(tr.EventList(), 30*24*time.Hour)
 	if got := retention(); !rebuilt.Disposed || rebuilt.Decision != got.Decision || len(rebuilt.Holds) != 1 || rebuilt.Holds[0] != got.Holds[0] || len(rebuilt.Kept) != 1 {
 		t.Errorf("retention rebuilt from the exported trail %+v, want %+v", rebuilt, got)
+	}
+}
+
+// recordingRetainer records the locks asked for, by document.
+type recordingRetainer struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+	calls int
+}
+
+func (r *recordingRetainer) Retain(_ context.Context, sum string, until time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls++
+	if until.After(r.until[sum]) {
+		r.until[sum] = until
+	}
+	return nil
+}
+
+// TestRetentionLocks: with a Retainer (S3 Object Lock on AWS) a preserved bundle's documents
+// are locked until the period's end while it runs, and, once the order is confirmed and the
+// period continues without an end, rolled forward to ContinuingLock from now on every run,
+// with or without a new event.
+func TestRetentionLocks(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	dir := filepath.Join(t.TempDir(), "agencies.yaml")
+	if err := os.WriteFile(dir, []byte(`agencies:
+  - {id: es-fge, name: Fiscalía General del Estado, country: ES, legal_bases: [EU-EPOC], handling_codes: [H0], active: true}
+  - {id: nl-telco-lr, name: Telco legal representative, country: NL, legal_bases: [EU-EPOC], handling_codes: [H0], active: true, role: both, service_provider: Telco B.V., representation: legal-representative}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ret := &recordingRetainer{until: map[string]time.Time{}}
+	n, err := local.OpenNode(t.Context(), t.TempDir(), local.NodeOptions{Directory: dir, Agency: "nl-telco-lr", Clock: clock, Retainer: ret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	ctx := t.Context()
+	q := request.Request{ID: "EPOC-PR-ES-2026-9", Type: request.EPOCPR, Issuer: "es-fge", IssuerPerson: "ana.garcia", IssuingState: "ES",
+		Addressee: "nl-telco-lr", LegalBasis: "Regulation (EU) 2023/1543 art. 6", DataCategory: "subscriber"}
+	if _, err := n.Requests.Issue(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	received := clock()
+	if _, err := n.Requests.Act(ctx, q.ID, request.Actor{Agency: "nl-telco-lr", Person: "lr.officer"}, request.Action{Type: custody.RequestReceived}); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "subscriber.txt")
+	os.WriteFile(p, []byte("subscriber of +34 600 000 001: J. Doe"), 0o600)
+	bag := filepath.Join(t.TempDir(), "b.zip")
+	if _, err := bagit.Create(bag, []string{p}, bagit.CreateOptions{Info: bagit.Info{{Label: bagit.LabelRequestReference, Value: q.ID},
+		{Label: bagit.LabelLegalBasis, Value: "EU-EPOC"}, {Label: bagit.LabelCounterpart, Value: "es-fge"}}}); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Open(bag)
+	id, size, err := n.Uploads.Spool(ctx, f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: "nl-telco-lr/lr.officer", Size: size}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := n.Service.Process(ctx, id); err != nil || !st.Ingest.Accepted {
+		t.Fatalf("Process = %+v, %v", st, err)
+	}
+	trail, _ := n.Service.Events(ctx, id)
+	sum := trail[0].Event.Details.Documents[0].SHA256
+	sync := func() {
+		t.Helper()
+		if _, err := request.SyncPreservations(ctx, n.Requests, n.Service.SyncRetention); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sync()
+	if got, want := ret.until[sum], received.Add(60*24*time.Hour); !got.Equal(want) {
+		t.Fatalf("locked until %v while running, want receipt + 60 days %v", got, want)
+	}
+	// The issuer confirms that a production order followed: no end, a lock that rolls.
+	if _, err := n.Requests.Act(ctx, q.ID, request.Actor{Agency: "es-fge", Person: "ana.garcia"}, request.Action{Type: custody.RequestConfirmed}); err != nil {
+		t.Fatal(err)
+	}
+	advance(24 * time.Hour)
+	sync()
+	if got, want := ret.until[sum], clock().Add(pipeline.ContinuingLock); !got.Equal(want) {
+		t.Fatalf("locked until %v once continuing, want now + ContinuingLock %v", got, want)
+	}
+	advance(80 * 24 * time.Hour)
+	calls := ret.calls
+	sync() // no new event: the state did not change, the lock still rolls forward
+	if got, want := ret.until[sum], clock().Add(pipeline.ContinuingLock); !got.Equal(want) || ret.calls == calls {
+		t.Fatalf("locked until %v 80 days on, want it rolled to %v", got, want)
 	}
 }

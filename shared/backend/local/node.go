@@ -70,6 +70,10 @@ type NodeOptions struct {
 	// the engine, in the languages of the bundle's states unless OCR.Languages names some
 	// (extract.RecordWith); nil: no OCR, such documents are recorded as needing it.
 	OCR *extract.OCR
+	// Retainer, when not nil, also locks the documents of bundles a preservation order covers
+	// (pipeline.Config.Retainer). The data folder has no locks of its own: the recorded
+	// retention refuses their disposal; the tests use it to see what AWS would lock.
+	Retainer pipeline.Retainer
 }
 
 // Node is evx's embedded single-machine deployment: one data folder holding the blobs, the
@@ -226,7 +230,7 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 		Blobs:    n.Blobs, Ledger: n.Ledger, Signer: signer, Queue: n.Queue, Directory: dirs,
 		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Receipts: n.Receipts, Submissions: n.Submissions, Checkpoints: n.Checkpoints, Origin: origin,
 		Intake: pipeline.BagIntake(extract.RecordWith(extract.DefaultLimits(), extract.RecordOptions{OCR: opt.OCR, States: pipeline.BundleStates}), bagit.Limits{}),
-		Clock:  opt.Clock, ReceiptWindow: opt.ReceiptWindow, Log: opt.Log,
+		Clock:  opt.Clock, ReceiptWindow: opt.ReceiptWindow, Log: opt.Log, Retainer: opt.Retainer,
 	})
 	if err != nil {
 		return nil, err

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/evx-project/evx/shared/backend/aws/dynamoindex"
 	"github.com/evx-project/evx/shared/backend/aws/dynamoledger"
@@ -173,8 +174,9 @@ type Env struct {
 	Matcher *pipeline.Matcher
 	Index   *dynamoindex.Index
 
-	heads    headsMode
-	matching bool
+	heads      headsMode
+	matching   bool
+	retainMode s3types.ObjectLockRetentionMode
 }
 
 // An Option adds a client, and the backends over it, to what Open builds.
@@ -211,6 +213,13 @@ func WithHeadsRecorded() Option { return func(e *Env, _ aws.Config) { e.heads = 
 // from the heads kept at a kept checkpoint's size (its own checkpoint's, when the log did not
 // grow since; the witnessed checkpoint's), and nothing is scanned. After WithS3.
 func WithHeadsKept() Option { return func(e *Env, _ aws.Config) { e.heads = headsKept } }
+
+// WithRetainer locks, with S3 Object Lock in mode, the documents of the bundles a preservation
+// order covers as the service records their periods (pipeline.Config.Retainer): the audit
+// function's. After WithS3.
+func WithRetainer(mode s3types.ObjectLockRetentionMode) Option {
+	return func(e *Env, _ aws.Config) { e.retainMode = mode }
+}
 
 // WithMatcher builds the hit/no-hit identifier index over the table EVX_INDEX_TABLE, keyed
 // by the KMS HMAC key EVX_INDEX_KEY: Env.Matcher, for the api function (queries) and the
@@ -294,7 +303,15 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, o
 			ledger = keptHeadsLedger{Ledger: e.Ledger, kept: e.State, store: store}
 		}
 	}
+	var retainer pipeline.Retainer
+	if e.retainMode != "" {
+		if e.S3 == nil {
+			return nil, errors.New("awsenv: WithRetainer needs WithS3 before it")
+		}
+		retainer = s3blob.NewRetainer(e.S3, c.Bucket, e.retainMode)
+	}
 	e.Service, err = pipeline.New(pipeline.Config{
+		Retainer: retainer,
 		Requests: request.Book{Desk: e.Requests},
 		Blobs:    blobs, Ledger: ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
 		Deliveries: e.State, Uploads: e.State, Bags: bags, Receipts: e.State, Submissions: e.State,
