@@ -29,6 +29,7 @@
 //	GET  /v1/deliveries/{id}                 counterpart   manifest: documents with their hashes, consignment event
 //	GET  /v1/deliveries/{id}/documents/{name...} counterpart  the document's bytes (records ContentAccessTracking)
 //	GET  /v1/deliveries/{id}/text/{name...}  counterpart   the start of the document's extracted text (records ContentAccessTracking)
+//	GET|POST /v1/bundles/{id}/retention      legal         retention state; review (extend or authorise disposal): retention.go
 //	GET  /v1/deliveries/{id}/identifiers     counterpart   the identifiers found in each document (records ContentAccessTracking)
 //	POST /v1/deliveries/{id}/receipt         counterpart   pipeline.ReceiptRequest → signed pipeline.Receipt (201; 200 with the stored receipt for an identical retry)
 //	GET  /v1/deliveries/{id}/receipt         counterpart   the signed pipeline.Receipt of the delivery's posted receipt
@@ -146,6 +147,7 @@ func New(svc *pipeline.Service, up Spooler, auth Authenticator, lim Limits, log 
 	h.mux.HandleFunc("POST /v1/bundles/{id}/verification", h.as(h.postVerification, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/documents/{name...}", h.as(h.getBundleDocument, RoleLegal))
 	h.mux.HandleFunc("GET /v1/bundles/{id}/identifiers", h.as(h.getIdentifiers, RoleLegal))
+	h.routeRetention()
 	h.mux.HandleFunc("GET /v1/deliveries", h.as(h.listDeliveries, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}", h.as(h.getDelivery, RoleCounterpart))
 	h.mux.HandleFunc("GET /v1/deliveries/{id}/documents/{name...}", h.as(h.getDocument, RoleCounterpart))
@@ -269,6 +271,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusForbidden, err.Error())
 	case errors.As(err, new(*pipeline.RestrictedError)):
 		writeError(w, http.StatusForbidden, err.Error())
+	case errors.As(err, new(*pipeline.DisposedError)):
+		writeError(w, http.StatusGone, err.Error())
+	case errors.As(err, new(*pipeline.RetentionError)):
+		writeError(w, http.StatusConflict, err.Error())
 	case errors.As(err, new(*pipeline.ReadRecordError)):
 		h.log.Error("read refused: record failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "5")

@@ -40,6 +40,7 @@ judge-token-0000001 legal nl-om r.visser
 es-fge-officer-tok1 counterpart es-fge m.garcia
 co-fgn-officer-tok1 counterpart co-fgn l.perez
 pt-pj-uploader-tok1 uploader pt-pj r.silva
+nl-pol-legal-tok001 legal nl-pol m.jansen
 `
 
 var tokens = map[string]string{
@@ -47,7 +48,7 @@ var tokens = map[string]string{
 	"es-fge": "es-fge-token-000001", "legal": "legal-token-0000001", "anon": "", "forged": "forged-token-00000001",
 	"carol": "carol-token-0000001", "nl-om-officer": "nl-om-officer-tok01",
 	"judge": "judge-token-0000001", "es-fge-officer": "es-fge-officer-tok1", "co-fgn-officer": "co-fgn-officer-tok1",
-	"pt-pj-uploader": "pt-pj-uploader-tok1",
+	"pt-pj-uploader": "pt-pj-uploader-tok1", "nl-pol-legal": "nl-pol-legal-tok001",
 }
 
 const secret = "Seizure report 2026/114: 412 kg cocaine hydrochloride, container MSCU 123456-7\n"

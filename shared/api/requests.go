@@ -44,11 +44,17 @@ const MaxRequestBody = 256 << 10
 // actor is the agency and person the caller acts as; agency "" for legal staff (every request).
 func (h *Handler) actor(r *http.Request) request.Actor {
 	id := identity(r)
+	// The person the identity names (a counterpart's officer, an uploader of an agency); an
+	// identity of the older form names only a subject.
+	person := id.Person
+	if person == "" {
+		person = id.Subject
+	}
 	switch id.Role {
 	case RoleUploader:
-		return request.Actor{Agency: h.requests.Home, Person: id.Subject}
+		return request.Actor{Agency: h.requests.Home, Person: person}
 	case RoleCounterpart:
-		return request.Actor{Agency: id.Counterpart, Person: id.Subject}
+		return request.Actor{Agency: id.Counterpart, Person: person}
 	}
 	return request.Actor{}
 }

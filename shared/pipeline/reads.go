@@ -29,6 +29,7 @@ const (
 	ReadReport       = "report"
 	ReadStatus       = "status"      // the bundle's status, which lists its documents
 	ReadIdentifiers  = "identifiers" // the identifiers found in the bundle's documents
+	ReadRetention    = "retention"   // where the bundle stands in its retention
 )
 
 // ReadsSubject is the custody subject on which reads of bundleID are recorded:

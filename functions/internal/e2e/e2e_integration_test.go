@@ -197,7 +197,7 @@ func (s *stack) environ() []string {
 		"EVX_UPLOADS_BUCKET=" + s.uploads, "EVX_INGEST_QUEUE=" + c.QueuePrefix + "evx-ingest", "EVX_SWEEP_GRACE=0s",
 		"EVX_JWT_ISSUER=" + issuer, "EVX_RETENTION_MODE=GOVERNANCE", "EVX_RETENTION_DAYS=1", "EVX_NOTICE_ALARM_PREFIX=e2e-notice-age-",
 		"EVX_SIGNING_PUBLIC_KEY=" + base64.StdEncoding.EncodeToString(c.SigningPublicKey),
-		"EVX_INDEX_TABLE=" + c.IndexTable, "EVX_INDEX_KEY=" + c.IndexKey}
+		"EVX_INDEX_TABLE=" + c.IndexTable, "EVX_INDEX_KEY=" + c.IndexKey, "EVX_AGENCY=" + c.Agency}
 }
 
 // startFunctions builds the bootstraps of fns and starts each under aws-lambda-rie.

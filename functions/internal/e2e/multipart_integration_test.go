@@ -159,8 +159,8 @@ func TestIntegrationMultipartUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, err := env.State.Upload(ctx, completed.Bundle)
-	if err != nil || u.Uploader != "inspector-1" || u.State != pipeline.UploadReceived {
-		t.Fatalf("upload %s = %+v, %v; want received from inspector-1", completed.Bundle, u, err)
+	if err != nil || u.Uploader != st.cfg.Agency+"/inspector-1" || u.State != pipeline.UploadReceived {
+		t.Fatalf("upload %s = %+v, %v; want received from %s/inspector-1 (a person of the stack's agency)", completed.Bundle, u, err, st.cfg.Agency)
 	}
 	src, err := env.State.Source(ctx, completed.Bundle)
 	if err != nil {
@@ -182,7 +182,7 @@ func TestIntegrationMultipartUpload(t *testing.T) {
 	if failed := st.drain(t, fns["ingest"], st.ingest); len(failed) != 0 {
 		t.Fatalf("ingest failed %v", failed)
 	}
-	if u, err := env.State.Upload(ctx, completed.Bundle); err != nil || u.State != pipeline.UploadAccepted || u.Uploader != "inspector-1" {
+	if u, err := env.State.Upload(ctx, completed.Bundle); err != nil || u.State != pipeline.UploadAccepted || u.Uploader != st.cfg.Agency+"/inspector-1" {
 		t.Errorf("upload after ingest = %+v, %v; want accepted, inspector-1's", u, err)
 	}
 	trail, err := env.Service.Events(ctx, completed.Bundle)
