@@ -79,8 +79,12 @@ func (s *Service) Ingest(ctx context.Context, bundleID string) (*IngestResult, e
 	if s.c.Intake == nil || s.c.Intake.assess == nil {
 		return nil, fmt.Errorf("ingest %s: %w", bundleID, ErrNoIntake)
 	}
+	// Shared with other ingests, exclusive of a disposal, from the first document stored to the
+	// outcome recorded (Service.stored).
+	s.stored.RLock()
 	d, err := s.c.Intake.assess(s, ctx, bundleID)
 	if err != nil {
+		s.stored.RUnlock()
 		return nil, err
 	}
 	en, ok, err := s.appendOnce(ctx, bundleID, func(trail []custody.Entry) (*decision, error) {
@@ -89,6 +93,7 @@ func (s *Service) Ingest(ctx context.Context, bundleID string) (*IngestResult, e
 		}
 		return d, nil
 	})
+	s.stored.RUnlock()
 	if err != nil {
 		return nil, err
 	}

@@ -341,6 +341,9 @@ func (s *Service) Dispose(ctx context.Context, bundleID string) (custody.Entry, 
 	if !ok {
 		return fail("this deployment's document store cannot delete")
 	}
+	// No ingest stores a document between the check of its other holders and the record.
+	s.stored.Lock()
+	defer s.stored.Unlock()
 	held, err := s.heldElsewhere(ctx, bundleID)
 	if err != nil {
 		return custody.Entry{}, err

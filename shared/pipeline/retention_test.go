@@ -1,17 +1,24 @@
 package pipeline_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/evx-project/evx/shared/backend/local"
+	"github.com/evx-project/evx/shared/backend/local/fileblob"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/request"
 )
@@ -305,5 +312,101 @@ func TestRetentionLocks(t *testing.T) {
 	sync() // no new event: the state did not change, the lock still rolls forward
 	if got, want := ret.until[sum], clock().Add(pipeline.ContinuingLock); !got.Equal(want) || ret.calls == calls {
 		t.Fatalf("locked until %v 80 days on, want it rolled to %v", got, want)
+	}
+}
+
+// gatedBlobs is a document store whose Put of one document waits until released, to hold an
+// ingest in the middle of storing its documents.
+type gatedBlobs struct {
+	*fileblob.Store
+	sum     string
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (g *gatedBlobs) Put(ctx context.Context, sum string, size int64, r io.Reader) error {
+	if sum == g.sum {
+		close(g.entered)
+		<-g.release
+	}
+	return g.Store.Put(ctx, sum, size, r)
+}
+
+// A disposal waits for an ingest that is storing a document the disposed bundle holds: the
+// new bundle then holds it, so the disposal keeps it (it would otherwise delete a document the
+// new bundle's acceptance records).
+func TestDisposalWaitsForIngest(t *testing.T) {
+	ctx := t.Context()
+	n, err := local.OpenNode(ctx, t.TempDir(), local.NodeOptions{Directory: "../../infra/counterparts.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	doc := []byte("ledger of payments, shared by two cases\n")
+	sum := sha256.Sum256(doc)
+	bagOf := func(name string) []byte {
+		p := filepath.Join(t.TempDir(), name)
+		os.WriteFile(p, doc, 0o600)
+		out := filepath.Join(t.TempDir(), "b.zip")
+		if _, err := bagit.Create(out, []string{p}, bagit.CreateOptions{Info: bagit.Info{{Label: bagit.LabelCounterpart, Value: "nl-om"},
+			{Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: "H0"}}}); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(out)
+		return b
+	}
+	gate := &gatedBlobs{Store: n.Blobs, sum: hex.EncodeToString(sum[:]), entered: make(chan struct{}), release: make(chan struct{})}
+	svc, err := pipeline.New(pipeline.Config{Blobs: gate, Ledger: n.Ledger, Signer: n.Signer, Queue: n.Queue, Directory: n.Directory,
+		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Receipts: n.Receipts, Submissions: n.Submissions, Origin: n.Service.Origin(),
+		Intake: pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	submit := func(b []byte) string {
+		id, size, err := n.Uploads.Spool(ctx, bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: "inspector-1", Size: size}); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	// The first bundle is stored (the gate opens at once for it) and authorised for disposal.
+	first := submit(bagOf("ledger.csv"))
+	close(gate.release)
+	if _, err := svc.Ingest(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ReviewRetention(ctx, first, custody.DecisionDispose, time.Time{}, "case closed"); err != nil {
+		t.Fatal(err)
+	}
+	// The second bundle brings the same document; its ingest stops inside storing it.
+	gate.entered, gate.release = make(chan struct{}), make(chan struct{})
+	second := submit(bagOf("payments.csv"))
+	ingested := make(chan error, 1)
+	go func() { _, err := svc.Ingest(ctx, second); ingested <- err }()
+	<-gate.entered
+	disposed := make(chan error, 1)
+	go func() { _, err := svc.Dispose(ctx, first); disposed <- err }()
+	select {
+	case err := <-disposed:
+		t.Fatalf("disposal finished (%v) while an ingest was storing a document it holds", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(gate.release)
+	if err := <-ingested; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-disposed; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Blobs.Open(ctx, hex.EncodeToString(sum[:])); err != nil {
+		t.Fatalf("the document the second bundle holds was deleted: %v", err)
+	}
+	trail, _ := svc.Events(ctx, first)
+	last := trail[len(trail)-1].Event
+	if last.Type != custody.DocumentsDisposed || len(last.Details.Reasons) != 1 || !strings.Contains(last.Details.Reasons[0], second) {
+		t.Errorf("disposal recorded %s %q, want the document kept as held by %s", last.Type, last.Details.Reasons, second)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
@@ -70,6 +71,11 @@ type Service struct {
 	c      Config
 	keeper *custody.Keeper
 	search SearchIndex // nil without WithSearch
+	// stored orders what adds documents against what deletes them: an ingest holds it shared
+	// from its first stored document to its recorded outcome, a disposal exclusively from its
+	// check of the other holders to its record, so that a document a bundle being ingested
+	// brings is never deleted as held by none (documents are stored by their SHA-256).
+	stored *sync.RWMutex
 }
 
 // New checks c and returns the Service.
@@ -96,7 +102,7 @@ func New(c Config) (*Service, error) {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{c: c}
+	s := &Service{c: c, stored: &sync.RWMutex{}}
 	s.keeper = &custody.Keeper{Ledger: c.Ledger, Signer: c.Signer, Origin: c.Origin, Now: c.Clock}
 	return s, nil
 }
