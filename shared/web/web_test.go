@@ -3,9 +3,13 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/evx-project/evx/shared/custody"
 )
 
 func TestVerifierCSP(t *testing.T) {
@@ -79,5 +83,39 @@ func TestApp(t *testing.T) {
 	b, _ := appFiles.ReadFile("app/index.html")
 	if strings.Contains(string(b), "<script>") || strings.Contains(string(b), "<style") || strings.Contains(string(b), " on") && strings.Contains(string(b), "onclick") {
 		t.Error("app/index.html has inline script or style")
+	}
+}
+
+// The page reads details.legal_request and details.request member by member (a member it
+// does not know is a FormatError, as in evx verify), and writes them in RFC 8785 order: its
+// lists must be custody's members, sorted. A member added to the trail format under the
+// addition rule fails this test until the page knows it.
+func TestVerifierKnowsTheRequestMembers(t *testing.T) {
+	page := string(VerifierPage())
+	for _, tc := range []struct {
+		list string
+		typ  reflect.Type
+	}{
+		{"LEGAL_MEMBERS", reflect.TypeFor[custody.LegalRequest]()},
+		{"REQUEST_MEMBERS", reflect.TypeFor[custody.Request]()},
+	} {
+		m := regexp.MustCompile(`const ` + tc.list + ` = \[([^\]]*)\]`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("verify.html has no %s", tc.list)
+		}
+		var got []string
+		for _, q := range regexp.MustCompile(`"([a-z_]+)"`).FindAllStringSubmatch(m[1], -1) {
+			got = append(got, q[1])
+		}
+		var want []string
+		for f := range tc.typ.Fields() {
+			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+				want = append(want, name)
+			}
+		}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("verify.html's %s = %v, custody's members (sorted) = %v", tc.list, got, want)
+		}
 	}
 }
