@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/evx-project/evx/shared/api/client"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
 )
@@ -28,7 +29,9 @@ orders (EPOC-PR) that forbid deletion, legal staff's review and the disposal of 
 
 Reviews and disposals are custody events on the bundle's trail (RetentionReviewed,
 DocumentsDisposed); preservation periods are recorded by evx serve's scheduler
-(RetentionSet). Works on a data folder (--data DIR; --agency and --person say who acts).
+(RetentionSet). Works on a data folder (--data DIR; --agency and --person say who acts), and
+show, review and dispose on a server (--server URL --token-file F: a legal token of the
+sending agency; on AWS disposal is not deployed).
 Exit status: 0 done, 1 refused (the reason is printed), 2 usage or unreadable input.
 `
 
@@ -89,8 +92,15 @@ func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer x.close()
 	lx, isLocal := x.(*localExchange)
+	if rx, remote := x.(*remoteExchange); remote {
+		if sub == "list" {
+			fmt.Fprintln(stderr, name+": list works on a data folder (--data DIR); on a server, show one bundle")
+			return exitUsage
+		}
+		return retentionRemote(ctx, rx, sub, pos[0], decision, next, note, *asJSON, stdout, stderr)
+	}
 	if !isLocal {
-		fmt.Fprintln(stderr, name+": works on a data folder (--data DIR)")
+		fmt.Fprintln(stderr, name+": works on a data folder (--data DIR) or a server (--server URL)")
 		return exitUsage
 	}
 	p := pipeline.Party{Agency: *agency, Person: *person}
@@ -137,16 +147,7 @@ func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			printJSON(r)
 			return exitOK
 		}
-		fmt.Fprintf(stdout, "bundle       %s\nsender       %s\naccepted     %s\nreview due   %s (every %d days)\n", r.BundleID, or(r.Sender, "-"), day(r.Accepted), day(r.ReviewDue), int(r.ReviewAfter.Hours()/24))
-		for _, h := range r.Holds {
-			fmt.Fprintf(stdout, "preservation %s: %s%s\n", h.Request, h.State, map[bool]string{true: " until " + day(h.Until), false: ""}[!h.Until.IsZero()])
-		}
-		if r.Decision != "" {
-			fmt.Fprintf(stdout, "decision     %s by %s on %s%s\n", r.Decision, r.DecidedBy, day(r.DecidedAt), map[bool]string{true: ": " + r.Note, false: ""}[r.Note != ""])
-		}
-		if r.Disposed {
-			fmt.Fprintf(stdout, "disposed     %s (%d documents kept: another bundle holds them)\n", day(r.DisposedAt), len(r.Kept))
-		}
+		writeRetention(stdout, r)
 		return exitOK
 	}
 	var en custody.Entry
@@ -208,4 +209,60 @@ func holdsText(hs []pipeline.Hold) string {
 func retentionFailed(stderr io.Writer, name string, err error) int {
 	fmt.Fprintln(stderr, name+":", err)
 	return exitInvalid
+}
+
+func writeRetention(w io.Writer, r pipeline.Retention) {
+	fmt.Fprintf(w, "bundle       %s\nsender       %s\naccepted     %s\nreview due   %s (every %d days)\n", r.BundleID, or(r.Sender, "-"), day(r.Accepted), day(r.ReviewDue), int(r.ReviewAfter.Hours()/24))
+	for _, h := range r.Holds {
+		fmt.Fprintf(w, "preservation %s: %s%s\n", h.Request, h.State, map[bool]string{true: " until " + day(h.Until), false: ""}[!h.Until.IsZero()])
+	}
+	if r.Decision != "" {
+		fmt.Fprintf(w, "decision     %s by %s on %s%s\n", r.Decision, r.DecidedBy, day(r.DecidedAt), map[bool]string{true: ": " + r.Note, false: ""}[r.Note != ""])
+	}
+	if r.Disposed {
+		fmt.Fprintf(w, "disposed     %s (%d documents kept: another bundle holds them)\n", day(r.DisposedAt), len(r.Kept))
+	}
+}
+
+// retentionRemote runs show, review and dispose through the server's API, as the token's
+// legal staff.
+func retentionRemote(ctx context.Context, rx *remoteExchange, sub, bundle, decision string, next time.Time, note string, asJSON bool, stdout, stderr io.Writer) int {
+	name := "evx retention " + sub
+	var act *client.RetentionAct
+	var err error
+	switch sub {
+	case "show":
+		r, err := rx.c.Retention(ctx, bundle)
+		if err != nil {
+			return retentionFailed(stderr, name, err)
+		}
+		if asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			enc.Encode(r)
+		} else {
+			writeRetention(stdout, *r)
+		}
+		return exitOK
+	case "review":
+		rv := client.RetentionReview{Decision: decision, Note: note}
+		if !next.IsZero() {
+			rv.NextReview = next.UTC().Format(time.RFC3339)
+		}
+		act, err = rx.c.ReviewRetention(ctx, bundle, rv)
+	default:
+		act, err = rx.c.Dispose(ctx, bundle)
+	}
+	if err != nil {
+		return retentionFailed(stderr, name, err)
+	}
+	switch {
+	case asJSON:
+		json.NewEncoder(stdout).Encode(act)
+	case act.Recorded && act.Event != nil:
+		fmt.Fprintf(stdout, "%s recorded on %s (seq %d)\n", act.Event.Type, bundle, act.Event.Seq)
+	default:
+		fmt.Fprintf(stdout, "already recorded on %s; nothing new\n", bundle)
+	}
+	return exitOK
 }

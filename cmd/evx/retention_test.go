@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/evx-project/evx/shared/api"
+	"github.com/evx-project/evx/shared/backend/local"
 )
 
 // TestRetentionCommand: the sending agency's legal staff review a bundle and authorise its
@@ -82,5 +86,49 @@ func TestRetentionCommand(t *testing.T) {
 	}
 	if code, out, errs := runCmd(t, "verify", "--key", filepath.Join(tmp, "evx.pem"), tp); code != exitOK {
 		t.Fatalf("verify after disposal = %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// evx retention on a server: legal staff of the sending agency show, review and dispose of a
+// bundle through the API; another agency's legal staff are told it does not exist; list is a
+// data folder's.
+func TestRetentionCommandOnServer(t *testing.T) {
+	n, err := local.OpenNode(t.Context(), t.TempDir(), local.NodeOptions{Directory: testDirectory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	toks, _ := api.ParseTokens(strings.NewReader("carol-token-0000001 uploader nl-pol c.jansen\nnl-pol-legal-tok001 legal nl-pol m.jansen\njudge-token-0000001 legal nl-om r.visser\n"))
+	srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, api.Limits{}, nil))
+	defer srv.Close()
+	as := func(token string, args ...string) (int, string, string) {
+		t.Helper()
+		return runCmd(t, append(args, "--server", srv.URL, "--token", token)...)
+	}
+	code, out, errOut := as("carol-token-0000001", "upload", "--counterpart", "nl-om", "--field", "EVX-Legal-Basis=EU-EIO", filepath.Join(sampleDir, "seizure-report.txt"))
+	if code != exitOK {
+		t.Fatalf("upload = %d\n%s%s", code, out, errOut)
+	}
+	bundle := strings.Fields(out)[1]
+	const legal, judge = "nl-pol-legal-tok001", "judge-token-0000001"
+	for _, tc := range []struct {
+		token string
+		args  []string
+		code  int
+		say   string
+	}{
+		{legal, []string{"retention", "show", bundle}, exitOK, "review due"},
+		{judge, []string{"retention", "show", bundle}, exitInvalid, "404"},
+		{legal, []string{"retention", "dispose", bundle}, exitInvalid, "not authorised"},
+		{legal, []string{"retention", "review", "--decision", "dispose", "--note", "case closed", bundle}, exitOK, "RetentionReviewed recorded"},
+		{legal, []string{"retention", "review", "--decision", "dispose", "--note", "case closed", bundle}, exitOK, "nothing new"},
+		{legal, []string{"retention", "dispose", bundle}, exitOK, "DocumentsDisposed recorded"},
+		{legal, []string{"retention", "show", "--json", bundle}, exitOK, `"disposed": true`},
+		{legal, []string{"retention", "list"}, exitUsage, "works on a data folder"},
+	} {
+		code, out, errOut := as(tc.token, tc.args...)
+		if code != tc.code || !strings.Contains(out+errOut, tc.say) {
+			t.Errorf("%s = %d\n%s%s\nwant %d saying %q", strings.Join(tc.args, " "), code, out, errOut, tc.code, tc.say)
+		}
 	}
 }
