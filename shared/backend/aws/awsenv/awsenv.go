@@ -300,7 +300,7 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, o
 		if e.heads == headsRecorded {
 			ledger = recordingHeadsLedger{HeadsLedger: e.Ledger.WithHeads(), kept: e.State, store: store}
 		} else {
-			ledger = keptHeadsLedger{Ledger: e.Ledger, kept: e.State, store: store}
+			ledger = keptHeadsLedger{Ledger: e.Ledger, kept: e.State, store: store, last: &headsCache{}}
 		}
 	}
 	var retainer pipeline.Retainer

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/evx-project/evx/shared/backend/aws/dynamoledger"
 	"github.com/evx-project/evx/shared/backend/aws/s3heads"
@@ -85,15 +87,35 @@ type keptHeadsLedger struct {
 	*dynamoledger.Ledger
 	kept  keptCheckpoints
 	store *s3heads.Store
+	// last keeps the heads of the last size read, checked: heads kept at a size never change
+	// (the checkpoint kept there is the first written, the heads object is written before it),
+	// so the exports of one warm function between two checkpoints read them once.
+	last *headsCache
+}
+
+type headsCache struct {
+	mu   sync.Mutex
+	size uint64
+	hs   []custody.Head
 }
 
 func (l keptHeadsLedger) Heads(ctx context.Context, size uint64) ([]custody.Head, error) {
+	if l.last != nil {
+		l.last.mu.Lock()
+		defer l.last.mu.Unlock()
+		if l.last.hs != nil && l.last.size == size {
+			return slices.Clone(l.last.hs), nil
+		}
+	}
 	hs, found, err := keptHeads(ctx, l.kept, l.store, size)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
 		return nil, fmt.Errorf("log size %d: no checkpoint with heads kept there: %w", size, custody.ErrHeadsUnknown)
+	}
+	if l.last != nil {
+		l.last.size, l.last.hs = size, slices.Clone(hs)
 	}
 	return hs, nil
 }
