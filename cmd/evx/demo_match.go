@@ -149,7 +149,7 @@ func demoMatchScene(ctx context.Context, n interface {
 	if rq.Hit != o.Holders[0].Reference || rq.Addressee != "nl-pol" {
 		return nil, fmt.Errorf("follow-up request: %+v, want one to nl-pol following %s", rq, o.Holders[0].Reference)
 	}
-	say("   %s of es-fge opened request %s (%s) to nl-pol from the hit (evx request create --from-hit %s): evx checked the hit was recorded, and RequestIssued names it",
+	say("   %s of es-fge opened request %s (%s) to nl-pol from the hit (POST /v1/requests naming hit %s, as evx request create --from-hit does): evx checked the hit was recorded, and RequestIssued names it",
 		rq.IssuerPerson, rq.ID, rq.Type, rq.Hit)
 	return &o, nil
 }
