@@ -25,7 +25,9 @@ type exchange interface {
 	upload(ctx context.Context, r io.Reader, size int64) (*pipeline.Status, error)
 	deliveries(ctx context.Context) ([]pipeline.Delivery, error)
 	manifest(ctx context.Context, delivery string) (*pipeline.Manifest, error)
-	document(ctx context.Context, delivery, name string) (*client.Document, error)
+	// document fetches a document from byte offset on (Document.Offset says where the body
+	// starts: the offset, or 0 when the whole document comes).
+	document(ctx context.Context, delivery, name string, offset int64) (*client.Document, error)
 	postReceipt(ctx context.Context, delivery string, req pipeline.ReceiptRequest) (*pipeline.Receipt, error)
 	// storedReceipt fetches the signed receipt of a delivery already answered.
 	storedReceipt(ctx context.Context, delivery string) (*pipeline.Receipt, error)
@@ -270,12 +272,21 @@ func (l *localExchange) manifest(ctx context.Context, id string) (*pipeline.Mani
 	return l.n.Service.Manifest(ctx, l.counterpart, id)
 }
 
-func (l *localExchange) document(ctx context.Context, id, name string) (*client.Document, error) {
+func (l *localExchange) document(ctx context.Context, id, name string, offset int64) (*client.Document, error) {
 	rc, doc, err := l.n.Service.FetchDocument(ctx, l.counterpart, id, name)
 	if err != nil {
 		return nil, err
 	}
-	return &client.Document{Body: storedBytes{rc}, Size: doc.Size, SHA256: doc.SHA256}, nil
+	d := &client.Document{Body: storedBytes{rc}, Size: doc.Size, SHA256: doc.SHA256}
+	if offset > 0 && offset < doc.Size {
+		// Read (and so checked by the store) all the same, not copied.
+		if _, err := io.CopyN(io.Discard, d.Body, offset); err != nil {
+			rc.Close()
+			return nil, err
+		}
+		d.Size, d.Offset = doc.Size-offset, offset
+	}
+	return d, nil
 }
 
 // storedBytes reads a document from the data folder as it is stored: the pipeline's verdict
@@ -381,8 +392,8 @@ func (r *remoteExchange) manifest(ctx context.Context, id string) (*pipeline.Man
 	return m, r.explain(err)
 }
 
-func (r *remoteExchange) document(ctx context.Context, id, name string) (*client.Document, error) {
-	d, err := r.c.Document(ctx, id, name)
+func (r *remoteExchange) document(ctx context.Context, id, name string, offset int64) (*client.Document, error) {
+	d, err := r.c.DocumentFrom(ctx, id, name, offset)
 	return d, r.explain(err)
 }
 

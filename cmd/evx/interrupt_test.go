@@ -8,9 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/evx-project/evx/shared/api"
 )
@@ -34,13 +36,22 @@ type stallingDocuments struct {
 	started  chan struct{}
 	once     atomic.Bool
 	receipts atomic.Int32
+	// served, once set, serves every request whole, recording the ranges asked for.
+	served atomic.Bool
+	mu     sync.Mutex
+	ranges []string
 }
 
 func (s *stallingDocuments) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, "/receipt") {
 		s.receipts.Add(1)
 	}
-	if !strings.Contains(r.URL.Path, "/documents/") {
+	if s.served.Load() && strings.Contains(r.URL.Path, "/documents/") {
+		s.mu.Lock()
+		s.ranges = append(s.ranges, r.Header.Get("Range"))
+		s.mu.Unlock()
+	}
+	if !strings.Contains(r.URL.Path, "/documents/") || s.served.Load() {
 		s.h.ServeHTTP(w, r)
 		return
 	}
@@ -82,6 +93,15 @@ func TestInterrupt(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatal("pull never fetched a document")
 	}
+	// Signalled once the first half has arrived into the partial file.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		ps, _ := filepath.Glob(filepath.Join(out, "d-*", "data", ".evx-partial-*"))
+		if len(ps) == 1 {
+			if fi, err := os.Stat(ps[0]); err == nil && fi.Size() > 0 {
+				break
+			}
+		}
+	}
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	var ee *exec.ExitError
@@ -91,8 +111,35 @@ func TestInterrupt(t *testing.T) {
 	if got := s.receipts.Load(); got != 0 {
 		t.Errorf("%d receipts posted after the interrupt", got)
 	}
-	matches, _ := filepath.Glob(filepath.Join(out, "d-*", "data", "*"))
+	// What arrived is kept aside, hidden, for the next pull: nothing under a document's name.
+	matches, _ := filepath.Glob(filepath.Join(out, "d-*", "data", "[^.]*"))
 	if len(matches) != 0 {
-		t.Errorf("left behind: %v", matches)
+		t.Errorf("left behind under a document's name: %v", matches)
+	}
+	partials, _ := filepath.Glob(filepath.Join(out, "d-*", "data", ".evx-partial-*"))
+	if len(partials) != 1 {
+		t.Fatalf("partial downloads kept: %v, want the one interrupted", partials)
+	}
+
+	// The next pull continues the interrupted download from where it stopped (a ranged
+	// request), fetches the rest whole, checks every hash and accepts.
+	s.served.Store(true)
+	code, stdout, errs := runCmd(t, "pull", "--server", srv.URL, "--token", "nl-om-token-0000001", "--out", out, "--reject-on-mismatch")
+	if code != exitOK || !strings.Contains(stdout, "accepted") {
+		t.Fatalf("pull after the interrupt = %d\n%s%s", code, stdout, errs)
+	}
+	s.mu.Lock()
+	ranged := 0
+	for _, r := range s.ranges {
+		if strings.HasPrefix(r, "bytes=") && r != "bytes=0-" {
+			ranged++
+		}
+	}
+	s.mu.Unlock()
+	if ranged != 1 {
+		t.Errorf("ranges asked for %q, want one ranged request (the interrupted document)", s.ranges)
+	}
+	if partials, _ := filepath.Glob(filepath.Join(out, "d-*", "data", ".evx-partial-*")); len(partials) != 0 {
+		t.Errorf("partial downloads left after the pull: %v", partials)
 	}
 }

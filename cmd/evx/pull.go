@@ -430,29 +430,57 @@ func (pl *puller) keepReceipt(dir *os.Root, m *pipeline.Manifest, p *pulled, rc 
 // mismatch. It reads at most one byte more than the recorded size. Only a failure that says
 // nothing of the document (the request refused, the context ended) is an error.
 func (pl *puller) fetch(ctx context.Context, dir *os.Root, delivery string, doc custody.Document, meter *meter) (*mismatch, string, error) {
-	body, err := pl.x.document(ctx, delivery, doc.Name)
+	meter.file(doc.Name)
+	// Here whole already (an earlier pull fetched it and was stopped before it answered):
+	// nothing to fetch, and no access to record again.
+	if sum, ok := completeIn(dir, doc); ok {
+		meter.add(doc.Size)
+		return nil, sum, nil
+	}
+	// A download that stopped (a dropped connection, a killed pull) continues from the bytes
+	// it left in its partial file, which are hashed again first.
+	part := partialName(doc.Name)
+	h := sha256.New()
+	offset, err := resumeFrom(dir, part, doc.Size, h)
+	if err != nil {
+		return nil, "", err
+	}
+	body, err := pl.x.document(ctx, delivery, doc.Name, offset)
 	if err != nil {
 		return nil, "", err
 	}
 	defer body.Body.Close()
-	meter.file(doc.Name)
-	h := sha256.New()
-	n, copyErr := writeFileIn(ctx, dir, doc.Name, io.TeeReader(io.LimitReader(body.Body, doc.Size+1), io.MultiWriter(h, meter)))
+	if body.Offset != offset { // the whole document comes: start over
+		offset = 0
+		h.Reset()
+	}
+	meter.add(offset)
+	n, copyErr := writePartial(ctx, dir, part, offset, io.TeeReader(io.LimitReader(body.Body, doc.Size-offset+1), io.MultiWriter(h, meter)))
 	if ctx.Err() != nil {
-		return nil, "", ctx.Err()
+		return nil, "", ctx.Err() // what arrived stays in the partial file, for the next pull
 	}
 	var werr *writeError
 	if errors.As(copyErr, &werr) {
 		return nil, "", werr.err
 	}
+	total := offset + n
 	sum := hex.EncodeToString(h.Sum(nil))
-	mm := &mismatch{Name: doc.Name, Want: doc.SHA256, Got: sum, WantSize: doc.Size, GotSize: n}
+	mm := &mismatch{Name: doc.Name, Want: doc.SHA256, Got: sum, WantSize: doc.Size, GotSize: total}
+	const again = "; the next evx pull continues from there"
 	switch {
 	case copyErr != nil:
-		mm.Reason = fmt.Sprintf("download ended after %s of %s (%v)", count(n, "byte"), count(doc.Size, "byte"), copyErr)
-	case n < doc.Size:
-		mm.Reason = fmt.Sprintf("short download: %s of %s", count(n, "byte"), count(doc.Size, "byte"))
-	case n > doc.Size:
+		mm.Reason = fmt.Sprintf("download ended after %s of %s (%v)%s", count(total, "byte"), count(doc.Size, "byte"), copyErr, again)
+		return mm, sum, nil
+	case total < doc.Size:
+		mm.Reason = fmt.Sprintf("short download: %s of %s%s", count(total, "byte"), count(doc.Size, "byte"), again)
+		return mm, sum, nil
+	}
+	// Whole (or longer than recorded): the document takes its name, as it arrived.
+	if err := dir.Rename(part, doc.Name); err != nil {
+		return nil, "", err
+	}
+	switch {
+	case total > doc.Size:
 		mm.Reason = fmt.Sprintf("longer than the %s recorded", count(doc.Size, "byte"))
 	case sum != doc.SHA256:
 		mm.Reason = fmt.Sprintf("altered: sha256 %s, recorded %s", sum, doc.SHA256)
@@ -460,6 +488,101 @@ func (pl *puller) fetch(ctx context.Context, dir *os.Root, delivery string, doc 
 		return nil, sum, nil
 	}
 	return mm, sum, nil
+}
+
+// partialName is where the download of document name lies until it is whole: hidden, beside
+// it, named after it, so that the next pull finds it and continues.
+func partialName(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return path.Join(path.Dir(name), ".evx-partial-"+hex.EncodeToString(sum[:8]))
+}
+
+// completeIn reports whether dir holds doc whole already (its size and SHA-256).
+func completeIn(dir *os.Root, doc custody.Document) (string, bool) {
+	fi, err := dir.Lstat(doc.Name)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != doc.Size {
+		return "", false
+	}
+	f, err := dir.Open(doc.Name)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", false
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	return sum, sum == doc.SHA256
+}
+
+// resumeFrom hashes into h the bytes a stopped download left in part and returns how many; 0
+// (and part removed) when there are none to continue from: no file, not a regular file, or
+// as long as the document or longer.
+func resumeFrom(dir *os.Root, part string, size int64, h io.Writer) (int64, error) {
+	fi, err := dir.Lstat(part)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() <= 0 || fi.Size() >= size {
+		if err := dir.Remove(part); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return 0, err
+		}
+		return 0, nil
+	}
+	f, err := dir.Open(part)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n, err := io.Copy(h, f)
+	if err != nil || n != fi.Size() {
+		return 0, fmt.Errorf("read %s: %v", part, err)
+	}
+	return n, nil
+}
+
+// writePartial writes r into part (slash-separated, inside dir): from its start when offset
+// is 0, else after the offset bytes it holds. It returns the bytes read from r; an error
+// reading r is returned as is, the bytes read so far kept in part (they are what arrived); an
+// error writing is a *writeError.
+func writePartial(ctx context.Context, dir *os.Root, part string, offset int64, r io.Reader) (int64, error) {
+	if parent := path.Dir(part); parent != "." {
+		if err := dir.MkdirAll(parent, 0o700); err != nil {
+			return 0, &writeError{err}
+		}
+	}
+	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if offset > 0 {
+		flag = os.O_WRONLY | os.O_APPEND
+	}
+	f, err := dir.OpenFile(part, flag, 0o600)
+	if err != nil {
+		return 0, &writeError{err}
+	}
+	if fi, err := f.Stat(); err != nil || fi.Size() != offset {
+		f.Close()
+		return 0, &writeError{fmt.Errorf("%s changed while resuming its download", part)}
+	}
+	rr := &recordingReader{r: r}
+	n, err := io.Copy(f, rr)
+	var wr *writeError
+	if err != nil && rr.err == nil {
+		wr = &writeError{err}
+	}
+	if err := f.Sync(); err != nil && wr == nil {
+		wr = &writeError{err}
+	}
+	if err := f.Close(); err != nil && wr == nil {
+		wr = &writeError{err}
+	}
+	if wr != nil {
+		return n, wr
+	}
+	return n, rr.err
 }
 
 // writeError is a failure to write into the inbox (as opposed to one reading the download).

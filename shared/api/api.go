@@ -572,23 +572,37 @@ func (h *Handler) getBundleDocument(w http.ResponseWriter, r *http.Request) {
 	h.serveDocument(w, r, rc, doc, err)
 }
 
-// serveDocument sends a document opened by the pipeline (its read already recorded).
+// serveDocument sends a document opened by the pipeline (its read already recorded). A
+// request for the bytes from an offset on ("Range: bytes=N-", as a resumed download sends)
+// is answered 206 with them; any other range is ignored and the whole document sent.
 func (h *Handler) serveDocument(w http.ResponseWriter, r *http.Request, rc io.ReadCloser, doc custody.Document, err error) {
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	defer rc.Close()
+	from := rangeFrom(r.Header.Get("Range"), doc.Size)
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Length", strconv.FormatInt(doc.Size, 10))
+	w.Header().Set("Content-Length", strconv.FormatInt(doc.Size-from, 10))
 	w.Header().Set("X-Evx-Sha256", doc.SHA256)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
+	w.Header().Set("Accept-Ranges", "bytes")
+	if from > 0 {
+		// The bytes before the offset are read and hashed all the same: the stored document is
+		// checked whole, whatever part of it is sent.
+		if _, err := io.CopyN(io.Discard, rc, from); err != nil {
+			panic(http.ErrAbortHandler)
+		}
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, doc.Size-1, doc.Size))
+		w.WriteHeader(http.StatusPartialContent)
+	} else {
+		w.WriteHeader(http.StatusOK)
+	}
 	// All but the last byte, then the rest to the end of the read, whose verdict (the bytes
 	// hash to the record, or not) decides whether the last byte is sent: a document whose
 	// stored bytes were altered is never served whole under the recorded hash.
 	var last bytes.Buffer
-	if _, err := io.CopyN(w, rc, max(doc.Size-1, 0)); err == nil {
+	if _, err := io.CopyN(w, rc, max(doc.Size-from-1, 0)); err == nil {
 		_, err = io.Copy(&last, io.LimitReader(rc, 2))
 		if err == nil && int64(last.Len()) == min(doc.Size, 1) {
 			w.Write(last.Bytes())
@@ -683,4 +697,26 @@ func (h *Handler) getDeliveryIdentifiers(w http.ResponseWriter, r *http.Request)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"delivery": id, "documents": ids})
+}
+
+// rangeFrom is the offset of a "bytes=N-" (or "bytes=N-LAST", LAST the document's last byte)
+// range within a document of size bytes, 0 < N < size; 0 for no range or any other (multiple
+// ranges, suffixes, ranges that end early), which is then served whole, as RFC 9110 allows.
+func rangeFrom(h string, size int64) int64 {
+	v, ok := strings.CutPrefix(h, "bytes=")
+	if !ok || strings.Contains(v, ",") {
+		return 0
+	}
+	first, last, ok := strings.Cut(v, "-")
+	if !ok || first == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(first, 10, 64)
+	if err != nil || n <= 0 || n >= size || strconv.FormatInt(n, 10) != first {
+		return 0
+	}
+	if last != "" && last != strconv.FormatInt(size-1, 10) {
+		return 0
+	}
+	return n
 }

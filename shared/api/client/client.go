@@ -459,16 +459,52 @@ type Document struct {
 	// SHA256 is the hash the server says the document has (header X-Evx-Sha256): a claim,
 	// to compare with the manifest's record and with the hash of what arrived.
 	SHA256 string
+	// Offset is the byte of the document Body starts at: the offset DocumentFrom asked for
+	// when the server answered with that range (206), 0 when it sent the whole document.
+	Offset int64
 }
 
 // Document fetches a document of a delivery (GET /v1/deliveries/{id}/documents/{name}); the
 // caller closes Body. The server records the access (ContentAccessTracking).
 func (c *Client) Document(ctx context.Context, delivery, name string) (*Document, error) {
-	resp, err := c.do(ctx, http.MethodGet, "/v1/deliveries/"+url.PathEscape(delivery)+"/documents/"+escapePath(name), nil, 0)
+	return c.DocumentFrom(ctx, delivery, name, 0)
+}
+
+// RangeError is a 206 answer whose range is not the one asked for.
+type RangeError struct {
+	Asked int64
+	Got   string // the Content-Range header
+}
+
+func (e *RangeError) Error() string {
+	return fmt.Sprintf("asked for the bytes from %d on, the server answered the range %q", e.Asked, e.Got)
+}
+
+// DocumentFrom is Document from byte offset on (Range: bytes=OFFSET-), to resume a download
+// that stopped there. A server that ignores the range sends the whole document (Offset 0); a
+// 206 answer for another range is a *RangeError. A document's presigned S3 URL honours the
+// range as evx serve does.
+func (c *Client) DocumentFrom(ctx context.Context, delivery, name string, offset int64) (*Document, error) {
+	var hdr http.Header
+	if offset > 0 {
+		hdr = http.Header{"Range": {"bytes=" + strconv.FormatInt(offset, 10) + "-"}}
+	}
+	resp, err := c.doWith(ctx, http.MethodGet, "/v1/deliveries/"+url.PathEscape(delivery)+"/documents/"+escapePath(name), nil, 0, hdr)
 	if err != nil {
 		return nil, err
 	}
-	return &Document{Body: resp.Body, Size: resp.ContentLength, SHA256: resp.Header.Get("X-Evx-Sha256")}, nil
+	d := &Document{Body: resp.Body, Size: resp.ContentLength, SHA256: resp.Header.Get("X-Evx-Sha256")}
+	if resp.StatusCode == http.StatusPartialContent {
+		cr := resp.Header.Get("Content-Range")
+		var from, to, total int64
+		if n, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &from, &to, &total); offset <= 0 || err != nil || n != 3 || from != offset || to != total-1 ||
+			cr != fmt.Sprintf("bytes %d-%d/%d", from, to, total) {
+			resp.Body.Close()
+			return nil, &RangeError{Asked: offset, Got: cr}
+		}
+		d.Offset = offset
+	}
+	return d, nil
 }
 
 // PostReceipt posts the caller's receipt for a delivery (POST /v1/deliveries/{id}/receipt)
