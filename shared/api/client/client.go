@@ -496,15 +496,22 @@ func (c *Client) DocumentFrom(ctx context.Context, delivery, name string, offset
 	d := &Document{Body: resp.Body, Size: resp.ContentLength, SHA256: resp.Header.Get("X-Evx-Sha256")}
 	if resp.StatusCode == http.StatusPartialContent {
 		cr := resp.Header.Get("Content-Range")
-		var from, to, total int64
-		if n, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &from, &to, &total); offset <= 0 || err != nil || n != 3 || from != offset || to != total-1 ||
-			cr != fmt.Sprintf("bytes %d-%d/%d", from, to, total) {
+		if !rangeFromOffset(cr, offset) {
 			resp.Body.Close()
 			return nil, &RangeError{Asked: offset, Got: cr}
 		}
 		d.Offset = offset
 	}
 	return d, nil
+}
+
+// rangeFromOffset reports whether Content-Range cr is "bytes OFFSET-LAST/SIZE" with LAST the
+// document's last byte, written exactly so: the rest of the document from offset on.
+func rangeFromOffset(cr string, offset int64) bool {
+	var from, to, total int64
+	n, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &from, &to, &total)
+	return offset > 0 && err == nil && n == 3 && from == offset && to == total-1 && from <= to &&
+		cr == fmt.Sprintf("bytes %d-%d/%d", from, to, total)
 }
 
 // PostReceipt posts the caller's receipt for a delivery (POST /v1/deliveries/{id}/receipt)
