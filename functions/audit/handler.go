@@ -18,8 +18,9 @@ import (
 // serve (pipeline.Service.PublishCheckpoint); {"task":"index-all"} enters every accepted bundle
 // not yet in the identifier index (a backfill, by hand); anything else
 // (the daily schedule's empty input) runs the fixity check and then Expire. With an Index,
-// every run first enters the bundles accepted recently into the identifier index (IndexRecent;
-// the daily run, those of Window), so a checkpoint covers their IdentifiersIndexed events.
+// the hourly and daily runs first enter the bundles accepted recently into the identifier
+// index (IndexRecent; the daily run, those of Window); the next checkpoint covers their
+// IdentifiersIndexed events.
 type Task struct {
 	Task string `json:"task"`
 }
@@ -49,9 +50,10 @@ type Handler struct {
 	// and a revocation or expiry within one schedule period (the checkpoint task runs every five
 	// minutes) of its time; the checkpoint the same run signs covers them.
 	Agencies []pipeline.Agency
-	// Index, when set, is the identifier index (pipeline.Matcher): the accepted bundles
-	// received in the last IndexRecent (default two hours; Window on the daily run, all of them
-	// on the index-all task) that it does not hold yet are indexed, each IdentifiersIndexed.
+	// Index, when set, is the identifier index (pipeline.Matcher): on the hourly expiry run
+	// the accepted bundles received in the last IndexRecent (default two hours; Window on the
+	// daily run, all of them on the index-all task) that it does not hold yet are indexed, each
+	// IdentifiersIndexed.
 	Index       Indexer
 	IndexRecent time.Duration
 	// Reconcile, when set, runs on the daily run before the request clocks are swept: it
@@ -103,7 +105,9 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 			h.Log.InfoContext(ctx, "agency key changes recorded", "changes", res.KeyChanges)
 		}
 	}
-	if h.Index != nil {
+	// Not on the five-minute checkpoint task: listing the recent uploads reads the deliveries
+	// table's whole upload partition (dynamostate.Table.Uploads), once an hour is enough.
+	if h.Index != nil && in.Task != "checkpoint" {
 		recent := h.IndexRecent
 		if recent <= 0 {
 			recent = 2 * time.Hour
@@ -111,7 +115,7 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 		var since time.Time // index-all: every upload
 		switch in.Task {
 		case "index-all":
-		case "checkpoint", "expiry":
+		case "expiry":
 			since = h.Clock().Add(-recent)
 		default: // the daily run
 			since = h.Clock().Add(-h.Window)
