@@ -60,7 +60,7 @@ type Handler struct {
 	// registers every request the custody log holds that the request registry lacks
 	// (request.Reconcile from the ledger's scan into dynamostate's "#subject" partition).
 	Reconcile func(ctx context.Context) (int, error)
-	Log         *slog.Logger
+	Log       *slog.Logger
 }
 
 // Indexer enters bundles into the identifier index (*pipeline.Matcher).

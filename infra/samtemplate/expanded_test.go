@@ -323,7 +323,9 @@ func TestExpandedKeyPolicies(t *testing.T) {
 					target(sub(sub(st, "Condition"), "ArnNotEquals")["aws:PrincipalArn"]) == "BreakGlassRoleArn" {
 					breakGlass = true
 				}
-				if principal == "KeyAdminRoleArn" && slices.ContainsFunc(acts, func(a string) bool { return actionMatches(a, "kms:Decrypt") || actionMatches(a, "kms:Sign") || actionMatches(a, "kms:GenerateMac") }) {
+				if principal == "KeyAdminRoleArn" && slices.ContainsFunc(acts, func(a string) bool {
+					return actionMatches(a, "kms:Decrypt") || actionMatches(a, "kms:Sign") || actionMatches(a, "kms:GenerateMac")
+				}) {
 					adminsDenied = true
 				}
 			}

@@ -130,4 +130,3 @@ func Run(t *testing.T, newIndex func(t *testing.T) pipeline.IdentifierIndex) {
 		}
 	})
 }
-

@@ -113,7 +113,7 @@ func (x *Index) AddBundle(ctx context.Context, b pipeline.IndexedBundle, entries
 		TableName: &x.name,
 		Item: map[string]types.AttributeValue{"key": s(bundlePartition), "bundle": s(b.BundleID),
 			"agency": s(b.Agency), "matching": flag(b.Matching), "identifiers": n(int64(len(seen)))},
-		ConditionExpression: aws.String("attribute_not_exists(#k)"),
+		ConditionExpression:      aws.String("attribute_not_exists(#k)"),
 		ExpressionAttributeNames: map[string]string{"#k": "key"},
 	})
 	var cf *types.ConditionalCheckFailedException
