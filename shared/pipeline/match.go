@@ -11,8 +11,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
@@ -234,11 +235,16 @@ func (m *Matcher) IndexBundle(ctx context.Context, bundleID string) (IndexedBund
 		}
 	}
 	entries := make([]IndexEntry, len(values))
-	if err := parallel(ctx, len(values), keyers, func(i int) error {
-		k, err := m.c.Keyer.MAC(ctx, identify.KeyMessage(values[i].t, values[i].v))
-		entries[i] = IndexEntry{Key: k, Type: values[i].t}
-		return err
-	}); err != nil {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(keyers)
+	for i, v := range values {
+		g.Go(func() error {
+			k, err := m.c.Keyer.MAC(gctx, identify.KeyMessage(v.t, v.v))
+			entries[i] = IndexEntry{Key: k, Type: v.t}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return IndexedBundle{}, fmt.Errorf("index %s: keyed hash: %w", bundleID, err)
 	}
 	b := IndexedBundle{BundleID: bundleID, Agency: holder, Matching: matching, Identifiers: len(entries)}
@@ -539,45 +545,6 @@ func (m *Matcher) reference(ctx context.Context, agency string, key [32]byte) (s
 // keyers bounds the keyed hashes IndexBundle computes at once: a remote key (KMS) answers
 // each in milliseconds, and a bundle may hold thousands of identifiers.
 const keyers = 8
-
-// parallel runs f(0..n-1) on at most workers goroutines and returns the first error; after
-// an error no new call starts.
-func parallel(ctx context.Context, n, workers int, f func(int) error) error {
-	var (
-		mu    sync.Mutex
-		first error
-		next  int
-		wg    sync.WaitGroup
-	)
-	for range min(n, workers) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				if first != nil || next >= n || ctx.Err() != nil {
-					if first == nil && ctx.Err() != nil {
-						first = ctx.Err()
-					}
-					mu.Unlock()
-					return
-				}
-				i := next
-				next++
-				mu.Unlock()
-				if err := f(i); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return first
-}
 
 // MatchNotice is the message a holding agency receives on a hit.
 type MatchNotice struct {
