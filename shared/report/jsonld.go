@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -328,21 +327,15 @@ var observableKinds = map[string][3]string{
 // observables are the identifiers found in the documents (Options.Identifiers) as UCO
 // observables, one per type and value, each linked to every file it was found in by a
 // uco-observable:ObservableRelationship "Contained_Within" (with the page or e-mail header
-// part in evx:page and evx:part). An identifier of a document the trail does not record is
-// left out: the graph describes the trail's files only.
+// part in evx:page and evx:part). An identifier of a document the trail does not record, by
+// name and SHA-256, is left out: the graph describes the trail's files only.
 func observables(nodeID func(string) string, fileID map[string]string, ds []DocumentIdentifiers) []node {
 	var out []node
 	obsID := map[[2]string]string{}
 	links := map[[2]string]bool{}
 	for _, d := range ds {
-		file := ""
-		for k, id := range fileID {
-			name, sum, _ := strings.Cut(k, "\x00")
-			if name == d.Name && (d.SHA256 == "" || d.SHA256 == sum) && (file == "" || id < file) {
-				file = id
-			}
-		}
-		if file == "" {
+		file, ok := fileID[d.Name+"\x00"+d.SHA256] // the key fileOf files them under
+		if !ok {
 			continue
 		}
 		for _, f := range d.Identifiers {
