@@ -51,17 +51,14 @@ func (h *Handler) getRetention(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	bundle := r.PathValue("id")
-	// The caller's agency first (another's bundle is 404, and its read is not recorded).
-	if _, err := h.svc.Retention(r.Context(), bundle); err != nil {
+	// Read for the caller's agency (another's bundle is 404, and no read is recorded), then
+	// recorded, then served: nothing leaves before its record.
+	ret, err := h.svc.Retention(r.Context(), bundle)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	if _, err := h.svc.RecordRead(r.Context(), bundle, pipeline.ReadRetention); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ret, err := h.svc.Retention(r.Context(), bundle)
-	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
