@@ -92,6 +92,19 @@ type Result struct {
 func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 	res := &Result{Mismatched: []string{}, Expired: []string{}}
 	var errs []error
+	// The uploads received since a time, listed once a run (the daily run's indexing and
+	// fixity ask for the same window).
+	listed := map[time.Time][]pipeline.Upload{}
+	recentSince := func(since time.Time) ([]pipeline.Upload, error) {
+		if ups, ok := listed[since]; ok {
+			return ups, nil
+		}
+		ups, err := h.Recent(ctx, since)
+		if err == nil {
+			listed[since] = ups
+		}
+		return ups, err
+	}
 	if h.Agencies != nil {
 		recorded, err := h.Service.SyncAgencyKeys(ctx, h.Agencies, h.Clock())
 		for _, en := range recorded {
@@ -120,7 +133,11 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 		default: // the daily run
 			since = h.Clock().Add(-h.Window)
 		}
-		n, err := h.index(ctx, since)
+		ups, err := recentSince(since)
+		n := 0
+		if err == nil {
+			n, err = h.index(ctx, ups)
+		}
 		res.Indexed = n
 		if err != nil {
 			errs = append(errs, fmt.Errorf("identifier index: %w", err))
@@ -144,7 +161,7 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 		return res, errors.Join(errs...)
 	}
 	if in.Task != "expiry" {
-		ups, err := h.Recent(ctx, h.Clock().Add(-h.Window))
+		ups, err := recentSince(h.Clock().Add(-h.Window))
 		if err != nil {
 			return nil, err
 		}
@@ -199,12 +216,8 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 	return res, errors.Join(errs...)
 }
 
-// index enters the accepted bundles received since into the identifier index.
-func (h *Handler) index(ctx context.Context, since time.Time) (int, error) {
-	ups, err := h.Recent(ctx, since)
-	if err != nil {
-		return 0, err
-	}
+// index enters the accepted bundles of ups into the identifier index.
+func (h *Handler) index(ctx context.Context, ups []pipeline.Upload) (int, error) {
 	var ids []string
 	for _, u := range ups {
 		if u.State == pipeline.UploadAccepted || u.State == pipeline.UploadRouted {
