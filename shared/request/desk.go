@@ -57,14 +57,28 @@ type Desk struct {
 }
 
 // Reconcile adds to reg every request subject from (a Lister over the ledger itself) that
-// reg may not hold yet (a crash between an issue's event and its registration, or requests
+// reg does not hold (a crash between an issue's event and its registration, or requests
 // issued before the registry existed), and returns how many subjects it added or confirmed.
-func Reconcile(ctx context.Context, from Lister, reg Registry) (int, error) {
+func Reconcile(ctx context.Context, from Lister, reg interface {
+	Registry
+	Lister
+}) (int, error) {
 	subjects, err := from.Subjects(ctx, custody.RequestSubjectPrefix)
 	if err != nil {
 		return 0, err
 	}
+	list, err := reg.Subjects(ctx, custody.RequestSubjectPrefix)
+	if err != nil {
+		return 0, err
+	}
+	held := map[string]bool{}
+	for _, s := range list {
+		held[s] = true
+	}
 	for i, s := range subjects {
+		if held[s] {
+			continue
+		}
 		if err := reg.AddSubject(ctx, s); err != nil {
 			return i, fmt.Errorf("register %s: %w", s, err)
 		}

@@ -116,4 +116,7 @@ func TestRegistry(t *testing.T) {
 	if l, err := r.desk.List(t.Context(), request.Filter{}); err != nil || len(l) != 2 {
 		t.Fatalf("List after Reconcile = %d, %v; want R1 and R2", len(l), err)
 	}
+	if reg.subjects[custody.RequestSubject("R1")] != 2 {
+		t.Errorf("Reconcile registered request:R1 again (%d), which the registry held", reg.subjects[custody.RequestSubject("R1")])
+	}
 }
