@@ -34,8 +34,26 @@ func matchDirectory(t testing.TB) *directory.Directory {
 	return d
 }
 
+// matchNode opens a node over matchDirectory on a test clock.
+func matchNode(t *testing.T) (*local.Node, *testClock) {
+	t.Helper()
+	clock := newClock()
+	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Counterparts: matchDirectory(t), Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n, clock
+}
+
 // matchBundle uploads and processes a bag holding one document with text and returns its id.
 func matchBundle(t *testing.T, n *local.Node, text, code, matching string) string {
+	t.Helper()
+	return matchBundleBy(t, n, "inspector-1", text, code, matching)
+}
+
+// matchBundleBy is matchBundle submitted by uploader.
+func matchBundleBy(t *testing.T, n *local.Node, uploader, text, code, matching string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "report.txt")
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
@@ -54,8 +72,15 @@ func matchBundle(t *testing.T, n *local.Node, text, code, matching string) strin
 	if code == "H3" {
 		in = append(in, bagit.Field{Label: bagit.LabelHandlingRestriction, Value: "not for tax authorities"})
 	}
-	id := upload(t, n, makeBag(t, []string{p}, in))
-	if st, err := n.Service.Process(context.Background(), id); err != nil || st.Ingest == nil || !st.Ingest.Accepted {
+	ctx := context.Background()
+	id, size, err := n.Uploads.Spool(ctx, bytes.NewReader(makeBag(t, []string{p}, in)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: uploader, Size: size}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := n.Service.Process(ctx, id); err != nil || st.Ingest == nil || !st.Ingest.Accepted {
 		t.Fatalf("Process(%s) = %+v, %v", id, st, err)
 	}
 	return id
@@ -63,12 +88,7 @@ func matchBundle(t *testing.T, n *local.Node, text, code, matching string) strin
 
 func TestMatch(t *testing.T) {
 	ctx := context.Background()
-	clock := newClock()
-	n, err := local.OpenNode(ctx, t.TempDir(), local.NodeOptions{Counterparts: matchDirectory(t), Clock: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n, clock := matchNode(t)
 	// Bundles accepted before the index exists are backfilled.
 	h1 := matchBundle(t, n, "Seizure report: container CSQU 305438 3, tel. 06 1234 5678\n", "H1", "")
 	h3 := matchBundle(t, n, "Container CSQU3054383 again; MSCU1234566 too\n", "H3", "")
@@ -189,30 +209,8 @@ func TestMatch(t *testing.T) {
 // agency's own query does not hit its own evidence.
 func TestMatchHolderIsSendingAgency(t *testing.T) {
 	ctx := context.Background()
-	clock := newClock()
-	n, err := local.OpenNode(ctx, t.TempDir(), local.NodeOptions{Counterparts: matchDirectory(t), Clock: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	p := filepath.Join(t.TempDir(), "bill-of-lading.txt")
-	if err := os.WriteFile(p, []byte("Container MSCU 123456-6, 40' HC\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bag := makeBag(t, []string{p}, bagit.Info{
-		{Label: bagit.LabelCounterpart, Value: "nl-om"}, {Label: bagit.LabelLegalBasis, Value: "EU-EIO"},
-		{Label: bagit.LabelHandlingCode, Value: "H1"},
-	})
-	id, size, err := n.Uploads.Spool(ctx, bytes.NewReader(bag))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: "co-fgn/a.ruiz", Size: size}); err != nil {
-		t.Fatal(err)
-	}
-	if st, err := n.Service.Process(ctx, id); err != nil || st.Ingest == nil || !st.Ingest.Accepted {
-		t.Fatalf("Process(%s) = %+v, %v", id, st, err)
-	}
+	n, clock := matchNode(t)
+	id := matchBundleBy(t, n, "co-fgn/a.ruiz", "Container MSCU 123456-6, 40' HC\n", "H1", "")
 	m, _, err := n.OpenMatcher(ctx, homeAgency, clock.Now, pipeline.MatchLimits{})
 	if err != nil {
 		t.Fatal(err)
@@ -260,31 +258,6 @@ func TestMatchAgencySetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer n.Close()
-	submit := func(t *testing.T, uploader, code, matching string) string {
-		t.Helper()
-		p := filepath.Join(t.TempDir(), "report.txt")
-		if err := os.WriteFile(p, []byte("Container MSCU 123456-6\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		in := bagit.Info{{Label: bagit.LabelCounterpart, Value: "nl-om"}, {Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: code}}
-		if matching != "" {
-			in = append(in, bagit.Field{Label: pipeline.BagInfoMatching, Value: matching})
-		}
-		if code == "H3" {
-			in = append(in, bagit.Field{Label: bagit.LabelHandlingRestriction, Value: "not for tax authorities"})
-		}
-		id, size, err := n.Uploads.Spool(ctx, bytes.NewReader(makeBag(t, []string{p}, in)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: uploader, Size: size}); err != nil {
-			t.Fatal(err)
-		}
-		if st, err := n.Service.Process(ctx, id); err != nil || st.Ingest == nil || !st.Ingest.Accepted {
-			t.Fatalf("Process(%s) = %+v, %v", id, st, err)
-		}
-		return id
-	}
 	m, idx, err := n.OpenMatcher(ctx, homeAgency, clock.Now, pipeline.MatchLimits{})
 	if err != nil {
 		t.Fatal(err)
@@ -302,7 +275,7 @@ func TestMatchAgencySetting(t *testing.T) {
 		{"by bundle: the bag", "fr-ofast/c", "H2", "allowed", true, "bag-info"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id := submit(t, tc.uploader, tc.code, tc.bagInfo)
+			id := matchBundleBy(t, n, tc.uploader, "Container MSCU 123456-6\n", tc.code, tc.bagInfo)
 			b, err := m.IndexBundle(ctx, id)
 			if err != nil || b.Matching != tc.matching {
 				t.Fatalf("IndexBundle = %+v, %v; want matching %v", b, err, tc.matching)
@@ -359,12 +332,7 @@ func TestSecretKeyerIsKey(t *testing.T) {
 // read: its bundle is indexed, and matchable by no one else, even with handling code H0.
 func TestMatchBagUnavailable(t *testing.T) {
 	ctx := context.Background()
-	clock := newClock()
-	n, err := local.OpenNode(ctx, t.TempDir(), local.NodeOptions{Counterparts: matchDirectory(t), Clock: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n, clock := matchNode(t)
 	id := matchBundle(t, n, "Container MSCU1234566\n", "H0", "")
 	if err := os.Remove(filepath.Join(n.Dir, local.UploadsDir, id+".bag")); err != nil {
 		t.Fatal(err)
@@ -387,12 +355,7 @@ func TestMatchBagUnavailable(t *testing.T) {
 // others: Backfill indexes the rest and returns the failure naming it.
 func TestBackfillGoesOn(t *testing.T) {
 	ctx := context.Background()
-	clock := newClock()
-	n, err := local.OpenNode(ctx, t.TempDir(), local.NodeOptions{Counterparts: matchDirectory(t), Clock: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n, clock := matchNode(t)
 	broken := matchBundle(t, n, "Container MSCU1234566\n", "H0", "")
 	good := matchBundle(t, n, "Container CSQU3054383\n", "H0", "")
 	es, _ := n.Ledger.Events(ctx, broken)
