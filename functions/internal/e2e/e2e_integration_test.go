@@ -35,6 +35,7 @@ import (
 	qtypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/evx-project/evx/functions/internal/fntest"
 	"github.com/evx-project/evx/functions/internal/lambdatest"
+	"github.com/evx-project/evx/shared/api/client"
 	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 	"github.com/evx-project/evx/shared/backend/aws/s3bags"
 	"github.com/evx-project/evx/shared/backend/aws/sqsqueue"
@@ -250,6 +251,16 @@ func objectCreated(bucket, key, version string, size int64) map[string]any {
 			"object":    map[string]any{"key": key, "size": size, "version-id": version},
 			"requester": "123456789012", "reason": "PutObject"},
 	}
+}
+
+// apiClient is a client of the api adapter at url with a bearer token.
+func apiClient(t *testing.T, url, tok string) *client.Client {
+	t.Helper()
+	c, err := client.New(url, client.WithToken(tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // token is what API Gateway's JWT authorizer passes on for a bearer token.

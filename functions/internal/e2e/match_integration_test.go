@@ -16,7 +16,6 @@ import (
 
 	"github.com/evx-project/evx/functions/internal/fntest"
 	"github.com/evx-project/evx/shared/api"
-	"github.com/evx-project/evx/shared/api/client"
 	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/extract"
@@ -142,10 +141,7 @@ func TestIntegrationMatchOnAWS(t *testing.T) {
 		t.Errorf("the index table holds the identifier's value: %s", dump)
 	}
 	// es-fge opens the follow-up request from the hit, through the api.
-	cl, err := client.New(srv.URL, client.WithToken("tok-es-fge-0123456789"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := apiClient(t, srv.URL, "tok-es-fge-0123456789")
 	rq, err := cl.IssueRequest(ctx, request.Request{ID: "MLA-ES-HOME-1", Type: request.MLA, Addressee: "home",
 		LegalBasis: "UN-1988-Art7", Hit: r.Holders[0].Reference})
 	if err != nil || rq.Hit != r.Holders[0].Reference || rq.Issuer != "es-fge" {

@@ -36,13 +36,7 @@ func TestIntegrationPreservationLocksOnAWS(t *testing.T) {
 		"tok-es-fge-01234567": {map[string]string{"sub": "ana.garcia", "iss": issuer, "client_id": "evx-sample-es-fge"}, []string{"evx/counterpart"}},
 		"tok-officer-0123456": {map[string]string{"sub": "lr.officer", "iss": issuer, "client_id": "evx-web"}, []string{"evx/upload"}},
 	})
-	as := func(tok string) *client.Client {
-		c, err := client.New(srv.URL, client.WithToken(tok))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	as := func(tok string) *client.Client { return apiClient(t, srv.URL, tok) }
 	q := request.Request{ID: "EPOC-PR-ES-2026-7", Type: request.EPOCPR, Addressee: "home", IssuingState: "ES",
 		LegalBasis: "Regulation (EU) 2023/1543 art. 6", DataCategory: "subscriber", Subject: "subscriber of +34 600 000 001"}
 	if _, err := as("tok-es-fge-01234567").IssueRequest(ctx, q); err != nil {

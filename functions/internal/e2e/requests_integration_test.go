@@ -37,13 +37,7 @@ func TestIntegrationRequestsOnAWS(t *testing.T) {
 		"tok-nl-om-012345678": {map[string]string{"sub": "u1", "iss": issuer, "client_id": "evx-sample-nl-om"}, []string{"evx/counterpart"}},
 		"tok-legal-012345678": {map[string]string{"sub": "clerk-1", "iss": issuer, "client_id": "evx-web"}, []string{"evx/legal"}},
 	})
-	as := func(tok string) *client.Client {
-		c, err := client.New(srv.URL, client.WithToken(tok))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	as := func(tok string) *client.Client { return apiClient(t, srv.URL, tok) }
 	prosecutor, esFge, nlOm, legal := as("tok-prosecutor-0123"), as("tok-es-fge-01234567"), as("tok-nl-om-012345678"), as("tok-legal-012345678")
 	s, err := prosecutor.IssueRequest(ctx, request.Request{ID: "EIO-HOME-2026-1", Type: request.EIO, Addressee: "es-fge",
 		LegalBasis: "Directive 2014/41/EU", CaseReference: "OM-2026-114", HandlingCode: "H1", Subject: "bank records"})
