@@ -242,6 +242,19 @@ func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 	return decodeBody(resp, v)
 }
 
+// postJSON posts in as JSON to path and decodes the JSON answer into out.
+func (c *Client) postJSON(ctx context.Context, path string, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	resp, err := c.do(ctx, http.MethodPost, path, bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		return err
+	}
+	return decodeBody(resp, out)
+}
+
 func decodeBody(resp *http.Response, v any) error {
 	defer resp.Body.Close()
 	raw, err := readLimited(resp.Body, MaxJSON)

@@ -1,10 +1,7 @@
 package client
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
 	"net/url"
 	"time"
 
@@ -69,16 +66,8 @@ func (c *Client) ActOnRequest(ctx context.Context, id, action string, a RequestA
 }
 
 func (c *Client) postRequestJSON(ctx context.Context, path string, v any) (*request.State, error) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.do(ctx, http.MethodPost, path, bytes.NewReader(body), int64(len(body)))
-	if err != nil {
-		return nil, err
-	}
 	var s request.State
-	if err := decodeBody(resp, &s); err != nil {
+	if err := c.postJSON(ctx, path, v, &s); err != nil {
 		return nil, err
 	}
 	return &s, nil

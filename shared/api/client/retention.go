@@ -1,10 +1,7 @@
 package client
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
 	"net/url"
 
 	"github.com/evx-project/evx/shared/custody"
@@ -49,16 +46,8 @@ func (c *Client) Dispose(ctx context.Context, bundle string) (*RetentionAct, err
 }
 
 func (c *Client) postRetention(ctx context.Context, path string, v any) (*RetentionAct, error) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.do(ctx, http.MethodPost, path, bytes.NewReader(body), int64(len(body)))
-	if err != nil {
-		return nil, err
-	}
 	var out RetentionAct
-	if err := decodeBody(resp, &out); err != nil {
+	if err := c.postJSON(ctx, path, v, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
