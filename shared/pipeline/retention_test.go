@@ -23,6 +23,90 @@ import (
 	"github.com/evx-project/evx/shared/request"
 )
 
+// preservation is a service provider's legal representative (this deployment, nl-telco-lr)
+// that has received es-fge's European Preservation Order, on a clock the test moves.
+type preservation struct {
+	n        *local.Node
+	q        request.Request
+	received time.Time // the order's receipt: its period starts here
+	mu       sync.Mutex
+	now      time.Time
+}
+
+func (p *preservation) clock() time.Time { p.mu.Lock(); defer p.mu.Unlock(); return p.now }
+
+func (p *preservation) advance(d time.Duration) { p.mu.Lock(); p.now = p.now.Add(d); p.mu.Unlock() }
+
+// newPreservation opens the node (locking with ret when not nil) and records the order id
+// issued and received.
+func newPreservation(t *testing.T, id string, ret pipeline.Retainer) *preservation {
+	t.Helper()
+	p := &preservation{now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	dir := filepath.Join(t.TempDir(), "agencies.yaml")
+	if err := os.WriteFile(dir, []byte(`agencies:
+  - {id: es-fge, name: Fiscalía General del Estado, country: ES, legal_bases: [EU-EPOC], handling_codes: [H0], active: true}
+  - {id: nl-telco-lr, name: Telco legal representative, country: NL, legal_bases: [EU-EPOC], handling_codes: [H0], active: true, role: both, service_provider: Telco B.V., representation: legal-representative, review_after_days: 30}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	p.n, err = local.OpenNode(t.Context(), t.TempDir(), local.NodeOptions{Directory: dir, Agency: "nl-telco-lr", Clock: p.clock, Retainer: ret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.n.Close() })
+	p.q = request.Request{ID: id, Type: request.EPOCPR, Issuer: "es-fge", IssuerPerson: "ana.garcia", IssuingState: "ES",
+		Addressee: "nl-telco-lr", LegalBasis: "Regulation (EU) 2023/1543 art. 6", DataCategory: "subscriber", Subject: "subscriber of +34 600 000 001"}
+	if _, err := p.n.Requests.Issue(t.Context(), p.q); err != nil {
+		t.Fatal(err)
+	}
+	p.received = p.clock()
+	if _, err := p.n.Requests.Act(t.Context(), id, request.Actor{Agency: "nl-telco-lr", Person: "lr.officer"}, request.Action{Type: custody.RequestReceived}); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// submit uploads a bag of files (name to content) with info, as the legal representative's
+// officer, processes it and returns its id; it must be accepted.
+func (p *preservation) submit(t *testing.T, files map[string]string, info bagit.Info) string {
+	t.Helper()
+	ctx := t.Context()
+	d := t.TempDir()
+	var srcs []string
+	for name, body := range files {
+		f := filepath.Join(d, name)
+		if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		srcs = append(srcs, f)
+	}
+	bag := filepath.Join(t.TempDir(), "b.zip")
+	if _, err := bagit.Create(bag, srcs, bagit.CreateOptions{Info: info}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(bag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	id, size, err := p.n.Uploads.Spool(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: "nl-telco-lr/lr.officer", Size: size}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := p.n.Service.Process(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Ingest.Accepted {
+		t.Fatalf("bundle rejected: %q", st.Ingest.Reasons)
+	}
+	return id
+}
+
 // TestRetentionOfPreservedBundle runs a bundle's retention through the embedded deployment's
 // real request book, ledger and document store: a service provider's legal representative
 // answers a European Preservation Order; the order's period (60 days from receipt, extended by
@@ -31,70 +115,12 @@ import (
 // the trail stays and verifies, reads are refused, and the retention is rebuilt from the
 // exported trail alone.
 func TestRetentionOfPreservedBundle(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	dir := filepath.Join(t.TempDir(), "agencies.yaml")
-	if err := os.WriteFile(dir, []byte(`agencies:
-  - {id: es-fge, name: Fiscalía General del Estado, country: ES, legal_bases: [EU-EPOC], handling_codes: [H0], active: true}
-  - {id: nl-telco-lr, name: Telco legal representative, country: NL, legal_bases: [EU-EPOC], handling_codes: [H0], active: true, role: both, service_provider: Telco B.V., representation: legal-representative, review_after_days: 30}
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	n, err := local.OpenNode(t.Context(), t.TempDir(), local.NodeOptions{Directory: dir, Agency: "nl-telco-lr", Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
+	pr := newPreservation(t, "EPOC-PR-ES-2026-3", nil)
+	n, q, received, clock, advance := pr.n, pr.q, pr.received, pr.clock, pr.advance
 	ctx := t.Context()
 	svc := n.Service
-	q := request.Request{ID: "EPOC-PR-ES-2026-3", Type: request.EPOCPR, Issuer: "es-fge", IssuerPerson: "ana.garcia", IssuingState: "ES",
-		Addressee: "nl-telco-lr", LegalBasis: "Regulation (EU) 2023/1543 art. 6", DataCategory: "subscriber", Subject: "subscriber of +34 600 000 001"}
-	if _, err := n.Requests.Issue(ctx, q); err != nil {
-		t.Fatal(err)
-	}
-	received := clock()
-	if _, err := n.Requests.Act(ctx, q.ID, request.Actor{Agency: "nl-telco-lr", Person: "lr.officer"}, request.Action{Type: custody.RequestReceived}); err != nil {
-		t.Fatal(err)
-	}
 	advance(time.Hour)
-	submit := func(files map[string]string, info bagit.Info) string {
-		t.Helper()
-		d := t.TempDir()
-		var srcs []string
-		for name, body := range files {
-			p := filepath.Join(d, name)
-			if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			srcs = append(srcs, p)
-		}
-		bag := filepath.Join(t.TempDir(), "b.zip")
-		if _, err := bagit.Create(bag, srcs, bagit.CreateOptions{Info: info}); err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.Open(bag)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		id, size, err := n.Uploads.Spool(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := svc.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: "nl-telco-lr/lr.officer", Size: size}); err != nil {
-			t.Fatal(err)
-		}
-		st, err := svc.Process(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !st.Ingest.Accepted {
-			t.Fatalf("bundle rejected: %q", st.Ingest.Reasons)
-		}
-		return id
-	}
+	submit := func(files map[string]string, info bagit.Info) string { t.Helper(); return pr.submit(t, files, info) }
 	to := bagit.Field{Label: bagit.LabelCounterpart, Value: "es-fge"}
 	basis := bagit.Field{Label: bagit.LabelLegalBasis, Value: "EU-EPOC"}
 	bundle := submit(map[string]string{"subscriber.txt": "subscriber of +34 600 000 001: J. Doe", "shared.txt": "contract terms 2026"},
@@ -240,52 +266,12 @@ func (r *recordingRetainer) Retain(_ context.Context, sum string, until time.Tim
 // period continues without an end, rolled forward to ContinuingLock from now on every run,
 // with or without a new event.
 func TestRetentionLocks(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	dir := filepath.Join(t.TempDir(), "agencies.yaml")
-	if err := os.WriteFile(dir, []byte(`agencies:
-  - {id: es-fge, name: Fiscalía General del Estado, country: ES, legal_bases: [EU-EPOC], handling_codes: [H0], active: true}
-  - {id: nl-telco-lr, name: Telco legal representative, country: NL, legal_bases: [EU-EPOC], handling_codes: [H0], active: true, role: both, service_provider: Telco B.V., representation: legal-representative}
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	ret := &recordingRetainer{until: map[string]time.Time{}}
-	n, err := local.OpenNode(t.Context(), t.TempDir(), local.NodeOptions{Directory: dir, Agency: "nl-telco-lr", Clock: clock, Retainer: ret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
+	pr := newPreservation(t, "EPOC-PR-ES-2026-9", ret)
+	n, q, received, clock, advance := pr.n, pr.q, pr.received, pr.clock, pr.advance
 	ctx := t.Context()
-	q := request.Request{ID: "EPOC-PR-ES-2026-9", Type: request.EPOCPR, Issuer: "es-fge", IssuerPerson: "ana.garcia", IssuingState: "ES",
-		Addressee: "nl-telco-lr", LegalBasis: "Regulation (EU) 2023/1543 art. 6", DataCategory: "subscriber"}
-	if _, err := n.Requests.Issue(ctx, q); err != nil {
-		t.Fatal(err)
-	}
-	received := clock()
-	if _, err := n.Requests.Act(ctx, q.ID, request.Actor{Agency: "nl-telco-lr", Person: "lr.officer"}, request.Action{Type: custody.RequestReceived}); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "subscriber.txt")
-	os.WriteFile(p, []byte("subscriber of +34 600 000 001: J. Doe"), 0o600)
-	bag := filepath.Join(t.TempDir(), "b.zip")
-	if _, err := bagit.Create(bag, []string{p}, bagit.CreateOptions{Info: bagit.Info{{Label: bagit.LabelRequestReference, Value: q.ID},
-		{Label: bagit.LabelLegalBasis, Value: "EU-EPOC"}, {Label: bagit.LabelCounterpart, Value: "es-fge"}}}); err != nil {
-		t.Fatal(err)
-	}
-	f, _ := os.Open(bag)
-	id, size, err := n.Uploads.Spool(ctx, f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: "nl-telco-lr/lr.officer", Size: size}); err != nil {
-		t.Fatal(err)
-	}
-	if st, err := n.Service.Process(ctx, id); err != nil || !st.Ingest.Accepted {
-		t.Fatalf("Process = %+v, %v", st, err)
-	}
+	id := pr.submit(t, map[string]string{"subscriber.txt": "subscriber of +34 600 000 001: J. Doe"},
+		bagit.Info{{Label: bagit.LabelRequestReference, Value: q.ID}, {Label: bagit.LabelLegalBasis, Value: "EU-EPOC"}, {Label: bagit.LabelCounterpart, Value: "es-fge"}})
 	trail, _ := n.Service.Events(ctx, id)
 	sum := trail[0].Event.Details.Documents[0].SHA256
 	sync := func() {
