@@ -20,13 +20,14 @@ import (
 	"github.com/evx-project/evx/shared/request"
 )
 
-func TestAudit(t *testing.T) {
-	clock := &fntest.Clock{T: fntest.T0}
-	n := fntest.Node(t, clock)
+// routedBundles uploads and processes one sample bag for each counterpart and returns the
+// uploads as the deliveries table would list them, routed.
+func routedBundles(t *testing.T, n *local.Node, counterparts ...string) []pipeline.Upload {
+	t.Helper()
 	ctx := context.Background()
 	var ups []pipeline.Upload
-	for _, cps := range [][]string{{"nl-om"}, {"es-fge"}} {
-		id, size, err := n.Uploads.Spool(ctx, bytes.NewReader(fntest.Bag(t, cps...)))
+	for _, cp := range counterparts {
+		id, size, err := n.Uploads.Spool(ctx, bytes.NewReader(fntest.Bag(t, cp)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,6 +41,14 @@ func TestAudit(t *testing.T) {
 		u.State = pipeline.UploadRouted
 		ups = append(ups, u)
 	}
+	return ups
+}
+
+func TestAudit(t *testing.T) {
+	clock := &fntest.Clock{T: fntest.T0}
+	n := fntest.Node(t, clock)
+	ctx := context.Background()
+	ups := routedBundles(t, n, "nl-om", "es-fge")
 	// Both bags hold the same documents: change one stored blob, and both bundles mismatch.
 	trail, err := n.Service.Events(ctx, ups[0].BundleID)
 	if err != nil {
@@ -263,22 +272,8 @@ func TestAuditIndexes(t *testing.T) {
 	clock := &fntest.Clock{T: fntest.T0}
 	n := fntest.Node(t, clock)
 	ctx := context.Background()
-	var ups []pipeline.Upload
-	for i, state := range []pipeline.UploadState{pipeline.UploadRouted, pipeline.UploadAccepted} {
-		id, size, err := n.Uploads.Spool(ctx, bytes.NewReader(fntest.Bag(t, []string{"nl-om", "es-fge"}[i])))
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, err := n.Service.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: "inspector-1", Size: size})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := n.Service.Process(ctx, id); err != nil {
-			t.Fatal(err)
-		}
-		u.State = state
-		ups = append(ups, u)
-	}
+	ups := routedBundles(t, n, "nl-om", "es-fge")
+	ups[1].State = pipeline.UploadAccepted // listed as accepted, not yet routed: indexed too
 	ups = append(ups, pipeline.Upload{BundleID: strings.Repeat("f", 64), State: pipeline.UploadRejected})
 	m, _, err := n.OpenMatcher(ctx, "home", clock.Now, pipeline.MatchLimits{})
 	if err != nil {
