@@ -64,12 +64,7 @@ func TestDeliveryIdentifiersOverHTTP(t *testing.T) {
 		t.Fatalf("upload = %d %s", code, body)
 	}
 	st := decode[pipeline.Status](t, body)
-	var nl string
-	for _, d := range st.Deliveries {
-		if d.Counterpart == "nl-om" {
-			nl = d.ID
-		}
-	}
+	nl := pipeline.DeliveryID(st.Upload.BundleID, "nl-om")
 	code, body, hdr := e.do("nl-om", "GET", "/v1/deliveries/"+nl+"/identifiers", nil)
 	got := decode[struct {
 		Delivery  string                         `json:"delivery"`

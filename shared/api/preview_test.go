@@ -20,12 +20,7 @@ func TestDocumentText(t *testing.T) {
 		t.Fatalf("upload = %d %s", code, body)
 	}
 	st := decode[pipeline.Status](t, body)
-	var nl string
-	for _, d := range st.Deliveries {
-		if d.Counterpart == "nl-om" {
-			nl = d.ID
-		}
-	}
+	nl := pipeline.DeliveryID(st.Upload.BundleID, "nl-om")
 	code, body, _ = e.do("nl-om", "GET", "/v1/deliveries/"+nl+"/text/data/seizure-report.txt", nil)
 	p := decode[pipeline.DocumentPreview](t, body)
 	if code != http.StatusOK || !p.Extracted || p.Text != secret || p.Truncated || p.Name != "data/seizure-report.txt" || len(p.SHA256) != 64 {
