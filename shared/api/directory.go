@@ -29,6 +29,19 @@ type DirectoryResult struct {
 	Counterparts []DirectoryEntry `json:"counterparts"`
 	// HandlingCodes are the handling codes a bundle may carry, least restricted first.
 	HandlingCodes []string `json:"handling_codes"`
+	// Agency is the caller's own agency, for a person who acts for one: whether it must seal
+	// what it sends and its receipts, and the ids of the seal keys it may seal with (the
+	// pages check a key loaded in the browser against them before sealing).
+	Agency *OwnAgency `json:"agency,omitempty"`
+}
+
+// OwnAgency is the caller's agency as GET /v1/directory shows it to the caller.
+type OwnAgency struct {
+	ID                    string   `json:"id"`
+	Name                  string   `json:"name"`
+	RequireSeal           bool     `json:"require_seal"`
+	RequireSignedReceipts bool     `json:"require_signed_receipts"`
+	SealKeys              []string `json:"seal_keys"`
 }
 
 // handlingCodes are the codes of EVX-Handling-Code (docs/bundles.md).
@@ -57,7 +70,17 @@ func (h *Handler) WithDirectory(d CounterpartLister) *Handler {
 func (h *Handler) getDirectory(w http.ResponseWriter, r *http.Request, d CounterpartLister) {
 	id := identity(r)
 	out := DirectoryResult{Counterparts: []DirectoryEntry{}, HandlingCodes: handlingCodes}
+	own := id.Agency
+	if id.Role == RoleCounterpart {
+		own = id.Counterpart
+	}
 	for _, c := range d.Counterparts() {
+		if own != "" && c.ID == own {
+			out.Agency = &OwnAgency{ID: c.ID, Name: c.Name, RequireSeal: c.RequireSeal, RequireSignedReceipts: c.RequireSignedReceipts, SealKeys: []string{}}
+			for _, k := range c.AllSealKeys() {
+				out.Agency.SealKeys = append(out.Agency.SealKeys, k.KeyID)
+			}
+		}
 		switch {
 		case !c.Receives():
 			continue // an agency that only sends is no one's recipient

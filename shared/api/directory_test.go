@@ -30,16 +30,19 @@ func TestDirectory(t *testing.T) {
 	srv := httptest.NewServer(api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithDirectory(dir))
 	defer srv.Close()
 	for _, c := range []struct {
-		who  string
-		code int
-		ids  string
+		who    string
+		code   int
+		ids    string
+		agency string // the caller's own agency, shown with its seal keys' ids
 	}{
-		{"alice", http.StatusOK, "co-fgn es-fge nl-om"},
-		{"legal", http.StatusOK, "co-fgn es-fge nl-om pt-pj"},
-		{"nl-om", http.StatusOK, "nl-om"},
-		{"es-fge", http.StatusOK, "es-fge"},
-		{"anon", http.StatusUnauthorized, ""},
-		{"forged", http.StatusUnauthorized, ""},
+		{"alice", http.StatusOK, "co-fgn es-fge nl-om", ""},
+		{"legal", http.StatusOK, "co-fgn es-fge nl-om pt-pj", ""},
+		{"nl-om", http.StatusOK, "nl-om", "nl-om"},
+		{"es-fge", http.StatusOK, "es-fge", "es-fge"},
+		{"carol", http.StatusOK, "co-fgn es-fge nl-om", "nl-pol"},
+		{"judge", http.StatusOK, "co-fgn es-fge nl-om pt-pj", "nl-om"},
+		{"anon", http.StatusUnauthorized, "", ""},
+		{"forged", http.StatusUnauthorized, "", ""},
 	} {
 		t.Run(c.who, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/directory", nil)
@@ -78,6 +81,17 @@ func TestDirectory(t *testing.T) {
 			slices.Sort(ids)
 			if got := strings.Join(ids, " "); got != c.ids {
 				t.Errorf("%s sees %s, want %s", c.who, got, c.ids)
+			}
+			switch a := d.Agency; {
+			case c.agency == "" && a != nil:
+				t.Errorf("%s is shown an own agency %+v", c.who, a)
+			case c.agency != "" && (a == nil || a.ID != c.agency || a.Name == ""):
+				t.Errorf("%s is shown own agency %+v, want %s", c.who, a, c.agency)
+			case c.agency != "":
+				want, _ := dir.Counterpart(context.Background(), c.agency)
+				if len(a.SealKeys) == 0 || a.SealKeys[0] != want.AllSealKeys()[0].KeyID || a.RequireSeal != want.RequireSeal {
+					t.Errorf("%s: own agency %+v, want the directory's seal keys and rules %+v", c.who, a, want)
+				}
 			}
 			if strings.Join(d.HandlingCodes, " ") != "H0 H1 H2 H3" {
 				t.Errorf("handling codes %v", d.HandlingCodes)

@@ -56,11 +56,15 @@ func NewSessions(now func() time.Time) *Sessions {
 
 // SessionInfo is what the page learns of its session.
 type SessionInfo struct {
-	Role        Role      `json:"role"`
-	Subject     string    `json:"subject"`
-	Counterpart string    `json:"counterpart,omitempty"`
-	CSRF        string    `json:"csrf"`
-	Expires     time.Time `json:"expires"`
+	Role        Role   `json:"role"`
+	Subject     string `json:"subject"`
+	Counterpart string `json:"counterpart,omitempty"`
+	// Agency and Person: the agency the person acts for and their name in it, when the token
+	// or identity provider says (the pages name them in the statements a person seals).
+	Agency  string    `json:"agency,omitempty"`
+	Person  string    `json:"person,omitempty"`
+	CSRF    string    `json:"csrf"`
+	Expires time.Time `json:"expires"`
 }
 
 func randomToken() string {
@@ -123,7 +127,7 @@ func (s *Sessions) info(ss *session) SessionInfo {
 	if idle := ss.seen.Add(SessionIdle); idle.Before(exp) {
 		exp = idle
 	}
-	return SessionInfo{Role: ss.id.Role, Subject: ss.id.Subject, Counterpart: ss.id.Counterpart, CSRF: ss.csrf, Expires: exp.UTC()}
+	return SessionInfo{Role: ss.id.Role, Subject: ss.id.Subject, Counterpart: ss.id.Counterpart, Agency: ss.id.Agency, Person: ss.id.Person, CSRF: ss.csrf, Expires: exp.UTC()}
 }
 
 // expire drops ended sessions; s.mu is held.

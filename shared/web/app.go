@@ -16,7 +16,7 @@ import (
 // an answer, and uploaders their bundles and the sending of a bag. Plain files, no build
 // step; strings apart from markup (app/strings.js, English and Spanish).
 //
-//go:embed app/index.html app/app.js app/app.css app/strings.js app/bag.js app/hashworker.js app/oidc.js
+//go:embed app/index.html app/app.js app/app.css app/strings.js app/bag.js app/hashworker.js app/oidc.js app/seal.js
 var appFiles embed.FS
 
 // AppCSP is the Content-Security-Policy of the pages: scripts, styles and requests only from

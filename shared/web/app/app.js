@@ -174,7 +174,8 @@
   };
   async function bundleView(id) {
     const box = el("section", { class: "box", id: "verdict" }), tl = el("section", { id: "timeline" });
-    main.replaceChildren(el("p", {}, el("a", { href: "#", text: t("back") })), el("h1", { id: "title", text: t("bundleTitle", { case: id.slice(0, 12) + "…" }) }), box, tl);
+    main.replaceChildren(el("p", {}, el("a", { href: "#", text: t("back") })), el("h1", { id: "title", text: t("bundleTitle", { case: id.slice(0, 12) + "…" }) }), box, tl,
+      identifiersSection("/v1/bundles/" + id + "/identifiers"));
     try {
       const [st, trail, ver] = await Promise.all([api("GET", "/v1/bundles/" + id), api("GET", "/v1/bundles/" + id + "/trail"), api("GET", "/v1/bundles/" + id + "/verification")]);
       const req = st.data.ingest && st.data.ingest.request;
@@ -229,7 +230,8 @@
   async function deliveryView(id) {
     const docsSec = el("section", { id: "documents" }), answer = el("section", { id: "answer" });
     const preview = el("section", { id: "preview", "aria-live": "polite" });
-    main.replaceChildren(el("p", {}, el("a", { href: "#", text: t("back") })), el("h1", { text: t("delivery") + " " + id.slice(0, 16) + "…" }), docsSec, preview, answer);
+    main.replaceChildren(el("p", {}, el("a", { href: "#", text: t("back") })), el("h1", { text: t("delivery") + " " + id.slice(0, 16) + "…" }), docsSec, preview,
+      identifiersSection("/v1/deliveries/" + id + "/identifiers"), answer);
     const docPath = (name) => name.split("/").map(encodeURIComponent).join("/");
     async function showText(d) {
       preview.replaceChildren(el("p", { text: t("loading") }));
@@ -278,10 +280,14 @@
     // same record) and a note in the person's own words.
     const boxes = REASON_CODES.map((c) => el("input", { type: "checkbox", name: "reason", value: c, id: "reason-" + c }));
     const note = el("textarea", { id: "note" });
+    const dir = await loadDirectory();
+    const own = dir && dir.agency;
+    const seal = own && own.seal_keys.length ? sealField(own, own.require_signed_receipts, "sealReceiptHelp") : null;
     const post = async (accepted) => {
       msg.textContent = "";
       const notes = note.value.split("\n").map((s) => s.trim()).filter(Boolean);
-      const codes = boxes.filter((b) => b.checked).map((b) => b.value + ": " + S.en["reason_" + b.value]);
+      const ticked = boxes.filter((b) => b.checked).map((b) => b.value);
+      const codes = ticked.map((c) => c + ": " + S.en["reason_" + c]);
       let body;
       if (accepted) {
         if (computed.size !== docs.length) { msg.textContent = t("mustCheck"); return; }
@@ -289,24 +295,88 @@
         body = { accepted: true, documents: docs.map((d) => ({ name: d.name, sha256: computed.get(d.name) })), reasons: notes };
       } else {
         const rs = codes.concat(notes);
-        if (!rs.length) { msg.textContent = t("refuseNeedsReason"); return; }
+        if (!rs.length || seal && seal.key() && !ticked.length) { msg.textContent = t(rs.length ? "sealNeedsCode" : "refuseNeedsReason"); return; }
         body = { accepted: false, reasons: rs };
+      }
+      if (seal && seal.required && !seal.key()) { msg.textContent = t("sealNeeded"); return; }
+      if (seal && seal.key()) {
+        // The statement says everything: the counterpart's own hashes, its codes and note.
+        if (!seal.person()) { msg.textContent = t("sealNeedsPerson"); return; }
+        try {
+          body = await window.evxSeal.receipt(seal.key(), { agency: seal.agency, person: seal.person(), delivery: m.delivery.id, bundle: m.delivery.bundle,
+            outcome: accepted ? "accepted" : "refused", documents: docs.filter((d) => computed.has(d.name)).map((d) => computed.get(d.name) === d.sha256
+              ? { name: d.name, sha256: computed.get(d.name), outcome: "accepted" } : { name: d.name, sha256: computed.get(d.name), outcome: "refused", reason: "hash-mismatch" }),
+            reason_codes: ticked, note: notes.join("\n") });
+        } catch (err) { msg.textContent = t("error", { msg: err.message }); return; }
       }
       try {
         const r = await api("POST", "/v1/deliveries/" + id + "/receipt", body);
         if (r.status === 422) { msg.textContent = t("error", { msg: r.data.error }); return; }
-        answer.replaceChildren(el("p", { id: "answered", text: t("answered", { state: accepted ? "accepted" : "rejected" }) }));
+        const sealed = seal && seal.key() ? " · " + t("sealedWith", { id: seal.key().keyId.slice(0, 19) + "…", person: seal.person() }) : "";
+        answer.replaceChildren(el("p", { id: "answered", text: t("answered", { state: accepted ? "accepted" : "rejected" }) + sealed }));
       } catch (err) { msg.textContent = t("error", { msg: err.message }); }
     };
     answer.replaceChildren(el("h2", { text: t("answerTitle") }),
       el("fieldset", { id: "reasons", class: "choices" }, el("legend", { text: t("reasonsPick") }),
         ...REASON_CODES.map((c, i) => el("div", { class: "choice" }, boxes[i], el("label", { for: "reason-" + c }, el("span", { text: t("reason_" + c) }), el("span", { class: "hint sub", text: c }))))),
-      el("div", { class: "field" }, el("label", { for: "note", text: t("note") }), note),
+      el("div", { class: "field" }, el("label", { for: "note", text: t("note") }), note), seal ? seal.node : "",
       el("div", { class: "actions" }, el("button", { type: "button", id: "accept", text: t("accept"), onclick: () => post(true) }),
         el("button", { type: "button", id: "refuse", class: "danger", text: t("refuse"), onclick: () => post(false) })), msg);
   }
   // The reason codes a counterpart refuses a delivery with (docs/operating.md).
-  const REASON_CODES = ["hash-mismatch", "incomplete", "unreadable", "not-competent", "legal-basis", "handling-code", "other"];
+  // The same codes as a sealed statement's (custody.ReasonCodes, docs/seals.md).
+  const REASON_CODES = ["hash-mismatch", "incomplete", "unreadable", "not-competent", "legal-basis-insufficient", "wrong-recipient", "other"];
+
+  // ---- identifiers found in the documents (counterparts and legal staff) ---------------------
+  // identifiersSection offers the identifiers evx found in the documents (GET path): each
+  // read of them is recorded in the trail as an access to the documents' content, so they are
+  // fetched when the person asks, not when the page opens.
+  function identifiersSection(path) {
+    const sec = el("section", { id: "identifiers", "aria-live": "polite" });
+    const show = el("button", { type: "button", id: "showids", class: "secondary", text: t("identifiersShow"), onclick: async () => {
+      sec.replaceChildren(el("p", { text: t("loading") }));
+      try {
+        const docs = (await api("GET", path)).data.documents || [];
+        const rows = [];
+        for (const d of docs) for (const f of d.identifiers || []) rows.push(el("tr", {}, el("td", { text: d.name }), el("td", { text: t("idtype_" + f.type) === "idtype_" + f.type ? f.type : t("idtype_" + f.type) }),
+          el("td", { class: "mono", text: f.value }), el("td", { text: f.page ? t("page", { n: f.page }) : f.part || "" })));
+        sec.replaceChildren(el("h2", { text: t("identifiersTitle") }), el("p", { class: "hint", text: t("identifiersHelp") }),
+          rows.length ? el("table", {}, el("thead", {}, el("tr", {}, ...[t("document"), t("type"), t("value"), t("where")].map((h) => el("th", { scope: "col", text: h })))), el("tbody", {}, ...rows))
+            : el("p", { id: "noids", text: t("identifiersNone") }));
+      } catch (err) { showError(sec, err); }
+    } });
+    sec.append(el("h2", { text: t("identifiersTitle") }), el("div", { class: "actions" }, show));
+    return sec;
+  }
+
+  // ---- seals with the agency's own key (uploaders and counterparts) --------------------------
+  // The agency seal key a person loaded in this page (window.evxSeal.load): a non-extractable
+  // WebCrypto key in the page's memory until it is closed or the person signs out, never sent.
+  let sealKey = null;
+  // sealField offers to load the seal key of own (GET /v1/directory's agency), checked against
+  // the agency's seal keys; what reads the key signs what the person sends or answers.
+  function sealField(own, required, what) {
+    const field = (id, label, node) => el("div", { class: "field" }, el("label", { for: id, text: label }), node);
+    const input = el("input", { id: "sealkey", type: "file", accept: ".pem,.key,application/x-pem-file" });
+    const person = el("input", { id: "sealperson", type: "text", autocomplete: "off", value: session.person || "" });
+    if (session.person) person.readOnly = true;
+    const status = el("p", { id: "sealstatus", role: "status", class: "hint" });
+    const say = () => { status.textContent = sealKey ? t("sealLoaded", { id: sealKey.keyId.slice(0, 19) + "…", agency: own.name }) : t(required ? "sealNeeded" : "sealOptional"); };
+    input.addEventListener("change", async () => {
+      const f = input.files[0];
+      if (!f) return;
+      try {
+        const k = await window.evxSeal.load(await f.text());
+        if (!own.seal_keys.includes(k.keyId)) throw new Error(t("sealNotAgencys", { id: k.keyId, agency: own.id }));
+        sealKey = k; say();
+      } catch (err) { sealKey = null; status.textContent = t("error", { msg: err.message }); }
+      input.value = "";
+    });
+    say();
+    const node = el("fieldset", { id: "seal", class: "seal" }, el("legend", { text: t(required ? "sealTitleRequired" : "sealTitle") }),
+      el("p", { class: "hint", text: t(what) }), el("div", { class: "grid" }, field("sealkey", t("sealKey"), input), field("sealperson", t("sealPerson"), person)), status);
+    return { node, key: () => sealKey, person: () => person.value.trim(), agency: own.id, required };
+  }
 
   // ---- the directory (every role) -----------------------------------------------------------
   // The counterparts the caller may choose from (GET /v1/directory), fetched once a session;
@@ -339,6 +409,10 @@
     let toAuto = "";
     main.replaceChildren(el("p", { text: t("loading") }));
     const dir = await loadDirectory();
+    // A person of an agency with seal keys may seal the bag the page makes; must, when the
+    // directory says the agency's bags carry its seal. The seal names the person signed in.
+    const own = dir && dir.agency;
+    const seal = own && own.seal_keys.length && session.person ? sealField(own, own.require_seal, "sealBagHelp") : null;
     // Counterparts: one checkbox each from the directory, or typed ids without one.
     let cpBox, chosenCounterparts;
     if (dir && dir.counterparts.length) {
@@ -401,12 +475,14 @@
       const fields = cps.map((c) => ["EVX-Counterpart", c]).concat([
         ["EVX-Legal-Basis", basis.value], ["EVX-Handling-Code", code.value], ["External-Identifier", caseRef.value.trim()],
         ["EVX-Request-Reference", reqRef.value.trim()], ["EVX-Requesting-State", from.value.trim().toUpperCase()], ["EVX-Requested-State", to.value.trim().toUpperCase()]]);
+      if (seal && seal.required && !seal.key()) { out.textContent = t("sealNeeded"); return; }
+      const sealer = seal && seal.key() ? (tags) => window.evxSeal.bag(seal.key(), seal.agency, seal.person(), tags) : undefined;
       try {
         out.textContent = t("hashing");
         const bag = await window.evxBag.build(chosen, fields, showProgress("hashProgress"), (i, n, sum) => {
           if (!cells[i]) return;
           cells[i].textContent = sum || t("hashingFile", { pct: chosen[i].size ? Math.floor((100 * n) / chosen[i].size) : 100 });
-        });
+        }, sealer);
         out.textContent = t("sending", { n: bag.documents.length });
         const r = await window.evxBag.send(bag.blob, apiURL("/v1/bundles"), auth("POST").headers, showProgress("sendProgress"));
         out.replaceChildren(report(r.data), " ", sentLink(r.data));
@@ -418,7 +494,7 @@
       fileList, cpBox,
       el("div", { class: "grid" }, field("basis", t("legalBasis"), basis), field("hcode", t("handlingCode"), code),
         field("caseref", t("caseRef"), caseRef), field("reqref", t("requestRef"), reqRef), field("requesting", t("requestingState"), from),
-        field("requested", t("requestedState"), to)),
+        field("requested", t("requestedState"), to)), seal ? seal.node : "",
       el("div", { class: "actions" }, el("button", { type: "submit", id: "bagsend", text: t("bagAndSend") })));
     const bagFile = el("input", { id: "bag", type: "file", accept: ".zip,.tar,.gz,.tgz" });
     const sendBag = el("form", { id: "sendbag", onsubmit: async (e) => {
@@ -489,7 +565,7 @@
   document.getElementById("signout").addEventListener("click", async () => {
     const wasBearer = session && session.bearer;
     if (!wasBearer) { try { await api("DELETE", "/v1/session"); } catch (e) { /* already ended */ } }
-    session = null; directory = undefined; location.hash = ""; signInError = "";
+    session = null; directory = undefined; sealKey = null; location.hash = ""; signInError = "";
     if (wasBearer && oidc.logout_endpoint) {
       const u = new URL(oidc.logout_endpoint);
       u.searchParams.set("client_id", oidc.client_id);

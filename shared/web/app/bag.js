@@ -62,8 +62,11 @@ window.evxBag = (function () {
 
   // build returns {blob, documents: [{name, size, sha256}]} for files and the bag-info fields
   // (an array of [label, value]); onProgress(bytesHashed, totalBytes) for all the files, and
-  // onFile(index, bytesHashed, sha256) for each, sha256 null until that file is done.
-  async function build(files, fields, onProgress, onFile) {
+  // onFile(index, bytesHashed, sha256) for each, sha256 null until that file is done. With
+  // seal, a function of the tag files (name: bytes) to the bytes of evx-seal.json, the bag is
+  // sealed: the seal file follows bag-info.txt and the manifests it covers, and the tag
+  // manifest lists it like the others (docs/seals.md).
+  async function build(files, fields, onProgress, onFile, seal) {
     files = Array.from(files);
     if (!files.length) throw new Error("choose at least one file");
     const paths = files.map(payloadPath);
@@ -80,6 +83,7 @@ window.evxBag = (function () {
       ["bag-info.txt", info],
       ["manifest-sha256.txt", paths.map((p, i) => sums[i].sha256 + "  " + manifestPath(p)).join("\n") + "\n"],
     ].map(([n, s]) => [n, enc.encode(s)]);
+    if (seal) tags.push(["evx-seal.json", await seal(Object.fromEntries(tags))]);
     const tagLines = [];
     for (const [n, b] of tags) tagLines.push((await sha256hex(b)) + "  " + n);
     tags.push(["tagmanifest-sha256.txt", enc.encode(tagLines.join("\n") + "\n")]);
