@@ -54,6 +54,10 @@ func (h *Handler) createUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/v1/uploads/"+u.ID)
+	if u.Resumed {
+		writeJSON(w, http.StatusOK, u)
+		return
+	}
 	writeJSON(w, http.StatusCreated, u)
 }
 

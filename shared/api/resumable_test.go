@@ -277,8 +277,13 @@ func TestResumableLimits(t *testing.T) {
 			}
 		})
 	}
-	e.do("alice", "POST", "/v1/uploads", []byte(fmt.Sprintf(`{"size": 10, "sha256": %q, "part_size": 10}`, sum)))
-	code, body, _ := e.do("alice", "POST", "/v1/uploads", []byte(fmt.Sprintf(`{"size": 10, "sha256": %q, "part_size": 10}`, sum)))
+	// The same bag again is the upload open already, not one more.
+	if code, body, _ := e.do("alice", "POST", "/v1/uploads", []byte(fmt.Sprintf(`{"size": 10, "sha256": %q, "part_size": 10}`, sum))); code != 200 {
+		t.Errorf("the same bag again = %d %s, want 200", code, body)
+	}
+	other := func(c byte) string { return strings.Repeat(string(c), 64) }
+	e.do("alice", "POST", "/v1/uploads", []byte(fmt.Sprintf(`{"size": 10, "sha256": %q, "part_size": 10}`, other('c'))))
+	code, body, _ := e.do("alice", "POST", "/v1/uploads", []byte(fmt.Sprintf(`{"size": 10, "sha256": %q, "part_size": 10}`, other('d'))))
 	if code != http.StatusTooManyRequests {
 		t.Errorf("third open upload = %d %s, want 429", code, body)
 	}
@@ -418,5 +423,33 @@ func TestClientDroppedConnection(t *testing.T) {
 	ds, _ := e.node.Service.ListDeliveries(t.Context(), "nl-om")
 	if len(ds) != 1 {
 		t.Errorf("deliveries to nl-om = %d, want 1", len(ds))
+	}
+}
+
+// TestResumableCreateResumes: asking again for an upload of the same bag finds the one open
+// (200, Resumed, the parts held), so that a client that lost its id goes on from there; the
+// same bag in other parts, or another uploader's, is a new upload.
+func TestResumableCreateResumes(t *testing.T) {
+	e := newResumableEnv(t, nil)
+	b := bag(t, "nl-om")
+	u := e.create("alice", b, testPart)
+	p2 := partOf(b, 2, testPart)
+	if code, body := e.put("alice", u.ID, 2, hexSum(p2), p2); code != 200 {
+		t.Fatalf("put 2 = %d %s", code, body)
+	}
+	again := func(who string, partSize int64) (int, multipart.Upload) {
+		req, _ := json.Marshal(multipart.CreateRequest{Size: int64(len(b)), SHA256: hexSum(b), PartSize: partSize})
+		code, body, _ := e.do(who, "POST", "/v1/uploads", req)
+		return code, decode[multipart.Upload](t, body)
+	}
+	code, r := again("alice", testPart)
+	if code != http.StatusOK || r.ID != u.ID || !r.Resumed || len(r.Held) != 1 || r.Held[0].N != 2 {
+		t.Fatalf("create again = %d %+v, want 200, upload %s resumed holding part 2", code, r, u.ID)
+	}
+	if code, r := again("alice", 2*testPart); code != http.StatusCreated || r.ID == u.ID || r.Resumed {
+		t.Errorf("create in other parts = %d %+v, want a new upload", code, r)
+	}
+	if code, r := again("bob", testPart); code != http.StatusCreated || r.ID == u.ID || len(r.Held) != 0 {
+		t.Errorf("create by another uploader = %d %+v, want a new upload of its own", code, r)
 	}
 }

@@ -38,6 +38,9 @@ type Upload struct {
 	Expires  time.Time `json:"expires"`
 	// Held lists the parts the server holds, by number.
 	Held []Part `json:"held"`
+	// Resumed: the upload was open already for the same bag (size, SHA-256 and part size)
+	// when it was asked for again, and goes on where it stopped.
+	Resumed bool `json:"resumed,omitempty"`
 }
 
 // Part is one part held.

@@ -32,6 +32,8 @@
     for (const n of document.querySelectorAll("[data-s]")) n.textContent = t(n.dataset.s);
     document.getElementById("lang").value = lang;
   }
+  // errText is an error's message in the page's language when it has a code of strings.js.
+  const errText = (err) => err.code ? t(err.code, err.args) : err.message;
   const human = (n) => n < 1024 ? n + " B" : n < 1 << 20 ? (n / 1024).toFixed(1) + " KiB" : n < 1 << 30 ? (n / 1048576).toFixed(1) + " MiB" : (n / 1073741824).toFixed(2) + " GiB";
   const when = (s) => s ? s.replace("T", " ").replace(/\.\d+Z$/, "").replace(/Z$/, "") : "";
 
@@ -467,6 +469,20 @@
       ? t("sent", { id: st.upload.bundle.slice(0, 12) + "…", outcome: st.ingest.accepted ? t("state_accepted") : t("rejected") + ": " + (st.ingest.reasons || []).join("; ") })
       : t("error", { msg: st.error || "" });
     const sentLink = (st) => st.upload && st.ingest ? el("a", { href: "#bundle/" + st.upload.bundle, id: "sentlink", text: t("openBundle") }) : "";
+    // sendBuilt sends a bag the page made; when the connection fails, the same bag (the same
+    // bytes: a bag made again would differ in its dates) can be sent again from where it
+    // stopped.
+    async function sendBuilt(bag) {
+      out.textContent = t("sending", { n: bag.documents.length });
+      try {
+        const r = await window.evxBag.send(bag.blob, apiURL(""), auth("POST").headers, showProgress("sendProgress"), showProgress("bagHashProgress"));
+        out.replaceChildren(report(r.data), " ", sentLink(r.data));
+        list.refresh();
+      } catch (err) {
+        out.replaceChildren(t("error", { msg: errText(err) }), " ",
+          el("button", { type: "button", id: "resume", class: "secondary small", text: t("resumeSending"), onclick: () => sendBuilt(bag).catch((e2) => { out.textContent = t("error", { msg: errText(e2) }); }) }));
+      }
+    }
     const make = el("form", { id: "make", onsubmit: async (e) => {
       e.preventDefault(); out.textContent = "";
       const chosen = [...files.files, ...folder.files];
@@ -483,11 +499,8 @@
           if (!cells[i]) return;
           cells[i].textContent = sum || t("hashingFile", { pct: chosen[i].size ? Math.floor((100 * n) / chosen[i].size) : 100 });
         }, sealer);
-        out.textContent = t("sending", { n: bag.documents.length });
-        const r = await window.evxBag.send(bag.blob, apiURL("/v1/bundles"), auth("POST").headers, showProgress("sendProgress"));
-        out.replaceChildren(report(r.data), " ", sentLink(r.data));
-        list.refresh();
-      } catch (err) { out.textContent = t("error", { msg: err.message }); }
+        await sendBuilt(bag);
+      } catch (err) { out.textContent = t("error", { msg: errText(err) }); }
     } },
       el("h2", { text: t("makeTitle") }), el("p", { class: "hint", text: t("makeHelp") }),
       el("div", { class: "grid" }, field("files", t("filesLabel"), files), field("folder", t("folderLabel"), folder)),
@@ -501,10 +514,10 @@
       e.preventDefault(); out.textContent = "";
       if (!bagFile.files[0]) return;
       try {
-        const r = await window.evxBag.send(bagFile.files[0], apiURL("/v1/bundles"), auth("POST").headers, showProgress("sendProgress"));
+        const r = await window.evxBag.send(bagFile.files[0], apiURL(""), auth("POST").headers, showProgress("sendProgress"), showProgress("bagHashProgress"));
         out.replaceChildren(report(r.data), " ", sentLink(r.data));
         list.refresh();
-      } catch (err) { out.textContent = t("error", { msg: err.message }); }
+      } catch (err) { out.textContent = t("error", { msg: errText(err) }); }
     } },
       el("h2", { text: t("uploadTitle") }), el("p", { class: "hint", text: t("uploadHelp") }),
       field("bag", t("bagFile"), bagFile), el("div", { class: "actions" }, el("button", { type: "submit", id: "send", class: "secondary", text: t("send") })));

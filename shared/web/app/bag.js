@@ -112,20 +112,81 @@ window.evxBag = (function () {
     };
   }
 
-  // send posts the bag to url with the headers that authenticate it (the session's CSRF token,
-  // or an access token), reporting upload progress.
-  function send(blob, url, headers, onProgress) {
+  // Resumable sending (docs/uploads.md): a bag larger than one part goes in parts, each with
+  // its SHA-256, so that a dropped connection or a closed page costs at most the part that was
+  // on the wire. Asking the server for an upload of the same bag again (POST /v1/uploads with
+  // its size and SHA-256) finds the one open, with the parts it holds: sending the same bag
+  // file again, after a reload too, sends only the parts missing. A bag the server holds
+  // already (its bundle id is its SHA-256) is not sent again.
+  const options = { partSize: 16 << 20, retries: 3, retryMs: 1000 };
+
+  function request(method, url, headers, body, onProgress) {
     return new Promise((resolve, reject) => {
       const x = new XMLHttpRequest();
-      x.open("POST", url);
+      x.open(method, url);
       x.withCredentials = !headers.Authorization;
       for (const [k, v] of Object.entries(headers)) x.setRequestHeader(k, v);
-      x.setRequestHeader("Content-Type", "application/zip");
-      x.upload.onprogress = (e) => onProgress && onProgress(e.loaded, e.total);
+      if (onProgress) x.upload.onprogress = (e) => onProgress(e.loaded, e.total);
       x.onload = () => { let d; try { d = JSON.parse(x.responseText); } catch (e) { d = { error: x.responseText }; } resolve({ status: x.status, data: d }); };
       x.onerror = () => reject(new Error("the connection to evx failed"));
-      x.send(blob);
+      x.send(body === undefined ? null : body);
     });
   }
-  return { build, send, payloadPath };
+  const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  // sendInParts sends blob to the server at base (the API's origin, "" for this one). It
+  // returns the answer of completing the upload (as POST /v1/bundles answers), or null when
+  // the server offers no resumable uploads.
+  async function sendInParts(blob, base, headers, onProgress, onHash) {
+    const [{ sha256: sum }] = await hashFiles([blob], (n) => onHash && onHash(n, blob.size), () => {});
+    const held = await request("GET", base + "/v1/bundles/" + sum, headers);
+    if (held.status === 200 && held.data.ingest) return held;
+    const json = Object.assign({ "Content-Type": "application/json" }, headers);
+    const r = await request("POST", base + "/v1/uploads", json, JSON.stringify({ size: blob.size, sha256: sum, part_size: options.partSize }));
+    if (r.status === 404 || r.status === 405) return null;
+    if (r.status !== 200 && r.status !== 201) return r;
+    const up = r.data;
+    const have = new Map(up.held.map((p) => [p.n, p.sha256]));
+    const partLen = (n) => Math.min(up.part_size, up.size - (n - 1) * up.part_size);
+    let done = up.held.reduce((t, p) => t + p.size, 0);
+    onProgress && onProgress(done, up.size);
+    for (let n = 1; n <= up.parts; n++) {
+      if (have.has(n)) continue;
+      const part = blob.slice((n - 1) * up.part_size, (n - 1) * up.part_size + partLen(n));
+      const psum = await sha256hex(await part.arrayBuffer());
+      for (let attempt = 0; ; attempt++) {
+        let res;
+        try {
+          res = await request("PUT", base + "/v1/uploads/" + up.id + "/parts/" + n, Object.assign({ "X-Evx-Part-Sha256": psum, "Content-Type": "application/octet-stream" }, headers), part,
+            (k) => onProgress && onProgress(done + k, up.size));
+        } catch (e) {
+          if (attempt >= options.retries) {
+            const err = new Error("the connection to evx failed while sending part " + n + " of " + up.parts + ": send the same bag again to go on from there");
+            err.code = "partsInterrupted"; err.args = { n, parts: up.parts };
+            throw err;
+          }
+          await pause(options.retryMs << attempt);
+          continue;
+        }
+        if (res.status === 200) break;
+        if ((res.status === 503 || res.status === 408) && attempt < options.retries) { await pause(options.retryMs << attempt); continue; }
+        return res;
+      }
+      done += partLen(n);
+      onProgress && onProgress(done, up.size);
+    }
+    return request("POST", base + "/v1/uploads/" + up.id + "/complete", headers);
+  }
+
+  // send posts the bag to base's /v1/bundles with the headers that authenticate it (the
+  // session's CSRF token, or an access token), reporting upload progress: whole when it is
+  // one part or less, else in parts (sendInParts), hashing it first (onHash).
+  async function send(blob, base, headers, onProgress, onHash) {
+    if (blob.size > options.partSize) {
+      const r = await sendInParts(blob, base, headers, onProgress, onHash);
+      if (r) return r;
+    }
+    return request("POST", base + "/v1/bundles", Object.assign({ "Content-Type": "application/zip" }, headers), blob, onProgress);
+  }
+  return { build, send, payloadPath, options };
 })();

@@ -72,11 +72,31 @@ func NewParts(ctx context.Context, db *sql.DB, dir string, lim multipart.Limits,
 func (p *Parts) Limits() multipart.Limits { return p.lim }
 
 // Create opens an upload for uploader, refusing one beyond the limits (*multipart.LimitError)
-// or a malformed one (*multipart.InvalidError).
+// or a malformed one (*multipart.InvalidError). When uploader has an upload open already for
+// the same bag (size, SHA-256 and part size), that one is returned, Resumed, with the parts it
+// holds: a client that lost its upload's id (a page reloaded, another machine) goes on from
+// there instead of sending the bag again.
 func (p *Parts) Create(ctx context.Context, uploader string, size int64, sha string, partSize int64) (*multipart.Upload, error) {
 	n, err := multipart.Plan(size, sha, partSize, p.lim)
 	if err != nil {
 		return nil, err
+	}
+	var open string
+	err = p.db.QueryRowContext(ctx, `SELECT id FROM part_uploads WHERE uploader = ? AND sha256 = ? AND size = ? AND part_size = ? ORDER BY created DESC LIMIT 1`,
+		uploader, sha, size, partSize).Scan(&open)
+	switch {
+	case err == nil:
+		if _, err := p.db.ExecContext(ctx, `UPDATE part_uploads SET touched = ? WHERE id = ?`, p.clock().UnixNano(), open); err != nil {
+			return nil, fmt.Errorf("resume upload: %w", err)
+		}
+		u, err := p.Get(ctx, uploader, open)
+		if err != nil {
+			return nil, err
+		}
+		u.Resumed = true
+		return u, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("create upload: %w", err)
 	}
 	var b [16]byte
 	rand.Read(b[:])
