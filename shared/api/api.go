@@ -211,6 +211,21 @@ func (h *Handler) as(next http.HandlerFunc, roles ...Role) http.HandlerFunc {
 		if id.Person != "" {
 			ctx = pipeline.ActingAs(ctx, id.Party())
 		}
+		// Legal staff of an agency read the bundles their agency is party to; another
+		// bundle is, to them, one that does not exist. Legal staff of no agency (the
+		// exchange's own) read every bundle.
+		if id.Role == RoleLegal && id.Agency != "" && strings.Contains(r.Pattern, "/v1/bundles/{id}") {
+			bundle := r.PathValue("id")
+			ok, err := h.svc.PartyTo(ctx, bundle, id.Agency)
+			switch {
+			case err != nil && !errors.Is(err, pipeline.ErrNotFound):
+				h.fail(w, r, err)
+				return
+			case err == nil && !ok:
+				h.fail(w, r, &pipeline.BundleNotFoundError{BundleID: bundle})
+				return
+			}
+		}
 		next(w, r.WithContext(ctx))
 	}
 }

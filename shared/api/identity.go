@@ -25,7 +25,7 @@ type Role string
 const (
 	RoleUploader    Role = "uploader"    // sends bundles, reads the status of its own
 	RoleCounterpart Role = "counterpart" // lists, fetches and acknowledges its own deliveries
-	RoleLegal       Role = "legal"       // reads trails and verification results of every bundle
+	RoleLegal       Role = "legal"       // reads trails and verification results: of the bundles its agency is party to, or of every bundle for staff of no agency
 )
 
 // Identity is the caller as the host established it.

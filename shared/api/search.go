@@ -64,6 +64,8 @@ func (h *Handler) listBundles(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		q.Counterpart = id.Counterpart
+	case RoleLegal:
+		q.Party = id.Agency // "" for the exchange's own legal staff: every bundle
 	}
 	hits, err := h.svc.Search(r.Context(), q)
 	var qe *pipeline.SearchQueryError

@@ -13,7 +13,8 @@ import (
 
 // TestSearchRoles: GET /v1/bundles finds bundles by their documents' text and references,
 // each role seeing only what it may: an uploader its own, a counterpart what was delivered
-// to it (without the uploader or the other counterparts), legal staff every bundle.
+// to it (without the uploader or the other counterparts), legal staff of no agency every
+// bundle (TestLegalAgencyScope: of an agency).
 func TestSearchRoles(t *testing.T) {
 	e := newEnv(t, api.Limits{})
 	upload := func(who string, cps ...string) string {
@@ -100,5 +101,62 @@ func TestSearchRoles(t *testing.T) {
 	}
 	if _, r := search("legal", q); !slices.Equal(found(r), both) {
 		t.Errorf("after Reindex: found %v, want %v", found(r), both)
+	}
+}
+
+// TestLegalAgencyScope: legal staff of an agency find and read the bundles their agency is
+// party to (sent by one of its people, or consigned to it); any other bundle is, to them, one
+// that does not exist, on every bundle route. Legal staff of no agency read every bundle.
+func TestLegalAgencyScope(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	upload := func(who string, cps ...string) string {
+		code, body, _ := e.do(who, "POST", "/v1/bundles", bag(t, cps...))
+		if code != http.StatusCreated {
+			t.Fatalf("upload = %d %s", code, body)
+		}
+		return decode[pipeline.Status](t, body).Upload.BundleID
+	}
+	toOM := upload("alice", "nl-om", "es-fge") // consigned to nl-om
+	toES := upload("bob", "es-fge")            // nl-om and nl-pol are no party to it
+	byPol := upload("carol", "nl-om")          // sent by nl-pol, to nl-om
+	sorted := func(ids ...string) string { slices.Sort(ids); return strings.Join(ids, " ") }
+	for _, tc := range []struct {
+		who  string
+		sees string
+	}{
+		{"judge", sorted(toOM, byPol)},       // legal nl-om
+		{"nl-pol-legal", sorted(byPol)},      // legal nl-pol
+		{"legal", sorted(toOM, toES, byPol)}, // the exchange's own legal staff
+	} {
+		t.Run(tc.who, func(t *testing.T) {
+			code, body, _ := e.do(tc.who, "GET", "/v1/bundles?q="+url.QueryEscape("cocaine hydrochloride"), nil)
+			if code != http.StatusOK {
+				t.Fatalf("search = %d %s", code, body)
+			}
+			var got []string
+			for _, b := range decode[api.SearchResult](t, body).Bundles {
+				got = append(got, b.BundleID)
+			}
+			if sorted(got...) != tc.sees {
+				t.Errorf("search finds %v, want %s", got, tc.sees)
+			}
+			for _, id := range []string{toOM, toES, byPol} {
+				want := http.StatusNotFound
+				if strings.Contains(tc.sees, id) {
+					want = http.StatusOK
+				}
+				for _, path := range []string{"", "/trail", "/verification", "/report", "/identifiers", "/documents/data/seizure-report.txt"} {
+					if code, body, _ := e.do(tc.who, "GET", "/v1/bundles/"+id+path, nil); code != want {
+						t.Errorf("GET /v1/bundles/%s%s = %d %.120s, want %d", id[:8], path, code, body, want)
+					}
+				}
+			}
+		})
+	}
+	// A bundle that does not exist answers as one of another agency does.
+	_, foreign, _ := e.do("judge", "GET", "/v1/bundles/"+toES+"/trail", nil)
+	_, absent, _ := e.do("judge", "GET", "/v1/bundles/"+strings.Repeat("0", 64)+"/trail", nil)
+	if strings.ReplaceAll(string(foreign), toES, "ID") != strings.ReplaceAll(string(absent), strings.Repeat("0", 64), "ID") {
+		t.Errorf("another agency's bundle answers %s, an absent one %s", foreign, absent)
 	}
 }

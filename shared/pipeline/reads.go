@@ -132,3 +132,26 @@ func (s *Service) LegalDocument(ctx context.Context, bundleID, name string) (io.
 	}
 	return &servedDocument{s: s, bundle: bundleID, doc: doc, rc: rc, h: sha256.New()}, doc, nil
 }
+
+// PartyTo reports whether agency is a party to bundle bundleID: its sender (the agency of the
+// uploader who submitted it first) or a counterpart it was consigned to. Legal staff of an
+// agency read the bundles their agency is party to (api); an unknown bundle is ErrNotFound.
+func (s *Service) PartyTo(ctx context.Context, bundleID, agency string) (bool, error) {
+	u, err := s.c.Uploads.Upload(ctx, bundleID)
+	if err != nil {
+		return false, err
+	}
+	if agency != "" && UploaderParty(u.Uploader).Agency == agency {
+		return true, nil
+	}
+	trail, err := s.c.Ledger.Events(ctx, bundleID)
+	if err != nil {
+		return false, err
+	}
+	for _, en := range trail {
+		if en.Event.Type == custody.ContentConsignment && en.Event.Details.Counterpart == agency {
+			return true, nil
+		}
+	}
+	return false, nil
+}

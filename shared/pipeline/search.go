@@ -53,14 +53,17 @@ type SearchDocument struct {
 // imposes (an uploader sees its own bundles, a counterpart the bundles delivered to it) as
 // much as filters. State filters on BundleState after the index answers.
 type SearchQuery struct {
-	Text        string    `json:"q,omitempty"`
-	Case        string    `json:"case,omitempty"`
-	Counterpart string    `json:"counterpart,omitempty"`
-	Uploader    string    `json:"uploader,omitempty"`
-	State       string    `json:"state,omitempty"`
-	From        time.Time `json:"from,omitzero"`
-	To          time.Time `json:"to,omitzero"`
-	Limit       int       `json:"limit,omitempty"`
+	Text        string `json:"q,omitempty"`
+	Case        string `json:"case,omitempty"`
+	Counterpart string `json:"counterpart,omitempty"`
+	Uploader    string `json:"uploader,omitempty"`
+	// Party: bundles agency Party sent (an uploader of it) or was delivered (a counterpart):
+	// what legal staff of that agency may see.
+	Party string    `json:"party,omitempty"`
+	State string    `json:"state,omitempty"`
+	From  time.Time `json:"from,omitzero"`
+	To    time.Time `json:"to,omitzero"`
+	Limit int       `json:"limit,omitempty"`
 }
 
 // SearchHit is one bundle found.

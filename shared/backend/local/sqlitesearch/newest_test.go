@@ -39,7 +39,7 @@ func TestNewestFirstAgreesWithGeneral(t *testing.T) {
 		}
 	}
 	queries := []pipeline.SearchQuery{{Text: "cocaine"}, {Text: "cocaine heroin"}, {Text: "rot*"}, {Text: "wallet", Limit: 7},
-		{Text: "vessel", Counterpart: "es-fge"}, {Text: "invoice", Uploader: "b", Limit: 500}, {Text: "algeciras", From: start.Add(time.Hour), To: start.Add(3 * time.Hour)},
+		{Text: "vessel", Counterpart: "es-fge"}, {Text: "vessel", Party: "es-fge"}, {Text: "invoice", Uploader: "b", Limit: 500}, {Text: "algeciras", From: start.Add(time.Hour), To: start.Add(3 * time.Hour)},
 		{Text: "container", Case: "CASE-1"}, {Text: "nowhere"}, {Text: "CASE-007"}}
 	compare := func(stage string, wantOrdered bool) {
 		var n int

@@ -213,6 +213,10 @@ func (x *Index) Search(ctx context.Context, q pipeline.SearchQuery) ([]pipeline.
 		where = append(where, `EXISTS (SELECT 1 FROM search_counterparts c WHERE c.bundle = b.bundle AND c.counterpart = ?)`)
 		args = append(args, q.Counterpart)
 	}
+	if q.Party != "" {
+		where = append(where, `(b.uploader LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM search_counterparts c WHERE c.bundle = b.bundle AND c.counterpart = ?))`)
+		args = append(args, likePrefix(q.Party+"/"), q.Party)
+	}
 	if !q.From.IsZero() {
 		where = append(where, `b.received >= ?`)
 		args = append(args, q.From.UnixNano())

@@ -39,7 +39,7 @@ func fixture(t *testing.T) *Index {
 			}},
 		{BundleID: "b2", CaseReference: "CASE-2026-200", Uploader: "inspector-vries", Counterparts: []string{"nl-om"}, Received: day.Add(24 * time.Hour),
 			Documents: []pipeline.SearchDocument{{Name: "data/statement.txt", Text: "The vessel left Guayaquil with bananas and cocaine."}}},
-		{BundleID: "b3", CaseReference: "OM-77", Uploader: "officer-b", Counterparts: []string{"be-fpp"}, Received: day.Add(48 * time.Hour),
+		{BundleID: "b3", CaseReference: "OM-77", Uploader: "be-fpp/officer-b", Counterparts: []string{"be-fpp"}, Received: day.Add(48 * time.Hour),
 			Documents: []pipeline.SearchDocument{{Name: "data/bank.csv", Text: "IBAN NL91ABNA0417164300 transfer"}}},
 	}
 	for _, r := range recs {
@@ -79,7 +79,13 @@ func TestSearch(t *testing.T) {
 		{"like wildcards are literal", pipeline.SearchQuery{Case: "CASE_2026%"}, nil},
 		{"counterpart scope", pipeline.SearchQuery{Counterpart: "nl-om"}, []string{"b2", "b1"}},
 		{"counterpart scope and text", pipeline.SearchQuery{Counterpart: "be-fpp", Text: "cocaine"}, nil},
-		{"uploader scope", pipeline.SearchQuery{Uploader: "officer-b"}, []string{"b3"}},
+		{"uploader scope", pipeline.SearchQuery{Uploader: "be-fpp/officer-b"}, []string{"b3"}},
+		{"party as a counterpart", pipeline.SearchQuery{Party: "es-fge"}, []string{"b1"}},
+		{"party as the sender and a counterpart", pipeline.SearchQuery{Party: "be-fpp"}, []string{"b3"}},
+		{"party and text", pipeline.SearchQuery{Party: "nl-om", Text: "cocaine"}, []string{"b2"}},
+		{"party is not a prefix of an agency", pipeline.SearchQuery{Party: "be"}, nil},
+		{"party with like metacharacters", pipeline.SearchQuery{Party: "be_fpp"}, nil},
+		{"party without bundles", pipeline.SearchQuery{Party: "co-fgn"}, nil},
 		{"from", pipeline.SearchQuery{From: day.Add(time.Hour)}, []string{"b3", "b2"}},
 		{"to is exclusive", pipeline.SearchQuery{To: day.Add(24 * time.Hour)}, []string{"b1"}},
 		{"limit", pipeline.SearchQuery{Limit: 1}, []string{"b3"}},
