@@ -236,6 +236,15 @@ func TestSealTampering(t *testing.T) {
 			other, _ := custody.NewAgencyKey(seededSigner(t, "nl-pol other").Public())
 			return []custody.Event{keyChange(custody.AgencyKeyAdded, "nl-pol", other, t0.Add(-time.Hour)), keyChange(custody.AgencyKeyAdded, "es-fge", sc.cpKey, t0.Add(-time.Hour))}, nil
 		}, false, "SealError", ""},
+		// A rotation to the key nl-pol sealed with that its previous key never signed: the
+		// history does not load, whoever signed the log.
+		{"agency-key-rotation-unsigned", nil, func(t0 time.Time) (before, after []custody.Event) {
+			old, _ := custody.NewAgencyKey(seededSigner(t, "nl-pol old").Public())
+			rot := keyChange(custody.AgencyKeyRotated, "nl-pol", sc.senderKey, t0.Add(-30*time.Minute))
+			rot.Details.KeyChange.PreviousKeyID = old.KeyID
+			rot.Details.KeyChange.RotationSignature = base64.StdEncoding.EncodeToString(make([]byte, 64))
+			return []custody.Event{keyChange(custody.AgencyKeyAdded, "nl-pol", old, t0.Add(-time.Hour)), keyChange(custody.AgencyKeyAdded, "es-fge", sc.cpKey, t0.Add(-time.Hour)), rot}, nil
+		}, false, "KeyHistoryError", ""},
 		{"receipt-moved-to-other-delivery", func(evs []custody.Event) {
 			r := evs[2].Details.Receipt
 			st, _ := base64.StdEncoding.DecodeString(r.Statement)
@@ -268,6 +277,29 @@ func TestSealTampering(t *testing.T) {
 			}
 		})
 	}
+	// The key changes edited in the exported trail: a revocation dropped from a key record
+	// (its event no longer hashes), an agency's only change cut off (its head record then
+	// names changes the trail lacks).
+	edited := func(name string, edit func(m map[string]any)) {
+		var m map[string]any
+		if err := json.Unmarshal(sc.trail(t, nil), &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		raw, _ := json.MarshalIndent(m, "", "  ")
+		vectors = append(vectors, sealVector{name, false, "KeyHistoryError", raw})
+		if _, err := custody.VerifyTrail(raw, sc.evx.Public(), custody.VerifyOptions{}); !isKind(err, "KeyHistoryError") {
+			t.Errorf("VerifyTrail(%s) = %v, want *KeyHistoryError", name, err)
+		}
+	}
+	edited("agency-key-change-altered", func(m map[string]any) {
+		ev := m["agency_key_changes"].([]any)[0].(map[string]any)["event"].(map[string]any)
+		ev["details"].(map[string]any)["key_change"].(map[string]any)["key"].(map[string]any)["not_after"] = "2027-01-01T00:00:00.000000000Z"
+	})
+	edited("agency-key-change-cut", func(m map[string]any) {
+		l := m["agency_key_changes"].([]any)
+		m["agency_key_changes"] = l[:len(l)-1]
+	})
 	// A key revoked after the seal was recorded leaves it valid.
 	later := sc.trail(t, func(evs []custody.Event) { evs[0].Details.Seal.Key.Revoked = "2026-12-01T00:00:00.000000000Z" })
 	if _, err := custody.VerifyTrail(later, sc.evx.Public(), custody.VerifyOptions{}); err != nil {

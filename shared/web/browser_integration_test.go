@@ -67,6 +67,10 @@ type pageResult struct {
 		Events           int    `json:"events"`
 		Root             string `json:"root"`
 		DocumentsChecked int    `json:"documents_checked"`
+		Seals            []struct {
+			KeySource  string `json:"key_source"`
+			ValidUntil string `json:"valid_until"`
+		} `json:"seals"`
 	} `json:"report"`
 }
 
@@ -74,11 +78,18 @@ type pageResult struct {
 // documents folder to their bytes.
 func verifyInPage(t *testing.T, ctx context.Context, trail, key, older []byte, docs map[string][]byte) pageResult {
 	t.Helper()
+	return verifyInPagePinned(t, ctx, trail, key, older, docs, nil)
+}
+
+// verifyInPagePinned is verifyInPage with agencies' seal keys held (agency id: PEMs), as a
+// person gives them to the page.
+func verifyInPagePinned(t *testing.T, ctx context.Context, trail, key, older []byte, docs map[string][]byte, agencyKeys map[string][]string) pageResult {
+	t.Helper()
 	enc := map[string]string{}
 	for p, b := range docs {
 		enc[p] = base64.StdEncoding.EncodeToString(b)
 	}
-	arg, err := json.Marshal(map[string]any{"trail": string(trail), "key": string(key), "older": string(older), "docs": enc, "hasDocs": docs != nil})
+	arg, err := json.Marshal(map[string]any{"trail": string(trail), "key": string(key), "older": string(older), "docs": enc, "hasDocs": docs != nil, "agencyKeys": agencyKeys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +99,7 @@ func verifyInPage(t *testing.T, ctx context.Context, trail, key, older []byte, d
 			documents = new Map();
 			for (const [p, b] of Object.entries(a.docs)) documents.set(p, async () => Uint8Array.from(atob(b), (c) => c.charCodeAt(0)).buffer);
 		}
-		return await window.evxVerify({trail: a.trail, key: a.key, older: a.older || undefined, documents});
+		return await window.evxVerify({trail: a.trail, key: a.key, older: a.older || undefined, documents, agencyKeys: a.agencyKeys || undefined});
 	})(` + string(arg) + `)`
 	res, err := chromedp.Run(ctx, chromedp.Evaluate[pageResult](js, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -276,12 +287,13 @@ func TestIntegrationVerifierPageByHand(t *testing.T) {
 			os.WriteFile(filepath.Join(out, "verify-"+strings.TrimSuffix(tc.trail, ".json")+".png"), png, 0o644)
 		}
 	}
-	// A sealed trail: the verdict names the seals checked and says what only evx verify checks.
+	// A sealed trail with nl-pol's key held: the verdict names each seal and the key it was checked with.
 	openVerifier(t, ctx)
 	seals, _ := filepath.Abs(filepath.Join("..", "custody", "testdata", "seals"))
 	if err := chromedp.Do(ctx,
 		chromedp.SetUploadFiles(chromedp.CSS("#trail"), []string{filepath.Join(seals, "good.json")}),
 		chromedp.SetUploadFiles(chromedp.CSS("#key"), []string{filepath.Join(seals, "evx.pem")}),
+		chromedp.SetUploadFiles(chromedp.CSS("#agencykeys"), []string{filepath.Join(seals, "nl-pol.pem")}),
 		chromedp.Click(chromedp.CSS("#run")),
 		chromedp.WaitVisible(chromedp.CSS("#verdict h2")),
 	); err != nil {
@@ -291,8 +303,9 @@ func TestIntegrationVerifierPageByHand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(text, "VERIFIED") || !strings.Contains(text, "Seals") || !strings.Contains(text, "sender j.devries of nl-pol") || !strings.Contains(text, "evx verify --agency-key") {
-		t.Errorf("sealed trail: verdict %q, want VERIFIED naming the sender's seal and what evx verify checks beyond", text)
+	if !strings.HasPrefix(text, "VERIFIED") || !strings.Contains(text, "sender j.devries of nl-pol, with the agency's key you hold") ||
+		!strings.Contains(text, "m.garcia of es-fge, with the agency's key as evx's log records it") {
+		t.Errorf("sealed trail: verdict %q, want VERIFIED naming the sender's seal checked with the key held (nl-pol.pem) and the receipt's with the log's history", text)
 	}
 	if out := os.Getenv("EVX_SCREENSHOTS"); out != "" {
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -313,12 +326,11 @@ func mustRead(t *testing.T, p string) []byte {
 }
 
 // TestIntegrationVerifierPageSealedTrails runs the page over the sealed trails of
-// shared/custody/testdata/seals (version 2 events: agency and person, seals, receipts). The
-// page checks every seal against the key record its event carries and the event's agreement
-// with the sealed statement, and fails each vector with the error evx verify reports for it
-// (cases.tsv), except those whose failure needs what only evx verify is given: a pinned agency
-// key (--agency-key) or the agencies' key histories in the trail (agency_key_changes), which
-// the page accepts, saying in its report that it checked the key records only.
+// shared/custody/testdata/seals (version 2 events: agency and person, seals, receipts, the
+// agencies' key histories): the page checks every seal against the agency's key history the
+// trail carries and, for the vectors evx verify checks with the agencies' keys pinned
+// (cases.tsv), against those keys given to the page, and fails each vector with the error evx
+// verify reports for it, or accepts it as evx verify does.
 func TestIntegrationVerifierPageSealedTrails(t *testing.T) {
 	ctx := browser(t)
 	openVerifier(t, ctx)
@@ -327,34 +339,55 @@ func TestIntegrationVerifierPageSealedTrails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Failures that rest on a pinned key or on a key history: evx verify's alone.
-	needsMore := map[string]bool{"counterpart-seal-by-wrong-key": true, "receipt-seal-dropped": true,
-		"sender-key-revoked-in-log": true, "receipt-key-expired-in-log": true, "sender-key-not-in-log": true}
 	key := mustRead(t, filepath.Join(dir, "evx.pem"))
-	checked := 0
+	pins := map[string][]string{"nl-pol": {string(mustRead(t, filepath.Join(dir, "nl-pol.pem")))}, "es-fge": {string(mustRead(t, filepath.Join(dir, "es-fge.pem")))}}
+	checked, sources := 0, map[string]bool{}
+	defer func() {
+		// Seals were checked against the log's history and against the keys held.
+		if !sources["log"] || !sources["pinned"] {
+			t.Errorf("key sources of the seals accepted: %v, want log and pinned among them", sources)
+		}
+	}()
 	for _, line := range strings.Split(string(cases), "\n") { // not trimmed: the good ones end in a tab
 		f := strings.Split(line, "\t")
 		if strings.HasPrefix(line, "#") || len(f) != 3 {
 			continue
 		}
-		name, want := f[0], f[2]
-		if needsMore[name] {
-			want = ""
-		}
+		name, pinned, want := f[0], f[1] == "true", f[2]
 		t.Run(name, func(t *testing.T) {
-			res := verifyInPage(t, ctx, mustRead(t, filepath.Join(dir, name+".json")), key, nil, nil)
+			var held map[string][]string
+			if pinned {
+				held = pins
+			}
+			res := verifyInPagePinned(t, ctx, mustRead(t, filepath.Join(dir, name+".json")), key, nil, nil, held)
 			switch {
 			case want == "" && !res.OK:
 				t.Errorf("page: %s %s, want it accepted", res.Error.Type, res.Error.Message)
 			case want != "" && (res.OK || res.Error.Type != want):
 				t.Errorf("page: ok %v, %+v; want %s as evx verify", res.OK, res.Error, want)
 			}
+			if res.OK {
+				for _, sc := range res.Report.Seals {
+					sources[sc.KeySource] = true
+				}
+			}
 		})
-		if want != "" {
-			checked++
-		}
+		checked++
 	}
-	if checked < 8 {
-		t.Errorf("%d seal vectors failed by the page, want every one that needs no pin or key history", checked)
+	if checked < 19 {
+		t.Errorf("%d seal vectors run, want every one of cases.tsv", checked)
+	}
+	// The good trail with the keys held: each seal checked with them.
+	res := verifyInPagePinned(t, ctx, mustRead(t, filepath.Join(dir, "good.json")), key, nil, nil, pins)
+	if !res.OK || len(res.Report.Seals) != 2 || res.Report.Seals[0].KeySource != "pinned" || res.Report.Seals[1].KeySource != "pinned" {
+		t.Errorf("good trail with the agencies' keys held: %+v, want both seals checked with them", res)
+	}
+	if res.OK {
+		sources[res.Report.Seals[0].KeySource] = true
+	}
+	// A key held for nl-pol that is not the one it sealed with: refused.
+	res = verifyInPagePinned(t, ctx, mustRead(t, filepath.Join(dir, "good.json")), key, nil, nil, map[string][]string{"nl-pol": pins["es-fge"]})
+	if res.OK || res.Error.Type != "SealError" {
+		t.Errorf("good trail, another key held for nl-pol: %+v, want SealError", res)
 	}
 }
