@@ -9,15 +9,19 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"embed"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -135,6 +139,12 @@ func printServing(w io.Writer, res *demoResult) {
 	for _, id := range res.Identities {
 		fmt.Fprintf(w, "  %-12s %-10s %s\n", id.Role, id.Subject, id.TokenFile)
 	}
+	if len(res.SealKeys) > 0 {
+		fmt.Fprintln(w, "Seal with an agency's key from the pages by loading its key file (sample keys anyone can recreate: never for real exchanges):")
+		for _, a := range slices.Sorted(maps.Keys(res.SealKeys)) {
+			fmt.Fprintf(w, "  %-12s %s\n", a, res.SealKeys[a])
+		}
+	}
 	fmt.Fprintln(w, "evx serves until Ctrl-C.")
 }
 
@@ -161,6 +171,8 @@ type demoResult struct {
 	// With --serve: the demo's identities and the bundle left waiting for answers.
 	Identities []demoIdentity `json:"identities,omitempty"`
 	Waiting    string         `json:"waiting,omitempty"`
+	// SealKeys are the sample agencies' seal keys (agency: PEM file), to load into the pages.
+	SealKeys map[string]string `json:"seal_keys,omitempty"`
 }
 
 func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*demoResult, error) {
@@ -220,16 +232,47 @@ func demo(parent context.Context, opt demoOptions, stdout, stderr io.Writer) (*d
 	}
 	// The sample agencies' seal keys, derived as infra/counterparts.yaml says (sample keys
 	// anyone can recreate: never for real exchanges).
+	// Each is also written as an agency keeps it (keys/AGENCY-seal.pem, 0600: Ed25519 as
+	// openssl genpkey writes it, P-256 as openssl ecparam -genkey does), for the pages.
+	keyDir := filepath.Join(out, "keys")
+	if err := os.MkdirAll(keyDir, 0o700); err != nil {
+		return nil, err
+	}
+	res.SealKeys = map[string]string{}
 	sealer := func(id string) (custody.Signer, error) {
 		seed := sha256.Sum256([]byte("evx sample counterpart " + id))
+		var s custody.Signer
+		var block *pem.Block
 		if id == "es-fge" {
 			k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), seed[:])
 			if err != nil {
 				return nil, err
 			}
-			return custody.NewECDSASigner(k)
+			der, err := x509.MarshalECPrivateKey(k)
+			if err != nil {
+				return nil, err
+			}
+			block = &pem.Block{Type: "EC PRIVATE KEY", Bytes: der}
+			if s, err = custody.NewECDSASigner(k); err != nil {
+				return nil, err
+			}
+		} else {
+			k := ed25519.NewKeyFromSeed(seed[:])
+			der, err := x509.MarshalPKCS8PrivateKey(k)
+			if err != nil {
+				return nil, err
+			}
+			block = &pem.Block{Type: "PRIVATE KEY", Bytes: der}
+			if s, err = custody.NewEd25519Signer(k); err != nil {
+				return nil, err
+			}
 		}
-		return custody.NewEd25519Signer(ed25519.NewKeyFromSeed(seed[:]))
+		f := filepath.Join(keyDir, id+"-seal.pem")
+		if err := os.WriteFile(f, pem.EncodeToMemory(block), 0o600); err != nil {
+			return nil, err
+		}
+		res.SealKeys[id] = f
+		return s, nil
 	}
 	seals := map[string]custody.Signer{}
 	pinned := map[string][]crypto.PublicKey{}

@@ -262,6 +262,27 @@ func TestDemoServe(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 		t.Errorf("GET / = %d, CSP %q: want the pages", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
 	}
+	// The sample agencies' seal keys, for the pages: each the key the directory lists.
+	for _, a := range []string{"nl-pol", "nl-om", "es-fge"} {
+		b, err := os.ReadFile(res.SealKeys[a])
+		if err != nil {
+			t.Fatalf("seal key of %s: %v", a, err)
+		}
+		s, err := custody.ParseSealKeyPEM(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir, err := directory.Load(res.Directory)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := dir.SealKey(a, s.KeyID()); err != nil {
+			t.Errorf("seal key file of %s: %v", a, err)
+		}
+		if fi, _ := os.Stat(res.SealKeys[a]); fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", res.SealKeys[a], fi.Mode().Perm())
+		}
+	}
 	for _, id := range res.Identities {
 		tok, err := os.ReadFile(id.TokenFile)
 		if err != nil {

@@ -146,6 +146,7 @@ func TestIntegrationAppSeals(t *testing.T) {
 	}
 	waitText(t, ctx, "#sealstatus", "loaded")
 	shot(t, ctx, "app-uploader-sealed")
+	checkA11y(t, ctx, "uploader, sealing")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#bagsend"))); err != nil {
 		t.Fatal(err)
 	}
@@ -187,6 +188,7 @@ func TestIntegrationAppSeals(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitText(t, ctx, "#sealstatus", "loaded")
+		checkA11y(t, ctx, "counterpart, sealing")
 		if refuse {
 			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#reason-wrong-recipient")),
 				chromedp.SendKeys(chromedp.CSS("#note"), "Send it to the Landelijk Parket in Rotterdam."), chromedp.Click(chromedp.CSS("#refuse"))); err != nil {
