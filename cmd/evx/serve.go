@@ -163,7 +163,7 @@ func runServe(parent context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	srv := &http.Server{
-		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithReportFonts(fnt).WithMatcher(matcher).WithDirectory(node.Directory).WithSessions(api.NewSessions(nil)).WithRequests(node.Requests).WithResumable(node.Parts)),
+		Handler:           serveMux(api.New(node.Service, node.Uploads, toks, api.Limits{MaxUpload: *maxUpload}, log).WithHomeAgency(*agency).WithReportFonts(fnt).WithMatcher(matcher).WithDirectory(node.Directory).WithSessions(api.NewSessions(nil)).WithRequests(node.Requests).WithResumable(node.Parts)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

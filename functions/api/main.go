@@ -40,7 +40,7 @@ func main() {
 		os.Exit(1)
 	}
 	claims := Claims{Issuer: os.Getenv("EVX_JWT_ISSUER"), Directory: env.Directory, Agency: os.Getenv("EVX_AGENCY")}
-	a := api.New(env.Service, s3Spooler{env}, claims, api.Limits{MaxUpload: MaxUpload}, log).WithReportFonts(fonts).WithDirectory(env.Directory).WithRequests(env.Requests)
+	a := api.New(env.Service, s3Spooler{env}, claims, api.Limits{MaxUpload: MaxUpload}, log).WithHomeAgency(claims.Agency).WithReportFonts(fonts).WithDirectory(env.Directory).WithRequests(env.Requests)
 	if env.Matcher != nil {
 		a = a.WithMatcher(env.Matcher)
 	}

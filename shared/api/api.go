@@ -90,6 +90,7 @@ type Limits struct {
 // Handler serves the API.
 type Handler struct {
 	svc     *pipeline.Service
+	home    string // the deployment's own agency (WithHomeAgency)
 	up      Spooler
 	auth    Authenticator
 	lim     Limits
@@ -216,7 +217,7 @@ func (h *Handler) as(next http.HandlerFunc, roles ...Role) http.HandlerFunc {
 		// exchange's own) read every bundle.
 		if id.Role == RoleLegal && id.Agency != "" && strings.Contains(r.Pattern, "/v1/bundles/{id}") {
 			bundle := r.PathValue("id")
-			ok, err := h.svc.PartyTo(ctx, bundle, id.Agency)
+			ok, err := h.svc.PartyTo(ctx, bundle, id.Agency, h.home)
 			switch {
 			case err != nil && !errors.Is(err, pipeline.ErrNotFound):
 				h.fail(w, r, err)
@@ -228,6 +229,14 @@ func (h *Handler) as(next http.HandlerFunc, roles ...Role) http.HandlerFunc {
 		}
 		next(w, r.WithContext(ctx))
 	}
+}
+
+// WithHomeAgency names the deployment's own agency: a bundle whose uploader names no agency
+// (a bag put into the deployment's bucket, a token naming a person alone) is its, for the
+// scope of its legal staff (docs/operating.md). It returns h.
+func (h *Handler) WithHomeAgency(agency string) *Handler {
+	h.home = agency
+	return h
 }
 
 func joinRoles(rs []Role) string {

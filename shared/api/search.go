@@ -66,6 +66,7 @@ func (h *Handler) listBundles(w http.ResponseWriter, r *http.Request) {
 		q.Counterpart = id.Counterpart
 	case RoleLegal:
 		q.Party = id.Agency // "" for the exchange's own legal staff: every bundle
+		q.PartyHome = q.Party != "" && q.Party == h.home
 	}
 	hits, err := h.svc.Search(r.Context(), q)
 	var qe *pipeline.SearchQueryError

@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -152,6 +154,28 @@ func TestLegalAgencyScope(t *testing.T) {
 				}
 			}
 		})
+	}
+	// On a deployment whose own agency is nl-pol (an AWS stack's EVX_AGENCY, evx serve
+	// --agency), bundles whose uploader names no agency (alice's, bob's) are nl-pol's too.
+	toks, _ := api.ParseTokens(strings.NewReader(tokensFile))
+	home := httptest.NewServer(api.New(e.node.Service, e.node.Uploads, toks, api.Limits{}, nil).WithHomeAgency("nl-pol"))
+	defer home.Close()
+	req, _ := http.NewRequest("GET", home.URL+"/v1/bundles?q="+url.QueryEscape("cocaine hydrochloride"), nil)
+	req.Header.Set("Authorization", "Bearer "+tokens["nl-pol-legal"])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found api.SearchResult
+	json.NewDecoder(res.Body).Decode(&found)
+	res.Body.Close()
+	if len(found.Bundles) != 3 {
+		t.Errorf("nl-pol's legal staff at home find %d bundles, want 3", len(found.Bundles))
+	}
+	req, _ = http.NewRequest("GET", home.URL+"/v1/bundles/"+toES+"/trail", nil)
+	req.Header.Set("Authorization", "Bearer "+tokens["nl-pol-legal"])
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Errorf("nl-pol's legal staff at home read bob's bundle: %v %v, want 200", res.StatusCode, err)
 	}
 	// A bundle that does not exist answers as one of another agency does.
 	_, foreign, _ := e.do("judge", "GET", "/v1/bundles/"+toES+"/trail", nil)

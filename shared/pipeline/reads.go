@@ -134,14 +134,20 @@ func (s *Service) LegalDocument(ctx context.Context, bundleID, name string) (io.
 }
 
 // PartyTo reports whether agency is a party to bundle bundleID: its sender (the agency of the
-// uploader who submitted it first) or a counterpart it was consigned to. Legal staff of an
-// agency read the bundles their agency is party to (api); an unknown bundle is ErrNotFound.
-func (s *Service) PartyTo(ctx context.Context, bundleID, agency string) (bool, error) {
+// uploader who submitted it first; home, the deployment's own agency, for an uploader naming
+// none, as a bag put into the deployment's bucket) or a counterpart it was consigned to. Legal
+// staff of an agency read the bundles their agency is party to (api); an unknown bundle is
+// ErrNotFound.
+func (s *Service) PartyTo(ctx context.Context, bundleID, agency, home string) (bool, error) {
 	u, err := s.c.Uploads.Upload(ctx, bundleID)
 	if err != nil {
 		return false, err
 	}
-	if agency != "" && UploaderParty(u.Uploader).Agency == agency {
+	sender := UploaderParty(u.Uploader).Agency
+	if sender == "" {
+		sender = home
+	}
+	if agency != "" && sender == agency {
 		return true, nil
 	}
 	trail, err := s.c.Ledger.Events(ctx, bundleID)

@@ -59,11 +59,14 @@ type SearchQuery struct {
 	Uploader    string `json:"uploader,omitempty"`
 	// Party: bundles agency Party sent (an uploader of it) or was delivered (a counterpart):
 	// what legal staff of that agency may see.
-	Party string    `json:"party,omitempty"`
-	State string    `json:"state,omitempty"`
-	From  time.Time `json:"from,omitzero"`
-	To    time.Time `json:"to,omitzero"`
-	Limit int       `json:"limit,omitempty"`
+	Party string `json:"party,omitempty"`
+	// PartyHome: Party is the deployment's own agency, the sender of bundles whose uploader
+	// names no agency.
+	PartyHome bool      `json:"party_home,omitempty"`
+	State     string    `json:"state,omitempty"`
+	From      time.Time `json:"from,omitzero"`
+	To        time.Time `json:"to,omitzero"`
+	Limit     int       `json:"limit,omitempty"`
 }
 
 // SearchHit is one bundle found.

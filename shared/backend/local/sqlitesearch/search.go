@@ -214,7 +214,11 @@ func (x *Index) Search(ctx context.Context, q pipeline.SearchQuery) ([]pipeline.
 		args = append(args, q.Counterpart)
 	}
 	if q.Party != "" {
-		where = append(where, `(b.uploader LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM search_counterparts c WHERE c.bundle = b.bundle AND c.counterpart = ?))`)
+		home := ""
+		if q.PartyHome {
+			home = ` OR instr(b.uploader, '/') = 0` // an uploader of no agency: the home agency's
+		}
+		where = append(where, `(b.uploader LIKE ? ESCAPE '\'`+home+` OR EXISTS (SELECT 1 FROM search_counterparts c WHERE c.bundle = b.bundle AND c.counterpart = ?))`)
 		args = append(args, likePrefix(q.Party+"/"), q.Party)
 	}
 	if !q.From.IsZero() {

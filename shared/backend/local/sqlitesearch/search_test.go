@@ -86,6 +86,7 @@ func TestSearch(t *testing.T) {
 		{"party is not a prefix of an agency", pipeline.SearchQuery{Party: "be"}, nil},
 		{"party with like metacharacters", pipeline.SearchQuery{Party: "be_fpp"}, nil},
 		{"party without bundles", pipeline.SearchQuery{Party: "co-fgn"}, nil},
+		{"home party: uploaders of no agency are its", pipeline.SearchQuery{Party: "co-fgn", PartyHome: true}, []string{"b2", "b1"}},
 		{"from", pipeline.SearchQuery{From: day.Add(time.Hour)}, []string{"b3", "b2"}},
 		{"to is exclusive", pipeline.SearchQuery{To: day.Add(24 * time.Hour)}, []string{"b1"}},
 		{"limit", pipeline.SearchQuery{Limit: 1}, []string{"b3"}},
