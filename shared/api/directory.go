@@ -33,12 +33,16 @@ type DirectoryResult struct {
 	// what it sends and its receipts, and the ids of the seal keys it may seal with (the
 	// pages check a key loaded in the browser against them before sealing).
 	Agency *OwnAgency `json:"agency,omitempty"`
+	// Home is the deployment's own agency (WithHomeAgency), which its uploaders send for
+	// when their identity names no agency.
+	Home string `json:"home,omitempty"`
 }
 
 // OwnAgency is the caller's agency as GET /v1/directory shows it to the caller.
 type OwnAgency struct {
 	ID                    string   `json:"id"`
 	Name                  string   `json:"name"`
+	Country               string   `json:"country"`
 	RequireSeal           bool     `json:"require_seal"`
 	RequireSignedReceipts bool     `json:"require_signed_receipts"`
 	SealKeys              []string `json:"seal_keys"`
@@ -69,14 +73,14 @@ func (h *Handler) WithDirectory(d CounterpartLister) *Handler {
 
 func (h *Handler) getDirectory(w http.ResponseWriter, r *http.Request, d CounterpartLister) {
 	id := identity(r)
-	out := DirectoryResult{Counterparts: []DirectoryEntry{}, HandlingCodes: handlingCodes}
+	out := DirectoryResult{Counterparts: []DirectoryEntry{}, HandlingCodes: handlingCodes, Home: h.home}
 	own := id.Agency
 	if id.Role == RoleCounterpart {
 		own = id.Counterpart
 	}
 	for _, c := range d.Counterparts() {
 		if own != "" && c.ID == own {
-			out.Agency = &OwnAgency{ID: c.ID, Name: c.Name, RequireSeal: c.RequireSeal, RequireSignedReceipts: c.RequireSignedReceipts, SealKeys: []string{}}
+			out.Agency = &OwnAgency{ID: c.ID, Name: c.Name, Country: c.Country, RequireSeal: c.RequireSeal, RequireSignedReceipts: c.RequireSignedReceipts, SealKeys: []string{}}
 			for _, k := range c.AllSealKeys() {
 				out.Agency.SealKeys = append(out.Agency.SealKeys, k.KeyID)
 			}

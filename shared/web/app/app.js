@@ -448,6 +448,33 @@
       else if (to.value === toAuto) { to.value = toAuto = ""; }
     }
     refine();
+    // The requests this agency must answer (GET /v1/requests: addressed to it, acknowledged or
+    // accepted, which are those that take an answer): a
+    // bundle answers one by naming it, to its issuer, and choosing one fills in what the
+    // request says (evx's routing holds the bundle's counterparts to the request's parties).
+    const home = session.agency || (dir && dir.home) || "";
+    let open = [];
+    try {
+      const r = await api("GET", "/v1/requests?open=true");
+      if (r.status === 200 && Array.isArray(r.data)) open = r.data.filter((q) => q.addressee === home && (q.status === "received" || q.status === "accepted"));
+    } catch (e) { open = []; }
+    const due = (q) => (q.deadlines || []).filter((d) => (d.status === "open" || d.status === "suspended") && d.due).map((d) => d.due).sort()[0] || "";
+    const reqPick = el("select", { id: "request" }, el("option", { value: "", text: open.length ? t("requestNone") : t("requestNoneOpen") }),
+      ...open.map((q) => el("option", { value: q.id, text: q.id + " · " + q.type + " · " + t("requestFrom", { agency: q.issuer }) + (due(q) ? " · " + t("requestDue", { due: when(due(q)) }) : "") })));
+    reqPick.addEventListener("change", () => {
+      const q = open.find((x) => x.id === reqPick.value);
+      reqRef.readOnly = !!q;
+      if (!q) { reqRef.value = ""; return; }
+      reqRef.value = q.id;
+      if (q.case_reference) caseRef.value = q.case_reference;
+      if (q.issuing_state) from.value = q.issuing_state;
+      for (const b of document.querySelectorAll("#counterparts input[type=checkbox]")) b.checked = b.value === q.issuer;
+      refine();
+      if ([...basis.options].some((o) => o.value === q.legal_basis)) basis.value = q.legal_basis;
+      if (q.handling_code && [...code.options].some((o) => o.value === q.handling_code)) code.value = q.handling_code;
+      // The answer goes back to the requesting state; this agency's is the requested one.
+      to.value = (own && own.country) || ""; toAuto = null;
+    });
     // The chosen files, each with its size and, once hashed, its SHA-256.
     let cells = [];
     function listFiles() {
@@ -506,7 +533,8 @@
       el("div", { class: "grid" }, field("files", t("filesLabel"), files), field("folder", t("folderLabel"), folder)),
       fileList, cpBox,
       el("div", { class: "grid" }, field("basis", t("legalBasis"), basis), field("hcode", t("handlingCode"), code),
-        field("caseref", t("caseRef"), caseRef), field("reqref", t("requestRef"), reqRef), field("requesting", t("requestingState"), from),
+        field("request", t("requestPick"), reqPick), field("reqref", t("requestRef"), reqRef),
+        field("caseref", t("caseRef"), caseRef), field("requesting", t("requestingState"), from),
         field("requested", t("requestedState"), to)), seal ? seal.node : "",
       el("div", { class: "actions" }, el("button", { type: "submit", id: "bagsend", text: t("bagAndSend") })));
     const bagFile = el("input", { id: "bag", type: "file", accept: ".zip,.tar,.gz,.tgz" });
