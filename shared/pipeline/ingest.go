@@ -166,6 +166,9 @@ func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor
 		if !ValidSum(sum) {
 			return nil // not listed in manifest-sha256.txt: the report says so
 		}
+		if err := s.hold(ctx, sum, bundleID); err != nil {
+			return err
+		}
 		er := &errReader{r: r}
 		err := s.c.Blobs.Put(ctx, sum, f.Size, er)
 		var dm *DigestMismatchError
@@ -223,7 +226,7 @@ func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor
 	xctx := withBundleStates(ctx, fields.RequestingState, fields.RequestedState)
 	for _, f := range rep.Files {
 		doc := custody.Document{Name: f.Path, Size: f.Size, SHA256: f.Digests[digestSHA256], SHA512: f.Digests["sha512"]}
-		doc.MediaType, doc.Extraction, err = s.extractDoc(xctx, doc, extract)
+		doc.MediaType, doc.Extraction, err = s.extractDoc(xctx, bundleID, doc, extract)
 		if err != nil {
 			return nil, err
 		}
@@ -284,7 +287,7 @@ func (s *Service) admit(ctx context.Context, f bagit.Fields) (allowed, refused [
 // extractDoc extracts a stored document and stores the result; it returns the detected media
 // type and the result's hash. A document extraction cannot read is recorded as such, with
 // the reason in the stored result: it does not make the bundle invalid.
-func (s *Service) extractDoc(ctx context.Context, doc custody.Document, extract Extractor) (mediaType, sum string, err error) {
+func (s *Service) extractDoc(ctx context.Context, bundleID string, doc custody.Document, extract Extractor) (mediaType, sum string, err error) {
 	r, size, cleanup, err := s.openReaderAt(ctx, doc.SHA256)
 	if err != nil {
 		return "", "", fmt.Errorf("read back %s: %w", doc.Name, err)
@@ -299,10 +302,25 @@ func (s *Service) extractDoc(ctx context.Context, doc custody.Document, extract 
 	}
 	h := sha256.Sum256(body)
 	sum = hex.EncodeToString(h[:])
+	if err := s.hold(ctx, sum, bundleID); err != nil {
+		return "", "", err
+	}
 	if err := s.c.Blobs.Put(ctx, sum, int64(len(body)), bytes.NewReader(body)); err != nil {
 		return "", "", fmt.Errorf("store extraction of %s: %w", doc.Name, err)
 	}
 	return mediaType, sum, nil
+}
+
+// hold records bundleID as a holder of blob sum before it is stored, with the guard that
+// orders ingests and disposals across processes (Config.Guard); nothing without one.
+func (s *Service) hold(ctx context.Context, sum, bundleID string) error {
+	if s.c.Guard == nil {
+		return nil
+	}
+	if err := s.c.Guard.Hold(ctx, sum, bundleID); err != nil {
+		return fmt.Errorf("hold %s for %s: %w", sum, bundleID, err)
+	}
+	return nil
 }
 
 // openReaderAt gives random access to a stored blob, through RandomAccess or a temporary copy.

@@ -45,6 +45,33 @@ type BlobDeleter interface {
 	Delete(ctx context.Context, sum string) error
 }
 
+// BlobLocks is implemented by document stores that can forbid deletion (S3 Object Lock):
+// LockedUntil is when the last lock on the stored blob sum ends (zero when none).
+type BlobLocks interface {
+	LockedUntil(ctx context.Context, sum string) (time.Time, error)
+}
+
+// DocumentGuard orders, across the processes that share one document store, the ingests that
+// store documents and the disposals that delete them (on AWS, many Lambdas; dynamostate.Table).
+// Documents are content-addressed: a bundle being ingested may bring a document that a
+// disposal is about to delete as held by no one, and the ingest's Put, finding the object, would
+// not store it again. So an ingest holds every blob before it stores it, a disposal claims a
+// blob before deleting it, which succeeds only while no other bundle holds it, and a hold waits
+// while a claim stands. One process orders them with Service.stored alone and needs none.
+type DocumentGuard interface {
+	// Hold records bundle as a holder of blob sum; it waits while another bundle's disposal
+	// claims sum, and fails rather than return while the claim stands.
+	Hold(ctx context.Context, sum, bundle string) error
+	// Claim marks sum as being deleted by bundle's disposal, when no other bundle holds it
+	// and no other disposal claims it; otherwise ok is false and holder names one who does.
+	// A claim bundle already holds succeeds again.
+	Claim(ctx context.Context, sum, bundle string) (holder string, ok bool, err error)
+	// Drop removes bundle's hold of sum: a bundle rejected, or disposed of.
+	Drop(ctx context.Context, sum, bundle string) error
+	// Release ends bundle's claim of sum, the blob deleted, and its hold.
+	Release(ctx context.Context, sum, bundle string) error
+}
+
 // Hold is one preservation order on a bundle, as its last RetentionSet for the order left it.
 type Hold struct {
 	Request string    `json:"request"`
@@ -324,7 +351,32 @@ func (s *Service) Dispose(ctx context.Context, bundleID string) (custody.Entry, 
 	fail := func(format string, a ...any) (custody.Entry, error) {
 		return custody.Entry{}, &RetentionError{BundleID: bundleID, Reason: fmt.Sprintf(format, a...)}
 	}
+	extraction := map[string]string{} // document hash -> extraction record hash
+	for _, e := range evs {
+		for _, d := range e.Details.Documents {
+			if d.Extraction != "" {
+				extraction[d.SHA256] = d.Extraction
+			}
+		}
+	}
+	blobsOf := func(d custody.Document) []string {
+		if x := extraction[d.SHA256]; x != "" {
+			return []string{d.SHA256, x}
+		}
+		return []string{d.SHA256}
+	}
 	if r.Disposed {
+		// A run interrupted after its record leaves claims standing: end them.
+		for _, e := range evs {
+			if e.Type != custody.DocumentsDisposed {
+				continue
+			}
+			for _, d := range e.Details.Documents {
+				if err := s.releaseAll(ctx, bundleID, blobsOf(d)); err != nil {
+					return custody.Entry{}, err
+				}
+			}
+		}
 		return custody.Entry{}, s.reindexDisposed(ctx, bundleID)
 	}
 	if r.Decision != custody.DecisionDispose {
@@ -337,39 +389,57 @@ func (s *Service) Dispose(ctx context.Context, bundleID string) (custody.Entry, 
 		}
 		return fail("request %s preserves it until %s", h.Request, h.Until.UTC().Format(custody.TimeFormat))
 	}
-	del, ok := s.c.Blobs.(BlobDeleter)
-	if !ok {
-		return fail("this deployment's document store cannot delete")
+	del := s.c.Disposer
+	if del == nil {
+		var ok bool
+		if del, ok = s.c.Blobs.(BlobDeleter); !ok {
+			return fail("this deployment's document store cannot delete")
+		}
 	}
-	// No ingest stores a document between the check of its other holders and the record.
+	// No ingest stores a document between the check of its other holders and the record: in
+	// this process by s.stored, across processes by the guard's claims.
 	s.stored.Lock()
 	defer s.stored.Unlock()
 	held, err := s.heldElsewhere(ctx, bundleID)
 	if err != nil {
 		return custody.Entry{}, err
 	}
-	var deleted []custody.Document
-	var kept []string
-	extraction := map[string]string{} // document hash -> extraction record hash
-	for _, e := range evs {
-		for _, d := range e.Details.Documents {
-			if d.Extraction != "" {
-				extraction[d.SHA256] = d.Extraction
+	// Nothing is claimed or deleted while a lock forbids deleting any of it.
+	if locks, ok := del.(BlobLocks); ok {
+		now := s.c.Clock()
+		for _, d := range evs[0].Details.Documents {
+			if _, ok := held[d.SHA256]; ok {
+				continue
+			}
+			for _, sum := range blobsOf(d) {
+				until, err := locks.LockedUntil(ctx, sum)
+				if err != nil {
+					return custody.Entry{}, fmt.Errorf("dispose of %s of %s: %w", d.Name, bundleID, err)
+				}
+				if until.After(now) {
+					return fail("document %s is locked by the store (S3 Object Lock) until %s", d.Name, until.UTC().Format(custody.TimeFormat))
+				}
 			}
 		}
 	}
+	var deleted []custody.Document
+	var kept, claimed []string
 	for _, d := range evs[0].Details.Documents {
 		if other, ok := held[d.SHA256]; ok {
 			kept = append(kept, fmt.Sprintf("kept=%s held by %s", d.SHA256, other))
 			continue
 		}
-		if x := extraction[d.SHA256]; x != "" {
-			if err := del.Delete(ctx, x); err != nil {
-				return custody.Entry{}, fmt.Errorf("dispose of the text of %s of %s: %w", d.Name, bundleID, err)
-			}
+		if other, ok, err := s.claimAll(ctx, bundleID, blobsOf(d)); err != nil {
+			return custody.Entry{}, err
+		} else if !ok {
+			kept = append(kept, fmt.Sprintf("kept=%s held by %s", d.SHA256, other))
+			continue
 		}
-		if err := del.Delete(ctx, d.SHA256); err != nil {
-			return custody.Entry{}, fmt.Errorf("dispose of %s of %s: %w", d.Name, bundleID, err)
+		claimed = append(claimed, blobsOf(d)...)
+		for _, sum := range slices.Backward(blobsOf(d)) { // the text first, as before
+			if err := del.Delete(ctx, sum); err != nil {
+				return custody.Entry{}, fmt.Errorf("dispose of %s of %s: %w", d.Name, bundleID, err)
+			}
 		}
 		deleted = append(deleted, d)
 	}
@@ -381,9 +451,69 @@ func (s *Service) Dispose(ctx context.Context, bundleID string) (custody.Entry, 
 			details: custody.Details{Documents: deleted, Reasons: capReasons(kept)}}, nil
 	})
 	if err != nil {
-		return custody.Entry{}, err
+		return custody.Entry{}, err // the claims stand: the next run finishes the disposal
+	}
+	if err := s.releaseAll(ctx, bundleID, claimed); err != nil {
+		return en, err
 	}
 	return en, s.reindexDisposed(ctx, bundleID)
+}
+
+// claimAll claims every blob of sums for bundle's disposal (DocumentGuard), dropping the holds
+// of bundles that no longer hold anything (rejected, or disposed of); when another bundle holds
+// one, it releases what it claimed and returns that bundle. Without a guard it claims all.
+func (s *Service) claimAll(ctx context.Context, bundle string, sums []string) (string, bool, error) {
+	g := s.c.Guard
+	if g == nil {
+		return "", true, nil
+	}
+	var got []string
+	for _, sum := range sums {
+		holder, ok, err := s.claim(ctx, g, bundle, sum)
+		if err == nil && !ok {
+			err = s.releaseAll(ctx, bundle, got)
+		}
+		if err != nil || !ok {
+			return holder, false, err
+		}
+		got = append(got, sum)
+	}
+	return "", true, nil
+}
+
+func (s *Service) claim(ctx context.Context, g DocumentGuard, bundle, sum string) (string, bool, error) {
+	for try := 0; ; try++ {
+		holder, ok, err := g.Claim(ctx, sum, bundle)
+		if err != nil || ok || try >= 8 {
+			return holder, ok, err
+		}
+		// A hold of a bundle whose ingest ended in a rejection, or that was disposed of, is
+		// stale; a bundle with no outcome yet is being ingested and holds the blob.
+		trail, err := s.c.Ledger.Events(ctx, holder)
+		if err != nil {
+			return "", false, err
+		}
+		evs := custody.EntryEvents(trail)
+		if len(evs) == 0 || evs[0].Type == custody.SubmissionAcceptance && !RetentionOf(evs, 0).Disposed {
+			return holder, false, nil
+		}
+		if err := g.Drop(ctx, sum, holder); err != nil {
+			return "", false, err
+		}
+	}
+}
+
+// releaseAll ends bundle's claims of sums.
+func (s *Service) releaseAll(ctx context.Context, bundle string, sums []string) error {
+	if s.c.Guard == nil {
+		return nil
+	}
+	for _, sum := range sums {
+		if err := s.c.Guard.Release(ctx, sum, bundle); err != nil {
+			return fmt.Errorf("release %s of %s: %w", sum, bundle, err)
+		}
+	}
+	return nil
 }
 
 // reindexDisposed takes the text of a disposed bundle's documents out of the search index

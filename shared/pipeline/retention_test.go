@@ -20,6 +20,7 @@ import (
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/pipeline/statetest"
 	"github.com/evx-project/evx/shared/request"
 )
 
@@ -394,5 +395,167 @@ func TestDisposalWaitsForIngest(t *testing.T) {
 	last := trail[len(trail)-1].Event
 	if last.Type != custody.DocumentsDisposed || len(last.Details.Reasons) != 1 || !strings.Contains(last.Details.Reasons[0], second) {
 		t.Errorf("disposal recorded %s %q, want the document kept as held by %s", last.Type, last.Details.Reasons, second)
+	}
+}
+
+// afterPutBlobs stops an ingest right after it stored sum (or found it stored), until
+// released: where an ingest on S3, its Put having found the object there, would be when a
+// disposal deleted it.
+type afterPutBlobs struct {
+	*fileblob.Store
+	sum     string
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (g *afterPutBlobs) Put(ctx context.Context, sum string, size int64, r io.Reader) error {
+	err := g.Store.Put(ctx, sum, size, r)
+	if sum == g.sum {
+		close(g.entered)
+		<-g.release
+	}
+	return err
+}
+
+// gatedDeleter stops a disposal's deletion of sum until released.
+type gatedDeleter struct {
+	pipeline.BlobDeleter
+	sum     string
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (g *gatedDeleter) Delete(ctx context.Context, sum string) error {
+	if sum == g.sum {
+		close(g.entered)
+		<-g.release
+	}
+	return g.BlobDeleter.Delete(ctx, sum)
+}
+
+// Across processes (two Services over the same stores, as the ingest and audit functions on
+// AWS: no lock shared), the DocumentGuard orders ingests and disposals. An ingest storing a
+// document the disposed bundle holds makes the disposal keep it; a disposal deleting it makes
+// the ingest wait, then store it again. Either way the document the new bundle records is
+// there at the end. Without the guard the first case deletes it.
+func TestDisposalGuardAcrossProcesses(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		ingestFirst   bool
+		guard         bool
+		wantDocStored bool // the race is ordered: the second bundle's document is stored
+	}{
+		{"ingest-holds-first", true, true, true},
+		{"disposal-claims-first", false, true, true},
+		{"ingest-first-without-guard", true, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := t.Context()
+			n, err := local.OpenNode(ctx, t.TempDir(), local.NodeOptions{Directory: "../../infra/counterparts.yaml"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { n.Close() })
+			doc := []byte("ledger of payments, shared by two cases\n")
+			h := sha256.Sum256(doc)
+			sum := hex.EncodeToString(h[:])
+			bagOf := func(name string) []byte {
+				p := filepath.Join(t.TempDir(), name)
+				os.WriteFile(p, doc, 0o600)
+				out := filepath.Join(t.TempDir(), "b.zip")
+				if _, err := bagit.Create(out, []string{p}, bagit.CreateOptions{Info: bagit.Info{{Label: bagit.LabelCounterpart, Value: "nl-om"},
+					{Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: "H0"}}}); err != nil {
+					t.Fatal(err)
+				}
+				b, _ := os.ReadFile(out)
+				return b
+			}
+			var guard pipeline.DocumentGuard
+			if tc.guard {
+				guard = &statetest.MemGuard{}
+			}
+			gate := &afterPutBlobs{Store: n.Blobs, sum: sum, entered: make(chan struct{}), release: make(chan struct{})}
+			del := &gatedDeleter{BlobDeleter: n.Blobs, sum: sum, entered: make(chan struct{}), release: make(chan struct{})}
+			newService := func(blobs pipeline.BlobStore, disposer pipeline.BlobDeleter) *pipeline.Service {
+				svc, err := pipeline.New(pipeline.Config{Blobs: blobs, Ledger: n.Ledger, Signer: n.Signer, Queue: n.Queue, Directory: n.Directory,
+					Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Receipts: n.Receipts, Submissions: n.Submissions, Origin: n.Service.Origin(),
+					Intake: pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}), Guard: guard, Disposer: disposer})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return svc
+			}
+			ingester, disposer := newService(gate, nil), newService(n.Blobs, del)
+			submit := func(b []byte) string {
+				id, size, err := n.Uploads.Spool(ctx, bytes.NewReader(b))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := ingester.Submit(ctx, pipeline.Upload{BundleID: id, Uploader: "inspector-1", Size: size}); err != nil {
+					t.Fatal(err)
+				}
+				return id
+			}
+			first := submit(bagOf("ledger.csv"))
+			close(gate.release)
+			if _, err := ingester.Ingest(ctx, first); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := disposer.ReviewRetention(ctx, first, custody.DecisionDispose, time.Time{}, "case closed"); err != nil {
+				t.Fatal(err)
+			}
+			gate.entered, gate.release = make(chan struct{}), make(chan struct{})
+			second := submit(bagOf("payments.csv"))
+			ingested, disposed := make(chan error, 1), make(chan error, 1)
+			if tc.ingestFirst {
+				close(del.release) // the disposal's deletes go through
+				go func() { _, err := ingester.Ingest(ctx, second); ingested <- err }()
+				<-gate.entered // the second ingest holds the document and found it stored
+				go func() { _, err := disposer.Dispose(ctx, first); disposed <- err }()
+				if err := <-disposed; err != nil {
+					t.Fatal(err)
+				}
+				close(gate.release)
+			} else {
+				close(gate.release)
+				go func() { _, err := disposer.Dispose(ctx, first); disposed <- err }()
+				<-del.entered // the disposal claims the document and is deleting it
+				go func() { _, err := ingester.Ingest(ctx, second); ingested <- err }()
+				select {
+				case err := <-ingested:
+					t.Fatalf("the ingest finished (%v) while a disposal was deleting a document it brings", err)
+				case <-time.After(300 * time.Millisecond):
+				}
+				close(del.release)
+				if err := <-disposed; err != nil {
+					t.Fatal(err)
+				}
+			}
+			ingestErr := <-ingested
+			_, openErr := n.Blobs.Open(ctx, sum)
+			if !tc.wantDocStored {
+				// Without the guard the disposal deleted what the ingest had found stored: the
+				// ingest fails reading it back, or records a document no longer there.
+				if ingestErr == nil && openErr == nil {
+					t.Error("without a guard the race went unnoticed: want the ingest to fail or the document gone")
+				}
+				return
+			}
+			if ingestErr != nil {
+				t.Fatal(ingestErr)
+			}
+			if res, err := ingester.Ingest(ctx, second); err != nil || !res.Accepted {
+				t.Fatalf("second bundle: %+v, %v; want accepted", res, err)
+			}
+			if openErr != nil {
+				t.Errorf("the document the second bundle records is gone: %v", openErr)
+			}
+			trail, _ := disposer.Events(ctx, first)
+			last := trail[len(trail)-1].Event
+			kept := len(last.Details.Reasons) == 1 && strings.Contains(last.Details.Reasons[0], second)
+			if last.Type != custody.DocumentsDisposed || kept != tc.ingestFirst {
+				t.Errorf("disposal recorded %s %q; want the document kept as held by the second bundle: %v", last.Type, last.Details.Reasons, tc.ingestFirst)
+			}
+		})
 	}
 }

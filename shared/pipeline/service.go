@@ -40,6 +40,12 @@ type Config struct {
 	// Retainer locks the documents of a bundle a preservation order covers until the
 	// period's end (S3 Object Lock). Optional.
 	Retainer Retainer
+	// Guard orders ingests storing documents against disposals deleting them across
+	// processes (DocumentGuard). Optional: one process orders them itself.
+	Guard DocumentGuard
+	// Disposer deletes documents for Dispose when Blobs cannot (BlobDeleter): on AWS only the
+	// function that disposes holds it. Optional.
+	Disposer BlobDeleter
 	// Checkpoints keeps the checkpoints shown to witnesses and their cosignatures. Optional:
 	// without it evx serves no witnesses and exports trails without a cosigned checkpoint.
 	Checkpoints Checkpoints

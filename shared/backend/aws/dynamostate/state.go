@@ -16,6 +16,7 @@
 //	counterpart "#receipt" delivery <id>#<k>  receipt B: chunk k of a receipt over 300 KiB
 //	counterpart "#submission" delivery <bundle>/<uploader>  bundle S, uploader S, size N, received N
 //	counterpart "#subject" delivery <subject>  (a request's custody subject, request:ID; subjects.go)
+//	counterpart "#blob"    delivery <sha256>   holders SS, disposing S (the document guard; guard.go)
 //
 // Counterpart ids never start with '#', so the bookkeeping partitions never mix with a
 // counterpart's deliveries. Times are Unix nanoseconds. A delivery and its "#id" item are
@@ -62,6 +63,9 @@ var _ API = (*dynamodb.Client)(nil)
 type Table struct {
 	db   API
 	name string
+	// HoldWait bounds how long Hold waits for a disposal's claim to end; 0 means
+	// DefaultHoldWait.
+	HoldWait time.Duration
 }
 
 var (

@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -66,6 +67,13 @@ func run(t *testing.T, endpoint string) {
 	})
 	t.Run("submissions", func(t *testing.T) {
 		statetest.RunSubmissions(t, func(t *testing.T) pipeline.Submissions { return newTable(t, endpoint) })
+	})
+	t.Run("guard", func(t *testing.T) {
+		statetest.RunGuard(t, func(t *testing.T) pipeline.DocumentGuard {
+			tb := newTable(t, endpoint)
+			tb.HoldWait = time.Minute
+			return tb
+		})
 	})
 	t.Run("subjects", func(t *testing.T) {
 		tb, ctx := newTable(t, endpoint), context.Background()
