@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/request"
 )
@@ -16,7 +17,8 @@ import (
 // Task is the scheduled input: {"task":"expiry"} runs only Expire (and the request clocks); {"task":"checkpoint"}
 // signs a checkpoint of the custody log, keeps it for witnesses and publishes it for the API to
 // serve (pipeline.Service.PublishCheckpoint); {"task":"index-all"} enters every accepted bundle
-// not yet in the identifier index (a backfill, by hand); anything else
+// not yet in the identifier index (a backfill, by hand); {"task":"dispose"} runs only the
+// disposals (Dispose); anything else
 // (the daily schedule's empty input) runs the fixity check and then Expire. With an Index,
 // the hourly and daily runs first enter the bundles accepted recently into the identifier
 // index (IndexRecent; the daily run, those of Window); the next checkpoint covers their
@@ -60,7 +62,12 @@ type Handler struct {
 	// registers every request the custody log holds that the request registry lacks
 	// (request.Reconcile from the ledger's scan into dynamostate's "#subject" partition).
 	Reconcile func(ctx context.Context) (int, error)
-	Log       *slog.Logger
+	// Dispose, when set, runs on the daily run and the dispose task: the documents of every
+	// bundle whose disposal legal staff authorised are deleted (pipeline.Service.Dispose),
+	// unless a preservation order or an Object Lock still keeps them, or another bundle holds
+	// them. The function's role is the only one allowed to delete in the evidence bucket.
+	Dispose bool
+	Log     *slog.Logger
 }
 
 // Indexer enters bundles into the identifier index (*pipeline.Matcher).
@@ -86,6 +93,11 @@ type Result struct {
 	KeyChanges []string `json:"key_changes,omitempty"`
 	// Indexed counts the bundles this run entered into the identifier index.
 	Indexed int `json:"indexed,omitempty"`
+	// Disposed are the bundles whose documents this run disposed of (with Handler.Dispose);
+	// Waiting those authorised whose disposal a preservation order or a lock still forbids,
+	// each "BUNDLE: why".
+	Disposed []string `json:"disposed,omitempty"`
+	Waiting  []string `json:"waiting,omitempty"`
 }
 
 // Handle implements the function.
@@ -144,6 +156,14 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 		}
 	}
 	if in.Task == "index-all" {
+		return res, errors.Join(errs...)
+	}
+	if h.Dispose && (in.Task == "dispose" || in.Task == "") {
+		if err := h.dispose(ctx, res); err != nil {
+			errs = append(errs, fmt.Errorf("disposal: %w", err))
+		}
+	}
+	if in.Task == "dispose" {
 		return res, errors.Join(errs...)
 	}
 	if in.Task == "checkpoint" {
@@ -214,6 +234,35 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 		h.Log.InfoContext(ctx, "audit", "checked", res.Checked, "mismatched", len(res.Mismatched), "expired", len(res.Expired))
 	}
 	return res, errors.Join(errs...)
+}
+
+// dispose disposes of the documents of every bundle whose disposal is authorised and not yet
+// done; one still kept by a preservation order or a lock waits for a later run.
+func (h *Handler) dispose(ctx context.Context, res *Result) error {
+	rs, err := h.Service.Retentions(ctx, h.Clock())
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, r := range rs {
+		if r.Decision != custody.DecisionDispose || r.Disposed {
+			continue
+		}
+		_, err := h.Service.Dispose(ctx, r.BundleID)
+		var re *pipeline.RetentionError
+		switch {
+		case errors.As(err, &re):
+			res.Waiting = append(res.Waiting, r.BundleID+": "+re.Reason)
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s: %w", r.BundleID, err))
+		default:
+			res.Disposed = append(res.Disposed, r.BundleID)
+		}
+	}
+	if h.Log != nil && len(res.Disposed)+len(res.Waiting) > 0 {
+		h.Log.InfoContext(ctx, "disposal", "disposed", res.Disposed, "waiting", res.Waiting)
+	}
+	return errors.Join(errs...)
 }
 
 // index enters the accepted bundles of ups into the identifier index.

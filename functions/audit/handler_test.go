@@ -338,3 +338,32 @@ func TestAuditReconcilesRequests(t *testing.T) {
 		t.Fatalf("daily run: %v, reconciled %d times; want once", err, calls)
 	}
 }
+
+// TestAuditDisposes: the dispose task disposes of the documents of a bundle whose disposal is
+// authorised, keeps those another bundle holds, and leaves unauthorised bundles alone; the
+// hourly run disposes of nothing.
+func TestAuditDisposes(t *testing.T) {
+	clock := &fntest.Clock{T: fntest.T0}
+	n := fntest.Node(t, clock)
+	ctx := context.Background()
+	ups := routedBundles(t, n, "nl-om", "es-fge") // the same documents, in two bundles
+	if _, err := n.Service.ReviewRetention(ctx, ups[0].BundleID, custody.DecisionDispose, time.Time{}, "case closed"); err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Service: n.Service, Clock: clock.Now, Dispose: true}
+	res, err := h.Handle(ctx, Task{Task: "expiry"})
+	if err != nil || len(res.Disposed) != 0 {
+		t.Fatalf("hourly run = %+v, %v; want nothing disposed", res, err)
+	}
+	res, err = h.Handle(ctx, Task{Task: "dispose"})
+	if err != nil || len(res.Disposed) != 1 || res.Disposed[0] != ups[0].BundleID || len(res.Waiting) != 0 {
+		t.Fatalf("dispose task = %+v, %v; want %s disposed", res, err, ups[0].BundleID)
+	}
+	r, err := n.Service.Retention(ctx, ups[0].BundleID)
+	if err != nil || !r.Disposed || len(r.Kept) == 0 {
+		t.Errorf("retention after = %+v, %v; want disposed, its documents kept as the other bundle's", r, err)
+	}
+	if res, err := h.Handle(ctx, Task{Task: "dispose"}); err != nil || len(res.Disposed) != 0 {
+		t.Errorf("dispose task again = %+v, %v; want nothing more", res, err)
+	}
+}

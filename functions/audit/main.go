@@ -2,7 +2,8 @@
 // received in the last EVX_FIXITY_DAYS days (default 30) and expiry; hourly, expiry alone.
 // Every run but the checkpoint task also sweeps the request clocks (DeadlineMissed,
 // PeriodEnded, reminders; docs/requests.md). Every run first records the agencies' key changes
-// the log does not hold yet (docs/aws.md).
+// the log does not hold yet (docs/aws.md). The daily run and {"task":"dispose"} dispose of
+// the documents of bundles whose disposal legal staff authorised (docs/requests.md).
 package main
 
 import (
@@ -34,7 +35,9 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	opts := []awsenv.Option{awsenv.WithS3(), awsenv.WithHeadsRecorded()}
+	// The disposer: the audit function alone deletes documents, those of bundles whose disposal
+	// is authorised (template.yaml allows its role alone to delete in the evidence bucket).
+	opts := []awsenv.Option{awsenv.WithS3(), awsenv.WithHeadsRecorded(), awsenv.WithDisposer()}
 	if v := os.Getenv("EVX_RETENTION_MODE"); v != "" { // template.yaml sets it: preservation periods lock
 		mode, err := s3blob.ParseMode(v)
 		if err != nil {
@@ -52,7 +55,7 @@ func main() {
 		os.Exit(1)
 	}
 	h := &Handler{Service: env.Service, Recent: env.State.Uploads, Window: time.Duration(days) * 24 * time.Hour,
-		Clock: time.Now, Metrics: os.Stdout, Log: log, Requests: env.Requests, Agencies: env.Directory.Counterparts(),
+		Clock: time.Now, Metrics: os.Stdout, Log: log, Requests: env.Requests, Agencies: env.Directory.Counterparts(), Dispose: true,
 		Publish: func(ctx context.Context, cp []byte) error { return published.Put(ctx, env.S3, cfg.Bucket, cp) }}
 	if env.Matcher != nil {
 		h.Index = env.Matcher

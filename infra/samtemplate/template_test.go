@@ -454,6 +454,10 @@ var (
 // documents a preservation order covers (it may only lengthen a lock: no bypass).
 var retentionSetters = map[string]bool{"IngestFunction": true, "AuditFunction": true}
 
+// disposers delete versions of documents, on evidence/ only: the audit function, disposing of
+// the documents of bundles whose disposal is authorised (Object Lock refuses retained ones).
+var disposers = map[string]bool{"AuditFunction": true}
+
 func functions(t *testing.T, tpl map[string]any) map[string]map[string]any {
 	t.Helper()
 	fns := map[string]map[string]any{}
@@ -509,6 +513,9 @@ func TestLeastPrivilege(t *testing.T) {
 						if f == "s3:PutObjectRetention" && retentionSetters[name] && slices.Equal(res, []string{"EvidenceBucket", "${EvidenceBucket.Arn}/evidence/*"}) {
 							continue // accepted documents only
 						}
+						if f == "s3:DeleteObjectVersion" && disposers[name] && slices.Equal(res, []string{"EvidenceBucket", "${EvidenceBucket.Arn}/evidence/*"}) {
+							continue // documents only, never checkpoints
+						}
 						if onBucket {
 							t.Errorf("%s: statement %v allows %s on the evidence bucket", name, st["Sid"], f)
 						}
@@ -523,6 +530,9 @@ func TestLeastPrivilege(t *testing.T) {
 		for _, f := range append(slices.Clone(custodyForbidden), evidenceForbidden...) {
 			if f == "s3:PutObjectRetention" && retentionSetters[name] {
 				continue
+			}
+			if f == "s3:DeleteObjectVersion" && disposers[name] {
+				continue // denied on the bucket and checkpoints/ (checked above), allowed on evidence/
 			}
 			if !denied[f] {
 				t.Errorf("%s: no explicit Deny of %s", name, f)
@@ -612,6 +622,20 @@ func TestEvidenceBucket(t *testing.T) {
 	}
 	if !retention {
 		t.Error("the evidence bucket policy does not deny s3:PutObjectRetention to all but the ingest and audit roles (and break glass)")
+	}
+	// Deletion: by the audit role alone (disposal), whatever IAM grants elsewhere.
+	disposal := false
+	for _, s := range doc["Statement"].([]any) {
+		st := s.(map[string]any)
+		cond := strs(sub(sub(st, "Condition"), "ArnNotEquals")["aws:PrincipalArn"])
+		acts := strs(st["Action"])
+		if st["Effect"] == "Deny" && st["Principal"] == "*" && slices.Contains(acts, "s3:DeleteObjectVersion") && slices.Contains(acts, "s3:DeleteObject") &&
+			slices.Equal(cond, []string{"AuditRole", "BreakGlassRoleArn"}) {
+			disposal = true
+		}
+	}
+	if !disposal {
+		t.Error("the evidence bucket policy does not deny s3:DeleteObject and s3:DeleteObjectVersion to all but the audit role (and break glass)")
 	}
 }
 

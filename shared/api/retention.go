@@ -15,7 +15,7 @@ import (
 //
 //	GET  /v1/bundles/{id}/retention           legal   where the bundle stands: review date, decision, preservation holds (the read is recorded)
 //	POST /v1/bundles/{id}/retention           legal   {"decision": "extend"|"dispose", "next_review": RFC 3339, "note": ""} → the RetentionReviewed event (201; 200 when it repeats the last decision)
-//	POST /v1/bundles/{id}/retention/dispose   legal   dispose of the documents now (evx serve; on AWS not routed: no evx function may delete evidence there)
+//	POST /v1/bundles/{id}/retention/dispose   legal   dispose of the documents now (evx serve; on AWS not routed: the audit function disposes, on its daily run)
 //
 // 409 when the act is refused (no authorisation yet, a preservation order holds the bundle),
 // 410 for a document read after disposal.

@@ -176,6 +176,7 @@ type Env struct {
 
 	heads      headsMode
 	matching   bool
+	disposing  bool
 	retainMode s3types.ObjectLockRetentionMode
 }
 
@@ -220,6 +221,12 @@ func WithHeadsKept() Option { return func(e *Env, _ aws.Config) { e.heads = head
 func WithRetainer(mode s3types.ObjectLockRetentionMode) Option {
 	return func(e *Env, _ aws.Config) { e.retainMode = mode }
 }
+
+// WithDisposer lets the service dispose of documents (pipeline.Config.Disposer): it deletes
+// every version of a document whose disposal is authorised, once no Object Lock retains it and
+// no other bundle holds it. The audit function's alone (its role is the only one allowed to
+// delete in the evidence bucket). After WithS3.
+func WithDisposer() Option { return func(e *Env, _ aws.Config) { e.disposing = true } }
 
 // WithMatcher builds the hit/no-hit identifier index over the table EVX_INDEX_TABLE, keyed
 // by the KMS HMAC key EVX_INDEX_KEY: Env.Matcher, for the api function (queries) and the
@@ -310,8 +317,18 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, o
 		}
 		retainer = s3blob.NewRetainer(e.S3, c.Bucket, e.retainMode)
 	}
+	var disposer pipeline.BlobDeleter
+	if e.disposing {
+		if e.S3 == nil {
+			return nil, errors.New("awsenv: WithDisposer needs WithS3 before it")
+		}
+		disposer = s3blob.NewDeleter(e.S3, c.Bucket)
+	}
 	e.Service, err = pipeline.New(pipeline.Config{
 		Retainer: retainer,
+		// Ingests in many Lambdas and the audit function's disposals are ordered by the
+		// state table's #blob items (dynamostate's DocumentGuard).
+		Guard: e.State, Disposer: disposer,
 		Requests: request.Book{Desk: e.Requests},
 		Blobs:    blobs, Ledger: ledger, Signer: e.Signer, Queue: e.Queue, Directory: dir,
 		Deliveries: e.State, Uploads: e.State, Bags: bags, Receipts: e.State, Submissions: e.State,

@@ -443,3 +443,62 @@ func TestIntegrationRetainPerObject(t *testing.T) {
 		t.Errorf("retention = %v, %v; want GOVERNANCE until %v", r, err, until)
 	}
 }
+
+// TestIntegrationDeleterDisposes: a Deleter removes every version of a document (none left,
+// not even a delete marker) and refuses, through S3, one Object Lock still retains, which
+// LockedUntil reports first.
+func TestIntegrationDeleterDisposes(t *testing.T) {
+	c, bucket := newBucket(t) // COMPLIANCE for one day by default: every version locked
+	ctx := context.Background()
+	if _, err := c.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: &bucket,
+		ObjectLockConfiguration: &types.ObjectLockConfiguration{ObjectLockEnabled: types.ObjectLockEnabledEnabled}}); err != nil {
+		t.Fatalf("object lock without default retention: %v", err)
+	}
+	st, del := s3blob.New(c, bucket), s3blob.NewDeleter(c, bucket)
+	body, sum := randomBytes(t, 100)
+	if err := st.Put(ctx, sum, 100, bytes.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	// A second version, and a delete marker: all of them go.
+	key := s3blob.Prefix + sum
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(body)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: &key}); err != nil {
+		t.Fatal(err)
+	}
+	other, otherSum := randomBytes(t, 100) // another document: not touched
+	if err := st.Put(ctx, otherSum, 100, bytes.NewReader(other)); err != nil {
+		t.Fatal(err)
+	}
+	if until, err := del.LockedUntil(ctx, sum); err != nil || !until.IsZero() {
+		t.Fatalf("LockedUntil(unlocked) = %v, %v", until, err)
+	}
+	if err := del.Delete(ctx, sum); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: &bucket, Prefix: &key})
+	if err != nil || len(vs.Versions)+len(vs.DeleteMarkers) != 0 {
+		t.Fatalf("after Delete: %d versions, %d delete markers, %v; want none", len(vs.Versions), len(vs.DeleteMarkers), err)
+	}
+	if err := del.Delete(ctx, sum); err != nil {
+		t.Errorf("Delete of a document not stored = %v, want nil", err)
+	}
+	if got := readAll(t, st, otherSum); !bytes.Equal(got, other) {
+		t.Error("another document changed")
+	}
+	// A locked document: LockedUntil says until when, and S3 refuses the deletion.
+	until := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	if err := s3blob.NewRetainer(c, bucket, types.ObjectLockRetentionModeCompliance).Retain(ctx, otherSum, until); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := del.LockedUntil(ctx, otherSum); err != nil || !got.Equal(until) {
+		t.Errorf("LockedUntil(locked) = %v, %v; want %v", got, err, until)
+	}
+	if err := del.Delete(ctx, otherSum); err == nil {
+		t.Error("Delete of a locked document succeeded")
+	}
+	if got := readAll(t, st, otherSum); !bytes.Equal(got, other) {
+		t.Error("the locked document changed after a refused delete")
+	}
+}
