@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
@@ -67,8 +68,18 @@ type Handler struct {
 	// unless a preservation order or an Object Lock still keeps them, or another bundle holds
 	// them. The function's role is the only one allowed to delete in the evidence bucket.
 	Dispose bool
-	Log     *slog.Logger
+	// FixityMargin is what the daily run keeps of its invocation's time (the context's
+	// deadline) for what follows the fixity pass and for its metric: the pass stops there and
+	// counts the bundles it did not reach as FixityIncomplete, rather than run into the
+	// function's timeout and leave no metric at all. 0 means DefaultFixityMargin. The pass
+	// starts at another bundle each day, so that a window larger than one run can check is
+	// covered over successive days.
+	FixityMargin time.Duration
+	Log          *slog.Logger
 }
+
+// DefaultFixityMargin is Handler.FixityMargin's default.
+const DefaultFixityMargin = 2 * time.Minute
 
 // Indexer enters bundles into the identifier index (*pipeline.Matcher).
 type Indexer interface {
@@ -93,6 +104,8 @@ type Result struct {
 	KeyChanges []string `json:"key_changes,omitempty"`
 	// Indexed counts the bundles this run entered into the identifier index.
 	Indexed int `json:"indexed,omitempty"`
+	// Incomplete counts the bundles of the fixity window the daily run had no time to check.
+	Incomplete int `json:"incomplete,omitempty"`
 	// Disposed are the bundles whose documents this run disposed of (with Handler.Dispose);
 	// Waiting those authorised whose disposal a preservation order or a lock still forbids,
 	// each "BUNDLE: why".
@@ -185,10 +198,30 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		var due []pipeline.Upload
 		for _, u := range ups {
-			if u.State != pipeline.UploadAccepted && u.State != pipeline.UploadRouted {
-				continue
+			if u.State == pipeline.UploadAccepted || u.State == pipeline.UploadRouted {
+				due = append(due, u)
 			}
+		}
+		margin := h.FixityMargin
+		if margin <= 0 {
+			margin = DefaultFixityMargin
+		}
+		deadline, bounded := ctx.Deadline()
+		start := 0
+		if len(due) > 0 {
+			start = int(h.Clock().Unix()/86400) % len(due)
+		}
+		for i := range due {
+			if bounded && time.Until(deadline) < margin {
+				res.Incomplete = len(due) - i
+				if h.Log != nil {
+					h.Log.ErrorContext(ctx, "fixity pass stopped before the function's timeout", "checked", res.Checked, "not_reached", res.Incomplete)
+				}
+				break
+			}
+			u := due[(start+i)%len(due)]
 			en, err := h.Service.Fixity(ctx, u.BundleID)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("fixity of %s: %w", u.BundleID, err))
@@ -202,7 +235,8 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 				}
 			}
 		}
-		if err := h.metric(len(res.Mismatched), res.Checked); err != nil {
+		slices.Sort(res.Mismatched)
+		if err := h.metric(len(res.Mismatched), res.Checked, res.Incomplete); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -287,7 +321,7 @@ type requestLister interface {
 }
 
 // metric writes one embedded-metric-format line: FixityMismatch and FixityChecked counts.
-func (h *Handler) metric(mismatched, checked int) error {
+func (h *Handler) metric(mismatched, checked, incomplete int) error {
 	if h.Metrics == nil {
 		return nil
 	}
@@ -297,11 +331,14 @@ func (h *Handler) metric(mismatched, checked int) error {
 			"CloudWatchMetrics": []any{map[string]any{
 				"Namespace":  "evx",
 				"Dimensions": [][]string{{}},
-				"Metrics":    []any{map[string]string{"Name": "FixityMismatch", "Unit": "Count"}, map[string]string{"Name": "FixityChecked", "Unit": "Count"}},
+				"Metrics": []any{map[string]string{"Name": "FixityMismatch", "Unit": "Count"}, map[string]string{"Name": "FixityChecked", "Unit": "Count"},
+					map[string]string{"Name": "FixityIncomplete", "Unit": "Count"}, map[string]string{"Name": "FixityRuns", "Unit": "Count"}},
 			}},
 		},
-		"FixityMismatch": mismatched,
-		"FixityChecked":  checked,
+		"FixityMismatch":   mismatched,
+		"FixityChecked":    checked,
+		"FixityIncomplete": incomplete,
+		"FixityRuns":       1, // a run that ended: the FixityRunMissing alarm fires on a day without one
 	}
 	b, err := json.Marshal(line)
 	if err != nil {

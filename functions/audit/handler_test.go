@@ -367,3 +367,29 @@ func TestAuditDisposes(t *testing.T) {
 		t.Errorf("dispose task again = %+v, %v; want nothing more", res, err)
 	}
 }
+
+// TestAuditFixityStopsBeforeTimeout: with too little of the invocation's time left, the daily
+// pass checks nothing, says how many bundles it did not reach, and still writes its metric
+// (FixityIncomplete, FixityRuns) instead of timing out without one; with time, it checks all.
+func TestAuditFixityStopsBeforeTimeout(t *testing.T) {
+	clock := &fntest.Clock{T: fntest.T0}
+	n := fntest.Node(t, clock)
+	ups := routedBundles(t, n, "nl-om", "es-fge")
+	var metrics bytes.Buffer
+	h := &Handler{Service: n.Service, Window: 24 * time.Hour, Clock: clock.Now, Metrics: &metrics, FixityMargin: time.Hour,
+		Recent: func(ctx context.Context, since time.Time) ([]pipeline.Upload, error) { return ups, nil }}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // less than the margin
+	defer cancel()
+	res, err := h.Handle(ctx, Task{})
+	if err != nil || res.Checked != 0 || res.Incomplete != 2 {
+		t.Fatalf("daily run near its timeout = %+v, %v; want nothing checked, 2 not reached", res, err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(metrics.Bytes(), &line); err != nil || line["FixityIncomplete"] != 2.0 || line["FixityRuns"] != 1.0 || line["FixityChecked"] != 0.0 {
+		t.Errorf("metric line %s (%v); want FixityIncomplete 2, FixityRuns 1, FixityChecked 0", metrics.String(), err)
+	}
+	h.FixityMargin = time.Second
+	if res, err := h.Handle(ctx, Task{}); err != nil || res.Checked != 2 || res.Incomplete != 0 {
+		t.Errorf("daily run with time = %+v, %v; want both checked", res, err)
+	}
+}
