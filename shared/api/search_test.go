@@ -13,19 +13,23 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
+// upload posts a sample bag for cps as who and returns its bundle id.
+func (e *env) upload(who string, cps ...string) string {
+	e.t.Helper()
+	code, body, _ := e.do(who, "POST", "/v1/bundles", bag(e.t, cps...))
+	if code != http.StatusCreated {
+		e.t.Fatalf("upload = %d %s", code, body)
+	}
+	return decode[pipeline.Status](e.t, body).Upload.BundleID
+}
+
 // TestSearchRoles: GET /v1/bundles finds bundles by their documents' text and references,
 // each role seeing only what it may: an uploader its own, a counterpart what was delivered
 // to it (without the uploader or the other counterparts), legal staff of no agency every
 // bundle (TestLegalAgencyScope: of an agency).
 func TestSearchRoles(t *testing.T) {
 	e := newEnv(t, api.Limits{})
-	upload := func(who string, cps ...string) string {
-		code, body, _ := e.do(who, "POST", "/v1/bundles", bag(t, cps...))
-		if code != http.StatusCreated {
-			t.Fatalf("upload = %d %s", code, body)
-		}
-		return decode[pipeline.Status](t, body).Upload.BundleID
-	}
+	upload := func(who string, cps ...string) string { return e.upload(who, cps...) }
 	a := upload("alice", "nl-om", "es-fge")
 	b := upload("bob", "es-fge")
 	search := func(who, query string) (int, api.SearchResult) {
@@ -111,13 +115,7 @@ func TestSearchRoles(t *testing.T) {
 // that does not exist, on every bundle route. Legal staff of no agency read every bundle.
 func TestLegalAgencyScope(t *testing.T) {
 	e := newEnv(t, api.Limits{})
-	upload := func(who string, cps ...string) string {
-		code, body, _ := e.do(who, "POST", "/v1/bundles", bag(t, cps...))
-		if code != http.StatusCreated {
-			t.Fatalf("upload = %d %s", code, body)
-		}
-		return decode[pipeline.Status](t, body).Upload.BundleID
-	}
+	upload := func(who string, cps ...string) string { return e.upload(who, cps...) }
 	toOM := upload("alice", "nl-om", "es-fge") // consigned to nl-om
 	toES := upload("bob", "es-fge")            // nl-om and nl-pol are no party to it
 	byPol := upload("carol", "nl-om")          // sent by nl-pol, to nl-om
