@@ -110,6 +110,9 @@ func DescribeIn(err error, l Lang) *Failure {
 		f.Summary = l.tr("f.consistency", cf.Fact("size"), cf.Fact("older_size"))
 	case "SealError":
 		f.Summary = l.tr("f.seal", text(cf.Fact("agency")), cf.Seq, text(cf.Fact("reason")))
+	case "KeyHistoryError":
+		f.Summary = l.tr("f.keyhistory", text(cf.Fact("agency")), cf.Seq, text(cf.Fact("reason")))
+		f.Expected, f.Computed = "", ""
 	case "KeyValidityError":
 		f.Summary = l.tr("f.keyvalidity", cf.Seq, text(cf.Fact("agency")), text(cf.Fact("key_id")), want)
 	case "SealMismatchError":
