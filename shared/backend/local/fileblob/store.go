@@ -95,7 +95,7 @@ func (b *Store) Put(ctx context.Context, sum string, size int64, r io.Reader) er
 		}
 		os.Remove(tmp.Name())
 	}()
-	if err := check(ctx, sum, size, r, tmp); err != nil {
+	if err := check(ctx, sum, size, r, fsync.NewBehind(tmp)); err != nil {
 		return err
 	}
 	if err := tmp.Chmod(0o400); err != nil {

@@ -81,7 +81,7 @@ func (u *Uploads) Spool(ctx context.Context, r io.Reader) (bundleID string, size
 	if u.MaxSize > 0 {
 		src = io.LimitReader(src, u.MaxSize+1)
 	}
-	size, err = io.Copy(io.MultiWriter(tmp, h), src)
+	size, err = io.Copy(io.MultiWriter(fsync.NewBehind(tmp).KeepCached(), h), src)
 	if err != nil {
 		return "", 0, fmt.Errorf("spool upload: %w", err)
 	}
