@@ -139,6 +139,10 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// SHA256 returns the SHA-256 of the bytes written so far as lowercase hex, without waiting
+// for the other hashes. It does not change the Writer's state.
+func (w *Writer) SHA256() string { return hex.EncodeToString(w.hashes[0].Sum(nil)) }
+
 // Size returns the number of bytes written so far.
 func (w *Writer) Size() int64 { return w.n }
 
