@@ -68,22 +68,32 @@ func benchEnv(b *testing.B, name string, def int) int {
 }
 
 // BenchmarkServeSmallBundles uploads 1,000 bundles of 100 KiB, each for two counterparts,
-// over HTTP from 8 concurrent clients to the handler evx serve runs over the embedded
+// over HTTP from 8 and from 16 concurrent clients to the handler evx serve runs over the embedded
 // backend (a data folder: SQLite with synchronous=FULL, blobs fsynced; each upload is
 // spooled, ingested and routed before its answer), and reports bundles/s and custody
 // events/s. Goal: 200 bundles/s on two cores. Beside them, sqlite-append-events/s is the
 // SQLite ledger's own append rate measured in the same run (32 writers, one signed event per
 // call, as sqliteledger's BenchmarkSQLiteAppend goal case), and ratio-vs-sqlite-append the
-// share of it the uploads reach. EVX_BENCH_SERVE_BUNDLES and EVX_BENCH_SERVE_CLIENTS change
-// the numbers.
+// share of it the uploads reach. EVX_BENCH_SERVE_BUNDLES and EVX_BENCH_SERVE_CLIENTS (one
+// count instead of the two) change the numbers.
 func BenchmarkServeSmallBundles(b *testing.B) {
 	n := benchEnv(b, "EVX_BENCH_SERVE_BUNDLES", 1000)
-	clients := benchEnv(b, "EVX_BENCH_SERVE_CLIENTS", 8)
 	bags := smallBags(b, n, 100<<10)
 	toks, err := api.ParseTokens(strings.NewReader(tokensFile))
 	if err != nil {
 		b.Fatal(err)
 	}
+	counts := []int{8, 16} // 16: the most uploads evx serve receives at once
+	if v := os.Getenv("EVX_BENCH_SERVE_CLIENTS"); v != "" {
+		counts = []int{benchEnv(b, "EVX_BENCH_SERVE_CLIENTS", 8)}
+	}
+	for _, clients := range counts {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { serveBundles(b, bags, clients, toks) })
+	}
+}
+
+func serveBundles(b *testing.B, bags [][]byte, clients int, toks *api.Tokens) {
+	n := len(bags)
 	var elapsed, appendRate float64
 	var events uint64
 	for b.Loop() {
