@@ -111,6 +111,20 @@ const parallelMin = 64 << 10
 // or Reset waits for them. So a caller that hashes and writes is held up by the slowest
 // hash alone, not by the hash and its own work one after the other.
 func (w *Writer) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > maxBehind {
+		w.write(p[:maxBehind])
+		p = p[maxBehind:]
+	}
+	w.write(p)
+	return n, nil
+}
+
+// maxBehind bounds the copy a Write hands the other hashes, so that one large Write costs
+// two buffers of at most this size, not two copies of itself.
+const maxBehind = 1 << 20
+
+func (w *Writer) write(p []byte) {
 	if len(w.hashes) > 1 && len(p) >= parallelMin && runtime.GOMAXPROCS(0) > 1 {
 		buf := w.bufs[w.next]
 		if cap(buf) < len(p) {
@@ -136,7 +150,6 @@ func (w *Writer) Write(p []byte) (int, error) {
 		}
 	}
 	w.n += int64(len(p))
-	return len(p), nil
 }
 
 // SHA256 returns the SHA-256 of the bytes written so far as lowercase hex, without waiting

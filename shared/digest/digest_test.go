@@ -146,3 +146,22 @@ func TestWriterLargeWrites(t *testing.T) {
 		t.Errorf("Sums = %v, size %d; want sha512 %x, md5 %x, size %d", sums, w.Size(), s512, m5, len(all))
 	}
 }
+
+// TestWriterHugeWrite: a Write larger than the copies the other hashes get is hashed whole.
+func TestWriterHugeWrite(t *testing.T) {
+	p := make([]byte, 3*maxBehind+12345)
+	for i := range p {
+		p[i] = byte(i * 31)
+	}
+	w, _ := New("sha512")
+	if n, err := w.Write(p); n != len(p) || err != nil {
+		t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(p))
+	}
+	s256, s512 := sha256.Sum256(p), sha512.Sum512(p)
+	if sums := w.Sums(); sums["sha256"] != hex.EncodeToString(s256[:]) || sums["sha512"] != hex.EncodeToString(s512[:]) {
+		t.Errorf("Sums = %v, want sha256 %x, sha512 %x", sums, s256, s512)
+	}
+	if cap(w.bufs[0]) > maxBehind || cap(w.bufs[1]) > maxBehind {
+		t.Errorf("copies of %d and %d bytes, want at most %d", cap(w.bufs[0]), cap(w.bufs[1]), maxBehind)
+	}
+}
