@@ -389,7 +389,7 @@ func (v *validation) walk() error {
 			return err
 		}
 		if v.opts.Consume != nil {
-			tee := io.TeeReader(r, dw)
+			tee := &hashingTee{r: r, dw: dw}
 			if err := v.opts.Consume(File{Path: name, Size: size, Claimed: claims}, tee); err != nil {
 				var ae *ArchiveError
 				var le *LimitError
@@ -425,6 +425,25 @@ func (v *validation) walk() error {
 	}
 	return nil
 }
+
+// hashingTee is the reader a Consumer gets: it writes to dw what it reads from r, and its
+// SHA256 method (pipeline.HashingReader) says the SHA-256 of what it returned so far, so that
+// a consumer need not hash the same bytes again.
+type hashingTee struct {
+	r  io.Reader
+	dw *digest.Writer
+}
+
+func (t *hashingTee) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.dw.Write(p[:n])
+	}
+	return n, err
+}
+
+// SHA256 is the lowercase hex SHA-256 of the bytes Read returned so far.
+func (t *hashingTee) SHA256() string { return t.dw.SHA256() }
 
 // claims returns the checksums the manifests give for a payload file, and the path they
 // list it under: the file's own, or one differing only in case or normalization.

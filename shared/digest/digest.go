@@ -61,6 +61,11 @@ type Writer struct {
 	names  []string
 	hashes []hash.Hash
 	n      int64
+	// From parallelMin up, the hashes after the first run behind the caller on a copy of the
+	// last Write (see Write); pending is their work on it, bufs the two copies they alternate.
+	pending sync.WaitGroup
+	bufs    [2][]byte
+	next    int
 }
 
 // New returns a Writer computing the named algorithms plus SHA-256. Duplicate names are
@@ -92,31 +97,64 @@ func New(algorithms ...string) (*Writer, error) {
 	return w, nil
 }
 
-// parallelMin is the write size from which the hashes run on separate goroutines: a
-// SHA-256 + SHA-512 pass then costs the slower hash alone, not the sum, on two cores.
+// parallelMin is the write size from which the hashes after SHA-256 run on their own
+// goroutines: a SHA-256 + SHA-512 pass then costs the slower hash alone, not the sum, on
+// two cores.
 const parallelMin = 64 << 10
 
 // Write feeds p to every hash. It never fails and does not retain p.
+//
+// For a large p (parallelMin and up, with more than one hash and more than one core), the
+// hashes other than SHA-256 are fed a copy of p on goroutines of their own, and Write returns
+// as soon as SHA-256 has p, without waiting for them: they finish while the caller does
+// something else with the bytes (stores them, reads the next ones), and the next Write, Sums
+// or Reset waits for them. So a caller that hashes and writes is held up by the slowest
+// hash alone, not by the hash and its own work one after the other.
 func (w *Writer) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > maxBehind {
+		w.write(p[:maxBehind])
+		p = p[maxBehind:]
+	}
+	w.write(p)
+	return n, nil
+}
+
+// maxBehind bounds the copy a Write hands the other hashes, so that one large Write costs
+// two buffers of at most this size, not two copies of itself.
+const maxBehind = 1 << 20
+
+func (w *Writer) write(p []byte) {
 	if len(w.hashes) > 1 && len(p) >= parallelMin && runtime.GOMAXPROCS(0) > 1 {
-		var wg sync.WaitGroup
+		buf := w.bufs[w.next]
+		if cap(buf) < len(p) {
+			buf = make([]byte, len(p))
+			w.bufs[w.next] = buf
+		}
+		buf = buf[:len(p)]
+		copy(buf, p)
+		w.next ^= 1
+		w.pending.Wait() // the previous Write's, which used the other copy
 		for _, h := range w.hashes[1:] {
-			wg.Add(1)
+			w.pending.Add(1)
 			go func() {
-				defer wg.Done()
-				h.Write(p)
+				defer w.pending.Done()
+				h.Write(buf)
 			}()
 		}
 		w.hashes[0].Write(p)
-		wg.Wait()
 	} else {
+		w.pending.Wait()
 		for _, h := range w.hashes {
 			h.Write(p)
 		}
 	}
 	w.n += int64(len(p))
-	return len(p), nil
 }
+
+// SHA256 returns the SHA-256 of the bytes written so far as lowercase hex, without waiting
+// for the other hashes. It does not change the Writer's state.
+func (w *Writer) SHA256() string { return hex.EncodeToString(w.hashes[0].Sum(nil)) }
 
 // Size returns the number of bytes written so far.
 func (w *Writer) Size() int64 { return w.n }
@@ -127,6 +165,7 @@ func (w *Writer) Algorithms() []string { return append([]string(nil), w.names...
 // Sums returns the digests of the bytes written so far as lowercase hex, keyed by
 // algorithm name. It does not change the Writer's state.
 func (w *Writer) Sums() map[string]string {
+	w.pending.Wait()
 	out := make(map[string]string, len(w.names))
 	for i, h := range w.hashes {
 		out[w.names[i]] = hex.EncodeToString(h.Sum(nil))
@@ -136,6 +175,7 @@ func (w *Writer) Sums() map[string]string {
 
 // Reset clears the Writer so it can hash another stream with the same algorithms.
 func (w *Writer) Reset() {
+	w.pending.Wait()
 	for _, h := range w.hashes {
 		h.Reset()
 	}

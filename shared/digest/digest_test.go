@@ -2,7 +2,10 @@ package digest
 
 import (
 	"bytes"
+	"crypto/md5"
 	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
 	"errors"
 	"io"
 	"testing"
@@ -113,5 +116,52 @@ func TestParallelWritesMatchSequential(t *testing.T) {
 	}
 	if g, w := big.Sums(), small.Sums(); len(g) != 4 || g["sha512"] != w["sha512"] || g["md5"] != w["md5"] || g["sha1"] != w["sha1"] || g["sha256"] != w["sha256"] {
 		t.Errorf("parallel sums %v, sequential %v", g, w)
+	}
+}
+
+// TestWriterLargeWrites: writes large enough to run the other hashes behind the caller give
+// the sums of the same bytes hashed at once, and SHA256 is right between writes.
+func TestWriterLargeWrites(t *testing.T) {
+	w, err := New("sha512", "md5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	for i := range 5 {
+		p := bytes.Repeat([]byte{byte(i)}, parallelMin+i*1000)
+		w.Write(p)
+		all = append(all, p...)
+		if got, want := w.SHA256(), hex.EncodeToString(sha256.New().Sum(nil)); i == 0 && got == want {
+			t.Fatalf("SHA256 after a write = the empty sum")
+		}
+		s := sha256.Sum256(all)
+		if got := w.SHA256(); got != hex.EncodeToString(s[:]) {
+			t.Fatalf("SHA256 after %d writes = %s, want %x", i+1, got, s)
+		}
+	}
+	s512 := sha512.Sum512(all)
+	m5 := md5.Sum(all)
+	sums := w.Sums()
+	if sums["sha512"] != hex.EncodeToString(s512[:]) || sums["md5"] != hex.EncodeToString(m5[:]) || w.Size() != int64(len(all)) {
+		t.Errorf("Sums = %v, size %d; want sha512 %x, md5 %x, size %d", sums, w.Size(), s512, m5, len(all))
+	}
+}
+
+// TestWriterHugeWrite: a Write larger than the copies the other hashes get is hashed whole.
+func TestWriterHugeWrite(t *testing.T) {
+	p := make([]byte, 3*maxBehind+12345)
+	for i := range p {
+		p[i] = byte(i * 31)
+	}
+	w, _ := New("sha512")
+	if n, err := w.Write(p); n != len(p) || err != nil {
+		t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(p))
+	}
+	s256, s512 := sha256.Sum256(p), sha512.Sum512(p)
+	if sums := w.Sums(); sums["sha256"] != hex.EncodeToString(s256[:]) || sums["sha512"] != hex.EncodeToString(s512[:]) {
+		t.Errorf("Sums = %v, want sha256 %x, sha512 %x", sums, s256, s512)
+	}
+	if cap(w.bufs[0]) > maxBehind || cap(w.bufs[1]) > maxBehind {
+		t.Errorf("copies of %d and %d bytes, want at most %d", cap(w.bufs[0]), cap(w.bufs[1]), maxBehind)
 	}
 }

@@ -53,7 +53,8 @@ var isSubmission = ofType(custody.SubmissionAcceptance, custody.SubmissionReject
 //
 // The bag is read once: each payload file streams straight into the blob store under the
 // SHA-256 the bag's manifest claims, and the store checks the bytes against it (a file whose
-// bytes differ is not stored, and the bag's report names it). Text and metadata are then
+// bytes differ is not stored, and the bag's report names it); the reader is a HashingReader,
+// so a store may take the SHA-256 validation computes rather than compute it again. Text and metadata are then
 // extracted from the stored blob, read back through random access (RandomAccess, or a
 // temporary copy when the store has none), so extraction sees exactly the verified bytes; the
 // extraction result is stored as JSON, content-addressed, and its hash recorded with the
@@ -170,7 +171,11 @@ func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor
 			return err
 		}
 		er := &errReader{r: r}
-		err := s.c.Blobs.Put(ctx, sum, f.Size, er)
+		var src io.Reader = er
+		if h, ok := r.(HashingReader); ok {
+			src = hashingErrReader{er, h}
+		}
+		err := s.c.Blobs.Put(ctx, sum, f.Size, src)
 		var dm *DigestMismatchError
 		var sm *SizeMismatchError
 		switch {
@@ -383,6 +388,14 @@ type errReader struct {
 	r   io.Reader
 	err error
 }
+
+// hashingErrReader is an errReader over a HashingReader, and hashes as that one does.
+type hashingErrReader struct {
+	*errReader
+	h HashingReader
+}
+
+func (e hashingErrReader) SHA256() string { return e.h.SHA256() }
 
 func (e *errReader) Read(p []byte) (int, error) {
 	n, err := e.r.Read(p)

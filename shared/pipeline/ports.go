@@ -64,8 +64,9 @@ func (e *SizeMismatchError) Error() string {
 // [ValidSum]; anything else is an error wrapping [ErrInvalidSum]). Put always checks the
 // bytes, even when the blob already exists: if their length is not size it stores nothing
 // and returns a *[SizeMismatchError]; if they do not hash to sum it stores nothing and
-// returns a *[DigestMismatchError]. Putting a blob that already exists with the right bytes
-// succeeds and never replaces the stored bytes. An error from r or from ctx is returned
+// returns a *[DigestMismatchError] (the SHA-256 may be taken from r when r is a
+// [HashingReader], which hashed the same bytes as it returned them). Putting a blob that
+// already exists with the right bytes succeeds and never replaces the stored bytes. An error from r or from ctx is returned
 // wrapped (errors.Is finds it) and leaves nothing stored. A blob is visible to Open only
 // once Put has returned nil: a crash or a failure never leaves a partial blob under its
 // name, and concurrent Puts of the same blob all succeed. Put streams: it does not hold the

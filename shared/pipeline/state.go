@@ -134,6 +134,17 @@ type RandomAccess interface {
 	OpenReaderAt(ctx context.Context, sum string) (r ReaderAtCloser, size int64, err error)
 }
 
+// HashingReader is a reader that hashes the bytes it returns as it returns them: bag
+// validation hands each payload file to ingest as one, since it hashes them for the
+// manifests anyway. A BlobStore's Put may take SHA256 from a HashingReader, once Read has
+// returned io.EOF, instead of hashing the same bytes a second time: the check is the same,
+// done once.
+type HashingReader interface {
+	io.Reader
+	// SHA256 is the lowercase hex SHA-256 of every byte Read has returned so far.
+	SHA256() string
+}
+
 // QueueName is the delivery queue of a counterpart: "cp-" and its directory id.
 func QueueName(counterpart string) string { return "cp-" + counterpart }
 

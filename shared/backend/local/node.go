@@ -167,6 +167,12 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	if n.Ledger, err = sqliteledger.New(ctx, db); err != nil {
 		return nil, err
 	}
+	// The state written for each upload (its record, state changes, deliveries, queue
+	// messages, search rows) commits in shared transactions, as the ledger's appends do, and
+	// every writer of the database takes turns through the group rather than through
+	// SQLite's busy handler.
+	group := sqlitedb.NewGroup(db)
+	n.Ledger.Group = group
 	// The signing key must be the one the ledger is signed with: a key created afresh for a
 	// ledger of events (signing.key deleted or replaced) would leave every trail unverifiable.
 	keyPath := filepath.Join(dir, KeyFile)
@@ -189,11 +195,13 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	if err != nil {
 		return nil, err
 	}
+	q.Group = group
 	n.Queue = q.WithDeadLetter(DefaultMaxReceives)
 	if n.Uploads, err = sqlitestate.NewUploads(ctx, db, filepath.Join(dir, UploadsDir)); err != nil {
 		return nil, err
 	}
 	n.Uploads.MaxSize = opt.MaxUploadSize
+	n.Uploads.Group = group
 	if _, err = n.Uploads.RemoveTemp(); err != nil {
 		return nil, err
 	}
@@ -207,12 +215,14 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	if n.Deliveries, err = sqlitestate.NewDeliveries(ctx, db); err != nil {
 		return nil, err
 	}
+	n.Deliveries.Group = group
 	if n.Receipts, err = sqlitestate.NewReceipts(ctx, db); err != nil {
 		return nil, err
 	}
 	if n.Submissions, err = sqlitestate.NewSubmissions(ctx, db); err != nil {
 		return nil, err
 	}
+	n.Submissions.Group = group
 	if n.Checkpoints, err = sqlitestate.NewCheckpoints(ctx, db); err != nil {
 		return nil, err
 	}
@@ -238,6 +248,7 @@ func OpenNode(ctx context.Context, dir string, opt NodeOptions) (n *Node, err er
 	if n.Search, err = sqlitesearch.New(ctx, db); err != nil {
 		return nil, err
 	}
+	n.Search.Group = group
 	n.Service.WithSearch(n.Search)
 	return n, nil
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -282,4 +284,54 @@ func TestDelete(t *testing.T) {
 	if err := s.Delete(ctx, "../"+sum[3:]); !errors.Is(err, pipeline.ErrInvalidSum) {
 		t.Errorf("Delete(../...) = %v, want ErrInvalidSum", err)
 	}
+}
+
+// hashingReader is a pipeline.HashingReader, as bag validation hands ingest.
+type hashingReader struct {
+	r io.Reader
+	h hash.Hash
+}
+
+func (h *hashingReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	h.h.Write(p[:n])
+	return n, err
+}
+
+func (h *hashingReader) SHA256() string { return hex.EncodeToString(h.h.Sum(nil)) }
+
+// TestPutHashingReader: with a HashingReader, Put takes the sum from it and still stores
+// nothing for bytes that do not hash to the sum named.
+func TestPutHashingReader(t *testing.T) {
+	ctx := context.Background()
+	b := newTestBlobs(t)
+	data := bytes.Repeat([]byte("seized ledger\n"), 40000)
+	sum := sha256hex(data)
+	tampered := bytes.Clone(data)
+	tampered[1000] ^= 1
+	var dm *pipeline.DigestMismatchError
+	err := b.Put(ctx, sum, int64(len(tampered)), &hashingReader{r: bytes.NewReader(tampered), h: sha256.New()})
+	if !errors.As(err, &dm) || dm.Got != sha256hex(tampered) {
+		t.Fatalf("Put(tampered) = %v, want *DigestMismatchError got %s", err, sha256hex(tampered))
+	}
+	if _, err := b.Open(ctx, sum); !errors.Is(err, pipeline.ErrNotFound) {
+		t.Fatalf("Open after a mismatch = %v, want ErrNotFound", err)
+	}
+	if err := b.Put(ctx, sum, int64(len(data)), &hashingReader{r: bytes.NewReader(data), h: sha256.New()}); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := b.Open(ctx, sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(got, data) {
+		t.Errorf("Open = %d bytes, want the %d put", len(got), len(data))
+	}
+}
+
+func sha256hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }

@@ -32,7 +32,11 @@ import (
 // interleaving); appends arriving together in one process share a transaction. Only the
 // compact range of the log's right edge (at most 64 hashes) is cached in memory.
 type Ledger struct {
-	db                                        *sql.DB
+	db *sql.DB
+	// Group, when set, is the database's write group: each batch is written while no other
+	// write of the group runs (sqlitedb.Group.Exclusive), so that the ledger and the other
+	// stores of the database take turns instead of meeting as SQLITE_BUSY.
+	Group                                     *sqlitedb.Group
 	lastHead, lastEntry, insertEvent, logSize *sql.Stmt
 	insertNode, setSize                       *sql.Stmt
 
@@ -188,7 +192,14 @@ type result struct {
 // commit writes a batch in one transaction. An append that is not its bundle's next event gets
 // a *ConflictError and writes nothing; any other failure fails the whole batch.
 func (l *Ledger) commit(ctx context.Context, batch []*pending) {
-	results, newSize, newRng, newKey, err := l.writeBatch(ctx, batch)
+	var results []result
+	var newSize uint64
+	var newRng [][]byte
+	var newKey string
+	err := l.Group.Exclusive(func() (err error) {
+		results, newSize, newRng, newKey, err = l.writeBatch(ctx, batch)
+		return err
+	})
 	if err == nil {
 		l.mu.Lock()
 		l.cacheSize, l.cacheRng, l.cacheKey, l.cacheOK = newSize, newRng, newKey, true

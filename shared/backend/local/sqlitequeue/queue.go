@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/evx-project/evx/shared/backend/local/sqlitedb"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -31,6 +32,9 @@ type Queue struct {
 	db          *sql.DB
 	now         pipeline.Clock
 	maxReceives int // 0: no dead-letter queue
+	// Group, when set, commits Send's writes together with those of other callers (group
+	// commit; sqlitedb.Group); nil: each write commits alone.
+	Group *sqlitedb.Group
 }
 
 // DeadLetterSuffix names a queue's dead-letter queue: "cp-nl-om" moves its poisoned
@@ -92,19 +96,24 @@ func (q *Queue) Send(ctx context.Context, queue, dedupID string, body []byte) er
 		return fmt.Errorf("send to %s: %w", queue, err)
 	}
 	now := q.now().UnixNano()
-	tx, err := q.db.BeginTx(ctx, nil)
-	if err != nil {
+	if err := sqlitedb.Write(ctx, q.db, q.Group, func(ctx context.Context, tx *sql.Tx) error {
+		return send(ctx, tx, queue, dedupID, body, now)
+	}); err != nil {
 		return fmt.Errorf("send to %s: %w", queue, ctxErr(ctx, err))
 	}
-	defer tx.Rollback()
+	return nil
+}
+
+// send writes a message in tx, unless dedupID was sent to queue before.
+func send(ctx context.Context, tx *sql.Tx, queue, dedupID string, body []byte, now int64) error {
 	res, err := tx.ExecContext(ctx,
 		`INSERT INTO queue_dedup (queue, dedup_id, message_id, sent_at) VALUES (?, ?, 0, ?)
 		 ON CONFLICT (queue, dedup_id) DO NOTHING`, queue, dedupID, now)
 	if err != nil {
-		return fmt.Errorf("send to %s: %w", queue, ctxErr(ctx, err))
+		return err
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("send to %s: %w", queue, err)
+		return err
 	} else if n == 0 {
 		return nil // sent before: a no-op
 	}
@@ -112,16 +121,10 @@ func (q *Queue) Send(ctx context.Context, queue, dedupID string, body []byte) er
 	if err := tx.QueryRowContext(ctx,
 		`INSERT INTO queue_messages (queue, body, sent_at, visible_at) VALUES (?, ?, ?, ?) RETURNING id`,
 		queue, body, now, now).Scan(&id); err != nil {
-		return fmt.Errorf("send to %s: %w", queue, ctxErr(ctx, err))
+		return err
 	}
-	if _, err := tx.ExecContext(ctx,
-		`UPDATE queue_dedup SET message_id = ? WHERE queue = ? AND dedup_id = ?`, id, queue, dedupID); err != nil {
-		return fmt.Errorf("send to %s: %w", queue, ctxErr(ctx, err))
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("send to %s: %w", queue, ctxErr(ctx, err))
-	}
-	return nil
+	_, err = tx.ExecContext(ctx, `UPDATE queue_dedup SET message_id = ? WHERE queue = ? AND dedup_id = ?`, id, queue, dedupID)
+	return err
 }
 
 // Receive hands out up to max ready messages of queue, oldest first, and hides them for

@@ -66,6 +66,9 @@ INSERT OR REPLACE INTO search_meta (key, value) SELECT 'unordered', 1 WHERE EXIS
 // Index is the FTS5 index. Safe for concurrent use.
 type Index struct {
 	db *sql.DB
+	// Group, when set, commits each bundle's rows together with the database's other writes
+	// (sqlitedb.Group); nil: each commits alone.
+	Group *sqlitedb.Group
 	// forceGeneral makes every search take the general way, and budget, when not 0, replaces
 	// searchNewest's least budget (tests compare the ways).
 	forceGeneral bool
@@ -103,11 +106,18 @@ func New(ctx context.Context, db *sql.DB) (*Index, error) {
 // The case and request references are indexed as text too (a row named ""), so that a word
 // of a reference finds its bundle.
 func (x *Index) IndexBundle(ctx context.Context, rec pipeline.SearchRecord) error {
+	if x.Group != nil {
+		return x.Group.Do(ctx, func(ctx context.Context, tx *sql.Tx) error { return indexOne(ctx, tx, rec) })
+	}
 	return x.indexAll(ctx, []pipeline.SearchRecord{rec})
 }
 
 // indexAll indexes recs in one transaction.
-func (x *Index) indexAll(ctx context.Context, recs []pipeline.SearchRecord) (err error) {
+func (x *Index) indexAll(ctx context.Context, recs []pipeline.SearchRecord) error {
+	return x.Group.Exclusive(func() error { return x.indexTx(ctx, recs) })
+}
+
+func (x *Index) indexTx(ctx context.Context, recs []pipeline.SearchRecord) (err error) {
 	tx, err := x.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -15,6 +15,9 @@ import (
 // database. Times are stored as Unix nanoseconds.
 type Deliveries struct {
 	db *sql.DB
+	// Group, when set, commits the writes together with those of other callers (group
+	// commit; sqlitedb.Group); nil: each write commits alone.
+	Group *sqlitedb.Group
 }
 
 const deliveriesSchema = `
@@ -54,8 +57,11 @@ func scanDelivery(row sqlitedb.Scanner) (pipeline.Delivery, error) {
 
 // AddDelivery implements pipeline.Deliveries.
 func (s *Deliveries) AddDelivery(ctx context.Context, d pipeline.Delivery) (pipeline.Delivery, error) {
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO deliveries (`+deliveryCols+`) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-		d.ID, d.BundleID, d.Counterpart, d.Created.UnixNano(), d.Deadline.UnixNano(), string(d.State), d.Handling); err != nil {
+	if err := sqlitedb.Write(ctx, s.db, s.Group, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (`+deliveryCols+`) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			d.ID, d.BundleID, d.Counterpart, d.Created.UnixNano(), d.Deadline.UnixNano(), string(d.State), d.Handling)
+		return err
+	}); err != nil {
 		return pipeline.Delivery{}, fmt.Errorf("add delivery %s: %w", d.ID, err)
 	}
 	return s.Delivery(ctx, d.ID)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/evx-project/evx/shared/backend/local/sqlitedb"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -14,6 +15,9 @@ import (
 // and uploader. Times are stored as Unix nanoseconds.
 type Submissions struct {
 	db *sql.DB
+	// Group, when set, commits the writes together with those of other callers (group
+	// commit; sqlitedb.Group); nil: each write commits alone.
+	Group *sqlitedb.Group
 }
 
 const submissionsSchema = `
@@ -36,8 +40,11 @@ func NewSubmissions(ctx context.Context, db *sql.DB) (*Submissions, error) {
 
 // AddSubmission implements pipeline.Submissions.
 func (s *Submissions) AddSubmission(ctx context.Context, sub pipeline.Submission) (pipeline.Submission, error) {
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO submissions (bundle, uploader, size, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		sub.BundleID, sub.Uploader, sub.Size, sub.Received.UnixNano()); err != nil {
+	if err := sqlitedb.Write(ctx, s.db, s.Group, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO submissions (bundle, uploader, size, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			sub.BundleID, sub.Uploader, sub.Size, sub.Received.UnixNano())
+		return err
+	}); err != nil {
 		return pipeline.Submission{}, fmt.Errorf("add submission of %s by %s: %w", sub.BundleID, sub.Uploader, err)
 	}
 	return s.Submission(ctx, sub.BundleID, sub.Uploader)

@@ -30,6 +30,9 @@ type Uploads struct {
 	dir string
 	// MaxSize bounds the bytes Spool accepts; 0 means no bound.
 	MaxSize int64
+	// Group, when set, commits the writes together with those of other callers (group
+	// commit; sqlitedb.Group); nil: each write commits alone.
+	Group *sqlitedb.Group
 }
 
 const uploadsSchema = `
@@ -81,7 +84,7 @@ func (u *Uploads) Spool(ctx context.Context, r io.Reader) (bundleID string, size
 	if u.MaxSize > 0 {
 		src = io.LimitReader(src, u.MaxSize+1)
 	}
-	size, err = io.Copy(io.MultiWriter(tmp, h), src)
+	size, err = io.Copy(io.MultiWriter(fsync.NewBehind(tmp).KeepCached(), h), src)
 	if err != nil {
 		return "", 0, fmt.Errorf("spool upload: %w", err)
 	}
@@ -133,8 +136,11 @@ func (u *Uploads) OpenBag(ctx context.Context, bundleID string, lim bagit.Limits
 
 // AddUpload implements pipeline.Uploads.
 func (u *Uploads) AddUpload(ctx context.Context, up pipeline.Upload) (pipeline.Upload, error) {
-	if _, err := u.db.ExecContext(ctx, `INSERT INTO uploads (bundle, uploader, size, state, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (bundle) DO NOTHING`,
-		up.BundleID, up.Uploader, up.Size, string(up.State), up.Received.UnixNano()); err != nil {
+	if err := sqlitedb.Write(ctx, u.db, u.Group, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO uploads (bundle, uploader, size, state, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (bundle) DO NOTHING`,
+			up.BundleID, up.Uploader, up.Size, string(up.State), up.Received.UnixNano())
+		return err
+	}); err != nil {
 		return pipeline.Upload{}, fmt.Errorf("add upload %s: %w", up.BundleID, err)
 	}
 	return u.Upload(ctx, up.BundleID)
@@ -167,11 +173,20 @@ func (u *Uploads) Upload(ctx context.Context, bundleID string) (pipeline.Upload,
 
 // SetUploadState implements pipeline.Uploads.
 func (u *Uploads) SetUploadState(ctx context.Context, bundleID string, s pipeline.UploadState) error {
-	res, err := u.db.ExecContext(ctx, `UPDATE uploads SET state = ? WHERE bundle = ?`, string(s), bundleID)
-	if err != nil {
+	found := true
+	if err := sqlitedb.Write(ctx, u.db, u.Group, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE uploads SET state = ? WHERE bundle = ?`, string(s), bundleID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			found = false
+		}
+		return nil
+	}); err != nil {
 		return fmt.Errorf("upload %s state: %w", bundleID, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !found {
 		return fmt.Errorf("upload %s: %w", bundleID, pipeline.ErrNotFound)
 	}
 	return nil

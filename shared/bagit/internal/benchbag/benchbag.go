@@ -17,8 +17,13 @@ import (
 
 // Write creates a zip bag at path with files payload files of octets/files bytes each.
 // Deflate selects deflated members with compressible content; otherwise members are
-// stored and their content is incompressible.
+// stored and their content is incompressible. The bag names counterpart BE-FPP.
 func Write(path string, octets int64, files int, deflate bool) error {
+	return WriteInfo(path, octets, files, deflate, "EVX-Counterpart: BE-FPP\n")
+}
+
+// WriteInfo is Write with info (lines "Label: Value\n") as the evx fields of bag-info.txt.
+func WriteInfo(path string, octets int64, files int, deflate bool, info string) error {
 	per := octets / int64(files)
 	sums := make([]string, files)
 	for i := range files {
@@ -43,7 +48,7 @@ func Write(path string, octets int64, files int, deflate bool) error {
 		data []byte
 	}{
 		{"bagit.txt", []byte("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")},
-		{"bag-info.txt", fmt.Appendf(nil, "EVX-Counterpart: BE-FPP\nPayload-Oxum: %d.%d\n", per*int64(files), files)},
+		{"bag-info.txt", fmt.Appendf(nil, "%sPayload-Oxum: %d.%d\n", info, per*int64(files), files)},
 		{"manifest-sha256.txt", man.Bytes()},
 	}
 	for _, t := range tags {
