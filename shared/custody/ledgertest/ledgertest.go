@@ -4,7 +4,9 @@
 //	func TestLedger(t *testing.T) { ledgertest.Run(t, func(t *testing.T) custody.Ledger { ... }) }
 //
 // Each subtest gets a fresh, empty ledger from newLedger. Run the suite with -race: it races
-// writers for the same sequence and appends from many goroutines.
+// writers for the same sequence and appends from 64 goroutines (against the sequencer too,
+// when the ledger is an [Integrator]). A ledger that is a [Crasher] also runs the crashes of
+// writers and of its sequencer.
 package ledgertest
 
 import (
@@ -41,6 +43,8 @@ func Run(t *testing.T, newLedger func(t *testing.T) custody.Ledger) {
 		{"RecordAll", testRecordAll},
 		{"Subjects", testSubjects},
 		{"Heads", testHeads},
+		{"Race64", testRace64},
+		{"SequencerCrash", testSequencerCrash},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newLedger(t)) })
