@@ -36,6 +36,10 @@ func (r *recorder) BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ..
 	return &dynamodb.BatchGetItemOutput{}, nil
 }
 
+func (r *recorder) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	return nil, fmt.Errorf("a batch write: %+v", in)
+}
+
 func (r *recorder) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	for _, it := range in.TransactItems {
 		if it.Put == nil {

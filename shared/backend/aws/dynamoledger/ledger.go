@@ -49,6 +49,7 @@ type api interface {
 	Query(ctx context.Context, params *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	BatchGetItem(ctx context.Context, params *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	TransactWriteItems(ctx context.Context, params *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	BatchWriteItem(ctx context.Context, params *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 }
 
 var _ api = (*dynamodb.Client)(nil)
@@ -59,6 +60,7 @@ type Ledger struct {
 	db      api
 	custody string // table names
 	log     string
+	pending string // "": the single-transaction layout (New)
 	// Attempts bounds the tries of one Append that keeps losing the log head to other
 	// bundles; 0 means 1000.
 	Attempts int
@@ -66,9 +68,17 @@ type Ledger struct {
 
 var _ custody.Ledger = (*Ledger)(nil)
 
-// New returns a Ledger over the custody and log tables.
+// New returns a Ledger over the custody and log tables that appends each leaf to the log in
+// the event's own transaction (the single-transaction layout). It is kept for logs not yet
+// moved to the sequenced layout: it refuses to read an event stored without a leaf.
 func New(client *dynamodb.Client, custodyTable, logTable string) *Ledger {
 	return &Ledger{db: client, custody: custodyTable, log: logTable}
+}
+
+// NewSequenced returns a Ledger over the custody, log and pending tables that integrates the
+// log in batches (the sequenced layout). It reads and extends a log written by New.
+func NewSequenced(client *dynamodb.Client, custodyTable, logTable, pendingTable string) *Ledger {
+	return &Ledger{db: client, custody: custodyTable, log: logTable, pending: pendingTable}
 }
 
 // NewClient builds a DynamoDB client from the SDK's standard configuration (AWS_REGION,
@@ -154,12 +164,15 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 	}
-	attempts := l.Attempts
-	if attempts <= 0 {
-		attempts = 1000
+	if l.pending != "" {
+		if err := l.writePending(ctx, e, leaf, body); err != nil {
+			return 0, err
+		}
+		return l.awaitLeaf(ctx, e.BundleID, e.Seq)
 	}
+	attempts := l.attempts()
 	for try := 0; ; try++ {
-		last, ok, err := l.Last(ctx, e.BundleID)
+		last, ok, err := l.lastEvent(ctx, e.BundleID)
 		if err != nil {
 			return 0, err
 		}
@@ -185,7 +198,7 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 				}),
 				ConditionExpression: aws.String("attribute_not_exists(bundle)"),
 			}},
-			{Put: l.headPut(size, newRange, key, custody.NextLogKey(e))},
+			{Put: l.headPut(size, size+1, newRange, key, custody.NextLogKey(e))},
 		}
 		for _, nd := range nodes {
 			// A tree node is written once, when the log grows past it: conditional like the
@@ -230,17 +243,17 @@ func retryable(tc *types.TransactionCanceledException) bool {
 	return true
 }
 
-// headPut writes the head for the log grown from size to size+1, signed from then on by
+// headPut writes the head for the log grown from size to newSize, signed from then on by
 // next, on condition that the stored head still says size and key (no key: a head written
 // before heads carried one).
-func (l *Ledger) headPut(size uint64, rng [][]byte, key, next string) *types.Put {
+func (l *Ledger) headPut(size, newSize uint64, rng [][]byte, key, next string) *types.Put {
 	hs := make([]types.AttributeValue, len(rng))
 	for i, h := range rng {
 		hs[i] = &types.AttributeValueMemberB{Value: h}
 	}
 	p := &types.Put{
 		TableName: &l.log,
-		Item:      withVersion(map[string]types.AttributeValue{"id": s(headID), "size": n(size + 1), "range": &types.AttributeValueMemberL{Value: hs}, "key": s(next)}),
+		Item:      withVersion(map[string]types.AttributeValue{"id": s(headID), "size": n(newSize), "range": &types.AttributeValueMemberL{Value: hs}, "key": s(next)}),
 	}
 	switch {
 	case size == 0:
@@ -270,9 +283,11 @@ func sleep(ctx context.Context, try int) error {
 	}
 }
 
-// Events implements custody.Ledger, reading every page.
+// Events implements custody.Ledger, reading every page. Events stored but not yet in the log
+// (a writer that crashed before its leaf was integrated) are integrated first.
 func (l *Ledger) Events(ctx context.Context, bundleID string) ([]custody.Entry, error) {
 	var out []custody.Entry
+	var noLeaf []bool
 	var start map[string]types.AttributeValue
 	for {
 		page, err := l.db.Query(ctx, &dynamodb.QueryInput{
@@ -286,17 +301,22 @@ func (l *Ledger) Events(ctx context.Context, bundleID string) ([]custody.Entry, 
 			return nil, fmt.Errorf("events of %s: %w", bundleID, err)
 		}
 		for _, it := range page.Items {
-			en, err := entry(it)
+			en, has, err := entry(it)
 			if err != nil {
 				return nil, fmt.Errorf("events of %s: %w", bundleID, err)
 			}
-			out = append(out, en)
+			out, noLeaf = append(out, en), append(noLeaf, !has)
 		}
 		if len(page.LastEvaluatedKey) == 0 {
-			return out, nil
+			break
 		}
 		start = page.LastEvaluatedKey
 	}
+	out, err := l.withLeaves(ctx, out, noLeaf, true)
+	if err != nil {
+		return nil, fmt.Errorf("events of %s: %w", bundleID, err)
+	}
+	return out, nil
 }
 
 // scanner is the part of *dynamodb.Client Subjects uses, asserted where it is needed so that
@@ -347,7 +367,7 @@ func (l *Ledger) Subjects(ctx context.Context, prefix string) ([]string, error) 
 	return out, nil
 }
 
-// Last implements custody.Ledger.
+// Last implements custody.Ledger. An event stored but not yet in the log is integrated first.
 func (l *Ledger) Last(ctx context.Context, bundleID string) (custody.Entry, bool, error) {
 	page, err := l.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &l.custody,
@@ -363,31 +383,40 @@ func (l *Ledger) Last(ctx context.Context, bundleID string) (custody.Entry, bool
 	if len(page.Items) == 0 {
 		return custody.Entry{}, false, nil
 	}
-	en, err := entry(page.Items[0])
+	en, has, err := entry(page.Items[0])
 	if err != nil {
 		return custody.Entry{}, false, fmt.Errorf("last event of %s: %w", bundleID, err)
 	}
-	return en, true, nil
+	es, err := l.withLeaves(ctx, []custody.Entry{en}, []bool{!has}, true)
+	if err != nil {
+		return custody.Entry{}, false, fmt.Errorf("last event of %s: %w", bundleID, err)
+	}
+	return es[0], true, nil
 }
 
-func entry(it map[string]types.AttributeValue) (custody.Entry, error) {
-	var en custody.Entry
+// entry decodes a stored event; hasLeaf is false for an event stored in the sequenced layout,
+// whose leaf is in the log table's index.
+func entry(it map[string]types.AttributeValue) (en custody.Entry, hasLeaf bool, err error) {
 	if _, err := itemVersion(it, "stored event"); err != nil {
-		return en, err
+		return en, false, err
 	}
 	body, ok := it["event"].(*types.AttributeValueMemberS)
 	if !ok {
-		return en, errors.New("stored event has no event attribute")
+		return en, false, errors.New("stored event has no event attribute")
 	}
 	if err := json.Unmarshal([]byte(body.Value), &en.Event); err != nil {
-		return en, fmt.Errorf("stored event: %w", err)
+		return en, false, fmt.Errorf("stored event: %w", err)
 	}
-	leaf, err := num(it["leaf"])
+	lv, ok := it["leaf"]
+	if !ok {
+		return en, false, nil
+	}
+	leaf, err := num(lv)
 	if err != nil {
-		return en, fmt.Errorf("stored event: leaf: %w", err)
+		return en, false, fmt.Errorf("stored event: leaf: %w", err)
 	}
 	en.Leaf = leaf
-	return en, nil
+	return en, true, nil
 }
 
 // LogSize implements custody.LogReader.
