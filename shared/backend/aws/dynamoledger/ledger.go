@@ -50,6 +50,9 @@ type api interface {
 	BatchGetItem(ctx context.Context, params *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	TransactWriteItems(ctx context.Context, params *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	BatchWriteItem(ctx context.Context, params *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	// PutItem and DeleteItem only on the pending table (the sequencer lease).
+	PutItem(ctx context.Context, params *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	DeleteItem(ctx context.Context, params *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
 var _ api = (*dynamodb.Client)(nil)
@@ -100,7 +103,6 @@ func n(v uint64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatUint(v, 10)}
 }
 
-// head reads the log's size and compact range.
 // head reads the log head: its size, compact range and the key that signs the log ("" in a
 // head written before heads carried it).
 func (l *Ledger) head(ctx context.Context) (uint64, [][]byte, string, error) {
@@ -110,18 +112,23 @@ func (l *Ledger) head(ctx context.Context) (uint64, [][]byte, string, error) {
 	if err != nil {
 		return 0, nil, "", fmt.Errorf("log head: %w", err)
 	}
-	if out.Item == nil {
+	return parseHead(out.Item)
+}
+
+// parseHead decodes the head item (nil: the log is empty).
+func parseHead(item map[string]types.AttributeValue) (uint64, [][]byte, string, error) {
+	if item == nil {
 		return 0, nil, "", nil
 	}
-	if _, err := itemVersion(out.Item, "log head"); err != nil {
+	if _, err := itemVersion(item, "log head"); err != nil {
 		return 0, nil, "", err
 	}
-	size, err := num(out.Item["size"])
+	size, err := num(item["size"])
 	if err != nil {
 		return 0, nil, "", fmt.Errorf("log head: size: %w", err)
 	}
 	var rng [][]byte
-	if l, ok := out.Item["range"].(*types.AttributeValueMemberL); ok {
+	if l, ok := item["range"].(*types.AttributeValueMemberL); ok {
 		for _, v := range l.Value {
 			b, ok := v.(*types.AttributeValueMemberB)
 			if !ok {
@@ -134,7 +141,7 @@ func (l *Ledger) head(ctx context.Context) (uint64, [][]byte, string, error) {
 		return 0, nil, "", fmt.Errorf("log head: %d range hashes for size %d, want %d", len(rng), size, want)
 	}
 	key := ""
-	if k, ok := out.Item["key"].(*types.AttributeValueMemberS); ok {
+	if k, ok := item["key"].(*types.AttributeValueMemberS); ok {
 		key = k.Value
 	}
 	return size, rng, key, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"sync"
@@ -21,9 +22,9 @@ import (
 // integrates pending leaves into the log in batches, one transaction per batch.
 
 const (
-	// PendingShards is how many partitions (shard "s0".."s7") the pending table spreads over,
+	// PendingShards is how many partitions (shard "s0".."s3") the pending table spreads over,
 	// so that no partition takes every append. The sequencer queries them all.
-	PendingShards = 8
+	PendingShards = 4
 	// maxTransactItems is DynamoDB's limit of items per TransactWriteItems.
 	maxTransactItems = 100
 	// maxBatchWrite is DynamoDB's limit of requests per BatchWriteItem.
@@ -72,19 +73,12 @@ const (
 )
 
 // writePending stores e in its bundle (condition: its (bundle, seq) is free) with no leaf,
-// and its pending item, in one transaction. A failed condition or a lost race is retried: the
-// next round's CheckNext reports a taken sequence as a *custody.ConflictError.
+// and its pending item, in one transaction. A taken sequence is a *custody.ConflictError; a
+// lost race for the items is retried.
 func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte, body []byte) error {
 	attempts := l.attempts()
 	for try := 0; ; try++ {
-		last, ok, err := l.lastEvent(ctx, e.BundleID)
-		if err != nil {
-			return err
-		}
-		if err := custody.CheckNext(e, last, ok); err != nil {
-			return err
-		}
-		_, _, key, err := l.head(ctx)
+		key, err := l.check(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -116,6 +110,16 @@ func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte,
 		if !errors.As(err, &tc) || !retryable(tc) {
 			return fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
+		if len(tc.CancellationReasons) > 0 && aws.ToString(tc.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+			// The sequence is taken: report what the bundle holds now.
+			last, ok, err := l.lastEvent(ctx, e.BundleID)
+			if err != nil {
+				return err
+			}
+			if err := custody.CheckNext(e, last, ok); err != nil {
+				return err
+			}
+		}
 		if try+1 >= attempts {
 			return fmt.Errorf("append %s/%d: still contended after %d attempts: %w", e.BundleID, e.Seq, attempts, err)
 		}
@@ -125,6 +129,58 @@ func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte,
 	}
 }
 
+// check reads, in one request, the event before e in its bundle and the log head: e must follow
+// that event (a *custody.ConflictError otherwise; that e's seq is free, the write's condition
+// checks). It returns the key that signs the log.
+func (l *Ledger) check(ctx context.Context, e custody.Event) (string, error) {
+	req := map[string]types.KeysAndAttributes{
+		l.log: {Keys: []map[string]types.AttributeValue{{"id": s(headID)}}, ConsistentRead: aws.Bool(true)},
+	}
+	if e.Seq > 1 {
+		req[l.custody] = types.KeysAndAttributes{Keys: []map[string]types.AttributeValue{{"bundle": s(e.BundleID), "seq": n(e.Seq - 1)}}, ConsistentRead: aws.Bool(true)}
+	}
+	var headItem, prevItem map[string]types.AttributeValue
+	for try := 0; len(req) > 0; try++ {
+		out, err := l.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return "", fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+		}
+		for _, it := range out.Responses[l.log] {
+			headItem = it
+		}
+		for _, it := range out.Responses[l.custody] {
+			prevItem = it
+		}
+		req = out.UnprocessedKeys
+		if len(req) > 0 {
+			if err := sleep(ctx, try); err != nil {
+				return "", fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+			}
+		}
+	}
+	_, _, key, err := parseHead(headItem)
+	if err != nil {
+		return "", err
+	}
+	var prev custody.Entry
+	if prevItem != nil {
+		if prev, _, err = entry(prevItem); err != nil {
+			return "", fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+		}
+	}
+	if e.Seq <= 1 || prevItem == nil || prev.Event.Hash != e.Prev {
+		// A conflict (or a malformed seq): report it against the bundle's last event.
+		last, ok, err := l.lastEvent(ctx, e.BundleID)
+		if err != nil {
+			return "", err
+		}
+		if err := custody.CheckNext(e, last, ok); err != nil {
+			return "", err
+		}
+	}
+	return key, nil
+}
+
 func (l *Ledger) attempts() int {
 	if l.Attempts <= 0 {
 		return 1000
@@ -132,35 +188,201 @@ func (l *Ledger) attempts() int {
 	return l.Attempts
 }
 
-// awaitLeaf integrates pending leaves, or waits for another writer to, until (bundle, seq)
-// has its leaf.
+// awaitLeaf waits until (bundle, seq) has its leaf. The writer holding the sequencer lease
+// integrates batches; the others look for their leaf every pollInterval, and take the lease
+// when nobody holds it (or its holder let it expire: crashed). So under load one writer
+// integrates for many, and a writer alone integrates at once. The lease only saves work: the
+// head's condition keeps two sequencers from both writing, should a lease holder outlive its
+// lease.
 func (l *Ledger) awaitLeaf(ctx context.Context, bundle string, seq uint64) (uint64, error) {
+	id := indexID(bundle, seq)
 	attempts := l.attempts()
 	for try := 0; ; try++ {
-		done, lost, err := l.integrateOnce(ctx, noCrash)
+		leaf, ok, held, err := l.look(ctx, id)
 		if err != nil {
 			return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
 		}
-		if leaf, ok := done[indexID(bundle, seq)]; ok {
+		if ok {
 			return leaf, nil
 		}
-		if lost {
-			// Another writer's batch won the head: it may hold this leaf. Give it the time of
-			// a transaction before reading.
-			if err := sleep(ctx, min(try, 2)); err != nil {
+		if !held {
+			me, got, err := l.takeLease(ctx)
+			if err != nil {
 				return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
 			}
-		}
-		leaves, err := l.indexed(ctx, []string{indexID(bundle, seq)})
-		if err != nil {
-			return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
-		}
-		if leaf, ok := leaves[indexID(bundle, seq)]; ok {
-			return leaf, nil
+			if got {
+				leaf, err := l.sequence(ctx, id, me)
+				if err != nil {
+					return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+				}
+				return leaf, nil
+			}
 		}
 		if try+1 >= attempts {
 			return 0, fmt.Errorf("append %s/%d: stored, but its leaf not integrated after %d attempts (the next append or Integrate will)", bundle, seq, attempts)
 		}
+		if err := pause(ctx, pollInterval); err != nil {
+			return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+		}
+	}
+}
+
+// sequence integrates batches, holding the lease me, until id is integrated and then while
+// batches keep coming, for at most half the lease; then it lets the lease go. A writer that
+// takes the lease under load so stays the sequencer a while, sparing the lease's handover.
+func (l *Ledger) sequence(ctx context.Context, id, me string) (leaf uint64, err error) {
+	defer l.dropLease(context.WithoutCancel(ctx), me)
+	// The pending items of a batch are deleted while the next batch is read.
+	var deleting sync.WaitGroup
+	var delErr error
+	defer func() {
+		deleting.Wait()
+		if err == nil && delErr != nil {
+			err = delErr
+		}
+	}()
+	start := time.Now()
+	attempts := l.attempts()
+	mine := false
+	var recent map[string]uint64 // nil: check every candidate against the index
+	for try := 0; ; try++ {
+		done, lost, cleanup, err := l.integrateBatch(ctx, noCrash, recent)
+		if lost || err != nil {
+			recent = nil
+		} else if len(done) > 0 {
+			if recent == nil {
+				recent = map[string]uint64{}
+			}
+			for id, lf := range done {
+				recent[id] = lf
+			}
+		}
+		if err != nil {
+			if mine {
+				return leaf, nil // this leaf is in; the next sequencer meets the error
+			}
+			return 0, err
+		}
+		deleting.Wait()
+		if delErr != nil {
+			return 0, delErr
+		}
+		if len(cleanup) > 0 {
+			deleting.Add(1)
+			go func() {
+				defer deleting.Done()
+				delErr = l.deletePending(context.WithoutCancel(ctx), cleanup)
+			}()
+		}
+		if lf, ok := done[id]; ok {
+			leaf, mine = lf, true
+		}
+		if mine && (len(done) < 2 || time.Since(start) > leaseTime/2) {
+			return leaf, nil // little else pending, or long enough
+		}
+		if !lost && len(done) == 0 { // nothing pending: integrated by a sequencer before
+			got, err := l.indexed(ctx, []string{id})
+			if err != nil {
+				return 0, err
+			}
+			if lf, ok := got[id]; ok {
+				return lf, nil
+			}
+		}
+		if try+1 >= attempts {
+			if mine {
+				return leaf, nil
+			}
+			return 0, fmt.Errorf("leaf not integrated after %d batches", attempts)
+		}
+		if lost {
+			if err := sleep(ctx, min(try, 2)); err != nil {
+				return 0, err
+			}
+		}
+	}
+}
+
+// pollInterval is about the time one batch takes to integrate on DynamoDB.
+const pollInterval = 25 * time.Millisecond
+
+// leaseTime is how long a sequencer lease lasts unless dropped: longer than a batch takes.
+const leaseTime = 2 * time.Second
+
+var leaseKey = map[string]types.AttributeValue{"shard": s("lease"), "id": s("sequencer")}
+
+// look reads, in one request, the index item id and the sequencer lease: the leaf, whether
+// it is integrated, and whether a sequencer holds an unexpired lease.
+func (l *Ledger) look(ctx context.Context, id string) (leaf uint64, ok, held bool, err error) {
+	req := map[string]types.KeysAndAttributes{
+		l.log:     {Keys: []map[string]types.AttributeValue{{"id": s(id)}}, ConsistentRead: aws.Bool(true)},
+		l.pending: {Keys: []map[string]types.AttributeValue{leaseKey}, ConsistentRead: aws.Bool(true)},
+	}
+	for try := 0; len(req) > 0; try++ {
+		out, err := l.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return 0, false, false, fmt.Errorf("leaf index: %w", err)
+		}
+		for _, it := range out.Responses[l.log] {
+			if leaf, err = num(it["leaf"]); err != nil {
+				return 0, false, false, fmt.Errorf("leaf index %s: %w", id, err)
+			}
+			ok = true
+		}
+		for _, it := range out.Responses[l.pending] {
+			until, _ := num(it["until"])
+			held = int64(until) > time.Now().UnixMilli()
+		}
+		req = out.UnprocessedKeys
+		if len(req) > 0 {
+			if err := sleep(ctx, try); err != nil {
+				return 0, false, false, err
+			}
+		}
+	}
+	return leaf, ok, held, nil
+}
+
+// takeLease takes the sequencer lease if nobody holds it unexpired.
+func (l *Ledger) takeLease(ctx context.Context) (me string, got bool, err error) {
+	me = strconv.FormatUint(rand.Uint64(), 36)
+	now := time.Now()
+	_, err = l.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &l.pending,
+		Item: withVersion(map[string]types.AttributeValue{"shard": s("lease"), "id": s("sequencer"),
+			"holder": s(me), "until": n(uint64(now.Add(leaseTime).UnixMilli()))}),
+		ConditionExpression:       aws.String("attribute_not_exists(id) OR #until < :now"),
+		ExpressionAttributeNames:  map[string]string{"#until": "until"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": n(uint64(now.UnixMilli()))},
+	})
+	var cf *types.ConditionalCheckFailedException
+	if errors.As(err, &cf) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("sequencer lease: %w", err)
+	}
+	return me, true, nil
+}
+
+// dropLease lets the lease go, if it is still me's; failing, it expires.
+func (l *Ledger) dropLease(ctx context.Context, me string) {
+	l.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: &l.pending, Key: leaseKey,
+		ConditionExpression:       aws.String("holder = :me"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":me": s(me)},
+	})
+}
+
+// pause waits about d (half to one and a half times, so that writers spread out).
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d/2 + rand.N(d))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
@@ -201,13 +423,38 @@ func (l *Ledger) Integrate(ctx context.Context) (int, error) {
 // lost when another batch took the head first. A bundle's events are integrated in seq order:
 // seq n only once seq n-1 is indexed or earlier in the same batch.
 func (l *Ledger) integrateOnce(ctx context.Context, crash crashPoint) (map[string]uint64, bool, error) {
-	size, rng, key, err := l.head(ctx)
+	done, lost, cleanup, err := l.integrateBatch(ctx, crash, nil)
 	if err != nil {
 		return nil, false, err
 	}
+	return done, lost, l.deletePending(ctx, cleanup)
+}
+
+// integrateBatch is integrateOnce but for the deletion of the pending items it returns
+// (cleanup), for the caller to delete while it reads the next batch. With recent (the leaves
+// this sequencer integrated, by index id) it is optimistic: it reads the index only for
+// predecessors not in recent, taking every other candidate for not integrated; should one be,
+// the transaction fails on its index item (lost), and the caller retries without recent.
+func (l *Ledger) integrateBatch(ctx context.Context, crash crashPoint, recent map[string]uint64) (done map[string]uint64, lost bool, cleanup []pending, err error) {
+	// The head and the pending items in one round trip: their order does not matter, since
+	// the index read below finds what was integrated meanwhile and the head's condition
+	// refuses the batch if the head moved.
+	var (
+		size uint64
+		rng  [][]byte
+		key  string
+		herr error
+		wg   sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		size, rng, key, herr = l.head(ctx)
+	}()
 	ps, err := l.pendingItems(ctx)
-	if err != nil || len(ps) == 0 {
-		return nil, false, err
+	wg.Wait()
+	if err := errors.Join(err, herr); err != nil || len(ps) == 0 {
+		return nil, false, nil, err
 	}
 	// Which candidates are indexed already (their pending item outlived a crash or is being
 	// deleted), and whether each bundle's predecessor is.
@@ -218,16 +465,23 @@ func (l *Ledger) integrateOnce(ctx context.Context, crash crashPoint) (map[strin
 	var ids []string
 	for b, g := range byBundle {
 		slices.SortFunc(g, func(x, y *pending) int { return cmp.Compare(x.seq, y.seq) })
-		if g[0].seq > 1 {
+		if _, ok := recent[indexID(b, g[0].seq-1)]; g[0].seq > 1 && !ok {
 			ids = append(ids, indexID(b, g[0].seq-1))
 		}
 		for _, p := range g {
-			ids = append(ids, indexID(b, p.seq))
+			if recent == nil {
+				ids = append(ids, indexID(b, p.seq))
+			}
 		}
 	}
-	known, err := l.indexed(ctx, ids)
-	if err != nil {
-		return nil, false, err
+	known := map[string]uint64{}
+	if len(ids) > 0 {
+		if known, err = l.indexed(ctx, ids); err != nil {
+			return nil, false, nil, err
+		}
+	}
+	for id, leaf := range recent {
+		known[id] = leaf
 	}
 	var stale []pending
 	type group struct {
@@ -281,7 +535,7 @@ fill:
 			leaf := size + uint64(len(batch))
 			newRange, nodes, err := custody.AppendLeaves(leaf, curRange, [][]byte{p.leaf})
 			if err != nil {
-				return nil, false, err
+				return nil, false, nil, err
 			}
 			if 1+len(items)+1+len(nodes) > maxTransactItems {
 				break fill
@@ -312,29 +566,29 @@ fill:
 		}
 	}
 	if len(batch) == 0 {
-		return nil, false, l.deletePending(ctx, stale)
+		return nil, false, stale, nil
 	}
 	if crash == crashBeforeCommit {
-		return nil, false, nil
+		return nil, false, nil, nil
 	}
 	items = append(items, types.TransactWriteItem{Put: l.headPut(size, size+uint64(len(batch)), curRange, key, curKey)})
 	_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err != nil {
 		var tc *types.TransactionCanceledException
 		if errors.As(err, &tc) && retryable(tc) {
-			return nil, true, nil
+			return nil, true, nil, nil
 		}
-		return nil, false, fmt.Errorf("integrate %d leaves at %d: %w", len(batch), size, err)
+		return nil, false, nil, fmt.Errorf("integrate %d leaves at %d: %w", len(batch), size, err)
 	}
-	done := make(map[string]uint64, len(batch))
+	done = make(map[string]uint64, len(batch))
 	for i, p := range batch {
 		done[indexID(p.bundle, p.seq)] = size + uint64(i)
 		stale = append(stale, *p)
 	}
 	if crash == crashAfterCommit {
-		return done, false, nil
+		return done, false, nil, nil
 	}
-	return done, false, l.deletePending(ctx, stale)
+	return done, false, stale, nil
 }
 
 // pendingItems reads up to pendingPage pending items of every shard, the shards in parallel.
@@ -435,7 +689,8 @@ func (l *Ledger) deletePending(ctx context.Context, ps []pending) error {
 	return nil
 }
 
-// indexed reads the index items of ids (consistently) and returns the leaves of those stored.
+// indexed reads the index items of ids (consistently) and returns the leaves of those stored;
+// headID among ids reads the log's size (0 when the log is empty).
 func (l *Ledger) indexed(ctx context.Context, ids []string) (map[string]uint64, error) {
 	found := map[string]uint64{}
 	seen := map[string]bool{}
@@ -463,7 +718,11 @@ func (l *Ledger) indexed(ctx context.Context, ids []string) (map[string]uint64, 
 				if _, err := itemVersion(it, "leaf index "+id.Value); err != nil {
 					return nil, err
 				}
-				leaf, err := num(it["leaf"])
+				attr := "leaf"
+				if id.Value == headID {
+					attr = "size"
+				}
+				leaf, err := num(it[attr])
 				if err != nil {
 					return nil, fmt.Errorf("leaf index %s: %w", id.Value, err)
 				}
