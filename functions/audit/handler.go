@@ -60,6 +60,10 @@ type Handler struct {
 	// registers every request the custody log holds that the request registry lacks
 	// (request.Reconcile from the ledger's scan into dynamostate's "#subject" partition).
 	Reconcile func(ctx context.Context) (int, error)
+	// Integrate, when set, runs first on every run: it integrates into the log the leaves
+	// still pending (of writers that crashed after storing their event; dynamoledger's
+	// sequenced layout), so the checkpoint this run signs covers them.
+	Integrate func(ctx context.Context) (int, error)
 	Log       *slog.Logger
 }
 
@@ -86,12 +90,22 @@ type Result struct {
 	KeyChanges []string `json:"key_changes,omitempty"`
 	// Indexed counts the bundles this run entered into the identifier index.
 	Indexed int `json:"indexed,omitempty"`
+	// Integrated counts the pending leaves this run integrated into the log (with
+	// Handler.Integrate).
+	Integrated int `json:"integrated,omitempty"`
 }
 
 // Handle implements the function.
 func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 	res := &Result{Mismatched: []string{}, Expired: []string{}}
 	var errs []error
+	if h.Integrate != nil {
+		n, err := h.Integrate(ctx)
+		res.Integrated = n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("integrate pending leaves: %w", err))
+		}
+	}
 	// The uploads received since a time, listed once a run (the daily run's indexing and
 	// fixity ask for the same window).
 	listed := map[time.Time][]pipeline.Upload{}
