@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
+// counting is a DynamoDB client that counts the requests of each kind and their time, for the
+// benchmark (a transaction counts by its items: Transact2 the event's, Transact3 up to 100).
 type counting struct {
 	*dynamodb.Client
 	mu sync.Mutex
@@ -28,6 +30,12 @@ func (c *counting) add(op string, t0 time.Time) {
 	c.n[op]++
 	c.d[op] += time.Since(t0)
 }
+func (c *counting) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n, c.d = nil, nil
+}
+
 func (c *counting) String() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -1,28 +1,73 @@
-// Package dynamoledger keeps the custody ledger in two DynamoDB tables, for evx on AWS.
+// Package dynamoledger keeps the custody ledger in DynamoDB tables, for evx on AWS.
 //
 // [Ledger] implements custody.Ledger and passes the same conformance suite (ledgertest) as
-// the in-memory and SQLite ledgers. Events are never updated or deleted: every write is a
-// conditional PutItem inside one transaction, and template.yaml denies UpdateItem and
-// DeleteItem on both tables to every function.
+// the in-memory and SQLite ledgers. Events and tree nodes are never updated or deleted: every
+// write of them is a conditional PutItem inside a transaction, and template.yaml denies
+// UpdateItem and DeleteItem on the custody and log tables to every function.
+//
+// Two layouts share the tables. The single-transaction one ([New]) writes each event with its
+// leaf in one transaction that also moves the one global log head: simple, but every append
+// races every other for the head (25-36 events/s with 64 writers on DynamoDB Local). The
+// sequenced one ([NewSequenced], what template.yaml deploys) keeps the per-bundle chain
+// synchronous and conditional and integrates the global log in batches, as Trillian's
+// sequencer does: the head is written once per batch of up to some 30 leaves.
 //
 // Layout (a compatibility promise; template.yaml declares the keys):
 //
-//	custody table  key (bundle S, seq N)   attributes: event S (the event's JSON), leaf N
-//	log table      key id S                "head": size N, range L of B (the compact range
-//	                                       [0, size) of the RFC 6962 tree, left to right),
-//	                                       key S (the key id that signs the log: the latest
-//	                                       event's, or the key its latest KeyRotation introduced)
-//	                                       "n/<level>/<index>": hash B (a perfect subtree)
+//	custody table  key (bundle S, seq N)  event S (the event's JSON); leaf N in the
+//	                                      single-transaction layout only (sequenced: no leaf,
+//	                                      see the index)
+//	log table      key id S               "head": size N, range L of B (the compact range
+//	                                      [0, size) of the RFC 6962 tree, left to right),
+//	                                      key S (the key id that signs the log: the latest
+//	                                      event's, or the key its latest KeyRotation introduced)
+//	                                      "n/<level>/<index>": hash B (a perfect subtree); the
+//	                                      leaves (level 0) written by the sequencer also carry
+//	                                      bundle S, seq N (the event of the leaf)
+//	                                      "e/<bundle>/<seq>": leaf N (sequenced: the event's
+//	                                      leaf; written once, attribute_not_exists)
+//	pending table  key (shard S, id S)    shard "s0".."s3" (FNV-1a of the bundle mod
+//	                                      PendingShards), id "<bundle>/<seq, 20 digits>":
+//	                                      bundle S, seq N, leaf B (the event hash), key S (its
+//	                                      signer), next S (custody.NextLogKey), t N (unix ns);
+//	                                      and (shard "lease", id "sequencer"): holder S,
+//	                                      until N (unix ms), the sequencer lease
 //
-// Append reads the bundle's last event and the log head, then writes in one transaction: the
-// event (condition: its (bundle, seq) is free), the new head (condition: the size it read)
-// and the tree nodes the leaf completes. Because events are immutable and the sequence has no
-// gaps, "seq is free and seq-1 has hash prev" is exactly "e follows the bundle's last event".
-// A lost race for the sequence is a *custody.ConflictError; a lost race for the head (another
-// bundle appended meanwhile) is retried here. The head also names the key that signs the log,
-// and an event signed by another key is refused (*KeyError), so that after a key rotation
-// (custody.KeyRotation, which moves the head to the new key in its own transaction) no
-// function still holding the retired key can append.
+// Single-transaction Append reads the bundle's last event and the log head, then writes in one
+// transaction: the event (condition: its (bundle, seq) is free), the new head (condition: the
+// size it read) and the tree nodes the leaf completes. Because events are immutable and the
+// sequence has no gaps, "seq is free and seq-1 has hash prev" is exactly "e follows the
+// bundle's last event". A lost race for the sequence is a *custody.ConflictError; a lost race
+// for the head (another bundle appended meanwhile) is retried here.
+//
+// Sequenced Append reads event seq-1 and the head in one request, checks the chain and the
+// key, and writes in one transaction the event (condition: (bundle, seq) free) and its pending
+// item. Then it waits for its leaf. The writer that holds the sequencer lease (a conditional
+// put; it expires after two seconds) integrates batches: it reads the head and every shard's
+// pending items, orders each bundle's events by seq (seq n only after n-1 is in the log or
+// earlier in the batch), and writes in ONE transaction (at most 100 items) the head (condition:
+// the size and key it read), the tree nodes (attribute_not_exists) and each leaf's index item
+// (attribute_not_exists, so no leaf is integrated twice), then deletes the pending items
+// (a pending item whose index item exists is only deleted). The others look for their index
+// item every 25 ms and take the lease when it is free. The lease only saves work; the head's
+// condition is what keeps two sequencers from both writing. A writer that crashes after its
+// event's transaction leaves a pending item, which the next batch integrates, or
+// [Ledger.Integrate] (the audit function's every run). Events and Last never report an event
+// without its leaf: one not yet integrated is integrated first (and one whose pending item is
+// gone, put back pending).
+//
+// The head also names the key that signs the log, and an event signed by another key is
+// refused (*KeyError), so that after a key rotation (custody.KeyRotation, which moves the head
+// to the new key) no function still holding the retired key can append. In the sequenced
+// layout the check is made against the head when the event is written, and a rotation is the
+// last leaf of its batch, after the events its key signed that were pending with it. One gap
+// remains: a writer that read the head just before a rotation's batch was written, and stores
+// its event just after, has that event integrated after the rotation (the key it was checked
+// against is in the log before it); the window is the time between its read and its write.
+//
+// A log written in the single-transaction layout goes on in the sequenced one (the head is
+// the same, and an event with a leaf attribute needs no index). The way back is closed: New
+// refuses to read an event stored without a leaf, and must not append once NewSequenced has.
 package dynamoledger
 
 import (

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -139,5 +140,41 @@ func TestIntegrationLedgerOversizedEvent(t *testing.T) {
 			}
 			t.Logf("refused: %v", err)
 		})
+	}
+}
+
+// An event whose pending item was deleted before it was integrated (by a role that may delete
+// in the pending table) is not lost: reading it puts its pending item back and integrates it.
+func TestIntegrationLedgerPendingItemDeleted(t *testing.T) {
+	db := client(t, os.Getenv("EVX_DYNAMODB_LOCAL_URL"))
+	ctx := context.Background()
+	c, lt, pt := createTables(t, db)
+	l := dynamoledger.Crashable{HeadsLedger: dynamoledger.NewSequenced(db, c, lt, pt).WithHeads()}
+	k := &custody.Keeper{Ledger: l, Signer: ledgertest.Signer(), Origin: "evx.test/custody"}
+	e := custody.Event{BundleID: "lost", Seq: 1, Type: custody.Hashed, Time: time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC),
+		Actor: custody.Actor{Kind: custody.ActorSystem, ID: "t"}}
+	if err := custody.Seal(ctx, k.Signer, &e); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.StoreOnly(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	out, err := db.Scan(ctx, &dynamodb.ScanInput{TableName: &pt})
+	if err != nil || len(out.Items) != 1 {
+		t.Fatalf("pending table holds %d items, %v, want 1", len(out.Items), err)
+	}
+	if _, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &pt,
+		Key: map[string]types.AttributeValue{"shard": out.Items[0]["shard"], "id": out.Items[0]["id"]}}); err != nil {
+		t.Fatal(err)
+	}
+	es, err := l.Events(ctx, "lost")
+	if err != nil || len(es) != 1 || es[0].Leaf != 0 {
+		t.Fatalf("Events = %+v, %v, want the event at leaf 0", es, err)
+	}
+	if n, _ := l.LogSize(ctx); n != 1 {
+		t.Errorf("LogSize = %d, want 1", n)
+	}
+	if _, err := k.Record(ctx, "lost", custody.Hashed, custody.Actor{Kind: custody.ActorSystem, ID: "t"}, custody.Details{}); err != nil {
+		t.Errorf("Record after it: %v", err)
 	}
 }

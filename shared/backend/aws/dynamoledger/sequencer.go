@@ -93,15 +93,7 @@ func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte,
 				}),
 				ConditionExpression: aws.String("attribute_not_exists(bundle)"),
 			}},
-			{Put: &types.Put{
-				TableName: &l.pending,
-				Item: withVersion(map[string]types.AttributeValue{
-					"shard": s(shardOf(e.BundleID)), "id": s(pendingID(e.BundleID, e.Seq)),
-					"bundle": s(e.BundleID), "seq": n(e.Seq), "leaf": &types.AttributeValueMemberB{Value: leaf},
-					"key": s(e.KeyID), "next": s(custody.NextLogKey(e)), "t": n(uint64(time.Now().UnixNano())),
-				}),
-				ConditionExpression: aws.String("attribute_not_exists(id)"),
-			}},
+			{Put: l.pendingPut(e, leaf)},
 		}})
 		if err == nil {
 			return nil
@@ -111,10 +103,15 @@ func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte,
 			return fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
 		if len(tc.CancellationReasons) > 0 && aws.ToString(tc.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-			// The sequence is taken: report what the bundle holds now.
+			// The sequence is taken: report what the bundle holds now, unless it is this very
+			// event (a retry of a transaction that was written, by an emulator that does not
+			// honor the SDK's ClientRequestToken).
 			last, ok, err := l.lastEvent(ctx, e.BundleID)
 			if err != nil {
 				return err
+			}
+			if ok && last.Event.Seq == e.Seq && last.Event.Hash == e.Hash {
+				return l.repend(ctx, e)
 			}
 			if err := custody.CheckNext(e, last, ok); err != nil {
 				return err
@@ -179,6 +176,37 @@ func (l *Ledger) check(ctx context.Context, e custody.Event) (string, error) {
 		}
 	}
 	return key, nil
+}
+
+// pendingPut writes e's pending item, unless it exists.
+func (l *Ledger) pendingPut(e custody.Event, leaf []byte) *types.Put {
+	return &types.Put{
+		TableName: &l.pending,
+		Item: withVersion(map[string]types.AttributeValue{
+			"shard": s(shardOf(e.BundleID)), "id": s(pendingID(e.BundleID, e.Seq)),
+			"bundle": s(e.BundleID), "seq": n(e.Seq), "leaf": &types.AttributeValueMemberB{Value: leaf},
+			"key": s(e.KeyID), "next": s(custody.NextLogKey(e)), "t": n(uint64(time.Now().UnixNano())),
+		}),
+		ConditionExpression: aws.String("attribute_not_exists(id)"),
+	}
+}
+
+// repend puts back the pending item of a stored event that is neither in the log nor
+// pending (its pending item deleted by someone else than a sequencer). An event that is
+// pending keeps its item; one integrated meanwhile gets a stale item, which the next batch
+// deletes.
+func (l *Ledger) repend(ctx context.Context, e custody.Event) error {
+	leaf, err := hexHash(e.Hash)
+	if err != nil {
+		return err
+	}
+	p := l.pendingPut(e, leaf)
+	_, err = l.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item, ConditionExpression: p.ConditionExpression})
+	var cf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &cf) {
+		return fmt.Errorf("pending leaf of %s/%d: %w", e.BundleID, e.Seq, err)
+	}
+	return nil
 }
 
 func (l *Ledger) attempts() int {
@@ -786,6 +814,15 @@ func (l *Ledger) withLeaves(ctx context.Context, es []custody.Entry, noLeaf []bo
 		}
 		if round >= l.attempts() {
 			return nil, fmt.Errorf("%d events stored, their leaves still not integrated after %d attempts", left, round)
+		}
+		if round == 1 { // still not in the log after an Integrate: is each still pending?
+			for i, missing := range noLeaf {
+				if missing {
+					if err := l.repend(ctx, es[i].Event); err != nil {
+						return nil, err
+					}
+				}
+			}
 		}
 		if _, err := l.Integrate(ctx); err != nil {
 			return nil, err
