@@ -36,16 +36,8 @@ func (r *recorder) BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ..
 	return &dynamodb.BatchGetItemOutput{}, nil
 }
 
-func (r *recorder) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	return nil, fmt.Errorf("a batch write: %+v", in)
-}
-
 func (r *recorder) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	return nil, fmt.Errorf("a put outside a transaction: %+v", in)
-}
-
-func (r *recorder) DeleteItem(_ context.Context, in *dynamodb.DeleteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	return nil, fmt.Errorf("a delete: %+v", in)
 }
 
 func (r *recorder) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {

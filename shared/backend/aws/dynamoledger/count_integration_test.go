@@ -62,14 +62,13 @@ func (c *counting) BatchGetItem(ctx context.Context, p *dynamodb.BatchGetItemInp
 	defer c.add("BatchGetItem", time.Now())
 	return c.Client.BatchGetItem(ctx, p, o...)
 }
-func (c *counting) BatchWriteItem(ctx context.Context, p *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	defer c.add("BatchWriteItem", time.Now())
-	return c.Client.BatchWriteItem(ctx, p, o...)
-}
 func (c *counting) TransactWriteItems(ctx context.Context, p *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	t0 := time.Now()
 	out, err := c.Client.TransactWriteItems(ctx, p, o...)
 	op := fmt.Sprintf("Transact%d", min(len(p.TransactItems), 3))
+	if p.TransactItems[0].Delete != nil {
+		op = "TransactDelete"
+	}
 	if err != nil {
 		op += "-fail"
 	}
@@ -79,8 +78,4 @@ func (c *counting) TransactWriteItems(ctx context.Context, p *dynamodb.TransactW
 func (c *counting) PutItem(ctx context.Context, p *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	defer c.add("PutItem", time.Now())
 	return c.Client.PutItem(ctx, p, o...)
-}
-func (c *counting) DeleteItem(ctx context.Context, p *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	defer c.add("DeleteItem", time.Now())
-	return c.Client.DeleteItem(ctx, p, o...)
 }

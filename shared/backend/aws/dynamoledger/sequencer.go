@@ -1,13 +1,11 @@
 package dynamoledger
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math/rand/v2"
-	"slices"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -27,8 +25,6 @@ const (
 	PendingShards = 4
 	// maxTransactItems is DynamoDB's limit of items per TransactWriteItems.
 	maxTransactItems = 100
-	// maxBatchWrite is DynamoDB's limit of requests per BatchWriteItem.
-	maxBatchWrite = 25
 	// pendingPage bounds the pending items read from each shard per batch.
 	pendingPage = 128
 )
@@ -39,10 +35,13 @@ func indexID(bundle string, seq uint64) string {
 	return "e/" + bundle + "/" + strconv.FormatUint(seq, 10)
 }
 
+// shardOf is the pending shard of a bundle: FNV-1a (32 bits) of its id, mod PendingShards.
 func shardOf(bundle string) string {
-	h := fnv.New32a()
-	h.Write([]byte(bundle))
-	return "s" + strconv.Itoa(int(h.Sum32()%PendingShards))
+	h := uint32(2166136261)
+	for i := 0; i < len(bundle); i++ {
+		h = (h ^ uint32(bundle[i])) * 16777619
+	}
+	return "s" + strconv.Itoa(int(h%PendingShards))
 }
 
 // pendingID sorts a bundle's pending items in seq order within their shard.
@@ -258,19 +257,16 @@ func (l *Ledger) awaitLeaf(ctx context.Context, bundle string, seq uint64) (uint
 // sequence integrates batches, holding the lease me, until id is integrated and then while
 // batches keep coming, for at most half the lease; then it lets the lease go. A writer that
 // takes the lease under load so stays the sequencer a while, sparing the lease's handover.
-func (l *Ledger) sequence(ctx context.Context, id, me string) (leaf uint64, err error) {
+func (l *Ledger) sequence(ctx context.Context, id, me string) (uint64, error) {
 	defer l.dropLease(context.WithoutCancel(ctx), me)
-	// The pending items of a batch are deleted while the next batch is read.
+	// The pending items of a batch are deleted while the next batch is read. A failed delete
+	// leaves stale pending items, which the next batch that reads them deletes: it fails no
+	// append.
 	var deleting sync.WaitGroup
-	var delErr error
-	defer func() {
-		deleting.Wait()
-		if err == nil && delErr != nil {
-			err = delErr
-		}
-	}()
+	defer deleting.Wait()
 	start := time.Now()
 	attempts := l.attempts()
+	var leaf uint64
 	mine := false
 	var recent map[string]uint64 // nil: check every candidate against the index
 	for try := 0; ; try++ {
@@ -292,14 +288,11 @@ func (l *Ledger) sequence(ctx context.Context, id, me string) (leaf uint64, err 
 			return 0, err
 		}
 		deleting.Wait()
-		if delErr != nil {
-			return 0, delErr
-		}
 		if len(cleanup) > 0 {
 			deleting.Add(1)
 			go func() {
 				defer deleting.Done()
-				delErr = l.deletePending(context.WithoutCancel(ctx), cleanup)
+				l.deletePending(context.WithoutCancel(ctx), cleanup)
 			}()
 		}
 		if lf, ok := done[id]; ok {
@@ -393,10 +386,14 @@ func (l *Ledger) takeLease(ctx context.Context) (me string, got bool, err error)
 	return me, true, nil
 }
 
-// dropLease lets the lease go, if it is still me's; failing, it expires.
+// dropLease lets the lease go, if it is still me's, by writing it expired (a PutItem, not a
+// DeleteItem: the ledger's client code stays that of the operations it has anyway); failing,
+// it expires.
 func (l *Ledger) dropLease(ctx context.Context, me string) {
-	l.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: &l.pending, Key: leaseKey,
+	l.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &l.pending,
+		Item: withVersion(map[string]types.AttributeValue{"shard": s("lease"), "id": s("sequencer"),
+			"holder": s(""), "until": n(0)}),
 		ConditionExpression:       aws.String("holder = :me"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":me": s(me)},
 	})
@@ -492,7 +489,7 @@ func (l *Ledger) integrateBatch(ctx context.Context, crash crashPoint, recent ma
 	}
 	var ids []string
 	for b, g := range byBundle {
-		slices.SortFunc(g, func(x, y *pending) int { return cmp.Compare(x.seq, y.seq) })
+		sort.Slice(g, func(i, j int) bool { return g[i].seq < g[j].seq })
 		if _, ok := recent[indexID(b, g[0].seq-1)]; g[0].seq > 1 && !ok {
 			ids = append(ids, indexID(b, g[0].seq-1))
 		}
@@ -541,15 +538,18 @@ func (l *Ledger) integrateBatch(ctx context.Context, crash crashPoint, recent ma
 	}
 	// Oldest bundles first; the key log last, so that a rotation ends its batch after every
 	// event signed by the key it retires.
-	slices.SortFunc(groups, func(x, y group) int {
+	// (sort.Slice, not slices.SortFunc: one sort for every element type keeps the bootstraps
+	// small.)
+	sort.Slice(groups, func(i, j int) bool {
+		x, y := groups[i], groups[j]
 		xk, yk := x.ready[0].bundle == custody.KeyLogSubject, y.ready[0].bundle == custody.KeyLogSubject
 		if xk != yk {
-			if xk {
-				return 1
-			}
-			return -1
+			return yk
 		}
-		return cmp.Or(cmp.Compare(x.written, y.written), cmp.Compare(x.ready[0].bundle, y.ready[0].bundle))
+		if x.written != y.written {
+			return x.written < y.written
+		}
+		return x.ready[0].bundle < y.ready[0].bundle
 	})
 	var (
 		batch    []*pending
@@ -691,27 +691,19 @@ func pendingItem(it map[string]types.AttributeValue) (pending, error) {
 	return p, nil
 }
 
-// deletePending deletes integrated pending items; deleting one already gone is a no-op.
+// deletePending deletes integrated pending items; deleting one already gone is a no-op. It
+// writes deletes in transactions of up to 100 (TransactWriteItems, which the ledger uses
+// anyway, rather than BatchWriteItem, whose client code would weigh on every bootstrap).
 func (l *Ledger) deletePending(ctx context.Context, ps []pending) error {
 	for len(ps) > 0 {
-		chunk := ps[:min(len(ps), maxBatchWrite)]
+		chunk := ps[:min(len(ps), maxTransactItems)]
 		ps = ps[len(chunk):]
-		reqs := make([]types.WriteRequest, len(chunk))
+		items := make([]types.TransactWriteItem, len(chunk))
 		for i, p := range chunk {
-			reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: p.itemKey()}}
+			items[i] = types.TransactWriteItem{Delete: &types.Delete{TableName: &l.pending, Key: p.itemKey()}}
 		}
-		req := map[string][]types.WriteRequest{l.pending: reqs}
-		for try := 0; len(req) > 0; try++ {
-			out, err := l.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
-			if err != nil {
-				return fmt.Errorf("delete integrated pending leaves: %w", err)
-			}
-			req = out.UnprocessedItems
-			if len(req) > 0 {
-				if err := sleep(ctx, try); err != nil {
-					return fmt.Errorf("delete integrated pending leaves: %w", err)
-				}
-			}
+		if _, err := l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+			return fmt.Errorf("delete integrated pending leaves: %w", err)
 		}
 	}
 	return nil
