@@ -67,8 +67,9 @@ func client(t testing.TB, endpoint string) *dynamodb.Client {
 	return db
 }
 
-// run runs the conformance suite (or its sequential cases) and the key rule in layouts.
-func run(t *testing.T, endpoint string, suite func(*testing.T, func(*testing.T) custody.Ledger), layouts ...string) {
+// run runs the conformance suite (all of it, or its sequential cases only) and the key rule
+// in layouts.
+func run(t *testing.T, endpoint string, all bool, layouts ...string) {
 	db := client(t, endpoint)
 	open := map[string]func(t *testing.T) *dynamoledger.Ledger{
 		"single": func(t *testing.T) *dynamoledger.Ledger {
@@ -82,13 +83,18 @@ func run(t *testing.T, endpoint string, suite func(*testing.T, func(*testing.T) 
 	}
 	for _, name := range layouts {
 		t.Run(name, func(t *testing.T) {
-			suite(t, func(t *testing.T) custody.Ledger {
+			newLedger := func(t *testing.T) custody.Ledger {
 				l := open[name](t)
 				if name == "sequenced" {
 					return dynamoledger.Crashable{HeadsLedger: l.WithHeads()}
 				}
 				return l.WithHeads()
-			})
+			}
+			if all {
+				ledgertest.Run(t, newLedger)
+			} else {
+				ledgertest.RunSequential(t, newLedger)
+			}
 			t.Run("only-the-logs-key-appends", func(t *testing.T) { dynamoledger.TestKeyRule(t, open[name](t)) })
 		})
 	}
@@ -96,7 +102,7 @@ func run(t *testing.T, endpoint string, suite func(*testing.T, func(*testing.T) 
 
 // The ledger conformance suite on AWS's own emulator, DynamoDB Local, in both layouts.
 func TestIntegrationLedgerDynamoDBLocal(t *testing.T) {
-	run(t, os.Getenv("EVX_DYNAMODB_LOCAL_URL"), ledgertest.Run, "single", "sequenced")
+	run(t, os.Getenv("EVX_DYNAMODB_LOCAL_URL"), true, "single", "sequenced")
 }
 
 // The suite's sequential cases on moto_server, in both layouts. moto 5.2.1 does not isolate
@@ -105,7 +111,7 @@ func TestIntegrationLedgerDynamoDBLocal(t *testing.T) {
 // updates: LogSize 116 of 120 in ConcurrentBundles). DynamoDB Local, like DynamoDB,
 // serializes them and runs every case.
 func TestIntegrationLedgerMoto(t *testing.T) {
-	run(t, os.Getenv("AWS_ENDPOINT_URL"), ledgertest.RunSequential, "single", "sequenced")
+	run(t, os.Getenv("AWS_ENDPOINT_URL"), false, "single", "sequenced")
 }
 
 // An event DynamoDB cannot store (an item over 400 KB: a bundle of some 2,500 documents or
