@@ -75,7 +75,11 @@ type Handler struct {
 	// starts at another bundle each day, so that a window larger than one run can check is
 	// covered over successive days.
 	FixityMargin time.Duration
-	Log          *slog.Logger
+	// Integrate, when set, runs first on every run: it integrates into the log the leaves
+	// still pending (of writers that crashed after storing their event; dynamoledger's
+	// sequenced layout), so the checkpoint this run signs covers them.
+	Integrate func(ctx context.Context) (int, error)
+	Log       *slog.Logger
 }
 
 // DefaultFixityMargin is Handler.FixityMargin's default.
@@ -111,12 +115,22 @@ type Result struct {
 	// each "BUNDLE: why".
 	Disposed []string `json:"disposed,omitempty"`
 	Waiting  []string `json:"waiting,omitempty"`
+	// Integrated counts the pending leaves this run integrated into the log (with
+	// Handler.Integrate).
+	Integrated int `json:"integrated,omitempty"`
 }
 
 // Handle implements the function.
 func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 	res := &Result{Mismatched: []string{}, Expired: []string{}}
 	var errs []error
+	if h.Integrate != nil {
+		n, err := h.Integrate(ctx)
+		res.Integrated = n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("integrate pending leaves: %w", err))
+		}
+	}
 	// The uploads received since a time, listed once a run (the daily run's indexing and
 	// fixity ask for the same window).
 	listed := map[time.Time][]pipeline.Upload{}

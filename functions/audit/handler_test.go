@@ -393,3 +393,20 @@ func TestAuditFixityStopsBeforeTimeout(t *testing.T) {
 		t.Errorf("daily run with time = %+v, %v; want both checked", res, err)
 	}
 }
+
+// Every run, the checkpoint task's too, first integrates the log's pending leaves.
+func TestAuditIntegratesPendingLeaves(t *testing.T) {
+	clock := &fntest.Clock{T: fntest.T0}
+	n := fntest.Node(t, clock)
+	calls := 0
+	h := &Handler{Service: n.Service, Window: 24 * time.Hour, Clock: clock.Now,
+		Recent:    func(context.Context, time.Time) ([]pipeline.Upload, error) { return nil, nil },
+		Publish:   func(context.Context, []byte) error { return nil },
+		Integrate: func(context.Context) (int, error) { calls++; return 2, nil }}
+	for i, task := range []string{"", "expiry", "checkpoint"} {
+		res, err := h.Handle(context.Background(), Task{Task: task})
+		if err != nil || res.Integrated != 2 || calls != i+1 {
+			t.Fatalf("task %q: %v, integrated %d, %d calls; want 2 and %d", task, err, res.Integrated, calls, i+1)
+		}
+	}
+}

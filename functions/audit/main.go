@@ -61,5 +61,6 @@ func main() {
 		h.Index = env.Matcher
 	}
 	h.Reconcile = func(ctx context.Context) (int, error) { return request.Reconcile(ctx, env.Ledger, env.State) }
+	h.Integrate = env.Ledger.Integrate
 	lambda.Start(h.Handle)
 }

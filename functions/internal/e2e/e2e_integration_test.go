@@ -129,6 +129,12 @@ func newStack(t *testing.T, ctx context.Context, root string) *stack {
 	}
 	table(env.CustodyTable, "bundle", "seq")
 	table(env.LogTable, "id")
+	// The sequenced log (template.yaml's SequencedLog) when EVX_E2E_SEQUENCED is set; the
+	// stack's default otherwise.
+	if os.Getenv("EVX_E2E_SEQUENCED") != "" {
+		env.PendingTable = p + "-pending"
+		table(env.PendingTable, "shard", "id")
+	}
 	table(env.DeliveriesTable, "counterpart", "delivery")
 	table(env.SentTable, "id")
 	s.cfg.IndexTable = p + "-identifiers"
@@ -193,7 +199,7 @@ func newStack(t *testing.T, ctx context.Context, root string) *stack {
 func (s *stack) environ() []string {
 	c := s.cfg
 	return []string{"EVX_BUCKET=" + c.Bucket, "EVX_CUSTODY_TABLE=" + c.CustodyTable, "EVX_LOG_TABLE=" + c.LogTable,
-		"EVX_DELIVERIES_TABLE=" + c.DeliveriesTable, "EVX_SENT_TABLE=" + c.SentTable, "EVX_QUEUE_PREFIX=" + c.QueuePrefix,
+		"EVX_PENDING_TABLE=" + c.PendingTable, "EVX_DELIVERIES_TABLE=" + c.DeliveriesTable, "EVX_SENT_TABLE=" + c.SentTable, "EVX_QUEUE_PREFIX=" + c.QueuePrefix,
 		"EVX_SIGNING_KEY=" + c.SigningKey, "EVX_DIRECTORY=" + c.Directory, "EVX_FONTS=" + c.Fonts, "AWS_LAMBDA_LOG_FORMAT=JSON",
 		"EVX_UPLOADS_BUCKET=" + s.uploads, "EVX_INGEST_QUEUE=" + c.QueuePrefix + "evx-ingest", "EVX_SWEEP_GRACE=0s",
 		"EVX_JWT_ISSUER=" + issuer, "EVX_RETENTION_MODE=GOVERNANCE", "EVX_RETENTION_DAYS=1", "EVX_NOTICE_ALARM_PREFIX=e2e-notice-age-",

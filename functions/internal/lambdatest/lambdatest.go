@@ -35,6 +35,12 @@ import (
 // out as a Lambda bootstrap, for GOOS=linux and the machine's GOARCH, with the flags of
 // functions/lambda.mk in the module that holds dir.
 func Build(ctx context.Context, dir, pkg, out string) error {
+	return BuildFor(ctx, dir, pkg, out, runtime.GOARCH)
+}
+
+// BuildFor is Build for the architecture goarch: "arm64" builds what template.yaml deploys
+// (Architectures: [arm64]), to weigh it, on a machine that runs another.
+func BuildFor(ctx context.Context, dir, pkg, out, goarch string) error {
 	gomod, err := exec.CommandContext(ctx, "go", "env", "-C", dir, "GOMOD").Output()
 	if err != nil || len(bytes.TrimSpace(gomod)) == 0 {
 		return fmt.Errorf("build %s: no Go module holds %s: %v", pkg, dir, err)
@@ -46,7 +52,7 @@ func Build(ctx context.Context, dir, pkg, out string) error {
 	args := append(append([]string{"build"}, flags...), "-o", out, pkg)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("build %s: %w\n%s", pkg, err, b)
 	}

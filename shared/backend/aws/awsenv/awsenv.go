@@ -57,9 +57,13 @@ type Config struct {
 	Bucket string // EVX_BUCKET: the evidence bucket
 	// UploadsBucket is where bags are uploaded (EVX_UPLOADS_BUCKET): no Object Lock, expiring.
 	// Empty: the evidence bucket (a deployment of one bucket).
-	UploadsBucket   string
-	CustodyTable    string // EVX_CUSTODY_TABLE
-	LogTable        string // EVX_LOG_TABLE
+	UploadsBucket string
+	CustodyTable  string // EVX_CUSTODY_TABLE
+	LogTable      string // EVX_LOG_TABLE
+	// PendingTable (EVX_PENDING_TABLE) holds the log's pending leaves: set, the ledger is
+	// sequenced (dynamoledger.NewSequenced, as template.yaml deploys it with SequencedLog); empty, each append
+	// writes the log head in its own transaction (dynamoledger.New).
+	PendingTable    string
 	DeliveriesTable string // EVX_DELIVERIES_TABLE: uploads, deliveries, receipts, submissions (dynamostate)
 	SentTable       string // EVX_SENT_TABLE: sent dedup ids (sqsqueue.WithSentTable)
 	QueuePrefix     string // EVX_QUEUE_PREFIX
@@ -108,7 +112,7 @@ func (e *MissingError) Error() string {
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		Bucket: getenv("EVX_BUCKET"), CustodyTable: getenv("EVX_CUSTODY_TABLE"), LogTable: getenv("EVX_LOG_TABLE"),
-		DeliveriesTable: getenv("EVX_DELIVERIES_TABLE"), SentTable: getenv("EVX_SENT_TABLE"),
+		PendingTable: getenv("EVX_PENDING_TABLE"), DeliveriesTable: getenv("EVX_DELIVERIES_TABLE"), SentTable: getenv("EVX_SENT_TABLE"),
 		QueuePrefix: getenv("EVX_QUEUE_PREFIX"), SigningKey: getenv("EVX_SIGNING_KEY"),
 		Directory: getenv("EVX_DIRECTORY"), Fonts: getenv("EVX_FONTS"), Origin: getenv("EVX_ORIGIN"),
 		UploadsBucket: getenv("EVX_UPLOADS_BUCKET"), Agency: getenv("EVX_AGENCY"),
@@ -177,6 +181,7 @@ type Env struct {
 	heads      headsMode
 	matching   bool
 	disposing  bool
+	disposer   pipeline.BlobDeleter
 	retainMode s3types.ObjectLockRetentionMode
 }
 
@@ -226,7 +231,18 @@ func WithRetainer(mode s3types.ObjectLockRetentionMode) Option {
 // every version of a document whose disposal is authorised, once no Object Lock retains it and
 // no other bundle holds it. The audit function's alone (its role is the only one allowed to
 // delete in the evidence bucket). After WithS3.
-func WithDisposer() Option { return func(e *Env, _ aws.Config) { e.disposing = true } }
+//
+// The Deleter is built here, in the option, so that only a function passing it links the S3
+// operations it calls (ListObjectVersions, DeleteObject): ingest, at the edge of its size
+// budget, does not.
+func WithDisposer() Option {
+	return func(e *Env, _ aws.Config) {
+		e.disposing = true
+		if e.S3 != nil {
+			e.disposer = s3blob.NewDeleter(e.S3, e.Config.Bucket)
+		}
+	}
+}
 
 // WithMatcher builds the hit/no-hit identifier index over the table EVX_INDEX_TABLE, keyed
 // by the KMS HMAC key EVX_INDEX_KEY: Env.Matcher, for the api function (queries) and the
@@ -280,7 +296,11 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, o
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", c.SigningKey, err)
 	}
-	e.Ledger = dynamoledger.New(e.DynamoDB, c.CustodyTable, c.LogTable)
+	if c.PendingTable != "" {
+		e.Ledger = dynamoledger.NewSequenced(e.DynamoDB, c.CustodyTable, c.LogTable, c.PendingTable)
+	} else {
+		e.Ledger = dynamoledger.New(e.DynamoDB, c.CustodyTable, c.LogTable)
+	}
 	e.Queue = sqsqueue.New(e.SQS, sqsqueue.WithPrefix(c.QueuePrefix), sqsqueue.WithSentTable(e.DynamoDB, c.SentTable, sqsqueue.DefaultKeepSent))
 	e.State = dynamostate.New(e.DynamoDB, c.DeliveriesTable)
 	for _, o := range opts {
@@ -317,13 +337,10 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, o
 		}
 		retainer = s3blob.NewRetainer(e.S3, c.Bucket, e.retainMode)
 	}
-	var disposer pipeline.BlobDeleter
-	if e.disposing {
-		if e.S3 == nil {
-			return nil, errors.New("awsenv: WithDisposer needs WithS3 before it")
-		}
-		disposer = s3blob.NewDeleter(e.S3, c.Bucket)
+	if e.disposing && e.disposer == nil {
+		return nil, errors.New("awsenv: WithDisposer needs WithS3 before it")
 	}
+	disposer := e.disposer
 	e.Service, err = pipeline.New(pipeline.Config{
 		Retainer: retainer,
 		// Ingests in many Lambdas and the audit function's disposals are ordered by the

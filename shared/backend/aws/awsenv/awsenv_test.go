@@ -17,11 +17,11 @@ func TestFromEnvNamesEveryMissingVariable(t *testing.T) {
 		"EVX_SENT_TABLE": "s", "EVX_SIGNING_KEY": "k", "LAMBDA_TASK_ROOT": "/var/task"}
 	c, err := awsenv.FromEnv(func(k string) string { return env[k] })
 	if err != nil || c.Directory != "/var/task/counterparts.yaml" || c.Fonts != "/var/task/fonts" || c.Origin != awsenv.DefaultOrigin ||
-		c.UploadsBucket != "b" || c.SigningPublicKey != nil {
+		c.UploadsBucket != "b" || c.SigningPublicKey != nil || c.PendingTable != "" {
 		t.Errorf("FromEnv = %+v, %v", c, err)
 	}
-	env["EVX_UPLOADS_BUCKET"], env["EVX_SIGNING_PUBLIC_KEY"] = "u", "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQc="
-	if c, err := awsenv.FromEnv(func(k string) string { return env[k] }); err != nil || c.UploadsBucket != "u" || len(c.SigningPublicKey) != 23 {
+	env["EVX_UPLOADS_BUCKET"], env["EVX_SIGNING_PUBLIC_KEY"], env["EVX_PENDING_TABLE"] = "u", "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQc=", "p"
+	if c, err := awsenv.FromEnv(func(k string) string { return env[k] }); err != nil || c.UploadsBucket != "u" || len(c.SigningPublicKey) != 23 || c.PendingTable != "p" {
 		t.Errorf("FromEnv with an uploads bucket and a public key = %+v, %v", c, err)
 	}
 	env["EVX_SIGNING_PUBLIC_KEY"] = "not base64!"

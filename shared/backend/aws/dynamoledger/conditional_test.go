@@ -36,6 +36,10 @@ func (r *recorder) BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ..
 	return &dynamodb.BatchGetItemOutput{}, nil
 }
 
+func (r *recorder) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	return nil, fmt.Errorf("a put outside a transaction: %+v", in)
+}
+
 func (r *recorder) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	for _, it := range in.TransactItems {
 		if it.Put == nil {

@@ -1,4 +1,51 @@
 package dynamoledger
 
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/evx-project/evx/shared/custody"
+	"github.com/evx-project/evx/shared/custody/ledgertest"
+)
+
 // TestKeyRule lets the integration tests run the key rule of rotation_test.go on the emulators.
 var TestKeyRule = testKeyRule
+
+// Crashable is a sequenced ledger with the crash points of ledgertest.Crasher.
+type Crashable struct{ *HeadsLedger }
+
+var _ ledgertest.Crasher = Crashable{}
+
+// StoreOnly implements ledgertest.Crasher: the event's transaction, no integration.
+func (c Crashable) StoreOnly(ctx context.Context, e custody.Event) error {
+	if err := custody.CheckSealed(e); err != nil {
+		return err
+	}
+	leaf, err := hexHash(e.Hash)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return c.writePending(ctx, e, leaf, body)
+}
+
+// CrashIntegrate implements ledgertest.Crasher.
+func (c Crashable) CrashIntegrate(ctx context.Context, afterCommit bool) error {
+	at := crashBeforeCommit
+	if afterCommit {
+		at = crashAfterCommit
+	}
+	_, _, err := c.integrateOnce(ctx, at)
+	return err
+}
+
+// API is the ledger's DynamoDB seam, for the benchmark's request counts.
+type API = api
+
+// NewWith returns a ledger over db (a counting wrapper of a client, say); pending "" is New.
+func NewWith(db API, custodyTable, logTable, pendingTable string) *Ledger {
+	return &Ledger{db: db, custody: custodyTable, log: logTable, pending: pendingTable}
+}

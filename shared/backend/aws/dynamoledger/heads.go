@@ -29,7 +29,8 @@ func (l *HeadsLedger) Heads(ctx context.Context, size uint64) ([]custody.Head, e
 	if !ok {
 		return nil, fmt.Errorf("heads: the DynamoDB client cannot scan")
 	}
-	last := map[string]custody.Entry{}
+	var all []custody.Entry
+	var noLeaf []bool
 	var start map[string]types.AttributeValue
 	for {
 		page, err := sc.Scan(ctx, &dynamodb.ScanInput{
@@ -41,21 +42,31 @@ func (l *HeadsLedger) Heads(ctx context.Context, size uint64) ([]custody.Head, e
 			return nil, fmt.Errorf("heads at %d: %w", size, err)
 		}
 		for _, it := range page.Items {
-			en, err := entry(it)
+			en, has, err := entry(it)
 			if err != nil {
 				return nil, fmt.Errorf("heads at %d: %w", size, err)
 			}
-			if en.Leaf >= size {
-				continue
-			}
-			if cur, ok := last[en.Event.BundleID]; !ok || en.Event.Seq > cur.Event.Seq {
-				last[en.Event.BundleID] = en
-			}
+			all, noLeaf = append(all, en), append(noLeaf, !has)
 		}
 		if len(page.LastEvaluatedKey) == 0 {
 			break
 		}
 		start = page.LastEvaluatedKey
+	}
+	// Events of the sequenced layout take their leaves from the index; one not integrated yet
+	// will have a leaf at or beyond the size read before the scan, so it is dropped.
+	all, err := l.withLeaves(ctx, all, noLeaf, false)
+	if err != nil {
+		return nil, fmt.Errorf("heads at %d: %w", size, err)
+	}
+	last := map[string]custody.Entry{}
+	for _, en := range all {
+		if en.Leaf >= size {
+			continue
+		}
+		if cur, ok := last[en.Event.BundleID]; !ok || en.Event.Seq > cur.Event.Seq {
+			last[en.Event.BundleID] = en
+		}
 	}
 	out := make([]custody.Head, 0, len(last))
 	for id, en := range last {

@@ -1,28 +1,73 @@
-// Package dynamoledger keeps the custody ledger in two DynamoDB tables, for evx on AWS.
+// Package dynamoledger keeps the custody ledger in DynamoDB tables, for evx on AWS.
 //
 // [Ledger] implements custody.Ledger and passes the same conformance suite (ledgertest) as
-// the in-memory and SQLite ledgers. Events are never updated or deleted: every write is a
-// conditional PutItem inside one transaction, and template.yaml denies UpdateItem and
-// DeleteItem on both tables to every function.
+// the in-memory and SQLite ledgers. Events and tree nodes are never updated or deleted: every
+// write of them is a conditional PutItem inside a transaction, and template.yaml denies
+// UpdateItem and DeleteItem on the custody and log tables to every function.
+//
+// Two layouts share the tables. The single-transaction one ([New]) writes each event with its
+// leaf in one transaction that also moves the one global log head: simple, but every append
+// races every other for the head (25-36 events/s with 64 writers on DynamoDB Local). The
+// sequenced one ([NewSequenced], what template.yaml deploys with SequencedLog) keeps the per-bundle chain
+// synchronous and conditional and integrates the global log in batches, as Trillian's
+// sequencer does: the head is written once per batch of up to some 30 leaves.
 //
 // Layout (a compatibility promise; template.yaml declares the keys):
 //
-//	custody table  key (bundle S, seq N)   attributes: event S (the event's JSON), leaf N
-//	log table      key id S                "head": size N, range L of B (the compact range
-//	                                       [0, size) of the RFC 6962 tree, left to right),
-//	                                       key S (the key id that signs the log: the latest
-//	                                       event's, or the key its latest KeyRotation introduced)
-//	                                       "n/<level>/<index>": hash B (a perfect subtree)
+//	custody table  key (bundle S, seq N)  event S (the event's JSON); leaf N in the
+//	                                      single-transaction layout only (sequenced: no leaf,
+//	                                      see the index)
+//	log table      key id S               "head": size N, range L of B (the compact range
+//	                                      [0, size) of the RFC 6962 tree, left to right),
+//	                                      key S (the key id that signs the log: the latest
+//	                                      event's, or the key its latest KeyRotation introduced)
+//	                                      "n/<level>/<index>": hash B (a perfect subtree); the
+//	                                      leaves (level 0) written by the sequencer also carry
+//	                                      bundle S, seq N (the event of the leaf)
+//	                                      "e/<bundle>/<seq>": leaf N (sequenced: the event's
+//	                                      leaf; written once, attribute_not_exists)
+//	pending table  key (shard S, id S)    shard "s0".."s3" (FNV-1a of the bundle mod
+//	                                      PendingShards), id "<bundle>/<seq, 20 digits>":
+//	                                      bundle S, seq N, leaf B (the event hash), key S (its
+//	                                      signer), next S (custody.NextLogKey), t N (unix ns);
+//	                                      and (shard "lease", id "sequencer"): holder S,
+//	                                      until N (unix ms), the sequencer lease
 //
-// Append reads the bundle's last event and the log head, then writes in one transaction: the
-// event (condition: its (bundle, seq) is free), the new head (condition: the size it read)
-// and the tree nodes the leaf completes. Because events are immutable and the sequence has no
-// gaps, "seq is free and seq-1 has hash prev" is exactly "e follows the bundle's last event".
-// A lost race for the sequence is a *custody.ConflictError; a lost race for the head (another
-// bundle appended meanwhile) is retried here. The head also names the key that signs the log,
-// and an event signed by another key is refused (*KeyError), so that after a key rotation
-// (custody.KeyRotation, which moves the head to the new key in its own transaction) no
-// function still holding the retired key can append.
+// Single-transaction Append reads the bundle's last event and the log head, then writes in one
+// transaction: the event (condition: its (bundle, seq) is free), the new head (condition: the
+// size it read) and the tree nodes the leaf completes. Because events are immutable and the
+// sequence has no gaps, "seq is free and seq-1 has hash prev" is exactly "e follows the
+// bundle's last event". A lost race for the sequence is a *custody.ConflictError; a lost race
+// for the head (another bundle appended meanwhile) is retried here.
+//
+// Sequenced Append reads event seq-1 and the head in one request, checks the chain and the
+// key, and writes in one transaction the event (condition: (bundle, seq) free) and its pending
+// item. Then it waits for its leaf. The writer that holds the sequencer lease (a conditional
+// put; it expires after two seconds) integrates batches: it reads the head and every shard's
+// pending items, orders each bundle's events by seq (seq n only after n-1 is in the log or
+// earlier in the batch), and writes in ONE transaction (at most 100 items) the head (condition:
+// the size and key it read), the tree nodes (attribute_not_exists) and each leaf's index item
+// (attribute_not_exists, so no leaf is integrated twice), then deletes the pending items
+// (a pending item whose index item exists is only deleted). The others look for their index
+// item every 25 ms and take the lease when it is free. The lease only saves work; the head's
+// condition is what keeps two sequencers from both writing. A writer that crashes after its
+// event's transaction leaves a pending item, which the next batch integrates, or
+// [Ledger.Integrate] (the audit function's every run). Events and Last never report an event
+// without its leaf: one not yet integrated is integrated first (and one whose pending item is
+// gone, put back pending).
+//
+// The head also names the key that signs the log, and an event signed by another key is
+// refused (*KeyError), so that after a key rotation (custody.KeyRotation, which moves the head
+// to the new key) no function still holding the retired key can append. In the sequenced
+// layout the check is made against the head when the event is written, and a rotation is the
+// last leaf of its batch, after the events its key signed that were pending with it. One gap
+// remains: a writer that read the head just before a rotation's batch was written, and stores
+// its event just after, has that event integrated after the rotation (the key it was checked
+// against is in the log before it); the window is the time between its read and its write.
+//
+// A log written in the single-transaction layout goes on in the sequenced one (the head is
+// the same, and an event with a leaf attribute needs no index). The way back is closed: New
+// refuses to read an event stored without a leaf, and must not append once NewSequenced has.
 package dynamoledger
 
 import (
@@ -49,6 +94,8 @@ type api interface {
 	Query(ctx context.Context, params *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	BatchGetItem(ctx context.Context, params *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	TransactWriteItems(ctx context.Context, params *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	// PutItem only on the pending table (the sequencer lease, a pending item put back).
+	PutItem(ctx context.Context, params *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 }
 
 var _ api = (*dynamodb.Client)(nil)
@@ -59,6 +106,7 @@ type Ledger struct {
 	db      api
 	custody string // table names
 	log     string
+	pending string // "": the single-transaction layout (New)
 	// Attempts bounds the tries of one Append that keeps losing the log head to other
 	// bundles; 0 means 1000.
 	Attempts int
@@ -66,9 +114,17 @@ type Ledger struct {
 
 var _ custody.Ledger = (*Ledger)(nil)
 
-// New returns a Ledger over the custody and log tables.
+// New returns a Ledger over the custody and log tables that appends each leaf to the log in
+// the event's own transaction (the single-transaction layout). It is kept for logs not yet
+// moved to the sequenced layout: it refuses to read an event stored without a leaf.
 func New(client *dynamodb.Client, custodyTable, logTable string) *Ledger {
 	return &Ledger{db: client, custody: custodyTable, log: logTable}
+}
+
+// NewSequenced returns a Ledger over the custody, log and pending tables that integrates the
+// log in batches (the sequenced layout). It reads and extends a log written by New.
+func NewSequenced(client *dynamodb.Client, custodyTable, logTable, pendingTable string) *Ledger {
+	return &Ledger{db: client, custody: custodyTable, log: logTable, pending: pendingTable}
 }
 
 // NewClient builds a DynamoDB client from the SDK's standard configuration (AWS_REGION,
@@ -90,7 +146,6 @@ func n(v uint64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatUint(v, 10)}
 }
 
-// head reads the log's size and compact range.
 // head reads the log head: its size, compact range and the key that signs the log ("" in a
 // head written before heads carried it).
 func (l *Ledger) head(ctx context.Context) (uint64, [][]byte, string, error) {
@@ -100,18 +155,23 @@ func (l *Ledger) head(ctx context.Context) (uint64, [][]byte, string, error) {
 	if err != nil {
 		return 0, nil, "", fmt.Errorf("log head: %w", err)
 	}
-	if out.Item == nil {
+	return parseHead(out.Item)
+}
+
+// parseHead decodes the head item (nil: the log is empty).
+func parseHead(item map[string]types.AttributeValue) (uint64, [][]byte, string, error) {
+	if item == nil {
 		return 0, nil, "", nil
 	}
-	if _, err := itemVersion(out.Item, "log head"); err != nil {
+	if _, err := itemVersion(item, "log head"); err != nil {
 		return 0, nil, "", err
 	}
-	size, err := num(out.Item["size"])
+	size, err := num(item["size"])
 	if err != nil {
 		return 0, nil, "", fmt.Errorf("log head: size: %w", err)
 	}
 	var rng [][]byte
-	if l, ok := out.Item["range"].(*types.AttributeValueMemberL); ok {
+	if l, ok := item["range"].(*types.AttributeValueMemberL); ok {
 		for _, v := range l.Value {
 			b, ok := v.(*types.AttributeValueMemberB)
 			if !ok {
@@ -124,7 +184,7 @@ func (l *Ledger) head(ctx context.Context) (uint64, [][]byte, string, error) {
 		return 0, nil, "", fmt.Errorf("log head: %d range hashes for size %d, want %d", len(rng), size, want)
 	}
 	key := ""
-	if k, ok := out.Item["key"].(*types.AttributeValueMemberS); ok {
+	if k, ok := item["key"].(*types.AttributeValueMemberS); ok {
 		key = k.Value
 	}
 	return size, rng, key, nil
@@ -154,12 +214,15 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 	}
-	attempts := l.Attempts
-	if attempts <= 0 {
-		attempts = 1000
+	if l.pending != "" {
+		if err := l.writePending(ctx, e, leaf, body); err != nil {
+			return 0, err
+		}
+		return l.awaitLeaf(ctx, e.BundleID, e.Seq)
 	}
+	attempts := l.attempts()
 	for try := 0; ; try++ {
-		last, ok, err := l.Last(ctx, e.BundleID)
+		last, ok, err := l.lastEvent(ctx, e.BundleID)
 		if err != nil {
 			return 0, err
 		}
@@ -185,7 +248,7 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 				}),
 				ConditionExpression: aws.String("attribute_not_exists(bundle)"),
 			}},
-			{Put: l.headPut(size, newRange, key, custody.NextLogKey(e))},
+			{Put: l.headPut(size, size+1, newRange, key, custody.NextLogKey(e))},
 		}
 		for _, nd := range nodes {
 			// A tree node is written once, when the log grows past it: conditional like the
@@ -230,17 +293,17 @@ func retryable(tc *types.TransactionCanceledException) bool {
 	return true
 }
 
-// headPut writes the head for the log grown from size to size+1, signed from then on by
+// headPut writes the head for the log grown from size to newSize, signed from then on by
 // next, on condition that the stored head still says size and key (no key: a head written
 // before heads carried one).
-func (l *Ledger) headPut(size uint64, rng [][]byte, key, next string) *types.Put {
+func (l *Ledger) headPut(size, newSize uint64, rng [][]byte, key, next string) *types.Put {
 	hs := make([]types.AttributeValue, len(rng))
 	for i, h := range rng {
 		hs[i] = &types.AttributeValueMemberB{Value: h}
 	}
 	p := &types.Put{
 		TableName: &l.log,
-		Item:      withVersion(map[string]types.AttributeValue{"id": s(headID), "size": n(size + 1), "range": &types.AttributeValueMemberL{Value: hs}, "key": s(next)}),
+		Item:      withVersion(map[string]types.AttributeValue{"id": s(headID), "size": n(newSize), "range": &types.AttributeValueMemberL{Value: hs}, "key": s(next)}),
 	}
 	switch {
 	case size == 0:
@@ -270,9 +333,11 @@ func sleep(ctx context.Context, try int) error {
 	}
 }
 
-// Events implements custody.Ledger, reading every page.
+// Events implements custody.Ledger, reading every page. Events stored but not yet in the log
+// (a writer that crashed before its leaf was integrated) are integrated first.
 func (l *Ledger) Events(ctx context.Context, bundleID string) ([]custody.Entry, error) {
 	var out []custody.Entry
+	var noLeaf []bool
 	var start map[string]types.AttributeValue
 	for {
 		page, err := l.db.Query(ctx, &dynamodb.QueryInput{
@@ -286,17 +351,22 @@ func (l *Ledger) Events(ctx context.Context, bundleID string) ([]custody.Entry, 
 			return nil, fmt.Errorf("events of %s: %w", bundleID, err)
 		}
 		for _, it := range page.Items {
-			en, err := entry(it)
+			en, has, err := entry(it)
 			if err != nil {
 				return nil, fmt.Errorf("events of %s: %w", bundleID, err)
 			}
-			out = append(out, en)
+			out, noLeaf = append(out, en), append(noLeaf, !has)
 		}
 		if len(page.LastEvaluatedKey) == 0 {
-			return out, nil
+			break
 		}
 		start = page.LastEvaluatedKey
 	}
+	out, err := l.withLeaves(ctx, out, noLeaf, true)
+	if err != nil {
+		return nil, fmt.Errorf("events of %s: %w", bundleID, err)
+	}
+	return out, nil
 }
 
 // scanner is the part of *dynamodb.Client Subjects uses, asserted where it is needed so that
@@ -347,7 +417,7 @@ func (l *Ledger) Subjects(ctx context.Context, prefix string) ([]string, error) 
 	return out, nil
 }
 
-// Last implements custody.Ledger.
+// Last implements custody.Ledger. An event stored but not yet in the log is integrated first.
 func (l *Ledger) Last(ctx context.Context, bundleID string) (custody.Entry, bool, error) {
 	page, err := l.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &l.custody,
@@ -363,31 +433,40 @@ func (l *Ledger) Last(ctx context.Context, bundleID string) (custody.Entry, bool
 	if len(page.Items) == 0 {
 		return custody.Entry{}, false, nil
 	}
-	en, err := entry(page.Items[0])
+	en, has, err := entry(page.Items[0])
 	if err != nil {
 		return custody.Entry{}, false, fmt.Errorf("last event of %s: %w", bundleID, err)
 	}
-	return en, true, nil
+	es, err := l.withLeaves(ctx, []custody.Entry{en}, []bool{!has}, true)
+	if err != nil {
+		return custody.Entry{}, false, fmt.Errorf("last event of %s: %w", bundleID, err)
+	}
+	return es[0], true, nil
 }
 
-func entry(it map[string]types.AttributeValue) (custody.Entry, error) {
-	var en custody.Entry
+// entry decodes a stored event; hasLeaf is false for an event stored in the sequenced layout,
+// whose leaf is in the log table's index.
+func entry(it map[string]types.AttributeValue) (en custody.Entry, hasLeaf bool, err error) {
 	if _, err := itemVersion(it, "stored event"); err != nil {
-		return en, err
+		return en, false, err
 	}
 	body, ok := it["event"].(*types.AttributeValueMemberS)
 	if !ok {
-		return en, errors.New("stored event has no event attribute")
+		return en, false, errors.New("stored event has no event attribute")
 	}
 	if err := json.Unmarshal([]byte(body.Value), &en.Event); err != nil {
-		return en, fmt.Errorf("stored event: %w", err)
+		return en, false, fmt.Errorf("stored event: %w", err)
 	}
-	leaf, err := num(it["leaf"])
+	lv, ok := it["leaf"]
+	if !ok {
+		return en, false, nil
+	}
+	leaf, err := num(lv)
 	if err != nil {
-		return en, fmt.Errorf("stored event: leaf: %w", err)
+		return en, false, fmt.Errorf("stored event: leaf: %w", err)
 	}
 	en.Leaf = leaf
-	return en, nil
+	return en, true, nil
 }
 
 // LogSize implements custody.LogReader.

@@ -34,7 +34,7 @@ func TestItemVersions(t *testing.T) {
 			if tc.v != nil {
 				it[versionAttr] = tc.v
 			}
-			en, err := entry(it)
+			en, _, err := entry(it)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("entry = %+v, %v, want error %v", en, err, tc.wantErr)
 			}

@@ -1,0 +1,847 @@
+package dynamoledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/evx-project/evx/shared/custody"
+)
+
+// The sequenced layout (NewSequenced): Append writes the event and a pending item, then
+// integrates pending leaves into the log in batches, one transaction per batch.
+
+const (
+	// PendingShards is how many partitions (shard "s0".."s3") the pending table spreads over,
+	// so that no partition takes every append. The sequencer queries them all.
+	PendingShards = 4
+	// maxTransactItems is DynamoDB's limit of items per TransactWriteItems.
+	maxTransactItems = 100
+	// pendingPage bounds the pending items read from each shard per batch.
+	pendingPage = 128
+)
+
+// indexID is the key of the log item that maps (bundle, seq) to its leaf. The seq is the
+// last '/'-separated part (digits only), so bundle ids holding '/' stay unambiguous.
+func indexID(bundle string, seq uint64) string {
+	return "e/" + bundle + "/" + strconv.FormatUint(seq, 10)
+}
+
+// shardOf is the pending shard of a bundle: FNV-1a (32 bits) of its id, mod PendingShards.
+func shardOf(bundle string) string {
+	h := uint32(2166136261)
+	for i := 0; i < len(bundle); i++ {
+		h = (h ^ uint32(bundle[i])) * 16777619
+	}
+	return "s" + strconv.Itoa(int(h%PendingShards))
+}
+
+// pendingID sorts a bundle's pending items in seq order within their shard.
+func pendingID(bundle string, seq uint64) string { return fmt.Sprintf("%s/%020d", bundle, seq) }
+
+// pending is an event stored in its bundle whose leaf is not yet in the log.
+type pending struct {
+	shard, id   string
+	bundle      string
+	seq         uint64
+	leaf        []byte // the event's hash
+	key, next   string // the key that signed the event, the log's key once it is appended
+	written     int64  // unix nanoseconds of the writer's clock, for fairness only
+	indexedSeen bool   // its index item exists: integrated already, only the pending item is left
+}
+
+func (p pending) itemKey() map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"shard": s(p.shard), "id": s(p.id)}
+}
+
+// crashPoint lets the tests stop integrateOnce where a crashed sequencer would.
+type crashPoint int
+
+const (
+	noCrash           crashPoint = iota
+	crashBeforeCommit            // the batch is chosen, nothing written
+	crashAfterCommit             // the batch is in the log, its pending items not yet deleted
+)
+
+// writePending stores e in its bundle (condition: its (bundle, seq) is free) with no leaf,
+// and its pending item, in one transaction. A taken sequence is a *custody.ConflictError; a
+// lost race for the items is retried.
+func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte, body []byte) error {
+	attempts := l.attempts()
+	for try := 0; ; try++ {
+		key, err := l.check(ctx, e)
+		if err != nil {
+			return err
+		}
+		if key != "" && e.KeyID != key {
+			return &KeyError{Bundle: e.BundleID, Seq: e.Seq, Want: key, Got: e.KeyID}
+		}
+		_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{
+				TableName: &l.custody,
+				Item: withVersion(map[string]types.AttributeValue{
+					"bundle": s(e.BundleID), "seq": n(e.Seq), "event": s(string(body)),
+				}),
+				ConditionExpression: aws.String("attribute_not_exists(bundle)"),
+			}},
+			{Put: l.pendingPut(e, leaf)},
+		}})
+		if err == nil {
+			return nil
+		}
+		var tc *types.TransactionCanceledException
+		if !errors.As(err, &tc) || !retryable(tc) {
+			return fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+		}
+		if len(tc.CancellationReasons) > 0 && aws.ToString(tc.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+			// The sequence is taken: report what the bundle holds now, unless it is this very
+			// event (a retry of a transaction that was written, by an emulator that does not
+			// honor the SDK's ClientRequestToken).
+			last, ok, err := l.lastEvent(ctx, e.BundleID)
+			if err != nil {
+				return err
+			}
+			if ok && last.Event.Seq == e.Seq && last.Event.Hash == e.Hash {
+				return l.repend(ctx, e)
+			}
+			if err := custody.CheckNext(e, last, ok); err != nil {
+				return err
+			}
+		}
+		if try+1 >= attempts {
+			return fmt.Errorf("append %s/%d: still contended after %d attempts: %w", e.BundleID, e.Seq, attempts, err)
+		}
+		if err := sleep(ctx, try); err != nil {
+			return fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+		}
+	}
+}
+
+// check reads, in one request, the event before e in its bundle and the log head: e must follow
+// that event (a *custody.ConflictError otherwise; that e's seq is free, the write's condition
+// checks). It returns the key that signs the log.
+func (l *Ledger) check(ctx context.Context, e custody.Event) (string, error) {
+	req := map[string]types.KeysAndAttributes{
+		l.log: {Keys: []map[string]types.AttributeValue{{"id": s(headID)}}, ConsistentRead: aws.Bool(true)},
+	}
+	if e.Seq > 1 {
+		req[l.custody] = types.KeysAndAttributes{Keys: []map[string]types.AttributeValue{{"bundle": s(e.BundleID), "seq": n(e.Seq - 1)}}, ConsistentRead: aws.Bool(true)}
+	}
+	var headItem, prevItem map[string]types.AttributeValue
+	for try := 0; len(req) > 0; try++ {
+		out, err := l.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return "", fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+		}
+		for _, it := range out.Responses[l.log] {
+			headItem = it
+		}
+		for _, it := range out.Responses[l.custody] {
+			prevItem = it
+		}
+		req = out.UnprocessedKeys
+		if len(req) > 0 {
+			if err := sleep(ctx, try); err != nil {
+				return "", fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+			}
+		}
+	}
+	_, _, key, err := parseHead(headItem)
+	if err != nil {
+		return "", err
+	}
+	var prev custody.Entry
+	if prevItem != nil {
+		if prev, _, err = entry(prevItem); err != nil {
+			return "", fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+		}
+	}
+	if e.Seq <= 1 || prevItem == nil || prev.Event.Hash != e.Prev {
+		// A conflict (or a malformed seq): report it against the bundle's last event.
+		last, ok, err := l.lastEvent(ctx, e.BundleID)
+		if err != nil {
+			return "", err
+		}
+		if err := custody.CheckNext(e, last, ok); err != nil {
+			return "", err
+		}
+	}
+	return key, nil
+}
+
+// pendingPut writes e's pending item, unless it exists.
+func (l *Ledger) pendingPut(e custody.Event, leaf []byte) *types.Put {
+	return &types.Put{
+		TableName: &l.pending,
+		Item: withVersion(map[string]types.AttributeValue{
+			"shard": s(shardOf(e.BundleID)), "id": s(pendingID(e.BundleID, e.Seq)),
+			"bundle": s(e.BundleID), "seq": n(e.Seq), "leaf": &types.AttributeValueMemberB{Value: leaf},
+			"key": s(e.KeyID), "next": s(custody.NextLogKey(e)), "t": n(uint64(time.Now().UnixNano())),
+		}),
+		ConditionExpression: aws.String("attribute_not_exists(id)"),
+	}
+}
+
+// repend puts back the pending item of a stored event that is neither in the log nor
+// pending (its pending item deleted by someone else than a sequencer). An event that is
+// pending keeps its item; one integrated meanwhile gets a stale item, which the next batch
+// deletes.
+func (l *Ledger) repend(ctx context.Context, e custody.Event) error {
+	leaf, err := hexHash(e.Hash)
+	if err != nil {
+		return err
+	}
+	p := l.pendingPut(e, leaf)
+	_, err = l.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item, ConditionExpression: p.ConditionExpression})
+	var cf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &cf) {
+		return fmt.Errorf("pending leaf of %s/%d: %w", e.BundleID, e.Seq, err)
+	}
+	return nil
+}
+
+func (l *Ledger) attempts() int {
+	if l.Attempts <= 0 {
+		return 1000
+	}
+	return l.Attempts
+}
+
+// awaitLeaf waits until (bundle, seq) has its leaf. The writer holding the sequencer lease
+// integrates batches; the others look for their leaf every pollInterval, and take the lease
+// when nobody holds it (or its holder let it expire: crashed). So under load one writer
+// integrates for many, and a writer alone integrates at once. The lease only saves work: the
+// head's condition keeps two sequencers from both writing, should a lease holder outlive its
+// lease.
+func (l *Ledger) awaitLeaf(ctx context.Context, bundle string, seq uint64) (uint64, error) {
+	id := indexID(bundle, seq)
+	attempts := l.attempts()
+	for try := 0; ; try++ {
+		leaf, ok, held, err := l.look(ctx, id)
+		if err != nil {
+			return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+		}
+		if ok {
+			return leaf, nil
+		}
+		if !held {
+			me, got, err := l.takeLease(ctx)
+			if err != nil {
+				return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+			}
+			if got {
+				leaf, err := l.sequence(ctx, id, me)
+				if err != nil {
+					return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+				}
+				return leaf, nil
+			}
+		}
+		if try+1 >= attempts {
+			return 0, fmt.Errorf("append %s/%d: stored, but its leaf not integrated after %d attempts (the next append or Integrate will)", bundle, seq, attempts)
+		}
+		if err := pause(ctx, pollInterval); err != nil {
+			return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+		}
+	}
+}
+
+// sequence integrates batches, holding the lease me, until id is integrated and then while
+// batches keep coming, for at most half the lease; then it lets the lease go. A writer that
+// takes the lease under load so stays the sequencer a while, sparing the lease's handover.
+func (l *Ledger) sequence(ctx context.Context, id, me string) (uint64, error) {
+	defer l.dropLease(context.WithoutCancel(ctx), me)
+	// The pending items of a batch are deleted while the next batch is read. A failed delete
+	// leaves stale pending items, which the next batch that reads them deletes: it fails no
+	// append.
+	var deleting sync.WaitGroup
+	defer deleting.Wait()
+	start := time.Now()
+	attempts := l.attempts()
+	var leaf uint64
+	mine := false
+	var recent map[string]uint64 // nil: check every candidate against the index
+	for try := 0; ; try++ {
+		done, lost, cleanup, err := l.integrateBatch(ctx, noCrash, recent)
+		if lost || err != nil {
+			recent = nil
+		} else if len(done) > 0 {
+			if recent == nil {
+				recent = map[string]uint64{}
+			}
+			for id, lf := range done {
+				recent[id] = lf
+			}
+		}
+		if err != nil {
+			if mine {
+				return leaf, nil // this leaf is in; the next sequencer meets the error
+			}
+			return 0, err
+		}
+		deleting.Wait()
+		if len(cleanup) > 0 {
+			deleting.Add(1)
+			go func() {
+				defer deleting.Done()
+				l.deletePending(context.WithoutCancel(ctx), cleanup)
+			}()
+		}
+		if lf, ok := done[id]; ok {
+			leaf, mine = lf, true
+		}
+		if mine && (len(done) < 2 || time.Since(start) > leaseTime/2) {
+			return leaf, nil // little else pending, or long enough
+		}
+		if !lost && len(done) == 0 { // nothing pending: integrated by a sequencer before
+			got, err := l.indexed(ctx, []string{id})
+			if err != nil {
+				return 0, err
+			}
+			if lf, ok := got[id]; ok {
+				return lf, nil
+			}
+		}
+		if try+1 >= attempts {
+			if mine {
+				return leaf, nil
+			}
+			return 0, fmt.Errorf("leaf not integrated after %d batches", attempts)
+		}
+		if lost {
+			if err := sleep(ctx, min(try, 2)); err != nil {
+				return 0, err
+			}
+		}
+	}
+}
+
+// pollInterval is about the time one batch takes to integrate on DynamoDB.
+const pollInterval = 25 * time.Millisecond
+
+// leaseTime is how long a sequencer lease lasts unless dropped: longer than a batch takes.
+const leaseTime = 2 * time.Second
+
+var leaseKey = map[string]types.AttributeValue{"shard": s("lease"), "id": s("sequencer")}
+
+// look reads, in one request, the index item id and the sequencer lease: the leaf, whether
+// it is integrated, and whether a sequencer holds an unexpired lease.
+func (l *Ledger) look(ctx context.Context, id string) (leaf uint64, ok, held bool, err error) {
+	req := map[string]types.KeysAndAttributes{
+		l.log:     {Keys: []map[string]types.AttributeValue{{"id": s(id)}}, ConsistentRead: aws.Bool(true)},
+		l.pending: {Keys: []map[string]types.AttributeValue{leaseKey}, ConsistentRead: aws.Bool(true)},
+	}
+	for try := 0; len(req) > 0; try++ {
+		out, err := l.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return 0, false, false, fmt.Errorf("leaf index: %w", err)
+		}
+		for _, it := range out.Responses[l.log] {
+			if leaf, err = num(it["leaf"]); err != nil {
+				return 0, false, false, fmt.Errorf("leaf index %s: %w", id, err)
+			}
+			ok = true
+		}
+		for _, it := range out.Responses[l.pending] {
+			until, _ := num(it["until"])
+			held = int64(until) > time.Now().UnixMilli()
+		}
+		req = out.UnprocessedKeys
+		if len(req) > 0 {
+			if err := sleep(ctx, try); err != nil {
+				return 0, false, false, err
+			}
+		}
+	}
+	return leaf, ok, held, nil
+}
+
+// takeLease takes the sequencer lease if nobody holds it unexpired.
+func (l *Ledger) takeLease(ctx context.Context) (me string, got bool, err error) {
+	me = strconv.FormatUint(rand.Uint64(), 36)
+	now := time.Now()
+	_, err = l.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &l.pending,
+		Item: withVersion(map[string]types.AttributeValue{"shard": s("lease"), "id": s("sequencer"),
+			"holder": s(me), "until": n(uint64(now.Add(leaseTime).UnixMilli()))}),
+		ConditionExpression:       aws.String("attribute_not_exists(id) OR #until < :now"),
+		ExpressionAttributeNames:  map[string]string{"#until": "until"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": n(uint64(now.UnixMilli()))},
+	})
+	var cf *types.ConditionalCheckFailedException
+	if errors.As(err, &cf) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("sequencer lease: %w", err)
+	}
+	return me, true, nil
+}
+
+// dropLease lets the lease go, if it is still me's, by writing it expired (a PutItem, not a
+// DeleteItem: the ledger's client code stays that of the operations it has anyway); failing,
+// it expires.
+func (l *Ledger) dropLease(ctx context.Context, me string) {
+	l.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &l.pending,
+		Item: withVersion(map[string]types.AttributeValue{"shard": s("lease"), "id": s("sequencer"),
+			"holder": s(""), "until": n(0)}),
+		ConditionExpression:       aws.String("holder = :me"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":me": s(me)},
+	})
+}
+
+// pause waits about d (half to one and a half times, so that writers spread out).
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d/2 + rand.N(d))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Integrate integrates every pending leaf into the log, batch by batch, and returns how many
+// this call integrated (others may integrate some meanwhile). It finishes what writers that
+// crashed after storing their event left pending; the audit function calls it on every run.
+// Only a sequenced ledger (NewSequenced) has pending leaves; on another it does nothing.
+func (l *Ledger) Integrate(ctx context.Context) (int, error) {
+	if l.pending == "" {
+		return 0, nil
+	}
+	total := 0
+	for try := 0; ; {
+		done, lost, err := l.integrateOnce(ctx, noCrash)
+		if err != nil {
+			return total, fmt.Errorf("integrate: %w", err)
+		}
+		total += len(done)
+		if !lost && len(done) == 0 {
+			return total, nil
+		}
+		if lost {
+			if try++; try >= l.attempts() {
+				return total, fmt.Errorf("integrate: log head still contended after %d attempts", try)
+			}
+			if err := sleep(ctx, min(try, 3)); err != nil {
+				return total, fmt.Errorf("integrate: %w", err)
+			}
+		}
+	}
+}
+
+// integrateOnce integrates one batch of pending leaves: it reads the head, the pending items
+// and which of them (and of their predecessors) are indexed, then writes in one transaction
+// the head (condition: the size and key it read), the tree nodes (attribute_not_exists) and
+// each leaf's index item (attribute_not_exists: no leaf is integrated twice), and afterwards
+// deletes the pending items. It returns the index ids it integrated with their leaves, and
+// lost when another batch took the head first. A bundle's events are integrated in seq order:
+// seq n only once seq n-1 is indexed or earlier in the same batch.
+func (l *Ledger) integrateOnce(ctx context.Context, crash crashPoint) (map[string]uint64, bool, error) {
+	done, lost, cleanup, err := l.integrateBatch(ctx, crash, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	return done, lost, l.deletePending(ctx, cleanup)
+}
+
+// integrateBatch is integrateOnce but for the deletion of the pending items it returns
+// (cleanup), for the caller to delete while it reads the next batch. With recent (the leaves
+// this sequencer integrated, by index id) it is optimistic: it reads the index only for
+// predecessors not in recent, taking every other candidate for not integrated; should one be,
+// the transaction fails on its index item (lost), and the caller retries without recent.
+func (l *Ledger) integrateBatch(ctx context.Context, crash crashPoint, recent map[string]uint64) (done map[string]uint64, lost bool, cleanup []pending, err error) {
+	// The head and the pending items in one round trip: their order does not matter, since
+	// the index read below finds what was integrated meanwhile and the head's condition
+	// refuses the batch if the head moved.
+	var (
+		size uint64
+		rng  [][]byte
+		key  string
+		herr error
+		wg   sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		size, rng, key, herr = l.head(ctx)
+	}()
+	ps, err := l.pendingItems(ctx)
+	wg.Wait()
+	if err := errors.Join(err, herr); err != nil || len(ps) == 0 {
+		return nil, false, nil, err
+	}
+	// Which candidates are indexed already (their pending item outlived a crash or is being
+	// deleted), and whether each bundle's predecessor is.
+	byBundle := map[string][]*pending{}
+	for i := range ps {
+		byBundle[ps[i].bundle] = append(byBundle[ps[i].bundle], &ps[i])
+	}
+	var ids []string
+	for b, g := range byBundle {
+		sort.Slice(g, func(i, j int) bool { return g[i].seq < g[j].seq })
+		if _, ok := recent[indexID(b, g[0].seq-1)]; g[0].seq > 1 && !ok {
+			ids = append(ids, indexID(b, g[0].seq-1))
+		}
+		for _, p := range g {
+			if recent == nil {
+				ids = append(ids, indexID(b, p.seq))
+			}
+		}
+	}
+	known := map[string]uint64{}
+	if len(ids) > 0 {
+		if known, err = l.indexed(ctx, ids); err != nil {
+			return nil, false, nil, err
+		}
+	}
+	for id, leaf := range recent {
+		known[id] = leaf
+	}
+	var stale []pending
+	type group struct {
+		ready   []*pending
+		written int64
+	}
+	var groups []group
+	for b, g := range byBundle {
+		var gr group
+		for _, p := range g {
+			if _, ok := known[indexID(b, p.seq)]; ok {
+				p.indexedSeen = true
+				stale = append(stale, *p)
+				continue
+			}
+			_, prevIndexed := known[indexID(b, p.seq-1)]
+			prevReady := len(gr.ready) > 0 && gr.ready[len(gr.ready)-1].seq == p.seq-1
+			if p.seq != 1 && !prevIndexed && !prevReady {
+				break // its predecessor is neither in the log nor in this batch
+			}
+			gr.ready = append(gr.ready, p)
+			if gr.written == 0 || p.written < gr.written {
+				gr.written = p.written
+			}
+		}
+		if len(gr.ready) > 0 {
+			groups = append(groups, gr)
+		}
+	}
+	// Oldest bundles first; the key log last, so that a rotation ends its batch after every
+	// event signed by the key it retires.
+	// (sort.Slice, not slices.SortFunc: one sort for every element type keeps the bootstraps
+	// small.)
+	sort.Slice(groups, func(i, j int) bool {
+		x, y := groups[i], groups[j]
+		xk, yk := x.ready[0].bundle == custody.KeyLogSubject, y.ready[0].bundle == custody.KeyLogSubject
+		if xk != yk {
+			return yk
+		}
+		if x.written != y.written {
+			return x.written < y.written
+		}
+		return x.ready[0].bundle < y.ready[0].bundle
+	})
+	var (
+		batch    []*pending
+		items    []types.TransactWriteItem
+		curRange = rng
+		curKey   = key
+	)
+fill:
+	for _, g := range groups {
+		for _, p := range g.ready {
+			leaf := size + uint64(len(batch))
+			newRange, nodes, err := custody.AppendLeaves(leaf, curRange, [][]byte{p.leaf})
+			if err != nil {
+				return nil, false, nil, err
+			}
+			if 1+len(items)+1+len(nodes) > maxTransactItems {
+				break fill
+			}
+			items = append(items, types.TransactWriteItem{Put: &types.Put{
+				TableName:           &l.log,
+				Item:                withVersion(map[string]types.AttributeValue{"id": s(indexID(p.bundle, p.seq)), "leaf": n(leaf)}),
+				ConditionExpression: aws.String("attribute_not_exists(id)"),
+			}})
+			for _, nd := range nodes {
+				it := map[string]types.AttributeValue{"id": s(nodeID(nd.ID)), "hash": &types.AttributeValueMemberB{Value: nd.Hash}}
+				if nd.ID.Level == 0 {
+					it["bundle"], it["seq"] = s(p.bundle), n(p.seq) // the leaf feed: leaf -> event
+				}
+				items = append(items, types.TransactWriteItem{Put: &types.Put{
+					TableName: &l.log, Item: withVersion(it), ConditionExpression: aws.String("attribute_not_exists(id)"),
+				}})
+			}
+			batch, curRange = append(batch, p), newRange
+			// The head moves to the key a rotation introduces only when the rotation is signed
+			// by the log's key (an event the head refused at append would not be stored).
+			if curKey == "" || p.key == curKey {
+				curKey = p.next
+			}
+			if p.next != p.key {
+				break fill
+			}
+		}
+	}
+	if len(batch) == 0 {
+		return nil, false, stale, nil
+	}
+	if crash == crashBeforeCommit {
+		return nil, false, nil, nil
+	}
+	items = append(items, types.TransactWriteItem{Put: l.headPut(size, size+uint64(len(batch)), curRange, key, curKey)})
+	_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err != nil {
+		var tc *types.TransactionCanceledException
+		if errors.As(err, &tc) && retryable(tc) {
+			return nil, true, nil, nil
+		}
+		return nil, false, nil, fmt.Errorf("integrate %d leaves at %d: %w", len(batch), size, err)
+	}
+	done = make(map[string]uint64, len(batch))
+	for i, p := range batch {
+		done[indexID(p.bundle, p.seq)] = size + uint64(i)
+		stale = append(stale, *p)
+	}
+	if crash == crashAfterCommit {
+		return done, false, nil, nil
+	}
+	return done, false, stale, nil
+}
+
+// pendingItems reads up to pendingPage pending items of every shard, the shards in parallel.
+func (l *Ledger) pendingItems(ctx context.Context) ([]pending, error) {
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		out  []pending
+		errs []error
+	)
+	for i := range PendingShards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			page, err := l.db.Query(ctx, &dynamodb.QueryInput{
+				TableName:                 &l.pending,
+				KeyConditionExpression:    aws.String("#shard = :s"),
+				ExpressionAttributeNames:  map[string]string{"#shard": "shard"}, // a reserved word
+				ExpressionAttributeValues: map[string]types.AttributeValue{":s": s("s" + strconv.Itoa(i))},
+				ConsistentRead:            aws.Bool(true),
+				Limit:                     aws.Int32(pendingPage),
+			})
+			var ps []pending
+			if err == nil {
+				for _, it := range page.Items {
+					p, perr := pendingItem(it)
+					if perr != nil {
+						err = perr
+						break
+					}
+					ps = append(ps, p)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("pending leaves of shard s%d: %w", i, err))
+			}
+			out = append(out, ps...)
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+func pendingItem(it map[string]types.AttributeValue) (pending, error) {
+	var p pending
+	if _, err := itemVersion(it, "pending leaf"); err != nil {
+		return p, err
+	}
+	str := func(name string) string {
+		v, _ := it[name].(*types.AttributeValueMemberS)
+		if v == nil {
+			return ""
+		}
+		return v.Value
+	}
+	p.shard, p.id, p.bundle, p.key, p.next = str("shard"), str("id"), str("bundle"), str("key"), str("next")
+	seq, err := num(it["seq"])
+	if err != nil {
+		return p, fmt.Errorf("pending leaf %s: seq: %w", p.id, err)
+	}
+	p.seq = seq
+	if t, err := num(it["t"]); err == nil {
+		p.written = int64(t)
+	}
+	leaf, _ := it["leaf"].(*types.AttributeValueMemberB)
+	if leaf == nil || len(leaf.Value) != 32 || p.bundle == "" || p.seq == 0 {
+		return p, fmt.Errorf("pending leaf %q: malformed item", p.id)
+	}
+	p.leaf = leaf.Value
+	return p, nil
+}
+
+// deletePending deletes integrated pending items; deleting one already gone is a no-op. It
+// writes deletes in transactions of up to 100 (TransactWriteItems, which the ledger uses
+// anyway, rather than BatchWriteItem, whose client code would weigh on every bootstrap).
+func (l *Ledger) deletePending(ctx context.Context, ps []pending) error {
+	for len(ps) > 0 {
+		chunk := ps[:min(len(ps), maxTransactItems)]
+		ps = ps[len(chunk):]
+		items := make([]types.TransactWriteItem, len(chunk))
+		for i, p := range chunk {
+			items[i] = types.TransactWriteItem{Delete: &types.Delete{TableName: &l.pending, Key: p.itemKey()}}
+		}
+		if _, err := l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+			return fmt.Errorf("delete integrated pending leaves: %w", err)
+		}
+	}
+	return nil
+}
+
+// indexed reads the index items of ids (consistently) and returns the leaves of those stored;
+// headID among ids reads the log's size (0 when the log is empty).
+func (l *Ledger) indexed(ctx context.Context, ids []string) (map[string]uint64, error) {
+	found := map[string]uint64{}
+	seen := map[string]bool{}
+	var keys []map[string]types.AttributeValue
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			keys = append(keys, map[string]types.AttributeValue{"id": s(id)})
+		}
+	}
+	for len(keys) > 0 {
+		batch := keys[:min(len(keys), maxBatchGet)]
+		keys = keys[len(batch):]
+		req := map[string]types.KeysAndAttributes{l.log: {Keys: batch, ConsistentRead: aws.Bool(true)}}
+		for try := 0; len(req) > 0; try++ {
+			out, err := l.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, fmt.Errorf("leaf index: %w", err)
+			}
+			for _, it := range out.Responses[l.log] {
+				id, _ := it["id"].(*types.AttributeValueMemberS)
+				if id == nil {
+					return nil, errors.New("leaf index: item without id")
+				}
+				if _, err := itemVersion(it, "leaf index "+id.Value); err != nil {
+					return nil, err
+				}
+				attr := "leaf"
+				if id.Value == headID {
+					attr = "size"
+				}
+				leaf, err := num(it[attr])
+				if err != nil {
+					return nil, fmt.Errorf("leaf index %s: %w", id.Value, err)
+				}
+				found[id.Value] = leaf
+			}
+			req = out.UnprocessedKeys
+			if len(req) > 0 {
+				if err := sleep(ctx, try); err != nil {
+					return nil, fmt.Errorf("leaf index: %w", err)
+				}
+			}
+		}
+	}
+	return found, nil
+}
+
+// withLeaves fills in the leaf of every entry stored without one (the sequenced layout) from
+// the leaf index. An entry whose leaf is not yet integrated is integrated first (integrate
+// true) or dropped from the result (integrate false: Heads, which only wants leaves below a
+// size the log had reached, and a pending leaf will be at or beyond it).
+func (l *Ledger) withLeaves(ctx context.Context, es []custody.Entry, noLeaf []bool, integrate bool) ([]custody.Entry, error) {
+	for round := 0; ; round++ {
+		var ids []string
+		for i, missing := range noLeaf {
+			if missing {
+				ids = append(ids, indexID(es[i].Event.BundleID, es[i].Event.Seq))
+			}
+		}
+		if len(ids) == 0 {
+			return es, nil
+		}
+		leaves, err := l.indexed(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		left := 0
+		for i, missing := range noLeaf {
+			if !missing {
+				continue
+			}
+			if leaf, ok := leaves[indexID(es[i].Event.BundleID, es[i].Event.Seq)]; ok {
+				es[i].Leaf, noLeaf[i] = leaf, false
+			} else {
+				left++
+			}
+		}
+		if left == 0 {
+			return es, nil
+		}
+		if !integrate {
+			out := es[:0]
+			for i, en := range es {
+				if !noLeaf[i] {
+					out = append(out, en)
+				}
+			}
+			return out, nil
+		}
+		if l.pending == "" {
+			return nil, fmt.Errorf("%d events stored without a leaf: the log is sequenced (NewSequenced), this ledger is not", left)
+		}
+		if round >= l.attempts() {
+			return nil, fmt.Errorf("%d events stored, their leaves still not integrated after %d attempts", left, round)
+		}
+		if round == 1 { // still not in the log after an Integrate: is each still pending?
+			for i, missing := range noLeaf {
+				if missing {
+					if err := l.repend(ctx, es[i].Event); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+		if _, err := l.Integrate(ctx); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// lastEvent returns the bundle's last stored event without its leaf (which Append does not
+// need and a pending event does not have yet).
+func (l *Ledger) lastEvent(ctx context.Context, bundleID string) (custody.Entry, bool, error) {
+	page, err := l.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &l.custody,
+		KeyConditionExpression:    aws.String("bundle = :b"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": s(bundleID)},
+		ConsistentRead:            aws.Bool(true),
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(1),
+	})
+	if err != nil {
+		return custody.Entry{}, false, fmt.Errorf("last event of %s: %w", bundleID, err)
+	}
+	if len(page.Items) == 0 {
+		return custody.Entry{}, false, nil
+	}
+	en, _, err := entry(page.Items[0])
+	if err != nil {
+		return custody.Entry{}, false, fmt.Errorf("last event of %s: %w", bundleID, err)
+	}
+	return en, true, nil
+}
