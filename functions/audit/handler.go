@@ -18,7 +18,9 @@ import (
 // Task is the scheduled input: {"task":"expiry"} runs only Expire (and the request clocks); {"task":"checkpoint"}
 // signs a checkpoint of the custody log, keeps it for witnesses and publishes it for the API to
 // serve (pipeline.Service.PublishCheckpoint); {"task":"index-all"} enters every accepted bundle
-// not yet in the identifier index (a backfill, by hand); {"task":"dispose"} runs only the
+// not yet in the identifier index (a backfill, by hand); {"task":"search-all"} enters every
+// accepted bundle not yet in the search index (Reindex; a backfill, by hand);
+// {"task":"dispose"} runs only the
 // disposals (Dispose); anything else
 // (the daily schedule's empty input) runs the fixity check and then Expire. With an Index,
 // the hourly and daily runs first enter the bundles accepted recently into the identifier
@@ -79,7 +81,10 @@ type Handler struct {
 	// still pending (of writers that crashed after storing their event; dynamoledger's
 	// sequenced layout), so the checkpoint this run signs covers them.
 	Integrate func(ctx context.Context) (int, error)
-	Log       *slog.Logger
+	// Reindex, when set, runs on the search-all task: every accepted bundle of the uploads
+	// not yet in the search index is indexed (pipeline.Service.Reindex).
+	Reindex func(ctx context.Context, ups []pipeline.Upload) (int, error)
+	Log     *slog.Logger
 }
 
 // DefaultFixityMargin is Handler.FixityMargin's default.
@@ -118,6 +123,8 @@ type Result struct {
 	// Integrated counts the pending leaves this run integrated into the log (with
 	// Handler.Integrate).
 	Integrated int `json:"integrated,omitempty"`
+	// Searchable counts the bundles the search-all task entered into the search index.
+	Searchable int `json:"searchable,omitempty"`
 }
 
 // Handle implements the function.
@@ -183,6 +190,19 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 		}
 	}
 	if in.Task == "index-all" {
+		return res, errors.Join(errs...)
+	}
+	if in.Task == "search-all" {
+		if h.Reindex == nil {
+			return res, errors.Join(append(errs, errors.New("search-all task: no search index"))...)
+		}
+		ups, err := recentSince(time.Time{})
+		if err == nil {
+			res.Searchable, err = h.Reindex(ctx, ups)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("search index: %w", err))
+		}
 		return res, errors.Join(errs...)
 	}
 	if h.Dispose && (in.Task == "dispose" || in.Task == "") {

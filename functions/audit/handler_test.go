@@ -410,3 +410,28 @@ func TestAuditIntegratesPendingLeaves(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditSearchAll: the search-all task enters every accepted bundle the search index
+// lacks, and none twice.
+func TestAuditSearchAll(t *testing.T) {
+	clock := &fntest.Clock{T: fntest.T0}
+	n := fntest.Node(t, clock)
+	ups := routedBundles(t, n, "nl-om", "es-fge")
+	calls := 0
+	h := &Handler{Service: n.Service, Clock: clock.Now,
+		Recent: func(ctx context.Context, since time.Time) ([]pipeline.Upload, error) {
+			if !since.IsZero() {
+				t.Errorf("search-all listed the uploads since %v, want all", since)
+			}
+			return ups, nil
+		},
+		Reindex: func(ctx context.Context, got []pipeline.Upload) (int, error) { calls++; return len(got), nil }}
+	res, err := h.Handle(context.Background(), Task{Task: "search-all"})
+	if err != nil || res.Searchable != 2 || calls != 1 || res.Checked != 0 {
+		t.Fatalf("search-all = %+v, %v, %d calls; want 2 indexed, nothing else run", res, err, calls)
+	}
+	h.Reindex = nil
+	if _, err := h.Handle(context.Background(), Task{Task: "search-all"}); err == nil {
+		t.Error("search-all without an index: no error")
+	}
+}

@@ -61,6 +61,9 @@ func main() {
 		h.Index = env.Matcher
 	}
 	h.Reconcile = func(ctx context.Context) (int, error) { return request.Reconcile(ctx, env.Ledger, env.State) }
+	if env.Search != nil {
+		h.Reindex = env.Service.Reindex
+	}
 	h.Integrate = env.Ledger.Integrate
 	lambda.Start(h.Handle)
 }

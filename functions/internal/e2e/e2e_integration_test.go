@@ -132,13 +132,15 @@ func newStack(t *testing.T, ctx context.Context, root string) *stack {
 	// The sequenced log (template.yaml's SequencedLog) when EVX_E2E_SEQUENCED is set; the
 	// stack's default otherwise.
 	if os.Getenv("EVX_E2E_SEQUENCED") != "" {
-		env.PendingTable = p + "-pending"
-		table(env.PendingTable, "shard", "id")
+		s.cfg.PendingTable = p + "-pending"
+		table(s.cfg.PendingTable, "shard", "id")
 	}
 	table(env.DeliveriesTable, "counterpart", "delivery")
 	table(env.SentTable, "id")
 	s.cfg.IndexTable = p + "-identifiers"
 	table(s.cfg.IndexTable, "key", "bundle")
+	s.cfg.SearchTable = p + "-search"
+	table(s.cfg.SearchTable, "pk", "sk")
 	queue := func(name string, attrs map[string]string) string {
 		a := map[string]string{"FifoQueue": "true", "VisibilityTimeout": "30"}
 		for k, v := range attrs {
@@ -204,7 +206,7 @@ func (s *stack) environ() []string {
 		"EVX_UPLOADS_BUCKET=" + s.uploads, "EVX_INGEST_QUEUE=" + c.QueuePrefix + "evx-ingest", "EVX_SWEEP_GRACE=0s",
 		"EVX_JWT_ISSUER=" + issuer, "EVX_RETENTION_MODE=GOVERNANCE", "EVX_RETENTION_DAYS=1", "EVX_NOTICE_ALARM_PREFIX=e2e-notice-age-",
 		"EVX_SIGNING_PUBLIC_KEY=" + base64.StdEncoding.EncodeToString(c.SigningPublicKey),
-		"EVX_INDEX_TABLE=" + c.IndexTable, "EVX_INDEX_KEY=" + c.IndexKey, "EVX_AGENCY=" + c.Agency}
+		"EVX_INDEX_TABLE=" + c.IndexTable, "EVX_INDEX_KEY=" + c.IndexKey, "EVX_AGENCY=" + c.Agency, "EVX_SEARCH_TABLE=" + c.SearchTable}
 }
 
 // startFunctions builds the bootstraps of fns and starts each under aws-lambda-rie.

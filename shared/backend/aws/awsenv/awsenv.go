@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/evx-project/evx/shared/backend/aws/dynamoindex"
 	"github.com/evx-project/evx/shared/backend/aws/dynamoledger"
+	"github.com/evx-project/evx/shared/backend/aws/dynamosearch"
 	"github.com/evx-project/evx/shared/backend/aws/dynamostate"
 	"github.com/evx-project/evx/shared/backend/aws/kmsmac"
 	"github.com/evx-project/evx/shared/backend/aws/kmssign"
@@ -89,6 +90,9 @@ type Config struct {
 	// and IndexKey (EVX_INDEX_KEY) the id, ARN or alias of the KMS HMAC_256 key of its keyed
 	// hashes (kmsmac); the functions opened WithMatcher need both.
 	IndexTable, IndexKey string
+	// SearchTable (EVX_SEARCH_TABLE) is the bundle search index's table (dynamosearch): set,
+	// the service indexes every bundle it accepts and answers GET /v1/bundles from it.
+	SearchTable string
 	// Intake is set by the host, not read from the environment: the functions that ingest
 	// (ingest, and route for a bundle it finds not yet ingested) set
 	// pipeline.BagIntake(extract.Record(...), ...); the others leave it nil and so link
@@ -117,7 +121,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Directory: getenv("EVX_DIRECTORY"), Fonts: getenv("EVX_FONTS"), Origin: getenv("EVX_ORIGIN"),
 		UploadsBucket: getenv("EVX_UPLOADS_BUCKET"), Agency: getenv("EVX_AGENCY"),
 		RetiredSigningKey: getenv("EVX_RETIRED_SIGNING_KEY"),
-		IndexTable:        getenv("EVX_INDEX_TABLE"), IndexKey: getenv("EVX_INDEX_KEY"),
+		IndexTable:        getenv("EVX_INDEX_TABLE"), IndexKey: getenv("EVX_INDEX_KEY"), SearchTable: getenv("EVX_SEARCH_TABLE"),
 	}
 	if c.Agency == "" {
 		c.Agency = "home"
@@ -177,6 +181,8 @@ type Env struct {
 	// Matcher is the hit/no-hit identifier index (WithMatcher), nil without it.
 	Matcher *pipeline.Matcher
 	Index   *dynamoindex.Index
+	// Search is the bundle search index, with EVX_SEARCH_TABLE (the service searches it).
+	Search *dynamosearch.Index
 
 	heads      headsMode
 	matching   bool
@@ -355,6 +361,10 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, o
 	})
 	if err != nil {
 		return nil, err
+	}
+	if c.SearchTable != "" {
+		e.Search = dynamosearch.New(e.DynamoDB, c.SearchTable)
+		e.Service.WithSearch(e.Search)
 	}
 	if e.matching {
 		if c.IndexTable == "" || c.IndexKey == "" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/evx-project/evx/shared/backend/local/sqlitedb"
 	"github.com/evx-project/evx/shared/pipeline"
+	"github.com/evx-project/evx/shared/pipeline/searchtest"
 )
 
 func newIndex(t testing.TB) *Index {
@@ -184,3 +185,8 @@ func FuzzSearch(f *testing.F) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// The conformance suite the DynamoDB index runs too.
+func TestConformance(t *testing.T) {
+	searchtest.Run(t, func(t *testing.T) pipeline.SearchIndex { return newIndex(t) })
+}
