@@ -419,23 +419,9 @@ func (l *Ledger) Subjects(ctx context.Context, prefix string) ([]string, error) 
 
 // Last implements custody.Ledger. An event stored but not yet in the log is integrated first.
 func (l *Ledger) Last(ctx context.Context, bundleID string) (custody.Entry, bool, error) {
-	page, err := l.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 &l.custody,
-		KeyConditionExpression:    aws.String("bundle = :b"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":b": s(bundleID)},
-		ConsistentRead:            aws.Bool(true),
-		ScanIndexForward:          aws.Bool(false),
-		Limit:                     aws.Int32(1),
-	})
-	if err != nil {
-		return custody.Entry{}, false, fmt.Errorf("last event of %s: %w", bundleID, err)
-	}
-	if len(page.Items) == 0 {
-		return custody.Entry{}, false, nil
-	}
-	en, has, err := entry(page.Items[0])
-	if err != nil {
-		return custody.Entry{}, false, fmt.Errorf("last event of %s: %w", bundleID, err)
+	en, has, ok, err := l.lastStored(ctx, bundleID)
+	if err != nil || !ok {
+		return custody.Entry{}, false, err
 	}
 	es, err := l.withLeaves(ctx, []custody.Entry{en}, []bool{!has}, true)
 	if err != nil {

@@ -825,6 +825,13 @@ func (l *Ledger) withLeaves(ctx context.Context, es []custody.Entry, noLeaf []bo
 // lastEvent returns the bundle's last stored event without its leaf (which Append does not
 // need and a pending event does not have yet).
 func (l *Ledger) lastEvent(ctx context.Context, bundleID string) (custody.Entry, bool, error) {
+	en, _, ok, err := l.lastStored(ctx, bundleID)
+	return en, ok, err
+}
+
+// lastStored reads the bundle's last stored event; hasLeaf is false for one stored in the
+// sequenced layout, whose leaf is in the log table's index.
+func (l *Ledger) lastStored(ctx context.Context, bundleID string) (en custody.Entry, hasLeaf, ok bool, err error) {
 	page, err := l.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &l.custody,
 		KeyConditionExpression:    aws.String("bundle = :b"),
@@ -834,14 +841,14 @@ func (l *Ledger) lastEvent(ctx context.Context, bundleID string) (custody.Entry,
 		Limit:                     aws.Int32(1),
 	})
 	if err != nil {
-		return custody.Entry{}, false, fmt.Errorf("last event of %s: %w", bundleID, err)
+		return custody.Entry{}, false, false, fmt.Errorf("last event of %s: %w", bundleID, err)
 	}
 	if len(page.Items) == 0 {
-		return custody.Entry{}, false, nil
+		return custody.Entry{}, false, false, nil
 	}
-	en, _, err := entry(page.Items[0])
+	en, hasLeaf, err = entry(page.Items[0])
 	if err != nil {
-		return custody.Entry{}, false, fmt.Errorf("last event of %s: %w", bundleID, err)
+		return custody.Entry{}, false, false, fmt.Errorf("last event of %s: %w", bundleID, err)
 	}
-	return en, true, nil
+	return en, hasLeaf, true, nil
 }
