@@ -4,18 +4,17 @@ package dynamoindex_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"os"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/evx-project/evx/shared/backend/aws/internal/dynamotest"
+
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/evx-project/evx/shared/backend/aws/dynamoindex"
-	"github.com/evx-project/evx/shared/backend/aws/dynamostate"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/pipeline/indextest"
 )
@@ -23,27 +22,7 @@ import (
 // newIndex makes a fresh table with the keys template.yaml gives IdentifierIndexTable.
 func newIndex(t *testing.T, endpoint string) (*dynamoindex.Index, *dynamodb.Client, string) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := dynamostate.NewClient(ctx, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b [4]byte
-	rand.Read(b[:])
-	name := "t" + hex.EncodeToString(b[:]) + "-identifiers"
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: &name, BillingMode: types.BillingModePayPerRequest,
-		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("key"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("bundle"), KeyType: types.KeyTypeRange}},
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("key"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("bundle"), AttributeType: types.ScalarAttributeTypeS}},
-	}); err != nil {
-		var inUse *types.ResourceInUseException
-		if !errors.As(err, &inUse) {
-			t.Fatalf("create table: %v", err)
-		}
-	}
-	t.Cleanup(func() { db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &name}) })
+	db, name := dynamotest.Table(t, endpoint, "identifiers", "key", "bundle")
 	return dynamoindex.New(db, name), db, name
 }
 

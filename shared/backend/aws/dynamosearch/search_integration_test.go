@@ -4,20 +4,15 @@ package dynamosearch_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/evx-project/evx/shared/backend/aws/internal/dynamotest"
 
 	"github.com/evx-project/evx/shared/backend/aws/dynamosearch"
-	"github.com/evx-project/evx/shared/backend/aws/dynamostate"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/pipeline/searchtest"
 )
@@ -25,27 +20,7 @@ import (
 // newIndex makes a fresh table with the keys template.yaml gives SearchTable.
 func newIndex(t *testing.T, endpoint string) *dynamosearch.Index {
 	t.Helper()
-	ctx := context.Background()
-	db, err := dynamostate.NewClient(ctx, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b [4]byte
-	rand.Read(b[:])
-	name := "t" + hex.EncodeToString(b[:]) + "-search"
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: &name, BillingMode: types.BillingModePayPerRequest,
-		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange}},
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS}},
-	}); err != nil {
-		var inUse *types.ResourceInUseException
-		if !errors.As(err, &inUse) {
-			t.Fatalf("create table: %v", err)
-		}
-	}
-	t.Cleanup(func() { db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &name}) })
+	db, name := dynamotest.Table(t, endpoint, "search", "pk", "sk")
 	return dynamosearch.New(db, name)
 }
 

@@ -4,17 +4,14 @@ package dynamostate_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"os"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/evx-project/evx/shared/backend/aws/internal/dynamotest"
+
 	"github.com/evx-project/evx/shared/backend/aws/dynamostate"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/pipeline/statetest"
@@ -23,29 +20,7 @@ import (
 // newTable makes a fresh table with the keys template.yaml gives DeliveriesTable.
 func newTable(t *testing.T, endpoint string) *dynamostate.Table {
 	t.Helper()
-	ctx := context.Background()
-	db, err := dynamostate.NewClient(ctx, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b [4]byte
-	rand.Read(b[:])
-	name := "t" + hex.EncodeToString(b[:]) + "-deliveries"
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: &name, BillingMode: types.BillingModePayPerRequest,
-		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("counterpart"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("delivery"), KeyType: types.KeyTypeRange}},
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("counterpart"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("delivery"), AttributeType: types.ScalarAttributeTypeS}},
-	}); err != nil {
-		// The name is random, so a table of that name is this call's own: the SDK retried a
-		// CreateTable whose first answer was lost (seen on moto under load).
-		var inUse *types.ResourceInUseException
-		if !errors.As(err, &inUse) {
-			t.Fatalf("create table: %v", err)
-		}
-	}
-	t.Cleanup(func() { db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &name}) })
+	db, name := dynamotest.Table(t, endpoint, "deliveries", "counterpart", "delivery")
 	return dynamostate.New(db, name)
 }
 
