@@ -4,10 +4,8 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,8 +14,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/evx-project/evx/shared/api"
-	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/request"
 )
 
@@ -26,20 +22,7 @@ import (
 // which fills in the counterpart, legal basis and case reference, and sends a bundle that
 // answers it: the request records the bundle.
 func TestIntegrationAppAnswersRequest(t *testing.T) {
-	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: filepath.Join("..", "..", "infra", "counterparts.yaml"), Agency: "nl-pol"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	toks, err := api.ParseTokens(strings.NewReader(sealTokens))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithHomeAgency("nl-pol").WithDirectory(n.Directory).WithSessions(api.NewSessions(nil)).WithRequests(n.Requests))
-	mux.Handle("/", App())
-	srv := httptest.NewTLSServer(mux)
-	t.Cleanup(srv.Close)
+	srv, _ := pageServer(t, pageOptions{Tokens: sealTokens, Agency: "nl-pol", Requests: true})
 	call := func(token, method, path, body string) (int, []byte) {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)

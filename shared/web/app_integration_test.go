@@ -32,24 +32,59 @@ es-fge-token-0000000001 counterpart es-fge
 legal-token-00000000001 legal clerk-rotterdam
 `
 
-// appServer runs a real embedded node with the API (sessions on) and the pages on one TLS
-// origin, as evx serve does, and uploads one bundle for nl-om and es-fge.
-func appServer(t *testing.T) *httptest.Server {
+// pageOptions say how pageServer builds the server.
+type pageOptions struct {
+	Tokens    string // the tokens file
+	Directory string // the agency directory; infra/counterparts.yaml when empty
+	Agency    string // the node's and the API's home agency, when set
+	Requests  bool   // serve the request endpoints
+	Resumable bool   // serve the resumable upload endpoints
+	// Wrap, when set, stands between the mux and the API (a fault injector).
+	Wrap func(http.Handler) http.Handler
+}
+
+// pageServer runs a real embedded node with the API (sessions on) and the pages on one TLS
+// origin, as evx serve does.
+func pageServer(t *testing.T, o pageOptions) (*httptest.Server, *local.Node) {
 	t.Helper()
-	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: filepath.Join("..", "..", "infra", "counterparts.yaml")})
+	if o.Directory == "" {
+		o.Directory = filepath.Join("..", "..", "infra", "counterparts.yaml")
+	}
+	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: o.Directory, Agency: o.Agency})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	toks, err := api.ParseTokens(strings.NewReader(appTokens))
+	toks, err := api.ParseTokens(strings.NewReader(o.Tokens))
 	if err != nil {
 		t.Fatal(err)
 	}
+	a := api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithDirectory(n.Directory).WithSessions(api.NewSessions(nil))
+	if o.Agency != "" {
+		a.WithHomeAgency(o.Agency)
+	}
+	if o.Requests {
+		a.WithRequests(n.Requests)
+	}
+	if o.Resumable {
+		a.WithResumable(n.Parts)
+	}
+	var h http.Handler = a
+	if o.Wrap != nil {
+		h = o.Wrap(a)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithDirectory(n.Directory).WithSessions(api.NewSessions(nil)))
+	mux.Handle("/v1/", h)
 	mux.Handle("/", App())
 	srv := httptest.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
+	return srv, n
+}
+
+// appServer is pageServer with the app tokens, and one bundle uploaded for nl-om and es-fge.
+func appServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv, _ := pageServer(t, pageOptions{Tokens: appTokens})
 	uploadSample(t, srv, "uploader-token-00000001")
 	return srv
 }

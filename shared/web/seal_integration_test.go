@@ -4,7 +4,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -81,21 +80,7 @@ func sealServer(t *testing.T) (*httptest.Server, *local.Node) {
 	}
 	dirFile := filepath.Join(t.TempDir(), "counterparts.yaml")
 	os.WriteFile(dirFile, []byte(s), 0o644)
-	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: dirFile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	toks, err := api.ParseTokens(strings.NewReader(sealTokens))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithDirectory(n.Directory).WithSessions(api.NewSessions(nil)))
-	mux.Handle("/", App())
-	srv := httptest.NewTLSServer(mux)
-	t.Cleanup(srv.Close)
-	return srv, n
+	return pageServer(t, pageOptions{Tokens: sealTokens, Directory: dirFile})
 }
 
 func getJSON(t *testing.T, srv *httptest.Server, token, path string, v any) {

@@ -8,18 +8,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/evx-project/evx/shared/api"
-	"github.com/evx-project/evx/shared/backend/local"
 	"github.com/evx-project/evx/shared/bagit"
 )
 
@@ -59,22 +55,8 @@ func (d *partDropper) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // The page is reloaded (as after a closed laptop), the same bag chosen again: the server finds
 // the upload open and the page sends only the parts missing. The bag is accepted once.
 func TestIntegrationAppResumableUpload(t *testing.T) {
-	n, err := local.OpenNode(context.Background(), t.TempDir(), local.NodeOptions{Directory: filepath.Join("..", "..", "infra", "counterparts.yaml")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	toks, err := api.ParseTokens(strings.NewReader(appTokens))
-	if err != nil {
-		t.Fatal(err)
-	}
-	drop := &partDropper{h: api.New(n.Service, n.Uploads, toks, api.Limits{}, nil).WithDirectory(n.Directory).WithSessions(api.NewSessions(nil)).WithResumable(n.Parts),
-		puts: map[string]int{}, drop: "2"}
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", drop)
-	mux.Handle("/", App())
-	srv := httptest.NewTLSServer(mux)
-	t.Cleanup(srv.Close)
+	drop := &partDropper{puts: map[string]int{}, drop: "2"}
+	srv, n := pageServer(t, pageOptions{Tokens: appTokens, Resumable: true, Wrap: func(h http.Handler) http.Handler { drop.h = h; return drop }})
 
 	dir := t.TempDir()
 	doc := filepath.Join(dir, "phone-extraction.bin")
