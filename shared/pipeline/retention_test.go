@@ -319,6 +319,36 @@ func (g *gatedBlobs) Put(ctx context.Context, sum string, size int64, r io.Reade
 	return g.Store.Put(ctx, sum, size, r)
 }
 
+// sharedDoc is the document the disposal races bring in two bundles.
+const sharedDoc = "ledger of payments, shared by two cases\n"
+
+// sharedDocBag is a bag for nl-om of sharedDoc alone, named name.
+func sharedDocBag(t *testing.T, name string) []byte {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	os.WriteFile(p, []byte(sharedDoc), 0o600)
+	out := filepath.Join(t.TempDir(), "b.zip")
+	if _, err := bagit.Create(out, []string{p}, bagit.CreateOptions{Info: bagit.Info{{Label: bagit.LabelCounterpart, Value: "nl-om"},
+		{Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: "H0"}}}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	return b
+}
+
+// nodeService is a Service over n's ports, with the blob store, guard and disposer of c.
+func nodeService(t *testing.T, n *local.Node, c pipeline.Config) *pipeline.Service {
+	t.Helper()
+	c.Ledger, c.Signer, c.Queue, c.Directory = n.Ledger, n.Signer, n.Queue, n.Directory
+	c.Deliveries, c.Uploads, c.Bags, c.Receipts, c.Submissions = n.Deliveries, n.Uploads, n.Uploads, n.Receipts, n.Submissions
+	c.Origin, c.Intake = n.Service.Origin(), pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
+	svc, err := pipeline.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
 // A disposal waits for an ingest that is storing a document the disposed bundle holds: the
 // new bundle then holds it, so the disposal keeps it (it would otherwise delete a document the
 // new bundle's acceptance records).
@@ -329,26 +359,10 @@ func TestDisposalWaitsForIngest(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	doc := []byte("ledger of payments, shared by two cases\n")
-	sum := sha256.Sum256(doc)
-	bagOf := func(name string) []byte {
-		p := filepath.Join(t.TempDir(), name)
-		os.WriteFile(p, doc, 0o600)
-		out := filepath.Join(t.TempDir(), "b.zip")
-		if _, err := bagit.Create(out, []string{p}, bagit.CreateOptions{Info: bagit.Info{{Label: bagit.LabelCounterpart, Value: "nl-om"},
-			{Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: "H0"}}}); err != nil {
-			t.Fatal(err)
-		}
-		b, _ := os.ReadFile(out)
-		return b
-	}
+	sum := sha256.Sum256([]byte(sharedDoc))
+	bagOf := func(name string) []byte { return sharedDocBag(t, name) }
 	gate := &gatedBlobs{Store: n.Blobs, sum: hex.EncodeToString(sum[:]), entered: make(chan struct{}), release: make(chan struct{})}
-	svc, err := pipeline.New(pipeline.Config{Blobs: gate, Ledger: n.Ledger, Signer: n.Signer, Queue: n.Queue, Directory: n.Directory,
-		Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Receipts: n.Receipts, Submissions: n.Submissions, Origin: n.Service.Origin(),
-		Intake: pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := nodeService(t, n, pipeline.Config{Blobs: gate})
 	submit := func(b []byte) string {
 		id, size, err := n.Uploads.Spool(ctx, bytes.NewReader(b))
 		if err != nil {
@@ -456,20 +470,9 @@ func TestDisposalGuardAcrossProcesses(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { n.Close() })
-			doc := []byte("ledger of payments, shared by two cases\n")
-			h := sha256.Sum256(doc)
+			h := sha256.Sum256([]byte(sharedDoc))
 			sum := hex.EncodeToString(h[:])
-			bagOf := func(name string) []byte {
-				p := filepath.Join(t.TempDir(), name)
-				os.WriteFile(p, doc, 0o600)
-				out := filepath.Join(t.TempDir(), "b.zip")
-				if _, err := bagit.Create(out, []string{p}, bagit.CreateOptions{Info: bagit.Info{{Label: bagit.LabelCounterpart, Value: "nl-om"},
-					{Label: bagit.LabelLegalBasis, Value: "EU-EIO"}, {Label: bagit.LabelHandlingCode, Value: "H0"}}}); err != nil {
-					t.Fatal(err)
-				}
-				b, _ := os.ReadFile(out)
-				return b
-			}
+			bagOf := func(name string) []byte { return sharedDocBag(t, name) }
 			var guard pipeline.DocumentGuard
 			if tc.guard {
 				guard = &statetest.MemGuard{}
@@ -477,13 +480,7 @@ func TestDisposalGuardAcrossProcesses(t *testing.T) {
 			gate := &afterPutBlobs{Store: n.Blobs, sum: sum, entered: make(chan struct{}), release: make(chan struct{})}
 			del := &gatedDeleter{BlobDeleter: n.Blobs, sum: sum, entered: make(chan struct{}), release: make(chan struct{})}
 			newService := func(blobs pipeline.BlobStore, disposer pipeline.BlobDeleter) *pipeline.Service {
-				svc, err := pipeline.New(pipeline.Config{Blobs: blobs, Ledger: n.Ledger, Signer: n.Signer, Queue: n.Queue, Directory: n.Directory,
-					Deliveries: n.Deliveries, Uploads: n.Uploads, Bags: n.Uploads, Receipts: n.Receipts, Submissions: n.Submissions, Origin: n.Service.Origin(),
-					Intake: pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{}), Guard: guard, Disposer: disposer})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return svc
+				return nodeService(t, n, pipeline.Config{Blobs: blobs, Guard: guard, Disposer: disposer})
 			}
 			ingester, disposer := newService(gate, nil), newService(n.Blobs, del)
 			submit := func(b []byte) string {
