@@ -139,6 +139,19 @@ func TestIntegrationCheckpointServedNotSigned(t *testing.T) {
 
 // putAndAccept puts bag in the uploads bucket, records it as uploader's, ingests and routes
 // it with env (given an intake), and returns its bundle id.
+// ingestEnv opens the stack in this process, wired as the ingest function is (bag intake and
+// text extraction), for tests that put bags straight into the pipeline.
+func (s *stack) ingestEnv(t *testing.T, ctx context.Context) *awsenv.Env {
+	t.Helper()
+	c := s.cfg
+	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
+	env, err := awsenv.Open(ctx, c, nil, awsenv.WithS3())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
 func putAndAccept(t *testing.T, ctx context.Context, st *stack, env *awsenv.Env, uploader string, bag []byte) string {
 	t.Helper()
 	var rb [6]byte

@@ -19,12 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/evx-project/evx/shared/api/client"
-	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 	"github.com/evx-project/evx/shared/backend/aws/s3blob"
 	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/extract"
-	"github.com/evx-project/evx/shared/pipeline"
 )
 
 // TestIntegrationDisposalOnAWS: legal staff of the deployment's agency authorise the disposal
@@ -46,11 +43,7 @@ func TestIntegrationDisposalOnAWS(t *testing.T) {
 	})
 	legal := apiClient(t, srv.URL, "tok-legal-home-0123")
 	c := st.cfg
-	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
-	env, err := awsenv.Open(ctx, c, nil, awsenv.WithS3())
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := st.ingestEnv(t, ctx) // in this process, straight to the emulator
 	bag := func(files map[string]string) []byte {
 		t.Helper()
 		dir := t.TempDir()

@@ -10,10 +10,7 @@ import (
 	"testing"
 
 	"github.com/evx-project/evx/functions/internal/fntest"
-	"github.com/evx-project/evx/shared/backend/aws/awsenv"
-	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -33,12 +30,7 @@ func TestIntegrationForgedClaimsOnEveryRoute(t *testing.T) {
 	st := newStack(t, ctx, root)
 
 	// One bundle for nl-om, accepted and routed in this process over the emulator.
-	c := st.cfg
-	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
-	env, err := awsenv.Open(ctx, c, nil, awsenv.WithS3())
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := st.ingestEnv(t, ctx) // in this process, straight to the emulator
 	id := putAndAccept(t, ctx, st, env, "inspector-1", fntest.Bag(t, "nl-om"))
 	delivery := pipeline.DeliveryID(id, "nl-om")
 	// A checkpoint kept for witnesses, as the audit function's schedule keeps one.

@@ -16,9 +16,6 @@ import (
 
 	"github.com/evx-project/evx/functions/internal/fntest"
 	"github.com/evx-project/evx/shared/api"
-	"github.com/evx-project/evx/shared/backend/aws/awsenv"
-	"github.com/evx-project/evx/shared/bagit"
-	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/request"
 )
@@ -42,12 +39,7 @@ func TestIntegrationMatchOnAWS(t *testing.T) {
 		"tok-es-fge-0123456789": {map[string]string{"sub": "m.garcia", "iss": issuer, "client_id": "evx-sample-es-fge"}, []string{"evx/counterpart"}},
 		"tok-legal-0123456789":  {map[string]string{"sub": "clerk-1", "iss": issuer, "client_id": "evx-web"}, []string{"evx/legal"}},
 	})
-	c := st.cfg
-	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
-	env, err := awsenv.Open(ctx, c, nil, awsenv.WithS3()) // in this process, straight to the emulator
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := st.ingestEnv(t, ctx) // in this process, straight to the emulator
 	bundle := putAndAccept(t, ctx, st, env, "inspector-1",
 		fntest.BagOf(t, map[string][]byte{"seizure-report.txt": []byte("Seizure report 2026/114: container MSKU 000000-6, 412 kg\n")}, "nl-om"))
 

@@ -11,11 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/evx-project/evx/shared/api/client"
-	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 	"github.com/evx-project/evx/shared/backend/aws/s3blob"
 	"github.com/evx-project/evx/shared/bagit"
-	"github.com/evx-project/evx/shared/extract"
-	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/request"
 )
 
@@ -48,12 +45,7 @@ func TestIntegrationPreservationLocksOnAWS(t *testing.T) {
 	}
 	received := s.Updated
 
-	c := st.cfg
-	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
-	env, err := awsenv.Open(ctx, c, nil, awsenv.WithS3())
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := st.ingestEnv(t, ctx) // in this process, straight to the emulator
 	bundle := putAndAccept(t, ctx, st, env, "lr.officer", answeringBag(t, q.ID))
 	invoke(t, fns["audit"], map[string]string{})
 	trail, err := env.Ledger.Events(ctx, bundle)

@@ -9,16 +9,14 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/evx-project/evx/shared/backend/aws/awsenv"
 	"github.com/evx-project/evx/shared/bagit"
-	"github.com/evx-project/evx/shared/extract"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
 // TestIntegrationSearchOnAWS: bundles accepted on AWS are searchable through the api
 // bootstrap's GET /v1/bundles, by the words of their documents, each role scoped as on one
 // machine (legal staff of the deployment all of them, a counterpart its deliveries, an
-// uploader its own); the audit bootstrap's search-all task finds nothing left to index.
+// uploader its own); the audit bootstrap's search-all task enters a bundle the index lacks.
 func TestIntegrationSearchOnAWS(t *testing.T) {
 	if os.Getenv("AWS_ENDPOINT_URL") == "" || os.Getenv("EVX_LAMBDA_RIE") == "" {
 		t.Skip("no emulators: run through infra/integration.sh")
@@ -32,12 +30,7 @@ func TestIntegrationSearchOnAWS(t *testing.T) {
 		"tok-es-fge-01234567": {map[string]string{"sub": "ana.garcia", "iss": issuer, "client_id": "evx-sample-es-fge"}, []string{"evx/counterpart"}},
 		"tok-officer-0123456": {map[string]string{"sub": "m.devries", "iss": issuer, "client_id": "evx-web"}, []string{"evx/upload"}},
 	})
-	c := st.cfg
-	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
-	env, err := awsenv.Open(ctx, c, nil, awsenv.WithS3())
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := st.ingestEnv(t, ctx) // in this process, straight to the emulator
 	if env.Search == nil {
 		t.Fatal("EVX_SEARCH_TABLE set, no search index opened")
 	}
@@ -86,9 +79,22 @@ func TestIntegrationSearchOnAWS(t *testing.T) {
 			t.Errorf("%s searches %q: %v, want %v", tc.tok, tc.q, got, tc.want)
 		}
 	}
-	var res struct{ Searchable int }
-	out := invoke(t, fns["audit"], map[string]string{"task": "search-all"})
-	if err := json.Unmarshal(out, &res); err != nil || res.Searchable != 0 {
-		t.Errorf("search-all after ingests = %s (%v), want nothing left to index", out, err)
+	// A bundle accepted by an ingest without the index (as before the index existed) is found
+	// only once the search-all task has entered it, and that task enters nothing twice.
+	unindexed := *st
+	unindexed.cfg.SearchTable = ""
+	late := putAndAccept(t, ctx, st, unindexed.ingestEnv(t, ctx), "home/m.devries", bag("nl-om", "A late report: heroin in Antwerp.\n"))
+	if got := find("tok-legal-home-0123", "antwerp"); got != nil {
+		t.Fatalf("a bundle never indexed is found: %v", got)
+	}
+	for _, want := range []int{1, 0} {
+		var res struct{ Searchable int }
+		out := invoke(t, fns["audit"], map[string]string{"task": "search-all"})
+		if err := json.Unmarshal(out, &res); err != nil || res.Searchable != want {
+			t.Errorf("search-all = %s (%v), want %d entered", out, err, want)
+		}
+	}
+	if got := find("tok-legal-home-0123", "antwerp"); !slices.Equal(got, []string{late}) {
+		t.Errorf("after search-all, antwerp finds %v, want %s", got, late)
 	}
 }

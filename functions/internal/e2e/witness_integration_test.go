@@ -14,11 +14,7 @@ import (
 
 	"github.com/evx-project/evx/functions/internal/fntest"
 	"github.com/evx-project/evx/shared/api/client"
-	"github.com/evx-project/evx/shared/backend/aws/awsenv"
-	"github.com/evx-project/evx/shared/bagit"
 	"github.com/evx-project/evx/shared/custody"
-	"github.com/evx-project/evx/shared/extract"
-	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/witness"
 )
 
@@ -60,12 +56,7 @@ func TestIntegrationWitnessOnAWS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := st.cfg
-	c.Intake = pipeline.BagIntake(extract.Record(extract.DefaultLimits()), bagit.Limits{})
-	env, err := awsenv.Open(ctx, c, nil, awsenv.WithS3()) // in this process, straight to the emulator
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := st.ingestEnv(t, ctx) // in this process, straight to the emulator
 	var apiErr *client.APIError
 	if _, err := anonymous.WitnessOffer(ctx, 0); !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized {
 		t.Errorf("anonymous witness offer = %v, want 401", err)
