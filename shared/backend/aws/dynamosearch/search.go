@@ -349,17 +349,16 @@ func (x *Index) Search(ctx context.Context, q pipeline.SearchQuery) ([]pipeline.
 		}
 		prefixDocs = append(prefixDocs, m)
 	}
+	// The driving word's partition is read; the other words are checked per candidate.
+	drive := driver(words)
+	rest := slices.DeleteFunc(slices.Clone(words), func(w string) bool { return w == drive })
 	var out []pipeline.SearchHit
-	// finish checks a candidate against the words and prefixes it was not read by; docs are
-	// the documents the driving term is in (nil: any).
+	// flush checks the candidates read so far against the words and prefixes they were not
+	// read by.
 	var pending []hit
 	flush := func() error {
 		if len(pending) == 0 {
 			return nil
-		}
-		rest := words
-		if len(rest) > 0 && driver(words) != "" {
-			rest = slices.DeleteFunc(slices.Clone(words), func(w string) bool { return w == driver(words) })
 		}
 		found := map[string][]string{} // word "#" sk -> docs
 		var keys []map[string]types.AttributeValue
@@ -427,7 +426,7 @@ func (x *Index) Search(ctx context.Context, q pipeline.SearchQuery) ([]pipeline.
 	var err error
 	switch {
 	case len(words) > 0:
-		err = x.query(ctx, "w#"+driver(words), lo, hi, "", visit)
+		err = x.query(ctx, "w#"+drive, lo, hi, "", visit)
 	case len(prefixes) > 0:
 		// Only prefixes: the bundles of the first, newest first, their fields read from the
 		// bundles' recent items (one Query of that partition over the window).
