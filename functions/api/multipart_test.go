@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -28,35 +30,44 @@ func offlineMultipart(t *testing.T) *Multipart {
 		}}
 }
 
-// Requests the api refuses before S3 is asked anything: bad bodies are 400s, other roles
-// 403. The S3 client points at a closed port, so any request that reached S3 would be a 502.
-// The whole upload, through the api bootstrap and the emulator, is
-// TestIntegrationMultipartUpload in functions/internal/e2e.
+// Requests the api refuses before S3 is asked anything: bad bodies are 400s (413 past a
+// bound), an id no upload can have 404, wrong methods 405, other roles 403. The S3 client
+// points at a closed port, so any request that reached S3 would be a 502. The whole protocol,
+// against moto, is TestIntegrationResumableProtocol; through the api bootstrap and the
+// emulators, TestIntegrationMultipartUpload in functions/internal/e2e.
 func TestMultipartUploadRefusals(t *testing.T) {
 	h := &Handler{Claims: Claims{Issuer: fntest.Issuer, Directory: fntest.Directory(t)}, Uploads: offlineMultipart(t)}
-	part1, part2 := hexSum("part one"), hexSum("part two")
-	start := `{"parts":[{"size":5242880,"sha256":"` + part1 + `"},{"size":10,"sha256":"` + part2 + `"}]}`
-	id := "0123456789abcdef0123456789abcdef"
+	sum := hexSum("the bag")
+	create := func(size, partSize int64, sha string) string {
+		return fmt.Sprintf(`{"size":%d,"sha256":%q,"part_size":%d}`, size, sha, partSize)
+	}
+	id := fmt.Sprintf("%s.%d.%d", sum, 12<<20, 8<<20)
 	for _, tc := range []struct {
 		name, method, path, scope, body string
 		want                            int
 	}{
-		{"no-parts", "POST", "/v1/uploads", "evx/upload", `{"parts":[]}`, 400},
-		{"small-first-part", "POST", "/v1/uploads", "evx/upload", `{"parts":[{"size":10,"sha256":"` + part1 + `"},{"size":10,"sha256":"` + part2 + `"}]}`, 400},
-		{"huge-part", "POST", "/v1/uploads", "evx/upload", `{"parts":[{"size":5368709121,"sha256":"` + part1 + `"}]}`, 400},
-		{"empty-part", "POST", "/v1/uploads", "evx/upload", `{"parts":[{"size":0,"sha256":"` + part1 + `"}]}`, 400},
-		{"bad-sha", "POST", "/v1/uploads", "evx/upload", `{"parts":[{"size":10,"sha256":"XYZ"}]}`, 400},
-		{"upper-case-sha", "POST", "/v1/uploads", "evx/upload", `{"parts":[{"size":10,"sha256":"` + hexSum("x")[:60] + `ABCD"}]}`, 400},
-		{"unknown-field", "POST", "/v1/uploads", "evx/upload", `{"parts":[{"size":10,"sha256":"` + part1 + `"}],"acl":"public-read"}`, 400},
+		{"part-under-s3-floor", "POST", "/v1/uploads", "evx/upload", create(12<<20, 1<<20, sum), 413},
+		{"part-over-max", "POST", "/v1/uploads", "evx/upload", create(1<<30, 512<<20, sum), 413},
+		{"too-many-parts", "POST", "/v1/uploads", "evx/upload", create(60000<<20, 5<<20, sum), 413},
+		{"bag-over-max", "POST", "/v1/uploads", "evx/upload", create(2<<40, 256<<20, sum), 413},
+		{"empty-bag", "POST", "/v1/uploads", "evx/upload", create(0, 8<<20, sum), 400},
+		{"bad-sha", "POST", "/v1/uploads", "evx/upload", create(10, 10, "XYZ"), 400},
+		{"upper-case-sha", "POST", "/v1/uploads", "evx/upload", create(10, 10, strings.ToUpper(sum)), 400},
+		{"unknown-field", "POST", "/v1/uploads", "evx/upload", `{"size":10,"sha256":"` + sum + `","part_size":10,"acl":"public-read"}`, 400},
+		{"old-aws-form", "POST", "/v1/uploads", "evx/upload", `{"parts":[{"size":10,"sha256":"` + sum + `"}]}`, 400},
+		{"trailing", "POST", "/v1/uploads", "evx/upload", create(10, 10, sum) + `{}`, 400},
+		{"body-too-large", "POST", "/v1/uploads", "evx/upload", `{"size":10` + strings.Repeat(" ", MaxUploadBody) + `}`, 413},
 		{"not-json", "POST", "/v1/uploads", "evx/upload", `PK`, 400},
-		{"no-upload-id", "POST", "/v1/uploads/" + id + "/complete", "evx/upload", `{"parts":[{"number":1,"etag":"e","sha256":"` + part1 + `"}]}`, 400},
-		{"parts-out-of-order", "POST", "/v1/uploads/" + id + "/complete", "evx/upload", `{"upload_id":"x","parts":[{"number":2,"etag":"e","sha256":"` + part1 + `"}]}`, 400},
-		{"no-etag", "POST", "/v1/uploads/" + id + "/complete", "evx/upload", `{"upload_id":"x","parts":[{"number":1,"etag":"","sha256":"` + part1 + `"}]}`, 400},
-		{"bad-id", "POST", "/v1/uploads/../complete", "evx/upload", `{}`, 404},
-		{"short-id", "POST", "/v1/uploads/0123/complete", "evx/upload", `{}`, 404},
-		{"get", "GET", "/v1/uploads", "evx/upload", ``, 405},
-		{"legal", "POST", "/v1/uploads", "evx/legal", start, 403},
-		{"counterpart", "POST", "/v1/uploads", "evx/counterpart", start, 401},
+		{"id-not-of-a-bag", "GET", "/v1/uploads/0123456789abcdef0123456789abcdef", "evx/upload", ``, 404},
+		{"id-bad-layout", "GET", "/v1/uploads/" + sum + ".10.1", "evx/upload", ``, 404},
+		{"id-complete", "POST", "/v1/uploads/" + sum + ".0.10/complete", "evx/upload", ``, 404},
+		{"id-parts", "POST", "/v1/uploads/../parts", "evx/upload", `{}`, 404},
+		{"deeper", "POST", "/v1/uploads/" + id + "/parts/1", "evx/upload", ``, 404},
+		{"put-part-here", "PUT", "/v1/uploads/" + id + "/parts", "evx/upload", ``, 405},
+		{"list", "GET", "/v1/uploads", "evx/upload", ``, 405},
+		{"get-complete", "GET", "/v1/uploads/" + id + "/complete", "evx/upload", ``, 405},
+		{"legal", "POST", "/v1/uploads", "evx/legal", create(10, 10, sum), 403},
+		{"counterpart", "POST", "/v1/uploads", "evx/counterpart", create(10, 10, sum), 401},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: tc.path, Body: tc.body}
@@ -71,5 +82,22 @@ func TestMultipartUploadRefusals(t *testing.T) {
 				t.Errorf("%s %s = %d %s, want %d", tc.method, tc.path, r.StatusCode, r.Body, tc.want)
 			}
 		})
+	}
+}
+
+// The upload id names the bag's layout, and parses back to it; anything else names nothing.
+func TestUploadID(t *testing.T) {
+	sum := hexSum("the bag")
+	u, ok := parseID(sum + ".12582912.8388608")
+	if !ok || u.Size != 12<<20 || u.PartSize != 8<<20 || u.Parts != 2 || u.SHA256 != sum {
+		t.Errorf("parseID = %+v, %v", u, ok)
+	}
+	for _, id := range []string{"", sum, sum + ".012.10", sum + ".10.0", sum + ".-1.10", strings.ToUpper(sum) + ".10.10", sum + ".10.10.10", sum + ".99999999999999999.10"} {
+		if _, ok := parseID(id); ok {
+			t.Errorf("parseID(%q) ok", id)
+		}
+	}
+	if a, b := key("inspector-1", sum+".10.10"), key("inspector-2", sum+".10.10"); a == b || !strings.HasPrefix(a, uploadKeyInfix) {
+		t.Errorf("keys %s and %s: want one per uploader under %s", a, b, uploadKeyInfix)
 	}
 }

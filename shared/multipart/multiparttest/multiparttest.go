@@ -40,6 +40,9 @@ type Backend struct {
 	// Enforced: the store refuses a part whose bytes do not hash to the SHA-256 its target
 	// names (evx serve, S3; moto 5.2.1 does not check).
 	Enforced bool
+	// PartsTo is the host (host:port) parts must be PUT to: the store's, when the API hands
+	// out presigned URLs; empty for the API's own.
+	PartsTo string
 	// Completed checks the answer of completing the upload of bag.
 	Completed func(t *testing.T, st *pipeline.Status, bag []byte)
 }
@@ -298,7 +301,14 @@ func Run(t *testing.T, b Backend) {
 				t.Errorf("part %d PUT %d times, want %d (all: %v)", n, f.puts[n], want, f.puts)
 			}
 		}
-		t.Logf("parts went to %v", f.hosts)
+		want := b.PartsTo
+		if want == "" {
+			u, _ := url.Parse(b.URL)
+			want = u.Host
+		}
+		if len(f.hosts) != 1 || !f.hosts[want] {
+			t.Errorf("parts went to %v, want %s alone", f.hosts, want)
+		}
 		b.Completed(t, st, bag)
 		// A client that lost the answer and completes again gets the same bundle, or a 404
 		// and finds the bundle by the bag's SHA-256 (evx serve).
