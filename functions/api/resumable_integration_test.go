@@ -11,8 +11,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -140,4 +143,127 @@ func resumableSuite(t *testing.T, c *s3.Client, bucket string, enforced bool) {
 			}
 		},
 	})
+}
+
+// partGate stands between the presigned URLs and S3: it counts each part PUT and, armed,
+// takes the body of part 2 but never answers (the client is killed while it waits).
+type partGate struct {
+	mu      sync.Mutex
+	puts    map[int]int
+	hold    int // part to hold, 0 for none
+	reached chan struct{}
+	proxy   http.Handler
+}
+
+func (g *partGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if n := r.URL.Query().Get("partNumber"); r.Method == http.MethodPut && n != "" {
+		var k int
+		fmt.Sscan(n, &k)
+		g.mu.Lock()
+		g.puts[k]++
+		hold := k == g.hold
+		if hold {
+			g.hold = 0
+		}
+		g.mu.Unlock()
+		if hold {
+			io.Copy(io.Discard, r.Body)
+			close(g.reached)
+			<-r.Context().Done()
+			return
+		}
+	}
+	g.proxy.ServeHTTP(w, r)
+}
+
+// TestIntegrationEvxUploadResumesOnAWS runs the evx upload command itself (built from
+// cmd/evx) against the api function on moto: killed with SIGKILL while part 2 is on the wire,
+// then run again with the same arguments, it finds its state file, asks which parts S3 holds
+// and sends only parts 2 and 3, straight to S3, and the bag is completed as the uploader's.
+func TestIntegrationEvxUploadResumesOnAWS(t *testing.T) {
+	endpoint := os.Getenv("AWS_ENDPOINT_URL")
+	if endpoint == "" {
+		t.Skip("no emulator: run under infra/emulators.sh")
+	}
+	ctx := context.Background()
+	up, _ := url.Parse(endpoint)
+	g := &partGate{puts: map[int]int{}, hold: 2, reached: make(chan struct{}), proxy: httputil.NewSingleHostReverseProxy(up)}
+	gate := httptest.NewServer(g)
+	defer gate.Close()
+	c := s3.New(s3.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: aws.String(gate.URL), UsePathStyle: true})
+	var rb [6]byte
+	rand.Read(rb[:])
+	bucket := fmt.Sprintf("evx-uploads-%x", rb)
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var submitted []string
+	h := &Handler{API: http.NotFoundHandler(), Claims: Claims{Issuer: fntest.Issuer, Directory: fntest.Directory(t)},
+		Uploads: &Multipart{S3: c, Presign: s3.NewPresignClient(c), Bucket: bucket, Clock: time.Now,
+			Submit: func(_ context.Context, bucket, key, version, uploader string, size int64) (pipeline.Upload, error) {
+				mu.Lock()
+				submitted = append(submitted, uploader+"|"+key)
+				mu.Unlock()
+				return pipeline.Upload{BundleID: s3bags.BundleID(bucket, key, version), Uploader: uploader, Size: size, State: pipeline.UploadReceived}, nil
+			}}}
+	srv := lambdaAdapter(t, h, map[string]string{"tok-inspector-1": "inspector-1"})
+
+	bin := filepath.Join(t.TempDir(), "evx")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/evx-project/evx/cmd/evx").CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/evx: %v\n%s", err, out)
+	}
+	big := make([]byte, 11<<20)
+	rand.Read(big)
+	bagPath := filepath.Join(t.TempDir(), "bundle.zip")
+	if err := os.WriteFile(bagPath, fntest.BagOf(t, map[string][]byte{"image.bin": big}, "nl-om"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	evx := func() *exec.Cmd {
+		cmd := exec.Command(bin, "upload", "--server", srv.URL, "--token", "tok-inspector-1", "--part-size", fmt.Sprint(MinPart), "--json", bagPath)
+		cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cache, "HOME="+cache)
+		return cmd
+	}
+	first := evx()
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-g.reached:
+	case <-time.After(60 * time.Second):
+		first.Process.Kill()
+		t.Fatal("evx upload never reached part 2")
+	}
+	first.Process.Kill()
+	first.Wait()
+	g.mu.Lock()
+	if g.puts[1] != 1 || g.puts[2] != 1 || g.puts[3] != 0 {
+		t.Errorf("first run put %v, want parts 1 and 2 (held, never answered)", g.puts)
+	}
+	clear(g.puts)
+	g.mu.Unlock()
+	states, _ := filepath.Glob(filepath.Join(cache, "evx", "uploads", "*.json"))
+	if len(states) != 1 {
+		t.Fatalf("state files after the kill: %v, want one", states)
+	}
+
+	out, err := evx().Output()
+	if err != nil {
+		t.Fatalf("second run: %v\n%s", err, out)
+	}
+	g.mu.Lock()
+	if g.puts[1] != 0 || g.puts[2] != 1 || g.puts[3] != 1 {
+		t.Errorf("second run put %v, want parts 2 and 3 alone", g.puts)
+	}
+	g.mu.Unlock()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(submitted) != 1 || !strings.HasPrefix(submitted[0], "inspector-1|"+uploadKeyInfix) || !strings.Contains(string(out), `"state": "received"`) {
+		t.Errorf("second run printed %s, submitted %q; want inspector-1's bag received", out, submitted)
+	}
+	if states, _ := filepath.Glob(filepath.Join(cache, "evx", "uploads", "*.json")); len(states) != 0 {
+		t.Errorf("state files after the upload: %v, want none", states)
+	}
 }
