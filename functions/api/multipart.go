@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -428,13 +429,13 @@ func (h *Handler) upload(req *http.Request, body []byte) (events.APIGatewayV2HTT
 		}
 		id, sub = m[1], m[2]
 	}
-	allowed := map[string]string{"": http.MethodPost, "/parts": http.MethodPost, "/complete": http.MethodPost}
+	allowed := []string{http.MethodPost}
 	if id != "" && sub == "" {
-		allowed[""] = "GET, DELETE"
+		allowed = []string{http.MethodGet, http.MethodDelete}
 	}
-	if !strings.Contains(allowed[sub], req.Method) || req.Method == "" {
-		r := jsonError(http.StatusMethodNotAllowed, "use "+allowed[sub])
-		r.Headers["Allow"] = allowed[sub]
+	if !slices.Contains(allowed, req.Method) {
+		r := jsonError(http.StatusMethodNotAllowed, "use "+strings.Join(allowed, " or "))
+		r.Headers["Allow"] = strings.Join(allowed, ", ")
 		return r, true
 	}
 	who, ok := h.Claims.Authenticate(req)

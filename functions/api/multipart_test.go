@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/evx-project/evx/functions/internal/fntest"
+	"github.com/evx-project/evx/shared/multipart"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
@@ -20,7 +21,7 @@ func hexSum(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeT
 
 // offlineMultipart is a Multipart whose S3 is a closed port and whose Submit fails the test:
 // for requests that must be refused before anything is asked of S3.
-func offlineMultipart(t *testing.T) *Multipart {
+func offlineMultipart(t testing.TB) *Multipart {
 	s3c := s3.New(s3.Options{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		BaseEndpoint: aws.String("http://127.0.0.1:1"), UsePathStyle: true, RetryMaxAttempts: 1})
 	return &Multipart{S3: s3c, Presign: s3.NewPresignClient(s3c), Bucket: "evx-uploads", Clock: (&fntest.Clock{T: fntest.T0}).Now,
@@ -66,6 +67,8 @@ func TestMultipartUploadRefusals(t *testing.T) {
 		{"put-part-here", "PUT", "/v1/uploads/" + id + "/parts", "evx/upload", ``, 405},
 		{"list", "GET", "/v1/uploads", "evx/upload", ``, 405},
 		{"get-complete", "GET", "/v1/uploads/" + id + "/complete", "evx/upload", ``, 405},
+		{"method-prefix", "GE", "/v1/uploads/" + id, "evx/upload", ``, 405},
+		{"method-infix", "ET", "/v1/uploads/" + id, "evx/upload", ``, 405},
 		{"legal", "POST", "/v1/uploads", "evx/legal", create(10, 10, sum), 403},
 		{"counterpart", "POST", "/v1/uploads", "evx/counterpart", create(10, 10, sum), 401},
 	} {
@@ -100,4 +103,44 @@ func TestUploadID(t *testing.T) {
 	if a, b := key("inspector-1", sum+".10.10"), key("inspector-2", sum+".10.10"); a == b || !strings.HasPrefix(a, uploadKeyInfix) {
 		t.Errorf("keys %s and %s: want one per uploader under %s", a, b, uploadKeyInfix)
 	}
+}
+
+// FuzzUploadRequests feeds arbitrary methods, paths and bodies to the upload routes of an
+// uploader, with S3 at a closed port: the answer is a refusal (4xx) or, for a request that
+// passed every check and reached S3, 502; never a panic, never another status, and an id that
+// parses always names a layout multipart.Plan accepts.
+func FuzzUploadRequests(f *testing.F) {
+	sum := hexSum("the bag")
+	f.Add("POST", "/v1/uploads", `{"size":12582912,"sha256":"`+sum+`","part_size":8388608}`)
+	f.Add("POST", "/v1/uploads/"+sum+".12582912.8388608/parts", `{"parts":[{"n":1,"sha256":"`+sum+`"}]}`)
+	f.Add("GET", "/v1/uploads/"+sum+".12582912.8388608", ``)
+	f.Add("DELETE", "/v1/uploads/"+sum+".1.1", ``)
+	f.Add("POST", "/v1/uploads/"+sum+".12582912.8388608/complete", ``)
+	f.Add("POST", "/v1/uploads", `{"size":1e30,"sha256":null}`)
+	m := offlineMultipart(f)
+	m.Submit = nil
+	h := &Handler{Claims: Claims{Issuer: fntest.Issuer, Directory: fntest.Directory(f)}, Uploads: m}
+	f.Fuzz(func(t *testing.T, method, path, body string) {
+		if !strings.HasPrefix(path, "/v1/uploads") {
+			path = "/v1/uploads/" + path
+		}
+		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: path, Body: body}
+		ev.RequestContext.HTTP.Method = method
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+			Claims: map[string]string{"sub": "inspector-1", "iss": fntest.Issuer, "client_id": "evx-web"}, Scopes: []string{"evx/upload"}}}
+		r, err := h.Handle(context.Background(), ev)
+		if err != nil {
+			return // a request line net/http refuses
+		}
+		if r.StatusCode != 502 && (r.StatusCode < 400 || r.StatusCode >= 500) {
+			t.Fatalf("%s %s %q = %d %s", method, path, body, r.StatusCode, r.Body)
+		}
+		if m := uploadRoute.FindStringSubmatch(path); m != nil {
+			if u, ok := parseID(m[1]); ok {
+				if n, err := multipart.Plan(u.Size, u.SHA256, u.PartSize, Limits); err != nil || n != u.Parts {
+					t.Fatalf("id %s parsed to %+v, which Plan refuses: %v", m[1], u, err)
+				}
+			}
+		}
+	})
 }
