@@ -180,7 +180,8 @@ type ResumeOptions struct {
 // protocol: it creates an upload (or continues opt.UploadID), sends only the parts the server
 // does not hold, each with its SHA-256, retrying a part after a dropped connection, and
 // completes. If the upload to continue is gone because a previous run completed it and lost
-// the answer, the bundle, named by sha, is looked up and its status returned.
+// the answer, the bundle is looked up (evx serve names it by sha) or the completion asked
+// again (the api function on AWS answers the bundle it completed), and its status returned.
 func (c *Client) UploadResumable(ctx context.Context, r io.ReaderAt, size int64, sha string, opt ResumeOptions) (*pipeline.Status, error) {
 	if opt.Retries <= 0 {
 		opt.Retries = 3
@@ -197,7 +198,10 @@ func (c *Client) UploadResumable(ctx context.Context, r io.ReaderAt, size int64,
 		u, err = c.ResumableUpload(ctx, opt.UploadID)
 		if NotFound(err) {
 			if st, berr := c.Bundle(ctx, sha); berr == nil {
-				return st, nil // completed by the earlier run
+				return st, nil // completed by the earlier run (evx serve: the bundle id is sha)
+			}
+			if st, cerr := c.CompleteUpload(ctx, opt.UploadID); cerr == nil {
+				return st, nil // completed by the earlier run (AWS: complete answers it again)
 			}
 			u, err = nil, nil
 		}
@@ -224,9 +228,15 @@ func (c *Client) UploadResumable(ctx context.Context, r io.ReaderAt, size int64,
 	st, err := c.CompleteUpload(ctx, u.ID)
 	var ue *UnreachableError
 	if errors.As(err, &ue) || NotFound(err) {
-		// The answer was lost (or an earlier try completed it): the bundle is named by sha.
+		// The answer was lost (or an earlier try completed it): on evx serve the bundle is
+		// named by sha; on AWS completing again answers the bundle completed.
 		if st, berr := c.Bundle(ctx, sha); berr == nil {
 			return st, nil
+		}
+		if errors.As(err, &ue) {
+			if st, cerr := c.CompleteUpload(ctx, u.ID); cerr == nil {
+				return st, nil
+			}
 		}
 	}
 	return st, err

@@ -310,8 +310,15 @@ func Run(t *testing.T, b Backend) {
 			t.Errorf("parts went to %v, want %s alone", f.hosts, want)
 		}
 		b.Completed(t, st, bag)
-		// A client that lost the answer and completes again gets the same bundle, or a 404
-		// and finds the bundle by the bag's SHA-256 (evx serve).
+		// A client that lost the answer runs again with its state: nothing is sent, and the
+		// answer names the same bundle.
+		var third []int
+		opt.Sent = func(n int, _ int64) { third = append(third, n) }
+		if again, err := c.UploadResumable(t.Context(), bytes.NewReader(bag), int64(len(bag)), sum(bag), opt); err != nil || again.Upload.BundleID != st.Upload.BundleID || len(third) != 0 {
+			t.Errorf("a run after completion = %+v, %v, sent %v; want bundle %s, nothing sent", again, err, third, st.Upload.BundleID)
+		}
+		// Completing again gets the same bundle, or a 404 and the bundle is found by the
+		// bag's SHA-256 (evx serve).
 		again, err := c.CompleteUpload(t.Context(), u.ID)
 		switch {
 		case client.NotFound(err):
