@@ -20,6 +20,11 @@ import (
 // sent by the resumable protocol (docs/uploads.md).
 const DefaultPartSize = 16 << 20
 
+// MaxWholeUpload is the largest bag evx upload --server posts in one request: the api function
+// on AWS takes at most about 4.4 MiB in a request body (Lambda's payload limit), so a larger
+// bag goes by the resumable protocol on every backend, in one part if it is smaller than one.
+const MaxWholeUpload = 4 << 20
+
 // resumeState is what a run keeps, in the user's cache folder, of a resumable upload in
 // progress, so that the next run for the same bag and server continues it.
 type resumeState struct {

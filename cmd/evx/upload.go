@@ -27,7 +27,7 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.Var(&fields, "field", "bag-info.txt field Label=Value, e.g. EVX-Legal-Basis=EU-EIO (repeatable)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	reqID := fs.String("request", "", "the request `ID` the bundle answers (sets EVX-Request-Reference; see evx request)")
-	partSize := fs.Int64("part-size", DefaultPartSize, "with --server, a bag larger than this many `BYTES` is sent in parts of this size, resumably: run the same command again to continue an interrupted upload")
+	partSize := fs.Int64("part-size", DefaultPartSize, "with --server, a bag larger than this many `BYTES` (or than 4 MiB) is sent resumably, in parts of this size: run the same command again to continue an interrupted upload")
 	fs.StringVar(&ex.agency, "agency", "", "the agency you upload for: with --data, as evx serve --agency (default "+defaultAgency+"); with --seal-key, the sending agency the seal names")
 	var seal sealFlags
 	seal.registerFor(fs, &ex.agency)
@@ -125,7 +125,7 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitUsage
 	}
 	var st *pipeline.Status
-	if rx, ok := x.(*remoteExchange); ok && *partSize > 0 && fi.Size() > *partSize {
+	if rx, ok := x.(*remoteExchange); ok && *partSize > 0 && fi.Size() > min(*partSize, MaxWholeUpload) {
 		st, err = uploadResumable(ctx, rx.c, f, fi.Size(), *partSize, *asJSON, stderr)
 		err = rx.explain(err)
 	} else {

@@ -323,3 +323,33 @@ func TestExpandedUploadsOnlyThroughTheApi(t *testing.T) {
 		t.Error(`DirectUploads "true" still denies direct uploads`)
 	}
 }
+
+// PagesOrigin: the uploads bucket answers CORS only when it is set, and then for PUT alone
+// (a part to a presigned UploadPart URL), from that origin alone, with the headers such a
+// URL signs; nothing is opened to a browser by default.
+func TestExpandedUploadsCORSOnlyForPagesPuts(t *testing.T) {
+	tpl := expanded(t)
+	if c, ok := props(sub(sub(deployed(t, tpl, drOff), "Resources"), "UploadsBucket"))["CorsConfiguration"]; ok {
+		t.Errorf("by default the uploads bucket has CORS %v, want none", c)
+	}
+	on := map[string]string{"PagesOrigin": "https://evx.example.org"}
+	for k, v := range drOff {
+		on[k] = v
+	}
+	rules := list(sub(props(sub(sub(deployed(t, tpl, on), "Resources"), "UploadsBucket")), "CorsConfiguration")["CorsRules"])
+	if len(rules) != 1 {
+		t.Fatalf("CORS rules %v, want one", rules)
+	}
+	r := rules[0].(map[string]any)
+	if m, o := strs(r["AllowedMethods"]), r["AllowedOrigins"]; !slices.Equal(m, []string{"PUT"}) || len(list(o)) != 1 || target(list(o)[0]) != "PagesOrigin" {
+		t.Errorf("CORS rule allows %v from %v, want PUT from PagesOrigin alone", m, o)
+	}
+	for _, h := range strs(r["AllowedHeaders"]) {
+		if !strings.HasPrefix(h, "x-amz-checksum-") && h != "x-amz-sdk-checksum-algorithm" {
+			t.Errorf("CORS rule allows header %q, want only those a presigned part URL signs", h)
+		}
+	}
+	if _, ok := r["ExposedHeaders"]; ok {
+		t.Errorf("CORS rule exposes %v, want nothing", r["ExposedHeaders"])
+	}
+}

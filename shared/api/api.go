@@ -11,7 +11,7 @@
 // Endpoints (all under /v1):
 //
 //	POST /v1/bundles                         uploader      body: the bag (zip, tar, tar.gz); 201 accepted, 422 rejected
-//	POST /v1/uploads                         uploader      resumable upload: create, PUT parts, complete (resumable.go, docs/uploads.md)
+//	POST /v1/uploads                         uploader      resumable upload: create, part targets, PUT parts, complete (resumable.go, docs/uploads.md)
 //	GET  /v1/bundles?q=&case=&counterpart=&state=&from=&to=&limit=  every role  search, scoped to the caller (search.go)
 //	GET  /v1/bundles/{id}                    uploader, legal   status: upload state, ingest outcome, deliveries
 //	GET  /v1/bundles/{id}/trail[?size=N]     legal         the custody trail (evx-custody-trail/1), at log size N if asked (header X-Evx-Log-Size)

@@ -28,6 +28,7 @@ func (h *Handler) WithResumable(r Resumable) *Handler {
 	h.mux.HandleFunc("POST /v1/uploads", h.as(h.createUpload, RoleUploader))
 	h.mux.HandleFunc("GET /v1/uploads/{id}", h.as(h.getUpload, RoleUploader))
 	h.mux.HandleFunc("DELETE /v1/uploads/{id}", h.as(h.abortUpload, RoleUploader))
+	h.mux.HandleFunc("POST /v1/uploads/{id}/parts", h.as(h.partTargets, RoleUploader))
 	h.mux.HandleFunc("PUT /v1/uploads/{id}/parts/{n}", h.as(h.putPart, RoleUploader))
 	h.mux.HandleFunc("POST /v1/uploads/{id}/complete", h.as(h.completeUpload, RoleUploader))
 	return h
@@ -76,6 +77,33 @@ func (h *Handler) abortUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// partTargets answers where to send the parts named (multipart.Targets): here, each to
+// PUT /v1/uploads/{id}/parts/{n} with its SHA-256 in multipart.HeaderPartSHA256. The api
+// function on AWS answers presigned S3 URLs instead; clients follow the answer.
+func (h *Handler) partTargets(w http.ResponseWriter, r *http.Request) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, newDeadlineBody(w, r, h.lim), multipart.MaxTargetsBody+1))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	u, err := h.resumable.Get(r.Context(), identity(r).Subject, r.PathValue("id"))
+	if err != nil {
+		h.failUpload(w, r, err)
+		return
+	}
+	req, err := multipart.ParseTargetsRequest(raw, u)
+	if err != nil {
+		h.failUpload(w, r, err)
+		return
+	}
+	out := multipart.Targets{Parts: make([]multipart.Target, len(req.Parts))}
+	for i, p := range req.Parts {
+		out.Parts[i] = multipart.Target{N: p.N, Method: http.MethodPut, URL: fmt.Sprintf("/v1/uploads/%s/parts/%d", u.ID, p.N),
+			Headers: map[string]string{multipart.HeaderPartSHA256: p.SHA256}, Expires: u.Expires}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) putPart(w http.ResponseWriter, r *http.Request) {
@@ -163,6 +191,8 @@ func (h *Handler) failUpload(w http.ResponseWriter, r *http.Request, err error) 
 		writeError(w, http.StatusUnprocessableEntity, sum.Error())
 	case errors.As(err, &size):
 		writeError(w, http.StatusBadRequest, size.Error())
+	case errors.As(err, &limit) && limit.Field == "parts asked at once":
+		writeError(w, http.StatusBadRequest, limit.Error())
 	case errors.As(err, &limit) && limit.Field == "open uploads":
 		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("you have %d uploads open, the most this server keeps: complete or abort one (DELETE /v1/uploads/{id})", limit.Limit))
 	case errors.As(err, &limit):

@@ -1,9 +1,12 @@
 // Package multipart is the shape of evx's resumable upload, modelled on S3 multipart: an
-// uploader creates an upload declaring the bag's size and SHA-256 and a part size, PUTs the
-// numbered parts in any order, each with its SHA-256 (checked on arrival), asks which parts
-// the server holds, and completes, when the server checks the whole bag's hash and ingests it
-// as a bag posted in one request. The same shape serves evx serve (sqlitestate.Parts keeps
-// the parts in the data folder) and, on AWS, maps onto S3 multipart (docs/uploads.md).
+// uploader creates an upload declaring the bag's size and SHA-256 and a part size, asks where
+// to send a window of parts (Targets), PUTs the numbered parts in any order, each with its
+// SHA-256 (checked on arrival), asks which parts the server holds, and completes, when the
+// bag is ingested as a bag posted in one request. It is one wire protocol on both backends:
+// evx serve (sqlitestate.Parts keeps the parts in the data folder; its targets are its own
+// part endpoint, and it checks the whole bag's hash on completion) and the api function on
+// AWS (S3 multipart keeps the parts; its targets are presigned UploadPart URLs). See
+// docs/uploads.md; multiparttest is the conformance suite both pass.
 //
 // Layout promise: parts are numbered from 1; every part but the last is exactly PartSize
 // bytes, the last holds the rest (1 to PartSize bytes); Parts = ceil(Size / PartSize).

@@ -81,3 +81,74 @@ func FuzzPlan(f *testing.F) {
 		}
 	})
 }
+
+func TestParseTargetsRequest(t *testing.T) {
+	u := &Upload{Size: 2500, PartSize: 1000, Parts: 3}
+	many := `{"parts":[`
+	for n := 1; n <= MaxTargets+1; n++ {
+		if n > 1 {
+			many += ","
+		}
+		many += `{"n":1,"sha256":"` + sum + `"}`
+	}
+	many += `]}`
+	cases := []struct {
+		name, body string
+		parts      int
+		err        any
+	}{
+		{"one", `{"parts":[{"n":3,"sha256":"` + sum + `"}]}`, 1, nil},
+		{"window", `{"parts":[{"n":1,"sha256":"` + sum + `"},{"n":2,"sha256":"` + sum + `"}]}`, 2, nil},
+		{"none", `{"parts":[]}`, 0, new(*InvalidError)},
+		{"zero", `{"parts":[{"n":0,"sha256":"` + sum + `"}]}`, 0, new(*InvalidError)},
+		{"past-last", `{"parts":[{"n":4,"sha256":"` + sum + `"}]}`, 0, new(*InvalidError)},
+		{"twice", `{"parts":[{"n":1,"sha256":"` + sum + `"},{"n":1,"sha256":"` + sum + `"}]}`, 0, new(*InvalidError)},
+		{"upper-sha", `{"parts":[{"n":1,"sha256":"` + strings.ToUpper(sum) + `"}]}`, 0, new(*InvalidError)},
+		{"unknown-member", `{"parts":[{"n":1,"sha256":"` + sum + `","url":"x"}]}`, 0, new(*InvalidError)},
+		{"trailing", `{"parts":[{"n":1,"sha256":"` + sum + `"}]} {}`, 0, new(*InvalidError)},
+		{"not-json", `PK`, 0, new(*InvalidError)},
+		{"too-many", many, 0, new(*LimitError)},
+		{"too-large", `{"parts":[` + strings.Repeat(" ", MaxTargetsBody) + `]}`, 0, new(*LimitError)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := ParseTargetsRequest([]byte(tc.body), u)
+			switch want := tc.err.(type) {
+			case nil:
+				if err != nil || len(req.Parts) != tc.parts {
+					t.Errorf("= %d parts, %v; want %d", len(req.Parts), err, tc.parts)
+				}
+			case **InvalidError:
+				if !errors.As(err, want) {
+					t.Errorf("err = %v, want *InvalidError", err)
+				}
+			case **LimitError:
+				if !errors.As(err, want) {
+					t.Errorf("err = %v, want *LimitError", err)
+				}
+			}
+		})
+	}
+}
+
+func FuzzParseTargetsRequest(f *testing.F) {
+	f.Add([]byte(`{"parts":[{"n":1,"sha256":"` + sum + `"}]}`))
+	f.Add([]byte(`{"parts":[{"n":-1}]}`))
+	u := &Upload{Size: 2500, PartSize: 1000, Parts: 3}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		req, err := ParseTargetsRequest(raw, u)
+		if err != nil {
+			return
+		}
+		seen := map[int]bool{}
+		for _, p := range req.Parts {
+			if p.N < 1 || p.N > u.Parts || seen[p.N] || !ValidSum(p.SHA256) {
+				t.Fatalf("accepted %+v", p)
+			}
+			seen[p.N] = true
+		}
+		if len(req.Parts) == 0 || len(req.Parts) > MaxTargets {
+			t.Fatalf("accepted %d parts", len(req.Parts))
+		}
+	})
+}

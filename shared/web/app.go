@@ -43,16 +43,20 @@ type ProviderConfig struct {
 	// API is the API's origin when it is not the pages' own (then it must allow the pages'
 	// origin by CORS); empty for the same origin.
 	API string `json:"api,omitempty"`
+	// Uploads is the origin the parts of a resumable upload are PUT to when the API hands out
+	// presigned URLs (on AWS the uploads bucket, https://BUCKET.s3.REGION.amazonaws.com);
+	// empty when parts go to the API.
+	Uploads string `json:"uploads,omitempty"`
 }
 
-// AppCSPFor is AppCSP with the provider's token endpoint and the API's origin, which the pages
-// call, added to connect-src.
+// AppCSPFor is AppCSP with the provider's token endpoint, the API's origin and the uploads
+// origin, which the pages call, added to connect-src.
 func AppCSPFor(p *ProviderConfig) string {
 	if p == nil {
 		return AppCSP
 	}
 	extra := ""
-	for _, u := range []string{p.TokenEndpoint, p.API} {
+	for _, u := range []string{p.TokenEndpoint, p.API, p.Uploads} {
 		if o := origin(u); o != "" {
 			extra += " " + o
 		}

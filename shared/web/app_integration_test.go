@@ -41,6 +41,8 @@ type pageOptions struct {
 	Resumable bool   // serve the resumable upload endpoints
 	// Wrap, when set, stands between the mux and the API (a fault injector).
 	Wrap func(http.Handler) http.Handler
+	// WrapApp, when set, stands between the mux and the pages (as a CDN's header policy).
+	WrapApp func(http.Handler) http.Handler
 }
 
 // pageServer runs a real embedded node with the API (sessions on) and the pages on one TLS
@@ -75,7 +77,11 @@ func pageServer(t *testing.T, o pageOptions) (*httptest.Server, *local.Node) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", h)
-	mux.Handle("/", App())
+	var app http.Handler = App()
+	if o.WrapApp != nil {
+		app = o.WrapApp(app)
+	}
+	mux.Handle("/", app)
 	srv := httptest.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
 	return srv, n

@@ -30,6 +30,11 @@ func TestAppCSPFor(t *testing.T) {
 			}
 		})
 	}
+	// The uploads origin (parts PUT to presigned URLs): its origin alone, no path.
+	got := AppCSPFor(&ProviderConfig{TokenEndpoint: "https://idp.example.org/t", Uploads: "https://evx-uploads.s3.eu-west-1.amazonaws.com/incoming"})
+	if !strings.Contains(got, "connect-src 'self' https://idp.example.org https://evx-uploads.s3.eu-west-1.amazonaws.com;") {
+		t.Errorf("AppCSPFor with an uploads origin = %q", got)
+	}
 	if AppCSPFor(nil) != AppCSP {
 		t.Error("AppCSPFor(nil) differs from AppCSP")
 	}

@@ -11,40 +11,31 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	stypes "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/evx-project/evx/functions/internal/fntest"
+	"github.com/evx-project/evx/shared/api/client"
 	"github.com/evx-project/evx/shared/backend/aws/awsenv"
+	"github.com/evx-project/evx/shared/multipart"
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-// startedUpload is the api's answer to POST /v1/uploads.
-type startedUpload struct {
-	Upload   string `json:"upload"`
-	UploadID string `json:"upload_id"`
-	Parts    []struct {
-		Number  int32             `json:"number"`
-		URL     string            `json:"url"`
-		Headers map[string]string `json:"headers"`
-	} `json:"parts"`
-}
-
 func hexSHA256(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 
-// A bag larger than the API's payload limit goes to the uploads bucket directly: the api
-// function (a real bootstrap under aws-lambda-rie) starts a multipart upload and presigns
-// each part with its SHA-256; the uploader PUTs the parts to S3 (the emulator), never through
-// the API; the api completes it and records the upload as the uploader's; the S3 event of the
-// completed object, through the ingest queue, has the ingest function accept it. Another
-// uploader cannot complete it, and nothing is recorded for them.
+// A bag larger than the API's payload limit goes to the uploads bucket directly, by the
+// resumable upload protocol evx serve speaks (docs/uploads.md), through the client evx upload
+// uses: the api function (a real bootstrap under aws-lambda-rie) opens an S3 multipart upload
+// and hands out a presigned UploadPart URL per part, signing its length and SHA-256; the
+// client PUTs the parts to S3 (the emulator), never through the API; a run killed after the
+// first part is resumed by a second that sends only the rest; the api completes the upload and
+// records it as the uploader's; the S3 event of the completed object, through the ingest
+// queue, has the ingest function accept it. Another uploader sees nothing of the upload.
 func TestIntegrationMultipartUpload(t *testing.T) {
 	if os.Getenv("AWS_ENDPOINT_URL") == "" || os.Getenv("EVX_LAMBDA_RIE") == "" {
 		t.Skip("no emulators: run through infra/integration.sh")
@@ -59,108 +50,82 @@ func TestIntegrationMultipartUpload(t *testing.T) {
 		"tok-inspector-2": {map[string]string{"sub": "inspector-2", "iss": issuer, "client_id": "evx-web"}, []string{"evx/upload"}},
 	}
 	srv := apiAdapter(t, fns["api"], tokens)
-	post := func(tok, path string, body any) (int, []byte) {
-		t.Helper()
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+	uploader := func(tok string) *client.Client {
+		c, err := client.New(srv.URL, client.WithToken(tok))
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, out
+		return c
 	}
-	type part = map[string]any
-	start := func(tok string, parts [][]byte) startedUpload {
-		t.Helper()
-		var req []part
-		for _, p := range parts {
-			req = append(req, part{"size": len(p), "sha256": hexSHA256(p)})
-		}
-		code, out := post(tok, "/v1/uploads", map[string]any{"parts": req})
-		var su startedUpload
-		if err := json.Unmarshal(out, &su); code != http.StatusCreated || err != nil || len(su.Parts) != len(parts) {
-			t.Fatalf("POST /v1/uploads = %d %s, want 201 and %d presigned parts", code, out, len(parts))
-		}
-		return su
-	}
-	// putParts PUTs each part to its presigned URL with the headers it names, as curl or a
-	// browser would, and returns the completion request.
-	putParts := func(su startedUpload, parts [][]byte) map[string]any {
-		t.Helper()
-		var done []part
-		for i, p := range su.Parts {
-			if !strings.HasPrefix(p.URL, w.URL+"/") {
-				t.Fatalf("part %d goes to %s, want the S3 endpoint %s", i+1, p.URL, w.URL)
-			}
-			// The part's SHA-256 is a signed header of its URL: S3 refuses other bytes (moto
-			// 5.2.1 does not check part checksums; S3 does).
-			sum := sha256.Sum256(parts[i])
-			u, err := url.Parse(p.URL)
-			if err != nil || p.Number != int32(i+1) || u.Query().Get("partNumber") != strconv.Itoa(i+1) ||
-				!slices.Contains(strings.Split(u.Query().Get("X-Amz-SignedHeaders"), ";"), "x-amz-checksum-sha256") ||
-				p.Headers["x-amz-checksum-sha256"] != base64.StdEncoding.EncodeToString(sum[:]) {
-				t.Errorf("part %d: URL %s with headers %v does not sign the part's SHA-256 for its number", i+1, p.URL, p.Headers)
-			}
-			req, _ := http.NewRequest(http.MethodPut, p.URL, bytes.NewReader(parts[i]))
-			for k, v := range p.Headers {
-				req.Header.Set(k, v)
-			}
-			req.ContentLength = int64(len(parts[i]))
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == "" {
-				t.Fatalf("PUT part %d = %s %s, want 200 with an ETag", i+1, resp.Status, body)
-			}
-			done = append(done, part{"number": p.Number, "etag": resp.Header.Get("ETag"), "sha256": hexSHA256(parts[i])})
-		}
-		return map[string]any{"upload_id": su.UploadID, "parts": done}
-	}
+	alice, bob := uploader("tok-inspector-1"), uploader("tok-inspector-2")
 
-	// A bag of 6 MiB and more: two parts, the first of S3's 5 MiB minimum.
-	big := make([]byte, 6<<20)
+	// A bag of 11 MiB and more: three parts of S3's 5 MiB minimum, the last smaller.
+	big := make([]byte, 11<<20)
 	rand.Read(big)
 	bag := fntest.BagOf(t, map[string][]byte{"intercept.wav": big, "note.txt": []byte("intercept 2026/77\n")}, "nl-om")
-	parts := [][]byte{bag[:5<<20], bag[5<<20:]}
+	const partSize = 5 << 20
+	sum := hexSHA256(bag)
 
 	w.take()
-	su := start("tok-inspector-1", parts)
-	if calls := w.take(); len(calls) != 1 || calls[0] != "S3 CreateMultipartUpload" {
-		t.Errorf("POST /v1/uploads made %q, want one S3 CreateMultipartUpload", calls)
+	killed, cancel := context.WithCancel(ctx)
+	var id string
+	_, err := alice.UploadResumable(killed, bytes.NewReader(bag), int64(len(bag)), sum, client.ResumeOptions{PartSize: partSize, Window: 1,
+		Started: func(s string) error { id = s; return nil },
+		Sent:    func(int, int64) { cancel() }})
+	cancel()
+	if err == nil || id == "" {
+		t.Fatalf("first run = %v (upload %q), want stopped after part 1", err, id)
 	}
-	complete := putParts(su, parts)
-	if calls := w.take(); len(calls) != 2 || calls[0] != "S3 UploadPart" || calls[1] != "S3 UploadPart" {
-		t.Errorf("the uploader's PUTs made %q, want two S3 UploadPart straight to S3", calls)
+	calls := w.take()
+	if !slices.Contains(calls, "S3 CreateMultipartUpload") || slices.Index(calls, "S3 UploadPart") < 0 || strings.Count(strings.Join(calls, ","), "S3 UploadPart") != 1 {
+		t.Errorf("first run made %q, want CreateMultipartUpload and one UploadPart", calls)
 	}
+	u, err := alice.ResumableUpload(ctx, id)
+	if err != nil || len(u.Held) != 1 || u.Held[0].N != 1 || u.Held[0].Size != partSize || u.Parts != 3 {
+		t.Fatalf("upload after the killed run = %+v, %v; want part 1 of 3 held", u, err)
+	}
+	// Another uploader sees nothing of it.
+	if _, err := bob.ResumableUpload(ctx, id); !client.NotFound(err) {
+		t.Errorf("inspector-2's GET of inspector-1's upload = %v, want 404", err)
+	}
+	if _, err := bob.CompleteUpload(ctx, id); !client.NotFound(err) {
+		t.Errorf("inspector-2 completing inspector-1's upload = %v, want 404", err)
+	}
+	if _, err := bob.PartTargets(ctx, id, []multipart.PartSum{{N: 2, SHA256: hexSHA256(bag[partSize : 2*partSize])}}); !client.NotFound(err) {
+		t.Errorf("inspector-2 asking for a part's URL of inspector-1's upload = %v, want 404", err)
+	}
+	// Presigned part URLs sign the part's number, length and SHA-256.
+	ts, err := alice.PartTargets(ctx, id, []multipart.PartSum{{N: 2, SHA256: hexSHA256(bag[partSize : 2*partSize])}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pu, err := url.Parse(ts[0].URL)
+	want := sha256.Sum256(bag[partSize : 2*partSize])
+	if err != nil || !strings.HasPrefix(ts[0].URL, w.URL+"/") || pu.Query().Get("partNumber") != "2" ||
+		!slices.Contains(strings.Split(pu.Query().Get("X-Amz-SignedHeaders"), ";"), "x-amz-checksum-sha256") ||
+		!slices.Contains(strings.Split(pu.Query().Get("X-Amz-SignedHeaders"), ";"), "content-length") ||
+		ts[0].Headers["x-amz-checksum-sha256"] != base64.StdEncoding.EncodeToString(want[:]) {
+		t.Errorf("part 2's target %+v does not sign its number, length and SHA-256 at the S3 endpoint %s", ts[0], w.URL)
+	}
+	w.take()
 
-	// Another uploader's completion of a second upload of inspector-1 is refused.
-	small := [][]byte{fntest.Bag(t, "nl-om")}
-	other := start("tok-inspector-1", small)
-	if code, out := post("tok-inspector-2", "/v1/uploads/"+other.Upload+"/complete", putParts(other, small)); code != http.StatusNotFound {
-		t.Errorf("inspector-2 completing inspector-1's upload = %d %s, want 404", code, out)
+	var second []int
+	status, err := alice.UploadResumable(ctx, bytes.NewReader(bag), int64(len(bag)), sum, client.ResumeOptions{PartSize: partSize, UploadID: id,
+		Sent: func(n int, _ int64) { second = append(second, n) }})
+	if err != nil || !slices.Equal(second, []int{2, 3}) || status.Upload.State != pipeline.UploadReceived || status.Upload.BundleID == "" {
+		t.Fatalf("second run = %+v, %v, sent %v; want parts 2 and 3, the bag received", status, err, second)
 	}
-
-	code, out := post("tok-inspector-1", "/v1/uploads/"+su.Upload+"/complete", complete)
-	var completed struct {
-		Bundle string `json:"bundle"`
+	if calls := w.take(); strings.Count(strings.Join(calls, ","), "S3 UploadPart") != 2 || !slices.Contains(calls, "S3 CompleteMultipartUpload") {
+		t.Errorf("second run made %q, want two UploadPart straight to S3 and CompleteMultipartUpload", calls)
 	}
-	if err := json.Unmarshal(out, &completed); code != http.StatusCreated || err != nil || completed.Bundle == "" {
-		t.Fatalf("complete = %d %s, want 201 and the bundle", code, out)
-	}
+	completed := struct{ Bundle string }{status.Upload.BundleID}
 	env, err := awsenv.Open(ctx, st.cfg, nil, awsenv.WithS3())
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := env.State.Upload(ctx, completed.Bundle)
-	if err != nil || u.Uploader != st.cfg.Agency+"/inspector-1" || u.State != pipeline.UploadReceived {
-		t.Fatalf("upload %s = %+v, %v; want received from %s/inspector-1 (a person of the stack's agency)", completed.Bundle, u, err, st.cfg.Agency)
+	up, err := env.State.Upload(ctx, completed.Bundle)
+	if err != nil || up.Uploader != st.cfg.Agency+"/inspector-1" || up.State != pipeline.UploadReceived {
+		t.Fatalf("upload %s = %+v, %v; want received from %s/inspector-1 (a person of the stack's agency)", completed.Bundle, up, err, st.cfg.Agency)
 	}
 	src, err := env.State.Source(ctx, completed.Bundle)
 	if err != nil {

@@ -222,15 +222,19 @@ func (c *Client) doWith(ctx context.Context, method, path string, body io.Reader
 			}
 		}
 		// The message is shown to a person: no character a terminal would act on.
-		msg := strings.Map(func(r rune) rune {
-			if unicode.IsPrint(r) {
-				return r
-			}
-			return '?'
-		}, eb.Error)
-		return nil, &APIError{Method: method, URL: u, StatusCode: resp.StatusCode, Message: msg, Status: eb.Status}
+		return nil, &APIError{Method: method, URL: u, StatusCode: resp.StatusCode, Message: printable(eb.Error), Status: eb.Status}
 	}
 	return resp, nil
+}
+
+// printable replaces every character of s a terminal would act on with '?'.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return '?'
+	}, s)
 }
 
 // getJSON decodes the JSON answer of GET path into v.

@@ -117,14 +117,19 @@ window.evxBag = (function () {
   // on the wire. Asking the server for an upload of the same bag again (POST /v1/uploads with
   // its size and SHA-256) finds the one open, with the parts it holds: sending the same bag
   // file again, after a reload too, sends only the parts missing. A bag the server holds
-  // already (its bundle id is its SHA-256) is not sent again.
-  const options = { partSize: 16 << 20, retries: 3, retryMs: 1000 };
+  // already (its bundle id is its SHA-256) is not sent again. Where each part goes the server
+  // says (POST /v1/uploads/{id}/parts, a window of parts at a time): evx serve its own
+  // /v1/uploads/{id}/parts/{n}, sent with the page's credentials; the api function on AWS a
+  // presigned S3 URL, sent with its own headers alone, never the page's token.
+  // A bag over wholeMax goes in parts even when it fits in one: the api function on AWS takes
+  // at most about 4.4 MiB in a request (Lambda's payload limit).
+  const options = { partSize: 16 << 20, wholeMax: 4 << 20, retries: 3, retryMs: 1000, window: 4 };
 
-  function request(method, url, headers, body, onProgress) {
+  function request(method, url, headers, body, onProgress, anonymous) {
     return new Promise((resolve, reject) => {
       const x = new XMLHttpRequest();
       x.open(method, url);
-      x.withCredentials = !headers.Authorization;
+      x.withCredentials = !anonymous && !headers.Authorization;
       for (const [k, v] of Object.entries(headers)) x.setRequestHeader(k, v);
       if (onProgress) x.upload.onprogress = (e) => onProgress(e.loaded, e.total);
       x.onload = () => { let d; try { d = JSON.parse(x.responseText); } catch (e) { d = { error: x.responseText }; } resolve({ status: x.status, data: d }); };
@@ -133,6 +138,18 @@ window.evxBag = (function () {
     });
   }
   const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  // putPart sends a part to its target: an API path (base + path, the page's headers) or an
+  // absolute https URL (the target's headers alone; the browser sets the length).
+  function putPart(t, part, base, headers, onProgress) {
+    const own = {};
+    for (const [k, v] of Object.entries(t.headers || {})) if (!/^(content-length|host|authorization)$/i.test(k)) own[k] = v;
+    if (t.url.startsWith("/") && !t.url.startsWith("//")) {
+      return request(t.method, base + t.url, Object.assign(own, { "Content-Type": "application/octet-stream" }, headers), part, onProgress);
+    }
+    if (!/^https:\/\//.test(t.url) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(t.url)) return Promise.reject(new Error("a part's target is neither an API path nor an https URL"));
+    return request(t.method, t.url, own, part, onProgress, true);
+  }
 
   // sendInParts sends blob to the server at base (the API's origin, "" for this one). It
   // returns the answer of completing the upload (as POST /v1/bundles answers), or null when
@@ -146,43 +163,62 @@ window.evxBag = (function () {
     if (r.status === 404 || r.status === 405) return null;
     if (r.status !== 200 && r.status !== 201) return r;
     const up = r.data;
-    const have = new Map(up.held.map((p) => [p.n, p.sha256]));
+    const have = new Set(up.held.map((p) => p.n));
     const partLen = (n) => Math.min(up.part_size, up.size - (n - 1) * up.part_size);
+    const partOf = (n) => blob.slice((n - 1) * up.part_size, (n - 1) * up.part_size + partLen(n));
+    const targetsOf = async (sums) => {
+      const t = await request("POST", base + "/v1/uploads/" + encodeURIComponent(up.id) + "/parts", json, JSON.stringify({ parts: sums }));
+      if (t.status !== 200 || !t.data.parts || t.data.parts.length !== sums.length) return { error: t };
+      return { targets: t.data.parts };
+    };
     let done = up.held.reduce((t, p) => t + p.size, 0);
     onProgress && onProgress(done, up.size);
-    for (let n = 1; n <= up.parts; n++) {
-      if (have.has(n)) continue;
-      const part = blob.slice((n - 1) * up.part_size, (n - 1) * up.part_size + partLen(n));
-      const psum = await sha256hex(await part.arrayBuffer());
-      for (let attempt = 0; ; attempt++) {
-        let res;
-        try {
-          res = await request("PUT", base + "/v1/uploads/" + up.id + "/parts/" + n, Object.assign({ "X-Evx-Part-Sha256": psum, "Content-Type": "application/octet-stream" }, headers), part,
-            (k) => onProgress && onProgress(done + k, up.size));
-        } catch (e) {
-          if (attempt >= options.retries) {
-            const err = new Error("the connection to evx failed while sending part " + n + " of " + up.parts + ": send the same bag again to go on from there");
-            err.code = "partsInterrupted"; err.args = { n, parts: up.parts };
-            throw err;
+    const missing = [];
+    for (let n = 1; n <= up.parts; n++) if (!have.has(n)) missing.push(n);
+    for (let w = 0; w < missing.length; w += options.window) {
+      const win = missing.slice(w, w + options.window);
+      const sums = [];
+      for (const n of win) sums.push({ n, sha256: await sha256hex(await partOf(n).arrayBuffer()) });
+      let ts = await targetsOf(sums);
+      if (ts.error) return ts.error;
+      for (let i = 0; i < win.length; i++) {
+        const n = win[i];
+        let t = ts.targets[i];
+        for (let attempt = 0; ; attempt++) {
+          let res;
+          try {
+            res = await putPart(t, partOf(n), base, headers, (k) => onProgress && onProgress(done + k, up.size));
+          } catch (e) {
+            if (attempt >= options.retries) {
+              const err = new Error("the connection to evx failed while sending part " + n + " of " + up.parts + ": send the same bag again to go on from there");
+              err.code = "partsInterrupted"; err.args = { n, parts: up.parts };
+              throw err;
+            }
+            await pause(options.retryMs << attempt);
+            continue;
           }
-          await pause(options.retryMs << attempt);
-          continue;
+          if (res.status === 200) break;
+          const presigned = !t.url.startsWith("/");
+          const expired = presigned && res.status === 403 && Date.parse(t.expires) <= Date.now();
+          if ((res.status === 503 || res.status === 408 || presigned && res.status === 500 || expired) && attempt < options.retries) {
+            await pause(options.retryMs << attempt);
+            if (presigned) { const again = await targetsOf([sums[i]]); if (again.error) return again.error; t = again.targets[0]; }
+            continue;
+          }
+          return res;
         }
-        if (res.status === 200) break;
-        if ((res.status === 503 || res.status === 408) && attempt < options.retries) { await pause(options.retryMs << attempt); continue; }
-        return res;
+        done += partLen(n);
+        onProgress && onProgress(done, up.size);
       }
-      done += partLen(n);
-      onProgress && onProgress(done, up.size);
     }
-    return request("POST", base + "/v1/uploads/" + up.id + "/complete", headers);
+    return request("POST", base + "/v1/uploads/" + encodeURIComponent(up.id) + "/complete", headers);
   }
 
   // send posts the bag to base's /v1/bundles with the headers that authenticate it (the
   // session's CSRF token, or an access token), reporting upload progress: whole when it is
-  // one part or less, else in parts (sendInParts), hashing it first (onHash).
+  // at most 4 MiB and one part, else in parts (sendInParts), hashing it first (onHash).
   async function send(blob, base, headers, onProgress, onHash) {
-    if (blob.size > options.partSize) {
+    if (blob.size > Math.min(options.partSize, options.wholeMax)) {
       const r = await sendInParts(blob, base, headers, onProgress, onHash);
       if (r) return r;
     }
