@@ -117,7 +117,7 @@ func FuzzVerifyTrail(f *testing.F) {
 		switch err.(type) {
 		case nil, *FormatError, *BundleError, *BreakError, *SequenceError, *EventHashError, *SignatureError,
 			*TimeOrderError, *CheckpointError, *InclusionError, *ConsistencyError, *KeyRotationError, *TruncatedError, *HeadError, *QuorumError, *FutureEventError,
-			*KeyHistoryError, *SealError, *KeyValidityError, *SealMismatchError, *VersionError:
+			*KeyHistoryError, *SealError, *KeyValidityError, *SealMismatchError, *VersionError, *DocumentManifestError:
 		default:
 			t.Fatalf("VerifyTrail: untyped error %T: %v", err, err)
 		}
