@@ -14,8 +14,9 @@ import (
 // the blob store beside the documents and their extraction records, and the event carries
 // only its reference (details.document_manifest: SHA-256, size, count). The thresholds keep
 // an event well inside DynamoDB's 400 KB item, next to the seal an acceptance may carry (which
-// holds the bag's manifest-sha256.txt), and leave every bundle of up to 1,000 short-named
-// documents in the form evx wrote before.
+// holds the bag's manifest-sha256.txt, about as many bytes again for long names), and leave
+// every smaller bundle in the form evx wrote before: with SHA-512, media type and extraction
+// record, 128 KiB is about 330 documents of short names.
 const (
 	// InlineDocumentsMax is the most documents an event lists inline.
 	InlineDocumentsMax = 1000
@@ -33,11 +34,11 @@ func (s *Service) packDocuments(ctx context.Context, bundleID string, d *custody
 	if len(d.Documents) == 0 || d.DocumentManifest != nil {
 		return nil
 	}
-	data, ref, err := custody.EncodeDocumentManifest(d.Documents)
+	data, ref, inline, err := manifestFor(d.Documents)
 	if err != nil {
 		return fmt.Errorf("document manifest of %s: %w", bundleID, err)
 	}
-	if len(d.Documents) <= InlineDocumentsMax && len(data)-manifestOverhead <= InlineDocumentsBytesMax {
+	if inline {
 		return nil
 	}
 	if err := s.hold(ctx, ref.SHA256, bundleID); err != nil {
@@ -48,6 +49,17 @@ func (s *Service) packDocuments(ctx context.Context, bundleID string, d *custody
 	}
 	d.Documents, d.DocumentManifest = nil, &ref
 	return nil
+}
+
+// manifestFor encodes docs' manifest and says whether they stay inline instead (at most
+// InlineDocumentsMax documents whose canonical list takes at most InlineDocumentsBytesMax).
+func manifestFor(docs []custody.Document) (data []byte, ref custody.DocumentManifest, inline bool, err error) {
+	data, ref, err = custody.EncodeDocumentManifest(docs)
+	if err != nil {
+		return nil, ref, false, err
+	}
+	// The manifest's list is the inline list's bytes: "[" ... "]" within the same brackets.
+	return data, ref, len(docs) <= InlineDocumentsMax && len(data)-manifestOverhead <= InlineDocumentsBytesMax, nil
 }
 
 // EventDocuments returns the documents event e records: its inline list or, when it references
