@@ -54,12 +54,15 @@ func manifestCases(ctx context.Context, files map[string][]byte) ([]tcase, error
 	// Events signed by evx's key stating a count the manifest does not hold.
 	lying := ref
 	lying.Count++
-	t, _, err = buildManifest(ctx, lying)
+	t, lyingOlder, err := buildManifest(ctx, lying)
 	if err != nil {
 		return nil, err
 	}
 	t.DocumentManifests = good.DocumentManifests
 	add("manifest-count-lies", "DocumentManifestError", t)
+	// A log of its own: its older checkpoint, so that only the count is wrong.
+	cases[len(cases)-1].checkpoint = "manifest-count-lies-older.txt"
+	files["manifest-count-lies-older.txt"] = lyingOlder
 
 	// A manifest whose hash and size the event states, but written in another form than the
 	// canonical one (indented): one list of documents has one manifest.
@@ -67,12 +70,14 @@ func manifestCases(ctx context.Context, files map[string][]byte) ([]tcase, error
 	loose.Write(bytes.Replace(data, []byte(`{"documents":[`), []byte("{\n  \"documents\": ["), 1))
 	odd := custody.ManifestFileOf(loose.Bytes())
 	oddRef := custody.DocumentManifest{Count: ref.Count, SHA256: odd.SHA256, Size: int64(loose.Len())}
-	t, _, err = buildManifest(ctx, oddRef)
+	t, oddOlder, err := buildManifest(ctx, oddRef)
 	if err != nil {
 		return nil, err
 	}
 	t.DocumentManifests = []custody.ManifestFile{odd}
 	add("manifest-not-canonical", "DocumentManifestError", t)
+	cases[len(cases)-1].checkpoint = "manifest-not-canonical-older.txt"
+	files["manifest-not-canonical-older.txt"] = oddOlder
 
 	// The documents are checked against the manifest as they are against an inline list.
 	add("manifest-document-modified", "DocumentHashError", good)
