@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -211,4 +212,48 @@ func TestManifestTamperVectorsNeedTheManifest(t *testing.T) {
 	if !errors.As(err, &me) || me.Reason != "count" || me.Want != "4" || me.Got != "3" {
 		t.Errorf("VerifyTrail(manifest-count-lies) = %v, want count 3, stated 4", err)
 	}
+}
+
+// BenchmarkOpenDocumentManifest: reading and checking the manifest of 5,000 documents (what
+// every reader of a large bundle's documents pays), as a ratio to SHA-256 of its bytes alone
+// and to decoding the same documents inline from an event's JSON, measured in the same run.
+func BenchmarkOpenDocumentManifest(b *testing.B) {
+	docs := manifestDocs(5000)
+	for i := range docs {
+		docs[i].SHA512 = docs[i].SHA256 + docs[i].SHA256
+	}
+	data, ref, err := EncodeDocumentManifest(docs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	inline, err := json.Marshal(Details{Documents: docs})
+	if err != nil {
+		b.Fatal(err)
+	}
+	timeOf := func(f func()) time.Duration {
+		start := time.Now()
+		for range 5 {
+			f()
+		}
+		return time.Since(start) / 5
+	}
+	refHash := timeOf(func() { sha256.Sum256(data) })
+	refInline := timeOf(func() {
+		var d Details
+		if err := json.Unmarshal(inline, &d); err != nil {
+			b.Fatal(err)
+		}
+	})
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		if _, err := OpenDocumentManifest(data, ref); err != nil {
+			b.Fatal(err)
+		}
+	}
+	per := time.Since(start) / time.Duration(b.N)
+	b.ReportMetric(float64(len(data))/(1<<20), "manifest-MiB")
+	b.ReportMetric(per.Seconds()*1000, "ms/open")
+	b.ReportMetric(per.Seconds()/refHash.Seconds(), "ratio-vs-sha256")
+	b.ReportMetric(per.Seconds()/refInline.Seconds(), "ratio-vs-inline-json-decode")
 }

@@ -166,3 +166,30 @@ func TestFewDocumentsStayInline(t *testing.T) {
 	}
 	verifyTrail(t, n, id)
 }
+
+// BenchmarkIngestManyDocuments: a 5,000-document bag ingested and routed on one machine (its
+// documents in a manifest), per document, as a ratio to a 300-document bag (inline) ingested
+// in the same run: the manifest's cost beside the per-document work both share.
+func BenchmarkIngestManyDocuments(b *testing.B) {
+	ctx := context.Background()
+	perDoc := func(n int) time.Duration {
+		_, srcs := manyDocuments(b, n)
+		bag := makeBag(b, srcs, info("nl-om"))
+		var total time.Duration
+		for range b.N {
+			node := openNode(b, b.TempDir(), newClock())
+			id := upload(b, node, bag)
+			start := time.Now()
+			if st, err := node.Service.Process(ctx, id); err != nil || !st.Ingest.Accepted {
+				b.Fatalf("Process = %v", err)
+			}
+			total += time.Since(start)
+		}
+		return total / time.Duration(b.N*n)
+	}
+	small := perDoc(300)
+	large := perDoc(5000)
+	b.ReportMetric(large.Seconds()*5000, "s/5000-doc-bag")
+	b.ReportMetric(large.Seconds()*1e6, "us/doc")
+	b.ReportMetric(large.Seconds()/small.Seconds(), "ratio-per-doc-vs-300-inline")
+}
