@@ -313,3 +313,11 @@ func (t *Trail) WithDocuments() *Trail {
 	}
 	return &out
 }
+
+// DocumentCount is the number of documents d records: inline, or as its manifest states.
+func (d Details) DocumentCount() int {
+	if d.DocumentManifest != nil {
+		return int(d.DocumentManifest.Count)
+	}
+	return len(d.Documents)
+}
