@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 
@@ -119,7 +120,9 @@ func (s *Service) attachManifests(ctx context.Context, t *custody.Trail) error {
 		if err != nil {
 			return fmt.Errorf("export %s: document manifest %s of seq %d: %w", t.BundleID, ref.SHA256, te.Event.Seq, err)
 		}
-		t.DocumentManifests = append(t.DocumentManifests, custody.ManifestFileOf(data))
+		// Listed under the hash the event references, whatever the stored bytes hash to: a
+		// manifest damaged in the store is then reported as changed, not as missing.
+		t.DocumentManifests = append(t.DocumentManifests, custody.ManifestFile{SHA256: ref.SHA256, Manifest: base64.StdEncoding.EncodeToString(data)})
 	}
 	return nil
 }

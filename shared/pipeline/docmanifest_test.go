@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -192,4 +193,128 @@ func BenchmarkIngestManyDocuments(b *testing.B) {
 	b.ReportMetric(large.Seconds()*5000, "s/5000-doc-bag")
 	b.ReportMetric(large.Seconds()*1e6, "us/doc")
 	b.ReportMetric(large.Seconds()/small.Seconds(), "ratio-per-doc-vs-300-inline")
+}
+
+// longNamedBag is a bag for nl-om of n documents with names of about 820 bytes: past
+// InlineDocumentsBytesMax with few documents, so that a test of the manifest's readers stays quick.
+func longNamedBag(t testing.TB, n int) []byte {
+	t.Helper()
+	top := filepath.Join(t.TempDir(), strings.Repeat("a", 200))
+	deep := filepath.Join(top, strings.Repeat("b", 200), strings.Repeat("c", 200), strings.Repeat("d", 200))
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := os.WriteFile(filepath.Join(deep, fmt.Sprintf("doc-%03d.txt", i)), []byte(fmt.Sprintf("page %d of the ledger\n", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return makeBag(t, []string{top}, info("nl-om"))
+}
+
+// TestManifestBundleDisposed: a bundle whose documents are in a manifest is disposed of like
+// any other: every document and extraction record deleted, the DocumentsDisposed event
+// referencing the same manifest, which stays stored, and the trail still verifies.
+func TestManifestBundleDisposed(t *testing.T) {
+	ctx := context.Background()
+	n := openNode(t, t.TempDir(), newClock())
+	svc := n.Service
+	id := upload(t, n, longNamedBag(t, 120))
+	st, err := svc.Process(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := st.Ingest.Event.Details.DocumentManifest
+	if ref == nil || ref.Count != 120 || len(st.Ingest.Documents) != 120 {
+		t.Fatalf("acceptance manifest %+v, %d documents; want a manifest of 120", ref, len(st.Ingest.Documents))
+	}
+	if _, err := svc.ReviewRetention(ctx, id, custody.DecisionDispose, time.Time{}, "case closed"); err != nil {
+		t.Fatal(err)
+	}
+	en, err := svc.Dispose(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if en.Event.Type != custody.DocumentsDisposed || en.Event.Details.DocumentManifest == nil || *en.Event.Details.DocumentManifest != *ref || en.Event.Details.DocumentCount() != 120 {
+		t.Fatalf("disposal %s, manifest %+v; want DocumentsDisposed of the acceptance's manifest", en.Event.Type, en.Event.Details.DocumentManifest)
+	}
+	for _, d := range st.Ingest.Documents {
+		for _, sum := range []string{d.SHA256, d.Extraction} {
+			if rc, err := n.Blobs.Open(ctx, sum); err == nil {
+				rc.Close()
+				t.Fatalf("blob %s of %s still stored after the disposal", sum, d.Name)
+			}
+		}
+	}
+	if rc, err := n.Blobs.Open(ctx, ref.SHA256); err != nil {
+		t.Fatalf("the document manifest was deleted with the documents: %v", err)
+	} else {
+		rc.Close()
+	}
+	verifyTrail(t, n, id)
+	// Disposing again finds the manifest and ends with nothing more to do.
+	if _, err := svc.Dispose(ctx, id); err != nil {
+		t.Errorf("Dispose again = %v", err)
+	}
+}
+
+// TestCorruptStoredManifest: a stored manifest changed behind evx's back is a typed error
+// for every reader, never a panic, and a fixity check records it as its finding.
+func TestCorruptStoredManifest(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	n := openNode(t, dir, newClock())
+	svc := n.Service
+	id := upload(t, n, longNamedBag(t, 120))
+	st, err := svc.Process(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := st.Ingest.Event.Details.DocumentManifest
+	if ref == nil {
+		t.Fatal("no manifest")
+	}
+	// Find the manifest's file in the blob folder and change one byte.
+	var path string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.Contains(filepath.Base(p), ref.SHA256) {
+			path = p
+		}
+		return nil
+	})
+	if path == "" {
+		t.Fatal("manifest file not found in the blob folder")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(path, 0o644)
+	b[100] ^= 1
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var me *custody.DocumentManifestError
+	if _, err := svc.EventDocuments(ctx, st.Ingest.Event); !errors.As(err, &me) || me.Reason != "hash" || me.Seq != 1 {
+		t.Errorf("EventDocuments(corrupt manifest) = %v, want a *DocumentManifestError, hash, seq 1", err)
+	}
+	d := onlyDelivery(t, svc, "nl-om")
+	if _, err := svc.Manifest(ctx, "nl-om", d.ID); !errors.As(err, &me) {
+		t.Errorf("Manifest(corrupt) = %v, want a *DocumentManifestError", err)
+	}
+	if _, err := svc.Export(ctx, id, custody.ExportOptions{}); err != nil {
+		t.Fatal(err) // exported as stored: the verifier says what is wrong
+	}
+	tr, _ := svc.Export(ctx, id, custody.ExportOptions{})
+	raw, _ := json.Marshal(tr)
+	if _, err := custody.VerifyTrail(raw, n.Signer.Public(), custody.VerifyOptions{}); !errors.As(err, &me) || me.Reason != "hash" {
+		t.Errorf("VerifyTrail(corrupt manifest) = %v, want a *DocumentManifestError, hash", err)
+	}
+	en, err := svc.Fixity(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(en.Event.Details.Reasons) != 1 || !strings.Contains(en.Event.Details.Reasons[0], "document manifest") {
+		t.Errorf("FixityCheck reasons %q, want the damaged manifest", en.Event.Details.Reasons)
+	}
 }

@@ -355,11 +355,16 @@ func (s *Service) Dispose(ctx context.Context, bundleID string) (custody.Entry, 
 	fail := func(format string, a ...any) (custody.Entry, error) {
 		return custody.Entry{}, &RetentionError{BundleID: bundleID, Reason: fmt.Sprintf(format, a...)}
 	}
-	extraction := map[string]string{}              // document hash -> extraction record hash
-	docsOf := make([][]custody.Document, len(evs)) // each event's documents, inline or from its manifest
+	extraction := map[string]string{}                           // document hash -> extraction record hash
+	docsOf := make([][]custody.Document, len(evs))              // each event's documents, inline or from its manifest
+	opened := map[custody.DocumentManifest][]custody.Document{} // manifests read: events share them
 	for i, e := range evs {
-		if docsOf[i], err = s.EventDocuments(ctx, e); err != nil {
+		if m := e.Details.DocumentManifest; m != nil && opened[*m] != nil {
+			docsOf[i] = opened[*m]
+		} else if docsOf[i], err = s.EventDocuments(ctx, e); err != nil {
 			return custody.Entry{}, err
+		} else if m != nil {
+			opened[*m] = docsOf[i]
 		}
 		for _, d := range docsOf[i] {
 			if d.Extraction != "" {
