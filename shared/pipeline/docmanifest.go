@@ -92,20 +92,6 @@ func readManifest(ctx context.Context, blobs BlobStore, sum string) ([]byte, err
 	return io.ReadAll(io.LimitReader(rc, custody.MaxManifestBytes+1))
 }
 
-// withDocuments returns e with its documents inline (EventDocuments): for readers that
-// hand the event itself on.
-func (s *Service) withDocuments(ctx context.Context, e custody.Event) (custody.Event, error) {
-	if e.Details.DocumentManifest == nil {
-		return e, nil
-	}
-	docs, err := s.EventDocuments(ctx, e)
-	if err != nil {
-		return e, err
-	}
-	e.Details.Documents = docs
-	return e, nil
-}
-
 // attachManifests adds to t every document manifest its events reference, once each, in the
 // order first referenced: what the trail's holder needs to verify them offline.
 func (s *Service) attachManifests(ctx context.Context, t *custody.Trail) error {
