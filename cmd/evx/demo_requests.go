@@ -259,7 +259,7 @@ func demoRetention(ctx context.Context, n *local.Node, clock *demoClock, dir str
 	if _, err := n.Service.Verify(ctx, id, custody.VerifyOptions{}); err != nil {
 		return fmt.Errorf("the trail after disposal: %w", err)
 	}
-	say("    61 days on, the period ended: %d document(s) deleted (DocumentsDisposed, seq %d); the trail, which holds only hashes, still verifies", len(en.Event.Details.Documents), en.Event.Seq)
+	say("    61 days on, the period ended: %d document(s) deleted (DocumentsDisposed, seq %d); the trail, which holds only hashes, still verifies", en.Event.Details.DocumentCount(), en.Event.Seq)
 	return nil
 }
 

@@ -332,6 +332,7 @@ func (r *remoteExchange) identifiers(ctx context.Context, bundle string) ([]pipe
 // verification found it, dir/NAME) as ingest extracts it, and scans the text as the index
 // does, phone regions from the requesting and requested states.
 func identifyDocuments(ctx context.Context, tr *custody.Trail, dir string) ([]report.DocumentIdentifiers, error) {
+	tr = tr.WithDocuments() // verified: its manifests match
 	var acc *custody.Event
 	for i := range tr.Events {
 		if tr.Events[i].Event.Type == custody.SubmissionAcceptance {

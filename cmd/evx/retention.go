@@ -163,14 +163,14 @@ func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if en.Event.Seq != 0 {
 		out["seq"], out["type"] = en.Event.Seq, en.Event.Type
 		if sub == "dispose" {
-			out["deleted"], out["kept"] = len(en.Event.Details.Documents), len(en.Event.Details.Reasons)
+			out["deleted"], out["kept"] = en.Event.Details.DocumentCount(), len(en.Event.Details.Reasons)
 		}
 	}
 	switch {
 	case *asJSON:
 		json.NewEncoder(stdout).Encode(out)
 	case en.Event.Seq != 0 && sub == "dispose":
-		fmt.Fprintf(stdout, "%s recorded on %s (seq %d): %d documents deleted, %d kept (another bundle holds them)\n", en.Event.Type, pos[0], en.Event.Seq, len(en.Event.Details.Documents), len(en.Event.Details.Reasons))
+		fmt.Fprintf(stdout, "%s recorded on %s (seq %d): %d documents deleted, %d kept (another bundle holds them)\n", en.Event.Type, pos[0], en.Event.Seq, en.Event.Details.DocumentCount(), len(en.Event.Details.Reasons))
 	case en.Event.Seq != 0:
 		fmt.Fprintf(stdout, "%s recorded on %s (seq %d)\n", en.Event.Type, pos[0], en.Event.Seq)
 	default:

@@ -104,11 +104,15 @@ type Details struct {
 	// to (those the directory allowed); refused ones are named in Reasons.
 	Counterparts []string `json:"counterparts,omitempty"`
 	// Deadline, on ContentConsignment, is when the counterpart's receipt is due (TimeFormat).
-	Deadline    string     `json:"deadline,omitempty"`
-	Documents   []Document `json:"documents,omitempty"`
-	Counterpart string     `json:"counterpart,omitempty"`
-	Reasons     []string   `json:"reasons,omitempty"`
-	Reference   string     `json:"reference,omitempty"` // request or case reference
+	Deadline  string     `json:"deadline,omitempty"`
+	Documents []Document `json:"documents,omitempty"`
+	// DocumentManifest (version 2) stands in for Documents when they are too many to inline:
+	// the reference to a manifest listing them (docmanifest.go). An event carries one or the
+	// other, never both.
+	DocumentManifest *DocumentManifest `json:"document_manifest,omitempty"`
+	Counterpart      string            `json:"counterpart,omitempty"`
+	Reasons          []string          `json:"reasons,omitempty"`
+	Reference        string            `json:"reference,omitempty"` // request or case reference
 	// Request is what the sender's bag-info.txt says about the request the bundle answers;
 	// set on SubmissionAcceptance. Absent (nil) in events recorded without it, so their
 	// canonical form is unchanged.
@@ -285,34 +289,23 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 		b = appendCanonicalString(b, d.Deadline)
 		sep = ","
 	}
+	if m := d.DocumentManifest; m != nil {
+		b = append(b, sep+`"document_manifest":{"count":`...)
+		b = strconv.AppendInt(b, m.Count, 10)
+		b = append(b, `,"sha256":`...)
+		b = appendCanonicalString(b, m.SHA256)
+		b = append(b, `,"size":`...)
+		b = strconv.AppendInt(b, m.Size, 10)
+		b = append(b, '}')
+		sep = ","
+	}
 	if len(d.Documents) > 0 {
 		b = append(b, sep+`"documents":[`...)
 		for i, doc := range d.Documents {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, '{')
-			if doc.Extraction != "" {
-				b = append(b, `"extraction_sha256":`...)
-				b = appendCanonicalString(b, doc.Extraction)
-				b = append(b, ',')
-			}
-			if doc.MediaType != "" {
-				b = append(b, `"media_type":`...)
-				b = appendCanonicalString(b, doc.MediaType)
-				b = append(b, ',')
-			}
-			b = append(b, `"name":`...)
-			b = appendCanonicalString(b, doc.Name)
-			b = append(b, `,"sha256":`...)
-			b = appendCanonicalString(b, doc.SHA256)
-			if doc.SHA512 != "" {
-				b = append(b, `,"sha512":`...)
-				b = appendCanonicalString(b, doc.SHA512)
-			}
-			b = append(b, `,"size":`...)
-			b = strconv.AppendInt(b, doc.Size, 10)
-			b = append(b, '}')
+			b = appendCanonicalDocument(b, doc)
 		}
 		b = append(b, ']')
 		sep = ","
@@ -406,6 +399,32 @@ func (e Event) CanonicalJSON() ([]byte, error) {
 		b = strconv.AppendInt(b, int64(e.Version), 10)
 	}
 	return append(b, '}'), nil
+}
+
+// appendCanonicalDocument appends the RFC 8785 form of doc.
+func appendCanonicalDocument(b []byte, doc Document) []byte {
+	b = append(b, '{')
+	if doc.Extraction != "" {
+		b = append(b, `"extraction_sha256":`...)
+		b = appendCanonicalString(b, doc.Extraction)
+		b = append(b, ',')
+	}
+	if doc.MediaType != "" {
+		b = append(b, `"media_type":`...)
+		b = appendCanonicalString(b, doc.MediaType)
+		b = append(b, ',')
+	}
+	b = append(b, `"name":`...)
+	b = appendCanonicalString(b, doc.Name)
+	b = append(b, `,"sha256":`...)
+	b = appendCanonicalString(b, doc.SHA256)
+	if doc.SHA512 != "" {
+		b = append(b, `,"sha512":`...)
+		b = appendCanonicalString(b, doc.SHA512)
+	}
+	b = append(b, `,"size":`...)
+	b = strconv.AppendInt(b, doc.Size, 10)
+	return append(b, '}')
 }
 
 // appendCanonicalStrings appends ss as the members of a JSON array, comma-separated.
@@ -533,16 +552,34 @@ func (e Event) checkFields() error {
 		return fmt.Errorf("event seq %d prev %q: want 64 lowercase hex digits", e.Seq, e.Prev)
 	}
 	for _, d := range e.Details.Documents {
-		switch {
-		case d.Size < 0 || d.Size > MaxSafeInteger:
-			return fmt.Errorf("document %q size %d: want 0..2^53-1", d.Name, d.Size)
-		case !isHex(d.SHA256, 64):
-			return fmt.Errorf("document %q sha256 %q: want 64 lowercase hex digits", d.Name, d.SHA256)
-		case d.SHA512 != "" && !isHex(d.SHA512, 128):
-			return fmt.Errorf("document %q sha512: want 128 lowercase hex digits", d.Name)
-		case d.Extraction != "" && !isHex(d.Extraction, 64):
-			return fmt.Errorf("document %q extraction_sha256: want 64 lowercase hex digits", d.Name)
+		if err := checkDocument(d); err != nil {
+			return err
 		}
+	}
+	if m := e.Details.DocumentManifest; m != nil {
+		if len(e.Details.Documents) > 0 {
+			return errors.New("event carries both documents and document_manifest")
+		}
+		if err := checkManifestRef(*m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkDocument refuses a malformed document record.
+func checkDocument(d Document) error {
+	switch {
+	case d.Size < 0 || d.Size > MaxSafeInteger:
+		return fmt.Errorf("document %q size %d: want 0..2^53-1", d.Name, d.Size)
+	case !isHex(d.SHA256, 64):
+		return fmt.Errorf("document %q sha256 %q: want 64 lowercase hex digits", d.Name, d.SHA256)
+	case d.SHA512 != "" && !isHex(d.SHA512, 128):
+		return fmt.Errorf("document %q sha512: want 128 lowercase hex digits", d.Name)
+	case d.Extraction != "" && !isHex(d.Extraction, 64):
+		return fmt.Errorf("document %q extraction_sha256: want 64 lowercase hex digits", d.Name)
+	case !utf8.ValidString(d.Name) || !utf8.ValidString(d.MediaType):
+		return fmt.Errorf("document %q holds a string that is not valid UTF-8", d.Name)
 	}
 	return nil
 }
@@ -572,6 +609,9 @@ func validStrings(e Event) bool {
 	}
 	for _, d := range e.Details.Documents {
 		ss = append(ss, d.Name, d.SHA256, d.SHA512, d.MediaType, d.Extraction)
+	}
+	if m := e.Details.DocumentManifest; m != nil {
+		ss = append(ss, m.SHA256)
 	}
 	for _, s := range ss {
 		if !utf8.ValidString(s) {

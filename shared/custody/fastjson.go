@@ -263,6 +263,20 @@ func (d *fastDec) detailsMember(name string, x *Details) bool {
 		})
 		x.Documents = docs
 		return ok
+	case "document_manifest":
+		m := &DocumentManifest{}
+		x.DocumentManifest = m
+		return d.object(func(name string) bool {
+			switch name {
+			case "count":
+				return d.int(&m.Count)
+			case "sha256":
+				return d.str(&m.SHA256)
+			case "size":
+				return d.int(&m.Size)
+			}
+			return false
+		})
 	case "counterpart":
 		return d.str(&x.Counterpart)
 	case "reasons":

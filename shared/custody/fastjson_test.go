@@ -24,6 +24,33 @@ func fastSeed(t testing.TB) []byte {
 	return b
 }
 
+// fastManifestSeed is an event whose documents are in a document manifest.
+func fastManifestSeed(t testing.TB) []byte {
+	te := TrailEvent{Leaf: 7, Proof: []string{"aa"}, Event: Event{Version: Version2,
+		BundleID: "b-1", Seq: 1, Type: SubmissionAcceptance, Time: time.Date(2026, 11, 27, 8, 0, 0, 1, time.UTC),
+		Actor:   Actor{Kind: ActorSystem, ID: "ingest"},
+		Details: Details{Counterparts: []string{"NL-OM"}, DocumentManifest: &DocumentManifest{Count: 5000, SHA256: "ab", Size: 1845050}},
+		KeyID:   "k", Hash: "h", Signature: "s"}}
+	b, err := json.Marshal(te)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestFastDecodeManifestEvent: an event referencing a document manifest takes the fast path,
+// and decodes as encoding/json decodes it.
+func TestFastDecodeManifestEvent(t *testing.T) {
+	b := fastManifestSeed(t)
+	var fast, slow TrailEvent
+	if !fastDecodeTrailEvent(b, &fast) {
+		t.Fatalf("fast path refused %s", b)
+	}
+	if err := jsonDecodeTrailEvent(b, &slow); err != nil || !reflect.DeepEqual(fast, slow) {
+		t.Errorf("fast %+v, encoding/json %+v (%v)", fast.Event.Details.DocumentManifest, slow.Event.Details.DocumentManifest, err)
+	}
+}
+
 // TestFastDecodeTrailEvent checks that the plain form of an event takes the fast path and that
 // forms it leaves to encoding/json (escapes, non-ASCII, null, unknown or repeated members,
 // signs, fractions) do.
@@ -75,6 +102,7 @@ func replaceOnce(t *testing.T, s, old, new string) string {
 // encoding/json accepts too and decodes to the same value.
 func FuzzFastDecodeTrailEvent(f *testing.F) {
 	f.Add(fastSeed(f))
+	f.Add(fastManifestSeed(f))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var fast TrailEvent
 		if !fastDecodeTrailEvent(b, &fast) {

@@ -146,6 +146,10 @@ func unhex(c byte) byte {
 func cloneEvent(e Event) Event {
 	e.Details.Documents = append([]Document(nil), e.Details.Documents...)
 	e.Details.Reasons = append([]string(nil), e.Details.Reasons...)
+	if m := e.Details.DocumentManifest; m != nil {
+		c := *m
+		e.Details.DocumentManifest = &c
+	}
 	return e
 }
 

@@ -48,6 +48,10 @@ type Trail struct {
 	// LaterRotations, in a trail exported at an earlier log size, are the rotations of evx's
 	// key recorded after it (laterrotations.go); absent when there are none.
 	LaterRotations *LaterRotations `json:"later_key_rotations,omitempty"`
+	// DocumentManifests are the document manifests the events reference
+	// (details.document_manifest, docmanifest.go), each once, in the order first referenced;
+	// absent when no event references one.
+	DocumentManifests []ManifestFile `json:"document_manifests,omitempty"`
 }
 
 // PublicKey is a signing key as a trail lists it, for people checking by hand. Verification
@@ -269,6 +273,7 @@ func ParseTrail(data []byte) (*Trail, error) {
 		Head        *HeadProof         `json:"head,omitempty"`
 		Witnessed   *WitnessedRecord   `json:"witnessed,omitempty"`
 		Later       *LaterRotations    `json:"later_key_rotations,omitempty"`
+		Manifests   []ManifestFile     `json:"document_manifests,omitempty"`
 	}
 	head := data
 	if lay.events[1] > lay.events[0] {
@@ -289,7 +294,7 @@ func ParseTrail(data []byte) (*Trail, error) {
 		}
 	}
 	t := Trail{Format: raw.Format, BundleID: raw.BundleID, Keys: raw.Keys, Checkpoint: raw.Checkpoint,
-		Consistency: raw.Consistency, Rotations: raw.Rotations, AgencyKeyChanges: raw.KeyChanges, AgencyKeyHeads: raw.KeyHeads, Head: raw.Head, Witnessed: raw.Witnessed, LaterRotations: raw.Later, Events: make([]TrailEvent, len(lay.elems))}
+		Consistency: raw.Consistency, Rotations: raw.Rotations, AgencyKeyChanges: raw.KeyChanges, AgencyKeyHeads: raw.KeyHeads, Head: raw.Head, Witnessed: raw.Witnessed, LaterRotations: raw.Later, DocumentManifests: raw.Manifests, Events: make([]TrailEvent, len(lay.elems))}
 	errs := make([]error, len(lay.elems))
 	parallel(len(lay.elems), 128, func(i int) {
 		el := lay.elems[i]

@@ -1,6 +1,7 @@
 package custody_test
 
 import (
+	"encoding/base64"
 	"encoding/hex"
 	"flag"
 	"os"
@@ -76,5 +77,55 @@ func TestKnownAnswers(t *testing.T) {
 	//	openssl pkey -pubin -in testdata/tamper/key.pem -outform DER | sha256sum
 	if e.KeyID != "sha256:80eddafd8ba1f4a3a4be5a79800e0d52116329a7482c78c223d0ebc23317ce66" {
 		t.Errorf("key id = %s", e.KeyID)
+	}
+}
+
+// TestKnownAnswersDocumentManifest pins the document manifest's layouts: the canonical form of
+// event 1 of testdata/tamper/manifest-good.json (its documents in a manifest), in
+// testdata/vectors/manifest-event-1.canonical.json, and the manifest's bytes, in
+// testdata/vectors/manifest-1.json (no trailing newline).
+func TestKnownAnswersDocumentManifest(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "tamper", "manifest-good.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := custody.ParseTrail(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := tr.Events[0].Event
+	canon, err := e.CanonicalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest, err := base64.StdEncoding.DecodeString(tr.DocumentManifests[0].Manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string][]byte{"manifest-event-1.canonical.json": canon, "manifest-1.json": manifest} {
+		path := filepath.Join("testdata", "vectors", name)
+		if *update {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s = %s\nwant %s", name, got, want)
+		}
+	}
+	// The event names the manifest by its SHA-256 and size:
+	//	sha256sum testdata/vectors/manifest-1.json; wc -c testdata/vectors/manifest-1.json
+	if m := e.Details.DocumentManifest; m == nil || m.SHA256 != "8119dfc7af3a08f7033fb03329ab289f611c81dd35a3548dcfbe4391eecbb081" || m.Size != 407 || m.Count != 3 {
+		t.Errorf("document_manifest = %+v", m)
+	}
+	// Event hash = SHA-256(0x00 || canonical form):
+	//	(printf '\0'; cat testdata/vectors/manifest-event-1.canonical.json) | sha256sum
+	h, err := e.ComputeHash()
+	if err != nil || hex.EncodeToString(h[:]) != e.Hash {
+		t.Errorf("ComputeHash = %x, %v; trail states %s", h, err, e.Hash)
 	}
 }

@@ -97,7 +97,11 @@ func VerifyTrail(data []byte, pub crypto.PublicKey, opt VerifyOptions) (*Report,
 //     nor after the export time its checkpoint states (SignCheckpointAt) or, with opt.Now, after opt.Now plus the tolerance
 //     (*FutureEventError), and its inclusion proof leads to the checkpoint's root (*InclusionError);
 //  3. the list of keys names pub (*FormatError);
-//  4. every party's seal the events carry, and that each event agrees with the sealed
+//  4. every document manifest an event references (details.document_manifest) is in the
+//     trail, of the size, SHA-256 and count the event states, and well formed
+//     (*DocumentManifestError; a manifest listed twice or referenced by no event is a
+//     *FormatError); its documents are then the event's for the checks below;
+//     every party's seal the events carry, and that each event agrees with the sealed
 //     statement it carries (*SealError, *KeyValidityError, *SealMismatchError; see
 //     VerifyOptions.AgencyKeys and Report.Seals);
 //  5. with opt.Documents, every recorded document's SHA-256 (*DocumentHashError);
@@ -209,11 +213,26 @@ func Verify(t *Trail, pub crypto.PublicKey, opt VerifyOptions) (*Report, error) 
 	if err != nil {
 		return nil, err
 	}
-	if rep.Seals, err = checkSeals(t, opt.AgencyKeys, history); err != nil {
+	// Events whose documents are in a manifest: each manifest checked against its event, then
+	// its documents stand in for the event's in the checks of seals and documents.
+	mdocs, err := manifestDocuments(t)
+	if err != nil {
+		return nil, err
+	}
+	resolved := t
+	if len(mdocs) > 0 {
+		rt := *t
+		rt.Events = append([]TrailEvent(nil), t.Events...)
+		for i, docs := range mdocs {
+			rt.Events[i].Event.Details.Documents = docs
+		}
+		resolved = &rt
+	}
+	if rep.Seals, err = checkSeals(resolved, opt.AgencyKeys, history); err != nil {
 		return nil, err
 	}
 	if opt.Documents != "" {
-		n, err := checkDocuments(t, opt.Documents)
+		n, err := checkDocuments(resolved, opt.Documents)
 		if err != nil {
 			return nil, err
 		}

@@ -117,6 +117,8 @@ func (d Details) v2Member() string {
 		return "details.receipt"
 	case d.KeyChange != nil:
 		return "details.key_change"
+	case d.DocumentManifest != nil:
+		return "details.document_manifest"
 	case d.LegalRequest != nil:
 		return "details.legal_request"
 	case d.Request != nil && d.Request.HandlingRestriction != "":

@@ -184,11 +184,15 @@ func handlingOf(trail []custody.Entry) *custody.Request {
 // never withheld.
 func (s *Service) withheld(ctx context.Context, bundleID string, acc custody.Event) (map[string]string, error) {
 	sender := acc.Actor.Agency
-	if sender == "" || len(acc.Details.Documents) == 0 {
+	if sender == "" || len(acc.Details.Documents) == 0 && acc.Details.DocumentManifest == nil {
 		return nil, nil
 	}
+	accDocs, err := s.EventDocuments(ctx, acc)
+	if err != nil {
+		return nil, err
+	}
 	mine := map[string]string{}
-	for _, d := range acc.Details.Documents {
+	for _, d := range accDocs {
 		mine[d.SHA256] = d.Name
 	}
 	received, err := s.c.Deliveries.ListDeliveries(ctx, sender)
@@ -209,7 +213,11 @@ func (s *Service) withheld(ctx context.Context, bundleID string, acc custody.Eve
 			continue
 		}
 		shared := ""
-		for _, doc := range evs[0].Details.Documents {
+		theirs, err := s.EventDocuments(ctx, evs[0])
+		if err != nil {
+			return nil, err
+		}
+		for _, doc := range theirs {
 			if n, ok := mine[doc.SHA256]; ok {
 				shared = n
 				break

@@ -59,8 +59,12 @@ func (s *Service) Manifest(ctx context.Context, counterpart, deliveryID string) 
 	if err != nil {
 		return nil, err
 	}
+	docs, err := s.EventDocuments(ctx, con)
+	if err != nil {
+		return nil, err
+	}
 	return &Manifest{Delivery: d, Reference: con.Details.Reference, Request: s.request(ctx, d.BundleID),
-		Documents: con.Details.Documents, Consignment: con}, nil
+		Documents: docs, Consignment: con}, nil
 }
 
 func (s *Service) request(ctx context.Context, bundleID string) *custody.Request {
@@ -112,7 +116,11 @@ func (s *Service) FetchDocument(ctx context.Context, counterpart, deliveryID, na
 	}
 	var doc custody.Document
 	found := false
-	for _, x := range con.Details.Documents {
+	docs, err := s.EventDocuments(ctx, con)
+	if err != nil {
+		return nil, custody.Document{}, err
+	}
+	for _, x := range docs {
 		if x.Name == name {
 			doc, found = x, true
 			break

@@ -43,7 +43,11 @@ func (s *Service) DocumentIdentifiers(ctx context.Context, bundleID string) ([]D
 		return nil, err
 	}
 	acc := evs[0]
-	return s.identifiersOf(ctx, bundleID, acc.Details.Documents, acc.Details.Request)
+	docs, err := s.EventDocuments(ctx, acc)
+	if err != nil {
+		return nil, err
+	}
+	return s.identifiersOf(ctx, bundleID, docs, acc.Details.Request)
 }
 
 // DeliveryIdentifiers lists the identifiers of each document of the counterpart's delivery,
@@ -66,13 +70,17 @@ func (s *Service) DeliveryIdentifiers(ctx context.Context, counterpart, delivery
 	}
 	_, _, err = s.appendOnce(ctx, d.BundleID, func([]custody.Entry) (*decision, error) {
 		return &decision{typ: custody.ContentAccessTracking, actor: counterpartActor(ctx, counterpart),
-			details: custody.Details{Counterpart: counterpart, Documents: con.Details.Documents, Request: handlingOf(trail),
+			details: custody.Details{Counterpart: counterpart, Documents: con.Details.Documents, DocumentManifest: con.Details.DocumentManifest, Request: handlingOf(trail),
 				Reasons: []string{"read=" + ReadIdentifiers}}}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.identifiersOf(ctx, d.BundleID, con.Details.Documents, req)
+	docs, err := s.EventDocuments(ctx, con)
+	if err != nil {
+		return nil, err
+	}
+	return s.identifiersOf(ctx, d.BundleID, docs, req)
 }
 
 // identifiersOf reads the identifiers of docs from their extraction records.

@@ -36,13 +36,17 @@ type IngestResult struct {
 	Event   custody.Event    `json:"event"`
 }
 
-func resultOf(en custody.Entry) *IngestResult {
+func (s *Service) resultOf(ctx context.Context, en custody.Entry) (*IngestResult, error) {
 	e := en.Event
+	docs, err := s.EventDocuments(ctx, e)
+	if err != nil {
+		return nil, err
+	}
 	return &IngestResult{
 		BundleID: e.BundleID, Accepted: e.Type == custody.SubmissionAcceptance,
-		Documents: e.Details.Documents, Counterparts: e.Details.Counterparts,
+		Documents: docs, Counterparts: e.Details.Counterparts,
 		Reasons: e.Details.Reasons, Request: e.Details.Request, Event: e,
-	}
+	}, nil
 }
 
 var isSubmission = ofType(custody.SubmissionAcceptance, custody.SubmissionRejection)
@@ -75,7 +79,7 @@ func (s *Service) Ingest(ctx context.Context, bundleID string) (*IngestResult, e
 		return nil, fmt.Errorf("read trail of %s: %w", bundleID, err)
 	}
 	if en, ok := find(trail, isSubmission); ok {
-		return resultOf(en), nil
+		return s.resultOf(ctx, en)
 	}
 	if s.c.Intake == nil || s.c.Intake.assess == nil {
 		return nil, fmt.Errorf("ingest %s: %w", bundleID, ErrNoIntake)
@@ -107,7 +111,10 @@ func (s *Service) Ingest(ctx context.Context, bundleID string) (*IngestResult, e
 			return nil, fmt.Errorf("ingest %s: outcome vanished from the trail", bundleID)
 		}
 	}
-	res := resultOf(en)
+	res, err := s.resultOf(ctx, en)
+	if err != nil {
+		return nil, err
+	}
 	s.c.Log.Info("ingest", "bundle", bundleID, "accepted", res.Accepted, "documents", len(res.Documents), "reasons", len(res.Reasons))
 	if s.search != nil && res.Accepted {
 		// The index is a projection of the trail: a failure here is logged, and Reindex

@@ -218,7 +218,11 @@ func (m *Matcher) IndexBundle(ctx context.Context, bundleID string) (IndexedBund
 	seen := map[tv]bool{}
 	var values []tv
 	looks := 0
-	for _, d := range acc.Event.Details.Documents {
+	docs, err := eventDocuments(ctx, m.c.Blobs, acc.Event)
+	if err != nil {
+		return IndexedBundle{}, fmt.Errorf("index %s: %w", bundleID, err)
+	}
+	for _, d := range docs {
 		if d.Extraction == "" {
 			continue
 		}

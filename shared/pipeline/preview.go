@@ -40,7 +40,11 @@ func (s *Service) DocumentText(ctx context.Context, counterpart, deliveryID, nam
 	}
 	var doc custody.Document
 	found := false
-	for _, x := range con.Details.Documents {
+	docs, err := s.EventDocuments(ctx, con)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range docs {
 		if x.Name == name {
 			doc, found = x, true
 			break

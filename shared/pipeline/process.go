@@ -202,7 +202,10 @@ func (s *Service) statusOf(ctx context.Context, u Upload, trail []custody.Entry,
 	if !ok {
 		return st, nil
 	}
-	st.Ingest = resultOf(en)
+	var err error
+	if st.Ingest, err = s.resultOf(ctx, en); err != nil {
+		return nil, err
+	}
 	if !withDeliveries {
 		return st, nil
 	}
@@ -255,7 +258,16 @@ func (s *Service) Fixity(ctx context.Context, bundleID string) (custody.Entry, e
 		return custody.Entry{}, &BundleNotFoundError{BundleID: bundleID, Reason: "its documents were disposed of: nothing to check"}
 	}
 	var reasons []string
-	for _, d := range acc.Event.Details.Documents {
+	docs, err := s.EventDocuments(ctx, acc.Event)
+	var me *custody.DocumentManifestError
+	switch {
+	case errors.As(err, &me), errors.Is(err, ErrNotFound):
+		// The stored manifest itself is damaged or gone: that is the check's finding.
+		reasons = append(reasons, err.Error())
+	case err != nil:
+		return custody.Entry{}, err
+	}
+	for _, d := range docs {
 		got, err := s.rehash(ctx, d.SHA256)
 		switch {
 		case errors.Is(err, ErrNotFound):
@@ -268,7 +280,7 @@ func (s *Service) Fixity(ctx context.Context, bundleID string) (custody.Entry, e
 	}
 	en, _, err := s.appendOnce(ctx, bundleID, func([]custody.Entry) (*decision, error) {
 		return &decision{typ: custody.FixityCheck, actor: system("audit"), details: custody.Details{
-			Documents: acc.Event.Details.Documents, Reasons: capReasons(reasons)}}, nil
+			Documents: acc.Event.Details.Documents, DocumentManifest: acc.Event.Details.DocumentManifest, Reasons: capReasons(reasons)}}, nil
 	})
 	return en, err
 }

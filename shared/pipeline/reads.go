@@ -111,11 +111,15 @@ func (s *Service) LegalDocument(ctx context.Context, bundleID, name string) (io.
 	if err := s.checkRestricted(ctx, bundleID, trail); err != nil {
 		return nil, custody.Document{}, err
 	}
-	i := slices.IndexFunc(trail[0].Event.Details.Documents, func(d custody.Document) bool { return d.Name == name })
+	docs, err := s.EventDocuments(ctx, trail[0].Event)
+	if err != nil {
+		return nil, custody.Document{}, err
+	}
+	i := slices.IndexFunc(docs, func(d custody.Document) bool { return d.Name == name })
 	if i < 0 {
 		return nil, custody.Document{}, &BundleDocumentNotFoundError{BundleID: bundleID, Name: name}
 	}
-	doc := trail[0].Event.Details.Documents[i]
+	doc := docs[i]
 	rc, err := s.c.Blobs.Open(ctx, doc.SHA256)
 	if err != nil {
 		return nil, custody.Document{}, fmt.Errorf("open %s of %s: %w", name, bundleID, err)

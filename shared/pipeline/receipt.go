@@ -126,7 +126,10 @@ func (s *Service) PostReceipt(ctx context.Context, counterpart, deliveryID strin
 		}
 		return nil, &ReceiptConflictError{Delivery: deliveryID, Recorded: typ}
 	}
-	recorded := con.Details.Documents
+	recorded, err := s.EventDocuments(ctx, con)
+	if err != nil {
+		return nil, err
+	}
 	sealed, actor, err := s.openStatement(ctx, counterpart, d, &req)
 	if err != nil {
 		return nil, err
@@ -340,7 +343,11 @@ func (s *Service) replay(ctx context.Context, d Delivery, en custody.Entry, con 
 // reissue signs a receipt of the recorded outcome en afresh from the trail: the mismatches
 // of a rejection are in its reasons.
 func (s *Service) reissue(ctx context.Context, d Delivery, en custody.Entry, con custody.Event) (*Receipt, error) {
-	return s.signReceipt(ctx, d, en, con.Details.Documents, nil)
+	recorded, err := s.EventDocuments(ctx, con)
+	if err != nil {
+		return nil, err
+	}
+	return s.signReceipt(ctx, d, en, recorded, nil)
 }
 
 // Receipt returns the signed receipt of the counterpart's delivery: the one stored when the

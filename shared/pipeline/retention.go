@@ -251,7 +251,11 @@ func (s *Service) SyncRetention(ctx context.Context, bundleID string) (en custod
 			// ends, it is no longer extended and runs out.
 			until = s.c.Clock().Add(ContinuingLock)
 		}
-		for _, d := range evs[0].Details.Documents {
+		docs, err := s.EventDocuments(ctx, evs[0])
+		if err != nil {
+			return custody.Entry{}, false, err
+		}
+		for _, d := range docs {
 			if err := s.c.Retainer.Retain(ctx, d.SHA256, until); err != nil {
 				return custody.Entry{}, false, fmt.Errorf("retain %s of %s: %w", d.Name, bundleID, err)
 			}
@@ -351,9 +355,18 @@ func (s *Service) Dispose(ctx context.Context, bundleID string) (custody.Entry, 
 	fail := func(format string, a ...any) (custody.Entry, error) {
 		return custody.Entry{}, &RetentionError{BundleID: bundleID, Reason: fmt.Sprintf(format, a...)}
 	}
-	extraction := map[string]string{} // document hash -> extraction record hash
-	for _, e := range evs {
-		for _, d := range e.Details.Documents {
+	extraction := map[string]string{}                           // document hash -> extraction record hash
+	docsOf := make([][]custody.Document, len(evs))              // each event's documents, inline or from its manifest
+	opened := map[custody.DocumentManifest][]custody.Document{} // manifests read: events share them
+	for i, e := range evs {
+		if m := e.Details.DocumentManifest; m != nil && opened[*m] != nil {
+			docsOf[i] = opened[*m]
+		} else if docsOf[i], err = s.EventDocuments(ctx, e); err != nil {
+			return custody.Entry{}, err
+		} else if m != nil {
+			opened[*m] = docsOf[i]
+		}
+		for _, d := range docsOf[i] {
 			if d.Extraction != "" {
 				extraction[d.SHA256] = d.Extraction
 			}
@@ -367,11 +380,11 @@ func (s *Service) Dispose(ctx context.Context, bundleID string) (custody.Entry, 
 	}
 	if r.Disposed {
 		// A run interrupted after its record leaves claims standing: end them.
-		for _, e := range evs {
+		for i, e := range evs {
 			if e.Type != custody.DocumentsDisposed {
 				continue
 			}
-			for _, d := range e.Details.Documents {
+			for _, d := range docsOf[i] {
 				if err := s.releaseAll(ctx, bundleID, blobsOf(d)); err != nil {
 					return custody.Entry{}, err
 				}
@@ -407,7 +420,7 @@ func (s *Service) Dispose(ctx context.Context, bundleID string) (custody.Entry, 
 	// Nothing is claimed or deleted while a lock forbids deleting any of it.
 	if locks, ok := del.(BlobLocks); ok {
 		now := s.c.Clock()
-		for _, d := range evs[0].Details.Documents {
+		for _, d := range docsOf[0] {
 			if _, ok := held[d.SHA256]; ok {
 				continue
 			}
@@ -424,7 +437,7 @@ func (s *Service) Dispose(ctx context.Context, bundleID string) (custody.Entry, 
 	}
 	var deleted []custody.Document
 	var kept, claimed []string
-	for _, d := range evs[0].Details.Documents {
+	for _, d := range docsOf[0] {
 		if other, ok := held[d.SHA256]; ok {
 			kept = append(kept, fmt.Sprintf("kept=%s held by %s", d.SHA256, other))
 			continue
@@ -569,9 +582,19 @@ func (s *Service) heldElsewhere(ctx context.Context, bundleID string) (map[strin
 		if id == bundleID || RetentionOf(evs, 0).Disposed {
 			return nil
 		}
-		for _, d := range evs[0].Details.Documents {
+		docs, err := s.EventDocuments(ctx, evs[0])
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
 			if _, ok := held[d.SHA256]; !ok {
 				held[d.SHA256] = id
+			}
+		}
+		// Its document manifest too, in case a document of the bundle disposed of has its bytes.
+		if m := evs[0].Details.DocumentManifest; m != nil {
+			if _, ok := held[m.SHA256]; !ok {
+				held[m.SHA256] = id
 			}
 		}
 		return nil

@@ -83,7 +83,7 @@ func (s *Service) Route(ctx context.Context, bundleID string) ([]Delivery, error
 				}
 				return &decision{typ: custody.ContentConsignment, actor: system("route"), details: custody.Details{
 					Counterpart: cp, Deadline: d.Deadline.UTC().Format(custody.TimeFormat),
-					Documents: acc.Event.Details.Documents, Reference: acc.Event.Details.Reference,
+					Documents: acc.Event.Details.Documents, DocumentManifest: acc.Event.Details.DocumentManifest, Reference: acc.Event.Details.Reference,
 				}}, nil
 			})
 			if err != nil {

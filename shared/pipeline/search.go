@@ -151,7 +151,11 @@ func (s *Service) indexBundle(ctx context.Context, bundleID string) (bool, error
 	// A bundle whose documents were disposed of stays findable by its references and
 	// documents' names; their text is gone.
 	disposed := checkDisposed(bundleID, trail) != nil
-	for _, d := range e.Details.Documents {
+	docs, err := s.EventDocuments(ctx, e)
+	if err != nil {
+		return false, fmt.Errorf("index %s: %w", bundleID, err)
+	}
+	for _, d := range docs {
 		doc := SearchDocument{Name: d.Name, SHA256: d.SHA256, MediaType: d.MediaType}
 		if d.Extraction != "" && !disposed {
 			if doc.Text, err = s.extractedText(ctx, d.Extraction); err != nil {

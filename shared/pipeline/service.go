@@ -144,6 +144,9 @@ func (s *Service) appendOnce(ctx context.Context, bundleID string, decide func(t
 		if err != nil || d == nil {
 			return custody.Entry{}, false, err
 		}
+		if err := s.packDocuments(ctx, bundleID, &d.details); err != nil {
+			return custody.Entry{}, false, err
+		}
 		e := custody.Event{BundleID: bundleID, Seq: 1, Type: d.typ, Time: s.c.Clock().UTC(), Actor: d.actor, Details: d.details}
 		if n := len(trail); n > 0 {
 			last := trail[n-1].Event

@@ -22,7 +22,8 @@ func (s *Service) Events(ctx context.Context, bundleID string) ([]custody.Entry,
 
 // Export returns the bundle's trail for offline verification (custody.Export): every event
 // with its inclusion proof against a freshly signed checkpoint, and the most cosigned of the
-// recent checkpoints shown to witnesses, when there is one.
+// recent checkpoints shown to witnesses, when there is one, and every document manifest its
+// events reference.
 func (s *Service) Export(ctx context.Context, bundleID string, opt custody.ExportOptions) (*custody.Trail, error) {
 	if _, err := s.Events(ctx, bundleID); err != nil {
 		return nil, err
@@ -34,7 +35,14 @@ func (s *Service) Export(ctx context.Context, bundleID string, opt custody.Expor
 		}
 		opt.Witnessed = w
 	}
-	return s.keeper.Export(ctx, bundleID, opt)
+	t, err := s.keeper.Export(ctx, bundleID, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.attachManifests(ctx, t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // Verify exports the bundle's trail and verifies it with evx's own public key, as a holder of

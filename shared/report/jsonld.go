@@ -54,6 +54,7 @@ func JSONLD(t *custody.Trail, v Verdict, opt Options) ([]byte, error) {
 	if t == nil {
 		t = &custody.Trail{}
 	}
+	t = t.WithDocuments()
 	kb := "urn:evx:bundle:" + url.PathEscape(t.BundleID) + ":"
 	ctx := node{
 		"case-investigation": nsInvestigation,

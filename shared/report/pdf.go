@@ -196,7 +196,7 @@ func newDoc(t *custody.Trail, v Verdict, opt Options) *doc {
 	f.SetCreator("evx report", true)
 	f.SetProducer("evx", true)
 	f.AliasNbPages("{nb}")
-	d := &doc{f: f, t: t, v: v, opt: opt, gen: gen}
+	d := &doc{f: f, t: t.WithDocuments(), v: v, opt: opt, gen: gen}
 	f.SetFooterFunc(d.footer)
 	f.SetHeaderFunc(d.header)
 	return d

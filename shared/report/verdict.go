@@ -106,6 +106,17 @@ func DescribeIn(err error, l Lang) *Failure {
 	case "DocumentHashError":
 		f.Summary = l.tr("f.dochash", text(cf.Fact("document")))
 		f.Expected = want
+	case "DocumentManifestError":
+		switch r := text(cf.Fact("reason")); r {
+		case "missing", "hash", "size", "count":
+			f.Summary = l.tr("f.manifest."+r, cf.Seq)
+		default:
+			f.Summary = l.tr("f.manifest.malformed", cf.Seq)
+			f.Expected, f.Computed = "", ""
+		}
+		if r := text(cf.Fact("reason")); r == "missing" {
+			f.Expected, f.Computed = text(cf.Fact("manifest")), l.tr("none")
+		}
 	case "ConsistencyError":
 		f.Summary = l.tr("f.consistency", cf.Fact("size"), cf.Fact("older_size"))
 	case "SealError":

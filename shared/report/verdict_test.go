@@ -173,3 +173,19 @@ func TestDescribeEveryKind(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribeDocumentManifest: each way a document manifest fails (missing, edited, a count
+// that lies, malformed) has its own sentence, in English and in Spanish, naming the event.
+func TestDescribeDocumentManifest(t *testing.T) {
+	seen := map[string]bool{}
+	for _, reason := range []string{"missing", "hash", "size", "count", "malformed"} {
+		for _, l := range report.Langs {
+			err := &custody.DocumentManifestError{Seq: 7, SHA256: strings.Repeat("ab", 32), Reason: reason, Want: "4", Got: "3"}
+			f := report.DescribeIn(fmt.Errorf("verify: %w", err), l)
+			if f.Kind != "DocumentManifestError" || f.Seq != 7 || !strings.Contains(f.Summary, "7") || seen[f.Summary] {
+				t.Errorf("DescribeIn(%s, %s) = %+v, want its own sentence naming event 7", reason, l, f)
+			}
+			seen[f.Summary] = true
+		}
+	}
+}

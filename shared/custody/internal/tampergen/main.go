@@ -386,6 +386,11 @@ func generate(dir string) error {
 		return err
 	}
 	cases = append(cases, ec...)
+	mc, err := manifestCases(ctx, files)
+	if err != nil {
+		return err
+	}
+	cases = append(cases, mc...)
 
 	wcs, err := witnessCases(ctx, k, good, files)
 	if err != nil {
