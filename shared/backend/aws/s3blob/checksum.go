@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,6 +40,17 @@ func (s *Store) StoredChecksum(ctx context.Context, sum string) (pipeline.Stored
 	return storedChecksum(out.ChecksumSHA256, out.ChecksumType)
 }
 
+// ChecksumError is an x-amz-checksum-sha256 answer that is neither a base64 SHA-256 nor a
+// composite "BASE64-N" with 1 <= N <= 10000.
+type ChecksumError struct{ Value string }
+
+func (e *ChecksumError) Error() string {
+	return fmt.Sprintf("stored checksum %q: want a base64 SHA-256, or one and \"-N\" for a multipart object", e.Value)
+}
+
+// maxChecksum is the longest checksum answer read: 44 base64 characters, "-", 5 digits.
+const maxChecksum = 50
+
 // storedChecksum reads S3's answer: a composite checksum is "BASE64-N" or has the type
 // COMPOSITE (moto 5.2 answers the type without the "-N").
 func storedChecksum(v *string, typ types.ChecksumType) (pipeline.StoredChecksum, error) {
@@ -46,12 +58,21 @@ func storedChecksum(v *string, typ types.ChecksumType) (pipeline.StoredChecksum,
 	if c == "" {
 		return pipeline.StoredChecksum{}, nil
 	}
-	if typ == types.ChecksumTypeComposite || strings.Contains(c, "-") {
-		return pipeline.StoredChecksum{Composite: c}, nil
+	if len(c) > maxChecksum {
+		return pipeline.StoredChecksum{}, &ChecksumError{Value: c[:maxChecksum] + "..."}
 	}
-	raw, err := base64.StdEncoding.DecodeString(c)
+	digest, parts, composite := strings.Cut(c, "-")
+	raw, err := base64.StdEncoding.DecodeString(digest)
 	if err != nil || len(raw) != sha256.Size {
-		return pipeline.StoredChecksum{}, fmt.Errorf("stored checksum %q: not a base64 SHA-256", c)
+		return pipeline.StoredChecksum{}, &ChecksumError{Value: c}
+	}
+	if composite {
+		if n, err := strconv.Atoi(parts); err != nil || n < 1 || n > maxParts || strconv.Itoa(n) != parts {
+			return pipeline.StoredChecksum{}, &ChecksumError{Value: c}
+		}
+	}
+	if composite || typ == types.ChecksumTypeComposite {
+		return pipeline.StoredChecksum{Composite: c}, nil
 	}
 	return pipeline.StoredChecksum{SHA256: hex.EncodeToString(raw)}, nil
 }
@@ -89,7 +110,7 @@ func (s *Store) Reread(ctx context.Context, sum string) (string, string, error) 
 		}
 		return hex.EncodeToString(whole.Sum(nil)), "", nil
 	}
-	pw := &partHasher{size: partSize, part: sha256.New(), of: sha256.New()}
+	pw := newPartHasher(partSize)
 	if _, err := io.Copy(io.MultiWriter(whole, pw), out.Body); err != nil {
 		return "", "", fmt.Errorf("read %s: %w", key, err)
 	}
@@ -103,6 +124,10 @@ type partHasher struct {
 	count   int
 	part    hash.Hash
 	of      hash.Hash
+}
+
+func newPartHasher(size int64) *partHasher {
+	return &partHasher{size: size, part: sha256.New(), of: sha256.New()}
 }
 
 func (p *partHasher) Write(b []byte) (int, error) {
