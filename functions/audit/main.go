@@ -80,5 +80,11 @@ func main() {
 	if url := os.Getenv("EVX_FIXITY_QUEUE"); url != "" {
 		h.Enqueue = enqueuer(env.SQS, url)
 	}
+	if v := os.Getenv("EVX_FIXITY_ITEM_BUNDLES"); v != "" { // DefaultItemBundles unless set
+		if h.ItemBundles, err = strconv.Atoi(v); err != nil || h.ItemBundles < 1 || h.ItemBundles > MaxItemBundles {
+			log.Error("configuration", "err", "EVX_FIXITY_ITEM_BUNDLES: want a whole number from 1 to 1000")
+			os.Exit(1)
+		}
+	}
 	lambda.Start(h.Handle)
 }
