@@ -36,9 +36,11 @@ type Task struct {
 	Records []events.SQSMessage `json:"Records,omitempty"`
 }
 
-// Handler is the scheduled audit: it re-hashes the stored documents of the bundles received
-// in the last Window against the hashes their acceptance recorded (a FixityCheck event each)
-// and records AcceptanceRejectionExpiry for deliveries past their deadline. A mismatch is
+// Handler is the scheduled audit: it checks the stored documents of the bundles received in
+// the last Window against the hashes their acceptance recorded (a FixityCheck event each;
+// pipeline.Service.Fixity: S3's stored checksums, full reads on a rotating sample), fanned out
+// as work items when Enqueue is set, and records AcceptanceRejectionExpiry for deliveries past
+// their deadline. A mismatch is
 // logged and counted in a FixityMismatch metric, written to Metrics as a CloudWatch embedded
 // metric format line (namespace evx), on which template.yaml's alarm fires.
 type Handler struct {
