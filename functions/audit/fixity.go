@@ -100,6 +100,49 @@ func (h *Handler) cut(due []pipeline.Upload) []FixityItem {
 	return items
 }
 
+// FixityTally counts the work items of each daily run (*dynamostate.Table): FixitySent when
+// the run sends them, FixityDone as each is done, LastFixityRun for the run before one.
+type FixityTally interface {
+	FixitySent(ctx context.Context, run string, n int) error
+	FixityDone(ctx context.Context, run string) error
+	LastFixityRun(ctx context.Context, before string) (run string, sent, done int, ok bool, err error)
+}
+
+// fanOut is the daily pass with a queue: it counts what the previous run left undone
+// (FixityItemsMissing, a day after it sent its items), then cuts the window into work items,
+// records how many and sends them.
+func (h *Handler) fanOut(ctx context.Context, due []pipeline.Upload, res *Result) []error {
+	var errs []error
+	items := h.cut(due)
+	run := h.Clock().UTC().Format(time.RFC3339)
+	m := map[string]int{"FixityItemsSent": len(items), "FixityIncomplete": 0, "FixityRuns": 1}
+	if h.Tally != nil {
+		prev, sent, done, ok, err := h.Tally.LastFixityRun(ctx, run)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case ok:
+			m["FixityItemsMissing"] = max(0, sent-done)
+			if sent > done && h.Log != nil {
+				h.Log.ErrorContext(ctx, "fixity work items of the previous run not done", "run", prev, "sent", sent, "done", done)
+			}
+		}
+		if err := h.Tally.FixitySent(ctx, run, len(items)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	res.Items = len(items)
+	res.Missing = m["FixityItemsMissing"]
+	if err := h.Enqueue(ctx, items); err != nil {
+		// Items that did not go out are not done: the next run counts them missing.
+		errs = append(errs, fmt.Errorf("fixity work items: %w", err))
+	}
+	if err := h.metric(m); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
 // items checks the work items of an SQS event. An item is done when every bundle of it was
 // checked (or has nothing left to check: disposed of meanwhile); one that is not, for an error
 // or for want of time, is a batch item failure and is handed out again. Each item done writes
@@ -156,6 +199,12 @@ func (h *Handler) items(ctx context.Context, records []events.SQSMessage, res *R
 		}
 		if err := h.metric(map[string]int{"FixityItemsDone": 1, "FixityMismatch": len(mismatched), "FixityChecked": checked}); err != nil {
 			fail(m, err)
+			continue
+		}
+		if h.Tally != nil {
+			if err := h.Tally.FixityDone(ctx, it.Run); err != nil {
+				fail(m, err)
+			}
 		}
 	}
 	slices.Sort(res.Mismatched)

@@ -84,7 +84,8 @@ func TestAuditFanOut(t *testing.T) {
 	}
 	var metrics bytes.Buffer
 	var sent []FixityItem
-	h := &Handler{Service: n.Service, Window: 24 * time.Hour, Clock: clock.Now, Metrics: &metrics, ItemBundles: 2,
+	tally := &memTally{sent: map[string]int{}, done: map[string]int{}}
+	h := &Handler{Service: n.Service, Window: 24 * time.Hour, Clock: clock.Now, Metrics: &metrics, ItemBundles: 2, Tally: tally,
 		Recent:  func(context.Context, time.Time) ([]pipeline.Upload, error) { return ups, nil },
 		Enqueue: func(_ context.Context, items []FixityItem) error { sent = append(sent, items...); return nil }}
 	got, err := fntest.Invoke(t, h.Handle, fntest.Event(t, "daily.json"))
@@ -106,10 +107,11 @@ func TestAuditFanOut(t *testing.T) {
 		b, _ := json.Marshal(it)
 		records = append(records, events.SQSMessage{MessageId: fmt.Sprintf("m-%d", i+1), Body: string(b), EventSource: "aws:sqs"})
 	}
-	bad, _ := json.Marshal(FixityItem{Run: sent[0].Run, Item: 1, Of: 1, Bundles: []string{"no-such-bundle"}})
+	bad, _ := json.Marshal(FixityItem{Run: "2026-01-01T00:00:00Z", Item: 1, Of: 1, Bundles: []string{"no-such-bundle"}})
 	records = append(records, events.SQSMessage{MessageId: "m-junk", Body: `{"bundles":"x"}`},
 		events.SQSMessage{MessageId: "m-unknown", Body: string(bad)})
-	ev, _ := json.Marshal(events.SQSEvent{Records: records})
+	// The first item is lost: never handed to the function.
+	ev, _ := json.Marshal(events.SQSEvent{Records: records[1:]})
 	got, err = fntest.Invoke(t, h.Handle, ev)
 	if err != nil {
 		t.Fatal(err)
@@ -120,20 +122,37 @@ func TestAuditFanOut(t *testing.T) {
 	for _, f := range res.BatchItemFailures {
 		failed = append(failed, f.ItemIdentifier)
 	}
-	if res.Checked != 5 || !slices.Equal(res.Mismatched, []string{ups[2].BundleID}) || !slices.Equal(failed, []string{"m-junk"}) {
-		t.Errorf("items run = %s; want 5 checked, %s mismatched, m-junk failed", got, ups[2].BundleID)
+	if res.Checked != 3 || !slices.Equal(res.Mismatched, []string{ups[2].BundleID}) || !slices.Equal(failed, []string{"m-junk"}) {
+		t.Errorf("items run = %s; want 3 checked, %s mismatched, m-junk failed", got, ups[2].BundleID)
 	}
 	lines = metricLines(t, &metrics)
 	// m-unknown is done: a bundle with nothing to check (unknown, or disposed of since).
-	if sum(lines, "FixityItemsDone") != 4 || sum(lines, "FixityChecked") != 5 || sum(lines, "FixityMismatch") != 1 || sum(lines, "FixityRuns") != 0 {
-		t.Errorf("items run's metrics %v; want 4 items done, 5 checked, 1 mismatch", lines)
+	if sum(lines, "FixityItemsDone") != 3 || sum(lines, "FixityChecked") != 3 || sum(lines, "FixityMismatch") != 1 || sum(lines, "FixityRuns") != 0 {
+		t.Errorf("items run's metrics %v; want 3 items done, 3 checked, 1 mismatch", lines)
 	}
+	if run := sent[0].Run; tally.sent[run] != 3 || tally.done[run] != 2 {
+		t.Errorf("tally of run %s: %d sent, %d done; want 3 and 2", run, tally.sent[run], tally.done[run])
+	}
+
+	// The next day's run counts the lost item missing.
+	clock.T = clock.T.Add(24 * time.Hour)
+	sent = nil
+	got, err = fntest.Invoke(t, h.Handle, fntest.Event(t, "daily.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = Result{}
+	json.Unmarshal(got, &res)
+	if lines := metricLines(t, &metrics); res.Missing != 1 || sum(lines, "FixityItemsMissing") != 1 {
+		t.Errorf("next daily run = %s, metrics %v; want 1 item of the previous run missing", got, lines)
+	}
+	records = records[:1]
 
 	// An item that cannot finish before the margin is handed back, not counted done.
 	h.FixityMargin = time.Hour
 	dctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	r, err := h.Handle(dctx, Task{Records: records[:1]})
+	r, err := h.Handle(dctx, Task{Records: records})
 	if err != nil || len(r.BatchItemFailures) != 1 || r.BatchItemFailures[0].ItemIdentifier != "m-1" || r.Checked != 0 {
 		t.Errorf("item out of time = %+v, %v; want m-1 failed, nothing checked", r, err)
 	}
@@ -199,4 +218,22 @@ func FuzzParseItem(f *testing.F) {
 			t.Fatalf("parseItem(%q) = %+v outside its limits", body, it)
 		}
 	})
+}
+
+// memTally is a FixityTally in memory.
+type memTally struct{ sent, done map[string]int }
+
+func (m *memTally) FixitySent(_ context.Context, run string, n int) error {
+	m.sent[run] = n
+	return nil
+}
+func (m *memTally) FixityDone(_ context.Context, run string) error { m.done[run]++; return nil }
+func (m *memTally) LastFixityRun(_ context.Context, before string) (string, int, int, bool, error) {
+	last := ""
+	for r := range m.sent {
+		if r < before && r > last {
+			last = r
+		}
+	}
+	return last, m.sent[last], m.done[last], last != "", nil
 }

@@ -97,6 +97,10 @@ type Handler struct {
 	Enqueue     func(ctx context.Context, items []FixityItem) error
 	ItemBundles int   // 0 means DefaultItemBundles
 	ItemBytes   int64 // 0 means DefaultItemBytes
+	// Tally, with Enqueue, counts each run's work items sent and done (dynamostate.Table's
+	// "#fixity" partition): each daily run first reads the previous run's, a day on, and
+	// writes what it did not finish as FixityItemsMissing, on which the alarm fires.
+	Tally FixityTally
 	// Reindex, when set, runs on the search-all task: every accepted bundle of the uploads
 	// not yet in the search index is indexed (pipeline.Service.Reindex).
 	Reindex func(ctx context.Context, ups []pipeline.Upload) (int, error)
@@ -141,8 +145,10 @@ type Result struct {
 	Integrated int `json:"integrated,omitempty"`
 	// Searchable counts the bundles the search-all task entered into the search index.
 	Searchable int `json:"searchable,omitempty"`
-	// Items counts the fixity work items the daily run put on the queue (with Handler.Enqueue).
-	Items int `json:"items,omitempty"`
+	// Items counts the fixity work items the daily run put on the queue (with Handler.Enqueue);
+	// Missing those of the previous run that were not done (with Handler.Tally).
+	Items   int `json:"items,omitempty"`
+	Missing int `json:"missing,omitempty"`
 	// BatchItemFailures, on an SQS event, names the work items not done: the queue hands them
 	// out again, and after its maxReceiveCount moves them to its dead-letter queue.
 	BatchItemFailures []events.SQSBatchItemFailure `json:"batchItemFailures,omitempty"`
@@ -264,15 +270,7 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 			}
 		}
 		if h.Enqueue != nil {
-			items := h.cut(due)
-			res.Items = len(items)
-			if err := h.Enqueue(ctx, items); err != nil {
-				// Items that did not go out are not done: FixityItemsMissing fires.
-				errs = append(errs, fmt.Errorf("fixity work items: %w", err))
-			}
-			if err := h.metric(map[string]int{"FixityItemsSent": len(items), "FixityIncomplete": 0, "FixityRuns": 1}); err != nil {
-				errs = append(errs, err)
-			}
+			errs = append(errs, h.fanOut(ctx, due, res)...)
 		} else {
 			errs = append(errs, h.serial(ctx, due, res)...)
 		}

@@ -78,7 +78,7 @@ func main() {
 	// The fixity queue (template.yaml's FixityQueue): the daily pass fans out to it, and its
 	// messages come back to this function, one work item an invocation.
 	if url := os.Getenv("EVX_FIXITY_QUEUE"); url != "" {
-		h.Enqueue = enqueuer(env.SQS, url)
+		h.Enqueue, h.Tally = enqueuer(env.SQS, url), env.State
 	}
 	if v := os.Getenv("EVX_FIXITY_ITEM_BUNDLES"); v != "" { // DefaultItemBundles unless set
 		if h.ItemBundles, err = strconv.Atoi(v); err != nil || h.ItemBundles < 1 || h.ItemBundles > MaxItemBundles {

@@ -78,8 +78,8 @@ func metricSum(out, name string) int {
 // the items, handed back as SQS events as the event source mapping does, compare S3's stored
 // checksums with the custody SHA-256 (HeadObject) and read in full only the day's sample, the
 // documents with no stored checksum and the multipart one (its composite not yet bound). A
-// replaced object is caught without a download; a lost work item shows as items done fewer
-// than sent; a malformed one ends in the dead-letter queue. The counts of calls per document
+// replaced object is caught without a download; a lost work item is counted missing by the
+// next daily run; a malformed one ends in the dead-letter queue. The counts of calls per document
 // are logged for docs/volumes.md.
 func TestIntegrationFixityFanOut(t *testing.T) {
 	if os.Getenv("AWS_ENDPOINT_URL") == "" || os.Getenv("EVX_LAMBDA_RIE") == "" {
@@ -237,6 +237,12 @@ func TestIntegrationFixityFanOut(t *testing.T) {
 	}
 	if !slices.Equal(mismatched, []string{replaced}) {
 		t.Errorf("mismatched %v, want only %s", mismatched, replaced)
+	}
+	// The next daily run counts the lost item missing (FixityItemsMissingAlarm).
+	var next struct{ Items, Missing int }
+	json.Unmarshal(invoke(t, audit, map[string]any{"source": "aws.scheduler"}), &next)
+	if next.Missing != 1 || metricSum(audit.Output(), "FixityItemsMissing") != 1 {
+		t.Errorf("next daily run = %+v; want the lost item of the previous run missing", next)
 	}
 	attrs, err := st.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: dlq.QueueUrl, AttributeNames: []qtypes.QueueAttributeName{qtypes.QueueAttributeNameApproximateNumberOfMessages}})
 	if err != nil || attrs.Attributes["ApproximateNumberOfMessages"] != "1" {
