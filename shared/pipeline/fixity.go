@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/evx-project/evx/shared/custody"
+	"golang.org/x/sync/errgroup"
 )
 
 // DefaultFullReadDays is Config.FullReadDays's default: every document is read in full once
@@ -146,7 +147,9 @@ func sameComposite(a, b string) bool {
 // when all match. Over a ChecksumStore a document is read in full on its sample day
 // (FullReadDay), when the store keeps no checksum of it, and, for a multipart document, until
 // a full read has recorded its composite checksum; on other days its stored checksum is
-// compared, without a read. The event's Findings name the documents read in full.
+// compared, without a read. The event's Findings name the documents read in full. Up to
+// FixityConcurrency documents are checked at once; reasons and findings keep the documents'
+// order.
 func (s *Service) Fixity(ctx context.Context, bundleID string) (custody.Entry, error) {
 	trail, err := s.Events(ctx, bundleID)
 	if err != nil {
@@ -165,66 +168,35 @@ func (s *Service) Fixity(ctx context.Context, bundleID string) (custody.Entry, e
 		period = DefaultFullReadDays
 	}
 	today := SampleDay(s.c.Clock(), period)
+	docs := acc.Event.Details.Documents
+	checks := make([]docCheck, len(docs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(FixityConcurrency)
+	for i, d := range docs {
+		g.Go(func() error {
+			var err error
+			if checksums {
+				checks[i], err = s.checkStored(gctx, cs, trail, d, period, today)
+			} else {
+				checks[i], err = s.checkRead(gctx, d)
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return custody.Entry{}, err
+	}
 	var reasons, findings []string
 	compared := 0
-	for _, d := range acc.Event.Details.Documents {
-		if !checksums {
-			got, err := s.rehash(ctx, d.SHA256)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				reasons = append(reasons, fmt.Sprintf("%s: stored blob %s is missing", d.Name, d.SHA256))
-			case err != nil:
-				return custody.Entry{}, err
-			case got != d.SHA256:
-				reasons = append(reasons, fmt.Sprintf("%s: stored blob hashes to %s, recorded %s", d.Name, got, d.SHA256))
-			}
-			continue
-		}
-		stored, err := cs.StoredChecksum(ctx, d.SHA256)
-		if errors.Is(err, ErrNotFound) {
-			reasons = append(reasons, fmt.Sprintf("%s: stored blob %s is missing", d.Name, d.SHA256))
-			continue
-		}
-		if err != nil {
-			return custody.Entry{}, err
-		}
-		bound := ""
-		if stored.Composite != "" {
-			bound = boundComposite(trail, d.Name, d.SHA256)
-		}
-		full := FullReadDay(d.SHA256, period) == today || stored.None() || (stored.Composite != "" && bound == "")
-		if !full {
-			compared++
-			switch {
-			case stored.SHA256 != "" && stored.SHA256 != d.SHA256:
-				reasons = append(reasons, fmt.Sprintf("%s: the store's checksum is SHA-256 %s, recorded %s", d.Name, stored.SHA256, d.SHA256))
-			case stored.Composite != "" && !sameComposite(stored.Composite, bound):
-				reasons = append(reasons, fmt.Sprintf("%s: the store's composite checksum is %s, a full read recorded %s", d.Name, stored.Composite, bound))
-			}
-			continue
-		}
-		got, composite, err := cs.Reread(ctx, d.SHA256)
+	for _, c := range checks {
 		switch {
-		case errors.Is(err, ErrNotFound):
-			reasons = append(reasons, fmt.Sprintf("%s: stored blob %s is missing", d.Name, d.SHA256))
-			continue
-		case err != nil:
-			return custody.Entry{}, err
-		case got != d.SHA256:
-			reasons = append(reasons, fmt.Sprintf("%s: stored blob hashes to %s, recorded %s", d.Name, got, d.SHA256))
-			continue
-		case stored.SHA256 != "" && stored.SHA256 != got:
-			reasons = append(reasons, fmt.Sprintf("%s: the store's checksum is SHA-256 %s, its bytes hash to %s", d.Name, stored.SHA256, got))
-			continue
-		case stored.Composite != "" && !sameComposite(stored.Composite, composite):
-			reasons = append(reasons, fmt.Sprintf("%s: the store's composite checksum is %s, its bytes give %s", d.Name, stored.Composite, composite))
-			continue
+		case c.reason != "":
+			reasons = append(reasons, c.reason)
+		case c.finding != "":
+			findings = append(findings, c.finding)
+		case c.compared:
+			compared++
 		}
-		f := d.Name + findingFullRead
-		if composite != "" {
-			f += findingComposite + composite
-		}
-		findings = append(findings, f)
 	}
 	if compared > 0 {
 		findings = append(findings, fmt.Sprintf("compared with the stored checksum, not read: %d documents", compared))
@@ -234,4 +206,73 @@ func (s *Service) Fixity(ctx context.Context, bundleID string) (custody.Entry, e
 			Documents: acc.Event.Details.Documents, Reasons: capReasons(reasons), Findings: findings}}, nil
 	})
 	return en, err
+}
+
+// FixityConcurrency is how many documents of a bundle Fixity checks at once: a HeadObject
+// each mostly waits on the network, and a full read streams through a copy buffer.
+const FixityConcurrency = 8
+
+// docCheck is what checking one document found: a reason (missing or changed), or a finding
+// (read in full), or that its stored checksum was compared.
+type docCheck struct {
+	reason, finding string
+	compared        bool
+}
+
+// checkRead reads a document in full from a store that keeps no checksums.
+func (s *Service) checkRead(ctx context.Context, d custody.Document) (docCheck, error) {
+	got, err := s.rehash(ctx, d.SHA256)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return docCheck{reason: fmt.Sprintf("%s: stored blob %s is missing", d.Name, d.SHA256)}, nil
+	case err != nil:
+		return docCheck{}, err
+	case got != d.SHA256:
+		return docCheck{reason: fmt.Sprintf("%s: stored blob hashes to %s, recorded %s", d.Name, got, d.SHA256)}, nil
+	}
+	return docCheck{}, nil
+}
+
+// checkStored checks a document over a ChecksumStore: its stored checksum, or a full read on
+// its sample day, when the store keeps none, or while no full read has bound its composite.
+func (s *Service) checkStored(ctx context.Context, cs ChecksumStore, trail []custody.Entry, d custody.Document, period, today int) (docCheck, error) {
+	stored, err := cs.StoredChecksum(ctx, d.SHA256)
+	if errors.Is(err, ErrNotFound) {
+		return docCheck{reason: fmt.Sprintf("%s: stored blob %s is missing", d.Name, d.SHA256)}, nil
+	}
+	if err != nil {
+		return docCheck{}, err
+	}
+	bound := ""
+	if stored.Composite != "" {
+		bound = boundComposite(trail, d.Name, d.SHA256)
+	}
+	full := FullReadDay(d.SHA256, period) == today || stored.None() || (stored.Composite != "" && bound == "")
+	if !full {
+		switch {
+		case stored.SHA256 != "" && stored.SHA256 != d.SHA256:
+			return docCheck{reason: fmt.Sprintf("%s: the store's checksum is SHA-256 %s, recorded %s", d.Name, stored.SHA256, d.SHA256)}, nil
+		case stored.Composite != "" && !sameComposite(stored.Composite, bound):
+			return docCheck{reason: fmt.Sprintf("%s: the store's composite checksum is %s, a full read recorded %s", d.Name, stored.Composite, bound)}, nil
+		}
+		return docCheck{compared: true}, nil
+	}
+	got, composite, err := cs.Reread(ctx, d.SHA256)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return docCheck{reason: fmt.Sprintf("%s: stored blob %s is missing", d.Name, d.SHA256)}, nil
+	case err != nil:
+		return docCheck{}, err
+	case got != d.SHA256:
+		return docCheck{reason: fmt.Sprintf("%s: stored blob hashes to %s, recorded %s", d.Name, got, d.SHA256)}, nil
+	case stored.SHA256 != "" && stored.SHA256 != got:
+		return docCheck{reason: fmt.Sprintf("%s: the store's checksum is SHA-256 %s, its bytes hash to %s", d.Name, stored.SHA256, got)}, nil
+	case stored.Composite != "" && !sameComposite(stored.Composite, composite):
+		return docCheck{reason: fmt.Sprintf("%s: the store's composite checksum is %s, its bytes give %s", d.Name, stored.Composite, composite)}, nil
+	}
+	f := d.Name + findingFullRead
+	if composite != "" {
+		f += findingComposite + composite
+	}
+	return docCheck{finding: f}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ type checksumBlobs struct {
 	pipeline.BlobStore
 	head      map[string]pipeline.StoredChecksum
 	composite map[string]string
+	mu        sync.Mutex // Fixity checks documents at once
 	rereads   map[string]int
 }
 
@@ -38,7 +40,9 @@ func (c *checksumBlobs) StoredChecksum(ctx context.Context, sum string) (pipelin
 }
 
 func (c *checksumBlobs) Reread(ctx context.Context, sum string) (string, string, error) {
+	c.mu.Lock()
 	c.rereads[sum]++
+	c.mu.Unlock()
 	rc, err := c.Open(ctx, sum)
 	if err != nil {
 		return "", "", err
