@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/evx-project/evx/shared/custody"
 	"github.com/evx-project/evx/shared/pipeline"
 	"github.com/evx-project/evx/shared/request"
@@ -26,13 +28,19 @@ import (
 // the hourly and daily runs first enter the bundles accepted recently into the identifier
 // index (IndexRecent; the daily run, those of Window); the next checkpoint covers their
 // IdentifiersIndexed events.
+//
+// An SQS event (Records: the fixity queue's messages, each a FixityItem) checks those work
+// items of a daily fixity pass and nothing else.
 type Task struct {
-	Task string `json:"task"`
+	Task    string              `json:"task"`
+	Records []events.SQSMessage `json:"Records,omitempty"`
 }
 
-// Handler is the scheduled audit: it re-hashes the stored documents of the bundles received
-// in the last Window against the hashes their acceptance recorded (a FixityCheck event each)
-// and records AcceptanceRejectionExpiry for deliveries past their deadline. A mismatch is
+// Handler is the scheduled audit: it checks the stored documents of the bundles received in
+// the last Window against the hashes their acceptance recorded (a FixityCheck event each;
+// pipeline.Service.Fixity: S3's stored checksums, full reads on a rotating sample), fanned out
+// as work items when Enqueue is set, and records AcceptanceRejectionExpiry for deliveries past
+// their deadline. A mismatch is
 // logged and counted in a FixityMismatch metric, written to Metrics as a CloudWatch embedded
 // metric format line (namespace evx), on which template.yaml's alarm fires.
 type Handler struct {
@@ -81,6 +89,18 @@ type Handler struct {
 	// still pending (of writers that crashed after storing their event; dynamoledger's
 	// sequenced layout), so the checkpoint this run signs covers them.
 	Integrate func(ctx context.Context) (int, error)
+	// Enqueue, when set, fans the daily fixity pass out: the daily run cuts the window's
+	// bundles into work items (FixityItem, at most ItemBundles bundles and ItemBytes bytes of
+	// bundles each) and hands them to Enqueue (the fixity queue on AWS), whose messages come
+	// back to this handler as SQS events, one invocation per item. Without it the daily run
+	// checks the window itself, serially, within its own time.
+	Enqueue     func(ctx context.Context, items []FixityItem) error
+	ItemBundles int   // 0 means DefaultItemBundles
+	ItemBytes   int64 // 0 means DefaultItemBytes
+	// Tally, with Enqueue, counts each run's work items sent and done (dynamostate.Table's
+	// "#fixity" partition): each daily run first reads the previous run's, a day on, and
+	// writes what it did not finish as FixityItemsMissing, on which the alarm fires.
+	Tally FixityTally
 	// Reindex, when set, runs on the search-all task: every accepted bundle of the uploads
 	// not yet in the search index is indexed (pipeline.Service.Reindex).
 	Reindex func(ctx context.Context, ups []pipeline.Upload) (int, error)
@@ -125,11 +145,22 @@ type Result struct {
 	Integrated int `json:"integrated,omitempty"`
 	// Searchable counts the bundles the search-all task entered into the search index.
 	Searchable int `json:"searchable,omitempty"`
+	// Items counts the fixity work items the daily run put on the queue (with Handler.Enqueue);
+	// Missing those of the previous run that were not done (with Handler.Tally).
+	Items   int `json:"items,omitempty"`
+	Missing int `json:"missing,omitempty"`
+	// BatchItemFailures, on an SQS event, names the work items not done: the queue hands them
+	// out again, and after its maxReceiveCount moves them to its dead-letter queue.
+	BatchItemFailures []events.SQSBatchItemFailure `json:"batchItemFailures,omitempty"`
 }
 
 // Handle implements the function.
 func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 	res := &Result{Mismatched: []string{}, Expired: []string{}}
+	if len(in.Records) > 0 {
+		h.items(ctx, in.Records, res)
+		return res, nil
+	}
 	var errs []error
 	if h.Integrate != nil {
 		n, err := h.Integrate(ctx)
@@ -238,40 +269,10 @@ func (h *Handler) Handle(ctx context.Context, in Task) (*Result, error) {
 				due = append(due, u)
 			}
 		}
-		margin := h.FixityMargin
-		if margin <= 0 {
-			margin = DefaultFixityMargin
-		}
-		deadline, bounded := ctx.Deadline()
-		start := 0
-		if len(due) > 0 {
-			start = int(h.Clock().Unix()/86400) % len(due)
-		}
-		for i := range due {
-			if bounded && time.Until(deadline) < margin {
-				res.Incomplete = len(due) - i
-				if h.Log != nil {
-					h.Log.ErrorContext(ctx, "fixity pass stopped before the function's timeout", "checked", res.Checked, "not_reached", res.Incomplete)
-				}
-				break
-			}
-			u := due[(start+i)%len(due)]
-			en, err := h.Service.Fixity(ctx, u.BundleID)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("fixity of %s: %w", u.BundleID, err))
-				continue
-			}
-			res.Checked++
-			if len(en.Event.Details.Reasons) > 0 {
-				res.Mismatched = append(res.Mismatched, u.BundleID)
-				if h.Log != nil {
-					h.Log.ErrorContext(ctx, "fixity mismatch", "bundle", u.BundleID, "reasons", en.Event.Details.Reasons)
-				}
-			}
-		}
-		slices.Sort(res.Mismatched)
-		if err := h.metric(len(res.Mismatched), res.Checked, res.Incomplete); err != nil {
-			errs = append(errs, err)
+		if h.Enqueue != nil {
+			errs = append(errs, h.fanOut(ctx, due, res)...)
+		} else {
+			errs = append(errs, h.serial(ctx, due, res)...)
 		}
 	}
 	ds, err := h.Service.Expire(ctx)
@@ -354,25 +355,28 @@ type requestLister interface {
 	List(ctx context.Context, f request.Filter) ([]*request.State, error)
 }
 
-// metric writes one embedded-metric-format line: FixityMismatch and FixityChecked counts.
-func (h *Handler) metric(mismatched, checked, incomplete int) error {
+// metric writes one embedded-metric-format line (namespace evx, no dimensions) with the
+// counts of values: FixityMismatch, FixityChecked, FixityIncomplete, FixityRuns (1: a daily
+// pass that ended; the FixityRunMissing alarm fires on a day without one), FixityItemsSent
+// and FixityItemsDone (the FixityItemsMissing alarm fires when fewer were done than sent).
+func (h *Handler) metric(values map[string]int) error {
 	if h.Metrics == nil {
 		return nil
 	}
-	line := map[string]any{
-		"_aws": map[string]any{
-			"Timestamp": h.Clock().UnixMilli(),
-			"CloudWatchMetrics": []any{map[string]any{
-				"Namespace":  "evx",
-				"Dimensions": [][]string{{}},
-				"Metrics": []any{map[string]string{"Name": "FixityMismatch", "Unit": "Count"}, map[string]string{"Name": "FixityChecked", "Unit": "Count"},
-					map[string]string{"Name": "FixityIncomplete", "Unit": "Count"}, map[string]string{"Name": "FixityRuns", "Unit": "Count"}},
-			}},
-		},
-		"FixityMismatch":   mismatched,
-		"FixityChecked":    checked,
-		"FixityIncomplete": incomplete,
-		"FixityRuns":       1, // a run that ended: the FixityRunMissing alarm fires on a day without one
+	names := slices.Sorted(maps.Keys(values))
+	var defs []any
+	line := map[string]any{}
+	for _, n := range names {
+		defs = append(defs, map[string]string{"Name": n, "Unit": "Count"})
+		line[n] = values[n]
+	}
+	line["_aws"] = map[string]any{
+		"Timestamp": h.Clock().UnixMilli(),
+		"CloudWatchMetrics": []any{map[string]any{
+			"Namespace":  "evx",
+			"Dimensions": [][]string{{}},
+			"Metrics":    defs,
+		}},
 	}
 	b, err := json.Marshal(line)
 	if err != nil {

@@ -242,49 +242,6 @@ func (s *Service) Resume(ctx context.Context) (int, error) {
 	return len(pending), errors.Join(errs...)
 }
 
-// Fixity re-hashes the stored documents of an accepted bundle against the hashes its
-// acceptance recorded and records FixityCheck: Reasons lists every document missing or
-// changed, empty when all match.
-func (s *Service) Fixity(ctx context.Context, bundleID string) (custody.Entry, error) {
-	trail, err := s.Events(ctx, bundleID)
-	if err != nil {
-		return custody.Entry{}, err
-	}
-	acc, ok := find(trail, ofType(custody.SubmissionAcceptance))
-	if !ok {
-		return custody.Entry{}, &BundleNotFoundError{BundleID: bundleID, Reason: "no accepted submission to check"}
-	}
-	if checkDisposed(bundleID, trail) != nil {
-		return custody.Entry{}, &BundleNotFoundError{BundleID: bundleID, Reason: "its documents were disposed of: nothing to check"}
-	}
-	var reasons []string
-	docs, err := s.EventDocuments(ctx, acc.Event)
-	var me *custody.DocumentManifestError
-	switch {
-	case errors.As(err, &me), errors.Is(err, ErrNotFound):
-		// The stored manifest itself is damaged or gone: that is the check's finding.
-		reasons = append(reasons, err.Error())
-	case err != nil:
-		return custody.Entry{}, err
-	}
-	for _, d := range docs {
-		got, err := s.rehash(ctx, d.SHA256)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			reasons = append(reasons, fmt.Sprintf("%s: stored blob %s is missing", d.Name, d.SHA256))
-		case err != nil:
-			return custody.Entry{}, err
-		case got != d.SHA256:
-			reasons = append(reasons, fmt.Sprintf("%s: stored blob hashes to %s, recorded %s", d.Name, got, d.SHA256))
-		}
-	}
-	en, _, err := s.appendOnce(ctx, bundleID, func([]custody.Entry) (*decision, error) {
-		return &decision{typ: custody.FixityCheck, actor: system("audit"), details: custody.Details{
-			Documents: acc.Event.Details.Documents, DocumentManifest: acc.Event.Details.DocumentManifest, Reasons: capReasons(reasons)}}, nil
-	})
-	return en, err
-}
-
 // AuditResult is the fixity check of one bundle.
 type AuditResult struct {
 	BundleID string   `json:"bundle"`

@@ -65,6 +65,11 @@ type Config struct {
 	// limits). A host that never ingests leaves it nil and then links neither bag validation
 	// nor text extraction; its Ingest returns ErrNoIntake for a bundle not yet ingested.
 	Intake *Intake
+	// FullReadDays is the fixity sample's period: where Blobs keeps checksums of its own
+	// (ChecksumStore), Fixity reads a document in full on one day in FullReadDays, the day
+	// FullReadDay names, and otherwise compares the store's checksum; DefaultFullReadDays
+	// when zero.
+	FullReadDays int
 	// Log receives one line per step; discarded when nil.
 	Log *slog.Logger
 }

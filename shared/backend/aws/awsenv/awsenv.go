@@ -68,7 +68,10 @@ type Config struct {
 	DeliveriesTable string // EVX_DELIVERIES_TABLE: uploads, deliveries, receipts, submissions (dynamostate)
 	SentTable       string // EVX_SENT_TABLE: sent dedup ids (sqsqueue.WithSentTable)
 	QueuePrefix     string // EVX_QUEUE_PREFIX
-	SigningKey      string // EVX_SIGNING_KEY: id, ARN or alias of the KMS signing key
+	// FullReadDays is the fixity sample's period (pipeline.Config.FullReadDays): the audit
+	// function sets it from EVX_FIXITY_FULL_READ_DAYS. 0: pipeline.DefaultFullReadDays.
+	FullReadDays int
+	SigningKey   string // EVX_SIGNING_KEY: id, ARN or alias of the KMS signing key
 	// RetiredSigningKey (EVX_RETIRED_SIGNING_KEY) names the KMS key a rotation retires, when
 	// EVX_SIGNING_KEY names its successor: Open records the rotation (RecordRotation).
 	RetiredSigningKey string
@@ -357,7 +360,7 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, o
 		Deliveries: e.State, Uploads: e.State, Bags: bags, Receipts: e.State, Submissions: e.State,
 		Checkpoints: e.State, OfferStoredOnly: true,
 		Origin: c.Origin, Log: log,
-		Intake: c.Intake,
+		Intake: c.Intake, FullReadDays: c.FullReadDays,
 	})
 	if err != nil {
 		return nil, err

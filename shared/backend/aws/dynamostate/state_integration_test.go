@@ -50,6 +50,34 @@ func run(t *testing.T, endpoint string) {
 			return tb
 		})
 	})
+	t.Run("fixity-tally", func(t *testing.T) {
+		tb, ctx := newTable(t, endpoint), context.Background()
+		if _, _, _, ok, err := tb.LastFixityRun(ctx, "2026-12-05T02:00:00Z"); ok || err != nil {
+			t.Fatalf("LastFixityRun(empty) = %v, %v; want none", ok, err)
+		}
+		// An item done before its run's count was recorded, then the count, then two more.
+		if err := tb.FixityDone(ctx, "2026-12-04T02:00:00Z"); err != nil {
+			t.Fatal(err)
+		}
+		if err := tb.FixitySent(ctx, "2026-12-04T02:00:00Z", 4); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := tb.FixityDone(ctx, "2026-12-04T02:00:00Z"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tb.FixitySent(ctx, "2026-12-03T02:00:00Z", 9); err != nil {
+			t.Fatal(err)
+		}
+		if err := tb.FixitySent(ctx, "2026-12-05T02:00:00Z", 5); err != nil {
+			t.Fatal(err)
+		}
+		run, sent, done, ok, err := tb.LastFixityRun(ctx, "2026-12-05T02:00:00Z")
+		if err != nil || !ok || run != "2026-12-04T02:00:00Z" || sent != 4 || done != 3 {
+			t.Fatalf("LastFixityRun = %s, %d sent, %d done, %v, %v; want 2026-12-04T02:00:00Z, 4, 3", run, sent, done, ok, err)
+		}
+	})
 	t.Run("subjects", func(t *testing.T) {
 		tb, ctx := newTable(t, endpoint), context.Background()
 		if got, err := tb.Subjects(ctx, "request:"); err != nil || len(got) != 0 {
