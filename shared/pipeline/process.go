@@ -22,14 +22,18 @@ func (s *Service) Submit(ctx context.Context, u Upload) (Upload, error) {
 	if u.Received.IsZero() {
 		u.Received = s.c.Clock().UTC()
 	}
-	stored, err := s.c.Uploads.AddUpload(ctx, u)
-	if err != nil {
-		return Upload{}, err
-	}
+	// The two records are written at once (each is idempotent, and a submission recorded
+	// without its upload, by a crash between them, is recorded again with it on the retry).
+	var stored Upload
+	steps := []func() error{func() (err error) { stored, err = s.c.Uploads.AddUpload(ctx, u); return err }}
 	if s.c.Submissions != nil && u.Uploader != "" {
-		if _, err := s.c.Submissions.AddSubmission(ctx, Submission{BundleID: u.BundleID, Uploader: u.Uploader, Size: u.Size, Received: u.Received}); err != nil {
-			return Upload{}, err
-		}
+		steps = append(steps, func() error {
+			_, err := s.c.Submissions.AddSubmission(ctx, Submission{BundleID: u.BundleID, Uploader: u.Uploader, Size: u.Size, Received: u.Received})
+			return err
+		})
+	}
+	if err := each(steps, func(f func() error) error { return f() }); err != nil {
+		return Upload{}, err
 	}
 	return stored, nil
 }
@@ -119,12 +123,17 @@ func (s *Service) process(ctx context.Context, bundleID string) (*Status, error)
 		}
 		return st, nil
 	}
-	if err := s.setState(ctx, &st.Upload, UploadAccepted); err != nil {
+	// The accepted state and the routing are written at once: Route is idempotent, and an
+	// upload left received by a crash meanwhile is processed again from Ingest, which finds
+	// its acceptance.
+	accepted := st.Upload
+	if err := each([]func() error{
+		func() error { return s.setState(ctx, &accepted, UploadAccepted) },
+		func() (err error) { st.Deliveries, err = s.Route(ctx, bundleID); return err },
+	}, func(f func() error) error { return f() }); err != nil {
 		return nil, err
 	}
-	if st.Deliveries, err = s.Route(ctx, bundleID); err != nil {
-		return nil, err
-	}
+	st.Upload = accepted
 	if err := s.setState(ctx, &st.Upload, UploadRouted); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/evx-project/evx/shared/custody"
 )
@@ -56,42 +57,100 @@ func (s *Service) Route(ctx context.Context, bundleID string) ([]Delivery, error
 	if handling == "" {
 		handling = HandlingNone
 	}
-	var out []Delivery
+	// The three steps run for every counterpart at once, in turn: the deliveries indexed
+	// together, then the notices sent together, then the consignments recorded in one append,
+	// so that a bundle for several counterparts waits for three writes, not three for each.
+	var todo []*consignment
+	now := s.c.Clock().UTC()
 	for _, cp := range acc.Event.Details.Counterparts {
 		if why := withheld[cp]; why != "" {
 			// H2: not consigned until the original sender consents (consent.go).
 			s.c.Log.Info("route withheld", "bundle", bundleID, "counterpart", cp, "why", why)
 			continue
 		}
-		now := s.c.Clock().UTC()
-		d, err := s.c.Deliveries.AddDelivery(ctx, Delivery{
+		_, done := find(trail, forCounterpart(cp, custody.ContentConsignment))
+		todo = append(todo, &consignment{cp: cp, done: done, d: Delivery{
 			ID: DeliveryID(bundleID, cp), BundleID: bundleID, Counterpart: cp,
 			Created: now, Deadline: now.Add(s.c.ReceiptWindow), State: DeliveryConsigned, Handling: handling,
+		}})
+	}
+	if err := each(todo, func(c *consignment) error {
+		d, err := s.c.Deliveries.AddDelivery(ctx, c.d)
+		if err != nil {
+			return fmt.Errorf("index delivery of %s to %s: %w", bundleID, c.cp, err)
+		}
+		c.d = d
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var notify []*consignment
+	for _, c := range todo {
+		if !c.done {
+			notify = append(notify, c)
+		}
+	}
+	if err := each(notify, func(c *consignment) error {
+		body, _ := json.Marshal(Notice{Delivery: c.d.ID, Bundle: bundleID, Deadline: c.d.Deadline.UTC().Format(custody.TimeFormat)})
+		if err := s.c.Queue.Send(ctx, QueueName(c.cp), c.d.ID, body); err != nil {
+			return fmt.Errorf("notify %s of %s: %w", c.cp, bundleID, err)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if len(notify) > 0 {
+		_, err := s.appendAllOnce(ctx, bundleID, func(trail []custody.Entry) ([]*decision, error) {
+			var ds []*decision
+			for _, c := range notify {
+				if _, done := find(trail, forCounterpart(c.cp, custody.ContentConsignment)); done {
+					continue
+				}
+				ds = append(ds, &decision{typ: custody.ContentConsignment, actor: system("route"), details: custody.Details{
+					Counterpart: c.cp, Deadline: c.d.Deadline.UTC().Format(custody.TimeFormat),
+					Documents: acc.Event.Details.Documents, DocumentManifest: acc.Event.Details.DocumentManifest, Reference: acc.Event.Details.Reference,
+				}})
+			}
+			return ds, nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("index delivery of %s to %s: %w", bundleID, cp, err)
+			return nil, err
 		}
-		consigned := forCounterpart(cp, custody.ContentConsignment)
-		if _, done := find(trail, consigned); !done {
-			body, _ := json.Marshal(Notice{Delivery: d.ID, Bundle: bundleID, Deadline: d.Deadline.UTC().Format(custody.TimeFormat)})
-			if err := s.c.Queue.Send(ctx, QueueName(cp), d.ID, body); err != nil {
-				return nil, fmt.Errorf("notify %s of %s: %w", cp, bundleID, err)
-			}
-			_, _, err := s.appendOnce(ctx, bundleID, func(trail []custody.Entry) (*decision, error) {
-				if _, done := find(trail, consigned); done {
-					return nil, nil
-				}
-				return &decision{typ: custody.ContentConsignment, actor: system("route"), details: custody.Details{
-					Counterpart: cp, Deadline: d.Deadline.UTC().Format(custody.TimeFormat),
-					Documents: acc.Event.Details.Documents, DocumentManifest: acc.Event.Details.DocumentManifest, Reference: acc.Event.Details.Reference,
-				}}, nil
-			})
-			if err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, d)
+	}
+	out := make([]Delivery, 0, len(todo))
+	for _, c := range todo {
+		out = append(out, c.d)
 	}
 	s.c.Log.Info("route", "bundle", bundleID, "deliveries", len(out))
 	return out, nil
+}
+
+// consignment is Route's work for one counterpart.
+type consignment struct {
+	cp   string
+	done bool // the trail holds its ContentConsignment already
+	d    Delivery
+}
+
+// each runs fn on every item at once and returns the first error (in items' order).
+func each[T any](items []T, fn func(T) error) error {
+	if len(items) == 1 {
+		return fn(items[0])
+	}
+	errs := make([]error, len(items))
+	var wg sync.WaitGroup
+	for i, it := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(it)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -140,40 +140,83 @@ type decision struct {
 // again. decide returning nil (nothing to do) ends it with ok false. The time stamped is never
 // before the trail's last event.
 func (s *Service) appendOnce(ctx context.Context, bundleID string, decide func(trail []custody.Entry) (*decision, error)) (custody.Entry, bool, error) {
+	es, err := s.appendAllOnce(ctx, bundleID, func(trail []custody.Entry) ([]*decision, error) {
+		d, err := decide(trail)
+		if err != nil || d == nil {
+			return nil, err
+		}
+		return []*decision{d}, nil
+	})
+	if err != nil || len(es) == 0 {
+		return custody.Entry{}, false, err
+	}
+	return es[0], true, nil
+}
+
+// appendAllOnce is appendOnce for several events, appended in order as the bundle's next ones:
+// in one transaction (all or none) when the ledger is a custody.BatchAppender, otherwise one
+// by one, asking decide again after a conflict with the trail as it then is (so events written
+// before the conflict are not asked for twice). It returns the events it appended.
+func (s *Service) appendAllOnce(ctx context.Context, bundleID string, decide func(trail []custody.Entry) ([]*decision, error)) ([]custody.Entry, error) {
+	batcher, batch := s.c.Ledger.(custody.BatchAppender)
+	var out []custody.Entry
 	for range maxAppendAttempts {
 		trail, err := s.c.Ledger.Events(ctx, bundleID)
 		if err != nil {
-			return custody.Entry{}, false, fmt.Errorf("read trail of %s: %w", bundleID, err)
+			return out, fmt.Errorf("read trail of %s: %w", bundleID, err)
 		}
-		d, err := decide(trail)
-		if err != nil || d == nil {
-			return custody.Entry{}, false, err
+		ds, err := decide(trail)
+		if err != nil || len(ds) == 0 {
+			return out, err
 		}
-		if err := s.packDocuments(ctx, bundleID, &d.details); err != nil {
-			return custody.Entry{}, false, err
-		}
-		e := custody.Event{BundleID: bundleID, Seq: 1, Type: d.typ, Time: s.c.Clock().UTC(), Actor: d.actor, Details: d.details}
+		evs := make([]custody.Event, len(ds))
+		var prev *custody.Event
 		if n := len(trail); n > 0 {
-			last := trail[n-1].Event
-			e.Seq, e.Prev = last.Seq+1, last.Hash
-			if e.Time.Before(last.Time) {
-				e.Time = last.Time
+			prev = &trail[n-1].Event
+		}
+		now := s.c.Clock().UTC()
+		for i, d := range ds {
+			if err := s.packDocuments(ctx, bundleID, &d.details); err != nil {
+				return out, err
+			}
+			e := custody.Event{BundleID: bundleID, Seq: 1, Type: d.typ, Time: now, Actor: d.actor, Details: d.details}
+			if prev != nil {
+				e.Seq, e.Prev = prev.Seq+1, prev.Hash
+				if e.Time.Before(prev.Time) {
+					e.Time = prev.Time
+				}
+			}
+			if err := custody.Seal(ctx, s.c.Signer, &e); err != nil {
+				return out, err
+			}
+			evs[i] = e
+			prev = &evs[i]
+		}
+		var leaves []uint64
+		if batch && len(evs) > 1 {
+			leaves, err = batcher.AppendAll(ctx, evs)
+		} else {
+			for _, e := range evs {
+				var leaf uint64
+				if leaf, err = s.c.Ledger.Append(ctx, e); err != nil {
+					break
+				}
+				leaves = append(leaves, leaf)
 			}
 		}
-		if err := custody.Seal(ctx, s.c.Signer, &e); err != nil {
-			return custody.Entry{}, false, err
+		for i, leaf := range leaves {
+			out = append(out, custody.Entry{Event: evs[i], Leaf: leaf})
 		}
-		leaf, err := s.c.Ledger.Append(ctx, e)
 		var conflict *custody.ConflictError
 		if errors.As(err, &conflict) {
 			continue
 		}
 		if err != nil {
-			return custody.Entry{}, false, fmt.Errorf("record %s for %s: %w", d.typ, bundleID, err)
+			return out, fmt.Errorf("record %s for %s: %w", evs[len(leaves)].Type, bundleID, err)
 		}
-		return custody.Entry{Event: e, Leaf: leaf}, true, nil
+		return out, nil
 	}
-	return custody.Entry{}, false, fmt.Errorf("record event for %s: lost the race for the next sequence %d times", bundleID, maxAppendAttempts)
+	return out, fmt.Errorf("record event for %s: lost the race for the next sequence %d times", bundleID, maxAppendAttempts)
 }
 
 // find returns the first event of the trail for which match is true.

@@ -27,9 +27,15 @@ import (
 // under its name (never replacing a file already there) and syncs the folder, so a blob
 // appears whole or not at all, and survives power loss once Put returns. A temporary file
 // left by a crash is named .tmp-* and is never mistaken for a blob; [Blobs.RemoveTemp]
-// clears them.
+// clears them. The fan-out folders a Put needs are synced into their parents while the blob
+// is written, not before: a Put that made a folder waits for two fsyncs in turn (the file,
+// then its folder), not four.
 type Store struct {
 	root string
+	// durable holds the fan-out folders ("ab", "ab/cd") whose entry in their parent is known
+	// synced by this Store; a folder that exists but is not in it (made by another process, or
+	// by a Put still syncing it) has its parent synced again before the next Put returns.
+	durable sync.Map
 }
 
 var _ pipeline.BlobStore = (*Store)(nil)
@@ -81,9 +87,11 @@ func (b *Store) Put(ctx context.Context, sum string, size int64, r io.Reader) er
 		// Already stored: check the caller's bytes all the same, write nothing.
 		return check(ctx, sum, size, r, io.Discard)
 	}
-	if err := b.mkdirs(sum); err != nil {
+	synced, err := b.mkdirs(sum)
+	if err != nil {
 		return fmt.Errorf("put blob %s: %w", sum, err)
 	}
+	defer func() { <-synced }() // no goroutine outlives Put
 	tmp, err := os.CreateTemp(dir, ".tmp-"+sum[:8]+"-*")
 	if err != nil {
 		return fmt.Errorf("put blob %s: %w", sum, err)
@@ -111,6 +119,10 @@ func (b *Store) Put(ctx context.Context, sum string, size int64, r io.Reader) er
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("put blob %s: %w", sum, err)
 	}
+	if err := <-synced; err != nil {
+		return fmt.Errorf("put blob %s: %w", sum, err)
+	}
+	synced = closedSync
 	// Link, unlike rename, never replaces: a concurrent Put of the same bytes that got
 	// there first wins, and its file is as good as ours.
 	if err := os.Link(tmp.Name(), final); err != nil && !errors.Is(err, fs.ErrExist) {
@@ -176,23 +188,40 @@ func check(ctx context.Context, sum string, size int64, r io.Reader, w io.Writer
 	return nil
 }
 
-// mkdirs creates the two fan-out folders of sum, syncing each parent that gained one.
-func (b *Store) mkdirs(sum string) error {
+// closedSync is a finished mkdirs sync with no error.
+var closedSync = func() chan error { c := make(chan error, 1); close(c); return c }()
+
+// mkdirs creates the two fan-out folders of sum and syncs, in the background, each parent
+// whose entry for them is not known durable; the channel yields that sync's error once.
+func (b *Store) mkdirs(sum string) (<-chan error, error) {
+	var parents []string
+	var marks []string
 	parent := b.root
-	for _, name := range []string{sum[0:2], sum[2:4]} {
-		dir := filepath.Join(parent, name)
-		err := os.Mkdir(dir, 0o700)
-		switch {
-		case err == nil:
-			if err := fsync.Dir(parent); err != nil {
-				return err
-			}
-		case !errors.Is(err, fs.ErrExist):
-			return err
+	for _, name := range []string{sum[0:2], filepath.Join(sum[0:2], sum[2:4])} {
+		dir := filepath.Join(b.root, name)
+		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+		if _, ok := b.durable.Load(name); !ok {
+			parents, marks = append(parents, parent), append(marks, name)
 		}
 		parent = dir
 	}
-	return nil
+	if len(parents) == 0 {
+		return closedSync, nil
+	}
+	done := make(chan error, 1)
+	go func() {
+		for i, p := range parents {
+			if err := fsync.Dir(p); err != nil {
+				done <- err
+				return
+			}
+			b.durable.Store(marks[i], true)
+		}
+		done <- nil
+	}()
+	return done, nil
 }
 
 // Open returns the stored bytes of sum; see [pipeline.BlobStore].

@@ -196,8 +196,10 @@ func (l *Ledger) commit(ctx context.Context, batch []*pending) {
 	var newSize uint64
 	var newRng [][]byte
 	var newKey string
-	err := l.Group.Exclusive(func() (err error) {
-		results, newSize, newRng, newKey, err = l.writeBatch(ctx, batch)
+	// With a Group, the batch is one write of the group's shared transaction: the appends and
+	// the other stores' writes made meanwhile commit together, with one fsync.
+	err := sqlitedb.Write(ctx, l.db, l.Group, func(ctx context.Context, tx *sql.Tx) (err error) {
+		results, newSize, newRng, newKey, err = l.writeBatch(ctx, tx, batch)
 		return err
 	})
 	if err == nil {
@@ -235,12 +237,8 @@ func (l *Ledger) logKey(ctx context.Context, tx *sql.Tx, size uint64) (string, e
 	return custody.NextLogKey(last.Event), nil
 }
 
-func (l *Ledger) writeBatch(ctx context.Context, batch []*pending) ([]result, uint64, [][]byte, string, error) {
-	tx, err := l.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, 0, nil, "", err
-	}
-	defer tx.Rollback()
+// writeBatch writes a batch in tx, which the caller commits.
+func (l *Ledger) writeBatch(ctx context.Context, tx *sql.Tx, batch []*pending) ([]result, uint64, [][]byte, string, error) {
 	var size uint64
 	if err := tx.StmtContext(ctx, l.logSize).QueryRowContext(ctx).Scan(&size); err != nil {
 		return nil, 0, nil, "", fmt.Errorf("log size: %w", err)
@@ -312,9 +310,6 @@ func (l *Ledger) writeBatch(ctx context.Context, batch []*pending) ([]result, ui
 	}
 	if _, err := tx.StmtContext(ctx, l.setSize).ExecContext(ctx, size); err != nil {
 		return nil, 0, nil, "", fmt.Errorf("log size: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, 0, nil, "", fmt.Errorf("commit: %w", err)
 	}
 	return results, size, rng, key, nil
 }
