@@ -49,3 +49,6 @@ type API = api
 func NewWith(db API, custodyTable, logTable, pendingTable string) *Ledger {
 	return &Ledger{db: db, custody: custodyTable, log: logTable, pending: pendingTable}
 }
+
+// KeyFresh is how old a key read may be for an append checked without a read.
+const KeyFresh = keyFresh

@@ -78,6 +78,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -110,6 +111,9 @@ type Ledger struct {
 	// Attempts bounds the tries of one Append that keeps losing the log head to other
 	// bundles; 0 means 1000.
 	Attempts int
+
+	mu   sync.Mutex
+	seen writerState // sequenced layout: what this ledger's own appends learned
 }
 
 var _ custody.Ledger = (*Ledger)(nil)
@@ -218,7 +222,7 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 		if err := l.writePending(ctx, e, leaf, body); err != nil {
 			return 0, err
 		}
-		return l.awaitLeaf(ctx, e.BundleID, e.Seq)
+		return l.awaitLeaf(ctx, e, time.Now())
 	}
 	attempts := l.attempts()
 	for try := 0; ; try++ {

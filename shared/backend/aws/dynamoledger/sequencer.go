@@ -77,9 +77,15 @@ const (
 func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte, body []byte) error {
 	attempts := l.attempts()
 	for try := 0; ; try++ {
-		key, err := l.check(ctx, e)
-		if err != nil {
-			return err
+		key, ok := "", false
+		if try == 0 {
+			key, ok = l.remembered(e)
+		}
+		var err error
+		if !ok {
+			if key, err = l.check(ctx, e); err != nil {
+				return err
+			}
 		}
 		if key != "" && e.KeyID != key {
 			return &KeyError{Bundle: e.BundleID, Seq: e.Seq, Want: key, Got: e.KeyID}
@@ -95,6 +101,7 @@ func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte,
 			{Put: l.pendingPut(e, leaf)},
 		}})
 		if err == nil {
+			l.remember(e)
 			return nil
 		}
 		var tc *types.TransactionCanceledException
@@ -102,6 +109,7 @@ func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte,
 			return fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
 		if len(tc.CancellationReasons) > 0 && aws.ToString(tc.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+			l.forget(e.BundleID)
 			// The sequence is taken: report what the bundle holds now, unless it is this very
 			// event (a retry of a transaction that was written, by an emulator that does not
 			// honor the SDK's ClientRequestToken).
@@ -136,6 +144,7 @@ func (l *Ledger) check(ctx context.Context, e custody.Event) (string, error) {
 		req[l.custody] = types.KeysAndAttributes{Keys: []map[string]types.AttributeValue{{"bundle": s(e.BundleID), "seq": n(e.Seq - 1)}}, ConsistentRead: aws.Bool(true)}
 	}
 	var headItem, prevItem map[string]types.AttributeValue
+	readAt := time.Now()
 	for try := 0; len(req) > 0; try++ {
 		out, err := l.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 		if err != nil {
@@ -158,6 +167,7 @@ func (l *Ledger) check(ctx context.Context, e custody.Event) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	l.learnKey(key, readAt)
 	var prev custody.Entry
 	if prevItem != nil {
 		if prev, _, err = entry(prevItem); err != nil {
@@ -215,41 +225,50 @@ func (l *Ledger) attempts() int {
 	return l.Attempts
 }
 
-// awaitLeaf waits until (bundle, seq) has its leaf. The writer holding the sequencer lease
-// integrates batches; the others look for their leaf every pollInterval, and take the lease
-// when nobody holds it (or its holder let it expire: crashed). So under load one writer
-// integrates for many, and a writer alone integrates at once. The lease only saves work: the
-// head's condition keeps two sequencers from both writing, should a lease holder outlive its
-// lease.
-func (l *Ledger) awaitLeaf(ctx context.Context, bundle string, seq uint64) (uint64, error) {
-	id := indexID(bundle, seq)
+// awaitLeaf waits until e has its leaf. The writer holding the sequencer lease integrates
+// batches; the others look for their leaf, and take the lease when nobody holds it (or its
+// holder let it expire: crashed). So under load one writer integrates for many, and a writer
+// alone integrates at once. The lease only saves work: the head's condition keeps two
+// sequencers from both writing, should a lease holder outlive its lease.
+//
+// A writer whose leaves others integrate does not look at once: it waits about as long as its
+// recent leaves took (writerState.wait), then looks every third of that, so that under load a
+// writer makes one or two reads per event rather than one every few milliseconds.
+func (l *Ledger) awaitLeaf(ctx context.Context, e custody.Event, written time.Time) (uint64, error) {
+	id := indexID(e.BundleID, e.Seq)
 	attempts := l.attempts()
+	first, every := l.waits()
+	if err := pause(ctx, first); err != nil {
+		return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+	}
 	for try := 0; ; try++ {
 		leaf, ok, held, err := l.look(ctx, id)
 		if err != nil {
-			return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+			return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
 		if ok {
+			l.waited(time.Since(written), try == 0 && first > 0, false)
 			return leaf, nil
 		}
 		if !held {
 			me, got, err := l.takeLease(ctx)
 			if err != nil {
-				return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+				return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 			}
 			if got {
 				leaf, err := l.sequence(ctx, id, me)
 				if err != nil {
-					return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+					return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 				}
+				l.waited(0, false, true)
 				return leaf, nil
 			}
 		}
 		if try+1 >= attempts {
-			return 0, fmt.Errorf("append %s/%d: stored, but its leaf not integrated after %d attempts (the next append or Integrate will)", bundle, seq, attempts)
+			return 0, fmt.Errorf("append %s/%d: stored, but its leaf not integrated after %d attempts (the next append or Integrate will)", e.BundleID, e.Seq, attempts)
 		}
-		if err := pause(ctx, pollInterval); err != nil {
-			return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+		if err := pause(ctx, every); err != nil {
+			return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
 	}
 }
@@ -324,27 +343,150 @@ func (l *Ledger) sequence(ctx context.Context, id, me string) (uint64, error) {
 	}
 }
 
-// pollInterval is about the time one batch takes to integrate on DynamoDB.
-const pollInterval = 25 * time.Millisecond
+// writerState is what a sequenced ledger remembers of its own appends, to spare requests.
+type writerState struct {
+	// last holds, per bundle, the last event this ledger stored (at most rememberBundles).
+	// Events are immutable, so an event that follows it needs no read of the bundle: its
+	// write's condition ((bundle, seq) free) is all that is left to check.
+	last map[string]storedEvent
+	// key is the key that signs the log, as the head said at keyAt (a check, a look, or a
+	// batch this ledger wrote).
+	key   string
+	keyAt time.Time
+	// wait estimates how long a leaf of this ledger takes from its write to its integration
+	// by another writer's batch; self is true when the last was integrated by this ledger
+	// (the lease was free: the next append looks at once).
+	wait time.Duration
+	self bool
+	init bool
+}
+
+type storedEvent struct {
+	seq  uint64
+	hash string
+}
+
+const (
+	// rememberBundles bounds writerState.last; past it the map starts over.
+	rememberBundles = 1024
+	// keyFresh is how old a head read may be for an append to be checked against its key
+	// without reading the head again.
+	keyFresh = 250 * time.Millisecond
+	// pollInterval is the first wait estimate: about the time one batch takes on DynamoDB.
+	pollInterval = 25 * time.Millisecond
+	// minPoll and maxPoll bound the wait estimate.
+	minPoll, maxPoll = 4 * time.Millisecond, 500 * time.Millisecond
+)
+
+// remembered returns the log's key for e without a read, if this ledger stored e's
+// predecessor (or e is a bundle's first event) and read the head's key less than keyFresh ago,
+// and that key is e's: a key that differs may be stale, and is checked against the head.
+func (l *Ledger) remembered(e custody.Event) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := &l.seen
+	if st.key == "" || st.key != e.KeyID || time.Since(st.keyAt) > keyFresh {
+		return "", false
+	}
+	if e.Seq == 1 {
+		return st.key, true // seq 1 free is exactly "first in its bundle"
+	}
+	last, ok := st.last[e.BundleID]
+	if !ok || last.seq+1 != e.Seq || last.hash != e.Prev {
+		return "", false
+	}
+	return st.key, true
+}
+
+// remember notes e as its bundle's last event, stored by this ledger.
+func (l *Ledger) remember(e custody.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.seen.last == nil || len(l.seen.last) >= rememberBundles {
+		l.seen.last = map[string]storedEvent{}
+	}
+	l.seen.last[e.BundleID] = storedEvent{e.Seq, e.Hash}
+}
+
+// forget drops what this ledger remembers of bundle (another writer took a sequence of it).
+func (l *Ledger) forget(bundle string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.seen.last, bundle)
+}
+
+// learnKey notes the log's key as the head said at a time at.
+func (l *Ledger) learnKey(key string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if at.After(l.seen.keyAt) {
+		l.seen.key, l.seen.keyAt = key, at
+	}
+}
+
+// waits returns how long an append waits before it first looks for its leaf, and between
+// looks.
+func (l *Ledger) waits() (first, every time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := &l.seen
+	if !st.init {
+		st.init, st.self, st.wait = true, true, pollInterval
+	}
+	every = max(st.wait/3, minPoll)
+	if st.self {
+		return 0, every
+	}
+	return st.wait, every
+}
+
+// waited updates the wait estimate with a leaf found d after its write (at the first look
+// after waiting the estimate: it was too long, perhaps, so shorten it a little), or that this
+// ledger integrated (self).
+func (l *Ledger) waited(d time.Duration, firstLook, self bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := &l.seen
+	st.self = self
+	if self {
+		return
+	}
+	if firstLook {
+		st.wait = st.wait * 7 / 8
+	} else {
+		st.wait = (3*st.wait + d) / 4
+	}
+	st.wait = min(max(st.wait, minPoll), maxPoll)
+}
 
 // leaseTime is how long a sequencer lease lasts unless dropped: longer than a batch takes.
 const leaseTime = 2 * time.Second
 
 var leaseKey = map[string]types.AttributeValue{"shard": s("lease"), "id": s("sequencer")}
 
-// look reads, in one request, the index item id and the sequencer lease: the leaf, whether
-// it is integrated, and whether a sequencer holds an unexpired lease.
+// look reads, in one request, the index item id, the log head and the sequencer lease: the
+// leaf, whether it is integrated, and whether a sequencer holds an unexpired lease. The head's
+// key is remembered for the next append (remembered).
 func (l *Ledger) look(ctx context.Context, id string) (leaf uint64, ok, held bool, err error) {
 	req := map[string]types.KeysAndAttributes{
-		l.log:     {Keys: []map[string]types.AttributeValue{{"id": s(id)}}, ConsistentRead: aws.Bool(true)},
+		l.log:     {Keys: []map[string]types.AttributeValue{{"id": s(id)}, {"id": s(headID)}}, ConsistentRead: aws.Bool(true)},
 		l.pending: {Keys: []map[string]types.AttributeValue{leaseKey}, ConsistentRead: aws.Bool(true)},
 	}
+	readAt := time.Now()
 	for try := 0; len(req) > 0; try++ {
 		out, err := l.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 		if err != nil {
 			return 0, false, false, fmt.Errorf("leaf index: %w", err)
 		}
 		for _, it := range out.Responses[l.log] {
+			if v, _ := it["id"].(*types.AttributeValueMemberS); v != nil && v.Value == headID {
+				_, _, key, err := parseHead(it)
+				if err != nil {
+					return 0, false, false, err
+				}
+				l.learnKey(key, readAt)
+				continue
+			}
 			if leaf, err = num(it["leaf"]); err != nil {
 				return 0, false, false, fmt.Errorf("leaf index %s: %w", id, err)
 			}
@@ -401,6 +543,9 @@ func (l *Ledger) dropLease(ctx context.Context, me string) {
 
 // pause waits about d (half to one and a half times, so that writers spread out).
 func pause(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
 	t := time.NewTimer(d/2 + rand.N(d))
 	defer t.Stop()
 	select {
@@ -600,6 +745,7 @@ fill:
 		return nil, false, nil, nil
 	}
 	items = append(items, types.TransactWriteItem{Put: l.headPut(size, size+uint64(len(batch)), curRange, key, curKey)})
+	sentAt := time.Now()
 	_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err != nil {
 		var tc *types.TransactionCanceledException
@@ -608,6 +754,7 @@ fill:
 		}
 		return nil, false, nil, fmt.Errorf("integrate %d leaves at %d: %w", len(batch), size, err)
 	}
+	l.learnKey(curKey, sentAt)
 	done = make(map[string]uint64, len(batch))
 	for i, p := range batch {
 		done[indexID(p.bundle, p.seq)] = size + uint64(i)
