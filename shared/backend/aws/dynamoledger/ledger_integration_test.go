@@ -247,3 +247,57 @@ func newSigner(t *testing.T) *custody.Ed25519Signer {
 	}
 	return s
 }
+
+// A batch planned while the one before it is written, on the head that one would leave, is
+// refused by the head's condition should that one fail: no leaf lands on a position the log
+// does not have, none is integrated twice, and the next batches integrate them all.
+func TestIntegrationLedgerPlannedBatchAfterAFailedOne(t *testing.T) {
+	db := client(t, os.Getenv("EVX_DYNAMODB_LOCAL_URL"))
+	ctx := context.Background()
+	c, lt, pt := createTables(t, db)
+	l := dynamoledger.Crashable{HeadsLedger: dynamoledger.NewSequenced(db, c, lt, pt).WithHeads()}
+	signer := ledgertest.Signer()
+	at := time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC)
+	event := func(bundle string, seq uint64, prev string) custody.Event {
+		at = at.Add(time.Second)
+		e := custody.Event{BundleID: bundle, Seq: seq, Prev: prev, Type: custody.Hashed, Time: at,
+			Actor: custody.Actor{Kind: custody.ActorSystem, ID: "t"}}
+		if err := custody.Seal(ctx, signer, &e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	a1, b1 := event("a", 1, ""), event("b", 1, "")
+	a2 := event("a", 2, a1.Hash)
+	for _, e := range []custody.Event{a1, b1} {
+		if err := l.StoreOnly(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lost, n, err := l.CommitSecondOnly(ctx, func() {
+		if err := l.StoreOnly(ctx, a2); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if err != nil || !lost || n != 0 {
+		t.Fatalf("second batch written without the first = lost %v, %d leaves, %v; want lost, none", lost, n, err)
+	}
+	if size, _ := l.LogSize(ctx); size != 0 {
+		t.Errorf("LogSize = %d after the refused batch, want 0", size)
+	}
+	if n, err := l.Integrate(ctx); err != nil || n != 3 {
+		t.Errorf("Integrate = %d, %v, want 3", n, err)
+	}
+	evs, err := l.Events(ctx, "a")
+	if err != nil || len(evs) != 2 || evs[0].Leaf >= evs[1].Leaf {
+		t.Errorf("Events(a) = %+v, %v, want a/1 before a/2", evs, err)
+	}
+	k := &custody.Keeper{Ledger: l, Signer: signer, Origin: "evx.test/custody"}
+	tr, err := k.Export(ctx, "a", custody.ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := custody.Verify(tr, signer.Public(), custody.VerifyOptions{}); err != nil {
+		t.Errorf("Verify(a) = %v, want nil", err)
+	}
+}

@@ -278,18 +278,52 @@ func (l *Ledger) awaitLeaf(ctx context.Context, e custody.Event, written time.Ti
 // takes the lease under load so stays the sequencer a while, sparing the lease's handover.
 func (l *Ledger) sequence(ctx context.Context, id, me string) (uint64, error) {
 	defer l.dropLease(context.WithoutCancel(ctx), me)
-	// The pending items of a batch are deleted while the next batch is read. A failed delete
-	// leaves stale pending items, which the next batch that reads them deletes: it fails no
-	// append.
+	// The pending items of a batch are deleted while the next batches are read and written
+	// (a delete takes longer than a batch on DynamoDB Local: up to maxDeleting at once). A
+	// failed delete leaves stale pending items, which the next batch that reads them deletes:
+	// it fails no append.
 	var deleting sync.WaitGroup
 	defer deleting.Wait()
+	slots := make(chan struct{}, maxDeleting)
 	start := time.Now()
 	attempts := l.attempts()
 	var leaf uint64
 	mine := false
 	var recent map[string]uint64 // nil: check every candidate against the index
+	var next *batchPlan          // planned while the batch before it was written
 	for try := 0; ; try++ {
-		done, lost, cleanup, err := l.integrateBatch(ctx, noCrash, recent)
+		pl := next
+		next = nil
+		var err error
+		if pl == nil {
+			pl, err = l.planBatch(ctx, nil, recent, nil)
+		}
+		var (
+			done    map[string]uint64
+			lost    bool
+			cleanup []pending
+		)
+		if err == nil {
+			// The next batch is planned while this one is written, on the head this one
+			// leaves: should this one fail, the plan is dropped (and were it used, the
+			// head's condition would refuse it).
+			var planned sync.WaitGroup
+			var np *batchPlan
+			var nerr error
+			if len(pl.batch) > 0 {
+				skip, spec := pl.skipSet(recent)
+				planned.Add(1)
+				go func() {
+					defer planned.Done()
+					np, nerr = l.planBatch(ctx, &pl.after, spec, skip)
+				}()
+			}
+			done, lost, cleanup, err = l.commitBatch(ctx, pl, noCrash)
+			planned.Wait()
+			if err == nil && !lost && nerr == nil {
+				next = np
+			}
+		}
 		if lost || err != nil {
 			recent = nil
 		} else if len(done) > 0 {
@@ -306,11 +340,11 @@ func (l *Ledger) sequence(ctx context.Context, id, me string) (uint64, error) {
 			}
 			return 0, err
 		}
-		deleting.Wait()
 		if len(cleanup) > 0 {
+			slots <- struct{}{}
 			deleting.Add(1)
 			go func() {
-				defer deleting.Done()
+				defer func() { <-slots; deleting.Done() }()
 				l.deletePending(context.WithoutCancel(ctx), cleanup)
 			}()
 		}
@@ -459,6 +493,9 @@ func (l *Ledger) waited(d time.Duration, firstLook, self bool) {
 	st.wait = min(max(st.wait, minPoll), maxPoll)
 }
 
+// maxDeleting bounds the deletes of pending items one sequencer has under way.
+const maxDeleting = 4
+
 // leaseTime is how long a sequencer lease lasts unless dropped: longer than a batch takes.
 const leaseTime = 2 * time.Second
 
@@ -606,25 +643,66 @@ func (l *Ledger) integrateOnce(ctx context.Context, crash crashPoint) (map[strin
 // predecessors not in recent, taking every other candidate for not integrated; should one be,
 // the transaction fails on its index item (lost), and the caller retries without recent.
 func (l *Ledger) integrateBatch(ctx context.Context, crash crashPoint, recent map[string]uint64) (done map[string]uint64, lost bool, cleanup []pending, err error) {
+	pl, err := l.planBatch(ctx, nil, recent, nil)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	return l.commitBatch(ctx, pl, crash)
+}
+
+// logHead is the log head as a batch finds it (or as the batch before it leaves it).
+type logHead struct {
+	size uint64
+	rng  [][]byte
+	key  string
+}
+
+// batchPlan is a batch chosen and not yet written: the transaction that integrates batch
+// into the log at the head it was planned on, and the pending items found integrated already
+// (stale).
+type batchPlan struct {
+	at    logHead
+	after logHead // the head the transaction writes
+	items []types.TransactWriteItem
+	batch []*pending
+	stale []pending
+}
+
+// planBatch reads the pending items and chooses a batch, on the head at (nil: read it), among
+// the pending items not in skip (by shard and id: those of a batch being written, which recent
+// then holds).
+func (l *Ledger) planBatch(ctx context.Context, at *logHead, recent map[string]uint64, skip map[string]bool) (*batchPlan, error) {
 	// The head and the pending items in one round trip: their order does not matter, since
 	// the index read below finds what was integrated meanwhile and the head's condition
 	// refuses the batch if the head moved.
 	var (
-		size uint64
-		rng  [][]byte
-		key  string
+		hd   logHead
 		herr error
 		wg   sync.WaitGroup
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		size, rng, key, herr = l.head(ctx)
-	}()
-	ps, err := l.pendingItems(ctx)
+	if at != nil {
+		hd = *at
+	} else {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hd.size, hd.rng, hd.key, herr = l.head(ctx)
+		}()
+	}
+	all, err := l.pendingItems(ctx)
 	wg.Wait()
-	if err := errors.Join(err, herr); err != nil || len(ps) == 0 {
-		return nil, false, nil, err
+	if err := errors.Join(err, herr); err != nil {
+		return nil, err
+	}
+	size, rng, key := hd.size, hd.rng, hd.key
+	var ps []pending
+	for _, p := range all {
+		if !skip[p.shard+"/"+p.id] {
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) == 0 {
+		return &batchPlan{at: hd, after: hd}, nil
 	}
 	// Which candidates are indexed already (their pending item outlived a crash or is being
 	// deleted), and whether each bundle's predecessor is.
@@ -647,7 +725,7 @@ func (l *Ledger) integrateBatch(ctx context.Context, crash crashPoint, recent ma
 	known := map[string]uint64{}
 	if len(ids) > 0 {
 		if known, err = l.indexed(ctx, ids); err != nil {
-			return nil, false, nil, err
+			return nil, err
 		}
 	}
 	for id, leaf := range recent {
@@ -708,7 +786,7 @@ fill:
 			leaf := size + uint64(len(batch))
 			newRange, nodes, err := custody.AppendLeaves(leaf, curRange, [][]byte{p.leaf})
 			if err != nil {
-				return nil, false, nil, err
+				return nil, err
 			}
 			if 1+len(items)+1+len(nodes) > maxTransactItems {
 				break fill
@@ -738,32 +816,62 @@ fill:
 			}
 		}
 	}
+	pl := &batchPlan{at: hd, after: hd, batch: batch, stale: stale}
 	if len(batch) == 0 {
-		return nil, false, stale, nil
+		return pl, nil
+	}
+	pl.after = logHead{size: size + uint64(len(batch)), rng: curRange, key: curKey}
+	pl.items = append(items, types.TransactWriteItem{Put: l.headPut(size, pl.after.size, curRange, key, curKey)})
+	return pl, nil
+}
+
+// commitBatch writes pl's transaction; see integrateBatch.
+func (l *Ledger) commitBatch(ctx context.Context, pl *batchPlan, crash crashPoint) (done map[string]uint64, lost bool, cleanup []pending, err error) {
+	if len(pl.batch) == 0 {
+		return nil, false, pl.stale, nil
 	}
 	if crash == crashBeforeCommit {
 		return nil, false, nil, nil
 	}
-	items = append(items, types.TransactWriteItem{Put: l.headPut(size, size+uint64(len(batch)), curRange, key, curKey)})
 	sentAt := time.Now()
-	_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: pl.items})
 	if err != nil {
 		var tc *types.TransactionCanceledException
 		if errors.As(err, &tc) && retryable(tc) {
 			return nil, true, nil, nil
 		}
-		return nil, false, nil, fmt.Errorf("integrate %d leaves at %d: %w", len(batch), size, err)
+		return nil, false, nil, fmt.Errorf("integrate %d leaves at %d: %w", len(pl.batch), pl.at.size, err)
 	}
-	l.learnKey(curKey, sentAt)
-	done = make(map[string]uint64, len(batch))
-	for i, p := range batch {
-		done[indexID(p.bundle, p.seq)] = size + uint64(i)
+	l.learnKey(pl.after.key, sentAt)
+	done = make(map[string]uint64, len(pl.batch))
+	stale := pl.stale
+	for i, p := range pl.batch {
+		done[indexID(p.bundle, p.seq)] = pl.at.size + uint64(i)
 		stale = append(stale, *p)
 	}
 	if crash == crashAfterCommit {
 		return done, false, nil, nil
 	}
 	return done, false, stale, nil
+}
+
+// skipSet is the pending items of pl (its batch and stale ones), by shard and id, and
+// recent with pl's batch at the leaves it takes: for planning the next batch while pl is
+// written.
+func (pl *batchPlan) skipSet(recent map[string]uint64) (map[string]bool, map[string]uint64) {
+	skip := make(map[string]bool, len(pl.batch)+len(pl.stale))
+	next := make(map[string]uint64, len(recent)+len(pl.batch))
+	for id, lf := range recent {
+		next[id] = lf
+	}
+	for i, p := range pl.batch {
+		skip[p.shard+"/"+p.id] = true
+		next[indexID(p.bundle, p.seq)] = pl.at.size + uint64(i)
+	}
+	for _, p := range pl.stale {
+		skip[p.shard+"/"+p.id] = true
+	}
+	return skip, next
 }
 
 // pendingItems reads up to pendingPage pending items of every shard, the shards in parallel.
