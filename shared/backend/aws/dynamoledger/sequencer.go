@@ -242,7 +242,14 @@ func (l *Ledger) awaitLeaf(ctx context.Context, e custody.Event, written time.Ti
 		return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 	}
 	for try := 0; ; try++ {
-		leaf, ok, held, err := l.look(ctx, id)
+		var (
+			leaf     uint64
+			ok, held bool
+			err      error
+		)
+		if try > 0 || first > 0 {
+			leaf, ok, held, err = l.look(ctx, id)
+		} // else the last leaf was this ledger's to integrate: try the lease before looking
 		if err != nil {
 			return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
@@ -310,7 +317,8 @@ func (l *Ledger) sequence(ctx context.Context, id, me string) (uint64, error) {
 			var planned sync.WaitGroup
 			var np *batchPlan
 			var nerr error
-			if len(pl.batch) > 0 {
+			if len(pl.batch) > 0 && !(mine || pl.holds(id)) || len(pl.batch) >= 2 && time.Since(start) <= leaseTime/2 {
+				// (not when this batch will be the last: see the return below)
 				skip, spec := pl.skipSet(recent)
 				planned.Add(1)
 				go func() {
@@ -853,6 +861,16 @@ func (l *Ledger) commitBatch(ctx context.Context, pl *batchPlan, crash crashPoin
 		return done, false, nil, nil
 	}
 	return done, false, stale, nil
+}
+
+// holds reports whether pl integrates the leaf of index id.
+func (pl *batchPlan) holds(id string) bool {
+	for _, p := range pl.batch {
+		if indexID(p.bundle, p.seq) == id {
+			return true
+		}
+	}
+	return false
 }
 
 // skipSet is the pending items of pl (its batch and stale ones), by shard and id, and
