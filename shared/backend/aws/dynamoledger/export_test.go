@@ -49,3 +49,25 @@ type API = api
 func NewWith(db API, custodyTable, logTable, pendingTable string) *Ledger {
 	return &Ledger{db: db, custody: custodyTable, log: logTable, pending: pendingTable}
 }
+
+// KeyFresh is how old a key read may be for an append checked without a read.
+const KeyFresh = keyFresh
+
+// CommitSecondOnly plans a batch, runs between, plans the next batch on the head the first
+// would leave (as a sequencer does while it writes the first), and writes only the second:
+// a sequencer whose first transaction failed. It returns the second's lost and how many
+// leaves it integrated.
+func (c Crashable) CommitSecondOnly(ctx context.Context, between func()) (lost bool, integrated int, err error) {
+	first, err := c.planBatch(ctx, nil, nil, nil)
+	if err != nil {
+		return false, 0, err
+	}
+	between()
+	skip, spec := first.skipSet(nil)
+	second, err := c.planBatch(ctx, &first.after, spec, skip)
+	if err != nil {
+		return false, 0, err
+	}
+	done, lost, _, err := c.commitBatch(ctx, second, noCrash)
+	return lost, len(done), err
+}

@@ -42,19 +42,25 @@
 //
 // Sequenced Append reads event seq-1 and the head in one request, checks the chain and the
 // key, and writes in one transaction the event (condition: (bundle, seq) free) and its pending
-// item. Then it waits for its leaf. The writer that holds the sequencer lease (a conditional
-// put; it expires after two seconds) integrates batches: it reads the head and every shard's
-// pending items, orders each bundle's events by seq (seq n only after n-1 is in the log or
-// earlier in the batch), and writes in ONE transaction (at most 100 items) the head (condition:
-// the size and key it read), the tree nodes (attribute_not_exists) and each leaf's index item
-// (attribute_not_exists, so no leaf is integrated twice), then deletes the pending items
-// (a pending item whose index item exists is only deleted). The others look for their index
-// item every 25 ms and take the lease when it is free. The lease only saves work; the head's
-// condition is what keeps two sequencers from both writing. A writer that crashes after its
-// event's transaction leaves a pending item, which the next batch integrates, or
-// [Ledger.Integrate] (the audit function's every run). Events and Last never report an event
-// without its leaf: one not yet integrated is integrated first (and one whose pending item is
-// gone, put back pending).
+// item. The read is skipped when the same Ledger stored event seq-1 itself (or seq is 1) and
+// read the head's key, the event's own, less than 250 ms before (stored events are immutable,
+// so the write's condition is all that is left to check). Then it waits for its leaf. The
+// writer that holds the sequencer lease (a conditional put; it expires after two seconds)
+// integrates batches: it reads the head and every shard's pending items, orders each bundle's
+// events by seq (seq n only after n-1 is in the log or earlier in the batch), and writes in
+// ONE transaction (at most 100 items) the head (condition: the size and key it read), the tree
+// nodes (attribute_not_exists) and each leaf's index item (attribute_not_exists, so no leaf is
+// integrated twice), then deletes the pending items (a pending item whose index item exists
+// is only deleted). While one batch's transaction is under way it plans the next on the head
+// that one leaves; should that one fail, the plan is dropped, and were it written, the head's
+// condition would refuse it. The others wait about as long as their recent leaves took, then
+// look for their index item (with the head and the lease, in one request) every third of
+// that, and take the lease when it is free. The lease only saves work; the head's condition is
+// what keeps two sequencers from both writing. A writer that crashes after its event's
+// transaction leaves a pending item, which the next batch integrates, or [Ledger.Integrate]
+// (the audit function's every run). Events and Last never report an event without its leaf:
+// one not yet integrated is integrated first (and one whose pending item is gone, put back
+// pending). The items are those of the layout above, unchanged (ItemVersion 1).
 //
 // The head also names the key that signs the log, and an event signed by another key is
 // refused (*KeyError), so that after a key rotation (custody.KeyRotation, which moves the head
@@ -63,7 +69,9 @@
 // last leaf of its batch, after the events its key signed that were pending with it. One gap
 // remains: a writer that read the head just before a rotation's batch was written, and stores
 // its event just after, has that event integrated after the rotation (the key it was checked
-// against is in the log before it); the window is the time between its read and its write.
+// against is in the log before it); the window is the time between its read and its write,
+// up to 250 ms more for a writer that appends right after its previous append (checked
+// against the key that append read).
 //
 // A log written in the single-transaction layout goes on in the sequenced one (the head is
 // the same, and an event with a leaf attribute needs no index). The way back is closed: New
@@ -78,6 +86,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -110,6 +119,9 @@ type Ledger struct {
 	// Attempts bounds the tries of one Append that keeps losing the log head to other
 	// bundles; 0 means 1000.
 	Attempts int
+
+	mu   sync.Mutex
+	seen writerState // sequenced layout: what this ledger's own appends learned
 }
 
 var _ custody.Ledger = (*Ledger)(nil)
@@ -218,7 +230,7 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 		if err := l.writePending(ctx, e, leaf, body); err != nil {
 			return 0, err
 		}
-		return l.awaitLeaf(ctx, e.BundleID, e.Seq)
+		return l.awaitLeaf(ctx, e, time.Now())
 	}
 	attempts := l.attempts()
 	for try := 0; ; try++ {

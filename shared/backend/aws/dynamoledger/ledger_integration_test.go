@@ -4,8 +4,10 @@ package dynamoledger_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -182,5 +184,120 @@ func TestIntegrationLedgerPendingItemDeleted(t *testing.T) {
 	}
 	if _, err := k.Record(ctx, "lost", custody.Hashed, custody.Actor{Kind: custody.ActorSystem, ID: "t"}, custody.Details{}); err != nil {
 		t.Errorf("Record after it: %v", err)
+	}
+}
+
+// Two writers over one sequenced log, one of which remembers its last event and the log's key:
+// a sequence the other took meanwhile is still a conflict (the write's condition), a key the
+// other rotated to is checked against the head, and a key read over KeyFresh ago is read again.
+func TestIntegrationLedgerRememberingWriter(t *testing.T) {
+	db := client(t, os.Getenv("EVX_DYNAMODB_LOCAL_URL"))
+	ctx := context.Background()
+	c, lt, pt := createTables(t, db)
+	a, b := dynamoledger.NewSequenced(db, c, lt, pt), dynamoledger.NewSequenced(db, c, lt, pt)
+	ka, kb := ledgertest.Signer(), newSigner(t)
+	at := time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC)
+	event := func(s custody.Signer, bundle string, seq uint64, prev, note string) custody.Event {
+		at = at.Add(time.Second)
+		e := custody.Event{BundleID: bundle, Seq: seq, Prev: prev, Type: custody.Hashed, Time: at,
+			Actor: custody.Actor{Kind: custody.ActorSystem, ID: "t" + note}}
+		if err := custody.Seal(ctx, s, &e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	x1 := event(ka, "x", 1, "", "")
+	if _, err := a.Append(ctx, x1); err != nil {
+		t.Fatal(err)
+	}
+	// b takes x/2; a, remembering x/1 as the last, tries x/2 too.
+	if _, err := b.Append(ctx, event(ka, "x", 2, x1.Hash, "by b")); err != nil {
+		t.Fatal(err)
+	}
+	var ce *custody.ConflictError
+	if _, err := a.Append(ctx, event(ka, "x", 2, x1.Hash, "by a")); !errors.As(err, &ce) {
+		t.Errorf("Append(x/2) after another writer took it = %v, want *custody.ConflictError", err)
+	}
+	// b rotates the log's key; a, remembering the old key, appends by the new one.
+	k := &custody.Keeper{Ledger: b, Signer: ka, Origin: "evx.test/custody", Now: func() time.Time { return at.Add(time.Minute) }}
+	if _, err := k.RotateKey(ctx, kb.Public(), custody.Actor{Kind: custody.ActorSystem, ID: "key-rotate"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(dynamoledger.KeyFresh + 50*time.Millisecond)
+	var ke *dynamoledger.KeyError
+	if _, err := a.Append(ctx, event(ka, "z", 1, "", "")); !errors.As(err, &ke) || ke.Want != kb.KeyID() {
+		t.Errorf("Append by the retired key, its remembered key stale = %v, want *KeyError wanting the new key", err)
+	}
+	if _, err := a.Append(ctx, event(kb, "y", 1, "", "")); err != nil {
+		t.Errorf("Append by the new key through a writer that remembered the old one: %v", err)
+	}
+	if evs, err := a.Events(ctx, "x"); err != nil || len(evs) != 2 || evs[1].Event.Actor.ID != "tby b" {
+		t.Errorf("Events(x) = %+v, %v, want x/1 and b's x/2", evs, err)
+	}
+}
+
+func newSigner(t *testing.T) *custody.Ed25519Signer {
+	_, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := custody.NewEd25519Signer(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// A batch planned while the one before it is written, on the head that one would leave, is
+// refused by the head's condition should that one fail: no leaf lands on a position the log
+// does not have, none is integrated twice, and the next batches integrate them all.
+func TestIntegrationLedgerPlannedBatchAfterAFailedOne(t *testing.T) {
+	db := client(t, os.Getenv("EVX_DYNAMODB_LOCAL_URL"))
+	ctx := context.Background()
+	c, lt, pt := createTables(t, db)
+	l := dynamoledger.Crashable{HeadsLedger: dynamoledger.NewSequenced(db, c, lt, pt).WithHeads()}
+	signer := ledgertest.Signer()
+	at := time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC)
+	event := func(bundle string, seq uint64, prev string) custody.Event {
+		at = at.Add(time.Second)
+		e := custody.Event{BundleID: bundle, Seq: seq, Prev: prev, Type: custody.Hashed, Time: at,
+			Actor: custody.Actor{Kind: custody.ActorSystem, ID: "t"}}
+		if err := custody.Seal(ctx, signer, &e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	a1, b1 := event("a", 1, ""), event("b", 1, "")
+	a2 := event("a", 2, a1.Hash)
+	for _, e := range []custody.Event{a1, b1} {
+		if err := l.StoreOnly(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lost, n, err := l.CommitSecondOnly(ctx, func() {
+		if err := l.StoreOnly(ctx, a2); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if err != nil || !lost || n != 0 {
+		t.Fatalf("second batch written without the first = lost %v, %d leaves, %v; want lost, none", lost, n, err)
+	}
+	if size, _ := l.LogSize(ctx); size != 0 {
+		t.Errorf("LogSize = %d after the refused batch, want 0", size)
+	}
+	if n, err := l.Integrate(ctx); err != nil || n != 3 {
+		t.Errorf("Integrate = %d, %v, want 3", n, err)
+	}
+	evs, err := l.Events(ctx, "a")
+	if err != nil || len(evs) != 2 || evs[0].Leaf >= evs[1].Leaf {
+		t.Errorf("Events(a) = %+v, %v, want a/1 before a/2", evs, err)
+	}
+	k := &custody.Keeper{Ledger: l, Signer: signer, Origin: "evx.test/custody"}
+	tr, err := k.Export(ctx, "a", custody.ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := custody.Verify(tr, signer.Public(), custody.VerifyOptions{}); err != nil {
+		t.Errorf("Verify(a) = %v, want nil", err)
 	}
 }

@@ -77,9 +77,15 @@ const (
 func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte, body []byte) error {
 	attempts := l.attempts()
 	for try := 0; ; try++ {
-		key, err := l.check(ctx, e)
-		if err != nil {
-			return err
+		key, ok := "", false
+		if try == 0 {
+			key, ok = l.remembered(e)
+		}
+		var err error
+		if !ok {
+			if key, err = l.check(ctx, e); err != nil {
+				return err
+			}
 		}
 		if key != "" && e.KeyID != key {
 			return &KeyError{Bundle: e.BundleID, Seq: e.Seq, Want: key, Got: e.KeyID}
@@ -95,6 +101,7 @@ func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte,
 			{Put: l.pendingPut(e, leaf)},
 		}})
 		if err == nil {
+			l.remember(e)
 			return nil
 		}
 		var tc *types.TransactionCanceledException
@@ -102,6 +109,7 @@ func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte,
 			return fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
 		if len(tc.CancellationReasons) > 0 && aws.ToString(tc.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+			l.forget(e.BundleID)
 			// The sequence is taken: report what the bundle holds now, unless it is this very
 			// event (a retry of a transaction that was written, by an emulator that does not
 			// honor the SDK's ClientRequestToken).
@@ -136,6 +144,7 @@ func (l *Ledger) check(ctx context.Context, e custody.Event) (string, error) {
 		req[l.custody] = types.KeysAndAttributes{Keys: []map[string]types.AttributeValue{{"bundle": s(e.BundleID), "seq": n(e.Seq - 1)}}, ConsistentRead: aws.Bool(true)}
 	}
 	var headItem, prevItem map[string]types.AttributeValue
+	readAt := time.Now()
 	for try := 0; len(req) > 0; try++ {
 		out, err := l.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 		if err != nil {
@@ -158,6 +167,7 @@ func (l *Ledger) check(ctx context.Context, e custody.Event) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	l.learnKey(key, readAt)
 	var prev custody.Entry
 	if prevItem != nil {
 		if prev, _, err = entry(prevItem); err != nil {
@@ -215,41 +225,57 @@ func (l *Ledger) attempts() int {
 	return l.Attempts
 }
 
-// awaitLeaf waits until (bundle, seq) has its leaf. The writer holding the sequencer lease
-// integrates batches; the others look for their leaf every pollInterval, and take the lease
-// when nobody holds it (or its holder let it expire: crashed). So under load one writer
-// integrates for many, and a writer alone integrates at once. The lease only saves work: the
-// head's condition keeps two sequencers from both writing, should a lease holder outlive its
-// lease.
-func (l *Ledger) awaitLeaf(ctx context.Context, bundle string, seq uint64) (uint64, error) {
-	id := indexID(bundle, seq)
+// awaitLeaf waits until e has its leaf. The writer holding the sequencer lease integrates
+// batches; the others look for their leaf, and take the lease when nobody holds it (or its
+// holder let it expire: crashed). So under load one writer integrates for many, and a writer
+// alone integrates at once. The lease only saves work: the head's condition keeps two
+// sequencers from both writing, should a lease holder outlive its lease.
+//
+// A writer whose leaves others integrate does not look at once: it waits about as long as its
+// recent leaves took (writerState.wait), then looks every third of that, so that under load a
+// writer makes one or two reads per event rather than one every few milliseconds.
+func (l *Ledger) awaitLeaf(ctx context.Context, e custody.Event, written time.Time) (uint64, error) {
+	id := indexID(e.BundleID, e.Seq)
 	attempts := l.attempts()
+	first, every := l.waits()
+	if err := pause(ctx, first); err != nil {
+		return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+	}
 	for try := 0; ; try++ {
-		leaf, ok, held, err := l.look(ctx, id)
+		var (
+			leaf     uint64
+			ok, held bool
+			err      error
+		)
+		if try > 0 || first > 0 {
+			leaf, ok, held, err = l.look(ctx, id)
+		} // else the last leaf was this ledger's to integrate: try the lease before looking
 		if err != nil {
-			return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+			return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
 		if ok {
+			l.waited(time.Since(written), try == 0 && first > 0, false)
 			return leaf, nil
 		}
 		if !held {
 			me, got, err := l.takeLease(ctx)
 			if err != nil {
-				return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+				return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 			}
 			if got {
 				leaf, err := l.sequence(ctx, id, me)
 				if err != nil {
-					return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+					return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 				}
+				l.waited(0, false, true)
 				return leaf, nil
 			}
 		}
 		if try+1 >= attempts {
-			return 0, fmt.Errorf("append %s/%d: stored, but its leaf not integrated after %d attempts (the next append or Integrate will)", bundle, seq, attempts)
+			return 0, fmt.Errorf("append %s/%d: stored, but its leaf not integrated after %d attempts (the next append or Integrate will)", e.BundleID, e.Seq, attempts)
 		}
-		if err := pause(ctx, pollInterval); err != nil {
-			return 0, fmt.Errorf("append %s/%d: %w", bundle, seq, err)
+		if err := pause(ctx, every); err != nil {
+			return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
 	}
 }
@@ -259,18 +285,53 @@ func (l *Ledger) awaitLeaf(ctx context.Context, bundle string, seq uint64) (uint
 // takes the lease under load so stays the sequencer a while, sparing the lease's handover.
 func (l *Ledger) sequence(ctx context.Context, id, me string) (uint64, error) {
 	defer l.dropLease(context.WithoutCancel(ctx), me)
-	// The pending items of a batch are deleted while the next batch is read. A failed delete
-	// leaves stale pending items, which the next batch that reads them deletes: it fails no
-	// append.
+	// The pending items of a batch are deleted while the next batches are read and written
+	// (a delete takes longer than a batch on DynamoDB Local: up to maxDeleting at once). A
+	// failed delete leaves stale pending items, which the next batch that reads them deletes:
+	// it fails no append.
 	var deleting sync.WaitGroup
 	defer deleting.Wait()
+	slots := make(chan struct{}, maxDeleting)
 	start := time.Now()
 	attempts := l.attempts()
 	var leaf uint64
 	mine := false
 	var recent map[string]uint64 // nil: check every candidate against the index
+	var next *batchPlan          // planned while the batch before it was written
 	for try := 0; ; try++ {
-		done, lost, cleanup, err := l.integrateBatch(ctx, noCrash, recent)
+		pl := next
+		next = nil
+		var err error
+		if pl == nil {
+			pl, err = l.planBatch(ctx, nil, recent, nil)
+		}
+		var (
+			done    map[string]uint64
+			lost    bool
+			cleanup []pending
+		)
+		if err == nil {
+			// The next batch is planned while this one is written, on the head this one
+			// leaves: should this one fail, the plan is dropped (and were it used, the
+			// head's condition would refuse it).
+			var planned sync.WaitGroup
+			var np *batchPlan
+			var nerr error
+			if len(pl.batch) > 0 && !(mine || pl.holds(id)) || len(pl.batch) >= 2 && time.Since(start) <= leaseTime/2 {
+				// (not when this batch will be the last: see the return below)
+				skip, spec := pl.skipSet(recent)
+				planned.Add(1)
+				go func() {
+					defer planned.Done()
+					np, nerr = l.planBatch(ctx, &pl.after, spec, skip)
+				}()
+			}
+			done, lost, cleanup, err = l.commitBatch(ctx, pl, noCrash)
+			planned.Wait()
+			if err == nil && !lost && nerr == nil {
+				next = np
+			}
+		}
 		if lost || err != nil {
 			recent = nil
 		} else if len(done) > 0 {
@@ -287,11 +348,11 @@ func (l *Ledger) sequence(ctx context.Context, id, me string) (uint64, error) {
 			}
 			return 0, err
 		}
-		deleting.Wait()
 		if len(cleanup) > 0 {
+			slots <- struct{}{}
 			deleting.Add(1)
 			go func() {
-				defer deleting.Done()
+				defer func() { <-slots; deleting.Done() }()
 				l.deletePending(context.WithoutCancel(ctx), cleanup)
 			}()
 		}
@@ -324,27 +385,153 @@ func (l *Ledger) sequence(ctx context.Context, id, me string) (uint64, error) {
 	}
 }
 
-// pollInterval is about the time one batch takes to integrate on DynamoDB.
-const pollInterval = 25 * time.Millisecond
+// writerState is what a sequenced ledger remembers of its own appends, to spare requests.
+type writerState struct {
+	// last holds, per bundle, the last event this ledger stored (at most rememberBundles).
+	// Events are immutable, so an event that follows it needs no read of the bundle: its
+	// write's condition ((bundle, seq) free) is all that is left to check.
+	last map[string]storedEvent
+	// key is the key that signs the log, as the head said at keyAt (a check, a look, or a
+	// batch this ledger wrote).
+	key   string
+	keyAt time.Time
+	// wait estimates how long a leaf of this ledger takes from its write to its integration
+	// by another writer's batch; self is true when the last was integrated by this ledger
+	// (the lease was free: the next append looks at once).
+	wait time.Duration
+	self bool
+	init bool
+}
+
+type storedEvent struct {
+	seq  uint64
+	hash string
+}
+
+const (
+	// rememberBundles bounds writerState.last; past it the map starts over.
+	rememberBundles = 1024
+	// keyFresh is how old a head read may be for an append to be checked against its key
+	// without reading the head again.
+	keyFresh = 250 * time.Millisecond
+	// pollInterval is the first wait estimate: about the time one batch takes on DynamoDB.
+	pollInterval = 25 * time.Millisecond
+	// minPoll and maxPoll bound the wait estimate.
+	minPoll, maxPoll = 4 * time.Millisecond, 500 * time.Millisecond
+)
+
+// remembered returns the log's key for e without a read, if this ledger stored e's
+// predecessor (or e is a bundle's first event) and read the head's key less than keyFresh ago,
+// and that key is e's: a key that differs may be stale, and is checked against the head.
+func (l *Ledger) remembered(e custody.Event) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := &l.seen
+	if st.key == "" || st.key != e.KeyID || time.Since(st.keyAt) > keyFresh {
+		return "", false
+	}
+	if e.Seq == 1 {
+		return st.key, true // seq 1 free is exactly "first in its bundle"
+	}
+	last, ok := st.last[e.BundleID]
+	if !ok || last.seq+1 != e.Seq || last.hash != e.Prev {
+		return "", false
+	}
+	return st.key, true
+}
+
+// remember notes e as its bundle's last event, stored by this ledger.
+func (l *Ledger) remember(e custody.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.seen.last == nil || len(l.seen.last) >= rememberBundles {
+		l.seen.last = map[string]storedEvent{}
+	}
+	l.seen.last[e.BundleID] = storedEvent{e.Seq, e.Hash}
+}
+
+// forget drops what this ledger remembers of bundle (another writer took a sequence of it).
+func (l *Ledger) forget(bundle string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.seen.last, bundle)
+}
+
+// learnKey notes the log's key as the head said at a time at.
+func (l *Ledger) learnKey(key string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if at.After(l.seen.keyAt) {
+		l.seen.key, l.seen.keyAt = key, at
+	}
+}
+
+// waits returns how long an append waits before it first looks for its leaf, and between
+// looks.
+func (l *Ledger) waits() (first, every time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := &l.seen
+	if !st.init {
+		st.init, st.self, st.wait = true, true, pollInterval
+	}
+	every = max(st.wait/3, minPoll)
+	if st.self {
+		return 0, every
+	}
+	return st.wait, every
+}
+
+// waited updates the wait estimate with a leaf found d after its write (at the first look
+// after waiting the estimate: it was too long, perhaps, so shorten it a little), or that this
+// ledger integrated (self).
+func (l *Ledger) waited(d time.Duration, firstLook, self bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := &l.seen
+	st.self = self
+	if self {
+		return
+	}
+	if firstLook {
+		st.wait = st.wait * 7 / 8
+	} else {
+		st.wait = (3*st.wait + d) / 4
+	}
+	st.wait = min(max(st.wait, minPoll), maxPoll)
+}
+
+// maxDeleting bounds the deletes of pending items one sequencer has under way.
+const maxDeleting = 4
 
 // leaseTime is how long a sequencer lease lasts unless dropped: longer than a batch takes.
 const leaseTime = 2 * time.Second
 
 var leaseKey = map[string]types.AttributeValue{"shard": s("lease"), "id": s("sequencer")}
 
-// look reads, in one request, the index item id and the sequencer lease: the leaf, whether
-// it is integrated, and whether a sequencer holds an unexpired lease.
+// look reads, in one request, the index item id, the log head and the sequencer lease: the
+// leaf, whether it is integrated, and whether a sequencer holds an unexpired lease. The head's
+// key is remembered for the next append (remembered).
 func (l *Ledger) look(ctx context.Context, id string) (leaf uint64, ok, held bool, err error) {
 	req := map[string]types.KeysAndAttributes{
-		l.log:     {Keys: []map[string]types.AttributeValue{{"id": s(id)}}, ConsistentRead: aws.Bool(true)},
+		l.log:     {Keys: []map[string]types.AttributeValue{{"id": s(id)}, {"id": s(headID)}}, ConsistentRead: aws.Bool(true)},
 		l.pending: {Keys: []map[string]types.AttributeValue{leaseKey}, ConsistentRead: aws.Bool(true)},
 	}
+	readAt := time.Now()
 	for try := 0; len(req) > 0; try++ {
 		out, err := l.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 		if err != nil {
 			return 0, false, false, fmt.Errorf("leaf index: %w", err)
 		}
 		for _, it := range out.Responses[l.log] {
+			if v, _ := it["id"].(*types.AttributeValueMemberS); v != nil && v.Value == headID {
+				_, _, key, err := parseHead(it)
+				if err != nil {
+					return 0, false, false, err
+				}
+				l.learnKey(key, readAt)
+				continue
+			}
 			if leaf, err = num(it["leaf"]); err != nil {
 				return 0, false, false, fmt.Errorf("leaf index %s: %w", id, err)
 			}
@@ -401,6 +588,9 @@ func (l *Ledger) dropLease(ctx context.Context, me string) {
 
 // pause waits about d (half to one and a half times, so that writers spread out).
 func pause(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
 	t := time.NewTimer(d/2 + rand.N(d))
 	defer t.Stop()
 	select {
@@ -461,25 +651,66 @@ func (l *Ledger) integrateOnce(ctx context.Context, crash crashPoint) (map[strin
 // predecessors not in recent, taking every other candidate for not integrated; should one be,
 // the transaction fails on its index item (lost), and the caller retries without recent.
 func (l *Ledger) integrateBatch(ctx context.Context, crash crashPoint, recent map[string]uint64) (done map[string]uint64, lost bool, cleanup []pending, err error) {
+	pl, err := l.planBatch(ctx, nil, recent, nil)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	return l.commitBatch(ctx, pl, crash)
+}
+
+// logHead is the log head as a batch finds it (or as the batch before it leaves it).
+type logHead struct {
+	size uint64
+	rng  [][]byte
+	key  string
+}
+
+// batchPlan is a batch chosen and not yet written: the transaction that integrates batch
+// into the log at the head it was planned on, and the pending items found integrated already
+// (stale).
+type batchPlan struct {
+	at    logHead
+	after logHead // the head the transaction writes
+	items []types.TransactWriteItem
+	batch []*pending
+	stale []pending
+}
+
+// planBatch reads the pending items and chooses a batch, on the head at (nil: read it), among
+// the pending items not in skip (by shard and id: those of a batch being written, which recent
+// then holds).
+func (l *Ledger) planBatch(ctx context.Context, at *logHead, recent map[string]uint64, skip map[string]bool) (*batchPlan, error) {
 	// The head and the pending items in one round trip: their order does not matter, since
 	// the index read below finds what was integrated meanwhile and the head's condition
 	// refuses the batch if the head moved.
 	var (
-		size uint64
-		rng  [][]byte
-		key  string
+		hd   logHead
 		herr error
 		wg   sync.WaitGroup
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		size, rng, key, herr = l.head(ctx)
-	}()
-	ps, err := l.pendingItems(ctx)
+	if at != nil {
+		hd = *at
+	} else {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hd.size, hd.rng, hd.key, herr = l.head(ctx)
+		}()
+	}
+	all, err := l.pendingItems(ctx)
 	wg.Wait()
-	if err := errors.Join(err, herr); err != nil || len(ps) == 0 {
-		return nil, false, nil, err
+	if err := errors.Join(err, herr); err != nil {
+		return nil, err
+	}
+	size, rng, key := hd.size, hd.rng, hd.key
+	var ps []pending
+	for _, p := range all {
+		if !skip[p.shard+"/"+p.id] {
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) == 0 {
+		return &batchPlan{at: hd, after: hd}, nil
 	}
 	// Which candidates are indexed already (their pending item outlived a crash or is being
 	// deleted), and whether each bundle's predecessor is.
@@ -502,7 +733,7 @@ func (l *Ledger) integrateBatch(ctx context.Context, crash crashPoint, recent ma
 	known := map[string]uint64{}
 	if len(ids) > 0 {
 		if known, err = l.indexed(ctx, ids); err != nil {
-			return nil, false, nil, err
+			return nil, err
 		}
 	}
 	for id, leaf := range recent {
@@ -563,7 +794,7 @@ fill:
 			leaf := size + uint64(len(batch))
 			newRange, nodes, err := custody.AppendLeaves(leaf, curRange, [][]byte{p.leaf})
 			if err != nil {
-				return nil, false, nil, err
+				return nil, err
 			}
 			if 1+len(items)+1+len(nodes) > maxTransactItems {
 				break fill
@@ -593,30 +824,72 @@ fill:
 			}
 		}
 	}
+	pl := &batchPlan{at: hd, after: hd, batch: batch, stale: stale}
 	if len(batch) == 0 {
-		return nil, false, stale, nil
+		return pl, nil
+	}
+	pl.after = logHead{size: size + uint64(len(batch)), rng: curRange, key: curKey}
+	pl.items = append(items, types.TransactWriteItem{Put: l.headPut(size, pl.after.size, curRange, key, curKey)})
+	return pl, nil
+}
+
+// commitBatch writes pl's transaction; see integrateBatch.
+func (l *Ledger) commitBatch(ctx context.Context, pl *batchPlan, crash crashPoint) (done map[string]uint64, lost bool, cleanup []pending, err error) {
+	if len(pl.batch) == 0 {
+		return nil, false, pl.stale, nil
 	}
 	if crash == crashBeforeCommit {
 		return nil, false, nil, nil
 	}
-	items = append(items, types.TransactWriteItem{Put: l.headPut(size, size+uint64(len(batch)), curRange, key, curKey)})
-	_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	sentAt := time.Now()
+	_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: pl.items})
 	if err != nil {
 		var tc *types.TransactionCanceledException
 		if errors.As(err, &tc) && retryable(tc) {
 			return nil, true, nil, nil
 		}
-		return nil, false, nil, fmt.Errorf("integrate %d leaves at %d: %w", len(batch), size, err)
+		return nil, false, nil, fmt.Errorf("integrate %d leaves at %d: %w", len(pl.batch), pl.at.size, err)
 	}
-	done = make(map[string]uint64, len(batch))
-	for i, p := range batch {
-		done[indexID(p.bundle, p.seq)] = size + uint64(i)
+	l.learnKey(pl.after.key, sentAt)
+	done = make(map[string]uint64, len(pl.batch))
+	stale := pl.stale
+	for i, p := range pl.batch {
+		done[indexID(p.bundle, p.seq)] = pl.at.size + uint64(i)
 		stale = append(stale, *p)
 	}
 	if crash == crashAfterCommit {
 		return done, false, nil, nil
 	}
 	return done, false, stale, nil
+}
+
+// holds reports whether pl integrates the leaf of index id.
+func (pl *batchPlan) holds(id string) bool {
+	for _, p := range pl.batch {
+		if indexID(p.bundle, p.seq) == id {
+			return true
+		}
+	}
+	return false
+}
+
+// skipSet is the pending items of pl (its batch and stale ones), by shard and id, and
+// recent with pl's batch at the leaves it takes: for planning the next batch while pl is
+// written.
+func (pl *batchPlan) skipSet(recent map[string]uint64) (map[string]bool, map[string]uint64) {
+	skip := make(map[string]bool, len(pl.batch)+len(pl.stale))
+	next := make(map[string]uint64, len(recent)+len(pl.batch))
+	for id, lf := range recent {
+		next[id] = lf
+	}
+	for i, p := range pl.batch {
+		skip[p.shard+"/"+p.id] = true
+		next[indexID(p.bundle, p.seq)] = pl.at.size + uint64(i)
+	}
+	for _, p := range pl.stale {
+		skip[p.shard+"/"+p.id] = true
+	}
+	return skip, next
 }
 
 // pendingItems reads up to pendingPage pending items of every shard, the shards in parallel.
