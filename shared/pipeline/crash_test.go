@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,14 +25,18 @@ var errCrash = errors.New("injected crash")
 // effect, or (after) once it has taken effect, as a process killed between a write and its
 // acknowledgement would see it.
 type faults struct {
+	mu    sync.Mutex // the service makes some calls at once (Route's counterparts, Submit's records)
 	n, at int
 	after bool
 }
 
 // call runs do, failing it when its number comes up.
 func (f *faults) call(do func() error) error {
+	f.mu.Lock()
 	f.n++
-	if f.n != f.at {
+	hit := f.n == f.at
+	f.mu.Unlock()
+	if !hit {
 		return do()
 	}
 	if f.after {
