@@ -164,18 +164,51 @@ func ratio(u, c int64) int64 {
 
 func (z *zipSource) stream(fn streamFunc) error {
 	for _, f := range z.payload {
-		rc, err := f.Open()
-		if err != nil {
-			return readErr(f.Name, err)
-		}
-		er := &exactReader{name: f.Name, r: rc, left: int64(f.UncompressedSize64)}
-		err = fn(z.names[f], int64(f.UncompressedSize64), er)
-		rc.Close()
+		// Opened at the first read, so that a member the walk passes over (Options.Select,
+		// Options.Known) costs no read of its local header.
+		lr := &lazyMember{f: f}
+		er := &exactReader{name: f.Name, r: lr, left: int64(f.UncompressedSize64)}
+		err := fn(z.names[f], int64(f.UncompressedSize64), er)
+		lr.close()
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// members lists the payload members in storage order.
+func (z *zipSource) members() []Member {
+	out := make([]Member, 0, len(z.payload))
+	for _, f := range z.payload {
+		if isPayload(z.names[f]) {
+			out = append(out, Member{Path: z.names[f], Size: int64(f.UncompressedSize64)})
+		}
+	}
+	return out
+}
+
+// lazyMember opens a zip member at its first read.
+type lazyMember struct {
+	f  *zip.File
+	rc io.ReadCloser
+}
+
+func (l *lazyMember) Read(p []byte) (int, error) {
+	if l.rc == nil {
+		rc, err := l.f.Open()
+		if err != nil {
+			return 0, readErr(l.f.Name, err)
+		}
+		l.rc = rc
+	}
+	return l.rc.Read(p)
+}
+
+func (l *lazyMember) close() {
+	if l.rc != nil {
+		l.rc.Close()
+	}
 }
 
 func (z *zipSource) Close() error { return nil }
