@@ -34,7 +34,10 @@ func TestValidateInParts(t *testing.T) {
 	part := func(first, last int) {
 		t.Helper()
 		rep, err := b.Validate(Options{
-			Select:   func(p string) bool { i := slices.IndexFunc(ms, func(m Member) bool { return m.Path == p }); return i >= first && i < last },
+			Select: func(p string) bool {
+				i := slices.IndexFunc(ms, func(m Member) bool { return m.Path == p })
+				return i >= first && i < last
+			},
 			Consume:  func(f File, r io.Reader) error { consumed = append(consumed, f.Path); return nil },
 			Verified: func(f FileResult) { known[f.Path] = f.Digests },
 		})
