@@ -65,6 +65,11 @@ type Config struct {
 	// limits). A host that never ingests leaves it nil and then links neither bag validation
 	// nor text extraction; its Ingest returns ErrNoIntake for a bundle not yet ingested.
 	Intake *Intake
+	// Members records the progress of ingests a payload file at a time, so that an ingest run
+	// again skips the files already stored and verified, and so that a large bag can be
+	// ingested in chunks (Service.Plan, Service.IngestChunk). Optional: without it every run
+	// reads the whole bag, and Plan never splits one.
+	Members Members
 	// Log receives one line per step; discarded when nil.
 	Log *slog.Logger
 }
