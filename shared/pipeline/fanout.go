@@ -57,8 +57,10 @@ func DefaultFanOut() FanOut {
 	}
 }
 
-// MaxChunks bounds the chunks of one bag, so that a chunk number fits any host's bookkeeping.
-const MaxChunks = 100_000
+// MaxChunks bounds the chunks of one bag, so that the set of chunks done fits one record of
+// any host's bookkeeping (about 60 KB in DynamoDB's 400 KB item). At DefaultFanOut's 500
+// members a chunk it allows bags of 5 million files.
+const MaxChunks = 10_000
 
 // Chunk is a run of a bag's payload members, by their index in bagit.Bag.Members:
 // [First, Last). Chunk K of Of.

@@ -183,8 +183,8 @@ func TestFanOutResume(t *testing.T) {
 		name string
 		ctx  func() (context.Context, context.CancelFunc)
 	}{
-		// 10 ms a Put, 45 ms a run, 20 ms margin: a few members a run.
-		{"deadline", func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, 45*time.Millisecond) }},
+		// 10 ms a Put, 80 ms a run, 40 ms margin: a few members a run.
+		{"deadline", func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, 80*time.Millisecond) }},
 		// Killed with members in flight: the run fails and is run again.
 		{"killed", func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, 25*time.Millisecond) }},
 	} {
@@ -195,7 +195,7 @@ func TestFanOutResume(t *testing.T) {
 			svc, blobs, members := fanService(t, n, clock)
 			blobs.before = func() { time.Sleep(10 * time.Millisecond) }
 			f := testFanOut
-			f.Margin = 20 * time.Millisecond
+			f.Margin = 40 * time.Millisecond
 			if tc.name == "killed" {
 				f.Margin = 0
 			}
@@ -203,7 +203,7 @@ func TestFanOutResume(t *testing.T) {
 			if err != nil || len(chunks) != 5 {
 				t.Fatalf("Plan = %d chunks, %v", len(chunks), err)
 			}
-			runs := 0
+			runs, paused, killed := 0, 0, 0
 			for _, c := range chunks {
 				for done := false; !done; runs++ {
 					if runs > 500 {
@@ -212,17 +212,19 @@ func TestFanOutResume(t *testing.T) {
 					cx, cancel := tc.ctx()
 					done, err = svc.IngestChunk(cx, c, f)
 					cancel()
-					if err != nil {
-						if tc.name == "killed" && errors.Is(err, context.DeadlineExceeded) {
-							continue
-						}
+					switch {
+					case errors.Is(err, context.DeadlineExceeded):
+						killed++ // on a loaded machine a run of "deadline" may be killed too
+					case err != nil:
 						t.Fatalf("IngestChunk: %v", err)
+					case !done:
+						paused++
 					}
 				}
 				members.ChunkDone(ctx, id, c.K)
 			}
-			if runs <= len(chunks) {
-				t.Errorf("%d runs of %d chunks: no run was cut off", runs, len(chunks))
+			if tc.name == "deadline" && paused == 0 || tc.name == "killed" && killed == 0 {
+				t.Errorf("%d runs of %d chunks, %d paused, %d killed: none cut off as %s", runs, len(chunks), paused, killed, tc.name)
 			}
 			blobs.before = nil
 			res, err := svc.Ingest(ctx, id)
@@ -230,7 +232,7 @@ func TestFanOutResume(t *testing.T) {
 				t.Fatalf("Ingest = %+v, %v", res, err)
 			}
 			for sum, k := range blobs.puts {
-				if k != 1 && tc.name == "deadline" {
+				if k != 1 && killed == 0 {
 					t.Errorf("blob %s stored %d times", sum, k)
 				}
 			}
@@ -239,7 +241,7 @@ func TestFanOutResume(t *testing.T) {
 			if puts, _ := blobs.total(); puts > 60+2*runs {
 				t.Errorf("%d Puts in %d runs", puts, runs)
 			}
-			t.Logf("%s: %d runs, %d records written", tc.name, runs, members.Puts)
+			t.Logf("%s: %d runs (%d paused, %d killed), %d records written", tc.name, runs, paused, killed, members.Puts)
 		})
 	}
 }
