@@ -3,7 +3,8 @@
 // the sweep function its resume messages). Each names a bag, which is validated, stored
 // content-addressed and recorded as accepted or rejected; an accepted bundle's documents are
 // locked with Object Lock retention (EVX_RETENTION_MODE, EVX_RETENTION_DAYS) and the bundle
-// goes to the accepted-bundles queue.
+// goes to the accepted-bundles queue. A large bag is ingested in chunks, each a message on the
+// ingest queue itself (docs/volumes.md).
 package main
 
 import (
@@ -46,7 +47,9 @@ func main() {
 		log.Error("init", "err", err)
 		os.Exit(1)
 	}
+	fan := pipeline.DefaultFanOut()
 	h := &Handler{Service: env.Service, Uploads: env, State: env.State, Queue: env.Queue, Accepted: awsenv.AcceptedQueue,
-		Retain: s3blob.NewRetainer(env.S3, cfg.Bucket, mode), RetainFor: time.Duration(days) * 24 * time.Hour, Log: log}
+		Retain: s3blob.NewRetainer(env.S3, cfg.Bucket, mode), RetainFor: time.Duration(days) * 24 * time.Hour,
+		FanOut: &fan, Members: env.State, IngestQueue: IngestQueue, Log: log}
 	lambda.Start(h.Handle)
 }
