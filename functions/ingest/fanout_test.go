@@ -17,6 +17,17 @@ import (
 	"github.com/evx-project/evx/shared/pipeline/statetest"
 )
 
+// IngestQueue names the ingest queue in the node's queues.
+const IngestQueue = "evx-ingest"
+
+// localRequeue sends to the node's queue: it drops a dedupID sent before, as the sent table
+// does on AWS.
+type localRequeue struct{ q pipeline.Queue }
+
+func (l localRequeue) SendStandard(ctx context.Context, name, dedupID string, body []byte) error {
+	return l.q.Send(ctx, name, dedupID, body)
+}
+
 // fanHandler is newHandler with member records and a fan-out of 4 members a chunk.
 func fanHandler(t *testing.T) (*Handler, *fntest.Bucket) {
 	h, b := newHandler(t)
@@ -30,7 +41,7 @@ func fanHandler(t *testing.T) (*Handler, *fntest.Bucket) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Service, h.Members, h.IngestQueue = svc, members, IngestQueue
+	h.Service, h.Members, h.Requeue, h.IngestQueue = svc, members, localRequeue{n.Queue}, IngestQueue
 	h.FanOut = &pipeline.FanOut{MinMembers: 5, MinBytes: 1 << 40, ChunkMembers: 4, ChunkBytes: 1 << 40, Parallel: 2, Margin: time.Second}
 	return h, b
 }

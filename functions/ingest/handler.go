@@ -53,12 +53,16 @@ type Handler struct {
 	// ingests every bag in one invocation.
 	FanOut      *pipeline.FanOut
 	Members     pipeline.Members
-	IngestQueue string // logical name of the ingest queue
+	Requeue     Requeuer
+	IngestQueue string // SQS name of the ingest queue (EVX_INGEST_QUEUE)
 	Log         *slog.Logger
 }
 
-// IngestQueue is the logical name of the ingest queue (SQS name: EVX_QUEUE_PREFIX + it).
-const IngestQueue = "evx-ingest"
+// Requeuer sends to the ingest queue, a standard queue (sqsqueue.Queue.SendStandard on AWS):
+// a dedupID already sent is dropped, so that a message run twice continues its chunk once.
+type Requeuer interface {
+	SendStandard(ctx context.Context, name, dedupID string, body []byte) error
+}
 
 // ChunkMessage is the body of a message for one chunk of a large bag's ingest: Attempt counts
 // the invocations that ran it before and stopped at their deadline.
@@ -213,7 +217,7 @@ func (h *Handler) objectCreated(ctx context.Context, ev events.EventBridgeEvent)
 
 // start ingests an upload whole, or sends the chunks of its ingest to the ingest queue.
 func (h *Handler) start(ctx context.Context, u pipeline.Upload, from string) (*Result, error) {
-	if h.FanOut == nil || u.State.Final() {
+	if h.FanOut == nil || h.Requeue == nil || u.State.Final() {
 		return h.ingest(ctx, u, from)
 	}
 	chunks, err := h.Service.Plan(ctx, u.BundleID, *h.FanOut)
@@ -238,7 +242,7 @@ func (h *Handler) start(ctx context.Context, u pipeline.Upload, from string) (*R
 // deadline, and the finish on the queue if it was the last chunk left.
 func (h *Handler) chunk(ctx context.Context, m ChunkMessage) (*Result, error) {
 	c := m.Chunk
-	if h.FanOut == nil || h.Members == nil {
+	if h.FanOut == nil || h.Members == nil || h.Requeue == nil {
 		return nil, &PoisonError{Reason: "a chunk message, and this function does not fan out"}
 	}
 	if c.Of < 1 || c.Of > pipeline.MaxChunks || c.K < 0 || c.K >= c.Of || m.Attempt < 0 {
@@ -270,7 +274,7 @@ func (h *Handler) chunk(ctx context.Context, m ChunkMessage) (*Result, error) {
 	out.State = fmt.Sprintf("chunk done (%d of %d)", n, c.Of)
 	if n >= c.Of {
 		body, _ := json.Marshal(FinishMessage{Finish: c.Bundle})
-		if err := h.Queue.Send(ctx, h.IngestQueue, "finish/"+c.Bundle, body); err != nil {
+		if err := h.Requeue.SendStandard(ctx, h.IngestQueue, "finish/"+c.Bundle, body); err != nil {
 			return nil, fmt.Errorf("queue the finish of %s: %w", c.Bundle, err)
 		}
 	}
@@ -285,7 +289,7 @@ func (h *Handler) chunk(ctx context.Context, m ChunkMessage) (*Result, error) {
 func (h *Handler) sendChunk(ctx context.Context, m ChunkMessage) error {
 	body, _ := json.Marshal(m)
 	dedup := fmt.Sprintf("chunk/%s/%d/%d", m.Chunk.Bundle, m.Chunk.K, m.Attempt)
-	if err := h.Queue.Send(ctx, h.IngestQueue, dedup, body); err != nil {
+	if err := h.Requeue.SendStandard(ctx, h.IngestQueue, dedup, body); err != nil {
 		return fmt.Errorf("queue chunk %d of %s: %w", m.Chunk.K, m.Chunk.Bundle, err)
 	}
 	return nil

@@ -47,9 +47,17 @@ func main() {
 		log.Error("init", "err", err)
 		os.Exit(1)
 	}
-	fan := pipeline.DefaultFanOut()
+	fan, err := fanOutFromEnv(os.Getenv)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		os.Exit(1)
+	}
+	if os.Getenv("EVX_INGEST_QUEUE") == "" {
+		log.Error("configuration", "err", "EVX_INGEST_QUEUE: the ingest queue's SQS name is required")
+		os.Exit(1)
+	}
 	h := &Handler{Service: env.Service, Uploads: env, State: env.State, Queue: env.Queue, Accepted: awsenv.AcceptedQueue,
 		Retain: s3blob.NewRetainer(env.S3, cfg.Bucket, mode), RetainFor: time.Duration(days) * 24 * time.Hour,
-		FanOut: &fan, Members: env.State, IngestQueue: IngestQueue, Log: log}
+		FanOut: &fan, Members: env.State, Requeue: env.Queue, IngestQueue: os.Getenv("EVX_INGEST_QUEUE"), Log: log}
 	lambda.Start(h.Handle)
 }
