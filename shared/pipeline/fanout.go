@@ -164,8 +164,8 @@ func (s *Service) ingestChunk(ctx context.Context, c Chunk, f FanOut, extract Ex
 		return false, fmt.Errorf("open bag of %s: %w", c.Bundle, err)
 	}
 	ms, ok := bag.Members()
-	bag.Close()
 	if !ok || c.First < 0 || c.First > c.Last || c.Last > len(ms) {
+		bag.Close()
 		return false, fmt.Errorf("ingest chunk of %s: members [%d,%d) of a bag of %d", c.Bundle, c.First, c.Last, len(ms))
 	}
 	index := make(map[string]int, c.Last-c.First)
@@ -191,7 +191,15 @@ func (s *Service) ingestChunk(ctx context.Context, c Chunk, f FanOut, extract Ex
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[j] = s.chunkStripe(ctx, c, j, stripes, index, prog, late, extract, lim)
+			b := bag // stripe 0 reads the bag opened above; each other its own opening
+			if j > 0 {
+				if b, errs[j] = s.c.Bags.OpenBag(ctx, c.Bundle, lim); errs[j] != nil {
+					errs[j] = fmt.Errorf("open bag of %s: %w", c.Bundle, errs[j])
+					return
+				}
+			}
+			defer b.Close()
+			errs[j] = s.chunkStripe(ctx, c, b, j, stripes, index, prog, late, extract)
 		}()
 	}
 	wg.Wait()
@@ -201,19 +209,17 @@ func (s *Service) ingestChunk(ctx context.Context, c Chunk, f FanOut, extract Ex
 	return !paused, nil
 }
 
-// chunkStripe walks the bag for the members i of c with i%n == j: each not recorded is
-// stored and verified (recorded by prog), then each recorded but not extracted is extracted.
-func (s *Service) chunkStripe(ctx context.Context, c Chunk, j, n int, index map[string]int, prog *progress,
-	late func() bool, extract Extractor, lim bagit.Limits) error {
-	bag, err := s.c.Bags.OpenBag(ctx, c.Bundle, lim)
-	if err != nil {
-		return fmt.Errorf("open bag of %s: %w", c.Bundle, err)
-	}
-	defer bag.Close()
+// chunkStripe walks the bag for stripe j of n of c's members (a contiguous run, so that the
+// bag's reader reads ahead what the stripe reads next): each not recorded is stored and
+// verified (recorded by prog), then each recorded but not extracted is extracted.
+func (s *Service) chunkStripe(ctx context.Context, c Chunk, bag *bagit.Bag, j, n int, index map[string]int, prog *progress,
+	late func() bool, extract Extractor) error {
 	var mine []string
+	size := c.Last - c.First
+	lo, hi := c.First+j*size/n, c.First+(j+1)*size/n
 	sel := func(p string) bool {
 		i, ok := index[p]
-		if !ok || (i-c.First)%n != j {
+		if !ok || i < lo || i >= hi {
 			return false
 		}
 		mine = append(mine, p)
