@@ -29,7 +29,7 @@ func (l localRequeue) SendStandard(ctx context.Context, name, dedupID string, bo
 }
 
 // fanHandler is newHandler with member records and a fan-out of 4 members a chunk.
-func fanHandler(t *testing.T) (*Handler, *fntest.Bucket) {
+func fanHandler(t testing.TB) (*Handler, *fntest.Bucket) {
 	h, b := newHandler(t)
 	n := b.Node
 	members := &statetest.MemMembers{}

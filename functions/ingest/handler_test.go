@@ -18,7 +18,7 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-func newHandler(t *testing.T) (*Handler, *fntest.Bucket) {
+func newHandler(t testing.TB) (*Handler, *fntest.Bucket) {
 	clock := &fntest.Clock{T: fntest.T0}
 	n := fntest.Node(t, clock)
 	b := &fntest.Bucket{Name: "evx-evidence-test", Dir: t.TempDir(), Node: n}

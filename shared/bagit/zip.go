@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"sort"
 
 	kflate "github.com/klauspost/compress/flate"
 )
@@ -123,16 +122,11 @@ func OpenZip(r io.ReaderAt, size int64, lim Limits) (*Bag, error) {
 		}
 		b.addTag(rel, data)
 	}
-	// Read payload in the order it is stored, so a ranged reader moves forward only.
-	offsets := map[*zip.File]int64{}
-	for _, f := range zs.payload {
-		off, err := f.DataOffset()
-		if err != nil {
-			return nil, &ArchiveError{Path: f.Name, Reason: "local header unreadable", Err: err}
-		}
-		offsets[f] = off
-	}
-	sort.SliceStable(zs.payload, func(i, j int) bool { return offsets[zs.payload[i]] < offsets[zs.payload[j]] })
+	// Payload is read in the central directory's order, which is the order the members are
+	// stored in for every ordinary writer (bagit.Create among them), so a ranged reader moves
+	// forward. Sorting by the members' data offsets instead would read every member's local
+	// header at open: over S3's ranged GETs, with read-ahead, nearly the whole bag, again at
+	// every opening. A member whose local header is unreadable fails when the walk reads it.
 	b.src = zs
 	return b, nil
 }
