@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 	"github.com/evx-project/evx/shared/pipeline"
 )
 
-func newHandler(t *testing.T) (*Handler, *fntest.Bucket) {
+func newHandler(t testing.TB) (*Handler, *fntest.Bucket) {
 	clock := &fntest.Clock{T: fntest.T0}
 	n := fntest.Node(t, clock)
 	b := &fntest.Bucket{Name: "evx-evidence-test", Dir: t.TempDir(), Node: n}
@@ -26,9 +27,14 @@ func newHandler(t *testing.T) (*Handler, *fntest.Bucket) {
 }
 
 // retainer records what Retain was asked to lock.
-type retainer struct{ locked map[string]time.Time }
+type retainer struct {
+	mu     sync.Mutex
+	locked map[string]time.Time
+}
 
 func (r *retainer) Retain(_ context.Context, sum string, until time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.locked == nil {
 		r.locked = map[string]time.Time{}
 	}

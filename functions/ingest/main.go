@@ -3,7 +3,8 @@
 // the sweep function its resume messages). Each names a bag, which is validated, stored
 // content-addressed and recorded as accepted or rejected; an accepted bundle's documents are
 // locked with Object Lock retention (EVX_RETENTION_MODE, EVX_RETENTION_DAYS) and the bundle
-// goes to the accepted-bundles queue.
+// goes to the accepted-bundles queue. A large bag is ingested in chunks, each a message on the
+// ingest queue itself (docs/volumes.md).
 package main
 
 import (
@@ -46,7 +47,17 @@ func main() {
 		log.Error("init", "err", err)
 		os.Exit(1)
 	}
+	fan, err := fanOutFromEnv(os.Getenv)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		os.Exit(1)
+	}
+	if os.Getenv("EVX_INGEST_QUEUE") == "" {
+		log.Error("configuration", "err", "EVX_INGEST_QUEUE: the ingest queue's SQS name is required")
+		os.Exit(1)
+	}
 	h := &Handler{Service: env.Service, Uploads: env, State: env.State, Queue: env.Queue, Accepted: awsenv.AcceptedQueue,
-		Retain: s3blob.NewRetainer(env.S3, cfg.Bucket, mode), RetainFor: time.Duration(days) * 24 * time.Hour, Log: log}
+		Retain: s3blob.NewRetainer(env.S3, cfg.Bucket, mode), RetainFor: time.Duration(days) * 24 * time.Hour,
+		FanOut: &fan, Members: env.State, Requeue: env.Queue, IngestQueue: os.Getenv("EVX_INGEST_QUEUE"), Log: log}
 	lambda.Start(h.Handle)
 }

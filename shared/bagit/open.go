@@ -41,6 +41,22 @@ func (b *Bag) TagFile(name string) ([]byte, bool) {
 // TagFiles names the tag files TagFile returns, in the order they were read.
 func (b *Bag) TagFiles() []string { return append([]string(nil), b.tagOrder...) }
 
+// Member is a payload file as its container lists it.
+type Member struct {
+	Path string // relative to the bag, "data/..."
+	Size int64  // bytes, as the container declares them
+}
+
+// Members lists the payload files in the order Validate reads them, and reports whether the
+// container lists them before they are read: a zip does (its central directory), a tar does
+// not. The list is the container's, not yet checked against the manifests.
+func (b *Bag) Members() ([]Member, bool) {
+	if z, ok := b.src.(*zipSource); ok {
+		return z.members(), true
+	}
+	return nil, false
+}
+
 // Kind names the container: "folder", "zip", "tar" or "tar.gz".
 func (b *Bag) Kind() string { return b.kind }
 

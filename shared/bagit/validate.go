@@ -43,6 +43,20 @@ type Options struct {
 	Mode     Mode
 	Consume  Consumer                        // may be nil
 	Progress func(path string, octets int64) // called after each payload file; may be nil
+	// Known gives the digests an earlier validation of the same bag computed for a payload
+	// file (every algorithm of the bag's payload manifests) and passed to Verified. The walk
+	// takes them in place of reading the file, which the consumer then does not see; a zip
+	// member taken so is not read at all. May be nil.
+	Known func(path string, size int64) (map[string]string, bool)
+	// Select limits the walk to the payload files it accepts: the others are not read (a zip
+	// member not at all, a tar member only to pass it), not handed to the consumer and not
+	// in the report, and the checks over the whole bag (completeness, Payload-Oxum) are not
+	// made. The report of a selective walk therefore never says the bag is valid: it serves
+	// to verify some files (Verified), a part at a time. May be nil: every file.
+	Select func(path string) bool
+	// Verified is called after each payload file read in this walk whose digests match what
+	// every payload manifest claims for it, with those digests. May be nil.
+	Verified func(FileResult)
 }
 
 // FileResult is a payload file as read: its digests were computed from its bytes.
@@ -92,6 +106,10 @@ type manifest struct {
 type consumerError struct{ err error }
 
 func (c consumerError) Error() string { return c.err.Error() }
+
+// ErrPartial is in the report of a walk limited by [Options.Select]: such a walk verifies the
+// files it selects, never the bag.
+var ErrPartial = errors.New("bagit: a selective walk verifies some payload files, not the bag")
 
 // ErrAlreadyRead is returned by Validate on a bag read from a stream that was already
 // validated.
@@ -153,6 +171,10 @@ func (v *validation) run() error {
 	}
 	if err := v.walk(); err != nil {
 		return err
+	}
+	if v.opts.Select != nil {
+		rep.fail(ErrPartial)
+		return nil
 	}
 	v.finish()
 	return nil
@@ -365,6 +387,9 @@ func (v *validation) walk() error {
 		if !isPayload(name) {
 			return v.lateTag(name, size, r)
 		}
+		if v.opts.Select != nil && !v.opts.Select(name) {
+			return nil
+		}
 		rep.Octets += size
 		rep.Streams++
 		claims, listedAs := v.claims(name)
@@ -382,6 +407,17 @@ func (v *validation) walk() error {
 		for _, m := range v.payload {
 			if _, ok := m.entries[listedAs]; !ok {
 				rep.fail(&UnlistedError{Path: name, Manifest: m.name})
+			}
+		}
+		if v.opts.Known != nil {
+			if sums, ok := v.opts.Known(name, size); ok && v.knownComplete(sums) {
+				v.present[name] = len(rep.Files)
+				rep.Files = append(rep.Files, FileResult{Path: name, Size: size, Digests: sums})
+				v.compare(name, listedAs, sums)
+				if v.opts.Progress != nil {
+					v.opts.Progress(name, rep.Octets)
+				}
+				return nil
 			}
 		}
 		dw, err := digest.New(v.algs...)
@@ -406,10 +442,8 @@ func (v *validation) walk() error {
 		sums := dw.Sums()
 		v.present[name] = len(rep.Files)
 		rep.Files = append(rep.Files, FileResult{Path: name, Size: dw.Size(), Digests: sums})
-		for _, m := range v.payload {
-			if want, ok := m.entries[listedAs]; ok && sums[m.alg] != want {
-				rep.fail(&ChecksumError{Path: name, Manifest: m.name, Algorithm: m.alg, Want: want, Got: sums[m.alg]})
-			}
+		if v.compare(name, listedAs, sums) && v.opts.Verified != nil {
+			v.opts.Verified(FileResult{Path: name, Size: dw.Size(), Digests: sums})
 		}
 		if v.opts.Progress != nil {
 			v.opts.Progress(name, rep.Octets)
@@ -424,6 +458,34 @@ func (v *validation) walk() error {
 		rep.fail(err)
 	}
 	return nil
+}
+
+// compare checks a payload file's digests against every payload manifest, reports each
+// difference, and says whether every manifest lists the file with the digest it has.
+func (v *validation) compare(name, listedAs string, sums map[string]string) bool {
+	ok := true
+	for _, m := range v.payload {
+		want, listed := m.entries[listedAs]
+		if !listed {
+			ok = false // an UnlistedError is in the report
+			continue
+		}
+		if sums[m.alg] != want {
+			ok = false
+			v.rep.fail(&ChecksumError{Path: name, Manifest: m.name, Algorithm: m.alg, Want: want, Got: sums[m.alg]})
+		}
+	}
+	return ok
+}
+
+// knownComplete says whether digests from Options.Known cover every payload algorithm.
+func (v *validation) knownComplete(sums map[string]string) bool {
+	for _, a := range v.algs {
+		if sums[a] == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // hashingTee is the reader a Consumer gets: it writes to dw what it reads from r, and its

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"sort"
 
 	kflate "github.com/klauspost/compress/flate"
 )
@@ -123,16 +122,11 @@ func OpenZip(r io.ReaderAt, size int64, lim Limits) (*Bag, error) {
 		}
 		b.addTag(rel, data)
 	}
-	// Read payload in the order it is stored, so a ranged reader moves forward only.
-	offsets := map[*zip.File]int64{}
-	for _, f := range zs.payload {
-		off, err := f.DataOffset()
-		if err != nil {
-			return nil, &ArchiveError{Path: f.Name, Reason: "local header unreadable", Err: err}
-		}
-		offsets[f] = off
-	}
-	sort.SliceStable(zs.payload, func(i, j int) bool { return offsets[zs.payload[i]] < offsets[zs.payload[j]] })
+	// Payload is read in the central directory's order, which is the order the members are
+	// stored in for every ordinary writer (bagit.Create among them), so a ranged reader moves
+	// forward. Sorting by the members' data offsets instead would read every member's local
+	// header at open: over S3's ranged GETs, with read-ahead, nearly the whole bag, again at
+	// every opening. A member whose local header is unreadable fails when the walk reads it.
 	b.src = zs
 	return b, nil
 }
@@ -164,18 +158,51 @@ func ratio(u, c int64) int64 {
 
 func (z *zipSource) stream(fn streamFunc) error {
 	for _, f := range z.payload {
-		rc, err := f.Open()
-		if err != nil {
-			return readErr(f.Name, err)
-		}
-		er := &exactReader{name: f.Name, r: rc, left: int64(f.UncompressedSize64)}
-		err = fn(z.names[f], int64(f.UncompressedSize64), er)
-		rc.Close()
+		// Opened at the first read, so that a member the walk passes over (Options.Select,
+		// Options.Known) costs no read of its local header.
+		lr := &lazyMember{f: f}
+		er := &exactReader{name: f.Name, r: lr, left: int64(f.UncompressedSize64)}
+		err := fn(z.names[f], int64(f.UncompressedSize64), er)
+		lr.close()
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// members lists the payload members in storage order.
+func (z *zipSource) members() []Member {
+	out := make([]Member, 0, len(z.payload))
+	for _, f := range z.payload {
+		if isPayload(z.names[f]) {
+			out = append(out, Member{Path: z.names[f], Size: int64(f.UncompressedSize64)})
+		}
+	}
+	return out
+}
+
+// lazyMember opens a zip member at its first read.
+type lazyMember struct {
+	f  *zip.File
+	rc io.ReadCloser
+}
+
+func (l *lazyMember) Read(p []byte) (int, error) {
+	if l.rc == nil {
+		rc, err := l.f.Open()
+		if err != nil {
+			return 0, readErr(l.f.Name, err)
+		}
+		l.rc = rc
+	}
+	return l.rc.Read(p)
+}
+
+func (l *lazyMember) close() {
+	if l.rc != nil {
+		l.rc.Close()
+	}
 }
 
 func (z *zipSource) Close() error { return nil }

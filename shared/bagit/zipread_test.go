@@ -2,7 +2,9 @@ package bagit
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -42,5 +44,39 @@ func TestOpenZipReadsPayloadOnce(t *testing.T) {
 	}
 	if got, max := ra.n.Load(), int64(len(data))*11/10; got > max {
 		t.Errorf("read %d bytes of a %d-byte zip, want at most %d", got, len(data), max)
+	}
+}
+
+// blockReaderAt records the 64 KiB blocks read through it, as a ranged reader with read-ahead
+// fetches whole blocks.
+type blockReaderAt struct {
+	r      *bytes.Reader
+	mu     sync.Mutex
+	blocks map[int64]bool
+}
+
+func (b *blockReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	b.mu.Lock()
+	for i := off >> 16; i <= (off+int64(len(p))-1)>>16; i++ {
+		b.blocks[i] = true
+	}
+	b.mu.Unlock()
+	return b.r.ReadAt(p, off)
+}
+
+// OpenZip reads the central directory and the tag files, not the payload members' local
+// headers: over ranged GETs with read-ahead those reads would fetch nearly the whole bag.
+func TestOpenZipReadsNoPayload(t *testing.T) {
+	var payload []member
+	for i := range 50 {
+		payload = append(payload, member{Name: fmt.Sprintf("data/f%02d.bin", i), Data: bytes.Repeat([]byte{byte(i)}, 100_000)})
+	}
+	data := zipOf("case/", validBag(payload, ""), nil)
+	ra := &blockReaderAt{r: bytes.NewReader(data), blocks: map[int64]bool{}}
+	if _, err := OpenZip(ra, int64(len(data)), DefaultLimits()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(ra.blocks); got > 4 {
+		t.Errorf("OpenZip read %d of the %d blocks of 64 KiB of the zip, want at most 4 (the tag files, the central directory)", got, len(data)>>16+1)
 	}
 }

@@ -132,7 +132,9 @@ func (s *Service) Ingest(ctx context.Context, bundleID string) (*IngestResult, e
 // BagIntake links neither bag validation nor text extraction: Ingest reaches them only
 // through the function BagIntake returns.
 type Intake struct {
-	assess func(s *Service, ctx context.Context, bundleID string) (*decision, error)
+	assess  func(s *Service, ctx context.Context, bundleID string) (*decision, error)
+	members func(s *Service, ctx context.Context, bundleID string) ([]bagit.Member, bool, error)
+	chunk   func(s *Service, ctx context.Context, c Chunk, f FanOut) (bool, error)
 }
 
 // BagIntake returns evx's intake: the bag is validated under evx's intake policy
@@ -140,12 +142,32 @@ type Intake struct {
 // blob store, and each document of an accepted bundle extracted with extract (required;
 // extract.Record in every host).
 func BagIntake(extract Extractor, lim bagit.Limits) *Intake {
-	return &Intake{assess: func(s *Service, ctx context.Context, bundleID string) (*decision, error) {
-		if extract == nil {
-			return nil, fmt.Errorf("ingest %s: %w", bundleID, ErrNoIntake)
-		}
-		return s.assess(ctx, bundleID, extract, lim)
-	}}
+	return &Intake{
+		assess: func(s *Service, ctx context.Context, bundleID string) (*decision, error) {
+			if extract == nil {
+				return nil, fmt.Errorf("ingest %s: %w", bundleID, ErrNoIntake)
+			}
+			return s.assess(ctx, bundleID, extract, lim)
+		},
+		members: func(s *Service, ctx context.Context, bundleID string) ([]bagit.Member, bool, error) {
+			bag, err := s.c.Bags.OpenBag(ctx, bundleID, lim)
+			if err != nil {
+				if isBagError(err) {
+					return nil, false, nil // Ingest rejects it
+				}
+				return nil, false, fmt.Errorf("open bag of %s: %w", bundleID, err)
+			}
+			defer bag.Close()
+			ms, ok := bag.Members()
+			return ms, ok, nil
+		},
+		chunk: func(s *Service, ctx context.Context, c Chunk, f FanOut) (bool, error) {
+			if extract == nil {
+				return false, fmt.Errorf("ingest %s: %w", c.Bundle, ErrNoIntake)
+			}
+			return s.ingestChunk(ctx, c, f, extract, lim)
+		},
+	}
 }
 
 // assess validates, stores and extracts, and returns the event to record.
@@ -169,32 +191,21 @@ func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor
 		return nil, fmt.Errorf("open bag of %s: %w", bundleID, err)
 	}
 	defer bag.Close()
+	prog, err := s.progress(ctx, bundleID)
+	if err != nil {
+		return nil, err
+	}
 	consume := func(f bagit.File, r io.Reader) error {
-		sum := f.Claimed[digestSHA256]
-		if !ValidSum(sum) {
-			return nil // not listed in manifest-sha256.txt: the report says so
-		}
-		if err := s.hold(ctx, sum, bundleID); err != nil {
+		if err := prog.failed(); err != nil {
 			return err
 		}
-		er := &errReader{r: r}
-		var src io.Reader = er
-		if h, ok := r.(HashingReader); ok {
-			src = hashingErrReader{er, h}
-		}
-		err := s.c.Blobs.Put(ctx, sum, f.Size, src)
-		var dm *DigestMismatchError
-		var sm *SizeMismatchError
-		switch {
-		case err == nil, errors.As(err, &dm), errors.As(err, &sm):
-			return nil // a mismatch is in the report as a *bagit.ChecksumError
-		case er.err != nil && !errors.Is(er.err, context.Canceled) && ctx.Err() == nil:
-			return nil // the container failed mid-file: the report says how
-		}
-		return fmt.Errorf("store %s of %s: %w", f.Path, bundleID, err)
+		return s.storeMember(ctx, bundleID, f, r)
 	}
-	rep, err := bag.Validate(bagit.Options{Mode: bagit.ModeEVX, Consume: consume})
+	rep, err := bag.Validate(bagit.Options{Mode: bagit.ModeEVX, Consume: consume, Known: prog.known, Verified: prog.verified})
 	if err != nil {
+		return nil, err
+	}
+	if err := prog.failed(); err != nil {
 		return nil, err
 	}
 	if !rep.Valid() {
@@ -238,8 +249,7 @@ func (s *Service) assess(ctx context.Context, bundleID string, extract Extractor
 	xctx := withBundleStates(ctx, fields.RequestingState, fields.RequestedState)
 	for _, f := range rep.Files {
 		doc := custody.Document{Name: f.Path, Size: f.Size, SHA256: f.Digests[digestSHA256], SHA512: f.Digests["sha512"]}
-		doc.MediaType, doc.Extraction, err = s.extractDoc(xctx, bundleID, doc, extract)
-		if err != nil {
+		if doc.MediaType, doc.Extraction, err = prog.extracted(xctx, bundleID, doc, extract); err != nil {
 			return nil, err
 		}
 		docs = append(docs, doc)
@@ -294,6 +304,33 @@ func (s *Service) admit(ctx context.Context, f bagit.Fields) (allowed, refused [
 		}
 	}
 	return allowed, refused, nil
+}
+
+// storeMember is the bag validation's consumer: it stores a payload file under the SHA-256 the
+// bag's manifest claims, holding it for bundleID first (Config.Guard).
+func (s *Service) storeMember(ctx context.Context, bundleID string, f bagit.File, r io.Reader) error {
+	sum := f.Claimed[digestSHA256]
+	if !ValidSum(sum) {
+		return nil // not listed in manifest-sha256.txt: the report says so
+	}
+	if err := s.hold(ctx, sum, bundleID); err != nil {
+		return err
+	}
+	er := &errReader{r: r}
+	var src io.Reader = er
+	if h, ok := r.(HashingReader); ok {
+		src = hashingErrReader{er, h}
+	}
+	err := s.c.Blobs.Put(ctx, sum, f.Size, src)
+	var dm *DigestMismatchError
+	var sm *SizeMismatchError
+	switch {
+	case err == nil, errors.As(err, &dm), errors.As(err, &sm):
+		return nil // a mismatch is in the report as a *bagit.ChecksumError
+	case er.err != nil && !errors.Is(er.err, context.Canceled) && ctx.Err() == nil:
+		return nil // the container failed mid-file: the report says how
+	}
+	return fmt.Errorf("store %s of %s: %w", f.Path, bundleID, err)
 }
 
 // extractDoc extracts a stored document and stores the result; it returns the detected media

@@ -70,6 +70,11 @@ type Config struct {
 	// FullReadDay names, and otherwise compares the store's checksum; DefaultFullReadDays
 	// when zero.
 	FullReadDays int
+	// Members records the progress of ingests a payload file at a time, so that an ingest run
+	// again skips the files already stored and verified, and so that a large bag can be
+	// ingested in chunks (Service.Plan, Service.IngestChunk). Optional: without it every run
+	// reads the whole bag, and Plan never splits one.
+	Members Members
 	// Log receives one line per step; discarded when nil.
 	Log *slog.Logger
 }

@@ -202,3 +202,33 @@ type Submissions interface {
 	Submission(ctx context.Context, bundleID, uploader string) (Submission, error)
 	BundleSubmissions(ctx context.Context, bundleID string) ([]Submission, error)
 }
+
+// MemberRecord is the progress of an ingest over one payload file of a bag: the file was read,
+// stored and verified against every payload manifest of the bag, with the digests computed
+// from its bytes (a file whose bytes differ is not recorded: every run reads it again, and the
+// bag's report names it); MediaType and Extraction are set once its text is extracted and
+// stored.
+type MemberRecord struct {
+	Path       string            `json:"path"`
+	Size       int64             `json:"size"`
+	Digests    map[string]string `json:"digests,omitempty"` // algorithm -> lowercase hex
+	MediaType  string            `json:"media_type,omitempty"`
+	Extraction string            `json:"extraction,omitempty"` // SHA-256 of the stored result
+}
+
+// Members keeps the progress of ingests, a payload file at a time, so that an ingest cut off
+// (a Lambda's deadline, a crash) and run again skips what is done, and so that the ingest of
+// a large bag can be split into chunks run apart (Service.IngestChunk).
+//
+// RecordMember stores m for (bundleID, m.Path), replacing any record of that path; it must be
+// durable when it returns. BundleMembers returns every record of a bundle (none for an unknown
+// one) in no stated order, read strongly. ChunkDone records that chunk k of the bundle's
+// fan-out is done and returns how many distinct chunks are done, counting each chunk once
+// however often it is recorded.
+//
+// The conformance suite is statetest.RunMembers.
+type Members interface {
+	RecordMember(ctx context.Context, bundleID string, m MemberRecord) error
+	BundleMembers(ctx context.Context, bundleID string) ([]MemberRecord, error)
+	ChunkDone(ctx context.Context, bundleID string, k int) (int, error)
+}

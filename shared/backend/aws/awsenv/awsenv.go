@@ -350,6 +350,13 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, o
 		return nil, errors.New("awsenv: WithDisposer needs WithS3 before it")
 	}
 	disposer := e.disposer
+	var members pipeline.Members
+	if c.Intake != nil {
+		// The ingest function's progress, a payload file at a time, in the state table's
+		// #member/<bundle> partitions: a run cut off resumes, and a large bag is ingested in
+		// chunks (docs/volumes.md).
+		members = e.State
+	}
 	e.Service, err = pipeline.New(pipeline.Config{
 		Retainer: retainer,
 		// Ingests in many Lambdas and the audit function's disposals are ordered by the
@@ -360,7 +367,7 @@ func OpenWith(ctx context.Context, c Config, cfg aws.Config, log *slog.Logger, o
 		Deliveries: e.State, Uploads: e.State, Bags: bags, Receipts: e.State, Submissions: e.State,
 		Checkpoints: e.State, OfferStoredOnly: true,
 		Origin: c.Origin, Log: log,
-		Intake: c.Intake, FullReadDays: c.FullReadDays,
+		Intake: c.Intake, FullReadDays: c.FullReadDays, Members: members,
 	})
 	if err != nil {
 		return nil, err

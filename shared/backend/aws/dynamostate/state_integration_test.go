@@ -43,6 +43,9 @@ func run(t *testing.T, endpoint string) {
 	t.Run("submissions", func(t *testing.T) {
 		statetest.RunSubmissions(t, func(t *testing.T) pipeline.Submissions { return newTable(t, endpoint) })
 	})
+	t.Run("members", func(t *testing.T) {
+		statetest.RunMembers(t, func(t *testing.T) pipeline.Members { return newTable(t, endpoint) })
+	})
 	t.Run("guard", func(t *testing.T) {
 		statetest.RunGuard(t, func(t *testing.T) pipeline.DocumentGuard {
 			tb := newTable(t, endpoint)

@@ -62,7 +62,7 @@ type Queue struct {
 	keepFor time.Duration
 
 	mu   sync.Mutex
-	urls map[string]string // logical name -> queue URL
+	urls map[string]string // logical name (or "standard " + SQS name) -> queue URL
 }
 
 // sentAPI is the part of *dynamodb.Client the sent-id record uses.
@@ -163,6 +163,38 @@ func (q *Queue) Send(ctx context.Context, queue, dedupID string, body []byte) er
 	if err != nil {
 		return err
 	}
+	return q.send(ctx, queue, u, dedupID, body, true)
+}
+
+// SendStandard sends body to the standard queue whose SQS name is name (the ingest queue, to
+// which EventBridge delivers: no FIFO queue). SQS deduplicates nothing on a standard queue;
+// with a sent table (WithSentTable) a dedupID already sent to name is dropped, as Send drops
+// it.
+func (q *Queue) SendStandard(ctx context.Context, name, dedupID string, body []byte) error {
+	if err := pipeline.CheckSend(name, dedupID, body); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("send to %s: %w", name, err)
+	}
+	q.mu.Lock()
+	u, ok := q.urls["standard "+name]
+	q.mu.Unlock()
+	if !ok {
+		out, err := q.client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &name})
+		if err != nil {
+			return fmt.Errorf("queue %s: %w", name, err)
+		}
+		u = aws.ToString(out.QueueUrl)
+		q.mu.Lock()
+		q.urls["standard "+name] = u
+		q.mu.Unlock()
+	}
+	return q.send(ctx, "standard "+name, u, dedupID, body, false)
+}
+
+// send sends body to the queue at url, unless the sent table holds (queue, dedupID).
+func (q *Queue) send(ctx context.Context, queue, u, dedupID string, body []byte, fifo bool) error {
 	id := map[string]dbtypes.AttributeValue{"id": &dbtypes.AttributeValueMemberS{Value: queue + " " + dedupID}}
 	if q.sent != nil {
 		got, err := q.sent.GetItem(ctx, &dynamodb.GetItemInput{TableName: &q.table, Key: id, ConsistentRead: aws.Bool(true)})
@@ -173,13 +205,11 @@ func (q *Queue) Send(ctx context.Context, queue, dedupID string, body []byte) er
 			return nil
 		}
 	}
-	_, err = q.client.SendMessage(ctx, &sqs.SendMessageInput{
-		QueueUrl:               &u,
-		MessageBody:            aws.String(string(body)),
-		MessageDeduplicationId: &dedupID,
-		MessageGroupId:         &dedupID,
-	})
-	if err != nil {
+	in := &sqs.SendMessageInput{QueueUrl: &u, MessageBody: aws.String(string(body))}
+	if fifo {
+		in.MessageDeduplicationId, in.MessageGroupId = &dedupID, &dedupID
+	}
+	if _, err := q.client.SendMessage(ctx, in); err != nil {
 		return fmt.Errorf("send to %s: %w", queue, err)
 	}
 	if q.sent != nil {
@@ -192,7 +222,8 @@ func (q *Queue) Send(ctx context.Context, queue, dedupID string, body []byte) er
 			"expires": &dbtypes.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(q.keepFor).Unix(), 10)},
 		})
 		if _, err := q.sent.PutItem(ctx, &dynamodb.PutItemInput{TableName: &q.table, Item: item}); err != nil {
-			// Sent but not recorded: a retry within SQS's window is still dropped by SQS.
+			// Sent but not recorded: a retry within SQS's window is still dropped by SQS (on
+			// a FIFO queue; on a standard queue the retry is sent again).
 			return fmt.Errorf("send to %s: record dedup id: %w", queue, err)
 		}
 	}

@@ -142,6 +142,33 @@ func TestIntegrationSentTable(t *testing.T) {
 	}
 }
 
+// SendStandard on a standard queue (the ingest queue): a dedup id sent twice makes one message,
+// and two ids two.
+func TestIntegrationSendStandard(t *testing.T) {
+	c := client(t)
+	p := prefix()
+	name := p + "ingest"
+	out, err := c.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, table := newSentTable(t)
+	q := sqsqueue.New(c, sqsqueue.WithPrefix(p), sqsqueue.WithSentTable(db, table, time.Hour))
+	ctx := context.Background()
+	for _, id := range []string{"chunk/b/0/1", "chunk/b/0/1", "chunk/b/1/0"} {
+		if err := q.SendStandard(ctx, name, id, []byte(`{"chunk":{}}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: out.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+	if err != nil || len(got.Messages) != 2 {
+		t.Fatalf("ReceiveMessage = %d messages, %v; want 2", len(got.Messages), err)
+	}
+	if err := q.SendStandard(ctx, name+".fifo", "x", []byte("{}")); err == nil {
+		t.Error("SendStandard to a name with a dot: no error")
+	}
+}
+
 func TestIntegrationUnknownQueue(t *testing.T) {
 	q := sqsqueue.New(client(t), sqsqueue.WithPrefix(prefix()))
 	err := q.Send(context.Background(), "nobody", "d-1", []byte("{}"))
