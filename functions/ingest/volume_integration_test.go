@@ -416,7 +416,12 @@ func TestIntegrationVolumeFanOut(t *testing.T) {
 	for _, e := range trail {
 		if e.Event.Type == "SubmissionAcceptance" {
 			acceptances++
-			docs = len(e.Event.Details.Documents)
+			// Over 1,000 documents the acceptance references a document manifest.
+			ds, err := env.Service.EventDocuments(ctx, e.Event)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs = len(ds)
 		}
 	}
 	if acceptances != 1 || docs != files {
