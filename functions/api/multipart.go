@@ -484,32 +484,13 @@ func (h *Handler) upload(req *http.Request, body []byte) (events.APIGatewayV2HTT
 	return uploadError(id, err), true
 }
 
-// uploadError maps the protocol's typed errors as evx serve does (shared/api failUpload).
+// uploadError answers the protocol's typed errors as evx serve does (multipart.Status).
 func uploadError(id string, err error) events.APIGatewayV2HTTPResponse {
-	var (
-		sum   *multipart.ChecksumError
-		size  *multipart.PartSizeError
-		limit *multipart.LimitError
-		inc   *multipart.IncompleteError
-		inv   *multipart.InvalidError
-	)
-	switch {
-	case errors.Is(err, multipart.ErrNotFound) || noSuchUpload(err):
-		return jsonError(http.StatusNotFound, "no upload "+id+" of yours: it was completed, aborted or expired; create another with POST /v1/uploads")
-	case errors.As(err, &sum):
-		return jsonError(http.StatusUnprocessableEntity, sum.Error())
-	case errors.As(err, &size):
-		return jsonError(http.StatusBadRequest, size.Error())
-	case errors.As(err, &limit) && limit.Field == "parts asked at once":
-		return jsonError(http.StatusBadRequest, limit.Error())
-	case errors.As(err, &limit) && limit.Field == "open uploads":
-		return jsonError(http.StatusTooManyRequests, fmt.Sprintf("you have %d uploads open, the most this server keeps: complete or abort one (DELETE /v1/uploads/{id})", limit.Limit))
-	case errors.As(err, &limit):
-		return jsonError(http.StatusRequestEntityTooLarge, limit.Error())
-	case errors.As(err, &inc):
-		return jsonError(http.StatusConflict, inc.Error())
-	case errors.As(err, &inv):
-		return jsonError(http.StatusBadRequest, inv.Error())
+	if noSuchUpload(err) {
+		err = multipart.ErrNotFound
+	}
+	if status, msg, ok := multipart.Status(id, err); ok {
+		return jsonError(status, msg)
 	}
 	return jsonError(http.StatusBadGateway, "the upload cannot be handled now; try again")
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -175,33 +174,11 @@ func (h *Handler) completeUpload(w http.ResponseWriter, r *http.Request) {
 	h.process(w, r, bundle, id.Subject)
 }
 
-// failUpload maps the resumable upload errors, then the rest as fail does.
+// failUpload answers the resumable upload errors (multipart.Status), then the rest as fail does.
 func (h *Handler) failUpload(w http.ResponseWriter, r *http.Request, err error) {
-	var (
-		sum   *multipart.ChecksumError
-		size  *multipart.PartSizeError
-		limit *multipart.LimitError
-		inc   *multipart.IncompleteError
-		inv   *multipart.InvalidError
-	)
-	switch {
-	case errors.Is(err, multipart.ErrNotFound):
-		writeError(w, http.StatusNotFound, "no upload "+r.PathValue("id")+" of yours: it was completed, aborted or expired; create another with POST /v1/uploads")
-	case errors.As(err, &sum):
-		writeError(w, http.StatusUnprocessableEntity, sum.Error())
-	case errors.As(err, &size):
-		writeError(w, http.StatusBadRequest, size.Error())
-	case errors.As(err, &limit) && limit.Field == "parts asked at once":
-		writeError(w, http.StatusBadRequest, limit.Error())
-	case errors.As(err, &limit) && limit.Field == "open uploads":
-		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("you have %d uploads open, the most this server keeps: complete or abort one (DELETE /v1/uploads/{id})", limit.Limit))
-	case errors.As(err, &limit):
-		writeError(w, http.StatusRequestEntityTooLarge, limit.Error())
-	case errors.As(err, &inc):
-		writeError(w, http.StatusConflict, inc.Error())
-	case errors.As(err, &inv):
-		writeError(w, http.StatusBadRequest, inv.Error())
-	default:
-		h.fail(w, r, err)
+	if status, msg, ok := multipart.Status(r.PathValue("id"), err); ok {
+		writeError(w, status, msg)
+		return
 	}
+	h.fail(w, r, err)
 }
