@@ -478,13 +478,46 @@ const maxBatchGet = 100
 
 // Nodes implements custody.LogReader with consistent batch reads.
 func (l *Ledger) Nodes(ctx context.Context, ids []compact.NodeID) ([][]byte, error) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = nodeID(id)
+	}
 	found := map[string][]byte{}
+	err := l.logItems(ctx, keys, "log nodes", func(id string, it map[string]types.AttributeValue) error {
+		h, _ := it["hash"].(*types.AttributeValueMemberB)
+		if h == nil {
+			return errors.New("log nodes: malformed node item")
+		}
+		if _, err := itemVersion(it, "log node "+id); err != nil {
+			return err
+		}
+		found[id] = h.Value
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		h, ok := found[keys[i]]
+		if !ok {
+			return nil, fmt.Errorf("log node %d/%d not stored", id.Level, id.Index)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// logItems reads the log table's items of ids consistently, maxBatchGet at a time (each id
+// once), retrying unprocessed keys, and hands each item found to each with its id; what names
+// the read in errors.
+func (l *Ledger) logItems(ctx context.Context, ids []string, what string, each func(id string, it map[string]types.AttributeValue) error) error {
 	var keys []map[string]types.AttributeValue
 	seen := map[string]bool{}
 	for _, id := range ids {
-		if k := nodeID(id); !seen[k] {
-			seen[k] = true
-			keys = append(keys, map[string]types.AttributeValue{"id": s(k)})
+		if !seen[id] {
+			seen[id] = true
+			keys = append(keys, map[string]types.AttributeValue{"id": s(id)})
 		}
 	}
 	for len(keys) > 0 {
@@ -494,36 +527,26 @@ func (l *Ledger) Nodes(ctx context.Context, ids []compact.NodeID) ([][]byte, err
 		for try := 0; len(req) > 0; try++ {
 			out, err := l.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 			if err != nil {
-				return nil, fmt.Errorf("log nodes: %w", err)
+				return fmt.Errorf("%s: %w", what, err)
 			}
 			for _, it := range out.Responses[l.log] {
 				id, _ := it["id"].(*types.AttributeValueMemberS)
-				h, _ := it["hash"].(*types.AttributeValueMemberB)
-				if id == nil || h == nil {
-					return nil, errors.New("log nodes: malformed node item")
+				if id == nil {
+					return fmt.Errorf("%s: item without id", what)
 				}
-				if _, err := itemVersion(it, "log node "+id.Value); err != nil {
-					return nil, err
+				if err := each(id.Value, it); err != nil {
+					return err
 				}
-				found[id.Value] = h.Value
 			}
 			req = out.UnprocessedKeys
 			if len(req) > 0 {
 				if err := sleep(ctx, try); err != nil {
-					return nil, fmt.Errorf("log nodes: %w", err)
+					return fmt.Errorf("%s: %w", what, err)
 				}
 			}
 		}
 	}
-	out := make([][]byte, len(ids))
-	for i, id := range ids {
-		h, ok := found[nodeID(id)]
-		if !ok {
-			return nil, fmt.Errorf("log node %d/%d not stored", id.Level, id.Index)
-		}
-		out[i] = h
-	}
-	return out, nil
+	return nil
 }
 
 func hexHash(h string) ([]byte, error) {

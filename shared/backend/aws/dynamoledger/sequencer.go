@@ -986,48 +986,23 @@ func (l *Ledger) deletePending(ctx context.Context, ps []pending) error {
 // headID among ids reads the log's size (0 when the log is empty).
 func (l *Ledger) indexed(ctx context.Context, ids []string) (map[string]uint64, error) {
 	found := map[string]uint64{}
-	seen := map[string]bool{}
-	var keys []map[string]types.AttributeValue
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			keys = append(keys, map[string]types.AttributeValue{"id": s(id)})
+	err := l.logItems(ctx, ids, "leaf index", func(id string, it map[string]types.AttributeValue) error {
+		if _, err := itemVersion(it, "leaf index "+id); err != nil {
+			return err
 		}
-	}
-	for len(keys) > 0 {
-		batch := keys[:min(len(keys), maxBatchGet)]
-		keys = keys[len(batch):]
-		req := map[string]types.KeysAndAttributes{l.log: {Keys: batch, ConsistentRead: aws.Bool(true)}}
-		for try := 0; len(req) > 0; try++ {
-			out, err := l.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, fmt.Errorf("leaf index: %w", err)
-			}
-			for _, it := range out.Responses[l.log] {
-				id, _ := it["id"].(*types.AttributeValueMemberS)
-				if id == nil {
-					return nil, errors.New("leaf index: item without id")
-				}
-				if _, err := itemVersion(it, "leaf index "+id.Value); err != nil {
-					return nil, err
-				}
-				attr := "leaf"
-				if id.Value == headID {
-					attr = "size"
-				}
-				leaf, err := num(it[attr])
-				if err != nil {
-					return nil, fmt.Errorf("leaf index %s: %w", id.Value, err)
-				}
-				found[id.Value] = leaf
-			}
-			req = out.UnprocessedKeys
-			if len(req) > 0 {
-				if err := sleep(ctx, try); err != nil {
-					return nil, fmt.Errorf("leaf index: %w", err)
-				}
-			}
+		attr := "leaf"
+		if id == headID {
+			attr = "size"
 		}
+		leaf, err := num(it[attr])
+		if err != nil {
+			return fmt.Errorf("leaf index %s: %w", id, err)
+		}
+		found[id] = leaf
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return found, nil
 }
