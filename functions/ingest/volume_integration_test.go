@@ -23,11 +23,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evx-project/evx/shared/backend/aws/dynamotest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -243,22 +244,8 @@ func TestIntegrationVolumeFanOut(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for name, keys := range map[string][]string{cfg.CustodyTable: {"bundle", "seq"}, cfg.LogTable: {"id"}, cfg.DeliveriesTable: {"counterpart", "delivery"}, cfg.SentTable: {"id"}} {
-		in := &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: dtypes.BillingModePayPerRequest}
-		for i, k := range keys {
-			kt, at := dtypes.KeyTypeHash, dtypes.ScalarAttributeTypeS
-			if i == 1 {
-				kt = dtypes.KeyTypeRange
-			}
-			if k == "seq" {
-				at = dtypes.ScalarAttributeTypeN
-			}
-			in.KeySchema = append(in.KeySchema, dtypes.KeySchemaElement{AttributeName: aws.String(k), KeyType: kt})
-			in.AttributeDefinitions = append(in.AttributeDefinitions, dtypes.AttributeDefinition{AttributeName: aws.String(k), AttributeType: at})
-		}
-		if _, err := db.CreateTable(ctx, in); err != nil {
-			t.Fatal(err)
-		}
+	for name, keys := range map[string][]string{cfg.CustodyTable: {"bundle", "seq:N"}, cfg.LogTable: {"id"}, cfg.DeliveriesTable: {"counterpart", "delivery"}, cfg.SentTable: {"id"}} {
+		dynamotest.Create(t, db, dynamotest.Input(name, keys...))
 	}
 	ingestQ := p + "-evx-ingest"
 	qout, err := sq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: &ingestQ})

@@ -23,10 +23,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evx-project/evx/shared/backend/aws/dynamotest"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -111,23 +112,9 @@ func newStack(t *testing.T, ctx context.Context, root string) *stack {
 		}
 	}
 	table := func(name string, keys ...string) {
-		in := &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: dtypes.BillingModePayPerRequest}
-		for i, k := range keys {
-			kt, at := dtypes.KeyTypeHash, dtypes.ScalarAttributeTypeS
-			if i == 1 {
-				kt = dtypes.KeyTypeRange
-			}
-			if k == "seq" {
-				at = dtypes.ScalarAttributeTypeN
-			}
-			in.KeySchema = append(in.KeySchema, dtypes.KeySchemaElement{AttributeName: aws.String(k), KeyType: kt})
-			in.AttributeDefinitions = append(in.AttributeDefinitions, dtypes.AttributeDefinition{AttributeName: aws.String(k), AttributeType: at})
-		}
-		if _, err := s.db.CreateTable(ctx, in); err != nil {
-			t.Fatalf("create table %s: %v", name, err)
-		}
+		dynamotest.Create(t, s.db, dynamotest.Input(name, keys...))
 	}
-	table(env.CustodyTable, "bundle", "seq")
+	table(env.CustodyTable, "bundle", "seq:N")
 	table(env.LogTable, "id")
 	// The sequenced log (template.yaml's SequencedLog) when EVX_E2E_SEQUENCED is set; the
 	// stack's default otherwise.

@@ -12,9 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evx-project/evx/shared/backend/aws/dynamotest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/evx-project/evx/shared/backend/aws/dynamoledger"
@@ -56,23 +57,8 @@ func TestIntegrationAgencyKeysOnceDynamoDBLocal(t *testing.T) {
 	cfg := Config{Bucket: p + "-evidence", CustodyTable: p + "-custody", LogTable: p + "-log", DeliveriesTable: p + "-deliveries",
 		SentTable: p + "-sent", QueuePrefix: p + "-", SigningKey: *key.KeyMetadata.Arn, SigningPublicKey: pk.PublicKey,
 		Directory: filepath.Join("..", "..", "..", "..", "infra", "counterparts.yaml"), Origin: DefaultOrigin, Agency: "home"}
-	for name, keys := range map[string][]string{cfg.CustodyTable: {"bundle", "seq"}, cfg.LogTable: {"id"}, cfg.DeliveriesTable: {"counterpart", "delivery"}, cfg.SentTable: {"id"}} {
-		in := &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: dtypes.BillingModePayPerRequest}
-		for i, k := range keys {
-			kt, at := dtypes.KeyTypeHash, dtypes.ScalarAttributeTypeS
-			if i == 1 {
-				kt = dtypes.KeyTypeRange
-			}
-			if k == "seq" {
-				at = dtypes.ScalarAttributeTypeN
-			}
-			in.KeySchema = append(in.KeySchema, dtypes.KeySchemaElement{AttributeName: aws.String(k), KeyType: kt})
-			in.AttributeDefinitions = append(in.AttributeDefinitions, dtypes.AttributeDefinition{AttributeName: aws.String(k), AttributeType: at})
-		}
-		if _, err := db.CreateTable(ctx, in); err != nil {
-			t.Fatalf("create table %s: %v", name, err)
-		}
-		t.Cleanup(func() { db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)}) })
+	for name, keys := range map[string][]string{cfg.CustodyTable: {"bundle", "seq:N"}, cfg.LogTable: {"id"}, cfg.DeliveriesTable: {"counterpart", "delivery"}, cfg.SentTable: {"id"}} {
+		dynamotest.Create(t, db, dynamotest.Input(name, keys...))
 	}
 	const functions = 3
 	envs := make([]*Env, functions)

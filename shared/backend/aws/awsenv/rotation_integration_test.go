@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/evx-project/evx/shared/backend/aws/dynamotest"
+
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/evx-project/evx/shared/backend/aws/dynamoledger"
@@ -52,22 +51,8 @@ func TestIntegrationRotationByConfiguration(t *testing.T) {
 	var b [4]byte
 	rand.Read(b[:])
 	custodyTable, logTable := "t"+hex.EncodeToString(b[:])+"-custody", "t"+hex.EncodeToString(b[:])+"-log"
-	for _, tb := range []struct {
-		name string
-		keys []dtypes.KeySchemaElement
-		defs []dtypes.AttributeDefinition
-	}{
-		{custodyTable, []dtypes.KeySchemaElement{{AttributeName: aws.String("bundle"), KeyType: dtypes.KeyTypeHash}, {AttributeName: aws.String("seq"), KeyType: dtypes.KeyTypeRange}},
-			[]dtypes.AttributeDefinition{{AttributeName: aws.String("bundle"), AttributeType: dtypes.ScalarAttributeTypeS}, {AttributeName: aws.String("seq"), AttributeType: dtypes.ScalarAttributeTypeN}}},
-		{logTable, []dtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: dtypes.KeyTypeHash}},
-			[]dtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: dtypes.ScalarAttributeTypeS}}},
-	} {
-		if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String(tb.name), BillingMode: dtypes.BillingModePayPerRequest, KeySchema: tb.keys, AttributeDefinitions: tb.defs}); err != nil {
-			t.Fatalf("create table %s: %v", tb.name, err)
-		}
-		name := tb.name
-		t.Cleanup(func() { db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &name}) })
-	}
+	dynamotest.Create(t, db, dynamotest.Input(custodyTable, "bundle", "seq:N"))
+	dynamotest.Create(t, db, dynamotest.Input(logTable, "id"))
 	l := dynamoledger.New(db, custodyTable, logTable)
 	clock := time.Now().UTC().Add(-time.Hour)
 	now := func() time.Time { clock = clock.Add(time.Second); return clock }

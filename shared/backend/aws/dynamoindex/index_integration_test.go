@@ -9,7 +9,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/evx-project/evx/shared/backend/aws/internal/dynamotest"
+	"github.com/evx-project/evx/shared/backend/aws/dynamotest"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evx-project/evx/shared/backend/aws/dynamotest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -23,37 +25,15 @@ import (
 )
 
 // createTables makes the custody, log and pending tables with the keys template.yaml declares.
-func createTables(t testing.TB, db *dynamodb.Client) (custodyTable, logTable, pendingTable string) {
+func createTables(t testing.TB, db dynamotest.Creator) (custodyTable, logTable, pendingTable string) {
 	t.Helper()
-	ctx := context.Background()
 	var b [4]byte
 	rand.Read(b[:])
 	p := "t" + hex.EncodeToString(b[:])
 	custodyTable, logTable, pendingTable = p+"-custody", p+"-log", p+"-pending"
-	str := func(name string) types.AttributeDefinition {
-		return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS}
-	}
-	key := func(name string, kt types.KeyType) types.KeySchemaElement {
-		return types.KeySchemaElement{AttributeName: aws.String(name), KeyType: kt}
-	}
-	for _, tb := range []struct {
-		name  string
-		keys  []types.KeySchemaElement
-		attrs []types.AttributeDefinition
-	}{
-		{custodyTable, []types.KeySchemaElement{key("bundle", types.KeyTypeHash), key("seq", types.KeyTypeRange)},
-			[]types.AttributeDefinition{str("bundle"), {AttributeName: aws.String("seq"), AttributeType: types.ScalarAttributeTypeN}}},
-		{logTable, []types.KeySchemaElement{key("id", types.KeyTypeHash)}, []types.AttributeDefinition{str("id")}},
-		{pendingTable, []types.KeySchemaElement{key("shard", types.KeyTypeHash), key("id", types.KeyTypeRange)},
-			[]types.AttributeDefinition{str("shard"), str("id")}},
-	} {
-		if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-			TableName: &tb.name, BillingMode: types.BillingModePayPerRequest, KeySchema: tb.keys, AttributeDefinitions: tb.attrs,
-		}); err != nil {
-			t.Fatalf("create table %s: %v", tb.name, err)
-		}
-		t.Cleanup(func() { db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &tb.name}) })
-	}
+	dynamotest.Create(t, db, dynamotest.Input(custodyTable, "bundle", "seq:N"))
+	dynamotest.Create(t, db, dynamotest.Input(logTable, "id"))
+	dynamotest.Create(t, db, dynamotest.Input(pendingTable, "shard", "id"))
 	return custodyTable, logTable, pendingTable
 }
 

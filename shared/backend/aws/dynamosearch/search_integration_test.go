@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evx-project/evx/shared/backend/aws/internal/dynamotest"
+	"github.com/evx-project/evx/shared/backend/aws/dynamotest"
 
 	"github.com/evx-project/evx/shared/backend/aws/dynamosearch"
 	"github.com/evx-project/evx/shared/pipeline"

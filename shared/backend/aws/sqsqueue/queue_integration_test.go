@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evx-project/evx/shared/backend/aws/dynamotest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -75,15 +77,7 @@ func newSentTable(t *testing.T) (*dynamodb.Client, string) {
 	}
 	db := dynamodb.NewFromConfig(cfg)
 	name := prefix() + "sent"
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            &name,
-		BillingMode:          dbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: dbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []dbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: dbtypes.KeyTypeHash}},
-	}); err != nil {
-		t.Fatalf("create table: %v", err)
-	}
-	t.Cleanup(func() { db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &name}) })
+	dynamotest.Create(t, db, dynamotest.Input(name, "id"))
 	return db, name
 }
 
