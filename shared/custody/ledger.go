@@ -38,8 +38,18 @@ type Ledger interface {
 // BatchAppender is implemented by ledgers that append several consecutive events of one
 // bundle in one transaction, all or none: evs[0] is conditional as in Append, each later event
 // follows the one before it (CheckBatch). Keeper.RecordAll uses it when the ledger has it.
+//
+// A ledger may bound the events of one call: past its bound AppendAll writes nothing and
+// returns a *BatchLimitError, and the caller appends them one by one.
 type BatchAppender interface {
 	AppendAll(ctx context.Context, evs []Event) (leaves []uint64, err error)
+}
+
+// BatchLimitError is AppendAll's answer to more events than the ledger writes at once.
+type BatchLimitError struct{ Events, Limit int }
+
+func (e *BatchLimitError) Error() string {
+	return fmt.Sprintf("append: a batch of %d events, over the ledger's %d a transaction", e.Events, e.Limit)
 }
 
 // CheckBatch returns an error unless evs is a non-empty chain of one bundle: each event's Seq
@@ -194,9 +204,12 @@ func (k *Keeper) RecordAll(ctx context.Context, bundleID string, drafts []Draft)
 			evs[i] = e
 		}
 		var leaves []uint64
+		var limit *BatchLimitError
 		if batch {
 			leaves, err = batcher.AppendAll(ctx, evs)
-		} else {
+		}
+		if !batch || errors.As(err, &limit) {
+			leaves, err = nil, nil
 			for _, e := range evs {
 				var leaf uint64
 				if leaf, err = k.Ledger.Append(ctx, e); err != nil {

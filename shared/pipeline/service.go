@@ -198,9 +198,12 @@ func (s *Service) appendAllOnce(ctx context.Context, bundleID string, decide fun
 			prev = &evs[i]
 		}
 		var leaves []uint64
+		var limit *custody.BatchLimitError
 		if batch && len(evs) > 1 {
 			leaves, err = batcher.AppendAll(ctx, evs)
-		} else {
+		}
+		if !(batch && len(evs) > 1) || errors.As(err, &limit) {
+			leaves, err = nil, nil
 			for _, e := range evs {
 				var leaf uint64
 				if leaf, err = s.c.Ledger.Append(ctx, e); err != nil {

@@ -505,6 +505,42 @@ func testRecordAll(t *testing.T, l custody.Ledger) {
 	if n, _ := l.LogSize(ctx); n != size+uint64(want-3) {
 		t.Errorf("LogSize after the race = %d, want %d", n, size+uint64(want-3))
 	}
+	// A batch past the ledger's bound is written whole or refused with nothing written (a
+	// *custody.BatchLimitError); RecordAll then writes its events one by one.
+	const big = 40
+	size, _ = l.LogSize(ctx)
+	evs, err := l.Events(ctx, "batch")
+	if err != nil || len(evs) != want {
+		t.Fatalf("Events = %d, %v, want %d", len(evs), err, want)
+	}
+	tail := evs[len(evs)-1].Event
+	leaves, err := ba.AppendAll(ctx, sealedChain(t, "batch", tail.Seq, tail.Hash, big, "big"))
+	var limit *custody.BatchLimitError
+	grown := uint64(0)
+	switch {
+	case err == nil:
+		if len(leaves) != big {
+			t.Fatalf("AppendAll of %d = %d leaves", big, len(leaves))
+		}
+		grown = big
+	case errors.As(err, &limit):
+		if limit.Events != big || limit.Limit >= big {
+			t.Errorf("BatchLimitError = %+v, want %d events over a lower limit", limit, big)
+		}
+	default:
+		t.Fatalf("AppendAll of %d events: %v, want success or a *custody.BatchLimitError", big, err)
+	}
+	if n, _ := l.LogSize(ctx); n != size+grown {
+		t.Errorf("LogSize after a batch of %d = %d, want %d", big, n, size+grown)
+	}
+	many := make([]custody.Draft, big)
+	for i := range many {
+		many[i] = custody.Draft{Type: custody.Stored, Actor: system}
+	}
+	es, err = k.RecordAll(ctx, "batch-big", many)
+	if err != nil || len(es) != big || es[big-1].Event.Seq != big {
+		t.Fatalf("RecordAll of %d drafts = %d entries, %v", big, len(es), err)
+	}
 }
 
 // testSubjects: a ledger that lists subjects by prefix (request.Lister) lists each subject

@@ -87,7 +87,7 @@ func BenchmarkIntegrationAppend(b *testing.B) {
 }
 
 // benchClient is a DynamoDB client whose connection pool holds a connection per writer.
-func benchClient(b *testing.B, endpoint string) *dynamodb.Client {
+func benchClient(b testing.TB, endpoint string) *dynamodb.Client {
 	hc := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 256
 	})

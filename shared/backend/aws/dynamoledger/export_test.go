@@ -29,7 +29,7 @@ func (c Crashable) StoreOnly(ctx context.Context, e custody.Event) error {
 	if err != nil {
 		return err
 	}
-	return c.writePending(ctx, e, leaf, body)
+	return c.writePending(ctx, []custody.Event{e}, [][]byte{leaf}, []string{string(body)})
 }
 
 // CrashIntegrate implements ledgertest.Crasher.

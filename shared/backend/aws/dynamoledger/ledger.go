@@ -215,53 +215,96 @@ func num(v types.AttributeValue) (uint64, error) {
 
 // Append implements custody.Ledger.
 func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
-	if err := custody.CheckSealed(e); err != nil {
-		return 0, err
-	}
-	leaf, err := hexHash(e.Hash)
+	leaves, err := l.appendAll(ctx, []custody.Event{e})
 	if err != nil {
 		return 0, err
 	}
-	body, err := json.Marshal(e)
-	if err != nil {
-		return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+	return leaves[0], nil
+}
+
+// AppendAll implements custody.BatchAppender: evs, consecutive events of one bundle, are
+// written in one transaction, all or none, and their leaves appended to the log (in the
+// single layout in the same transaction, in the sequenced one by the next batch). A batch
+// over MaxBatch is refused, nothing written, with a *custody.BatchLimitError.
+func (l *Ledger) AppendAll(ctx context.Context, evs []custody.Event) ([]uint64, error) {
+	if err := custody.CheckBatch(evs); err != nil {
+		return nil, err
+	}
+	return l.appendAll(ctx, evs)
+}
+
+// MaxBatch is the most events AppendAll takes in one call. The sequenced layout writes two
+// items an event (so 30 always fit); the single one writes an item an event, the head, and
+// the tree nodes the batch completes (about two an event, more when it completes a large
+// subtree), and refuses, with the same error, a batch that would pass 100 items.
+const MaxBatch = 30
+
+func (l *Ledger) appendAll(ctx context.Context, evs []custody.Event) ([]uint64, error) {
+	if len(evs) > MaxBatch {
+		return nil, &custody.BatchLimitError{Events: len(evs), Limit: MaxBatch}
+	}
+	leaves, bodies := make([][]byte, len(evs)), make([]string, len(evs))
+	for i, e := range evs {
+		if err := custody.CheckSealed(e); err != nil {
+			return nil, err
+		}
+		leaf, err := hexHash(e.Hash)
+		if err != nil {
+			return nil, err
+		}
+		body, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+		}
+		leaves[i], bodies[i] = leaf, string(body)
 	}
 	if l.pending != "" {
-		if err := l.writePending(ctx, e, leaf, body); err != nil {
-			return 0, err
+		if err := l.writePending(ctx, evs, leaves, bodies); err != nil {
+			return nil, err
 		}
-		return l.awaitLeaf(ctx, e, time.Now())
+		return l.awaitLeaves(ctx, evs, time.Now())
 	}
+	return l.appendSingle(ctx, evs, leaves, bodies)
+}
+
+// appendSingle appends evs and their leaves in one transaction with the log's head.
+func (l *Ledger) appendSingle(ctx context.Context, evs []custody.Event, leaves [][]byte, bodies []string) ([]uint64, error) {
+	e, last := evs[0], evs[len(evs)-1]
 	attempts := l.attempts()
 	for try := 0; ; try++ {
-		last, ok, err := l.lastEvent(ctx, e.BundleID)
+		prev, ok, err := l.lastEvent(ctx, e.BundleID)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		if err := custody.CheckNext(e, last, ok); err != nil {
-			return 0, err
+		if err := custody.CheckNext(e, prev, ok); err != nil {
+			return nil, err
 		}
 		size, rng, key, err := l.head(ctx)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		if key != "" && e.KeyID != key {
-			return 0, &KeyError{Bundle: e.BundleID, Seq: e.Seq, Want: key, Got: e.KeyID}
+		for _, e := range evs {
+			if key != "" && e.KeyID != key {
+				return nil, &KeyError{Bundle: e.BundleID, Seq: e.Seq, Want: key, Got: e.KeyID}
+			}
 		}
-		newRange, nodes, err := custody.AppendLeaves(size, rng, [][]byte{leaf})
+		newRange, nodes, err := custody.AppendLeaves(size, rng, leaves)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		items := []types.TransactWriteItem{
-			{Put: &types.Put{
+		items := make([]types.TransactWriteItem, 0, len(evs)+1+len(nodes))
+		out := make([]uint64, len(evs))
+		for i, e := range evs {
+			out[i] = size + uint64(i)
+			items = append(items, types.TransactWriteItem{Put: &types.Put{
 				TableName: &l.custody,
 				Item: withVersion(map[string]types.AttributeValue{
-					"bundle": s(e.BundleID), "seq": n(e.Seq), "event": s(string(body)), "leaf": n(size),
+					"bundle": s(e.BundleID), "seq": n(e.Seq), "event": s(bodies[i]), "leaf": n(out[i]),
 				}),
 				ConditionExpression: aws.String("attribute_not_exists(bundle)"),
-			}},
-			{Put: l.headPut(size, size+1, newRange, key, custody.NextLogKey(e))},
+			}})
 		}
+		items = append(items, types.TransactWriteItem{Put: l.headPut(size, size+uint64(len(evs)), newRange, key, custody.NextLogKey(last))})
 		for _, nd := range nodes {
 			// A tree node is written once, when the log grows past it: conditional like the
 			// event, so no write can replace a node, whatever IAM allows.
@@ -271,21 +314,24 @@ func (l *Ledger) Append(ctx context.Context, e custody.Event) (uint64, error) {
 				ConditionExpression: aws.String("attribute_not_exists(id)"),
 			}})
 		}
+		if len(items) > maxTransactItems {
+			return nil, &custody.BatchLimitError{Events: len(evs), Limit: MaxBatch}
+		}
 		_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
-			return size, nil
+			return out, nil
 		}
 		var tc *types.TransactionCanceledException
 		if !errors.As(err, &tc) || !retryable(tc) {
-			return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+			return nil, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
-		// The event's own condition failed: the sequence is taken, which the next round's
+		// An event's own condition failed: the sequence is taken, which the next round's
 		// CheckNext reports as a conflict. A lost head or a transaction conflict: try again.
 		if try+1 >= attempts {
-			return 0, fmt.Errorf("append %s/%d: log head still contended after %d attempts: %w", e.BundleID, e.Seq, attempts, err)
+			return nil, fmt.Errorf("append %s/%d: log head still contended after %d attempts: %w", e.BundleID, e.Seq, attempts, err)
 		}
 		if err := sleep(ctx, try); err != nil {
-			return 0, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
+			return nil, fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
 	}
 }

@@ -71,10 +71,11 @@ const (
 	crashAfterCommit             // the batch is in the log, its pending items not yet deleted
 )
 
-// writePending stores e in its bundle (condition: its (bundle, seq) is free) with no leaf,
-// and its pending item, in one transaction. A taken sequence is a *custody.ConflictError; a
-// lost race for the items is retried.
-func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte, body []byte) error {
+// writePending stores evs in their bundle (condition: each (bundle, seq) is free) with no
+// leaf, and their pending items, in one transaction. A taken sequence is a
+// *custody.ConflictError; a lost race for the items is retried.
+func (l *Ledger) writePending(ctx context.Context, evs []custody.Event, leaves [][]byte, bodies []string) error {
+	e, last := evs[0], evs[len(evs)-1]
 	attempts := l.attempts()
 	for try := 0; ; try++ {
 		key, ok := "", false
@@ -87,21 +88,22 @@ func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte,
 				return err
 			}
 		}
-		if key != "" && e.KeyID != key {
-			return &KeyError{Bundle: e.BundleID, Seq: e.Seq, Want: key, Got: e.KeyID}
-		}
-		_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-			{Put: &types.Put{
+		items := make([]types.TransactWriteItem, 0, 2*len(evs))
+		for i, e := range evs {
+			if key != "" && e.KeyID != key {
+				return &KeyError{Bundle: e.BundleID, Seq: e.Seq, Want: key, Got: e.KeyID}
+			}
+			items = append(items, types.TransactWriteItem{Put: &types.Put{
 				TableName: &l.custody,
 				Item: withVersion(map[string]types.AttributeValue{
-					"bundle": s(e.BundleID), "seq": n(e.Seq), "event": s(string(body)),
+					"bundle": s(e.BundleID), "seq": n(e.Seq), "event": s(bodies[i]),
 				}),
 				ConditionExpression: aws.String("attribute_not_exists(bundle)"),
-			}},
-			{Put: l.pendingPut(e, leaf)},
-		}})
+			}}, types.TransactWriteItem{Put: l.pendingPut(e, leaves[i])})
+		}
+		_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
-			l.remember(e)
+			l.remember(last)
 			return nil
 		}
 		var tc *types.TransactionCanceledException
@@ -110,17 +112,22 @@ func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte,
 		}
 		if len(tc.CancellationReasons) > 0 && aws.ToString(tc.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
 			l.forget(e.BundleID)
-			// The sequence is taken: report what the bundle holds now, unless it is this very
-			// event (a retry of a transaction that was written, by an emulator that does not
+			// The sequence is taken: report what the bundle holds now, unless it is these very
+			// events (a retry of a transaction that was written, by an emulator that does not
 			// honor the SDK's ClientRequestToken).
-			last, ok, err := l.lastEvent(ctx, e.BundleID)
+			stored, ok, err := l.lastEvent(ctx, e.BundleID)
 			if err != nil {
 				return err
 			}
-			if ok && last.Event.Seq == e.Seq && last.Event.Hash == e.Hash {
-				return l.repend(ctx, e)
+			if ok && stored.Event.Seq == last.Seq && stored.Event.Hash == last.Hash {
+				for _, e := range evs {
+					if err := l.repend(ctx, e); err != nil {
+						return err
+					}
+				}
+				return nil
 			}
-			if err := custody.CheckNext(e, last, ok); err != nil {
+			if err := custody.CheckNext(e, stored, ok); err != nil {
 				return err
 			}
 		}
@@ -131,6 +138,37 @@ func (l *Ledger) writePending(ctx context.Context, e custody.Event, leaf []byte,
 			return fmt.Errorf("append %s/%d: %w", e.BundleID, e.Seq, err)
 		}
 	}
+}
+
+// awaitLeaves waits until the last of evs has its leaf (a bundle's leaves are integrated in
+// order, so the others have theirs by then) and returns the leaves of all.
+func (l *Ledger) awaitLeaves(ctx context.Context, evs []custody.Event, written time.Time) ([]uint64, error) {
+	last := evs[len(evs)-1]
+	leaf, err := l.awaitLeaf(ctx, last, written)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]uint64, len(evs))
+	out[len(evs)-1] = leaf
+	if len(evs) == 1 {
+		return out, nil
+	}
+	ids := make([]string, len(evs)-1)
+	for i, e := range evs[:len(evs)-1] {
+		ids[i] = indexID(e.BundleID, e.Seq)
+	}
+	got, err := l.indexed(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range ids {
+		lf, ok := got[id]
+		if !ok {
+			return nil, fmt.Errorf("append %s/%d: integrated after the batch's last event, but not in the leaf index", evs[i].BundleID, evs[i].Seq)
+		}
+		out[i] = lf
+	}
+	return out, nil
 }
 
 // check reads, in one request, the event before e in its bundle and the log head: e must follow
